@@ -1,0 +1,155 @@
+"""Typed configuration from PIKET_* environment variables, validated once at start.
+
+The loader is our own (over a pydantic model) so that it can be stricter than
+pydantic-settings: it reads `_FILE` secrets and refuses unknown PIKET_ names.
+
+Secrets may also come from a file named in ``PIKET_X_FILE`` (Docker and systemd
+credentials). An unknown PIKET_* variable is refused, because a typo such as
+PIKET_DATABSE_URL would otherwise quietly start on the wrong database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+PREFIX = "PIKET_"
+SECRETS = ("keys", "telegram_token", "webhook_secret", "secret_key")
+# Read by the test suite and the benchmarks, not by the program.
+FOREIGN = {"PIKET_TEST_DATABASE_URL", "PIKET_PYTHON"}
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message names the setting."""
+
+
+class Settings(BaseModel):
+    """Every setting, by its name without the PIKET_ prefix."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    keys: SecretStr | None = None
+    keys_file: Path | None = None
+    secret_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    timezone: str = "Europe/Amsterdam"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    misfire_grace_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB")
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.keys is not None and self.keys_file is not None:
+            raise ValueError("set PIKET_KEYS or PIKET_KEYS_FILE, not both")
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("a webhook (PIKET_WEBHOOK_URL) needs PIKET_WEBHOOK_SECRET")
+        if self.environment == "production":
+            missing = [n for n in ("keys", "secret_key", "database_url") if not self._has(n)]
+            if missing:
+                names = ", ".join(PREFIX + n.upper() for n in missing)
+                raise ValueError(f"production needs {names}")
+        return self
+
+    def _has(self, name: str) -> bool:
+        return bool(getattr(self, name)) or (name == "keys" and self.keys_file is not None)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'piket.db'}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _known_names() -> set[str]:
+    fields = {PREFIX + name.upper() for name in Settings.model_fields}
+    return fields | {PREFIX + name.upper() + "_FILE" for name in SECRETS} | FOREIGN
+
+
+def _environment_with_files(environ: Mapping[str, str]) -> dict[str, str]:
+    values = {k: v for k, v in environ.items() if k.startswith(PREFIX) and k not in FOREIGN}
+    for name in SECRETS:
+        var = PREFIX + name.upper()
+        path = values.pop(var + "_FILE", None)
+        if path is None:
+            continue
+        if var in values:
+            raise ConfigError(f"{var}: set {var} or {var}_FILE, not both")
+        try:
+            values[var] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigError(f"{var}_FILE: cannot read {path}: {error.strerror}") from None
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check the settings, or raise ConfigError naming what is wrong."""
+    environ = os.environ if environ is None else environ
+    known = _known_names()
+    for name in environ:
+        if name.startswith(PREFIX) and name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            raise ConfigError(f"{name}: unknown setting" + (f" (did you mean {hint[0]}?)" if hint else ""))
+    values = _environment_with_files(environ)
+    kwargs = {k.removeprefix(PREFIX).lower(): v for k, v in values.items()}
+    try:
+        return Settings.model_validate(kwargs)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(p) for p in problem["loc"])
+        name = PREFIX + where.upper() if where else "configuration"
+        lines.append(f"{name}: {problem['msg'].removeprefix('Value error, ')}")
+    return "; ".join(lines)

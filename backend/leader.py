@@ -1,0 +1,87 @@
+"""Leader locks for the scheduler runner: a PostgreSQL advisory lock, or a file lock for SQLite."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+SCHEDULER_LOCK_ID = 7_243_110_002
+
+
+class PostgresLeaderLock:
+    """A session-level advisory lock on a connection of its own; it dies with that connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Any = None
+
+    def try_acquire(self) -> bool:
+        if self.is_held():
+            return True
+        self.release()
+        self._connection = self._engine.connect()
+        taken = self._connection.execute(
+            text("SELECT pg_try_advisory_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
+        self._connection.commit()
+        if not taken:
+            self.release()
+        return bool(taken)
+
+    def is_held(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            self._connection.execute(text("SELECT 1")).scalar()
+            self._connection.commit()
+            return True
+        except Exception:  # a broken connection means the server already dropped our lock
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._connection is not None:
+            # Closing a dead connection may fail; the lock is gone with it either way.
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+
+class FileLeaderLock:
+    """An exclusive flock on a file beside the SQLite database: one process per database file."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def is_held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def leader_lock_for(engine: Engine, database_url: str) -> PostgresLeaderLock | FileLeaderLock:
+    if engine.dialect.name == "postgresql":
+        return PostgresLeaderLock(engine)
+    database_path = Path(database_url.removeprefix("sqlite:///"))
+    return FileLeaderLock(database_path.with_name(database_path.name + ".scheduler-lock"))

@@ -1,0 +1,58 @@
+"""All tables, importable from one place (Alembic and the backup read Base.metadata)."""
+
+from backend.models.audit import AuditRecord
+from backend.models.base import (
+    AssignmentStatus,
+    Base,
+    CalloutSource,
+    CalloutStatus,
+    Contribution,
+    Gender,
+    HourCategory,
+    OfferStatus,
+    OutboxStatus,
+    ReportStatus,
+    Role,
+    ShiftKind,
+    ShiftStatus,
+)
+from backend.models.ledger import BAND_COLUMNS, HourApproval, HourEntry, PeriodLock
+from backend.models.messaging import OutboxMessage, ProcessedUpdate
+from backend.models.organisation import Municipality, Region
+from backend.models.people import Designation, EnrolmentCode, Inspector, Unavailability, WebUser
+from backend.models.work import Assignment, Callout, Offer, Report, Shift
+
+__all__ = [
+    "BAND_COLUMNS",
+    "Assignment",
+    "AssignmentStatus",
+    "AuditRecord",
+    "Base",
+    "Callout",
+    "CalloutSource",
+    "CalloutStatus",
+    "Contribution",
+    "Designation",
+    "EnrolmentCode",
+    "Gender",
+    "HourApproval",
+    "HourCategory",
+    "HourEntry",
+    "Inspector",
+    "Municipality",
+    "Offer",
+    "OfferStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PeriodLock",
+    "ProcessedUpdate",
+    "Region",
+    "Report",
+    "ReportStatus",
+    "Role",
+    "Shift",
+    "ShiftKind",
+    "ShiftStatus",
+    "Unavailability",
+    "WebUser",
+]

@@ -1,0 +1,115 @@
+"""The declarative base, shared column helpers and the enumerations stored as text."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Enum, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from backend.db import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+def text_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enumeration stored as its values in a text column with a CHECK constraint."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=24,
+                values_callable=lambda members: [m.value for m in members])
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), nullable=False, doc="When the row was written (UTC).")
+
+
+class Contribution(enum.StrEnum):
+    HOURS = "hours"
+    MONEY = "money"
+
+
+class Gender(enum.StrEnum):
+    """Only used to prefer mixed-gender pairs; `x` never blocks a pair."""
+
+    FEMALE = "f"
+    MALE = "m"
+    OTHER = "x"
+
+
+class ShiftKind(enum.StrEnum):
+    CONTROL = "control"
+    CALLOUT = "callout"
+    COORDINATION = "coordination"
+
+
+class ShiftStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class AssignmentStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    COVER_REQUESTED = "cover_requested"
+    RELEASED = "released"
+
+
+class CalloutSource(enum.StrEnum):
+    MMA = "mma"
+    NUISANCE = "nuisance"
+    POLICE = "police"
+
+
+class CalloutStatus(enum.StrEnum):
+    OPEN = "open"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    UNSTAFFED = "unstaffed"
+
+
+class OfferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    STANDBY = "standby"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class HourCategory(enum.StrEnum):
+    CONTROL = "control"
+    CALLOUT = "callout"
+    REPORT = "report"
+    COORDINATION = "coordination"
+
+
+class ReportStatus(enum.StrEnum):
+    PENDING = "pending"
+    WRITTEN = "written"
+    REVIEWED = "reviewed"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FINANCE = "finance"
+    AUDITOR = "auditor"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

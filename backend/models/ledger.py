@@ -1,0 +1,81 @@
+"""The hour ledger: append-only entries, their approvals, and locked periods.
+
+A correction is a reversal (the same minutes negated, pointing at the entry it
+reverses) plus a new entry, so every total is a plain sum and nothing is ever
+updated; database triggers refuse UPDATE and DELETE on these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, HourCategory, text_enum
+
+BAND_COLUMNS = (
+    "plain_minutes",
+    "weekday_20_minutes",
+    "weekday_40_minutes",
+    "saturday_minutes",
+    "sunday_holiday_minutes",
+)
+
+
+class HourEntry(Base):
+    """Worked or report-writing time of one inspector, with its minutes per allowance band."""
+
+    __tablename__ = "hour_entries"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "worked_minutes = plain_minutes + weekday_20_minutes + weekday_40_minutes"
+            " + saturday_minutes + sunday_holiday_minutes", name="bands_add_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True,
+                                                 doc="Where the work was done (or for whom).")
+    category: Mapped[HourCategory] = mapped_column(text_enum(HourCategory, "hour_category"))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    break_minutes: Mapped[int] = mapped_column(doc="Unpaid break; negative on a reversal.")
+    worked_minutes: Mapped[int] = mapped_column(doc="Paid minutes; negative on a reversal.")
+    plain_minutes: Mapped[int] = mapped_column(doc="Minutes outside every allowance band.")
+    weekday_20_minutes: Mapped[int]
+    weekday_40_minutes: Mapped[int]
+    saturday_minutes: Mapped[int]
+    sunday_holiday_minutes: Mapped[int] = mapped_column(doc="Sundays and public holidays.")
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hour_entries.id"), unique=True, doc="The entry this one cancels out.")
+    reason: Mapped[str | None] = mapped_column(String(200), doc="Why a correction was made.")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime]
+
+
+class HourApproval(Base):
+    """The coordinator's approval of one entry; after it only a reversal can change the hours."""
+
+    __tablename__ = "hour_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hour_entries.id"), unique=True)
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime]
+
+
+class PeriodLock(Base):
+    """A closed period (usually a month): no entry dated inside it may be added or reversed."""
+
+    __tablename__ = "period_locks"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="valid_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(unique=True)
+    period_end: Mapped[date] = mapped_column(doc="Last day of the period, inclusive.")
+    locked_by: Mapped[str] = mapped_column(String(64))
+    locked_at: Mapped[datetime]
+    exported_at: Mapped[datetime | None]

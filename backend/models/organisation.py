@@ -1,0 +1,47 @@
+"""The region and its municipalities: public facts, nothing personal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, Contribution, text_enum
+
+
+class Region(Base):
+    """A team of pooled inspectors (the Fryslân RTS is one)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True, doc="Public name of the team.")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam",
+                                          doc="Zone in which the rules of time are evaluated.")
+    yearly_controls: Mapped[int] = mapped_column(default=69, doc="Controls (addresses) a year.")
+    yearly_callouts: Mapped[int] = mapped_column(default=24, doc="Of those, ad-hoc call-outs.")
+
+
+class Municipality(Base):
+    """A municipality of the region, whether or not it takes part."""
+
+    __tablename__ = "municipalities"
+    __table_args__ = (
+        CheckConstraint("population >= 0", name="population_not_negative"),
+        CheckConstraint("pledged_minutes >= 0", name="pledge_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    population: Mapped[int] = mapped_column(doc="Inhabitants on population_date; sets the shares.")
+    population_date: Mapped[date] = mapped_column(doc="Reference date of the population (1 Jan).")
+    is_participating: Mapped[bool] = mapped_column(default=False)
+    is_coordinating: Mapped[bool] = mapped_column(
+        default=False, doc="Employs the coordinator and settles with the others (one per region).")
+    contribution: Mapped[Contribution] = mapped_column(
+        text_enum(Contribution, "contribution"), default=Contribution.MONEY,
+        doc="Whether it contributes inspector hours or money.")
+    pledged_minutes: Mapped[int] = mapped_column(
+        default=0, doc="Inspector time pledged a year, in minutes (at least 100 h if in hours).")

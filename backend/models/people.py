@@ -1,0 +1,115 @@
+"""Inspectors, their designations and availability, web users and enrolment codes.
+
+Names, phone numbers, Telegram ids and TOTP secrets are sealed (EncryptedText);
+the Telegram id is found through its blind index.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.models.base import Base, Gender, Role, created_at_column, text_enum
+from secure_store.types import EncryptedText
+
+
+class Inspector(Base):
+    """A member of the team (the coordinator is one too); confidential by designation rules."""
+
+    __tablename__ = "inspectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(EncryptedText("inspectors.name"), doc="Full name (sealed).")
+    first_name: Mapped[str] = mapped_column(EncryptedText("inspectors.first_name"),
+                                            doc="How the bot greets them (sealed).")
+    phone: Mapped[str | None] = mapped_column(EncryptedText("inspectors.phone"),
+                                              doc="Burner phone number (sealed).")
+    telegram_id: Mapped[str | None] = mapped_column(EncryptedText("inspectors.telegram_id"),
+                                                    doc="Bound Telegram user id (sealed).")
+    telegram_index: Mapped[str | None] = mapped_column(
+        String(64), unique=True, doc="Blind index of telegram_id, for look-ups.")
+    employer_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True,
+                                             doc="The municipality that employs them.")
+    salary_scale: Mapped[int] = mapped_column(doc="Cao Gemeenten salary scale.")
+    salary_step: Mapped[int] = mapped_column(doc="Step within the scale.")
+    trained_since: Mapped[date | None] = mapped_column(
+        doc="Passed Bestuurlijk Toezicht Prostitutie on this date; None if not trained.")
+    gender: Mapped[Gender] = mapped_column(text_enum(Gender, "gender"),
+                                           doc="Only to prefer mixed pairs.")
+    is_coordinator: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True, doc="False once they leave the team.")
+    language: Mapped[str] = mapped_column(String(2), default="nl", doc="Bot language: nl or en.")
+    revoked_at: Mapped[datetime | None] = mapped_column(
+        doc="Telegram access cut off (lost phone); cleared by a new enrolment.")
+    created_at: Mapped[datetime] = created_at_column()
+
+    designations: Mapped[list[Designation]] = relationship(back_populates="inspector")
+
+
+class Designation(Base):
+    """An aanwijzingsbesluit: a municipality lets this inspector act there, for a while."""
+
+    __tablename__ = "designations"
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="valid_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    decision_reference: Mapped[str] = mapped_column(String(120),
+                                                    doc="The decision's reference, public.")
+    valid_from: Mapped[date]
+    valid_until: Mapped[date | None] = mapped_column(doc="Last valid day; None while in force.")
+
+    inspector: Mapped[Inspector] = relationship(back_populates="designations")
+
+
+class Unavailability(Base):
+    """Leave or a blocked period; the reason is not recorded."""
+
+    __tablename__ = "unavailabilities"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class WebUser(Base):
+    """An account for the web pages: admin, coordinator, finance or auditor."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True,
+                                          doc="A function name (coordinator), not a person's name.")
+    display_name: Mapped[str | None] = mapped_column(EncryptedText("web_users.display_name"))
+    password_hash: Mapped[str] = mapped_column(String(255), doc="argon2id.")
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("web_users.totp_secret"))
+    role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"),
+                                                     doc="Set when the user also works shifts.")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class EnrolmentCode(Base):
+    """A one-time code that binds a burner phone's Telegram account to an inspector."""
+
+    __tablename__ = "enrolment_codes"
+    __table_args__ = (UniqueConstraint("code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), doc="SHA-256 of the code; never the code.")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,0 +1,122 @@
+"""Shifts and who works them; call-outs and the offers they send; administrative reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.models.base import (
+    AssignmentStatus,
+    Base,
+    CalloutSource,
+    CalloutStatus,
+    OfferStatus,
+    ReportStatus,
+    ShiftKind,
+    ShiftStatus,
+    created_at_column,
+    text_enum,
+)
+from secure_store.types import EncryptedText
+
+
+class Shift(Base):
+    """A stretch of work for one municipality: a control day, a call-out or coordination."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("planned_break_minutes >= 0", name="break_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ShiftKind] = mapped_column(text_enum(ShiftKind, "shift_kind"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    planned_break_minutes: Mapped[int] = mapped_column(default=60)
+    status: Mapped[ShiftStatus] = mapped_column(text_enum(ShiftStatus, "shift_status"),
+                                                default=ShiftStatus.PLANNED)
+    is_with_police: Mapped[bool] = mapped_column(default=True, doc="Joint control with TMM.")
+    version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
+    created_at: Mapped[datetime] = created_at_column()
+
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="shift")
+
+
+class Assignment(Base):
+    """An inspector on a shift."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("shift_id", "inspector_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        text_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.PROPOSED)
+    is_report_writer: Mapped[bool] = mapped_column(default=False)
+    confirmed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
+    created_at: Mapped[datetime] = created_at_column()
+
+    shift: Mapped[Shift] = relationship(back_populates="assignments")
+
+
+class Callout(Base):
+    """An ad-hoc control: why (source), where (sealed, expires) and its shift."""
+
+    __tablename__ = "callouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
+    source: Mapped[CalloutSource] = mapped_column(text_enum(CalloutSource, "callout_source"))
+    location: Mapped[str | None] = mapped_column(
+        EncryptedText("callouts.location"), doc="Address of the premises (sealed); purged later.")
+    notes: Mapped[str | None] = mapped_column(
+        EncryptedText("callouts.notes"),
+        doc="Operational notes about premises, never about people (sealed); purged later.")
+    status: Mapped[CalloutStatus] = mapped_column(text_enum(CalloutStatus, "callout_status"),
+                                                  default=CalloutStatus.OPEN)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at_column()
+    filled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(doc="Cancelled or given up.")
+    details_purged_at: Mapped[datetime | None] = mapped_column(
+        doc="When location and notes were erased by retention.")
+    version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
+
+
+class Offer(Base):
+    """A question to one inspector: will you take this shift (a call-out, or cover)?"""
+
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("shift_id", "inspector_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    status: Mapped[OfferStatus] = mapped_column(text_enum(OfferStatus, "offer_status"),
+                                                default=OfferStatus.PENDING)
+    is_cover: Mapped[bool] = mapped_column(default=False, doc="Covers a colleague who dropped out.")
+    sent_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
+
+
+class Report(Base):
+    """The administrative report of a control: written by one inspector, reviewed by the coordinator."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
+    writer_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    status: Mapped[ReportStatus] = mapped_column(text_enum(ReportStatus, "report_status"),
+                                                 default=ReportStatus.PENDING)
+    written_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))

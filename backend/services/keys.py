@@ -1,0 +1,88 @@
+"""Re-encrypting every sealed value under the active key, and checking that all of them open.
+
+Rotation works in batches, each its own transaction, so it runs while the
+service is up and resumes where it stopped: it only ever picks values that the
+active key did not seal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select, update
+
+from backend.db import Database
+from backend.rawdata import encrypted_columns, raw_tables
+from secure_store import KeyRing, KeyRingError
+
+
+@dataclass
+class KeyReport:
+    """How many values each key id seals, and which values do not open."""
+
+    by_key: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def is_healthy(self) -> bool:
+        return not self.failures
+
+
+def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
+           progress: Callable[[str, int], None] | None = None) -> int:
+    """Re-seal every value not sealed by the active key; returns how many were re-sealed."""
+    total = 0
+    active_prefix = f"pk1:{keyring.active_id}:%"
+    for table_name, columns in encrypted_columns().items():
+        table = raw_tables()[table_name]
+        pk = next(iter(table.primary_key.columns))
+        stale = or_(*[and_(table.c[name].is_not(None), table.c[name].not_like(active_prefix))
+                      for name in columns])
+        while True:
+            with database.transaction() as session:
+                rows = session.execute(
+                    select(pk, *[table.c[n] for n in columns]).where(stale).order_by(pk)
+                    .limit(batch_size)).all()
+                for row in rows:
+                    values = {name: _reseal(keyring, row[i + 1], context)
+                              for i, (name, context) in enumerate(columns.items())}
+                    session.execute(update(table).where(pk == row[0]).values(**values))
+            total += len(rows)
+            if progress and rows:
+                progress(table_name, len(rows))
+            if len(rows) < batch_size:
+                break
+    return total
+
+
+def _reseal(keyring: KeyRing, value: str | None, context: str) -> str | None:
+    if value is None or keyring.is_current(value):
+        return value
+    return keyring.encrypt(keyring.decrypt(value, context), context)
+
+
+def verify(database: Database, keyring: KeyRing) -> KeyReport:
+    """Open every sealed value in the database; name each one that does not open."""
+    report = KeyReport()
+    with database.transaction() as session:
+        for table_name, columns in encrypted_columns().items():
+            table = raw_tables()[table_name]
+            pk = next(iter(table.primary_key.columns))
+            rows = session.execute(select(pk, *[table.c[n] for n in columns]).order_by(pk)
+                                   .execution_options(yield_per=1000))
+            for row in rows:
+                for i, (name, context) in enumerate(columns.items()):
+                    _check(keyring, report, row[i + 1], context, f"{table_name}.{name} id={row[0]}")
+    return report
+
+
+def _check(keyring: KeyRing, report: KeyReport, value: str | None, context: str, where: str) -> None:
+    if value is None:
+        return
+    try:
+        keyring.decrypt(value, context)
+        report.by_key[keyring.key_id_of(value)] += 1
+    except KeyRingError as error:
+        report.failures.append(f"{where}: {error}")

@@ -1,0 +1,311 @@
+"""The `piket` command line. Each command is an entry point: it opens one transaction at most."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from backend import migrate
+from backend.config import ConfigError
+from backend.keys import keys_path
+from piket.runtime import Runtime
+from secure_store import KeyRing, KeyRingError
+
+log = logging.getLogger("piket")
+
+
+class PiketGroup(click.Group):
+    """Turns configuration and key errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            click.echo(f"piket: configuration error: {error}", err=True)
+            sys.exit(2)
+        except KeyRingError as error:
+            click.echo(f"piket: key error: {error}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=PiketGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """piket: call-outs, rosters and hours for a regional inspection team."""
+    ctx.obj = Runtime.from_environment()
+
+
+pass_runtime = click.make_pass_decorator(Runtime)
+
+
+def _require_current_schema(runtime: Runtime) -> None:
+    if not migrate.is_up_to_date(runtime.database.engine):
+        raise click.ClickException("the database schema is not current; run `piket db upgrade`")
+
+
+# -- database -------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@pass_runtime
+def db_upgrade(runtime: Runtime, revision: str) -> None:
+    """Create or upgrade the schema."""
+    migrate.upgrade(runtime.database.engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(runtime.database.engine)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_runtime
+def db_downgrade(runtime: Runtime, revision: str) -> None:
+    """Step the schema back to REVISION ('base' removes every table)."""
+    migrate.downgrade(runtime.database.engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(runtime.database.engine)}")
+
+
+@db.command("current")
+@pass_runtime
+def db_current(runtime: Runtime) -> None:
+    """Show the schema revision."""
+    click.echo(migrate.current_revision(runtime.database.engine) or "empty")
+
+
+# -- demo -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Empty the database first (demo databases only).")
+@pass_runtime
+def demo(runtime: Runtime, reset: bool) -> None:
+    """Load the Fryslân pilot as demo data and print the one-time passwords."""
+    from backend.services.demo import DemoError, load_demo
+
+    engine = runtime.database.engine
+    if reset:
+        migrate.downgrade(engine, "base")
+        migrate.upgrade(engine)
+    _require_current_schema(runtime)
+    try:
+        with runtime.database.transaction() as session:
+            passwords = load_demo(session, runtime.clock.now())
+    except DemoError as error:
+        raise click.ClickException(f"{error} (use --reset on a demo database)") from None
+    click.echo("Demo loaded: 14 municipalities (11 taking part), 12 inspectors, control days.")
+    click.echo("Web accounts (one-time passwords, change at first login):")
+    for username, password in passwords.items():
+        click.echo(f"  {username:<12} {password}")
+
+
+# -- keys and audit -------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys: generate, add, rotate, remove, verify."""
+
+
+def _key_file(runtime: Runtime) -> Path:
+    path = keys_path(runtime.settings)
+    if path is None:
+        raise click.ClickException("the keys come from PIKET_KEYS; edit that value instead "
+                                   "(`piket keys generate --stdout` makes a new key ring)")
+    return path
+
+
+@keys.command("generate")
+@click.option("--file", "file_", type=click.Path(path_type=Path), help="Where to write it.")
+@click.option("--stdout", is_flag=True, help="Print the key ring (for PIKET_KEYS) instead.")
+@pass_runtime
+def keys_generate(runtime: Runtime, file_: Path | None, stdout: bool) -> None:
+    """Make a new key ring with one data key and a MAC key."""
+    keyring = KeyRing.generate()
+    if stdout:
+        click.echo(keyring.to_json(), nl=False)
+        return
+    path = file_ or _key_file(runtime)
+    if path.exists():
+        raise click.ClickException(f"{path} exists; a new key ring would make its data unreadable")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keyring.write(path)
+    click.echo(f"wrote a new key ring to {path} (active key {keyring.active_id}); keep a copy "
+               "off this machine: without it the database cannot be read")
+
+
+@keys.command("add")
+@pass_runtime
+def keys_add(runtime: Runtime) -> None:
+    """Add a new data key and make it the active one (then run `piket keys rotate`)."""
+    path = _key_file(runtime)
+    keyring = runtime.keyring.with_new_active_key()
+    keyring.write(path)
+    click.echo(f"added key {keyring.active_id} and made it active; run `piket keys rotate`")
+
+
+@keys.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@pass_runtime
+def keys_rotate(runtime: Runtime, batch_size: int) -> None:
+    """Re-encrypt every value under the active key, in batches, while the service runs."""
+    from backend.services import audit
+    from backend.services.keys import rotate
+
+    _require_current_schema(runtime)
+    count = rotate(runtime.database, runtime.keyring, batch_size,
+                   progress=lambda table, n: click.echo(f"  {table}: {n} re-encrypted"))
+    with runtime.database.transaction() as session:
+        audit.record(session, runtime.clock.now(), "cli", "keys.rotated", "keyring",
+                     {"active": runtime.keyring.active_id, "values": count})
+    click.echo(f"{count} values re-encrypted under key {runtime.keyring.active_id}")
+
+
+@keys.command("remove")
+@click.argument("key_id")
+@pass_runtime
+def keys_remove(runtime: Runtime, key_id: str) -> None:
+    """Remove KEY_ID from the key ring, once no value needs it any more."""
+    from backend.services.keys import verify
+
+    path = _key_file(runtime)
+    smaller = runtime.keyring.without_key(key_id)
+    in_use = verify(runtime.database, runtime.keyring).by_key.get(key_id, 0)
+    if in_use:
+        raise click.ClickException(f"{in_use} values still use key {key_id}; "
+                                   "run `piket keys rotate` first")
+    smaller.write(path)
+    click.echo(f"removed key {key_id}; the key ring now holds {', '.join(sorted(smaller.keys))}")
+
+
+@keys.command("verify")
+@pass_runtime
+def keys_verify(runtime: Runtime) -> None:
+    """Decrypt every value in the database; fail if any does not open."""
+    from backend.services.keys import verify
+
+    _require_current_schema(runtime)
+    report = verify(runtime.database, runtime.keyring)
+    for key_id in sorted(runtime.keyring.keys):
+        marker = " (active)" if key_id == runtime.keyring.active_id else ""
+        click.echo(f"key {key_id}{marker}: {report.by_key.get(key_id, 0)} values")
+    for failure in report.failures[:20]:
+        click.echo(f"  cannot decrypt {failure}", err=True)
+    if not report.is_healthy:
+        raise click.ClickException(f"{len(report.failures)} values cannot be decrypted")
+    click.echo("every encrypted value opens")
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+@pass_runtime
+def audit_verify(runtime: Runtime) -> None:
+    """Check the chain; name the first record that was altered, removed or inserted."""
+    from backend.services import audit as audit_service
+
+    _require_current_schema(runtime)
+    with runtime.database.transaction() as session:
+        report = audit_service.verify(session)
+    if not report.is_intact:
+        raise click.ClickException(f"audit log broken at record {report.broken_seq}: "
+                                   f"{report.problem}")
+    click.echo(f"audit log intact: {report.count} records, head {report.head_mac[:16]}")
+
+
+# -- backup ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file_", metavar="FILE", type=click.Path(path_type=Path))
+@pass_runtime
+def backup(runtime: Runtime, file_: Path) -> None:
+    """Write an encrypted backup of the whole database to FILE (safe while running)."""
+    from backend.services.backup import BackupError
+    from backend.services.backup import backup as make_backup
+
+    if file_.exists():
+        raise click.ClickException(f"{file_} exists; choose a new file name")
+    partial = file_.with_name(file_.name + ".partial")
+    try:
+        with partial.open("wb") as out:
+            make_backup(runtime.database, runtime.keyring, out, runtime.clock.now())
+    except BackupError as error:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(str(error)) from None
+    partial.rename(file_)
+    click.echo(f"backup written to {file_} ({file_.stat().st_size} bytes, "
+               f"key {runtime.keyring.active_id})")
+
+
+@main.command()
+@click.argument("file_", metavar="FILE", type=click.Path(exists=True, path_type=Path))
+@pass_runtime
+def restore(runtime: Runtime, file_: Path) -> None:
+    """Restore FILE into an empty database (run `piket db upgrade` on it first)."""
+    from backend.services.backup import BackupError
+    from backend.services.backup import restore as load_backup
+
+    try:
+        with file_.open("rb") as source:
+            counts = load_backup(runtime.database, runtime.keyring, source)
+    except (BackupError, KeyRingError) as error:
+        raise click.ClickException(f"restore refused: {error}") from None
+    click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables; "
+               "the content matches the backup")
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def _bot_status(runtime: Runtime) -> str:
+    if runtime.settings.telegram_token is None:
+        return "bot: off (PIKET_TELEGRAM_TOKEN is not set)"
+    return "bot: a token is set, but the Telegram bot is not part of this version yet"
+
+
+@main.command()
+@pass_runtime
+def serve(runtime: Runtime) -> None:
+    """Run web, API and scheduler in one process (and the bot when configured)."""
+    from piket.serving import run_scheduler, run_web
+
+    _require_current_schema(runtime)
+    click.echo(_bot_status(runtime))
+    runner = run_scheduler(runtime)
+    try:
+        run_web(runtime)
+    finally:
+        runner.shutdown()
+
+
+@main.command()
+@pass_runtime
+def web(runtime: Runtime) -> None:
+    """Run only the web pages and the API."""
+    from piket.serving import run_web
+
+    _require_current_schema(runtime)
+    run_web(runtime)
+
+
+@main.command()
+@pass_runtime
+def scheduler(runtime: Runtime) -> None:
+    """Run only the job scheduler (one leader among all instances)."""
+    from piket.serving import run_scheduler, wait_for_signal
+
+    _require_current_schema(runtime)
+    runner = run_scheduler(runtime)
+    wait_for_signal()
+    runner.shutdown()

@@ -1,0 +1,105 @@
+"""A thin APScheduler wrapper: persistent jobs, misfire grace, and one leader among instances.
+
+Jobs live in a SQLAlchemy job store, so a restart loses none. Every instance
+can add jobs (its scheduler runs paused and only writes to the store); only the
+instance that holds the leader lock executes them. The leader pokes its
+scheduler every `poll_seconds`, because APScheduler 3 sleeps until the next job
+it knows of and would not notice a job another instance just added.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "scheduler_jobs"
+
+
+class LeaderLock(Protocol):
+    def try_acquire(self) -> bool:
+        """Take the lock if free; True while this process holds it."""
+        ...
+
+    def is_held(self) -> bool:
+        """Whether this process still holds it (a lost database connection loses it)."""
+        ...
+
+    def release(self) -> None: ...
+
+
+class Runner:
+    def __init__(self, engine: Any, leader_lock: LeaderLock, *, misfire_grace_seconds: int = 300,
+                 poll_seconds: float = 10.0) -> None:
+        self._lock = leader_lock
+        self._poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._paused = True
+        self._thread: threading.Thread | None = None
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+            job_defaults={"misfire_grace_time": misfire_grace_seconds, "coalesce": True,
+                          "max_instances": 1},
+            timezone=UTC,
+        )
+
+    @property
+    def is_leader(self) -> bool:
+        return self.scheduler.running and self._lock.is_held() and not self._paused
+
+    def start(self) -> None:
+        self.scheduler.start(paused=True)
+        self._thread = threading.Thread(target=self._lead, name="piket-runner", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=self._poll_seconds + 5)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._lock.release()
+
+    def _lead(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._step()
+            except Exception:  # the loop must outlive a database outage; it retries next poll
+                log.exception("leader election step failed; retrying")
+            self._stop.wait(self._poll_seconds)
+
+    def _step(self) -> None:
+        if self._paused and self._lock.try_acquire():
+            log.info("this instance is now the scheduler leader")
+            self._paused = False
+            self.scheduler.resume()
+        elif not self._paused and not self._lock.is_held():
+            log.warning("lost the scheduler leadership; pausing")
+            self._paused = True
+            self.scheduler.pause()
+        elif not self._paused:
+            self.scheduler.wakeup()
+
+    def schedule_once(self, job_id: str, func: str | Callable[..., Any], run_at: datetime,
+                      kwargs: dict[str, Any] | None = None) -> None:
+        """Run `func` (a 'module:function' reference, so it persists) once at `run_at`.
+
+        Scheduling the same id again replaces the job, so callers may repeat themselves.
+        """
+        self.scheduler.add_job(func, "date", run_date=run_at, id=job_id, kwargs=kwargs or {},
+                               replace_existing=True)
+
+    def schedule_every(self, job_id: str, func: str | Callable[..., Any], seconds: int) -> None:
+        self.scheduler.add_job(func, "interval", seconds=seconds, id=job_id,
+                               replace_existing=True)
+
+    def cancel(self, job_id: str) -> None:
+        if self.scheduler.get_job(job_id):
+            self.scheduler.remove_job(job_id)
