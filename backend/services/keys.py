@@ -32,7 +32,10 @@ class KeyReport:
 
 def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
            progress: Callable[[str, int], None] | None = None) -> int:
-    """Re-seal every value not sealed by the active key; returns how many were re-sealed."""
+    """Re-seal every value not sealed by the active key; returns how many were re-sealed.
+
+    `progress` hears of each committed batch: the table and its number of rows.
+    """
     total = 0
     active_prefix = f"pk1:{keyring.active_id}:%"
     for table_name, columns in encrypted_columns().items():
@@ -49,7 +52,7 @@ def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
                     values = {name: _reseal(keyring, row[i + 1], context)
                               for i, (name, context) in enumerate(columns.items())}
                     session.execute(update(table).where(pk == row[0]).values(**values))
-            total += len(rows)
+                    total += sum(1 for i in range(len(columns)) if row[i + 1] is not None)
             if progress and rows:
                 progress(table_name, len(rows))
             if len(rows) < batch_size:

@@ -1,0 +1,189 @@
+"""The piket command as an operator uses it: keys, audit, demo, backup and restore."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import text
+
+from backend.db import Database
+from backend.services.backup import table_digests
+from secure_store import KeyRing
+from tests.conftest import POSTGRES_URL, DatabaseFactory
+
+Piket = Callable[..., Result]
+
+
+@pytest.fixture
+def env(databases: DatabaseFactory, tmp_path: Path) -> dict[str, str]:
+    keys = tmp_path / "keyring.json"
+    KeyRing.generate().write(keys)
+    return {"PIKET_DATABASE_URL": databases.url(), "PIKET_KEYS_FILE": str(keys),
+            "PIKET_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def piket(env: dict[str, str]) -> Piket:
+    from piket.cli import main
+
+    def run(*args: str, expect: int = 0, **overrides: str) -> Result:
+        result = CliRunner().invoke(main, list(args), env={**env, **overrides})
+        assert result.exit_code == expect, result.output
+        return result
+
+    return run
+
+
+@pytest.fixture
+def demo(piket: Piket) -> Result:
+    piket("db", "upgrade")
+    return piket("demo")
+
+
+def test_demo_prints_one_time_passwords_for_the_three_roles(demo: Result) -> None:
+    for username in ("admin", "coordinator", "finance"):
+        assert f"  {username}" in demo.output
+
+
+def test_demo_refuses_to_load_twice_without_reset(demo: Result, piket: Piket) -> None:
+    assert "already holds data" in piket("demo", expect=1).output
+    assert "Demo loaded" in piket("demo", "--reset").output
+
+
+SENSITIVE = ["Hoekstra", "Wytske", "Dijkstra", "Terpstra", "Wilhelminastraat", "+31 6", "Drachten"]
+
+
+def test_after_demo_the_sqlite_file_holds_no_name_phone_or_location_in_clear(
+        demo: Result, env: dict[str, str], backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("the PostgreSQL variant reads pg_dump")
+    path = Path(env["PIKET_DATABASE_URL"].removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    found = [word for word in SENSITIVE if word.encode() in raw]
+    assert found == []
+    assert b"Leeuwarden" in raw  # municipalities are public, and the file was really read
+
+
+def test_after_demo_pg_dump_holds_no_name_phone_or_location_in_clear(
+        demo: Result, env: dict[str, str], backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("the SQLite variant reads the file")
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    schema = env["PIKET_DATABASE_URL"].rsplit("%3D", 1)[1]
+    dump = subprocess.run(["pg_dump", "--schema", schema,
+                           POSTGRES_URL.replace("postgresql+psycopg", "postgresql")],
+                          capture_output=True, text=True, check=True).stdout
+    assert [word for word in SENSITIVE if word in dump] == []
+    assert "Leeuwarden" in dump
+
+
+def test_key_rotation_from_a_to_b_then_without_a(demo: Result, piket: Piket, env: dict[str, str]) -> None:
+    key_file = Path(env["PIKET_KEYS_FILE"])
+    key_a = KeyRing.from_file(key_file).active_id
+    piket("keys", "add")
+    key_b = KeyRing.from_file(key_file).active_id
+    assert f"{key_a}" in piket("keys", "remove", key_a, expect=1).output  # still in use
+    rotated = piket("keys", "rotate", "--batch-size", "7")
+    assert f"under key {key_b}" in rotated.output
+    piket("keys", "remove", key_a)
+    assert set(KeyRing.from_file(key_file).keys) == {key_b}
+    verified = piket("keys", "verify")
+    assert f"key {key_b} (active): 38 values" in verified.output
+    assert "every encrypted value opens" in verified.output
+
+
+def test_rotation_resumes_after_an_interruption(demo: Result, piket: Piket, env: dict[str, str],
+                                                databases: DatabaseFactory) -> None:
+    from backend.services.keys import rotate
+
+    piket("keys", "add")
+    keyring = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
+    database = Database(env["PIKET_DATABASE_URL"])
+    calls = []
+
+    def stop_after_first_batch(table: str, count: int) -> None:
+        calls.append(count)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rotate(database, keyring, batch_size=5, progress=stop_after_first_batch)
+    assert calls == [5]
+    # The first batch (5 inspectors, 3 sealed values each) was committed before the stop.
+    assert rotate(database, keyring, batch_size=5) == 38 - 15
+    database.dispose()
+
+
+def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, env: dict[str, str]) -> None:
+    stranger = KeyRing.generate().encrypt("x", "inspectors.phone")
+    database = Database(env["PIKET_DATABASE_URL"])
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE inspectors SET phone = :p WHERE id = 3"), {"p": stranger})
+    database.dispose()
+    result = piket("keys", "verify", expect=1)
+    assert "inspectors.phone id=3" in result.output and "not in the key ring" in result.output
+
+
+def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
+                                              backend: str) -> None:
+    assert "audit log intact: 4 records" in piket("audit", "verify").output
+    database = Database(env["PIKET_DATABASE_URL"])
+    with database.engine.begin() as connection:
+        # An attacker with database rights first removes the append-only guard.
+        if backend == "postgresql":
+            connection.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_records_no_update"))
+        connection.execute(text("UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2"))
+    database.dispose()
+    result = piket("audit", "verify", expect=1)
+    assert "broken at record 2" in result.output and "altered" in result.output
+
+
+def test_backup_and_restore_on_another_database_give_the_same_content(
+        demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory,
+        tmp_path: Path) -> None:
+    target = databases.url()
+    piket("backup", str(tmp_path / "piket.backup"))
+    raw = (tmp_path / "piket.backup").read_bytes()
+    assert b"Hoekstra" not in raw and b"Leeuwarden" not in raw  # the whole stream is sealed
+    piket("db", "upgrade", PIKET_DATABASE_URL=target)
+    restored = piket("restore", str(tmp_path / "piket.backup"), PIKET_DATABASE_URL=target)
+    assert "the content matches the backup" in restored.output
+    source_db, target_db = Database(env["PIKET_DATABASE_URL"]), Database(target)
+    assert table_digests(source_db) == table_digests(target_db)
+    source_db.dispose(), target_db.dispose()
+    assert "Demo loaded" not in piket("audit", "verify", PIKET_DATABASE_URL=target).output
+
+
+def test_restore_refuses_other_keys_and_a_non_empty_database(
+        demo: Result, piket: Piket, databases: DatabaseFactory, tmp_path: Path) -> None:
+    piket("backup", str(tmp_path / "b"))
+    other_keys = tmp_path / "other.json"
+    KeyRing.generate().write(other_keys)
+    target = databases.url()
+    piket("db", "upgrade", PIKET_DATABASE_URL=target)
+    refused = piket("restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target,
+                    PIKET_KEYS_FILE=str(other_keys))
+    assert "restore refused" in refused.output and "not in the key ring" in refused.output
+    assert "not empty" in piket("restore", str(tmp_path / "b"), expect=1).output
+
+
+def test_a_configuration_error_stops_with_the_setting_named(piket: Piket) -> None:
+    result = piket("db", "current", expect=2, PIKET_RETENTION_DAYS="-3")
+    assert "configuration error: PIKET_RETENTION_DAYS" in result.output
+
+
+def test_without_configured_keys_development_generates_a_key_file_and_warns(
+        piket: Piket, env: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    del env["PIKET_KEYS_FILE"]
+    piket("db", "upgrade")
+    assert (tmp_path / "data" / "dev-keyring.json").exists()
+    assert oct(os.stat(tmp_path / "data" / "dev-keyring.json").st_mode & 0o777) == "0o600"
+    assert "DEVELOPMENT ONLY" in caplog.text

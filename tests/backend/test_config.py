@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import pytest
+
+from backend.config import ConfigError, load_settings
+
+
+def test_nothing_set_gives_the_embedded_development_defaults(tmp_path: Path) -> None:
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path)})
+    assert settings.environment == "development"
+    assert settings.effective_database_url == f"sqlite:///{tmp_path.resolve() / 'piket.db'}"
+    assert settings.port == 8000 and settings.timezone == "Europe/Amsterdam"
+
+
+def test_an_unknown_setting_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError, match=r"PIKET_DATABSE_URL: unknown setting \(did you mean PIKET_DATABASE_URL\?\)"):
+        load_settings({"PIKET_DATABSE_URL": "sqlite:///x"})
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("PIKET_PORT", "eighty", "PIKET_PORT: Input should be a valid integer"),
+    ("PIKET_PORT", "70000", "PIKET_PORT: Input should be less than or equal to 65535"),
+    ("PIKET_TIMEZONE", "Europe/Leeuwarden", "PIKET_TIMEZONE: unknown time zone"),
+    ("PIKET_DATABASE_URL", "mysql://x", "PIKET_DATABASE_URL: use sqlite:///PATH"),
+    ("PIKET_ENVIRONMENT", "staging", "PIKET_ENVIRONMENT: Input should be 'development' or 'production'"),
+    ("PIKET_TELEGRAM_API_URL", "api.telegram.org", "PIKET_TELEGRAM_API_URL: must start with http"),
+])
+def test_a_wrong_value_names_the_setting(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({name: value})
+
+
+def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("123:abc\n")
+    settings = load_settings({"PIKET_TELEGRAM_TOKEN_FILE": str(secret)})
+    assert settings.telegram_token is not None
+    assert settings.telegram_token.get_secret_value() == "123:abc"
+
+
+def test_a_missing_secret_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PIKET_KEYS_FILE|PIKET_SECRET_KEY_FILE: cannot read"):
+        load_settings({"PIKET_SECRET_KEY_FILE": str(tmp_path / "absent")})
+
+
+def test_a_secret_set_twice_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "s").write_text("x")
+    with pytest.raises(ConfigError, match="not both"):
+        load_settings({"PIKET_SECRET_KEY": "y", "PIKET_SECRET_KEY_FILE": str(tmp_path / "s")})
+
+
+def test_production_refuses_to_start_without_keys_secret_and_database() -> None:
+    with pytest.raises(ConfigError, match="production needs PIKET_KEYS, PIKET_SECRET_KEY, PIKET_DATABASE_URL"):
+        load_settings({"PIKET_ENVIRONMENT": "production"})
+
+
+def test_a_webhook_needs_its_secret_token() -> None:
+    with pytest.raises(ConfigError, match="PIKET_WEBHOOK_SECRET"):
+        load_settings({"PIKET_WEBHOOK_URL": "https://piket.example/telegram"})
+
+
+def test_a_plain_postgresql_url_gets_the_psycopg_driver() -> None:
+    settings = load_settings({"PIKET_DATABASE_URL": "postgresql://postgres@db/piket"})
+    assert settings.effective_database_url == "postgresql+psycopg://postgres@db/piket"
