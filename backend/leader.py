@@ -25,6 +25,9 @@ class PostgresLeaderLock:
             return True
         self.release()
         self._connection = self._engine.connect()
+        # A pooled connection would outlive close() and keep the session lock with it;
+        # detached, closing it really ends the session and frees the lock.
+        self._connection.detach()
         taken = self._connection.execute(
             text("SELECT pg_try_advisory_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
         self._connection.commit()
@@ -46,6 +49,9 @@ class PostgresLeaderLock:
     def release(self) -> None:
         if self._connection is not None:
             # Closing a dead connection may fail; the lock is gone with it either way.
+            with contextlib.suppress(Exception):
+                self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._connection.commit()
             with contextlib.suppress(Exception):
                 self._connection.close()
             self._connection = None

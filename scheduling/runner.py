@@ -64,6 +64,9 @@ class Runner:
         if self._thread:
             self._thread.join(timeout=self._poll_seconds + 5)
         if self.scheduler.running:
+            # Pause first: a job taken from the store while the executor shuts down
+            # would be removed without running.
+            self.scheduler.pause()
             self.scheduler.shutdown(wait=True)
         self._lock.release()
 

@@ -22,11 +22,16 @@ class Inspector(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(EncryptedText("inspectors.name"), doc="Full name (sealed).")
-    first_name: Mapped[str] = mapped_column(EncryptedText("inspectors.first_name"),
+    # The other sealed fields load only when a query asks for them (undefer): a roster
+    # listing then opens one value a row, and no page shows a phone number by accident.
+    first_name: Mapped[str] = mapped_column(EncryptedText("inspectors.first_name"), deferred=True,
+                                            deferred_raiseload=True,
                                             doc="How the bot greets them (sealed).")
-    phone: Mapped[str | None] = mapped_column(EncryptedText("inspectors.phone"),
+    phone: Mapped[str | None] = mapped_column(EncryptedText("inspectors.phone"), deferred=True,
+                                              deferred_raiseload=True,
                                               doc="Burner phone number (sealed).")
     telegram_id: Mapped[str | None] = mapped_column(EncryptedText("inspectors.telegram_id"),
+                                                    deferred=True, deferred_raiseload=True,
                                                     doc="Bound Telegram user id (sealed).")
     telegram_index: Mapped[str | None] = mapped_column(
         String(64), unique=True, doc="Blind index of telegram_id, for look-ups.")

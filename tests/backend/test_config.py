@@ -13,7 +13,8 @@ def test_nothing_set_gives_the_embedded_development_defaults(tmp_path: Path) -> 
 
 
 def test_an_unknown_setting_is_refused_with_a_suggestion() -> None:
-    with pytest.raises(ConfigError, match=r"PIKET_DATABSE_URL: unknown setting \(did you mean PIKET_DATABASE_URL\?\)"):
+    expected = r"PIKET_DATABSE_URL: unknown setting \(did you mean PIKET_DATABASE_URL\?\)"
+    with pytest.raises(ConfigError, match=expected):
         load_settings({"PIKET_DATABSE_URL": "sqlite:///x"})
 
 
@@ -39,7 +40,7 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
 
 
 def test_a_missing_secret_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="PIKET_KEYS_FILE|PIKET_SECRET_KEY_FILE: cannot read"):
+    with pytest.raises(ConfigError, match="PIKET_SECRET_KEY_FILE: cannot read"):
         load_settings({"PIKET_SECRET_KEY_FILE": str(tmp_path / "absent")})
 
 
@@ -50,7 +51,8 @@ def test_a_secret_set_twice_is_refused(tmp_path: Path) -> None:
 
 
 def test_production_refuses_to_start_without_keys_secret_and_database() -> None:
-    with pytest.raises(ConfigError, match="production needs PIKET_KEYS, PIKET_SECRET_KEY, PIKET_DATABASE_URL"):
+    expected = "production needs PIKET_KEYS, PIKET_SECRET_KEY, PIKET_DATABASE_URL"
+    with pytest.raises(ConfigError, match=expected):
         load_settings({"PIKET_ENVIRONMENT": "production"})
 
 

@@ -2,8 +2,7 @@ import io
 
 import pytest
 
-from secure_store import DecryptionError, KeyRing, UnknownKeyError
-from secure_store import stream
+from secure_store import DecryptionError, KeyRing, UnknownKeyError, stream
 
 
 def seal(keyring: KeyRing, data: bytes) -> bytes:

@@ -1,0 +1,76 @@
+"""The runner keeps jobs in the database and lets only one instance run them."""
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from backend.db import Database
+from backend.leader import FileLeaderLock, PostgresLeaderLock, leader_lock_for
+from scheduling.runner import Runner
+
+FIRED: list[str] = []
+
+
+def remember(label: str) -> None:
+    FIRED.append(label)
+
+
+def test_a_job_scheduled_before_a_restart_runs_after_it(fresh_database: Database) -> None:
+    FIRED.clear()
+    lock = leader_lock_for(fresh_database.engine, fresh_database.url)
+    first = Runner(fresh_database.engine, lock, poll_seconds=0.05)
+    first.start()
+    first.schedule_once("reminder:1", "tests.scheduling.test_runner:remember",
+                        datetime.now(UTC) + timedelta(seconds=0.5), {"label": "reminder"})
+    first.shutdown()
+    assert FIRED == []
+    second = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
+                    poll_seconds=0.05)
+    second.start()
+    deadline = time.monotonic() + 10
+    while not FIRED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second.shutdown()
+    assert FIRED == ["reminder"]
+
+
+def test_scheduling_the_same_job_twice_keeps_one(fresh_database: Database) -> None:
+    runner = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url))
+    runner.start()
+    at = datetime.now(UTC) + timedelta(hours=1)
+    for _ in range(2):
+        runner.schedule_once("escalate:7", "tests.scheduling.test_runner:remember", at, {"label": "x"})
+    assert [job.id for job in runner.scheduler.get_jobs()] == ["escalate:7"]
+    runner.shutdown()
+
+
+def test_only_one_holder_of_the_leader_lock_at_a_time(fresh_database: Database, tmp_path: Path) -> None:
+    if fresh_database.engine.dialect.name == "postgresql":
+        first, second = PostgresLeaderLock(fresh_database.engine), PostgresLeaderLock(fresh_database.engine)
+    else:
+        first, second = FileLeaderLock(tmp_path / "lock"), FileLeaderLock(tmp_path / "lock")
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    first.release()
+    assert second.try_acquire() and second.is_held()
+    second.release()
+
+
+def test_a_second_runner_waits_and_takes_over_when_the_leader_stops(fresh_database: Database) -> None:
+    def runner() -> Runner:
+        return Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
+                      poll_seconds=0.05)
+
+    leader, follower = runner(), runner()
+    leader.start()
+    time.sleep(0.3)
+    follower.start()
+    time.sleep(0.3)
+    assert leader.is_leader and not follower.is_leader
+    leader.shutdown()
+    deadline = time.monotonic() + 5
+    while not follower.is_leader and time.monotonic() < deadline:
+        threading.Event().wait(0.05)
+    assert follower.is_leader
+    follower.shutdown()

@@ -1,0 +1,61 @@
+"""`piket serve` as ./run.sh starts it: a real process answering on a real port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def piket(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "piket", *args], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def wait_for_health(port: int, process: subprocess.Popen[str]) -> dict[str, str]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"piket serve exited: {process.communicate()[1]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                return json.load(response)
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("piket serve did not answer within a minute")
+
+
+def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIKET_")}
+    env |= {"PIKET_DATA_DIR": str(tmp_path), "PIKET_PORT": str(port)}
+    upgraded = piket("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "DEVELOPMENT ONLY: no PIKET_KEYS or PIKET_KEYS_FILE set" in upgraded.stderr
+    loaded = piket("demo", env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "DEVELOPMENT ONLY" not in loaded.stderr  # generated once, then reused
+    process = subprocess.Popen([sys.executable, "-m", "piket", "serve"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for_health(port, process) == {"status": "ok", "database": "reachable"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    assert "bot: off (PIKET_TELEGRAM_TOKEN is not set)" in out
