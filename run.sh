@@ -5,7 +5,7 @@
 # Any PIKET_* variable you set (database, keys, token, port) takes precedence.
 set -euo pipefail
 cd "$(dirname "$0")"
-source scripts/bootstrap.sh
+source scripts/bootstrap.sh ""  # no extras: the product alone
 export PIKET_DATA_DIR="${PIKET_DATA_DIR:-$PWD/var}"
 mkdir -p "$PIKET_DATA_DIR"
 if [ "${1:-}" = "demo" ]; then
