@@ -35,13 +35,19 @@ def table_digests(database: Database) -> dict[str, tuple[int, str]]:
     with database.engine.connect() as connection:
         for name, table in raw_tables().items():
             digest, count = hashlib.sha256(), 0
-            rows = connection.execute(select(table).order_by(*table.primary_key.columns)
-                                      .execution_options(yield_per=BATCH))
-            for row in rows:
-                digest.update(dumps_row(row) + b"\n")
+            for line in _row_lines(connection, table):
+                digest.update(line)
                 count += 1
             digests[name] = (count, digest.hexdigest())
     return digests
+
+
+def _row_lines(connection: Any, table: Any) -> Iterator[bytes]:
+    """A table's rows as JSON lines in primary-key order: what a backup holds and digests cover."""
+    rows = connection.execute(select(table).order_by(*table.primary_key.columns)
+                              .execution_options(yield_per=BATCH))
+    for row in rows:
+        yield dumps_row(row) + b"\n"
 
 
 def _lines(database: Database) -> Iterator[bytes]:
@@ -53,10 +59,7 @@ def _lines(database: Database) -> Iterator[bytes]:
         for name, table in raw_tables().items():
             yield json.dumps({"table": name}).encode() + b"\n"
             digest, count = hashlib.sha256(), 0
-            rows = connection.execute(select(table).order_by(*table.primary_key.columns)
-                                      .execution_options(yield_per=BATCH))
-            for row in rows:
-                line = dumps_row(row) + b"\n"
+            for line in _row_lines(connection, table):
                 digest.update(line)
                 count += 1
                 yield line
