@@ -18,8 +18,6 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,12 +226,3 @@ def current_keyring() -> KeyRing:
         raise KeyRingError("no key ring is loaded: the program must load its keys before using the database")
     return _current
 
-
-@contextmanager
-def keyring_in_use(keyring: KeyRing) -> Iterator[KeyRing]:
-    previous = _current
-    use_keyring(keyring)
-    try:
-        yield keyring
-    finally:
-        use_keyring(previous)
