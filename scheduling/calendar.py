@@ -1,0 +1,85 @@
+"""Local time and public holidays, as the collective agreement counts them.
+
+Rules are evaluated in the team's zone (Europe/Amsterdam); instants are stored
+in UTC. The holiday list comes from the `holidays` package, configured rather
+than hand-listed: its Dutch `public` category names Liberation Day only every
+fifth year and does include Good Friday, while the municipal agreement counts
+Liberation Day every year and Good Friday never.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+TEAM_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass(frozen=True)
+class HolidayRule:
+    """Which days count as public holidays for the allowance."""
+
+    country: str = "NL"
+    categories: tuple[str, ...] = ("public", "optional")
+    excluded: frozenset[str] = field(default_factory=lambda: frozenset({"Good Friday"}))
+
+
+MUNICIPAL_HOLIDAYS = HolidayRule()
+
+
+class PublicHolidays:
+    """Answers "is this local date a public holiday?" for any year, lazily."""
+
+    def __init__(self, rule: HolidayRule = MUNICIPAL_HOLIDAYS) -> None:
+        self.rule = rule
+        self._by_year: dict[int, dict[date, str]] = {}
+
+    def in_year(self, year: int) -> dict[date, str]:
+        """The holidays of one year, by date, with their English names."""
+        if year not in self._by_year:
+            found = holidays.country_holidays(
+                self.rule.country, years=year, categories=self.rule.categories, language="en_US")
+            self._by_year[year] = {
+                day: name for day, name in sorted(found.items()) if name not in self.rule.excluded}
+        return self._by_year[year]
+
+    def name(self, day: date) -> str | None:
+        return self.in_year(day.year).get(day)
+
+    def is_holiday(self, day: date) -> bool:
+        return day in self.in_year(day.year)
+
+
+@lru_cache(maxsize=1)
+def municipal_holidays() -> PublicHolidays:
+    """The shared default calendar (holiday lists are computed once per year)."""
+    return PublicHolidays()
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo = TEAM_ZONE) -> datetime:
+    """The UTC instant of a local wall-clock time on `day`."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def local_day_start(day: date, zone: ZoneInfo = TEAM_ZONE) -> datetime:
+    """Local midnight at the start of `day`, as a UTC instant (days last 23 or 25 hours at DST)."""
+    return local_instant(day, time(0), zone)
+
+
+def local_date(instant: datetime, zone: ZoneInfo = TEAM_ZONE) -> date:
+    return instant.astimezone(zone).date()
+
+
+def week_start(day: date) -> date:
+    """Monday of the ISO week that holds `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def require_aware(*instants: datetime) -> None:
+    for instant in instants:
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("times must be timezone-aware")

@@ -1,0 +1,95 @@
+"""Who contributes what: population shares of money, hours, fte and controls.
+
+Every column is a largest-remainder apportionment of one whole total (cents,
+hours, hundredths), so the parts always add up to the total exactly. The plan
+(seed 000, §3) rounded every cell on its own; where that made its columns add
+up to something else, the tests name the difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from scheduling.apportion import largest_remainder
+from scheduling.money import Budget
+
+MINIMUM_PLEDGE_HOURS = 100
+"""A contribution in hours is at least 100 hours a year (smaller pools hurt expertise)."""
+
+PLAN_FTE_HUNDREDTHS = 91
+"""The plan's fte for its 1,223 hours (0.91); it gives no basis, about 1,344 hours per fte."""
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    name: str
+    population: int
+    share_basis_points: int
+    """Share of the population in hundredths of a percent (4195 is 41.95%)."""
+    pilot_cents: int
+    yearly_cents: int
+    fte_hundredths: int
+    hours: int
+    controls: int
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.share_basis_points, 10_000)
+
+
+@dataclass(frozen=True)
+class ContributionTable:
+    rows: tuple[ContributionRow, ...]
+    pilot_cents: int
+    yearly_cents: int
+    fte_hundredths: int
+    hours: int
+    controls: int
+
+    def row(self, name: str) -> ContributionRow:
+        return next(r for r in self.rows if r.name == name)
+
+
+def contribution_table(populations: Sequence[tuple[str, int]], budget: Budget, years: int = 2,
+                       controls: int = 69,
+                       fte_hundredths: int = PLAN_FTE_HUNDREDTHS) -> ContributionTable:
+    """The plan's scenario table for these municipalities, from their populations alone."""
+    weights = [population for _, population in populations]
+    totals = {"share_basis_points": 10_000, "pilot_cents": budget.pilot_cents(years),
+              "yearly_cents": budget.yearly_cents, "fte_hundredths": fte_hundredths,
+              "hours": budget.hours, "controls": controls}
+    columns = {key: largest_remainder(total, weights) for key, total in totals.items()}
+    rows = tuple(
+        ContributionRow(name=name, population=population,
+                        **{key: parts[i] for key, parts in columns.items()})
+        for i, (name, population) in enumerate(populations))
+    return ContributionTable(rows=rows, pilot_cents=totals["pilot_cents"],
+                             yearly_cents=totals["yearly_cents"], fte_hundredths=fte_hundredths,
+                             hours=totals["hours"], controls=controls)
+
+
+@dataclass(frozen=True)
+class PledgeShortfall:
+    """A municipality whose share is under the minimum pledge in hours."""
+
+    name: str
+    share_hours: int
+    minimum_hours: int
+
+    @property
+    def extra_hours(self) -> int:
+        """Hours it delivers beyond its share if it pledges the minimum; settled in money."""
+        return self.minimum_hours - self.share_hours
+
+
+def pledge_shortfalls(table: ContributionTable,
+                      minimum_hours: int = MINIMUM_PLEDGE_HOURS) -> list[PledgeShortfall]:
+    """Municipalities that must either pay money or pledge the minimum and settle the difference."""
+    return [PledgeShortfall(r.name, r.hours, minimum_hours) for r in table.rows if r.hours < minimum_hours]
+
+
+def pledged_hours(share_hours: int, pays_in_hours: bool, minimum_hours: int = MINIMUM_PLEDGE_HOURS) -> int:
+    """The hours a municipality pledges: its share, raised to the minimum; none when it pays money."""
+    return max(share_hours, minimum_hours) if pays_in_hours else 0

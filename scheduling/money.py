@@ -1,0 +1,135 @@
+"""Money from minutes: the allowance in pay, the budget's all-in rates, and rounding.
+
+Amounts are exact fractions of a euro until they are shown; each shown amount
+is rounded once, half away from zero, to whole cents. Nothing is rounded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, table_on
+from scheduling.calendar import local_date
+
+HOURS_PER_MONTH = 156
+"""Cao Gemeenten: the hourly wage is the monthly salary divided by 156."""
+
+
+def to_cents(euros: Fraction) -> int:
+    """Round an exact amount in euros to whole cents, half away from zero."""
+    cents = euros * 100
+    whole = abs(cents.numerator) * 2 + cents.denominator
+    rounded = whole // (2 * cents.denominator)
+    return rounded if cents >= 0 else -rounded
+
+
+def euros(text: str) -> Fraction:
+    """An exact amount from a decimal string such as "52.67402"."""
+    return Fraction(text)
+
+
+def hourly_wage(monthly_salary_cents: int) -> Fraction:
+    """Euros an hour for a monthly salary in cents."""
+    return Fraction(monthly_salary_cents, 100 * HOURS_PER_MONTH)
+
+
+def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int,
+                    tables: Sequence[BandTable] = ORT_TABLES) -> int:
+    """The allowance paid for one entry: band percentages of the hourly wage, capped at scale 6's top."""
+    wage = hourly_wage(min(monthly_salary_cents, cap_monthly_salary_cents))
+    return to_cents(split.allowance_minutes(tables) / 60 * wage)
+
+
+def ort_share(band_minutes: Mapping[Band, int], table: BandTable) -> Fraction:
+    """The allowance as a share of pay for these minutes (the budget assumes 1/8, 12.5%)."""
+    worked = sum(band_minutes.values())
+    if worked == 0:
+        return Fraction(0)
+    weighted = sum((table.percentage(b) * m for b, m in band_minutes.items()), Fraction(0))
+    return weighted / worked
+
+
+def ort_share_of(split: BandSplit, tables: Sequence[BandTable] = ORT_TABLES) -> Fraction:
+    return ort_share(split.minutes, table_on(local_date(split.starts_at), tables))
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One line of the yearly budget: hours at an all-in rate, a flat allowance and overhead."""
+
+    name: str
+    hours: int
+    rate: Fraction
+    """All-in euros an hour for the scale and step."""
+    ort: Fraction
+    overhead_per_hour: Fraction
+
+    @property
+    def salary(self) -> Fraction:
+        return self.hours * self.rate
+
+    @property
+    def allowance(self) -> Fraction:
+        return self.salary * self.ort
+
+    @property
+    def overhead(self) -> Fraction:
+        return self.hours * self.overhead_per_hour
+
+    @property
+    def total(self) -> Fraction:
+        return self.salary + self.allowance + self.overhead
+
+    def cents(self) -> dict[str, int]:
+        """Each shown amount rounded once from its exact value, as the plan's spreadsheet does."""
+        return {"salary": to_cents(self.salary), "ort": to_cents(self.allowance),
+                "overhead": to_cents(self.overhead), "total": to_cents(self.total)}
+
+
+@dataclass(frozen=True)
+class Budget:
+    lines: tuple[BudgetLine, ...]
+    fixed_cents: int
+    """Equipment and training, a fixed amount a year."""
+
+    @property
+    def hours(self) -> int:
+        return sum(line.hours for line in self.lines)
+
+    @property
+    def hours_cents(self) -> int:
+        """The cost of hours as shown: the sum of the shown line totals."""
+        return sum(line.cents()["total"] for line in self.lines)
+
+    @property
+    def yearly_cents(self) -> int:
+        return self.hours_cents + self.fixed_cents
+
+    @property
+    def exact_yearly(self) -> Fraction:
+        return sum((line.total for line in self.lines), Fraction(self.fixed_cents, 100))
+
+    def pilot_cents(self, years: int) -> int:
+        """The whole pilot's cost, from the exact yearly amount (rounded once, not `years` times)."""
+        return to_cents(self.exact_yearly * years)
+
+
+FLAT_ORT = Fraction(125, 1000)
+OVERHEAD_PER_HOUR = euros("8.19")
+
+# The plan (seed 000, §3) shows rates of 52.674 and 73.849 an hour, rounded to
+# three decimals; its amounts are only reproduced by the unrounded rates below
+# (423 x 52.674 would be 22,281.10, not the plan's 22,281.11).
+SCALE_7_STEP_11 = euros("52.67402")
+SCALE_10_STEP_11 = euros("73.848925")
+
+PLAN_BUDGET = Budget(
+    lines=(
+        BudgetLine("controls", 423, SCALE_7_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
+        BudgetLine("callouts", 384, SCALE_7_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
+        BudgetLine("coordinator", 416, SCALE_10_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
+    ),
+    fixed_cents=30_000_00,
+)
