@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, table_on
 from scheduling.calendar import local_date
+from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, table_on
 
 HOURS_PER_MONTH = 156
 """Cao Gemeenten: the hourly wage is the monthly salary divided by 156."""

@@ -181,7 +181,8 @@ def _subtract(span: Span, pauses: Sequence[Span]) -> list[Span]:
         require_aware(pause_from, pause_to)
         if not (span[0] <= pause_from < pause_to <= span[1]):
             raise ValueError("a break must lie inside the shift")
-        pieces = [p for a, b in pieces for p in ((a, min(b, pause_from)), (max(a, pause_to), b)) if p[0] < p[1]]
+        cut = [((a, min(b, pause_from)), (max(a, pause_to), b)) for a, b in pieces]
+        pieces = [piece for halves in cut for piece in halves if piece[0] < piece[1]]
     return pieces
 
 

@@ -72,7 +72,8 @@ def test_the_holidays_are_the_agreements_not_the_packages() -> None:
 
 def test_explicit_breaks_are_taken_out_where_they_were() -> None:
     start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
-    breaks = [(local(2027, 3, 9, 16), local(2027, 3, 9, 16, 30)), (local(2027, 3, 9, 21, 30), local(2027, 3, 9, 22, 30))]
+    breaks = [(local(2027, 3, 9, 16), local(2027, 3, 9, 16, 30)),
+              (local(2027, 3, 9, 21, 30), local(2027, 3, 9, 22, 30))]
     assert bands(start, end, breaks=breaks) == {P: 210, W20: 210, W40: 30}
 
 
