@@ -31,15 +31,15 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit
+from backend.services import audit, planning
 from backend.services.accounts import create_web_user
 from scheduling.apportion import largest_remainder
+from scheduling.contributions import MINIMUM_PLEDGE_HOURS, pledged_hours
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 POPULATION_DATE = date(2025, 1, 1)
 YEARLY_HOURS = 1223
-MINIMUM_PLEDGE_HOURS = 100
-DESIGNATED_FROM = date(2027, 1, 1)
+PILOT_START = date(2027, 1, 1)
 
 # (name, population 1-1-2025, participating)
 MUNICIPALITIES = [
@@ -97,7 +97,7 @@ def load_demo(session: Session, now: datetime) -> dict[str, str]:
     session.flush()
     municipalities = _municipalities(session, region)
     inspectors = _inspectors(session, municipalities, now)
-    _designations(session, inspectors, municipalities)
+    _designations(session, inspectors, municipalities, now)
     _control_days(session, inspectors, municipalities, now)
     _past_callout(session, inspectors, municipalities, now)
     passwords = {}
@@ -124,7 +124,7 @@ def _municipalities(session: Session, region: Region) -> dict[str, Municipality]
             population_date=POPULATION_DATE, is_participating=taking_part,
             is_coordinating=name == "Leeuwarden",
             contribution=Contribution.HOURS if in_hours else Contribution.MONEY,
-            pledged_minutes=max(share, MINIMUM_PLEDGE_HOURS) * 60 if in_hours else 0)
+            pledged_minutes=pledged_hours(share, in_hours) * 60)
     session.add_all(made.values())
     session.flush()
     return made
@@ -147,14 +147,19 @@ def _inspectors(session: Session, municipalities: dict[str, Municipality],
 
 
 def _designations(session: Session, inspectors: list[Inspector],
-                  municipalities: dict[str, Municipality]) -> None:
-    """Every participating municipality designates the whole team (by function, not by person)."""
+                  municipalities: dict[str, Municipality], now: datetime) -> None:
+    """Every participating municipality designates the whole team (by function, not by person).
+
+    From the pilot's start, or two months back when the demo runs before it, so
+    that the demo always shows a team at work.
+    """
+    valid_from = min(PILOT_START, now.astimezone(ZONE).date() - timedelta(days=60))
     for municipality in municipalities.values():
         if not municipality.is_participating:
             continue
-        reference = f"RTS-{DESIGNATED_FROM.year}-{municipality.id:02d}"
+        reference = f"RTS-{valid_from.year}-{municipality.id:02d}"
         session.add_all(Designation(inspector_id=i.id, municipality_id=municipality.id,
-                                    decision_reference=reference, valid_from=DESIGNATED_FROM)
+                                    decision_reference=reference, valid_from=valid_from)
                         for i in inspectors)
     session.flush()
 
@@ -162,14 +167,6 @@ def _designations(session: Session, inspectors: list[Inspector],
 def _window(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(14, 0), ZONE).astimezone(UTC)
     return start, datetime.combine(day, time(23, 0), ZONE).astimezone(UTC)
-
-
-def _demo_pair(inspectors: list[Inspector], turn: int) -> tuple[Inspector, Inspector]:
-    """A trained inspector with a colleague of the other gender, rotating through the team."""
-    trained = [i for i in inspectors if i.trained_since and not i.is_coordinator]
-    lead = trained[turn % len(trained)]
-    others = [i for i in inspectors if i.gender != lead.gender and not i.is_coordinator]
-    return lead, others[turn % len(others)]
 
 
 def _control_days(session: Session, inspectors: list[Inspector],
@@ -180,15 +177,14 @@ def _control_days(session: Session, inspectors: list[Inspector],
     today = now.astimezone(ZONE).date()
     days = [today + timedelta(days=d) for d in range(1, 29)
             if (today + timedelta(days=d)).weekday() in (1, 4)]
+    shifts = []
     for turn, day in enumerate(days):
         starts_at, ends_at = _window(day)
-        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=municipalities[hosts[turn % 8]].id,
-                      starts_at=starts_at, ends_at=ends_at, created_at=now)
-        session.add(shift)
-        session.flush()
-        for inspector in _demo_pair(inspectors, turn):
-            session.add(Assignment(shift_id=shift.id, inspector_id=inspector.id, created_at=now))
+        shifts.append(Shift(kind=ShiftKind.CONTROL, municipality_id=municipalities[hosts[turn % 8]].id,
+                            starts_at=starts_at, ends_at=ends_at, created_at=now))
+    session.add_all(shifts)
     session.flush()
+    planning.assign_proposal(session, shifts, planning.propose_roster(session, shifts, now), now)
 
 
 def _past_callout(session: Session, inspectors: list[Inspector],
@@ -206,7 +202,8 @@ def _past_callout(session: Session, inspectors: list[Inspector],
                         status=CalloutStatus.FILLED, created_by="web:coordinator",
                         created_at=starts_at - timedelta(hours=2),
                         filled_at=starts_at - timedelta(hours=1)))
-    for inspector in _demo_pair(inspectors, 5):
+    # Sytske (trained) and Durk, both of Smallingerland, went.
+    for inspector in (inspectors[6], inspectors[5]):
         session.add(Assignment(shift_id=shift.id, inspector_id=inspector.id,
                                status=AssignmentStatus.CONFIRMED, confirmed_at=starts_at,
                                created_at=starts_at))

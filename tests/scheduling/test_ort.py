@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from scheduling.calendar import municipal_holidays
 from scheduling.ort import Band, exempt_weeks, split_bands, table_on
+from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
 P, W20, W40, SAT, SUN = Band.PLAIN, Band.WEEKDAY_20, Band.WEEKDAY_40, Band.SATURDAY, Band.SUNDAY_HOLIDAY
@@ -137,3 +138,14 @@ def test_moving_a_shift_by_a_week_without_holidays_changes_nothing(start, length
     assume(_plain_week(start.date()) and _plain_week(later.date()))
     end = start + timedelta(minutes=length)
     assert bands(start, end, break_minutes) == bands(later, end + timedelta(days=7), break_minutes)
+
+
+@given(st.datetimes(min_value=datetime(2026, 12, 20), max_value=datetime(2028, 1, 10)).map(
+    lambda d: d.replace(second=0, microsecond=0, tzinfo=AMS)), st.integers(30, 14 * 60), st.integers(0, 20),
+    st.integers(0, 90))
+def test_split_agrees_with_a_minute_by_minute_reference(start, length, break_at, break_minutes) -> None:
+    end = start + timedelta(minutes=length)
+    pause_from = start + timedelta(minutes=min(break_at, length - 1))
+    pause = [(pause_from, min(end, pause_from + timedelta(minutes=break_minutes)))] if break_minutes else []
+    split = split_bands(start, end, breaks=pause)
+    assert split.minutes == oracle_bands(start, end, pause)

@@ -1,0 +1,118 @@
+"""The team as the scheduling core sees it, and roster proposals for planned shifts.
+
+This is the seam between the database and `scheduling/`: it reads inspectors,
+designations, leave, shifts and hours into plain `Member` values (no names),
+and turns proposals back into assignments. The bot and the web both go through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.models import (
+    Assignment,
+    AssignmentStatus,
+    Designation,
+    HourEntry,
+    Inspector,
+    Municipality,
+    Shift,
+    ShiftStatus,
+    Unavailability,
+)
+from scheduling import pairing, roster
+from scheduling.calendar import local_date, local_day_start
+from scheduling.worktime import Shift as WorkShift
+
+RECENT = timedelta(days=28)
+LIVE_ASSIGNMENTS = (AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)
+
+
+def team(session: Session, now: datetime, exclude_shift_id: int | None = None) -> list[pairing.Member]:
+    """Every inspector as a `Member`, with the shifts they hold and their hours this year."""
+    year_start = local_day_start(date(local_date(now).year, 1, 1))
+    designations = _grouped(session.execute(select(Designation)).scalars(), "inspector_id")
+    leave = _grouped(session.execute(
+        select(Unavailability).where(Unavailability.ends_at > now - RECENT)).scalars(), "inspector_id")
+    shifts = _held_shifts(session, now - RECENT, exclude_shift_id)
+    delivered = _minutes_since(session, year_start)
+    recent = _minutes_since(session, now - RECENT)
+    return [
+        pairing.Member(
+            inspector_id=i.id, gender=i.gender.value, trained_since=i.trained_since,
+            employer_id=i.employer_id,
+            designations=tuple(pairing.Designation(d.municipality_id, d.valid_from, d.valid_until)
+                               for d in designations.get(i.id, [])),
+            is_active=i.is_active and i.revoked_at is None,
+            unavailable=tuple((u.starts_at, u.ends_at) for u in leave.get(i.id, [])),
+            shifts=tuple(shifts.get(i.id, [])), delivered_minutes=delivered.get(i.id, 0),
+            recent_minutes=recent.get(i.id, 0))
+        for i in session.execute(select(Inspector).order_by(Inspector.id)).scalars()
+    ]
+
+
+def municipality_load(session: Session, now: datetime) -> dict[int, Fraction]:
+    """Each pledging municipality's hours delivered this year as a share of its pledge."""
+    year_start = local_day_start(date(local_date(now).year, 1, 1))
+    delivered = dict(session.execute(
+        select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
+        .join(HourEntry, HourEntry.inspector_id == Inspector.id)
+        .where(HourEntry.starts_at >= year_start).group_by(Inspector.employer_id)).all())
+    return {m.id: Fraction(delivered.get(m.id) or 0, m.pledged_minutes)
+            for m in session.execute(select(Municipality)).scalars() if m.pledged_minutes}
+
+
+def slot_of(shift: Shift) -> pairing.Slot:
+    return pairing.Slot(shift.municipality_id, shift.starts_at, shift.ends_at, shift.planned_break_minutes)
+
+
+def propose_roster(session: Session, shifts: Sequence[Shift], now: datetime) -> roster.Proposal:
+    """A proposal for these planned shifts, around everything already held."""
+    pledged = {m.id: m.pledged_minutes for m in session.execute(select(Municipality)).scalars()}
+    return roster.propose([slot_of(s) for s in shifts], team(session, now), pledged)
+
+
+def assign_proposal(session: Session, shifts: Sequence[Shift], proposal: roster.Proposal,
+                    now: datetime) -> int:
+    """Record the proposed pairs as proposed assignments; returns how many were made."""
+    made = 0
+    for index, pair in proposal.pairs.items():
+        for inspector_id in pair:
+            session.add(Assignment(shift_id=shifts[index].id, inspector_id=inspector_id, created_at=now))
+            made += 1
+    session.flush()
+    return made
+
+
+def _held_shifts(session: Session, since: datetime,
+                 exclude_shift_id: int | None) -> dict[int, list[WorkShift]]:
+    rows = session.execute(
+        select(Assignment.inspector_id, Shift.starts_at, Shift.ends_at, Shift.planned_break_minutes)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(Shift.ends_at > since, Shift.status != ShiftStatus.CANCELLED,
+               Assignment.status.in_(LIVE_ASSIGNMENTS),
+               Shift.id != (exclude_shift_id if exclude_shift_id is not None else -1)))
+    held: dict[int, list[WorkShift]] = {}
+    for inspector_id, starts_at, ends_at, break_minutes in rows:
+        held.setdefault(inspector_id, []).append(WorkShift(starts_at, ends_at, break_minutes))
+    return held
+
+
+def _minutes_since(session: Session, since: datetime) -> dict[int, int]:
+    rows = session.execute(
+        select(HourEntry.inspector_id, func.sum(HourEntry.worked_minutes))
+        .where(HourEntry.starts_at >= since).group_by(HourEntry.inspector_id))
+    return {inspector_id: int(total or 0) for inspector_id, total in rows}
+
+
+def _grouped(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(row)
+    return grouped
