@@ -5,6 +5,11 @@ can add jobs (its scheduler runs paused and only writes to the store); only the
 instance that holds the leader lock executes them. The leader pokes its
 scheduler every `poll_seconds`, because APScheduler 3 sleeps until the next job
 it knows of and would not notice a job another instance just added.
+
+APScheduler keeps its own time. piket's jobs therefore never trust the moment
+they were fired: each reads the injected `Clock` and does what is due by the
+state in the database (compare-and-set, so a job that runs twice does nothing
+the second time). Tests move the clock and call the job; nothing waits.
 """
 
 from __future__ import annotations
