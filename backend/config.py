@@ -59,6 +59,8 @@ class Settings(BaseModel):
     webhook_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
     misfire_grace_seconds: int = Field(default=300, ge=1)
+    offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     @field_validator("timezone")
     @classmethod

@@ -86,6 +86,10 @@ class Callout(Base):
     closed_at: Mapped[datetime | None] = mapped_column(doc="Cancelled or given up.")
     details_purged_at: Mapped[datetime | None] = mapped_column(
         doc="When location and notes were erased by retention.")
+    escalated_at: Mapped[datetime | None] = mapped_column(
+        doc="When the coordinator was alerted that it is still open.")
+    widened_at: Mapped[datetime | None] = mapped_column(
+        doc="When the coordinator offered it to everyone designated, mixed-gender no longer preferred.")
     version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
 
 

@@ -1,0 +1,133 @@
+"""Binding a burner phone's Telegram account to an inspector, and cutting it off again.
+
+A one-time code is made by the admin, shown once, and stored only as its
+SHA-256. It expires after 24 hours and works once. The code has 128 bits of
+randomness, so guessing is hopeless; it still is single use, so a code seen
+on a screen cannot be replayed. Revocation (a lost phone) works at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.models import EnrolmentCode, Inspector, Offer, OfferStatus, OutboxMessage, OutboxStatus
+from backend.services import audit, outbox
+from secure_store.types import blind_index
+
+CODE_LIFETIME = timedelta(hours=24)
+TELEGRAM_INDEX = "telegram"
+
+
+class EnrolmentError(Exception):
+    """The code cannot be used (unknown, used or expired); the bot says one neutral sentence."""
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def create_code(session: Session, now: datetime, actor: str, inspector_id: int) -> str:
+    """A new code for this inspector; the only time it exists in clear is the return value."""
+    code = secrets.token_urlsafe(16)
+    session.add(
+        EnrolmentCode(
+            inspector_id=inspector_id,
+            code_hash=_hash(code),
+            created_by=actor,
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+    )
+    audit.record(session, now, actor, "enrolment.code_created", f"inspector:{inspector_id}")
+    return code
+
+
+def redeem(session: Session, now: datetime, code: str, telegram_user_id: int) -> Inspector:
+    """Bind this Telegram account to the inspector the code was made for."""
+    if not code or len(code) > 64:
+        raise EnrolmentError("no such code")
+    used = session.execute(
+        update(EnrolmentCode)
+        .where(
+            EnrolmentCode.code_hash == _hash(code),
+            EnrolmentCode.used_at.is_(None),
+            EnrolmentCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(EnrolmentCode.inspector_id)
+    ).scalar_one_or_none()
+    if used is None:
+        raise EnrolmentError("unknown, used or expired code")
+    inspector = session.get_one(Inspector, used)
+    if inspector.revoked_at is not None or not inspector.is_active:
+        raise EnrolmentError("the account is revoked")
+    index = blind_index(str(telegram_user_id), TELEGRAM_INDEX)
+    _unbind_elsewhere(session, index, inspector.id)
+    inspector.telegram_id = str(telegram_user_id)
+    inspector.telegram_index = index
+    session.flush()
+    audit.record(session, now, f"inspector:{inspector.id}", "enrolment.bound", f"inspector:{inspector.id}")
+    return inspector
+
+
+def inspector_for(session: Session, telegram_user_id: int) -> Inspector | None:
+    """The active, enrolled inspector behind a Telegram account, or None."""
+    index = blind_index(str(telegram_user_id), TELEGRAM_INDEX)
+    found = session.execute(select(Inspector).where(Inspector.telegram_index == index)).scalar_one_or_none()
+    if found is None or found.revoked_at is not None or not found.is_active:
+        return None
+    return found
+
+
+def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> int:
+    """Cut a phone off at once: no more messages, pending offers withdrawn, sensitive messages deleted.
+
+    Returns how many deletions were queued. Telegram lets a bot delete its own
+    messages for 48 hours; older ones stay on the phone, which is why the
+    location is deleted after every shift anyway.
+    """
+    inspector = session.get_one(Inspector, inspector_id)
+    inspector.revoked_at = now
+    inspector.telegram_index = None
+    session.execute(
+        update(Offer)
+        .where(Offer.inspector_id == inspector_id, Offer.status == OfferStatus.PENDING)
+        .values(status=OfferStatus.WITHDRAWN, answered_at=now, version=Offer.version + 1)
+    )
+    refs = sensitive_refs(session, inspector_id)
+    for ref in refs:
+        outbox.delete(session, now, inspector, ref)
+    audit.record(
+        session, now, actor, "enrolment.revoked", f"inspector:{inspector_id}", {"deletions": len(refs)}
+    )
+    return len(refs)
+
+
+def sensitive_refs(session: Session, inspector_id: int) -> list[str]:
+    """Refs of messages sent to this inspector that name a place or a colleague."""
+    rows = session.execute(
+        select(OutboxMessage.ref).where(
+            OutboxMessage.inspector_id == inspector_id,
+            OutboxMessage.method == outbox.SEND,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.ref.is_not(None),
+        )
+    ).scalars()
+    return sorted({ref for ref in rows if ref.startswith(SENSITIVE_PREFIXES)})
+
+
+SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:")
+
+
+def _unbind_elsewhere(session: Session, index: str, keep_id: int) -> None:
+    """One Telegram account belongs to one inspector: a re-enrolled phone leaves its old binding."""
+    session.execute(
+        update(Inspector)
+        .where(Inspector.telegram_index == index, Inspector.id != keep_id)
+        .values(telegram_index=None, telegram_id=None)
+    )

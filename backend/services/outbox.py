@@ -1,0 +1,216 @@
+"""The outbox: messages to inspectors written in the same transaction as the change that causes them.
+
+A row holds an intent, not finished text: a template key from `bot.texts`,
+its parameters, buttons and options, sealed. The sender in `bot/` renders it
+in the recipient's language when it is delivered, so the services stay free of
+Telegram and of wording. `ref` names what a message is about ("offer:12"), so
+that a later edit or deletion can find the Telegram message id it got.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.models import Inspector, OutboxMessage, OutboxStatus
+
+SEND, EDIT, DELETE = "sendMessage", "editMessageText", "deleteMessage"
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    """A template key, rendered in the recipient's language."""
+    data: str
+    """Callback data, at most 64 bytes."""
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > 64:
+            raise ValueError("callback data is limited to 64 bytes")
+
+
+@dataclass(frozen=True)
+class Message:
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+    buttons: Sequence[Sequence[Button]] = ()
+    protect_content: bool = False
+    """Telegram then refuses forwarding and saving: for locations and names."""
+    disable_notification: bool = False
+
+    def to_json(self, language: str) -> str:
+        return json.dumps(
+            {
+                "template": self.template,
+                "params": self.params,
+                "language": language,
+                "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+                "protect_content": self.protect_content,
+                "disable_notification": self.disable_notification,
+            },
+            sort_keys=True,
+        )
+
+
+def send(
+    session: Session,
+    now: datetime,
+    inspector: Inspector,
+    message: Message,
+    ref: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue a message to an enrolled inspector; nothing for an account without Telegram or revoked."""
+    return _queue(session, now, inspector, SEND, message.to_json(inspector.language), ref, not_before)
+
+
+def edit(
+    session: Session, now: datetime, inspector: Inspector, ref: str, message: Message
+) -> OutboxMessage | None:
+    """Replace the text and buttons of the message sent under `ref` (buttons gone when none are given)."""
+    return _queue(session, now, inspector, EDIT, message.to_json(inspector.language), ref, None)
+
+
+def delete(
+    session: Session, now: datetime, inspector: Inspector, ref: str, not_before: datetime | None = None
+) -> OutboxMessage | None:
+    """Delete the message sent under `ref`, also for a revoked account (that is the point)."""
+    return _queue(session, now, inspector, DELETE, "{}", ref, not_before, allow_revoked=True)
+
+
+def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first (so an edit never overtakes its send)."""
+    return list(
+        session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def sent_message_id(session: Session, chat_id: str, ref: str) -> int | None:
+    """The Telegram id of the newest message sent to this chat under `ref`."""
+    rows = session.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.method == SEND,
+            OutboxMessage.telegram_message_id.is_not(None),
+        )
+        .order_by(OutboxMessage.id.desc())
+    ).scalars()
+    return next((row.telegram_message_id for row in rows if row.chat_id == chat_id), None)
+
+
+def is_waiting_for_send(session: Session, chat_id: str, ref: str) -> bool:
+    """Whether the send under `ref` is still queued (an edit or deletion must then wait)."""
+    rows = session.execute(
+        select(OutboxMessage).where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.method == SEND,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ).scalars()
+    return any(row.chat_id == chat_id for row in rows)
+
+
+def mark_sent(session: Session, message_id: int, now: datetime, telegram_message_id: int | None) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            telegram_message_id=telegram_message_id,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+def mark_retry(session: Session, message_id: int, not_before: datetime, error: str) -> None:
+    """Try again later; after MAX_ATTEMPTS the message is given up as failed."""
+    row = session.get(OutboxMessage, message_id)
+    if row is None:
+        return
+    row.attempts += 1
+    row.not_before_at = not_before
+    row.error = error[:200]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = OutboxStatus.FAILED
+
+
+def mark_failed(session: Session, message_id: int, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.FAILED, error=error[:200], attempts=OutboxMessage.attempts + 1)
+    )
+
+
+def _queue(
+    session: Session,
+    now: datetime,
+    inspector: Inspector,
+    method: str,
+    payload: str,
+    ref: str | None,
+    not_before: datetime | None,
+    allow_revoked: bool = False,
+) -> OutboxMessage | None:
+    chat_id = _chat_id(session, inspector)
+    if chat_id is None or (inspector.revoked_at is not None and not allow_revoked):
+        return None
+    row = OutboxMessage(
+        chat_id=chat_id,
+        inspector_id=inspector.id,
+        method=method,
+        payload=payload,
+        ref=ref,
+        not_before_at=not_before or now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def _chat_id(session: Session, inspector: Inspector) -> str | None:
+    """A private chat's id is the user's id, which enrolment stored (sealed)."""
+    return session.execute(
+        select(Inspector.telegram_id).where(Inspector.id == inspector.id)
+    ).scalar_one_or_none()
+
+
+def to_coordinators(session: Session, now: datetime, message: Message) -> int:
+    """Queue a message to every enrolled coordinator; returns how many."""
+    count = 0
+    for coordinator in session.execute(
+        select(Inspector).where(Inspector.is_coordinator.is_(True), Inspector.telegram_index.is_not(None))
+    ).scalars():
+        count += send(session, now, coordinator, message) is not None
+    return count
+
+
+def report_blocked(session: Session, now: datetime, inspector_id: int) -> None:
+    """Tell the coordinators once that this inspector's phone blocked the bot."""
+    ref = f"blocked:{inspector_id}"
+    if session.execute(select(OutboxMessage.id).where(OutboxMessage.ref == ref).limit(1)).first():
+        return
+    for coordinator in session.execute(
+        select(Inspector).where(
+            Inspector.is_coordinator.is_(True),
+            Inspector.telegram_index.is_not(None),
+            Inspector.id != inspector_id,
+        )
+    ).scalars():
+        send(
+            session, now, coordinator, Message("coordinator.blocked", {"inspector_id": inspector_id}), ref=ref
+        )

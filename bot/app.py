@@ -1,0 +1,115 @@
+"""Wiring: the python-telegram-bot application, its handlers, and the outbox sender beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from backend.db import Database
+from bot import handlers
+from bot.sender import Limiter, OutboxSender
+from scheduling.clock import Clock
+
+
+def build_application(
+    token: str, api_url: str, database: Database, clock: Clock, request: BaseRequest | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The bot with every handler; `request` replaces the HTTP layer (tests, emulators)."""
+    builder = Application.builder().token(token).base_url(api_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data["services"] = handlers.BotServices(database, clock)
+    application.add_handler(CommandHandler("start", handlers.start))
+    application.add_handler(CommandHandler(["taal", "language"], handlers.language))
+    application.add_handler(CommandHandler(["rooster", "roster"], handlers.roster))
+    application.add_handler(CommandHandler(["uren", "hours"], handlers.hours))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(MessageHandler(filters.ALL, handlers.anything_else))
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+@contextlib.asynccontextmanager
+async def running_sender(
+    application: Application,
+    database: Database,
+    clock: Clock,  # type: ignore[type-arg]
+    limiter: Limiter | None = None,
+) -> AsyncIterator[OutboxSender]:
+    """Run the outbox sender next to the application until the block ends; handlers wake it."""
+    sender = OutboxSender(database, application.bot, clock, limiter)
+    stop, wake = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+    application.bot_data["services"].wake_sender = lambda: loop.call_soon_threadsafe(wake.set)
+
+    async def serve() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(Exception):  # logged inside; the loop must go on
+                await sender.deliver_due()
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), 0.5)
+
+    task = asyncio.create_task(serve())
+    try:
+        yield sender
+    finally:
+        stop.set()
+        wake.set()
+        await task
+
+
+async def run_polling(
+    application: Application,
+    database: Database,
+    clock: Clock,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+) -> None:
+    """Poll Telegram (or a stand-in) until `stop` is set."""
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=["message", "callback_query"])
+        async with running_sender(application, database, clock):
+            await stop.wait()
+        await application.updater.stop()
+        await application.stop()
+
+
+async def run_webhook(
+    application: Application,
+    database: Database,
+    clock: Clock,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    url: str,
+    secret: str,
+    listen: str,
+    port: int,
+) -> None:
+    """Receive updates by webhook; Telegram must send `secret` as X-Telegram-Bot-Api-Secret-Token."""
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_webhook(
+            listen=listen,
+            port=port,
+            url_path="telegram",
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=["message", "callback_query"],
+        )
+        async with running_sender(application, database, clock):
+            await stop.wait()
+        await application.updater.stop()
+        await application.stop()

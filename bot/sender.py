@@ -1,0 +1,234 @@
+"""The outbox sender: delivers queued messages within Telegram's limits and records what happened.
+
+Telegram allows about 30 messages a second overall and one a second per chat.
+Due messages are grouped by chat; each chat is served in order (so an edit
+never overtakes the message it edits), the chats side by side, all through one
+limiter. A message counts as delivered only once its result is committed: a
+crash between Telegram's answer and that commit sends it again on restart
+(at least once, never lost). Revoked accounts get deletions only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from backend.db import Database
+from backend.models import Inspector, OutboxMessage
+from backend.services import outbox
+from bot.i18n import text
+from scheduling.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A snapshot of one outbox row, taken inside a short transaction."""
+
+    id: int
+    chat_id: str
+    inspector_id: int | None
+    method: str
+    payload: dict[str, Any]
+    ref: str | None
+
+
+class Limiter:
+    """At most `per_second` sends in any second overall, and `per_chat_interval` seconds between two to a chat."""
+
+    def __init__(self, per_second: int = 30, per_chat_interval: float = 1.0) -> None:
+        self.per_second = per_second
+        self.per_chat_interval = per_chat_interval
+        self._recent: deque[float] = deque()
+        self._last_to_chat: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self, chat_id: str) -> None:
+        chat_ready = self._last_to_chat.get(chat_id, -1e9) + self.per_chat_interval
+        if (delay := chat_ready - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._recent and self._recent[0] <= now - 1.0:
+                    self._recent.popleft()
+                delay = max(
+                    self._paused_until - now,
+                    self._recent[0] + 1.0 - now if len(self._recent) >= self.per_second else 0.0,
+                )
+                if delay <= 0:
+                    break
+                await asyncio.sleep(delay)
+            self._recent.append(now)
+            self._last_to_chat[chat_id] = now
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said RetryAfter: nobody sends until it has passed."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class OutboxSender:
+    def __init__(
+        self, database: Database, bot: Bot, clock: Clock, limiter: Limiter | None = None, batch: int = 200
+    ) -> None:
+        self.database, self.bot, self.clock = database, bot, clock
+        self.limiter = limiter or Limiter()
+        self.batch = batch
+
+    async def deliver_due(self) -> int:
+        """Send everything due now; returns how many calls were made."""
+        queued = await asyncio.to_thread(self._take_due)
+        by_chat: dict[str, list[Queued]] = {}
+        for item in queued:
+            by_chat.setdefault(item.chat_id, []).append(item)
+        results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()))
+        return sum(results)
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.deliver_due()
+            except Exception:  # the sender must outlive a database outage; it retries on the next round
+                log.exception("outbox round failed; retrying")
+                sent = 0
+            if not sent:
+                try:
+                    await asyncio.wait_for(stop.wait(), idle_seconds)
+                except TimeoutError:
+                    pass
+
+    def _take_due(self) -> list[Queued]:
+        with self.database.transaction() as session:
+            return [
+                Queued(row.id, row.chat_id, row.inspector_id, row.method, json.loads(row.payload), row.ref)
+                for row in outbox.due(session, self.clock.now(), self.batch)
+            ]
+
+    async def _serve_chat(self, items: list[Queued]) -> int:
+        calls = 0
+        for item in items:
+            if await asyncio.to_thread(self._is_withheld, item):
+                continue
+            target = await asyncio.to_thread(self._target_message, item)
+            if target == "wait":
+                break  # its send is still queued; the rest of this chat waits for the next round
+            await self.limiter.wait(item.chat_id)
+            calls += 1
+            await self._call(item, target)
+        return calls
+
+    def _is_withheld(self, item: Queued) -> bool:
+        """A revoked account gets deletions only; anything else for it is dropped, not sent."""
+        if item.method == outbox.DELETE or item.inspector_id is None:
+            return False
+        with self.database.transaction() as session:
+            inspector = session.get(Inspector, item.inspector_id)
+            if inspector is not None and inspector.revoked_at is None:
+                return False
+            outbox.mark_failed(session, item.id, "withheld: account revoked")
+            return True
+
+    def _target_message(self, item: Queued) -> int | str | None:
+        """For an edit or deletion: the Telegram message id, "wait" while its send is queued, or None."""
+        if item.method == outbox.SEND or item.ref is None:
+            return None
+        with self.database.transaction() as session:
+            found = outbox.sent_message_id(session, item.chat_id, item.ref)
+            if found is not None:
+                return found
+            if outbox.is_waiting_for_send(session, item.chat_id, item.ref):
+                return "wait"
+            outbox.mark_failed(session, item.id, "nothing to change: the message was never delivered")
+            return "skip"
+
+    async def _call(self, item: Queued, target: int | str | None) -> None:
+        if target == "skip":
+            return
+        try:
+            message_id = await self._telegram(item, target if isinstance(target, int) else None)
+        except RetryAfter as wait:
+            seconds = (
+                wait.retry_after
+                if isinstance(wait.retry_after, int | float)
+                else wait.retry_after.total_seconds()
+            )
+            self.limiter.pause(seconds)
+            await asyncio.to_thread(self._retry, item, seconds, "RetryAfter")
+        except Forbidden:
+            await asyncio.to_thread(self._blocked, item)
+        except BadRequest as refused:
+            await asyncio.to_thread(self._bad_request, item, str(refused))
+        except NetworkError as trouble:
+            await asyncio.to_thread(self._retry, item, None, type(trouble).__name__)
+        else:
+            await asyncio.to_thread(self._sent, item, message_id)
+
+    async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
+        payload = item.payload
+        if item.method == outbox.DELETE:
+            await self.bot.delete_message(chat_id=int(item.chat_id), message_id=message_id or 0)
+            return message_id
+        body = text(payload["language"], payload["template"], **payload["params"])
+        markup = _keyboard(payload)
+        if item.method == outbox.EDIT:
+            await self.bot.edit_message_text(
+                body, chat_id=int(item.chat_id), message_id=message_id or 0, reply_markup=markup
+            )
+            return message_id
+        sent = await self.bot.send_message(
+            int(item.chat_id),
+            body,
+            reply_markup=markup,
+            protect_content=payload["protect_content"],
+            disable_notification=payload["disable_notification"],
+        )
+        return sent.message_id
+
+    def _sent(self, item: Queued, message_id: int | None) -> None:
+        with self.database.transaction() as session:
+            outbox.mark_sent(session, item.id, self.clock.now(), message_id)
+
+    def _retry(self, item: Queued, seconds: float | None, error: str) -> None:
+        with self.database.transaction() as session:
+            row = session.get_one(OutboxMessage, item.id)
+            wait = seconds if seconds is not None else min(300, 2**row.attempts)
+            outbox.mark_retry(session, item.id, self.clock.now() + timedelta(seconds=wait), error)
+
+    def _blocked(self, item: Queued) -> None:
+        """The inspector blocked the bot: not retried forever; the coordinator hears of it once."""
+        with self.database.transaction() as session:
+            outbox.mark_failed(session, item.id, "blocked by the user")
+            if item.inspector_id is not None:
+                outbox.report_blocked(session, self.clock.now(), item.inspector_id)
+
+    def _bad_request(self, item: Queued, error: str) -> None:
+        # Telegram refuses to edit a message into the same text; the intent is then already met.
+        if "not modified" in error:
+            self._sent(item, None)
+            return
+        with self.database.transaction() as session:
+            outbox.mark_failed(session, item.id, f"refused: {error}")
+
+
+def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    rows = payload.get("buttons") or []
+    if not rows:
+        return None
+    language = payload["language"]
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(text(language, label), callback_data=data) for label, data in row]
+            for row in rows
+        ]
+    )

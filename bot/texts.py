@@ -1,0 +1,58 @@
+"""Every text the bot sends, by template key, in English (the gettext msgid).
+
+The Dutch translations live in `bot/locale/nl/LC_MESSAGES/piket.po`; Dutch is
+the default language. Services name a template key and its parameters; the
+sender renders them here, so wording never lives in the services.
+Texts on a lock screen (`offer.alert`) say only that there is a call-out and when.
+"""
+
+TEXTS = {
+    "start.welcome": "Hello {first_name}. This phone is now linked to piket.\n\n"
+    "Call-outs and shift reminders will arrive here.\n"
+    "/rooster: my next shifts\n/uren: my hours this month\n/taal: Nederlands or English",
+    "start.linked": "This phone is linked. /rooster, /uren, /taal.",
+    "neutral": "This link cannot be used.",
+    "offer.alert": "Call-out {date}, {start}-{end}.",
+    "offer.details": "Call-out in {municipality} ({source}), {date} {start}-{end}. Can you go?",
+    "offer.declined": "You declined the call-out of {date}.",
+    "offer.wait_for_colleague": "Thank you. We are waiting for a colleague for {date}.",
+    "offer.wait_for_trained": "Thank you. We are waiting for a trained colleague for {date}.",
+    "offer.wait_for_mixed": "Thank you. We are waiting for a colleague for {date}.",
+    "offer.standby": "The call-out of {date} is filled. You are on standby.",
+    "offer.filled": "The call-out of {date} is filled. Thank you.",
+    "offer.cancelled": "The call-out of {date} is cancelled.",
+    "offer.confirmed": "You are going: {date} {start}-{end}.",
+    "offer.reminder": "Reminder: the call-out of {date} {start}-{end} is still open. Can you go?",
+    "pair.confirmed": "Confirmed: {date} {start}-{end} in {municipality}, with {colleague}. "
+    "The location follows in a separate message.",
+    "pair.location": "Location: {location}\n{notes}\n\nThis message is deleted after the shift.",
+    "pair.cancelled": "The call-out of {date} is cancelled. You no longer need to go.",
+    "coordinator.callout_created": "Call-out {date} {start}-{end} in {municipality}: offered to {offered}.",
+    "coordinator.callout_filled": "Call-out {date} in {municipality} is filled: {first} and {second}.",
+    "coordinator.no_trained_left": "Call-out {date} in {municipality}: no trained inspector can still accept.",
+    "coordinator.escalation": "Call-out {date} {start}-{end} in {municipality} is still open after {minutes} "
+    "min: {accepted} accepted, {declined} declined, {pending} without an answer.",
+    "coordinator.blocked": "A phone has blocked the bot (inspector {inspector_id}). Messages to it fail.",
+    "source.mma": "anonymous tip",
+    "source.nuisance": "nuisance report",
+    "source.police": "police request",
+    "button.accept": "Accept",
+    "button.decline": "Decline",
+    "button.widen": "Offer to everyone",
+    "button.cancel": "Cancel call-out",
+    "callback.stale": "This button is no longer valid.",
+    "callback.filled": "Already filled, thank you.",
+    "callback.cancelled": "This call-out was cancelled.",
+    "callback.confirmed": "Confirmed.",
+    "callback.waiting": "Thank you, noted.",
+    "callback.declined": "Noted.",
+    "callback.standby": "You are on standby.",
+    "callback.done": "Done.",
+    "unknown.text": "I only understand the buttons and /rooster, /uren and /taal.",
+    "error.try_again": "That did not work just now. Please try again in a minute.",
+    "language.set": "Language: English.",
+    "roster.none": "No shifts planned.",
+    "roster.header": "Your next shifts:",
+    "roster.item": "{date} {start}-{end}, {municipality}",
+    "hours.summary": "{month}: {worked} worked, {waiting} of it waiting for approval.",
+}

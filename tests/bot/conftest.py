@@ -1,0 +1,88 @@
+"""A small team on a migrated database of its own, and the bot harness around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from backend import migrate
+from backend.db import Database
+from backend.models import Designation, Gender, Municipality
+from scheduling.clock import FrozenClock
+from tests.bot.harness import Harness
+from tests.factories import inspector, region
+
+
+@dataclass
+class Team:
+    leeuwarden: int
+    smallingerland: int
+    people: dict[str, int]
+    """First name to inspector id."""
+    phones: dict[str, int]
+    """First name to Telegram user id (enrolled phones only)."""
+
+
+PEOPLE = [  # first name, gender, trained, coordinator, enrolled
+    ("Wytske", Gender.FEMALE, True, True, True),
+    ("Anna", Gender.FEMALE, True, False, True),
+    ("Bauke", Gender.MALE, True, False, True),
+    ("Ciska", Gender.FEMALE, False, False, True),
+    ("Douwe", Gender.MALE, False, False, True),
+    ("Eelke", Gender.MALE, True, False, False),
+]
+
+
+@pytest.fixture
+def bot_database(fresh_database: Database) -> Database:
+    migrate.upgrade(fresh_database.engine)
+    return fresh_database
+
+
+@pytest.fixture
+def team(bot_database: Database) -> Team:
+    with bot_database.transaction() as session:
+        made_region, leeuwarden = region(session)
+        smallingerland = Municipality(
+            region_id=made_region.id,
+            name="Smallingerland",
+            population=57084,
+            population_date=date(2025, 1, 1),
+            is_participating=True,
+            contribution=leeuwarden.contribution,
+            pledged_minutes=107 * 60,
+        )
+        session.add(smallingerland)
+        session.flush()
+        people, phones = {}, {}
+        for number, (first, gender, trained, coordinator, enrolled) in enumerate(PEOPLE):
+            phone = 100 + number if enrolled else None
+            made = inspector(
+                session,
+                leeuwarden,
+                f"{first} Testsma",
+                gender,
+                telegram_id=str(phone) if phone else None,
+                is_trained=trained,
+            )
+            made.is_coordinator = coordinator
+            for municipality in (leeuwarden, smallingerland):
+                session.add(
+                    Designation(
+                        inspector_id=made.id,
+                        municipality_id=municipality.id,
+                        decision_reference="RTS-2027",
+                        valid_from=date(2027, 1, 1),
+                    )
+                )
+            people[first] = made.id
+            if phone:
+                phones[first] = phone
+        return Team(leeuwarden.id, smallingerland.id, people, phones)
+
+
+@pytest.fixture
+def harness(bot_database: Database, clock: FrozenClock) -> Harness:
+    return Harness(bot_database, clock)

@@ -1,0 +1,171 @@
+"""A call-out from creation to a confirmed pair, as the phones see it."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend.models import CalloutSource, Offer
+from backend.services import callouts
+from backend.services.callouts import NewCallout
+from tests.bot.conftest import Team
+from tests.bot.harness import Harness
+
+
+def create(harness: Harness, team: Team, hours_ahead: int = 2) -> int:
+    start = harness.clock.now() + timedelta(hours=hours_ahead)
+    with harness.database.transaction() as session:
+        made = callouts.create_callout(
+            session,
+            harness.clock.now(),
+            "web:coordinator",
+            NewCallout(
+                team.smallingerland,
+                CalloutSource.MMA,
+                start,
+                start + timedelta(hours=9),
+                "Wilhelminastraat 12, Drachten",
+                "Achterom via de steeg.",
+            ),
+        )
+        return made.id
+
+
+def offer_buttons(harness: Harness, phone: int) -> list[tuple[str, str]]:
+    [details] = [c for c in harness.to(phone) if c.buttons]
+    return details.buttons[0]
+
+
+def test_eligible_phones_get_a_discreet_offer_and_the_coordinator_a_summary(
+    harness: Harness, team: Team
+) -> None:
+    create(harness, team)
+
+    async def scenario() -> None:
+        await harness.deliver()
+
+    harness.play(scenario)
+    anna = harness.to(team.phones["Anna"])
+    assert [c.text for c in anna] == [
+        "Oproep di 9 mrt, 16:00-01:00.",
+        "Oproep in Smallingerland (MMA-melding), di 9 mrt 16:00-01:00. Kun je gaan?",
+    ]
+    assert anna[0].params.get("disable_notification") in (None, False)
+    assert anna[1].params["disable_notification"] is True
+    assert [label for label, _ in offer_buttons(harness, team.phones["Anna"])] == ["Accepteren", "Afslaan"]
+    assert "Wilhelminastraat" not in " ".join(c.text for c in harness.request.calls)
+    coordinator = [c.text for c in harness.to(team.phones["Wytske"])]
+    assert "Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5." in coordinator
+
+
+def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness, team: Team) -> None:
+    create(harness, team)
+    anna, bauke, ciska = team.phones["Anna"], team.phones["Bauke"], team.phones["Ciska"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        accept_anna = offer_buttons(harness, anna)[0][1]
+        accept_bauke = offer_buttons(harness, bauke)[0][1]
+        harness.clear()
+        await harness.press(anna, accept_anna)
+        await harness.press(bauke, accept_bauke)
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert harness.answers() == ["Dank je, genoteerd.", "Bevestigd."]
+    confirmation = [c for c in harness.to(bauke) if c.text.startswith("Bevestigd")]
+    assert confirmation[0].text.endswith("met Anna. De locatie volgt in een apart bericht.")
+    assert confirmation[0].params["protect_content"] is True
+    location = [c for c in harness.to(bauke) if "Wilhelminastraat" in c.text]
+    assert location and location[0].params["protect_content"] is True
+    assert not [
+        c
+        for c in harness.request.calls
+        if "Wilhelminastraat" in c.text and int(c.params["chat_id"]) not in (anna, bauke)
+    ]
+    filled = harness.to(ciska, "editMessageText")
+    assert [c.text for c in filled] == ["De oproep van di 9 mrt is gevuld. Dank je."]
+    assert filled[0].buttons == []
+
+
+def test_the_location_is_deleted_when_the_shift_ends(harness: Harness, team: Team) -> None:
+    create(harness, team)
+    anna, bauke = team.phones["Anna"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        for phone in (anna, bauke):
+            await harness.press(phone, offer_buttons(harness, phone)[0][1])
+        await harness.deliver()
+        assert harness.to(anna, "deleteMessage") == []
+        harness.clock.advance(timedelta(hours=11, minutes=1))
+        await harness.deliver()
+
+    harness.play(scenario)
+    [location] = [c for c in harness.to(anna) if "Wilhelminastraat" in c.text]
+    [deletion] = harness.to(anna, "deleteMessage")
+    sent_ids = [c for c in harness.request.calls if c.method == "sendMessage"]
+    assert deletion.params["message_id"] in range(1000, 1000 + len(sent_ids) + 1)
+    assert location.params["chat_id"] == deletion.params["chat_id"]
+
+
+def test_a_stale_a_repeated_and_a_forged_press_change_nothing(harness: Harness, team: Team) -> None:
+    create(harness, team)
+    anna, douwe = team.phones["Anna"], team.phones["Douwe"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        accept = offer_buttons(harness, anna)[0][1]
+        await harness.press(anna, accept, update_id=5000)
+        await harness.press(anna, accept, update_id=5000)  # Telegram redelivers the same update
+        await harness.press(anna, accept)  # a second tap on the same (now stale) button
+        await harness.press(douwe, accept)  # Douwe forges Anna's button
+        await harness.press(douwe, "o:99999999:1:a")  # an offer that does not exist
+        await harness.press(douwe, "x" * 200)  # garbage
+
+    harness.play(scenario)
+    assert harness.answers() == ["Dank je, genoteerd."] + ["Deze knop is niet meer geldig."] * 4
+    with harness.database.transaction() as session:
+        statuses = {o.inspector_id: o.status.value for o in session.scalars(select(Offer))}
+    assert statuses[team.people["Anna"]] == "accepted"
+    assert statuses[team.people["Douwe"]] == "pending"
+
+
+def test_two_untrained_wait_for_a_trained_colleague(harness: Harness, team: Team) -> None:
+    create(harness, team)
+    ciska, douwe, bauke = team.phones["Ciska"], team.phones["Douwe"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        await harness.press(ciska, offer_buttons(harness, ciska)[0][1])
+        await harness.press(douwe, offer_buttons(harness, douwe)[0][1])
+        await harness.deliver()
+        assert (
+            harness.to(douwe, "editMessageText")[-1].text
+            == "Dank je. We wachten op een opgeleide collega voor di 9 mrt."
+        )
+        await harness.press(bauke, offer_buttons(harness, bauke)[0][1])
+        await harness.deliver()
+
+    harness.play(scenario)
+    # Bauke (trained, man) pairs with Ciska (the first to accept, a woman): mixed; Douwe stands by.
+    assert (
+        harness.to(douwe, "editMessageText")[-1].text == "De oproep van di 9 mrt is gevuld. Je staat reserve."
+    )
+    assert any(
+        c.text.endswith("met Ciska. De locatie volgt in een apart bericht.") for c in harness.to(bauke)
+    )
+
+
+def test_a_decline_is_acknowledged_and_removes_the_buttons(harness: Harness, team: Team) -> None:
+    create(harness, team)
+    anna = team.phones["Anna"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        await harness.press(anna, offer_buttons(harness, anna)[1][1])
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert harness.answers() == ["Genoteerd."]
+    [edit] = harness.to(anna, "editMessageText")
+    assert edit.text == "Je hebt de oproep van di 9 mrt afgeslagen." and edit.buttons == []
