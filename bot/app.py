@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from telegram.ext import (
@@ -19,6 +20,8 @@ from backend.db import Database
 from bot import handlers
 from bot.sender import Limiter, OutboxSender
 from scheduling.clock import Clock
+
+log = logging.getLogger(__name__)
 
 
 def build_application(
@@ -55,8 +58,10 @@ async def running_sender(
 
     async def serve() -> None:
         while not stop.is_set():
-            with contextlib.suppress(Exception):  # logged inside; the loop must go on
+            try:
                 await sender.deliver_due()
+            except Exception as error:  # the sender must outlive a database outage; next round retries
+                log.error("outbox round failed: %s", type(error).__name__)
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), 0.5)

@@ -44,7 +44,7 @@ class Queued:
 
 
 class Limiter:
-    """At most `per_second` sends in any second overall, and `per_chat_interval` seconds between two to a chat."""
+    """At most `per_second` sends in any second, and `per_chat_interval` seconds between two to one chat."""
 
     def __init__(self, per_second: int = 30, per_chat_interval: float = 1.0) -> None:
         self.per_second = per_second
@@ -94,19 +94,6 @@ class OutboxSender:
             by_chat.setdefault(item.chat_id, []).append(item)
         results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()))
         return sum(results)
-
-    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
-        while not stop.is_set():
-            try:
-                sent = await self.deliver_due()
-            except Exception:  # the sender must outlive a database outage; it retries on the next round
-                log.exception("outbox round failed; retrying")
-                sent = 0
-            if not sent:
-                try:
-                    await asyncio.wait_for(stop.wait(), idle_seconds)
-                except TimeoutError:
-                    pass
 
     def _take_due(self) -> list[Queued]:
         with self.database.transaction() as session:

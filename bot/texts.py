@@ -29,7 +29,8 @@ TEXTS = {
     "pair.cancelled": "The call-out of {date} is cancelled. You no longer need to go.",
     "coordinator.callout_created": "Call-out {date} {start}-{end} in {municipality}: offered to {offered}.",
     "coordinator.callout_filled": "Call-out {date} in {municipality} is filled: {first} and {second}.",
-    "coordinator.no_trained_left": "Call-out {date} in {municipality}: no trained inspector can still accept.",
+    "coordinator.no_trained_left": "Call-out {date} in {municipality}: "
+    "no trained inspector can still accept.",
     "coordinator.escalation": "Call-out {date} {start}-{end} in {municipality} is still open after {minutes} "
     "min: {accepted} accepted, {declined} declined, {pending} without an answer.",
     "coordinator.blocked": "A phone has blocked the bot (inspector {inspector_id}). Messages to it fail.",

@@ -269,24 +269,50 @@ def restore(runtime: Runtime, file_: Path) -> None:
 
 
 def _bot_status(runtime: Runtime) -> str:
-    if runtime.settings.telegram_token is None:
+    settings = runtime.settings
+    if settings.telegram_token is None:
         return "bot: off (PIKET_TELEGRAM_TOKEN is not set)"
-    return "bot: a token is set, but the Telegram bot is not part of this version yet"
+    if settings.webhook_url:
+        return f"bot: on, by webhook on port {settings.port + 1}"
+    return "bot: on, polling"
 
 
 @main.command()
 @pass_runtime
 def serve(runtime: Runtime) -> None:
     """Run web, API and scheduler in one process (and the bot when configured)."""
-    from piket.serving import run_scheduler, run_web
+    from piket.serving import run_scheduler, run_web, start_bot, stop_bot
 
     _require_current_schema(runtime)
     click.echo(_bot_status(runtime))
     runner = run_scheduler(runtime)
+    bot_thread = start_bot(runtime)
     try:
         run_web(runtime)
     finally:
+        stop_bot()
+        if bot_thread:
+            bot_thread.join(timeout=10)
         runner.shutdown()
+
+
+@main.command()
+@pass_runtime
+def bot(runtime: Runtime) -> None:
+    """Run only the Telegram bot and its outbox sender (on one instance)."""
+    import signal
+    import threading
+
+    from piket.serving import run_bot
+
+    _require_current_schema(runtime)
+    if runtime.settings.telegram_token is None:
+        raise click.UsageError("PIKET_TELEGRAM_TOKEN is not set")
+    click.echo(_bot_status(runtime))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    run_bot(runtime, stop)
 
 
 @main.command()

@@ -1,0 +1,98 @@
+"""Enrolment by one-time code, the neutral sentence for strangers, and revocation of a lost phone."""
+
+from datetime import timedelta
+
+from backend.services import enrolment
+from tests.bot.conftest import Team
+from tests.bot.harness import Harness
+
+STRANGER = 555
+
+
+def code_for(harness: Harness, inspector_id: int) -> str:
+    with harness.database.transaction() as session:
+        return enrolment.create_code(session, harness.clock.now(), "web:admin", inspector_id)
+
+
+def test_a_code_links_the_phone_and_the_bot_greets_by_first_name(harness: Harness, team: Team) -> None:
+    code = code_for(harness, team.people["Eelke"])
+
+    async def scenario() -> None:
+        await harness.say(777, f"/start {code}")
+        await harness.deliver()
+        await harness.say(777, "/rooster")
+        await harness.deliver()
+
+    harness.play(scenario)
+    texts = [c.text for c in harness.to(777)]
+    assert texts[0].startswith("Hallo Eelke. Deze telefoon is nu gekoppeld aan piket.")
+    assert texts[1] == "Geen diensten gepland."
+
+
+def test_a_used_an_expired_and_an_unknown_code_get_one_neutral_sentence(harness: Harness, team: Team) -> None:
+    used = code_for(harness, team.people["Eelke"])
+    expired = code_for(harness, team.people["Eelke"])
+
+    async def scenario() -> None:
+        await harness.say(777, f"/start {used}")
+        await harness.say(778, f"/start {used}")
+        harness.clock.advance(timedelta(hours=24, minutes=1))
+        await harness.say(779, f"/start {expired}")
+        await harness.say(780, "/start not-a-code")
+        await harness.say(STRANGER, "hallo?")
+        await harness.deliver()
+
+    harness.play(scenario)
+    for phone in (778, 779, 780, STRANGER):
+        assert [c.text for c in harness.to(phone)] == ["Deze link kan niet worden gebruikt."]
+
+
+def test_a_revoked_phone_gets_nothing_more_and_its_offers_are_withdrawn(harness: Harness, team: Team) -> None:
+    from tests.bot.test_callout_flow import create
+
+    create(harness, team)
+    anna = team.phones["Anna"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        with harness.database.transaction() as session:
+            deletions = enrolment.revoke(session, harness.clock.now(), "web:admin", team.people["Anna"])
+        assert deletions == 1  # the offer with the municipality on it
+        harness.clear()
+        await harness.deliver()
+        await harness.say(anna, "/rooster")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert [c.method for c in harness.request.calls if int(c.params.get("chat_id", 0)) == anna] == [
+        "deleteMessage",
+        "sendMessage",
+    ]
+    assert harness.to(anna)[0].text == "Deze link kan niet worden gebruikt."
+
+
+def test_a_stranger_writing_or_pressing_gets_the_neutral_sentence(harness: Harness, team: Team) -> None:
+    async def scenario() -> None:
+        await harness.say(STRANGER, "/uren")
+        await harness.press(STRANGER, "o:1:1:a")
+
+    harness.play(scenario)
+    assert [c.text for c in harness.to(STRANGER)] == ["Deze link kan niet worden gebruikt."]
+    assert harness.answers() == ["Deze link kan niet worden gebruikt."]
+
+
+def test_language_switches_to_english_and_back(harness: Harness, team: Team) -> None:
+    ciska = team.phones["Ciska"]
+
+    async def scenario() -> None:
+        await harness.say(ciska, "/taal")
+        await harness.say(ciska, "/uren")
+        await harness.say(ciska, "/taal nl")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert [c.text for c in harness.to(ciska)] == [
+        "Language: English.",
+        "03-2027: 0:00 worked, 0:00 of it waiting for approval.",
+        "Taal: Nederlands.",
+    ]
