@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from backend.db import Database
 from backend.models import Inspector, OutboxMessage
@@ -145,11 +147,7 @@ class OutboxSender:
         try:
             message_id = await self._telegram(item, target if isinstance(target, int) else None)
         except RetryAfter as wait:
-            seconds = (
-                wait.retry_after
-                if isinstance(wait.retry_after, int | float)
-                else wait.retry_after.total_seconds()
-            )
+            seconds = _seconds(wait)
             self.limiter.pause(seconds)
             await asyncio.to_thread(self._retry, item, seconds, "RetryAfter")
         except Forbidden:
@@ -219,3 +217,11 @@ def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
             for row in rows
         ]
     )
+
+
+def _seconds(wait: RetryAfter) -> float:
+    """RetryAfter's delay in seconds (PTB 22 is moving it from int to timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        delay = wait.retry_after
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
