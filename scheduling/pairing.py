@@ -90,14 +90,19 @@ class Eligibility:
     night_shift: bool
 
 
-def reasons_against(member: Member, slot: Slot, limits: Limits = LAW) -> tuple[Reason, ...]:
-    """Every reason this inspector cannot take this slot; empty when they can."""
+def reasons_against(member: Member, slot: Slot, limits: Limits = LAW,
+                    ignore_unavailable: bool = False) -> tuple[Reason, ...]:
+    """Every reason this inspector cannot take this slot; empty when they can.
+
+    `ignore_unavailable` is for a widened offer: it goes to people who said they
+    were unavailable too (their choice), but never against working-time law.
+    """
     if not member.is_active:
         return (Reason("inactive"),)
     found = []
     if not member.is_designated(slot.municipality_id, slot.day):
         found.append(Reason("not_designated", {"day": slot.day.strftime("%d-%m-%Y")}))
-    for away_from, away_to in member.unavailable:
+    for away_from, away_to in () if ignore_unavailable else member.unavailable:
         if away_from < slot.ends_at and slot.starts_at < away_to:
             found.append(Reason("unavailable", {"at": _span_text(away_from, away_to)}))
     found.extend(check_shift(slot.shift, member.shifts, limits).violations)
@@ -105,7 +110,7 @@ def reasons_against(member: Member, slot: Slot, limits: Limits = LAW) -> tuple[R
 
 
 def eligibility(slot: Slot, team: Sequence[Member], municipality_load: Mapping[int, Fraction] | None = None,
-                limits: Limits = LAW) -> Eligibility:
+                limits: Limits = LAW, ignore_unavailable: bool = False) -> Eligibility:
     """Who may go to `slot`, ranked fairly, and why the others may not.
 
     `municipality_load` is each employer's delivered hours as a share of its
@@ -113,7 +118,7 @@ def eligibility(slot: Slot, team: Sequence[Member], municipality_load: Mapping[i
     """
     eligible, excluded = [], []
     for member in team:
-        reasons = reasons_against(member, slot, limits)
+        reasons = reasons_against(member, slot, limits, ignore_unavailable)
         if reasons:
             excluded.append(Exclusion(member.inspector_id, reasons))
         else:

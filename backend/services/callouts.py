@@ -10,7 +10,7 @@ writers), so twenty taps at once still make exactly one pair.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -241,9 +241,7 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int) -> None
     for assignment in _assignments(session, shift.id):
         assignment.status = AssignmentStatus.RELEASED
         inspector = _inspector(session, assignment.inspector_id)
-        outbox.send(
-            session, now, inspector, Message("pair.cancelled", when(shift)), ref=f"cancel:{shift.id}"
-        )
+        outbox.send(session, now, inspector, Message("pair.cancelled", when(shift)), ref=f"cancel:{shift.id}")
         outbox.delete(session, now, inspector, f"location:{shift.id}:{inspector.id}")
     audit.record(session, now, actor, "callout.cancelled", f"callout:{callout.id}")
 
@@ -255,7 +253,11 @@ def offer_shift(session: Session, offer: Offer) -> Shift:
 def _settle(session: Session, now: datetime, callout: Callout, inspector_id: int) -> Answer:
     """Apply the pairing rule to everyone who has said yes so far."""
     shift = session.get_one(Shift, callout.shift_id)
-    members = {m.inspector_id: m for m in planning.team(session, now, exclude_shift_id=shift.id)}
+    offered = [o.inspector_id for o in _offers(session, shift.id, *OfferStatus)]
+    involved = offered + [a.inspector_id for a in _assignments(session, shift.id)]
+    members = {
+        m.inspector_id: m for m in planning.team(session, now, exclude_shift_id=shift.id, only=involved)
+    }
     confirmed = [members[a.inspector_id] for a in _assignments(session, shift.id)]
     accepted = [members[o.inspector_id] for o in _offers(session, shift.id, OfferStatus.ACCEPTED)]
     pending = [members[o.inspector_id] for o in _offers(session, shift.id, OfferStatus.PENDING)]
@@ -370,14 +372,14 @@ def _reveal_location(
 def _offer(session: Session, now: datetime, callout: Callout, shift: Shift, widen: bool) -> int:
     """Offer the call-out to everyone eligible (widened: everyone designated) not yet asked."""
     slot = planning.slot_of(shift)
-    team = planning.team(session, now)
-    if widen:
-        team = [m for m in team if m.is_active and m.is_designated(slot.municipality_id, slot.day)]
-        # Widening asks people who said they were unavailable too (it is their choice),
-        # but never against working-time law.
-        candidates = [m for m in team if not pairing.reasons_against(replace(m, unavailable=()), slot)]
-    else:
-        candidates = list(pairing.eligibility(slot, team, planning.municipality_load(session, now)).ranked)
+    candidates = pairing.eligibility(
+        slot, planning.team(session, now), planning.municipality_load(session, now), ignore_unavailable=widen
+    ).ranked
+    details = {
+        **when(shift),
+        "municipality": _municipality_name(session, shift),
+        "source": callout.source.value,
+    }
     asked = {o.inspector_id for o in _offers(session, shift.id, *OfferStatus)}
     enrolled = {
         i.id: i
@@ -393,16 +395,18 @@ def _offer(session: Session, now: datetime, callout: Callout, shift: Shift, wide
         offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now)
         session.add(offer)
         session.flush()
-        _send_offer(session, now, inspector, offer, shift)
+        _send_offer(session, now, inspector, offer, details)
         count += 1
     return count
 
 
-def _send_offer(session: Session, now: datetime, inspector: Inspector, offer: Offer, shift: Shift) -> None:
+def _send_offer(
+    session: Session, now: datetime, inspector: Inspector, offer: Offer, details: dict[str, str]
+) -> None:
     """Two messages: the first (with a notification) says only that there is a call-out and when,
     so the lock screen shows nothing more; the second, silent, has the municipality and the buttons."""
-    outbox.send(session, now, inspector, Message("offer.alert", when(shift)), ref=f"alert:{offer.id}")
-    callout = session.execute(select(Callout).where(Callout.shift_id == shift.id)).scalar_one()
+    alert = {key: details[key] for key in ("date", "start", "end")}
+    outbox.send(session, now, inspector, Message("offer.alert", alert), ref=f"alert:{offer.id}")
     buttons = [
         [
             Button("button.accept", f"o:{offer.id}:{offer.version}:a"),
@@ -415,11 +419,7 @@ def _send_offer(session: Session, now: datetime, inspector: Inspector, offer: Of
         inspector,
         Message(
             "offer.details",
-            {
-                **when(shift),
-                "municipality": _municipality_name(session, shift),
-                "source": callout.source.value,
-            },
+            details,
             buttons=buttons,
             disable_notification=True,
         ),

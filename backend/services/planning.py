@@ -7,12 +7,12 @@ and turns proposals back into assignments. The bot and the web both go through i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from backend.models import (
@@ -34,15 +34,23 @@ RECENT = timedelta(days=28)
 LIVE_ASSIGNMENTS = (AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)
 
 
-def team(session: Session, now: datetime, exclude_shift_id: int | None = None) -> list[pairing.Member]:
-    """Every inspector as a `Member`, with the shifts they hold and their hours this year."""
+def team(session: Session, now: datetime, exclude_shift_id: int | None = None,
+         only: Collection[int] | None = None) -> list[pairing.Member]:
+    """Every inspector (or those in `only`) as a `Member`, with their shifts and their hours this year.
+
+    An accept needs only the people offered that call-out; `only` keeps that hot path small.
+    """
+    def mine(column: Any) -> Any:
+        return column.in_(only) if only is not None else true()
+
     year_start = local_day_start(date(local_date(now).year, 1, 1))
-    designations = _grouped(session.execute(select(Designation)).scalars(), "inspector_id")
-    leave = _grouped(session.execute(
-        select(Unavailability).where(Unavailability.ends_at > now - RECENT)).scalars(), "inspector_id")
-    shifts = _held_shifts(session, now - RECENT, exclude_shift_id)
-    delivered = _minutes_since(session, year_start)
-    recent = _minutes_since(session, now - RECENT)
+    designations = _grouped(session.execute(
+        select(Designation).where(mine(Designation.inspector_id))).scalars(), "inspector_id")
+    leave = _grouped(session.execute(select(Unavailability).where(
+        Unavailability.ends_at > now - RECENT, mine(Unavailability.inspector_id))).scalars(), "inspector_id")
+    shifts = _held_shifts(session, now - RECENT, exclude_shift_id, mine(Assignment.inspector_id))
+    delivered = _minutes_since(session, year_start, mine(HourEntry.inspector_id))
+    recent = _minutes_since(session, now - RECENT, mine(HourEntry.inspector_id))
     return [
         pairing.Member(
             inspector_id=i.id, gender=i.gender.value, trained_since=i.trained_since,
@@ -53,7 +61,7 @@ def team(session: Session, now: datetime, exclude_shift_id: int | None = None) -
             unavailable=tuple((u.starts_at, u.ends_at) for u in leave.get(i.id, [])),
             shifts=tuple(shifts.get(i.id, [])), delivered_minutes=delivered.get(i.id, 0),
             recent_minutes=recent.get(i.id, 0))
-        for i in session.execute(select(Inspector).order_by(Inspector.id)).scalars()
+        for i in session.execute(select(Inspector).where(mine(Inspector.id)).order_by(Inspector.id)).scalars()
     ]
 
 
@@ -90,24 +98,24 @@ def assign_proposal(session: Session, shifts: Sequence[Shift], proposal: roster.
     return made
 
 
-def _held_shifts(session: Session, since: datetime,
-                 exclude_shift_id: int | None) -> dict[int, list[WorkShift]]:
+def _held_shifts(session: Session, since: datetime, exclude_shift_id: int | None,
+                 whose: Any) -> dict[int, list[WorkShift]]:
     rows = session.execute(
         select(Assignment.inspector_id, Shift.starts_at, Shift.ends_at, Shift.planned_break_minutes)
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(Shift.ends_at > since, Shift.status != ShiftStatus.CANCELLED,
                Assignment.status.in_(LIVE_ASSIGNMENTS),
-               Shift.id != (exclude_shift_id if exclude_shift_id is not None else -1)))
+               Shift.id != (exclude_shift_id if exclude_shift_id is not None else -1), whose))
     held: dict[int, list[WorkShift]] = {}
     for inspector_id, starts_at, ends_at, break_minutes in rows:
         held.setdefault(inspector_id, []).append(WorkShift(starts_at, ends_at, break_minutes))
     return held
 
 
-def _minutes_since(session: Session, since: datetime) -> dict[int, int]:
+def _minutes_since(session: Session, since: datetime, whose: Any) -> dict[int, int]:
     rows = session.execute(
         select(HourEntry.inspector_id, func.sum(HourEntry.worked_minutes))
-        .where(HourEntry.starts_at >= since).group_by(HourEntry.inspector_id))
+        .where(HourEntry.starts_at >= since, whose).group_by(HourEntry.inspector_id))
     return {inspector_id: int(total or 0) for inspector_id, total in rows}
 
 

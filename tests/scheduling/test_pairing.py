@@ -129,3 +129,11 @@ def test_the_ranking_puts_the_least_loaded_first() -> None:
     load = {LEEUWARDEN: Fraction(1), HEERENVEEN: Fraction(1, 4)}
     ranked = eligibility(SLOT, [busy_one, quiet_one, behind_pledge], load).ranked
     assert [m.inspector_id for m in ranked] == [21, 22, 20]
+
+
+def test_a_widened_offer_asks_the_unavailable_but_never_against_the_law() -> None:
+    away = person(30, "f", True, unavailable=((at(9, 0), at(10, 0)),))
+    tired = person(31, "m", True, shifts=(Shift(at(8, 20), at(9, 6)),))
+    widened = eligibility(SLOT, [away, tired], ignore_unavailable=True)
+    assert [m.inspector_id for m in widened.ranked] == [30]
+    assert [e.inspector_id for e in widened.excluded] == [31]
