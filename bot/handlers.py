@@ -15,31 +15,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from backend.db import Database
-from backend.models import (
-    Assignment,
-    Callout,
-    HourApproval,
-    HourEntry,
-    Inspector,
-    Municipality,
-    ProcessedUpdate,
-    Shift,
-    ShiftStatus,
-)
+from backend.models import Inspector, ProcessedUpdate
 from backend.services import callouts, enrolment, outbox, planning
-from backend.services.errors import ServiceError
+from backend.services.hours import send_month_summary
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
-from scheduling.calendar import TEAM_ZONE, local_day_start
 from scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -89,12 +78,17 @@ async def once(
     return result
 
 
-def _inspector_id(session: Session, update: Update) -> int | None:
+async def as_inspector(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[Session, datetime, Inspector], T]
+) -> tuple[T] | None:
+    """Run `work` for the enrolled inspector behind this update; None for a stranger or a revoked phone."""
     user = update.effective_user
-    if user is None:
-        return None
-    found = enrolment.inspector_for(session, user.id)
-    return found.id if found else None
+
+    def run(session: Session, now: datetime) -> tuple[T] | None:
+        inspector = enrolment.inspector_for(session, user.id) if user else None
+        return None if inspector is None else (work(session, now, inspector),)
+
+    return await once(context, update, run)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,8 +112,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outbox.send(session, now, inspector, Message("start.welcome", {"first_name": first}))
         return True
 
-    if not await once(context, update, bind):
-        await update.effective_chat.send_message(text(DEFAULT_LANGUAGE, "neutral"))
+    await _or_neutral(update, await once(context, update, bind))
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,133 +122,52 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     data = query.data or ""
 
-    def press(session: Session, now: datetime) -> tuple[str, str]:
-        inspector_id = _inspector_id(session, update)
-        if inspector_id is None:
-            return DEFAULT_LANGUAGE, "neutral"
-        language = session.get_one(Inspector, inspector_id).language
+    def press(session: Session, now: datetime, inspector: Inspector) -> tuple[str, str]:
         if match := OFFER_DATA.match(data):
             answer = callouts.answer_offer(
-                session, now, inspector_id, int(match[1]), int(match[2]), accept=match[3] == "a"
+                session, now, inspector.id, int(match[1]), int(match[2]), accept=match[3] == "a"
             )
-            return language, ANSWER_TEXTS[answer]
-        if (match := CALLOUT_DATA.match(data)) and session.get_one(Inspector, inspector_id).is_coordinator:
-            return language, _coordinator_action(
-                session, now, inspector_id, int(match[1]), int(match[2]), match[3]
+            return inspector.language, ANSWER_TEXTS[answer]
+        if match := CALLOUT_DATA.match(data):
+            done = callouts.coordinator_action(
+                session, now, inspector, int(match[1]), int(match[2]), match[3]
             )
-        return language, "callback.stale"
+            return inspector.language, "callback.done" if done else "callback.stale"
+        return inspector.language, "callback.stale"
 
-    language, key = await once(context, update, press)
+    pressed = await as_inspector(update, context, press)
+    language, key = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral")
     await query.answer(text(language, key))
-
-
-def _coordinator_action(
-    session: Session, now: datetime, inspector_id: int, callout_id: int, version: int, action: str
-) -> str:
-    callout = session.get(Callout, callout_id)
-    if callout is None or callout.version != version:
-        return "callback.stale"
-    try:
-        if action == "w":
-            callouts.widen(session, now, f"inspector:{inspector_id}", callout_id)
-        else:
-            callouts.cancel(session, now, f"inspector:{inspector_id}", callout_id)
-    except ServiceError:
-        return "callback.stale"
-    return "callback.done"
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/taal [nl|en]: switch the bot's language (without an argument: to the other one)."""
     wanted = (context.args[0].lower() if context.args else "")[:2]
 
-    def switch(session: Session, now: datetime) -> bool:
-        inspector_id = _inspector_id(session, update)
-        if inspector_id is None:
-            return False
-        inspector = session.get_one(Inspector, inspector_id)
+    def switch(session: Session, now: datetime, inspector: Inspector) -> None:
         inspector.language = wanted if wanted in LANGUAGES else ("en" if inspector.language == "nl" else "nl")
         outbox.send(session, now, inspector, Message("language.set"))
-        return True
 
-    await _or_neutral(update, await once(context, update, switch))
+    await _or_neutral(update, await as_inspector(update, context, switch) is not None)
 
 
 async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/rooster: my next shifts."""
-
-    def listing(session: Session, now: datetime) -> bool:
-        inspector_id = _inspector_id(session, update)
-        if inspector_id is None:
-            return False
-        rows = session.execute(
-            select(Shift, Municipality.name)
-            .join(Assignment, Assignment.shift_id == Shift.id)
-            .join(Municipality, Municipality.id == Shift.municipality_id)
-            .where(
-                Assignment.inspector_id == inspector_id,
-                Assignment.status.in_(planning.LIVE_ASSIGNMENTS),
-                Shift.ends_at > now,
-                Shift.status != ShiftStatus.CANCELLED,
-            )
-            .order_by(Shift.starts_at)
-            .limit(8)
-        ).all()
-        inspector = session.get_one(Inspector, inspector_id)
-        if not rows:
-            outbox.send(session, now, inspector, Message("roster.none"))
-        for shift, name in rows:
-            outbox.send(
-                session,
-                now,
-                inspector,
-                Message("roster.item", {**callouts.when(shift), "municipality": name}),
-            )
-        return True
-
-    await _or_neutral(update, await once(context, update, listing))
+    await _or_neutral(update, await as_inspector(update, context, planning.send_next_shifts) is not None)
 
 
 async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/uren: my hours this month and how many still wait for approval."""
-
-    def summary(session: Session, now: datetime) -> bool:
-        inspector_id = _inspector_id(session, update)
-        if inspector_id is None:
-            return False
-        local = now.astimezone(TEAM_ZONE).date()
-        month_start = local_day_start(local.replace(day=1))
-        base = select(func.coalesce(func.sum(HourEntry.worked_minutes), 0)).where(
-            HourEntry.inspector_id == inspector_id, HourEntry.starts_at >= month_start
-        )
-        worked = session.execute(base).scalar_one()
-        waiting = session.execute(base.where(~HourEntry.id.in_(select(HourApproval.entry_id)))).scalar_one()
-        inspector = session.get_one(Inspector, inspector_id)
-        outbox.send(
-            session,
-            now,
-            inspector,
-            Message(
-                "hours.summary",
-                {"month": f"{local:%m-%Y}", "worked": _hours_text(worked), "waiting": _hours_text(waiting)},
-            ),
-        )
-        return True
-
-    await _or_neutral(update, await once(context, update, summary))
+    await _or_neutral(update, await as_inspector(update, context, send_month_summary) is not None)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A stray text or sticker: a short hint for an inspector, the neutral sentence for a stranger."""
 
-    def hint(session: Session, now: datetime) -> bool:
-        inspector_id = _inspector_id(session, update)
-        if inspector_id is None:
-            return False
-        outbox.send(session, now, session.get_one(Inspector, inspector_id), Message("unknown.text"))
-        return True
+    def hint(session: Session, now: datetime, inspector: Inspector) -> None:
+        outbox.send(session, now, inspector, Message("unknown.text"))
 
-    await _or_neutral(update, await once(context, update, hint))
+    await _or_neutral(update, await as_inspector(update, context, hint) is not None)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -275,8 +187,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _or_neutral(update: Update, handled: bool) -> None:
     if not handled and update.effective_chat is not None:
         await update.effective_chat.send_message(text(DEFAULT_LANGUAGE, "neutral"))
-
-
-def _hours_text(minutes: Any) -> str:
-    whole, rest = divmod(int(minutes), 60)
-    return f"{whole}:{rest:02d}"

@@ -34,7 +34,6 @@ from backend.services import audit, outbox, planning
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
-from scheduling.calendar import TEAM_ZONE
 
 MAX_LOCATION, MAX_NOTES = 300, 2000
 # A bot may delete its own messages for 48 hours; a location sent earlier than
@@ -100,7 +99,7 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
         now,
         Message(
             "coordinator.callout_created",
-            {**when(shift), "municipality": municipality.name, "offered": offered},
+            {**planning.when(shift), "municipality": municipality.name, "offered": offered},
         ),
     )
     return callout
@@ -132,7 +131,7 @@ def answer_offer(
             now,
             inspector,
             f"offer:{offer.id}",
-            Message("offer.declined", when(offer_shift(session, offer))),
+            Message("offer.declined", planning.when(offer_shift(session, offer))),
         )
         audit.record(session, now, f"inspector:{inspector_id}", "offer.declined", f"offer:{offer.id}")
         return Answer.DECLINED
@@ -175,7 +174,7 @@ def remind_and_escalate(
                 session,
                 now,
                 inspector,
-                Message("offer.reminder", when(offer_shift(session, offer))),
+                Message("offer.reminder", planning.when(offer_shift(session, offer))),
                 ref=f"reminder:{offer.id}",
             )
             reminders += 1
@@ -203,6 +202,25 @@ def remind_and_escalate(
             _escalate(session, now, callout)
             escalations += 1
     return reminders, escalations
+
+
+def coordinator_action(
+    session: Session, now: datetime, coordinator: Inspector, callout_id: int, version: int, action: str
+) -> bool:
+    """A coordinator's button on an escalation: widen ("w") or cancel ("x"), only while the
+    call-out is as the button saw it. False when it is not a coordinator, or the button is stale."""
+    callout = session.get(Callout, callout_id)
+    if not coordinator.is_coordinator or callout is None or callout.version != version:
+        return False
+    actor = f"inspector:{coordinator.id}"
+    try:
+        if action == "w":
+            widen(session, now, actor, callout_id)
+        else:
+            cancel(session, now, actor, callout_id)
+    except Refused:
+        return False
+    return True
 
 
 def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
@@ -236,12 +254,14 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int) -> None
             now,
             _inspector(session, offer.inspector_id),
             f"offer:{offer.id}",
-            Message("offer.cancelled", when(shift)),
+            Message("offer.cancelled", planning.when(shift)),
         )
     for assignment in _assignments(session, shift.id):
         assignment.status = AssignmentStatus.RELEASED
         inspector = _inspector(session, assignment.inspector_id)
-        outbox.send(session, now, inspector, Message("pair.cancelled", when(shift)), ref=f"cancel:{shift.id}")
+        outbox.send(
+            session, now, inspector, Message("pair.cancelled", planning.when(shift)), ref=f"cancel:{shift.id}"
+        )
         outbox.delete(session, now, inspector, f"location:{shift.id}:{inspector.id}")
     audit.record(session, now, actor, "callout.cancelled", f"callout:{callout.id}")
 
@@ -275,7 +295,7 @@ def _settle(session: Session, now: datetime, callout: Callout, inspector_id: int
                 now,
                 _inspector(session, inspector_id),
                 f"offer:{offer.id}",
-                Message(f"offer.{decision.outcome.value}", when(shift)),
+                Message(f"offer.{decision.outcome.value}", planning.when(shift)),
             )
     if decision.no_trained_left:
         outbox.to_coordinators(
@@ -283,7 +303,7 @@ def _settle(session: Session, now: datetime, callout: Callout, inspector_id: int
             now,
             Message(
                 "coordinator.no_trained_left",
-                {**when(shift), "municipality": _municipality_name(session, shift)},
+                {**planning.when(shift), "municipality": _municipality_name(session, shift)},
             ),
         )
     return Answer.WAITING
@@ -306,10 +326,10 @@ def _confirm_pair(
             now,
             _inspector(session, offer.inspector_id),
             f"offer:{offer.id}",
-            Message(template, when(shift)),
+            Message(template, planning.when(shift)),
         )
     existing = {a.inspector_id for a in _assignments(session, shift.id)}
-    details = {**when(shift), "municipality": _municipality_name(session, shift)}
+    details = {**planning.when(shift), "municipality": _municipality_name(session, shift)}
     for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
         if member.id not in existing:
             session.add(
@@ -323,7 +343,9 @@ def _confirm_pair(
             )
         offer = _offer_of(session, shift.id, member.id)
         if offer is not None:
-            outbox.edit(session, now, member, f"offer:{offer.id}", Message("offer.confirmed", when(shift)))
+            outbox.edit(
+                session, now, member, f"offer:{offer.id}", Message("offer.confirmed", planning.when(shift))
+            )
         outbox.send(
             session,
             now,
@@ -376,7 +398,7 @@ def _offer(session: Session, now: datetime, callout: Callout, shift: Shift, wide
         slot, planning.team(session, now), planning.municipality_load(session, now), ignore_unavailable=widen
     ).ranked
     details = {
-        **when(shift),
+        **planning.when(shift),
         "municipality": _municipality_name(session, shift),
         "source": callout.source.value,
     }
@@ -442,7 +464,7 @@ def _escalate(session: Session, now: datetime, callout: Callout) -> None:
         Message(
             "coordinator.escalation",
             {
-                **when(shift),
+                **planning.when(shift),
                 "municipality": _municipality_name(session, shift),
                 "minutes": int((now - callout.created_at).total_seconds() // 60),
                 **counts,
@@ -518,8 +540,3 @@ def _inspector(session: Session, inspector_id: int, first_name: bool = False) ->
 
 def _municipality_name(session: Session, shift: Shift) -> str:
     return session.get_one(Municipality, shift.municipality_id).name
-
-
-def when(shift: Shift) -> dict[str, str]:
-    start, end = shift.starts_at.astimezone(TEAM_ZONE), shift.ends_at.astimezone(TEAM_ZONE)
-    return {"date": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}

@@ -26,8 +26,10 @@ from backend.models import (
     ShiftStatus,
     Unavailability,
 )
+from backend.services import outbox
+from backend.services.outbox import Message
 from scheduling import pairing, roster
-from scheduling.calendar import local_date, local_day_start
+from scheduling.calendar import TEAM_ZONE, local_date, local_day_start
 from scheduling.worktime import Shift as WorkShift
 
 RECENT = timedelta(days=28)
@@ -96,6 +98,25 @@ def assign_proposal(session: Session, shifts: Sequence[Shift], proposal: roster.
             made += 1
     session.flush()
     return made
+
+
+def send_next_shifts(session: Session, now: datetime, inspector: Inspector, limit: int = 8) -> None:
+    """Queue the inspector's next shifts (or that there are none)."""
+    rows = session.execute(
+        select(Shift, Municipality.name).join(Assignment, Assignment.shift_id == Shift.id)
+        .join(Municipality, Municipality.id == Shift.municipality_id)
+        .where(Assignment.inspector_id == inspector.id, Assignment.status.in_(LIVE_ASSIGNMENTS),
+               Shift.ends_at > now, Shift.status != ShiftStatus.CANCELLED)
+        .order_by(Shift.starts_at).limit(limit)).all()
+    if not rows:
+        outbox.send(session, now, inspector, Message("roster.none"))
+    for shift, name in rows:
+        outbox.send(session, now, inspector, Message("roster.item", {**when(shift), "municipality": name}))
+
+
+def when(shift: Shift) -> dict[str, str]:
+    start, end = shift.starts_at.astimezone(TEAM_ZONE), shift.ends_at.astimezone(TEAM_ZONE)
+    return {"date": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
 
 def _held_shifts(session: Session, since: datetime, exclude_shift_id: int | None,
