@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,14 +33,14 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from backend import migrate
 from backend.db import Database
-from backend.models import CalloutSource, Designation, Gender, Offer
+from backend.models import CalloutSource, Gender, Offer
 from backend.services import callouts
 from backend.services.callouts import NewCallout
 from bot.sender import Limiter
 from scheduling.clock import FrozenClock
 from secure_store import KeyRing, use_keyring
 from tests.bot.harness import Harness, RecordingRequest
-from tests.factories import inspector, region
+from tests.factories import designate, inspector, region
 
 NOW = datetime(2027, 3, 9, 13, 0, tzinfo=UTC)
 
@@ -51,8 +51,7 @@ def team_of(database: Database, size: int) -> int:
         for number in range(size):
             made = inspector(session, home, f"Person{number} Bench", (Gender.FEMALE, Gender.MALE)[number % 2],
                              telegram_id=str(5000 + number), is_trained=number % 2 == 0)
-            session.add(Designation(inspector_id=made.id, municipality_id=home.id, decision_reference="R",
-                                    valid_from=date(2027, 1, 1)))
+            designate(session, made, home)
         return home.id
 
 

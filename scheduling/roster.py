@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import combinations
 
-from scheduling.pairing import Exclusion, Member, Slot, is_mixed, is_valid_pair, reasons_against
+from scheduling.pairing import Exclusion, Member, Slot, eligibility, is_mixed, is_valid_pair, reasons_against
 from scheduling.reasons import Reason
 from scheduling.worktime import LAW, Limits, Shift
 
@@ -171,19 +171,13 @@ def _replacement_delta(state: _State, index: int, leaving: int, joining: int) ->
 
 
 def _why_not(state: _State, index: int) -> Unstaffed:
-    slot = state.slots[index]
-    excluded, free = [], []
-    for inspector_id, member in state.team.items():
-        reasons = reasons_against(_with_shifts(member, state.busy[inspector_id]), slot, state.limits)
-        if reasons:
-            excluded.append(Exclusion(inspector_id, reasons))
-        else:
-            free.append(member)
-    if len(free) < 2:
-        reason = Reason("too_few_eligible", {"count": str(len(free))})
+    team = [_with_shifts(member, state.busy[i]) for i, member in state.team.items()]
+    found = eligibility(state.slots[index], team, limits=state.limits)
+    if len(found.ranked) < 2:
+        reason = Reason("too_few_eligible", {"count": str(len(found.ranked))})
     else:
         reason = Reason("no_trained_eligible")
-    return Unstaffed(index, reason, tuple(excluded))
+    return Unstaffed(index, reason, found.excluded)
 
 
 def _mixed(state: _State, pair: Sequence[int]) -> bool:

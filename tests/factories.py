@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from backend.models import Contribution, Gender, Inspector, Municipality, Region
+from backend.models import Contribution, Designation, Gender, Inspector, Municipality, Region
 
 NOW = datetime(2027, 3, 9, 13, 0, tzinfo=UTC)
 
@@ -38,3 +38,10 @@ def inspector(session: Session, employer: Municipality, name: str = "Sjoerd Dijk
     session.add(made)
     session.flush()
     return made
+
+
+def designate(session: Session, made: Inspector, *municipalities: Municipality) -> None:
+    """Designation decisions of these municipalities for the inspector, in force from the pilot's start."""
+    session.add_all(Designation(inspector_id=made.id, municipality_id=m.id, decision_reference="RTS-2027",
+                                valid_from=date(2027, 1, 1)) for m in municipalities)
+    session.flush()

@@ -189,13 +189,15 @@ def _chat_id(session: Session, inspector: Inspector) -> str | None:
     ).scalar_one_or_none()
 
 
-def to_coordinators(session: Session, now: datetime, message: Message) -> int:
-    """Queue a message to every enrolled coordinator; returns how many."""
+def to_coordinators(session: Session, now: datetime, message: Message, ref: str | None = None,
+                    except_id: int | None = None) -> int:
+    """Queue a message to every enrolled coordinator (but `except_id`); returns how many."""
     count = 0
     for coordinator in session.execute(
-        select(Inspector).where(Inspector.is_coordinator.is_(True), Inspector.telegram_index.is_not(None))
+        select(Inspector).where(Inspector.is_coordinator.is_(True), Inspector.telegram_index.is_not(None),
+                                Inspector.id != (except_id if except_id is not None else -1))
     ).scalars():
-        count += send(session, now, coordinator, message) is not None
+        count += send(session, now, coordinator, message, ref=ref) is not None
     return count
 
 
@@ -204,13 +206,5 @@ def report_blocked(session: Session, now: datetime, inspector_id: int) -> None:
     ref = f"blocked:{inspector_id}"
     if session.execute(select(OutboxMessage.id).where(OutboxMessage.ref == ref).limit(1)).first():
         return
-    for coordinator in session.execute(
-        select(Inspector).where(
-            Inspector.is_coordinator.is_(True),
-            Inspector.telegram_index.is_not(None),
-            Inspector.id != inspector_id,
-        )
-    ).scalars():
-        send(
-            session, now, coordinator, Message("coordinator.blocked", {"inspector_id": inspector_id}), ref=ref
-        )
+    to_coordinators(session, now, Message("coordinator.blocked", {"inspector_id": inspector_id}), ref=ref,
+                    except_id=inspector_id)

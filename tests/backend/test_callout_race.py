@@ -1,7 +1,7 @@
 """Twenty inspectors press Accept at the same moment: exactly one valid pair, everyone else told."""
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,14 +12,13 @@ from backend.models import (
     Callout,
     CalloutSource,
     CalloutStatus,
-    Designation,
     Gender,
     Inspector,
     Offer,
 )
 from backend.services import callouts
 from backend.services.callouts import Answer, NewCallout
-from tests.factories import NOW, inspector, region
+from tests.factories import NOW, designate, inspector, region
 
 
 def test_twenty_simultaneous_accepts_make_exactly_one_pair(fresh_database: Database) -> None:
@@ -35,14 +34,7 @@ def test_twenty_simultaneous_accepts_make_exactly_one_pair(fresh_database: Datab
                 telegram_id=str(2000 + number),
                 is_trained=number % 3 == 0,
             )
-            session.add(
-                Designation(
-                    inspector_id=made.id,
-                    municipality_id=home.id,
-                    decision_reference="R",
-                    valid_from=date(2027, 1, 1),
-                )
-            )
+            designate(session, made, home)
         start = NOW + timedelta(hours=2)
         callout = callouts.create_callout(
             session,

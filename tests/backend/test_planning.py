@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from backend.models import (
     Assignment,
-    Designation,
     Gender,
     HourCategory,
     HourEntry,
@@ -19,7 +18,7 @@ from backend.models import (
 )
 from backend.services import planning
 from backend.services.demo import load_demo
-from tests.factories import NOW, inspector, region
+from tests.factories import NOW, designate, inspector, region
 
 
 def shift_at(session: Session, municipality_id: int, start: datetime, **kwargs) -> Shift:
@@ -33,8 +32,7 @@ def shift_at(session: Session, municipality_id: int, start: datetime, **kwargs) 
 def test_a_member_carries_designations_leave_held_shifts_and_hours(session: Session) -> None:
     _, home = region(session)
     sjoerd = inspector(session, home)
-    session.add(Designation(inspector_id=sjoerd.id, municipality_id=home.id, decision_reference="RTS-1",
-                            valid_from=date(2027, 1, 1)))
+    designate(session, sjoerd, home)
     session.add(Unavailability(inspector_id=sjoerd.id, starts_at=NOW + timedelta(days=2),
                                ends_at=NOW + timedelta(days=9)))
     held = shift_at(session, home.id, NOW + timedelta(days=1))

@@ -9,10 +9,10 @@ import pytest
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Designation, Gender, Municipality
+from backend.models import Gender, Municipality
 from scheduling.clock import FrozenClock
 from tests.bot.harness import Harness
-from tests.factories import inspector, region
+from tests.factories import designate, inspector, region
 
 
 @dataclass
@@ -68,15 +68,7 @@ def team(bot_database: Database) -> Team:
                 is_trained=trained,
             )
             made.is_coordinator = coordinator
-            for municipality in (leeuwarden, smallingerland):
-                session.add(
-                    Designation(
-                        inspector_id=made.id,
-                        municipality_id=municipality.id,
-                        decision_reference="RTS-2027",
-                        valid_from=date(2027, 1, 1),
-                    )
-                )
+            designate(session, made, leeuwarden, smallingerland)
             people[first] = made.id
             if phone:
                 phones[first] = phone
