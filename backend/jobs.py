@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import callouts
+from backend.services import callouts, hours
 from scheduling.clock import Clock
 from scheduling.runner import Runner
 
@@ -45,18 +46,30 @@ def register(runner: Runner) -> None:
     runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", SWEEP_SECONDS)
 
 
-def sweep() -> tuple[int, int]:
-    """Reminders and escalations that are due now; returns (reminders, escalations)."""
+class Swept(NamedTuple):
+    """How many prompts one sweep queued, by kind."""
+
+    reminders: int = 0
+    escalations: int = 0
+    hour_prompts: int = 0
+
+
+def sweep() -> Swept:
+    """Everything due now: offer reminders, escalations, hour prompts. Each step is its own
+    transaction, so one that fails (and is retried on the next run) does not hold up the others."""
     if _context is None:
         raise RuntimeError("backend.jobs.bind() was not called in this process")
-    settings = _context.settings
-    with _context.database.transaction() as session:
-        done = callouts.remind_and_escalate(
+    settings, database, clock = _context.settings, _context.database, _context.clock
+    with database.transaction() as session:
+        reminders, escalations = callouts.remind_and_escalate(
             session,
-            _context.clock.now(),
+            clock.now(),
             timedelta(minutes=settings.offer_reminder_minutes),
             timedelta(minutes=settings.offer_escalation_minutes),
         )
+    with database.transaction() as session:
+        hour_prompts = hours.ask_after_shifts(session, clock.now())
+    done = Swept(reminders, escalations, hour_prompts)
     if any(done):
-        log.info("sweep: %d reminders, %d escalations", *done)
+        log.info("sweep: %s", done)
     return done

@@ -26,7 +26,7 @@ from telegram.ext import ContextTypes
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
 from backend.services import callouts, enrolment, outbox, planning
-from backend.services.hours import send_month_summary
+from backend.services import hours as hour_service
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from scheduling.clock import Clock
@@ -36,6 +36,8 @@ T = TypeVar("T")
 
 OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])$")
 CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wx])$")
+HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})$")
+REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})$")
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
 ANSWER_TEXTS[callouts.Answer.STALE] = "callback.stale"
 
@@ -116,7 +118,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A tap on an inline button: an offer answer, or the coordinator's widen / cancel."""
+    """A tap on an inline button: an offer answer, the coordinator's widen / cancel, or hours."""
     query = update.callback_query
     if query is None:
         return
@@ -133,6 +135,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 session, now, inspector, int(match[1]), int(match[2]), match[3]
             )
             return inspector.language, "callback.done" if done else "callback.stale"
+        if match := HOURS_DATA.match(data):
+            steps = match[3].split(":")
+            return inspector.language, hour_service.press(
+                session, now, inspector, int(match[1]), int(match[2]), steps)
+        if match := REPORT_DATA.match(data):
+            return inspector.language, hour_service.press_report(
+                session, now, inspector, int(match[1]), int(match[2]))
         return inspector.language, "callback.stale"
 
     pressed = await as_inspector(update, context, press)
@@ -158,7 +167,8 @@ async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/uren: my hours this month and how many still wait for approval."""
-    await _or_neutral(update, await as_inspector(update, context, send_month_summary) is not None)
+    summary = await as_inspector(update, context, hour_service.send_month_summary)
+    await _or_neutral(update, summary is not None)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -213,7 +213,8 @@ def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     language = payload["language"]
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(text(language, label), callback_data=data) for label, data in row]
+            [InlineKeyboardButton(text(language, label, **(rest[0] if rest else {})), callback_data=data)
+             for label, data, *rest in row]
             for row in rows
         ]
     )

@@ -59,6 +59,10 @@ class Assignment(Base):
         text_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.PROPOSED)
     is_report_writer: Mapped[bool] = mapped_column(default=False)
     confirmed_at: Mapped[datetime | None]
+    asked_at: Mapped[datetime | None] = mapped_column(doc="When the bot asked to confirm the day.")
+    day_reminder_at: Mapped[datetime | None] = mapped_column(doc="When the day-before reminder went.")
+    morning_reminder_at: Mapped[datetime | None] = mapped_column(doc="When the morning reminder went.")
+    hours_asked_at: Mapped[datetime | None] = mapped_column(doc="When the bot asked for the hours.")
     version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
     created_at: Mapped[datetime] = created_at_column()
 

@@ -30,6 +30,8 @@ class Button:
     """A template key, rendered in the recipient's language."""
     data: str
     """Callback data, at most 64 bytes."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Fills the label's placeholders ("{start}-{end}")."""
 
     def __post_init__(self) -> None:
         if len(self.data.encode()) > 64:
@@ -51,7 +53,7 @@ class Message:
                 "template": self.template,
                 "params": self.params,
                 "language": language,
-                "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+                "buttons": [[[b.label, b.data, b.params] for b in row] for row in self.buttons],
                 "protect_content": self.protect_content,
                 "disable_notification": self.disable_notification,
             },

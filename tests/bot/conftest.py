@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Gender, Municipality
+from backend.models import Assignment, AssignmentStatus, Gender, Municipality, Shift, ShiftKind
 from scheduling.clock import FrozenClock
 from tests.bot.harness import Harness
 from tests.factories import designate, inspector, region
@@ -78,3 +78,18 @@ def team(bot_database: Database) -> Team:
 @pytest.fixture
 def harness(bot_database: Database, clock: FrozenClock) -> Harness:
     return Harness(bot_database, clock)
+
+
+def control_day(harness: Harness, team: Team, *names: str, hours_ahead: int = 0,
+                status: AssignmentStatus = AssignmentStatus.CONFIRMED) -> int:
+    """A control in Smallingerland for these people: 9 hours from `hours_ahead` on (14:00-23:00 at 0),
+    60 min break."""
+    start = harness.clock.now() + timedelta(hours=hours_ahead)
+    with harness.database.transaction() as session:
+        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=team.smallingerland, starts_at=start,
+                      ends_at=start + timedelta(hours=9), created_at=harness.clock.now())
+        session.add(shift)
+        session.flush()
+        session.add_all(Assignment(shift_id=shift.id, inspector_id=team.people[name], status=status,
+                                   created_at=harness.clock.now()) for name in names)
+        return shift.id

@@ -26,12 +26,13 @@ def test_a_reminder_after_fifteen_minutes_and_an_alert_after_thirty(harness: Har
         await harness.press(anna, offer_buttons(harness, anna)[0][1])
         harness.clear()
         harness.clock.advance(timedelta(minutes=14))
-        assert jobs.sweep() == (0, 0)
+        assert jobs.sweep() == jobs.Swept()
         harness.clock.advance(timedelta(minutes=1))
-        assert jobs.sweep() == (4, 0)  # Bauke, Ciska, Douwe and the coordinator; not Anna, who said yes
-        assert jobs.sweep() == (0, 0)  # a second run sends nothing twice
+        # Bauke, Ciska, Douwe and the coordinator; not Anna, who said yes
+        assert jobs.sweep() == jobs.Swept(reminders=4)
+        assert jobs.sweep() == jobs.Swept()  # a second run sends nothing twice
         harness.clock.advance(timedelta(minutes=15))
-        assert jobs.sweep() == (0, 1)
+        assert jobs.sweep() == jobs.Swept(escalations=1)
         await harness.deliver()
 
     harness.play(scenario)
@@ -93,7 +94,7 @@ def test_after_a_restart_the_reminder_still_comes_at_its_time(harness: Harness, 
     restarted.clock.advance(timedelta(minutes=20))
 
     async def after() -> None:
-        assert jobs.sweep() == (5, 0)
+        assert jobs.sweep() == jobs.Swept(reminders=5)
         await restarted.deliver()
 
     restarted.play(after)

@@ -1,0 +1,74 @@
+"""The hour ledger: bands at entry, corrections as reversals, approval, closed periods."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
+from backend.services import ledger
+from backend.services.errors import Refused
+from scheduling.calendar import TEAM_ZONE
+from tests.factories import NOW, inspector, region
+
+SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=TEAM_ZONE)
+
+
+def saturday_shift(session: Session) -> HourEntry:
+    _, home = region(session)
+    worker = inspector(session, home)
+    return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
+                         category=HourCategory.CALLOUT, starts_at=SATURDAY,
+                         ends_at=SATURDAY + timedelta(hours=9), break_minutes=60)
+
+
+def total(session: Session, column: str) -> int:
+    return session.execute(select(func.sum(getattr(HourEntry, column)))).scalar_one()
+
+
+def test_a_saturday_goes_into_the_saturday_band(session: Session) -> None:
+    entry = saturday_shift(session)
+    assert (entry.worked_minutes, entry.saturday_minutes, entry.plain_minutes) == (480, 480, 0)
+
+
+def test_a_coordinators_correction_after_approval_is_a_reversal_and_is_approved_at_once(
+    session: Session
+) -> None:
+    entry = saturday_shift(session)
+    ledger.approve(session, NOW, "web:coordinator", entry.id)
+    with pytest.raises(Refused, match="approved"):
+        ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
+                       ends_at=SATURDAY + timedelta(hours=10), break_minutes=60, by_coordinator=False)
+    corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
+                               ends_at=SATURDAY + timedelta(hours=10), break_minutes=60, by_coordinator=True)
+    assert total(session, "worked_minutes") == corrected.worked_minutes == 540
+    assert total(session, "saturday_minutes") == 540
+    assert session.execute(select(func.count(HourApproval.id))).scalar_one() == 3
+    with pytest.raises(Exception, match="no current hour entry"):
+        ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
+                       ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True)
+
+
+def test_a_closed_period_refuses_new_entries_and_corrections(session: Session) -> None:
+    entry = saturday_shift(session)
+    session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
+                           locked_at=NOW))
+    session.flush()
+    with pytest.raises(Refused, match="2027-03-13 is closed"):
+        ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
+                       ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True)
+
+
+@pytest.mark.parametrize(("hours", "pause", "field"), [(0, 0, "ends_at"), (17, 0, "ends_at"),
+                                                       (2, 120, "break_minutes"), (9, -5, "break_minutes")])
+def test_impossible_hours_are_refused_with_the_field_named(
+    session: Session, hours: int, pause: int, field: str
+) -> None:
+    _, home = region(session)
+    worker = inspector(session, home)
+    with pytest.raises(Refused) as refused:
+        ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
+                      category=HourCategory.CONTROL, starts_at=SATURDAY,
+                      ends_at=SATURDAY + timedelta(hours=hours), break_minutes=pause)
+    assert refused.value.field == field
