@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import callouts, hours
+from backend.services import callouts, controls, hours
 from scheduling.clock import Clock
 from scheduling.runner import Runner
 
@@ -51,11 +51,14 @@ class Swept(NamedTuple):
 
     reminders: int = 0
     escalations: int = 0
+    confirm_requests: int = 0
+    shift_reminders: int = 0
     hour_prompts: int = 0
 
 
 def sweep() -> Swept:
-    """Everything due now: offer reminders, escalations, hour prompts. Each step is its own
+    """Everything due now: offer reminders, escalations, control-day requests and shift reminders,
+    hour prompts. Each step is its own
     transaction, so one that fails (and is retried on the next run) does not hold up the others."""
     if _context is None:
         raise RuntimeError("backend.jobs.bind() was not called in this process")
@@ -68,8 +71,10 @@ def sweep() -> Swept:
             timedelta(minutes=settings.offer_escalation_minutes),
         )
     with database.transaction() as session:
+        confirm_requests, shift_reminders = controls.ask_and_remind(session, clock.now())
+    with database.transaction() as session:
         hour_prompts = hours.ask_after_shifts(session, clock.now())
-    done = Swept(reminders, escalations, hour_prompts)
+    done = Swept(reminders, escalations, confirm_requests, shift_reminders, hour_prompts)
     if any(done):
         log.info("sweep: %s", done)
     return done

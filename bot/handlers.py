@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import callouts, enrolment, outbox, planning
+from backend.services import callouts, controls, enrolment, outbox, planning
 from backend.services import hours as hour_service
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
@@ -36,6 +36,7 @@ T = TypeVar("T")
 
 OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])$")
 CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wx])$")
+CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])$")
 HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})$")
 REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})$")
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
@@ -118,7 +119,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A tap on an inline button: an offer answer, the coordinator's widen / cancel, or hours."""
+    """A tap on an inline button: an offer, the coordinator's widen / cancel, a control day, or hours."""
     query = update.callback_query
     if query is None:
         return
@@ -135,6 +136,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 session, now, inspector, int(match[1]), int(match[2]), match[3]
             )
             return inspector.language, "callback.done" if done else "callback.stale"
+        if match := CONTROL_DATA.match(data):
+            return inspector.language, controls.answer(
+                session, now, inspector.id, int(match[1]), int(match[2]), can_go=match[3] == "y")
         if match := HOURS_DATA.match(data):
             steps = match[3].split(":")
             return inspector.language, hour_service.press(

@@ -75,4 +75,26 @@ TEXTS = {
     "callback.noted": "OK.",
     "callback.recorded": "Recorded.",
     "callback.approved": "These hours are approved already; ask the coordinator to correct them.",
+    "offer.cover_alert": "Cover needed {date}, {start}-{end}.",
+    "offer.cover_details": "A colleague cannot make the control in {municipality}, {date} {start}-{end}. "
+    "Can you take it over?",
+    "control.ask": "Control {date} {start}-{end} in {municipality}. Can you make it?",
+    "control.unconfirmed": "You have not yet confirmed the control of {date} {start}-{end} in "
+    "{municipality}. Can you make it?",
+    "control.confirmed": "Confirmed: control {date} {start}-{end} in {municipality}.",
+    "control.cover_asked": "You asked for cover for {date}. Until a colleague takes over, you are still "
+    "on the roster.",
+    "control.covered": "{colleague} takes over your control of {date}. You are free.",
+    "cover.confirmed": "Confirmed: you take over the control of {date} {start}-{end} in {municipality}, "
+    "with {colleague}.",
+    "cover.new_colleague": "Your colleague for {date} {start}-{end} in {municipality} is now {colleague}.",
+    "shift.tomorrow": "Reminder: {date} {start}-{end} in {municipality}.",
+    "shift.today": "Today: {start}-{end} in {municipality}.",
+    "coordinator.cover_requested": "{name} asks for cover for {date} {start}-{end} in {municipality}: "
+    "offered to {offered}.",
+    "coordinator.swap": "Swap {date} in {municipality}: {out} out, {in} in.",
+    "coordinator.unconfirmed": "{name} has not confirmed {date} {start}-{end} in {municipality}.",
+    "button.can_go": "I can go",
+    "button.cannot": "I cannot make it",
+    "callback.cover": "Noted. We are looking for a colleague.",
 }

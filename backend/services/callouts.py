@@ -2,7 +2,7 @@
 
 Every entry point takes the acting party and the time, changes state with
 compare-and-set updates, and queues its messages in the same transaction.
-Acceptances of one call-out are serialised on the call-out's row (SELECT ...
+Acceptances for one shift (a call-out or a cover) are serialised on the shift row (SELECT ...
 FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
 writers), so twenty taps at once still make exactly one pair.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from backend.models import (
     Assignment,
@@ -30,7 +30,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, outbox, planning
+from backend.services import audit, controls, offers, outbox, planning
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
@@ -85,7 +85,7 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
     )
     session.add(callout)
     session.flush()
-    offered = _offer(session, now, callout, shift, widen=False)
+    offered = offers.offer_shift(session, now, shift, _details(session, shift, callout))
     audit.record(
         session,
         now,
@@ -108,13 +108,16 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
 def answer_offer(
     session: Session, now: datetime, inspector_id: int, offer_id: int, version: int, accept: bool
 ) -> Answer:
-    """One tap on Accept or Decline; a stale, repeated or forged tap changes nothing."""
+    """One tap on Accept or Decline (a call-out or a cover request); a stale, repeated or forged
+    tap changes nothing."""
     offer = session.get(Offer, offer_id)
     if offer is None or offer.inspector_id != inspector_id:
         return Answer.STALE
-    callout = _locked_callout(session, offer.shift_id)
-    if callout.status is not CalloutStatus.OPEN:
-        return Answer.CANCELLED if callout.status is CalloutStatus.CANCELLED else Answer.FILLED
+    shift = _locked_shift(session, offer.shift_id)
+    callout = session.execute(select(Callout).where(Callout.shift_id == shift.id)).scalar_one_or_none()
+    closed = _closed(session, now, shift, callout)
+    if closed is not None:
+        return closed
     new_status = OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
     changed = session.execute(
         update(Offer)
@@ -127,22 +130,19 @@ def answer_offer(
     inspector = session.get_one(Inspector, inspector_id)
     if not accept:
         outbox.edit(
-            session,
-            now,
-            inspector,
-            f"offer:{offer.id}",
-            Message("offer.declined", planning.when(offer_shift(session, offer))),
+            session, now, inspector, f"offer:{offer.id}", Message("offer.declined", planning.when(shift))
         )
         audit.record(session, now, f"inspector:{inspector_id}", "offer.declined", f"offer:{offer.id}")
         return Answer.DECLINED
     audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
-    return _settle(session, now, callout, inspector_id)
+    return _settle(session, now, shift, callout, inspector_id)
 
 
 def remind_and_escalate(
     session: Session, now: datetime, remind_after: timedelta, escalate_after: timedelta
 ) -> tuple[int, int]:
-    """The job: remind who has not answered, alert the coordinator about what is still open.
+    """The job: remind who has not answered an offer (a filled or cancelled shift has no open
+    offers left), and alert the coordinator about call-outs that are still open.
 
     Each step is a compare-and-set on a timestamp, so running the job twice (two
     instances, a restart) sends nothing twice. Returns (reminders, escalations).
@@ -151,12 +151,12 @@ def remind_and_escalate(
     stale = (
         session.execute(
             select(Offer)
-            .join(Callout, Callout.shift_id == Offer.shift_id)
+            .join(Shift, Shift.id == Offer.shift_id)
             .where(
                 Offer.status == OfferStatus.PENDING,
                 Offer.reminded_at.is_(None),
                 Offer.sent_at <= now - remind_after,
-                Callout.status == CalloutStatus.OPEN,
+                Shift.starts_at > now,
             )
         )
         .scalars()
@@ -174,7 +174,7 @@ def remind_and_escalate(
                 session,
                 now,
                 inspector,
-                Message("offer.reminder", planning.when(offer_shift(session, offer))),
+                Message("offer.reminder", planning.when(session.get_one(Shift, offer.shift_id))),
                 ref=f"reminder:{offer.id}",
             )
             reminders += 1
@@ -231,11 +231,11 @@ def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
     callout.widened_at = now
     callout.version += 1
     shift = session.get_one(Shift, callout.shift_id)
-    offered = _offer(session, now, callout, shift, widen=True)
+    offered = offers.offer_shift(session, now, shift, _details(session, shift, callout), widen=True)
     audit.record(session, now, actor, "callout.widened", f"callout:{callout.id}", {"offered": offered})
-    accepted = _offers(session, callout.shift_id, OfferStatus.ACCEPTED)
+    accepted = offers.offers_of(session, callout.shift_id, OfferStatus.ACCEPTED)
     if accepted:
-        _settle(session, now, callout, accepted[-1].inspector_id)
+        _settle(session, now, shift, callout, accepted[-1].inspector_id)
     return offered
 
 
@@ -247,18 +247,10 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int) -> None
     shift = session.get_one(Shift, callout.shift_id)
     callout.status, callout.closed_at, callout.version = CalloutStatus.CANCELLED, now, callout.version + 1
     shift.status = ShiftStatus.CANCELLED
-    for offer in _offers(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY):
-        offer.status, offer.version = OfferStatus.WITHDRAWN, offer.version + 1
-        outbox.edit(
-            session,
-            now,
-            _inspector(session, offer.inspector_id),
-            f"offer:{offer.id}",
-            Message("offer.cancelled", planning.when(shift)),
-        )
-    for assignment in _assignments(session, shift.id):
+    offers.withdraw_all(session, now, shift)
+    for assignment in offers.assignments_of(session, shift.id):
         assignment.status = AssignmentStatus.RELEASED
-        inspector = _inspector(session, assignment.inspector_id)
+        inspector = offers.inspector(session, assignment.inspector_id)
         outbox.send(
             session, now, inspector, Message("pair.cancelled", planning.when(shift)), ref=f"cancel:{shift.id}"
         )
@@ -266,44 +258,48 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int) -> None
     audit.record(session, now, actor, "callout.cancelled", f"callout:{callout.id}")
 
 
-def offer_shift(session: Session, offer: Offer) -> Shift:
-    return session.get_one(Shift, offer.shift_id)
-
-
-def _settle(session: Session, now: datetime, callout: Callout, inspector_id: int) -> Answer:
-    """Apply the pairing rule to everyone who has said yes so far."""
-    shift = session.get_one(Shift, callout.shift_id)
-    offered = [o.inspector_id for o in _offers(session, shift.id, *OfferStatus)]
-    involved = offered + [a.inspector_id for a in _assignments(session, shift.id)]
+def _settle(
+    session: Session, now: datetime, shift: Shift, callout: Callout | None, inspector_id: int
+) -> Answer:
+    """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
+    offered = [o.inspector_id for o in offers.offers_of(session, shift.id, *OfferStatus)]
+    standing = offers.assignments_of(session, shift.id, standing=True)
     members = {
-        m.inspector_id: m for m in planning.team(session, now, exclude_shift_id=shift.id, only=involved)
+        m.inspector_id: m
+        for m in planning.team(
+            session, now, exclude_shift_id=shift.id, only=offered + [a.inspector_id for a in standing]
+        )
     }
-    confirmed = [members[a.inspector_id] for a in _assignments(session, shift.id)]
-    accepted = [members[o.inspector_id] for o in _offers(session, shift.id, OfferStatus.ACCEPTED)]
-    pending = [members[o.inspector_id] for o in _offers(session, shift.id, OfferStatus.PENDING)]
+    confirmed = [members[a.inspector_id] for a in standing]
+    accepted = [members[o.inspector_id] for o in offers.offers_of(session, shift.id, OfferStatus.ACCEPTED)]
+    pending = [members[o.inspector_id] for o in offers.offers_of(session, shift.id, OfferStatus.PENDING)]
+    prefer_mixed = callout is None or callout.widened_at is None
     decision = pairing.decide_acceptance(
-        planning.slot_of(shift).day, confirmed, accepted, pending, prefer_mixed=callout.widened_at is None
+        planning.slot_of(shift).day, confirmed, accepted, pending, prefer_mixed
     )
     if decision.outcome is pairing.Outcome.COMPLETE:
-        _confirm_pair(session, now, callout, shift, decision)
+        offers.close_others(session, now, shift, decision.pair)
+        if callout is None:
+            controls.complete_cover(session, now, shift, decision.pair)
+        else:
+            _confirm_pair(session, now, callout, shift, decision)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY
-    waiting = _offers(session, shift.id, OfferStatus.ACCEPTED)
-    for offer in waiting:
-        if offer.inspector_id == inspector_id:
-            outbox.edit(
-                session,
-                now,
-                _inspector(session, inspector_id),
-                f"offer:{offer.id}",
-                Message(f"offer.{decision.outcome.value}", planning.when(shift)),
-            )
+    mine = offers.offer_of(session, shift.id, inspector_id)
+    if mine is not None and mine.status is OfferStatus.ACCEPTED:
+        outbox.edit(
+            session,
+            now,
+            offers.inspector(session, inspector_id),
+            f"offer:{mine.id}",
+            Message(f"offer.{decision.outcome.value}", planning.when(shift)),
+        )
     if decision.no_trained_left:
         outbox.to_coordinators(
             session,
             now,
             Message(
                 "coordinator.no_trained_left",
-                {**planning.when(shift), "municipality": _municipality_name(session, shift)},
+                {**planning.when(shift), "municipality": offers.municipality_name(session, shift)},
             ),
         )
     return Answer.WAITING
@@ -314,22 +310,9 @@ def _confirm_pair(
 ) -> None:
     callout.status, callout.filled_at, callout.version = CalloutStatus.FILLED, now, callout.version + 1
     shift.status = ShiftStatus.CONFIRMED
-    pair = [_inspector(session, i, first_name=True) for i in decision.pair]
-    for offer in _offers(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING):
-        if offer.inspector_id in decision.pair:
-            continue
-        offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
-        offer.version += 1
-        template = "offer.standby" if offer.status is OfferStatus.STANDBY else "offer.filled"
-        outbox.edit(
-            session,
-            now,
-            _inspector(session, offer.inspector_id),
-            f"offer:{offer.id}",
-            Message(template, planning.when(shift)),
-        )
-    existing = {a.inspector_id for a in _assignments(session, shift.id)}
-    details = {**planning.when(shift), "municipality": _municipality_name(session, shift)}
+    pair = [offers.inspector(session, i, first_name=True) for i in decision.pair]
+    existing = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
+    details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
     for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
         if member.id not in existing:
             session.add(
@@ -341,7 +324,7 @@ def _confirm_pair(
                     created_at=now,
                 )
             )
-        offer = _offer_of(session, shift.id, member.id)
+        offer = offers.offer_of(session, shift.id, member.id)
         if offer is not None:
             outbox.edit(
                 session, now, member, f"offer:{offer.id}", Message("offer.confirmed", planning.when(shift))
@@ -391,67 +374,17 @@ def _reveal_location(
     outbox.delete(session, now, member, ref, not_before=shift.ends_at)
 
 
-def _offer(session: Session, now: datetime, callout: Callout, shift: Shift, widen: bool) -> int:
-    """Offer the call-out to everyone eligible (widened: everyone designated) not yet asked."""
-    slot = planning.slot_of(shift)
-    candidates = pairing.eligibility(
-        slot, planning.team(session, now), planning.municipality_load(session, now), ignore_unavailable=widen
-    ).ranked
-    details = {
+def _details(session: Session, shift: Shift, callout: Callout) -> dict[str, str]:
+    return {
         **planning.when(shift),
-        "municipality": _municipality_name(session, shift),
+        "municipality": offers.municipality_name(session, shift),
         "source": callout.source.value,
     }
-    asked = {o.inspector_id for o in _offers(session, shift.id, *OfferStatus)}
-    enrolled = {
-        i.id: i
-        for i in session.execute(
-            select(Inspector).where(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None))
-        ).scalars()
-    }
-    count = 0
-    for member in candidates:
-        inspector = enrolled.get(member.inspector_id)
-        if inspector is None or member.inspector_id in asked:
-            continue
-        offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now)
-        session.add(offer)
-        session.flush()
-        _send_offer(session, now, inspector, offer, details)
-        count += 1
-    return count
-
-
-def _send_offer(
-    session: Session, now: datetime, inspector: Inspector, offer: Offer, details: dict[str, str]
-) -> None:
-    """Two messages: the first (with a notification) says only that there is a call-out and when,
-    so the lock screen shows nothing more; the second, silent, has the municipality and the buttons."""
-    alert = {key: details[key] for key in ("date", "start", "end")}
-    outbox.send(session, now, inspector, Message("offer.alert", alert), ref=f"alert:{offer.id}")
-    buttons = [
-        [
-            Button("button.accept", f"o:{offer.id}:{offer.version}:a"),
-            Button("button.decline", f"o:{offer.id}:{offer.version}:d"),
-        ]
-    ]
-    outbox.send(
-        session,
-        now,
-        inspector,
-        Message(
-            "offer.details",
-            details,
-            buttons=buttons,
-            disable_notification=True,
-        ),
-        ref=f"offer:{offer.id}",
-    )
 
 
 def _escalate(session: Session, now: datetime, callout: Callout) -> None:
     shift = session.get_one(Shift, callout.shift_id)
-    counts = {status.value: len(_offers(session, shift.id, status)) for status in OfferStatus}
+    counts = {status.value: len(offers.offers_of(session, shift.id, status)) for status in OfferStatus}
     buttons = [
         [
             Button("button.widen", f"c:{callout.id}:{callout.version}:w"),
@@ -465,7 +398,7 @@ def _escalate(session: Session, now: datetime, callout: Callout) -> None:
             "coordinator.escalation",
             {
                 **planning.when(shift),
-                "municipality": _municipality_name(session, shift),
+                "municipality": offers.municipality_name(session, shift),
                 "minutes": int((now - callout.created_at).total_seconds() // 60),
                 **counts,
             },
@@ -492,8 +425,22 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     return municipality
 
 
-def _locked_callout(session: Session, shift_id: int) -> Callout:
-    return session.execute(select(Callout).where(Callout.shift_id == shift_id).with_for_update()).scalar_one()
+def _locked_shift(session: Session, shift_id: int) -> Shift:
+    return session.execute(select(Shift).where(Shift.id == shift_id).with_for_update()).scalar_one()
+
+
+def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | None) -> Answer | None:
+    """Why this shift takes no more answers, or None while it is still looking for people."""
+    if shift.status is ShiftStatus.CANCELLED or (
+        callout is not None and callout.status is CalloutStatus.CANCELLED
+    ):
+        return Answer.CANCELLED
+    if callout is not None:
+        return None if callout.status is CalloutStatus.OPEN else Answer.FILLED
+    covering = [
+        a for a in offers.assignments_of(session, shift.id) if a.status is AssignmentStatus.COVER_REQUESTED
+    ]
+    return None if covering and shift.starts_at > now else Answer.FILLED
 
 
 def _locked_callout_by_id(session: Session, callout_id: int) -> Callout:
@@ -503,40 +450,3 @@ def _locked_callout_by_id(session: Session, callout_id: int) -> Callout:
     if found is None:
         raise NotFound("callout_id", "no such call-out")
     return found
-
-
-def _offers(session: Session, shift_id: int, *statuses: OfferStatus) -> list[Offer]:
-    return list(
-        session.execute(
-            select(Offer)
-            .where(Offer.shift_id == shift_id, Offer.status.in_(statuses))
-            .order_by(Offer.answered_at, Offer.id)
-        ).scalars()
-    )
-
-
-def _offer_of(session: Session, shift_id: int, inspector_id: int) -> Offer | None:
-    return session.execute(
-        select(Offer).where(Offer.shift_id == shift_id, Offer.inspector_id == inspector_id)
-    ).scalar_one_or_none()
-
-
-def _assignments(session: Session, shift_id: int) -> list[Assignment]:
-    return list(
-        session.execute(
-            select(Assignment)
-            .where(Assignment.shift_id == shift_id, Assignment.status.in_(planning.LIVE_ASSIGNMENTS))
-            .order_by(Assignment.id)
-        ).scalars()
-    )
-
-
-def _inspector(session: Session, inspector_id: int, first_name: bool = False) -> Inspector:
-    query = select(Inspector).where(Inspector.id == inspector_id)
-    if first_name:
-        query = query.options(undefer(Inspector.first_name))
-    return session.execute(query).scalar_one()
-
-
-def _municipality_name(session: Session, shift: Shift) -> str:
-    return session.get_one(Municipality, shift.municipality_id).name

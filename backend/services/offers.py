@@ -1,0 +1,163 @@
+"""Offers of a shift to inspectors, shared by call-outs and cover requests: who is asked, the two
+discreet messages each gets, and what the others hear once a pair stands.
+
+An offer's buttons carry "o:<offer>:<version>:a|d"; `callouts.answer_offer`
+takes the tap, whatever the offer is for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from backend.models import (
+    Assignment,
+    AssignmentStatus,
+    Inspector,
+    Municipality,
+    Offer,
+    OfferStatus,
+    Shift,
+)
+from backend.services import outbox, planning
+from backend.services.outbox import Button, Message
+from scheduling import pairing
+
+
+def offer_shift(
+    session: Session,
+    now: datetime,
+    shift: Shift,
+    details: dict[str, str],
+    *,
+    widen: bool = False,
+    cover: bool = False,
+) -> int:
+    """Offer the shift to everyone eligible (widened: everyone designated) who is neither asked
+    already nor on it; returns how many were asked."""
+    candidates = pairing.eligibility(
+        planning.slot_of(shift),
+        planning.team(session, now, exclude_shift_id=shift.id),
+        planning.municipality_load(session, now),
+        ignore_unavailable=widen,
+    ).ranked
+    taken = {o.inspector_id for o in offers_of(session, shift.id, *OfferStatus)}
+    taken |= {
+        a.inspector_id
+        for a in session.execute(select(Assignment).where(Assignment.shift_id == shift.id)).scalars()
+    }
+    enrolled = {
+        i.id: i
+        for i in session.execute(
+            select(Inspector).where(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None))
+        ).scalars()
+    }
+    count = 0
+    for member in candidates:
+        inspector = enrolled.get(member.inspector_id)
+        if inspector is None or inspector.id in taken:
+            continue
+        offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now, is_cover=cover)
+        session.add(offer)
+        session.flush()
+        _send(session, now, inspector, offer, details)
+        count += 1
+    return count
+
+
+def close_others(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:
+    """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told."""
+    for offer in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING):
+        if offer.inspector_id in pair:
+            continue
+        offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
+        offer.version += 1
+        template = "offer.standby" if offer.status is OfferStatus.STANDBY else "offer.filled"
+        outbox.edit(
+            session,
+            now,
+            inspector(session, offer.inspector_id),
+            f"offer:{offer.id}",
+            Message(template, planning.when(shift)),
+        )
+
+
+def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
+    """Every open, accepted or standby offer withdrawn, and its message says the shift is off."""
+    for offer in offers_of(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY):
+        offer.status, offer.version = OfferStatus.WITHDRAWN, offer.version + 1
+        outbox.edit(
+            session,
+            now,
+            inspector(session, offer.inspector_id),
+            f"offer:{offer.id}",
+            Message("offer.cancelled", planning.when(shift)),
+        )
+
+
+def offers_of(session: Session, shift_id: int, *statuses: OfferStatus) -> list[Offer]:
+    """The shift's offers in these states, in the order they were answered."""
+    return list(
+        session.execute(
+            select(Offer)
+            .where(Offer.shift_id == shift_id, Offer.status.in_(statuses))
+            .order_by(Offer.answered_at, Offer.id)
+        ).scalars()
+    )
+
+
+def offer_of(session: Session, shift_id: int, inspector_id: int) -> Offer | None:
+    return session.execute(
+        select(Offer).where(Offer.shift_id == shift_id, Offer.inspector_id == inspector_id)
+    ).scalar_one_or_none()
+
+
+def assignments_of(session: Session, shift_id: int, *, standing: bool = False) -> list[Assignment]:
+    """Who is on the shift; with `standing`, not those who asked to be covered."""
+    statuses = [
+        s for s in planning.LIVE_ASSIGNMENTS if not (standing and s is AssignmentStatus.COVER_REQUESTED)
+    ]
+    return list(
+        session.execute(
+            select(Assignment)
+            .where(Assignment.shift_id == shift_id, Assignment.status.in_(statuses))
+            .order_by(Assignment.id)
+        ).scalars()
+    )
+
+
+def inspector(session: Session, inspector_id: int, first_name: bool = False) -> Inspector:
+    query = select(Inspector).where(Inspector.id == inspector_id)
+    if first_name:
+        query = query.options(undefer(Inspector.first_name))
+    return session.execute(query).scalar_one()
+
+
+def municipality_name(session: Session, shift: Shift) -> str:
+    return session.get_one(Municipality, shift.municipality_id).name
+
+
+def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:
+    """Two messages: the first (with a notification) says only that there is a call-out and when,
+    so the lock screen shows nothing more; the second, silent, has the municipality and the buttons."""
+    alert = {key: details[key] for key in ("date", "start", "end")}
+    lock_screen, chat = (
+        ("offer.cover_alert", "offer.cover_details") if offer.is_cover else ("offer.alert", "offer.details")
+    )
+    outbox.send(session, now, to, Message(lock_screen, alert), ref=f"alert:{offer.id}")
+    buttons = [
+        [
+            Button("button.accept", f"o:{offer.id}:{offer.version}:a"),
+            Button("button.decline", f"o:{offer.id}:{offer.version}:d"),
+        ]
+    ]
+    outbox.send(
+        session,
+        now,
+        to,
+        Message(chat, details, buttons=buttons, disable_notification=True),
+        ref=f"offer:{offer.id}",
+    )
