@@ -25,12 +25,18 @@ log = logging.getLogger(__name__)
 
 
 def build_application(
-    token: str, api_url: str, database: Database, clock: Clock, request: BaseRequest | None = None
+    token: str,
+    api_url: str,
+    database: Database,
+    clock: Clock,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot with every handler; `request` replaces the HTTP layer (tests, emulators)."""
+    """The bot with every handler; `request` (and for getUpdates, `updates_request`, else the
+    same) replaces the HTTP layer (tests, emulators)."""
     builder = Application.builder().token(token).base_url(api_url)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
     application.bot_data["services"] = handlers.BotServices(database, clock)
     application.add_handler(CommandHandler("start", handlers.start))
