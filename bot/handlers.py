@@ -10,22 +10,24 @@ sent directly (there is no inspector to queue them for).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import callouts, controls, enrolment, outbox, planning
+from backend.services import callouts, controls, drafts, enrolment, outbox, planning
 from backend.services import hours as hour_service
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
@@ -35,10 +37,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])$")
-CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wx])$")
+CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wxd]|p\d{1,10})$")
 CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])$")
 HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})$")
 REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})$")
+DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})$")
+DRAFT = "callout_draft"
+"""chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
 ANSWER_TEXTS[callouts.Answer.STALE] = "callback.stale"
 
@@ -148,9 +153,51 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 session, now, inspector, int(match[1]), int(match[2]))
         return inspector.language, "callback.stale"
 
-    pressed = await as_inspector(update, context, press)
+    if match := DRAFT_DATA.match(data):
+        pressed = await as_inspector(update, context, _draft_step(context, match[1].split(":")))
+    else:
+        pressed = await as_inspector(update, context, press)
     language, key = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral")
     await query.answer(text(language, key))
+
+
+async def new_callout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/oproep: the coordinator's guided call-out (source, municipality, day, window, address, notes)."""
+    context.chat_data.pop(DRAFT, None)  # type: ignore[union-attr]
+
+    def begin(session: Session, now: datetime, inspector: Inspector) -> None:
+        if not drafts.begin(session, now, inspector):
+            outbox.send(session, now, inspector, Message("draft.coordinators_only"))
+
+    await _or_neutral(update, await as_inspector(update, context, begin) is not None)
+
+
+def _draft_step(
+    context: ContextTypes.DEFAULT_TYPE, steps: list[str]
+) -> Callable[[Session, datetime, Inspector], tuple[str, str]]:
+    """A tap in /oproep: the button steps are the service's; "none" (no notes) and "go" (send)
+    need what was typed, which only this chat's memory holds."""
+    state: dict[str, Any] = context.chat_data.get(DRAFT) or {}  # type: ignore[union-attr]
+
+    def step(session: Session, now: datetime, inspector: Inspector) -> tuple[str, str]:
+        if steps == ["none"] and state.get("stage") == "notes":
+            state.update(notes="", stage="confirm")
+            drafts.summarise(session, now, inspector, state["draft"])
+            return inspector.language, "callback.noted"
+        if steps == ["go"] and state.get("stage") == "confirm" and inspector.is_coordinator:
+            context.chat_data.pop(DRAFT, None)  # type: ignore[union-attr]
+            return inspector.language, drafts.submit(
+                session, now, inspector, state["draft"], state["location"], state["notes"])
+        if steps in (["none"], ["go"]):
+            return inspector.language, "callback.stale"
+        key, draft = drafts.press(session, now, inspector, steps)
+        if draft is not None:
+            context.chat_data[DRAFT] = {"draft": draft, "stage": "location"}  # type: ignore[index]
+        elif steps == ["x"]:
+            context.chat_data.pop(DRAFT, None)  # type: ignore[union-attr]
+        return inspector.language, key
+
+    return step
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -176,12 +223,41 @@ async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A stray text or sticker: a short hint for an inspector, the neutral sentence for a stranger."""
+    """A stray text or sticker: a short hint for an inspector, the neutral sentence for a stranger;
+    while /oproep waits for the address or the notes, the text is that (and leaves the chat)."""
+    state: dict[str, Any] = context.chat_data.get(DRAFT) or {}  # type: ignore[union-attr]
+    typed = update.message.text if update.message and update.message.text else None
+    if state.get("stage") in ("location", "notes") and typed is not None:
+        await _take_typed(update, context, state, typed.strip())
+        return
 
     def hint(session: Session, now: datetime, inspector: Inspector) -> None:
         outbox.send(session, now, inspector, Message("unknown.text"))
 
     await _or_neutral(update, await as_inspector(update, context, hint) is not None)
+
+
+async def _take_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict[str, Any], typed: str
+) -> None:
+    """The address or the notes for /oproep: kept in memory, the message deleted from the chat."""
+    with contextlib.suppress(TelegramError):
+        await update.message.delete()  # type: ignore[union-attr]
+    stage = state["stage"]
+    limit = callouts.MAX_LOCATION if stage == "location" else callouts.MAX_NOTES
+    usable = 0 < len(typed) <= limit
+
+    def next_step(session: Session, now: datetime, inspector: Inspector) -> None:
+        if not usable:
+            drafts.ask_again(session, now, inspector, f"draft.{stage}_unusable")
+        elif stage == "location":
+            state.update(location=typed, stage="notes")
+            drafts.ask_notes(session, now, inspector)
+        else:
+            state.update(notes=typed, stage="confirm")
+            drafts.summarise(session, now, inspector, state["draft"])
+
+    await _or_neutral(update, await as_inspector(update, context, next_step) is not None)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -97,4 +97,32 @@ TEXTS = {
     "button.can_go": "I can go",
     "button.cannot": "I cannot make it",
     "callback.cover": "Noted. We are looking for a colleague.",
+    "draft.source": "New call-out. What is it from?",
+    "draft.municipality": "Which municipality?",
+    "draft.day": "Which day?",
+    "draft.window": "Which window?",
+    "draft.location": "Send the address of the premises as a message. Only the address and what the pair "
+    "needs to find it: no personal data of sex workers. Your message is deleted from this chat.",
+    "draft.location_unusable": "That address is empty or longer than 300 characters. Send it again.",
+    "draft.notes": "Notes for the pair? Send them as a message (about the premises, never about people), "
+    "or tap No notes.",
+    "draft.notes_unusable": "Notes are at most 2000 characters. Send them again.",
+    "draft.summary": "Call-out {date} {start}-{end} in {municipality} ({source}), address received. Send "
+    "it to the inspectors?",
+    "draft.sent": "Sent. You will hear who goes.",
+    "draft.cancelled": "Call-out not made.",
+    "draft.refused": "The call-out could not be made ({field}). Start again with /oproep.",
+    "draft.coordinators_only": "Only the coordinator can make a call-out.",
+    "button.label": "{label}",
+    "button.person_trained": "{label} (trained)",
+    "button.day": "{date}",
+    "button.window": "{start}-{end}",
+    "button.no_notes": "No notes",
+    "button.send": "Send",
+    "button.stop": "Stop",
+    "button.assign": "Assign someone",
+    "coordinator.assign_whom": "Whom do you put on the call-out of {date} {start}-{end}?",
+    "coordinator.assign_nobody": "Nobody else may go on {date} {start}-{end} (designation or working-time "
+    "rules).",
+    "pair.assigned": "The coordinator has put you on the call-out of {date} {start}-{end} in {municipality}.",
 }

@@ -207,8 +207,9 @@ def remind_and_escalate(
 def coordinator_action(
     session: Session, now: datetime, coordinator: Inspector, callout_id: int, version: int, action: str
 ) -> bool:
-    """A coordinator's button on an escalation: widen ("w") or cancel ("x"), only while the
-    call-out is as the button saw it. False when it is not a coordinator, or the button is stale."""
+    """A coordinator's button on an escalation: widen ("w"), cancel ("x"), whom to assign ("d"),
+    or assign one ("p<inspector>"), only while the call-out is as the button saw it. False when it
+    is not a coordinator, or the button is stale."""
     callout = session.get(Callout, callout_id)
     if not coordinator.is_coordinator or callout is None or callout.version != version:
         return False
@@ -216,11 +217,48 @@ def coordinator_action(
     try:
         if action == "w":
             widen(session, now, actor, callout_id)
-        else:
+        elif action == "x":
             cancel(session, now, actor, callout_id)
+        elif action == "d":
+            _send_assign_options(session, now, coordinator, callout)
+        else:
+            assign(session, now, actor, callout_id, int(action.removeprefix("p")))
     except Refused:
         return False
     return True
+
+
+def assign(session: Session, now: datetime, actor: str, callout_id: int, inspector_id: int) -> Answer:
+    """The coordinator puts someone on the call-out, as if they had accepted (leave does not stop
+    it; designation and working-time law do). The pairing rule then decides as for any accept,
+    without waiting for a mixed pair."""
+    callout = _locked_callout_by_id(session, callout_id)
+    shift = session.get_one(Shift, callout.shift_id)
+    if callout.status is not CalloutStatus.OPEN:
+        raise Refused("this call-out is no longer open")
+    if inspector_id not in {m.inspector_id for m in _assignable(session, now, shift)}:
+        raise Refused("this inspector may not go", field="inspector_id")
+    offer = offers.offer_of(session, shift.id, inspector_id)
+    if offer is None:
+        offer = Offer(shift_id=shift.id, inspector_id=inspector_id, sent_at=now)
+        session.add(offer)
+    offer.status, offer.answered_at = OfferStatus.ACCEPTED, now
+    offer.version = (offer.version or 1) + 1
+    callout.widened_at = callout.widened_at or now
+    session.flush()
+    outbox.send(
+        session,
+        now,
+        offers.inspector(session, inspector_id),
+        Message(
+            "pair.assigned",
+            {**planning.when(shift), "municipality": offers.municipality_name(session, shift)},
+        ),
+    )
+    audit.record(
+        session, now, actor, "callout.assigned", f"callout:{callout.id}", {"inspector": inspector_id}
+    )
+    return _settle(session, now, shift, callout, inspector_id)
 
 
 def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
@@ -382,6 +420,44 @@ def _details(session: Session, shift: Shift, callout: Callout) -> dict[str, str]
     }
 
 
+def _assignable(session: Session, now: datetime, shift: Shift) -> list[pairing.Member]:
+    """Who the coordinator may put on it: designated and within working-time law, leave or not,
+    and not already on it."""
+    ranked = pairing.eligibility(
+        planning.slot_of(shift),
+        planning.team(session, now, exclude_shift_id=shift.id),
+        planning.municipality_load(session, now),
+        ignore_unavailable=True,
+    ).ranked
+    on_it = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
+    accepted = {o.inspector_id for o in offers.offers_of(session, shift.id, OfferStatus.ACCEPTED)}
+    return [m for m in ranked if m.inspector_id not in on_it | accepted]
+
+
+def _send_assign_options(session: Session, now: datetime, coordinator: Inspector, callout: Callout) -> None:
+    shift = session.get_one(Shift, callout.shift_id)
+    candidates = _assignable(session, now, shift)[:12]
+    buttons = [
+        Button(
+            "button.person_trained" if m.trained_since else "button.label",
+            f"c:{callout.id}:{callout.version}:p{m.inspector_id}",
+            {"label": offers.inspector(session, m.inspector_id, first_name=True).first_name},
+        )
+        for m in candidates
+    ]
+    outbox.send(
+        session,
+        now,
+        coordinator,
+        Message(
+            "coordinator.assign_whom" if buttons else "coordinator.assign_nobody",
+            planning.when(shift),
+            buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)],
+            protect_content=True,
+        ),
+    )
+
+
 def _escalate(session: Session, now: datetime, callout: Callout) -> None:
     shift = session.get_one(Shift, callout.shift_id)
     counts = {status.value: len(offers.offers_of(session, shift.id, status)) for status in OfferStatus}
@@ -389,7 +465,8 @@ def _escalate(session: Session, now: datetime, callout: Callout) -> None:
         [
             Button("button.widen", f"c:{callout.id}:{callout.version}:w"),
             Button("button.cancel", f"c:{callout.id}:{callout.version}:x"),
-        ]
+        ],
+        [Button("button.assign", f"c:{callout.id}:{callout.version}:d")],
     ]
     outbox.to_coordinators(
         session,

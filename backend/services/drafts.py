@@ -1,0 +1,218 @@
+"""The coordinator's guided call-out in the bot (/oproep).
+
+Source, municipality, day and window are buttons whose choices travel in the
+callback data ("n:<source>:<municipality>:<yyyymmdd>:<hour>"), so nothing is
+kept between those taps. The address and the notes are typed; the bot holds
+them in its process memory only until the call-out is made, and deletes the
+typed messages from the chat. A restart drops a half-made draft, address and
+all, which is the safe way to lose it. The call-out itself is made by
+`callouts.create_callout`, exactly as from the web.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import CalloutSource, Inspector, Municipality
+from backend.services import callouts, outbox
+from backend.services.errors import ServiceError
+from backend.services.outbox import Button, Message
+from scheduling.calendar import TEAM_ZONE, local_date, local_instant
+
+WINDOW_STARTS = (14, 16, 10)
+"""Start hours on offer; a call-out lasts nine hours with an hour's break, as a control day."""
+WINDOW = timedelta(hours=9)
+DAYS_AHEAD = 7
+
+
+@dataclass(frozen=True)
+class Draft:
+    source: CalloutSource
+    municipality_id: int
+    day: date
+    start_hour: int
+
+    @property
+    def starts_at(self) -> datetime:
+        return local_instant(self.day, time(self.start_hour))
+
+
+def begin(session: Session, now: datetime, coordinator: Inspector) -> bool:
+    """Ask for the source; False (nothing sent) when this is not a coordinator."""
+    if not coordinator.is_coordinator:
+        return False
+    buttons = [[Button(f"source.{s.value}", f"n:{s.value}")] for s in CalloutSource]
+    outbox.send(
+        session,
+        now,
+        coordinator,
+        Message("draft.source", buttons=[*buttons, _cancel()]),
+        ref=_ref(coordinator),
+    )
+    return True
+
+
+def press(
+    session: Session, now: datetime, coordinator: Inspector, steps: list[str]
+) -> tuple[str, Draft | None]:
+    """A tap in the button part; returns the callback answer's key and, once the window is chosen,
+    the draft (the bot then asks for the address)."""
+    if not coordinator.is_coordinator:
+        return "callback.stale", None
+    if steps == ["x"]:
+        outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.cancelled"))
+        return "callback.done", None
+    choice = _choice(session, now, steps)
+    if choice is None:
+        return "callback.stale", None
+    source, municipality, day, hour = (*choice, None, None, None)[:4]
+    prefix = ":".join(["n", *steps])
+    if municipality is None:
+        rows = _participating(session)
+        buttons = [Button("button.label", f"{prefix}:{m.id}", {"label": m.name}) for m in rows]
+        _edit(session, now, coordinator, "draft.municipality", buttons, 2)
+    elif day is None:
+        today = local_date(now)
+        days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
+        buttons = [
+            Button("button.day", f"{prefix}:{d:%Y%m%d}", {"date": d.isoformat()})
+            for d in days
+            if _open_windows(now, d)
+        ]
+        _edit(session, now, coordinator, "draft.day", buttons, 3)
+    elif hour is None:
+        buttons = [
+            Button("button.window", f"{prefix}:{h}", {"start": f"{h:02d}:00", "end": _end(day, h)})
+            for h in _open_windows(now, day)
+        ]
+        _edit(session, now, coordinator, "draft.window", buttons, 3)
+    else:
+        outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.location"))
+        return "callback.noted", Draft(CalloutSource(source), int(municipality), day, int(hour))
+    return "callback.noted", None
+
+
+def ask_notes(session: Session, now: datetime, coordinator: Inspector) -> None:
+    outbox.send(
+        session,
+        now,
+        coordinator,
+        Message("draft.notes", buttons=[[Button("button.no_notes", "n:none")], _cancel()]),
+        ref=_ref(coordinator),
+    )
+
+
+def ask_again(session: Session, now: datetime, coordinator: Inspector, template: str) -> None:
+    """The typed text was not usable (empty or too long): say so and ask again."""
+    outbox.send(session, now, coordinator, Message(template), ref=_ref(coordinator))
+
+
+def summarise(session: Session, now: datetime, coordinator: Inspector, draft: Draft) -> None:
+    """The draft in one message (without the address), with Send and Cancel."""
+    municipality = session.get_one(Municipality, draft.municipality_id)
+    outbox.send(
+        session,
+        now,
+        coordinator,
+        Message(
+            "draft.summary",
+            {
+                "date": draft.day.isoformat(),
+                "start": f"{draft.start_hour:02d}:00",
+                "end": _end(draft.day, draft.start_hour),
+                "municipality": municipality.name,
+                "source": draft.source.value,
+            },
+            buttons=[[Button("button.send", "n:go")], _cancel()],
+        ),
+        ref=_ref(coordinator),
+    )
+
+
+def submit(
+    session: Session, now: datetime, coordinator: Inspector, draft: Draft, location: str, notes: str
+) -> str:
+    """Make the call-out; returns the callback answer's key (a refusal is told in the chat)."""
+    new = callouts.NewCallout(
+        draft.municipality_id, draft.source, draft.starts_at, draft.starts_at + WINDOW, location, notes
+    )
+    try:
+        callouts.create_callout(session, now, f"inspector:{coordinator.id}", new)
+    except ServiceError as refused:
+        outbox.edit(
+            session,
+            now,
+            coordinator,
+            _ref(coordinator),
+            Message("draft.refused", {"field": refused.field or "-"}),
+        )
+        return "callback.stale"
+    outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.sent"))
+    return "callback.done"
+
+
+def _choice(
+    session: Session, now: datetime, steps: list[str]
+) -> tuple[str, int | None, date | None, int | None] | None:
+    """The taps so far (source, municipality, day, hour), if each is one that was offered."""
+    if not 1 <= len(steps) <= 4 or steps[0] not in {s.value for s in CalloutSource}:
+        return None
+    municipality = day = hour = None
+    try:
+        if len(steps) > 1:
+            municipality = int(steps[1])
+            if municipality not in {m.id for m in _participating(session)}:
+                return None
+        if len(steps) > 2:
+            day = datetime.strptime(steps[2], "%Y%m%d").date()
+            if not 0 <= (day - local_date(now)).days < DAYS_AHEAD:
+                return None
+        if len(steps) > 3:
+            hour = int(steps[3])
+            if day is None or hour not in _open_windows(now, day):
+                return None
+    except ValueError:
+        return None
+    return steps[0], municipality, day, hour
+
+
+def _end(day: date, hour: int) -> str:
+    """The window's end on the clock (nine real hours, also across a change to or from summer time)."""
+    return f"{(local_instant(day, time(hour)) + WINDOW).astimezone(TEAM_ZONE):%H:%M}"
+
+
+def _open_windows(now: datetime, day: date) -> list[int]:
+    """Start hours whose window has not ended yet."""
+    return [h for h in WINDOW_STARTS if local_instant(day, time(h)) + WINDOW > now]
+
+
+def _participating(session: Session) -> list[Municipality]:
+    return list(
+        session.execute(
+            select(Municipality).where(Municipality.is_participating.is_(True)).order_by(Municipality.name)
+        ).scalars()
+    )
+
+
+def _edit(
+    session: Session,
+    now: datetime,
+    coordinator: Inspector,
+    template: str,
+    buttons: list[Button],
+    per_row: int,
+) -> None:
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    outbox.edit(session, now, coordinator, _ref(coordinator), Message(template, buttons=[*rows, _cancel()]))
+
+
+def _cancel() -> list[Button]:
+    return [Button("button.stop", "n:x")]
+
+
+def _ref(coordinator: Inspector) -> str:
+    return f"draft:{coordinator.id}"
