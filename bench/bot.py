@@ -6,11 +6,13 @@
    discreet alert and the details with the buttons), so the limits allow it no
    faster than 120 / 30 = 4 s. Figure: time to the last send as a ratio of that
    (target 1.0-1.2), and of the earliest possible last send (the first 30 go at
-   once, so the 120th can go after 3 s); the busiest second and chat.
+   once, so the 120th can go after 3 s); when every phone has had its first
+   message (the alert that rings), against 60 / 30 = 2 s; the busiest second and chat.
 2. Accept to confirmation: from feeding a press on Accept to the callback
    answer, for the press that completes a pair, against a bare
    python-telegram-bot handler that only answers the callback; median and p95
-   (target: at most 3x the bare handler).
+   (target: at most 3x the bare handler). Also against a bare handler that
+   commits one row first: the floor of any handler that keeps state.
 
 Run: .venv/bin/python bench/bot.py
 """
@@ -33,7 +35,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from backend import migrate
 from backend.db import Database
-from backend.models import CalloutSource, Gender, Offer
+from backend.models import CalloutSource, Gender, Offer, ProcessedUpdate
 from backend.services import callouts
 from backend.services.callouts import NewCallout
 from bot.sender import Limiter
@@ -91,11 +93,18 @@ def fan_out(folder: Path) -> None:
     minimum = max(len(offers) / 30, 1.0)
     earliest_last = (len(offers) - 1) // 30  # whole seconds: 30 go at once, the next 30 a second later
     elapsed = max(t for t, _ in offers) - started[0]
+    first_per_chat: dict[int, float] = {}
+    for stamp, chat in offers:
+        first_per_chat.setdefault(chat, stamp)
+    alerted = max(first_per_chat.values()) - started[0]
+    alert_minimum = max(len(first_per_chat) / 30, 1.0)
     per_second = Counter(int(t - started[0]) for t, _ in offers)
     per_chat_second = Counter((chat, int(t - started[0])) for t, chat in offers)
     print(f"fan-out: {len(offers)} sends to {len({c for _, c in offers})} chats in {elapsed:.2f} s; "
           f"N/30 = {minimum:.2f} s (ratio {elapsed / minimum:.2f}); earliest possible last send "
           f"{earliest_last} s (ratio {elapsed / earliest_last:.2f})")
+    print(f"  every phone alerted (its first message) after {alerted:.2f} s; {len(first_per_chat)} at 30/s = "
+          f"{alert_minimum:.2f} s (ratio {alerted / alert_minimum:.2f}, target 1.0-1.2)")
     print(f"  busiest second: {max(per_second.values())} sends; "
           f"busiest chat-second: {max(per_chat_second.values())} sends")
 
@@ -123,19 +132,26 @@ def accept_latency(folder: Path, rounds: int = 40) -> None:
 
     harness.play(scenario)
     bare = bare_handler(rounds)
-    for name, figures in (("piket", ours), ("bare handler", bare)):
+    floor = bare_handler(rounds, database)
+    for name, figures in (("piket", ours), ("bare handler", bare), ("bare handler + one commit", floor)):
         p95 = statistics.quantiles(figures, n=20)[-1]
         print(f"accept to confirmation, {name}: median {statistics.median(figures) * 1000:.2f} ms, "
               f"p95 {p95 * 1000:.2f} ms")
-    print(f"  ratio of medians: {statistics.median(ours) / statistics.median(bare):.2f} (target <= 3)")
+    ratio, floor_ratio = (statistics.median(ours) / statistics.median(f) for f in (bare, floor))
+    print(f"  ratio of medians: {ratio:.2f} (target <= 3); against a handler that also commits one row: "
+          f"{floor_ratio:.2f}")
 
 
-def bare_handler(rounds: int) -> list[float]:
+def bare_handler(rounds: int, database: Database | None = None) -> list[float]:
+    """A handler that only answers the callback; with `database`, it first records the update id in
+    one transaction (the floor of any handler that keeps state)."""
     request = RecordingRequest()
     application = Application.builder().token("1:BARE").request(request).get_updates_request(request).build()
 
     async def answer(update: Update, _context: object) -> None:
         assert update.callback_query is not None
+        if database is not None:
+            await asyncio.to_thread(commit_one, database, update.update_id)
         await update.callback_query.answer("ok")
 
     application.add_handler(CallbackQueryHandler(answer))
@@ -155,6 +171,11 @@ def bare_handler(rounds: int) -> list[float]:
 
     asyncio.run(run())
     return figures
+
+
+def commit_one(database: Database, update_id: int) -> None:
+    with database.transaction() as session:
+        session.add(ProcessedUpdate(update_id=10_000_000 + update_id, processed_at=NOW))
 
 
 def main() -> None:

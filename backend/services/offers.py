@@ -130,9 +130,10 @@ def assignments_of(session: Session, shift_id: int, *, standing: bool = False) -
 
 
 def inspector(session: Session, inspector_id: int, first_name: bool = False) -> Inspector:
-    query = select(Inspector).where(Inspector.id == inspector_id)
-    if first_name:
-        query = query.options(undefer(Inspector.first_name))
+    """The inspector from the session if it holds them (no query), with the first name opened if asked."""
+    if not first_name:
+        return session.get_one(Inspector, inspector_id)
+    query = select(Inspector).where(Inspector.id == inspector_id).options(undefer(Inspector.first_name))
     return session.execute(query).scalar_one()
 
 

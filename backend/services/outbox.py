@@ -185,10 +185,15 @@ def _queue(
 
 
 def _chat_id(session: Session, inspector: Inspector) -> str | None:
-    """A private chat's id is the user's id, which enrolment stored (sealed)."""
-    return session.execute(
-        select(Inspector.telegram_id).where(Inspector.id == inspector.id)
-    ).scalar_one_or_none()
+    """A private chat's id is the user's id, which enrolment stored (sealed). Opened once per
+    transaction and inspector: a confirmation queues several messages to the same people."""
+    opened: dict[int, str | None] = session.info.setdefault("piket.chat_ids", {})
+    if inspector.id not in opened:
+        with session.no_autoflush:
+            opened[inspector.id] = session.execute(
+                select(Inspector.telegram_id).where(Inspector.id == inspector.id)
+            ).scalar_one_or_none()
+    return opened[inspector.id]
 
 
 def to_coordinators(session: Session, now: datetime, message: Message, ref: str | None = None,
