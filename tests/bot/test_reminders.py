@@ -82,7 +82,7 @@ def test_an_inspector_cannot_use_the_coordinators_buttons(harness: Harness, team
     assert harness.answers() == ["Deze knop is niet meer geldig."]
 
 
-def test_after_a_restart_the_reminder_still_comes_at_its_time(harness: Harness, team: Team) -> None:
+def test_after_a_restart_the_reminder_and_the_alert_still_come_at_their_times(harness: Harness, team: Team) -> None:
     create(harness, team)
 
     async def before() -> None:
@@ -95,7 +95,12 @@ def test_after_a_restart_the_reminder_still_comes_at_its_time(harness: Harness, 
 
     async def after() -> None:
         assert jobs.sweep() == jobs.Swept(reminders=5)
+        restarted.clock.advance(timedelta(minutes=9))
+        assert jobs.sweep() == jobs.Swept()
+        restarted.clock.advance(timedelta(minutes=1))  # 30 minutes after the call-out was made
+        assert jobs.sweep() == jobs.Swept(escalations=1)
         await restarted.deliver()
 
     restarted.play(after)
     assert restarted.to(team.phones["Douwe"])[0].text.startswith("Herinnering")
+    assert restarted.to(team.phones["Wytske"])[-1].text.endswith("0 ja, 0 nee, 5 zonder antwoord.")
