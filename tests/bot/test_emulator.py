@@ -2,7 +2,7 @@
 
 Enrolment, an offer, two accepts and the confirmation, with nothing faked on
 our side of the HTTP connection. `.ci/run` installs Node and the emulator and
-sets PIKET_REQUIRE_EMULATOR=1, so there it runs or fails; elsewhere it is
+sets PIKET_TEST_REQUIRE_EMULATOR=1, so there it runs or fails; elsewhere it is
 skipped with the command that installs what is missing.
 
 The emulator differs from Telegram in a few answers; `EmulatorRequest` makes
@@ -57,7 +57,7 @@ def missing() -> str | None:
 def emulator() -> Iterator[str]:
     reason = missing()
     if reason:
-        if os.environ.get("PIKET_REQUIRE_EMULATOR") == "1":
+        if os.environ.get("PIKET_TEST_REQUIRE_EMULATOR") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
     with socket.socket() as probe:
