@@ -82,7 +82,9 @@ def test_an_inspector_cannot_use_the_coordinators_buttons(harness: Harness, team
     assert harness.answers() == ["Deze knop is niet meer geldig."]
 
 
-def test_after_a_restart_the_reminder_and_the_alert_still_come_at_their_times(harness: Harness, team: Team) -> None:
+def test_after_a_restart_the_reminder_and_the_alert_still_come_at_their_times(
+    harness: Harness, team: Team
+) -> None:
     create(harness, team)
 
     async def before() -> None:
@@ -103,4 +105,5 @@ def test_after_a_restart_the_reminder_and_the_alert_still_come_at_their_times(ha
 
     restarted.play(after)
     assert restarted.to(team.phones["Douwe"])[0].text.startswith("Herinnering")
-    assert restarted.to(team.phones["Wytske"])[-1].text.endswith("0 ja, 0 nee, 5 zonder antwoord.")
+    alert = restarted.to(team.phones["Wytske"])[-1]
+    assert alert.text.endswith("0 ja, 0 nee, 5 zonder antwoord.")

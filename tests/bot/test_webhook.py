@@ -1,0 +1,80 @@
+"""Webhook mode: Telegram's calls carry the secret token; a call without it is refused and changes nothing."""
+
+import asyncio
+import socket
+from typing import Any
+
+import httpx
+
+from backend.db import Database
+from bot.app import build_application, run_webhook
+from scheduling.clock import FrozenClock
+from tests.bot.conftest import Team
+from tests.bot.harness import RecordingRequest
+
+
+def roster_command(update_id: int, phone: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_800_000_000,
+            "text": "/rooster",
+            "chat": {"id": phone, "type": "private"},
+            "from": {"id": phone, "is_bot": False, "first_name": "Phone"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+        },
+    }
+
+
+def test_the_webhook_takes_updates_with_the_secret_and_refuses_the_rest(
+    bot_database: Database, clock: FrozenClock, team: Team
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    request = RecordingRequest()
+    application = build_application("123:TEST", "https://telegram.invalid/bot", bot_database, clock, request)
+    anna = team.phones["Anna"]
+    answers: dict[str, int] = {}
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(
+            run_webhook(
+                application,
+                bot_database,
+                clock,
+                stop,
+                "https://piket.example/telegram",
+                "s3cret",
+                "127.0.0.1",
+                port,
+            )
+        )
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    await client.get(url)
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+            for name, secret, update_id in (("none", None, 1), ("wrong", "guess", 2), ("right", "s3cret", 3)):
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                sent = await client.post(url, json=roster_command(update_id, anna), headers=headers)
+                answers[name] = sent.status_code
+        for _ in range(100):
+            if any(c.method == "sendMessage" for c in request.calls):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(scenario())
+    assert answers == {"none": 403, "wrong": 403, "right": 200}
+    [webhook] = [c for c in request.calls if c.method == "setWebhook"]
+    assert webhook.params["secret_token"] == "s3cret"
+    assert webhook.params["url"] == "https://piket.example/telegram"
+    [reply] = [c for c in request.calls if c.method == "sendMessage"]
+    assert int(reply.params["chat_id"]) == anna and reply.text == "Geen diensten gepland."
