@@ -118,6 +118,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return False
         first = session.execute(select(Inspector.first_name).where(Inspector.id == inspector.id)).scalar_one()
         outbox.send(session, now, inspector, Message("start.welcome", {"first_name": first}))
+        if inspector.is_coordinator:
+            outbox.send(session, now, inspector, Message("start.coordinator"))
         return True
 
     await _or_neutral(update, await once(context, update, bind))

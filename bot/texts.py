@@ -125,4 +125,7 @@ TEXTS = {
     "coordinator.assign_nobody": "Nobody else may go on {date} {start}-{end} (designation or working-time "
     "rules).",
     "pair.assigned": "The coordinator has put you on the call-out of {date} {start}-{end} in {municipality}.",
+    "offer.cover_standby": "Cover for {date} is arranged. You are on standby.",
+    "offer.cover_filled": "Cover for {date} is arranged. Thank you.",
+    "start.coordinator": "As coordinator: /oproep makes a call-out; alerts about open call-outs come here.",
 }

@@ -76,6 +76,8 @@ def close_others(session: Session, now: datetime, shift: Shift, pair: Collection
         offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
         offer.version += 1
         template = "offer.standby" if offer.status is OfferStatus.STANDBY else "offer.filled"
+        if offer.is_cover:
+            template = template.replace("offer.", "offer.cover_")
         outbox.edit(
             session,
             now,

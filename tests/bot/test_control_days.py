@@ -131,7 +131,7 @@ def test_cover_is_offered_the_pairing_rule_holds_and_the_coordinator_sees_the_sw
     assert "Je collega voor vr 12 mrt 14:00-23:00 in Smallingerland is nu Bauke." in [
         c.text for c in harness.to(ciska)]
     standby = harness.to(douwe, "editMessageText")[-1]
-    assert standby.text == "De oproep van vr 12 mrt is gevuld. Je staat reserve."
+    assert standby.text == "De vervanging voor vr 12 mrt is geregeld. Je staat reserve."
     coordinator = [c.text for c in harness.to(team.phones["Wytske"])]
     asked = "Anna vraagt vervanging voor vr 12 mrt 14:00-23:00 in Smallingerland: aangeboden aan 3."
     assert asked in coordinator

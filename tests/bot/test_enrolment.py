@@ -96,3 +96,16 @@ def test_language_switches_to_english_and_back(harness: Harness, team: Team) -> 
         "03-2027: 0:00 worked, 0:00 of it waiting for approval.",
         "Taal: Nederlands.",
     ]
+
+
+def test_a_coordinator_enrolling_a_new_phone_also_hears_about_oproep(harness: Harness, team: Team) -> None:
+    code = code_for(harness, team.people["Wytske"])
+
+    async def scenario() -> None:
+        await harness.say(778, f"/start {code}")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert [c.text for c in harness.to(778)][1] == (
+        "Als coördinator: /oproep maakt een oproep; meldingen over open oproepen komen hier binnen."
+    )
