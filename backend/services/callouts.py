@@ -422,16 +422,10 @@ def _details(session: Session, shift: Shift, callout: Callout) -> dict[str, str]
 
 def _assignable(session: Session, now: datetime, shift: Shift) -> list[pairing.Member]:
     """Who the coordinator may put on it: designated and within working-time law, leave or not,
-    and not already on it."""
-    ranked = pairing.eligibility(
-        planning.slot_of(shift),
-        planning.team(session, now, exclude_shift_id=shift.id),
-        planning.municipality_load(session, now),
-        ignore_unavailable=True,
-    ).ranked
+    and neither on it nor already said yes."""
     on_it = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
     accepted = {o.inspector_id for o in offers.offers_of(session, shift.id, OfferStatus.ACCEPTED)}
-    return [m for m in ranked if m.inspector_id not in on_it | accepted]
+    return offers.candidates(session, now, shift, ignore_unavailable=True, excluding=on_it | accepted)
 
 
 def _send_assign_options(session: Session, now: datetime, coordinator: Inspector, callout: Callout) -> None:

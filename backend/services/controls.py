@@ -216,12 +216,7 @@ def _remind(session: Session, now: datetime, assignment: Assignment, shift: Shif
                 .where(Assignment.id == assignment.id, Assignment.day_reminder_at.is_(None))
                 .values(day_reminder_at=now)
             )
-            outbox.send(
-                session,
-                now,
-                offers.inspector(session, assignment.inspector_id),
-                Message("shift.today", _details(session, shift)),
-            )
+            _tell(session, now, assignment, shift, "shift.today")
             return 1
         return 0
     day_before = shift.starts_at - DAY_BEFORE
@@ -243,14 +238,18 @@ def _remind(session: Session, now: datetime, assignment: Assignment, shift: Shif
                 ),
             )
         else:
-            outbox.send(
-                session,
-                now,
-                offers.inspector(session, assignment.inspector_id),
-                Message("shift.tomorrow", _details(session, shift)),
-            )
+            _tell(session, now, assignment, shift, "shift.tomorrow")
         return 1
     return 0
+
+
+def _tell(session: Session, now: datetime, assignment: Assignment, shift: Shift, template: str) -> None:
+    outbox.send(
+        session,
+        now,
+        offers.inspector(session, assignment.inspector_id),
+        Message(template, _details(session, shift)),
+    )
 
 
 def _claim(session: Session, assignment: Assignment, now: datetime, column: str) -> bool:

@@ -20,14 +20,13 @@ from backend.models import (
     HourCategory,
     HourEntry,
     Inspector,
-    Municipality,
     Report,
     ReportStatus,
     Shift,
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import ledger, outbox, planning
+from backend.services import ledger, offers, outbox, planning
 from backend.services.errors import Refused
 from backend.services.outbox import Button, Message
 from scheduling.calendar import TEAM_ZONE, local_day_start
@@ -50,6 +49,7 @@ def ask_after_shifts(session: Session, now: datetime) -> int:
                Assignment.status.in_(planning.LIVE_ASSIGNMENTS), Assignment.hours_asked_at.is_(None))
         .order_by(Shift.id, Assignment.id)).all()
     asked = 0
+    ended: dict[int, Shift] = {}
     for assignment, shift in rows:
         claimed = session.execute(update(Assignment).where(
             Assignment.id == assignment.id, Assignment.hours_asked_at.is_(None)).values(hours_asked_at=now))
@@ -59,10 +59,12 @@ def ask_after_shifts(session: Session, now: datetime) -> int:
         inspector = session.get_one(Inspector, assignment.inspector_id)
         planned = _planned(shift)
         outbox.send(session, now, inspector, Message(
-            "hours.ask", {"date": planned["date"], "municipality": _municipality(session, shift)},
+            "hours.ask", {"date": planned["date"], "municipality": offers.municipality_name(session, shift)},
             buttons=[[Button("button.hours_ok", _data(assignment, "ok"), planned)],
                      [Button("button.correct", _data(assignment, "fix"))]]), ref=_ref(assignment))
         asked += 1
+        ended[shift.id] = shift
+    for shift in ended.values():
         _name_report_writer(session, now, shift)
     return asked
 
@@ -199,9 +201,9 @@ def _name_report_writer(session: Session, now: datetime, shift: Shift) -> None:
     report = Report(shift_id=shift.id, writer_id=writer.id)
     session.add(report)
     session.flush()
-    outbox.send(session, now, writer, Message(
-        "report.ask", {"date": planning.when(shift)["date"], "municipality": _municipality(session, shift)},
-        buttons=_report_buttons(report)), ref=f"report:{report.id}")
+    details = {"date": planning.when(shift)["date"], "municipality": offers.municipality_name(session, shift)}
+    outbox.send(session, now, writer, Message("report.ask", details, buttons=_report_buttons(report)),
+                ref=f"report:{report.id}")
 
 
 def _report_buttons(report: Report) -> list[list[Button]]:
@@ -259,10 +261,6 @@ def _data(assignment: Assignment, *steps: int | str) -> str:
 
 def _ref(assignment: Assignment) -> str:
     return f"hours:{assignment.id}"
-
-
-def _municipality(session: Session, shift: Shift) -> str:
-    return session.get_one(Municipality, shift.municipality_id).name
 
 
 def _hours_text(minutes: int) -> str:

@@ -38,12 +38,6 @@ def offer_shift(
 ) -> int:
     """Offer the shift to everyone eligible (widened: everyone designated) who is neither asked
     already nor on it; returns how many were asked."""
-    candidates = pairing.eligibility(
-        planning.slot_of(shift),
-        planning.team(session, now, exclude_shift_id=shift.id),
-        planning.municipality_load(session, now),
-        ignore_unavailable=widen,
-    ).ranked
     taken = {o.inspector_id for o in offers_of(session, shift.id, *OfferStatus)}
     taken |= {
         a.inspector_id
@@ -56,9 +50,9 @@ def offer_shift(
         ).scalars()
     }
     count = 0
-    for member in candidates:
+    for member in candidates(session, now, shift, ignore_unavailable=widen, excluding=taken):
         inspector = enrolled.get(member.inspector_id)
-        if inspector is None or inspector.id in taken:
+        if inspector is None:
             continue
         offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now, is_cover=cover)
         session.add(offer)
@@ -68,6 +62,20 @@ def offer_shift(
     return count
 
 
+def candidates(
+    session: Session, now: datetime, shift: Shift, *, ignore_unavailable: bool, excluding: Collection[int]
+) -> list[pairing.Member]:
+    """Who may go on the shift, best first (designated, within working-time law, and, unless
+    `ignore_unavailable`, not on leave), leaving out `excluding`."""
+    ranked = pairing.eligibility(
+        planning.slot_of(shift),
+        planning.team(session, now, exclude_shift_id=shift.id),
+        planning.municipality_load(session, now),
+        ignore_unavailable=ignore_unavailable,
+    ).ranked
+    return [m for m in ranked if m.inspector_id not in excluding]
+
+
 def close_others(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:
     """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told."""
     for offer in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING):
@@ -75,9 +83,8 @@ def close_others(session: Session, now: datetime, shift: Shift, pair: Collection
             continue
         offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
         offer.version += 1
-        template = "offer.standby" if offer.status is OfferStatus.STANDBY else "offer.filled"
-        if offer.is_cover:
-            template = template.replace("offer.", "offer.cover_")
+        kind = "offer.cover_" if offer.is_cover else "offer."
+        template = kind + ("standby" if offer.status is OfferStatus.STANDBY else "filled")
         outbox.edit(
             session,
             now,
