@@ -177,26 +177,23 @@ async def new_callout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 def _draft_step(
     context: ContextTypes.DEFAULT_TYPE, steps: list[str]
 ) -> Callable[[Session, datetime, Inspector], tuple[str, str]]:
-    """A tap in /oproep: the button steps are the service's; "none" (no notes) and "go" (send)
-    need what was typed, which only this chat's memory holds."""
-    state: dict[str, Any] = context.chat_data.get(DRAFT) or {}  # type: ignore[union-attr]
+    """A tap in /oproep; this chat's memory holds the draft between messages."""
+    chat: dict[str, Any] = context.chat_data  # type: ignore[assignment]
+    progress: drafts.Progress | None = chat.get(DRAFT)
 
     def step(session: Session, now: datetime, inspector: Inspector) -> tuple[str, str]:
-        if steps == ["none"] and state.get("stage") == "notes":
-            state.update(notes="", stage="confirm")
-            drafts.summarise(session, now, inspector, state["draft"])
-            return inspector.language, "callback.noted"
-        if steps == ["go"] and state.get("stage") == "confirm" and inspector.is_coordinator:
-            context.chat_data.pop(DRAFT, None)  # type: ignore[union-attr]
-            return inspector.language, drafts.submit(
-                session, now, inspector, state["draft"], state["location"], state["notes"])
-        if steps in (["none"], ["go"]):
-            return inspector.language, "callback.stale"
-        key, draft = drafts.press(session, now, inspector, steps)
-        if draft is not None:
-            context.chat_data[DRAFT] = {"draft": draft, "stage": "location"}  # type: ignore[index]
+        if steps == ["none"]:
+            return inspector.language, drafts.skip_notes(session, now, inspector, progress)
+        if steps == ["go"]:
+            key = drafts.send(session, now, inspector, progress)
+            if progress is not None and progress.stage == "sent":
+                chat.pop(DRAFT, None)
+            return inspector.language, key
+        key, started = drafts.press(session, now, inspector, steps)
+        if started is not None:
+            chat[DRAFT] = started
         elif steps == ["x"]:
-            context.chat_data.pop(DRAFT, None)  # type: ignore[union-attr]
+            chat.pop(DRAFT, None)
         return inspector.language, key
 
     return step
@@ -227,10 +224,10 @@ async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A stray text or sticker: a short hint for an inspector, the neutral sentence for a stranger;
     while /oproep waits for the address or the notes, the text is that (and leaves the chat)."""
-    state: dict[str, Any] = context.chat_data.get(DRAFT) or {}  # type: ignore[union-attr]
+    progress: drafts.Progress | None = context.chat_data.get(DRAFT)  # type: ignore[union-attr]
     typed = update.message.text if update.message and update.message.text else None
-    if state.get("stage") in ("location", "notes") and typed is not None:
-        await _take_typed(update, context, state, typed.strip())
+    if progress is not None and progress.awaits_text and typed is not None:
+        await _take_typed(update, context, progress, typed.strip())
         return
 
     def hint(session: Session, now: datetime, inspector: Inspector) -> None:
@@ -239,27 +236,16 @@ async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _or_neutral(update, await as_inspector(update, context, hint) is not None)
 
 
-async def _take_typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict[str, Any], typed: str
-) -> None:
+async def _take_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, progress: drafts.Progress,
+                      typed: str) -> None:
     """The address or the notes for /oproep: kept in memory, the message deleted from the chat."""
     with contextlib.suppress(TelegramError):
         await update.message.delete()  # type: ignore[union-attr]
-    stage = state["stage"]
-    limit = callouts.MAX_LOCATION if stage == "location" else callouts.MAX_NOTES
-    usable = 0 < len(typed) <= limit
 
-    def next_step(session: Session, now: datetime, inspector: Inspector) -> None:
-        if not usable:
-            drafts.ask_again(session, now, inspector, f"draft.{stage}_unusable")
-        elif stage == "location":
-            state.update(location=typed, stage="notes")
-            drafts.ask_notes(session, now, inspector)
-        else:
-            state.update(notes=typed, stage="confirm")
-            drafts.summarise(session, now, inspector, state["draft"])
+    def take(session: Session, now: datetime, inspector: Inspector) -> None:
+        drafts.take_text(session, now, inspector, progress, typed)
 
-    await _or_neutral(update, await as_inspector(update, context, next_step) is not None)
+    await _or_neutral(update, await as_inspector(update, context, take) is not None)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -41,6 +41,21 @@ class Draft:
         return local_instant(self.day, time(self.start_hour))
 
 
+@dataclass
+class Progress:
+    """A draft between messages, held by the bot in memory: the address, then the notes, then Send."""
+
+    draft: Draft
+    stage: str = "location"
+    """location -> notes -> confirm -> sent."""
+    location: str = ""
+    notes: str = ""
+
+    @property
+    def awaits_text(self) -> bool:
+        return self.stage in ("location", "notes")
+
+
 def begin(session: Session, now: datetime, coordinator: Inspector) -> bool:
     """Ask for the source; False (nothing sent) when this is not a coordinator."""
     if not coordinator.is_coordinator:
@@ -58,9 +73,9 @@ def begin(session: Session, now: datetime, coordinator: Inspector) -> bool:
 
 def press(
     session: Session, now: datetime, coordinator: Inspector, steps: list[str]
-) -> tuple[str, Draft | None]:
+) -> tuple[str, Progress | None]:
     """A tap in the button part; returns the callback answer's key and, once the window is chosen,
-    the draft (the bot then asks for the address)."""
+    the draft's progress for the bot to hold (it then waits for the address)."""
     if not coordinator.is_coordinator:
         return "callback.stale", None
     if steps == ["x"]:
@@ -69,7 +84,7 @@ def press(
     choice = _choice(session, now, steps)
     if choice is None:
         return "callback.stale", None
-    source, municipality, day, hour = (*choice, None, None, None)[:4]
+    source, municipality, day, hour = choice
     prefix = ":".join(["n", *steps])
     if municipality is None:
         rows = _participating(session)
@@ -92,26 +107,72 @@ def press(
         _edit(session, now, coordinator, "draft.window", buttons, 3)
     else:
         outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.location"))
-        return "callback.noted", Draft(CalloutSource(source), int(municipality), day, int(hour))
+        return "callback.noted", Progress(Draft(CalloutSource(source), municipality, day, hour))
     return "callback.noted", None
 
 
-def ask_notes(session: Session, now: datetime, coordinator: Inspector) -> None:
-    outbox.send(
-        session,
-        now,
-        coordinator,
-        Message("draft.notes", buttons=[[Button("button.no_notes", "n:none")], _cancel()]),
-        ref=_ref(coordinator),
+def take_text(
+    session: Session, now: datetime, coordinator: Inspector, progress: Progress, typed: str
+) -> None:
+    """The address, then the notes; text that is empty or too long is asked for again."""
+    stage = progress.stage
+    limit = callouts.MAX_LOCATION if stage == "location" else callouts.MAX_NOTES
+    if not 0 < len(typed) <= limit:
+        outbox.send(session, now, coordinator, Message(f"draft.{stage}_unusable"), ref=_ref(coordinator))
+    elif stage == "location":
+        progress.location, progress.stage = typed, "notes"
+        outbox.send(
+            session,
+            now,
+            coordinator,
+            Message("draft.notes", buttons=[[Button("button.no_notes", "n:none")], _cancel()]),
+            ref=_ref(coordinator),
+        )
+    else:
+        progress.notes, progress.stage = typed, "confirm"
+        _summarise(session, now, coordinator, progress.draft)
+
+
+def skip_notes(session: Session, now: datetime, coordinator: Inspector, progress: Progress | None) -> str:
+    """"No notes": on to the summary; the callback answer's key."""
+    if progress is None or progress.stage != "notes":
+        return "callback.stale"
+    progress.stage = "confirm"
+    _summarise(session, now, coordinator, progress.draft)
+    return "callback.noted"
+
+
+def send(session: Session, now: datetime, coordinator: Inspector, progress: Progress | None) -> str:
+    """Make the call-out; returns the callback answer's key (a refusal is told in the chat).
+    The draft is used up either way: its stage becomes "sent"."""
+    if progress is None or progress.stage != "confirm" or not coordinator.is_coordinator:
+        return "callback.stale"
+    progress.stage = "sent"
+    draft = progress.draft
+    new = callouts.NewCallout(
+        draft.municipality_id,
+        draft.source,
+        draft.starts_at,
+        draft.starts_at + WINDOW,
+        progress.location,
+        progress.notes,
     )
+    try:
+        callouts.create_callout(session, now, f"inspector:{coordinator.id}", new)
+    except ServiceError as refused:
+        outbox.edit(
+            session,
+            now,
+            coordinator,
+            _ref(coordinator),
+            Message("draft.refused", {"field": refused.field or "-"}),
+        )
+        return "callback.stale"
+    outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.sent"))
+    return "callback.done"
 
 
-def ask_again(session: Session, now: datetime, coordinator: Inspector, template: str) -> None:
-    """The typed text was not usable (empty or too long): say so and ask again."""
-    outbox.send(session, now, coordinator, Message(template), ref=_ref(coordinator))
-
-
-def summarise(session: Session, now: datetime, coordinator: Inspector, draft: Draft) -> None:
+def _summarise(session: Session, now: datetime, coordinator: Inspector, draft: Draft) -> None:
     """The draft in one message (without the address), with Send and Cancel."""
     municipality = session.get_one(Municipality, draft.municipality_id)
     outbox.send(
@@ -131,28 +192,6 @@ def summarise(session: Session, now: datetime, coordinator: Inspector, draft: Dr
         ),
         ref=_ref(coordinator),
     )
-
-
-def submit(
-    session: Session, now: datetime, coordinator: Inspector, draft: Draft, location: str, notes: str
-) -> str:
-    """Make the call-out; returns the callback answer's key (a refusal is told in the chat)."""
-    new = callouts.NewCallout(
-        draft.municipality_id, draft.source, draft.starts_at, draft.starts_at + WINDOW, location, notes
-    )
-    try:
-        callouts.create_callout(session, now, f"inspector:{coordinator.id}", new)
-    except ServiceError as refused:
-        outbox.edit(
-            session,
-            now,
-            coordinator,
-            _ref(coordinator),
-            Message("draft.refused", {"field": refused.field or "-"}),
-        )
-        return "callback.stale"
-    outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.sent"))
-    return "callback.done"
 
 
 def _choice(
