@@ -54,6 +54,8 @@ class Settings(BaseModel):
     timezone: str = "Europe/Amsterdam"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     telegram_token: SecretStr | None = None
+    telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")
+    """The bot's @name, for the deep link and QR code of an enrolment code."""
     telegram_api_url: str = "https://api.telegram.org/bot"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -61,6 +63,8 @@ class Settings(BaseModel):
     misfire_grace_seconds: int = Field(default=300, ge=1)
     offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)
     offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_idle_minutes: int = Field(default=30, ge=5, le=12 * 60)
+    """A web session ends after this long without a request (and after 12 hours in any case)."""
 
     @field_validator("timezone")
     @classmethod
@@ -106,6 +110,10 @@ class Settings(BaseModel):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'piket.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -70,7 +70,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A long read (an export) takes no write lock: writers go on while it streams.
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -90,6 +92,17 @@ class Database:
         """One unit of work: committed when the block ends, rolled back on any error."""
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work that never blocks writers (an export streamed to a client)."""
+        with self.engine.connect().execution_options(read_only=True) as connection:
+            session = Session(bind=connection, expire_on_commit=False)
+            try:
+                yield session
+            finally:
+                session.close()
+                connection.rollback()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -19,11 +19,12 @@ from backend.models.base import (
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
-from backend.models.people import Designation, EnrolmentCode, Inspector, Unavailability, WebUser
+from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
 from backend.models.work import Assignment, Callout, Offer, Report, Shift
 
 __all__ = [
     "BAND_COLUMNS",
+    "ApiToken",
     "Assignment",
     "AssignmentStatus",
     "AuditRecord",

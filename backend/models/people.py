@@ -100,9 +100,28 @@ class WebUser(Base):
                                                      doc="Set when the user also works shifts.")
     is_active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
+    failed_logins: Mapped[int] = mapped_column(default=0, doc="Failures since the last good login.")
+    locked_until: Mapped[datetime | None] = mapped_column(
+        doc="No login before this instant: the back-off after repeated failures.")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API, with the role whose routes it may use; stored hashed."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), doc="What it is for (\"finance export\"), no person.")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="SHA-256 of the token.")
+    role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
+    is_read_only: Mapped[bool] = mapped_column(default=True, doc="Only GET routes.")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
 
 
 class EnrolmentCode(Base):

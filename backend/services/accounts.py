@@ -1,16 +1,21 @@
-"""Web accounts: one-time passwords at creation, argon2id hashes at rest."""
+"""Web accounts and API tokens: one-time passwords at creation, argon2id hashes at rest,
+a TOTP second factor for every account, and a back-off after failed logins."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Role, WebUser
+from backend.models import ApiToken, Role, WebUser
 from backend.services import audit
+from backend.services.errors import NotFound, Refused
 
 _hasher = PasswordHasher()
 
@@ -42,3 +47,131 @@ def create_web_user(session: Session, at: datetime, actor: str, username: str, r
     session.flush()
     audit.record(session, at, actor, "web_user.created", f"web_user:{user.id}", {"role": role.value})
     return user, password
+
+
+# -- logging in -------------------------------------------------------------------------
+
+FREE_FAILURES = 5
+"""Failed logins before the back-off starts; then 1, 2, 4, ... minutes, at most an hour."""
+MAX_BACKOFF = timedelta(hours=1)
+TOTP_ISSUER = "piket"
+
+
+class LoginFailed(Exception):
+    """Wrong name, password or code, or a locked account; the message never says which."""
+
+
+def log_in(session: Session, now: datetime, username: str, password: str, code: str) -> WebUser:
+    """The account if all three are right; a new account (no second factor yet) needs only the password.
+
+    Every failure counts against the account and, past FREE_FAILURES, locks it
+    for a doubling time, so guessing is slowed however many addresses it uses.
+    """
+    user = session.execute(select(WebUser).where(WebUser.username == username.strip())
+                           .with_for_update()).scalar_one_or_none()
+    if user is None or not user.is_active:
+        password_matches(_DUMMY_HASH, password)  # the same work as for a real account
+        raise LoginFailed
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginFailed
+    if not password_matches(user.password_hash, password) or not _second_factor_ok(user, code, now):
+        _count_failure(session, now, user)
+        raise LoginFailed
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    audit.record(session, now, f"web:{user.username}", "web_user.logged_in", f"web_user:{user.id}")
+    return user
+
+
+def needs_setup(user: WebUser) -> bool:
+    """A new account sets its own password and second factor before it sees anything."""
+    return user.must_change_password
+
+
+def _second_factor_ok(user: WebUser, code: str, now: datetime) -> bool:
+    if needs_setup(user):
+        return True
+    return user.totp_secret is not None and totp_matches(user.totp_secret, code, now)
+
+
+def _count_failure(session: Session, now: datetime, user: WebUser) -> None:
+    user.failed_logins += 1
+    over = user.failed_logins - FREE_FAILURES
+    if over >= 0:
+        user.locked_until = now + min(timedelta(minutes=2 ** min(over, 10)), MAX_BACKOFF)
+    audit.record(session, now, "web:anonymous", "web_user.login_failed", f"web_user:{user.id}",
+                 {"failures": user.failed_logins})
+
+
+_DUMMY_HASH = hash_password("not a password of anyone")
+
+
+def new_totp_secret(session: Session, user: WebUser) -> str:
+    """A fresh secret for the setup page (sealed in the database until confirmed)."""
+    user.totp_secret = pyotp.random_base32()
+    session.flush()
+    return user.totp_secret
+
+
+def totp_uri(user: WebUser) -> str:
+    assert user.totp_secret is not None
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def totp_matches(secret: str, code: str, now: datetime) -> bool:
+    """The code of now or of the 30 seconds either side (clock drift on a phone)."""
+    code = code.replace(" ", "")
+    return len(code) == 6 and code.isdigit() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def finish_setup(session: Session, now: datetime, user: WebUser, password: str, code: str) -> None:
+    """Set the account's own password, once the code shows the authenticator app holds the secret."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Refused(f"a password has at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if user.totp_secret is None or not totp_matches(user.totp_secret, code, now):
+        raise Refused("the code does not match; check the time on the phone", field="code")
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    audit.record(session, now, f"web:{user.username}", "web_user.set_up", f"web_user:{user.id}")
+
+
+# -- API tokens ------------------------------------------------------------------------
+
+API_TOKEN_DAYS = 365
+
+
+def create_api_token(session: Session, now: datetime, actor: str, name: str, role: Role,
+                     is_read_only: bool = True) -> tuple[ApiToken, str]:
+    """A bearer token (256 bits) for the API, shown once; only its SHA-256 is kept."""
+    token = "pkt_" + secrets.token_urlsafe(32)
+    made = ApiToken(name=name, token_hash=_sha256(token), role=role, is_read_only=is_read_only,
+                    created_by=actor, created_at=now, expires_at=now + timedelta(days=API_TOKEN_DAYS))
+    session.add(made)
+    session.flush()
+    audit.record(session, now, actor, "api_token.created", f"api_token:{made.id}",
+                 {"role": role.value, "read_only": is_read_only})
+    return made, token
+
+
+def api_token(session: Session, now: datetime, token: str) -> ApiToken | None:
+    """The live token for this bearer value, or None (unknown, expired or revoked)."""
+    found = session.execute(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))\
+        .scalar_one_or_none()
+    if found is None or found.revoked_at is not None or found.expires_at <= now:
+        return None
+    found.last_used_at = now
+    return found
+
+
+def revoke_api_token(session: Session, now: datetime, actor: str, token_id: int) -> None:
+    found = session.get(ApiToken, token_id)
+    if found is None:
+        raise NotFound("token_id", "no API token with this id")
+    found.revoked_at = found.revoked_at or now
+    audit.record(session, now, actor, "api_token.revoked", f"api_token:{token_id}")
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -8,7 +8,8 @@ approval only the coordinator can, and nothing dated in a locked period moves.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -17,9 +18,10 @@ from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
-from scheduling.calendar import local_date
+from scheduling.calendar import local_date, local_day_start
 
 MAX_SPAN = timedelta(hours=16)
+ONE_DAY = timedelta(days=1)
 MAX_BREAK_MINUTES = 240
 BAND_FIELDS = {
     ort.Band.PLAIN: "plain_minutes",
@@ -125,3 +127,60 @@ def _refuse_if_locked(session: Session, starts_at: datetime) -> None:
         PeriodLock.period_start <= day, PeriodLock.period_end >= day)).first()
     if locked:
         raise Refused(f"the period containing {day.isoformat()} is closed", field="starts_at")
+
+
+def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int]) -> int:
+    """Approve these entries (reversals included); returns how many were newly approved."""
+    approved = 0
+    for entry_id in sorted(set(entry_ids)):
+        entry = session.get(HourEntry, entry_id)
+        if entry is None:
+            raise NotFound("entry_ids", f"no hour entry {entry_id}")
+        if entry.reverses_id is None and is_reversed(session, entry_id):
+            continue  # replaced by a correction since the page was loaded; its successor is listed
+        approved += approve(session, now, actor, entry_id, reversal=entry.reverses_id is not None)
+    return approved
+
+
+def unapproved(session: Session, start: date, end: date) -> list[HourEntry]:
+    """Entries (and reversals) dated in [start, end] that still wait for approval, oldest first."""
+    reversal = aliased(HourEntry)
+    return list(session.execute(select(HourEntry).where(
+        HourEntry.starts_at >= local_day_start(start), HourEntry.starts_at < local_day_start(end + ONE_DAY),
+        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
+        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
+        .order_by(HourEntry.starts_at, HourEntry.id)).scalars())
+
+
+def lock_period(session: Session, now: datetime, actor: str, start: date, end: date) -> PeriodLock:
+    """Close [start, end]: refused while an entry in it waits for approval or it overlaps a closed one."""
+    if end < start:
+        raise Refused("the period ends before it starts", field="period_end")
+    if unapproved(session, start, end):
+        raise Refused("hours in this period still wait for approval", field="period_start")
+    overlapping = session.execute(select(PeriodLock.id).where(
+        PeriodLock.period_start <= end, PeriodLock.period_end >= start)).first()
+    if overlapping:
+        raise Refused("this period overlaps a period that is already closed", field="period_start")
+    lock = PeriodLock(period_start=start, period_end=end, locked_by=actor, locked_at=now)
+    session.add(lock)
+    session.flush()
+    audit.record(session, now, actor, "period.locked", f"period:{start.isoformat()}",
+                 {"end": end.isoformat()})
+    return lock
+
+
+def locks(session: Session) -> list[PeriodLock]:
+    return list(session.execute(select(PeriodLock).order_by(PeriodLock.period_start.desc())).scalars())
+
+
+def mark_exported(session: Session, now: datetime, actor: str, start: date, end: date, kind: str) -> bool:
+    """Note on every closed period inside [start, end] that it was exported; True if all of it is closed."""
+    covered = 0
+    for lock in locks(session):
+        if lock.period_start >= start and lock.period_end <= end:
+            lock.exported_at = lock.exported_at or now
+            covered += (lock.period_end - lock.period_start).days + 1
+    audit.record(session, now, actor, "ledger.exported", f"period:{start.isoformat()}",
+                 {"end": end.isoformat(), "format": kind})
+    return covered == (end - start).days + 1

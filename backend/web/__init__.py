@@ -1,28 +1,58 @@
-"""The Flask application factory: pages for coordinator, finance and admin, and the JSON API."""
+"""The Flask application factory: pages for coordinator, finance and admin, and the JSON API.
+
+One transaction per request: it opens before the view, commits after a
+successful answer (status below 400) and rolls back otherwise. Views and the
+services below them only flush.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, jsonify, request
-from sqlalchemy.exc import OperationalError
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from backend.config import Settings
 from backend.db import Database
+from backend.services.errors import ServiceError
+from backend.web import access, i18n
+from backend.web.schemas import Invalid
 from scheduling.clock import Clock, SystemClock
+
+log = logging.getLogger("piket.web")
 
 
 def create_app(settings: Settings, database: Database, clock: Clock | None = None) -> Flask:
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = _secret_key(settings)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_NAME="piket_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=access.ABSOLUTE_SESSION_SECONDS),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
     app.extensions["piket"] = {"settings": settings, "database": database,
-                               "clock": clock or SystemClock()}
-    from backend.web import health
-
-    app.register_blueprint(health.blueprint)
+                               "clock": clock or SystemClock(), "throttle": access.Throttle()}
+    i18n.install(app)
+    app.jinja_env.globals["csrf_token"] = access.csrf_token
+    _register_blueprints(app)
+    _register_transaction(app, database, settings)
     _register_errors(app)
+    app.after_request(access.security_headers)
+    access.check_every_route_declares_roles(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from backend.web import admin, api, auth, coordinator, finance, health
+
+    for module in (health, auth, coordinator, finance, admin, api):
+        app.register_blueprint(module.blueprint)
 
 
 def _secret_key(settings: Settings) -> str:
@@ -33,24 +63,85 @@ def _secret_key(settings: Settings) -> str:
     return dev_secret_key(settings)
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+def _register_transaction(app: Flask, database: Database, settings: Settings) -> None:
+    @app.before_request
+    def _open() -> None:
+        if request.endpoint in (None, "static", "health.health"):
+            return
+        g.db = database.sessions()
+        access.identify(g.db, settings.session_idle_minutes * 60)
+        access.check_csrf()
+
+    @app.after_request
+    def _commit(response: Any) -> Any:
+        db = g.pop("db", None)
+        if db is None:
+            return response
+        try:
+            if response.status_code < 400 or g.get("keep_changes"):
+                db.commit()
+            else:
+                db.rollback()
+        except SQLAlchemyError as error:
+            db.rollback()
+            return _unavailable(error)
+        finally:
+            db.close()
+        return response
+
+    @app.teardown_request
+    def _close(_error: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:  # the view raised past every handler: nothing it did is kept
+            db.rollback()
+            db.close()
+
+
+def _unavailable(error: SQLAlchemyError) -> Any:
+    log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    message = i18n.gettext("The database cannot be reached just now; please try again in a moment.")
+    if access.is_api() or request.path == "/healthz":
+        return jsonify(error="database_unavailable", message=message), 503, {"Retry-After": "5"}
+    return render_template("error.html", code=503, message=message), 503, {"Retry-After": "5"}
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
-        if not _wants_json():
-            return error
-        body = {"error": (error.name or "error").lower().replace(" ", "_"),
-                "message": error.description}
-        return jsonify(body), error.code
+        code = error.code or 500
+        if access.is_api() or request.path == "/healthz":
+            body = {"error": (error.name or "error").lower().replace(" ", "_"),
+                    "message": error.description}
+            return jsonify(body), code
+        return render_template("error.html", code=code, message=_page_message(code)), code
+
+    @app.errorhandler(ServiceError)
+    def _refused(error: ServiceError) -> Any:
+        if access.is_api():
+            return jsonify(error="refused", message=error.message, field=error.field), error.status
+        return render_template("error.html", code=error.status, message=error.message), error.status
+
+    @app.errorhandler(Invalid)
+    def _invalid(error: Invalid) -> Any:
+        if access.is_api():
+            return jsonify(error="invalid", message="the input does not fit", problems=error.problems), 422
+        message = "; ".join(f"{p['field']}: {p['message']}" for p in error.problems)
+        return render_template("error.html", code=422, message=message), 422
 
     @app.errorhandler(OperationalError)
     def _database_down(error: OperationalError) -> Any:
         # The database is unreachable or locked: say so and let the client retry,
         # rather than a 500 that reads like a bug.
-        app.logger.warning("database unavailable: %s", type(error.orig).__name__)
-        body = {"error": "database_unavailable",
-                "message": "De database is even niet bereikbaar; probeer het zo opnieuw."}
-        return jsonify(body), 503, {"Retry-After": "5"}
+        return _unavailable(error)
+
+
+def _page_message(code: int) -> str:
+    messages = {
+        400: i18n.gettext("The form was out of date; go back, reload the page and try again."),
+        403: i18n.gettext("Your role does not give access to this page."),
+        404: i18n.gettext("This page does not exist."),
+        405: i18n.gettext("This page does not exist."),
+        413: i18n.gettext("What you sent is too large."),
+        429: i18n.gettext("Too many attempts; wait a few minutes."),
+    }
+    return messages.get(code, i18n.gettext("Something went wrong; nothing was changed."))

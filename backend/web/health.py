@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify
 
 from backend.migrate import is_up_to_date
+from backend.web.access import PUBLIC, allow
 
 blueprint = Blueprint("health", __name__)
 
@@ -17,6 +18,7 @@ def _database() -> Any:
 
 @blueprint.get("/healthz")
 @blueprint.get("/api/v1/health")
+@allow(PUBLIC)
 def health() -> Any:
     """200 when the database answers and its schema is current, 503 otherwise."""
     database = _database()
@@ -25,7 +27,3 @@ def health() -> Any:
         return jsonify(status="schema_outdated", database="reachable"), 503
     return jsonify(status="ok", database="reachable")
 
-
-@blueprint.get("/")
-def index() -> Any:
-    return render_template("index.html")

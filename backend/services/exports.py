@@ -1,0 +1,192 @@
+"""Exports of the ledger and the settlement: CSV for Dutch Excel and XLSX, streamed, with a named column set.
+
+CSV: semicolons, decimal commas, UTF-8 with a byte-order mark (Excel's cue), a
+first line naming the column set, and a closing total line that is the sum of
+the lines above it. Text that Excel would run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import IO, Any
+
+from openpyxl import Workbook
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, aliased
+
+from backend.models import BAND_COLUMNS, HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
+from backend.services.settlement import Settlement
+from scheduling.calendar import TEAM_ZONE, local_day_start
+
+LEDGER_COLUMNS = "piket-ledger-v1"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 5000
+
+
+def neutralised(text: str) -> str:
+    """Text as text: a leading apostrophe stops Excel from reading =, +, -, @ as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    start: date
+    end: date
+    municipality_id: int | None = None
+    inspector_id: int | None = None
+    category: HourCategory | None = None
+    approved_only: bool = False
+
+
+LEDGER_HEADER = ("entry", "date", "start", "end", "inspector_id", "inspector", "employer", "municipality",
+                 "category", "break_minutes", "worked_minutes", *BAND_COLUMNS, "approved", "reverses",
+                 "reason")
+SUMMED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
+
+
+def ledger_query(wanted: LedgerFilter) -> Select[Any]:
+    approval = aliased(HourApproval)
+    conditions = [HourEntry.starts_at >= local_day_start(wanted.start),
+                  HourEntry.starts_at < local_day_start(wanted.end + timedelta(days=1))]
+    if wanted.municipality_id is not None:
+        conditions.append(HourEntry.municipality_id == wanted.municipality_id)
+    if wanted.inspector_id is not None:
+        conditions.append(HourEntry.inspector_id == wanted.inspector_id)
+    if wanted.category is not None:
+        conditions.append(HourEntry.category == wanted.category)
+    query = (select(HourEntry.id, HourEntry.starts_at, HourEntry.ends_at, HourEntry.inspector_id,
+                    Inspector.employer_id, HourEntry.municipality_id, HourEntry.category,
+                    *(getattr(HourEntry, c) for c in SUMMED), approval.id, HourEntry.reverses_id,
+                    HourEntry.reason)
+             .join(Inspector, Inspector.id == HourEntry.inspector_id)
+             .outerjoin(approval, approval.entry_id == HourEntry.id)
+             .where(and_(*conditions)).order_by(HourEntry.starts_at, HourEntry.id))
+    if wanted.approved_only:
+        query = query.where(approval.id.is_not(None))
+    return query
+
+
+def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, ...]]:
+    """Each entry as a row of plain values (names opened once per inspector), in batches."""
+    municipalities = dict(session.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    names: dict[int, str] = {}
+    result = session.execute(ledger_query(wanted).execution_options(yield_per=BATCH))
+    for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
+        minutes, (approval, reverses, reason) = rest[:len(SUMMED)], rest[len(SUMMED):]
+        if inspector_id not in names:
+            names[inspector_id] = session.get_one(Inspector, inspector_id).name
+        start, end = starts_at.astimezone(TEAM_ZONE), ends_at.astimezone(TEAM_ZONE)
+        yield (entry_id, start.date(), start.strftime("%H:%M"), end.strftime("%H:%M"), inspector_id,
+               names[inspector_id], municipalities[employer], municipalities[place], category.value,
+               *minutes, approval is not None, reverses, reason or "")
+
+
+class Totals:
+    """Sums of the numeric columns of the rows that went by."""
+
+    def __init__(self, header: Sequence[str], summed: Sequence[str]) -> None:
+        self.positions = [header.index(name) for name in summed]
+        self.sums = [0] * len(summed)
+        self.count = 0
+
+    def add(self, row: Sequence[Any]) -> None:
+        self.count += 1
+        for i, position in enumerate(self.positions):
+            self.sums[i] += row[position]
+
+    def row(self, width: int, label: str) -> list[Any]:
+        line: list[Any] = [""] * width
+        line[0] = label
+        for position, total in zip(self.positions, self.sums, strict=True):
+            line[position] = total
+        return line
+
+
+def _csv_cell(name: str, value: Any, cents: Sequence[str]) -> Any:
+    if name in cents and isinstance(value, int):
+        return euros(value).replace(".", ",")
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return "" if value is None else _xlsx_cell(name, value, ())
+
+
+def euros(cents: int) -> str:
+    """Whole cents as euros with two decimals, without a float on the way."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def csv_lines(column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
+              summed: Sequence[str], cents: Sequence[str] = ()) -> Iterator[str]:
+    """The CSV as text chunks: BOM, column set, header, the rows, and their total."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    totals = Totals(header, summed)
+    writer.writerow([f"# {column_set}"])
+    writer.writerow(header)
+    yield "\ufeff" + _take(buffer)
+    for number, row in enumerate(rows, 1):
+        totals.add(row)
+        writer.writerow([_csv_cell(header[i], v, cents) for i, v in enumerate(row)])
+        if number % 1000 == 0:
+            yield _take(buffer)
+    last = totals.row(len(header), f"totaal ({totals.count} regels)")
+    writer.writerow([_csv_cell(header[i], v, cents) for i, v in enumerate(last)])
+    yield _take(buffer)
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
+         summed: Sequence[str], cents: Sequence[str] = ()) -> None:
+    """The same table as an XLSX sheet (written row by row), amounts as numbers in euros."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("piket")
+    sheet.append([column_set])
+    sheet.append(list(header))
+    totals = Totals(header, summed)
+    for row in rows:
+        totals.add(row)
+        sheet.append([_xlsx_cell(header[i], v, cents) for i, v in enumerate(row)])
+    sheet.append([_xlsx_cell(header[i], v, cents)
+                  for i, v in enumerate(totals.row(len(header), f"totaal ({totals.count} regels)"))])
+    book.save(out)
+
+
+def _xlsx_cell(name: str, value: Any, cents: Sequence[str]) -> Any:
+    if name in cents and isinstance(value, int):
+        return value / 100
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, str):
+        return neutralised(value)
+    return value
+
+
+SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "minutes", "salary",
+                     "ort", "overhead", "fixed", "delivered", "balance")
+SETTLEMENT_CENTS = ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance")
+
+
+def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
+    for line in result.lines:
+        amounts = (line.cost_share_cents, line.salary_cents, line.ort_cents, line.overhead_cents,
+                   line.fixed_cents, line.delivered_cents, line.balance_cents)
+        yield (line.name, line.population, line.share_basis_points, *amounts[:1], line.minutes, *amounts[1:])
+
+
+SETTLEMENT_SUMMED = ("population", "share_basis_points", "minutes", *SETTLEMENT_CENTS)
+
+
+def settlement_column_set(result: Settlement) -> str:
+    return f"{SETTLEMENT_COLUMNS} {result.mode} {result.start.isoformat()}..{result.end.isoformat()}"

@@ -1,0 +1,192 @@
+"""Who is asking, and may they: web sessions, API tokens, CSRF, roles and security headers.
+
+Every route declares its roles with `@allow(...)`; `create_app` refuses to start
+if a route forgot to (see `check_every_route_declares_roles`), so no page is
+public by accident. Pages answer a stranger with the login page, the API with 401.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from backend.models import Role, WebUser
+from backend.services import accounts
+
+PUBLIC = "public"
+ABSOLUTE_SESSION_SECONDS = 12 * 3600
+CSRF_FIELD = "csrf_token"
+ROUTE_ROLES_KEY = "_piket_roles"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person or token behind a request."""
+
+    name: str
+    """For the audit log: web:<username> or api:<token id>."""
+    role: Role
+    is_read_only: bool = False
+    user_id: int | None = None
+
+
+def allow(*roles: Role | str) -> Callable[[F], F]:
+    """Let these roles (or PUBLIC) use the route; everyone else gets 403, strangers the login."""
+    allowed = frozenset(roles)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if PUBLIC not in allowed:
+                caller = g.get("caller")
+                if caller is None:
+                    return _stranger()
+                if caller.role not in allowed or (caller.is_read_only and request.method not in SAFE_METHODS):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        setattr(checked, ROUTE_ROLES_KEY, allowed)
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+def roles_of(app: Flask, endpoint: str) -> frozenset[str] | None:
+    return getattr(app.view_functions[endpoint], ROUTE_ROLES_KEY, None)
+
+
+def check_every_route_declares_roles(app: Flask) -> None:
+    missing = [e for e in app.view_functions if e != "static" and roles_of(app, e) is None]
+    if missing:
+        raise RuntimeError(f"routes without @allow: {', '.join(sorted(missing))}")
+
+
+def _stranger() -> Any:
+    if is_api():
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+def start_session(user: WebUser, now: float | None = None) -> None:
+    """A new session for a user who just logged in (a fresh one: no fixation)."""
+    session.clear()
+    now = time.time() if now is None else now
+    session.update(user_id=user.id, started=now, seen=now, csrf=secrets.token_urlsafe(32))
+    session.permanent = True
+
+
+def identify(db: Session, idle_seconds: int) -> None:
+    """Put the caller of this request in `g.caller`: a live session or an API token, or nobody."""
+    g.caller = None
+    if is_api() and request.headers.get("Authorization", "").startswith("Bearer "):
+        _identify_token(db, request.headers["Authorization"].removeprefix("Bearer ").strip())
+        return
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    now = time.time()
+    too_long = now - session.get("started", 0) > ABSOLUTE_SESSION_SECONDS
+    if now - session.get("seen", 0) > idle_seconds or too_long:
+        session.clear()
+        g.session_expired = True
+        return
+    user = db.get(WebUser, user_id)
+    if user is None or not user.is_active or accounts.needs_setup(user):
+        session.clear()
+        return
+    session["seen"] = now
+    g.caller = Caller(f"web:{user.username}", user.role, user_id=user.id)
+
+
+def _identify_token(db: Session, token: str) -> None:
+    found = accounts.api_token(db, current_app.extensions["piket"]["clock"].now(), token)
+    if found is not None:
+        g.caller = Caller(f"api:{found.id}", found.role, is_read_only=found.is_read_only)
+
+
+def caller() -> Caller:
+    found: Caller = g.caller
+    return found
+
+
+# -- CSRF -------------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    """The session's token, for every form (a stranger's login form gets one too)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    token: str = session["csrf"]
+    return token
+
+
+def check_csrf() -> None:
+    """A changing request from a page must carry the session's token; the API uses bearer tokens."""
+    if request.method in SAFE_METHODS or (is_api() and "Authorization" in request.headers):
+        return
+    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token", "")
+    expected = session.get("csrf")
+    if not expected or not secrets.compare_digest(str(sent), str(expected)):
+        abort(400, description="csrf")
+
+
+# -- throttling by address ----------------------------------------------------------------
+
+
+class Throttle:
+    """At most `limit` failures per address in `window` seconds (in memory: per process).
+
+    The account back-off in the database holds across processes; this one stops a
+    single address from walking through many accounts.
+    """
+
+    def __init__(self, limit: int = 20, window: float = 600.0) -> None:
+        self.limit, self.window = limit, window
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def is_blocked(self, address: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        seen = self.failures[address]
+        while seen and seen[0] < now - self.window:
+            seen.popleft()
+        return len(seen) >= self.limit
+
+    def failed(self, address: str, now: float | None = None) -> None:
+        self.failures[address].append(time.monotonic() if now is None else now)
+
+
+# -- headers --------------------------------------------------------------------------------
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def security_headers(response: Any) -> Any:
+    """No inline scripts, no framing, no sniffing, no referrer; nothing personal cached."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

@@ -1,0 +1,162 @@
+"""The admin's pages: municipalities, inspectors and designations, phones (enrolment, revocation),
+web accounts and API tokens, the keys and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
+from backend.services import accounts, audit, enrolment, keys
+from backend.services.errors import NotFound
+from backend.web import i18n
+from backend.web.access import allow, caller
+from backend.web.common import now
+from backend.web.schemas import (
+    DesignationIn,
+    InspectorIn,
+    MunicipalityIn,
+    TokenIn,
+    WebUserIn,
+    form_data,
+    parse,
+)
+from secure_store import current_keyring
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+ADMIN = (Role.ADMIN,)
+
+
+@blueprint.get("")
+@allow(*ADMIN)
+def overview() -> Any:
+    municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
+    inspectors = list(g.db.execute(select(Inspector).order_by(Inspector.id)).scalars())
+    designations = list(g.db.execute(select(Designation).order_by(Designation.inspector_id,
+                                                                  Designation.municipality_id)).scalars())
+    names = {m.id: m.name for m in municipalities}
+    return render_template("admin/overview.html", municipalities=municipalities, inspectors=inspectors,
+                           designations=designations, names=names, genders=list(Gender),
+                           users=list(g.db.execute(select(WebUser).order_by(WebUser.username)).scalars()),
+                           tokens=list(g.db.execute(select(ApiToken).order_by(ApiToken.id)).scalars()),
+                           roles=list(Role), today=now().date())
+
+
+@blueprint.post("/municipalities/<int:municipality_id>")
+@allow(*ADMIN)
+def edit_municipality(municipality_id: int) -> Any:
+    found = g.db.get(Municipality, municipality_id)
+    if found is None:
+        raise NotFound("municipality_id", "no municipality with this id")
+    changes = parse(MunicipalityIn, form_data(request.form))
+    for name, value in changes.model_dump().items():
+        setattr(found, name, value)
+    audit.record(g.db, now(), caller().name, "municipality.changed", f"municipality:{found.id}",
+                 changes.model_dump(mode="json"))
+    flash(i18n.gettext("%(name)s saved.", name=found.name))
+    return redirect(url_for("admin.overview"))
+
+
+@blueprint.post("/inspectors")
+@allow(*ADMIN)
+def add_inspector() -> Any:
+    given = parse(InspectorIn, form_data(request.form))
+    made = Inspector(**given.model_dump(), created_at=now())
+    g.db.add(made)
+    g.db.flush()
+    audit.record(g.db, now(), caller().name, "inspector.created", f"inspector:{made.id}")
+    flash(i18n.gettext("Inspector %(id)s added.", id=made.id))
+    return redirect(url_for("admin.overview"))
+
+
+@blueprint.post("/designations")
+@allow(*ADMIN)
+def add_designation() -> Any:
+    given = parse(DesignationIn, form_data(request.form))
+    for model, key in ((Inspector, given.inspector_id), (Municipality, given.municipality_id)):
+        if g.db.get(model, key) is None:
+            raise NotFound(f"{model.__tablename__[:-1]}_id", "unknown id")
+    made = Designation(**given.model_dump())
+    g.db.add(made)
+    g.db.flush()
+    audit.record(g.db, now(), caller().name, "designation.created", f"designation:{made.id}",
+                 {"inspector": given.inspector_id, "municipality": given.municipality_id})
+    flash(i18n.gettext("Designation recorded."))
+    return redirect(url_for("admin.overview"))
+
+
+@blueprint.post("/inspectors/<int:inspector_id>/enrolment")
+@allow(*ADMIN)
+def enrolment_code(inspector_id: int) -> Any:
+    """A one-time code, shown once (with a QR code of the bot's deep link); only its hash is kept."""
+    if g.db.get(Inspector, inspector_id) is None:
+        raise NotFound("inspector_id", "no inspector with this id")
+    code = enrolment.create_code(g.db, now(), caller().name, inspector_id)
+    username = current_app.extensions["piket"]["settings"].telegram_bot_username
+    link = f"https://t.me/{username}?start={code}" if username else None
+    qr = Markup(segno.make(link, error="m").svg_inline(scale=5)) if link else None  # noqa: S704 - own SVG
+    return render_template("admin/enrolment.html", code=code, link=link, qr=qr, inspector_id=inspector_id,
+                           hours=int(enrolment.CODE_LIFETIME.total_seconds() // 3600))
+
+
+@blueprint.post("/inspectors/<int:inspector_id>/revoke")
+@allow(*ADMIN)
+def revoke(inspector_id: int) -> Any:
+    if g.db.get(Inspector, inspector_id) is None:
+        raise NotFound("inspector_id", "no inspector with this id")
+    withdrawn = enrolment.revoke(g.db, now(), caller().name, inspector_id)
+    flash(i18n.gettext("Phone cut off; %(n)s open offers withdrawn.", n=withdrawn))
+    return redirect(url_for("admin.overview"))
+
+
+@blueprint.post("/users")
+@allow(*ADMIN)
+def add_user() -> Any:
+    given = parse(WebUserIn, form_data(request.form))
+    user, password = accounts.create_web_user(g.db, now(), caller().name, given.username, given.role)
+    return render_template("admin/secret.html", title=i18n.gettext("Account %(name)s", name=user.username),
+                           secret=password, explain=i18n.gettext(
+                               "One-time password: give it to the user by another channel. At first login "
+                               "they choose their own password and set up the authenticator app."))
+
+
+@blueprint.post("/tokens")
+@allow(*ADMIN)
+def add_token() -> Any:
+    given = parse(TokenIn, form_data(request.form))
+    made, token = accounts.create_api_token(g.db, now(), caller().name, given.name, given.role,
+                                            given.is_read_only)
+    return render_template("admin/secret.html", title=i18n.gettext("API token %(name)s", name=made.name),
+                           secret=token, explain=i18n.gettext(
+                               "Shown once. Send it as 'Authorization: Bearer <token>'. "
+                               "It expires in a year."))
+
+
+@blueprint.post("/tokens/<int:token_id>/revoke")
+@allow(*ADMIN)
+def revoke_token(token_id: int) -> Any:
+    accounts.revoke_api_token(g.db, now(), caller().name, token_id)
+    flash(i18n.gettext("Token revoked."))
+    return redirect(url_for("admin.overview"))
+
+
+@blueprint.get("/keys")
+@allow(*ADMIN)
+def key_status() -> Any:
+    """Which key seals how many values, and whether every value opens (a full scan)."""
+    report = keys.verify(current_app.extensions["piket"]["database"], current_keyring())
+    return render_template("admin/keys.html", report=report, active=current_keyring().active_id)
+
+
+@blueprint.get("/audit")
+@allow(Role.ADMIN, Role.AUDITOR)
+def audit_log() -> Any:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    records = list(g.db.execute(select(AuditRecord).order_by(AuditRecord.seq.desc())
+                                .offset((page - 1) * 100).limit(100)).scalars())
+    return render_template("admin/audit.html", records=records, report=audit.verify(g.db), page=page)
+

@@ -1,0 +1,160 @@
+"""The JSON API under /api/v1: the pages' operations for scripts and finance's tools.
+
+Callers send `Authorization: Bearer <token>` (a scoped API token) or use their
+web session (then changing requests need the X-CSRF-Token header). Input is
+checked by the same models as the pages; a wrong field is a 422 naming it.
+The OpenAPI document is generated from the routes below and those models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request
+from pydantic import BaseModel
+
+from backend.models import Role
+from backend.services import callouts, dashboard, ledger, settlement
+from backend.services.exports import LEDGER_HEADER, ledger_rows
+from backend.web.access import PUBLIC, allow, caller
+from backend.web.common import now
+from backend.web.finance import ledger_filter
+from backend.web.openapi import Operation, document
+from backend.web.schemas import (
+    CalloutIn,
+    EntryIdsIn,
+    LedgerQuery,
+    PageQuery,
+    PeriodIn,
+    RosterQuery,
+    SettlementQuery,
+    parse,
+)
+from backend.web.schemas_out import (
+    ApprovedOut,
+    CalloutOut,
+    LedgerEntryOut,
+    LockOut,
+    PendingEntryOut,
+    SettlementOut,
+    ShiftOut,
+    page_of,
+)
+from scheduling.calendar import local_day_start
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+OPERATIONS: list[Operation] = []
+COORDINATION = (Role.COORDINATOR,)
+READERS = (Role.FINANCE, Role.AUDITOR, Role.COORDINATOR)
+
+
+def operation(method: str, path: str, roles: Sequence[Role], summary: str, *,
+              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None, out: Any = None,
+              status: int = 200, paged: bool = False) -> Callable[[Any], Any]:
+    """Register a route, its roles and its place in the OpenAPI document in one go."""
+    def decorate(view: Any) -> Any:
+        OPERATIONS.append(Operation(method, path, summary, [r.value for r in roles], body, query, out,
+                                    status, paged))
+        flask_path = path.replace("{", "<int:").replace("}", ">")
+        return blueprint.route(flask_path, methods=[method])(allow(*roles)(view))
+    return decorate
+
+
+def json_body() -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, description="the body must be a JSON object")
+    return data
+
+
+def _args(model: type[BaseModel]) -> Any:
+    """The query's parameters for this model (others, such as paging, belong to another model)."""
+    return parse(model, {k: v for k, v in request.args.items() if k in model.model_fields})  # type: ignore[arg-type]
+
+
+@blueprint.get("/openapi.json")
+@allow(PUBLIC)
+def openapi() -> Any:
+    return jsonify(document(OPERATIONS))
+
+
+@operation("GET", "/callouts", COORDINATION, "Open and recent call-outs with their live state",
+           query=PageQuery, out=CalloutOut, paged=True)
+def list_callouts() -> Any:
+    paging = _args(PageQuery)
+    views = dashboard.callouts(g.db, now())
+    return jsonify(page_of([CalloutOut.of(v) for v in views], paging.page, paging.per_page))
+
+
+@operation("POST", "/callouts", COORDINATION, "Create a call-out and offer it", body=CalloutIn,
+           out=CalloutOut, status=201)
+def create_callout() -> Any:
+    made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, json_body()).to_service())
+    g.db.flush()
+    return jsonify(CalloutOut.of(dashboard.callouts(g.db, now(), [made.id])[0]).model_dump(mode="json")), 201
+
+
+@operation("GET", "/callouts/{callout_id}", COORDINATION, "One call-out's live state", out=CalloutOut)
+def get_callout(callout_id: int) -> Any:
+    found = dashboard.callouts(g.db, now(), [callout_id])
+    if not found:
+        abort(404, description="no call-out with this id")
+    return jsonify(CalloutOut.of(found[0]).model_dump(mode="json"))
+
+
+@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out", out=CalloutOut)
+def cancel_callout(callout_id: int) -> Any:
+    callouts.cancel(g.db, now(), caller().name, callout_id)
+    return get_callout(callout_id)
+
+
+@operation("GET", "/roster", (Role.COORDINATOR, Role.ADMIN), "Shifts with their people (first names)",
+           query=RosterQuery, out=ShiftOut, paged=True)
+def roster() -> Any:
+    wanted = _args(RosterQuery)
+    views = dashboard.shifts_between(g.db, local_day_start(wanted.start),
+                                     local_day_start(wanted.end + timedelta(days=1)))
+    return jsonify(page_of([ShiftOut.of(v) for v in views], wanted.page, wanted.per_page))
+
+
+@operation("GET", "/hours/pending", COORDINATION, "Hour entries waiting for approval", query=PeriodIn,
+           out=PendingEntryOut, paged=True)
+def pending_hours() -> Any:
+    period = _args(PeriodIn)
+    entries = ledger.unapproved(g.db, period.period_start, period.period_end)
+    paging = _args(PageQuery)
+    return jsonify(page_of([PendingEntryOut.of(e) for e in entries], paging.page, paging.per_page))
+
+
+@operation("POST", "/hours/approve", COORDINATION, "Approve hour entries", body=EntryIdsIn, out=ApprovedOut)
+def approve_hours() -> Any:
+    chosen = parse(EntryIdsIn, json_body())
+    return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))
+
+
+@operation("POST", "/periods/lock", (Role.COORDINATOR, Role.FINANCE), "Close a period", body=PeriodIn,
+           out=LockOut, status=201)
+def lock_period() -> Any:
+    period = parse(PeriodIn, json_body())
+    lock = ledger.lock_period(g.db, now(), caller().name, period.period_start, period.period_end)
+    return jsonify(LockOut.of(lock).model_dump(mode="json")), 201
+
+
+@operation("GET", "/ledger", READERS, "Ledger entries with filters", query=LedgerQuery, out=LedgerEntryOut,
+           paged=True)
+def ledger_entries() -> Any:
+    wanted = ledger_filter(_args(LedgerQuery).model_dump())
+    paging = _args(PageQuery)
+    rows = [LedgerEntryOut.of(dict(zip(LEDGER_HEADER, row, strict=True)))
+            for row in ledger_rows(g.db, wanted)]
+    return jsonify(page_of(rows, paging.page, paging.per_page))
+
+
+@operation("GET", "/settlement", READERS, "The settlement per municipality", query=SettlementQuery,
+           out=SettlementOut)
+def settlement_result() -> Any:
+    wanted = _args(SettlementQuery)
+    result = settlement.settle(g.db, wanted.year, wanted.quarter, wanted.mode)
+    return jsonify(SettlementOut.of(result).model_dump(mode="json"))

@@ -1,0 +1,162 @@
+"""The coordinator's pages: the dispatch board, call-outs, the calendar, hour approval and reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from backend.models import CalloutSource, Municipality, Role
+from backend.services import callouts, dashboard, ledger, reports
+from backend.services.errors import ServiceError
+from backend.web import i18n
+from backend.web.access import allow, caller
+from backend.web.common import now, safe_path, today
+from backend.web.schemas import CalloutIn, EntryIdsIn, Invalid, PeriodIn, form_data, parse
+from scheduling.calendar import TEAM_ZONE, local_day_start
+
+blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+COORDINATION = (Role.COORDINATOR,)
+WEEK = timedelta(days=7)
+
+
+@blueprint.get("")
+@allow(*COORDINATION)
+def dashboard_page() -> Any:
+    return render_template("coordinator/dashboard.html", **_board())
+
+
+@blueprint.get("/board")
+@allow(*COORDINATION)
+def board() -> Any:
+    """The live part of the dashboard, fetched again every few seconds by board.js."""
+    return render_template("coordinator/_board.html", **_board())
+
+
+def _board() -> dict[str, Any]:
+    start = local_day_start(today())
+    week = dashboard.shifts_between(g.db, start, start + WEEK)
+    tomorrow = local_day_start(today() + timedelta(days=1))
+    return {"callouts": dashboard.callouts(g.db, now()), "today": [v for v in week if v.starts_at < tomorrow],
+            "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now()}
+
+
+@blueprint.route("/callouts/new", methods=["GET", "POST"])
+@allow(*COORDINATION)
+def new_callout() -> Any:
+    values: dict[str, Any] = {"day": today().isoformat(), "start": "14:00", "end": "23:00"}
+    problems: list[dict[str, str]] = []
+    if request.method == "POST":
+        values = form_data(request.form)
+        try:
+            made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, values).to_service())
+        except Invalid as invalid:
+            problems = invalid.problems
+        except ServiceError as refused:
+            problems = [{"field": refused.field or "", "message": refused.message}]
+        else:
+            flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
+            return redirect(url_for("coordinator.dashboard_page"))
+    page = render_template("coordinator/new_callout.html", values=values, problems=problems,
+                           municipalities=_participating(), sources=list(CalloutSource))
+    return page, (422 if problems else 200)
+
+
+def _participating() -> list[Municipality]:
+    return list(g.db.execute(select(Municipality).where(Municipality.is_participating)
+                             .order_by(Municipality.name)).scalars())
+
+
+@blueprint.post("/callouts/<int:callout_id>/cancel")
+@allow(*COORDINATION)
+def cancel_callout(callout_id: int) -> Any:
+    callouts.cancel(g.db, now(), caller().name, callout_id)
+    flash(i18n.gettext("Call-out %(id)s cancelled; the pair and everyone offered are told.", id=callout_id))
+    return redirect(url_for("coordinator.dashboard_page"))
+
+
+@blueprint.post("/callouts/<int:callout_id>/widen")
+@allow(*COORDINATION)
+def widen_callout(callout_id: int) -> Any:
+    offered = callouts.widen(g.db, now(), caller().name, callout_id)
+    flash(i18n.gettext("Offered to %(n)s more.", n=offered))
+    return redirect(url_for("coordinator.dashboard_page"))
+
+
+@blueprint.get("/calendar")
+@allow(*COORDINATION)
+def calendar() -> Any:
+    month = _month(request.args.get("month"))
+    days = dashboard.month_days(month.year, month.month)
+    views = dashboard.shifts_between(g.db, local_day_start(days[0]),
+                                     local_day_start(days[-1] + timedelta(days=1)))
+    by_day: dict[date, list[dashboard.ShiftView]] = {d: [] for d in days}
+    for view in views:
+        by_day[view.starts_at.astimezone(TEAM_ZONE).date()].append(view)
+    previous = (days[0] - timedelta(days=1)).replace(day=1)
+    following = days[-1] + timedelta(days=1)
+    return render_template("coordinator/calendar.html", month=month, by_day=by_day, previous=previous,
+                           following=following, lead=days[0].weekday())
+
+
+def _month(text: str | None) -> date:
+    try:
+        return datetime.strptime(text or "", "%Y-%m").date()
+    except ValueError:
+        return today().replace(day=1)
+
+
+@blueprint.get("/hours")
+@allow(*COORDINATION)
+def hours() -> Any:
+    start, end = _period(request.args.get("period_start"), request.args.get("period_end"))
+    entries = ledger.unapproved(g.db, start, end)
+    names = dashboard.first_names(g.db, (e.inspector_id for e in entries))
+    municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    return render_template("coordinator/hours.html", entries=entries, names=names, start=start, end=end,
+                           municipalities=municipalities, locks=ledger.locks(g.db))
+
+
+def _period(start: str | None, end: str | None) -> tuple[date, date]:
+    """The asked period, or last week (Monday to Sunday) when none or a wrong one was asked."""
+    try:
+        return date.fromisoformat(start or ""), date.fromisoformat(end or "")
+    except ValueError:
+        monday = today() - timedelta(days=today().weekday() + 7)
+        return monday, monday + timedelta(days=6)
+
+
+@blueprint.post("/hours/approve")
+@allow(*COORDINATION)
+def approve_hours() -> Any:
+    chosen = parse(EntryIdsIn, form_data(request.form, "entry_ids"))
+    approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids)
+    flash(i18n.gettext("%(n)s entries approved.", n=approved))
+    return redirect(safe_path(request.form.get("back")) or url_for("coordinator.hours"))
+
+
+@blueprint.post("/periods/lock")
+@allow(Role.COORDINATOR, Role.FINANCE)
+def lock_period() -> Any:
+    period = parse(PeriodIn, form_data(request.form))
+    ledger.lock_period(g.db, now(), caller().name, period.period_start, period.period_end)
+    flash(i18n.gettext("Period %(start)s to %(end)s closed.", start=period.period_start,
+                       end=period.period_end))
+    return redirect(url_for("coordinator.hours", period_start=period.period_start,
+                            period_end=period.period_end))
+
+
+@blueprint.get("/reports")
+@allow(*COORDINATION)
+def report_list() -> Any:
+    return render_template("coordinator/reports.html", reports=reports.open_reports(g.db))
+
+
+@blueprint.post("/reports/<int:report_id>/review")
+@allow(*COORDINATION)
+def review_report(report_id: int) -> Any:
+    reports.review(g.db, now(), caller().name, report_id)
+    flash(i18n.gettext("Report marked as reviewed."))
+    return redirect(url_for("coordinator.report_list"))

@@ -1,0 +1,158 @@
+"""Finance's pages: the ledger with filters, its exports, period locks, the settlement and statements.
+
+Finance (and the read-only auditor) see hours and money, never a call-out's location.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import HourCategory, Municipality, Role
+from backend.services import exports, ledger, settlement
+from backend.services.exports import LedgerFilter
+from backend.web.access import allow, caller
+from backend.web.common import now, today
+from backend.web.schemas import Invalid, LedgerQuery, SettlementQuery, parse
+
+blueprint = Blueprint("finance", __name__, url_prefix="/finance")
+READERS = (Role.FINANCE, Role.AUDITOR, Role.COORDINATOR)
+PAGE = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ledger_filter(args: dict[str, Any]) -> LedgerFilter:
+    """The filter asked for; the current month when no period is given."""
+    first = today().replace(day=1)
+    args = {"period_start": first.isoformat(),
+            "period_end": ((first + timedelta(days=32)).replace(day=1) - timedelta(days=1)).isoformat(),
+            **{k: v for k, v in args.items() if k in LedgerQuery.model_fields and v is not None}}
+    query = parse(LedgerQuery, args)
+    return LedgerFilter(query.period_start, query.period_end, query.municipality_id, query.inspector_id,
+                        query.category, query.approved_only)
+
+
+@blueprint.get("/ledger")
+@allow(*READERS)
+def ledger_page() -> Any:
+    try:
+        wanted = ledger_filter(request.args.to_dict())
+    except Invalid as invalid:
+        wanted, problems = ledger_filter({}), invalid.problems
+    else:
+        problems = []
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows = list(exports.ledger_rows(g.db, wanted))
+    totals = exports.Totals(exports.LEDGER_HEADER, exports.SUMMED)
+    for row in rows:
+        totals.add(row)
+    shown = rows[(page - 1) * PAGE: page * PAGE]
+    return render_template("finance/ledger.html", rows=shown, wanted=wanted, totals=totals, page=page,
+                           pages=max(1, -(-len(rows) // PAGE)), problems=problems,
+                           header=exports.LEDGER_HEADER, municipalities=_municipalities(),
+                           categories=list(HourCategory), locks=ledger.locks(g.db))
+
+
+def _municipalities() -> list[Municipality]:
+    return list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
+
+
+def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
+    """Note the export, and name its column set and file."""
+    _note_export(wanted.start, wanted.end, kind)
+    column_set = f"{exports.LEDGER_COLUMNS} {wanted.start.isoformat()}..{wanted.end.isoformat()}"
+    return column_set, f"piket-uren-{wanted.start}-{wanted.end}.{kind}"
+
+
+@blueprint.get("/ledger.csv")
+@allow(*READERS)
+def ledger_csv() -> Any:
+    wanted = ledger_filter(request.args.to_dict())
+    column_set, filename = _ledger_export(wanted, "csv")
+    return _csv_response(lambda session: exports.csv_lines(
+        column_set, exports.LEDGER_HEADER, exports.ledger_rows(session, wanted), exports.SUMMED), filename)
+
+
+@blueprint.get("/ledger.xlsx")
+@allow(*READERS)
+def ledger_xlsx() -> Any:
+    wanted = ledger_filter(request.args.to_dict())
+    column_set, filename = _ledger_export(wanted, "xlsx")
+    rows = exports.ledger_rows(g.db, wanted)
+    return _xlsx_response(column_set, exports.LEDGER_HEADER, rows, exports.SUMMED, (), filename)
+
+
+def _note_export(start: date, end: date, kind: str) -> None:
+    """Closed periods remember that they were exported (only finance's exports count)."""
+    if caller().role is Role.FINANCE:
+        ledger.mark_exported(g.db, now(), caller().name, start, end, kind)
+
+
+def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> Response:
+    """Stream the CSV while reading it: its own read-only session, open until the last line is sent
+    (the request's transaction has ended by then), so memory stays flat however long the ledger."""
+    database = current_app.extensions["piket"]["database"]
+
+    def streamed() -> Iterator[str]:
+        with database.reading() as session:
+            yield from lines(session)
+
+    return Response(streamed(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str) -> Any:
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
+    exports.xlsx(spool, column_set, header, rows, summed, cents)
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
+
+
+def _settlement() -> settlement.Settlement:
+    query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    return settlement.settle(g.db, query.year, query.quarter, query.mode)
+
+
+@blueprint.get("/settlement")
+@allow(*READERS)
+def settlement_page() -> Any:
+    return render_template("finance/settlement.html", result=_settlement(), cents=exports.euros)
+
+
+def _settlement_name(result: settlement.Settlement, kind: str) -> str:
+    return f"piket-verrekening-{result.mode}-{result.start}-{result.end}.{kind}"
+
+
+@blueprint.get("/settlement.csv")
+@allow(*READERS)
+def settlement_csv() -> Any:
+    result = _settlement()
+    return _csv_response(lambda _session: exports.csv_lines(
+        exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
+        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS), _settlement_name(result, "csv"))
+
+
+@blueprint.get("/settlement.xlsx")
+@allow(*READERS)
+def settlement_xlsx() -> Any:
+    result = _settlement()
+    return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
+                          exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
+                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"))
+
+
+@blueprint.get("/settlement/<int:municipality_id>")
+@allow(*READERS)
+def statement(municipality_id: int) -> Any:
+    """A printable statement for one municipality: its line, and how it was reached."""
+    result = _settlement()
+    if municipality_id not in {line.municipality_id for line in result.lines}:
+        abort(404)
+    return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
+                           cents=exports.euros, printed_at=now())

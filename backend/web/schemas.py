@@ -1,0 +1,175 @@
+"""Typed input of pages and API alike: one pydantic model per operation, so a form field and a JSON
+field are checked the same way, and the OpenAPI document is generated from the same classes."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
+from backend.services.callouts import NewCallout
+from scheduling.calendar import local_instant
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CalloutIn(Input):
+    """A call-out: the window is local time on `day`; an end at or before the start is the next day."""
+
+    municipality_id: int = Field(ge=1, le=2**31 - 1)
+    source: CalloutSource
+    day: date
+    start: time
+    end: time
+    location: str = Field(min_length=3, max_length=200,
+                          description="Address of the premises; never anything about a person.")
+    notes: str = Field(default="", max_length=500)
+
+    def to_service(self) -> NewCallout:
+        starts_at = local_instant(self.day, self.start)
+        end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
+        return NewCallout(municipality_id=self.municipality_id, source=self.source, starts_at=starts_at,
+                          ends_at=local_instant(end_day, self.end), location=self.location, notes=self.notes)
+
+
+class EntryIdsIn(Input):
+    entry_ids: list[int] = Field(min_length=1, max_length=5000)
+
+    @field_validator("entry_ids")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= v <= 2**31 - 1 for v in value):
+            raise ValueError("ids are positive integers")
+        return value
+
+
+class PeriodIn(Input):
+    period_start: date
+    period_end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodIn:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        if (self.period_end - self.period_start).days > 366:
+            raise ValueError("a period is at most a year")
+        return self
+
+
+class LedgerQuery(Input):
+    """Filters of the ledger and its exports; every one optional except the period."""
+
+    period_start: date
+    period_end: date
+    municipality_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    inspector_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    category: HourCategory | None = None
+    approved_only: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LedgerQuery:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class SettlementQuery(Input):
+    year: int = Field(ge=2020, le=2100)
+    quarter: int | None = Field(default=None, ge=1, le=4)
+    mode: Literal["budget", "actual"] = "actual"
+
+
+class PageQuery(Input):
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=50, ge=1, le=500)
+
+
+class MunicipalityIn(Input):
+    population: int = Field(ge=0, le=10_000_000)
+    population_date: date
+    is_participating: bool = False
+    contribution: Contribution
+    pledged_minutes: int = Field(ge=0, le=100_000 * 60)
+
+
+class InspectorIn(Input):
+    name: str = Field(min_length=2, max_length=120)
+    first_name: str = Field(min_length=1, max_length=60)
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^\+?[0-9 ]{6,30}$")
+    employer_id: int = Field(ge=1, le=2**31 - 1)
+    salary_scale: int = Field(ge=1, le=18)
+    salary_step: int = Field(ge=0, le=20)
+    trained_since: date | None = None
+    gender: Gender
+    is_coordinator: bool = False
+
+
+class DesignationIn(Input):
+    inspector_id: int = Field(ge=1, le=2**31 - 1)
+    municipality_id: int = Field(ge=1, le=2**31 - 1)
+    decision_reference: str = Field(min_length=1, max_length=120)
+    valid_from: date
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DesignationIn:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError("valid_until is before valid_from")
+        return self
+
+
+class WebUserIn(Input):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9._-]+$",
+                          description="A function name (coordinator), not a person's name.")
+    role: Role
+
+
+class TokenIn(Input):
+    name: str = Field(min_length=3, max_length=64)
+    role: Role
+    is_read_only: bool = False
+
+
+class RosterQuery(PageQuery):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RosterQuery:
+        if self.end < self.start or (self.end - self.start).days > 366:
+            raise ValueError("end is before start, or more than a year after it")
+        return self
+
+
+class Invalid(Exception):
+    """Input that does not fit its model: each problem with the field it is about."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        super().__init__("invalid input")
+        self.problems = problems
+
+
+def parse(model: type[Input], data: Any) -> Any:
+    """The model built from a form or JSON object, or Invalid naming every wrong field."""
+    if not isinstance(data, dict):
+        raise Invalid([{"field": "", "message": "expected a JSON object"}])
+    cleaned = {k: v for k, v in data.items() if v != "" or k in ("notes",)}
+    try:
+        return model.model_validate(cleaned)
+    except ValidationError as error:
+        raise Invalid([{"field": ".".join(str(p) for p in e["loc"]),
+                        "message": e["msg"].removeprefix("Value error, ")}
+                       for e in error.errors()]) from None
+
+
+def form_data(form: Any, *lists: str) -> dict[str, Any]:
+    """A form as a dict; the named fields as lists (checkboxes)."""
+    data: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
+    for name in lists:
+        data[name] = form.getlist(name)
+    return data
+
