@@ -95,7 +95,7 @@ def views(session: Session, shifts: Sequence[Shift]) -> list[ShiftView]:
         Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
         .order_by(Assignment.id)).scalars()) if ids else []
     callouts = dict(session.execute(select(Callout.shift_id, Callout.id).where(
-        Callout.shift_id.in_(ids))).tuples().all()) if ids else {}
+        Callout.shift_id.in_(ids))).all()) if ids else {}
     names = first_names(session, (a.inspector_id for a in assignments))
     municipalities = _municipality_names(session)
     views = []
@@ -116,7 +116,7 @@ def _person(inspector: Inspector, status: str, at: datetime) -> Person:
 
 
 def _municipality_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    return dict(session.execute(select(Municipality.id, Municipality.name)).all())
 
 
 def gaps(views: Iterable[ShiftView]) -> list[ShiftView]:
@@ -165,7 +165,7 @@ def waiting(session: Session) -> Waiting:
         ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
         ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())).scalar_one()
     reports = dict(session.execute(select(Report.status, func.count(Report.id))
-                                   .group_by(Report.status)).tuples().all())
+                                   .group_by(Report.status)).all())
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))
 
 

@@ -73,7 +73,7 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
 
 def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, ...]]:
     """Each entry as a row of plain values (names opened once per inspector), in batches."""
-    municipalities = dict(session.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    municipalities = dict(session.execute(select(Municipality.id, Municipality.name)).all())
     names: dict[int, str] = {}
     result = session.execute(ledger_query(wanted).execution_options(yield_per=BATCH))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:

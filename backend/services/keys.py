@@ -69,7 +69,7 @@ def _reseal(keyring: KeyRing, value: str | None, context: str) -> str | None:
 def verify(database: Database, keyring: KeyRing) -> KeyReport:
     """Open every sealed value in the database; name each one that does not open."""
     report = KeyReport()
-    with database.transaction() as session:
+    with database.reading() as session:
         for table_name, columns in encrypted_columns().items():
             table = raw_tables()[table_name]
             pk = next(iter(table.primary_key.columns))

@@ -198,5 +198,5 @@ def _approved_minutes(session: Session, start: date, end: date) -> list[tuple[in
         .join(approved, approved.entry_id == HourEntry.id)
         .where(HourEntry.starts_at >= local_day_start(start),
                HourEntry.starts_at < local_day_start(end + timedelta(days=1)))
-        .group_by(Inspector.employer_id, HourEntry.category)).tuples().all()
+        .group_by(Inspector.employer_id, HourEntry.category)).all()
     return list(rows)  # type: ignore[arg-type]

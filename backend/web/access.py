@@ -75,7 +75,8 @@ def check_every_route_declares_roles(app: Flask) -> None:
 def _stranger() -> Any:
     if is_api():
         abort(401)
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None,
+                            expired=1 if g.get("session_expired") else None))
 
 
 def is_api() -> bool:
@@ -140,8 +141,10 @@ def csrf_token() -> str:
 
 def check_csrf() -> None:
     """A changing request from a page must carry the session's token; the API uses bearer tokens."""
-    if request.method in SAFE_METHODS or (is_api() and "Authorization" in request.headers):
+    if request.method in SAFE_METHODS:
         return
+    if is_api() and (g.caller is None or "Authorization" in request.headers):
+        return  # a bearer token is not sent by a browser on its own; a stranger gets 401 instead
     sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token", "")
     expected = session.get("csrf")
     if not expected or not secrets.compare_digest(str(sent), str(expected)):

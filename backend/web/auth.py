@@ -44,7 +44,7 @@ def index() -> Any:
 @allow(PUBLIC)
 def login() -> Any:
     if request.method == "GET":
-        return render_template("login.html", expired=g.get("session_expired", False))
+        return render_template("login.html", expired=request.args.get("expired") == "1")
     address = request.remote_addr or "?"
     throttle: access.Throttle = _piket()["throttle"]
     if throttle.is_blocked(address):

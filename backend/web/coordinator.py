@@ -114,7 +114,7 @@ def hours() -> Any:
     start, end = _period(request.args.get("period_start"), request.args.get("period_end"))
     entries = ledger.unapproved(g.db, start, end)
     names = dashboard.first_names(g.db, (e.inspector_id for e in entries))
-    municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).tuples().all())
+    municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
     return render_template("coordinator/hours.html", entries=entries, names=names, start=start, end=end,
                            municipalities=municipalities, locks=ledger.locks(g.db))
 

@@ -1,0 +1,111 @@
+"""A site to test the web against: the demo team on a database of its own, one account per role,
+and test clients that log in the way a person does (password and TOTP code)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from backend import migrate
+from backend.config import load_settings
+from backend.db import Database
+from backend.models import Role, WebUser
+from backend.services import accounts
+from backend.services.demo import load_demo
+from backend.web import create_app
+from scheduling.clock import FrozenClock
+from secure_store import KeyRing, use_keyring
+from tests.conftest import DatabaseFactory
+
+PASSWORD = "a password of the test team"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    app: Flask
+    database: Database
+    clock: FrozenClock
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Username (the role's name) to TOTP secret."""
+
+    def code(self, username: str) -> str:
+        return pyotp.TOTP(self.secrets[username]).at(self.clock.now())
+
+    def client(self, role: str | None = None) -> WebClient:
+        client = WebClient(self.app, self.app.response_class, use_cookies=True)
+        client.refresh_csrf()
+        if role is not None:
+            response = client.log_in(role, PASSWORD, self.code(role))
+            assert response.status_code == 302, response.text
+        return client
+
+
+class WebClient(FlaskClient):
+    """A browser: it keeps cookies and sends the form's CSRF token, as a page would."""
+
+    csrf: str = ""
+
+    def refresh_csrf(self) -> str:
+        found = CSRF.search(self.get("/login").text)
+        self.csrf = found.group(1) if found else self.csrf
+        return self.csrf
+
+    def log_in(self, username: str, password: str, code: str) -> Any:
+        self.refresh_csrf()
+        response = self.post("/login", data={"username": username, "password": password, "code": code})
+        if response.status_code == 302:
+            with self.session_transaction() as session:
+                self.csrf = session.get("csrf", "")
+        return response
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if "json" not in kwargs:
+            kwargs["data"] = {"csrf_token": self.csrf, **kwargs.get("data", {})}
+        return super().post(*args, **kwargs)
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    """argon2 is slow on purpose; one hash serves every test account."""
+    return accounts.hash_password(PASSWORD)
+
+
+def build_site(database: Database, clock: FrozenClock, tmp_path: Any) -> Site:
+    migrate.upgrade(database.engine)
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_SECRET_KEY": "test secret"})
+    site = Site(create_app(settings, database, clock), database, clock)
+    with database.transaction() as session:
+        load_demo(session, clock.now())
+        accounts.create_web_user(session, clock.now(), "test", "auditor", Role.AUDITOR)
+        for user in session.execute(select(WebUser)).scalars():
+            user.password_hash = password_hash()
+            user.totp_secret = site.secrets[user.username] = pyotp.random_base32()
+            user.must_change_password = False
+    return site
+
+
+@pytest.fixture
+def site(fresh_database: Database, clock: FrozenClock, tmp_path: Any) -> Site:
+    """A site of its own for a test that changes things."""
+    return build_site(fresh_database, clock, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_site(backend: str, keyring: KeyRing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One site for a module of tests that only look (or are refused)."""
+    use_keyring(keyring)  # module fixtures start before the per-test key ring fixture
+    factory = DatabaseFactory(backend, tmp_path_factory.mktemp("site"))
+    clock = FrozenClock(datetime(2027, 3, 9, 13, 0, tzinfo=UTC))
+    yield build_site(factory.database(), clock, tmp_path_factory.mktemp("data"))
+    factory.cleanup()

@@ -1,0 +1,125 @@
+"""Every page and API route against every role: allowed, forbidden, or not logged in.
+
+The table below is the reviewed access policy. The app's own declarations must
+equal it, so a new route cannot arrive without a line here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.web.access import PUBLIC, roles_of
+from tests.web.conftest import Site
+
+ADMIN, COORDINATOR, FINANCE, AUDITOR = "admin", "coordinator", "finance", "auditor"
+READERS = {FINANCE, AUDITOR, COORDINATOR}
+ROLES = (ADMIN, COORDINATOR, FINANCE, AUDITOR)
+
+POLICY: dict[str, set[str]] = {
+    "health.health": {PUBLIC},
+    "auth.index": {PUBLIC},
+    "auth.login": {PUBLIC},
+    "auth.setup": {PUBLIC},
+    "auth.logout": {PUBLIC},
+    "auth.switch_language": {PUBLIC},
+    "coordinator.dashboard_page": {COORDINATOR},
+    "coordinator.board": {COORDINATOR},
+    "coordinator.new_callout": {COORDINATOR},
+    "coordinator.cancel_callout": {COORDINATOR},
+    "coordinator.widen_callout": {COORDINATOR},
+    "coordinator.calendar": {COORDINATOR},
+    "coordinator.hours": {COORDINATOR},
+    "coordinator.approve_hours": {COORDINATOR},
+    "coordinator.lock_period": {COORDINATOR, FINANCE},
+    "coordinator.report_list": {COORDINATOR},
+    "coordinator.review_report": {COORDINATOR},
+    "finance.ledger_page": READERS,
+    "finance.ledger_csv": READERS,
+    "finance.ledger_xlsx": READERS,
+    "finance.settlement_page": READERS,
+    "finance.settlement_csv": READERS,
+    "finance.settlement_xlsx": READERS,
+    "finance.statement": READERS,
+    "admin.overview": {ADMIN},
+    "admin.edit_municipality": {ADMIN},
+    "admin.add_inspector": {ADMIN},
+    "admin.add_designation": {ADMIN},
+    "admin.enrolment_code": {ADMIN},
+    "admin.revoke": {ADMIN},
+    "admin.add_user": {ADMIN},
+    "admin.add_token": {ADMIN},
+    "admin.revoke_token": {ADMIN},
+    "admin.key_status": {ADMIN},
+    "admin.audit_log": {ADMIN, AUDITOR},
+    "api.openapi": {PUBLIC},
+    "api.list_callouts": {COORDINATOR},
+    "api.create_callout": {COORDINATOR},
+    "api.get_callout": {COORDINATOR},
+    "api.cancel_callout": {COORDINATOR},
+    "api.roster": {COORDINATOR, ADMIN},
+    "api.pending_hours": {COORDINATOR},
+    "api.approve_hours": {COORDINATOR},
+    "api.lock_period": {COORDINATOR, FINANCE},
+    "api.ledger_entries": READERS,
+    "api.settlement_result": READERS,
+}
+
+
+def routes(site: Site) -> list[tuple[str, str, str]]:
+    """(endpoint, method, a concrete path) for every route of the app."""
+    found = []
+    for rule in site.app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        values = {name: ("en" if name == "code" else 999_999) for name in rule.arguments}
+        path = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):  # type: ignore[operator]
+            found.append((rule.endpoint, method, path))
+    return found
+
+
+def test_the_app_declares_exactly_the_reviewed_policy(shared_site: Site) -> None:
+    declared = {e: set(roles_of(shared_site.app, e) or ()) for e in shared_site.app.view_functions
+                if e != "static"}
+    assert declared == POLICY
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_route_answers_each_role_as_the_policy_says(shared_site: Site, role: str | None) -> None:
+    client = shared_site.client(role)
+    for endpoint, method, path in routes(shared_site):
+        if endpoint == "auth.logout":
+            continue  # it would end this client's session; it is public and tested on its own
+        response = client.open(path, method=method, data={"csrf_token": client.csrf})
+        allowed = POLICY[endpoint]
+        where = f"{role} {method} {path}"
+        assert response.status_code < 500, where
+        if PUBLIC in allowed:
+            continue
+        if role is None:
+            expected = 401 if path.startswith("/api/") else 302
+            assert response.status_code == expected, where
+            if expected == 302:
+                assert response.headers["Location"].startswith("/login"), where
+        elif role in allowed:
+            assert response.status_code not in (401, 403), where
+        else:
+            assert response.status_code == 403, where
+
+
+def test_an_auditor_token_may_read_but_not_change(shared_site: Site) -> None:
+    from backend.models import Role
+    from backend.services import accounts
+
+    with shared_site.database.transaction() as session:
+        _, token = accounts.create_api_token(session, shared_site.clock.now(), "test", "books", Role.FINANCE,
+                                             is_read_only=True)
+    client = shared_site.app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/settlement?year=2027", headers=headers).status_code == 200
+    refused = client.post("/api/v1/periods/lock", headers=headers,
+                          json={"period_start": "2027-01-01", "period_end": "2027-01-31"})
+    assert refused.status_code == 403
+    assert client.get("/api/v1/callouts", headers=headers).status_code == 403
+    assert client.get("/api/v1/settlement?year=2027",
+                      headers={"Authorization": "Bearer pkt_wrong"}).status_code == 401
