@@ -19,12 +19,13 @@ from sqlalchemy import select
 from backend import migrate
 from backend.config import load_settings
 from backend.db import Database
-from backend.models import Role, WebUser
+from backend.models import Inspector, Role, WebUser
 from backend.services import accounts
 from backend.services.demo import load_demo
 from backend.web import create_app
 from scheduling.clock import FrozenClock
 from secure_store import KeyRing, use_keyring
+from secure_store.types import blind_index
 from tests.conftest import DatabaseFactory
 
 PASSWORD = "a password of the test team"
@@ -88,6 +89,9 @@ def build_site(database: Database, clock: FrozenClock, tmp_path: Any) -> Site:
     with database.transaction() as session:
         load_demo(session, clock.now())
         accounts.create_web_user(session, clock.now(), "test", "auditor", Role.AUDITOR)
+        for inspector in session.execute(select(Inspector)).scalars():  # every phone enrolled
+            inspector.telegram_id = str(1000 + inspector.id)
+            inspector.telegram_index = blind_index(inspector.telegram_id, "telegram")
         for user in session.execute(select(WebUser)).scalars():
             user.password_hash = password_hash()
             user.totp_secret = site.secrets[user.username] = pyotp.random_base32()

@@ -1,0 +1,134 @@
+"""The coordinator's evening: a tip comes in, she makes a call-out, watches it fill, approves and closes hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from backend.models import (
+    Callout,
+    CalloutStatus,
+    HourCategory,
+    Municipality,
+    Offer,
+    OfferStatus,
+    Report,
+    ReportStatus,
+    Shift,
+)
+from backend.services import callouts, ledger
+from scheduling.calendar import local_instant
+from tests.web.conftest import Site, WebClient
+
+TIP = {"source": "mma", "day": "2027-03-09", "start": "20:00", "end": "23:00", "location": "Dorpsstraat 1",
+       "notes": "achteringang"}
+
+
+def municipality(site: Site, name: str) -> int:
+    with site.database.transaction() as session:
+        return session.execute(select(Municipality.id).where(Municipality.name == name)).scalar_one()
+
+
+def make_callout(site: Site, client: WebClient) -> int:
+    response = client.post("/coordinator/callouts/new",
+                           data={**TIP, "municipality_id": municipality(site, "Smallingerland")})
+    assert response.status_code == 302, response.text
+    with site.database.transaction() as session:
+        return session.execute(select(Callout.id).order_by(Callout.id.desc())).scalars().first()  # type: ignore[return-value]
+
+
+def test_a_call_out_from_the_web_is_offered_and_the_board_shows_it_fill(site: Site) -> None:
+    client = site.client("coordinator")
+    callout_id = make_callout(site, client)
+    board = client.get("/coordinator/board").text
+    assert f'id="callout-{callout_id}" data-status="open"' in board
+    assert "Dorpsstraat" not in board, "the board never shows the address"
+    with site.database.transaction() as session:
+        shift_id = session.get_one(Callout, callout_id).shift_id
+        offers = list(session.execute(select(Offer).where(Offer.shift_id == shift_id)).scalars())
+        assert offers, "offered to the eligible inspectors"
+        for offer in offers:
+            callouts.answer_offer(session, site.clock.now(), offer.inspector_id, offer.id, offer.version, True)
+            if session.get_one(Callout, callout_id).status is CalloutStatus.FILLED:
+                break
+    board = client.get("/coordinator/board").text
+    assert f'id="callout-{callout_id}" data-status="filled"' in board
+    assert board.count('class="status-accepted"') >= 2
+
+
+def test_a_wrong_form_says_which_field_and_makes_nothing(site: Site) -> None:
+    client = site.client("coordinator")
+    with site.database.transaction() as session:
+        before = session.execute(select(func.count(Callout.id))).scalar_one()
+    response = client.post("/coordinator/callouts/new", data={**TIP, "municipality_id": "abc", "location": ""})
+    assert response.status_code == 422
+    assert "municipality_id" in response.text and "location" in response.text
+    assert ">achteringang</textarea>" in response.text, "what was typed is kept"
+    past = client.post("/coordinator/callouts/new", data={**TIP, "day": "2027-03-01",
+                                                          "municipality_id": municipality(site, "Smallingerland")})
+    assert past.status_code == 422
+    with site.database.transaction() as session:
+        assert session.execute(select(func.count(Callout.id))).scalar_one() == before
+
+
+def test_cancelling_from_the_board_withdraws_the_offers(site: Site) -> None:
+    client = site.client("coordinator")
+    callout_id = make_callout(site, client)
+    assert client.post(f"/coordinator/callouts/{callout_id}/cancel").status_code == 302
+    with site.database.transaction() as session:
+        callout = session.get_one(Callout, callout_id)
+        assert callout.status is CalloutStatus.CANCELLED
+        statuses = session.execute(select(Offer.status).where(Offer.shift_id == callout.shift_id)).scalars()
+        assert set(statuses) == {OfferStatus.WITHDRAWN}
+    assert client.post("/coordinator/callouts/999999/cancel").status_code == 404
+
+
+def record_week(site: Site) -> list[int]:
+    """Two inspectors' hours on Tuesday 2 March 2027 (last week), not yet approved."""
+    with site.database.transaction() as session:
+        place = municipality(site, "Heerenveen")
+        start = local_instant(date(2027, 3, 2), datetime.min.time().replace(hour=14))
+        return [ledger.record(session, site.clock.now(), "bot", inspector_id=inspector, municipality_id=place,
+                              category=HourCategory.CONTROL, starts_at=start, ends_at=start + timedelta(hours=9),
+                              break_minutes=60).id for inspector in (2, 3)]
+
+
+def test_a_week_of_hours_is_approved_in_one_go_and_then_closed(site: Site) -> None:
+    client = site.client("coordinator")
+    ids = record_week(site)
+    page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
+    assert all(f'name="entry_ids" value="{i}"' in page for i in ids)
+    assert "4:00" in page and "3:00" in page and "1:00" in page, "band minutes of a Tuesday 14-23 are shown"
+    week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
+    refused = client.post("/coordinator/periods/lock", data=week)
+    assert refused.status_code == 422, "not while hours wait"
+    approved = client.post("/coordinator/hours/approve", data={"entry_ids": [str(i) for i in ids]})
+    assert approved.status_code == 302
+    assert client.post("/coordinator/periods/lock", data=week).status_code == 302
+    with site.database.transaction() as session:
+        assert all(ledger.is_approved(session, i) for i in ids)
+        assert [(lock.period_start, lock.period_end) for lock in ledger.locks(session)] == [
+            (date(2027, 3, 1), date(2027, 3, 7))]
+
+
+def test_a_written_report_is_marked_reviewed(site: Site) -> None:
+    client = site.client("coordinator")
+    with site.database.transaction() as session:
+        shift = session.execute(select(Shift).order_by(Shift.id)).scalars().first()
+        assert shift is not None
+        report = Report(shift_id=shift.id, writer_id=2, status=ReportStatus.WRITTEN, written_at=site.clock.now())
+        session.add(report)
+        session.flush()
+        report_id = report.id
+    assert "Markeer als beoordeeld" in client.get("/coordinator/reports").text
+    assert client.post(f"/coordinator/reports/{report_id}/review").status_code == 302
+    with site.database.transaction() as session:
+        assert session.get_one(Report, report_id).status is ReportStatus.REVIEWED
+
+
+def test_the_calendar_shows_the_month_with_its_pairs(site: Site) -> None:
+    client = site.client("coordinator")
+    page = client.get("/coordinator/calendar?month=2027-03").text
+    assert "2027-03" in page and "controle" in page
+    assert client.get("/coordinator/calendar?month=garbage").status_code == 200

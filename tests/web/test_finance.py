@@ -1,0 +1,154 @@
+"""Finance at year end: the ledger and its exports add up to the cent, the settlement balances, Excel
+reads the files, and nothing in them can run as a formula or show where a control was."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import openpyxl
+from sqlalchemy import select
+
+from backend.models import HourCategory, Inspector, Municipality
+from backend.services import ledger
+from scheduling.calendar import local_instant
+from scheduling.contributions import contribution_table
+from scheduling.money import PLAN_BUDGET
+from tests.web.conftest import Site
+
+YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
+
+
+def book_hours(site: Site, approve: bool = True) -> list[int]:
+    """A Tuesday, a Saturday and a Sunday control for two inspectors of different employers, and a report."""
+    ids = []
+    with site.database.transaction() as session:
+        place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+        for day, inspector in ((date(2027, 3, 2), 2), (date(2027, 3, 6), 4), (date(2027, 3, 7), 2)):
+            start = local_instant(day, datetime.min.time().replace(hour=14))
+            ids.append(ledger.record(session, site.clock.now(), "bot", inspector_id=inspector,
+                                     municipality_id=place, category=HourCategory.CONTROL, starts_at=start,
+                                     ends_at=start + timedelta(hours=9), break_minutes=60).id)
+        start = local_instant(date(2027, 3, 3), datetime.min.time().replace(hour=10))
+        ids.append(ledger.record(session, site.clock.now(), "bot", inspector_id=4, municipality_id=place,
+                                 category=HourCategory.REPORT, starts_at=start, ends_at=start + timedelta(minutes=90),
+                                 break_minutes=0).id)
+        if approve:
+            ledger.approve_many(session, site.clock.now(), "web:coordinator", ids)
+    return ids
+
+
+def read_csv(text: str) -> tuple[str, list[str], list[list[str]], list[str]]:
+    assert text.startswith("\ufeff"), "a byte-order mark tells Excel it is UTF-8"
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    return rows[0][0], rows[1], rows[2:-1], rows[-1]
+
+
+def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(site: Site) -> None:
+    book_hours(site)
+    response = site.client("finance").get("/finance/ledger.csv", query_string=YEAR)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
+    assert column_set == "# piket-ledger-v1 2027-03-01..2027-03-31"
+    assert len(lines) == 4 and total[0] == "totaal (4 regels)"
+    for name in ("worked_minutes", "plain_minutes", "weekday_20_minutes", "weekday_40_minutes",
+                 "saturday_minutes", "sunday_holiday_minutes", "break_minutes"):
+        column = header.index(name)
+        assert int(total[column]) == sum(int(line[column]) for line in lines), name
+    worked = header.index("worked_minutes")
+    assert int(total[worked]) == 3 * 480 + 90
+    assert all(line[header.index("approved")] == "ja" for line in lines)
+
+
+def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add_up(site: Site) -> None:
+    book_hours(site)
+    text = site.client("finance").get("/finance/settlement.csv?year=2027&mode=actual").data.decode("utf-8")
+    column_set, header, lines, total = read_csv(text)
+    assert column_set.startswith("# piket-settlement-v1 actual 2027-01-01..2027-12-31")
+    for name in ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
+        column = header.index(name)
+        cents = [int(line[column].replace(",", "")) for line in lines]
+        assert all("," in line[column] and "." not in line[column] for line in lines), name
+        assert int(total[column].replace(",", "")) == sum(cents), name
+    assert total[header.index("balance")] == "0,00", "what some pay, others receive"
+
+
+def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -> None:
+    ids = book_hours(site)
+    response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "piket-ledger-v1 2027-03-01..2027-03-31"
+    header, lines, total = rows[1], rows[2:-1], rows[-1]
+    assert sorted(line[0] for line in lines) == ids, "in date order, every entry once"
+    worked = header.index("worked_minutes")
+    assert total[worked] == sum(line[worked] for line in lines) == 3 * 480 + 90
+
+
+def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
+    with site.database.transaction() as session:
+        session.get_one(Inspector, 2).name = "=HYPERLINK(\"http://evil\")"
+    book_hours(site)
+    client = site.client("finance")
+    _, header, lines, _ = read_csv(client.get("/finance/ledger.csv", query_string=YEAR).data.decode("utf-8"))
+    names = {line[header.index("inspector")] for line in lines}
+    assert "'=HYPERLINK(\"http://evil\")" in names
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/finance/ledger.xlsx", query_string=YEAR).data)).active
+    cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in cells)
+
+
+def test_finance_never_sees_a_call_out_location(site: Site) -> None:
+    book_hours(site)
+    client = site.client("finance")
+    for path in ("/finance/ledger", "/finance/ledger.csv", "/finance/settlement", "/api/v1/ledger?period_start="
+                 "2027-01-01&period_end=2027-12-31"):
+        body = client.get(path).data.decode("utf-8")
+        assert "Wilhelminastraat" not in body and "bovenwoning" not in body, path
+
+
+def test_the_actual_settlement_balances_to_zero_and_credits_the_employers(site: Site) -> None:
+    book_hours(site)
+    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=actual").json
+    lines = {line["name"]: line for line in body["lines"]}
+    assert sum(line["balance_cents"] for line in body["lines"]) == 0
+    for name, total in body["totals"].items():
+        assert total == sum(line[name] for line in body["lines"]), name
+    assert sum(line["minutes"] for line in lines.values()) == 3 * 480 + 90
+    coordinating = [line for line in lines.values() if line["fixed_cents"]]
+    assert len(coordinating) == 1 and coordinating[0]["fixed_cents"] == 30_000_00
+
+
+def test_unapproved_hours_are_not_settled(site: Site) -> None:
+    book_hours(site, approve=False)
+    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=actual").json
+    assert body["totals"]["minutes"] == 0
+
+
+def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
+    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget").json
+    with site.database.transaction() as session:
+        members = session.execute(select(Municipality.name, Municipality.population)
+                                  .where(Municipality.is_participating).order_by(Municipality.name)).all()
+    table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET)
+    expected = {row.name: row.yearly_cents for row in table.rows}
+    assert {line["name"]: line["cost_share_cents"] for line in body["lines"]} == expected
+    quarters = [site.client("finance").get(f"/api/v1/settlement?year=2027&mode=budget&quarter={q}").json
+                for q in range(1, 5)]
+    assert sum(q["totals"]["cost_share_cents"] for q in quarters) == body["totals"]["cost_share_cents"]
+
+
+def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site) -> None:
+    book_hours(site)
+    client = site.client("finance")
+    assert client.post("/coordinator/periods/lock", data=YEAR).status_code == 302
+    client.get("/finance/ledger.csv", query_string=YEAR)
+    with site.database.transaction() as session:
+        assert ledger.locks(session)[0].exported_at is not None
+    with site.database.transaction() as session:
+        heerenveen = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+    statement = client.get(f"/finance/settlement/{heerenveen}?year=2027").text
+    assert "Afrekening verrekening: Heerenveen" in statement and ("Te betalen" in statement
+                                                                 or "Te ontvangen" in statement)
