@@ -1,4 +1,4 @@
-"""The coordinator's evening: a tip comes in, she makes a call-out, watches it fill, approves and closes hours."""
+"""The coordinator's evening: a tip comes in, she makes a call-out, watches it fill, closes the hours."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ from backend.services import callouts, ledger
 from scheduling.calendar import local_instant
 from tests.web.conftest import Site, WebClient
 
-TIP = {"source": "mma", "day": "2027-03-09", "start": "20:00", "end": "23:00", "location": "Dorpsstraat 1",
-       "notes": "achteringang"}
+TIP = {
+    "source": "mma",
+    "day": "2027-03-09",
+    "start": "20:00",
+    "end": "23:00",
+    "location": "Dorpsstraat 1",
+    "notes": "achteringang",
+}
 
 
 def municipality(site: Site, name: str) -> int:
@@ -31,8 +37,9 @@ def municipality(site: Site, name: str) -> int:
 
 
 def make_callout(site: Site, client: WebClient) -> int:
-    response = client.post("/coordinator/callouts/new",
-                           data={**TIP, "municipality_id": municipality(site, "Smallingerland")})
+    response = client.post(
+        "/coordinator/callouts/new", data={**TIP, "municipality_id": municipality(site, "Smallingerland")}
+    )
     assert response.status_code == 302, response.text
     with site.database.transaction() as session:
         return session.execute(select(Callout.id).order_by(Callout.id.desc())).scalars().first()  # type: ignore[return-value]
@@ -49,7 +56,9 @@ def test_a_call_out_from_the_web_is_offered_and_the_board_shows_it_fill(site: Si
         offers = list(session.execute(select(Offer).where(Offer.shift_id == shift_id)).scalars())
         assert offers, "offered to the eligible inspectors"
         for offer in offers:
-            callouts.answer_offer(session, site.clock.now(), offer.inspector_id, offer.id, offer.version, True)
+            callouts.answer_offer(
+                session, site.clock.now(), offer.inspector_id, offer.id, offer.version, True
+            )
             if session.get_one(Callout, callout_id).status is CalloutStatus.FILLED:
                 break
     board = client.get("/coordinator/board").text
@@ -61,12 +70,16 @@ def test_a_wrong_form_says_which_field_and_makes_nothing(site: Site) -> None:
     client = site.client("coordinator")
     with site.database.transaction() as session:
         before = session.execute(select(func.count(Callout.id))).scalar_one()
-    response = client.post("/coordinator/callouts/new", data={**TIP, "municipality_id": "abc", "location": ""})
+    response = client.post(
+        "/coordinator/callouts/new", data={**TIP, "municipality_id": "abc", "location": ""}
+    )
     assert response.status_code == 422
     assert "municipality_id" in response.text and "location" in response.text
     assert ">achteringang</textarea>" in response.text, "what was typed is kept"
-    past = client.post("/coordinator/callouts/new", data={**TIP, "day": "2027-03-01",
-                                                          "municipality_id": municipality(site, "Smallingerland")})
+    past = client.post(
+        "/coordinator/callouts/new",
+        data={**TIP, "day": "2027-03-01", "municipality_id": municipality(site, "Smallingerland")},
+    )
     assert past.status_code == 422
     with site.database.transaction() as session:
         assert session.execute(select(func.count(Callout.id))).scalar_one() == before
@@ -89,9 +102,20 @@ def record_week(site: Site) -> list[int]:
     with site.database.transaction() as session:
         place = municipality(site, "Heerenveen")
         start = local_instant(date(2027, 3, 2), datetime.min.time().replace(hour=14))
-        return [ledger.record(session, site.clock.now(), "bot", inspector_id=inspector, municipality_id=place,
-                              category=HourCategory.CONTROL, starts_at=start, ends_at=start + timedelta(hours=9),
-                              break_minutes=60).id for inspector in (2, 3)]
+        return [
+            ledger.record(
+                session,
+                site.clock.now(),
+                "bot",
+                inspector_id=inspector,
+                municipality_id=place,
+                category=HourCategory.CONTROL,
+                starts_at=start,
+                ends_at=start + timedelta(hours=9),
+                break_minutes=60,
+            ).id
+            for inspector in (2, 3)
+        ]
 
 
 def test_a_week_of_hours_is_approved_in_one_go_and_then_closed(site: Site) -> None:
@@ -109,7 +133,8 @@ def test_a_week_of_hours_is_approved_in_one_go_and_then_closed(site: Site) -> No
     with site.database.transaction() as session:
         assert all(ledger.is_approved(session, i) for i in ids)
         assert [(lock.period_start, lock.period_end) for lock in ledger.locks(session)] == [
-            (date(2027, 3, 1), date(2027, 3, 7))]
+            (date(2027, 3, 1), date(2027, 3, 7))
+        ]
 
 
 def test_a_written_report_is_marked_reviewed(site: Site) -> None:
@@ -117,7 +142,9 @@ def test_a_written_report_is_marked_reviewed(site: Site) -> None:
     with site.database.transaction() as session:
         shift = session.execute(select(Shift).order_by(Shift.id)).scalars().first()
         assert shift is not None
-        report = Report(shift_id=shift.id, writer_id=2, status=ReportStatus.WRITTEN, written_at=site.clock.now())
+        report = Report(
+            shift_id=shift.id, writer_id=2, status=ReportStatus.WRITTEN, written_at=site.clock.now()
+        )
         session.add(report)
         session.flush()
         report_id = report.id

@@ -27,13 +27,33 @@ def book_hours(site: Site, approve: bool = True) -> list[int]:
         place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
         for day, inspector in ((date(2027, 3, 2), 2), (date(2027, 3, 6), 4), (date(2027, 3, 7), 2)):
             start = local_instant(day, datetime.min.time().replace(hour=14))
-            ids.append(ledger.record(session, site.clock.now(), "bot", inspector_id=inspector,
-                                     municipality_id=place, category=HourCategory.CONTROL, starts_at=start,
-                                     ends_at=start + timedelta(hours=9), break_minutes=60).id)
+            ids.append(
+                ledger.record(
+                    session,
+                    site.clock.now(),
+                    "bot",
+                    inspector_id=inspector,
+                    municipality_id=place,
+                    category=HourCategory.CONTROL,
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=9),
+                    break_minutes=60,
+                ).id
+            )
         start = local_instant(date(2027, 3, 3), datetime.min.time().replace(hour=10))
-        ids.append(ledger.record(session, site.clock.now(), "bot", inspector_id=4, municipality_id=place,
-                                 category=HourCategory.REPORT, starts_at=start, ends_at=start + timedelta(minutes=90),
-                                 break_minutes=0).id)
+        ids.append(
+            ledger.record(
+                session,
+                site.clock.now(),
+                "bot",
+                inspector_id=4,
+                municipality_id=place,
+                category=HourCategory.REPORT,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=90),
+                break_minutes=0,
+            ).id
+        )
         if approve:
             ledger.approve_many(session, site.clock.now(), "web:coordinator", ids)
     return ids
@@ -53,8 +73,15 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
     column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
     assert column_set == "# piket-ledger-v1 2027-03-01..2027-03-31"
     assert len(lines) == 4 and total[0] == "totaal (4 regels)"
-    for name in ("worked_minutes", "plain_minutes", "weekday_20_minutes", "weekday_40_minutes",
-                 "saturday_minutes", "sunday_holiday_minutes", "break_minutes"):
+    for name in (
+        "worked_minutes",
+        "plain_minutes",
+        "weekday_20_minutes",
+        "weekday_40_minutes",
+        "saturday_minutes",
+        "sunday_holiday_minutes",
+        "break_minutes",
+    ):
         column = header.index(name)
         assert int(total[column]) == sum(int(line[column]) for line in lines), name
     worked = header.index("worked_minutes")
@@ -89,13 +116,15 @@ def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -
 
 def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
     with site.database.transaction() as session:
-        session.get_one(Inspector, 2).name = "=HYPERLINK(\"http://evil\")"
+        session.get_one(Inspector, 2).name = '=HYPERLINK("http://evil")'
     book_hours(site)
     client = site.client("finance")
     _, header, lines, _ = read_csv(client.get("/finance/ledger.csv", query_string=YEAR).data.decode("utf-8"))
     names = {line[header.index("inspector")] for line in lines}
-    assert "'=HYPERLINK(\"http://evil\")" in names
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/finance/ledger.xlsx", query_string=YEAR).data)).active
+    assert '\'=HYPERLINK("http://evil")' in names
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/finance/ledger.xlsx", query_string=YEAR).data)
+    ).active
     cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(value.startswith(("=", "+", "-", "@")) for value in cells)
 
@@ -103,8 +132,12 @@ def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
 def test_finance_never_sees_a_call_out_location(site: Site) -> None:
     book_hours(site)
     client = site.client("finance")
-    for path in ("/finance/ledger", "/finance/ledger.csv", "/finance/settlement", "/api/v1/ledger?period_start="
-                 "2027-01-01&period_end=2027-12-31"):
+    for path in (
+        "/finance/ledger",
+        "/finance/ledger.csv",
+        "/finance/settlement",
+        "/api/v1/ledger?period_start=2027-01-01&period_end=2027-12-31",
+    ):
         body = client.get(path).data.decode("utf-8")
         assert "Wilhelminastraat" not in body and "bovenwoning" not in body, path
 
@@ -130,13 +163,18 @@ def test_unapproved_hours_are_not_settled(site: Site) -> None:
 def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
     body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget").json
     with site.database.transaction() as session:
-        members = session.execute(select(Municipality.name, Municipality.population)
-                                  .where(Municipality.is_participating).order_by(Municipality.name)).all()
+        members = session.execute(
+            select(Municipality.name, Municipality.population)
+            .where(Municipality.is_participating)
+            .order_by(Municipality.name)
+        ).all()
     table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET)
     expected = {row.name: row.yearly_cents for row in table.rows}
     assert {line["name"]: line["cost_share_cents"] for line in body["lines"]} == expected
-    quarters = [site.client("finance").get(f"/api/v1/settlement?year=2027&mode=budget&quarter={q}").json
-                for q in range(1, 5)]
+    quarters = [
+        site.client("finance").get(f"/api/v1/settlement?year=2027&mode=budget&quarter={q}").json
+        for q in range(1, 5)
+    ]
     assert sum(q["totals"]["cost_share_cents"] for q in quarters) == body["totals"]["cost_share_cents"]
 
 
@@ -148,7 +186,10 @@ def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site
     with site.database.transaction() as session:
         assert ledger.locks(session)[0].exported_at is not None
     with site.database.transaction() as session:
-        heerenveen = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+        heerenveen = session.execute(
+            select(Municipality.id).where(Municipality.name == "Heerenveen")
+        ).scalar_one()
     statement = client.get(f"/finance/settlement/{heerenveen}?year=2027").text
-    assert "Afrekening verrekening: Heerenveen" in statement and ("Te betalen" in statement
-                                                                 or "Te ontvangen" in statement)
+    assert "Afrekening verrekening: Heerenveen" in statement and (
+        "Te betalen" in statement or "Te ontvangen" in statement
+    )
