@@ -4,13 +4,16 @@ field are checked the same way, and the OpenAPI document is generated from the s
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_instant
+
+Day = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
+"""A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
 
 
 class Input(BaseModel):
@@ -22,7 +25,7 @@ class CalloutIn(Input):
 
     municipality_id: int = Field(ge=1, le=2**31 - 1)
     source: CalloutSource
-    day: date
+    day: Day
     start: time
     end: time
     location: str = Field(min_length=3, max_length=200,
@@ -48,8 +51,8 @@ class EntryIdsIn(Input):
 
 
 class PeriodIn(Input):
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodIn:
@@ -63,8 +66,8 @@ class PeriodIn(Input):
 class LedgerQuery(Input):
     """Filters of the ledger and its exports; every one optional except the period."""
 
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
     municipality_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     inspector_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     category: HourCategory | None = None
@@ -90,7 +93,7 @@ class PageQuery(Input):
 
 class MunicipalityIn(Input):
     population: int = Field(ge=0, le=10_000_000)
-    population_date: date
+    population_date: Day
     is_participating: bool = False
     contribution: Contribution
     pledged_minutes: int = Field(ge=0, le=100_000 * 60)
@@ -103,7 +106,7 @@ class InspectorIn(Input):
     employer_id: int = Field(ge=1, le=2**31 - 1)
     salary_scale: int = Field(ge=1, le=18)
     salary_step: int = Field(ge=0, le=20)
-    trained_since: date | None = None
+    trained_since: Day | None = None
     gender: Gender
     is_coordinator: bool = False
 
@@ -112,8 +115,8 @@ class DesignationIn(Input):
     inspector_id: int = Field(ge=1, le=2**31 - 1)
     municipality_id: int = Field(ge=1, le=2**31 - 1)
     decision_reference: str = Field(min_length=1, max_length=120)
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: Day
+    valid_until: Day | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> DesignationIn:
@@ -135,8 +138,8 @@ class TokenIn(Input):
 
 
 class RosterQuery(PageQuery):
-    start: date
-    end: date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> RosterQuery:

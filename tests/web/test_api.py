@@ -1,0 +1,148 @@
+"""The JSON API: its OpenAPI document, typed errors naming the field, pagination, and schemathesis
+throwing generated input at every operation (no 500s; answers match the document)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from backend.models import Role
+from backend.services import accounts
+from backend.web.api import OPERATIONS
+from tests.web.conftest import Site
+
+
+def token(site: Site, role: Role, read_only: bool = False) -> str:
+    with site.database.transaction() as session:
+        _, value = accounts.create_api_token(
+            session, site.clock.now(), "test", f"test {role}", role, read_only
+        )
+    return value
+
+
+@pytest.fixture
+def coordinator_api(site: Site) -> Iterator[tuple[Any, dict[str, str]]]:
+    yield site.app.test_client(), {"Authorization": f"Bearer {token(site, Role.COORDINATOR)}"}
+
+
+def test_the_document_describes_every_api_route(shared_site: Site) -> None:
+    document = shared_site.app.test_client().get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    described = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert described == {(op.method, op.path) for op in OPERATIONS}
+    api_rules = {r.rule for r in shared_site.app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
+    assert len(api_rules - {"/api/v1/openapi.json", "/api/v1/health"}) == len({op.path for op in OPERATIONS})
+
+
+def test_a_wrong_field_is_a_422_that_names_it(coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    client, headers = coordinator_api
+    response = client.post(
+        "/api/v1/callouts",
+        headers=headers,
+        json={
+            "municipality_id": "x",
+            "source": "rumour",
+            "day": "2027-03-09",
+            "start": "20:00",
+            "end": "23:00",
+            "location": "Dorpsstraat 1",
+            "extra": 1,
+        },
+    )
+    assert response.status_code == 422
+    fields = {problem["field"] for problem in response.json["problems"]}
+    assert fields == {"municipality_id", "source", "extra"}
+
+
+def test_a_body_that_is_not_a_json_object_is_a_400(coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    client, headers = coordinator_api
+    for body in (b"not json", b"[1, 2]", b"\xff\xfe"):
+        response = client.post(
+            "/api/v1/hours/approve", headers={**headers, "Content-Type": "application/json"}, data=body
+        )
+        assert response.status_code in (400, 422), body
+        assert response.json["error"] in ("bad_request", "invalid")
+
+
+def test_a_refused_operation_names_its_field(coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    client, headers = coordinator_api
+    response = client.post(
+        "/api/v1/callouts",
+        headers=headers,
+        json={
+            "municipality_id": 999,
+            "source": "mma",
+            "day": "2027-03-09",
+            "start": "20:00",
+            "end": "23:00",
+            "location": "Dorpsstraat 1",
+        },
+    )
+    assert response.status_code in (404, 422)
+    assert response.json["field"] == "municipality_id"
+
+
+def test_a_call_out_made_through_the_api_is_offered_and_pages_list_it(
+    coordinator_api: tuple[Any, dict[str, str]],
+) -> None:
+    client, headers = coordinator_api
+    tip = {
+        "municipality_id": 3,
+        "source": "police",
+        "day": "2027-03-09",
+        "start": "20:00",
+        "end": "02:00",
+        "location": "Dorpsstraat 1",
+    }
+    made = client.post("/api/v1/callouts", headers=headers, json=tip)
+    assert made.status_code == 201, made.json
+    assert (
+        client.post("/api/v1/callouts", headers=headers, json={**tip, "day": "2027-03-10"}).status_code == 201
+    )
+    assert made.json["status"] == "open" and made.json["offers"]
+    assert "location" not in made.json and "Dorpsstraat" not in made.get_data(as_text=True)
+    first = client.get("/api/v1/callouts?per_page=1", headers=headers).json
+    assert first["per_page"] == 1 and len(first["items"]) == 1 and first["total"] >= 2
+    second = client.get("/api/v1/callouts?per_page=1&page=2", headers=headers).json
+    assert second["items"][0]["callout_id"] != first["items"][0]["callout_id"]
+
+
+def test_the_roster_lists_shifts_with_first_names_only(coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    client, headers = coordinator_api
+    body = client.get("/api/v1/roster?start=2027-03-09&end=2027-04-09", headers=headers).json
+    assert body["total"] > 0
+    people = [person for shift in body["items"] for person in shift["people"]]
+    assert people and all(" " not in person["first_name"] for person in people)
+
+
+@pytest.fixture
+def bearer(shared_site: Site) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(shared_site, Role.COORDINATOR)}"}
+
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_generated_input_never_breaks_the_api(shared_site: Site, bearer: dict[str, str]) -> None:
+    """Each operation gets 25 generated requests (valid and not), as the coordinator's token."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", shared_site.app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == len(OPERATIONS)
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def call(case: Any) -> None:
+            case.call_and_validate(headers=bearer, checks=CHECKS)
+
+        call()
