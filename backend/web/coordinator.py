@@ -131,7 +131,7 @@ def _period(start: str | None, end: str | None) -> tuple[date, date]:
 @blueprint.post("/hours/approve")
 @allow(*COORDINATION)
 def approve_hours() -> Any:
-    chosen = parse(EntryIdsIn, form_data(request.form, "entry_ids"))
+    chosen = parse(EntryIdsIn, {"entry_ids": request.form.getlist("entry_ids")})
     approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids)
     flash(i18n.gettext("%(n)s entries approved.", n=approved))
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.hours"))

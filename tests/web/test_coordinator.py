@@ -127,7 +127,9 @@ def test_a_week_of_hours_is_approved_in_one_go_and_then_closed(site: Site) -> No
     week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
     refused = client.post("/coordinator/periods/lock", data=week)
     assert refused.status_code == 422, "not while hours wait"
-    approved = client.post("/coordinator/hours/approve", data={"entry_ids": [str(i) for i in ids]})
+    approved = client.post(
+        "/coordinator/hours/approve", data={"entry_ids": [str(i) for i in ids], "back": "/coordinator/hours"}
+    )
     assert approved.status_code == 302
     assert client.post("/coordinator/periods/lock", data=week).status_code == 302
     with site.database.transaction() as session:
