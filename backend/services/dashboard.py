@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased, undefer
+from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
     Assignment,
@@ -70,53 +71,67 @@ class CalloutView:
     offers: tuple[Person, ...]
 
 
-def first_names(session: Session, ids: Iterable[int]) -> dict[int, Inspector]:
-    """Inspectors by id with their first name opened (one query, one decryption each)."""
+@dataclass(frozen=True)
+class Named:
+    """An inspector as a page shows them: a first name, and whether trained (on a day)."""
+
+    id: int
+    first_name: str
+    trained_since: date | None
+
+    def person(self, status: str, at: datetime) -> Person:
+        is_trained = self.trained_since is not None and self.trained_since <= local_date(at)
+        return Person(self.id, self.first_name, is_trained, status)
+
+
+NAMED = (Inspector.id, Inspector.first_name, Inspector.trained_since)
+
+
+def first_names(session: Session, ids: Iterable[int]) -> dict[int, Named]:
+    """Inspectors by id with only their first name opened (one query; full names stay sealed)."""
     wanted = set(ids)
     if not wanted:
         return {}
-    found = session.execute(select(Inspector).options(undefer(Inspector.first_name))
-                            .where(Inspector.id.in_(wanted))).scalars()
-    return {i.id: i for i in found}
+    return {row[0]: Named(*row) for row in session.execute(select(*NAMED).where(Inspector.id.in_(wanted)))}
+
+
+ShiftRow = tuple[Shift, str, "int | None"]
+"""A shift with its municipality's name and its call-out's id, if it is one."""
+
+
+def shift_rows(session: Session, *conditions: Any) -> list[ShiftRow]:
+    query = (select(Shift, Municipality.name, Callout.id)
+             .join(Municipality, Municipality.id == Shift.municipality_id)
+             .outerjoin(Callout, Callout.shift_id == Shift.id)
+             .where(*conditions).order_by(Shift.starts_at, Shift.id))
+    return [(shift, name, callout_id) for shift, name, callout_id in session.execute(query)]
 
 
 def shifts_between(session: Session, start: datetime, end: datetime) -> list[ShiftView]:
-    """Every shift starting in [start, end) that is not cancelled, with the people on it."""
-    shifts = list(session.execute(
-        select(Shift).where(Shift.starts_at >= start, Shift.starts_at < end,
-                            Shift.status != ShiftStatus.CANCELLED)
-        .order_by(Shift.starts_at, Shift.id)).scalars())
-    return views(session, shifts)
+    """Every shift starting in [start, end) that is not cancelled, with the people on it (two queries)."""
+    return views(session, shift_rows(session, Shift.starts_at >= start, Shift.starts_at < end,
+                                     Shift.status != ShiftStatus.CANCELLED))
 
 
-def views(session: Session, shifts: Sequence[Shift]) -> list[ShiftView]:
-    ids = [s.id for s in shifts]
-    assignments = list(session.execute(select(Assignment).where(
-        Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
-        .order_by(Assignment.id)).scalars()) if ids else []
-    callouts = dict(session.execute(select(Callout.shift_id, Callout.id).where(
-        Callout.shift_id.in_(ids))).all()) if ids else {}
-    names = first_names(session, (a.inspector_id for a in assignments))
-    municipalities = _municipality_names(session)
-    views = []
-    for shift in shifts:
-        on = [a for a in assignments if a.shift_id == shift.id]
-        people = tuple(_person(names[a.inspector_id], a.status.value, shift.starts_at) for a in on)
-        views.append(ShiftView(
-            shift_id=shift.id, kind=shift.kind.value, municipality=municipalities[shift.municipality_id],
-            starts_at=shift.starts_at, ends_at=shift.ends_at, status=shift.status.value, people=people,
-            is_staffed=len(people) >= 2 and any(p.is_trained for p in people),
-            callout_id=callouts.get(shift.id)))
-    return views
-
-
-def _person(inspector: Inspector, status: str, at: datetime) -> Person:
-    member_trained = inspector.trained_since is not None and inspector.trained_since <= local_date(at)
-    return Person(inspector.id, inspector.first_name, member_trained, status)
-
-
-def _municipality_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Municipality.id, Municipality.name)).all())
+def views(session: Session, rows: Sequence[ShiftRow]) -> list[ShiftView]:
+    """The shifts with the people standing on them, read in one query."""
+    ids = [shift.id for shift, _, _ in rows]
+    on: dict[int, list[tuple[str, Named]]] = {}
+    if ids:
+        for shift_id, status, *named in session.execute(
+                select(Assignment.shift_id, Assignment.status, *NAMED)
+                .join(Inspector, Inspector.id == Assignment.inspector_id)
+                .where(Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
+                .order_by(Assignment.id)):
+            on.setdefault(shift_id, []).append((status.value, Named(*named)))
+    made = []
+    for shift, municipality, callout_id in rows:
+        people = tuple(named.person(status, shift.starts_at) for status, named in on.get(shift.id, []))
+        made.append(ShiftView(
+            shift_id=shift.id, kind=shift.kind.value, municipality=municipality, starts_at=shift.starts_at,
+            ends_at=shift.ends_at, status=shift.status.value, people=people,
+            is_staffed=len(people) >= 2 and any(p.is_trained for p in people), callout_id=callout_id))
+    return made
 
 
 def gaps(views: Iterable[ShiftView]) -> list[ShiftView]:
@@ -134,7 +149,8 @@ def callouts(session: Session, now: datetime, callout_ids: Sequence[int] | None 
         since = since or now - RECENT_CALLOUTS
         query = query.where(or_(Callout.status == CalloutStatus.OPEN, Callout.created_at >= since))
     found = list(session.execute(query).scalars())
-    shifts = {v.shift_id: v for v in views(session, [session.get(Shift, c.shift_id) for c in found])}
+    shift_ids = [c.shift_id for c in found]
+    shifts = {v.shift_id: v for v in views(session, shift_rows(session, Shift.id.in_(shift_ids)))}
     offers = list(session.execute(select(Offer).where(Offer.shift_id.in_(shifts))
                                   .order_by(Offer.id)).scalars()) if shifts else []
     names = first_names(session, (o.inspector_id for o in offers))
@@ -142,7 +158,7 @@ def callouts(session: Session, now: datetime, callout_ids: Sequence[int] | None 
         callout_id=c.id, source=c.source.value, status=c.status.value, shift=shifts[c.shift_id],
         created_at=c.created_at, minutes_open=_minutes_open(c, now), escalated_at=c.escalated_at,
         widened_at=c.widened_at,
-        offers=tuple(_person(names[o.inspector_id], o.status.value, shifts[c.shift_id].starts_at)
+        offers=tuple(names[o.inspector_id].person(o.status.value, shifts[c.shift_id].starts_at)
                      for o in offers if o.shift_id == c.shift_id)) for c in found]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Report, ReportStatus, Shift
 from backend.services import audit
-from backend.services.dashboard import ShiftView, first_names, views
+from backend.services.dashboard import ShiftView, first_names, shift_rows, views
 from backend.services.errors import NotFound, Refused
 
 
@@ -29,7 +29,8 @@ def open_reports(session: Session, limit: int = 200) -> list[ReportView]:
     found = list(session.execute(select(Report).join(Shift, Shift.id == Report.shift_id)
                                  .where(Report.status != ReportStatus.REVIEWED)
                                  .order_by(Shift.starts_at).limit(limit)).scalars())
-    shifts = {v.shift_id: v for v in views(session, [session.get(Shift, r.shift_id) for r in found])}
+    rows = shift_rows(session, Shift.id.in_([r.shift_id for r in found]))
+    shifts = {v.shift_id: v for v in views(session, rows)}
     writers = first_names(session, (r.writer_id for r in found))
     return [ReportView(r.id, r.status.value, writers[r.writer_id].first_name, r.written_at, r.reviewed_at,
                        shifts[r.shift_id]) for r in found]

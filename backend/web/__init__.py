@@ -66,7 +66,7 @@ def _secret_key(settings: Settings) -> str:
 def _register_transaction(app: Flask, database: Database, settings: Settings) -> None:
     @app.before_request
     def _open() -> None:
-        if request.endpoint in (None, "static", "health.health"):
+        if request.endpoint in (None, "static", "health.health", "health.alive"):
             return
         g.db = database.sessions()
         access.identify(g.db, settings.session_idle_minutes * 60)

@@ -35,6 +35,12 @@ def test_an_unknown_api_route_answers_json_not_html(client: FlaskClient) -> None
     assert response.status_code == 404 and response.json["error"] == "not_found"
 
 
-def test_the_home_page_is_dutch_first(client: FlaskClient) -> None:
-    page = client.get("/").get_data(as_text=True)
-    assert 'lang="nl"' in page and "draait" in page
+def test_the_home_page_sends_a_stranger_to_a_dutch_login(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert 'lang="nl"' in page and "Inloggen" in page
+
+
+def test_liveness_touches_nothing(client: FlaskClient) -> None:
+    assert client.get("/livez").json == {"status": "alive"}

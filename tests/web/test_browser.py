@@ -8,10 +8,12 @@ PIKET_TEST_REQUIRE_BROWSER=1 (CI) makes its absence a failure.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -108,7 +110,7 @@ def test_a_coordinator_evening_and_finances_export_in_a_real_browser(
     finance.goto(f"{server}/finance/ledger?period_start=2027-03-01&period_end=2027-03-07")
     with finance.expect_download() as download:
         finance.click("#export-xlsx")
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "piket-ledger-v1 2027-03-01..2027-03-07"
     assert sorted(row[0] for row in rows[2:-1]) == ids

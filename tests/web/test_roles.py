@@ -17,6 +17,7 @@ ROLES = (ADMIN, COORDINATOR, FINANCE, AUDITOR)
 
 POLICY: dict[str, set[str]] = {
     "health.health": {PUBLIC},
+    "health.alive": {PUBLIC},
     "auth.index": {PUBLIC},
     "auth.login": {PUBLIC},
     "auth.setup": {PUBLIC},
