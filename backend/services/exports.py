@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import Select, and_, select
+from sqlalchemy import DateTime, Select, String, and_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import BAND_COLUMNS, HourApproval, HourCategory, HourEntry, Inspector, Municipality
@@ -59,8 +59,11 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
         conditions.append(HourEntry.inspector_id == wanted.inspector_id)
     if wanted.category is not None:
         conditions.append(HourEntry.category == wanted.category)
-    query = (select(HourEntry.id, HourEntry.starts_at, HourEntry.ends_at, HourEntry.inspector_id,
-                    Inspector.employer_id, HourEntry.municipality_id, HourEntry.category,
+    # The instants come as stored (naive UTC): LocalTimes converts them without the
+    # aware-datetime round trip of UTCDateTime, a third of an export's cost.
+    query = (select(HourEntry.id, type_coerce(HourEntry.starts_at, DateTime),
+                    type_coerce(HourEntry.ends_at, DateTime), HourEntry.inspector_id,
+                    Inspector.employer_id, HourEntry.municipality_id, type_coerce(HourEntry.category, String),
                     *(getattr(HourEntry, c) for c in SUMMED), approval.id, HourEntry.reverses_id,
                     HourEntry.reason)
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
@@ -71,19 +74,48 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
     return query
 
 
+LEDGER_FLAGS = ("approved",)
+
+
+class LocalTimes:
+    """UTC instants as the team's wall-clock times, the zone's offset looked up once an hour of the year.
+
+    An export converts two instants a row; asking the zone database each time was
+    a fifth of the export's cost. The offset only changes on the hour (DST), so a
+    cache keyed by the UTC hour gives the same answer.
+    """
+
+    def __init__(self) -> None:
+        self.offsets: dict[int, timedelta] = {}
+
+    def __call__(self, naive_utc: datetime) -> datetime:
+        hour = naive_utc.toordinal() * 24 + naive_utc.hour
+        offset = self.offsets.get(hour)
+        if offset is None:
+            aware = naive_utc.replace(tzinfo=UTC).astimezone(TEAM_ZONE)
+            offset = self.offsets[hour] = aware.utcoffset() or timedelta(0)
+        return naive_utc + offset
+
+
 def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, ...]]:
-    """Each entry as a row of plain values (names opened once per inspector), in batches."""
-    municipalities = dict(session.execute(select(Municipality.id, Municipality.name)).all())
+    """Each entry as a row of plain values, in batches: names opened once per inspector, and every
+    text already neutralised against formulas, so the writers only convert flags."""
+    municipalities = {i: neutralised(name) for i, name in session.execute(
+        select(Municipality.id, Municipality.name)).all()}
     names: dict[int, str] = {}
-    result = session.execute(ledger_query(wanted).execution_options(yield_per=BATCH))
+    local = LocalTimes()
+    result = session.connection().execution_options(stream_results=True, max_row_buffer=BATCH)\
+        .execute(ledger_query(wanted))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
         minutes, (approval, reverses, reason) = rest[:len(SUMMED)], rest[len(SUMMED):]
-        if inspector_id not in names:
-            names[inspector_id] = session.get_one(Inspector, inspector_id).name
-        start, end = starts_at.astimezone(TEAM_ZONE), ends_at.astimezone(TEAM_ZONE)
-        yield (entry_id, start.date(), start.strftime("%H:%M"), end.strftime("%H:%M"), inspector_id,
-               names[inspector_id], municipalities[employer], municipalities[place], category.value,
-               *minutes, approval is not None, reverses, reason or "")
+        name = names.get(inspector_id)
+        if name is None:
+            name = names[inspector_id] = neutralised(session.get_one(Inspector, inspector_id).name)
+        start, end = local(starts_at), local(ends_at)
+        yield (entry_id, start.date(), f"{start.hour:02d}:{start.minute:02d}",
+               f"{end.hour:02d}:{end.minute:02d}", inspector_id, name, municipalities[employer],
+               municipalities[place], category, *minutes, approval is not None, reverses,
+               neutralised(reason) if reason else "")
 
 
 class Totals:
@@ -107,36 +139,56 @@ class Totals:
         return line
 
 
-def _csv_cell(name: str, value: Any, cents: Sequence[str]) -> Any:
-    if name in cents and isinstance(value, int):
-        return euros(value).replace(".", ",")
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return "" if value is None else _xlsx_cell(name, value, ())
-
-
 def euros(cents: int) -> str:
     """Whole cents as euros with two decimals, without a float on the way."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+def _yes_no(value: Any) -> Any:
+    return ("ja" if value else "nee") if isinstance(value, bool) else value
+
+
+def _comma_euros(value: Any) -> Any:
+    return euros(value).replace(".", ",") if isinstance(value, int) else value
+
+
+def _float_euros(value: Any) -> Any:
+    return value / 100 if isinstance(value, int) else value
+
+
+def _converters(header: Sequence[str], flags: Sequence[str], cents: Sequence[str],
+                amount: Callable[[Any], Any]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """Only the typed columns are converted; the rest go out as they are (CSV writes ints, dates and
+    None itself, and the rows' text is neutralised where it was read)."""
+    return ([(header.index(n), _yes_no) for n in flags] + [(header.index(n), amount) for n in cents])
+
+
+def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], Any]]]) -> Sequence[Any]:
+    if not converters:
+        return row
+    line = list(row)
+    for position, convert in converters:
+        line[position] = convert(line[position])
+    return line
+
+
 def csv_lines(column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-              summed: Sequence[str], cents: Sequence[str] = ()) -> Iterator[str]:
+              summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = ()) -> Iterator[str]:
     """The CSV as text chunks: BOM, column set, header, the rows, and their total."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     totals = Totals(header, summed)
+    converters = _converters(header, flags, cents, _comma_euros)
     writer.writerow([f"# {column_set}"])
     writer.writerow(header)
     yield "\ufeff" + _take(buffer)
     for number, row in enumerate(rows, 1):
         totals.add(row)
-        writer.writerow([_csv_cell(header[i], v, cents) for i, v in enumerate(row)])
+        writer.writerow(_converted(row, converters))
         if number % 1000 == 0:
             yield _take(buffer)
-    last = totals.row(len(header), f"totaal ({totals.count} regels)")
-    writer.writerow([_csv_cell(header[i], v, cents) for i, v in enumerate(last)])
+    writer.writerow(_converted(totals.row(len(header), f"totaal ({totals.count} regels)"), converters))
     yield _take(buffer)
 
 
@@ -148,29 +200,19 @@ def _take(buffer: io.StringIO) -> str:
 
 
 def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-         summed: Sequence[str], cents: Sequence[str] = ()) -> None:
+         summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = ()) -> None:
     """The same table as an XLSX sheet (written row by row), amounts as numbers in euros."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("piket")
     sheet.append([column_set])
     sheet.append(list(header))
     totals = Totals(header, summed)
+    converters = _converters(header, flags, cents, _float_euros)
     for row in rows:
         totals.add(row)
-        sheet.append([_xlsx_cell(header[i], v, cents) for i, v in enumerate(row)])
-    sheet.append([_xlsx_cell(header[i], v, cents)
-                  for i, v in enumerate(totals.row(len(header), f"totaal ({totals.count} regels)"))])
+        sheet.append(_converted(row, converters))
+    sheet.append(_converted(totals.row(len(header), f"totaal ({totals.count} regels)"), converters))
     book.save(out)
-
-
-def _xlsx_cell(name: str, value: Any, cents: Sequence[str]) -> Any:
-    if name in cents and isinstance(value, int):
-        return value / 100
-    if isinstance(value, bool):
-        return "ja" if value else "nee"
-    if isinstance(value, str):
-        return neutralised(value)
-    return value
 
 
 SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "minutes", "salary",
@@ -182,7 +224,8 @@ def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
     for line in result.lines:
         amounts = (line.cost_share_cents, line.salary_cents, line.ort_cents, line.overhead_cents,
                    line.fixed_cents, line.delivered_cents, line.balance_cents)
-        yield (line.name, line.population, line.share_basis_points, *amounts[:1], line.minutes, *amounts[1:])
+        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:1], line.minutes,
+               *amounts[1:])
 
 
 SETTLEMENT_SUMMED = ("population", "share_basis_points", "minutes", *SETTLEMENT_CENTS)

@@ -76,7 +76,8 @@ def ledger_csv() -> Any:
     wanted = ledger_filter(request.args.to_dict())
     column_set, filename = _ledger_export(wanted, "csv")
     return _csv_response(lambda session: exports.csv_lines(
-        column_set, exports.LEDGER_HEADER, exports.ledger_rows(session, wanted), exports.SUMMED), filename)
+        column_set, exports.LEDGER_HEADER, exports.ledger_rows(session, wanted), exports.SUMMED,
+        flags=exports.LEDGER_FLAGS), filename)
 
 
 @blueprint.get("/ledger.xlsx")
@@ -85,7 +86,8 @@ def ledger_xlsx() -> Any:
     wanted = ledger_filter(request.args.to_dict())
     column_set, filename = _ledger_export(wanted, "xlsx")
     rows = exports.ledger_rows(g.db, wanted)
-    return _xlsx_response(column_set, exports.LEDGER_HEADER, rows, exports.SUMMED, (), filename)
+    return _xlsx_response(column_set, exports.LEDGER_HEADER, rows, exports.SUMMED, (), filename,
+                          flags=exports.LEDGER_FLAGS)
 
 
 def _note_export(start: date, end: date, kind: str) -> None:
@@ -107,9 +109,10 @@ def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> R
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str) -> Any:
+def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str,
+                   flags: Any = ()) -> Any:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
-    exports.xlsx(spool, column_set, header, rows, summed, cents)
+    exports.xlsx(spool, column_set, header, rows, summed, cents, flags)
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
 
