@@ -8,13 +8,22 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import CalloutSource, Municipality, Role
-from backend.services import callouts, dashboard, ledger, reports
+from backend.models import CalloutSource, Inspector, Municipality, Role
+from backend.services import callouts, controls_plan, dashboard, ledger, reports
 from backend.services.errors import ServiceError
 from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
-from backend.web.schemas import CalloutIn, EntryIdsIn, Invalid, PeriodIn, form_data, parse
+from backend.web.schemas import (
+    CalloutIn,
+    ControlDayIn,
+    EntryIdsIn,
+    Invalid,
+    PeriodIn,
+    PersonChangeIn,
+    form_data,
+    parse,
+)
 from scheduling.calendar import TEAM_ZONE, local_day_start
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -160,3 +169,61 @@ def review_report(report_id: int) -> Any:
     reports.review(g.db, now(), caller().name, report_id)
     flash(i18n.gettext("Report marked as reviewed."))
     return redirect(url_for("coordinator.report_list"))
+
+
+@blueprint.get("/planning")
+@allow(*COORDINATION)
+def planning_page() -> Any:
+    """Control days of a month: who is on each, what is still empty, and (asked) the core's proposal."""
+    month = _month(request.args.get("month"))
+    days = dashboard.month_days(month.year, month.month)
+    views = [v for v in dashboard.shifts_between(g.db, local_day_start(days[0]),
+                                                 local_day_start(days[-1] + timedelta(days=1)))
+             if v.kind == "control"]
+    plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
+    named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
+    return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
+                           municipalities=_participating(), team=_team_names(),
+                           previous=(days[0] - timedelta(days=1)).replace(day=1),
+                           following=days[-1] + timedelta(days=1))
+
+
+def _proposed_people(plan: controls_plan.Plan) -> set[int]:
+    people = {i for pair in plan.proposal.pairs.values() for i in pair}
+    return people | {e.inspector_id for u in plan.proposal.unstaffed for e in u.excluded}
+
+
+def _team_names() -> list[dashboard.Named]:
+    ids = g.db.execute(select(Inspector.id).where(Inspector.is_active)).scalars()
+    return sorted(dashboard.first_names(g.db, ids).values(), key=lambda n: n.first_name)
+
+
+@blueprint.post("/planning/days")
+@allow(*COORDINATION)
+def plan_day() -> Any:
+    day = parse(ControlDayIn, form_data(request.form))
+    starts_at, ends_at = day.window()
+    controls_plan.plan_control(g.db, now(), caller().name, day.municipality_id, starts_at, ends_at)
+    flash(i18n.gettext("Control day added."))
+    return redirect(url_for("coordinator.planning_page", month=day.day.strftime("%Y-%m")))
+
+
+@blueprint.post("/planning/accept")
+@allow(*COORDINATION)
+def accept_plan() -> Any:
+    month = _month(request.form.get("month"))
+    days = dashboard.month_days(month.year, month.month)
+    made = controls_plan.accept(g.db, now(), caller().name, days[0], days[-1])
+    flash(i18n.gettext("Proposal accepted: %(n)s people put on control days; the bot asks them.", n=made))
+    return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))
+
+
+@blueprint.post("/planning/shifts/<int:shift_id>/people")
+@allow(*COORDINATION)
+def change_person(shift_id: int) -> Any:
+    change = parse(PersonChangeIn, form_data(request.form))
+    if change.action == "add":
+        controls_plan.add_person(g.db, now(), caller().name, shift_id, change.inspector_id)
+    else:
+        controls_plan.remove_person(g.db, now(), caller().name, shift_id, change.inspector_id)
+    return redirect(safe_path(request.form.get("back")) or url_for("coordinator.planning_page"))

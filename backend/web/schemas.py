@@ -3,7 +3,7 @@ field are checked the same way, and the OpenAPI document is generated from the s
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -37,6 +37,25 @@ class CalloutIn(Input):
         end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
         return NewCallout(municipality_id=self.municipality_id, source=self.source, starts_at=starts_at,
                           ends_at=local_instant(end_day, self.end), location=self.location, notes=self.notes)
+
+
+class ControlDayIn(Input):
+    """A control day: local times on `day`; an end at or before the start is the next day."""
+
+    municipality_id: int = Field(ge=1, le=2**31 - 1)
+    day: Day
+    start: time = time(14, 0)
+    end: time = time(23, 0)
+
+    def window(self) -> tuple[datetime, datetime]:
+        end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
+        return local_instant(self.day, self.start), local_instant(end_day, self.end)
+
+
+class PersonChangeIn(Input):
+    inspector_id: int = Field(ge=1, le=2**31 - 1)
+    action: Literal["add", "remove"]
+    back: str = ""
 
 
 class EntryIdsIn(Input):

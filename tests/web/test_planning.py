@@ -1,0 +1,91 @@
+"""Planning control days on the web: add a day, let the core propose a pair, accept it, change who goes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.models import Assignment, AssignmentStatus, OutboxMessage, Shift, ShiftKind
+from backend.services.planning import LIVE_ASSIGNMENTS
+from tests.web.conftest import Site
+from tests.web.test_coordinator import municipality
+
+
+def people_on(site: Site, shift_id: int) -> dict[int, AssignmentStatus]:
+    with site.database.transaction() as session:
+        rows = session.execute(
+            select(Assignment.inspector_id, Assignment.status).where(Assignment.shift_id == shift_id)
+        ).all()
+    return {inspector: status for inspector, status in rows}
+
+
+def plan_day(site: Site, client: object) -> int:
+    response = client.post(
+        "/coordinator/planning/days",
+        data={  # type: ignore[attr-defined]
+            "municipality_id": municipality(site, "Heerenveen"),
+            "day": "2027-04-20",
+        },
+    )
+    assert response.status_code == 302, response.text
+    with site.database.transaction() as session:
+        return (
+            session.execute(select(Shift.id).where(Shift.kind == ShiftKind.CONTROL).order_by(Shift.id.desc()))
+            .scalars()
+            .first()
+        )  # type: ignore[return-value]
+
+
+def test_a_new_day_gets_a_proposed_pair_that_the_coordinator_accepts(site: Site) -> None:
+    client = site.client("coordinator")
+    shift_id = plan_day(site, client)
+    proposal = client.get("/coordinator/planning?month=2027-04&propose=1").text
+    assert "Voorgesteld koppel" in proposal and "Voorstel overnemen" in proposal
+    assert people_on(site, shift_id) == {}, "a proposal changes nothing until it is accepted"
+    assert client.post("/coordinator/planning/accept", data={"month": "2027-04"}).status_code == 302
+    pair = people_on(site, shift_id)
+    assert len(pair) == 2 and set(pair.values()) == {AssignmentStatus.PROPOSED}
+    page = client.get("/coordinator/planning?month=2027-04").text
+    assert f'id="shift-{shift_id}"' in page
+
+
+def test_a_day_that_cannot_be_staffed_says_why(site: Site) -> None:
+    client = site.client("coordinator")
+    with site.database.transaction() as session:
+        place = municipality(site, "Harlingen")
+        from backend.models import Municipality
+
+        session.get_one(Municipality, place).is_participating = True  # taking part, but nobody designated
+    client.post("/coordinator/planning/days", data={"municipality_id": place, "day": "2027-04-21"})
+    page = client.get("/coordinator/planning?month=2027-04&propose=1").text
+    assert "niet te bemensen" in page
+
+
+def test_the_coordinator_swaps_someone_and_the_one_taken_off_is_told(site: Site) -> None:
+    client = site.client("coordinator")
+    shift_id = plan_day(site, client)
+    client.post("/coordinator/planning/accept", data={"month": "2027-04"})
+    first, second = people_on(site, shift_id)
+    with site.database.transaction() as session:
+        mark = session.execute(
+            select(Assignment).where(Assignment.shift_id == shift_id, Assignment.inspector_id == first)
+        ).scalar_one()
+        mark.asked_at = site.clock.now()
+        before = session.execute(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())).scalars().first()
+    removed = client.post(
+        f"/coordinator/planning/shifts/{shift_id}/people", data={"inspector_id": first, "action": "remove"}
+    )
+    assert removed.status_code == 302
+    with site.database.transaction() as session:
+        told = session.execute(select(OutboxMessage).where(OutboxMessage.id > (before or 0))).scalars().all()
+        assert [m.inspector_id for m in told] == [first]
+    standing = {i for i, s in people_on(site, shift_id).items() if s in LIVE_ASSIGNMENTS}
+    assert standing == {second}
+    refused = client.post(
+        f"/coordinator/planning/shifts/{shift_id}/people", data={"inspector_id": 999_999, "action": "add"}
+    )
+    assert refused.status_code == 422
+    again = client.post(
+        f"/coordinator/planning/shifts/{shift_id}/people", data={"inspector_id": first, "action": "add"}
+    )
+    assert again.status_code == 302
+    assert people_on(site, shift_id)[first] is AssignmentStatus.PROPOSED
