@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
-from backend.services import exports, ledger, settlement
+from backend.services import evaluation, exports, ledger, settlement
 from backend.services.exports import LedgerFilter
+from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now, today
 from backend.web.schemas import Invalid, LedgerQuery, SettlementQuery, parse
@@ -125,7 +126,7 @@ def _settlement() -> settlement.Settlement:
 @blueprint.get("/settlement")
 @allow(*READERS)
 def settlement_page() -> Any:
-    return render_template("finance/settlement.html", result=_settlement(), cents=exports.euros)
+    return render_template("finance/settlement.html", result=_settlement(), cents=i18n.money)
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:
@@ -158,4 +159,15 @@ def statement(municipality_id: int) -> Any:
     if municipality_id not in {line.municipality_id for line in result.lines}:
         abort(404)
     return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
-                           cents=exports.euros, printed_at=now())
+                           cents=i18n.money, printed_at=now())
+
+
+@blueprint.get("/evaluation")
+@allow(*READERS)
+def evaluation_page() -> Any:
+    """Charts for the interim evaluation (SVG drawn here: no script, nothing external)."""
+    year = request.args.get("year", today().year, type=int) or today().year
+    if not 2020 <= year <= 2100:
+        abort(404)
+    return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, year),
+                           cents=i18n.money)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
 from flask import Flask, has_request_context, request
 from markupsafe import Markup
 
@@ -41,7 +43,7 @@ def install(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, translate_plural, newstyle=True)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours)
+    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money)
 
 
 def when(instant: datetime) -> str:
@@ -55,6 +57,11 @@ def day(value: date) -> str:
 
 def clock(instant: datetime) -> str:
     return f"{instant.astimezone(TEAM_ZONE):%H:%M}"
+
+
+def money(cents: int) -> str:
+    """Cents as the page's language writes euros: € 1.234,56 in Dutch, €1,234.56 in English."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale=language())
 
 
 def hours(minutes: int) -> str:

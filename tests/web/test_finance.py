@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 
 import openpyxl
@@ -193,3 +194,12 @@ def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site
     assert "Afrekening verrekening: Heerenveen" in statement and (
         "Te betalen" in statement or "Te ontvangen" in statement
     )
+
+
+def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -> None:
+    book_hours(site)
+    page = site.client("coordinator").get("/finance/evaluation?year=2027")
+    assert page.status_code == 200
+    text = page.text
+    assert text.count("<svg") == 3 and not re.search(r"<script(?![^>]*\bsrc=)", text)
+    assert "Oproepen per bron en maand" in text and "van een begroting van €\xa0122.399,10" in text

@@ -45,6 +45,7 @@ POLICY: dict[str, set[str]] = {
     "finance.settlement_csv": READERS,
     "finance.settlement_xlsx": READERS,
     "finance.statement": READERS,
+    "finance.evaluation_page": READERS,
     "admin.overview": {ADMIN},
     "admin.edit_municipality": {ADMIN},
     "admin.add_inspector": {ADMIN},
