@@ -49,6 +49,32 @@ def create_web_user(session: Session, at: datetime, actor: str, username: str, r
     return user, password
 
 
+def reset_web_user(session: Session, at: datetime, actor: str, user_id: int) -> tuple[WebUser, str]:
+    """A lost password or authenticator: a new one-time password, and set-up again at the next login."""
+    user = _web_user(session, user_id)
+    password = one_time_password()
+    user.password_hash, user.totp_secret, user.must_change_password = hash_password(password), None, True
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, at, actor, "web_user.reset", f"web_user:{user.id}")
+    return user, password
+
+
+def set_active(session: Session, at: datetime, actor: str, user_id: int, is_active: bool) -> WebUser:
+    """Switch an account off (its sessions end at their next request) or on again."""
+    user = _web_user(session, user_id)
+    user.is_active = is_active
+    audit.record(session, at, actor, "web_user.activated" if is_active else "web_user.deactivated",
+                 f"web_user:{user.id}")
+    return user
+
+
+def _web_user(session: Session, user_id: int) -> WebUser:
+    user = session.get(WebUser, user_id)
+    if user is None:
+        raise NotFound("user_id", "no web account with this id")
+    return user
+
+
 # -- logging in -------------------------------------------------------------------------
 
 FREE_FAILURES = 5

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
 from backend.services import accounts, audit, enrolment, keys
-from backend.services.errors import NotFound
+from backend.services.errors import NotFound, Refused
 from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now
@@ -122,6 +122,27 @@ def add_user() -> Any:
                            secret=password, explain=i18n.gettext(
                                "One-time password: give it to the user by another channel. At first login "
                                "they choose their own password and set up the authenticator app."))
+
+
+@blueprint.post("/users/<int:user_id>/reset")
+@allow(*ADMIN)
+def reset_user(user_id: int) -> Any:
+    user, password = accounts.reset_web_user(g.db, now(), caller().name, user_id)
+    return render_template("admin/secret.html", title=i18n.gettext("Account %(name)s", name=user.username),
+                           secret=password, explain=i18n.gettext(
+                               "One-time password: give it to the user by another channel. At first login "
+                               "they choose their own password and set up the authenticator app."))
+
+
+@blueprint.post("/users/<int:user_id>/active")
+@allow(*ADMIN)
+def toggle_user(user_id: int) -> Any:
+    wanted = request.form.get("is_active") == "true"
+    if not wanted and user_id == caller().user_id:
+        raise Refused("you cannot switch off your own account", field="user_id")
+    user = accounts.set_active(g.db, now(), caller().name, user_id, wanted)
+    flash(i18n.gettext("%(name)s saved.", name=user.username))
+    return redirect(url_for("admin.overview"))
 
 
 @blueprint.post("/tokens")

@@ -147,3 +147,19 @@ def test_the_pages_speak_dutch_and_switch_to_english(site: Site) -> None:
     assert "Inzet" in client.get("/coordinator").text
     client.get("/lang/en?next=/coordinator")
     assert "Dispatch" in client.get("/coordinator").text
+
+
+def test_an_admin_resets_a_lost_authenticator_and_switches_an_account_off(site: Site) -> None:
+    admin = site.client("admin")
+    with site.database.transaction() as session:
+        finance_id = session.execute(select(WebUser.id).where(WebUser.username == "finance")).scalar_one()
+    reset = admin.post(f"/admin/users/{finance_id}/reset")
+    one_time = re.search(r'id="secret">([^<]+)<', reset.text).group(1)  # type: ignore[union-attr]
+    client = site.client()
+    assert client.log_in("finance", PASSWORD, site.code("finance")).status_code == 401, "old password gone"
+    assert client.log_in("finance", one_time, "").headers["Location"].endswith("/setup")
+    assert admin.post(f"/admin/users/{finance_id}/active", data={"is_active": "false"}).status_code == 302
+    assert site.client().log_in("finance", one_time, "").status_code == 401
+    with site.database.transaction() as session:
+        admin_id = session.execute(select(WebUser.id).where(WebUser.username == "admin")).scalar_one()
+    assert admin.post(f"/admin/users/{admin_id}/active", data={"is_active": "false"}).status_code == 422

@@ -1,4 +1,5 @@
-"""The web's Dutch catalog keeps step with the pages: every text translated, the same placeholders."""
+"""The web's Dutch catalog keeps step with the pages: every text translated, the same placeholders.
+(`scripts/update_web_catalog.py` adds new texts to web.po for translation.)"""
 
 import re
 from importlib import resources

@@ -53,6 +53,8 @@ POLICY: dict[str, set[str]] = {
     "admin.enrolment_code": {ADMIN},
     "admin.revoke": {ADMIN},
     "admin.add_user": {ADMIN},
+    "admin.reset_user": {ADMIN},
+    "admin.toggle_user": {ADMIN},
     "admin.add_token": {ADMIN},
     "admin.revoke_token": {ADMIN},
     "admin.key_status": {ADMIN},
