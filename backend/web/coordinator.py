@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import CalloutSource, Inspector, Municipality, Role
+from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
 from backend.services import callouts, controls_plan, dashboard, ledger, reports
 from backend.services.errors import ServiceError
 from backend.web import i18n
@@ -17,6 +17,7 @@ from backend.web.common import now, safe_path, today
 from backend.web.schemas import (
     CalloutIn,
     ControlDayIn,
+    CorrectionIn,
     EntryIdsIn,
     Invalid,
     PeriodIn,
@@ -144,6 +145,40 @@ def approve_hours() -> Any:
     approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids)
     flash(i18n.gettext("%(n)s entries approved.", n=approved))
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.hours"))
+
+
+@blueprint.route("/hours/<int:entry_id>/correct", methods=["GET", "POST"])
+@allow(*COORDINATION)
+def correct_hours(entry_id: int) -> Any:
+    """The coordinator's correction: a reversal and the new entry, both approved, with the reason."""
+    entry = g.db.get(HourEntry, entry_id)
+    if entry is None or entry.reverses_id is not None:
+        abort(404)
+    problems: list[dict[str, str]] = []
+    values = form_data(request.form) if request.method == "POST" else _entry_values(entry)
+    if request.method == "POST":
+        try:
+            asked = parse(CorrectionIn, values)
+            starts_at, ends_at = asked.window()
+            ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
+                           break_minutes=asked.break_minutes, by_coordinator=True, reason=asked.reason)
+        except Invalid as invalid:
+            problems = invalid.problems
+        except ServiceError as refused:
+            problems = [{"field": refused.field or "", "message": refused.message}]
+        else:
+            flash(i18n.gettext("Hours corrected; the old entry is reversed."))
+            return redirect(url_for("coordinator.hours"))
+    name = dashboard.first_names(g.db, [entry.inspector_id])[entry.inspector_id].first_name
+    page = render_template("coordinator/correct.html", entry=entry, name=name, values=values,
+                           problems=problems)
+    return page, (422 if problems else 200)
+
+
+def _entry_values(entry: HourEntry) -> dict[str, Any]:
+    start, end = entry.starts_at.astimezone(TEAM_ZONE), entry.ends_at.astimezone(TEAM_ZONE)
+    return {"day": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
+            "break_minutes": entry.break_minutes, "reason": ""}
 
 
 @blueprint.post("/periods/lock")

@@ -52,6 +52,20 @@ class ControlDayIn(Input):
         return local_instant(self.day, self.start), local_instant(end_day, self.end)
 
 
+class CorrectionIn(Input):
+    """Corrected hours of one entry: local times on `day` (an end at or before the start is the next day)."""
+
+    day: Day
+    start: time
+    end: time
+    break_minutes: int = Field(ge=0, le=240)
+    reason: str = Field(min_length=3, max_length=200)
+
+    def window(self) -> tuple[datetime, datetime]:
+        end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
+        return local_instant(self.day, self.start), local_instant(end_day, self.end)
+
+
 class PersonChangeIn(Input):
     inspector_id: int = Field(ge=1, le=2**31 - 1)
     action: Literal["add", "remove"]

@@ -161,3 +161,42 @@ def test_the_calendar_shows_the_month_with_its_pairs(site: Site) -> None:
     page = client.get("/coordinator/calendar?month=2027-03").text
     assert "2027-03" in page and "controle" in page
     assert client.get("/coordinator/calendar?month=garbage").status_code == 200
+
+
+def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: Site) -> None:
+    client = site.client("coordinator")
+    first, _ = record_week(site)
+    form = client.get(f"/coordinator/hours/{first}/correct").text
+    assert 'value="14:00"' in form and 'value="23:00"' in form
+    missing_reason = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={"day": "2027-03-02", "start": "14:00", "end": "22:00", "break_minutes": "30"},
+    )
+    assert missing_reason.status_code == 422 and "reason" in missing_reason.text
+    done = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={
+            "day": "2027-03-02",
+            "start": "14:00",
+            "end": "22:00",
+            "break_minutes": "30",
+            "reason": "eerder klaar",
+        },
+    )
+    assert done.status_code == 302
+    with site.database.transaction() as session:
+        assert ledger.is_reversed(session, first)
+        pending = [e.id for e in ledger.unapproved(session, date(2027, 3, 1), date(2027, 3, 7))]
+        assert first not in pending, "the correction is approved along with its reversal"
+    assert client.get(f"/coordinator/hours/{first}/correct").status_code == 200
+    again = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={
+            "day": "2027-03-02",
+            "start": "14:00",
+            "end": "21:00",
+            "break_minutes": "30",
+            "reason": "nog eens",
+        },
+    )
+    assert again.status_code == 422, "a reversed entry cannot be corrected twice"

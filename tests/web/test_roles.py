@@ -35,6 +35,7 @@ POLICY: dict[str, set[str]] = {
     "coordinator.change_person": {COORDINATOR},
     "coordinator.hours": {COORDINATOR},
     "coordinator.approve_hours": {COORDINATOR},
+    "coordinator.correct_hours": {COORDINATOR},
     "coordinator.lock_period": {COORDINATOR, FINANCE},
     "coordinator.report_list": {COORDINATOR},
     "coordinator.review_report": {COORDINATOR},
