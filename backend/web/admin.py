@@ -9,6 +9,7 @@ import segno
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
 from backend.services import accounts, audit, enrolment, keys
@@ -17,7 +18,9 @@ from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now
 from backend.web.schemas import (
+    DesignationEndIn,
     DesignationIn,
+    InspectorChangeIn,
     InspectorIn,
     MunicipalityIn,
     TokenIn,
@@ -70,6 +73,44 @@ def add_inspector() -> Any:
     g.db.flush()
     audit.record(g.db, now(), caller().name, "inspector.created", f"inspector:{made.id}")
     flash(i18n.gettext("Inspector %(id)s added.", id=made.id))
+    return redirect(url_for("admin.overview"))
+
+
+@blueprint.route("/inspectors/<int:inspector_id>", methods=["GET", "POST"])
+@allow(*ADMIN)
+def edit_inspector(inspector_id: int) -> Any:
+    """Employer, scale, training, coordinator, or leaving the team (an inactive inspector gets no offers)."""
+    found = g.db.execute(select(Inspector).options(undefer(Inspector.first_name))
+                         .where(Inspector.id == inspector_id)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("inspector_id", "no inspector with this id")
+    if request.method == "POST":
+        changes = parse(InspectorChangeIn, form_data(request.form))
+        if changes.employer_id != found.employer_id and g.db.get(Municipality, changes.employer_id) is None:
+            raise NotFound("employer_id", "no municipality with this id")
+        for name, value in changes.model_dump().items():
+            setattr(found, name, value)
+        audit.record(g.db, now(), caller().name, "inspector.changed", f"inspector:{found.id}",
+                     changes.model_dump(mode="json", exclude={"name", "first_name"}))
+        flash(i18n.gettext("Inspector %(id)s saved.", id=found.id))
+        return redirect(url_for("admin.overview"))
+    municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
+    return render_template("admin/inspector.html", inspector=found, municipalities=municipalities)
+
+
+@blueprint.post("/designations/<int:designation_id>/end")
+@allow(*ADMIN)
+def end_designation(designation_id: int) -> Any:
+    found = g.db.get(Designation, designation_id)
+    if found is None:
+        raise NotFound("designation_id", "no designation with this id")
+    ending = parse(DesignationEndIn, form_data(request.form))
+    if ending.valid_until < found.valid_from:
+        raise Refused("a designation cannot end before it starts", field="valid_until")
+    found.valid_until = ending.valid_until
+    audit.record(g.db, now(), caller().name, "designation.ended", f"designation:{found.id}",
+                 {"valid_until": ending.valid_until.isoformat()})
+    flash(i18n.gettext("Designation recorded."))
     return redirect(url_for("admin.overview"))
 
 

@@ -144,6 +144,23 @@ class InspectorIn(Input):
     is_coordinator: bool = False
 
 
+class InspectorChangeIn(Input):
+    """What the admin can change of an inspector; names re-sealed when given."""
+
+    name: str = Field(min_length=2, max_length=120)
+    first_name: str = Field(min_length=1, max_length=60)
+    employer_id: int = Field(ge=1, le=2**31 - 1)
+    salary_scale: int = Field(ge=1, le=18)
+    salary_step: int = Field(ge=0, le=20)
+    trained_since: Day | None = None
+    is_coordinator: bool = False
+    is_active: bool = False
+
+
+class DesignationEndIn(Input):
+    valid_until: Day
+
+
 class DesignationIn(Input):
     inspector_id: int = Field(ge=1, le=2**31 - 1)
     municipality_id: int = Field(ge=1, le=2**31 - 1)

@@ -51,6 +51,8 @@ POLICY: dict[str, set[str]] = {
     "admin.edit_municipality": {ADMIN},
     "admin.add_inspector": {ADMIN},
     "admin.add_designation": {ADMIN},
+    "admin.edit_inspector": {ADMIN},
+    "admin.end_designation": {ADMIN},
     "admin.enrolment_code": {ADMIN},
     "admin.revoke": {ADMIN},
     "admin.add_user": {ADMIN},

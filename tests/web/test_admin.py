@@ -1,0 +1,101 @@
+"""The admin keeps the team: an inspector added, changed and leaving, a designation ending, a phone
+enrolled and cut off, and the audit log that verifies."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select, text
+
+from backend.models import Designation, Inspector, Municipality
+from backend.services import enrolment
+from tests.web.conftest import Site
+
+
+def test_an_inspector_is_added_with_sealed_names_and_later_leaves(site: Site) -> None:
+    admin = site.client("admin")
+    with site.database.transaction() as session:
+        employer = session.execute(
+            select(Municipality.id).where(Municipality.name == "Heerenveen")
+        ).scalar_one()
+    added = admin.post(
+        "/admin/inspectors",
+        data={
+            "name": "Marijke Zwart",
+            "first_name": "Marijke",
+            "employer_id": employer,
+            "salary_scale": "7",
+            "salary_step": "3",
+            "gender": "f",
+            "trained_since": "2026-11-01",
+        },
+    )
+    assert added.status_code == 302
+    with site.database.transaction() as session:
+        made = session.execute(select(Inspector).order_by(Inspector.id.desc())).scalars().first()
+        assert made is not None and made.name == "Marijke Zwart"
+        raw = session.execute(text("SELECT name FROM inspectors WHERE id = :id"), {"id": made.id}).scalar()
+        assert "Marijke" not in raw, "the name is sealed in the database"
+        made_id = made.id
+    assert 'value="Marijke Zwart"' in admin.get(f"/admin/inspectors/{made_id}").text
+    left = admin.post(
+        f"/admin/inspectors/{made_id}",
+        data={
+            "name": "Marijke Zwart",
+            "first_name": "Marijke",
+            "employer_id": employer,
+            "salary_scale": "7",
+            "salary_step": "4",
+            "trained_since": "2026-11-01",
+        },
+    )
+    assert left.status_code == 302
+    with site.database.transaction() as session:
+        changed = session.get_one(Inspector, made_id)
+        assert not changed.is_active and changed.salary_step == 4
+    wrong = admin.post(
+        f"/admin/inspectors/{made_id}", data={"name": "M", "first_name": "", "employer_id": "x"}
+    )
+    assert wrong.status_code == 422
+
+
+def test_a_designation_ends_but_not_before_it_started(site: Site) -> None:
+    admin = site.client("admin")
+    with site.database.transaction() as session:
+        designation = session.execute(select(Designation).order_by(Designation.id)).scalars().first()
+        assert designation is not None
+        designation_id, starts = designation.id, designation.valid_from
+    assert (
+        admin.post(
+            f"/admin/designations/{designation_id}/end", data={"valid_until": "2020-01-01"}
+        ).status_code
+        == 422
+    )
+    assert (
+        admin.post(
+            f"/admin/designations/{designation_id}/end", data={"valid_until": "2027-12-31"}
+        ).status_code
+        == 302
+    )
+    with site.database.transaction() as session:
+        assert session.get_one(Designation, designation_id).valid_until == date(2027, 12, 31) > starts
+
+
+def test_an_enrolment_code_is_shown_once_and_binds_a_phone(site: Site) -> None:
+    admin = site.client("admin")
+    page = admin.post("/admin/inspectors/2/enrolment").text
+    code = re.search(r'id="secret">/start ([^<]+)<', page).group(1)  # type: ignore[union-attr]
+    with site.database.transaction() as session:
+        assert enrolment.redeem(session, site.clock.now(), code, 555_001).id == 2
+    assert admin.post("/admin/inspectors/2/revoke").status_code == 302
+    with site.database.transaction() as session:
+        assert session.get_one(Inspector, 2).revoked_at is not None
+
+
+def test_the_audit_log_verifies_and_shows_what_the_admin_did(site: Site) -> None:
+    admin = site.client("admin")
+    admin.post("/admin/inspectors/2/enrolment")
+    page = admin.get("/admin/audit").text
+    assert "De keten van" in page and "klopt" in page and "enrolment.code_created" in page
+    assert "Elke waarde is te ontsleutelen" in admin.get("/admin/keys").text
