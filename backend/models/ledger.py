@@ -8,8 +8,9 @@ updated; database triggers refuse UPDATE and DELETE on these tables.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, HourCategory, text_enum
@@ -52,6 +53,9 @@ class HourEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("hour_entries.id"), unique=True, doc="The entry this one cancels out.")
     reason: Mapped[str | None] = mapped_column(String(200), doc="Why a correction was made.")
+    booked_at: Mapped[datetime | None] = mapped_column(
+        doc="Set on a correction of a closed period: it counts (and is exported) in the period of this "
+            "instant, visibly, instead of at its work time.")
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime]
 
@@ -79,3 +83,8 @@ class PeriodLock(Base):
     locked_by: Mapped[str] = mapped_column(String(64))
     locked_at: Mapped[datetime]
     exported_at: Mapped[datetime | None]
+
+
+def counted_at() -> Any:
+    """The instant an entry counts at for periods, locks and exports: its booking, else its work."""
+    return func.coalesce(HourEntry.booked_at, HourEntry.starts_at)

@@ -18,12 +18,21 @@ from openpyxl import Workbook
 from sqlalchemy import DateTime, Select, String, and_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import BAND_COLUMNS, HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.models import (
+    BAND_COLUMNS,
+    HourApproval,
+    HourCategory,
+    HourEntry,
+    Inspector,
+    Municipality,
+    counted_at,
+)
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
 from scheduling.calendar import TEAM_ZONE, local_day_start
 
-LEDGER_COLUMNS = "piket-ledger-v1"
+LEDGER_COLUMNS = "piket-ledger-v2"
+"""v2 added booked_on: the day a correction of a closed period was booked (empty otherwise)."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
 
@@ -45,14 +54,14 @@ class LedgerFilter:
 
 LEDGER_HEADER = ("entry", "date", "start", "end", "inspector_id", "inspector", "employer", "municipality",
                  "category", "break_minutes", "worked_minutes", *BAND_COLUMNS, "approved", "reverses",
-                 "reason")
+                 "reason", "booked_on")
 SUMMED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
 
 
 def ledger_query(wanted: LedgerFilter) -> Select[Any]:
     approval = aliased(HourApproval)
-    conditions = [HourEntry.starts_at >= local_day_start(wanted.start),
-                  HourEntry.starts_at < local_day_start(wanted.end + timedelta(days=1))]
+    conditions = [counted_at() >= local_day_start(wanted.start),
+                  counted_at() < local_day_start(wanted.end + timedelta(days=1))]
     if wanted.municipality_id is not None:
         conditions.append(HourEntry.municipality_id == wanted.municipality_id)
     if wanted.inspector_id is not None:
@@ -65,10 +74,10 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
                     type_coerce(HourEntry.ends_at, DateTime), HourEntry.inspector_id,
                     Inspector.employer_id, HourEntry.municipality_id, type_coerce(HourEntry.category, String),
                     *(getattr(HourEntry, c) for c in SUMMED), approval.id, HourEntry.reverses_id,
-                    HourEntry.reason)
+                    HourEntry.reason, type_coerce(HourEntry.booked_at, DateTime))
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
              .outerjoin(approval, approval.entry_id == HourEntry.id)
-             .where(and_(*conditions)).order_by(HourEntry.starts_at, HourEntry.id))
+             .where(and_(*conditions)).order_by(counted_at(), HourEntry.id))
     if wanted.approved_only:
         query = query.where(approval.id.is_not(None))
     return query
@@ -107,7 +116,7 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
     result = session.connection().execution_options(stream_results=True, max_row_buffer=BATCH)\
         .execute(ledger_query(wanted))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
-        minutes, (approval, reverses, reason) = rest[:len(SUMMED)], rest[len(SUMMED):]
+        minutes, (approval, reverses, reason, booked_at) = rest[:len(SUMMED)], rest[len(SUMMED):]
         name = names.get(inspector_id)
         if name is None:
             name = names[inspector_id] = neutralised(session.get_one(Inspector, inspector_id).name)
@@ -115,7 +124,7 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
         yield (entry_id, start.date(), f"{start.hour:02d}:{start.minute:02d}",
                f"{end.hour:02d}:{end.minute:02d}", inspector_id, name, municipalities[employer],
                municipalities[place], category, *minutes, approval is not None, reverses,
-               neutralised(reason) if reason else "")
+               neutralised(reason) if reason else "", local(booked_at).date() if booked_at else None)
 
 
 class Totals:

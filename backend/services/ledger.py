@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
+from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock, counted_at
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
@@ -34,20 +34,23 @@ BAND_FIELDS = {
 
 def record(session: Session, now: datetime, actor: str, *, inspector_id: int, municipality_id: int,
            category: HourCategory, starts_at: datetime, ends_at: datetime, break_minutes: int,
-           shift_id: int | None = None, reason: str | None = None) -> HourEntry:
-    """A new entry, its minutes split over the allowance bands where the work was done."""
+           shift_id: int | None = None, reason: str | None = None,
+           booked_at: datetime | None = None) -> HourEntry:
+    """A new entry, its minutes split over the allowance bands where the work was done; with
+    `booked_at` it counts in that instant's period (a correction of a closed one)."""
     if ends_at <= starts_at or ends_at - starts_at > MAX_SPAN:
         raise Refused("the end must be after the start, at most 16 hours later", field="ends_at")
     if not 0 <= break_minutes <= MAX_BREAK_MINUTES:
         raise Refused(f"a break is 0 to {MAX_BREAK_MINUTES} minutes", field="break_minutes")
     if (ends_at - starts_at).total_seconds() // 60 <= break_minutes:
         raise Refused("the break is longer than the time worked", field="break_minutes")
-    _refuse_if_locked(session, starts_at)
+    _refuse_if_locked(session, booked_at or starts_at)
     split = ort.split_bands(starts_at, ends_at, break_minutes)
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
         worked_minutes=split.worked_minutes, reason=reason, entered_by=actor, entered_at=now,
+        booked_at=booked_at,
         **{field: split.minutes[band] for band, field in BAND_FIELDS.items()})
     session.add(entry)
     session.flush()
@@ -65,19 +68,23 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
         raise NotFound("entry_id", "no current hour entry with this id")
     if is_approved(session, entry.id) and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
-    _refuse_if_locked(session, entry.starts_at)
+    # A closed period does not move: the coordinator's correction of it is booked now, in an
+    # open period, and shows there (with its reason) in the next export.
+    booked_at = now if by_coordinator and is_locked(session, entry.booked_at or entry.starts_at) else None
+    _refuse_if_locked(session, booked_at or entry.booked_at or entry.starts_at)
     negated = {field: -getattr(entry, field) for field in (*BAND_FIELDS.values(), "worked_minutes",
                                                           "break_minutes")}
     reversal = HourEntry(
         inspector_id=entry.inspector_id, shift_id=entry.shift_id, municipality_id=entry.municipality_id,
         category=entry.category, starts_at=entry.starts_at, ends_at=entry.ends_at, reverses_id=entry.id,
-        reason=reason, entered_by=actor, entered_at=now, **negated)
+        reason=reason, entered_by=actor, entered_at=now, booked_at=booked_at or entry.booked_at, **negated)
     session.add(reversal)
     session.flush()
     audit.record(session, now, actor, "hours.reversed", f"hour_entry:{entry.id}", {"reversal": reversal.id})
     corrected = record(session, now, actor, inspector_id=entry.inspector_id,
                        municipality_id=entry.municipality_id, category=entry.category, starts_at=starts_at,
-                       ends_at=ends_at, break_minutes=break_minutes, shift_id=entry.shift_id, reason=reason)
+                       ends_at=ends_at, break_minutes=break_minutes, shift_id=entry.shift_id, reason=reason,
+                       booked_at=booked_at or entry.booked_at)
     if by_coordinator:  # the coordinator's own correction needs no second approval
         approve(session, now, actor, reversal.id, reversal=True)
         approve(session, now, actor, corrected.id)
@@ -121,12 +128,15 @@ def is_reversed(session: Session, entry_id: int) -> bool:
     return session.execute(select(HourEntry.id).where(HourEntry.reverses_id == entry_id)).first() is not None
 
 
-def _refuse_if_locked(session: Session, starts_at: datetime) -> None:
-    day = local_date(starts_at)
-    locked = session.execute(select(PeriodLock.id).where(
-        PeriodLock.period_start <= day, PeriodLock.period_end >= day)).first()
-    if locked:
-        raise Refused(f"the period containing {day.isoformat()} is closed", field="starts_at")
+def is_locked(session: Session, instant: datetime) -> bool:
+    day = local_date(instant)
+    return session.execute(select(PeriodLock.id).where(
+        PeriodLock.period_start <= day, PeriodLock.period_end >= day)).first() is not None
+
+
+def _refuse_if_locked(session: Session, instant: datetime) -> None:
+    if is_locked(session, instant):
+        raise Refused(f"the period containing {local_date(instant).isoformat()} is closed", field="starts_at")
 
 
 def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int]) -> int:
@@ -146,7 +156,7 @@ def unapproved(session: Session, start: date, end: date) -> list[HourEntry]:
     """Entries (and reversals) dated in [start, end] that still wait for approval, oldest first."""
     reversal = aliased(HourEntry)
     return list(session.execute(select(HourEntry).where(
-        HourEntry.starts_at >= local_day_start(start), HourEntry.starts_at < local_day_start(end + ONE_DAY),
+        counted_at() >= local_day_start(start), counted_at() < local_day_start(end + ONE_DAY),
         ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
         ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
         .order_by(HourEntry.starts_at, HourEntry.id)).scalars())

@@ -80,7 +80,7 @@ def add_inspector() -> Any:
 @allow(*ADMIN)
 def edit_inspector(inspector_id: int) -> Any:
     """Employer, scale, training, coordinator, or leaving the team (an inactive inspector gets no offers)."""
-    found = g.db.execute(select(Inspector).options(undefer(Inspector.first_name))
+    found = g.db.execute(select(Inspector).options(undefer(Inspector.first_name), undefer(Inspector.phone))
                          .where(Inspector.id == inspector_id)).scalar_one_or_none()
     if found is None:
         raise NotFound("inspector_id", "no inspector with this id")
@@ -91,7 +91,7 @@ def edit_inspector(inspector_id: int) -> Any:
         for name, value in changes.model_dump().items():
             setattr(found, name, value)
         audit.record(g.db, now(), caller().name, "inspector.changed", f"inspector:{found.id}",
-                     changes.model_dump(mode="json", exclude={"name", "first_name"}))
+                     changes.model_dump(mode="json", exclude={"name", "first_name", "phone"}))
         flash(i18n.gettext("Inspector %(id)s saved.", id=found.id))
         return redirect(url_for("admin.overview"))
     municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())

@@ -149,6 +149,7 @@ class InspectorChangeIn(Input):
 
     name: str = Field(min_length=2, max_length=120)
     first_name: str = Field(min_length=1, max_length=60)
+    phone: str | None = Field(default=None, max_length=30, pattern=r"^\+?[0-9 ]{6,30}$")
     employer_id: int = Field(ge=1, le=2**31 - 1)
     salary_scale: int = Field(ge=1, le=18)
     salary_step: int = Field(ge=0, le=20)

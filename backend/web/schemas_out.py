@@ -99,6 +99,7 @@ class LedgerEntryOut(BaseModel):
     approved: bool
     reverses: int | None
     reason: str
+    booked_on: date | None
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> LedgerEntryOut:

@@ -50,14 +50,35 @@ def test_a_coordinators_correction_after_approval_is_a_reversal_and_is_approved_
                        ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True)
 
 
-def test_a_closed_period_refuses_new_entries_and_corrections(session: Session) -> None:
+def test_a_closed_period_refuses_new_entries_and_corrections_made_while_it_is_current(
+    session: Session
+) -> None:
     entry = saturday_shift(session)
     session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
                            locked_at=NOW))
     session.flush()
-    with pytest.raises(Refused, match="2027-03-13 is closed"):
+    with pytest.raises(Refused, match="2027-03-09 is closed"):
         ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
                        ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True)
+
+
+def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(session: Session) -> None:
+    entry = saturday_shift(session)
+    ledger.approve(session, NOW, "web:coordinator", entry.id)
+    session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
+                           locked_at=NOW))
+    session.flush()
+    april = datetime(2027, 4, 6, 10, 0, tzinfo=TEAM_ZONE)
+    with pytest.raises(Refused, match="approved"):
+        ledger.correct(session, april, "inspector:1", entry.id, starts_at=SATURDAY,
+                       ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=False)
+    corrected = ledger.correct(session, april, "web:coordinator", entry.id, starts_at=SATURDAY,
+                               ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True,
+                               reason="pauze vergeten")
+    assert corrected.starts_at == SATURDAY and corrected.booked_at == april, "work time kept, booked now"
+    march = [e.id for e in session.execute(select(HourEntry).where(HourEntry.booked_at.is_(None))).scalars()]
+    assert march == [entry.id], "nothing new counts in the closed month"
+    assert total(session, "worked_minutes") == 480
 
 
 @pytest.mark.parametrize(("hours", "pause", "field"), [(0, 0, "ends_at"), (17, 0, "ends_at"),

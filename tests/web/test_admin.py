@@ -48,12 +48,15 @@ def test_an_inspector_is_added_with_sealed_names_and_later_leaves(site: Site) ->
             "salary_scale": "7",
             "salary_step": "4",
             "trained_since": "2026-11-01",
+            "phone": "+31 6 12345678",
         },
     )
     assert left.status_code == 302
     with site.database.transaction() as session:
         changed = session.get_one(Inspector, made_id)
         assert not changed.is_active and changed.salary_step == 4
+        phone = session.execute(select(Inspector.phone).where(Inspector.id == made_id)).scalar_one()
+        assert phone == "+31 6 12345678"
     wrong = admin.post(
         f"/admin/inspectors/{made_id}", data={"name": "M", "first_name": "", "employer_id": "x"}
     )

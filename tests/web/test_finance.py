@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 from sqlalchemy import select
@@ -72,7 +72,7 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
-    assert column_set == "# piket-ledger-v1 2027-03-01..2027-03-31"
+    assert column_set == "# piket-ledger-v2 2027-03-01..2027-03-31"
     assert len(lines) == 4 and total[0] == "totaal (4 regels)"
     for name in (
         "worked_minutes",
@@ -108,7 +108,7 @@ def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -
     response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR)
     sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v1 2027-03-01..2027-03-31"
+    assert rows[0][0] == "piket-ledger-v2 2027-03-01..2027-03-31"
     header, lines, total = rows[1], rows[2:-1], rows[-1]
     assert sorted(line[0] for line in lines) == ids, "in date order, every entry once"
     worked = header.index("worked_minutes")
@@ -203,3 +203,31 @@ def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -
     text = page.text
     assert text.count("<svg") == 3 and not re.search(r"<script(?![^>]*\bsrc=)", text)
     assert "Oproepen per bron en maand" in text and "van een begroting van €\xa0122.399,10" in text
+
+
+def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_stays(site: Site) -> None:
+    ids = book_hours(site)
+    finance, coordinator = site.client("finance"), site.client("coordinator")
+    assert finance.post("/coordinator/periods/lock", data=YEAR).status_code == 302
+    exported = finance.get("/finance/ledger.csv", query_string=YEAR).data
+    site.clock.set(datetime(2027, 4, 6, 9, 0, tzinfo=UTC))
+    page = coordinator.get(f"/coordinator/hours/{ids[0]}/correct").text
+    assert "Deze periode is afgesloten" in page
+    done = coordinator.post(
+        f"/coordinator/hours/{ids[0]}/correct",
+        data={
+            "day": "2027-03-02",
+            "start": "14:00",
+            "end": "22:00",
+            "break_minutes": "60",
+            "reason": "eerder klaar",
+        },
+    )
+    assert done.status_code == 302
+    assert finance.get("/finance/ledger.csv", query_string=YEAR).data == exported, "March is as exported"
+    april = {"period_start": "2027-04-01", "period_end": "2027-04-30"}
+    _, header, lines, total = read_csv(finance.get("/finance/ledger.csv", query_string=april).data.decode())
+    booked = header.index("booked_on")
+    assert [line[booked] for line in lines] == ["2027-04-06", "2027-04-06"]
+    assert [line[header.index("reason")] for line in lines] == ["eerder klaar", "eerder klaar"]
+    assert int(total[header.index("worked_minutes")]) == -60, "the correction nets to one hour less"
