@@ -50,9 +50,9 @@ APPROVE = """INSERT INTO hour_approvals (entry_id, approved_by, approved_at)
 COPY = """COPY (SELECT e.id, e.starts_at, e.ends_at, e.inspector_id, i.name, i.employer_id,
     e.municipality_id, e.category, e.break_minutes, e.worked_minutes, e.plain_minutes,
     e.weekday_20_minutes, e.weekday_40_minutes, e.saturday_minutes, e.sunday_holiday_minutes, a.id,
-    e.reverses_id, e.reason
+    e.reverses_id, e.reason, e.booked_at
     FROM hour_entries e JOIN inspectors i ON i.id = e.inspector_id
-    LEFT JOIN hour_approvals a ON a.entry_id = e.id ORDER BY e.starts_at, e.id)
+    LEFT JOIN hour_approvals a ON a.entry_id = e.id ORDER BY COALESCE(e.booked_at, e.starts_at), e.id)
     TO STDOUT (FORMAT csv, DELIMITER ';', HEADER)"""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, HourCategory, text_enum
@@ -33,6 +33,8 @@ class HourEntry(Base):
         CheckConstraint(
             "worked_minutes = plain_minutes + weekday_20_minutes + weekday_40_minutes"
             " + saturday_minutes + sunday_holiday_minutes", name="bands_add_up"),
+        # Periods, locks and exports select and order by this expression (see counted_at()).
+        Index("ix_hour_entries_counted_at", text("coalesce(booked_at, starts_at)"), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
