@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import callouts, controls, hours
+from backend.services import callouts, controls, hours, retention
 from scheduling.clock import Clock
 from scheduling.runner import Runner
 
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "piket.sweep"
 SWEEP_SECONDS = 15
+RETENTION_JOB = "piket.retention"
+RETENTION_SECONDS = 3600
 
 
 @dataclass
@@ -44,6 +46,7 @@ def bind(context: JobContext) -> None:
 
 def register(runner: Runner) -> None:
     runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", SWEEP_SECONDS)
+    runner.schedule_every(RETENTION_JOB, f"{__name__}:retain", RETENTION_SECONDS)
 
 
 class Swept(NamedTuple):
@@ -56,13 +59,30 @@ class Swept(NamedTuple):
     hour_prompts: int = 0
 
 
+def _bound() -> JobContext:
+    if _context is None:
+        raise RuntimeError("backend.jobs.bind() was not called in this process")
+    return _context
+
+
+def retain() -> int:
+    """Erase call-out locations and notes whose retention is over (hourly), then scrub the files."""
+    context = _bound()
+    with context.database.transaction() as session:
+        purged = retention.purge_due(session, context.clock.now(),
+                                     timedelta(days=context.settings.retention_days))
+    if purged:
+        retention.scrub_files(context.database.engine)
+        log.info("retention: erased the details of %d call-outs", purged)
+    return purged
+
+
 def sweep() -> Swept:
     """Everything due now: offer reminders, escalations, control-day requests and shift reminders,
     hour prompts. Each step is its own
     transaction, so one that fails (and is retried on the next run) does not hold up the others."""
-    if _context is None:
-        raise RuntimeError("backend.jobs.bind() was not called in this process")
-    settings, database, clock = _context.settings, _context.database, _context.clock
+    context = _bound()
+    settings, database, clock = context.settings, context.database, context.clock
     with database.transaction() as session:
         reminders, escalations = callouts.remind_and_escalate(
             session,

@@ -1,0 +1,65 @@
+"""Retention: a call-out's location and notes are erased once they are no longer needed.
+
+They go `retention` (default 30 days) after the report was reviewed. A call-out
+that never had a report (cancelled, unstaffed, or the report never came) loses
+them `retention` after it closed or its shift ended, and one whose report is
+still being written keeps them at most `LONGEST` after its shift. Counts, times,
+the pair and the hours stay, for the evaluation. The outbox copies of the
+location message are blanked too. Each erasure is recorded in the audit log.
+
+Erased values must be gone from the database files, not only from the rows:
+SQLite runs with secure_delete (freed space is zeroed) and the WAL is folded
+back into the file; PostgreSQL's table is rewritten (VACUUM FULL), because an
+UPDATE leaves the old row version on disk until then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from backend.models import Callout, OutboxMessage, Report, ReportStatus, Shift
+from backend.services import audit
+
+LONGEST = timedelta(days=180)
+"""However the report goes, a location is kept at most this long after its shift."""
+BLANK_PAYLOAD = '{"purged": true}'
+
+
+def purge_due(session: Session, now: datetime, retention: timedelta) -> int:
+    """Erase the location and notes of every call-out whose time is up; returns how many."""
+    reviewed = select(Report.shift_id).where(Report.status == ReportStatus.REVIEWED,
+                                             Report.reviewed_at < now - retention)
+    with_report = select(Report.shift_id)
+    due = session.execute(
+        select(Callout).join(Shift, Shift.id == Callout.shift_id).where(
+            Callout.details_purged_at.is_(None),
+            or_(Callout.shift_id.in_(reviewed),
+                and_(Callout.shift_id.not_in(with_report), Shift.ends_at < now - retention),
+                Shift.ends_at < now - LONGEST))
+        .with_for_update()).scalars().all()
+    for callout in due:
+        callout.location, callout.notes, callout.details_purged_at = None, None, now
+        session.execute(update(OutboxMessage).where(OutboxMessage.ref.like(f"location:{callout.shift_id}:%"))
+                        .values(payload=BLANK_PAYLOAD))
+        audit.record(session, now, "job:retention", "callout.details_purged", f"callout:{callout.id}")
+    return len(due)
+
+
+def scrub_files(engine: Engine) -> None:
+    """Make erased values leave the files: fold SQLite's WAL back, or rewrite PostgreSQL's tables."""
+    if engine.dialect.name == "sqlite":
+        # Outside any transaction (our connections otherwise BEGIN IMMEDIATE): the raw
+        # connection is in autocommit mode, where a checkpoint is allowed.
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in ("callouts", "outbox_messages"):
+            connection.execute(text(f"VACUUM FULL {table}"))

@@ -1,0 +1,154 @@
+"""Retention: call-out locations and notes are erased on time, counts and hours stay, the erasure is
+audited, and the erased values are gone from the database's own files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from backend import jobs, migrate
+from backend.config import load_settings
+from backend.db import Database
+from backend.models import (
+    AuditRecord,
+    Callout,
+    CalloutSource,
+    CalloutStatus,
+    Report,
+    ReportStatus,
+    Shift,
+    ShiftKind,
+)
+from scheduling.clock import FrozenClock
+from tests.factories import inspector, region
+
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Place:
+    database: Database
+    clock: FrozenClock
+    municipality_id: int
+    writer_id: int
+
+    def callout(
+        self,
+        *,
+        ended_days_ago: int,
+        report: ReportStatus | None = None,
+        reviewed_days_ago: int | None = None,
+        address: str = "Kerkstraat 1",
+    ) -> int:
+        ends_at = self.clock.now() - ended_days_ago * DAY
+        with self.database.transaction() as session:
+            shift = Shift(
+                kind=ShiftKind.CALLOUT,
+                municipality_id=self.municipality_id,
+                starts_at=ends_at - timedelta(hours=9),
+                ends_at=ends_at,
+                created_at=ends_at - timedelta(hours=10),
+            )
+            session.add(shift)
+            session.flush()
+            made = Callout(
+                shift_id=shift.id,
+                source=CalloutSource.MMA,
+                location=address,
+                notes="achterom",
+                status=CalloutStatus.FILLED,
+                created_by="test",
+                created_at=shift.created_at,
+            )
+            session.add(made)
+            if report is not None:
+                reviewed_at = self.clock.now() - reviewed_days_ago * DAY if reviewed_days_ago else None
+                session.add(
+                    Report(
+                        shift_id=shift.id, writer_id=self.writer_id, status=report, reviewed_at=reviewed_at
+                    )
+                )
+            session.flush()
+            return made.id
+
+    def details(self, callout_id: int) -> tuple[str | None, str | None]:
+        with self.database.transaction() as session:
+            found = session.get_one(Callout, callout_id)
+            return found.location, found.notes
+
+
+@pytest.fixture
+def place(fresh_database: Database, clock: FrozenClock, tmp_path: Path) -> Place:
+    migrate.upgrade(fresh_database.engine)
+    with fresh_database.transaction() as session:
+        _, home = region(session)
+        writer = inspector(session, home)
+        made = Place(fresh_database, clock, home.id, writer.id)
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_RETENTION_DAYS": "30"})
+    jobs.bind(jobs.JobContext(fresh_database, clock, settings))
+    return made
+
+
+def test_details_go_30_days_after_review_and_not_before(place: Place) -> None:
+    old = place.callout(ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31)
+    recent = place.callout(ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=10)
+    writing = place.callout(ended_days_ago=40, report=ReportStatus.WRITTEN)
+    assert jobs.retain() == 1
+    assert place.details(old) == (None, None)
+    assert place.details(recent) == ("Kerkstraat 1", "achterom")
+    assert place.details(writing) == ("Kerkstraat 1", "achterom"), "kept while the report is under way"
+    assert jobs.retain() == 0, "running again erases nothing twice"
+
+
+def test_a_call_out_without_a_report_loses_its_details_after_its_shift_and_none_lingers(place: Place) -> None:
+    no_report = place.callout(ended_days_ago=31)
+    stuck = place.callout(ended_days_ago=181, report=ReportStatus.PENDING)
+    assert jobs.retain() == 2
+    assert place.details(no_report) == place.details(stuck) == (None, None)
+
+
+def test_counts_and_times_stay_and_the_erasure_is_audited(place: Place) -> None:
+    erased = place.callout(ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31)
+    jobs.retain()
+    with place.database.transaction() as session:
+        found = session.get_one(Callout, erased)
+        assert found.details_purged_at == place.clock.now() and found.source is CalloutSource.MMA
+        assert session.execute(select(func.count(Callout.id))).scalar_one() == 1
+        actions = session.execute(select(AuditRecord.action, AuditRecord.subject)).all()
+        assert ("callout.details_purged", f"callout:{erased}") in actions
+
+
+def database_files(database: Database) -> list[Path]:
+    """The files that hold the call-outs table: SQLite's file and WAL, or PostgreSQL's relation file."""
+    if database.is_sqlite:
+        path = Path(database.url.removeprefix("sqlite:///"))
+        return [p for p in (path, Path(f"{path}-wal")) if p.exists()]
+    with database.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execute(text("CHECKPOINT"))
+        relation = connection.execute(
+            text("SELECT current_setting('data_directory') || '/' || pg_relation_filepath('callouts')")
+        ).scalar_one()
+    if not os.access(relation, os.R_OK):
+        pytest.skip(f"cannot read PostgreSQL's files here ({relation})")
+    return [Path(relation)]
+
+
+def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
+    erased = place.callout(
+        ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31, address="Wilhelminastraat 99"
+    )
+    with place.database.engine.connect() as connection:
+        sealed = connection.execute(
+            text("SELECT location FROM callouts WHERE id = :id"), {"id": erased}
+        ).scalar_one()
+    needle = sealed[-40:].encode()
+    assert any(needle in path.read_bytes() for path in database_files(place.database)), "the probe finds it"
+    jobs.retain()
+    for path in database_files(place.database):
+        assert needle not in path.read_bytes(), path
