@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import cached_property
 
+from backend import logs
 from backend.config import Settings, load_settings
 from backend.db import Database
 from backend.keys import load_keyring
 from scheduling.clock import Clock, SystemClock
 from secure_store import KeyRing, use_keyring
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @dataclass
@@ -23,8 +21,7 @@ class Runtime:
     @classmethod
     def from_environment(cls) -> Runtime:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logs.configure(settings.log_level)
         return cls(settings, SystemClock())
 
     @cached_property
