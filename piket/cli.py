@@ -226,6 +226,24 @@ def audit_verify(runtime: Runtime) -> None:
 # -- backup ---------------------------------------------------------------------------
 
 
+@main.group()
+def privacy() -> None:
+    """The privacy paperwork piket can write itself."""
+
+
+@privacy.command("register")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@pass_runtime
+def privacy_register(runtime: Runtime, lang: str) -> None:
+    """Print the record of processing (Markdown), generated from the model and the configuration."""
+    from backend.services.privacy import Undescribed, register
+
+    try:
+        click.echo(register(runtime.settings, lang))
+    except Undescribed as error:
+        raise click.ClickException(str(error)) from None
+
+
 @main.command()
 @click.argument("file_", metavar="FILE", type=click.Path(path_type=Path))
 @pass_runtime

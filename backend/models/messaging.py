@@ -18,7 +18,8 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "not_before_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[str] = mapped_column(EncryptedText("outbox_messages.chat_id"))
+    chat_id: Mapped[str] = mapped_column(EncryptedText("outbox_messages.chat_id"),
+                                         doc="The Telegram chat it goes to (sealed).")
     inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"), index=True)
     method: Mapped[str] = mapped_column(String(40), doc="sendMessage, editMessageText, ...")
     payload: Mapped[str] = mapped_column(EncryptedText("outbox_messages.payload"),

@@ -92,9 +92,11 @@ class WebUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True,
                                           doc="A function name (coordinator), not a person's name.")
-    display_name: Mapped[str | None] = mapped_column(EncryptedText("web_users.display_name"))
+    display_name: Mapped[str | None] = mapped_column(EncryptedText("web_users.display_name"),
+                                                     doc="A name to show beside the username (sealed).")
     password_hash: Mapped[str] = mapped_column(String(255), doc="argon2id.")
-    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("web_users.totp_secret"))
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("web_users.totp_secret"),
+                                                    doc="The second factor's shared secret (sealed).")
     role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
     inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"),
                                                      doc="Set when the user also works shifts.")

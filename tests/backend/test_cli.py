@@ -187,3 +187,26 @@ def test_without_configured_keys_development_generates_a_key_file_and_warns(
     assert (tmp_path / "data" / "dev-keyring.json").exists()
     assert oct(os.stat(tmp_path / "data" / "dev-keyring.json").st_mode & 0o777) == "0o600"
     assert "DEVELOPMENT ONLY" in caplog.text
+
+
+def test_the_privacy_register_names_every_sealed_field_with_its_retention(piket: Piket) -> None:
+    from backend.services.privacy import sealed_columns
+
+    dutch = piket("privacy", "register", PIKET_RETENTION_DAYS="45").output
+    assert dutch.startswith("# Register van verwerkingen: piket")
+    assert "45 dagen na beoordeling van het rapport" in dutch
+    for table, fields in sealed_columns().items():
+        assert f"`{table}`" in dutch
+        assert all(f"`{name}`" in dutch for name, _ in fields)
+    english = piket("privacy", "register", "--lang", "en").output
+    assert "30 days after the report is reviewed" in english and "No personal data of sex workers" in english
+
+
+def test_a_sealed_table_without_a_purpose_stops_the_privacy_register(
+    piket: Piket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.services import privacy
+
+    monkeypatch.delitem(privacy.PURPOSES, "callouts")
+    refused = piket("privacy", "register", expect=1)
+    assert "sealed data without a purpose" in refused.output and "callouts" in refused.output

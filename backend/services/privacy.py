@@ -1,0 +1,187 @@
+"""The record of processing (for the DPIA), generated from the model so that it stays true.
+
+Every sealed column of the model is personal or sensitive data. Each table that
+holds one needs an entry below saying whose data it is, why piket keeps it, how
+long and who can see it; `register()` refuses to write the record while a sealed
+column has no entry, so a new field cannot slip in undescribed. The retention
+figures come from the running configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.config import Settings
+from backend.models import Base
+from backend.services.enrolment import CODE_LIFETIME
+from secure_store.types import EncryptedText
+
+
+@dataclass(frozen=True)
+class Purpose:
+    subjects: tuple[str, str]
+    why: tuple[str, str]
+    retention: tuple[str, str]
+    seen_by: tuple[str, str]
+    """Each as (Dutch, English)."""
+
+
+PURPOSES: dict[str, Purpose] = {
+    "inspectors": Purpose(
+        (
+            "toezichthouders van het team (medewerkers van de deelnemende gemeenten)",
+            "the team's inspectors (employees of the participating municipalities)",
+        ),
+        (
+            "inzet plannen en oproepen (wie mag waar, wie is opgeleid), bereikbaarheid via de pikettelefoon, "
+            "uren en ORT vastleggen",
+            "planning and call-outs (who may act where, who is trained), reaching them on the burner phone, "
+            "recording hours and allowances",
+        ),
+        (
+            "zolang zij in het team zitten; daarna op inactief, uren blijven voor de verrekening",
+            "while they are in the team; then inactive, their hours stay for the settlement",
+        ),
+        (
+            "coördinator (voornamen), beheerder (alles); financiën ziet uren per toezichthouder; "
+            "collega's in het koppel zien elkaars voornaam",
+            "coordinator (first names), admin (everything); finance sees hours per inspector; "
+            "a pair sees each other's first name",
+        ),
+    ),
+    "callouts": Purpose(
+        (
+            "geen personen: adres van een pand en operationele aantekeningen over het pand",
+            "no persons: the address of premises and operational notes about them",
+        ),
+        ("het koppel naar de juiste plek sturen", "sending the pair to the right place"),
+        (
+            "{days} dagen na beoordeling van het rapport, of na de dienst als er geen rapport is; "
+            "hoogstens 180 dagen na de dienst; daarna gewist (aantallen en uren blijven)",
+            "{days} days after the report is reviewed, or after the shift when there is none; "
+            "at most 180 days after the shift; then erased (counts and hours stay)",
+        ),
+        (
+            "coördinator; het bevestigde koppel (beschermd bericht, na de dienst verwijderd); "
+            "nooit financiën of controleur",
+            "coordinator; the confirmed pair (protected message, deleted after the shift); never finance or "
+            "the auditor",
+        ),
+    ),
+    "outbox_messages": Purpose(
+        (
+            "toezichthouders (hun chat) en de inhoud van berichten aan hen",
+            "inspectors (their chat) and the content of messages to them",
+        ),
+        (
+            "berichten betrouwbaar afleveren binnen de grenzen van Telegram",
+            "delivering messages reliably within Telegram's limits",
+        ),
+        (
+            "locatieberichten worden met de oproep gewist; andere berichten blijven als afleverbewijs",
+            "location messages are erased with the call-out; other messages stay as proof of delivery",
+        ),
+        ("niemand via de pagina's; alleen de verzender", "nobody through the pages; only the sender"),
+    ),
+    "web_users": Purpose(
+        (
+            "medewerkers met een webaccount (coördinator, financiën, beheer, controleur)",
+            "staff with a web account (coordinator, finance, admin, auditor)",
+        ),
+        ("inloggen met twee factoren", "logging in with two factors"),
+        ("zolang het account bestaat", "while the account exists"),
+        (
+            "de gebruiker zelf; de beheerder ziet alleen gebruikersnaam en rol",
+            "the user; the admin sees only the username and role",
+        ),
+    ),
+}
+
+NOTES = {
+    "nl": (
+        "Persoonsgegevens van sekswerkers worden niet vastgelegd. Namen, telefoonnummers, Telegram-id's, "
+        "adressen, aantekeningen en tweede-factorsleutels staan versleuteld in de database (AES-256-GCM per "
+        "waarde, sleutels buiten de database). Koppelcodes gelden {hours} uur en worden alleen gehasht "
+        "bewaard. Logbestanden bevatten geen namen, id's, plaatsen, codes of tokens."
+    ),
+    "en": (
+        "No personal data of sex workers is recorded. Names, phone numbers, Telegram ids, addresses, notes "
+        "and second-factor secrets are sealed in the database (AES-256-GCM per value, keys outside the "
+        "database). Enrolment codes are valid {hours} hours and kept only as hashes. Logs hold no names, "
+        "ids, places, codes or tokens."
+    ),
+}
+
+
+HEADINGS = (
+    (
+        "Register van verwerkingen: piket",
+        "Tabel",
+        "Van wie",
+        "Waarom",
+        "Bewaartermijn",
+        "Wie ziet het",
+        "Versleutelde velden",
+        "Overige velden",
+    ),
+    (
+        "Record of processing: piket",
+        "Table",
+        "Whose",
+        "Why",
+        "Retention",
+        "Who can see it",
+        "Sealed fields",
+        "Other fields",
+    ),
+)
+
+
+class Undescribed(Exception):
+    """A sealed column whose table has no entry in PURPOSES."""
+
+
+def sealed_columns() -> dict[str, list[tuple[str, str]]]:
+    """Table to (column, description) for every sealed column of the model."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, EncryptedText):
+                found.setdefault(table.name, []).append((column.name, column.doc or ""))
+    return found
+
+
+def _plain_columns(table: str) -> list[str]:
+    sealed = {name for name, _ in sealed_columns()[table]}
+    return [c.name for c in Base.metadata.tables[table].columns if c.name not in sealed and c.name != "id"]
+
+
+def _described(name: str, doc: str) -> str:
+    return f"`{name}` ({doc})" if doc else f"`{name}`"
+
+
+def register(settings: Settings, language: str = "nl") -> str:
+    """The record of processing as Markdown, in Dutch or English."""
+    columns = sealed_columns()
+    missing = sorted(set(columns) - set(PURPOSES))
+    if missing:
+        where = "backend/services/privacy.py"
+        raise Undescribed(f"sealed data without a purpose in {where}: " + ", ".join(missing))
+    at = 0 if language == "nl" else 1
+    heads = HEADINGS[at]
+    hours = int(CODE_LIFETIME.total_seconds() // 3600)
+    lines = [f"# {heads[0]}", "", NOTES[language].format(hours=hours), ""]
+    for table, sealed in columns.items():
+        purpose = PURPOSES[table]
+        lines += [
+            f"## {heads[1]} `{table}`",
+            "",
+            f"- **{heads[2]}:** {purpose.subjects[at]}",
+            f"- **{heads[3]}:** {purpose.why[at]}",
+            f"- **{heads[4]}:** {purpose.retention[at].format(days=settings.retention_days)}",
+            f"- **{heads[5]}:** {purpose.seen_by[at]}",
+            f"- **{heads[6]}:** " + "; ".join(_described(name, doc) for name, doc in sealed),
+            f"- **{heads[7]}:** " + ", ".join(f"`{name}`" for name in _plain_columns(table)),
+            "",
+        ]
+    return "\n".join(lines)
