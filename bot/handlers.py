@@ -36,12 +36,12 @@ from scheduling.clock import Clock
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])$")
-CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wxd]|p\d{1,10})$")
-CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])$")
-HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})$")
-REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})$")
-DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})$")
+OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])\Z", re.ASCII)
+CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wxd]|p\d{1,10})\Z", re.ASCII)
+CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])\Z", re.ASCII)
+HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})\Z", re.ASCII)
+REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})\Z", re.ASCII)
+DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})\Z", re.ASCII)
 DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}

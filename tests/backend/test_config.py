@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from backend.config import ConfigError, load_settings
+from backend.config import ConfigError, Settings, load_settings
 
 
 def test_nothing_set_gives_the_embedded_development_defaults(tmp_path: Path) -> None:
@@ -64,3 +66,20 @@ def test_a_webhook_needs_its_secret_token() -> None:
 def test_a_plain_postgresql_url_gets_the_psycopg_driver() -> None:
     settings = load_settings({"PIKET_DATABASE_URL": "postgresql://postgres@db/piket"})
     assert settings.effective_database_url == "postgresql+psycopg://postgres@db/piket"
+
+
+NAMES = sorted({"PIKET_" + name.upper() for name in Settings.model_fields}
+               | {"PIKET_NOT_A_SETTING", "PIKET_KEYS_FILE", "PIKET_SECRET_KEY_FILE"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(environ=st.dictionaries(st.sampled_from(NAMES), st.text(max_size=40), max_size=6))
+@example(environ={"PIKET_DATA_DIR": "var\x00"})
+@example(environ={"PIKET_KEYS_FILE": "\x00"})
+def test_any_configuration_either_loads_usable_or_names_what_is_wrong(environ: dict[str, str]) -> None:
+    try:
+        loaded = load_settings(environ)
+    except ConfigError as error:
+        assert str(error).startswith("PIKET_") or "configuration" in str(error)
+    else:
+        assert loaded.effective_database_url and loaded.zone
