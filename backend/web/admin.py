@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
-from backend.services import accounts, audit, enrolment, keys
-from backend.services.errors import NotFound, Refused
+from backend.services import accounts, audit, enrolment, keys, team
 from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now
@@ -52,14 +51,8 @@ def overview() -> Any:
 @blueprint.post("/municipalities/<int:municipality_id>")
 @allow(*ADMIN)
 def edit_municipality(municipality_id: int) -> Any:
-    found = g.db.get(Municipality, municipality_id)
-    if found is None:
-        raise NotFound("municipality_id", "no municipality with this id")
-    changes = parse(MunicipalityIn, form_data(request.form))
-    for name, value in changes.model_dump().items():
-        setattr(found, name, value)
-    audit.record(g.db, now(), caller().name, "municipality.changed", f"municipality:{found.id}",
-                 changes.model_dump(mode="json"))
+    changes = parse(MunicipalityIn, form_data(request.form)).model_dump()
+    found = team.change_municipality(g.db, now(), caller().name, municipality_id, changes)
     flash(i18n.gettext("%(name)s saved.", name=found.name))
     return redirect(url_for("admin.overview"))
 
@@ -67,11 +60,8 @@ def edit_municipality(municipality_id: int) -> Any:
 @blueprint.post("/inspectors")
 @allow(*ADMIN)
 def add_inspector() -> Any:
-    given = parse(InspectorIn, form_data(request.form))
-    made = Inspector(**given.model_dump(), created_at=now())
-    g.db.add(made)
-    g.db.flush()
-    audit.record(g.db, now(), caller().name, "inspector.created", f"inspector:{made.id}")
+    given = parse(InspectorIn, form_data(request.form)).model_dump()
+    made = team.add_inspector(g.db, now(), caller().name, given)
     flash(i18n.gettext("Inspector %(id)s added.", id=made.id))
     return redirect(url_for("admin.overview"))
 
@@ -79,21 +69,15 @@ def add_inspector() -> Any:
 @blueprint.route("/inspectors/<int:inspector_id>", methods=["GET", "POST"])
 @allow(*ADMIN)
 def edit_inspector(inspector_id: int) -> Any:
-    """Employer, scale, training, coordinator, or leaving the team (an inactive inspector gets no offers)."""
+    if request.method == "POST":
+        changes = parse(InspectorChangeIn, form_data(request.form)).model_dump()
+        team.change_inspector(g.db, now(), caller().name, inspector_id, changes)
+        flash(i18n.gettext("Inspector %(id)s saved.", id=inspector_id))
+        return redirect(url_for("admin.overview"))
     found = g.db.execute(select(Inspector).options(undefer(Inspector.first_name), undefer(Inspector.phone))
                          .where(Inspector.id == inspector_id)).scalar_one_or_none()
     if found is None:
-        raise NotFound("inspector_id", "no inspector with this id")
-    if request.method == "POST":
-        changes = parse(InspectorChangeIn, form_data(request.form))
-        if changes.employer_id != found.employer_id and g.db.get(Municipality, changes.employer_id) is None:
-            raise NotFound("employer_id", "no municipality with this id")
-        for name, value in changes.model_dump().items():
-            setattr(found, name, value)
-        audit.record(g.db, now(), caller().name, "inspector.changed", f"inspector:{found.id}",
-                     changes.model_dump(mode="json", exclude={"name", "first_name", "phone"}))
-        flash(i18n.gettext("Inspector %(id)s saved.", id=found.id))
-        return redirect(url_for("admin.overview"))
+        abort(404)
     municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
     return render_template("admin/inspector.html", inspector=found, municipalities=municipalities)
 
@@ -101,15 +85,8 @@ def edit_inspector(inspector_id: int) -> Any:
 @blueprint.post("/designations/<int:designation_id>/end")
 @allow(*ADMIN)
 def end_designation(designation_id: int) -> Any:
-    found = g.db.get(Designation, designation_id)
-    if found is None:
-        raise NotFound("designation_id", "no designation with this id")
     ending = parse(DesignationEndIn, form_data(request.form))
-    if ending.valid_until < found.valid_from:
-        raise Refused("a designation cannot end before it starts", field="valid_until")
-    found.valid_until = ending.valid_until
-    audit.record(g.db, now(), caller().name, "designation.ended", f"designation:{found.id}",
-                 {"valid_until": ending.valid_until.isoformat()})
+    team.end_designation(g.db, now(), caller().name, designation_id, ending.valid_until)
     flash(i18n.gettext("Designation recorded."))
     return redirect(url_for("admin.overview"))
 
@@ -117,15 +94,8 @@ def end_designation(designation_id: int) -> Any:
 @blueprint.post("/designations")
 @allow(*ADMIN)
 def add_designation() -> Any:
-    given = parse(DesignationIn, form_data(request.form))
-    for model, key in ((Inspector, given.inspector_id), (Municipality, given.municipality_id)):
-        if g.db.get(model, key) is None:
-            raise NotFound(f"{model.__tablename__[:-1]}_id", "unknown id")
-    made = Designation(**given.model_dump())
-    g.db.add(made)
-    g.db.flush()
-    audit.record(g.db, now(), caller().name, "designation.created", f"designation:{made.id}",
-                 {"inspector": given.inspector_id, "municipality": given.municipality_id})
+    given = parse(DesignationIn, form_data(request.form)).model_dump()
+    team.add_designation(g.db, now(), caller().name, given)
     flash(i18n.gettext("Designation recorded."))
     return redirect(url_for("admin.overview"))
 
@@ -134,8 +104,7 @@ def add_designation() -> Any:
 @allow(*ADMIN)
 def enrolment_code(inspector_id: int) -> Any:
     """A one-time code, shown once (with a QR code of the bot's deep link); only its hash is kept."""
-    if g.db.get(Inspector, inspector_id) is None:
-        raise NotFound("inspector_id", "no inspector with this id")
+    team.existing(g.db, Inspector, inspector_id, "inspector_id")
     code = enrolment.create_code(g.db, now(), caller().name, inspector_id)
     username = current_app.extensions["piket"]["settings"].telegram_bot_username
     link = f"https://t.me/{username}?start={code}" if username else None
@@ -147,8 +116,7 @@ def enrolment_code(inspector_id: int) -> Any:
 @blueprint.post("/inspectors/<int:inspector_id>/revoke")
 @allow(*ADMIN)
 def revoke(inspector_id: int) -> Any:
-    if g.db.get(Inspector, inspector_id) is None:
-        raise NotFound("inspector_id", "no inspector with this id")
+    team.existing(g.db, Inspector, inspector_id, "inspector_id")
     withdrawn = enrolment.revoke(g.db, now(), caller().name, inspector_id)
     flash(i18n.gettext("Phone cut off; %(n)s open offers withdrawn.", n=withdrawn))
     return redirect(url_for("admin.overview"))
@@ -158,17 +126,18 @@ def revoke(inspector_id: int) -> Any:
 @allow(*ADMIN)
 def add_user() -> Any:
     given = parse(WebUserIn, form_data(request.form))
-    user, password = accounts.create_web_user(g.db, now(), caller().name, given.username, given.role)
-    return render_template("admin/secret.html", title=i18n.gettext("Account %(name)s", name=user.username),
-                           secret=password, explain=i18n.gettext(
-                               "One-time password: give it to the user by another channel. At first login "
-                               "they choose their own password and set up the authenticator app."))
+    made = accounts.create_web_user(g.db, now(), caller().name, given.username, given.role)
+    return _one_time_password(*made)
 
 
 @blueprint.post("/users/<int:user_id>/reset")
 @allow(*ADMIN)
 def reset_user(user_id: int) -> Any:
-    user, password = accounts.reset_web_user(g.db, now(), caller().name, user_id)
+    return _one_time_password(*accounts.reset_web_user(g.db, now(), caller().name, user_id))
+
+
+def _one_time_password(user: WebUser, password: str) -> Any:
+    """The page that shows a new account's (or a reset account's) one-time password, once."""
     return render_template("admin/secret.html", title=i18n.gettext("Account %(name)s", name=user.username),
                            secret=password, explain=i18n.gettext(
                                "One-time password: give it to the user by another channel. At first login "
@@ -179,9 +148,7 @@ def reset_user(user_id: int) -> Any:
 @allow(*ADMIN)
 def toggle_user(user_id: int) -> Any:
     wanted = request.form.get("is_active") == "true"
-    if not wanted and user_id == caller().user_id:
-        raise Refused("you cannot switch off your own account", field="user_id")
-    user = accounts.set_active(g.db, now(), caller().name, user_id, wanted)
+    user = accounts.set_active(g.db, now(), caller().name, user_id, wanted, acting_user_id=caller().user_id)
     flash(i18n.gettext("%(name)s saved.", name=user.username))
     return redirect(url_for("admin.overview"))
 
