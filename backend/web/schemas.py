@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
@@ -14,6 +14,8 @@ from scheduling.calendar import local_instant
 
 Day = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
 """A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""A row's id as the database can hold it."""
 
 
 class Input(BaseModel):
@@ -23,7 +25,7 @@ class Input(BaseModel):
 class CalloutIn(Input):
     """A call-out: the window is local time on `day`; an end at or before the start is the next day."""
 
-    municipality_id: int = Field(ge=1, le=2**31 - 1)
+    municipality_id: Id
     source: CalloutSource
     day: Day
     start: time
@@ -42,7 +44,7 @@ class CalloutIn(Input):
 class ControlDayIn(Input):
     """A control day: local times on `day`; an end at or before the start is the next day."""
 
-    municipality_id: int = Field(ge=1, le=2**31 - 1)
+    municipality_id: Id
     day: Day
     start: time = time(14, 0)
     end: time = time(23, 0)
@@ -67,20 +69,13 @@ class CorrectionIn(Input):
 
 
 class PersonChangeIn(Input):
-    inspector_id: int = Field(ge=1, le=2**31 - 1)
+    inspector_id: Id
     action: Literal["add", "remove"]
     back: str = ""
 
 
 class EntryIdsIn(Input):
-    entry_ids: list[int] = Field(min_length=1, max_length=5000)
-
-    @field_validator("entry_ids")
-    @classmethod
-    def _positive(cls, value: list[int]) -> list[int]:
-        if any(not 1 <= v <= 2**31 - 1 for v in value):
-            raise ValueError("ids are positive integers")
-        return value
+    entry_ids: list[Id] = Field(min_length=1, max_length=5000)
 
 
 class PeriodIn(Input):
@@ -101,8 +96,8 @@ class LedgerQuery(Input):
 
     period_start: Day
     period_end: Day
-    municipality_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    inspector_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    municipality_id: Id | None = None
+    inspector_id: Id | None = None
     category: HourCategory | None = None
     approved_only: bool = False
 
@@ -132,29 +127,24 @@ class MunicipalityIn(Input):
     pledged_minutes: int = Field(ge=0, le=100_000 * 60)
 
 
-class InspectorIn(Input):
+class InspectorFields(Input):
     name: str = Field(min_length=2, max_length=120)
     first_name: str = Field(min_length=1, max_length=60)
     phone: str | None = Field(default=None, max_length=30, pattern=r"^\+?[0-9 ]{6,30}$")
-    employer_id: int = Field(ge=1, le=2**31 - 1)
+    employer_id: Id
     salary_scale: int = Field(ge=1, le=18)
     salary_step: int = Field(ge=0, le=20)
     trained_since: Day | None = None
+    is_coordinator: bool = False
+
+
+class InspectorIn(InspectorFields):
     gender: Gender
-    is_coordinator: bool = False
 
 
-class InspectorChangeIn(Input):
-    """What the admin can change of an inspector; names re-sealed when given."""
+class InspectorChangeIn(InspectorFields):
+    """What the admin can change of an inspector (gender only preferred mixed pairs; it stays)."""
 
-    name: str = Field(min_length=2, max_length=120)
-    first_name: str = Field(min_length=1, max_length=60)
-    phone: str | None = Field(default=None, max_length=30, pattern=r"^\+?[0-9 ]{6,30}$")
-    employer_id: int = Field(ge=1, le=2**31 - 1)
-    salary_scale: int = Field(ge=1, le=18)
-    salary_step: int = Field(ge=0, le=20)
-    trained_since: Day | None = None
-    is_coordinator: bool = False
     is_active: bool = False
 
 
@@ -163,8 +153,8 @@ class DesignationEndIn(Input):
 
 
 class DesignationIn(Input):
-    inspector_id: int = Field(ge=1, le=2**31 - 1)
-    municipality_id: int = Field(ge=1, le=2**31 - 1)
+    inspector_id: Id
+    municipality_id: Id
     decision_reference: str = Field(min_length=1, max_length=120)
     valid_from: Day
     valid_until: Day | None = None
