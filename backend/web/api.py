@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from backend.models import Role
 from backend.services import callouts, dashboard, ledger, settlement
+from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
 from backend.web.access import PUBLIC, allow, caller
 from backend.web.common import now
@@ -34,12 +35,11 @@ from backend.web.schemas import (
 )
 from backend.web.schemas_out import (
     ApprovedOut,
-    CalloutOut,
     LedgerEntryOut,
     LockOut,
     PendingEntryOut,
     SettlementOut,
-    ShiftOut,
+    as_json,
     page_of,
 )
 from scheduling.calendar import local_day_start
@@ -81,42 +81,42 @@ def openapi() -> Any:
 
 
 @operation("GET", "/callouts", COORDINATION, "Open and recent call-outs with their live state",
-           query=PageQuery, out=CalloutOut, paged=True)
+           query=PageQuery, out=CalloutView, paged=True)
 def list_callouts() -> Any:
     paging = _args(PageQuery)
     views = dashboard.callouts(g.db, now())
-    return jsonify(page_of([CalloutOut.of(v) for v in views], paging.page, paging.per_page))
+    return jsonify(page_of(views, paging.page, paging.per_page))
 
 
 @operation("POST", "/callouts", COORDINATION, "Create a call-out and offer it", body=CalloutIn,
-           out=CalloutOut, status=201)
+           out=CalloutView, status=201)
 def create_callout() -> Any:
     made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, json_body()).to_service())
     g.db.flush()
-    return jsonify(CalloutOut.of(dashboard.callouts(g.db, now(), [made.id])[0]).model_dump(mode="json")), 201
+    return jsonify(as_json(dashboard.callouts(g.db, now(), [made.id])[0])), 201
 
 
-@operation("GET", "/callouts/{callout_id}", COORDINATION, "One call-out's live state", out=CalloutOut)
+@operation("GET", "/callouts/{callout_id}", COORDINATION, "One call-out's live state", out=CalloutView)
 def get_callout(callout_id: int) -> Any:
     found = dashboard.callouts(g.db, now(), [callout_id])
     if not found:
         abort(404, description="no call-out with this id")
-    return jsonify(CalloutOut.of(found[0]).model_dump(mode="json"))
+    return jsonify(as_json(found[0]))
 
 
-@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out", out=CalloutOut)
+@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out", out=CalloutView)
 def cancel_callout(callout_id: int) -> Any:
     callouts.cancel(g.db, now(), caller().name, callout_id)
     return get_callout(callout_id)
 
 
 @operation("GET", "/roster", (Role.COORDINATOR, Role.ADMIN), "Shifts with their people (first names)",
-           query=RosterQuery, out=ShiftOut, paged=True)
+           query=RosterQuery, out=ShiftView, paged=True)
 def roster() -> Any:
     wanted = _args(RosterQuery)
     views = dashboard.shifts_between(g.db, local_day_start(wanted.start),
                                      local_day_start(wanted.end + timedelta(days=1)))
-    return jsonify(page_of([ShiftOut.of(v) for v in views], wanted.page, wanted.per_page))
+    return jsonify(page_of(views, wanted.page, wanted.per_page))
 
 
 @operation("GET", "/hours/pending", COORDINATION, "Hour entries waiting for approval", query=PeriodIn,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"},
@@ -24,7 +24,7 @@ class Operation:
     roles: list[str]
     body: type[BaseModel] | None
     query: type[BaseModel] | None
-    out: type[BaseModel] | None
+    out: type | None
     status: int
     paged: bool
 
@@ -72,8 +72,8 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     return made
 
 
-def _ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+def _ref(model: type, schemas: dict[str, Any]) -> dict[str, str]:
+    schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
     schemas[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}

@@ -1,60 +1,17 @@
-"""What the API answers, as pydantic models: the answers are built through them, so they match the
-OpenAPI document by construction. First names only; never a location."""
+"""What the API answers: the services' own dataclasses (call-outs, shifts, settlement lines), and
+pydantic models where a row needs shaping. Answers are dumped through the same types the OpenAPI
+document is generated from, so they match it by construction. First names only; never a location."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from backend.models import HourEntry, PeriodLock
-from backend.services.dashboard import CalloutView, Person, ShiftView
-from backend.services.settlement import Line, Settlement
-
-
-class PersonOut(BaseModel):
-    inspector_id: int
-    first_name: str
-    is_trained: bool
-    status: str
-
-    @classmethod
-    def of(cls, person: Person) -> PersonOut:
-        return cls(**vars(person))
-
-
-class ShiftOut(BaseModel):
-    shift_id: int
-    kind: str
-    municipality: str
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-    people: list[PersonOut]
-    is_staffed: bool
-    callout_id: int | None
-
-    @classmethod
-    def of(cls, view: ShiftView) -> ShiftOut:
-        return cls(**{**vars(view), "people": [PersonOut.of(p) for p in view.people]})
-
-
-class CalloutOut(BaseModel):
-    callout_id: int
-    source: str
-    status: str
-    shift: ShiftOut
-    created_at: datetime
-    minutes_open: int
-    escalated_at: datetime | None
-    widened_at: datetime | None
-    offers: list[PersonOut]
-
-    @classmethod
-    def of(cls, view: CalloutView) -> CalloutOut:
-        return cls(**{**vars(view), "shift": ShiftOut.of(view.shift),
-                      "offers": [PersonOut.of(p) for p in view.offers]})
+from backend.services.settlement import COLUMN_SET, Line, Settlement
 
 
 class PendingEntryOut(BaseModel):
@@ -122,25 +79,6 @@ class LockOut(BaseModel):
                    locked_at=lock.locked_at)
 
 
-class LineOut(BaseModel):
-    municipality_id: int
-    name: str
-    population: int
-    share_basis_points: int
-    cost_share_cents: int
-    minutes: int
-    salary_cents: int
-    ort_cents: int
-    overhead_cents: int
-    fixed_cents: int
-    delivered_cents: int
-    balance_cents: int
-
-    @classmethod
-    def of(cls, line: Line) -> LineOut:
-        return cls(**vars(line))
-
-
 class SettlementOut(BaseModel):
     column_set: str
     mode: str
@@ -148,20 +86,29 @@ class SettlementOut(BaseModel):
     quarter: int | None
     start: date
     end: date
-    lines: list[LineOut]
+    lines: list[Line]
     totals: dict[str, int]
 
     @classmethod
     def of(cls, result: Settlement) -> SettlementOut:
-        from backend.services.settlement import COLUMN_SET
-
         return cls(column_set=COLUMN_SET, mode=result.mode, year=result.year, quarter=result.quarter,
-                   start=result.start, end=result.end, lines=[LineOut.of(line) for line in result.lines],
+                   start=result.start, end=result.end, lines=list(result.lines),
                    totals=result.totals)
 
 
-def page_of(items: list[BaseModel], page: int, per_page: int) -> dict[str, Any]:
+@cache
+def adapter(kind: type) -> TypeAdapter[Any]:
+    """Validation, dumping and JSON schema for a service's plain dataclass (built once per type)."""
+    return TypeAdapter(kind)
+
+
+def as_json(value: Any) -> Any:
+    """A service's answer (a dataclass or one of the models here) as JSON-ready data."""
+    return adapter(type(value)).dump_python(value, mode="json")
+
+
+def page_of(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
     """One page of a list, with what a client needs to fetch the next."""
     chosen = items[(page - 1) * per_page: page * per_page]
-    return {"items": [item.model_dump(mode="json") for item in chosen], "page": page, "per_page": per_page,
+    return {"items": [as_json(item) for item in chosen], "page": page, "per_page": per_page,
             "total": len(items)}
