@@ -33,6 +33,11 @@ class Designation:
                 and (self.valid_until is None or day <= self.valid_until))
 
 
+def is_trained(trained_since: date | None, day: date) -> bool:
+    """Passed the course (Bestuurlijk Toezicht Prostitutie) on or before `day`."""
+    return trained_since is not None and trained_since <= day
+
+
 @dataclass(frozen=True)
 class Member:
     """An inspector as the rules see them: no name, only what decides who may go."""
@@ -52,7 +57,7 @@ class Member:
     """Minutes worked in the last four weeks."""
 
     def is_trained_on(self, day: date) -> bool:
-        return self.trained_since is not None and self.trained_since <= day
+        return is_trained(self.trained_since, day)
 
     def is_designated(self, municipality_id: int, day: date) -> bool:
         return any(d.covers(municipality_id, day) for d in self.designations)

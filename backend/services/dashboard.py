@@ -29,6 +29,7 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.services.planning import LIVE_ASSIGNMENTS
+from scheduling import pairing
 from scheduling.calendar import local_date
 
 RECENT_CALLOUTS = timedelta(hours=24)
@@ -80,7 +81,7 @@ class Named:
     trained_since: date | None
 
     def person(self, status: str, at: datetime) -> Person:
-        is_trained = self.trained_since is not None and self.trained_since <= local_date(at)
+        is_trained = pairing.is_trained(self.trained_since, local_date(at))
         return Person(self.id, self.first_name, is_trained, status)
 
 
