@@ -157,8 +157,13 @@ def exempt_weeks(splits: Iterable[BandSplit],
     return exempt
 
 
+def on_whole_minutes(*instants: datetime | time) -> bool:
+    """Shift and hour times are kept to the minute: the allowance bands are counted in minutes."""
+    return not any(i.second or i.microsecond for i in instants)
+
+
 def _require_whole_minutes(*instants: datetime) -> None:
-    if any(i.second or i.microsecond for i in instants):
+    if not on_whole_minutes(*instants):
         raise ValueError("shift times are kept to the minute")
 
 

@@ -34,6 +34,7 @@ from backend.services import audit, controls, offers, outbox, planning
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
+from scheduling.ort import on_whole_minutes
 
 MAX_LOCATION, MAX_NOTES = 300, 2000
 # A bot may delete its own messages for 48 hours; a location sent earlier than
@@ -489,6 +490,8 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
         raise Refused("the window must end after it starts and last at most 12 hours", field="ends_at")
     if new.ends_at <= now:
         raise Refused("the window has already passed", field="ends_at")
+    if not on_whole_minutes(new.starts_at, new.ends_at):
+        raise Refused("times are kept to the minute", field="starts_at")
     if not new.location.strip() or len(new.location) > MAX_LOCATION:
         raise Refused(f"a location is required, at most {MAX_LOCATION} characters", field="location")
     if len(new.notes) > MAX_NOTES:

@@ -19,6 +19,7 @@ from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Message
 from scheduling import roster
 from scheduling.calendar import local_day_start
+from scheduling.ort import on_whole_minutes
 
 MAX_CONTROL = timedelta(hours=12)
 
@@ -40,6 +41,8 @@ def plan_control(
         raise Refused("the day must end after it starts and last at most 12 hours", field="end")
     if starts_at <= now:
         raise Refused("a control day is planned ahead", field="day")
+    if not on_whole_minutes(starts_at, ends_at):
+        raise Refused("times are kept to the minute", field="start")
     shift = Shift(
         kind=ShiftKind.CONTROL,
         municipality_id=municipality_id,

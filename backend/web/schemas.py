@@ -6,16 +6,29 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_instant
+from scheduling.ort import on_whole_minutes
 
 Day = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
 """A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 """A row's id as the database can hold it."""
+
+
+def _local_minute(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give the local time without a zone")
+    if not on_whole_minutes(value):
+        raise ValueError("times are kept to the minute")
+    return value
+
+
+Minute = Annotated[time, AfterValidator(_local_minute)]
+"""A local clock time to the minute (14:00), as shifts and hours are kept."""
 
 
 class Input(BaseModel):
@@ -28,8 +41,8 @@ class CalloutIn(Input):
     municipality_id: Id
     source: CalloutSource
     day: Day
-    start: time
-    end: time
+    start: Minute
+    end: Minute
     location: str = Field(min_length=3, max_length=200,
                           description="Address of the premises; never anything about a person.")
     notes: str = Field(default="", max_length=500)
@@ -46,8 +59,8 @@ class ControlDayIn(Input):
 
     municipality_id: Id
     day: Day
-    start: time = time(14, 0)
-    end: time = time(23, 0)
+    start: Minute = time(14, 0)
+    end: Minute = time(23, 0)
 
     def window(self) -> tuple[datetime, datetime]:
         end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
@@ -58,8 +71,8 @@ class CorrectionIn(Input):
     """Corrected hours of one entry: local times on `day` (an end at or before the start is the next day)."""
 
     day: Day
-    start: time
-    end: time
+    start: Minute
+    end: Minute
     break_minutes: int = Field(ge=0, le=240)
     reason: str = Field(min_length=3, max_length=200)
 
