@@ -147,7 +147,7 @@ class OutboxSender:
         try:
             message_id = await self._telegram(item, target if isinstance(target, int) else None)
         except RetryAfter as wait:
-            seconds = _seconds(wait)
+            seconds = retry_seconds(wait)
             self.limiter.pause(seconds)
             await asyncio.to_thread(self._retry, item, seconds, "RetryAfter")
         except Forbidden:
@@ -220,7 +220,7 @@ def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     )
 
 
-def _seconds(wait: RetryAfter) -> float:
+def retry_seconds(wait: RetryAfter) -> float:
     """RetryAfter's delay in seconds (PTB 22 is moving it from int to timedelta)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
