@@ -62,6 +62,7 @@ class Settings(BaseModel):
     webhook_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
     misfire_grace_seconds: int = Field(default=300, ge=1)
+    sweep_seconds: int = Field(default=15, ge=1, le=300)
     offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)
     offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_idle_minutes: int = Field(default=30, ge=5, le=12 * 60)

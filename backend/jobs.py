@@ -24,7 +24,6 @@ from scheduling.runner import Runner
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "piket.sweep"
-SWEEP_SECONDS = 15
 RETENTION_JOB = "piket.retention"
 RETENTION_SECONDS = 3600
 
@@ -45,7 +44,7 @@ def bind(context: JobContext) -> None:
 
 
 def register(runner: Runner) -> None:
-    runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", SWEEP_SECONDS)
+    runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", _bound().settings.sweep_seconds)
     runner.schedule_every(RETENTION_JOB, f"{__name__}:retain", RETENTION_SECONDS)
 
 

@@ -298,20 +298,22 @@ def _bot_status(runtime: Runtime) -> str:
 @main.command()
 @pass_runtime
 def serve(runtime: Runtime) -> None:
-    """Run web, API and scheduler in one process (and the bot when configured)."""
-    from piket.serving import run_scheduler, run_web, start_bot, stop_bot
+    """Run web, API and scheduler in one process (and the bot when configured).
+
+    Several instances may share one PostgreSQL database: each serves the web and
+    the API; the leader alone runs the jobs and the bot."""
+    from piket.serving import BotWhileLeading, run_scheduler, run_web
 
     _require_current_schema(runtime)
     click.echo(_bot_status(runtime))
-    runner = run_scheduler(runtime)
-    bot_thread = start_bot(runtime)
+    bot = BotWhileLeading(runtime) if runtime.settings.telegram_token else None
+    runner = run_scheduler(runtime, on_leadership=bot)
     try:
         run_web(runtime)
     finally:
-        stop_bot()
-        if bot_thread:
-            bot_thread.join(timeout=10)
         runner.shutdown()
+        if bot:
+            bot.stop()
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 
 from waitress import serve as waitress_serve
 
@@ -17,12 +18,12 @@ from scheduling.runner import Runner
 log = logging.getLogger("piket")
 
 
-def run_scheduler(runtime: Runtime) -> Runner:
+def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None = None) -> Runner:
     database = runtime.database
     jobs.bind(jobs.JobContext(database, runtime.clock, runtime.settings))
     lock = leader_lock_for(database.engine, database.url)
-    runner = Runner(database.engine, lock,
-                    misfire_grace_seconds=runtime.settings.misfire_grace_seconds)
+    runner = Runner(database.engine, lock, misfire_grace_seconds=runtime.settings.misfire_grace_seconds,
+                    on_leadership=on_leadership)
     runner.start()
     jobs.register(runner)
     log.info("scheduler started (jobs are stored in the database)")
@@ -44,21 +45,47 @@ def wait_for_signal() -> None:
     stop.wait()
 
 
-def start_bot(runtime: Runtime) -> threading.Thread | None:
-    """Run the bot (polling, or a webhook when configured) in a thread of its own; None without a token."""
-    settings = runtime.settings
-    if settings.telegram_token is None:
-        return None
-    thread = threading.Thread(target=run_bot, args=(runtime, _BOT_STOP), name="piket-bot", daemon=True)
-    thread.start()
-    return thread
+class BotWhileLeading:
+    """Runs the bot (polling or webhook, and the outbox sender) on the leading instance only.
 
+    Telegram serves one poller per bot token, and one sender sends each queued
+    message once; with several `piket serve` instances the leader does both, and
+    another takes over when it dies. The runner calls this at every poll: True
+    starts the bot (again, if its thread ended), False stops it because another
+    instance leads. While the database is away nothing is called, so the bot
+    stays up and tells inspectors to try again.
+    """
 
-def stop_bot() -> None:
-    _BOT_STOP.set()
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._guard = threading.Lock()
 
+    def __call__(self, leading: bool) -> None:
+        with self._guard:
+            running = self._thread is not None and self._thread.is_alive()
+            if leading and not running:
+                if self._thread is not None:
+                    log.warning("the bot had stopped; starting it again")
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=run_bot, args=(self._runtime, self._stop),
+                                                name="piket-bot", daemon=True)
+                self._thread.start()
+                log.info("bot started on this instance")
+            elif not leading and running:
+                log.info("another instance leads; stopping the bot here")
+                self._halt()
 
-_BOT_STOP = threading.Event()
+    def stop(self) -> None:
+        with self._guard:
+            self._halt()
+
+    def _halt(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self._thread = None
 
 
 def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:

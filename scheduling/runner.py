@@ -6,6 +6,12 @@ instance that holds the leader lock executes them. The leader pokes its
 scheduler every `poll_seconds`, because APScheduler 3 sleeps until the next job
 it knows of and would not notice a job another instance just added.
 
+`on_leadership` hears, at every poll, what the runner knows: True while this
+instance holds the lock, False while another one does. While the database
+cannot be reached it hears nothing: losing the lock that way pauses the jobs
+(they would fail anyway), but nobody else can lead without the database either,
+so what follows leadership (the bot) may go on until another leader is seen.
+
 APScheduler keeps its own time. piket's jobs therefore never trust the moment
 they were fired: each reads the injected `Clock` and does what is due by the
 state in the database (compare-and-set, so a job that runs twice does nothing
@@ -42,8 +48,10 @@ class LeaderLock(Protocol):
 
 class Runner:
     def __init__(self, engine: Any, leader_lock: LeaderLock, *, misfire_grace_seconds: int = 300,
-                 poll_seconds: float = 10.0) -> None:
+                 poll_seconds: float = 10.0,
+                 on_leadership: Callable[[bool], None] | None = None) -> None:
         self._lock = leader_lock
+        self._on_leadership = on_leadership or (lambda leading: None)
         self._poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._paused = True
@@ -84,16 +92,21 @@ class Runner:
             self._stop.wait(self._poll_seconds)
 
     def _step(self) -> None:
-        if self._paused and self._lock.try_acquire():
+        if self._paused:
+            if not self._lock.try_acquire():  # raises while the database is away
+                self._on_leadership(False)
+                return
             log.info("this instance is now the scheduler leader")
             self._paused = False
             self.scheduler.resume()
-        elif not self._paused and not self._lock.is_held():
+        elif not self._lock.is_held():
             log.warning("lost the scheduler leadership; pausing")
             self._paused = True
             self.scheduler.pause()
-        elif not self._paused:
+            return
+        else:
             self.scheduler.wakeup()
+        self._on_leadership(True)
 
     def schedule_once(self, job_id: str, func: str | Callable[..., Any], run_at: datetime,
                       kwargs: dict[str, Any] | None = None) -> None:
