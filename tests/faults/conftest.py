@@ -1,0 +1,62 @@
+"""Fault tests run real `piket serve` processes against a Telegram stand-in on a real socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from backend import migrate
+from backend.db import Database
+from secure_store import KeyRing
+from tests.conftest import DatabaseFactory
+from tests.faults.processes import Instance, serve_env
+from tests.faults.standin import Server, Telegram
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Site:
+    """A migrated database, the key file, Telegram, and the `piket serve` processes on them."""
+
+    database: Database
+    url: str
+    keys_file: Path
+    tmp: Path
+    telegram: Telegram
+    api_url: str
+    instances: list[Instance] = field(default_factory=list)
+
+    def env(self, **settings: str) -> dict[str, str]:
+        return serve_env(self.url, self.keys_file, self.tmp / "data", self.api_url, **settings)
+
+    def serve(self, **settings: str) -> Instance:
+        instance = Instance.start(self.env(**settings), self.tmp / f"serve-{len(self.instances)}.log")
+        self.instances.append(instance)
+        return instance
+
+    @staticmethod
+    def now() -> datetime:
+        """The real time, to the minute (as shifts are kept)."""
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+@pytest.fixture
+def site(databases: DatabaseFactory, keyring: KeyRing, tmp_path: Path) -> Iterator[Site]:
+    keys_file = tmp_path / "keys.json"
+    keyring.write(keys_file)
+    url = databases.url()
+    database = Database(url)
+    databases.made.append(database)
+    migrate.upgrade(database.engine)
+    with Server() as telegram:
+        made = Site(database, url, keys_file, tmp_path, telegram.telegram, telegram.api_url)
+        try:
+            yield made
+        finally:
+            for instance in made.instances:
+                instance.stop()

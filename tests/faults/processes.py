@@ -1,0 +1,131 @@
+"""`piket serve` as real processes for the fault tests and the load bench: start, kill, restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.faults.standin import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_env(database_url: str, keys_file: Path, data_dir: Path, telegram_api_url: str,
+              **settings: str) -> dict[str, str]:
+    """The environment of a production-like process: its own database, keys and Telegram."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIKET_")}
+    return env | {
+        "PIKET_DATABASE_URL": database_url,
+        "PIKET_KEYS_FILE": str(keys_file),
+        "PIKET_DATA_DIR": str(data_dir),
+        "PIKET_TELEGRAM_TOKEN": TOKEN,
+        "PIKET_TELEGRAM_API_URL": telegram_api_url,
+        "PIKET_LOG_LEVEL": "INFO",
+        **{f"PIKET_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
+def piket(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "piket", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False, cwd=ROOT)
+
+
+@dataclass
+class Instance:
+    """One `piket serve`; its output goes to a file the test can read while it runs."""
+
+    env: dict[str, str]
+    log_path: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def start(cls, env: dict[str, str], log_path: Path) -> Instance:
+        instance = cls(env, log_path)
+        instance.restart()
+        return instance
+
+    def restart(self) -> None:
+        self.port = free_port()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "piket", "serve"], env={**self.env, "PIKET_PORT": str(self.port)},
+                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.wait_until(lambda: self.get("/livez")[0] == 200, 60, "the web server to answer")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.alive:
+            assert self.process is not None
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def leads(self) -> bool:
+        return "bot started on this instance" in self.log()
+
+    def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
+        return self.request("GET", path, token=token)
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                token: str | None = None) -> tuple[int, Any]:
+        """(status, parsed JSON or text); (0, reason) when nothing answers."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own http URL)
+                return response.status, _parsed(response.read(), response.headers.get_content_type())
+        except urllib.error.HTTPError as error:
+            return error.code, _parsed(error.read(), error.headers.get_content_type())
+        except OSError as error:
+            return 0, str(error)
+
+    def wait_until(self, condition: Any, timeout: float, what: str) -> float:
+        """Seconds it took; fails with the process's log when it exits or time runs out."""
+        started = time.monotonic()
+        while not condition():
+            if not self.alive:
+                raise AssertionError(f"piket serve exited while waiting for {what}:\n{self.log()[-3000:]}")
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"waited {timeout:.0f} s for {what} ({condition!r}):\n"
+                                     f"{self.log()[-3000:]}")
+            time.sleep(0.1)
+        return time.monotonic() - started
+
+
+def _parsed(body: bytes, content_type: str) -> Any:
+    return json.loads(body) if content_type == "application/json" and body else body.decode(errors="replace")
