@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from backend.models import CalloutSource, Offer
 from backend.services import callouts
 from backend.services.callouts import NewCallout
+from backend.services.errors import Refused
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
 
@@ -28,6 +30,15 @@ def create(harness: Harness, team: Team, hours_ahead: int = 2) -> int:
             ),
         )
         return made.id
+
+
+def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, team: Team) -> None:
+    start = harness.clock.now() + timedelta(hours=2, seconds=30)
+    with pytest.raises(Refused, match="to the minute"), harness.database.transaction() as session:
+        callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
+            team.smallingerland, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1"))
+    with harness.database.transaction() as session:
+        assert session.execute(select(Offer)).first() is None
 
 
 def offer_buttons(harness: Harness, phone: int) -> list[tuple[str, str]]:

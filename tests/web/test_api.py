@@ -64,6 +64,17 @@ def test_a_wrong_field_is_a_422_that_names_it(coordinator_api: tuple[Any, dict[s
     assert fields == {"municipality_id", "source", "extra"}
 
 
+def test_times_with_seconds_or_a_zone_are_refused(coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    """Hours are counted in whole minutes: a start at 20:00:30 would make the shift's hours unrecordable."""
+    client, headers = coordinator_api
+    for start, end in (("20:00:30", "23:00"), ("20:00", "23:00:00.5"), ("20:00Z", "23:00")):
+        response = client.post("/api/v1/callouts", headers=headers, json={
+            "municipality_id": 3, "source": "police", "day": "2027-03-09", "start": start, "end": end,
+            "location": "Dorpsstraat 1"})
+        assert response.status_code == 422, (start, end)
+        assert {problem["field"] for problem in response.json["problems"]} <= {"start", "end"}
+
+
 def test_a_body_that_is_not_a_json_object_is_a_400(coordinator_api: tuple[Any, dict[str, str]]) -> None:
     client, headers = coordinator_api
     for body in (b"not json", b"[1, 2]", b"\xff\xfe"):
