@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,10 @@ class Runner:
         while not self._stop.is_set():
             try:
                 self._step()
-            except Exception:  # the loop must outlive a database outage; it retries next poll
-                log.exception("leader election step failed; retrying")
+            except Exception as error:  # the loop must outlive a database outage; it retries next poll
+                # An unreachable database is expected now and then: one line, no traceback.
+                log.warning("leader election step failed (%s); retrying", type(error).__name__,
+                            exc_info=not isinstance(error, OperationalError))
             self._stop.wait(self._poll_seconds)
 
     def _step(self) -> None:
