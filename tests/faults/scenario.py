@@ -34,6 +34,9 @@ from tests.faults.standin import Call, Telegram
 FIRST_PHONE = 5000
 ACCEPT = re.compile(r"^o:\d+:\d+:a$")
 HOURS_OK = re.compile(r"^h:\d+:\d+:ok$")
+ESCALATION = re.compile(r"^c:\d+:\d+:w$")
+LONG_AGO = timedelta(minutes=40)
+"""Older than the reminder (15 min) and the escalation (30 min) of a call-out."""
 
 
 @dataclass

@@ -8,10 +8,8 @@ file waits on a file lock the same way.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +17,9 @@ from sqlalchemy import func, select
 from backend.models import Offer, OfferStatus
 from tests.faults.conftest import Site
 from tests.faults.scenario import (
+    ESCALATION,
     HOURS_OK,
+    LONG_AGO,
     buttons,
     ended_shifts,
     open_callouts,
@@ -28,8 +28,6 @@ from tests.faults.scenario import (
     sent_messages,
 )
 
-ESCALATION = re.compile(r"^c:\d+:\d+:w$")
-LONG_AGO = timedelta(minutes=40)  # past the reminder (15 min) and the escalation (30 min)
 SWEEP = "2"  # seconds between sweeps, instead of 15: more chances to send something twice
 
 

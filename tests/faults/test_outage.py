@@ -1,0 +1,141 @@
+"""PostgreSQL stopped for 30 seconds under a running `piket serve`: the web and the API answer a
+clear 503, the bot answers "try again", nothing acknowledged is lost, and everything resumes by
+itself when the database is back (no restart of piket)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from backend import migrate
+from backend.db import Database
+from backend.models import Offer, OfferStatus, Role
+from backend.services import accounts
+from bot.i18n import text
+from secure_store import KeyRing
+from tests.faults.conftest import Site
+from tests.faults.postgres import PrivatePostgres, binaries
+from tests.faults.scenario import (
+    ACCEPT,
+    ESCALATION,
+    LONG_AGO,
+    buttons,
+    open_callouts,
+    pending_outbox,
+    processed_updates,
+    seed_crew,
+)
+from tests.faults.standin import Server
+
+pytestmark = pytest.mark.slow
+OUTAGE_SECONDS = 30
+
+
+@pytest.fixture
+def postgres() -> Iterator[PrivatePostgres]:
+    bin_dir = binaries()
+    if bin_dir is None:
+        if os.environ.get("PIKET_TEST_DATABASE_URL"):
+            pytest.fail("PostgreSQL is configured for the tests but its server programs are not installed")
+        pytest.skip("needs PostgreSQL's server programs (apt-get install postgresql)")
+    server = PrivatePostgres(bin_dir)
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def site(postgres: PrivatePostgres, keyring: KeyRing, tmp_path: Path) -> Iterator[Site]:
+    keys_file = tmp_path / "keys.json"
+    keyring.write(keys_file)
+    database = Database(postgres.url)
+    migrate.upgrade(database.engine)
+    with Server() as telegram:
+        made = Site(database, postgres.url, keys_file, tmp_path, telegram.telegram, telegram.api_url)
+        try:
+            yield made
+        finally:
+            for instance in made.instances:
+                instance.stop()
+            database.dispose()
+
+
+def log_in(port: int) -> tuple[int, str]:
+    """The coordinator's browser: the login form, then sending it (which needs the database)."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with browser.open(f"http://127.0.0.1:{port}/login", timeout=10) as response:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
+    assert csrf, "the login page has its form"
+    form = urllib.parse.urlencode({"csrf_token": csrf[1], "username": "wytske", "password": "x" * 12,
+                                   "code": "123456"}).encode()
+    try:
+        with browser.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_database_gone_for_30_seconds(site: Site, postgres: PrivatePostgres) -> None:
+    now = site.now()
+    crew = seed_crew(site.database, now, size=6)
+    open_callouts(site.database, crew, now, count=1)
+    with site.database.transaction() as session:
+        _, token = accounts.create_api_token(session, now, "test", "outage", Role.COORDINATOR)
+    server = site.serve(sweep_seconds="2")
+    telegram = site.telegram
+    server.wait_until(lambda: pending_outbox(site.database) == 0 and buttons(telegram, ACCEPT), 60,
+                      "the offers")
+    (first, first_tap), (second, second_tap), *_ = buttons(telegram, ACCEPT)
+    before = telegram.press(first, first_tap)
+    telegram.wait_for(lambda: before in telegram.answers(), 30, "the answer before the outage")
+    site.database.dispose()  # the test's own connections would otherwise hold up the fast shutdown
+
+    postgres.stop()
+    stopped = time.monotonic()
+    status, body = server.get("/healthz")
+    assert status == 503 and body["error"] == "database_unavailable"
+    status, body = server.get("/api/v1/callouts", token=token)
+    assert status == 503 and "probeer het zo opnieuw" in body["message"]
+    status, page = log_in(server.port)
+    assert status == 503 and "probeer het zo opnieuw" in page
+    during = telegram.press(second, second_tap)
+    telegram.wait_for(lambda: during in telegram.answers(), 30, "the bot's answer during the outage")
+    assert telegram.answers()[during] == text("nl", "error.try_again")
+    time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - stopped)))
+    postgres.start()
+    back = time.monotonic()
+
+    took = server.wait_until(lambda: server.get("/healthz")[0] == 200, 60, "the web to recover")
+    again = telegram.press(second, second_tap)  # the inspector taps again, as the answer asked
+    telegram.wait_for(lambda: again in telegram.answers(), 30, "the repeated tap")
+    assert telegram.answers()[again] != text("nl", "error.try_again")
+    assert server.get("/api/v1/callouts", token=token)[0] == 200
+
+    # The jobs resumed too: a call-out open for 40 minutes gets its escalation from the sweep.
+    escalations = len(buttons(telegram, ESCALATION))
+    open_callouts(site.database, crew, site.now(), count=1, made_ago=LONG_AGO)
+    server.wait_until(lambda: len(buttons(telegram, ESCALATION)) > escalations, 60,
+                      "the sweep after the outage")
+    resumed = time.monotonic() - back
+
+    with site.database.transaction() as session:
+        answered = {offer.inspector_id for offer in session.execute(select(Offer).where(
+            Offer.status != OfferStatus.PENDING, Offer.answered_at.is_not(None))).scalars()}
+    assert {crew.phones[first], crew.phones[second]} <= answered
+    processed = processed_updates(site.database)
+    assert int(before[1:]) in processed and int(again[1:]) in processed
+    assert int(during[1:]) not in processed  # rolled back, and answered "try again"
+    assert pending_outbox(site.database) == 0
+    assert server.log().count("this instance is now the scheduler leader") == 2
+    print(f"\noutage: web back {took:.1f} s after PostgreSQL, jobs and bot {resumed:.1f} s")
+
