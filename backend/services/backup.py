@@ -51,9 +51,13 @@ def _row_lines(connection: Any, table: Any) -> Iterator[bytes]:
 
 
 def _lines(database: Database) -> Iterator[bytes]:
-    """Every row as JSON lines, in one consistent snapshot (a single read transaction)."""
+    """Every row as JSON lines, in one consistent snapshot (a single read transaction).
+
+    On SQLite the transaction is a deferred read (WAL gives it a snapshot), not the
+    write lock every other transaction takes, so the service goes on writing while a
+    backup runs."""
     digests: dict[str, list[Any]] = {}
-    with database.engine.connect() as connection:
+    with database.engine.connect().execution_options(read_only=True) as connection:
         if database.engine.dialect.name == "postgresql":
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         for name, table in raw_tables().items():
