@@ -1,0 +1,293 @@
+"""Sixty inspectors and one coordinator for ten minutes against one `piket serve` on PostgreSQL.
+
+The process runs as in production (bot polling, outbox sender, scheduler, web
+and API), its Telegram a stand-in over a real socket (tests/faults/standin.py).
+What happens during the run:
+
+- the coordinator makes a call-out through the API every `--callout-every`
+  seconds (on one of the next 14 days, 14:00-23:00), looks at the dispatch
+  board every 5 s (as the page refreshes itself), the dashboard every 30 s and
+  the hours page every 60 s;
+- each inspector answers about a third of the offers that reach their phone,
+  1-20 s after they arrive (seven in ten accept); everyone confirms the hours
+  of yesterday's shift (one prompt each) within the first minutes.
+
+Printed: errors (HTTP answers other than 2xx, taps unanswered or answered
+"try again", ERROR lines in the log: target 0), the latency of the bot (a tap
+queued at Telegram to its answer) and of the pages, with the 99th percentile as
+a ratio of the same measure on the idle service in the same run, the outbox's
+largest backlog, and the process's memory at the start, its peak and the end.
+
+Run: .venv/bin/python bench/load.py [--minutes 10] [--inspectors 60] [--callout-every 6]
+     [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import random
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pyotp  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from backend import migrate  # noqa: E402
+from backend.db import Database, make_engine  # noqa: E402
+from backend.models import Role  # noqa: E402
+from backend.services import accounts  # noqa: E402
+from bot.i18n import text as bot_text  # noqa: E402
+from scheduling.calendar import local_date  # noqa: E402
+from secure_store import KeyRing, use_keyring  # noqa: E402
+from tests.faults.processes import Instance, serve_env  # noqa: E402
+from tests.faults.scenario import HOURS_OK, ended_shifts, pending_outbox, seed_crew  # noqa: E402
+from tests.faults.standin import Server, Telegram  # noqa: E402
+
+SCHEMA = "piket_bench_load"
+OFFER = re.compile(r"^o:\d+:\d+:([ad])$")
+PASSWORD = "bench-password-long-enough"  # noqa: S105 (a throwaway account in a throwaway schema)
+TRY_AGAIN = bot_text("nl", "error.try_again")
+
+
+def fresh_schema(url: str) -> str:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    engine.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
+
+
+class Browser:
+    """The coordinator's browser: a cookie jar, logged in with password and TOTP."""
+
+    def __init__(self, port: int, username: str, secret: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        with self.opener.open(f"{self.base}/login", timeout=10) as response:
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
+        assert csrf, "no login form"
+        form = {"csrf_token": csrf[1], "username": username, "password": PASSWORD,
+                "code": pyotp.TOTP(secret).now()}
+        with self.opener.open(f"{self.base}/login", data=urllib.parse.urlencode(form).encode(),
+                              timeout=10) as response:
+            assert "/login" not in response.url, "the coordinator could not log in"
+
+    def get(self, path: str) -> tuple[int, float]:
+        """Status and seconds."""
+        started = time.perf_counter()
+        try:
+            with self.opener.open(f"{self.base}{path}", timeout=30) as response:
+                response.read()
+                status = response.status if "/login" not in response.url else 401
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except OSError:
+            status = 0
+        return status, time.perf_counter() - started
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def idle_baseline(telegram: Telegram, browser: Browser, phone: int) -> tuple[list[float], list[float]]:
+    """One at a time on the quiet service: a tap on a button that no longer applies (the handler's
+    whole path: record the update, find the inspector and the offer, answer), and the board."""
+    taps, pages = [], []
+    for number in range(30):
+        query = telegram.press(phone, f"o:{900_000 + number}:1:a")
+        telegram.wait_for(lambda q=query: q in telegram.answers(), 30, "an idle tap")  # type: ignore[misc]
+        taps.append(telegram.answer_latency(query) or 0.0)
+        pages.append(browser.get("/coordinator/board")[1])
+    return taps, pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--inspectors", type=int, default=60)
+    parser.add_argument("--callout-every", type=float, default=6)
+    args = parser.parse_args()
+    random.seed(2027)
+    keyring = KeyRing.generate()
+    use_keyring(keyring)
+    url = fresh_schema(args.url)
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    crew = seed_crew(database, now, size=args.inspectors + 1)
+    prompts = ended_shifts(database, crew, now, pairs=args.inspectors // 2)
+    secret = pyotp.random_base32()
+    with database.transaction() as session:
+        _, token = accounts.create_api_token(session, now, "bench", "load", Role.COORDINATOR,
+                                             is_read_only=False)
+        user, _ = accounts.create_web_user(session, now, "bench", "coordinator", Role.COORDINATOR)
+        user.password_hash, user.totp_secret = accounts.hash_password(PASSWORD), secret
+        user.must_change_password = False
+        municipalities = crew.municipalities
+
+    with tempfile.TemporaryDirectory() as tmp, Server() as server:
+        keys_file = Path(tmp) / "keys.json"
+        keyring.write(keys_file)
+        telegram = server.telegram
+        instance = Instance.start(serve_env(url, keys_file, Path(tmp) / "data", server.api_url,
+                                            log_level="WARNING"), Path(tmp) / "serve.log")
+        assert instance.process is not None
+        pid = instance.process.pid
+        try:
+            instance.wait_until(lambda: pending_outbox(database) == 0, 120, "the hour prompts to go out")
+            browser = Browser(instance.port, "coordinator", secret)
+            idle_taps, idle_pages = idle_baseline(telegram, browser, crew.coordinator_phone)
+            print(f"idle: tap p50 {statistics.median(idle_taps) * 1000:.0f} ms, "
+                  f"board p50 {statistics.median(idle_pages) * 1000:.0f} ms; {prompts} hour prompts sent")
+            results = run(args, telegram, browser, instance, token, municipalities, database, pid)
+        finally:
+            instance.stop()
+            log = instance.log()
+    report(results, idle_taps, idle_pages, log)
+
+
+class Results:
+    def __init__(self) -> None:
+        self.taps: dict[str, str] = {}
+        """Query id to what was tapped."""
+        self.pages: dict[str, list[float]] = {}
+        self.http_errors: Counter[str] = Counter()
+        self.made = 0
+        self.memory: list[tuple[float, float]] = []
+        self.backlog = 0
+        self.lock = threading.Lock()
+        self.telegram: Telegram | None = None
+
+    def page(self, name: str, status: int, seconds: float) -> None:
+        with self.lock:
+            self.pages.setdefault(name, []).append(seconds)
+            if not 200 <= status < 300:
+                self.http_errors[f"{name} {status}"] += 1
+
+
+def run(args: argparse.Namespace, telegram: Telegram, browser: Browser, instance: Instance, token: str,
+        municipalities: list[int], database: Database, pid: int) -> Results:
+    results = Results()
+    results.telegram = telegram
+    pool = ThreadPoolExecutor(8)
+    started = time.monotonic()
+    end = started + args.minutes * 60
+    due: list[tuple[float, int, str]] = []  # (when, phone, callback data)
+    seen = len(telegram.recorded())
+    made = 0
+    next_at = {"callout": started, "board": started, "dashboard": started, "hours": started,
+               "sample": started}
+
+    def new_callout(number: int) -> None:
+        day = local_date(datetime.now(UTC)) + timedelta(days=1 + number % 14)
+        begun = time.perf_counter()
+        status, _ = instance.request("POST", "/api/v1/callouts", token=token, body={
+            "municipality_id": municipalities[number % 2], "source": "police", "day": day.isoformat(),
+            "start": "14:00", "end": "23:00", "location": f"Teststraat {number}"})
+        results.page("POST /api/v1/callouts", status, time.perf_counter() - begun)
+
+    def view(name: str, path: str) -> None:
+        status, seconds = browser.get(path)
+        results.page(name, status, seconds)
+
+    while (moment := time.monotonic()) < end:
+        if moment >= next_at["callout"]:
+            pool.submit(new_callout, made)
+            made += 1
+            next_at["callout"] += args.callout_every
+        for name, path, every in (("board", "/coordinator/board", 5), ("dashboard", "/coordinator", 30),
+                                  ("hours", "/coordinator/hours", 60)):
+            if moment >= next_at[name]:
+                pool.submit(view, name, path)
+                next_at[name] += every
+        if moment >= next_at["sample"]:
+            results.memory.append((moment - started, rss_mb(pid)))
+            results.backlog = max(results.backlog, pending_outbox(database))
+            next_at["sample"] += 10
+        calls = telegram.recorded()
+        for call in calls[seen:]:
+            if call.method != "sendMessage":
+                continue
+            offer = [data for _, data in call.buttons if OFFER.match(data)]
+            if offer and random.random() < 1 / 3:
+                wanted = "a" if random.random() < 0.7 else "d"
+                data = next((d for d in offer if d.endswith(wanted)), offer[0])
+                heapq.heappush(due, (moment + random.uniform(1, 20), call.chat, data))
+            for _, data in call.buttons:
+                if HOURS_OK.match(data):
+                    heapq.heappush(due, (moment + random.uniform(2, 120), call.chat, data))
+        seen = len(calls)
+        while due and due[0][0] <= moment:
+            _, phone, data = heapq.heappop(due)
+            results.taps[telegram.press(phone, data)] = data
+        if not instance.alive:
+            raise SystemExit(f"piket serve died:\n{instance.log()[-3000:]}")
+        time.sleep(0.05)
+    pool.shutdown(wait=True)
+    deadline = time.monotonic() + 60
+    while set(results.taps) - set(telegram.answers()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    results.memory.append((time.monotonic() - started, rss_mb(pid)))
+    results.made = made
+    return results
+
+
+def report(results: Results, idle_taps: list[float], idle_pages: list[float], log: str) -> None:
+    telegram = results.telegram
+    assert telegram is not None
+    answers = telegram.answers()
+    latencies = [lat for q in results.taps if (lat := telegram.answer_latency(q)) is not None]
+    unanswered = [q for q in results.taps if q not in answers]
+    try_again = [q for q in results.taps if answers.get(q) == TRY_AGAIN]
+    error_lines = [line for line in log.splitlines() if " ERROR " in line]
+    kinds = Counter(answers[q] for q in results.taps if q in answers)
+    idle_tap, idle_page = statistics.median(idle_taps), statistics.median(idle_pages)
+    print(f"call-outs made: {results.made}; taps: {len(results.taps)}; "
+          f"messages sent: {len(telegram.recorded('sendMessage'))}; "
+          f"largest outbox backlog: {results.backlog}")
+    print(f"errors: {sum(results.http_errors.values())} HTTP {dict(results.http_errors)}, "
+          f"{len(unanswered)} taps unanswered, {len(try_again)} 'try again', {len(error_lines)} ERROR lines")
+    for line in error_lines[:5]:
+        print("   ", line[:200])
+    print(f"bot tap -> answer: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; "
+          f"p99 / idle p50 = {percentile(latencies, 0.99) / idle_tap:.1f}")
+    for name, values in sorted(results.pages.items()):
+        print(f"{name}: {len(values)} views, p50 {statistics.median(values) * 1000:.0f} ms, "
+              f"p99 {percentile(values, 0.99) * 1000:.0f} ms; p99 / idle board p50 = "
+              f"{percentile(values, 0.99) / idle_page:.1f}")
+    first_minute = [mb for at, mb in results.memory if at >= 60] or [results.memory[0][1]]
+    print(f"memory (RSS): {first_minute[0]:.0f} MB after the first minute, peak "
+          f"{max(mb for _, mb in results.memory):.0f} MB, {results.memory[-1][1]:.0f} MB at the end")
+    print("answers:", ", ".join(f"{count} {text[:30]!r}" for text, count in kinds.most_common(6)))
+
+
+if __name__ == "__main__":
+    main()
