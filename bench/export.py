@@ -29,6 +29,7 @@ from backend import migrate  # noqa: E402
 from backend.db import Database, make_engine  # noqa: E402
 from backend.services import exports  # noqa: E402
 from backend.services.demo import load_demo  # noqa: E402
+from bench.common import fresh_schema, schema_url  # noqa: E402
 from secure_store import KeyRing, use_keyring  # noqa: E402
 
 SCHEMA = "piket_bench_export"
@@ -56,17 +57,8 @@ COPY = """COPY (SELECT e.id, e.starts_at, e.ends_at, e.inspector_id, i.name, i.e
     TO STDOUT (FORMAT csv, DELIMITER ';', HEADER)"""
 
 
-def schema_url(url: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
-
-
 def fill(url: str, rows: int, keyring: KeyRing) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    database = Database(schema_url(url))
+    database = Database(fresh_schema(url, SCHEMA))
     migrate.upgrade(database.engine)
     with database.transaction() as session:
         load_demo(session, datetime.now(UTC))
@@ -78,7 +70,7 @@ def fill(url: str, rows: int, keyring: KeyRing) -> None:
 
 
 def copy_seconds(url: str) -> tuple[float, int]:
-    engine = make_engine(schema_url(url))
+    engine = make_engine(schema_url(url, SCHEMA))
     with engine.connect() as connection:
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         started, size = time.perf_counter(), 0
@@ -93,7 +85,7 @@ def copy_seconds(url: str) -> tuple[float, int]:
 def child(url: str, last_day: date) -> None:
     """Our export, as the web streams it; prints seconds, bytes, lines and peak memory (MB)."""
     started, size, lines = time.perf_counter(), 0, 0
-    with Database(schema_url(url)).reading() as session:
+    with Database(schema_url(url, SCHEMA)).reading() as session:
         wanted = exports.LedgerFilter(FIRST_DAY, last_day)
         rows = exports.ledger_rows(session, wanted)
         for chunk in exports.csv_lines("bench", exports.LEDGER_HEADER, rows, exports.SUMMED,

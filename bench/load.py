@@ -46,12 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pyotp  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from backend import migrate  # noqa: E402
-from backend.db import Database, make_engine  # noqa: E402
+from backend.db import Database  # noqa: E402
 from backend.models import Role  # noqa: E402
 from backend.services import accounts  # noqa: E402
+from bench.common import fresh_schema  # noqa: E402
 from bot.i18n import text as bot_text  # noqa: E402
 from scheduling.calendar import local_date  # noqa: E402
 from secure_store import KeyRing, use_keyring  # noqa: E402
@@ -63,15 +63,6 @@ SCHEMA = "piket_bench_load"
 OFFER = re.compile(r"^o:\d+:\d+:([ad])$")
 PASSWORD = "bench-password-long-enough"  # noqa: S105 (a throwaway account in a throwaway schema)
 TRY_AGAIN = bot_text("nl", "error.try_again")
-
-
-def fresh_schema(url: str) -> str:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
 
 
 class Browser:
@@ -137,7 +128,7 @@ def main() -> None:
     random.seed(2027)
     keyring = KeyRing.generate()
     use_keyring(keyring)
-    url = fresh_schema(args.url)
+    url = fresh_schema(args.url, SCHEMA)
     database = Database(url)
     migrate.upgrade(database.engine)
     now = datetime.now(UTC).replace(second=0, microsecond=0)

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,30 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
-from backend.db import Database, make_engine  # noqa: E402
+from backend.db import Database  # noqa: E402
 from backend.models import Role  # noqa: E402
 from backend.services import accounts  # noqa: E402
+from bench.common import fresh_schema  # noqa: E402
 from secure_store import KeyRing, use_keyring  # noqa: E402
+from tests.faults.processes import free_port  # noqa: E402
 
 SCHEMA = "piket_bench_web"
 PIKET = str(ROOT / ".venv" / "bin" / "piket")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def fresh_schema(url: str) -> str:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str]) -> tuple[float, float]:
@@ -79,7 +64,7 @@ def main() -> None:
         raise SystemExit("needs wrk: apt-get install wrk")
     keyring = KeyRing.generate()
     use_keyring(keyring)
-    url = fresh_schema(args.url)
+    url = fresh_schema(args.url, SCHEMA)
     port = free_port()
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "PIKET_DATABASE_URL": url, "PIKET_KEYS": keyring.to_json(),
