@@ -276,7 +276,8 @@ def report(results: Results, idle_taps: list[float], idle_pages: list[float], lo
               f"{percentile(values, 0.99) / idle_page:.1f}")
     first_minute = [mb for at, mb in results.memory if at >= 60] or [results.memory[0][1]]
     print(f"memory (RSS): {first_minute[0]:.0f} MB after the first minute, peak "
-          f"{max(mb for _, mb in results.memory):.0f} MB, {results.memory[-1][1]:.0f} MB at the end")
+          f"{max(mb for _, mb in results.memory):.0f} MB, {results.memory[-1][1]:.0f} MB at the end; "
+          "by minute: " + " ".join(f"{mb:.0f}" for at, mb in results.memory if int(at) % 60 < 10))
     print("answers:", ", ".join(f"{count} {text[:30]!r}" for text, count in kinds.most_common(6)))
 
 

@@ -93,6 +93,7 @@ async def running_sender(
         stop.set()
         wake.set()
         await task
+        sender.close()
 
 
 async def run_polling(

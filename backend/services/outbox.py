@@ -88,15 +88,23 @@ def delete(
 
 
 def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first (so an edit never overtakes its send)."""
-    return list(
-        session.execute(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        ).scalars()
-    )
+    """Pending messages whose time has come, oldest first (so an edit never overtakes its send).
+
+    A revoked account gets deletions only: anything else queued for it is marked
+    failed here, in the same transaction, and not returned."""
+    rows = session.execute(
+        select(OutboxMessage, Inspector.revoked_at)
+        .outerjoin(Inspector, Inspector.id == OutboxMessage.inspector_id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    withheld = [row.id for row, revoked_at in rows if revoked_at is not None and row.method != DELETE]
+    if withheld:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(withheld)).values(
+            status=OutboxStatus.FAILED, error="withheld: account revoked",
+            attempts=OutboxMessage.attempts + 1))
+    return [row for row, revoked_at in rows if row.id not in withheld]
 
 
 def sent_message_id(session: Session, chat_id: str, ref: str) -> int | None:
