@@ -124,6 +124,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--inspectors", type=int, default=60)
     parser.add_argument("--callout-every", type=float, default=6)
+    parser.add_argument("--no-pages", action="store_true",
+                        help="the coordinator makes call-outs but looks at no page (where memory goes)")
     args = parser.parse_args()
     random.seed(2027)
     keyring = KeyRing.generate()
@@ -215,7 +217,7 @@ def run(args: argparse.Namespace, telegram: Telegram, browser: Browser, instance
             next_at["callout"] += args.callout_every
         for name, path, every in (("board", "/coordinator/board", 5), ("dashboard", "/coordinator", 30),
                                   ("hours", "/coordinator/hours", 60)):
-            if moment >= next_at[name]:
+            if moment >= next_at[name] and not args.no_pages:
                 pool.submit(view, name, path)
                 next_at[name] += every
         if moment >= next_at["sample"]:

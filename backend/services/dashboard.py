@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, load_only
 
 from backend.models import (
     Assignment,
@@ -143,7 +143,9 @@ def gaps(views: Iterable[ShiftView]) -> list[ShiftView]:
 def callouts(session: Session, now: datetime, callout_ids: Sequence[int] | None = None,
              since: datetime | None = None) -> list[CalloutView]:
     """Open call-outs and those filled or closed since `since` (or just these ids), newest first."""
-    query = select(Callout).order_by(Callout.created_at.desc(), Callout.id.desc())
+    # The location and notes stay sealed: no page of the board shows them.
+    query = select(Callout).options(load_only(*SHOWN_CALLOUT)).order_by(Callout.created_at.desc(),
+                                                                          Callout.id.desc())
     if callout_ids is not None:
         query = query.where(Callout.id.in_(callout_ids))
     else:
@@ -152,15 +154,21 @@ def callouts(session: Session, now: datetime, callout_ids: Sequence[int] | None 
     found = list(session.execute(query).scalars())
     shift_ids = [c.shift_id for c in found]
     shifts = {v.shift_id: v for v in views(session, shift_rows(session, Shift.id.in_(shift_ids)))}
-    offers = list(session.execute(select(Offer).where(Offer.shift_id.in_(shifts))
-                                  .order_by(Offer.id)).scalars()) if shifts else []
+    offers = session.execute(select(Offer.shift_id, Offer.inspector_id, Offer.status)
+                             .where(Offer.shift_id.in_(shifts)).order_by(Offer.id)).all() if shifts else []
     names = first_names(session, (o.inspector_id for o in offers))
+    people: dict[int, list[Person]] = {}
+    for offer in offers:
+        people.setdefault(offer.shift_id, []).append(
+            names[offer.inspector_id].person(offer.status.value, shifts[offer.shift_id].starts_at))
     return [CalloutView(
         callout_id=c.id, source=c.source.value, status=c.status.value, shift=shifts[c.shift_id],
         created_at=c.created_at, minutes_open=_minutes_open(c, now), escalated_at=c.escalated_at,
-        widened_at=c.widened_at,
-        offers=tuple(names[o.inspector_id].person(o.status.value, shifts[c.shift_id].starts_at)
-                     for o in offers if o.shift_id == c.shift_id)) for c in found]
+        widened_at=c.widened_at, offers=tuple(people.get(c.shift_id, ()))) for c in found]
+
+
+SHOWN_CALLOUT = (Callout.id, Callout.shift_id, Callout.source, Callout.status, Callout.created_at,
+                 Callout.filled_at, Callout.closed_at, Callout.escalated_at, Callout.widened_at)
 
 
 def _minutes_open(callout: Callout, now: datetime) -> int:

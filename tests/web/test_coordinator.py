@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -64,6 +65,9 @@ def test_a_call_out_from_the_web_is_offered_and_the_board_shows_it_fill(site: Si
     board = client.get("/coordinator/board").text
     assert f'id="callout-{callout_id}" data-status="filled"' in board
     assert board.count('class="status-accepted"') >= 2
+    # Filled: those who did not answer are a count, no longer a list of names to phone.
+    assert 'class="status-pending"' not in board and 'class="status-withdrawn"' not in board
+    assert re.search(r'data-field="silent">\d+ anderen kregen het aanbod en antwoordden niet', board)
 
 
 def test_a_wrong_form_says_which_field_and_makes_nothing(site: Site) -> None:
