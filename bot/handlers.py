@@ -253,6 +253,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     beyond the error's type, because update contents may name people or places."""
     error = context.error
     if isinstance(error, AlreadyHandled):
+        # Telegram hands an update out again when we crashed between committing its work and
+        # moving the offset. The work is done: answer the tap so it stops spinning (Telegram
+        # may find the answer too late; nothing depends on it).
+        if isinstance(update, Update) and update.callback_query:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer(text(DEFAULT_LANGUAGE, "callback.recorded"))
         return
     log.error("handling an update failed: %s", type(error).__name__)
     if isinstance(update, Update) and isinstance(error, OperationalError | TimeoutError):
