@@ -69,8 +69,8 @@ class BotWhileLeading:
                 if self._thread is not None:
                     log.warning("the bot had stopped; starting it again")
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=run_bot, args=(self._runtime, self._stop),
-                                                name="piket-bot", daemon=True)
+                self._thread = threading.Thread(target=self._run, args=(self._stop,), name="piket-bot",
+                                                daemon=True)
                 self._thread.start()
                 log.info("bot started on this instance")
             elif not leading and running:
@@ -80,6 +80,13 @@ class BotWhileLeading:
     def stop(self) -> None:
         with self._guard:
             self._halt()
+
+    def _run(self, stop: threading.Event) -> None:
+        try:
+            run_bot(self._runtime, stop)
+        except Exception as error:  # e.g. Telegram unreachable at start; the next poll starts it again
+            # Only the type: a library's message may carry the Bot API URL, and with it the token.
+            log.error("the bot stopped (%s); starting it again at the next poll", type(error).__name__)
 
     def _halt(self) -> None:
         self._stop.set()
@@ -101,13 +108,21 @@ def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:
 
     async def main() -> None:
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        threading.Thread(target=lambda: (stop_flag.wait(), loop.call_soon_threadsafe(stop.set)),
-                         daemon=True).start()
-        if settings.webhook_url and settings.webhook_secret:
-            await run_webhook(application, runtime.database, runtime.clock, stop, settings.webhook_url,
-                              settings.webhook_secret.get_secret_value(), settings.host, settings.port + 1)
-        else:
-            await run_polling(application, runtime.database, runtime.clock, stop)
+
+        async def watch() -> None:  # in the loop itself, so nothing outlives it when the bot ends early
+            while not stop_flag.is_set():
+                await asyncio.sleep(0.2)
+            stop.set()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            if settings.webhook_url and settings.webhook_secret:
+                await run_webhook(application, runtime.database, runtime.clock, stop,
+                                  settings.webhook_url, settings.webhook_secret.get_secret_value(),
+                                  settings.host, settings.port + 1)
+            else:
+                await run_polling(application, runtime.database, runtime.clock, stop)
+        finally:
+            watcher.cancel()
 
     asyncio.run(main())

@@ -1,0 +1,62 @@
+"""The bot follows leadership: started on the leader, stopped when another leads, started again
+when it died (without the token in the log)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from backend import logs, migrate
+from backend.config import load_settings
+from piket.runtime import Runtime
+from piket.serving import BotWhileLeading
+from scheduling.clock import SystemClock
+from tests.faults.processes import free_port
+from tests.faults.standin import TOKEN as STANDIN_TOKEN
+from tests.faults.standin import Server
+
+TOKEN = "4242:NEVER-IN-THE-LOG"
+
+
+def wait(condition: object, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_bot_that_cannot_reach_telegram_stops_quietly_and_starts_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    logs.hold_libraries()  # as every `piket` command does
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_TELEGRAM_TOKEN": TOKEN,
+                              "PIKET_TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}/bot"})
+    bot = BotWhileLeading(Runtime(settings, SystemClock()))
+    caplog.set_level(logging.INFO)
+    bot(True)
+    wait(lambda: "the bot stopped (NetworkError)" in caplog.text)
+    bot(True)  # the runner's next poll, still leading
+    assert "the bot had stopped; starting it again" in caplog.text
+    wait(lambda: caplog.text.count("the bot stopped (NetworkError)") == 2)
+    bot(False)  # another instance leads: nothing runs here
+    bot.stop()
+    assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
+
+
+def test_the_bot_stops_when_another_instance_leads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with Server() as telegram:
+        settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_TELEGRAM_TOKEN": STANDIN_TOKEN,
+                                  "PIKET_TELEGRAM_API_URL": telegram.api_url})
+        migrate.upgrade(Runtime(settings, SystemClock()).database.engine)
+        bot = BotWhileLeading(Runtime(settings, SystemClock()))
+        caplog.set_level(logging.INFO)
+        bot(True)
+        wait(lambda: telegram.telegram.recorded("deleteWebhook"))  # polling has begun
+        running = bot._thread
+        bot(False)
+        assert "another instance leads; stopping the bot here" in caplog.text
+        assert running is not None and not running.is_alive()
+        bot.stop()
