@@ -16,7 +16,7 @@ from backend.models.base import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.models.ledger import BAND_COLUMNS, HourApproval, HourEntry, PeriodLock, counted_at
+from backend.models.ledger import BAND_COLUMNS, HourApproval, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
 from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
@@ -56,5 +56,4 @@ __all__ = [
     "ShiftStatus",
     "Unavailability",
     "WebUser",
-    "counted_at",
 ]

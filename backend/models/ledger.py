@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, HourCategory, text_enum
@@ -33,7 +34,7 @@ class HourEntry(Base):
         CheckConstraint(
             "worked_minutes = plain_minutes + weekday_20_minutes + weekday_40_minutes"
             " + saturday_minutes + sunday_holiday_minutes", name="bands_add_up"),
-        # Periods, locks and exports select and order by this expression (see counted_at()).
+        # Periods, locks and exports select and order by this expression (see counts_at).
         Index("ix_hour_entries_counted_at", text("coalesce(booked_at, starts_at)"), "id"),
     )
 
@@ -61,6 +62,17 @@ class HourEntry(Base):
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime]
 
+    @hybrid_property
+    def counts_at(self) -> datetime:
+        """The instant the entry counts at for periods, locks and exports: its booking, else its work
+        (in SQL too: `coalesce(booked_at, starts_at)`, which is indexed)."""
+        return self.booked_at or self.starts_at
+
+    @counts_at.inplace.expression
+    @classmethod
+    def _counts_at_expression(cls) -> Any:
+        return func.coalesce(cls.booked_at, cls.starts_at)
+
 
 class HourApproval(Base):
     """The coordinator's approval of one entry; after it only a reversal can change the hours."""
@@ -86,7 +98,3 @@ class PeriodLock(Base):
     locked_at: Mapped[datetime]
     exported_at: Mapped[datetime | None]
 
-
-def counted_at() -> Any:
-    """The instant an entry counts at for periods, locks and exports: its booking, else its work."""
-    return func.coalesce(HourEntry.booked_at, HourEntry.starts_at)

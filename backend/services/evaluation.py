@@ -20,7 +20,6 @@ from backend.models import (
     Shift,
     ShiftKind,
     ShiftStatus,
-    counted_at,
 )
 from backend.services import settlement
 from scheduling.calendar import local_date, local_day_start
@@ -78,7 +77,7 @@ def _hours(session: Session, members: list[Municipality], start: datetime, end: 
             select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
             .join(Inspector, Inspector.id == HourEntry.inspector_id)
             .join(HourApproval, HourApproval.entry_id == HourEntry.id)
-            .where(counted_at() >= start, counted_at() < end)
+            .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
             .group_by(Inspector.employer_id)
         ).all()
     )

@@ -25,7 +25,6 @@ from backend.models import (
     HourEntry,
     Inspector,
     Municipality,
-    counted_at,
 )
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
@@ -60,8 +59,8 @@ SUMMED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
 
 def ledger_query(wanted: LedgerFilter) -> Select[Any]:
     approval = aliased(HourApproval)
-    conditions = [counted_at() >= local_day_start(wanted.start),
-                  counted_at() < local_day_start(wanted.end + timedelta(days=1))]
+    conditions = [HourEntry.counts_at >= local_day_start(wanted.start),
+                  HourEntry.counts_at < local_day_start(wanted.end + timedelta(days=1))]
     if wanted.municipality_id is not None:
         conditions.append(HourEntry.municipality_id == wanted.municipality_id)
     if wanted.inspector_id is not None:
@@ -77,7 +76,7 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
                     HourEntry.reason, type_coerce(HourEntry.booked_at, DateTime))
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
              .outerjoin(approval, approval.entry_id == HourEntry.id)
-             .where(and_(*conditions)).order_by(counted_at(), HourEntry.id))
+             .where(and_(*conditions)).order_by(HourEntry.counts_at, HourEntry.id))
     if wanted.approved_only:
         query = query.where(approval.id.is_not(None))
     return query

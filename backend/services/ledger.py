@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock, counted_at
+from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
@@ -70,8 +70,8 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
-    booked_at = now if by_coordinator and is_locked(session, entry.booked_at or entry.starts_at) else None
-    _refuse_if_locked(session, booked_at or entry.booked_at or entry.starts_at)
+    booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None
+    _refuse_if_locked(session, booked_at or entry.counts_at)
     negated = {field: -getattr(entry, field) for field in (*BAND_FIELDS.values(), "worked_minutes",
                                                           "break_minutes")}
     reversal = HourEntry(
@@ -156,7 +156,7 @@ def unapproved(session: Session, start: date, end: date) -> list[HourEntry]:
     """Entries (and reversals) dated in [start, end] that still wait for approval, oldest first."""
     reversal = aliased(HourEntry)
     return list(session.execute(select(HourEntry).where(
-        counted_at() >= local_day_start(start), counted_at() < local_day_start(end + ONE_DAY),
+        HourEntry.counts_at >= local_day_start(start), HourEntry.counts_at < local_day_start(end + ONE_DAY),
         ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
         ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
         .order_by(HourEntry.starts_at, HourEntry.id)).scalars())

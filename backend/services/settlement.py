@@ -23,7 +23,7 @@ from itertools import pairwise
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality, counted_at
+from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
 from scheduling.apportion import largest_remainder
@@ -196,7 +196,7 @@ def _approved_minutes(session: Session, start: date, end: date) -> list[tuple[in
         select(Inspector.employer_id, HourEntry.category, *columns)
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
         .join(approved, approved.entry_id == HourEntry.id)
-        .where(counted_at() >= local_day_start(start),
-               counted_at() < local_day_start(end + timedelta(days=1)))
+        .where(HourEntry.counts_at >= local_day_start(start),
+               HourEntry.counts_at < local_day_start(end + timedelta(days=1)))
         .group_by(Inspector.employer_id, HourEntry.category)).all()
     return list(rows)  # type: ignore[arg-type]

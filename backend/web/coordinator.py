@@ -170,7 +170,7 @@ def correct_hours(entry_id: int) -> Any:
             flash(i18n.gettext("Hours corrected; the old entry is reversed."))
             return redirect(safe_path(request.args.get("back")) or url_for("coordinator.hours"))
     name = dashboard.first_names(g.db, [entry.inspector_id])[entry.inspector_id].first_name
-    closed = ledger.is_locked(g.db, entry.booked_at or entry.starts_at)
+    closed = ledger.is_locked(g.db, entry.counts_at)
     page = render_template("coordinator/correct.html", entry=entry, name=name, values=values,
                            problems=problems, closed=closed)
     return page, (422 if problems else 200)
