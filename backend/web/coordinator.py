@@ -99,16 +99,12 @@ def widen_callout(callout_id: int) -> Any:
 @allow(*COORDINATION)
 def calendar() -> Any:
     month = _month(request.args.get("month"))
-    days = dashboard.month_days(month.year, month.month)
-    views = dashboard.shifts_between(g.db, local_day_start(days[0]),
-                                     local_day_start(days[-1] + timedelta(days=1)))
+    days, views = _month_shifts(month)
     by_day: dict[date, list[dashboard.ShiftView]] = {d: [] for d in days}
     for view in views:
         by_day[view.starts_at.astimezone(TEAM_ZONE).date()].append(view)
-    previous = (days[0] - timedelta(days=1)).replace(day=1)
-    following = days[-1] + timedelta(days=1)
-    return render_template("coordinator/calendar.html", month=month, by_day=by_day, previous=previous,
-                           following=following, lead=days[0].weekday())
+    return render_template("coordinator/calendar.html", month=month, by_day=by_day, lead=days[0].weekday(),
+                           **_neighbours(days))
 
 
 def _month(text: str | None) -> date:
@@ -116,6 +112,19 @@ def _month(text: str | None) -> date:
         return datetime.strptime(text or "", "%Y-%m").date()
     except ValueError:
         return today().replace(day=1)
+
+
+def _month_shifts(month: date) -> tuple[list[date], list[dashboard.ShiftView]]:
+    """The month's days and the shifts that start in it."""
+    days = dashboard.month_days(month.year, month.month)
+    return days, dashboard.shifts_between(g.db, local_day_start(days[0]),
+                                          local_day_start(days[-1] + timedelta(days=1)))
+
+
+def _neighbours(days: list[date]) -> dict[str, date]:
+    """The first days of the months before and after, for the page's arrows."""
+    return {"previous": (days[0] - timedelta(days=1)).replace(day=1),
+            "following": days[-1] + timedelta(days=1)}
 
 
 @blueprint.get("/hours")
@@ -212,16 +221,12 @@ def review_report(report_id: int) -> Any:
 def planning_page() -> Any:
     """Control days of a month: who is on each, what is still empty, and (asked) the core's proposal."""
     month = _month(request.args.get("month"))
-    days = dashboard.month_days(month.year, month.month)
-    views = [v for v in dashboard.shifts_between(g.db, local_day_start(days[0]),
-                                                 local_day_start(days[-1] + timedelta(days=1)))
-             if v.kind == "control"]
+    days, shifts = _month_shifts(month)
+    views = [v for v in shifts if v.kind == "control"]
     plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=_participating(), team=_team_names(),
-                           previous=(days[0] - timedelta(days=1)).replace(day=1),
-                           following=days[-1] + timedelta(days=1))
+                           municipalities=_participating(), team=_team_names(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:
