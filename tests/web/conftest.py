@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -15,14 +15,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.config import load_settings
 from backend.db import Database
-from backend.models import Inspector, Role, WebUser
-from backend.services import accounts
+from backend.models import HourCategory, Inspector, Role, WebUser
+from backend.services import accounts, ledger
 from backend.services.demo import load_demo
 from backend.web import create_app
+from scheduling.calendar import local_instant
 from scheduling.clock import FrozenClock
 from secure_store import KeyRing, use_keyring
 from secure_store.types import blind_index
@@ -113,3 +115,13 @@ def shared_site(backend: str, keyring: KeyRing, tmp_path_factory: pytest.TempPat
     clock = FrozenClock(datetime(2027, 3, 9, 13, 0, tzinfo=UTC))
     yield build_site(factory.database(), clock, tmp_path_factory.mktemp("data"))
     factory.cleanup()
+
+
+def book(session: Session, site: Site, inspector_id: int, municipality_id: int, day: date, *,
+         hour: int = 14, minutes: int = 9 * 60, break_minutes: int = 60,
+         category: HourCategory = HourCategory.CONTROL) -> int:
+    """An hour entry as the bot records it (not approved): `minutes` from `hour` o'clock local time."""
+    start = local_instant(day, time(hour))
+    return ledger.record(session, site.clock.now(), "bot", inspector_id=inspector_id,
+                         municipality_id=municipality_id, category=category, starts_at=start,
+                         ends_at=start + timedelta(minutes=minutes), break_minutes=break_minutes).id

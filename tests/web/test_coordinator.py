@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
 from backend.models import (
     Callout,
     CalloutStatus,
-    HourCategory,
     Municipality,
     Offer,
     OfferStatus,
@@ -19,8 +18,7 @@ from backend.models import (
     Shift,
 )
 from backend.services import callouts, ledger
-from scheduling.calendar import local_instant
-from tests.web.conftest import Site, WebClient
+from tests.web.conftest import Site, WebClient, book
 
 TIP = {
     "source": "mma",
@@ -103,23 +101,9 @@ def test_cancelling_from_the_board_withdraws_the_offers(site: Site) -> None:
 
 def record_week(site: Site) -> list[int]:
     """Two inspectors' hours on Tuesday 2 March 2027 (last week), not yet approved."""
+    place = municipality(site, "Heerenveen")
     with site.database.transaction() as session:
-        place = municipality(site, "Heerenveen")
-        start = local_instant(date(2027, 3, 2), datetime.min.time().replace(hour=14))
-        return [
-            ledger.record(
-                session,
-                site.clock.now(),
-                "bot",
-                inspector_id=inspector,
-                municipality_id=place,
-                category=HourCategory.CONTROL,
-                starts_at=start,
-                ends_at=start + timedelta(hours=9),
-                break_minutes=60,
-            ).id
-            for inspector in (2, 3)
-        ]
+        return [book(session, site, inspector, place, date(2027, 3, 2)) for inspector in (2, 3)]
 
 
 def test_a_week_of_hours_is_approved_in_one_go_and_then_closed(site: Site) -> None:

@@ -6,17 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import openpyxl
 from sqlalchemy import select
 
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
-from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
 from scheduling.money import PLAN_BUDGET
-from tests.web.conftest import Site
+from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
 
@@ -27,34 +26,9 @@ def book_hours(site: Site, approve: bool = True) -> list[int]:
     with site.database.transaction() as session:
         place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
         for day, inspector in ((date(2027, 3, 2), 2), (date(2027, 3, 6), 4), (date(2027, 3, 7), 2)):
-            start = local_instant(day, datetime.min.time().replace(hour=14))
-            ids.append(
-                ledger.record(
-                    session,
-                    site.clock.now(),
-                    "bot",
-                    inspector_id=inspector,
-                    municipality_id=place,
-                    category=HourCategory.CONTROL,
-                    starts_at=start,
-                    ends_at=start + timedelta(hours=9),
-                    break_minutes=60,
-                ).id
-            )
-        start = local_instant(date(2027, 3, 3), datetime.min.time().replace(hour=10))
-        ids.append(
-            ledger.record(
-                session,
-                site.clock.now(),
-                "bot",
-                inspector_id=4,
-                municipality_id=place,
-                category=HourCategory.REPORT,
-                starts_at=start,
-                ends_at=start + timedelta(minutes=90),
-                break_minutes=0,
-            ).id
-        )
+            ids.append(book(session, site, inspector, place, day))
+        ids.append(book(session, site, 4, place, date(2027, 3, 3), hour=10, minutes=90, break_minutes=0,
+                        category=HourCategory.REPORT))
         if approve:
             ledger.approve_many(session, site.clock.now(), "web:coordinator", ids)
     return ids
