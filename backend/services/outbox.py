@@ -99,7 +99,7 @@ def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-    withheld = [row.id for row, revoked_at in rows if revoked_at is not None and row.method != DELETE]
+    withheld = {row.id for row, revoked_at in rows if revoked_at is not None and row.method != DELETE}
     if withheld:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(withheld)).values(
             status=OutboxStatus.FAILED, error="withheld: account revoked",

@@ -119,10 +119,12 @@ def pending_outbox(database: Database) -> int:
 
 def sent_messages(database: Database, ref_prefix: str = "") -> list[OutboxMessage]:
     """Delivered sends, those whose `ref` starts with `ref_prefix`."""
+    query = select(OutboxMessage).where(OutboxMessage.method == outbox.SEND,
+                                        OutboxMessage.status == OutboxStatus.SENT)
+    if ref_prefix:
+        query = query.where(OutboxMessage.ref.startswith(ref_prefix))
     with database.transaction() as session:
-        return list(session.execute(select(OutboxMessage).where(
-            OutboxMessage.method == outbox.SEND, OutboxMessage.status == OutboxStatus.SENT,
-            OutboxMessage.ref.startswith(ref_prefix) if ref_prefix else OutboxMessage.id > 0)).scalars())
+        return list(session.execute(query).scalars())
 
 
 def processed_updates(database: Database) -> set[int]:
