@@ -147,6 +147,8 @@ def _environment_with_files(environ: Mapping[str, str]) -> dict[str, str]:
             values[var] = Path(path).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise ConfigError(f"{var}_FILE: cannot read {path}: {error.strerror}") from None
+        except ValueError:  # a NUL character: no file can have that name
+            raise ConfigError(f"{var}_FILE: not a usable path (it contains a NUL character)") from None
     return values
 
 

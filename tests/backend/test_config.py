@@ -76,6 +76,7 @@ NAMES = sorted({"PIKET_" + name.upper() for name in Settings.model_fields}
 @given(environ=st.dictionaries(st.sampled_from(NAMES), st.text(max_size=40), max_size=6))
 @example(environ={"PIKET_DATA_DIR": "var\x00"})
 @example(environ={"PIKET_KEYS_FILE": "\x00"})
+@example(environ={"PIKET_SECRET_KEY_FILE": "\x00"})
 def test_any_configuration_either_loads_usable_or_names_what_is_wrong(environ: dict[str, str]) -> None:
     try:
         loaded = load_settings(environ)
