@@ -178,9 +178,11 @@ def test_hours_on_a_day_without_an_ort_table_are_not_booked_and_the_buttons_stay
         await harness.press(anna, ok[1])
         await harness.deliver()
         await harness.press(anna, ok[1])  # the same button, still valid, refused the same way
+        [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft")]
+        await harness.press(anna, ask.buttons[0][2][1])  # the report's time, the same day
 
     harness.play(scenario)
     refusal = ("Deze uren kunnen nog niet worden geboekt: voor die dag is geen ORT-tabel ingesteld. "
                "Meld het de coördinator; deze knoppen blijven werken.")
-    assert harness.answers() == [refusal, refusal]
+    assert harness.answers() == [refusal, refusal, refusal]
     assert entries(harness) == []
