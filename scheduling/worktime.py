@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from scheduling.calendar import TEAM_ZONE, local_date, local_instant, require_aware, week_start
+from scheduling.calendar import local_date, local_instant, require_aware, team_zone, week_start
 from scheduling.reasons import Reason
 
 
@@ -129,4 +129,4 @@ def _hours(minutes: int) -> str:
 
 
 def _when(instant: datetime) -> str:
-    return instant.astimezone(TEAM_ZONE).strftime("%d-%m %H:%M")
+    return instant.astimezone(team_zone()).strftime("%d-%m %H:%M")

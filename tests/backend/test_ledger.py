@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
 from backend.services import ledger
 from backend.services.errors import Refused
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 from tests.factories import NOW, inspector, region
 
-SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=TEAM_ZONE)
+SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=team_zone())
 
 
 def saturday_shift(session: Session) -> HourEntry:
@@ -68,7 +68,7 @@ def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(sessi
     session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
                            locked_at=NOW))
     session.flush()
-    april = datetime(2027, 4, 6, 10, 0, tzinfo=TEAM_ZONE)
+    april = datetime(2027, 4, 6, 10, 0, tzinfo=team_zone())
     with pytest.raises(Refused, match="approved"):
         ledger.correct(session, april, "inspector:1", entry.id, starts_at=SATURDAY,
                        ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=False)
