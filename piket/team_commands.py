@@ -114,4 +114,17 @@ def _summary(report: ImportReport, dry_run: bool) -> str:
             + (" (dry run: nothing changed)" if dry_run else ""))
 
 
-COMMANDS = (setup, users, import_)
+@click.command()
+@pass_runtime
+def doctor(runtime: Runtime) -> None:
+    """Check this deployment: one line per check, OK / WARN / FAIL and what to do; non-zero on FAIL."""
+    from backend.services.doctor import examine, has_failures
+
+    findings = examine(runtime.settings, runtime.clock.now())
+    for finding in findings:
+        click.echo(finding.line())
+    if has_failures(findings):
+        raise click.ClickException("some checks failed; fix them and run `piket doctor` again")
+
+
+COMMANDS = (setup, users, import_, doctor)
