@@ -52,6 +52,9 @@ class Settings(BaseModel):
     keys_file: Path | None = None
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+    """Reverse proxies in front that set X-Forwarded-For/-Proto (1 behind nginx or Caddy); 0 trusts none.
+    The login throttle and the audit need the client's address, not the proxy's."""
     port: int = Field(default=8000, ge=1, le=65535)
     timezone: str = "Europe/Amsterdam"
     """Only what `piket setup` offers for the region's zone (and the zone before setup): the rules use
