@@ -6,9 +6,10 @@ recognised by the full name (compared after opening the sealed names), so a
 second run of the same file changes nothing. The import adds and changes; it
 never removes an inspector or a designation (leaving is done on the admin page).
 
-The format (a header row; Dutch or English column names, in any order):
+The format (a header row; Dutch or English column names, in any order; telefoon and
+coordinator are optional):
 
-    naam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen;telefoon
+    naam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen;telefoon;coordinator
 
 `aanwijzingen` holds one or more designations, separated by a comma or a line
 break inside the cell: `Leeuwarden 1-1-2027`, `Heerenveen (RTS-2027-04) 1-1-2027 t/m 31-12-2028`.
@@ -42,11 +43,14 @@ COLUMNS = {
     "salary_step": ("trede", "salary step", "salary_step", "step"),
     "designations": ("aanwijzingen", "aanwijzing", "designations", "designation"),
     "phone": ("telefoon", "telefoonnummer", "phone", "mobiel"),
+    "is_coordinator": ("coordinator", "coördinator", "is coordinator", "is_coordinator"),
 }
 REQUIRED = ("name", "first_name", "gender", "employer", "designations")
 GENDERS = {"v": Gender.FEMALE, "vrouw": Gender.FEMALE, "f": Gender.FEMALE, "female": Gender.FEMALE,
            "m": Gender.MALE, "man": Gender.MALE, "male": Gender.MALE,
            "x": Gender.OTHER, "anders": Gender.OTHER, "other": Gender.OTHER}
+YES_NO = {"ja": True, "j": True, "yes": True, "y": True, "1": True, "x": True,
+          "nee": False, "n": False, "no": False, "0": False, "": False}
 NO_REFERENCE = "(geen kenmerk)"
 _DATE = r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2}"
 _DESIGNATION = re.compile(
@@ -203,6 +207,10 @@ def _row(line: int, values: Mapping[str, str], municipalities: Mapping[str, Muni
     for name, column, top in (("salary_scale", "schaal", 18), ("salary_step", "trede", 20)):
         if values.get(name):
             fields[name] = _number(values[name], column, top)
+    if "is_coordinator" in values:
+        if values["is_coordinator"].lower() not in YES_NO:
+            raise _Bad("coordinator: ja or nee (empty: nee)")
+        fields["is_coordinator"] = YES_NO[values["is_coordinator"].lower()]
     if values.get("phone"):
         if not _PHONE.match(values["phone"]):
             raise _Bad("telefoon: digits and spaces, optionally starting with +")
