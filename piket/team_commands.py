@@ -108,10 +108,11 @@ def import_inspectors(runtime: Runtime, file_: Path, dry_run: bool) -> None:
 def _summary(report: ImportReport, dry_run: bool) -> str:
     if not report.changes_anything:
         return f"no changes ({report.unchanged} inspectors already as in the file)"
-    verb = "would add" if dry_run else "added"
-    return (f"{verb} {report.added} inspectors, changed {report.changed}, {report.unchanged} unchanged; "
-            f"designations: {report.designations_added} new, {report.designations_changed} changed"
-            + (" (dry run: nothing changed)" if dry_run else ""))
+    counts = (f"{report.added} inspectors, change {report.changed} ({report.unchanged} unchanged); "
+              f"designations: {report.designations_added} new, {report.designations_changed} changed")
+    if dry_run:
+        return f"would add {counts} (dry run: nothing changed)"
+    return "added " + counts.replace("change ", "changed ", 1)
 
 
 @click.command()

@@ -1,6 +1,6 @@
 """A new team from an empty database to settled hours, as an operator and the phones do it:
 `piket setup` → the team's municipalities → `piket import inspectors` → enrolment codes → a call-out
-confirmed to a pair → hours after the shift, approved → the settlement. On both databases."""
+confirmed to a pair → hours after the shift, approved → the settlement and its export. On both databases."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from backend.models import (
     Municipality,
     Region,
 )
-from backend.services import accounts, callouts, enrolment, ledger
+from backend.services import accounts, callouts, enrolment, exports, ledger
 from backend.services.callouts import NewCallout
 from backend.services.settlement import settle
 from scheduling.clock import FrozenClock
@@ -88,6 +88,11 @@ def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str
         assert sum(line.minutes for line in result.lines) == sum(everything)
         assert smallingerland.delivered_cents > 0
         assert result.totals["balance_cents"] == sum(line.balance_cents for line in result.lines)
+    exported = "".join(exports.csv_lines(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
+                                         exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
+                                         exports.SETTLEMENT_CENTS))
+    rows = exported.removeprefix("\ufeff").splitlines()
+    assert [row.split(";")[0] for row in rows[2:]] == ["Leeuwarden", "Smallingerland", "totaal (2 regels)"]
     database.dispose()
 
 
