@@ -301,7 +301,12 @@ def _plans(session: Session, rows: list[Row], report: ImportReport) -> list[Plan
     known = _inspectors_by_name(session)
     plans = []
     for row in rows:
-        inspector = known.get(_key(row.fields["name"]))
+        key = _key(row.fields["name"])
+        if key in known and known[key] is None:
+            report.rejections.append(Rejection(row.line, "naam: two inspectors in piket have this name; "
+                                                         "change this one on the admin page"))
+            continue
+        inspector = known.get(key)
         missing = [c for n, c in (("salary_scale", "schaal"), ("salary_step", "trede"))
                    if n not in row.fields]
         if inspector is None and missing:
@@ -360,12 +365,13 @@ def _apply(session: Session, now: datetime, actor: str, plan: Plan) -> None:
                      {"valid_until": valid_until.isoformat() if valid_until else None})
 
 
-def _inspectors_by_name(session: Session) -> dict[str, Inspector]:
+def _inspectors_by_name(session: Session) -> dict[str, Inspector | None]:
     """Every inspector by full name; the names are sealed, so they are opened here, not queried."""
     inspectors = session.execute(
         select(Inspector).options(undefer(Inspector.first_name), undefer(Inspector.phone),
                                   selectinload(Inspector.designations))).scalars()
-    found: dict[str, Inspector] = {}
+    found: dict[str, Inspector | None] = {}
     for inspector in inspectors:
-        found.setdefault(_key(inspector.name), inspector)
+        key = _key(inspector.name)
+        found[key] = None if key in found else inspector  # None: two share the name
     return found

@@ -133,3 +133,11 @@ def test_the_command_reports_rejections_and_exits_non_zero(upgraded: Piket, tmp_
     result = upgraded("import", "inspectors", str(wrong), expect=1)
     assert f"{wrong}:2: werkgever: no municipality named 'Leeuwarden'" in result.output
     assert "2 rows rejected; nothing imported" in result.output
+
+
+def test_a_name_two_inspectors_share_is_not_guessed(session: Session, heerenveen: Municipality) -> None:
+    for _ in range(2):
+        factories.inspector(session, heerenveen, "Sjoerd Dijkstra")
+    report = import_inspectors(session, NOW, "cli:import", excel(TEAM))
+    assert [(r.line, r.reason.split(";")[0]) for r in report.rejections] == [
+        (3, "naam: two inspectors in piket have this name")]
