@@ -26,12 +26,12 @@ from zoneinfo import ZoneInfo
 
 from scheduling import tables as dated
 from scheduling.calendar import (
-    TEAM_ZONE,
     PublicHolidays,
     in_utc,
     local_date,
     local_instant,
     municipal_holidays,
+    team_zone,
     week_start,
 )
 from scheduling.reasons import Refusal
@@ -112,7 +112,7 @@ class BandSplit:
     irregular_stretches: tuple[Span, ...]
     """Contiguous stretches of the shift inside an allowance band (breaks do not cut them)."""
     starts_at: datetime
-    zone: ZoneInfo = TEAM_ZONE
+    zone: ZoneInfo
     """The zone whose clock and calendar the bands were read in."""
 
     @property
@@ -134,7 +134,7 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
                 breaks: Sequence[Span] | None = None,
                 calendar: PublicHolidays | None = None,
                 tables: Sequence[BandTable] = ORT_TABLES,
-                zone: ZoneInfo = TEAM_ZONE) -> BandSplit:
+                zone: ZoneInfo | None = None) -> BandSplit:
     """Split a worked interval into band minutes, the bands read on `zone`'s clock.
 
     Any aware times will do (they are taken to UTC first); naive ones, an end
@@ -144,6 +144,7 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
     number of minutes is placed around the middle of the shift, which for the
     standard 14:00-23:00 day puts it inside 18:00-22:00, as the budget assumes.
     """
+    zone = zone or team_zone()
     starts_at, ends_at = in_utc(starts_at, ends_at)
     _require_whole_minutes(starts_at, ends_at)
     _require_span(starts_at, ends_at, zone)

@@ -29,7 +29,7 @@ from backend.models import (
 from backend.services import ledger, offers, outbox, planning
 from backend.services.errors import Refused
 from backend.services.outbox import Button, Message
-from scheduling.calendar import TEAM_ZONE, local_day_start
+from scheduling.calendar import local_day_start, team_zone
 
 ASK_WITHIN = timedelta(days=3)
 """A shift that ended longer ago (the bot was down for days) is left to the coordinator."""
@@ -147,7 +147,7 @@ def press_report(session: Session, now: datetime, inspector: Inspector, report_i
 
 def send_month_summary(session: Session, now: datetime, inspector: Inspector) -> None:
     """Queue this month's worked hours and how much of them still waits for approval."""
-    local = now.astimezone(TEAM_ZONE).date()
+    local = now.astimezone(team_zone()).date()
     month_start = local_day_start(local.replace(day=1))
     base = select(func.coalesce(func.sum(HourEntry.worked_minutes), 0)).where(
         HourEntry.inspector_id == inspector.id, HourEntry.starts_at >= month_start)
@@ -267,7 +267,7 @@ def _shown(shift: Shift, start: int, end: int, pause: int) -> dict[str, str]:
 
 
 def _clock(instant: datetime, offset: int) -> str:
-    return f"{(instant + timedelta(minutes=offset)).astimezone(TEAM_ZONE):%H:%M}"
+    return f"{(instant + timedelta(minutes=offset)).astimezone(team_zone()):%H:%M}"
 
 
 def _data(assignment: Assignment, *steps: int | str) -> str:

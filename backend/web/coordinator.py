@@ -25,7 +25,7 @@ from backend.web.schemas import (
     form_data,
     parse,
 )
-from scheduling.calendar import TEAM_ZONE, local_day_start
+from scheduling.calendar import local_day_start, team_zone
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 COORDINATION = (Role.COORDINATOR,)
@@ -102,7 +102,7 @@ def calendar() -> Any:
     days, views = _month_shifts(month)
     by_day: dict[date, list[dashboard.ShiftView]] = {d: [] for d in days}
     for view in views:
-        by_day[view.starts_at.astimezone(TEAM_ZONE).date()].append(view)
+        by_day[view.starts_at.astimezone(team_zone()).date()].append(view)
     return render_template("coordinator/calendar.html", month=month, by_day=by_day, lead=days[0].weekday(),
                            **_neighbours(days))
 
@@ -186,7 +186,7 @@ def correct_hours(entry_id: int) -> Any:
 
 
 def _entry_values(entry: HourEntry) -> dict[str, Any]:
-    start, end = entry.starts_at.astimezone(TEAM_ZONE), entry.ends_at.astimezone(TEAM_ZONE)
+    start, end = entry.starts_at.astimezone(team_zone()), entry.ends_at.astimezone(team_zone())
     return {"day": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
             "break_minutes": entry.break_minutes, "reason": ""}
 
