@@ -182,13 +182,14 @@ def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], A
 
 
 def csv_lines(column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-              summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = ()) -> Iterator[str]:
-    """The CSV as text chunks: BOM, column set, header, the rows, and their total."""
+              summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = (),
+              notes: Sequence[str] = ()) -> Iterator[str]:
+    """The CSV as text chunks: BOM, column set (and notes beside it), header, the rows, and their total."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     totals = Totals(header, summed)
     converters = _converters(header, flags, cents, _comma_euros)
-    writer.writerow([f"# {column_set}"])
+    writer.writerow([f"# {column_set}", *map(neutralised, notes)])
     writer.writerow(header)
     yield "\ufeff" + _take(buffer)
     for number, row in enumerate(rows, 1):
@@ -208,11 +209,12 @@ def _take(buffer: io.StringIO) -> str:
 
 
 def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-         summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = ()) -> None:
+         summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = (),
+         notes: Sequence[str] = ()) -> None:
     """The same table as an XLSX sheet (written row by row), amounts as numbers in euros."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("piket")
-    sheet.append([column_set])
+    sheet.append([column_set, *map(neutralised, notes)])
     sheet.append(list(header))
     totals = Totals(header, summed)
     converters = _converters(header, flags, cents, _float_euros)
@@ -223,8 +225,8 @@ def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[
     book.save(out)
 
 
-SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "minutes", "salary",
-                     "ort", "overhead", "fixed", "delivered", "balance")
+SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "pledged_minutes",
+                     "minutes", "salary", "ort", "overhead", "fixed", "delivered", "balance")
 SETTLEMENT_CENTS = ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance")
 
 
@@ -232,11 +234,11 @@ def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
     for line in result.lines:
         amounts = (line.cost_share_cents, line.salary_cents, line.ort_cents, line.overhead_cents,
                    line.fixed_cents, line.delivered_cents, line.balance_cents)
-        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:1], line.minutes,
-               *amounts[1:])
+        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:1],
+               line.pledged_minutes, line.minutes, *amounts[1:])
 
 
-SETTLEMENT_SUMMED = ("population", "share_basis_points", "minutes", *SETTLEMENT_CENTS)
+SETTLEMENT_SUMMED = ("population", "share_basis_points", "pledged_minutes", "minutes", *SETTLEMENT_CENTS)
 
 
 def settlement_column_set(result: Settlement) -> str:

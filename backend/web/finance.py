@@ -111,9 +111,9 @@ def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> R
 
 
 def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str,
-                   flags: Any = ()) -> Any:
+                   flags: Any = (), notes: Any = ()) -> Any:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
-    exports.xlsx(spool, column_set, header, rows, summed, cents, flags)
+    exports.xlsx(spool, column_set, header, rows, summed, cents, flags, notes)
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
 
@@ -123,10 +123,41 @@ def _settlement() -> settlement.Settlement:
     return settlement.settle(g.db, query.year, query.quarter, query.mode)
 
 
+def pledge_note(result: settlement.Settlement) -> str | None:
+    """Budget mode: how the pledges were read against the plan's inspector hours, in words."""
+    reading = result.pledges
+    if reading is None:
+        return None
+    figures = {"pledged": i18n.hours(reading.total_pledged_minutes), "plan": i18n.hours(reading.plan_minutes),
+               "difference": i18n.hours(abs(reading.difference_minutes))}
+    if reading.rule == "scaled":
+        return i18n.gettext(
+            "Pledged inspector hours a year (%(pledged)s) exceed the plan's %(plan)s by %(difference)s. "
+            "Rule: each pledge is credited its share of the plan's hours (pledges scaled to the plan by "
+            "largest remainder); hours beyond the plan are not budgeted, so the cost stays the plan's.",
+            **figures)
+    if reading.rule == "uncovered":
+        return i18n.gettext(
+            "Pledged inspector hours a year (%(pledged)s) fall short of the plan's %(plan)s by "
+            "%(difference)s. Rule: each pledge is credited in full; the %(difference)s no one pledged are "
+            "credited to the coordinating municipality, which arranges them; their cost is in every "
+            "population share.",
+            **figures)
+    return i18n.gettext("Pledged inspector hours a year equal the plan's %(plan)s: each pledge is credited "
+                        "in full.", **figures)
+
+
+def _settlement_notes(result: settlement.Settlement) -> list[str]:
+    note = pledge_note(result)
+    return [note] if note else []
+
+
 @blueprint.get("/settlement")
 @allow(*READERS)
 def settlement_page() -> Any:
-    return render_template("finance/settlement.html", result=_settlement(), cents=i18n.money)
+    result = _settlement()
+    return render_template("finance/settlement.html", result=result, cents=i18n.money,
+                           pledge_note=pledge_note(result))
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:
@@ -137,9 +168,10 @@ def _settlement_name(result: settlement.Settlement, kind: str) -> str:
 @allow(*READERS)
 def settlement_csv() -> Any:
     result = _settlement()
+    notes = _settlement_notes(result)
     return _csv_response(lambda _session: exports.csv_lines(
         exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
-        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS), _settlement_name(result, "csv"))
+        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS, notes=notes), _settlement_name(result, "csv"))
 
 
 @blueprint.get("/settlement.xlsx")
@@ -148,7 +180,8 @@ def settlement_xlsx() -> Any:
     result = _settlement()
     return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
                           exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
-                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"))
+                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"),
+                          notes=_settlement_notes(result))
 
 
 @blueprint.get("/settlement/<int:municipality_id>")
@@ -159,7 +192,7 @@ def statement(municipality_id: int) -> Any:
     if municipality_id not in {line.municipality_id for line in result.lines}:
         abort(404)
     return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
-                           cents=i18n.money, printed_at=now())
+                           cents=i18n.money, printed_at=now(), pledge_note=pledge_note(result))
 
 
 @blueprint.get("/evaluation")

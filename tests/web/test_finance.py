@@ -68,7 +68,7 @@ def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add
     book_hours(site)
     text = site.client("finance").get("/finance/settlement.csv?year=2027&mode=actual").data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
-    assert column_set.startswith("# piket-settlement-v1 actual 2027-01-01..2027-12-31")
+    assert column_set.startswith("# piket-settlement-v2 actual 2027-01-01..2027-12-31")
     for name in ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
         column = header.index(name)
         cents = [int(line[column].replace(",", "")) for line in lines]
@@ -151,6 +151,44 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
         for q in range(1, 5)
     ]
     assert sum(q["totals"]["cost_share_cents"] for q in quarters) == body["totals"]["cost_share_cents"]
+
+
+def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_read(site: Site) -> None:
+    client = site.client("finance")
+    body = client.get("/api/v1/settlement?year=2027&mode=budget").json
+    assert body["totals"]["cost_share_cents"] == body["totals"]["delivered_cents"] == 122_399_10
+    assert body["totals"]["balance_cents"] == 0, "was -5,733.09: pledged hours credited instead of the plan's"
+    assert body["totals"]["minutes"] == 1223 * 60
+    assert body["pledges"] == {"plan_minutes": 807 * 60, "pledged_minutes": 892 * 60,
+                               "difference_minutes": 85 * 60, "uncovered_minutes": 0, "rule": "scaled"}
+    page = client.get("/finance/settlement?year=2027&mode=budget").text
+    assert "892:00" in page and "807:00" in page and "85:00" in page and "grootste overschotten" in page
+    rows = list(csv.reader(io.StringIO(client.get("/finance/settlement.csv?year=2027&mode=budget")
+                                       .data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0][0].startswith("# piket-settlement-v2 budget") and "naar rato teruggebracht" in rows[0][1]
+    header, total = rows[1], rows[-1]
+    assert total[header.index("balance")] == "0,00" and total[header.index("delivered")] == "122399,10"
+    assert total[header.index("pledged_minutes")] == str(892 * 60)
+    xlsx = client.get("/finance/settlement.xlsx?year=2027&mode=budget").data
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active
+    xlsx_rows = list(sheet.iter_rows(values_only=True))
+    assert "naar rato teruggebracht" in xlsx_rows[0][1]
+    assert xlsx_rows[-1][xlsx_rows[1].index("balance")] == 0
+
+
+def test_the_four_quarters_add_up_to_the_year_per_municipality_and_column(site: Site) -> None:
+    book_hours(site)
+    client = site.client("finance")
+    for mode in ("budget", "actual"):
+        year = client.get(f"/api/v1/settlement?year=2027&mode={mode}").json
+        quarters = [client.get(f"/api/v1/settlement?year=2027&mode={mode}&quarter={q}").json
+                    for q in range(1, 5)]
+        for i, line in enumerate(year["lines"]):
+            for name in ("cost_share_cents", "minutes", "salary_cents", "ort_cents", "overhead_cents",
+                         "fixed_cents", "delivered_cents", "balance_cents"):
+                parts = [q["lines"][i][name] for q in quarters]
+                assert sum(parts) == line[name], (mode, line["name"], name, parts)
+        assert all(q["totals"]["balance_cents"] == 0 for q in quarters), mode
 
 
 def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site) -> None:
