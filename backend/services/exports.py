@@ -26,12 +26,14 @@ from backend.models import (
     Inspector,
     Municipality,
 )
+from backend.services import allowance
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
 from scheduling.calendar import TEAM_ZONE, local_day_start
 
-LEDGER_COLUMNS = "piket-ledger-v2"
-"""v2 added booked_on: the day a correction of a closed period was booked (empty otherwise)."""
+LEDGER_COLUMNS = "piket-ledger-v3"
+"""v2 added booked_on: the day a correction of a closed period was booked (empty otherwise); v3 added
+allowance_minutes and allowance_exempt_week (the weekly three-hour rule)."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
 
@@ -53,8 +55,11 @@ class LedgerFilter:
 
 LEDGER_HEADER = ("entry", "date", "start", "end", "inspector_id", "inspector", "employer", "municipality",
                  "category", "break_minutes", "worked_minutes", *BAND_COLUMNS, "approved", "reverses",
-                 "reason", "booked_on")
-SUMMED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
+                 "reason", "booked_on", "allowance_minutes", "allowance_exempt_week")
+"""allowance_minutes: the entry's minutes in allowance bands that earn it, 0 in a week the three-hour
+rule exempts; allowance_exempt_week: that week's Monday (the band minutes stay as worked)."""
+QUERIED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
+SUMMED = (*QUERIED, "allowance_minutes")
 
 
 def ledger_query(wanted: LedgerFilter) -> Select[Any]:
@@ -72,7 +77,7 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
     query = (select(HourEntry.id, type_coerce(HourEntry.starts_at, DateTime),
                     type_coerce(HourEntry.ends_at, DateTime), HourEntry.inspector_id,
                     Inspector.employer_id, HourEntry.municipality_id, type_coerce(HourEntry.category, String),
-                    *(getattr(HourEntry, c) for c in SUMMED), approval.id, HourEntry.reverses_id,
+                    *(getattr(HourEntry, c) for c in QUERIED), approval.id, HourEntry.reverses_id,
                     HourEntry.reason, type_coerce(HourEntry.booked_at, DateTime))
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
              .outerjoin(approval, approval.entry_id == HourEntry.id)
@@ -112,18 +117,27 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
         select(Municipality.id, Municipality.name)).all()}
     names: dict[int, str] = {}
     local = LocalTimes()
+    exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
     result = session.connection().execution_options(stream_results=True, max_row_buffer=BATCH)\
         .execute(ledger_query(wanted))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
-        minutes, (approval, reverses, reason, booked_at) = rest[:len(SUMMED)], rest[len(SUMMED):]
+        minutes, (approval, reverses, reason, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
         name = names.get(inspector_id)
         if name is None:
             name = names[inspector_id] = neutralised(session.get_one(Inspector, inspector_id).name)
         start, end = local(starts_at), local(ends_at)
+        exempt_week = _exempt_monday(exempt, inspector_id, start) if exempt else None
         yield (entry_id, start.date(), f"{start.hour:02d}:{start.minute:02d}",
                f"{end.hour:02d}:{end.minute:02d}", inspector_id, name, municipalities[employer],
                municipalities[place], category, *minutes, approval is not None, reverses,
-               neutralised(reason) if reason else "", local(booked_at).date() if booked_at else None)
+               neutralised(reason) if reason else "", local(booked_at).date() if booked_at else None,
+               0 if exempt_week else minutes[1] - minutes[2], exempt_week)
+
+
+def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, start: datetime) -> date | None:
+    """The Monday of the entry's week if the three-hour rule exempts it (`start` in the team's zone)."""
+    monday = start.date() - timedelta(days=start.weekday())
+    return monday if (inspector_id, monday) in exempt else None
 
 
 class Totals:

@@ -36,11 +36,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.services import allowance
 from backend.services.errors import Refused
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
 from scheduling.apportion import largest_remainder, largest_remainder_exact
-from scheduling.calendar import local_day_start
+from scheduling.calendar import local_date, local_day_start
 from scheduling.contributions import PledgeReading, contribution_table, read_pledges
 from scheduling.money import (
     OVERHEAD_PER_HOUR,
@@ -275,15 +276,43 @@ def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
 
 
 def _actual_credits(session: Session, start: date, end: date) -> dict[int, Credit]:
-    """Approved minutes of each employer's inspectors, per band, under the ORT table in force."""
+    """Approved minutes of each employer's inspectors, per band, under the ORT table in force;
+    no allowance for the entries of a week the three-hour rule exempts."""
     credits: dict[int, Credit] = {}
     for table, segment_start, segment_end in _table_segments(start, end):
         for employer, category, *minutes in _approved_minutes(session, segment_start, segment_end):
             bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
-            weighted = sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
-            credit = _credit(sum(bands.values()), RATE.get(category, DEFAULT_RATE), weighted)
+            credit = _credit(sum(bands.values()), RATE.get(category, DEFAULT_RATE), _weighted(table, bands))
             credits[employer] = credits.get(employer, Credit()) + credit
+    for employer, category, withheld in _exempt_allowance(session, start, end):
+        credits[employer] = credits[employer] + _credit(0, RATE.get(category, DEFAULT_RATE), -withheld)
     return credits
+
+
+def _weighted(table: ort.BandTable, bands: dict[ort.Band, int]) -> Fraction:
+    return sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
+
+
+def _exempt_allowance(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, Fraction]]:
+    """The allowance minutes the sums above counted for approved entries of exempt weeks."""
+    exempt = allowance.exempt_weeks(session, start, end)
+    if not exempt:
+        return []
+    approved = aliased(HourApproval)
+    mondays = [monday for _, monday in exempt]
+    entries = session.execute(
+        select(HourEntry, Inspector.employer_id)
+        .join(Inspector, Inspector.id == HourEntry.inspector_id)
+        .join(approved, approved.entry_id == HourEntry.id)
+        .where(HourEntry.inspector_id.in_({i for i, _ in exempt}),
+               HourEntry.starts_at >= local_day_start(min(mondays)),
+               HourEntry.starts_at < local_day_start(max(mondays) + allowance.WEEK),
+               HourEntry.counts_at >= local_day_start(start),
+               HourEntry.counts_at < local_day_start(end + timedelta(days=1)))).all()
+    return [(employer, entry.category, _weighted(ort.table_on(local_date(entry.counts_at)),
+                                                 {b: getattr(entry, f) for b, f in BAND_FIELDS.items()}))
+            for entry, employer in entries
+            if allowance.week_of(entry.inspector_id, entry.starts_at) in exempt]
 
 
 def _table_segments(start: date, end: date) -> list[tuple[ort.BandTable, date, date]]:

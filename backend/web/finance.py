@@ -57,11 +57,19 @@ def ledger_page() -> Any:
     return render_template("finance/ledger.html", rows=shown, wanted=wanted, totals=totals, page=page,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
-                           categories=list(HourCategory), locks=ledger.locks(g.db))
+                           categories=list(HourCategory), locks=ledger.locks(g.db),
+                           exempt_week_note=exempt_week_note())
 
 
 def _municipalities() -> list[Municipality]:
     return list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
+
+
+def exempt_week_note() -> str:
+    return i18n.gettext(
+        "allowance_exempt_week: a week whose only irregular work is one stretch of at most three hours "
+        "earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep their band minutes, and their "
+        "allowance_minutes are 0.")
 
 
 def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
@@ -76,9 +84,10 @@ def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
 def ledger_csv() -> Any:
     wanted = ledger_filter(request.args.to_dict())
     column_set, filename = _ledger_export(wanted, "csv")
+    notes = [exempt_week_note()]
     return _csv_response(lambda session: exports.csv_lines(
         column_set, exports.LEDGER_HEADER, exports.ledger_rows(session, wanted), exports.SUMMED,
-        flags=exports.LEDGER_FLAGS), filename)
+        flags=exports.LEDGER_FLAGS, notes=notes), filename)
 
 
 @blueprint.get("/ledger.xlsx")
@@ -88,7 +97,7 @@ def ledger_xlsx() -> Any:
     column_set, filename = _ledger_export(wanted, "xlsx")
     rows = exports.ledger_rows(g.db, wanted)
     return _xlsx_response(column_set, exports.LEDGER_HEADER, rows, exports.SUMMED, (), filename,
-                          flags=exports.LEDGER_FLAGS)
+                          flags=exports.LEDGER_FLAGS, notes=[exempt_week_note()])
 
 
 def _note_export(start: date, end: date, kind: str) -> None:

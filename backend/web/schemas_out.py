@@ -58,6 +58,10 @@ class LedgerEntryOut(BaseModel):
     reverses: int | None
     reason: str
     booked_on: date | None
+    allowance_minutes: int
+    """Minutes in allowance bands that earn it: 0 in a week the three-hour rule exempts."""
+    allowance_exempt_week: date | None
+    """Monday of the week the three-hour rule exempts (CAR-UWO 3:11 lid 2); band minutes stay."""
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> LedgerEntryOut:

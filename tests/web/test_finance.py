@@ -46,7 +46,7 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
-    assert column_set == "# piket-ledger-v2 2027-03-01..2027-03-31"
+    assert column_set == "# piket-ledger-v3 2027-03-01..2027-03-31"
     assert len(lines) == 4 and total[0] == "totaal (4 regels)"
     for name in (
         "worked_minutes",
@@ -56,6 +56,7 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
         "saturday_minutes",
         "sunday_holiday_minutes",
         "break_minutes",
+        "allowance_minutes",
     ):
         column = header.index(name)
         assert int(total[column]) == sum(int(line[column]) for line in lines), name
@@ -82,11 +83,35 @@ def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -
     response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR)
     sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v2 2027-03-01..2027-03-31"
+    assert rows[0][0] == "piket-ledger-v3 2027-03-01..2027-03-31"
     header, lines, total = rows[1], rows[2:-1], rows[-1]
     assert sorted(line[0] for line in lines) == ids, "in date order, every entry once"
     worked = header.index("worked_minutes")
     assert total[worked] == sum(line[worked] for line in lines) == 3 * 480 + 90
+
+
+def test_a_week_of_one_short_stretch_shows_no_allowance_in_the_ledger_and_the_settlement(site: Site) -> None:
+    with site.database.transaction() as session:
+        place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+        employer = session.get_one(Inspector, 2).employer_id
+        # Monday 13:00-21:00 with half an hour's break: 18:00-21:00 is the week's only irregular work.
+        entry = book(session, site, 2, place, date(2027, 3, 8), hour=13, minutes=480, break_minutes=30)
+        ledger.approve_many(session, site.clock.now(), "web:coordinator", [entry])
+    client = site.client("finance")
+    text = client.get("/finance/ledger.csv", query_string=YEAR).data.decode("utf-8")
+    first = next(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert "CAR-UWO art. 3:11 lid 2" in first[1]
+    _, header, lines, total = read_csv(text)
+    (line,) = lines
+    assert line[header.index("weekday_20_minutes")] == "180", "the entry keeps its band minutes"
+    assert line[header.index("allowance_minutes")] == "0" == total[header.index("allowance_minutes")]
+    assert line[header.index("allowance_exempt_week")] == "2027-03-08"
+    body = client.get("/api/v1/settlement?year=2027&mode=actual").json
+    (settled,) = [line for line in body["lines"] if line["municipality_id"] == employer]
+    assert settled["minutes"] == 450 and settled["ort_cents"] == 0
+    api = client.get("/api/v1/ledger?period_start=2027-03-01&period_end=2027-03-31").json
+    assert api["items"][0]["allowance_exempt_week"] == "2027-03-08"
+    assert "drie uur" in client.get("/finance/ledger", query_string=YEAR).text
 
 
 def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
