@@ -196,7 +196,7 @@ def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[
     credited = [minutes + (reading.uncovered_minutes if m is coordinating else 0)
                 for m, minutes in zip(members, reading.credited_minutes, strict=True)]
     exact = [_plan_value(minutes, reading.plan_minutes, inspector_lines) for minutes in credited]
-    own = members.index(coordinating)
+    own = members.index(coordinating)  # employs the coordinator: all of that line is its own
     exact[own] = _plus(exact[own], _plan_value(1, 1, [coordinator]))
     column_totals = largest_remainder_exact(budget.hours_cents, [sum(e[k] for e in exact) for k in range(3)])
     columns = [largest_remainder_exact(total, [e[k] for e in exact]) for k, total in enumerate(column_totals)]
