@@ -118,8 +118,10 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
     names: dict[int, str] = {}
     local = LocalTimes()
     exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
-    result = session.connection().execution_options(stream_results=True, max_row_buffer=BATCH)\
-        .execute(ledger_query(wanted))
+    # Streaming is an option of this statement only: set on the connection (as it was), it stayed
+    # there and made the session's next statement, even a ROLLBACK, a server-side cursor.
+    result = session.connection().execute(
+        ledger_query(wanted).execution_options(stream_results=True, max_row_buffer=BATCH))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
         minutes, (approval, reverses, reason, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
         name = names.get(inspector_id)
