@@ -124,6 +124,8 @@ def press_report(session: Session, now: datetime, inspector: Inspector, report_i
     shift = session.get_one(Shift, report.shift_id)
     ends_at = now.replace(second=0, microsecond=0)
     starts_at = ends_at - timedelta(minutes=minutes)
+    if (uncountable := _uncountable(starts_at, ends_at, 0)) is not None:
+        return uncountable
     actor = f"inspector:{inspector.id}"
     current = ledger.current_entry(session, inspector.id, shift.id, HourCategory.REPORT)
     try:
@@ -159,14 +161,16 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
             start: int, end: int, pause: int) -> str:
     if _worked(shift, start, end, pause) <= 0:
         return "callback.stale"
+    starts_at = shift.starts_at + timedelta(minutes=start)
+    ends_at = shift.ends_at + timedelta(minutes=end)
+    if (uncountable := _uncountable(starts_at, ends_at, pause)) is not None:
+        return uncountable  # before the claim: the buttons stay valid for a tap once it can be counted
     claimed = session.execute(update(Assignment).where(
         Assignment.id == assignment.id, Assignment.version == assignment.version)
         .values(version=Assignment.version + 1)).rowcount
     if claimed != 1:
         return "callback.stale"
     session.refresh(assignment)
-    starts_at = shift.starts_at + timedelta(minutes=start)
-    ends_at = shift.ends_at + timedelta(minutes=end)
     actor = f"inspector:{inspector.id}"
     current = ledger.current_entry(session, inspector.id, shift.id)
     try:
@@ -184,6 +188,17 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
         "hours.recorded", {**_shown(shift, start, end, pause), "worked": _hours_text(entry.worked_minutes)},
         buttons=[[Button("button.correct", _data(assignment, "fix"))]]))
     return "callback.recorded"
+
+
+def _uncountable(starts_at: datetime, ends_at: datetime, pause: int) -> str | None:
+    """The answer when the core cannot count these hours (no ORT table for the day), else None.
+
+    Said apart from "already approved", which is what any refusal of the ledger read as before."""
+    try:
+        ledger.count_bands(starts_at, ends_at, pause)
+    except Refused as refused:
+        return "callback.no_table" if refused.code == "no_ort_table" else "callback.not_counted"
+    return None
 
 
 def _name_report_writer(session: Session, now: datetime, shift: Shift) -> None:

@@ -19,8 +19,8 @@ from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start
+from scheduling.reasons import Refusal
 
-MAX_SPAN = timedelta(hours=16)
 ONE_DAY = timedelta(days=1)
 MAX_BREAK_MINUTES = 240
 BAND_FIELDS = {
@@ -38,14 +38,12 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
            booked_at: datetime | None = None) -> HourEntry:
     """A new entry, its minutes split over the allowance bands where the work was done; with
     `booked_at` it counts in that instant's period (a correction of a closed one)."""
-    if ends_at <= starts_at or ends_at - starts_at > MAX_SPAN:
-        raise Refused("the end must be after the start, at most 16 hours later", field="ends_at")
-    if not 0 <= break_minutes <= MAX_BREAK_MINUTES:
+    # The core refuses what cannot be counted (naive times, the end not after the start, more
+    # than 16 hours, a negative break or one as long as the work, a day without an ORT table).
+    split = count_bands(starts_at, ends_at, break_minutes)
+    if break_minutes > MAX_BREAK_MINUTES:
         raise Refused(f"a break is 0 to {MAX_BREAK_MINUTES} minutes", field="break_minutes")
-    if (ends_at - starts_at).total_seconds() // 60 <= break_minutes:
-        raise Refused("the break is longer than the time worked", field="break_minutes")
     _refuse_if_locked(session, booked_at or starts_at)
-    split = ort.split_bands(starts_at, ends_at, break_minutes)
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
@@ -59,6 +57,14 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     return entry
 
 
+def count_bands(starts_at: datetime, ends_at: datetime, break_minutes: int) -> ort.BandSplit:
+    """The core's band split; what it refuses (a day no ORT table covers, a naive time) is refused here."""
+    try:
+        return ort.split_bands(starts_at, ends_at, break_minutes)
+    except Refusal as refusal:
+        raise Refused.because(refusal) from None
+
+
 def correct(session: Session, now: datetime, actor: str, entry_id: int, *, starts_at: datetime,
             ends_at: datetime, break_minutes: int, by_coordinator: bool,
             reason: str | None = None) -> HourEntry:
@@ -68,6 +74,7 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
         raise NotFound("entry_id", "no current hour entry with this id")
     if is_approved(session, entry.id) and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
+    count_bands(starts_at, ends_at, break_minutes)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
     booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None

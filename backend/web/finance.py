@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
 from backend.services import evaluation, exports, ledger, settlement
+from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import i18n
 from backend.web.access import allow, caller
@@ -164,9 +165,17 @@ def _settlement_notes(result: settlement.Settlement) -> list[str]:
 @blueprint.get("/settlement")
 @allow(*READERS)
 def settlement_page() -> Any:
-    result = _settlement()
-    return render_template("finance/settlement.html", result=result, cents=i18n.money,
-                           pledge_note=pledge_note(result))
+    """The settlement, with the years the tables cover; a period they do not cover is refused on the page."""
+    query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    try:
+        result = settlement.settle(g.db, query.year, query.quarter, query.mode)
+    except ServiceError as refused:
+        page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
+                               coverage=settlement.coverage(), problem=refused.text(i18n.language()),
+                               pledge_note=None)
+        return page, refused.status
+    return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,
+                           coverage=settlement.coverage(), problem=None, pledge_note=pledge_note(result))
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:

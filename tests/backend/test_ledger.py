@@ -93,3 +93,53 @@ def test_impossible_hours_are_refused_with_the_field_named(
                       category=HourCategory.CONTROL, starts_at=SATURDAY,
                       ends_at=SATURDAY + timedelta(hours=hours), break_minutes=pause)
     assert refused.value.field == field
+
+
+def record_for(session: Session, starts_at: datetime, ends_at: datetime, pause: int = 0) -> HourEntry:
+    _, home = region(session)
+    worker = inspector(session, home)
+    return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
+                         category=HourCategory.CALLOUT, starts_at=starts_at, ends_at=ends_at,
+                         break_minutes=pause)
+
+
+def test_the_long_night_books_every_real_hour(session: Session) -> None:
+    # Sunday 31 October 2027, 01:00-04:00 on the team's clock: four hours, the clock went back once.
+    entry = record_for(session, datetime(2027, 10, 31, 1, tzinfo=TEAM_ZONE),
+                       datetime(2027, 10, 31, 4, tzinfo=TEAM_ZONE))
+    session.expire(entry)
+    assert (entry.worked_minutes, entry.sunday_holiday_minutes) == (240, 240)
+
+
+def test_the_short_night_books_only_the_hours_that_happened(session: Session) -> None:
+    entry = record_for(session, datetime(2027, 3, 28, 1, tzinfo=TEAM_ZONE),
+                       datetime(2027, 3, 28, 4, tzinfo=TEAM_ZONE))
+    assert entry.worked_minutes == 120
+
+
+@pytest.mark.parametrize("day", [date(2030, 3, 12), date(2015, 6, 2)])
+def test_hours_on_a_day_without_an_ort_table_are_refused_and_nothing_is_written(
+    session: Session, day: date
+) -> None:
+    start = datetime(day.year, day.month, day.day, 14, tzinfo=TEAM_ZONE)
+    with pytest.raises(Refused) as refused:
+        record_for(session, start, start + timedelta(hours=9), 60)
+    assert refused.value.code == "no_ort_table"
+    assert refused.value.text() == f"geen ORT-tabel geldt op {day.isoformat()}; ingesteld: 2016-2027"
+    assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
+
+
+@pytest.mark.parametrize(("starts_at", "ends_at", "pause", "code", "field"), [
+    (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), 60, "naive_time", None),
+    (SATURDAY, SATURDAY + timedelta(hours=48), 0, "span_too_long", "ends_at"),
+    (SATURDAY, SATURDAY - timedelta(hours=1), 0, "ends_before_start", "ends_at"),
+    (SATURDAY, SATURDAY + timedelta(hours=12), -60, "break_negative", "break_minutes"),
+    (SATURDAY, SATURDAY + timedelta(hours=2), 150, "break_too_long", "break_minutes"),
+])
+def test_what_the_core_refuses_is_refused_in_the_readers_language(
+    session: Session, starts_at: datetime, ends_at: datetime, pause: int, code: str, field: str | None
+) -> None:
+    with pytest.raises(Refused) as refused:
+        record_for(session, starts_at, ends_at, pause)
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert refused.value.text("nl") != refused.value.text("en") == refused.value.message

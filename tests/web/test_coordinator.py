@@ -188,3 +188,14 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
         },
     )
     assert again.status_code == 422, "a reversed entry cannot be corrected twice"
+
+
+def test_a_correction_the_core_cannot_count_is_refused_in_dutch_and_changes_nothing(site: Site) -> None:
+    client = site.client("coordinator")
+    first, _ = record_week(site)
+    refused = client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2030-03-12", "start": "14:00", "end": "23:00", "break_minutes": "60", "reason": "typfout"})
+    assert refused.status_code == 422
+    assert "geen ORT-tabel geldt op 2030-03-12; ingesteld: 2016-2027" in refused.text
+    with site.database.transaction() as session:
+        assert not ledger.is_reversed(session, first), "the reversal is not written before the refusal"
