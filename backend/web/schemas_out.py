@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from backend.models import HourEntry, PeriodLock
 from backend.services.settlement import COLUMN_SET, Line, Settlement
+from scheduling.contributions import PledgeReading
 
 
 class PendingEntryOut(BaseModel):
@@ -57,6 +58,10 @@ class LedgerEntryOut(BaseModel):
     reverses: int | None
     reason: str
     booked_on: date | None
+    allowance_minutes: int
+    """Minutes in allowance bands that earn it: 0 in a week the three-hour rule exempts."""
+    allowance_exempt_week: date | None
+    """Monday of the week the three-hour rule exempts (CAR-UWO 3:11 lid 2); band minutes stay."""
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> LedgerEntryOut:
@@ -79,6 +84,27 @@ class LockOut(BaseModel):
                    locked_at=lock.locked_at)
 
 
+class PledgesOut(BaseModel):
+    """Budget mode: the pledges in hours against the plan's inspector hours, and the rule applied."""
+
+    plan_minutes: int
+    pledged_minutes: int
+    difference_minutes: int
+    """Pledged minus planned."""
+    uncovered_minutes: int
+    """Planned minutes no pledge covers, credited to the coordinating municipality."""
+    rule: str
+    """`scaled` (pledges scaled to the plan by largest remainder), `uncovered` or `as_pledged`."""
+
+    @classmethod
+    def of(cls, reading: PledgeReading | None) -> PledgesOut | None:
+        if reading is None:
+            return None
+        return cls(plan_minutes=reading.plan_minutes, pledged_minutes=reading.total_pledged_minutes,
+                   difference_minutes=reading.difference_minutes, uncovered_minutes=reading.uncovered_minutes,
+                   rule=reading.rule)
+
+
 class SettlementOut(BaseModel):
     column_set: str
     mode: str
@@ -88,12 +114,13 @@ class SettlementOut(BaseModel):
     end: date
     lines: list[Line]
     totals: dict[str, int]
+    pledges: PledgesOut | None = None
 
     @classmethod
     def of(cls, result: Settlement) -> SettlementOut:
         return cls(column_set=COLUMN_SET, mode=result.mode, year=result.year, quarter=result.quarter,
                    start=result.start, end=result.end, lines=list(result.lines),
-                   totals=result.totals)
+                   totals=result.totals, pledges=PledgesOut.of(result.pledges))
 
 
 @cache
