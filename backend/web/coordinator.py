@@ -131,10 +131,10 @@ def _neighbours(days: list[date]) -> dict[str, date]:
 @allow(*COORDINATION)
 def hours() -> Any:
     start, end = _period(request.args.get("period_start"), request.args.get("period_end"))
-    entries = ledger.unapproved(g.db, start, end)
-    names = dashboard.first_names(g.db, (e.inspector_id for e in entries))
+    lines = ledger.pending(g.db, start, end)
+    names = dashboard.first_names(g.db, (line.entry.inspector_id for line in lines))
     municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
-    return render_template("coordinator/hours.html", entries=entries, names=names, start=start, end=end,
+    return render_template("coordinator/hours.html", lines=lines, names=names, start=start, end=end,
                            municipalities=municipalities, locks=ledger.locks(g.db))
 
 
@@ -159,10 +159,12 @@ def approve_hours() -> Any:
 @blueprint.route("/hours/<int:entry_id>/correct", methods=["GET", "POST"])
 @allow(*COORDINATION)
 def correct_hours(entry_id: int) -> Any:
-    """The coordinator's correction: a reversal and the new entry, both approved, with the reason."""
+    """The coordinator's correction: a reversal and the new entry, with the reason; approved at once
+    where the old entry was, else waiting with it as one line."""
     entry = g.db.get(HourEntry, entry_id)
     if entry is None or entry.reverses_id is not None:
         abort(404)
+    approved = ledger.is_approved(g.db, entry_id)
     problems: list[dict[str, str]] = []
     values = form_data(request.form) if request.method == "POST" else _entry_values(entry)
     if request.method == "POST":
@@ -176,12 +178,13 @@ def correct_hours(entry_id: int) -> Any:
         except ServiceError as refused:
             problems = [{"field": refused.field or "", "message": refused.message}]
         else:
-            flash(i18n.gettext("Hours corrected; the old entry is reversed."))
+            flash(i18n.gettext("Hours corrected; the old entry is reversed.") if approved else
+                  i18n.gettext("Hours corrected; the correction waits for approval."))
             return redirect(safe_path(request.args.get("back")) or url_for("coordinator.hours"))
     name = dashboard.first_names(g.db, [entry.inspector_id])[entry.inspector_id].first_name
     closed = ledger.is_locked(g.db, entry.counts_at)
     page = render_template("coordinator/correct.html", entry=entry, name=name, values=values,
-                           problems=problems, closed=closed)
+                           problems=problems, closed=closed, approved=approved)
     return page, (422 if problems else 200)
 
 

@@ -93,3 +93,41 @@ def test_impossible_hours_are_refused_with_the_field_named(
                       category=HourCategory.CONTROL, starts_at=SATURDAY,
                       ends_at=SATURDAY + timedelta(hours=hours), break_minutes=pause)
     assert refused.value.field == field
+
+
+def approved_minutes(session: Session) -> int:
+    return session.execute(select(func.coalesce(func.sum(HourEntry.worked_minutes), 0))
+                           .join(HourApproval, HourApproval.entry_id == HourEntry.id)).scalar_one()
+
+
+MARCH = (date(2027, 3, 1), date(2027, 3, 31))
+
+
+@pytest.mark.parametrize("by_coordinator", [True, False], ids=["coordinator", "inspector"])
+def test_approving_a_corrected_unapproved_entry_counts_exactly_the_corrected_hours(
+    session: Session, by_coordinator: bool
+) -> None:
+    entry = saturday_shift(session)
+    corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
+                               ends_at=SATURDAY + timedelta(hours=9), break_minutes=45,
+                               by_coordinator=by_coordinator, reason="kortere pauze")
+    assert corrected.worked_minutes == 495
+    assert approved_minutes(session) == 0, "correcting is not approving"
+    lines = ledger.pending(session, *MARCH)
+    assert [line.entry.id for line in lines] == [corrected.id], "one line: the corrected version"
+    assert sorted(lines[0].entry_ids) == sorted([entry.id, entry.id + 1, corrected.id])
+    with pytest.raises(Refused, match="wait for approval"):
+        ledger.lock_period(session, NOW, "web:coordinator", *MARCH)
+    assert ledger.approve_many(session, NOW, "web:coordinator", [line.entry.id for line in lines]) == 1
+    assert approved_minutes(session) == 495
+    assert ledger.pending(session, *MARCH) == []
+    ledger.lock_period(session, datetime(2027, 4, 1, 9, 0, tzinfo=TEAM_ZONE), "web:coordinator", *MARCH)
+
+
+def test_a_page_loaded_before_a_correction_approves_nothing_of_the_old_version(session: Session) -> None:
+    entry = saturday_shift(session)
+    ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
+                   ends_at=SATURDAY + timedelta(hours=8), break_minutes=60, by_coordinator=False)
+    assert ledger.approve_many(session, NOW, "web:coordinator", [entry.id, entry.id + 1]) == 0
+    assert approved_minutes(session) == 0
+    assert len(ledger.pending(session, *MARCH)) == 1

@@ -17,7 +17,8 @@ from backend.models import (
     ReportStatus,
     Shift,
 )
-from backend.services import callouts, ledger
+from backend.services import callouts, ledger, settlement
+from backend.services.exports import LedgerFilter, ledger_rows
 from tests.web.conftest import Site, WebClient, book
 
 TIP = {
@@ -174,8 +175,8 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
     assert done.status_code == 302
     with site.database.transaction() as session:
         assert ledger.is_reversed(session, first)
-        pending = [e.id for e in ledger.unapproved(session, date(2027, 3, 1), date(2027, 3, 7))]
-        assert first not in pending, "the correction is approved along with its reversal"
+        lines = ledger.pending(session, date(2027, 3, 1), date(2027, 3, 7))
+        assert first not in [line.entry.id for line in lines], "the new version is listed, not the old"
     assert client.get(f"/coordinator/hours/{first}/correct").status_code == 200
     again = client.post(
         f"/coordinator/hours/{first}/correct",
@@ -188,3 +189,47 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
         },
     )
     assert again.status_code == 422, "a reversed entry cannot be corrected twice"
+
+
+def approved_minutes(site: Site) -> int:
+    with site.database.transaction() as session:
+        return sum(row[10] for row in ledger_rows(session, LedgerFilter(date(2027, 3, 1), date(2027, 3, 31),
+                                                                         approved_only=True)))
+
+
+def test_a_corrected_unapproved_entry_waits_as_one_line_and_approving_it_counts_the_corrected_hours(
+    site: Site
+) -> None:
+    """Break 60 -> 45 on a waiting 14:00-23:00: the approved week must hold 8:15 for it, not 0:15."""
+    client = site.client("coordinator")
+    first, second = record_week(site)
+    done = client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_minutes": "45",
+        "reason": "kortere pauze"})
+    assert done.status_code == 302
+    assert approved_minutes(site) == 0, "a correction of waiting hours is not an approval"
+    page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
+    ticked = re.findall(r'name="entry_ids" value="(\d+)"', page)
+    assert len(ticked) == 2 and str(first) not in ticked and str(second) in ticked, "one line per entry"
+    assert "8:15" in page and "gecorrigeerd" in page and "kortere pauze" in page
+    week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
+    assert client.post("/coordinator/periods/lock", data=week).status_code == 422, "not while hours wait"
+    client.post("/coordinator/hours/approve", data={"entry_ids": ticked, "back": "/coordinator/hours"})
+    assert approved_minutes(site) == 495 + 480
+    assert client.post("/coordinator/periods/lock", data=week).status_code == 302
+    statement = site.client("finance").get("/finance/settlement", query_string={"year": 2027, "mode": "actual"})
+    assert statement.status_code == 200
+    with site.database.transaction() as session:
+        actual = settlement.settle(session, 2027, 1, "actual")
+        assert actual.totals["minutes"] == 495 + 480, "the settlement counts what was approved"
+
+
+def test_a_correction_of_approved_hours_is_approved_at_once(site: Site) -> None:
+    client = site.client("coordinator")
+    first, second = record_week(site)
+    client.post("/coordinator/hours/approve", data={"entry_ids": [str(first), str(second)]})
+    client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_minutes": "45", "reason": "pauze"})
+    assert approved_minutes(site) == 495 + 480
+    page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
+    assert 'name="entry_ids"' not in page, "nothing of it waits"
