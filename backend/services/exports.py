@@ -112,8 +112,10 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
         select(Municipality.id, Municipality.name)).all()}
     names: dict[int, str] = {}
     local = LocalTimes()
-    result = session.connection().execution_options(stream_results=True, max_row_buffer=BATCH)\
-        .execute(ledger_query(wanted))
+    # Streamed by the statement's options: set on the connection, they would stay for every later
+    # statement of the session (on PostgreSQL even a SAVEPOINT would go out as a cursor).
+    result = session.connection().execute(
+        ledger_query(wanted).execution_options(stream_results=True, max_row_buffer=BATCH))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
         minutes, (approval, reverses, reason, booked_at) = rest[:len(SUMMED)], rest[len(SUMMED):]
         name = names.get(inspector_id)
