@@ -17,15 +17,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
+from backend.models import (
+    HourApproval,
+    HourCategory,
+    HourEntry,
+    Municipality,
+    PeriodLock,
+    Shift,
+    ShiftStatus,
+)
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
-from scheduling.calendar import local_date, local_day_start
+from scheduling.calendar import TEAM_ZONE, local_date, local_day_start
 
 MAX_SPAN = timedelta(hours=16)
 ONE_DAY = timedelta(days=1)
@@ -245,10 +254,32 @@ def pending(session: Session, start: date | None = None, end: date | None = None
     return sorted(lines, key=lambda line: (line.entry.starts_at, line.entry.id))
 
 
+class PeriodNotOver(Refused):
+    """Closing a period that has not ended: hours of its shifts may still come. Names the first
+    shift in it that is still ahead (or still running), if there is one."""
+
+    code = "period_not_over"
+
+    def __init__(self, end: date, shift: Shift | None, municipality: str | None) -> None:
+        self.shift, self.end, self.municipality = shift, end, municipality
+        if shift is None:
+            message = f"the period runs until {end.isoformat()} and has not ended"
+            details: dict[str, Any] = {"period_end": end.isoformat()}
+        else:
+            starts = shift.starts_at.astimezone(TEAM_ZONE)
+            message = (f"the period has not ended: the {shift.kind.value} in {municipality} on "
+                       f"{starts:%Y-%m-%d %H:%M} is still ahead")
+            details = {"period_end": end.isoformat(), "shift_id": shift.id, "kind": shift.kind.value,
+                       "municipality": municipality, "starts_at": shift.starts_at.isoformat()}
+        super().__init__(message, field="period_end", details=details)
+
+
 def lock_period(session: Session, now: datetime, actor: str, start: date, end: date) -> PeriodLock:
-    """Close [start, end]: refused while an entry in it waits for approval or it overlaps a closed one."""
+    """Close [start, end]: refused before it has ended (and its last shift with it), while an entry
+    in it waits for approval, or where it overlaps a closed one."""
     if end < start:
         raise Refused("the period ends before it starts", field="period_end")
+    _refuse_if_not_over(session, now, start, end)
     if unapproved(session, start, end):
         raise Refused("hours in this period still wait for approval", field="period_start")
     overlapping = session.execute(select(PeriodLock.id).where(
@@ -261,6 +292,20 @@ def lock_period(session: Session, now: datetime, actor: str, start: date, end: d
     audit.record(session, now, actor, "period.locked", f"period:{start.isoformat()}",
                  {"end": end.isoformat()})
     return lock
+
+
+def _refuse_if_not_over(session: Session, now: datetime, start: date, end: date) -> None:
+    """A shift in the period that has not ended yet, or the period itself still running, would
+    bring hours into a closed period (refused then, or booked elsewhere)."""
+    ahead = session.execute(select(Shift).where(
+        Shift.starts_at >= local_day_start(start), Shift.starts_at < local_day_start(end + ONE_DAY),
+        Shift.ends_at > now, Shift.status != ShiftStatus.CANCELLED)
+        .order_by(Shift.starts_at, Shift.id).limit(1)).scalar_one_or_none()
+    if ahead is not None:
+        place = session.get_one(Municipality, ahead.municipality_id).name
+        raise PeriodNotOver(end, ahead, place)
+    if now < local_day_start(end + ONE_DAY):
+        raise PeriodNotOver(end, None, None)
 
 
 def locks(session: Session) -> list[PeriodLock]:

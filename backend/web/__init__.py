@@ -118,7 +118,8 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _refused(error: ServiceError) -> Any:
         if access.is_api():
-            return jsonify(error="refused", message=error.message, field=error.field), error.status
+            body = {"error": error.code, "message": error.message, "field": error.field}
+            return jsonify({**body, **({"details": error.details} if error.details else {})}), error.status
         return render_template("error.html", code=error.status, message=error.message), error.status
 
     @app.errorhandler(Invalid)

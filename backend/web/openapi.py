@@ -10,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
+                        "field": {"type": ["string", "null"]}, "details": {"type": "object"},
                         "problems": {"type": "array", "items": {
                             "type": "object", "properties": {"field": {"type": "string"},
                                                              "message": {"type": "string"}}}}}}

@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from backend.models import Role
+from backend.models import Role, Shift, ShiftKind
 from backend.services import accounts, ledger
 from backend.web.api import OPERATIONS
 from scheduling.calendar import local_instant
@@ -184,3 +184,23 @@ def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_t
                              query_string=week).json
     assert sum(row["worked_minutes"] for row in ledger_page["items"] if row["approved"]) == 495
     assert client.get("/api/v1/hours/pending", headers=headers, query_string=week).json["total"] == 0
+
+
+def test_closing_a_period_that_has_not_ended_is_a_typed_422_naming_the_shift_ahead(
+    site: Site, coordinator_api: tuple[Any, dict[str, str]]
+) -> None:
+    client, headers = coordinator_api
+    with site.database.transaction() as session:
+        session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=3, created_at=site.clock.now(),
+                          starts_at=local_instant(date(2027, 3, 9), time(14)),
+                          ends_at=local_instant(date(2027, 3, 9), time(23))))
+    response = client.post("/api/v1/periods/lock", headers=headers,
+                           json={"period_start": "2027-03-08", "period_end": "2027-03-14"})
+    assert response.status_code == 422
+    body = response.json
+    assert (body["error"], body["field"]) == ("period_not_over", "period_end")
+    assert body["details"]["period_end"] == "2027-03-14" and "still ahead" in body["message"]
+    with site.database.transaction() as session:
+        ahead = session.get_one(Shift, body["details"]["shift_id"])
+        assert ahead.ends_at > site.clock.now()
+        assert ahead.starts_at.isoformat() == body["details"]["starts_at"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -16,9 +17,12 @@ from backend.models import (
     Report,
     ReportStatus,
     Shift,
+    ShiftKind,
+    ShiftStatus,
 )
 from backend.services import callouts, ledger, settlement
 from backend.services.exports import LedgerFilter, ledger_rows
+from scheduling.calendar import TEAM_ZONE, local_day_start, local_instant
 from tests.web.conftest import Site, WebClient, book
 
 TIP = {
@@ -217,8 +221,9 @@ def test_a_corrected_unapproved_entry_waits_as_one_line_and_approving_it_counts_
     client.post("/coordinator/hours/approve", data={"entry_ids": ticked, "back": "/coordinator/hours"})
     assert approved_minutes(site) == 495 + 480
     assert client.post("/coordinator/periods/lock", data=week).status_code == 302
-    statement = site.client("finance").get("/finance/settlement", query_string={"year": 2027, "mode": "actual"})
-    assert statement.status_code == 200
+    finance = site.client("finance")
+    shown = finance.get("/finance/settlement", query_string={"year": 2027, "mode": "actual"})
+    assert shown.status_code == 200
     with site.database.transaction() as session:
         actual = settlement.settle(session, 2027, 1, "actual")
         assert actual.totals["minutes"] == 495 + 480, "the settlement counts what was approved"
@@ -233,3 +238,46 @@ def test_a_correction_of_approved_hours_is_approved_at_once(site: Site) -> None:
     assert approved_minutes(site) == 495 + 480
     page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
     assert 'name="entry_ids"' not in page, "nothing of it waits"
+
+
+def first_shift_ahead(site: Site, start: date, end: date) -> tuple[str, datetime]:
+    with site.database.transaction() as session:
+        after = local_day_start(end + timedelta(days=1))
+        shift = session.execute(select(Shift).where(
+            Shift.starts_at >= local_day_start(start), Shift.starts_at < after,
+            Shift.ends_at > site.clock.now(), Shift.status != ShiftStatus.CANCELLED)
+            .order_by(Shift.starts_at)).scalars().first()
+        assert shift is not None
+        return session.get_one(Municipality, shift.municipality_id).name, shift.starts_at
+
+
+def test_a_week_that_has_not_ended_is_not_closed_and_the_page_names_the_shift_still_ahead(site: Site) -> None:
+    """Tuesday 9 March: closing 8-14 March is refused in Dutch beside the form, what was typed kept."""
+    client = site.client("coordinator")
+    with site.database.transaction() as session:
+        place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+        session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place, created_at=site.clock.now(),
+                          starts_at=local_instant(date(2027, 3, 11), time(14)),
+                          ends_at=local_instant(date(2027, 3, 11), time(23))))
+    name, starts_at = first_shift_ahead(site, date(2027, 3, 8), date(2027, 3, 14))
+    refused = client.post("/coordinator/periods/lock", data={"period_start": "2027-03-08",
+                                                             "period_end": "2027-03-14"})
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    close_form = page[page.index('action="/coordinator/periods/lock"'):]
+    assert 'value="2027-03-08"' in close_form and 'value="2027-03-14"' in close_form, "what was typed is kept"
+    assert "nog niet voorbij" in close_form and name in close_form, "the refusal stands next to the form"
+    assert f"{starts_at.astimezone(TEAM_ZONE):%H:%M}" in close_form
+    with site.database.transaction() as session:
+        assert ledger.locks(session) == []
+
+
+def test_finance_is_refused_on_the_ledger_page_and_closes_a_past_month_there(site: Site) -> None:
+    client = site.client("finance")
+    refused = client.post("/coordinator/periods/lock", data={"period_start": "2027-03-01",
+                                                             "period_end": "2027-03-31"})
+    assert refused.status_code == 422 and "nog niet voorbij" in html.unescape(refused.text)
+    assert 'value="2027-03-31"' in refused.text
+    done = client.post("/coordinator/periods/lock", data={"period_start": "2027-02-01",
+                                                          "period_end": "2027-02-28"})
+    assert done.status_code == 302 and done.headers["Location"].startswith("/finance/ledger")
