@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import openpyxl
 from sqlalchemy import select
 
-from backend.models import HourCategory, Inspector, Municipality
-from backend.services import ledger
+from backend.models import HourCategory, Inspector, Municipality, Shift, ShiftKind
+from backend.services import evaluation, ledger
+from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
 from scheduling.money import PLAN_BUDGET
 from tests.web.conftest import Site, book
@@ -205,3 +206,25 @@ def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_s
     assert [line[booked] for line in lines] == ["2027-04-06", "2027-04-06"]
     assert [line[header.index("reason")] for line in lines] == ["eerder klaar", "eerder klaar"]
     assert int(total[header.index("worked_minutes")]) == -60, "the correction nets to one hour less"
+
+
+def test_the_evaluation_counts_held_controls_and_shows_the_planned_ones_apart(site: Site) -> None:
+    """A control day later this year is planned, not done: it shows apart and the held bar stays."""
+    with site.database.transaction() as session:
+        before = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
+        place = session.execute(select(Municipality).where(Municipality.name == "Leeuwarden")).scalar_one()
+        for day in (date(2027, 12, 4), date(2027, 12, 15)):
+            starts_at = local_instant(day, time(14))
+            session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place.id, starts_at=starts_at,
+                              ends_at=starts_at + timedelta(hours=9), created_at=site.clock.now()))
+        session.flush()
+        after = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
+    changed = {(a.label, a.held, a.ahead - b.ahead) for a, b in zip(after, before, strict=True) if a != b}
+    held_before = next(b.held for b in before if b.label == "Leeuwarden")
+    assert changed == {("Leeuwarden", held_before, 2)}
+    page = site.client("finance").get("/finance/evaluation?year=2027").text
+    assert "nog gepland" in page and "Gehouden controles per gemeente" in page
+    row = re.search(r"<tr><td>Leeuwarden</td>((?:<td class=\"num\">\d+</td>){4})</tr>", page)
+    assert row is not None
+    leeuwarden = next(a for a in after if a.label == "Leeuwarden")
+    assert re.findall(r"\d+", row.group(1))[:2] == [str(leeuwarden.held), str(leeuwarden.ahead)]
