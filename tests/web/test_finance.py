@@ -19,6 +19,8 @@ from scheduling.money import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
+AFTER_MARCH = datetime(2027, 4, 1, 8, 0, tzinfo=UTC)
+"""March can be closed once it is over."""
 
 
 def book_hours(site: Site, approve: bool = True) -> list[int]:
@@ -156,6 +158,7 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
 
 def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site) -> None:
     book_hours(site)
+    site.clock.set(AFTER_MARCH)
     client = site.client("finance")
     assert client.post("/coordinator/periods/lock", data=YEAR).status_code == 302
     client.get("/finance/ledger.csv", query_string=YEAR)
@@ -182,6 +185,7 @@ def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -
 
 def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_stays(site: Site) -> None:
     ids = book_hours(site)
+    site.clock.set(AFTER_MARCH)
     finance, coordinator = site.client("finance"), site.client("coordinator")
     assert finance.post("/coordinator/periods/lock", data=YEAR).status_code == 302
     exported = finance.get("/finance/ledger.csv", query_string=YEAR).data
