@@ -12,14 +12,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy.orm import Session, load_only
 
 from backend.models import (
     Assignment,
     Callout,
     CalloutStatus,
-    HourApproval,
-    HourEntry,
     Inspector,
     Municipality,
     Offer,
@@ -28,6 +26,7 @@ from backend.models import (
     Shift,
     ShiftStatus,
 )
+from backend.services import ledger
 from backend.services.planning import LIVE_ASSIGNMENTS
 from scheduling import pairing
 from scheduling.calendar import local_date
@@ -184,11 +183,8 @@ class Waiting:
 
 
 def waiting(session: Session) -> Waiting:
-    """Hour entries without approval, and reports not yet written or not yet reviewed."""
-    reversal = aliased(HourEntry)
-    unapproved = session.execute(select(func.count(HourEntry.id)).where(
-        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
-        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())).scalar_one()
+    """Lines of the hour approval list, and reports not yet written or not yet reviewed."""
+    unapproved = len(ledger.pending(session))
     reports = dict(session.execute(select(Report.status, func.count(Report.id))
                                    .group_by(Report.status)).all())
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))

@@ -119,16 +119,17 @@ def roster() -> Any:
     return jsonify(page_of(views, wanted.page, wanted.per_page))
 
 
-@operation("GET", "/hours/pending", COORDINATION, "Hour entries waiting for approval", query=PeriodIn,
-           out=PendingEntryOut, paged=True)
+@operation("GET", "/hours/pending", COORDINATION, "Hour entries waiting for approval, one line per entry",
+           query=PeriodIn, out=PendingEntryOut, paged=True)
 def pending_hours() -> Any:
     period = _args(PeriodIn)
-    entries = ledger.unapproved(g.db, period.period_start, period.period_end)
+    lines = ledger.pending(g.db, period.period_start, period.period_end)
     paging = _args(PageQuery)
-    return jsonify(page_of([PendingEntryOut.of(e) for e in entries], paging.page, paging.per_page))
+    return jsonify(page_of([PendingEntryOut.of(line) for line in lines], paging.page, paging.per_page))
 
 
-@operation("POST", "/hours/approve", COORDINATION, "Approve hour entries", body=EntryIdsIn, out=ApprovedOut)
+@operation("POST", "/hours/approve", COORDINATION, "Approve hour entries with their earlier versions",
+           body=EntryIdsIn, out=ApprovedOut)
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, json_body())
     return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))

@@ -43,8 +43,14 @@ def ledger_filter(args: dict[str, Any]) -> LedgerFilter:
 @blueprint.get("/ledger")
 @allow(*READERS)
 def ledger_page() -> Any:
+    return ledger_view(request.args.to_dict())
+
+
+def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
+                close_problems: list[dict[str, str]] | None = None) -> str:
+    """The ledger as filtered; `close` keeps what was typed in a refused close form."""
     try:
-        wanted = ledger_filter(request.args.to_dict())
+        wanted = ledger_filter(args)
     except Invalid as invalid:
         wanted, problems = ledger_filter({}), invalid.problems
     else:
@@ -59,7 +65,9 @@ def ledger_page() -> Any:
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
                            categories=list(HourCategory), locks=ledger.locks(g.db),
-                           exempt_week_note=exempt_week_note())
+                           exempt_week_note=exempt_week_note(),
+                           close=close or {"period_start": wanted.start, "period_end": wanted.end},
+                           close_problems=close_problems or [])
 
 
 def _municipalities() -> list[Municipality]:
@@ -220,5 +228,5 @@ def evaluation_page() -> Any:
     year = request.args.get("year", today().year, type=int) or today().year
     if not 2020 <= year <= 2100:
         abort(404)
-    return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, year),
+    return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, now(), year),
                            cents=i18n.money)

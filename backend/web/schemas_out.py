@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from backend.models import HourEntry, PeriodLock
+from backend.models import PeriodLock
+from backend.services.ledger import Pending
 from backend.services.settlement import COLUMN_SET, Line, Settlement
 from scheduling.contributions import PledgeReading
 
@@ -30,11 +31,18 @@ class PendingEntryOut(BaseModel):
     saturday_minutes: int
     sunday_holiday_minutes: int
     reverses_id: int | None
+    replaces_id: int | None
+    approved_with: list[int]
+    """Earlier versions of this entry and their reversals, still unapproved: approving `entry_id`
+    approves them too (they cancel out), so the approved total is this entry's minutes."""
 
     @classmethod
-    def of(cls, entry: HourEntry) -> PendingEntryOut:
-        values = {name: getattr(entry, name) for name in cls.model_fields if name != "entry_id"}
-        return cls(entry_id=entry.id, **{**values, "category": entry.category.value})
+    def of(cls, line: Pending) -> PendingEntryOut:
+        entry = line.entry
+        values = {name: getattr(entry, name) for name in cls.model_fields
+                  if name not in ("entry_id", "approved_with")}
+        return cls(entry_id=entry.id, approved_with=[e.id for e in line.earlier],
+                   **{**values, "category": entry.category.value})
 
 
 class LedgerEntryOut(BaseModel):

@@ -4,6 +4,7 @@ corrections until the coordinator approves."""
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend import jobs
 from backend.models import HourCategory, HourEntry, Report
@@ -18,6 +19,10 @@ def entries(harness: Harness) -> list[HourEntry]:
         found = list(session.scalars(select(HourEntry).order_by(HourEntry.id)))
         session.expunge_all()
         return found
+
+
+def entries_in(session: Session) -> list[HourEntry]:
+    return list(session.scalars(select(HourEntry).order_by(HourEntry.id)))
 
 
 def ended_shift(harness: Harness, team: Team) -> int:
@@ -186,3 +191,32 @@ def test_hours_on_a_day_without_an_ort_table_are_not_booked_and_the_buttons_stay
                "Meld het de coördinator; deze knoppen blijven werken.")
     assert harness.answers() == [refusal, refusal, refusal]
     assert entries(harness) == []
+
+
+def test_a_correction_in_the_bot_waits_as_one_line_and_approving_it_counts_the_corrected_hours(
+    harness: Harness, team: Team
+) -> None:
+    ended_shift(harness, team)
+    ciska = team.phones["Ciska"]
+
+    def tap(label: str) -> str:
+        return next(data for row in hours_message(harness, ciska) for shown, data in row if shown == label)
+
+    async def scenario() -> None:
+        jobs.sweep()
+        await harness.deliver()
+        for label in ("Aanpassen", "14:00", "23:00", "60 min", "Klopt",
+                      "Aanpassen", "14:00", "23:00", "45 min", "Klopt"):
+            await harness.press(ciska, tap(label))
+            await harness.deliver()
+
+    harness.play(scenario)
+    first, _, second = entries(harness)
+    assert second.replaces_id == first.id and second.worked_minutes == 495
+    with harness.database.transaction() as session:
+        lines = ledger.pending(session)
+        assert [line.entry.id for line in lines] == [second.id], "the coordinator sees the corrected version"
+        ledger.approve_many(session, harness.clock.now(), "web:coordinator", [second.id])
+    with harness.database.transaction() as session:
+        approved = [e for e in entries_in(session) if ledger.is_approved(session, e.id)]
+    assert len(approved) == 3 and sum(e.worked_minutes for e in approved) == 495, "not the difference of 15"

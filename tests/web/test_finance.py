@@ -6,18 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import openpyxl
 from sqlalchemy import select
 
-from backend.models import HourCategory, Inspector, Municipality
-from backend.services import ledger
+from backend.models import HourCategory, Inspector, Municipality, Shift, ShiftKind
+from backend.services import evaluation, ledger
+from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
 from scheduling.money import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
+AFTER_MARCH = datetime(2027, 4, 1, 8, 0, tzinfo=UTC)
+"""March can be closed once it is over."""
 
 
 def book_hours(site: Site, approve: bool = True) -> list[int]:
@@ -218,6 +221,7 @@ def test_the_four_quarters_add_up_to_the_year_per_municipality_and_column(site: 
 
 def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site) -> None:
     book_hours(site)
+    site.clock.set(AFTER_MARCH)
     client = site.client("finance")
     assert client.post("/coordinator/periods/lock", data=YEAR).status_code == 302
     client.get("/finance/ledger.csv", query_string=YEAR)
@@ -244,6 +248,7 @@ def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -
 
 def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_stays(site: Site) -> None:
     ids = book_hours(site)
+    site.clock.set(AFTER_MARCH)
     finance, coordinator = site.client("finance"), site.client("coordinator")
     assert finance.post("/coordinator/periods/lock", data=YEAR).status_code == 302
     exported = finance.get("/finance/ledger.csv", query_string=YEAR).data
@@ -312,3 +317,25 @@ def test_the_evaluation_of_a_year_without_a_budget_says_so_and_still_draws_the_h
     assert page.status_code == 200
     assert "geen begroting met tarieven geldt op 2026-01-01; ingesteld: 2027-2028" in page.text
     assert "Oproepen per bron en maand" in page.text
+
+
+def test_the_evaluation_counts_held_controls_and_shows_the_planned_ones_apart(site: Site) -> None:
+    """A control day later this year is planned, not done: it shows apart and the held bar stays."""
+    with site.database.transaction() as session:
+        before = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
+        place = session.execute(select(Municipality).where(Municipality.name == "Leeuwarden")).scalar_one()
+        for day in (date(2027, 12, 4), date(2027, 12, 15)):
+            starts_at = local_instant(day, time(14))
+            session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place.id, starts_at=starts_at,
+                              ends_at=starts_at + timedelta(hours=9), created_at=site.clock.now()))
+        session.flush()
+        after = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
+    changed = {(a.label, a.held, a.ahead - b.ahead) for a, b in zip(after, before, strict=True) if a != b}
+    held_before = next(b.held for b in before if b.label == "Leeuwarden")
+    assert changed == {("Leeuwarden", held_before, 2)}
+    page = site.client("finance").get("/finance/evaluation?year=2027").text
+    assert "nog gepland" in page and "Gehouden controles per gemeente" in page
+    row = re.search(r"<tr><td>Leeuwarden</td>((?:<td class=\"num\">\d+</td>){4})</tr>", page)
+    assert row is not None
+    leeuwarden = next(a for a in after if a.label == "Leeuwarden")
+    assert re.findall(r"\d+", row.group(1))[:2] == [str(leeuwarden.held), str(leeuwarden.ahead)]
