@@ -42,7 +42,8 @@ def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, t
 
 
 def offer_buttons(harness: Harness, phone: int) -> list[tuple[str, str]]:
-    [details] = [c for c in harness.to(phone) if c.buttons]
+    """Accept / Decline of the first offer this phone got (a reminder repeats them)."""
+    details = next(c for c in harness.to(phone) if c.buttons)
     return details.buttons[0]
 
 
@@ -65,7 +66,7 @@ def test_eligible_phones_get_a_discreet_offer_and_the_coordinator_a_summary(
     assert [label for label, _ in offer_buttons(harness, team.phones["Anna"])] == ["Accepteren", "Afslaan"]
     assert "Wilhelminastraat" not in " ".join(c.text for c in harness.request.calls)
     coordinator = [c.text for c in harness.to(team.phones["Wytske"])]
-    assert "Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5." in coordinator
+    assert "Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5 toezichthouders." in coordinator
 
 
 def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness, team: Team) -> None:
@@ -83,9 +84,15 @@ def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness
 
     harness.play(scenario)
     assert harness.answers() == ["Dank je, genoteerd.", "Bevestigd."]
-    confirmation = [c for c in harness.to(bauke) if c.text.startswith("Bevestigd")]
-    assert confirmation[0].text.endswith("met Anna. De locatie volgt in een apart bericht.")
-    assert confirmation[0].params["protect_content"] is True
+    alert, confirmation = [c for c in harness.to(bauke) if "16:00-01:00" in c.text][-2:]
+    assert alert.text == "Bevestigd: oproep di 9 mrt 16:00-01:00. Je bent ingedeeld."
+    assert alert.params["disable_notification"] is False
+    assert confirmation.text == (
+        "Oproep di 9 mrt 16:00-01:00 in Smallingerland, samen met Anna. "
+        "De locatie volgt in een apart bericht."
+    )
+    assert confirmation.params["protect_content"] is True
+    assert confirmation.params["disable_notification"] is True
     location = [c for c in harness.to(bauke) if "Wilhelminastraat" in c.text]
     assert location and location[0].params["protect_content"] is True
     assert not [
@@ -94,7 +101,7 @@ def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness
         if "Wilhelminastraat" in c.text and int(c.params["chat_id"]) not in (anna, bauke)
     ]
     filled = harness.to(ciska, "editMessageText")
-    assert [c.text for c in filled] == ["De oproep van di 9 mrt is gevuld. Dank je."]
+    assert [c.text for c in filled] == ["De oproep van di 9 mrt is rond. Dank je."]
     assert filled[0].buttons == []
 
 
@@ -134,8 +141,8 @@ def test_a_stale_a_repeated_and_a_forged_press_change_nothing(harness: Harness, 
         await harness.press(douwe, "x" * 200)  # garbage
 
     harness.play(scenario)
-    # The redelivered update changes nothing and is answered "recorded": its work was done.
-    assert harness.answers() == ["Dank je, genoteerd.", "Genoteerd."] + ["Deze knop is niet meer geldig."] * 4
+    # The redelivered update changes nothing and gets the answer it got the first time.
+    assert harness.answers() == ["Dank je, genoteerd."] * 2 + ["Deze knop is niet meer geldig."] * 4
     with harness.database.transaction() as session:
         statuses = {o.inspector_id: o.status.value for o in session.scalars(select(Offer))}
     assert statuses[team.people["Anna"]] == "accepted"
@@ -161,10 +168,10 @@ def test_two_untrained_wait_for_a_trained_colleague(harness: Harness, team: Team
     harness.play(scenario)
     # Bauke (trained, man) pairs with Ciska (the first to accept, a woman): mixed; Douwe stands by.
     assert (
-        harness.to(douwe, "editMessageText")[-1].text == "De oproep van di 9 mrt is gevuld. Je staat reserve."
+        harness.to(douwe, "editMessageText")[-1].text == "De oproep van di 9 mrt is rond. Je staat reserve."
     )
     assert any(
-        c.text.endswith("met Ciska. De locatie volgt in een apart bericht.") for c in harness.to(bauke)
+        c.text.endswith("samen met Ciska. De locatie volgt in een apart bericht.") for c in harness.to(bauke)
     )
 
 
