@@ -294,8 +294,8 @@ def _renew_alert(session: Session, now: datetime, shift: Shift, callout: Callout
         [Button("button.cancel", f"c:{callout.id}:{callout.version}:x")],
         [Button("button.assign", f"c:{callout.id}:{callout.version}:d")],
     ]
-    params = {**_details(session, shift), "more": more, **counts}
-    del params["source"]
+    params = {**planning.when(shift), "municipality": offers.municipality_name(session, shift), "more": more,
+              **counts}
     outbox.edit_for_coordinators(
         session, now, f"escalation:{callout.id}", Message("coordinator.widened", params, buttons=buttons)
     )

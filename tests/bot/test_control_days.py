@@ -10,6 +10,7 @@ from backend.models import Assignment, AssignmentStatus
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Call, Harness
 from tests.bot.test_callout_flow import offer_buttons
+from tests.bot.test_enrolment import code_for
 from tests.bot.test_reminders import bind_jobs
 
 IN_THREE_DAYS = 72  # Friday 12 March, 14:00-23:00
@@ -164,3 +165,22 @@ def test_stale_and_forged_day_buttons_change_nothing(harness: Harness, team: Tea
     stale = "Deze knop is niet meer geldig."
     assert harness.answers() == [stale, "Bevestigd.", stale, stale, stale]
     assert statuses(harness)[team.people["Bauke"]] is AssignmentStatus.PROPOSED
+
+
+def test_someone_without_a_linked_phone_is_asked_once_they_link_one(harness: Harness, team: Team) -> None:
+    control_day(harness, team, "Anna", "Eelke", hours_ahead=IN_THREE_DAYS, status=AssignmentStatus.PROPOSED)
+    bind_jobs(harness)
+    code = code_for(harness, team.people["Eelke"])
+
+    async def scenario() -> None:
+        assert jobs.sweep() == jobs.Swept(confirm_requests=1)  # Anna; Eelke has no phone to ask
+        assert jobs.sweep() == jobs.Swept()
+        await harness.say(777, f"/start {code}")
+        assert jobs.sweep() == jobs.Swept(confirm_requests=1)  # Eelke, now that he has one
+        await harness.deliver()
+
+    harness.play(scenario)
+    asked = request(harness, 777)
+    assert asked.text == "Controle vr 12 mrt 14:00-23:00 in Smallingerland. Kun je erbij zijn?"
+    with harness.database.transaction() as session:
+        assert all(a.asked_at is not None for a in session.scalars(select(Assignment)))
