@@ -188,3 +188,49 @@ def test_a_decline_is_acknowledged_and_removes_the_buttons(harness: Harness, tea
     assert harness.answers() == ["Genoteerd."]
     [edit] = harness.to(anna, "editMessageText")
     assert edit.text == "Je hebt de oproep van di 9 mrt afgeslagen." and edit.buttons == []
+
+
+def test_a_location_without_notes_has_no_empty_lines_and_a_held_back_one_says_when_it_comes(
+    harness: Harness, team: Team
+) -> None:
+    start = harness.clock.now() + timedelta(hours=60)  # Friday 02:00; the location comes 40 h before the end
+    with harness.database.transaction() as session:
+        callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
+            team.smallingerland, CalloutSource.POLICE, start, start + timedelta(hours=9), "Dorpsstraat 1"))
+    anna, bauke = team.phones["Anna"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        for phone in (anna, bauke):
+            await harness.press(phone, offer_buttons(harness, phone)[0][1])
+        await harness.deliver()
+        assert not [c for c in harness.to(anna) if "Dorpsstraat" in c.text]
+        harness.clock.advance(timedelta(hours=29))
+        await harness.deliver()
+
+    harness.play(scenario)
+    confirmation = next(c for c in harness.to(anna) if "samen met" in c.text)
+    assert confirmation.text == (
+        "Oproep vr 12 mrt 02:00-11:00 in Smallingerland, samen met Bauke. De locatie volgt op "
+        "wo 10 mrt om 19:00, dicht genoeg bij de dienst om daarna uit deze chat verwijderd te worden."
+    )
+    [location] = [c for c in harness.to(anna) if "Dorpsstraat" in c.text]
+    assert location.text == "Locatie: Dorpsstraat 1\n\nDit bericht wordt na de dienst verwijderd."
+
+
+def test_a_tap_redelivered_after_a_crash_gets_its_first_answer_again_in_the_users_language(
+    harness: Harness, team: Team
+) -> None:
+    create(harness, team)
+    anna, ciska = team.phones["Anna"], team.phones["Ciska"]
+
+    async def scenario() -> None:
+        await harness.say(ciska, "/taal en")
+        await harness.deliver()
+        await harness.press(ciska, offer_buttons(harness, ciska)[1][1], update_id=6000)  # declines
+        await harness.press(ciska, offer_buttons(harness, ciska)[1][1], update_id=6000)  # redelivered
+        await harness.press(anna, offer_buttons(harness, anna)[0][1], update_id=6001)  # accepts, waits
+        await harness.press(anna, offer_buttons(harness, anna)[0][1], update_id=6001)
+
+    harness.play(scenario)
+    assert harness.answers() == ["Noted.", "Noted.", "Dank je, genoteerd.", "Dank je, genoteerd."]
