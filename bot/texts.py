@@ -3,7 +3,11 @@
 The Dutch translations live in `bot/locale/nl/LC_MESSAGES/piket.po`; Dutch is
 the default language. Services name a template key and its parameters; the
 sender renders them here, so wording never lives in the services.
-Texts on a lock screen (`offer.alert`) say only that there is a call-out and when.
+What rings shows at most the day and the time (the lock-screen rule, written down in
+`backend/services/outbox.py` and enforced there): a text that names a municipality, a place
+or a person is sent silently, and where it must still be noticed its ringing heads-up is the
+key with `_alert` (`pair.confirmed_alert` before `pair.confirmed`; `offer.alert` before
+`offer.details`). `tests/bot/test_lock_screen.py` sends every kind and checks it.
 """
 
 TEXTS = {
