@@ -123,7 +123,7 @@ def test_cover_is_offered_the_pairing_rule_holds_and_the_coordinator_sees_the_sw
 
     harness.play(scenario)
     assert [c.text for c in harness.to(bauke)][:2] == [
-        "Vervanging gevraagd vr 12 mrt, 14:00-23:00.",
+        "Vervanging gezocht voor vr 12 mrt, 14:00-23:00.",
         "Een collega valt af voor vr 12 mrt 14:00-23:00 in Smallingerland. Kun jij het overnemen?",
     ]
     assert harness.answers() == ["Genoteerd. We zoeken een collega.", "Dank je, genoteerd.", "Bevestigd."]

@@ -96,7 +96,7 @@ def test_revoking_someone_on_a_staffed_call_out_tells_the_coordinator_and_the_co
         "We zoeken een vervanger; je hoort wie het wordt.",
     ]
     assert [c.text for c in harness.to(ciska)][:2] == [
-        "Vervanging gevraagd di 9 mrt, 16:00-01:00.",
+        "Vervanging gezocht voor di 9 mrt, 16:00-01:00.",
         "Een collega valt af voor di 9 mrt 16:00-01:00 in Smallingerland. Kun jij het overnemen?",
     ]
     assert harness.to(bauke) == []  # the lost phone hears nothing (its deletions are queued)
