@@ -348,10 +348,10 @@ def _settle(
     if decision.outcome is pairing.Outcome.COMPLETE:
         offers.close_others(session, now, shift, decision.pair)
         if callout is None or callout.status is CalloutStatus.FILLED:
-            newcomers = [i for i in decision.pair if i not in on_it]
             controls.complete_cover(session, now, shift, decision.pair)
-            for member in newcomers if callout is not None else ():
-                _reveal_location(session, now, offers.inspector(session, member), shift, callout)
+            if callout is not None:  # a staffed call-out that lost someone: the newcomer needs the place
+                for member in (i for i in decision.pair if i not in on_it):
+                    _reveal_location(session, now, offers.inspector(session, member), shift, callout)
         else:
             _confirm_pair(session, now, callout, shift, decision)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY

@@ -166,7 +166,8 @@ def sensitive_refs(session: Session, inspector_id: int) -> list[str]:
     return sorted({ref for ref in rows if ref.startswith(SENSITIVE_PREFIXES)})
 
 
-SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:")
+SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:", "control:", "hours:", "report:", "escalation:")
+"""Messages sent under these refs name a municipality, a place or a colleague."""
 
 
 def _unbind_elsewhere(session: Session, index: str, keep_id: int) -> None:
