@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
 from backend.models import (
@@ -42,6 +42,8 @@ class Person:
     is_trained: bool
     status: str
     """Offer status (pending, accepted, ...) or assignment status (proposed, confirmed, ...)."""
+    is_reachable: bool = True
+    """Has a linked phone (not cut off): the bot can ask and remind them."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,15 @@ class Named:
     id: int
     first_name: str
     trained_since: date | None
+    is_reachable: bool = True
 
     def person(self, status: str, at: datetime) -> Person:
         is_trained = pairing.is_trained(self.trained_since, local_date(at))
-        return Person(self.id, self.first_name, is_trained, status)
+        return Person(self.id, self.first_name, is_trained, status, self.is_reachable)
 
 
-NAMED = (Inspector.id, Inspector.first_name, Inspector.trained_since)
+NAMED = (Inspector.id, Inspector.first_name, Inspector.trained_since,
+         and_(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None)))
 
 
 def first_names(session: Session, ids: Iterable[int]) -> dict[int, Named]:
