@@ -59,7 +59,8 @@ class Limiter:
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def wait(self, chat_id: str) -> None:
+    async def wait(self, chat_id: str) -> float:
+        """Until a message to `chat_id` may go; returns the moment (time.monotonic) it was allowed."""
         chat_ready = self._last_to_chat.get(chat_id, -1e9) + self.per_chat_interval
         if (delay := chat_ready - time.monotonic()) > 0:
             await asyncio.sleep(delay)
@@ -77,6 +78,7 @@ class Limiter:
                 await asyncio.sleep(delay)
             self._recent.append(now)
             self._last_to_chat[chat_id] = now
+            return now
 
     def pause(self, seconds: float) -> None:
         """Telegram said RetryAfter: nobody sends until it has passed."""

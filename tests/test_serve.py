@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.faults.processes import free_port
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -24,16 +24,20 @@ def piket(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def wait_for_health(port: int, process: subprocess.Popen[str]) -> dict[str, str]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    health: dict[str, str] = {}
+
+    def answered() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"piket serve exited: {process.communicate()[1]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                return json.load(response)
+                health.update(json.load(response))
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError("piket serve did not answer within a minute")
+            return False
+        return True
+
+    wait_until(answered, 60, "piket serve to answer /healthz", interval=0.2)
+    return health
 
 
 def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) -> None:

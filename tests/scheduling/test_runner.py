@@ -1,13 +1,13 @@
 """The runner keeps jobs in the database and lets only one instance run them."""
 
-import threading
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from backend.db import Database
 from backend.leader import FileLeaderLock, PostgresLeaderLock, leader_lock_for
 from scheduling.runner import Runner
+from tests.waiting import wait_until
 
 FIRED: list[str] = []
 
@@ -28,9 +28,7 @@ def test_a_job_scheduled_before_a_restart_runs_after_it(fresh_database: Database
     second = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
                     poll_seconds=0.05)
     second.start()
-    deadline = time.monotonic() + 10
-    while not FIRED and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: FIRED, 30, "the job to run on the second runner", lambda: f"fired: {FIRED}")
     second.shutdown()
     assert FIRED == ["reminder"]
 
@@ -58,19 +56,19 @@ def test_only_one_holder_of_the_leader_lock_at_a_time(fresh_database: Database, 
 
 
 def test_a_second_runner_waits_and_takes_over_when_the_leader_stops(fresh_database: Database) -> None:
-    def runner() -> Runner:
-        return Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
-                      poll_seconds=0.05)
+    heard: list[bool] = []
 
-    leader, follower = runner(), runner()
+    def runner(on_leadership: Callable[[bool], None] | None = None) -> Runner:
+        return Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
+                      poll_seconds=0.05, on_leadership=on_leadership)
+
+    leader, follower = runner(), runner(heard.append)
     leader.start()
-    time.sleep(0.3)
+    wait_until(lambda: leader.is_leader, 30, "the first runner to lead")
     follower.start()
-    time.sleep(0.3)
+    # Not a while of sleep: the follower has tried for the lock and been told another leads.
+    wait_until(lambda: False in heard, 30, "the second runner to try for the lock", lambda: f"heard {heard}")
     assert leader.is_leader and not follower.is_leader
     leader.shutdown()
-    deadline = time.monotonic() + 5
-    while not follower.is_leader and time.monotonic() < deadline:
-        threading.Event().wait(0.05)
-    assert follower.is_leader
+    wait_until(lambda: follower.is_leader, 30, "the second runner to take over", lambda: f"heard {heard}")
     follower.shutdown()
