@@ -108,8 +108,15 @@ class OutboxSender:
         by_chat: dict[str, list[Queued]] = {}
         for item in queued:
             by_chat.setdefault(item.chat_id, []).append(item)
-        results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()))
-        return sum(results)
+        # Every chat's call is settled before the round ends, also when another chat's failed (the
+        # database went away): a send still waiting for Telegram's answer would otherwise be taken
+        # again by the next round, which starts within a second, and go out twice or more.
+        results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(result for result in results if isinstance(result, int))
 
     def _take_due(self) -> list[Queued]:
         with self.database.transaction() as session:
