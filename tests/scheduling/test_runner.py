@@ -7,6 +7,7 @@ from pathlib import Path
 from backend.db import Database
 from backend.leader import FileLeaderLock, PostgresLeaderLock, leader_lock_for
 from scheduling.runner import Runner
+from tests.conftest import DatabaseFactory
 from tests.waiting import wait_until
 
 FIRED: list[str] = []
@@ -72,3 +73,19 @@ def test_a_second_runner_waits_and_takes_over_when_the_leader_stops(fresh_databa
     leader.shutdown()
     wait_until(lambda: follower.is_leader, 30, "the second runner to take over", lambda: f"heard {heard}")
     follower.shutdown()
+
+
+def test_two_installations_on_one_server_each_have_their_leader(databases: DatabaseFactory) -> None:
+    """Two piket databases side by side (PostgreSQL schemas in one database, as the test sessions
+    of several engineers are, or SQLite files in one directory) do not share the leader lock."""
+    first, second = databases.database(), databases.database()
+    here = leader_lock_for(first.engine, first.url)
+    there = leader_lock_for(second.engine, second.url)
+    beside = leader_lock_for(first.engine, first.url)
+    try:
+        assert here.try_acquire()
+        assert there.try_acquire(), "another installation's leader holds this one's lock"
+        assert not beside.try_acquire()
+    finally:
+        for lock in (here, there, beside):
+            lock.release()
