@@ -16,6 +16,8 @@ from tests.faults.processes import free_port
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
+STOP_SECONDS = 60
+"""SIGINT to exit: the web closes, a sweep under way finishes, the leader lock is given up."""
 
 
 def piket(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -56,5 +58,11 @@ def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) ->
         assert wait_for_health(port, process) == {"status": "ok", "database": "reachable"}
     finally:
         process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=30)
+        try:
+            out, err = process.communicate(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            raise AssertionError(f"piket serve did not stop within {STOP_SECONDS} s of SIGINT:\n"
+                                 f"{out}\n{err[-5000:]}") from None
     assert "bot: off (PIKET_TELEGRAM_TOKEN is not set)" in out

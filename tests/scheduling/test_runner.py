@@ -4,6 +4,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy.exc import OperationalError
+
 from backend.db import Database
 from backend.leader import FileLeaderLock, PostgresLeaderLock, leader_lock_for
 from scheduling.runner import Runner
@@ -89,3 +93,33 @@ def test_two_installations_on_one_server_each_have_their_leader(databases: Datab
     finally:
         for lock in (here, there, beside):
             lock.release()
+
+
+def test_the_jobs_go_on_after_the_database_failed_in_the_middle_of_a_scheduler_round(
+    fresh_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APScheduler guards only its query for due jobs: the database gone a moment later (reading
+    the next run time) ended its thread, and no job ran again in that process (the fault test
+    waited a minute for a sweep after PostgreSQL came back)."""
+    FIRED.clear()
+    real = SQLAlchemyJobStore.get_next_run_time
+    failed: list[bool] = []
+
+    def gone_once(store: SQLAlchemyJobStore) -> datetime | None:
+        if not failed:
+            failed.append(True)
+            raise OperationalError("SELECT", {}, Exception("the database system is shutting down"))
+        return real(store)
+
+    monkeypatch.setattr(SQLAlchemyJobStore, "get_next_run_time", gone_once)
+    runner = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
+                    poll_seconds=0.05)
+    runner.start()
+    try:
+        wait_until(lambda: failed, 30, "a scheduler round to meet the failing database")
+        runner.schedule_once("reminder:2", "tests.scheduling.test_runner:remember",
+                             datetime.now(UTC) + timedelta(seconds=0.2), {"label": "after"})
+        wait_until(lambda: FIRED, 30, "the job scheduled after the failed round to run")
+    finally:
+        runner.shutdown()
+    assert FIRED == ["after"]
