@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.processes import free_port
+from tests.faults.processes import free_port, interruptible
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,8 @@ def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) ->
     assert loaded.returncode == 0, loaded.stderr
     assert "DEVELOPMENT ONLY" not in loaded.stderr  # generated once, then reused
     process = subprocess.Popen([sys.executable, "-m", "piket", "serve"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=interruptible)
     try:
         assert wait_for_health(port, process) == {"status": "ok", "database": "reachable"}
     finally:

@@ -27,6 +27,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def interruptible() -> None:
+    """Run in the child before exec: SIGINT stops it, as Ctrl-C does, even when the tests were
+    started in the background (a script's `cmd &`, nohup), which ignores SIGINT for the test run
+    and, through exec, for every process it starts. The tests' SIGINT then did nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def serve_env(database_url: str, keys_file: Path, data_dir: Path, telegram_api_url: str,
               **settings: str) -> dict[str, str]:
     """The environment of a production-like process: its own database, keys and Telegram."""
@@ -67,7 +74,7 @@ class Instance:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "piket", "serve"], env={**self.env, "PIKET_PORT": str(self.port)},
-                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=interruptible)
         self.wait_until(lambda: self.get("/livez")[0] == 200, 60, "the web server to answer")
 
     @property
