@@ -203,7 +203,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         token, _, method = self.path.removeprefix("/bot").partition("/")
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if len(raw) < length:  # the process was killed mid-request: Telegram never acts on half a call
+            self.close_connection = True
+            return
+        body = raw.decode()
         if token != TOKEN:
             status, answer = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
