@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,21 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 SCHEDULER_LOCK_ID = 7_243_110_002
+"""The advisory lock's key for piket in the `public` schema (what it always was)."""
+
+
+def lock_key(schema: str) -> int:
+    """The leader lock's key for the installation in `schema`.
+
+    PostgreSQL's advisory locks belong to the database, not the schema: with one key
+    for all, a piket in another schema of the same database (a staging copy; every
+    test session's schema on the shared test server) held this one's leadership and
+    no instance here ran the jobs or the bot. `public` keeps the old key, so instances
+    of an upgraded installation agree with those not yet upgraded."""
+    if schema == "public":
+        return SCHEDULER_LOCK_ID
+    digest = hashlib.sha256(f"piket scheduler leader in {schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class PostgresLeaderLock:
@@ -28,8 +44,9 @@ class PostgresLeaderLock:
         # A pooled connection would outlive close() and keep the session lock with it;
         # detached, closing it really ends the session and frees the lock.
         self._connection.detach()
+        schema = self._connection.execute(text("SELECT current_schema()")).scalar_one()
         taken = self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
+            text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_key(schema)}).scalar()
         self._connection.commit()
         if not taken:
             self.release()

@@ -59,7 +59,8 @@ class Limiter:
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def wait(self, chat_id: str) -> None:
+    async def wait(self, chat_id: str) -> float:
+        """Until a message to `chat_id` may go; returns the moment (time.monotonic) it was allowed."""
         chat_ready = self._last_to_chat.get(chat_id, -1e9) + self.per_chat_interval
         if (delay := chat_ready - time.monotonic()) > 0:
             await asyncio.sleep(delay)
@@ -77,6 +78,7 @@ class Limiter:
                 await asyncio.sleep(delay)
             self._recent.append(now)
             self._last_to_chat[chat_id] = now
+            return now
 
     def pause(self, seconds: float) -> None:
         """Telegram said RetryAfter: nobody sends until it has passed."""
@@ -106,8 +108,15 @@ class OutboxSender:
         by_chat: dict[str, list[Queued]] = {}
         for item in queued:
             by_chat.setdefault(item.chat_id, []).append(item)
-        results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()))
-        return sum(results)
+        # Every chat's call is settled before the round ends, also when another chat's failed (the
+        # database went away): a send still waiting for Telegram's answer would otherwise be taken
+        # again by the next round, which starts within a second, and go out twice or more.
+        results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(result for result in results if isinstance(result, int))
 
     def _take_due(self) -> list[Queued]:
         with self.database.transaction() as session:

@@ -47,6 +47,26 @@ class LeaderLock(Protocol):
     def release(self) -> None: ...
 
 
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler 3 has no type hints
+    """APScheduler 3 with a scheduling round that outlives a database error.
+
+    APScheduler guards only its query for due jobs. The database going away a
+    moment later (updating a job's next run time, reading the next wakeup) raised
+    out of its loop and ended its thread: the runner went on leading, the bot on
+    sending, and no job ran again in that process. Such a round is now retried
+    like a failed query (`jobstore_retry_interval`, or the runner's next poll)."""
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait: float | None = super()._process_jobs()
+        except Exception as error:  # the database is away; the jobs are still in it
+            log.warning("scheduler round failed (%s); retrying", type(error).__name__,
+                        exc_info=not isinstance(error, OperationalError))
+            retry: float = self.jobstore_retry_interval
+            return retry
+        return wait
+
+
 class Runner:
     def __init__(self, engine: Any, leader_lock: LeaderLock, *, misfire_grace_seconds: int = 300,
                  poll_seconds: float = 10.0,
@@ -57,7 +77,7 @@ class Runner:
         self._stop = threading.Event()
         self._paused = True
         self._thread: threading.Thread | None = None
-        self.scheduler = BackgroundScheduler(
+        self.scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
             job_defaults={"misfire_grace_time": misfire_grace_seconds, "coalesce": True,
                           "max_instances": 1},

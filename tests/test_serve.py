@@ -7,15 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.faults.processes import free_port
+from tests.faults.processes import free_port, interruptible
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
+STOP_SECONDS = 60
+"""SIGINT to exit: the web closes, a sweep under way finishes, the leader lock is given up."""
 
 
 def piket(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -24,16 +26,20 @@ def piket(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def wait_for_health(port: int, process: subprocess.Popen[str]) -> dict[str, str]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    health: dict[str, str] = {}
+
+    def answered() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"piket serve exited: {process.communicate()[1]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                return json.load(response)
+                health.update(json.load(response))
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError("piket serve did not answer within a minute")
+            return False
+        return True
+
+    wait_until(answered, 60, "piket serve to answer /healthz", interval=0.2)
+    return health
 
 
 def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) -> None:
@@ -47,10 +53,17 @@ def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) ->
     assert loaded.returncode == 0, loaded.stderr
     assert "DEVELOPMENT ONLY" not in loaded.stderr  # generated once, then reused
     process = subprocess.Popen([sys.executable, "-m", "piket", "serve"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=interruptible)
     try:
         assert wait_for_health(port, process) == {"status": "ok", "database": "reachable"}
     finally:
         process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=30)
+        try:
+            out, err = process.communicate(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            raise AssertionError(f"piket serve did not stop within {STOP_SECONDS} s of SIGINT:\n"
+                                 f"{out}\n{err[-5000:]}") from None
     assert "bot: off (PIKET_TELEGRAM_TOKEN is not set)" in out

@@ -4,7 +4,6 @@ when it died (without the token in the log)."""
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,9 @@ from scheduling.clock import SystemClock
 from tests.faults.processes import free_port
 from tests.faults.standin import TOKEN as STANDIN_TOKEN
 from tests.faults.standin import Server
+from tests.waiting import wait_until
 
 TOKEN = "4242:NEVER-IN-THE-LOG"
-
-
-def wait(condition: object, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_a_bot_that_cannot_reach_telegram_stops_quietly_and_starts_again(
@@ -37,10 +30,12 @@ def test_a_bot_that_cannot_reach_telegram_stops_quietly_and_starts_again(
     bot = BotWhileLeading(Runtime(settings, SystemClock()))
     caplog.set_level(logging.INFO)
     bot(True)
-    wait(lambda: "the bot stopped (NetworkError)" in caplog.text)
+    wait_until(lambda: "the bot stopped (NetworkError)" in caplog.text, 30, "the bot to give up on Telegram",
+               lambda: caplog.text)
     bot(True)  # the runner's next poll, still leading
     assert "the bot had stopped; starting it again" in caplog.text
-    wait(lambda: caplog.text.count("the bot stopped (NetworkError)") == 2)
+    wait_until(lambda: caplog.text.count("the bot stopped (NetworkError)") == 2, 30,
+               "the restarted bot to give up again", lambda: caplog.text)
     bot(False)  # another instance leads: nothing runs here
     bot.stop()
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text
@@ -54,7 +49,8 @@ def test_the_bot_stops_when_another_instance_leads(tmp_path: Path, caplog: pytes
         bot = BotWhileLeading(Runtime(settings, SystemClock()))
         caplog.set_level(logging.INFO)
         bot(True)
-        wait(lambda: telegram.telegram.recorded("deleteWebhook"))  # polling has begun
+        wait_until(lambda: telegram.telegram.recorded("deleteWebhook"), 30, "the bot to start polling",
+                   lambda: caplog.text)
         running = bot._thread
         bot(False)
         assert "another instance leads; stopping the bot here" in caplog.text

@@ -36,6 +36,7 @@ from backend.services.callouts import NewCallout
 from bot.app import build_application, run_polling
 from scheduling.clock import FrozenClock
 from tests.bot.conftest import Team
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "var" / "emulator" / "node_modules"
@@ -151,13 +152,14 @@ class Phones:
         ]
 
     async def wait_for(self, user_id: int, found: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            for message in await self.received(user_id):
-                if found(message):
-                    return message
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"nothing expected arrived at {user_id}: {await self.received(user_id)}")
+        seen: list[dict[str, Any]] = []
+
+        async def arrived() -> bool:
+            seen[:] = await self.received(user_id)
+            return any(found(message) for message in seen)
+
+        await eventually(arrived, 30, f"the expected message at {user_id}", lambda: str(seen), interval=0.1)
+        return next(message for message in seen if found(message))
 
 
 @asynccontextmanager

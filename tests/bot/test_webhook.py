@@ -11,6 +11,7 @@ from bot.app import build_application, run_webhook
 from scheduling.clock import FrozenClock
 from tests.bot.conftest import Team
 from tests.bot.harness import RecordingRequest
+from tests.waiting import eventually
 
 
 def roster_command(update_id: int, phone: int) -> dict[str, Any]:
@@ -54,20 +55,20 @@ def test_the_webhook_takes_updates_with_the_secret_and_refuses_the_rest(
         )
         url = f"http://127.0.0.1:{port}/telegram"
         async with httpx.AsyncClient() as client:
-            for _ in range(100):
+            async def listening() -> bool:
                 try:
                     await client.get(url)
-                    break
                 except httpx.TransportError:
-                    await asyncio.sleep(0.05)
+                    return False
+                return True
+
+            await eventually(listening, 30, "the webhook to listen")
             for name, secret, update_id in (("none", None, 1), ("wrong", "guess", 2), ("right", "s3cret", 3)):
                 headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
                 sent = await client.post(url, json=roster_command(update_id, anna), headers=headers)
                 answers[name] = sent.status_code
-        for _ in range(100):
-            if any(c.method == "sendMessage" for c in request.calls):
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: any(c.method == "sendMessage" for c in request.calls), 30,
+                         "the reply to the update with the secret", lambda: str(request.calls))
         stop.set()
         await asyncio.wait_for(task, 10)
 

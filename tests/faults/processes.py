@@ -8,14 +8,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.faults.standin import TOKEN
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +25,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def interruptible() -> None:
+    """Run in the child before exec: SIGINT stops it, as Ctrl-C does, even when the tests were
+    started in the background (a script's `cmd &`, nohup), which ignores SIGINT for the test run
+    and, through exec, for every process it starts. The tests' SIGINT then did nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def serve_env(database_url: str, keys_file: Path, data_dir: Path, telegram_api_url: str,
@@ -66,7 +74,7 @@ class Instance:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "piket", "serve"], env={**self.env, "PIKET_PORT": str(self.port)},
-                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=interruptible)
         self.wait_until(lambda: self.get("/livez")[0] == 200, 60, "the web server to answer")
 
     @property
@@ -114,18 +122,20 @@ class Instance:
         except OSError as error:
             return 0, str(error)
 
-    def wait_until(self, condition: Any, timeout: float, what: str) -> float:
-        """Seconds it took; fails with the process's log when it exits or time runs out."""
-        started = time.monotonic()
-        while not condition():
+    def wait_until(self, condition: Callable[[], object], timeout: float, what: str,
+                   state: Callable[[], str] | None = None) -> float:
+        """Seconds it took; fails with `state` and the process's log when it exits or time runs out."""
+        def held() -> object:
+            if condition():
+                return True
             if not self.alive:
                 raise AssertionError(f"piket serve exited while waiting for {what}:\n{self.log()[-3000:]}")
-            if time.monotonic() - started > timeout:
-                raise AssertionError(f"waited {timeout:.0f} s for {what} ({condition!r}):\n"
-                                     f"{self.log()[-3000:]}")
-            time.sleep(0.1)
-        return time.monotonic() - started
+            return False
 
+        def instead() -> str:
+            return "\n".join(filter(None, [repr(condition), state() if state else "", self.log()[-3000:]]))
+
+        return wait_until(held, timeout, what, instead, interval=0.1)
 
 def _parsed(body: bytes, content_type: str) -> Any:
     return json.loads(body) if content_type == "application/json" and body else body.decode(errors="replace")

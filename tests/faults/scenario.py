@@ -6,13 +6,15 @@ prompts), so the outbox holds what production would have queued.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 
 from backend.db import Database
+from backend.jobs import SWEEP_JOB
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -28,6 +30,7 @@ from backend.models import (
 )
 from backend.services import callouts, hours, outbox
 from backend.services.callouts import NewCallout
+from scheduling.runner import JOB_TABLE
 from tests.factories import inspector, region
 from tests.faults.standin import Call, Telegram
 
@@ -117,6 +120,18 @@ def pending_outbox(database: Database) -> int:
             OutboxMessage.not_before_at <= datetime.now(UTC))).scalar_one()
 
 
+def describe_pending(database: Database) -> str:
+    """Every undelivered message, one a line (method, template, chat, due, attempts, last error):
+    what a failed wait for an empty outbox shows."""
+    with database.transaction() as session:
+        rows = session.execute(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+                               .order_by(OutboxMessage.id)).scalars().all()
+        return "\n".join(
+            f"  #{row.id} {row.method} {json.loads(row.payload).get('template', '-')} to {row.chat_id} "
+            f"ref={row.ref} created={row.created_at:%H:%M:%S} due={row.not_before_at:%H:%M:%S} "
+            f"attempts={row.attempts} error={row.error}" for row in rows) or "  (none)"
+
+
 def sent_messages(database: Database, ref_prefix: str = "") -> list[OutboxMessage]:
     """Delivered sends, those whose `ref` starts with `ref_prefix`."""
     query = select(OutboxMessage).where(OutboxMessage.method == outbox.SEND,
@@ -125,6 +140,34 @@ def sent_messages(database: Database, ref_prefix: str = "") -> list[OutboxMessag
         query = query.where(OutboxMessage.ref.startswith(ref_prefix))
     with database.transaction() as session:
         return list(session.execute(query).scalars())
+
+
+class SweepsTaken:
+    """True once the leader's scheduler has taken the sweep `count` more times than when made.
+
+    APScheduler moves the job's next run time forward each time it takes the job
+    (runs it, or skips it while the last run is still busy): each new value seen is
+    one more time. Waiting on this, rather than sleeping, lets a test say "after
+    several sweeps" on a machine too busy to keep to the interval."""
+
+    def __init__(self, database: Database, count: int) -> None:
+        self.database, self.count = database, count
+        self.seen = [self.next_run()]
+
+    def next_run(self) -> float | None:
+        with self.database.transaction() as session:
+            found: float | None = session.execute(
+                select(column("next_run_time")).select_from(table(JOB_TABLE)).where(column("id") == SWEEP_JOB)
+            ).scalar_one_or_none()
+            return found
+
+    def __call__(self) -> bool:
+        if (latest := self.next_run()) != self.seen[-1]:
+            self.seen.append(latest)
+        return len(self.seen) > self.count
+
+    def __repr__(self) -> str:
+        return f"the sweep taken {len(self.seen) - 1} of {self.count} times"
 
 
 def processed_updates(database: Database) -> set[int]:

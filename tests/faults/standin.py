@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.waiting import wait_until
+
 TOKEN = "4242:STANDIN"
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "piket", "username": "piket_standin_bot"}
 LONG_POLL_CAP = 1.0
@@ -118,12 +120,9 @@ class Telegram:
         with self._changed:
             return len(self._updates)
 
-    def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"waited {timeout:.0f} s for {what}")
-            time.sleep(0.05)
+    def wait_for(self, condition: Callable[[], object], timeout: float, what: str,
+                 state: Callable[[], str] | None = None) -> float:
+        return wait_until(condition, timeout, what, state)
 
     # -- the Bot API -----------------------------------------------------------------------
 
@@ -206,7 +205,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         token, _, method = self.path.removeprefix("/bot").partition("/")
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if len(raw) < length:  # the process was killed mid-request: Telegram never acts on half a call
+            self.close_connection = True
+            return
+        body = raw.decode()
         if token != TOKEN:
             status, answer = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from tests.faults.scenario import (
     ACCEPT,
     HOURS_OK,
     buttons,
+    describe_pending,
     ended_shifts,
     open_callouts,
     pending_outbox,
@@ -30,6 +32,24 @@ from tests.faults.scenario import (
 )
 
 TAPPED = (OfferStatus.ACCEPTED, OfferStatus.STANDBY, OfferStatus.DECLINED)
+
+
+class Steady:
+    """True once `read()` gave the same value for `seconds`: the service has nothing left to write."""
+
+    def __init__(self, read: Callable[[], object], seconds: float) -> None:
+        self.read, self.seconds = read, seconds
+        self.value: object = None
+        self.since = 0.0
+
+    def __call__(self) -> bool:
+        value, now = self.read(), time.monotonic()
+        if value != self.value:
+            self.value, self.since = value, now
+        return now - self.since >= self.seconds
+
+    def __repr__(self) -> str:
+        return f"unchanged for {time.monotonic() - self.since:.1f} of {self.seconds} s"
 
 
 def restore_elsewhere(site: Site, databases: DatabaseFactory, backup: Path) -> Database:
@@ -78,8 +98,8 @@ def test_backup_while_serving_restores_whole_and_identical(site: Site, databases
 
     # Once the burst is over: a backup of the idle service restores to identical tables.
     server.wait_until(lambda: len(telegram.answers()) == len(pressed) and pending_outbox(site.database) == 0,
-                      90, "the burst to end")
-    time.sleep(1)
+                      90, "the burst to end", lambda: describe_pending(site.database))
+    server.wait_until(Steady(lambda: table_digests(site.database), seconds=1.0), 30, "the tables to rest")
     idle = tmp_path / "idle.piket-backup"
     assert piket(site.env(), "backup", str(idle)).returncode == 0
     restored = restore_elsewhere(site, databases, idle)

@@ -20,6 +20,7 @@ from tests.faults.scenario import (
     ESCALATION,
     HOURS_OK,
     LONG_AGO,
+    SweepsTaken,
     buttons,
     ended_shifts,
     open_callouts,
@@ -64,7 +65,7 @@ def test_two_instances_fire_each_job_once_and_the_survivor_takes_over(site: Site
 
     # Reminders, escalations and hour prompts go out, once, however many sweeps run.
     first.wait_until(lambda: prompted(site, 4), 60, "the first sweep's prompts")
-    time.sleep(3 * int(SWEEP))
+    first.wait_until(SweepsTaken(site.database, 3), 60, "three more sweeps")
     assert_each_once(site, callouts=2, prompts=4)
     assert not second.leads()
 
@@ -76,6 +77,6 @@ def test_two_instances_fire_each_job_once_and_the_survivor_takes_over(site: Site
     second.wait_until(lambda: prompted(site, 6), 60, "the survivor to send what fell due")
     took = time.monotonic() - killed
     assert second.leads()
-    time.sleep(3 * int(SWEEP))
+    second.wait_until(SweepsTaken(site.database, 3), 60, "three more sweeps on the survivor")
     assert_each_once(site, callouts=3, prompts=6)
     print(f"\ninstances: the survivor sent what fell due {took:.1f} s after the leader was killed")
