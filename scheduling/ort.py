@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
+from itertools import pairwise
 
 from scheduling.calendar import (
     PublicHolidays,
@@ -115,14 +116,16 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
                 tables: Sequence[BandTable] = ORT_TABLES) -> BandSplit:
     """Split a worked interval into band minutes.
 
-    Explicit `breaks` are taken out where they were. A break known only as a
-    number of minutes is placed around the middle of the shift, which for the
-    standard 14:00-23:00 day puts it inside 18:00-22:00, as the budget assumes.
+    Explicit `breaks` are taken out where they were; that is what the ledger
+    passes, since where a break falls decides the allowance. A break known only
+    as a number of minutes (the plan's) is placed where `planned_break` puts it.
     """
     require_aware(starts_at, ends_at)
     _require_whole_minutes(starts_at, ends_at)
     if ends_at <= starts_at:
         raise ValueError("a shift must end after it starts")
+    if breaks is not None:
+        break_total(starts_at, ends_at, breaks)
     pauses = list(breaks) if breaks is not None else _centred_break(starts_at, ends_at, break_minutes)
     worked = _subtract((starts_at, ends_at), pauses)
     segments = _segments(starts_at, ends_at, calendar or municipal_holidays(), tuple(tables))
@@ -155,6 +158,34 @@ def exempt_weeks(splits: Iterable[BandSplit],
         if len(stretches) == 1 and irregular <= limit:
             exempt.add(monday)
     return exempt
+
+
+def planned_break(starts_at: datetime, ends_at: datetime, minutes: int) -> tuple[Span, ...]:
+    """Where a break of this length is planned when nobody said when: around the middle of the shift,
+    which for the standard 14:00-23:00 day is 18:00-19:00, inside 18:00-22:00 as the budget assumes.
+
+    Only a default to offer (and the meaning of entries made before breaks had times): the ledger
+    books the break where the inspector says it was.
+    """
+    require_aware(starts_at, ends_at)
+    return tuple(_centred_break(starts_at, ends_at, minutes))
+
+
+def break_total(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span]) -> int:
+    """Minutes of these breaks; refused unless each lies inside the shift, to the minute, apart from
+    the others (an overlap would count its minutes twice) and leaving some work."""
+    ordered = sorted(breaks)
+    for pause_from, pause_to in ordered:
+        require_aware(pause_from, pause_to)
+        _require_whole_minutes(pause_from, pause_to)
+        if not starts_at <= pause_from < pause_to <= ends_at:
+            raise ValueError("a break must lie inside the shift")
+    if any(later[0] < earlier[1] for earlier, later in pairwise(ordered)):
+        raise ValueError("breaks must not overlap")
+    total = sum(int((b - a).total_seconds()) // 60 for a, b in ordered)
+    if timedelta(minutes=total) >= ends_at - starts_at:
+        raise ValueError("the break is as long as the shift or longer")
+    return total
 
 
 def on_whole_minutes(*instants: datetime | time) -> bool:

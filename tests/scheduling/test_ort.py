@@ -1,6 +1,7 @@
 """Allowance bands on real 2027 dates, and the properties that must always hold."""
 
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scheduling.calendar import municipal_holidays
-from scheduling.ort import Band, exempt_weeks, split_bands, table_on
+from scheduling.ort import Band, break_total, exempt_weeks, planned_break, split_bands, table_on
 from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -76,6 +77,46 @@ def test_explicit_breaks_are_taken_out_where_they_were() -> None:
     breaks = [(local(2027, 3, 9, 16), local(2027, 3, 9, 16, 30)),
               (local(2027, 3, 9, 21, 30), local(2027, 3, 9, 22, 30))]
     assert bands(start, end, breaks=breaks) == {P: 210, W20: 210, W40: 30}
+
+
+@pytest.mark.parametrize("hour, expected, share", [
+    (16, {P: 180, W20: 240, W40: 60}, 15),  # the break in plain time: 4 h at 20% kept
+    (18, {P: 240, W20: 180, W40: 60}, Fraction(25, 2)),  # the budget's day: 12.5%
+    (20, {P: 240, W20: 180, W40: 60}, Fraction(25, 2)),
+])
+def test_the_break_counts_where_it_was_taken(hour, expected, share) -> None:
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    split = split_bands(start, end, breaks=[(local(2027, 3, 9, hour), local(2027, 3, 9, hour + 1))])
+    assert {band: minutes for band, minutes in split.minutes.items() if minutes} == expected
+    assert split.allowance_minutes() / split.worked_minutes * 100 == share
+
+
+def test_the_planned_break_of_the_standard_day_is_18_to_19() -> None:
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    assert planned_break(start, end, 60) == ((local(2027, 3, 9, 18), local(2027, 3, 9, 19)),)
+    assert planned_break(start, end, 0) == ()
+    assert split_bands(start, end, breaks=planned_break(start, end, 60)) == split_bands(start, end, 60)
+
+
+@pytest.mark.parametrize("breaks, message", [
+    ([(15, 16), (15.5, 16.5)], "overlap"),
+    ([(13, 14.5)], "inside the shift"),
+    ([(22.5, 23.5)], "inside the shift"),
+    ([(16, 16)], "inside the shift"),
+    ([(14, 23)], "as long as the shift"),
+])
+def test_break_intervals_that_cannot_be_are_refused(breaks, message) -> None:
+    def at(hour: float) -> datetime:
+        return local(2027, 3, 9) + timedelta(minutes=round(hour * 60))
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    with pytest.raises(ValueError, match=message):
+        split_bands(start, end, breaks=[(at(a), at(b)) for a, b in breaks])
+
+
+def test_break_total_adds_up_separate_breaks() -> None:
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    assert break_total(start, end, [(local(2027, 3, 9, 21), local(2027, 3, 9, 21, 30)),
+                                    (local(2027, 3, 9, 16), local(2027, 3, 9, 16, 15))]) == 45
 
 
 @pytest.mark.parametrize("start, end, break_minutes, message", [
@@ -147,5 +188,6 @@ def test_split_agrees_with_a_minute_by_minute_reference(start, length, break_at,
     end = start + timedelta(minutes=length)
     pause_from = start + timedelta(minutes=min(break_at, length - 1))
     pause = [(pause_from, min(end, pause_from + timedelta(minutes=break_minutes)))] if break_minutes else []
+    assume(not pause or pause[0] != (start, end))  # a break of the whole shift is refused
     split = split_bands(start, end, breaks=pause)
     assert split.minutes == oracle_bands(start, end, pause)
