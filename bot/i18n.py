@@ -26,8 +26,10 @@ def text(language: str, key: str, **params: Any) -> str:
 
 
 def _shown(language: str, name: str, value: Any) -> Any:
-    if name == "date" and isinstance(value, str):
+    if name in ("date", "written_date") and isinstance(value, str):
         return format_date(date.fromisoformat(value), "EEE d MMM", locale=language)
     if name == "source":
         return text(language, f"source.{value}")
+    if name == "break":  # a break is shown as its clock times, "18:00-19:00", or as none
+        return text(language, "break.at", span=value) if value else text(language, "break.none")
     return value

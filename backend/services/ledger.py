@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
+from backend.models import HourApproval, HourBreak, HourCategory, HourEntry, PeriodLock
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start
+from scheduling.ort import Span
 
 MAX_SPAN = timedelta(hours=16)
 ONE_DAY = timedelta(days=1)
@@ -33,24 +34,22 @@ BAND_FIELDS = {
 
 
 def record(session: Session, now: datetime, actor: str, *, inspector_id: int, municipality_id: int,
-           category: HourCategory, starts_at: datetime, ends_at: datetime, break_minutes: int,
+           category: HourCategory, starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = (),
            shift_id: int | None = None, reason: str | None = None,
            booked_at: datetime | None = None) -> HourEntry:
-    """A new entry, its minutes split over the allowance bands where the work was done; with
-    `booked_at` it counts in that instant's period (a correction of a closed one)."""
+    """A new entry, its minutes split over the allowance bands where the work was done and the
+    `breaks` where they were taken; with `booked_at` it counts in that instant's period (a
+    correction of a closed one)."""
     if ends_at <= starts_at or ends_at - starts_at > MAX_SPAN:
         raise Refused("the end must be after the start, at most 16 hours later", field="ends_at")
-    if not 0 <= break_minutes <= MAX_BREAK_MINUTES:
-        raise Refused(f"a break is 0 to {MAX_BREAK_MINUTES} minutes", field="break_minutes")
-    if (ends_at - starts_at).total_seconds() // 60 <= break_minutes:
-        raise Refused("the break is longer than the time worked", field="break_minutes")
+    break_minutes = _break_minutes(starts_at, ends_at, breaks)
     _refuse_if_locked(session, booked_at or starts_at)
-    split = ort.split_bands(starts_at, ends_at, break_minutes)
+    split = ort.split_bands(starts_at, ends_at, breaks=breaks)
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
         worked_minutes=split.worked_minutes, reason=reason, entered_by=actor, entered_at=now,
-        booked_at=booked_at,
+        booked_at=booked_at, breaks=[HourBreak(starts_at=a, ends_at=b) for a, b in sorted(breaks)],
         **{field: split.minutes[band] for band, field in BAND_FIELDS.items()})
     session.add(entry)
     session.flush()
@@ -60,7 +59,7 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
 
 
 def correct(session: Session, now: datetime, actor: str, entry_id: int, *, starts_at: datetime,
-            ends_at: datetime, break_minutes: int, by_coordinator: bool,
+            ends_at: datetime, breaks: Sequence[Span], by_coordinator: bool,
             reason: str | None = None) -> HourEntry:
     """Reverse the entry and record the corrected one; refused for an inspector once it is approved."""
     entry = session.get(HourEntry, entry_id)
@@ -83,12 +82,24 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     audit.record(session, now, actor, "hours.reversed", f"hour_entry:{entry.id}", {"reversal": reversal.id})
     corrected = record(session, now, actor, inspector_id=entry.inspector_id,
                        municipality_id=entry.municipality_id, category=entry.category, starts_at=starts_at,
-                       ends_at=ends_at, break_minutes=break_minutes, shift_id=entry.shift_id, reason=reason,
+                       ends_at=ends_at, breaks=breaks, shift_id=entry.shift_id, reason=reason,
                        booked_at=booked_at or entry.booked_at)
     if by_coordinator:  # the coordinator's own correction needs no second approval
         approve(session, now, actor, reversal.id, reversal=True)
         approve(session, now, actor, corrected.id)
     return corrected
+
+
+def _break_minutes(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span]) -> int:
+    """The breaks' total, refused (naming the field) unless they lie inside the work, apart, to the
+    minute, and leave some work."""
+    try:
+        total = ort.break_total(starts_at, ends_at, breaks)
+    except ValueError as wrong:
+        raise Refused(str(wrong), field="breaks") from wrong
+    if total > MAX_BREAK_MINUTES:
+        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks")
+    return total
 
 
 def approve(session: Session, now: datetime, actor: str, entry_id: int, reversal: bool = False) -> bool:

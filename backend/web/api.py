@@ -25,6 +25,7 @@ from backend.web.finance import ledger_filter
 from backend.web.openapi import Operation, document
 from backend.web.schemas import (
     CalloutIn,
+    CorrectionIn,
     EntryIdsIn,
     LedgerQuery,
     PageQuery,
@@ -132,6 +133,17 @@ def pending_hours() -> Any:
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, json_body())
     return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))
+
+
+@operation("POST", "/hours/{entry_id}/correct", COORDINATION,
+           "Correct an hour entry (times and breaks where they were taken); the old one is reversed",
+           body=CorrectionIn, out=PendingEntryOut, status=201)
+def correct_hours(entry_id: int) -> Any:
+    asked = parse(CorrectionIn, json_body())
+    starts_at, ends_at = asked.window()
+    corrected = ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
+                               breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
+    return jsonify(PendingEntryOut.of(corrected).model_dump(mode="json")), 201
 
 
 @operation("POST", "/periods/lock", (Role.COORDINATOR, Role.FINANCE), "Close a period", body=PeriodIn,

@@ -14,6 +14,13 @@ from backend.models import HourEntry, PeriodLock
 from backend.services.settlement import COLUMN_SET, Line, Settlement
 
 
+class BreakOut(BaseModel):
+    """An unpaid break where it was taken (UTC instants)."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
 class PendingEntryOut(BaseModel):
     entry_id: int
     inspector_id: int
@@ -29,11 +36,14 @@ class PendingEntryOut(BaseModel):
     saturday_minutes: int
     sunday_holiday_minutes: int
     reverses_id: int | None
+    breaks: list[BreakOut]
 
     @classmethod
     def of(cls, entry: HourEntry) -> PendingEntryOut:
-        values = {name: getattr(entry, name) for name in cls.model_fields if name != "entry_id"}
-        return cls(entry_id=entry.id, **{**values, "category": entry.category.value})
+        values = {name: getattr(entry, name) for name in cls.model_fields
+                  if name not in ("entry_id", "breaks")}
+        breaks = [BreakOut(starts_at=b.starts_at, ends_at=b.ends_at) for b in entry.breaks]
+        return cls(entry_id=entry.id, breaks=breaks, **{**values, "category": entry.category.value})
 
 
 class LedgerEntryOut(BaseModel):
