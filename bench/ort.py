@@ -15,16 +15,20 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduling.ort import split_bands
+from scheduling.ort import ORT_TABLES, split_bands
 from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
+# The agreement after 2027 is not configured yet; the night from 31 December 2027 into
+# 2028 is counted under the last table stretched by a week, so that every entry is valid.
+TABLES = (*ORT_TABLES[:-1], replace(ORT_TABLES[-1], effective_until=date(2028, 1, 7)))
 SHAPES = [((14, 0), 540, 60)] * 6 + [((18, 30), 420, 30), ((20, 0), 360, 0), ((6, 0), 480, 30)]
 
 
@@ -43,6 +47,7 @@ def _centred(start: datetime, end: datetime, pause: int) -> list[tuple[datetime,
     """The break where split_bands puts a break given only in minutes: around the middle."""
     if not pause:
         return []
+    start, end = start.astimezone(UTC), end.astimezone(UTC)  # real minutes, as split_bands counts
     middle = start + timedelta(minutes=int((end - start).total_seconds()) // 120 - pause // 2)
     return [(middle, middle + timedelta(minutes=pause))]
 
@@ -55,7 +60,7 @@ def main() -> None:
     work = entries(args.entries)
 
     started = time.perf_counter()
-    splits = [split_bands(start, end, pause) for start, end, pause in work]
+    splits = [split_bands(start, end, pause, tables=TABLES) for start, end, pause in work]
     ours = (time.perf_counter() - started) / len(work)
 
     sample = work[: args.sample]

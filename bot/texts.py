@@ -90,6 +90,9 @@ TEXTS = {
     "callback.noted": "OK.",
     "callback.recorded": "Recorded.",
     "callback.approved": "These hours are approved already; ask the coordinator to correct them.",
+    "callback.no_table": "These hours cannot be booked yet: no allowance (ORT) table covers that day. "
+    "Tell the coordinator; these buttons keep working.",
+    "callback.not_counted": "These hours cannot be booked like this; ask the coordinator.",
     "offer.cover_alert": "Cover needed {date}, {start}-{end}.",
     "offer.cover_details": "A colleague cannot make the control in {municipality}, {date} {start}-{end}. "
     "Can you take it over?",

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from scheduling.reasons import Refusal
+
 TEAM_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
@@ -80,6 +82,18 @@ def week_start(day: date) -> date:
 
 
 def require_aware(*instants: datetime) -> None:
+    """Refuse a naive time: whether it meant UTC or the team's clock cannot be guessed."""
     for instant in instants:
         if instant.tzinfo is None or instant.utcoffset() is None:
-            raise ValueError("times must be timezone-aware")
+            raise Refusal("naive_time")
+
+
+def in_utc(*instants: datetime) -> tuple[datetime, ...]:
+    """Aware times as UTC instants, so that differences and comparisons are in real time.
+
+    Python subtracts and compares two datetimes of the same zone by their
+    clocks, ignoring the offset: 01:00-04:00 on the long October night would
+    count three hours instead of four. In UTC there is no such trap.
+    """
+    require_aware(*instants)
+    return tuple(instant.astimezone(UTC) for instant in instants)

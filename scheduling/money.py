@@ -2,16 +2,20 @@
 
 Amounts are exact fractions of a euro until they are shown; each shown amount
 is rounded once, half away from zero, to whole cents. Nothing is rounded twice.
+A budget, like an ORT table, is valid for a range of dates; a date outside
+every budget is refused (`TableMissing`), not priced at the nearest one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
-from scheduling.calendar import local_date
+from scheduling import tables as dated
 from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, table_on
+from scheduling.reasons import Refusal
 
 HOURS_PER_MONTH = 156
 """Cao Gemeenten: the hourly wage is the monthly salary divided by 156."""
@@ -31,13 +35,16 @@ def euros(text: str) -> Fraction:
 
 
 def hourly_wage(monthly_salary_cents: int) -> Fraction:
-    """Euros an hour for a monthly salary in cents."""
+    """Euros an hour for a monthly salary in cents (a negative salary is refused)."""
+    _require_salary(monthly_salary_cents)
     return Fraction(monthly_salary_cents, 100 * HOURS_PER_MONTH)
 
 
 def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int,
                     tables: Sequence[BandTable] = ORT_TABLES) -> int:
     """The allowance paid for one entry: band percentages of the hourly wage, capped at scale 6's top."""
+    _require_salary(monthly_salary_cents, "monthly_salary_cents")
+    _require_salary(cap_monthly_salary_cents, "cap_monthly_salary_cents")
     wage = hourly_wage(min(monthly_salary_cents, cap_monthly_salary_cents))
     return to_cents(split.allowance_minutes(tables) / 60 * wage)
 
@@ -52,7 +59,12 @@ def ort_share(band_minutes: Mapping[Band, int], table: BandTable) -> Fraction:
 
 
 def ort_share_of(split: BandSplit, tables: Sequence[BandTable] = ORT_TABLES) -> Fraction:
-    return ort_share(split.minutes, table_on(local_date(split.starts_at), tables))
+    return ort_share(split.minutes, table_on(split.local_day, tables))
+
+
+def _require_salary(cents: int, field: str = "monthly_salary_cents") -> None:
+    if cents < 0:
+        raise Refusal("salary_negative", field=field, amount=str(cents))
 
 
 @dataclass(frozen=True)
@@ -90,9 +102,13 @@ class BudgetLine:
 
 @dataclass(frozen=True)
 class Budget:
+    """The plan's yearly budget and its rates, valid from `effective_from` to `effective_until` (included)."""
+
     lines: tuple[BudgetLine, ...]
     fixed_cents: int
     """Equipment and training, a fixed amount a year."""
+    effective_from: date
+    effective_until: date
 
     @property
     def hours(self) -> int:
@@ -132,4 +148,14 @@ PLAN_BUDGET = Budget(
         BudgetLine("coordinator", 416, SCALE_10_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
     ),
     fixed_cents=30_000_00,
+    # The plan's two pilot years (seed 000, §2.2: two years; the pilot starts in January 2027).
+    effective_from=date(2027, 1, 1),
+    effective_until=date(2028, 12, 31),
 )
+BUDGETS: tuple[Budget, ...] = (PLAN_BUDGET,)
+dated.require_consistent(BUDGETS, "budget")
+
+
+def budget_on(day: date, budgets: Sequence[Budget] = BUDGETS) -> Budget:
+    """The budget (and so the rates) valid on `day`; `TableMissing` ("no_budget_table") when none is."""
+    return dated.on(day, budgets, "no_budget_table")

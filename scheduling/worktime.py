@@ -3,6 +3,12 @@
 At most 12 hours in a shift and 60 in a week, 11 hours of rest between
 shifts, and a flag on night shifts (more than an hour between 00:00 and 06:00).
 Each broken rule comes back as a reason the coordinator can read.
+
+Durations are real time: a shift's times are taken to UTC when it is made,
+so the 12-hour maximum and the 11-hour rest hold across a change of the clock;
+days, weeks and nights are read on the clock of the team's zone (a parameter).
+A shift that cannot be (naive times, ending before it starts, a negative break
+or one as long as the shift) is refused when it is made (`Refusal`).
 """
 
 from __future__ import annotations
@@ -10,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from scheduling.calendar import TEAM_ZONE, local_date, local_instant, require_aware, week_start
-from scheduling.reasons import Reason
+from scheduling.calendar import TEAM_ZONE, in_utc, local_date, local_instant, week_start
+from scheduling.reasons import Reason, Refusal
 
 
 @dataclass(frozen=True)
@@ -29,9 +36,25 @@ LAW = Limits()
 
 @dataclass(frozen=True)
 class Shift:
+    """A shift someone works or would work; its times are kept in UTC."""
+
     starts_at: datetime
     ends_at: datetime
     break_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        starts_at, ends_at = in_utc(self.starts_at, self.ends_at)
+        if ends_at <= starts_at:
+            raise Refusal("ends_before_start", field="ends_at", start=_as_given(self.starts_at),
+                          end=_as_given(self.ends_at))
+        length = _minutes(ends_at - starts_at)
+        if self.break_minutes < 0:
+            raise Refusal("break_negative", field="break_minutes", minutes=str(self.break_minutes))
+        if self.break_minutes >= length:
+            raise Refusal("break_too_long", field="break_minutes", minutes=str(self.break_minutes),
+                          length=str(length))
+        object.__setattr__(self, "starts_at", starts_at)  # frozen: set once, here
+        object.__setattr__(self, "ends_at", ends_at)
 
     @property
     def worked_minutes(self) -> int:
@@ -51,28 +74,27 @@ class WorktimeCheck:
         return not self.violations
 
 
-def check_shift(proposed: Shift, others: Sequence[Shift], limits: Limits = LAW) -> WorktimeCheck:
-    """Would `proposed` break the law for someone who already works `others`?"""
-    require_aware(proposed.starts_at, proposed.ends_at)
-    if proposed.ends_at <= proposed.starts_at:
-        raise ValueError("a shift must end after it starts")
-    found = [*_overlaps(proposed, others), *_too_long(proposed, limits),
-             *_weeks_too_long(proposed, others, limits), *_rest_too_short(proposed, others, limits)]
-    return WorktimeCheck(tuple(found), night_minutes(proposed) > limits.night_minutes)
+def check_shift(proposed: Shift, others: Sequence[Shift], limits: Limits = LAW,
+                zone: ZoneInfo = TEAM_ZONE) -> WorktimeCheck:
+    """Would `proposed` break the law for someone who already works `others`? Weeks and nights in `zone`."""
+    found = [*_overlaps(proposed, others, zone), *_too_long(proposed, limits),
+             *_weeks_too_long(proposed, others, limits, zone),
+             *_rest_too_short(proposed, others, limits, zone)]
+    return WorktimeCheck(tuple(found), night_minutes(proposed, zone) > limits.night_minutes)
 
 
-def night_minutes(shift: Shift) -> int:
+def night_minutes(shift: Shift, zone: ZoneInfo = TEAM_ZONE) -> int:
     """Minutes of the shift between 00:00 and 06:00 local time, on any night it touches."""
-    total, day = 0, local_date(shift.starts_at)
-    while local_instant(day, time(0)) < shift.ends_at:
-        night_from, night_to = local_instant(day, time(0)), local_instant(day, time(6))
+    total, day = 0, local_date(shift.starts_at, zone)
+    while local_instant(day, time(0), zone) < shift.ends_at:
+        night_from, night_to = local_instant(day, time(0), zone), local_instant(day, time(6), zone)
         total += max(0, _minutes(min(night_to, shift.ends_at) - max(night_from, shift.starts_at)))
         day += timedelta(days=1)
     return total
 
 
-def _overlaps(proposed: Shift, others: Sequence[Shift]) -> list[Reason]:
-    return [Reason("overlap", {"at": _when(o.starts_at)}) for o in others if o.overlaps(proposed)]
+def _overlaps(proposed: Shift, others: Sequence[Shift], zone: ZoneInfo) -> list[Reason]:
+    return [Reason("overlap", {"at": _when(o.starts_at, zone)}) for o in others if o.overlaps(proposed)]
 
 
 def _too_long(proposed: Shift, limits: Limits) -> list[Reason]:
@@ -82,13 +104,13 @@ def _too_long(proposed: Shift, limits: Limits) -> list[Reason]:
                                          "limit": _hours(limits.shift_minutes)})]
 
 
-def _weeks_too_long(proposed: Shift, others: Sequence[Shift], limits: Limits) -> list[Reason]:
+def _weeks_too_long(proposed: Shift, others: Sequence[Shift], limits: Limits, zone: ZoneInfo) -> list[Reason]:
     """The law counts per week; a shift across Sunday midnight counts in both weeks."""
-    weeks = {week_start(local_date(proposed.starts_at)), week_start(local_date(proposed.ends_at))}
+    weeks = {week_start(local_date(proposed.starts_at, zone)), week_start(local_date(proposed.ends_at, zone))}
     found = []
     for monday in sorted(weeks):
-        week_from = local_instant(monday, time(0))
-        week_to = local_instant(monday + timedelta(days=7), time(0))
+        week_from = local_instant(monday, time(0), zone)
+        week_to = local_instant(monday + timedelta(days=7), time(0), zone)
         worked = sum(_worked_within(s, week_from, week_to) for s in [*others, proposed])
         if worked > limits.week_minutes:
             found.append(Reason("week_too_long", {"hours": _hours(worked), "week": monday.strftime("%d-%m"),
@@ -96,7 +118,7 @@ def _weeks_too_long(proposed: Shift, others: Sequence[Shift], limits: Limits) ->
     return found
 
 
-def _rest_too_short(proposed: Shift, others: Sequence[Shift], limits: Limits) -> list[Reason]:
+def _rest_too_short(proposed: Shift, others: Sequence[Shift], limits: Limits, zone: ZoneInfo) -> list[Reason]:
     found = []
     for other in others:
         if other.overlaps(proposed):
@@ -105,7 +127,7 @@ def _rest_too_short(proposed: Shift, others: Sequence[Shift], limits: Limits) ->
             else other.starts_at - proposed.ends_at
         if _minutes(gap) < limits.rest_minutes:
             found.append(Reason("rest_too_short", {"hours": _hours(_minutes(gap)),
-                                                   "at": _when(other.starts_at),
+                                                   "at": _when(other.starts_at, zone),
                                                    "limit": _hours(limits.rest_minutes)}))
     return found
 
@@ -128,5 +150,10 @@ def _hours(minutes: int) -> str:
     return f"{whole}:{rest:02d}" if rest else str(whole)
 
 
-def _when(instant: datetime) -> str:
-    return instant.astimezone(TEAM_ZONE).strftime("%d-%m %H:%M")
+def _when(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%d-%m %H:%M")
+
+
+def _as_given(instant: datetime) -> str:
+    """A time on the clock it was given in (the shift has no zone of its own to read it in)."""
+    return instant.strftime("%d-%m-%Y %H:%M")

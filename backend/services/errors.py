@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from scheduling.reasons import Reason, Refusal
+
 
 class ServiceError(Exception):
-    """A request the service will not carry out; `field` names the input at fault, if one is."""
+    """A request the service will not carry out; `field` names the input at fault, if one is.
+
+    A refusal of the scheduling core keeps its `reason` (a code with parameters,
+    worded in Dutch and English), so that pages and the bot show it in the
+    reader's language and the API names its `code`.
+    """
 
     status = 422
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, reason: Reason | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.reason = reason
+
+    @property
+    def code(self) -> str | None:
+        return self.reason.code if self.reason is not None else None
+
+    def text(self, language: str = "nl") -> str:
+        """What a person reads: the core's wording in `language` where there is one."""
+        return self.reason.text(language) if self.reason is not None else self.message
 
 
 class Refused(ServiceError):
     """Valid in form, but not allowed now (a window in the past, a call-out already closed)."""
+
+    @classmethod
+    def because(cls, refusal: Refusal, field: str | None = None) -> Refused:
+        """The core's refusal as the service's, its `field` the caller's name for the input at fault."""
+        return cls(refusal.text("en"), field=field or refusal.field, reason=refusal.reason)
 
 
 class NotFound(ServiceError):

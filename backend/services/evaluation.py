@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,9 +23,10 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.services import settlement
+from backend.services.errors import ServiceError
 from scheduling.calendar import local_date, local_day_start
 from scheduling.contributions import contribution_table
-from scheduling.money import PLAN_BUDGET
+from scheduling.money import PLAN_BUDGET, budget_on
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,10 @@ class Evaluation:
     """Month (YYYY-MM) to source to count."""
     minutes_to_pair: list[int]
     """For each filled call-out, minutes from creation to a confirmed pair."""
-    spent_cents: int
-    budget_cents: int
+    spent_cents: int | None
+    budget_cents: int | None
+    """Both None when no budget covers the year: what is missing is then `unpriced`."""
+    unpriced: ServiceError | None = None
 
     @property
     def median_minutes_to_pair(self) -> float | None:
@@ -66,9 +70,17 @@ def evaluate(session: Session, year: int) -> Evaluation:
         controls=_controls(session, members, start, end),
         callouts_by_month=_callouts(session, start, end),
         minutes_to_pair=_minutes_to_pair(session, start, end),
-        spent_cents=settlement.settle(session, year).totals["delivered_cents"],
-        budget_cents=PLAN_BUDGET.yearly_cents,
+        **_spent(session, year),
     )
+
+
+def _spent(session: Session, year: int) -> dict[str, Any]:
+    """Spent and budgeted, or why the year cannot be priced (no budget or ORT table covers it)."""
+    try:
+        spent = settlement.settle(session, year).totals["delivered_cents"]
+    except ServiceError as refused:
+        return {"spent_cents": None, "budget_cents": None, "unpriced": refused}
+    return {"spent_cents": spent, "budget_cents": budget_on(date(year, 1, 1)).yearly_cents}
 
 
 def _hours(session: Session, members: list[Municipality], start: datetime, end: datetime) -> list[Bar]:

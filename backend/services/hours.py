@@ -202,25 +202,28 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
     start, end, pause = walk.start or 0, walk.end or 0, (walk.break_from or 0, walk.break_length or 0)
     if _worked(shift, start, end, pause[1]) <= 0:
         return "callback.stale"
+    starts_at = shift.starts_at + timedelta(minutes=start)
+    ends_at = shift.ends_at + timedelta(minutes=end)
+    breaks = _break_interval(shift, pause)
+    if (uncountable := report_hours.uncountable(starts_at, ends_at, breaks)) is not None:
+        return uncountable  # before the claim: the buttons stay valid for a tap once it can be counted
     claimed = session.execute(update(Assignment).where(
         Assignment.id == assignment.id, Assignment.version == assignment.version)
         .values(version=Assignment.version + 1)).rowcount
     if claimed != 1:
         return "callback.stale"
     session.refresh(assignment)
-    starts_at = shift.starts_at + timedelta(minutes=start)
-    ends_at = shift.ends_at + timedelta(minutes=end)
     actor = f"inspector:{inspector.id}"
     current = ledger.current_entry(session, inspector.id, shift.id)
     try:
         if current is None:
             entry = ledger.record(session, now, actor, inspector_id=inspector.id,
                                   municipality_id=shift.municipality_id, category=CATEGORY[shift.kind],
-                                  starts_at=starts_at, ends_at=ends_at, breaks=_break_interval(shift, pause),
+                                  starts_at=starts_at, ends_at=ends_at, breaks=breaks,
                                   shift_id=shift.id)
         else:
             entry = ledger.correct(session, now, actor, current.id, starts_at=starts_at, ends_at=ends_at,
-                                   breaks=_break_interval(shift, pause), by_coordinator=False)
+                                   breaks=breaks, by_coordinator=False)
     except Refused:
         return "callback.approved"
     outbox.edit(session, now, inspector, _ref(assignment), Message(

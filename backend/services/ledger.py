@@ -20,8 +20,8 @@ from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start
 from scheduling.ort import Span
+from scheduling.reasons import Refusal
 
-MAX_SPAN = timedelta(hours=16)
 ONE_DAY = timedelta(days=1)
 MAX_BREAK_MINUTES = 240
 BAND_FIELDS = {
@@ -40,11 +40,11 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     """A new entry, its minutes split over the allowance bands where the work was done and the
     `breaks` where they were taken; with `booked_at` it counts in that instant's period (a
     correction of a closed one)."""
-    if ends_at <= starts_at or ends_at - starts_at > MAX_SPAN:
-        raise Refused("the end must be after the start, at most 16 hours later", field="ends_at")
-    break_minutes = _break_minutes(starts_at, ends_at, breaks)
+    # The core refuses what cannot be counted (naive times, the end not after the start, more
+    # than 16 hours, a break outside the work, overlapping another or as long as the work, a day
+    # without an ORT table).
+    split, break_minutes = count_bands(starts_at, ends_at, breaks)
     _refuse_if_locked(session, booked_at or starts_at)
-    split = ort.split_bands(starts_at, ends_at, breaks=breaks)
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
@@ -58,6 +58,20 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     return entry
 
 
+def count_bands(starts_at: datetime, ends_at: datetime,
+                breaks: Sequence[Span]) -> tuple[ort.BandSplit, int]:
+    """The core's band split and the breaks' minutes; what it refuses (a day no ORT table covers, a
+    naive time, a break outside the work) is refused here, as are breaks over 4 hours together."""
+    try:
+        split = ort.split_bands(starts_at, ends_at, breaks=breaks)
+        break_minutes = ort.break_total(starts_at, ends_at, breaks)
+    except Refusal as refusal:
+        raise Refused.because(refusal) from None
+    if break_minutes > MAX_BREAK_MINUTES:
+        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks")
+    return split, break_minutes
+
+
 def correct(session: Session, now: datetime, actor: str, entry_id: int, *, starts_at: datetime,
             ends_at: datetime, breaks: Sequence[Span], by_coordinator: bool,
             reason: str | None = None) -> HourEntry:
@@ -67,6 +81,7 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
         raise NotFound("entry_id", "no current hour entry with this id")
     if is_approved(session, entry.id) and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
+    count_bands(starts_at, ends_at, breaks)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
     booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None
@@ -88,18 +103,6 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
         approve(session, now, actor, reversal.id, reversal=True)
         approve(session, now, actor, corrected.id)
     return corrected
-
-
-def _break_minutes(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span]) -> int:
-    """The breaks' total, refused (naming the field) unless they lie inside the work, apart, to the
-    minute, and leave some work."""
-    try:
-        total = ort.break_total(starts_at, ends_at, breaks)
-    except ValueError as wrong:
-        raise Refused(str(wrong), field="breaks") from wrong
-    if total > MAX_BREAK_MINUTES:
-        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks")
-    return total
 
 
 def approve(session: Session, now: datetime, actor: str, entry_id: int, reversal: bool = False) -> bool:

@@ -13,6 +13,7 @@ has ended by the tap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -23,6 +24,7 @@ from backend.services import ledger, outbox, planning
 from backend.services.errors import Refused
 from backend.services.outbox import Button, Message
 from scheduling.calendar import TEAM_ZONE, local_date, local_instant, municipal_holidays
+from scheduling.ort import Span
 
 DURATIONS = (30, 60, 90, 120, 180, 240)
 USUAL_START = time(9, 0)
@@ -122,9 +124,21 @@ def _ask_when(session: Session, now: datetime, inspector: Inspector, report: Rep
     return "callback.noted"
 
 
+def uncountable(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = ()) -> str | None:
+    """The bot's answer when the core cannot count these hours (no ORT table for the day), else None
+    (for the shift's hours too). Said apart from "already approved", which any refusal read as before."""
+    try:
+        ledger.count_bands(starts_at, ends_at, breaks)
+    except Refused as refused:
+        return "callback.no_table" if refused.code == "no_ort_table" else "callback.not_counted"
+    return None
+
+
 def _record(session: Session, now: datetime, inspector: Inspector, report: Report, shift: Shift,
             minutes: int, writing: Writing) -> str:
     starts_at, ends_at = writing.span(minutes)
+    if (answer := uncountable(starts_at, ends_at)) is not None:
+        return answer
     actor = f"inspector:{inspector.id}"
     current = ledger.current_entry(session, inspector.id, shift.id, HourCategory.REPORT)
     try:

@@ -10,6 +10,10 @@ credited with the pledged hours at the plan's all-in rate and flat 12.5% ORT.
 Actual mode takes the approved ledger: minutes per allowance band at the rate
 of the work's category. Every amount is exact until it is shown, rounded once,
 and every total is the sum of the shown lines.
+
+A period is settled only where the tables it needs are valid on every day of
+it (the budget; in actual mode the ORT tables too): otherwise it is refused,
+naming the missing table and the years that are covered (`coverage`).
 """
 
 from __future__ import annotations
@@ -18,26 +22,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from fractions import Fraction
-from itertools import pairwise
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.services.errors import Refused
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
+from scheduling import tables as dated
 from scheduling.apportion import largest_remainder
 from scheduling.calendar import local_day_start
 from scheduling.contributions import contribution_table
 from scheduling.money import (
+    BUDGETS,
     FLAT_ORT,
     OVERHEAD_PER_HOUR,
-    PLAN_BUDGET,
     SCALE_7_STEP_11,
     SCALE_10_STEP_11,
     Budget,
     to_cents,
 )
+from scheduling.reasons import Refusal
 
 COLUMN_SET = "piket-settlement-v1"
 RATE = {HourCategory.COORDINATION: SCALE_10_STEP_11}
@@ -91,11 +97,25 @@ def period_of(year: int, quarter: int | None) -> tuple[date, date]:
     return start, following - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What finance reads beside a settlement: the years the tables are valid for."""
+
+    ort: str
+    budget: str
+
+
+def coverage() -> Coverage:
+    return Coverage(dated.covered_text(ort.ORT_TABLES), dated.covered_text(BUDGETS))
+
+
 def settle(session: Session, year: int, quarter: int | None = None, mode: str = "actual",
-           budget: Budget = PLAN_BUDGET) -> Settlement:
+           budget: Budget | None = None) -> Settlement:
+    """Refused (`no_budget_table`, `no_ort_table`) for a period the tables do not cover."""
+    start, end = period_of(year, quarter)
+    budget = budget or _budget_for(start, end)
     members = list(session.execute(select(Municipality).where(Municipality.is_participating)
                                    .order_by(Municipality.name)).scalars())
-    start, end = period_of(year, quarter)
     fixed = _part(budget.fixed_cents, quarter)
     if mode == "budget":
         credits = _budget_credits(members, budget, quarter)
@@ -181,11 +201,26 @@ def _actual_credits(session: Session, start: date, end: date) -> dict[int, Credi
     return credits
 
 
+def _budget_for(start: date, end: date) -> Budget:
+    """The one budget valid on every day of the period."""
+    pieces = _covered(start, end, BUDGETS, "no_budget_table")
+    if len({id(budget) for budget, _, _ in pieces}) > 1:
+        raise Refused(f"the budget changes on {pieces[1][1].isoformat()}; settle each part apart",
+                      field="year")
+    return pieces[0][0]
+
+
 def _table_segments(start: date, end: date) -> list[tuple[ort.BandTable, date, date]]:
-    """The period cut where a new allowance table takes effect."""
-    cuts = sorted({start} | {t.effective_from for t in ort.ORT_TABLES if start < t.effective_from <= end})
-    bounds = [*cuts, end + timedelta(days=1)]
-    return [(ort.table_on(a), a, b - timedelta(days=1)) for a, b in pairwise(bounds)]
+    """The period cut where a new allowance table takes effect; refused where none is valid."""
+    return _covered(start, end, ort.ORT_TABLES, "no_ort_table")
+
+
+def _covered(start: date, end: date, tables: Sequence[dated.T],
+             missing: str) -> list[tuple[dated.T, date, date]]:
+    try:
+        return dated.between(start, end, tables, missing)
+    except Refusal as refusal:
+        raise Refused.because(refusal, field="year") from None
 
 
 def _approved_minutes(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, int]]:

@@ -118,8 +118,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _refused(error: ServiceError) -> Any:
         if access.is_api():
-            return jsonify(error="refused", message=error.message, field=error.field), error.status
-        return render_template("error.html", code=error.status, message=error.message), error.status
+            body = {"error": "refused", "message": error.message, "field": error.field}
+            if error.code is not None:  # a refusal of the core: its stable code, for clients to act on
+                body["code"] = error.code
+            return jsonify(body), error.status
+        message = error.text(i18n.language())
+        return render_template("error.html", code=error.status, message=message), error.status
 
     @app.errorhandler(Invalid)
     def _invalid(error: Invalid) -> Any:

@@ -66,7 +66,7 @@ def new_callout() -> Any:
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.message}]
+            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
         else:
             flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
             return redirect(url_for("coordinator.dashboard_page"))
@@ -175,7 +175,7 @@ def correct_hours(entry_id: int) -> Any:
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.message}]
+            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
         else:
             flash(i18n.gettext("Hours corrected; the old entry is reversed."))
             return redirect(safe_path(request.args.get("back")) or url_for("coordinator.hours"))

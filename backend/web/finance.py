@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
 from backend.services import evaluation, exports, ledger, settlement
+from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import i18n
 from backend.web.access import allow, caller
@@ -126,7 +127,16 @@ def _settlement() -> settlement.Settlement:
 @blueprint.get("/settlement")
 @allow(*READERS)
 def settlement_page() -> Any:
-    return render_template("finance/settlement.html", result=_settlement(), cents=i18n.money)
+    """The settlement, with the years the tables cover; a period they do not cover is refused on the page."""
+    query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    try:
+        result = settlement.settle(g.db, query.year, query.quarter, query.mode)
+    except ServiceError as refused:
+        page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
+                               coverage=settlement.coverage(), problem=refused.text(i18n.language()))
+        return page, refused.status
+    return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,
+                           coverage=settlement.coverage(), problem=None)
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:

@@ -11,6 +11,8 @@ from pydantic import BaseModel, TypeAdapter
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"},
                         "field": {"type": ["string", "null"]},
+                        "code": {"type": "string",
+                                 "description": "Why the core refused, e.g. no_ort_table, break_negative"},
                         "problems": {"type": "array", "items": {
                             "type": "object", "properties": {"field": {"type": "string"},
                                                              "message": {"type": "string"}}}}}}

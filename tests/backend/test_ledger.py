@@ -96,10 +96,10 @@ def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(sessi
     (9, hour_off(SATURDAY, 8.5), "breaks"),  # past the end
     (9, hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5), "breaks"),  # overlapping
     (12, hour_off(SATURDAY, 1, 150) + hour_off(SATURDAY, 6, 100), "breaks"),  # over 4 hours together
-    (9, [(datetime(2027, 3, 13, 16), datetime(2027, 3, 13, 17))], "breaks"),  # no zone
+    (9, [(datetime(2027, 3, 13, 16), datetime(2027, 3, 13, 17))], None),  # no zone: no time can be counted
 ])
 def test_impossible_hours_are_refused_with_the_field_named(
-    session: Session, hours: int, breaks: list[tuple[datetime, datetime]], field: str
+    session: Session, hours: int, breaks: list[tuple[datetime, datetime]], field: str | None
 ) -> None:
     _, home = region(session)
     worker = inspector(session, home)
@@ -143,3 +143,57 @@ def test_a_correction_moves_the_break_and_its_allowance(session: Session) -> Non
     [reversal] = session.execute(select(HourEntry).where(HourEntry.reverses_id == entry.id)).scalars()
     assert (reversal.break_minutes, reversal.breaks) == (-60, [])
     assert (total(session, "break_minutes"), total(session, "weekday_20_minutes")) == (60, 210)
+
+
+def record_for(session: Session, starts_at: datetime, ends_at: datetime,
+               breaks: list[tuple[datetime, datetime]] | None = None) -> HourEntry:
+    _, home = region(session)
+    worker = inspector(session, home)
+    return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
+                         category=HourCategory.CALLOUT, starts_at=starts_at, ends_at=ends_at,
+                         breaks=breaks or [])
+
+
+def test_the_long_night_books_every_real_hour(session: Session) -> None:
+    # Sunday 31 October 2027, 01:00-04:00 on the team's clock: four hours, the clock went back once.
+    entry = record_for(session, datetime(2027, 10, 31, 1, tzinfo=TEAM_ZONE),
+                       datetime(2027, 10, 31, 4, tzinfo=TEAM_ZONE))
+    session.expire(entry)
+    assert (entry.worked_minutes, entry.sunday_holiday_minutes) == (240, 240)
+
+
+def test_the_short_night_books_only_the_hours_that_happened(session: Session) -> None:
+    entry = record_for(session, datetime(2027, 3, 28, 1, tzinfo=TEAM_ZONE),
+                       datetime(2027, 3, 28, 4, tzinfo=TEAM_ZONE))
+    assert entry.worked_minutes == 120
+
+
+@pytest.mark.parametrize("day", [date(2030, 3, 12), date(2015, 6, 2)])
+def test_hours_on_a_day_without_an_ort_table_are_refused_and_nothing_is_written(
+    session: Session, day: date
+) -> None:
+    start = datetime(day.year, day.month, day.day, 14, tzinfo=TEAM_ZONE)
+    with pytest.raises(Refused) as refused:
+        record_for(session, start, start + timedelta(hours=9), hour_off(start, 4))
+    assert refused.value.code == "no_ort_table"
+    assert refused.value.text() == f"geen ORT-tabel geldt op {day.isoformat()}; ingesteld: 2016-2027"
+    assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
+
+
+@pytest.mark.parametrize(("starts_at", "ends_at", "breaks", "code", "field"), [
+    (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), [], "naive_time", None),
+    (SATURDAY, SATURDAY + timedelta(hours=48), [], "span_too_long", "ends_at"),
+    (SATURDAY, SATURDAY - timedelta(hours=1), [], "ends_before_start", "ends_at"),
+    (SATURDAY, SATURDAY + timedelta(hours=12), hour_off(SATURDAY, 12), "break_outside", "breaks"),
+    (SATURDAY, SATURDAY + timedelta(hours=2), hour_off(SATURDAY, 0, 120), "break_too_long", "breaks"),
+    (SATURDAY, SATURDAY + timedelta(hours=9), hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5),
+     "breaks_overlap", "breaks"),
+])
+def test_what_the_core_refuses_is_refused_in_the_readers_language(
+    session: Session, starts_at: datetime, ends_at: datetime, breaks: list[tuple[datetime, datetime]],
+    code: str, field: str | None
+) -> None:
+    with pytest.raises(Refused) as refused:
+        record_for(session, starts_at, ends_at, breaks)
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert refused.value.text("nl") != refused.value.text("en") == refused.value.message

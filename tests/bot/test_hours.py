@@ -1,7 +1,7 @@
 """Hours after a shift: one tap when they are right, a few when not; the report writer's time;
 corrections until the coordinator approves."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -286,4 +286,32 @@ def test_forged_report_buttons_change_nothing(harness: Harness, team: Team) -> N
 
     harness.play(scenario)
     assert harness.answers() == ["Deze knop is niet meer geldig."] * 5
+    assert entries(harness) == []
+
+
+def test_hours_on_a_day_without_an_ort_table_are_not_booked_and_the_buttons_stay(
+    harness: Harness, team: Team
+) -> None:
+    # Tuesday 4 January 2028: the agreement after 2027 has no table yet.
+    harness.clock.set(datetime(2028, 1, 4, 13, 0, tzinfo=UTC))
+    ended_shift(harness, team)
+    anna = team.phones["Anna"]
+
+    async def scenario() -> None:
+        jobs.sweep()
+        await harness.deliver()
+        [ok], _ = hours_message(harness, anna)
+        await harness.press(anna, ok[1])
+        await harness.deliver()
+        await harness.press(anna, ok[1])  # the same button, still valid, refused the same way
+        harness.clock.advance(timedelta(hours=12))  # Wednesday 11:00
+        [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft")]
+        await harness.press(anna, ask.buttons[0][2][1])  # the report's time: 1:30
+        await harness.deliver()
+        await harness.press(anna, report_buttons(harness, anna)[0][0][1])  # written Wednesday 09:00
+
+    harness.play(scenario)
+    refusal = ("Deze uren kunnen nog niet worden geboekt: voor die dag is geen ORT-tabel ingesteld. "
+               "Meld het de coördinator; deze knoppen blijven werken.")
+    assert harness.answers() == [refusal, refusal, "OK.", refusal]
     assert entries(harness) == []

@@ -4,7 +4,7 @@ Used by the property test and by bench/ort.py as the baseline to check and
 measure `scheduling.ort.split_bands` against.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from scheduling.calendar import TEAM_ZONE, municipal_holidays
 from scheduling.ort import Band
@@ -26,8 +26,10 @@ def minute_band(instant: datetime) -> Band:
 
 def oracle_bands(starts_at: datetime, ends_at: datetime,
                  breaks: list[tuple[datetime, datetime]]) -> dict[Band, int]:
+    """Real minutes: the walk is in UTC (a local clock would count 02:00-03:00 twice, or never)."""
     minutes = dict.fromkeys(Band, 0)
-    instant = starts_at
+    instant, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    breaks = [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in breaks]
     while instant < ends_at:
         if not any(a <= instant < b for a, b in breaks):
             minutes[minute_band(instant)] += 1

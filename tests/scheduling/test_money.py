@@ -1,13 +1,15 @@
 """The yearly budget line by line, and money from band minutes."""
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.money import PLAN_BUDGET, allowance_cents, ort_share_of, to_cents
-from scheduling.ort import split_bands
+from scheduling.money import PLAN_BUDGET, allowance_cents, budget_on, hourly_wage, ort_share_of, to_cents
+from scheduling.ort import ORT_TABLES, split_bands
+from scheduling.reasons import Refusal, TableMissing
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -67,3 +69,35 @@ def test_the_allowance_is_a_share_of_the_hourly_wage_capped_at_scale_six() -> No
     assert allowance_cents(saturday, 3_900_00, cap) == 150_00
     # a salary above the cap earns what the cap earns: 8 x 0.75 x 4000/156 = 153.846...
     assert allowance_cents(saturday, 5_500_00, cap) == 153_85
+
+
+@pytest.mark.parametrize("salary, cap, field", [(-3_900_00, 4_000_00, "monthly_salary_cents"),
+                                                 (3_900_00, -1, "cap_monthly_salary_cents")])
+def test_a_negative_salary_is_refused_not_paid_as_a_negative_allowance(salary, cap, field) -> None:
+    saturday = split_bands(datetime(2027, 3, 13, 14, tzinfo=AMS), datetime(2027, 3, 13, 23, tzinfo=AMS), 60)
+    with pytest.raises(Refusal) as refused:
+        allowance_cents(saturday, salary, cap)
+    assert (refused.value.code, refused.value.field) == ("salary_negative", field)
+    with pytest.raises(Refusal, match="negative"):
+        hourly_wage(-1)
+
+
+def test_the_plans_budget_is_valid_for_the_two_pilot_years_only() -> None:
+    assert budget_on(date(2027, 1, 1)) is PLAN_BUDGET
+    assert budget_on(date(2028, 12, 31)) is PLAN_BUDGET
+    for day in (date(2026, 12, 31), date(2029, 1, 1)):
+        with pytest.raises(TableMissing) as missing:
+            budget_on(day)
+        assert missing.value.code == "no_budget_table"
+        assert missing.value.text() == \
+            f"geen begroting met tarieven geldt op {day.isoformat()}; ingesteld: 2027-2028"
+
+
+def test_the_allowance_of_a_day_without_an_ort_table_is_refused() -> None:
+    table = ORT_TABLES[-1]
+    stretched = (replace(table, effective_until=date(2030, 12, 31)),)
+    in_2030 = split_bands(datetime(2030, 3, 12, 14, tzinfo=AMS), datetime(2030, 3, 12, 23, tzinfo=AMS), 60,
+                          tables=stretched)
+    assert ort_share_of(in_2030, stretched) == Fraction(1, 8)
+    with pytest.raises(TableMissing, match="2030-03-12"):
+        allowance_cents(in_2030, 3_900_00, 4_000_00)

@@ -201,9 +201,9 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
 
 @pytest.mark.parametrize(("fields", "problem"), [
     ({"break_start": "16:00"}, "breaks.0.end"),
-    ({"break_start": "23:30", "break_end": "23:45"}, "inside the shift"),
+    ({"break_start": "23:30", "break_end": "23:45"}, "een pauze moet binnen de dienst vallen"),
     ({"break_start": "16:00", "break_end": "17:00", "break2_start": "16:30", "break2_end": "17:30"},
-     "overlap"),
+     "pauzes mogen niet overlappen"),
 ])
 def test_a_break_that_cannot_be_is_refused_and_the_entry_kept(site: Site, fields: dict[str, str],
                                                               problem: str) -> None:
@@ -234,3 +234,15 @@ def test_a_night_shifts_break_after_midnight_and_a_second_break(site: Site) -> N
         corrected_id = corrected.id
     form = client.get(f"/coordinator/hours/{corrected_id}/correct").text
     assert 'name="break2_start" value="01:00"' in form and 'name="break3_start"' in form
+
+
+def test_a_correction_the_core_cannot_count_is_refused_in_dutch_and_changes_nothing(site: Site) -> None:
+    client = site.client("coordinator")
+    first, _ = record_week(site)
+    refused = client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2030-03-12", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "19:00",
+        "reason": "typfout"})
+    assert refused.status_code == 422
+    assert "geen ORT-tabel geldt op 2030-03-12; ingesteld: 2016-2027" in refused.text
+    with site.database.transaction() as session:
+        assert not ledger.is_reversed(session, first), "the reversal is not written before the refusal"

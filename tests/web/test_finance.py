@@ -206,3 +206,47 @@ def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_s
     assert [line[booked] for line in lines] == ["2027-04-06", "2027-04-06"]
     assert [line[header.index("reason")] for line in lines] == ["eerder klaar", "eerder klaar"]
     assert int(total[header.index("worked_minutes")]) == -60, "the correction nets to one hour less"
+
+
+def test_the_settlement_page_shows_which_years_the_tables_cover(site: Site) -> None:
+    page = site.client("finance").get("/finance/settlement?year=2027&mode=actual").text
+    assert "Ingestelde tabellen: ORT 2016-2027; begroting en tarieven 2027-2028." in page
+
+
+def test_a_year_without_a_budget_is_refused_on_the_page_not_priced_from_the_nearest(site: Site) -> None:
+    client = site.client("finance")
+    page = client.get("/finance/settlement?year=2026&mode=actual")
+    assert page.status_code == 422
+    assert "geen begroting met tarieven geldt op 2026-01-01; ingesteld: 2027-2028" in page.text
+    assert 'name="year" value="2026"' in page.text, "the form stays, to pick a covered year"
+    assert "<tfoot>" not in page.text
+    client.get("/lang/en")
+    english = client.get("/finance/settlement?year=2030&quarter=2&mode=budget").text
+    assert "no budget (rate table) covers 2030-04-01; configured: 2027-2028" in english
+
+
+def test_a_year_without_an_ort_table_is_refused_in_actual_mode_only(site: Site) -> None:
+    client = site.client("finance")
+    actual = client.get("/finance/settlement?year=2028&mode=actual")
+    assert actual.status_code == 422
+    assert "geen ORT-tabel geldt op 2028-01-01; ingesteld: 2016-2027" in actual.text
+    assert client.get("/finance/settlement?year=2028&mode=budget").status_code == 200
+
+
+def test_the_api_refuses_an_uncovered_year_with_a_typed_422(site: Site) -> None:
+    client = site.client("finance")
+    for year, code in ((2026, "no_budget_table"), (2028, "no_ort_table")):
+        answer = client.get(f"/api/v1/settlement?year={year}&mode=actual")
+        assert answer.status_code == 422
+        assert answer.json["error"] == "refused" and answer.json["code"] == code
+        assert answer.json["field"] == "year" and str(year) in answer.json["message"]
+    for path in ("/finance/settlement.csv?year=2026", "/finance/settlement.xlsx?year=2026",
+                 "/finance/settlement/1?year=2026"):
+        assert client.get(path).status_code == 422, path
+
+
+def test_the_evaluation_of_a_year_without_a_budget_says_so_and_still_draws_the_hours(site: Site) -> None:
+    page = site.client("finance").get("/finance/evaluation?year=2026")
+    assert page.status_code == 200
+    assert "geen begroting met tarieven geldt op 2026-01-01; ingesteld: 2027-2028" in page.text
+    assert "Oproepen per bron en maand" in page.text
