@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,8 +52,13 @@ class Settings(BaseModel):
     keys_file: Path | None = None
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+    """Reverse proxies in front that set X-Forwarded-For/-Proto (1 behind nginx or Caddy); 0 trusts none.
+    The login throttle and the audit need the client's address, not the proxy's."""
     port: int = Field(default=8000, ge=1, le=65535)
     timezone: str = "Europe/Amsterdam"
+    """Only what `piket setup` offers for the region's zone (and the zone before setup): the rules use
+    the region's zone, stored in the database."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     telegram_token: SecretStr | None = None
     telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{5,32}$")
@@ -67,6 +73,12 @@ class Settings(BaseModel):
     offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_idle_minutes: int = Field(default=30, ge=5, le=12 * 60)
     """A web session ends after this long without a request (and after 12 hours in any case)."""
+    backup_dir: Path | None = None
+    """Where the leader writes the daily encrypted backup; unset: no scheduled backups."""
+    backup_time: str = Field(default="03:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """Time of day (HH:MM, the region's zone) of the daily backup."""
+    backup_keep: int = Field(default=14, ge=1, le=3650)
+    """How many daily backups stay in PIKET_BACKUP_DIR; older ones are removed."""
 
     @field_validator("timezone")
     @classmethod
@@ -77,7 +89,7 @@ class Settings(BaseModel):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("data_dir", "keys_file")
+    @field_validator("data_dir", "keys_file", "backup_dir")
     @classmethod
     def _usable_path(cls, value: Path | None) -> Path | None:
         if value is not None and "\x00" in str(value):
@@ -127,6 +139,11 @@ class Settings(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def backup_at(self) -> time:
+        hour, minute = self.backup_time.split(":")
+        return time(int(hour), int(minute))
 
 
 def _known_names() -> set[str]:

@@ -17,15 +17,20 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import callouts, controls, hours, retention
+from backend.services import backup, callouts, controls, hours, retention
+from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
+from secure_store import current_keyring
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "piket.sweep"
 RETENTION_JOB = "piket.retention"
 RETENTION_SECONDS = 3600
+BACKUP_JOB = "piket.backup"
+BACKUP_GRACE_SECONDS = 6 * 3600
+"""A leader that was down at backup time still writes the day's backup within this while."""
 
 
 @dataclass
@@ -46,6 +51,12 @@ def bind(context: JobContext) -> None:
 def register(runner: Runner) -> None:
     runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", _bound().settings.sweep_seconds)
     runner.schedule_every(RETENTION_JOB, f"{__name__}:retain", RETENTION_SECONDS)
+    settings = _bound().settings
+    if settings.backup_dir is None:
+        runner.cancel(BACKUP_JOB)  # switched off since the last start
+    else:
+        runner.schedule_daily(BACKUP_JOB, f"{__name__}:back_up", settings.backup_at, team_zone(),
+                              misfire_grace_seconds=BACKUP_GRACE_SECONDS)
 
 
 class Swept(NamedTuple):
@@ -74,6 +85,18 @@ def retain() -> int:
         retention.scrub_files(context.database.engine)
         log.info("retention: erased the details of %d call-outs", purged)
     return purged
+
+
+def back_up() -> str | None:
+    """The daily encrypted backup into PIKET_BACKUP_DIR, pruned to PIKET_BACKUP_KEEP; returns its name."""
+    context = _bound()
+    directory = context.settings.backup_dir
+    if directory is None:
+        return None
+    written, removed = backup.write_scheduled(context.database, current_keyring(), directory,
+                                              context.clock.now(), context.settings.backup_keep)
+    log.info("backup: wrote %s (%d bytes); removed %d older", written.name, written.size_bytes, len(removed))
+    return written.name
 
 
 def sweep() -> Swept:

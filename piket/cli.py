@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import func, select
 
 from backend import migrate
 from backend.config import ConfigError
 from backend.keys import keys_path
+from piket import team_commands
 from piket.runtime import Runtime
 from secure_store import KeyRing, KeyRingError
 
@@ -92,6 +94,7 @@ def demo(runtime: Runtime, reset: bool) -> None:
 
     engine = runtime.database.engine
     if reset:
+        _refuse_reset_unless_demo(runtime)
         migrate.downgrade(engine, "base")
         migrate.upgrade(engine)
     _require_current_schema(runtime)
@@ -104,6 +107,28 @@ def demo(runtime: Runtime, reset: bool) -> None:
     click.echo("Web accounts (one-time passwords, change at first login):")
     for username, password in passwords.items():
         click.echo(f"  {username:<12} {password}")
+
+
+def _refuse_reset_unless_demo(runtime: Runtime) -> None:
+    """`--reset` drops every table: only where the demo made the database, never in production."""
+    from backend.rawdata import raw_tables
+    from backend.services.installation import is_demo
+
+    if runtime.settings.is_production:
+        raise click.ClickException("refused: PIKET_ENVIRONMENT is production; the demo never resets "
+                                   "a production database")
+    engine = runtime.database.engine
+    if migrate.current_revision(engine) is None:
+        return  # no schema: nothing to lose
+    _require_current_schema(runtime)
+    with runtime.database.reading() as session:
+        if is_demo(session):
+            return
+        tables = raw_tables().values()
+        if all(session.execute(select(func.count()).select_from(t)).scalar() == 0 for t in tables):
+            return
+    raise click.ClickException("refused: the demo did not make this database (it holds data of "
+                               "its own); --reset only empties demo databases")
 
 
 # -- keys and audit -------------------------------------------------------------------
@@ -249,20 +274,13 @@ def privacy_register(runtime: Runtime, lang: str) -> None:
 @pass_runtime
 def backup(runtime: Runtime, file_: Path) -> None:
     """Write an encrypted backup of the whole database to FILE (safe while running)."""
-    from backend.services.backup import BackupError
-    from backend.services.backup import backup as make_backup
+    from backend.services.backup import BackupError, write_file
 
-    if file_.exists():
-        raise click.ClickException(f"{file_} exists; choose a new file name")
-    partial = file_.with_name(file_.name + ".partial")
     try:
-        with partial.open("wb") as out:
-            make_backup(runtime.database, runtime.keyring, out, runtime.clock.now())
+        written = write_file(runtime.database, runtime.keyring, file_, runtime.clock.now())
     except BackupError as error:
-        partial.unlink(missing_ok=True)
         raise click.ClickException(str(error)) from None
-    partial.rename(file_)
-    click.echo(f"backup written to {file_} ({file_.stat().st_size} bytes, "
+    click.echo(f"backup written to {file_} ({written.size_bytes} bytes, "
                f"key {runtime.keyring.active_id})")
 
 
@@ -355,3 +373,7 @@ def scheduler(runtime: Runtime) -> None:
     runner = run_scheduler(runtime)
     wait_for_signal()
     runner.shutdown()
+
+
+for _command in team_commands.COMMANDS:
+    main.add_command(_command)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from sqlalchemy import inspect
+
 from backend import logs
 from backend.config import Settings, load_settings
 from backend.db import Database
 from backend.keys import load_keyring
+from scheduling.calendar import use_team_zone
 from scheduling.clock import Clock, SystemClock
 from secure_store import KeyRing, use_keyring
 
@@ -36,4 +39,18 @@ class Runtime:
         url = self.settings.effective_database_url
         if url.startswith("sqlite:///"):
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return Database(url)
+        database = Database(url)
+        use_team_zone(region_zone(database) or self.settings.timezone)
+        return database
+
+
+def region_zone(database: Database) -> str | None:
+    """The zone of the region (the one the rules use), or None before `piket setup` made it.
+
+    PIKET_TIMEZONE only stands in until then (and is what `piket setup` offers by default)."""
+    from backend.services.installation import team_zone_name
+
+    if not inspect(database.engine).has_table("regions"):
+        return None
+    with database.reading() as session:
+        return team_zone_name(session)

@@ -1,9 +1,10 @@
 """Local time and public holidays, as the collective agreement counts them.
 
-Rules are evaluated in the team's zone (Europe/Amsterdam); instants are stored
-in UTC. The holiday list comes from the `holidays` package, configured rather
-than hand-listed: its Dutch `public` category names Liberation Day only every
-fifth year and does include Good Friday, while the municipal agreement counts
+Rules are evaluated in the team's zone (the region's, set once at start by
+`use_team_zone`; Europe/Amsterdam until then); instants are stored in UTC.
+The holiday list comes from the `holidays` package, configured rather than
+hand-listed: its Dutch `public` category names Liberation Day only every fifth
+year and does include Good Friday, while the municipal agreement counts
 Liberation Day every year and Good Friday never.
 """
 
@@ -18,7 +19,23 @@ import holidays
 
 from scheduling.reasons import Refusal
 
-TEAM_ZONE = ZoneInfo("Europe/Amsterdam")
+DEFAULT_ZONE = ZoneInfo("Europe/Amsterdam")
+"""The zone of pure calculations before a process knows its region's (tests, benchmarks)."""
+_team_zone = DEFAULT_ZONE
+
+
+def use_team_zone(zone: ZoneInfo | str) -> None:
+    """Make `zone` the one every rule of time uses in this process: the region's, read at start.
+
+    A deployment serves one region, so this is set once, like the key ring; the
+    functions below take an explicit zone where a caller needs another."""
+    global _team_zone
+    _team_zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def team_zone() -> ZoneInfo:
+    """The zone the rules of time are evaluated in."""
+    return _team_zone
 
 
 @dataclass(frozen=True)
@@ -62,18 +79,18 @@ def municipal_holidays() -> PublicHolidays:
     return PublicHolidays()
 
 
-def local_instant(day: date, at: time, zone: ZoneInfo = TEAM_ZONE) -> datetime:
+def local_instant(day: date, at: time, zone: ZoneInfo | None = None) -> datetime:
     """The UTC instant of a local wall-clock time on `day`."""
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    return datetime.combine(day, at, tzinfo=zone or _team_zone).astimezone(UTC)
 
 
-def local_day_start(day: date, zone: ZoneInfo = TEAM_ZONE) -> datetime:
+def local_day_start(day: date, zone: ZoneInfo | None = None) -> datetime:
     """Local midnight at the start of `day`, as a UTC instant (days last 23 or 25 hours at DST)."""
     return local_instant(day, time(0), zone)
 
 
-def local_date(instant: datetime, zone: ZoneInfo = TEAM_ZONE) -> date:
-    return instant.astimezone(zone).date()
+def local_date(instant: datetime, zone: ZoneInfo | None = None) -> date:
+    return instant.astimezone(zone or _team_zone).date()
 
 
 def week_start(day: date) -> date:

@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo
 
 from scheduling import tables as dated
 from scheduling.calendar import (
-    TEAM_ZONE,
     PublicHolidays,
     in_utc,
     local_date,
     local_instant,
     municipal_holidays,
+    team_zone,
     week_start,
 )
 from scheduling.reasons import Refusal
@@ -113,7 +113,7 @@ class BandSplit:
     irregular_stretches: tuple[Span, ...]
     """Contiguous stretches of the shift inside an allowance band (breaks do not cut them)."""
     starts_at: datetime
-    zone: ZoneInfo = TEAM_ZONE
+    zone: ZoneInfo
     """The zone whose clock and calendar the bands were read in."""
 
     @property
@@ -135,7 +135,7 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
                 breaks: Sequence[Span] | None = None,
                 calendar: PublicHolidays | None = None,
                 tables: Sequence[BandTable] = ORT_TABLES,
-                zone: ZoneInfo = TEAM_ZONE) -> BandSplit:
+                zone: ZoneInfo | None = None) -> BandSplit:
     """Split a worked interval into band minutes, the bands read on `zone`'s clock.
 
     Any aware times will do (they are taken to UTC first); naive ones, an end
@@ -146,6 +146,7 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
     decides the allowance. A break known only as a number of minutes (the
     plan's) is placed where `planned_break` puts it.
     """
+    zone = zone or team_zone()
     starts_at, ends_at = in_utc(starts_at, ends_at)
     _require_whole_minutes(starts_at, ends_at)
     _require_span(starts_at, ends_at, zone)
@@ -202,12 +203,12 @@ def planned_break(starts_at: datetime, ends_at: datetime, minutes: int) -> tuple
 
 
 def break_total(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span],
-                zone: ZoneInfo = TEAM_ZONE) -> int:
+                zone: ZoneInfo | None = None) -> int:
     """Minutes of these breaks; refused (`Refusal`) unless each lies inside the shift, to the minute,
     apart from the others (an overlap would count its minutes twice) and leaving some work."""
     start, end = in_utc(starts_at, ends_at)
     pauses = _utc_breaks(breaks)
-    _require_apart((start, end), pauses, zone)
+    _require_apart((start, end), pauses, zone or team_zone())
     return sum(int((b - a).total_seconds()) // 60 for a, b in pauses)
 
 

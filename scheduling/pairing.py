@@ -14,7 +14,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from itertools import combinations
 
-from scheduling.calendar import TEAM_ZONE, local_date
+from scheduling.calendar import local_date, team_zone
 from scheduling.reasons import Reason
 from scheduling.worktime import LAW, Limits, Shift, check_shift
 
@@ -217,5 +217,5 @@ def _relative(value: int, mean: Fraction) -> Fraction:
 
 
 def _span_text(starts_at: datetime, ends_at: datetime) -> str:
-    start, end = starts_at.astimezone(TEAM_ZONE), ends_at.astimezone(TEAM_ZONE)
+    start, end = starts_at.astimezone(team_zone()), ends_at.astimezone(team_zone())
     return f"{start:%d-%m %H:%M} - {end:%d-%m %H:%M}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, tzinfo
 from typing import Any, Protocol
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -123,6 +123,18 @@ class Runner:
     def schedule_every(self, job_id: str, func: str | Callable[..., Any], seconds: int) -> None:
         self.scheduler.add_job(func, "interval", seconds=seconds, id=job_id,
                                replace_existing=True)
+
+    def schedule_daily(self, job_id: str, func: str | Callable[..., Any], at: time, zone: tzinfo,
+                       misfire_grace_seconds: int | None = None) -> None:
+        """Run `func` every day at the wall-clock time `at` in `zone` (03:00 stays 03:00 across DST).
+
+        A daily job may get a longer grace than the runner's default, so that a
+        leader that was restarting at that moment still runs it when it is back."""
+        options: dict[str, Any] = {}
+        if misfire_grace_seconds is not None:
+            options["misfire_grace_time"] = misfire_grace_seconds
+        self.scheduler.add_job(func, "cron", hour=at.hour, minute=at.minute, timezone=zone, id=job_id,
+                               replace_existing=True, **options)
 
     def cancel(self, job_id: str) -> None:
         if self.scheduler.get_job(job_id):

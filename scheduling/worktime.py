@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduling.calendar import TEAM_ZONE, in_utc, local_date, local_instant, week_start
+from scheduling.calendar import in_utc, local_date, local_instant, team_zone, week_start
 from scheduling.reasons import Reason, Refusal
 
 
@@ -75,16 +75,18 @@ class WorktimeCheck:
 
 
 def check_shift(proposed: Shift, others: Sequence[Shift], limits: Limits = LAW,
-                zone: ZoneInfo = TEAM_ZONE) -> WorktimeCheck:
+                zone: ZoneInfo | None = None) -> WorktimeCheck:
     """Would `proposed` break the law for someone who already works `others`? Weeks and nights in `zone`."""
+    zone = zone or team_zone()
     found = [*_overlaps(proposed, others, zone), *_too_long(proposed, limits),
              *_weeks_too_long(proposed, others, limits, zone),
              *_rest_too_short(proposed, others, limits, zone)]
     return WorktimeCheck(tuple(found), night_minutes(proposed, zone) > limits.night_minutes)
 
 
-def night_minutes(shift: Shift, zone: ZoneInfo = TEAM_ZONE) -> int:
+def night_minutes(shift: Shift, zone: ZoneInfo | None = None) -> int:
     """Minutes of the shift between 00:00 and 06:00 local time, on any night it touches."""
+    zone = zone or team_zone()
     total, day = 0, local_date(shift.starts_at, zone)
     while local_instant(day, time(0), zone) < shift.ends_at:
         night_from, night_to = local_instant(day, time(0), zone), local_instant(day, time(6), zone)

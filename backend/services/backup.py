@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, insert, select, text
@@ -18,11 +22,14 @@ from sqlalchemy import func, insert, select, text
 from backend.db import Database
 from backend.migrate import current_revision
 from backend.rawdata import decode_row, dumps_row, raw_tables
+from backend.services import audit
 from secure_store import KeyRing
 from secure_store.stream import read_sealed, write_sealed
 
 FORMAT = "piket-backup-1"
 BATCH = 1000
+WRITTEN_ACTION = "backup.written"
+SCHEDULED_NAME = re.compile(r"^piket-\d{8}T\d{6}Z\.backup$")
 
 
 class BackupError(Exception):
@@ -147,3 +154,71 @@ def _reset_sequences(database: Database, session: Any) -> None:
                 statement = (f"SELECT setval(pg_get_serial_sequence('{name}', '{column.name}'), "  # noqa: S608
                              f"COALESCE((SELECT MAX({column.name}) FROM {name}), 0) + 1, false)")
                 session.execute(text(statement))
+
+
+# -- backups to files, and the record of them ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A backup that was written: where, when, how large (from the audit log)."""
+
+    name: str
+    written_at: datetime
+    size_bytes: int
+
+
+def write_file(database: Database, keyring: KeyRing, path: Path, now: datetime) -> BackupFile:
+    """Write a backup to `path` through a .partial file, so a crash never leaves a half file under the
+    real name."""
+    if path.exists():
+        raise BackupError(f"{path} exists; choose a new file name")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("wb") as out:
+            backup(database, keyring, out, now)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.rename(path)
+    return BackupFile(path.name, now, path.stat().st_size)
+
+
+def write_scheduled(database: Database, keyring: KeyRing, directory: Path, now: datetime,
+                    keep: int) -> tuple[BackupFile, list[str]]:
+    """The daily backup into `directory`, then all but the newest `keep` of piket's backups there
+    removed (other files are left alone); returns the backup and the names removed.
+
+    The audit log records it afterwards (so that record is the one thing a restore of this
+    backup lacks)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"piket-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.backup"
+    written = write_file(database, keyring, directory / name, now)
+    removed = prune(directory, keep)
+    with database.transaction() as session:
+        audit.record(session, now, "scheduler", WRITTEN_ACTION, "database",
+                     {"file": written.name, "bytes": written.size_bytes, "key": keyring.active_id,
+                      "removed": len(removed)})
+    return written, removed
+
+
+def prune(directory: Path, keep: int) -> list[str]:
+    ours = sorted(p.name for p in directory.iterdir() if SCHEDULED_NAME.match(p.name))
+    removed = ours[:-keep] if keep else ours
+    for name in removed:
+        (directory / name).unlink(missing_ok=True)
+    return removed
+
+
+def latest(directory: Path | None) -> BackupFile | None:
+    """The newest of piket's backups in `directory` (by the time in its name), or None."""
+    if directory is None or not directory.is_dir():
+        return None
+    ours = sorted(p.name for p in directory.iterdir() if SCHEDULED_NAME.match(p.name))
+    if not ours:
+        return None
+    path = directory / ours[-1]
+    written_at = datetime.strptime(ours[-1], "piket-%Y%m%dT%H%M%SZ.backup").replace(tzinfo=UTC)
+    return BackupFile(path.name, written_at, path.stat().st_size)

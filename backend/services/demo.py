@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,10 +32,11 @@ from backend.models import (
 )
 from backend.services import audit, planning
 from backend.services.accounts import create_web_user
+from backend.services.installation import DEMO_ACTION
 from scheduling.apportion import largest_remainder
+from scheduling.calendar import team_zone
 from scheduling.contributions import MINIMUM_PLEDGE_HOURS, pledged_hours
 
-ZONE = ZoneInfo("Europe/Amsterdam")
 POPULATION_DATE = date(2025, 1, 1)
 YEARLY_HOURS = 1223
 PILOT_START = date(2027, 1, 1)
@@ -92,7 +92,7 @@ def load_demo(session: Session, now: datetime) -> dict[str, str]:
     """Fill an empty database with the pilot; returns the web accounts' one-time passwords."""
     if not is_empty(session):
         raise DemoError("the database already holds data; the demo only loads into an empty one")
-    region = Region(name="Regionaal Toezicht Sekswerk Fryslân")
+    region = Region(name="Regionaal Toezicht Sekswerk Fryslân", timezone=team_zone().key)
     session.add(region)
     session.flush()
     municipalities = _municipalities(session, region)
@@ -106,7 +106,7 @@ def load_demo(session: Session, now: datetime) -> dict[str, str]:
         coordinator_id = inspectors[0].id if role is Role.COORDINATOR else None
         _, passwords[username] = create_web_user(session, now, "cli:demo", username, role,
                                                  coordinator_id)
-    audit.record(session, now, "cli:demo", "demo.loaded", "database",
+    audit.record(session, now, "cli:demo", DEMO_ACTION, "database",
                  {"inspectors": len(inspectors), "municipalities": len(municipalities)})
     return passwords
 
@@ -153,7 +153,7 @@ def _designations(session: Session, inspectors: list[Inspector],
     From the pilot's start, or two months back when the demo runs before it, so
     that the demo always shows a team at work.
     """
-    valid_from = min(PILOT_START, now.astimezone(ZONE).date() - timedelta(days=60))
+    valid_from = min(PILOT_START, now.astimezone(team_zone()).date() - timedelta(days=60))
     for municipality in municipalities.values():
         if not municipality.is_participating:
             continue
@@ -165,8 +165,8 @@ def _designations(session: Session, inspectors: list[Inspector],
 
 
 def _window(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(14, 0), ZONE).astimezone(UTC)
-    return start, datetime.combine(day, time(23, 0), ZONE).astimezone(UTC)
+    start = datetime.combine(day, time(14, 0), team_zone()).astimezone(UTC)
+    return start, datetime.combine(day, time(23, 0), team_zone()).astimezone(UTC)
 
 
 def _control_days(session: Session, inspectors: list[Inspector],
@@ -174,7 +174,7 @@ def _control_days(session: Session, inspectors: list[Inspector],
     """Control days over the coming four weeks: Tuesdays and Fridays, by population weight."""
     hosts = ["Leeuwarden", "Súdwest-Fryslân", "Smallingerland", "Leeuwarden", "Heerenveen",
              "De Fryske Marren", "Leeuwarden", "Waadhoeke"]
-    today = now.astimezone(ZONE).date()
+    today = now.astimezone(team_zone()).date()
     days = [today + timedelta(days=d) for d in range(1, 29)
             if (today + timedelta(days=d)).weekday() in (1, 4)]
     shifts = []
@@ -190,7 +190,7 @@ def _control_days(session: Session, inspectors: list[Inspector],
 def _past_callout(session: Session, inspectors: list[Inspector],
                   municipalities: dict[str, Municipality], now: datetime) -> None:
     """One call-out from three days ago, filled, so the dashboard and the ledger have history."""
-    starts_at, ends_at = _window(now.astimezone(ZONE).date() - timedelta(days=3))
+    starts_at, ends_at = _window(now.astimezone(team_zone()).date() - timedelta(days=3))
     shift = Shift(kind=ShiftKind.CALLOUT, municipality_id=municipalities["Smallingerland"].id,
                   starts_at=starts_at, ends_at=ends_at, status=ShiftStatus.DONE,
                   created_at=starts_at - timedelta(hours=2))

@@ -21,7 +21,7 @@ from backend.models import CalloutSource, Inspector, Municipality
 from backend.services import callouts, outbox
 from backend.services.errors import ServiceError
 from backend.services.outbox import Button, Message
-from scheduling.calendar import TEAM_ZONE, local_date, local_instant
+from scheduling.calendar import local_date, local_instant, team_zone
 
 WINDOW_STARTS = (14, 16, 10)
 """Start hours on offer; a call-out lasts nine hours with an hour's break, as a control day."""
@@ -221,7 +221,7 @@ def _choice(
 
 def _end(day: date, hour: int) -> str:
     """The window's end on the clock (nine real hours, also across a change to or from summer time)."""
-    return f"{(local_instant(day, time(hour)) + WINDOW).astimezone(TEAM_ZONE):%H:%M}"
+    return f"{(local_instant(day, time(hour)) + WINDOW).astimezone(team_zone()):%H:%M}"
 
 
 def _open_windows(now: datetime, day: date) -> list[int]:

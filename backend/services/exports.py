@@ -28,7 +28,7 @@ from backend.models import (
 )
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
-from scheduling.calendar import TEAM_ZONE, local_day_start
+from scheduling.calendar import local_day_start, team_zone
 
 LEDGER_COLUMNS = "piket-ledger-v2"
 """v2 added booked_on: the day a correction of a closed period was booked (empty otherwise)."""
@@ -100,7 +100,7 @@ class LocalTimes:
         hour = naive_utc.toordinal() * 24 + naive_utc.hour
         offset = self.offsets.get(hour)
         if offset is None:
-            aware = naive_utc.replace(tzinfo=UTC).astimezone(TEAM_ZONE)
+            aware = naive_utc.replace(tzinfo=UTC).astimezone(team_zone())
             offset = self.offsets[hour] = aware.utcoffset() or timedelta(0)
         return naive_utc + offset
 

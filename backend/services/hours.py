@@ -33,7 +33,7 @@ from backend.services import ledger, offers, outbox, planning, report_hours
 from backend.services.errors import Refused
 from backend.services.outbox import Button, Message
 from scheduling import ort
-from scheduling.calendar import TEAM_ZONE, local_day_start
+from scheduling.calendar import local_day_start, team_zone
 
 ASK_WITHIN = timedelta(days=3)
 """A shift that ended longer ago (the bot was down for days) is left to the coordinator."""
@@ -187,7 +187,7 @@ def _break_choices(assignment: Assignment, shift: Shift, start: int, end: int) -
 
 def send_month_summary(session: Session, now: datetime, inspector: Inspector) -> None:
     """Queue this month's worked hours and how much of them still waits for approval."""
-    local = now.astimezone(TEAM_ZONE).date()
+    local = now.astimezone(team_zone()).date()
     month_start = local_day_start(local.replace(day=1))
     base = select(func.coalesce(func.sum(HourEntry.worked_minutes), 0)).where(
         HourEntry.inspector_id == inspector.id, HourEntry.starts_at >= month_start)
@@ -323,7 +323,7 @@ def _rows(buttons: list[Button], per_row: int = 4) -> list[list[Button]]:
 
 
 def _clock(instant: datetime, offset: int) -> str:
-    return f"{(instant + timedelta(minutes=offset)).astimezone(TEAM_ZONE):%H:%M}"
+    return f"{(instant + timedelta(minutes=offset)).astimezone(team_zone()):%H:%M}"
 
 
 def _data(assignment: Assignment, *steps: int | str) -> str:

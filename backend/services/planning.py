@@ -29,7 +29,7 @@ from backend.models import (
 from backend.services import outbox
 from backend.services.outbox import Message
 from scheduling import pairing, roster
-from scheduling.calendar import TEAM_ZONE, local_date, local_day_start
+from scheduling.calendar import local_date, local_day_start, team_zone
 from scheduling.worktime import Shift as WorkShift
 
 RECENT = timedelta(days=28)
@@ -115,7 +115,7 @@ def send_next_shifts(session: Session, now: datetime, inspector: Inspector, limi
 
 
 def when(shift: Shift) -> dict[str, str]:
-    start, end = shift.starts_at.astimezone(TEAM_ZONE), shift.ends_at.astimezone(TEAM_ZONE)
+    start, end = shift.starts_at.astimezone(team_zone()), shift.ends_at.astimezone(team_zone())
     return {"date": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
 

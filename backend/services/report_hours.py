@@ -23,7 +23,7 @@ from backend.models import HourCategory, Inspector, Report, ReportStatus, Shift
 from backend.services import ledger, outbox, planning
 from backend.services.errors import Refused
 from backend.services.outbox import Button, Message
-from scheduling.calendar import TEAM_ZONE, local_date, local_instant, municipal_holidays
+from scheduling.calendar import local_date, local_instant, municipal_holidays, team_zone
 from scheduling.ort import Span
 
 DURATIONS = (30, 60, 90, 120, 180, 240)
@@ -93,7 +93,7 @@ def default_writing(shift: Shift, now: datetime, minutes: int) -> Writing | None
     usual = Writing(next_working_day(_control_day(shift)), USUAL_START.hour * 60)
     if usual.span(minutes)[1] <= now:
         return usual
-    starts_at = (now - timedelta(minutes=minutes)).astimezone(TEAM_ZONE).replace(second=0, microsecond=0)
+    starts_at = (now - timedelta(minutes=minutes)).astimezone(team_zone()).replace(second=0, microsecond=0)
     if starts_at < shift.ends_at:
         return None
     return Writing(starts_at.date(), starts_at.hour * 60 + starts_at.minute)
@@ -218,7 +218,7 @@ def _clock(minute_of_day: int) -> str:
 
 
 def _clock_of(instant: datetime) -> str:
-    return f"{instant.astimezone(TEAM_ZONE):%H:%M}"
+    return f"{instant.astimezone(team_zone()):%H:%M}"
 
 
 def _hours_text(minutes: int) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Settings
 from backend.db import Database
@@ -45,6 +46,9 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
     _register_errors(app)
     app.after_request(access.security_headers)
     access.check_every_route_declares_roles(app)
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     return app
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
-from backend.services import accounts, audit, enrolment, keys, team
+from backend.services import accounts, audit, backup, enrolment, imports, keys, team
 from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now
@@ -45,7 +45,29 @@ def overview() -> Any:
                            designations=designations, names=names, genders=list(Gender),
                            users=list(g.db.execute(select(WebUser).order_by(WebUser.username)).scalars()),
                            tokens=list(g.db.execute(select(ApiToken).order_by(ApiToken.id)).scalars()),
-                           roles=list(Role), today=now().date())
+                           roles=list(Role), today=now().date(), **_backups())
+
+
+def _backups() -> dict[str, Any]:
+    """Where the scheduled backups go, and the newest one there (read from the directory itself)."""
+    directory = current_app.extensions["piket"]["settings"].backup_dir
+    return {"backup_dir": directory, "last_backup": backup.latest(directory)}
+
+
+@blueprint.post("/inspectors/import")
+@allow(*ADMIN)
+def import_inspectors() -> Any:
+    """The team list as a CSV upload: checked first, then (unless 'only check') imported in one go."""
+    upload = request.files.get("file")
+    dry_run = request.form.get("dry_run") == "true"
+    report, refused = None, None
+    try:
+        data = upload.read(imports.MAX_BYTES + 1) if upload else b""
+        report = imports.import_inspectors(g.db, now(), caller().name, data, dry_run=dry_run)
+    except imports.ImportRefused as error:
+        refused = str(error)
+    return render_template("admin/import.html", report=report, refused=refused, dry_run=dry_run,
+                           filename=upload.filename if upload else "")
 
 
 @blueprint.post("/municipalities/<int:municipality_id>")

@@ -26,7 +26,7 @@ from backend.web.schemas import (
     form_data,
     parse,
 )
-from scheduling.calendar import TEAM_ZONE, local_day_start
+from scheduling.calendar import local_day_start, team_zone
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 COORDINATION = (Role.COORDINATOR,)
@@ -103,7 +103,7 @@ def calendar() -> Any:
     days, views = _month_shifts(month)
     by_day: dict[date, list[dashboard.ShiftView]] = {d: [] for d in days}
     for view in views:
-        by_day[view.starts_at.astimezone(TEAM_ZONE).date()].append(view)
+        by_day[view.starts_at.astimezone(team_zone()).date()].append(view)
     return render_template("coordinator/calendar.html", month=month, by_day=by_day, lead=days[0].weekday(),
                            **_neighbours(days))
 
@@ -187,11 +187,11 @@ def correct_hours(entry_id: int) -> Any:
 
 
 def _entry_values(entry: HourEntry) -> dict[str, Any]:
-    start, end = entry.starts_at.astimezone(TEAM_ZONE), entry.ends_at.astimezone(TEAM_ZONE)
+    start, end = entry.starts_at.astimezone(team_zone()), entry.ends_at.astimezone(team_zone())
     values = {"day": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "reason": ""}
     for (from_field, until_field), pause in zip(FORM_BREAKS, entry.breaks, strict=False):
-        values[from_field] = f"{pause.starts_at.astimezone(TEAM_ZONE):%H:%M}"
-        values[until_field] = f"{pause.ends_at.astimezone(TEAM_ZONE):%H:%M}"
+        values[from_field] = f"{pause.starts_at.astimezone(team_zone()):%H:%M}"
+        values[until_field] = f"{pause.ends_at.astimezone(team_zone()):%H:%M}"
     return values
 
 

@@ -12,7 +12,7 @@ from flask import Flask, has_request_context, request
 from markupsafe import Markup
 
 from backend.i18n import LANGUAGES, catalog, chosen
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 
 COOKIE = "piket_lang"
 
@@ -48,7 +48,7 @@ def install(app: Flask) -> None:
 
 def when(instant: datetime) -> str:
     """An instant as the team reads it: "di 9 mrt 14:00"."""
-    return format_datetime(instant.astimezone(TEAM_ZONE), "EEE d MMM HH:mm", locale=language())
+    return format_datetime(instant.astimezone(team_zone()), "EEE d MMM HH:mm", locale=language())
 
 
 def day(value: date) -> str:
@@ -56,7 +56,7 @@ def day(value: date) -> str:
 
 
 def clock(instant: datetime) -> str:
-    return f"{instant.astimezone(TEAM_ZONE):%H:%M}"
+    return f"{instant.astimezone(team_zone()):%H:%M}"
 
 
 def money(cents: int) -> str:

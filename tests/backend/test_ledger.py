@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
 from backend.services import ledger
 from backend.services.errors import Refused
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 from tests.factories import NOW, inspector, region
 
-SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=TEAM_ZONE)
-TUESDAY = datetime(2027, 3, 9, 14, 0, tzinfo=TEAM_ZONE)
+SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=team_zone())
+TUESDAY = datetime(2027, 3, 9, 14, 0, tzinfo=team_zone())
 
 
 def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tuple[datetime, datetime]]:
@@ -77,7 +77,7 @@ def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(sessi
     session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
                            locked_at=NOW))
     session.flush()
-    april = datetime(2027, 4, 6, 10, 0, tzinfo=TEAM_ZONE)
+    april = datetime(2027, 4, 6, 10, 0, tzinfo=team_zone())
     with pytest.raises(Refused, match="approved"):
         ledger.correct(session, april, "inspector:1", entry.id, starts_at=SATURDAY,
                        ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=False)
@@ -156,15 +156,15 @@ def record_for(session: Session, starts_at: datetime, ends_at: datetime,
 
 def test_the_long_night_books_every_real_hour(session: Session) -> None:
     # Sunday 31 October 2027, 01:00-04:00 on the team's clock: four hours, the clock went back once.
-    entry = record_for(session, datetime(2027, 10, 31, 1, tzinfo=TEAM_ZONE),
-                       datetime(2027, 10, 31, 4, tzinfo=TEAM_ZONE))
+    entry = record_for(session, datetime(2027, 10, 31, 1, tzinfo=team_zone()),
+                       datetime(2027, 10, 31, 4, tzinfo=team_zone()))
     session.expire(entry)
     assert (entry.worked_minutes, entry.sunday_holiday_minutes) == (240, 240)
 
 
 def test_the_short_night_books_only_the_hours_that_happened(session: Session) -> None:
-    entry = record_for(session, datetime(2027, 3, 28, 1, tzinfo=TEAM_ZONE),
-                       datetime(2027, 3, 28, 4, tzinfo=TEAM_ZONE))
+    entry = record_for(session, datetime(2027, 3, 28, 1, tzinfo=team_zone()),
+                       datetime(2027, 3, 28, 4, tzinfo=team_zone()))
     assert entry.worked_minutes == 120
 
 
@@ -172,7 +172,7 @@ def test_the_short_night_books_only_the_hours_that_happened(session: Session) ->
 def test_hours_on_a_day_without_an_ort_table_are_refused_and_nothing_is_written(
     session: Session, day: date
 ) -> None:
-    start = datetime(day.year, day.month, day.day, 14, tzinfo=TEAM_ZONE)
+    start = datetime(day.year, day.month, day.day, 14, tzinfo=team_zone())
     with pytest.raises(Refused) as refused:
         record_for(session, start, start + timedelta(hours=9), hour_off(start, 4))
     assert refused.value.code == "no_ort_table"

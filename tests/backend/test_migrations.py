@@ -9,7 +9,7 @@ from backend import migrate
 from backend.db import Database
 from backend.models import Base, HourEntry
 from backend.services import ledger
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 from scheduling.ort import split_bands
 from tests.factories import inspector, region
 
@@ -52,7 +52,7 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
         person = inspector(session, place)
         expected = {}
         for start, length, pause in OLD_SHAPES:
-            starts_at = start.replace(tzinfo=TEAM_ZONE).astimezone(UTC)  # as the ledger passes them
+            starts_at = start.replace(tzinfo=team_zone()).astimezone(UTC)  # as the ledger passes them
             ends_at = starts_at + timedelta(minutes=length)
             split = split_bands(starts_at, ends_at, pause)
             bands = {field: split.minutes[band] for band, field in ledger.BAND_FIELDS.items()}
@@ -74,7 +74,7 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
             again = split_bands(starts_at, ends_at, breaks=breaks)
             assert {field: again.minutes[band] for band, field in ledger.BAND_FIELDS.items()} == bands
         standard = session.get_one(HourEntry, min(expected))
-        assert [(f"{b.starts_at.astimezone(TEAM_ZONE):%H:%M}", f"{b.ends_at.astimezone(TEAM_ZONE):%H:%M}")
+        assert [(f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
                 for b in standard.breaks] == [("18:00", "19:00")]
     migrate.downgrade(engine, "0005_booked_corrections")
     assert "hour_breaks" not in inspect(engine).get_table_names()

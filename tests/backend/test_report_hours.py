@@ -6,7 +6,7 @@ import pytest
 
 from backend.models import Shift, ShiftKind
 from backend.services.report_hours import Writing, default_writing, next_working_day
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 
 
 @pytest.mark.parametrize(("day", "expected"), [
@@ -22,13 +22,13 @@ def test_the_next_working_day_skips_weekends_and_the_agreements_holidays(day: da
 
 
 def control(day: date, start_hour: int = 14, hours: int = 9) -> Shift:
-    starts_at = datetime(day.year, day.month, day.day, start_hour, tzinfo=TEAM_ZONE).astimezone(UTC)
+    starts_at = datetime(day.year, day.month, day.day, start_hour, tzinfo=team_zone()).astimezone(UTC)
     return Shift(kind=ShiftKind.CONTROL, municipality_id=1, starts_at=starts_at,
                  ends_at=starts_at + timedelta(hours=hours))
 
 
 def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=TEAM_ZONE).astimezone(UTC)
+    return datetime(*parts, tzinfo=team_zone()).astimezone(UTC)
 
 
 def test_a_friday_control_is_reported_on_monday_morning() -> None:

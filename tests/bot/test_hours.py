@@ -8,7 +8,7 @@ from sqlalchemy import select
 from backend import jobs
 from backend.models import HourCategory, HourEntry, Report
 from backend.services import ledger
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
 from tests.bot.test_reminders import bind_jobs
@@ -22,7 +22,7 @@ def entries(harness: Harness) -> list[HourEntry]:
 
 
 def breaks(entry: HourEntry) -> list[tuple[str, str]]:
-    return [(f"{b.starts_at.astimezone(TEAM_ZONE):%H:%M}", f"{b.ends_at.astimezone(TEAM_ZONE):%H:%M}")
+    return [(f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
             for b in entry.breaks]
 
 
@@ -180,8 +180,8 @@ def report_buttons(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
 
 
 def local_span(entry: HourEntry) -> tuple[str, str]:
-    return (f"{entry.starts_at.astimezone(TEAM_ZONE):%a %d %H:%M}",
-            f"{entry.ends_at.astimezone(TEAM_ZONE):%a %d %H:%M}")
+    return (f"{entry.starts_at.astimezone(team_zone()):%a %d %H:%M}",
+            f"{entry.ends_at.astimezone(team_zone()):%a %d %H:%M}")
 
 
 def test_the_trained_inspector_writes_the_report_and_logs_its_time(harness: Harness, team: Team) -> None:

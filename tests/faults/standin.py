@@ -135,6 +135,8 @@ class Telegram:
             self.calls.append(Call(method, params, time.monotonic(), message_id))
         if method == "getMe":
             return _ok(BOT_USER)
+        if method == "getWebhookInfo":  # polling: Telegram holds no webhook
+            return _ok({"url": "", "has_custom_certificate": False, "pending_update_count": 0})
         if message_id is not None:
             return _ok(self._message(message_id, params))
         if method == "editMessageText":

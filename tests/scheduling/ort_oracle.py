@@ -6,12 +6,12 @@ measure `scheduling.ort.split_bands` against.
 
 from datetime import UTC, datetime, time, timedelta
 
-from scheduling.calendar import TEAM_ZONE, municipal_holidays
+from scheduling.calendar import municipal_holidays, team_zone
 from scheduling.ort import Band
 
 
 def minute_band(instant: datetime) -> Band:
-    local = instant.astimezone(TEAM_ZONE)
+    local = instant.astimezone(team_zone())
     if local.weekday() == 6 or municipal_holidays().is_holiday(local.date()):
         return Band.SUNDAY_HOLIDAY
     if local.weekday() == 5:

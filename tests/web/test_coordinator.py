@@ -20,7 +20,7 @@ from backend.models import (
     Shift,
 )
 from backend.services import callouts, ledger
-from scheduling.calendar import TEAM_ZONE
+from scheduling.calendar import team_zone
 from tests.web.conftest import Site, WebClient, book
 
 TIP = {
@@ -226,7 +226,7 @@ def test_a_night_shifts_break_after_midnight_and_a_second_break(site: Site) -> N
     assert done.status_code == 302
     with site.database.transaction() as session:
         corrected = session.execute(select(HourEntry).order_by(HourEntry.id.desc()).limit(1)).scalar_one()
-        assert [(f"{b.starts_at.astimezone(TEAM_ZONE):%d %H:%M}") for b in corrected.breaks] == [
+        assert [(f"{b.starts_at.astimezone(team_zone()):%d %H:%M}") for b in corrected.breaks] == [
             "02 21:00", "03 01:00"]
         # 20:00-22:00 at 20% less 15 min, 22:00-04:00 at 40% less 30 min.
         assert (corrected.weekday_20_minutes, corrected.weekday_40_minutes, corrected.worked_minutes) == (

@@ -50,6 +50,7 @@ POLICY: dict[str, set[str]] = {
     "admin.overview": {ADMIN},
     "admin.edit_municipality": {ADMIN},
     "admin.add_inspector": {ADMIN},
+    "admin.import_inspectors": {ADMIN},
     "admin.add_designation": {ADMIN},
     "admin.edit_inspector": {ADMIN},
     "admin.end_designation": {ADMIN},
