@@ -2,7 +2,9 @@
 
 Each update is handled once: its `update_id` is stored in the same
 transaction as the change it causes, so a redelivered update fails on the
-primary key and changes nothing. Messages to inspectors go through the outbox;
+primary key and changes nothing. A tap's answer is stored with it, so a tap
+redelivered after a crash gets the same answer again, in the same language.
+Messages to inspectors go through the outbox;
 only callback answers, and the one neutral sentence to an unknown account, are
 sent directly (there is no inspector to queue them for).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -46,6 +49,8 @@ DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
 ANSWER_TEXTS[callouts.Answer.STALE] = "callback.stale"
+Reply = tuple[str, str, dict[str, Any]]
+"""A tap's answer: language, template key, parameters."""
 
 
 @dataclass
@@ -110,16 +115,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not code:
             known = enrolment.inspector_for(session, user.id)
             if known:
-                outbox.send(session, now, known, Message("start.linked"))
+                outbox.send(session, now, known, Message("start.linked", disable_notification=True))
             return known is not None
         try:
             inspector = enrolment.redeem(session, now, code, user.id)
         except enrolment.EnrolmentError:
             return False
         first = session.execute(select(Inspector.first_name).where(Inspector.id == inspector.id)).scalar_one()
-        outbox.send(session, now, inspector, Message("start.welcome", {"first_name": first}))
+        outbox.send(session, now, inspector,
+                    Message("start.welcome", {"first_name": first}, disable_notification=True))
         if inspector.is_coordinator:
-            outbox.send(session, now, inspector, Message("start.coordinator"))
+            outbox.send(session, now, inspector, Message("start.coordinator", disable_notification=True))
         return True
 
     await _or_neutral(update, await once(context, update, bind))
@@ -132,35 +138,56 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     data = query.data or ""
 
-    def press(session: Session, now: datetime, inspector: Inspector) -> tuple[str, str]:
+    def press(session: Session, now: datetime, inspector: Inspector) -> tuple[str, dict[str, Any]]:
         if match := OFFER_DATA.match(data):
             answer = callouts.answer_offer(
                 session, now, inspector.id, int(match[1]), int(match[2]), accept=match[3] == "a"
             )
-            return inspector.language, ANSWER_TEXTS[answer]
+            return ANSWER_TEXTS[answer], {}
         if match := CALLOUT_DATA.match(data):
-            done = callouts.coordinator_action(
-                session, now, inspector, int(match[1]), int(match[2]), match[3]
-            )
-            return inspector.language, "callback.done" if done else "callback.stale"
+            return callouts.coordinator_action(
+                session, now, inspector, int(match[1]), int(match[2]), match[3])
         if match := CONTROL_DATA.match(data):
-            return inspector.language, controls.answer(
-                session, now, inspector.id, int(match[1]), int(match[2]), can_go=match[3] == "y")
+            return controls.answer(
+                session, now, inspector.id, int(match[1]), int(match[2]), can_go=match[3] == "y"), {}
         if match := HOURS_DATA.match(data):
             steps = match[3].split(":")
-            return inspector.language, hour_service.press(
-                session, now, inspector, int(match[1]), int(match[2]), steps)
+            return hour_service.press(session, now, inspector, int(match[1]), int(match[2]), steps), {}
         if match := REPORT_DATA.match(data):
-            return inspector.language, report_hours.press(
-                session, now, inspector, int(match[1]), int(match[2]), match[3].split(":")[1:])
-        return inspector.language, "callback.stale"
+            return report_hours.press(session, now, inspector, int(match[1]), int(match[2]),
+                                      match[3].split(":")[1:]), {}
+        return "callback.stale", {}
 
-    if match := DRAFT_DATA.match(data):
-        pressed = await as_inspector(update, context, _draft_step(context, match[1].split(":")))
-    else:
-        pressed = await as_inspector(update, context, press)
-    language, key = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral")
-    await query.answer(text(language, key))
+    draft = DRAFT_DATA.match(data)
+    step = _draft_step(context, draft[1].split(":")) if draft else None
+
+    def remembered(session: Session, now: datetime, inspector: Inspector) -> Reply:
+        key, params = (step(session, now, inspector), {}) if step else press(session, now, inspector)
+        reply = (inspector.language, key, params)
+        _remember(session, update.update_id, reply)
+        return reply
+
+    pressed = await as_inspector(update, context, remembered)
+    language, key, params = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral", {})
+    await query.answer(text(language, key, **params))
+
+
+def _remember(session: Session, update_id: int, reply: Reply) -> None:
+    """Keep the answer with the handled update, to give it again if Telegram redelivers the tap."""
+    handled = session.get_one(ProcessedUpdate, update_id)
+    handled.answer = json.dumps(reply)
+
+
+def _remembered(database: Database, update_id: int) -> Reply:
+    """The answer given to this update when it was handled (an older row has none: "recorded")."""
+    with database.transaction() as session:
+        stored = session.execute(
+            select(ProcessedUpdate.answer).where(ProcessedUpdate.update_id == update_id)
+        ).scalar_one_or_none()
+    if not stored:
+        return DEFAULT_LANGUAGE, "callback.recorded", {}
+    language, key, params = json.loads(stored)
+    return language, key, params
 
 
 async def new_callout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,43 +196,48 @@ async def new_callout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
     def begin(session: Session, now: datetime, inspector: Inspector) -> None:
         if not drafts.begin(session, now, inspector):
-            outbox.send(session, now, inspector, Message("draft.coordinators_only"))
+            outbox.send(
+                session, now, inspector, Message("draft.coordinators_only", disable_notification=True))
 
     await _or_neutral(update, await as_inspector(update, context, begin) is not None)
 
 
 def _draft_step(
     context: ContextTypes.DEFAULT_TYPE, steps: list[str]
-) -> Callable[[Session, datetime, Inspector], tuple[str, str]]:
+) -> Callable[[Session, datetime, Inspector], str]:
     """A tap in /oproep; this chat's memory holds the draft between messages."""
     chat: dict[str, Any] = context.chat_data  # type: ignore[assignment]
     progress: drafts.Progress | None = chat.get(DRAFT)
 
-    def step(session: Session, now: datetime, inspector: Inspector) -> tuple[str, str]:
+    def step(session: Session, now: datetime, inspector: Inspector) -> str:
         if steps == ["none"]:
-            return inspector.language, drafts.skip_notes(session, now, inspector, progress)
+            return drafts.skip_notes(session, now, inspector, progress)
         if steps == ["go"]:
             key = drafts.send(session, now, inspector, progress)
             if progress is not None and progress.stage == "sent":
                 chat.pop(DRAFT, None)
-            return inspector.language, key
+            return key
         key, started = drafts.press(session, now, inspector, steps)
         if started is not None:
             chat[DRAFT] = started
         elif steps == ["x"]:
             chat.pop(DRAFT, None)
-        return inspector.language, key
+        return key
 
     return step
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/taal [nl|en]: switch the bot's language (without an argument: to the other one)."""
-    wanted = (context.args[0].lower() if context.args else "")[:2]
+    """/taal [nl|en]: switch the bot's language (without an argument: to the other one); any other
+    argument is refused and changes nothing."""
+    wanted = context.args[0].lower() if context.args else None
 
     def switch(session: Session, now: datetime, inspector: Inspector) -> None:
-        inspector.language = wanted if wanted in LANGUAGES else ("en" if inspector.language == "nl" else "nl")
-        outbox.send(session, now, inspector, Message("language.set"))
+        if wanted is not None and wanted not in LANGUAGES:
+            outbox.send(session, now, inspector, Message("language.unknown", disable_notification=True))
+            return
+        inspector.language = wanted or ("en" if inspector.language == "nl" else "nl")
+        outbox.send(session, now, inspector, Message("language.set", disable_notification=True))
 
     await _or_neutral(update, await as_inspector(update, context, switch) is not None)
 
@@ -231,7 +263,7 @@ async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
 
     def hint(session: Session, now: datetime, inspector: Inspector) -> None:
-        outbox.send(session, now, inspector, Message("unknown.text"))
+        outbox.send(session, now, inspector, Message("unknown.text", disable_notification=True))
 
     await _or_neutral(update, await as_inspector(update, context, hint) is not None)
 
@@ -254,11 +286,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, AlreadyHandled):
         # Telegram hands an update out again when we crashed between committing its work and
-        # moving the offset. The work is done: answer the tap so it stops spinning (Telegram
-        # may find the answer too late; nothing depends on it).
+        # moving the offset. The work is done: answer the tap as it was answered then, so it stops
+        # spinning (Telegram may find the answer too late; nothing depends on it).
         if isinstance(update, Update) and update.callback_query:
+            database = services(context).database
+            language, key, params = await asyncio.to_thread(_remembered, database, update.update_id)
             with contextlib.suppress(TelegramError):
-                await update.callback_query.answer(text(DEFAULT_LANGUAGE, "callback.recorded"))
+                await update.callback_query.answer(text(language, key, **params))
         return
     log.error("handling an update failed: %s", type(error).__name__)
     if isinstance(update, Update) and isinstance(error, OperationalError | TimeoutError):

@@ -3,7 +3,11 @@
 The Dutch translations live in `bot/locale/nl/LC_MESSAGES/piket.po`; Dutch is
 the default language. Services name a template key and its parameters; the
 sender renders them here, so wording never lives in the services.
-Texts on a lock screen (`offer.alert`) say only that there is a call-out and when.
+What rings shows at most the day and the time (the lock-screen rule, written down in
+`backend/services/outbox.py` and enforced there): a text that names a municipality, a place
+or a person is sent silently, and where it must still be noticed its ringing heads-up is the
+key with `_alert` (`pair.confirmed_alert` before `pair.confirmed`; `offer.alert` before
+`offer.details`). `tests/bot/test_lock_screen.py` sends every kind and checks it.
 """
 
 TEXTS = {
@@ -18,17 +22,20 @@ TEXTS = {
     "offer.wait_for_colleague": "Thank you. We are waiting for a colleague for {date}.",
     "offer.wait_for_trained": "Thank you. We are waiting for a trained colleague for {date}.",
     "offer.wait_for_mixed": "Thank you. We are waiting for a colleague for {date}.",
-    "offer.standby": "The call-out of {date} is filled. You are on standby.",
-    "offer.filled": "The call-out of {date} is filled. Thank you.",
+    "offer.standby": "The call-out of {date} is staffed. You are on standby.",
+    "offer.filled": "The call-out of {date} is staffed. Thank you.",
     "offer.cancelled": "The call-out of {date} is cancelled.",
-    "offer.confirmed": "You are going: {date} {start}-{end}.",
+    "offer.confirmed": "Good, you are on it: {date} {start}-{end}.",
     "offer.reminder": "Reminder: the call-out of {date} {start}-{end} is still open. Can you go?",
-    "pair.confirmed": "Confirmed: {date} {start}-{end} in {municipality}, with {colleague}. "
-    "The location follows in a separate message.",
-    "pair.location": "Location: {location}\n{notes}\n\nThis message is deleted after the shift.",
+    "pair.confirmed": "Call-out {date} {start}-{end} in {municipality}, with {colleague}. The "
+    "location follows in a separate message.",
+    "pair.location": "Location: {location}\n"
+    "\n"
+    "This message is deleted after the shift.",
     "pair.cancelled": "The call-out of {date} is cancelled. You no longer need to go.",
     "coordinator.callout_created": "Call-out {date} {start}-{end} in {municipality}: offered to {offered}.",
-    "coordinator.callout_filled": "Call-out {date} in {municipality} is filled: {first} and {second}.",
+    "coordinator.callout_filled": "Call-out {date} in {municipality} is staffed: {first} and "
+    "{second} go.",
     "coordinator.no_trained_left": "Call-out {date} in {municipality}: "
     "no trained inspector can still accept.",
     "coordinator.escalation": "Call-out {date} {start}-{end} in {municipality} is still open after {minutes} "
@@ -42,7 +49,7 @@ TEXTS = {
     "button.widen": "Offer to everyone",
     "button.cancel": "Cancel call-out",
     "callback.stale": "This button is no longer valid.",
-    "callback.filled": "Already filled, thank you.",
+    "callback.filled": "Already staffed, thank you.",
     "callback.cancelled": "This call-out was cancelled.",
     "callback.confirmed": "Confirmed.",
     "callback.waiting": "Thank you, noted.",
@@ -53,9 +60,8 @@ TEXTS = {
     "error.try_again": "That did not work just now. Please try again in a minute.",
     "language.set": "Language: English.",
     "roster.none": "No shifts planned.",
-    "roster.header": "Your next shifts:",
-    "roster.item": "{date} {start}-{end}, {municipality}",
-    "hours.summary": "{month}: {worked} worked, {waiting} of it waiting for approval.",
+    "roster.item": "{date} {start}-{end}, {kind} in {municipality}",
+    "hours.summary": "{month}: {worked} hours worked, {waiting} of them still waiting for approval.",
     "hours.ask": "The shift of {date} in {municipality} has ended. Are these your hours?",
     "hours.pick_start": "{date}: when did you start?",
     "hours.pick_end": "{date}: started {start}. When did you finish?",
@@ -94,29 +100,28 @@ TEXTS = {
     "Tell the coordinator; these buttons keep working.",
     "callback.not_counted": "These hours cannot be booked like this; ask the coordinator.",
     "offer.cover_alert": "Cover needed {date}, {start}-{end}.",
-    "offer.cover_details": "A colleague cannot make the control in {municipality}, {date} {start}-{end}. "
-    "Can you take it over?",
+    "offer.cover_details": "A colleague dropped out of {date} {start}-{end} in {municipality}. Can "
+    "you take over?",
     "control.ask": "Control {date} {start}-{end} in {municipality}. Can you make it?",
     "control.unconfirmed": "You have not yet confirmed the control of {date} {start}-{end} in "
     "{municipality}. Can you make it?",
     "control.confirmed": "Confirmed: control {date} {start}-{end} in {municipality}.",
-    "control.removed": "The coordinator took you off the control of {date} {start}-{end} in {municipality}.",
+    "control.removed": "The coordinator took you off the control of {date} {start}-{end}.",
     "control.cover_asked": "You asked for cover for {date}. Until a colleague takes over, you are still "
     "on the roster.",
-    "control.covered": "{colleague} takes over your control of {date}. You are free.",
-    "cover.confirmed": "Confirmed: you take over the control of {date} {start}-{end} in {municipality}, "
-    "with {colleague}.",
+    "control.covered": "{colleague} takes over your shift of {date}. You are free.",
+    "cover.confirmed": "You take over {date} {start}-{end} in {municipality}, with {colleague}.",
     "cover.new_colleague": "Your colleague for {date} {start}-{end} in {municipality} is now {colleague}.",
-    "shift.tomorrow": "Reminder: {date} {start}-{end} in {municipality}.",
+    "shift.tomorrow": "Tomorrow: {date} {start}-{end} in {municipality}.",
     "shift.today": "Today: {start}-{end} in {municipality}.",
     "coordinator.cover_requested": "{name} asks for cover for {date} {start}-{end} in {municipality}: "
     "offered to {offered}.",
-    "coordinator.swap": "Swap {date} in {municipality}: {out} out, {in} in.",
+    "coordinator.swap": "Cover {date} in {municipality}: {in} takes over from {out}.",
     "coordinator.unconfirmed": "{name} has not confirmed {date} {start}-{end} in {municipality}.",
     "button.can_go": "I can go",
     "button.cannot": "I cannot make it",
     "callback.cover": "Noted. We are looking for a colleague.",
-    "draft.source": "New call-out. What is it from?",
+    "draft.source": "New call-out. What is the source?",
     "draft.municipality": "Which municipality?",
     "draft.day": "Which day?",
     "draft.window": "Which window?",
@@ -147,4 +152,50 @@ TEXTS = {
     "offer.cover_standby": "Cover for {date} is arranged. You are on standby.",
     "offer.cover_filled": "Cover for {date} is arranged. Thank you.",
     "start.coordinator": "As coordinator: /oproep makes a call-out; alerts about open call-outs come here.",
+    "pair.confirmed_alert": "Confirmed: call-out {date} {start}-{end}. You are on it.",
+    "pair.confirmed_later": "Call-out {date} {start}-{end} in {municipality}, with {colleague}. The "
+    "location follows on {location_date} at {location_time}, close enough to the shift to be deleted "
+    "from this chat afterwards.",
+    "pair.location_notes": "Location: {location}\n"
+    "{notes}\n"
+    "\n"
+    "This message is deleted after the shift.",
+    "pair.assigned_alert": "The coordinator has put you on a call-out: {date} {start}-{end}.",
+    "coordinator.callout_filled_alert": "Call-out {date} {start}-{end} is staffed.",
+    "coordinator.attention": "Call-out {date} {start}-{end} needs your attention.",
+    "coordinator.escalation_alert": "Call-out {date} {start}-{end} is still open after {minutes} min.",
+    "coordinator.widened": "Call-out {date} {start}-{end} in {municipality}, offered to everyone: "
+    "{more} also asked. Now {accepted} accepted, {declined} declined, {pending} without an answer.",
+    "callback.widened": "Also offered to {more}.",
+    "coordinator.blocked_alert": "A phone has blocked the bot.",
+    "coordinator.cover_requested_alert": "Cover sought for {date} {start}-{end}.",
+    "coordinator.swap_alert": "Cover arranged for {date} {start}-{end}.",
+    "coordinator.unconfirmed_alert": "Not yet confirmed: control {date} {start}-{end}.",
+    "coordinator.revoked_alert": "Shift {date} {start}-{end} loses someone: a phone was cut off.",
+    "coordinator.revoked": "The phone of {name} was cut off, so {name} is off {date} {start}-{end} "
+    "in {municipality}; {colleague} stays. Cover offered to {offered}.",
+    "coordinator.revoked_alone": "The phone of {name} was cut off, so {name} is off {date} "
+    "{start}-{end} in {municipality}. Cover offered to {offered}.",
+    "coordinator.revoked_started": "The phone of {name} was cut off during {date} {start}-{end} in "
+    "{municipality}, which has begun: no cover was offered.",
+    "cover.colleague_lost_alert": "Change to your shift of {date} {start}-{end}.",
+    "cover.colleague_lost": "{name} can no longer be reached and is off {date} {start}-{end} in "
+    "{municipality}. We are looking for a colleague to take over; you will hear who.",
+    "control.ask_alert": "Control {date} {start}-{end}: can you make it?",
+    "control.unconfirmed_alert": "Not yet confirmed: control {date} {start}-{end}.",
+    "cover.confirmed_alert": "Confirmed: you take over {date} {start}-{end}.",
+    "cover.new_colleague_alert": "Your colleague for {date} {start}-{end} has changed.",
+    "shift.tomorrow_alert": "Reminder: shift {date} {start}-{end}.",
+    "shift.today_alert": "Today: shift {start}-{end}.",
+    "hours.ask_alert": "The shift of {date} has ended. Your hours, please.",
+    "report.ask_alert": "You write the report of {date}.",
+    "roster.list": "Your next shifts:\n"
+    "{items}",
+    "kind.control": "control",
+    "kind.callout": "call-out",
+    "kind.coordination": "coordination",
+    "count.inspector": "{n} inspector",
+    "count.inspectors": "{n} inspectors",
+    "language.unknown": "I know nl (Nederlands) and en (English): /taal nl or /taal en.",
+    "control.covered_alert": "Your shift of {date} is taken over. You are free.",
 }

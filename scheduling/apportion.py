@@ -7,7 +7,9 @@ earlier position, so the result is deterministic).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 
 def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
@@ -28,3 +30,13 @@ def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     for i in order[:left]:
         floors[i] += 1
     return floors
+
+
+def largest_remainder_exact(total: int, weights: Sequence[Fraction]) -> list[int]:
+    """Split `total` whole units in proportion to exact (fractional) weights, as `largest_remainder`.
+
+    Settlements weigh cents by exact amounts (hours times a rate); scaling every weight
+    by the common denominator keeps them exact, so no float decides who gets a cent.
+    """
+    denominator = math.lcm(*(w.denominator for w in weights)) if weights else 1
+    return largest_remainder(total, [int(w * denominator) for w in weights])

@@ -93,3 +93,51 @@ def pledge_shortfalls(table: ContributionTable,
 def pledged_hours(share_hours: int, pays_in_hours: bool, minimum_hours: int = MINIMUM_PLEDGE_HOURS) -> int:
     """The hours a municipality pledges: its share, raised to the minimum; none when it pays money."""
     return max(share_hours, minimum_hours) if pays_in_hours else 0
+
+
+@dataclass(frozen=True)
+class PledgeReading:
+    """How a budget reads the pledges in hours against the plan's inspector hours.
+
+    The plan budgets a fixed number of inspector hours (seed 000, §3: 807), and its
+    cost is what the municipalities share. Pledges are capacity and rarely add up to
+    exactly that. Rule, so that the budget's balances add up to zero and no hour is
+    credited that the plan does not pay for:
+
+    - pledges above the plan's hours: each pledge is credited its share of the
+      plan's hours (the pledges scaled down, by largest remainder, in minutes);
+      the capacity beyond the plan is not budgeted;
+    - pledges below the plan's hours: each pledge is credited in full and the hours
+      no one pledged are credited to the coordinating municipality, which arranges
+      them; their cost is already in everyone's population share.
+    """
+
+    plan_minutes: int
+    pledged_minutes: tuple[int, ...]
+    credited_minutes: tuple[int, ...]
+    uncovered_minutes: int
+    """Plan minutes no pledge covers, credited to the coordinating municipality."""
+
+    @property
+    def total_pledged_minutes(self) -> int:
+        return sum(self.pledged_minutes)
+
+    @property
+    def difference_minutes(self) -> int:
+        """Pledged minus planned: positive when pledges exceed the plan."""
+        return self.total_pledged_minutes - self.plan_minutes
+
+    @property
+    def rule(self) -> str:
+        if self.difference_minutes > 0:
+            return "scaled"
+        return "uncovered" if self.difference_minutes < 0 else "as_pledged"
+
+
+def read_pledges(plan_minutes: int, pledged_minutes: Sequence[int]) -> PledgeReading:
+    """The minutes each pledge is credited with in the budget (see `PledgeReading` for the rule)."""
+    pledged = tuple(pledged_minutes)
+    if sum(pledged) >= plan_minutes:
+        credited = tuple(largest_remainder(plan_minutes, pledged))
+        return PledgeReading(plan_minutes, pledged, credited, 0)
+    return PledgeReading(plan_minutes, pledged, pledged, plan_minutes - sum(pledged))

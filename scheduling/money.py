@@ -14,7 +14,8 @@ from datetime import date
 from fractions import Fraction
 
 from scheduling import tables as dated
-from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, table_on
+from scheduling.calendar import week_start
+from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, exempt_weeks, table_on
 from scheduling.reasons import Refusal
 
 HOURS_PER_MONTH = 156
@@ -42,11 +43,27 @@ def hourly_wage(monthly_salary_cents: int) -> Fraction:
 
 def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int,
                     tables: Sequence[BandTable] = ORT_TABLES) -> int:
-    """The allowance paid for one entry: band percentages of the hourly wage, capped at scale 6's top."""
+    """The allowance one entry earns on its own: band percentages of the hourly wage, capped at scale
+    6's top. What is paid also follows the weekly rule: see `weekly_allowance_cents`."""
     _require_salary(monthly_salary_cents, "monthly_salary_cents")
     _require_salary(cap_monthly_salary_cents, "cap_monthly_salary_cents")
     wage = hourly_wage(min(monthly_salary_cents, cap_monthly_salary_cents))
     return to_cents(split.allowance_minutes(tables) / 60 * wage)
+
+
+def weekly_allowance_cents(splits: Sequence[BandSplit], monthly_salary_cents: int,
+                           cap_monthly_salary_cents: int,
+                           tables: Sequence[BandTable] = ORT_TABLES) -> dict[date, int]:
+    """One inspector's allowance per week (keyed by Monday): the sum of its entries' allowances, and
+    nothing in a week whose only irregular work is one stretch of at most three hours."""
+    exempt = exempt_weeks(splits, tables)
+    weeks: dict[date, int] = {}
+    for split in splits:
+        monday = week_start(split.local_day)
+        earned = 0 if monday in exempt else allowance_cents(split, monthly_salary_cents,
+                                                            cap_monthly_salary_cents, tables)
+        weeks[monday] = weeks.get(monday, 0) + earned
+    return weeks
 
 
 def ort_share(band_minutes: Mapping[Band, int], table: BandTable) -> Fraction:

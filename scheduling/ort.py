@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
@@ -113,7 +113,7 @@ class BandSplit:
     irregular_stretches: tuple[Span, ...]
     """Contiguous stretches of the shift inside an allowance band (breaks do not cut them)."""
     starts_at: datetime
-    zone: ZoneInfo
+    zone: ZoneInfo = field(default_factory=team_zone)
     """The zone whose clock and calendar the bands were read in."""
 
     @property

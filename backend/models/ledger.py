@@ -1,8 +1,9 @@
 """The hour ledger: append-only entries, their approvals, and locked periods.
 
 A correction is a reversal (the same minutes negated, pointing at the entry it
-reverses) plus a new entry, so every total is a plain sum and nothing is ever
-updated; database triggers refuse UPDATE and DELETE on these tables.
+reverses) plus a new entry (pointing at the entry it replaces), so every total is
+a plain sum and nothing is ever updated; database triggers refuse UPDATE and
+DELETE on these tables.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class HourEntry(Base):
     sunday_holiday_minutes: Mapped[int] = mapped_column(doc="Sundays and public holidays.")
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("hour_entries.id"), unique=True, doc="The entry this one cancels out.")
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hour_entries.id"), index=True,
+        unique=True, doc="The earlier version this correction replaces: an unapproved one is approved "
+                         "together with it (and its reversal), so the pair never counts half.")
     reason: Mapped[str | None] = mapped_column(String(200), doc="Why a correction was made.")
     booked_at: Mapped[datetime | None] = mapped_column(
         doc="Set on a correction of a closed period: it counts (and is exported) in the period of this "

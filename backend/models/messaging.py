@@ -43,3 +43,6 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(
+        String(300), doc="A tap's answer as JSON [language, template key, parameters] (no personal data), "
+        "given again if the tap is redelivered.")

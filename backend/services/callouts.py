@@ -34,6 +34,7 @@ from backend.services import audit, controls, offers, outbox, planning
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
+from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
 
 MAX_LOCATION, MAX_NOTES = 300, 2000
@@ -101,6 +102,7 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
         Message(
             "coordinator.callout_created",
             {**planning.when(shift), "municipality": municipality.name, "offered": offered},
+            disable_notification=True,  # the coordinator has just made it
         ),
     )
     return callout
@@ -128,11 +130,8 @@ def answer_offer(
     if changed != 1:
         return Answer.STALE
     session.refresh(offer)
-    inspector = session.get_one(Inspector, inspector_id)
     if not accept:
-        outbox.edit(
-            session, now, inspector, f"offer:{offer.id}", Message("offer.declined", planning.when(shift))
-        )
+        offers.tell(session, now, offer, Message("offer.declined", planning.when(shift)))
         audit.record(session, now, f"inspector:{inspector_id}", "offer.declined", f"offer:{offer.id}")
         return Answer.DECLINED
     audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
@@ -175,7 +174,11 @@ def remind_and_escalate(
                 session,
                 now,
                 inspector,
-                Message("offer.reminder", planning.when(session.get_one(Shift, offer.shift_id))),
+                Message(
+                    "offer.reminder",
+                    planning.when(session.get_one(Shift, offer.shift_id)),
+                    buttons=offers.answer_buttons(offer),
+                ),
                 ref=f"reminder:{offer.id}",
             )
             reminders += 1
@@ -207,26 +210,27 @@ def remind_and_escalate(
 
 def coordinator_action(
     session: Session, now: datetime, coordinator: Inspector, callout_id: int, version: int, action: str
-) -> bool:
+) -> tuple[str, dict[str, int]]:
     """A coordinator's button on an escalation: widen ("w"), cancel ("x"), whom to assign ("d"),
-    or assign one ("p<inspector>"), only while the call-out is as the button saw it. False when it
-    is not a coordinator, or the button is stale."""
+    or assign one ("p<inspector>"), only while the call-out is as the button saw it. Returns the
+    callback answer (template key and parameters); "callback.stale" when it is not a coordinator,
+    or the button is stale."""
     callout = session.get(Callout, callout_id)
     if not coordinator.is_coordinator or callout is None or callout.version != version:
-        return False
+        return "callback.stale", {}
     actor = f"inspector:{coordinator.id}"
     try:
         if action == "w":
-            widen(session, now, actor, callout_id)
-        elif action == "x":
+            return "callback.widened", {"more": widen(session, now, actor, callout_id)}
+        if action == "x":
             cancel(session, now, actor, callout_id)
         elif action == "d":
             _send_assign_options(session, now, coordinator, callout)
         else:
             assign(session, now, actor, callout_id, int(action.removeprefix("p")))
     except Refused:
-        return False
-    return True
+        return "callback.stale", {}
+    return "callback.done", {}
 
 
 def assign(session: Session, now: datetime, actor: str, callout_id: int, inspector_id: int) -> Answer:
@@ -254,6 +258,7 @@ def assign(session: Session, now: datetime, actor: str, callout_id: int, inspect
         Message(
             "pair.assigned",
             {**planning.when(shift), "municipality": offers.municipality_name(session, shift)},
+            heads_up="pair.assigned_alert",
         ),
     )
     audit.record(
@@ -263,7 +268,9 @@ def assign(session: Session, now: datetime, actor: str, callout_id: int, inspect
 
 
 def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
-    """Offer to every designated inspector not yet asked, and stop waiting for a mixed pair."""
+    """Offer to every designated inspector not yet asked, and stop waiting for a mixed pair.
+    Returns how many more were asked; the coordinators' alert then says so and gets buttons
+    that work again (widening moved the call-out's version on)."""
     callout = _locked_callout_by_id(session, callout_id)
     if callout.status is not CalloutStatus.OPEN:
         raise Refused("this call-out is no longer open")
@@ -275,7 +282,23 @@ def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
     accepted = offers.offers_of(session, callout.shift_id, OfferStatus.ACCEPTED)
     if accepted:
         _settle(session, now, shift, callout, accepted[-1].inspector_id)
+    if callout.status is CalloutStatus.OPEN:
+        _renew_alert(session, now, shift, callout, offered)
     return offered
+
+
+def _renew_alert(session: Session, now: datetime, shift: Shift, callout: Callout, more: int) -> None:
+    """The escalation alert after widening: how many more were asked, and buttons of the new version."""
+    counts = {status.value: len(offers.offers_of(session, shift.id, status)) for status in OfferStatus}
+    buttons = [
+        [Button("button.cancel", f"c:{callout.id}:{callout.version}:x")],
+        [Button("button.assign", f"c:{callout.id}:{callout.version}:d")],
+    ]
+    params = {**planning.when(shift), "municipality": offers.municipality_name(session, shift), "more": more,
+              **counts}
+    outbox.edit_for_coordinators(
+        session, now, f"escalation:{callout.id}", Message("coordinator.widened", params, buttons=buttons)
+    )
 
 
 def cancel(session: Session, now: datetime, actor: str, callout_id: int) -> None:
@@ -303,6 +326,8 @@ def _settle(
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
     offered = [o.inspector_id for o in offers.offers_of(session, shift.id, *OfferStatus)]
     standing = offers.assignments_of(session, shift.id, standing=True)
+    on_it = {a.inspector_id for a in standing}
+    on_shift = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
     members = {
         m.inspector_id: m
         for m in planning.team(
@@ -310,7 +335,11 @@ def _settle(
         )
     }
     confirmed = [members[a.inspector_id] for a in standing]
-    accepted = [members[o.inspector_id] for o in offers.offers_of(session, shift.id, OfferStatus.ACCEPTED)]
+    accepted = [
+        members[o.inspector_id]
+        for o in offers.offers_of(session, shift.id, OfferStatus.ACCEPTED)
+        if o.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
+    ]
     pending = [members[o.inspector_id] for o in offers.offers_of(session, shift.id, OfferStatus.PENDING)]
     prefer_mixed = callout is None or callout.widened_at is None
     decision = pairing.decide_acceptance(
@@ -318,20 +347,17 @@ def _settle(
     )
     if decision.outcome is pairing.Outcome.COMPLETE:
         offers.close_others(session, now, shift, decision.pair)
-        if callout is None:
+        if callout is None or callout.status is CalloutStatus.FILLED:
             controls.complete_cover(session, now, shift, decision.pair)
+            if callout is not None:  # a staffed call-out that lost someone: the newcomer needs the place
+                for member in (i for i in decision.pair if i not in on_it):
+                    _reveal_location(session, now, offers.inspector(session, member), shift, callout)
         else:
             _confirm_pair(session, now, callout, shift, decision)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY
     mine = offers.offer_of(session, shift.id, inspector_id)
     if mine is not None and mine.status is OfferStatus.ACCEPTED:
-        outbox.edit(
-            session,
-            now,
-            offers.inspector(session, inspector_id),
-            f"offer:{mine.id}",
-            Message(f"offer.{decision.outcome.value}", planning.when(shift)),
-        )
+        offers.tell(session, now, mine, Message(f"offer.{decision.outcome.value}", planning.when(shift)))
     if decision.no_trained_left:
         outbox.to_coordinators(
             session,
@@ -339,6 +365,7 @@ def _settle(
             Message(
                 "coordinator.no_trained_left",
                 {**planning.when(shift), "municipality": offers.municipality_name(session, shift)},
+                heads_up="coordinator.attention",
             ),
         )
     return Answer.WAITING
@@ -365,16 +392,8 @@ def _confirm_pair(
             )
         offer = offers.offer_of(session, shift.id, member.id)
         if offer is not None:
-            outbox.edit(
-                session, now, member, f"offer:{offer.id}", Message("offer.confirmed", planning.when(shift))
-            )
-        outbox.send(
-            session,
-            now,
-            member,
-            Message("pair.confirmed", {**details, "colleague": colleague.first_name}, protect_content=True),
-            ref=f"confirm:{shift.id}:{member.id}",
-        )
+            offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
+        _tell_pair_member(session, now, member, colleague.first_name, shift, details)
         _reveal_location(session, now, member, shift, callout)
     session.flush()
     audit.record(
@@ -387,8 +406,35 @@ def _confirm_pair(
             "coordinator.callout_filled",
             {**details, "first": pair[0].first_name, "second": pair[1].first_name},
             protect_content=True,
+            heads_up="coordinator.callout_filled_alert",
         ),
     )
+
+
+def _tell_pair_member(
+    session: Session, now: datetime, member: Inspector, colleague: str, shift: Shift, details: dict[str, str]
+) -> None:
+    """Confirmed: the day and time ring; where and with whom follow silently, with when the location
+    comes if it is held back (see LOCATION_LEAD)."""
+    location_at = _location_at(now, shift)
+    params = {**details, "colleague": colleague}
+    template = "pair.confirmed"
+    if location_at > now:
+        shown = location_at.astimezone(team_zone())
+        params |= {"location_date": shown.date().isoformat(), "location_time": f"{shown:%H:%M}"}
+        template = "pair.confirmed_later"
+    outbox.send(
+        session,
+        now,
+        member,
+        Message(template, params, protect_content=True, heads_up="pair.confirmed_alert"),
+        ref=f"confirm:{shift.id}:{member.id}",
+    )
+
+
+def _location_at(now: datetime, shift: Shift) -> datetime:
+    """When the location may be sent: a bot can delete it for 48 hours, so not long before the end."""
+    return max(now, shift.ends_at - LOCATION_LEAD)
 
 
 def _reveal_location(
@@ -396,14 +442,17 @@ def _reveal_location(
 ) -> None:
     """The location goes to the pair only, protected, and is deleted when the shift ends."""
     ref = f"location:{shift.id}:{member.id}"
-    send_at = max(now, shift.ends_at - LOCATION_LEAD)
+    send_at = _location_at(now, shift)
+    params = {"location": callout.location or ""}
+    if callout.notes:
+        params["notes"] = callout.notes
     outbox.send(
         session,
         now,
         member,
         Message(
-            "pair.location",
-            {"location": callout.location or "", "notes": callout.notes or ""},
+            "pair.location_notes" if callout.notes else "pair.location",
+            params,
             protect_content=True,
             disable_notification=True,
         ),
@@ -449,6 +498,7 @@ def _send_assign_options(session: Session, now: datetime, coordinator: Inspector
             planning.when(shift),
             buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)],
             protect_content=True,
+            disable_notification=True,  # the answer to the coordinator's own tap
         ),
     )
 
@@ -475,7 +525,9 @@ def _escalate(session: Session, now: datetime, callout: Callout) -> None:
                 **counts,
             },
             buttons=buttons,
+            heads_up="coordinator.escalation_alert",
         ),
+        ref=f"escalation:{callout.id}",
     )
     audit.record(session, now, "system", "callout.escalated", f"callout:{callout.id}", counts)
 
@@ -509,8 +561,8 @@ def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | No
         callout is not None and callout.status is CalloutStatus.CANCELLED
     ):
         return Answer.CANCELLED
-    if callout is not None:
-        return None if callout.status is CalloutStatus.OPEN else Answer.FILLED
+    if callout is not None and callout.status is CalloutStatus.OPEN:
+        return None
     covering = [
         a for a in offers.assignments_of(session, shift.id) if a.status is AssignmentStatus.COVER_REQUESTED
     ]

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.models import Assignment, AssignmentStatus, Shift, ShiftKind, ShiftStatus
+from backend.models import Assignment, AssignmentStatus, Inspector, Shift, ShiftKind, ShiftStatus
 from backend.services import audit, offers, outbox, planning
 from backend.services.outbox import Button, Message
 from scheduling.calendar import local_date, local_instant
@@ -28,12 +28,18 @@ MORNING = time(8, 0)
 
 def ask_and_remind(session: Session, now: datetime) -> tuple[int, int]:
     """The job: ask to confirm control days coming up, and remind everyone on a shift the day
-    before and on the morning. Returns (requests, reminders); each is sent once (compare-and-set)."""
+    before and on the morning. Returns (requests, reminders); each is sent once (compare-and-set).
+
+    Only someone with a linked phone is asked (and marked asked): whoever links a phone later is
+    asked at the next run; until then the planning page shows the coordinator who cannot be reached."""
     requests = 0
     for assignment, shift in session.execute(
         select(Assignment, Shift)
         .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Inspector, Inspector.id == Assignment.inspector_id)
         .where(
+            Inspector.telegram_index.is_not(None),
+            Inspector.revoked_at.is_(None),
             Shift.kind == ShiftKind.CONTROL,
             Shift.status != ShiftStatus.CANCELLED,
             Shift.starts_at > now,
@@ -113,6 +119,7 @@ def answer(
             "coordinator.cover_requested",
             {**details, "name": leaving.first_name, "offered": offered},
             protect_content=True,
+            heads_up="coordinator.cover_requested_alert",
         ),
     )
     audit.record(
@@ -142,8 +149,9 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
             people[assignment.inspector_id],
             Message(
                 "control.covered",
-                {**details, "colleague": ", ".join(people[i].first_name for i in newcomers)},
+                {**planning.when(shift), "colleague": ", ".join(people[i].first_name for i in newcomers)},
                 protect_content=True,
+                heads_up="control.covered_alert",
             ),
         )
     for member in pair:
@@ -153,7 +161,8 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
                 session,
                 now,
                 people[member],
-                Message("cover.new_colleague", {**details, "colleague": colleague}, protect_content=True),
+                Message("cover.new_colleague", {**details, "colleague": colleague}, protect_content=True,
+                        heads_up="cover.new_colleague_alert"),
             )
             continue
         session.add(
@@ -168,18 +177,13 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
         )
         offer = offers.offer_of(session, shift.id, member)
         if offer is not None:
-            outbox.edit(
-                session,
-                now,
-                people[member],
-                f"offer:{offer.id}",
-                Message("offer.confirmed", planning.when(shift)),
-            )
+            offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
         outbox.send(
             session,
             now,
             people[member],
-            Message("cover.confirmed", {**details, "colleague": colleague}, protect_content=True),
+            Message("cover.confirmed", {**details, "colleague": colleague}, protect_content=True,
+                    heads_up="cover.confirmed_alert"),
         )
     session.flush()
     outbox.to_coordinators(
@@ -193,6 +197,7 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
                 "in": ", ".join(people[i].first_name for i in newcomers),
             },
             protect_content=True,
+            heads_up="coordinator.swap_alert",
         ),
     )
     audit.record(
@@ -235,6 +240,7 @@ def _remind(session: Session, now: datetime, assignment: Assignment, shift: Shif
                     "coordinator.unconfirmed",
                     {**_details(session, shift), "name": name},
                     protect_content=True,
+                    heads_up="coordinator.unconfirmed_alert",
                 ),
             )
         else:
@@ -244,11 +250,12 @@ def _remind(session: Session, now: datetime, assignment: Assignment, shift: Shif
 
 
 def _tell(session: Session, now: datetime, assignment: Assignment, shift: Shift, template: str) -> None:
+    """A shift reminder: the day and time ring, the place follows silently."""
     outbox.send(
         session,
         now,
         offers.inspector(session, assignment.inspector_id),
-        Message(template, _details(session, shift)),
+        Message(template, _details(session, shift), heads_up=f"{template}_alert"),
     )
 
 
@@ -272,7 +279,7 @@ def _send_request(
         session,
         now,
         offers.inspector(session, assignment.inspector_id),
-        Message(template, _details(session, shift), buttons=buttons),
+        Message(template, _details(session, shift), buttons=buttons, heads_up=f"{template}_alert"),
         ref=_ref(assignment),
     )
 

@@ -139,10 +139,8 @@ def remove_person(session: Session, now: datetime, actor: str, shift_id: int, in
         raise NotFound("inspector_id", "this inspector is not on this day")
     found.status, found.version = AssignmentStatus.RELEASED, found.version + 1
     if found.asked_at is not None:
-        details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
-        outbox.send(
-            session, now, offers.inspector(session, inspector_id), Message("control.removed", details)
-        )
+        to = offers.inspector(session, inspector_id)
+        outbox.send(session, now, to, Message("control.removed", planning.when(shift)))
     audit.record(
         session, now, actor, "control.person_removed", f"shift:{shift_id}", {"inspector": inspector_id}
     )

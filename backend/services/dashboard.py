@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, load_only
 
 from backend.models import (
     Assignment,
     Callout,
     CalloutStatus,
-    HourApproval,
-    HourEntry,
     Inspector,
     Municipality,
     Offer,
@@ -28,6 +26,7 @@ from backend.models import (
     Shift,
     ShiftStatus,
 )
+from backend.services import ledger
 from backend.services.planning import LIVE_ASSIGNMENTS
 from scheduling import pairing
 from scheduling.calendar import local_date
@@ -43,6 +42,8 @@ class Person:
     is_trained: bool
     status: str
     """Offer status (pending, accepted, ...) or assignment status (proposed, confirmed, ...)."""
+    is_reachable: bool = True
+    """Has a linked phone (not cut off): the bot can ask and remind them."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,15 @@ class Named:
     id: int
     first_name: str
     trained_since: date | None
+    is_reachable: bool = True
 
     def person(self, status: str, at: datetime) -> Person:
         is_trained = pairing.is_trained(self.trained_since, local_date(at))
-        return Person(self.id, self.first_name, is_trained, status)
+        return Person(self.id, self.first_name, is_trained, status, self.is_reachable)
 
 
-NAMED = (Inspector.id, Inspector.first_name, Inspector.trained_since)
+NAMED = (Inspector.id, Inspector.first_name, Inspector.trained_since,
+         and_(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None)))
 
 
 def first_names(session: Session, ids: Iterable[int]) -> dict[int, Named]:
@@ -184,11 +187,8 @@ class Waiting:
 
 
 def waiting(session: Session) -> Waiting:
-    """Hour entries without approval, and reports not yet written or not yet reviewed."""
-    reversal = aliased(HourEntry)
-    unapproved = session.execute(select(func.count(HourEntry.id)).where(
-        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
-        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())).scalar_one()
+    """Lines of the hour approval list, and reports not yet written or not yet reviewed."""
+    unapproved = len(ledger.pending(session))
     reports = dict(session.execute(select(Report.status, func.count(Report.id))
                                    .group_by(Report.status)).all())
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))

@@ -65,7 +65,7 @@ def begin(session: Session, now: datetime, coordinator: Inspector) -> bool:
         session,
         now,
         coordinator,
-        Message("draft.source", buttons=[*buttons, _cancel()]),
+        Message("draft.source", buttons=[*buttons, _cancel()], disable_notification=True),
         ref=_ref(coordinator),
     )
     return True
@@ -118,14 +118,16 @@ def take_text(
     stage = progress.stage
     limit = callouts.MAX_LOCATION if stage == "location" else callouts.MAX_NOTES
     if not 0 < len(typed) <= limit:
-        outbox.send(session, now, coordinator, Message(f"draft.{stage}_unusable"), ref=_ref(coordinator))
+        outbox.send(session, now, coordinator, Message(f"draft.{stage}_unusable", disable_notification=True),
+                    ref=_ref(coordinator))
     elif stage == "location":
         progress.location, progress.stage = typed, "notes"
         outbox.send(
             session,
             now,
             coordinator,
-            Message("draft.notes", buttons=[[Button("button.no_notes", "n:none")], _cancel()]),
+            Message("draft.notes", buttons=[[Button("button.no_notes", "n:none")], _cancel()],
+                    disable_notification=True),
             ref=_ref(coordinator),
         )
     else:
@@ -189,6 +191,7 @@ def _summarise(session: Session, now: datetime, coordinator: Inspector, draft: D
                 "source": draft.source.value,
             },
             buttons=[[Button("button.send", "n:go")], _cancel()],
+            disable_notification=True,  # every step of /oproep answers the coordinator's own message
         ),
         ref=_ref(coordinator),
     )

@@ -3,20 +3,31 @@
 A one-time code is made by the admin, shown once, and stored only as its
 SHA-256. It expires after 24 hours and works once. The code has 128 bits of
 randomness, so guessing is hopeless; it still is single use, so a code seen
-on a screen cannot be replayed. Revocation (a lost phone) works at once.
+on a screen cannot be replayed. Revocation (a lost phone) works at once and
+voids the codes not yet used; a code made after it is the way back: it binds
+the new phone, and only that one (the old phone's binding is gone).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.models import EnrolmentCode, Inspector, Offer, OfferStatus, OutboxMessage, OutboxStatus
-from backend.services import audit, outbox
+from backend.models import (
+    Assignment,
+    EnrolmentCode,
+    Inspector,
+    Offer,
+    OfferStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+from backend.services import audit, cover, outbox
 from secure_store.types import blind_index
 
 CODE_LIFETIME = timedelta(hours=24)
@@ -51,21 +62,23 @@ def redeem(session: Session, now: datetime, code: str, telegram_user_id: int) ->
     """Bind this Telegram account to the inspector the code was made for."""
     if not code or len(code) > 64:
         raise EnrolmentError("no such code")
+    # Only a member still in the team can use a code; a refused code stays unused.
     used = session.execute(
         update(EnrolmentCode)
         .where(
             EnrolmentCode.code_hash == _hash(code),
             EnrolmentCode.used_at.is_(None),
             EnrolmentCode.expires_at > now,
+            EnrolmentCode.inspector_id.in_(select(Inspector.id).where(Inspector.is_active.is_(True))),
         )
         .values(used_at=now)
         .returning(EnrolmentCode.inspector_id)
     ).scalar_one_or_none()
     if used is None:
-        raise EnrolmentError("unknown, used or expired code")
+        raise EnrolmentError("unknown, used or expired code, or someone no longer in the team")
     inspector = session.get_one(Inspector, used)
-    if inspector.revoked_at is not None or not inspector.is_active:
-        raise EnrolmentError("the account is revoked")
+    # Revocation voided every code made before it, so this one was made after: a new phone.
+    inspector.revoked_at = None
     index = blind_index(str(telegram_user_id), TELEGRAM_INDEX)
     _unbind_elsewhere(session, index, inspector.id)
     inspector.telegram_id = str(telegram_user_id)
@@ -84,28 +97,60 @@ def inspector_for(session: Session, telegram_user_id: int) -> Inspector | None:
     return found
 
 
-def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> int:
-    """Cut a phone off at once: no more messages, pending offers withdrawn, sensitive messages deleted.
+@dataclass(frozen=True)
+class Revoked:
+    """What a revocation did, each counted on its own."""
 
-    Returns how many deletions were queued. Telegram lets a bot delete its own
-    messages for 48 hours; older ones stay on the phone, which is why the
-    location is deleted after every shift anyway.
+    offers_withdrawn: int
+    """Offers still open (or said yes to, for a call-out not yet staffed) that were withdrawn."""
+    deletions: int
+    """Messages naming a place or a colleague that the bot will delete from the lost phone."""
+    shifts_left: int
+    """Shifts still to come (or under way) that lose this person: cover is sought for each."""
+    codes_voided: int
+    """Enrolment codes made before and not yet used, now void."""
+
+
+def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> Revoked:
+    """Cut a phone off at once: no more messages, open offers withdrawn, sensitive messages deleted,
+    every shift still to come handed on for cover; a new enrolment code links a new phone.
+
+    Telegram lets a bot delete its own messages for 48 hours; older ones stay on
+    the phone, which is why the location is deleted after every shift anyway.
     """
     inspector = session.get_one(Inspector, inspector_id)
     inspector.revoked_at = now
     inspector.telegram_index = None
+    withdrawn = session.execute(
+        update(Offer)
+        .where(
+            Offer.inspector_id == inspector_id,
+            Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY)),
+            Offer.shift_id.not_in(select(Assignment.shift_id).where(Assignment.inspector_id == inspector_id)),
+        )
+        .values(status=OfferStatus.WITHDRAWN, answered_at=now, version=Offer.version + 1)
+    ).rowcount
+    # Their own yes on a shift they are on (a staffed call-out) goes too, without counting as an
+    # open offer: that shift is handed on for cover below.
     session.execute(
         update(Offer)
-        .where(Offer.inspector_id == inspector_id, Offer.status == OfferStatus.PENDING)
-        .values(status=OfferStatus.WITHDRAWN, answered_at=now, version=Offer.version + 1)
+        .where(Offer.inspector_id == inspector_id, Offer.status == OfferStatus.ACCEPTED)
+        .values(status=OfferStatus.WITHDRAWN, version=Offer.version + 1)
     )
+    voided = session.execute(
+        update(EnrolmentCode)
+        .where(EnrolmentCode.inspector_id == inspector_id, EnrolmentCode.used_at.is_(None),
+               EnrolmentCode.expires_at > now)
+        .values(expires_at=now)
+    ).rowcount
     refs = sensitive_refs(session, inspector_id)
     for ref in refs:
         outbox.delete(session, now, inspector, ref)
-    audit.record(
-        session, now, actor, "enrolment.revoked", f"inspector:{inspector_id}", {"deletions": len(refs)}
-    )
-    return len(refs)
+    shifts_left = cover.drop_out(session, now, inspector)
+    result = Revoked(withdrawn, len(refs), shifts_left, voided)
+    audit.record(session, now, actor, "enrolment.revoked", f"inspector:{inspector_id}", {
+        "withdrawn": withdrawn, "deletions": len(refs), "shifts": shifts_left, "codes_voided": voided})
+    return result
 
 
 def sensitive_refs(session: Session, inspector_id: int) -> list[str]:
@@ -121,7 +166,8 @@ def sensitive_refs(session: Session, inspector_id: int) -> list[str]:
     return sorted({ref for ref in rows if ref.startswith(SENSITIVE_PREFIXES)})
 
 
-SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:")
+SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:", "control:", "hours:", "report:", "escalation:")
+"""Messages sent under these refs name a municipality, a place or a colleague."""
 
 
 def _unbind_elsewhere(session: Session, index: str, keep_id: int) -> None:

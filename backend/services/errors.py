@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scheduling.reasons import Reason, Refusal
 
 
@@ -14,12 +16,17 @@ class ServiceError(Exception):
     """
 
     status = 422
+    kind = "refused"
+    """The API's `error`: what kind of refusal, for a client to act on."""
 
-    def __init__(self, message: str, field: str | None = None, reason: Reason | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, reason: Reason | None = None,
+                 details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.reason = reason
+        self.details = details or {}
+        """Plain values a client (or a page, in its own language) needs to say what is in the way."""
 
     @property
     def code(self) -> str | None:

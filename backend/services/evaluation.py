@@ -4,6 +4,7 @@ source and month, how fast call-outs get a pair, and money spent against the bud
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,9 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
+    Assignment,
+    AssignmentStatus,
     Callout,
     CalloutStatus,
     HourApproval,
+    HourCategory,
     HourEntry,
     Inspector,
     Municipality,
@@ -27,6 +31,7 @@ from backend.services.errors import ServiceError
 from scheduling.calendar import local_date, local_day_start
 from scheduling.contributions import contribution_table
 from scheduling.money import PLAN_BUDGET, budget_on
+from scheduling.pairing import is_trained
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,29 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class ControlCount:
+    """A municipality's controls (control days and call-outs) of the year, by what became of them."""
+
+    label: str
+    held: int
+    """Ended, with a valid pair on it: confirmed, or known from the hours they recorded."""
+    ahead: int
+    """Planned and not yet ended."""
+    not_held: int
+    """Ended without a valid pair (nobody, one person, or nobody trained)."""
+    target: int
+    """The plan's indication for the year."""
+
+
+@dataclass(frozen=True)
 class Evaluation:
     year: int
     hours: list[Bar]
     """Approved hours of each municipality's own inspectors, against its pledge."""
     controls: list[Bar]
     """Controls held in each municipality (control days and call-outs), against the plan's indication."""
+    control_counts: list[ControlCount]
+    """The same controls with what is still ahead and what ended without a pair, apart."""
     callouts_by_month: dict[str, dict[str, int]]
     """Month (YYYY-MM) to source to count."""
     minutes_to_pair: list[int]
@@ -57,17 +79,20 @@ class Evaluation:
         return statistics.median(self.minutes_to_pair) if self.minutes_to_pair else None
 
 
-def evaluate(session: Session, year: int) -> Evaluation:
+def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
+    """The year's figures as they stand at `now`: only what has happened counts."""
     start, end = local_day_start(date(year, 1, 1)), local_day_start(date(year + 1, 1, 1))
     members = list(
         session.execute(
             select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
         ).scalars()
     )
+    counts = _controls(session, members, start, end, now)
     return Evaluation(
         year=year,
         hours=_hours(session, members, start, end),
-        controls=_controls(session, members, start, end),
+        controls=[Bar(c.label, c.held, c.target) for c in counts],
+        control_counts=counts,
         callouts_by_month=_callouts(session, start, end),
         minutes_to_pair=_minutes_to_pair(session, start, end),
         **_spent(session, year),
@@ -96,24 +121,47 @@ def _hours(session: Session, members: list[Municipality], start: datetime, end: 
     return [Bar(m.name, int(minutes.get(m.id) or 0) // 60, m.pledged_minutes // 60) for m in members]
 
 
-def _controls(session: Session, members: list[Municipality], start: datetime, end: datetime) -> list[Bar]:
-    held = dict(
-        session.execute(
-            select(Shift.municipality_id, func.count(Shift.id))
-            .where(
-                Shift.starts_at >= start,
-                Shift.starts_at < end,
-                Shift.status != ShiftStatus.CANCELLED,
-                Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)),
-            )
-            .group_by(Shift.municipality_id)
-        ).all()
-    )
+def _controls(session: Session, members: list[Municipality], start: datetime, end: datetime,
+              now: datetime) -> list[ControlCount]:
+    shifts = list(session.execute(select(Shift).where(
+        Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED,
+        Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)))).scalars())
+    present = _people_present(session, [s.id for s in shifts if s.ends_at <= now])
+    held: Counter[int] = Counter()
+    ahead: Counter[int] = Counter()
+    not_held: Counter[int] = Counter()
+    for shift in shifts:
+        if shift.ends_at > now:
+            ahead[shift.municipality_id] += 1
+        elif _is_valid_pair(present.get(shift.id, {}), local_date(shift.starts_at)):
+            held[shift.municipality_id] += 1
+        else:
+            not_held[shift.municipality_id] += 1
     table = contribution_table([(m.name, m.population) for m in members], PLAN_BUDGET)
-    return [
-        Bar(m.name, int(held.get(m.id) or 0), row.controls)
-        for m, row in zip(members, table.rows, strict=True)
-    ]
+    return [ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], row.controls)
+            for m, row in zip(members, table.rows, strict=True)]
+
+
+def _people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int, date | None]]:
+    """Per ended shift, who was on it (confirmed, or recorded hours for it), with when each was trained."""
+    on_shift = select(Assignment.shift_id, Inspector.id, Inspector.trained_since).join(
+        Inspector, Inspector.id == Assignment.inspector_id).where(
+        Assignment.shift_id.in_(shift_ids),
+        Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)))
+    worked = select(HourEntry.shift_id, Inspector.id, Inspector.trained_since).join(
+        Inspector, Inspector.id == HourEntry.inspector_id).where(
+        HourEntry.shift_id.in_(shift_ids), HourEntry.reverses_id.is_(None),
+        HourEntry.category != HourCategory.REPORT, HourEntry.worked_minutes > 0)
+    present: dict[int, dict[int, date | None]] = {}
+    for query in (on_shift, worked):
+        for shift_id, inspector_id, trained_since in session.execute(query):
+            present.setdefault(shift_id, {})[inspector_id] = trained_since
+    return present
+
+
+def _is_valid_pair(people: dict[int, date | None], day: date) -> bool:
+    """Two or more people, one of them trained on the day (the pairing rule's minimum)."""
+    return len(people) >= 2 and any(is_trained(since, day) for since in people.values())
 
 
 def _callouts(session: Session, start: datetime, end: datetime) -> dict[str, dict[str, int]]:

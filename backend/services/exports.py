@@ -26,12 +26,14 @@ from backend.models import (
     Inspector,
     Municipality,
 )
+from backend.services import allowance
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
 from scheduling.calendar import local_day_start, team_zone
 
-LEDGER_COLUMNS = "piket-ledger-v2"
-"""v2 added booked_on: the day a correction of a closed period was booked (empty otherwise)."""
+LEDGER_COLUMNS = "piket-ledger-v3"
+"""v2 added booked_on: the day a correction of a closed period was booked (empty otherwise); v3 added
+allowance_minutes and allowance_exempt_week (the weekly three-hour rule)."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
 
@@ -53,8 +55,11 @@ class LedgerFilter:
 
 LEDGER_HEADER = ("entry", "date", "start", "end", "inspector_id", "inspector", "employer", "municipality",
                  "category", "break_minutes", "worked_minutes", *BAND_COLUMNS, "approved", "reverses",
-                 "reason", "booked_on")
-SUMMED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
+                 "reason", "booked_on", "allowance_minutes", "allowance_exempt_week")
+"""allowance_minutes: the entry's minutes in allowance bands that earn it, 0 in a week the three-hour
+rule exempts; allowance_exempt_week: that week's Monday (the band minutes stay as worked)."""
+QUERIED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
+SUMMED = (*QUERIED, "allowance_minutes")
 
 
 def ledger_query(wanted: LedgerFilter) -> Select[Any]:
@@ -72,7 +77,7 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
     query = (select(HourEntry.id, type_coerce(HourEntry.starts_at, DateTime),
                     type_coerce(HourEntry.ends_at, DateTime), HourEntry.inspector_id,
                     Inspector.employer_id, HourEntry.municipality_id, type_coerce(HourEntry.category, String),
-                    *(getattr(HourEntry, c) for c in SUMMED), approval.id, HourEntry.reverses_id,
+                    *(getattr(HourEntry, c) for c in QUERIED), approval.id, HourEntry.reverses_id,
                     HourEntry.reason, type_coerce(HourEntry.booked_at, DateTime))
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
              .outerjoin(approval, approval.entry_id == HourEntry.id)
@@ -112,18 +117,29 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
         select(Municipality.id, Municipality.name)).all()}
     names: dict[int, str] = {}
     local = LocalTimes()
-    result = session.connection().execution_options(stream_results=True, max_row_buffer=BATCH)\
-        .execute(ledger_query(wanted))
+    exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
+    # Streaming is an option of this statement only: set on the connection (as it was), it stayed
+    # there and made the session's next statement, even a ROLLBACK, a server-side cursor.
+    result = session.connection().execute(
+        ledger_query(wanted).execution_options(stream_results=True, max_row_buffer=BATCH))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
-        minutes, (approval, reverses, reason, booked_at) = rest[:len(SUMMED)], rest[len(SUMMED):]
+        minutes, (approval, reverses, reason, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
         name = names.get(inspector_id)
         if name is None:
             name = names[inspector_id] = neutralised(session.get_one(Inspector, inspector_id).name)
         start, end = local(starts_at), local(ends_at)
+        exempt_week = _exempt_monday(exempt, inspector_id, start) if exempt else None
         yield (entry_id, start.date(), f"{start.hour:02d}:{start.minute:02d}",
                f"{end.hour:02d}:{end.minute:02d}", inspector_id, name, municipalities[employer],
                municipalities[place], category, *minutes, approval is not None, reverses,
-               neutralised(reason) if reason else "", local(booked_at).date() if booked_at else None)
+               neutralised(reason) if reason else "", local(booked_at).date() if booked_at else None,
+               0 if exempt_week else minutes[1] - minutes[2], exempt_week)
+
+
+def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, start: datetime) -> date | None:
+    """The Monday of the entry's week if the three-hour rule exempts it (`start` in the team's zone)."""
+    monday = start.date() - timedelta(days=start.weekday())
+    return monday if (inspector_id, monday) in exempt else None
 
 
 class Totals:
@@ -182,13 +198,14 @@ def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], A
 
 
 def csv_lines(column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-              summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = ()) -> Iterator[str]:
-    """The CSV as text chunks: BOM, column set, header, the rows, and their total."""
+              summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = (),
+              notes: Sequence[str] = ()) -> Iterator[str]:
+    """The CSV as text chunks: BOM, column set (and notes beside it), header, the rows, and their total."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     totals = Totals(header, summed)
     converters = _converters(header, flags, cents, _comma_euros)
-    writer.writerow([f"# {column_set}"])
+    writer.writerow([f"# {column_set}", *map(neutralised, notes)])
     writer.writerow(header)
     yield "\ufeff" + _take(buffer)
     for number, row in enumerate(rows, 1):
@@ -208,11 +225,12 @@ def _take(buffer: io.StringIO) -> str:
 
 
 def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-         summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = ()) -> None:
+         summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = (),
+         notes: Sequence[str] = ()) -> None:
     """The same table as an XLSX sheet (written row by row), amounts as numbers in euros."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("piket")
-    sheet.append([column_set])
+    sheet.append([column_set, *map(neutralised, notes)])
     sheet.append(list(header))
     totals = Totals(header, summed)
     converters = _converters(header, flags, cents, _float_euros)
@@ -223,8 +241,8 @@ def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[
     book.save(out)
 
 
-SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "minutes", "salary",
-                     "ort", "overhead", "fixed", "delivered", "balance")
+SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "pledged_minutes",
+                     "minutes", "salary", "ort", "overhead", "fixed", "delivered", "balance")
 SETTLEMENT_CENTS = ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance")
 
 
@@ -232,11 +250,11 @@ def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
     for line in result.lines:
         amounts = (line.cost_share_cents, line.salary_cents, line.ort_cents, line.overhead_cents,
                    line.fixed_cents, line.delivered_cents, line.balance_cents)
-        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:1], line.minutes,
-               *amounts[1:])
+        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:1],
+               line.pledged_minutes, line.minutes, *amounts[1:])
 
 
-SETTLEMENT_SUMMED = ("population", "share_basis_points", "minutes", *SETTLEMENT_CENTS)
+SETTLEMENT_SUMMED = ("population", "share_basis_points", "pledged_minutes", "minutes", *SETTLEMENT_CENTS)
 
 
 def settlement_column_set(result: Settlement) -> str:

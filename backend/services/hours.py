@@ -67,7 +67,8 @@ def ask_after_shifts(session: Session, now: datetime) -> int:
         outbox.send(session, now, inspector, Message(
             "hours.ask", {"date": planned["date"], "municipality": offers.municipality_name(session, shift)},
             buttons=[[Button("button.hours_ok", _data(assignment, "ok"), planned)],
-                     [Button("button.correct", _data(assignment, "fix"))]]), ref=_ref(assignment))
+                     [Button("button.correct", _data(assignment, "fix"))]],
+            heads_up="hours.ask_alert"), ref=_ref(assignment))
         asked += 1
         ended[shift.id] = shift
     for shift in ended.values():
@@ -194,7 +195,8 @@ def send_month_summary(session: Session, now: datetime, inspector: Inspector) ->
     worked = session.execute(base).scalar_one()
     waiting = session.execute(base.where(~HourEntry.id.in_(select(HourApproval.entry_id)))).scalar_one()
     outbox.send(session, now, inspector, Message("hours.summary", {
-        "month": f"{local:%m-%Y}", "worked": _hours_text(worked), "waiting": _hours_text(waiting)}))
+        "month": f"{local:%Y-%m}", "worked": _hours_text(worked), "waiting": _hours_text(waiting)},
+        disable_notification=True))
 
 
 def _record(session: Session, now: datetime, inspector: Inspector, assignment: Assignment, shift: Shift,
@@ -248,8 +250,8 @@ def _name_report_writer(session: Session, now: datetime, shift: Shift) -> None:
     session.add(report)
     session.flush()
     details = {"date": planning.when(shift)["date"], "municipality": offers.municipality_name(session, shift)}
-    outbox.send(session, now, writer, Message("report.ask", details, buttons=report_hours.buttons(report)),
-                ref=f"report:{report.id}")
+    outbox.send(session, now, writer, Message("report.ask", details, buttons=report_hours.buttons(report),
+                                              heads_up="report.ask_alert"), ref=f"report:{report.id}")
 
 
 def _step(session: Session, now: datetime, inspector: Inspector, assignment: Assignment, shift: Shift,

@@ -1,24 +1,41 @@
 """The hour ledger: record worked time with its allowance bands, correct it, approve it.
 
 Entries are never changed. A correction writes a reversal (the same minutes
-negated, pointing at the entry it cancels) and a new entry, so every total is
-a plain sum. Before approval the inspector may correct their own entry; after
-approval only the coordinator can, and nothing dated in a locked period moves.
+negated, pointing at the entry it cancels) and a new entry (pointing at the one
+it replaces), so every total is a plain sum. Before approval the inspector may
+correct their own entry; after approval only the coordinator can, and nothing
+dated in a locked period moves.
+
+Approval goes by line: the current version of an entry together with its
+unapproved earlier versions and their reversals. So the approved minutes are
+always the sum of the approved current versions: an original and its reversal
+are approved together or not at all, and never count half.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from backend.models import HourApproval, HourBreak, HourCategory, HourEntry, PeriodLock
+from backend.models import (
+    HourApproval,
+    HourBreak,
+    HourCategory,
+    HourEntry,
+    Municipality,
+    PeriodLock,
+    Shift,
+    ShiftStatus,
+)
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
-from scheduling.calendar import local_date, local_day_start
+from scheduling.calendar import local_date, local_day_start, team_zone
 from scheduling.ort import Span
 from scheduling.reasons import Refusal
 
@@ -36,10 +53,10 @@ BAND_FIELDS = {
 def record(session: Session, now: datetime, actor: str, *, inspector_id: int, municipality_id: int,
            category: HourCategory, starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = (),
            shift_id: int | None = None, reason: str | None = None,
-           booked_at: datetime | None = None) -> HourEntry:
+           booked_at: datetime | None = None, replaces_id: int | None = None) -> HourEntry:
     """A new entry, its minutes split over the allowance bands where the work was done and the
     `breaks` where they were taken; with `booked_at` it counts in that instant's period (a
-    correction of a closed one)."""
+    correction of a closed one), with `replaces_id` it is the new version of that (reversed) entry."""
     # The core refuses what cannot be counted (naive times, the end not after the start, more
     # than 16 hours, a break outside the work, overlapping another or as long as the work, a day
     # without an ORT table).
@@ -49,7 +66,8 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
         worked_minutes=split.worked_minutes, reason=reason, entered_by=actor, entered_at=now,
-        booked_at=booked_at, breaks=[HourBreak(starts_at=a, ends_at=b) for a, b in sorted(breaks)],
+        booked_at=booked_at, replaces_id=replaces_id,
+        breaks=[HourBreak(starts_at=a, ends_at=b) for a, b in sorted(breaks)],
         **{field: split.minutes[band] for band, field in BAND_FIELDS.items()})
     session.add(entry)
     session.flush()
@@ -79,7 +97,8 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     entry = session.get(HourEntry, entry_id)
     if entry is None or entry.reverses_id is not None or is_reversed(session, entry.id):
         raise NotFound("entry_id", "no current hour entry with this id")
-    if is_approved(session, entry.id) and not by_coordinator:
+    was_approved = is_approved(session, entry.id)
+    if was_approved and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
     count_bands(starts_at, ends_at, breaks)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
@@ -98,24 +117,85 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     corrected = record(session, now, actor, inspector_id=entry.inspector_id,
                        municipality_id=entry.municipality_id, category=entry.category, starts_at=starts_at,
                        ends_at=ends_at, breaks=breaks, shift_id=entry.shift_id, reason=reason,
-                       booked_at=booked_at or entry.booked_at)
-    if by_coordinator:  # the coordinator's own correction needs no second approval
-        approve(session, now, actor, reversal.id, reversal=True)
+                       booked_at=booked_at or entry.booked_at, replaces_id=entry.id)
+    if was_approved:  # the coordinator's correction of approved hours needs no second approval
         approve(session, now, actor, corrected.id)
+    # Otherwise the original, its reversal and the new version wait as one line: approving
+    # it approves all three, so the period's approved total is exactly the corrected hours.
     return corrected
 
 
-def approve(session: Session, now: datetime, actor: str, entry_id: int, reversal: bool = False) -> bool:
-    """Approve a current entry (or, with `reversal`, a reversal); False when it already was."""
+@dataclass(frozen=True)
+class Pending:
+    """One line of the approval list: an entry's current version and what is approved with it."""
+
+    entry: HourEntry
+    """The version shown and approved (a reversal only where its entry has no new version)."""
+    earlier: tuple[HourEntry, ...]
+    """Its unapproved earlier versions and their reversals, approved together with it."""
+
+    @property
+    def entry_ids(self) -> list[int]:
+        return [self.entry.id, *(e.id for e in self.earlier)]
+
+    @property
+    def replaced(self) -> HourEntry | None:
+        """The first version still waiting that this line corrects, to show what changed."""
+        versions = [e for e in self.earlier if e.reverses_id is None]
+        return versions[-1] if versions else None
+
+
+def approve(session: Session, now: datetime, actor: str, entry_id: int) -> bool:
+    """Approve a line: this current entry with its unapproved earlier versions and their
+    reversals; False when all of it already was."""
     entry = session.get(HourEntry, entry_id)
-    if entry is None or (entry.reverses_id is not None) != reversal or is_reversed(session, entry.id):
+    if entry is None or not _is_line_head(session, entry):
         raise NotFound("entry_id", "no current hour entry with this id")
-    if is_approved(session, entry_id):
-        return False
-    session.add(HourApproval(entry_id=entry_id, approved_by=actor, approved_at=now))
-    session.flush()
-    audit.record(session, now, actor, "hours.approved", f"hour_entry:{entry_id}")
-    return True
+    approved = False
+    for version in _line(session, entry):
+        if not is_approved(session, version.id):
+            session.add(HourApproval(entry_id=version.id, approved_by=actor, approved_at=now))
+            session.flush()
+            audit.record(session, now, actor, "hours.approved", f"hour_entry:{version.id}")
+            approved = True
+    return approved
+
+
+def _line(session: Session, head: HourEntry) -> Iterator[HourEntry]:
+    """The head, then back through the versions it replaces, each followed by its reversal."""
+    yield head
+    version = session.get(HourEntry, head.reverses_id) if head.reverses_id is not None else head
+    while version is not None:
+        if version is not head:
+            yield version
+        reversal = _reversal_of(session, version.id)
+        if reversal is not None and reversal is not head:
+            yield reversal
+        version = session.get(HourEntry, version.replaces_id) if version.replaces_id is not None else None
+
+
+def _is_line_head(session: Session, entry: HourEntry) -> bool:
+    """A current entry heads its line; so does a reversal whose entry was never replaced (a
+    correction made before versions were linked), so that pair can still be approved."""
+    if entry.reverses_id is None:
+        return not is_reversed(session, entry.id)
+    return _successor(session, entry.reverses_id) is None
+
+
+def _head(session: Session, entry: HourEntry) -> HourEntry:
+    """The line an entry belongs to: follow the corrections to the current version."""
+    version = session.get_one(HourEntry, entry.reverses_id) if entry.reverses_id is not None else entry
+    while (successor := _successor(session, version.id)) is not None:
+        version = successor
+    return _reversal_of(session, version.id) or version
+
+
+def _successor(session: Session, entry_id: int) -> HourEntry | None:
+    return session.execute(select(HourEntry).where(HourEntry.replaces_id == entry_id)).scalar_one_or_none()
+
+
+def _reversal_of(session: Session, entry_id: int) -> HourEntry | None:
+    return session.execute(select(HourEntry).where(HourEntry.reverses_id == entry_id)).scalar_one_or_none()
 
 
 def current_entry(session: Session, inspector_id: int, shift_id: int,
@@ -154,32 +234,67 @@ def _refuse_if_locked(session: Session, instant: datetime) -> None:
 
 
 def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int]) -> int:
-    """Approve these entries (reversals included); returns how many were newly approved."""
+    """Approve the lines these entries head; returns how many lines were newly approved."""
     approved = 0
     for entry_id in sorted(set(entry_ids)):
         entry = session.get(HourEntry, entry_id)
         if entry is None:
             raise NotFound("entry_ids", f"no hour entry {entry_id}")
-        if entry.reverses_id is None and is_reversed(session, entry_id):
+        if not _is_line_head(session, entry):
             continue  # replaced by a correction since the page was loaded; its successor is listed
-        approved += approve(session, now, actor, entry_id, reversal=entry.reverses_id is not None)
+        approved += approve(session, now, actor, entry_id)
     return approved
 
 
-def unapproved(session: Session, start: date, end: date) -> list[HourEntry]:
-    """Entries (and reversals) dated in [start, end] that still wait for approval, oldest first."""
-    reversal = aliased(HourEntry)
-    return list(session.execute(select(HourEntry).where(
-        HourEntry.counts_at >= local_day_start(start), HourEntry.counts_at < local_day_start(end + ONE_DAY),
-        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists(),
-        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
-        .order_by(HourEntry.starts_at, HourEntry.id)).scalars())
+def unapproved(session: Session, start: date | None = None, end: date | None = None) -> list[HourEntry]:
+    """Every entry (dated in [start, end]) without approval: earlier versions and reversals too."""
+    query = select(HourEntry).where(
+        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists())
+    if start is not None and end is not None:
+        query = query.where(HourEntry.counts_at >= local_day_start(start),
+                            HourEntry.counts_at < local_day_start(end + ONE_DAY))
+    return list(session.execute(query.order_by(HourEntry.starts_at, HourEntry.id)).scalars())
+
+
+def pending(session: Session, start: date | None = None, end: date | None = None) -> list[Pending]:
+    """The approval list (of [start, end]): one line per entry with anything unapproved dated in
+    the period, showing its current version, in order of work time."""
+    heads: dict[int, HourEntry] = {}
+    for entry in unapproved(session, start, end):
+        head = _head(session, entry)
+        heads.setdefault(head.id, head)
+    lines = [Pending(head, tuple(e for e in _line(session, head) if e is not head
+                                 and not is_approved(session, e.id)))
+             for head in heads.values()]
+    return sorted(lines, key=lambda line: (line.entry.starts_at, line.entry.id))
+
+
+class PeriodNotOver(Refused):
+    """Closing a period that has not ended: hours of its shifts may still come. Names the first
+    shift in it that is still ahead (or still running), if there is one."""
+
+    kind = "period_not_over"
+
+    def __init__(self, end: date, shift: Shift | None, municipality: str | None) -> None:
+        self.shift, self.end, self.municipality = shift, end, municipality
+        if shift is None:
+            message = f"the period runs until {end.isoformat()} and has not ended"
+            details: dict[str, Any] = {"period_end": end.isoformat()}
+        else:
+            starts = shift.starts_at.astimezone(team_zone())
+            message = (f"the period has not ended: the {shift.kind.value} in {municipality} on "
+                       f"{starts:%Y-%m-%d %H:%M} is still ahead")
+            details = {"period_end": end.isoformat(), "shift_id": shift.id, "kind": shift.kind.value,
+                       "municipality": municipality, "starts_at": shift.starts_at.isoformat()}
+        super().__init__(message, field="period_end", details=details)
 
 
 def lock_period(session: Session, now: datetime, actor: str, start: date, end: date) -> PeriodLock:
-    """Close [start, end]: refused while an entry in it waits for approval or it overlaps a closed one."""
+    """Close [start, end]: refused before it has ended (and its last shift with it), while an entry
+    in it waits for approval, or where it overlaps a closed one."""
     if end < start:
         raise Refused("the period ends before it starts", field="period_end")
+    _refuse_if_not_over(session, now, start, end)
     if unapproved(session, start, end):
         raise Refused("hours in this period still wait for approval", field="period_start")
     overlapping = session.execute(select(PeriodLock.id).where(
@@ -192,6 +307,20 @@ def lock_period(session: Session, now: datetime, actor: str, start: date, end: d
     audit.record(session, now, actor, "period.locked", f"period:{start.isoformat()}",
                  {"end": end.isoformat()})
     return lock
+
+
+def _refuse_if_not_over(session: Session, now: datetime, start: date, end: date) -> None:
+    """A shift in the period that has not ended yet, or the period itself still running, would
+    bring hours into a closed period (refused then, or booked elsewhere)."""
+    ahead = session.execute(select(Shift).where(
+        Shift.starts_at >= local_day_start(start), Shift.starts_at < local_day_start(end + ONE_DAY),
+        Shift.ends_at > now, Shift.status != ShiftStatus.CANCELLED)
+        .order_by(Shift.starts_at, Shift.id).limit(1)).scalar_one_or_none()
+    if ahead is not None:
+        place = session.get_one(Municipality, ahead.municipality_id).name
+        raise PeriodNotOver(end, ahead, place)
+    if now < local_day_start(end + ONE_DAY):
+        raise PeriodNotOver(end, None, None)
 
 
 def locks(session: Session) -> list[PeriodLock]:

@@ -37,8 +37,11 @@ def offer_shift(
     cover: bool = False,
 ) -> int:
     """Offer the shift to everyone eligible (widened: everyone designated) who is neither asked
-    already nor on it; returns how many were asked."""
-    taken = {o.inspector_id for o in offers_of(session, shift.id, *OfferStatus)}
+    already nor on it; returns how many were asked. A cover asks again those whose earlier offer
+    of this shift was withdrawn or left them on standby (the place is open once more)."""
+    again = (OfferStatus.STANDBY, OfferStatus.WITHDRAWN) if cover else ()
+    earlier = {o.inspector_id: o for o in offers_of(session, shift.id, *OfferStatus)}
+    taken = {i for i, o in earlier.items() if o.status not in again}
     taken |= {
         a.inspector_id
         for a in session.execute(select(Assignment).where(Assignment.shift_id == shift.id)).scalars()
@@ -54,8 +57,13 @@ def offer_shift(
         inspector = enrolled.get(member.inspector_id)
         if inspector is None:
             continue
-        offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now, is_cover=cover)
-        session.add(offer)
+        offer = earlier.get(inspector.id)
+        if offer is None:
+            offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now, is_cover=cover)
+            session.add(offer)
+        else:
+            offer.status, offer.is_cover, offer.version = OfferStatus.PENDING, cover, offer.version + 1
+            offer.sent_at, offer.answered_at, offer.reminded_at = now, None, None
         session.flush()
         _send(session, now, inspector, offer, details)
         count += 1
@@ -85,26 +93,37 @@ def close_others(session: Session, now: datetime, shift: Shift, pair: Collection
         offer.version += 1
         kind = "offer.cover_" if offer.is_cover else "offer."
         template = kind + ("standby" if offer.status is OfferStatus.STANDBY else "filled")
-        outbox.edit(
-            session,
-            now,
-            inspector(session, offer.inspector_id),
-            f"offer:{offer.id}",
-            Message(template, planning.when(shift)),
-        )
+        tell(session, now, offer, Message(template, planning.when(shift)), again=True)
 
 
 def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
     """Every open, accepted or standby offer withdrawn, and its message says the shift is off."""
     for offer in offers_of(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY):
         offer.status, offer.version = OfferStatus.WITHDRAWN, offer.version + 1
-        outbox.edit(
-            session,
-            now,
-            inspector(session, offer.inspector_id),
-            f"offer:{offer.id}",
-            Message("offer.cancelled", planning.when(shift)),
-        )
+        tell(session, now, offer, Message("offer.cancelled", planning.when(shift)), again=True)
+
+
+def tell(session: Session, now: datetime, offer: Offer, message: Message, *, again: bool = False) -> None:
+    """The offer's message now says `message` (its buttons gone). An inspector who was reminded has
+    the reminder (with buttons) as a newer message: it is edited too, and with `again` (the call-out
+    is off or staffed) the news also comes as a new short message, so the newest one is true."""
+    to = inspector(session, offer.inspector_id)
+    outbox.edit(session, now, to, f"offer:{offer.id}", message)
+    if offer.reminded_at is None:
+        return
+    outbox.edit(session, now, to, f"reminder:{offer.id}", message)
+    if again:
+        outbox.send(session, now, to, message)
+
+
+def answer_buttons(offer: Offer) -> list[list[Button]]:
+    """Accept / Decline for the offer as it stands (its version)."""
+    return [
+        [
+            Button("button.accept", f"o:{offer.id}:{offer.version}:a"),
+            Button("button.decline", f"o:{offer.id}:{offer.version}:d"),
+        ]
+    ]
 
 
 def offers_of(session: Session, shift_id: int, *statuses: OfferStatus) -> list[Offer]:
@@ -158,16 +177,10 @@ def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details:
         ("offer.cover_alert", "offer.cover_details") if offer.is_cover else ("offer.alert", "offer.details")
     )
     outbox.send(session, now, to, Message(lock_screen, alert), ref=f"alert:{offer.id}")
-    buttons = [
-        [
-            Button("button.accept", f"o:{offer.id}:{offer.version}:a"),
-            Button("button.decline", f"o:{offer.id}:{offer.version}:d"),
-        ]
-    ]
     outbox.send(
         session,
         now,
         to,
-        Message(chat, details, buttons=buttons, disable_notification=True),
+        Message(chat, details, buttons=answer_buttons(offer), disable_notification=True),
         ref=f"offer:{offer.id}",
     )

@@ -5,6 +5,17 @@ its parameters, buttons and options, sealed. The sender in `bot/` renders it
 in the recipient's language when it is delivered, so the services stay free of
 Telegram and of wording. `ref` names what a message is about ("offer:12"), so
 that a later edit or deletion can find the Telegram message id it got.
+
+What rings is discreet (the lock-screen rule). A message sent without
+`disable_notification` makes a sound and shows its text on the lock screen;
+`protect_content` does not hide that preview. So a ringing message carries at
+most the day and the time (the parameters in `LOCK_SCREEN_PARAMS`), never a
+municipality, a place or a person's name. A message that names one goes
+silently, and when it must still be noticed it has a `heads_up`: a short
+ringing template (day and time only) queued just before it. `send` refuses a
+ringing message with any other parameter, so a new message kind cannot break
+the rule by accident; `tests/bot/test_lock_screen.py` drives every message
+kind and checks what a lock screen would have shown.
 """
 
 from __future__ import annotations
@@ -22,6 +33,12 @@ from backend.models import Inspector, OutboxMessage, OutboxStatus
 
 SEND, EDIT, DELETE = "sendMessage", "editMessageText", "deleteMessage"
 MAX_ATTEMPTS = 8
+LOCK_SCREEN_PARAMS = frozenset({"date", "start", "end", "minutes"})
+"""What a ringing message may show: when (and how many minutes an alert has waited)."""
+
+
+class LockScreenError(ValueError):
+    """A ringing message would show more than the day and the time on a lock screen."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,19 @@ class Message:
     protect_content: bool = False
     """Telegram then refuses forwarding and saving: for locations and names."""
     disable_notification: bool = False
+    heads_up: str | None = None
+    """A ringing template queued just before this message, filled with its day and time only;
+    the message itself then goes silently (see the lock-screen rule above)."""
+
+    @property
+    def rings(self) -> bool:
+        return not self.disable_notification and self.heads_up is None
+
+    def check_lock_screen(self) -> None:
+        """Refuse a ringing message that would show more than when (see the module's docstring)."""
+        shown = set(self.params) - LOCK_SCREEN_PARAMS
+        if self.rings and shown:
+            raise LockScreenError(f"{self.template} rings with {sorted(shown)}: send it silently")
 
     def to_json(self, language: str) -> str:
         return json.dumps(
@@ -55,7 +85,7 @@ class Message:
                 "language": language,
                 "buttons": [[[b.label, b.data, b.params] for b in row] for row in self.buttons],
                 "protect_content": self.protect_content,
-                "disable_notification": self.disable_notification,
+                "disable_notification": self.disable_notification or self.heads_up is not None,
             },
             sort_keys=True,
         )
@@ -69,7 +99,13 @@ def send(
     ref: str | None = None,
     not_before: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Queue a message to an enrolled inspector; nothing for an account without Telegram or revoked."""
+    """Queue a message to an enrolled inspector; nothing for an account without Telegram or revoked.
+    A message with a `heads_up` is preceded by that ringing heads-up (same `not_before`)."""
+    message.check_lock_screen()
+    if message.heads_up is not None:
+        when = {key: value for key, value in message.params.items() if key in LOCK_SCREEN_PARAMS}
+        _queue(session, now, inspector, SEND, Message(message.heads_up, when).to_json(inspector.language),
+               None, not_before)
     return _queue(session, now, inspector, SEND, message.to_json(inspector.language), ref, not_before)
 
 
@@ -216,10 +252,21 @@ def to_coordinators(session: Session, now: datetime, message: Message, ref: str 
     return count
 
 
+def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:
+    """Edit the message each enrolled coordinator got under `ref` (where there is none, the sender
+    marks the edit failed and nothing shows)."""
+    for coordinator in session.execute(
+        select(Inspector).where(Inspector.is_coordinator.is_(True), Inspector.telegram_index.is_not(None))
+    ).scalars():
+        edit(session, now, coordinator, ref, message)
+
+
 def report_blocked(session: Session, now: datetime, inspector_id: int) -> None:
     """Tell the coordinators once that this inspector's phone blocked the bot."""
     ref = f"blocked:{inspector_id}"
     if session.execute(select(OutboxMessage.id).where(OutboxMessage.ref == ref).limit(1)).first():
         return
-    to_coordinators(session, now, Message("coordinator.blocked", {"inspector_id": inspector_id}), ref=ref,
-                    except_id=inspector_id)
+    message = Message(
+        "coordinator.blocked", {"inspector_id": inspector_id}, heads_up="coordinator.blocked_alert"
+    )
+    to_coordinators(session, now, message, ref=ref, except_id=inspector_id)

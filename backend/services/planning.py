@@ -101,7 +101,8 @@ def assign_proposal(session: Session, shifts: Sequence[Shift], proposal: roster.
 
 
 def send_next_shifts(session: Session, now: datetime, inspector: Inspector, limit: int = 8) -> None:
-    """Queue the inspector's next shifts (or that there are none)."""
+    """Queue the inspector's next shifts (or that there are none) as one silent message: the answer
+    to their own /rooster, naming places, so nothing for the lock screen."""
     rows = session.execute(
         select(Shift, Municipality.name).join(Assignment, Assignment.shift_id == Shift.id)
         .join(Municipality, Municipality.id == Shift.municipality_id)
@@ -109,9 +110,12 @@ def send_next_shifts(session: Session, now: datetime, inspector: Inspector, limi
                Shift.ends_at > now, Shift.status != ShiftStatus.CANCELLED)
         .order_by(Shift.starts_at).limit(limit)).all()
     if not rows:
-        outbox.send(session, now, inspector, Message("roster.none"))
-    for shift, name in rows:
-        outbox.send(session, now, inspector, Message("roster.item", {**when(shift), "municipality": name}))
+        outbox.send(session, now, inspector, Message("roster.none", disable_notification=True))
+        return
+    items = [{"template": "roster.item", **when(shift), "kind": shift.kind.value, "municipality": name}
+             for shift, name in rows]
+    outbox.send(session, now, inspector, Message("roster.list", {"items": items}, protect_content=True,
+                                                 disable_notification=True))
 
 
 def when(shift: Shift) -> dict[str, str]:

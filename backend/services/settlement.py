@@ -5,11 +5,23 @@ credited with the value of the hours its own inspectors delivered (the
 coordinating municipality also with the fixed costs it pays). The balance is
 what it pays (positive) or receives (negative); the balances add up to zero.
 
-Budget mode reproduces the plan (seed 000, §3): shares of the plan's budget,
-credited with the pledged hours at the plan's all-in rate and flat 12.5% ORT.
+Budget mode reproduces the plan (seed 000, §3): shares of the plan's budget
+(€122,399.10 for Fryslân), credited with exactly the plan's hours: the
+coordinator's to the coordinating municipality, the inspectors' read from the
+pledges by `scheduling.contributions.read_pledges` (scaled down to the plan's
+hours when pledges exceed them; hours no one pledged credited to the
+coordinating municipality). Each column's total is the plan's own shown amount,
+shared over the municipalities by largest remainder of their exact values, so
+delivered adds up to the cost and the balances to exactly €0.00.
+
 Actual mode takes the approved ledger: minutes per allowance band at the rate
-of the work's category. Every amount is exact until it is shown, rounded once,
-and every total is the sum of the shown lines.
+of the work's category, with no allowance in a week the weekly three-hour rule
+exempts. Every amount is exact until it is shown, rounded once, and every
+total is the sum of the shown lines.
+
+A quarter is the year-to-date at its end minus the year-to-date at its start,
+each computed (and balanced) as a year is, so the four quarters add up exactly
+to the year in every cell, and each quarter's balances add up to zero.
 
 A period is settled only where the tables it needs are valid on every day of
 it (the budget; in actual mode the ORT tables too): otherwise it is refused,
@@ -19,7 +31,7 @@ naming the missing table and the years that are covered (`coverage`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -27,28 +39,32 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.services import allowance
 from backend.services.errors import Refused
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
 from scheduling import tables as dated
-from scheduling.apportion import largest_remainder
-from scheduling.calendar import local_day_start
-from scheduling.contributions import contribution_table
+from scheduling.apportion import largest_remainder, largest_remainder_exact
+from scheduling.calendar import local_date, local_day_start
+from scheduling.contributions import PledgeReading, contribution_table, read_pledges
 from scheduling.money import (
     BUDGETS,
-    FLAT_ORT,
     OVERHEAD_PER_HOUR,
     SCALE_7_STEP_11,
     SCALE_10_STEP_11,
     Budget,
+    BudgetLine,
     to_cents,
 )
 from scheduling.reasons import Refusal
 
-COLUMN_SET = "piket-settlement-v1"
+COLUMN_SET = "piket-settlement-v2"
+"""v2 added pledged_minutes, and budget mode credits the plan's hours (how pledges were read is noted)."""
 RATE = {HourCategory.COORDINATION: SCALE_10_STEP_11}
 """All-in hourly rate per category (the plan's scale 10 for coordination, scale 7 otherwise)."""
 DEFAULT_RATE = SCALE_7_STEP_11
+COORDINATOR_LINE = "coordinator"
+"""The budget line of the coordinator's hours, credited to the coordinating municipality."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,10 @@ class Line:
     population: int
     share_basis_points: int
     cost_share_cents: int
+    pledged_minutes: int
+    """Inspector time the municipality pledged for the period (zero if it pays in money)."""
     minutes: int
+    """Minutes credited: approved hours (actual) or the plan's hours as read from the pledges (budget)."""
     salary_cents: int
     ort_cents: int
     overhead_cents: int
@@ -69,6 +88,9 @@ class Line:
 
 
 NUMBERS = tuple(f.name for f in fields(Line) if f.name not in ("municipality_id", "name"))
+DELIVERED = ("salary_cents", "ort_cents", "overhead_cents", "fixed_cents")
+OVER_TIME = ("cost_share_cents", "pledged_minutes", "minutes", *DELIVERED)
+"""The columns that accrue over the year (a quarter has its part of them); the rest follow."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,8 @@ class Settlement:
     start: date
     end: date
     lines: tuple[Line, ...]
+    pledges: PledgeReading | None = None
+    """Budget mode: how the pledges were read against the plan's inspector hours (for the year)."""
 
     @property
     def totals(self) -> dict[str, int]:
@@ -116,14 +140,135 @@ def settle(session: Session, year: int, quarter: int | None = None, mode: str = 
     budget = budget or _budget_for(start, end)
     members = list(session.execute(select(Municipality).where(Municipality.is_participating)
                                    .order_by(Municipality.name)).scalars())
-    fixed = _part(budget.fixed_cents, quarter)
     if mode == "budget":
-        credits = _budget_credits(members, budget, quarter)
-    else:
-        credits = _actual_credits(session, start, end)
-    lines = _lines(members, credits, fixed, _budget_shares(members, budget, quarter) if mode == "budget"
-                   else None)
-    return Settlement(mode, year, quarter, start, end, tuple(lines))
+        year_lines, pledges = budget_lines(members, budget)
+        lines = quarter_of(year_lines, quarter)
+        return Settlement(mode, year, quarter, start, end, tuple(lines), pledges)
+    later = _actual_to_date(session, members, year, 4 if quarter is None else quarter, budget)
+    if quarter is not None:
+        later = _minus(later, _actual_to_date(session, members, year, quarter - 1, budget))
+    return Settlement(mode, year, quarter, start, end, tuple(later))
+
+
+def _make_line(member: Municipality, points: int, **amounts: int) -> Line:
+    """A line from its accruing columns; delivered and the balance follow from them."""
+    delivered = sum(amounts[name] for name in DELIVERED)
+    return Line(member.id, member.name, member.population, points, delivered_cents=delivered,
+                balance_cents=amounts["cost_share_cents"] - delivered, **amounts)
+
+
+def _make_line_like(line: Line, amounts: dict[str, int]) -> Line:
+    delivered = sum(amounts[name] for name in DELIVERED)
+    return replace(line, **amounts, delivered_cents=delivered,  # type: ignore[arg-type]
+                   balance_cents=amounts["cost_share_cents"] - delivered)
+
+
+def _minus(later: Sequence[Line], earlier: Sequence[Line]) -> list[Line]:
+    """The period between two year-to-date settlements, cell by cell."""
+    return [_make_line_like(a, {n: getattr(a, n) - getattr(b, n) for n in OVER_TIME})
+            for a, b in zip(later, earlier, strict=True)]
+
+
+def _to_date_part(total: int, quarters: int) -> int:
+    """The year-to-date part of a yearly whole after this many quarters (all of it after four)."""
+    return largest_remainder(total, [quarters, 4 - quarters])[0]
+
+
+def quarter_of(year_lines: Sequence[Line], quarter: int | None) -> list[Line]:
+    """A quarter of a budget year: year-to-date at its end minus at its start (the year when None)."""
+    if quarter is None:
+        return list(year_lines)
+    return _minus(_budget_to_date(year_lines, quarter), _budget_to_date(year_lines, quarter - 1))
+
+
+def _budget_to_date(year_lines: Sequence[Line], quarters: int) -> list[Line]:
+    """The budget year after this many quarters, apportioned so that it still balances.
+
+    The cost to date is its part of the year's cost; the delivered columns share
+    exactly that amount in the year's proportions, and each column is shared over
+    the municipalities in proportion to their year's cells (all by largest
+    remainder). After four quarters every step gives back the year's own cells.
+    """
+    total = {n: sum(getattr(line, n) for line in year_lines) for n in OVER_TIME}
+    cost = _to_date_part(total["cost_share_cents"], quarters)
+    to_date = dict(zip(DELIVERED, largest_remainder(cost, [total[n] for n in DELIVERED]), strict=True))
+    to_date |= {"cost_share_cents": cost,
+                **{n: _to_date_part(total[n], quarters) for n in ("pledged_minutes", "minutes")}}
+    cells = {n: largest_remainder(to_date[n], [getattr(line, n) for line in year_lines]) for n in OVER_TIME}
+    return [_make_line_like(line, {n: cells[n][i] for n in OVER_TIME}) for i, line in enumerate(year_lines)]
+
+
+def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[Line], PledgeReading]:
+    """The plan's year: population shares of its cost against the value of its hours, to the cent.
+
+    The hours credited are the plan's (`read_pledges` says how the pledges were read);
+    each column's total is the plan's shown amount (salary, ORT and overhead share the
+    shown cost of hours, in the plan's exact proportions), and is shared over the
+    municipalities by their exact values. So delivered adds up to the cost, and the
+    balances to zero, whatever the pledges.
+    """
+    coordinating = _coordinating(members)
+    coordinator = next(line for line in budget.lines if line.name == COORDINATOR_LINE)
+    inspector_lines = [line for line in budget.lines if line.name != COORDINATOR_LINE]
+    reading = read_pledges(sum(line.hours for line in inspector_lines) * 60,
+                           [m.pledged_minutes for m in members])
+    credited = [minutes + (reading.uncovered_minutes if m is coordinating else 0)
+                for m, minutes in zip(members, reading.credited_minutes, strict=True)]
+    exact = [_plan_value(minutes, reading.plan_minutes, inspector_lines) for minutes in credited]
+    own = members.index(coordinating)  # employs the coordinator: all of that line is its own
+    exact[own] = _plus(exact[own], _plan_value(1, 1, [coordinator]))
+    column_totals = largest_remainder_exact(budget.hours_cents, [sum(e[k] for e in exact) for k in range(3)])
+    columns = [largest_remainder_exact(total, [e[k] for e in exact]) for k, total in enumerate(column_totals)]
+    shares = contribution_table([(m.name, m.population) for m in members], budget).rows
+    points = largest_remainder(10_000, [m.population for m in members])
+    lines = [_make_line(m, points[i], cost_share_cents=shares[i].yearly_cents,
+                        pledged_minutes=m.pledged_minutes,
+                        minutes=credited[i] + (coordinator.hours * 60 if m is coordinating else 0),
+                        salary_cents=columns[0][i], ort_cents=columns[1][i], overhead_cents=columns[2][i],
+                        fixed_cents=budget.fixed_cents if m is coordinating else 0)
+             for i, m in enumerate(members)]
+    return lines, reading
+
+
+def _coordinating(members: Sequence[Municipality]) -> Municipality:
+    found = [m for m in members if m.is_coordinating]
+    if len(found) != 1:
+        raise Refused("the budget needs exactly one participating coordinating municipality: it pays the "
+                      "fixed costs and the coordinator", field="mode")
+    return found[0]
+
+
+Exact = tuple[Fraction, Fraction, Fraction]
+"""Salary, ORT and overhead of some of the plan's hours, as exact euros."""
+
+
+def _plus(a: Exact, b: Exact) -> Exact:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+
+
+def _plan_value(minutes: int, of_minutes: int, lines: Sequence[BudgetLine]) -> Exact:
+    """The exact value of `minutes` out of `of_minutes` of these budget lines' hours."""
+    share = Fraction(minutes, of_minutes) if of_minutes else Fraction(0)
+    return (sum((share * line.salary for line in lines), Fraction(0)),
+            sum((share * line.allowance for line in lines), Fraction(0)),
+            sum((share * line.overhead for line in lines), Fraction(0)))
+
+
+def _actual_to_date(session: Session, members: Sequence[Municipality], year: int, quarters: int,
+                    budget: Budget) -> list[Line]:
+    """The approved ledger from 1 January to the end of this many quarters (nothing for none)."""
+    if quarters == 0:
+        return [_make_line(m, 0, **dict.fromkeys(OVER_TIME, 0)) for m in members]
+    credits = _actual_credits(session, date(year, 1, 1), period_of(year, quarters)[1])
+    fixed = _to_date_part(budget.fixed_cents, quarters)
+    shown = {m.id: _shown(credits.get(m.id, Credit()), fixed if m.is_coordinating else 0) for m in members}
+    total_cost = sum(sum(parts[1:]) for parts in shown.values())
+    shares = largest_remainder(total_cost, [m.population for m in members])
+    points = largest_remainder(10_000, [m.population for m in members])
+    return [_make_line(m, points[i], cost_share_cents=shares[i],
+                       pledged_minutes=_to_date_part(m.pledged_minutes, quarters),
+                       **dict(zip(("minutes", *DELIVERED), shown[m.id], strict=True)))
+            for i, m in enumerate(members)]
 
 
 @dataclass(frozen=True)
@@ -144,61 +289,49 @@ def _credit(minutes: int, rate: Fraction, allowance_minutes: Fraction) -> Credit
                   minutes * OVERHEAD_PER_HOUR * hourly)
 
 
-def _lines(members: Sequence[Municipality], credits: dict[int, Credit], fixed: int,
-           cost_shares: list[int] | None) -> list[Line]:
-    shown = {m.id: _shown(credits.get(m.id, Credit()), fixed if m.is_coordinating else 0) for m in members}
-    total_cost = sum(sum(parts[1:]) for parts in shown.values())
-    populations = [m.population for m in members]
-    shares = cost_shares if cost_shares is not None else largest_remainder(total_cost, populations)
-    basis_points = largest_remainder(10_000, populations)
-    lines = []
-    for member, share, points in zip(members, shares, basis_points, strict=True):
-        minutes, salary, allowance, overhead, fixed_part = shown[member.id]
-        delivered = salary + allowance + overhead + fixed_part
-        lines.append(Line(member.id, member.name, member.population, points, share, minutes, salary,
-                          allowance, overhead, fixed_part, delivered, share - delivered))
-    return lines
-
-
 def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
     return (credit.minutes, to_cents(credit.salary), to_cents(credit.allowance), to_cents(credit.overhead),
             fixed)
 
 
-def _part(yearly: int, quarter: int | None) -> int:
-    return yearly if quarter is None else largest_remainder(yearly, [1, 1, 1, 1])[quarter - 1]
-
-
-def _budget_shares(members: Sequence[Municipality], budget: Budget, quarter: int | None) -> list[int]:
-    table = contribution_table([(m.name, m.population) for m in members], budget)
-    return [_part(row.yearly_cents, quarter) for row in table.rows]
-
-
-def _budget_credits(members: Sequence[Municipality], budget: Budget,
-                    quarter: int | None) -> dict[int, Credit]:
-    """Pledged hours at the plan's rate and flat ORT; the coordinating municipality also the coordinator."""
-    credits = {}
-    for member in members:
-        minutes = _part(member.pledged_minutes, quarter)
-        credit = _credit(minutes, DEFAULT_RATE, minutes * FLAT_ORT)
-        if member.is_coordinating:
-            line = next(line for line in budget.lines if line.name == "coordinator")
-            coordinator = _part(line.hours * 60, quarter)
-            credit += _credit(coordinator, line.rate, coordinator * line.ort)
-        credits[member.id] = credit
-    return credits
-
-
 def _actual_credits(session: Session, start: date, end: date) -> dict[int, Credit]:
-    """Approved minutes of each employer's inspectors, per band, under the ORT table in force."""
+    """Approved minutes of each employer's inspectors, per band, under the ORT table in force;
+    no allowance for the entries of a week the three-hour rule exempts."""
     credits: dict[int, Credit] = {}
     for table, segment_start, segment_end in _table_segments(start, end):
         for employer, category, *minutes in _approved_minutes(session, segment_start, segment_end):
             bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
-            weighted = sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
-            credit = _credit(sum(bands.values()), RATE.get(category, DEFAULT_RATE), weighted)
+            credit = _credit(sum(bands.values()), RATE.get(category, DEFAULT_RATE), _weighted(table, bands))
             credits[employer] = credits.get(employer, Credit()) + credit
+    for employer, category, withheld in _exempt_allowance(session, start, end):
+        credits[employer] = credits[employer] + _credit(0, RATE.get(category, DEFAULT_RATE), -withheld)
     return credits
+
+
+def _weighted(table: ort.BandTable, bands: dict[ort.Band, int]) -> Fraction:
+    return sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
+
+
+def _exempt_allowance(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, Fraction]]:
+    """The allowance minutes the sums above counted for approved entries of exempt weeks."""
+    exempt = allowance.exempt_weeks(session, start, end)
+    if not exempt:
+        return []
+    approved = aliased(HourApproval)
+    mondays = [monday for _, monday in exempt]
+    entries = session.execute(
+        select(HourEntry, Inspector.employer_id)
+        .join(Inspector, Inspector.id == HourEntry.inspector_id)
+        .join(approved, approved.entry_id == HourEntry.id)
+        .where(HourEntry.inspector_id.in_({i for i, _ in exempt}),
+               HourEntry.starts_at >= local_day_start(min(mondays)),
+               HourEntry.starts_at < local_day_start(max(mondays) + allowance.WEEK),
+               HourEntry.counts_at >= local_day_start(start),
+               HourEntry.counts_at < local_day_start(end + timedelta(days=1)))).all()
+    return [(employer, entry.category, _weighted(ort.table_on(local_date(entry.counts_at)),
+                                                 {b: getattr(entry, f) for b, f in BAND_FIELDS.items()}))
+            for entry, employer in entries
+            if allowance.week_of(entry.inspector_id, entry.starts_at) in exempt]
 
 
 def _budget_for(start: date, end: date) -> Budget:

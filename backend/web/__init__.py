@@ -122,9 +122,11 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _refused(error: ServiceError) -> Any:
         if access.is_api():
-            body = {"error": "refused", "message": error.message, "field": error.field}
+            body = {"error": error.kind, "message": error.message, "field": error.field}
             if error.code is not None:  # a refusal of the core: its stable code, for clients to act on
                 body["code"] = error.code
+            if error.details:
+                body["details"] = error.details
             return jsonify(body), error.status
         message = error.text(i18n.language())
         return render_template("error.html", code=error.status, message=message), error.status

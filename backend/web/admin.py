@@ -139,8 +139,13 @@ def enrolment_code(inspector_id: int) -> Any:
 @allow(*ADMIN)
 def revoke(inspector_id: int) -> Any:
     team.existing(g.db, Inspector, inspector_id, "inspector_id")
-    withdrawn = enrolment.revoke(g.db, now(), caller().name, inspector_id)
-    flash(i18n.gettext("Phone cut off; %(n)s open offers withdrawn.", n=withdrawn))
+    done = enrolment.revoke(g.db, now(), caller().name, inspector_id)
+    flash(i18n.gettext(
+        "Phone cut off: it gets no more messages. Open offers withdrawn: %(offers)s. Messages to be "
+        "deleted from the phone (places, colleagues): %(deletions)s. Shifts still to come that lose this "
+        "person: %(shifts)s (the coordinator is told and cover is offered). To link a new phone, make a "
+        "new enrolment code.",
+        offers=done.offers_withdrawn, deletions=done.deletions, shifts=done.shifts_left))
     return redirect(url_for("admin.overview"))
 
 

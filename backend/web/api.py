@@ -43,7 +43,7 @@ from backend.web.schemas_out import (
     as_json,
     page_of,
 )
-from scheduling.calendar import local_day_start
+from scheduling.calendar import local_date, local_day_start
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 OPERATIONS: list[Operation] = []
@@ -120,16 +120,17 @@ def roster() -> Any:
     return jsonify(page_of(views, wanted.page, wanted.per_page))
 
 
-@operation("GET", "/hours/pending", COORDINATION, "Hour entries waiting for approval", query=PeriodIn,
-           out=PendingEntryOut, paged=True)
+@operation("GET", "/hours/pending", COORDINATION, "Hour entries waiting for approval, one line per entry",
+           query=PeriodIn, out=PendingEntryOut, paged=True)
 def pending_hours() -> Any:
     period = _args(PeriodIn)
-    entries = ledger.unapproved(g.db, period.period_start, period.period_end)
+    lines = ledger.pending(g.db, period.period_start, period.period_end)
     paging = _args(PageQuery)
-    return jsonify(page_of([PendingEntryOut.of(e) for e in entries], paging.page, paging.per_page))
+    return jsonify(page_of([PendingEntryOut.of(line) for line in lines], paging.page, paging.per_page))
 
 
-@operation("POST", "/hours/approve", COORDINATION, "Approve hour entries", body=EntryIdsIn, out=ApprovedOut)
+@operation("POST", "/hours/approve", COORDINATION, "Approve hour entries with their earlier versions",
+           body=EntryIdsIn, out=ApprovedOut)
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, json_body())
     return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))
@@ -143,7 +144,11 @@ def correct_hours(entry_id: int) -> Any:
     starts_at, ends_at = asked.window()
     corrected = ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
                                breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
-    return jsonify(PendingEntryOut.of(corrected).model_dump(mode="json")), 201
+    # Answered as its line of the approval list: unapproved, it waits together with what it replaces.
+    day = local_date(corrected.counts_at)
+    line = next((line for line in ledger.pending(g.db, day, day) if line.entry.id == corrected.id),
+                ledger.Pending(corrected, ()))
+    return jsonify(PendingEntryOut.of(line).model_dump(mode="json")), 201
 
 
 @operation("POST", "/periods/lock", (Role.COORDINATOR, Role.FINANCE), "Close a period", body=PeriodIn,

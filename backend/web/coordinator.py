@@ -11,9 +11,10 @@ from sqlalchemy import select
 from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
 from backend.services import callouts, controls_plan, dashboard, ledger, reports
 from backend.services.errors import ServiceError
-from backend.web import i18n
+from backend.web import finance, i18n
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
+from backend.web.i18n import N_
 from backend.web.schemas import (
     FORM_BREAKS,
     CalloutIn,
@@ -131,12 +132,20 @@ def _neighbours(days: list[date]) -> dict[str, date]:
 @blueprint.get("/hours")
 @allow(*COORDINATION)
 def hours() -> Any:
-    start, end = _period(request.args.get("period_start"), request.args.get("period_end"))
-    entries = ledger.unapproved(g.db, start, end)
-    names = dashboard.first_names(g.db, (e.inspector_id for e in entries))
+    return _hours_page(request.args.get("period_start"), request.args.get("period_end"))
+
+
+def _hours_page(start_text: str | None, end_text: str | None, close: dict[str, Any] | None = None,
+                close_problems: list[dict[str, str]] | None = None) -> str:
+    """The approval list of the period; `close` keeps what was typed in a refused close form."""
+    start, end = _period(start_text, end_text)
+    lines = ledger.pending(g.db, start, end)
+    names = dashboard.first_names(g.db, (line.entry.inspector_id for line in lines))
     municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
-    return render_template("coordinator/hours.html", entries=entries, names=names, start=start, end=end,
-                           municipalities=municipalities, locks=ledger.locks(g.db))
+    return render_template("coordinator/hours.html", lines=lines, names=names, start=start, end=end,
+                           municipalities=municipalities, locks=ledger.locks(g.db),
+                           close=close or {"period_start": start, "period_end": end},
+                           close_problems=close_problems or [])
 
 
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
@@ -160,10 +169,12 @@ def approve_hours() -> Any:
 @blueprint.route("/hours/<int:entry_id>/correct", methods=["GET", "POST"])
 @allow(*COORDINATION)
 def correct_hours(entry_id: int) -> Any:
-    """The coordinator's correction: a reversal and the new entry, both approved, with the reason."""
+    """The coordinator's correction: a reversal and the new entry, with the reason; approved at once
+    where the old entry was, else waiting with it as one line."""
     entry = g.db.get(HourEntry, entry_id)
     if entry is None or entry.reverses_id is not None:
         abort(404)
+    approved = ledger.is_approved(g.db, entry_id)
     problems: list[dict[str, str]] = []
     values = form_data(request.form) if request.method == "POST" else _entry_values(entry)
     if request.method == "POST":
@@ -177,12 +188,13 @@ def correct_hours(entry_id: int) -> Any:
         except ServiceError as refused:
             problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
         else:
-            flash(i18n.gettext("Hours corrected; the old entry is reversed."))
+            flash(i18n.gettext("Hours corrected; the old entry is reversed.") if approved else
+                  i18n.gettext("Hours corrected; the correction waits for approval."))
             return redirect(safe_path(request.args.get("back")) or url_for("coordinator.hours"))
     name = dashboard.first_names(g.db, [entry.inspector_id])[entry.inspector_id].first_name
     closed = ledger.is_locked(g.db, entry.counts_at)
     page = render_template("coordinator/correct.html", entry=entry, name=name, values=values,
-                           problems=problems, closed=closed, break_fields=FORM_BREAKS)
+                           problems=problems, closed=closed, approved=approved, break_fields=FORM_BREAKS)
     return page, (422 if problems else 200)
 
 
@@ -195,15 +207,44 @@ def _entry_values(entry: HourEntry) -> dict[str, Any]:
     return values
 
 
+LOCK_REFUSALS = (N_("hours in this period still wait for approval"),
+                 N_("this period overlaps a period that is already closed"),
+                 N_("the period ends before it starts"))
+"""The ledger's refusals of a close that are shown as they are (translated)."""
+
+
 @blueprint.post("/periods/lock")
 @allow(Role.COORDINATOR, Role.FINANCE)
 def lock_period() -> Any:
-    period = parse(PeriodIn, form_data(request.form))
-    ledger.lock_period(g.db, now(), caller().name, period.period_start, period.period_end)
-    flash(i18n.gettext("Period %(start)s to %(end)s closed.", start=period.period_start,
-                       end=period.period_end))
-    return redirect(url_for("coordinator.hours", period_start=period.period_start,
-                            period_end=period.period_end))
+    """Close a period; refused, the page the form came from again, the refusal next to the form."""
+    values = form_data(request.form)
+    try:
+        period = parse(PeriodIn, values)
+        ledger.lock_period(g.db, now(), caller().name, period.period_start, period.period_end)
+    except Invalid as invalid:
+        problems = invalid.problems
+    except ServiceError as refused:
+        problems = [{"field": "", "message": _lock_refusal(refused)}]
+    else:
+        flash(i18n.gettext("Period %(start)s to %(end)s closed.", start=period.period_start,
+                           end=period.period_end))
+        shown = "finance.ledger_page" if caller().role is Role.FINANCE else "coordinator.hours"
+        return redirect(url_for(shown, period_start=period.period_start, period_end=period.period_end))
+    if caller().role is Role.FINANCE:
+        return finance.ledger_view({}, close=values, close_problems=problems), 422
+    return _hours_page(values.get("period_start"), values.get("period_end"), values, problems), 422
+
+
+def _lock_refusal(refused: ServiceError) -> str:
+    if not isinstance(refused, ledger.PeriodNotOver):
+        return i18n.gettext(refused.message)
+    if refused.shift is None:
+        return i18n.gettext("This period runs until %(end)s and has not ended yet. Close it once it is over "
+                            "and its hours are in.", end=i18n.day(refused.end))
+    return i18n.gettext("This period has not ended yet: %(kind)s in %(place)s on %(when)s is still ahead. "
+                        "Close it once that is over and its hours are in.",
+                        kind=i18n.translate(refused.shift.kind.value), place=refused.municipality,
+                        when=i18n.when(refused.shift.starts_at))
 
 
 @blueprint.get("/reports")

@@ -43,8 +43,14 @@ def ledger_filter(args: dict[str, Any]) -> LedgerFilter:
 @blueprint.get("/ledger")
 @allow(*READERS)
 def ledger_page() -> Any:
+    return ledger_view(request.args.to_dict())
+
+
+def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
+                close_problems: list[dict[str, str]] | None = None) -> str:
+    """The ledger as filtered; `close` keeps what was typed in a refused close form."""
     try:
-        wanted = ledger_filter(request.args.to_dict())
+        wanted = ledger_filter(args)
     except Invalid as invalid:
         wanted, problems = ledger_filter({}), invalid.problems
     else:
@@ -58,11 +64,21 @@ def ledger_page() -> Any:
     return render_template("finance/ledger.html", rows=shown, wanted=wanted, totals=totals, page=page,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
-                           categories=list(HourCategory), locks=ledger.locks(g.db))
+                           categories=list(HourCategory), locks=ledger.locks(g.db),
+                           exempt_week_note=exempt_week_note(),
+                           close=close or {"period_start": wanted.start, "period_end": wanted.end},
+                           close_problems=close_problems or [])
 
 
 def _municipalities() -> list[Municipality]:
     return list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
+
+
+def exempt_week_note() -> str:
+    return i18n.gettext(
+        "allowance_exempt_week: a week whose only irregular work is one stretch of at most three hours "
+        "earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep their band minutes, and their "
+        "allowance_minutes are 0.")
 
 
 def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
@@ -77,9 +93,10 @@ def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
 def ledger_csv() -> Any:
     wanted = ledger_filter(request.args.to_dict())
     column_set, filename = _ledger_export(wanted, "csv")
+    notes = [exempt_week_note()]
     return _csv_response(lambda session: exports.csv_lines(
         column_set, exports.LEDGER_HEADER, exports.ledger_rows(session, wanted), exports.SUMMED,
-        flags=exports.LEDGER_FLAGS), filename)
+        flags=exports.LEDGER_FLAGS, notes=notes), filename)
 
 
 @blueprint.get("/ledger.xlsx")
@@ -89,7 +106,7 @@ def ledger_xlsx() -> Any:
     column_set, filename = _ledger_export(wanted, "xlsx")
     rows = exports.ledger_rows(g.db, wanted)
     return _xlsx_response(column_set, exports.LEDGER_HEADER, rows, exports.SUMMED, (), filename,
-                          flags=exports.LEDGER_FLAGS)
+                          flags=exports.LEDGER_FLAGS, notes=[exempt_week_note()])
 
 
 def _note_export(start: date, end: date, kind: str) -> None:
@@ -112,9 +129,9 @@ def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> R
 
 
 def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str,
-                   flags: Any = ()) -> Any:
+                   flags: Any = (), notes: Any = ()) -> Any:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
-    exports.xlsx(spool, column_set, header, rows, summed, cents, flags)
+    exports.xlsx(spool, column_set, header, rows, summed, cents, flags, notes)
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
 
@@ -122,6 +139,35 @@ def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: 
 def _settlement() -> settlement.Settlement:
     query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
     return settlement.settle(g.db, query.year, query.quarter, query.mode)
+
+
+def pledge_note(result: settlement.Settlement) -> str | None:
+    """Budget mode: how the pledges were read against the plan's inspector hours, in words."""
+    reading = result.pledges
+    if reading is None:
+        return None
+    figures = {"pledged": i18n.hours(reading.total_pledged_minutes), "plan": i18n.hours(reading.plan_minutes),
+               "difference": i18n.hours(abs(reading.difference_minutes))}
+    if reading.rule == "scaled":
+        return i18n.gettext(
+            "Pledged inspector hours a year (%(pledged)s) exceed the plan's %(plan)s by %(difference)s. "
+            "Rule: each pledge is credited its share of the plan's hours (pledges scaled to the plan by "
+            "largest remainder); hours beyond the plan are not budgeted, so the cost stays the plan's.",
+            **figures)
+    if reading.rule == "uncovered":
+        return i18n.gettext(
+            "Pledged inspector hours a year (%(pledged)s) fall short of the plan's %(plan)s by "
+            "%(difference)s. Rule: each pledge is credited in full; the %(difference)s no one pledged are "
+            "credited to the coordinating municipality, which arranges them; their cost is in every "
+            "population share.",
+            **figures)
+    return i18n.gettext("Pledged inspector hours a year equal the plan's %(plan)s: each pledge is credited "
+                        "in full.", **figures)
+
+
+def _settlement_notes(result: settlement.Settlement) -> list[str]:
+    note = pledge_note(result)
+    return [note] if note else []
 
 
 @blueprint.get("/settlement")
@@ -133,10 +179,11 @@ def settlement_page() -> Any:
         result = settlement.settle(g.db, query.year, query.quarter, query.mode)
     except ServiceError as refused:
         page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
-                               coverage=settlement.coverage(), problem=refused.text(i18n.language()))
+                               coverage=settlement.coverage(), problem=refused.text(i18n.language()),
+                               pledge_note=None)
         return page, refused.status
     return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,
-                           coverage=settlement.coverage(), problem=None)
+                           coverage=settlement.coverage(), problem=None, pledge_note=pledge_note(result))
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:
@@ -147,9 +194,10 @@ def _settlement_name(result: settlement.Settlement, kind: str) -> str:
 @allow(*READERS)
 def settlement_csv() -> Any:
     result = _settlement()
+    notes = _settlement_notes(result)
     return _csv_response(lambda _session: exports.csv_lines(
         exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
-        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS), _settlement_name(result, "csv"))
+        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS, notes=notes), _settlement_name(result, "csv"))
 
 
 @blueprint.get("/settlement.xlsx")
@@ -158,7 +206,8 @@ def settlement_xlsx() -> Any:
     result = _settlement()
     return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
                           exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
-                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"))
+                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"),
+                          notes=_settlement_notes(result))
 
 
 @blueprint.get("/settlement/<int:municipality_id>")
@@ -169,7 +218,7 @@ def statement(municipality_id: int) -> Any:
     if municipality_id not in {line.municipality_id for line in result.lines}:
         abort(404)
     return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
-                           cents=i18n.money, printed_at=now())
+                           cents=i18n.money, printed_at=now(), pledge_note=pledge_note(result))
 
 
 @blueprint.get("/evaluation")
@@ -179,5 +228,5 @@ def evaluation_page() -> Any:
     year = request.args.get("year", today().year, type=int) or today().year
     if not 2020 <= year <= 2100:
         abort(404)
-    return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, year),
+    return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, now(), year),
                            cents=i18n.money)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 
 ERROR = {"type": "object", "required": ["error", "message"],
          "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
+                        "field": {"type": ["string", "null"]}, "details": {"type": "object"},
                         "code": {"type": "string",
                                  "description": "Why the core refused, e.g. no_ort_table, break_negative"},
                         "problems": {"type": "array", "items": {

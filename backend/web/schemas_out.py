@@ -10,8 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from backend.models import HourEntry, PeriodLock
+from backend.models import PeriodLock
+from backend.services.ledger import Pending
 from backend.services.settlement import COLUMN_SET, Line, Settlement
+from scheduling.contributions import PledgeReading
 
 
 class BreakOut(BaseModel):
@@ -36,14 +38,20 @@ class PendingEntryOut(BaseModel):
     saturday_minutes: int
     sunday_holiday_minutes: int
     reverses_id: int | None
+    replaces_id: int | None
+    approved_with: list[int]
+    """Earlier versions of this entry and their reversals, still unapproved: approving `entry_id`
+    approves them too (they cancel out), so the approved total is this entry's minutes."""
     breaks: list[BreakOut]
 
     @classmethod
-    def of(cls, entry: HourEntry) -> PendingEntryOut:
+    def of(cls, line: Pending) -> PendingEntryOut:
+        entry = line.entry
         values = {name: getattr(entry, name) for name in cls.model_fields
-                  if name not in ("entry_id", "breaks")}
+                  if name not in ("entry_id", "approved_with", "breaks")}
         breaks = [BreakOut(starts_at=b.starts_at, ends_at=b.ends_at) for b in entry.breaks]
-        return cls(entry_id=entry.id, breaks=breaks, **{**values, "category": entry.category.value})
+        return cls(entry_id=entry.id, approved_with=[e.id for e in line.earlier], breaks=breaks,
+                   **{**values, "category": entry.category.value})
 
 
 class LedgerEntryOut(BaseModel):
@@ -67,6 +75,10 @@ class LedgerEntryOut(BaseModel):
     reverses: int | None
     reason: str
     booked_on: date | None
+    allowance_minutes: int
+    """Minutes in allowance bands that earn it: 0 in a week the three-hour rule exempts."""
+    allowance_exempt_week: date | None
+    """Monday of the week the three-hour rule exempts (CAR-UWO 3:11 lid 2); band minutes stay."""
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> LedgerEntryOut:
@@ -89,6 +101,27 @@ class LockOut(BaseModel):
                    locked_at=lock.locked_at)
 
 
+class PledgesOut(BaseModel):
+    """Budget mode: the pledges in hours against the plan's inspector hours, and the rule applied."""
+
+    plan_minutes: int
+    pledged_minutes: int
+    difference_minutes: int
+    """Pledged minus planned."""
+    uncovered_minutes: int
+    """Planned minutes no pledge covers, credited to the coordinating municipality."""
+    rule: str
+    """`scaled` (pledges scaled to the plan by largest remainder), `uncovered` or `as_pledged`."""
+
+    @classmethod
+    def of(cls, reading: PledgeReading | None) -> PledgesOut | None:
+        if reading is None:
+            return None
+        return cls(plan_minutes=reading.plan_minutes, pledged_minutes=reading.total_pledged_minutes,
+                   difference_minutes=reading.difference_minutes, uncovered_minutes=reading.uncovered_minutes,
+                   rule=reading.rule)
+
+
 class SettlementOut(BaseModel):
     column_set: str
     mode: str
@@ -98,12 +131,13 @@ class SettlementOut(BaseModel):
     end: date
     lines: list[Line]
     totals: dict[str, int]
+    pledges: PledgesOut | None = None
 
     @classmethod
     def of(cls, result: Settlement) -> SettlementOut:
         return cls(column_set=COLUMN_SET, mode=result.mode, year=result.year, quarter=result.quarter,
                    start=result.start, end=result.end, lines=list(result.lines),
-                   totals=result.totals)
+                   totals=result.totals, pledges=PledgesOut.of(result.pledges))
 
 
 @cache

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
+from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock, Shift, ShiftKind
 from backend.services import ledger
 from backend.services.errors import Refused
 from scheduling.calendar import team_zone
@@ -197,3 +197,83 @@ def test_what_the_core_refuses_is_refused_in_the_readers_language(
         record_for(session, starts_at, ends_at, breaks)
     assert (refused.value.code, refused.value.field) == (code, field)
     assert refused.value.text("nl") != refused.value.text("en") == refused.value.message
+
+
+def approved_minutes(session: Session) -> int:
+    return session.execute(select(func.coalesce(func.sum(HourEntry.worked_minutes), 0))
+                           .join(HourApproval, HourApproval.entry_id == HourEntry.id)).scalar_one()
+
+
+MARCH = (date(2027, 3, 1), date(2027, 3, 31))
+APRIL = datetime(2027, 4, 1, 9, 0, tzinfo=team_zone())
+
+
+@pytest.mark.parametrize("by_coordinator", [True, False], ids=["coordinator", "inspector"])
+def test_approving_a_corrected_unapproved_entry_counts_exactly_the_corrected_hours(
+    session: Session, by_coordinator: bool
+) -> None:
+    entry = saturday_shift(session)
+    corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
+                               ends_at=SATURDAY + timedelta(hours=9), breaks=hour_off(SATURDAY, 4, 45),
+                               by_coordinator=by_coordinator, reason="kortere pauze")
+    assert corrected.worked_minutes == 495
+    assert approved_minutes(session) == 0, "correcting is not approving"
+    lines = ledger.pending(session, *MARCH)
+    assert [line.entry.id for line in lines] == [corrected.id], "one line: the corrected version"
+    assert sorted(lines[0].entry_ids) == sorted([entry.id, entry.id + 1, corrected.id])
+    with pytest.raises(Refused, match="wait for approval"):
+        ledger.lock_period(session, APRIL, "web:coordinator", *MARCH)
+    assert ledger.approve_many(session, NOW, "web:coordinator", [line.entry.id for line in lines]) == 1
+    assert approved_minutes(session) == 495
+    assert ledger.pending(session, *MARCH) == []
+    ledger.lock_period(session, APRIL, "web:coordinator", *MARCH)
+
+
+def test_a_page_loaded_before_a_correction_approves_nothing_of_the_old_version(session: Session) -> None:
+    entry = saturday_shift(session)
+    ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
+                   ends_at=SATURDAY + timedelta(hours=8), breaks=hour_off(SATURDAY, 4), by_coordinator=False)
+    assert ledger.approve_many(session, NOW, "web:coordinator", [entry.id, entry.id + 1]) == 0
+    assert approved_minutes(session) == 0
+    assert len(ledger.pending(session, *MARCH)) == 1
+
+
+def control_day(session: Session, home_id: int, starts_at: datetime, hours: int = 9) -> Shift:
+    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=home_id, starts_at=starts_at,
+                  ends_at=starts_at + timedelta(hours=hours), created_at=NOW)
+    session.add(shift)
+    session.flush()
+    return shift
+
+
+def test_a_period_that_has_not_ended_is_not_closed_and_the_refusal_names_the_first_shift_ahead(
+    session: Session
+) -> None:
+    """On 1 December, closing 30 Nov - 6 Dec with a control day on the 3rd still to come."""
+    _, home = region(session)
+    control_day(session, home.id, datetime(2026, 12, 5, 14, 0, tzinfo=team_zone()))
+    ahead = control_day(session, home.id, datetime(2026, 12, 3, 14, 0, tzinfo=team_zone()))
+    december_first = datetime(2026, 12, 1, 10, 0, tzinfo=team_zone())
+    week = (date(2026, 11, 30), date(2026, 12, 6))
+    with pytest.raises(ledger.PeriodNotOver) as refused:
+        ledger.lock_period(session, december_first, "web:coordinator", *week)
+    assert refused.value.field == "period_end"
+    assert refused.value.shift is not None and refused.value.shift.id == ahead.id
+    assert "2026-12-03 14:00" in refused.value.message and "Leeuwarden" in refused.value.message
+    assert refused.value.details["shift_id"] == ahead.id
+    assert ledger.locks(session) == []
+
+
+def test_a_period_is_not_closed_while_it_runs_or_a_shift_in_it_still_runs(session: Session) -> None:
+    _, home = region(session)
+    week = (date(2026, 11, 30), date(2026, 12, 6))
+    with pytest.raises(ledger.PeriodNotOver) as refused:
+        ledger.lock_period(session, datetime(2026, 12, 6, 23, 0, tzinfo=team_zone()), "web:coordinator",
+                           *week)
+    assert refused.value.shift is None and "2026-12-06" in refused.value.message
+    night = control_day(session, home.id, datetime(2026, 12, 6, 22, 0, tzinfo=team_zone()), hours=4)
+    with pytest.raises(ledger.PeriodNotOver) as running:
+        ledger.lock_period(session, datetime(2026, 12, 7, 1, 0, tzinfo=team_zone()), "web:coordinator", *week)
+    assert running.value.shift is not None and running.value.shift.id == night.id
+    ledger.lock_period(session, datetime(2026, 12, 7, 2, 0, tzinfo=team_zone()), "web:coordinator", *week)
+    assert [(lock.period_start, lock.period_end) for lock in ledger.locks(session)] == [week]

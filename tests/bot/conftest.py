@@ -43,7 +43,12 @@ def bot_database(fresh_database: Database) -> Database:
 
 @pytest.fixture
 def team(bot_database: Database) -> Team:
-    with bot_database.transaction() as session:
+    return make_team(bot_database)
+
+
+def make_team(database: Database) -> Team:
+    """Two municipalities and the six people of PEOPLE, each designated for both."""
+    with database.transaction() as session:
         made_region, leeuwarden = region(session)
         smallingerland = Municipality(
             region_id=made_region.id,

@@ -42,7 +42,8 @@ def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, t
 
 
 def offer_buttons(harness: Harness, phone: int) -> list[tuple[str, str]]:
-    [details] = [c for c in harness.to(phone) if c.buttons]
+    """Accept / Decline of the first offer this phone got (a reminder repeats them)."""
+    details = next(c for c in harness.to(phone) if c.buttons)
     return details.buttons[0]
 
 
@@ -65,7 +66,7 @@ def test_eligible_phones_get_a_discreet_offer_and_the_coordinator_a_summary(
     assert [label for label, _ in offer_buttons(harness, team.phones["Anna"])] == ["Accepteren", "Afslaan"]
     assert "Wilhelminastraat" not in " ".join(c.text for c in harness.request.calls)
     coordinator = [c.text for c in harness.to(team.phones["Wytske"])]
-    assert "Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5." in coordinator
+    assert "Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5 toezichthouders." in coordinator
 
 
 def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness, team: Team) -> None:
@@ -83,9 +84,15 @@ def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness
 
     harness.play(scenario)
     assert harness.answers() == ["Dank je, genoteerd.", "Bevestigd."]
-    confirmation = [c for c in harness.to(bauke) if c.text.startswith("Bevestigd")]
-    assert confirmation[0].text.endswith("met Anna. De locatie volgt in een apart bericht.")
-    assert confirmation[0].params["protect_content"] is True
+    alert, confirmation = [c for c in harness.to(bauke) if "16:00-01:00" in c.text][-2:]
+    assert alert.text == "Bevestigd: oproep di 9 mrt 16:00-01:00. Je bent ingedeeld."
+    assert alert.params["disable_notification"] is False
+    assert confirmation.text == (
+        "Oproep di 9 mrt 16:00-01:00 in Smallingerland, samen met Anna. "
+        "De locatie volgt in een apart bericht."
+    )
+    assert confirmation.params["protect_content"] is True
+    assert confirmation.params["disable_notification"] is True
     location = [c for c in harness.to(bauke) if "Wilhelminastraat" in c.text]
     assert location and location[0].params["protect_content"] is True
     assert not [
@@ -94,7 +101,7 @@ def test_two_accepts_make_a_pair_that_alone_learns_the_location(harness: Harness
         if "Wilhelminastraat" in c.text and int(c.params["chat_id"]) not in (anna, bauke)
     ]
     filled = harness.to(ciska, "editMessageText")
-    assert [c.text for c in filled] == ["De oproep van di 9 mrt is gevuld. Dank je."]
+    assert [c.text for c in filled] == ["De oproep van di 9 mrt is rond. Dank je."]
     assert filled[0].buttons == []
 
 
@@ -134,8 +141,8 @@ def test_a_stale_a_repeated_and_a_forged_press_change_nothing(harness: Harness, 
         await harness.press(douwe, "x" * 200)  # garbage
 
     harness.play(scenario)
-    # The redelivered update changes nothing and is answered "recorded": its work was done.
-    assert harness.answers() == ["Dank je, genoteerd.", "Genoteerd."] + ["Deze knop is niet meer geldig."] * 4
+    # The redelivered update changes nothing and gets the answer it got the first time.
+    assert harness.answers() == ["Dank je, genoteerd."] * 2 + ["Deze knop is niet meer geldig."] * 4
     with harness.database.transaction() as session:
         statuses = {o.inspector_id: o.status.value for o in session.scalars(select(Offer))}
     assert statuses[team.people["Anna"]] == "accepted"
@@ -161,10 +168,10 @@ def test_two_untrained_wait_for_a_trained_colleague(harness: Harness, team: Team
     harness.play(scenario)
     # Bauke (trained, man) pairs with Ciska (the first to accept, a woman): mixed; Douwe stands by.
     assert (
-        harness.to(douwe, "editMessageText")[-1].text == "De oproep van di 9 mrt is gevuld. Je staat reserve."
+        harness.to(douwe, "editMessageText")[-1].text == "De oproep van di 9 mrt is rond. Je staat reserve."
     )
     assert any(
-        c.text.endswith("met Ciska. De locatie volgt in een apart bericht.") for c in harness.to(bauke)
+        c.text.endswith("samen met Ciska. De locatie volgt in een apart bericht.") for c in harness.to(bauke)
     )
 
 
@@ -181,3 +188,49 @@ def test_a_decline_is_acknowledged_and_removes_the_buttons(harness: Harness, tea
     assert harness.answers() == ["Genoteerd."]
     [edit] = harness.to(anna, "editMessageText")
     assert edit.text == "Je hebt de oproep van di 9 mrt afgeslagen." and edit.buttons == []
+
+
+def test_a_location_without_notes_has_no_empty_lines_and_a_held_back_one_says_when_it_comes(
+    harness: Harness, team: Team
+) -> None:
+    start = harness.clock.now() + timedelta(hours=60)  # Friday 02:00; the location comes 40 h before the end
+    with harness.database.transaction() as session:
+        callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
+            team.smallingerland, CalloutSource.POLICE, start, start + timedelta(hours=9), "Dorpsstraat 1"))
+    anna, bauke = team.phones["Anna"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        for phone in (anna, bauke):
+            await harness.press(phone, offer_buttons(harness, phone)[0][1])
+        await harness.deliver()
+        assert not [c for c in harness.to(anna) if "Dorpsstraat" in c.text]
+        harness.clock.advance(timedelta(hours=29))
+        await harness.deliver()
+
+    harness.play(scenario)
+    confirmation = next(c for c in harness.to(anna) if "samen met" in c.text)
+    assert confirmation.text == (
+        "Oproep vr 12 mrt 02:00-11:00 in Smallingerland, samen met Bauke. De locatie volgt op "
+        "wo 10 mrt om 19:00, dicht genoeg bij de dienst om daarna uit deze chat verwijderd te worden."
+    )
+    [location] = [c for c in harness.to(anna) if "Dorpsstraat" in c.text]
+    assert location.text == "Locatie: Dorpsstraat 1\n\nDit bericht wordt na de dienst verwijderd."
+
+
+def test_a_tap_redelivered_after_a_crash_gets_its_first_answer_again_in_the_users_language(
+    harness: Harness, team: Team
+) -> None:
+    create(harness, team)
+    anna, ciska = team.phones["Anna"], team.phones["Ciska"]
+
+    async def scenario() -> None:
+        await harness.say(ciska, "/taal en")
+        await harness.deliver()
+        await harness.press(ciska, offer_buttons(harness, ciska)[1][1], update_id=6000)  # declines
+        await harness.press(ciska, offer_buttons(harness, ciska)[1][1], update_id=6000)  # redelivered
+        await harness.press(anna, offer_buttons(harness, anna)[0][1], update_id=6001)  # accepts, waits
+        await harness.press(anna, offer_buttons(harness, anna)[0][1], update_id=6001)
+
+    harness.play(scenario)
+    assert harness.answers() == ["Noted.", "Noted.", "Dank je, genoteerd.", "Dank je, genoteerd."]

@@ -10,6 +10,7 @@ from backend.models import Assignment, AssignmentStatus
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Call, Harness
 from tests.bot.test_callout_flow import offer_buttons
+from tests.bot.test_enrolment import code_for
 from tests.bot.test_reminders import bind_jobs
 
 IN_THREE_DAYS = 72  # Friday 12 March, 14:00-23:00
@@ -40,7 +41,7 @@ def test_a_proposed_day_is_put_to_the_inspector_once_and_confirmed_with_one_tap(
 
     harness.play(scenario)
     asked = request(harness, anna)
-    assert asked.text == "Controle vr 12 mrt 14:00-23:00 in Smallingerland. Kun je?"
+    assert asked.text == "Controle vr 12 mrt 14:00-23:00 in Smallingerland. Kun je erbij zijn?"
     assert [label for label, _ in asked.buttons[0]] == ["Ik kan", "Ik kan niet"]
     assert harness.answers() == ["Bevestigd."]
     [confirmed] = harness.to(anna, "editMessageText")
@@ -68,9 +69,12 @@ def test_reminders_the_day_before_and_on_the_morning_each_once(harness: Harness,
 
     harness.play(scenario)
     assert [c.text for c in harness.to(anna)] == [
-        "Herinnering: vr 12 mrt 14:00-23:00 in Smallingerland.",
+        "Herinnering: dienst vr 12 mrt 14:00-23:00.",
+        "Morgen: vr 12 mrt 14:00-23:00 in Smallingerland.",
+        "Vandaag: dienst 14:00-23:00.",
         "Vandaag: 14:00-23:00 in Smallingerland.",
     ]
+    assert [c.params["disable_notification"] for c in harness.to(anna)] == [False, True, False, True]
 
 
 def test_a_day_still_unconfirmed_the_day_before_is_asked_again_and_the_coordinator_told(
@@ -91,7 +95,8 @@ def test_a_day_still_unconfirmed_the_day_before_is_asked_again_and_the_coordinat
 
     harness.play(scenario)
     assert request(harness, bauke).text == (
-        "Je hebt de controle van vr 12 mrt 14:00-23:00 in Smallingerland nog niet bevestigd. Kun je?"
+        "Je hebt de controle van vr 12 mrt 14:00-23:00 in Smallingerland nog niet bevestigd. "
+        "Kun je erbij zijn?"
     )
     assert "Bauke heeft vr 12 mrt 14:00-23:00 in Smallingerland nog niet bevestigd." in [
         c.text for c in harness.to(team.phones["Wytske"])
@@ -118,24 +123,26 @@ def test_cover_is_offered_the_pairing_rule_holds_and_the_coordinator_sees_the_sw
 
     harness.play(scenario)
     assert [c.text for c in harness.to(bauke)][:2] == [
-        "Vervanging gevraagd vr 12 mrt, 14:00-23:00.",
-        "Een collega kan niet bij de controle in Smallingerland, vr 12 mrt 14:00-23:00. "
-        "Kun jij het overnemen?",
+        "Vervanging gezocht voor vr 12 mrt, 14:00-23:00.",
+        "Een collega valt af voor vr 12 mrt 14:00-23:00 in Smallingerland. Kun jij het overnemen?",
     ]
     assert harness.answers() == ["Genoteerd. We zoeken een collega.", "Dank je, genoteerd.", "Bevestigd."]
     people = team.people
     assert statuses(harness) == {people["Anna"]: AssignmentStatus.RELEASED,
                                  people["Ciska"]: AssignmentStatus.PROPOSED,
                                  people["Bauke"]: AssignmentStatus.CONFIRMED}
-    assert "Bauke neemt je controle van vr 12 mrt over. Je bent vrij." in [c.text for c in harness.to(anna)]
+    assert "Bauke neemt je dienst van vr 12 mrt over. Je bent vrij." in [c.text for c in harness.to(anna)]
     assert "Je collega voor vr 12 mrt 14:00-23:00 in Smallingerland is nu Bauke." in [
         c.text for c in harness.to(ciska)]
     standby = harness.to(douwe, "editMessageText")[-1]
     assert standby.text == "De vervanging voor vr 12 mrt is geregeld. Je staat reserve."
     coordinator = [c.text for c in harness.to(team.phones["Wytske"])]
-    asked = "Anna vraagt vervanging voor vr 12 mrt 14:00-23:00 in Smallingerland: aangeboden aan 3."
+    asked = (
+        "Anna vraagt vervanging voor vr 12 mrt 14:00-23:00 in Smallingerland: "
+        "aangeboden aan 3 toezichthouders."
+    )
     assert asked in coordinator
-    assert "Ruil vr 12 mrt in Smallingerland: Anna eruit, Bauke erin." in coordinator
+    assert "Vervanging vr 12 mrt in Smallingerland: Bauke neemt het over van Anna." in coordinator
 
 
 def test_stale_and_forged_day_buttons_change_nothing(harness: Harness, team: Team) -> None:
@@ -158,3 +165,22 @@ def test_stale_and_forged_day_buttons_change_nothing(harness: Harness, team: Tea
     stale = "Deze knop is niet meer geldig."
     assert harness.answers() == [stale, "Bevestigd.", stale, stale, stale]
     assert statuses(harness)[team.people["Bauke"]] is AssignmentStatus.PROPOSED
+
+
+def test_someone_without_a_linked_phone_is_asked_once_they_link_one(harness: Harness, team: Team) -> None:
+    control_day(harness, team, "Anna", "Eelke", hours_ahead=IN_THREE_DAYS, status=AssignmentStatus.PROPOSED)
+    bind_jobs(harness)
+    code = code_for(harness, team.people["Eelke"])
+
+    async def scenario() -> None:
+        assert jobs.sweep() == jobs.Swept(confirm_requests=1)  # Anna; Eelke has no phone to ask
+        assert jobs.sweep() == jobs.Swept()
+        await harness.say(777, f"/start {code}")
+        assert jobs.sweep() == jobs.Swept(confirm_requests=1)  # Eelke, now that he has one
+        await harness.deliver()
+
+    harness.play(scenario)
+    asked = request(harness, 777)
+    assert asked.text == "Controle vr 12 mrt 14:00-23:00 in Smallingerland. Kun je erbij zijn?"
+    with harness.database.transaction() as session:
+        assert all(a.asked_at is not None for a in session.scalars(select(Assignment)))

@@ -224,8 +224,8 @@ def test_enrolment_an_offer_two_accepts_and_the_confirmation_over_a_socket(
                 anna, accept_button(await phones.wait_for(anna, lambda m: "reply_markup" in m))
             )
             await phones.press(eelke, accept_button(offer))
-            confirmed = await phones.wait_for(anna, lambda m: m["text"].startswith("Bevestigd"))
-            assert confirmed["text"].endswith("met Eelke. De locatie volgt in een apart bericht.")
+            confirmed = await phones.wait_for(anna, lambda m: "samen met" in m["text"])
+            assert confirmed["text"].endswith("samen met Eelke. De locatie volgt in een apart bericht.")
             location = await phones.wait_for(eelke, lambda m: m["text"].startswith("Locatie"))
             assert "Stationsweg 3, Drachten" in location["text"] and location["protect_content"] in (
                 True,

@@ -56,8 +56,8 @@ def test_a_revoked_phone_gets_nothing_more_and_its_offers_are_withdrawn(harness:
     async def scenario() -> None:
         await harness.deliver()
         with harness.database.transaction() as session:
-            deletions = enrolment.revoke(session, harness.clock.now(), "web:admin", team.people["Anna"])
-        assert deletions == 1  # the offer with the municipality on it
+            done = enrolment.revoke(session, harness.clock.now(), "web:admin", team.people["Anna"])
+        assert done == enrolment.Revoked(offers_withdrawn=1, deletions=1, shifts_left=0, codes_voided=0)
         harness.clear()
         await harness.deliver()
         await harness.say(anna, "/rooster")
@@ -93,7 +93,7 @@ def test_language_switches_to_english_and_back(harness: Harness, team: Team) -> 
     harness.play(scenario)
     assert [c.text for c in harness.to(ciska)] == [
         "Language: English.",
-        "03-2027: 0:00 worked, 0:00 of it waiting for approval.",
+        "March 2027: 0:00 hours worked, 0:00 of them still waiting for approval.",
         "Taal: Nederlands.",
     ]
 

@@ -4,6 +4,7 @@ corrections until the coordinator approves."""
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend import jobs
 from backend.models import HourCategory, HourEntry, Report
@@ -26,6 +27,10 @@ def breaks(entry: HourEntry) -> list[tuple[str, str]]:
             for b in entry.breaks]
 
 
+def entries_in(session: Session) -> list[HourEntry]:
+    return list(session.scalars(select(HourEntry).order_by(HourEntry.id)))
+
+
 def ended_shift(harness: Harness, team: Team) -> int:
     shift_id = control_day(harness, team, "Anna", "Ciska")
     bind_jobs(harness)
@@ -35,7 +40,7 @@ def ended_shift(harness: Harness, team: Team) -> int:
 
 def hours_message(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
     edits = [c for c in harness.to(phone, "editMessageText") if c.buttons]
-    sent = [c for c in harness.to(phone) if c.text.startswith("De dienst")]
+    sent = [c for c in harness.to(phone) if c.text.startswith("De dienst") and c.buttons]
     return (edits or sent)[-1].buttons
 
 
@@ -56,8 +61,10 @@ def test_one_tap_records_the_planned_hours_split_over_the_allowance_bands(
         await harness.deliver()
 
     harness.play(scenario)
-    [prompt] = [c for c in harness.to(anna) if c.text.startswith("De dienst")]
+    alert, prompt = [c for c in harness.to(anna) if c.text.startswith("De dienst")]
+    assert alert.text == "De dienst van di 9 mrt is voorbij. Wil je je uren doorgeven?"
     assert prompt.text == "De dienst van di 9 mrt in Smallingerland is voorbij. Kloppen deze uren?"
+    assert (alert.params["disable_notification"], prompt.params["disable_notification"]) == (False, True)
     assert harness.answers() == ["Genoteerd.", "Deze knop is niet meer geldig."]
     [entry] = entries(harness)
     assert (entry.category, entry.worked_minutes, entry.break_minutes) == (HourCategory.CONTROL, 480, 60)
@@ -193,7 +200,7 @@ def test_the_trained_inspector_writes_the_report_and_logs_its_time(harness: Harn
         jobs.sweep()
         await harness.deliver()
         harness.clock.advance(timedelta(hours=12))  # Wednesday 11:00
-        [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft")]
+        [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft") and c.buttons]
         assert [label for row in ask.buttons for label, _ in row] == [
             "0:30", "1:00", "1:30", "2:00", "3:00", "4:00"]
         await harness.press(ciska, ask.buttons[0][2][1])  # not hers to log
@@ -305,7 +312,7 @@ def test_hours_on_a_day_without_an_ort_table_are_not_booked_and_the_buttons_stay
         await harness.deliver()
         await harness.press(anna, ok[1])  # the same button, still valid, refused the same way
         harness.clock.advance(timedelta(hours=12))  # Wednesday 11:00
-        [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft")]
+        [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft") and c.buttons]
         await harness.press(anna, ask.buttons[0][2][1])  # the report's time: 1:30
         await harness.deliver()
         await harness.press(anna, report_buttons(harness, anna)[0][0][1])  # written Wednesday 09:00
@@ -315,3 +322,32 @@ def test_hours_on_a_day_without_an_ort_table_are_not_booked_and_the_buttons_stay
                "Meld het de coördinator; deze knoppen blijven werken.")
     assert harness.answers() == [refusal, refusal, "OK.", refusal]
     assert entries(harness) == []
+
+
+def test_a_correction_in_the_bot_waits_as_one_line_and_approving_it_counts_the_corrected_hours(
+    harness: Harness, team: Team
+) -> None:
+    ended_shift(harness, team)
+    ciska = team.phones["Ciska"]
+
+    def tap(label: str) -> str:
+        return next(data for row in hours_message(harness, ciska) for shown, data in row if shown == label)
+
+    async def scenario() -> None:
+        jobs.sweep()
+        await harness.deliver()
+        for label in ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt",
+                      "Aanpassen", "14:00", "23:00", "Anders", "18:00", "45 min", "Klopt"):
+            await harness.press(ciska, tap(label))
+            await harness.deliver()
+
+    harness.play(scenario)
+    first, _, second = entries(harness)
+    assert second.replaces_id == first.id and second.worked_minutes == 495
+    with harness.database.transaction() as session:
+        lines = ledger.pending(session)
+        assert [line.entry.id for line in lines] == [second.id], "the coordinator sees the corrected version"
+        ledger.approve_many(session, harness.clock.now(), "web:coordinator", [second.id])
+    with harness.database.transaction() as session:
+        approved = [e for e in entries_in(session) if ledger.is_approved(session, e.id)]
+    assert len(approved) == 3 and sum(e.worked_minutes for e in approved) == 495, "not the difference of 15"

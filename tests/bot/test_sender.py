@@ -68,7 +68,10 @@ def test_a_blocked_bot_is_not_retried_and_the_coordinator_hears_once(harness: Ha
         assert {m.error for m in failed} == {"blocked by the user"}
         assert all(m.attempts == 1 for m in failed)
     warnings = [c.text for c in harness.to(wytske) if "geblokkeerd" in c.text]
-    assert len(warnings) == 1
+    assert warnings == [  # once: the heads-up that rings, then which inspector (silently)
+        "Een telefoon heeft de bot geblokkeerd.",
+        "Een telefoon heeft de bot geblokkeerd (toezichthouder 5). Berichten komen niet aan.",
+    ]
 
 
 def test_the_limiter_keeps_one_second_between_messages_to_a_chat() -> None:

@@ -1,8 +1,10 @@
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduling.apportion import largest_remainder
+from scheduling.apportion import largest_remainder, largest_remainder_exact
 
 
 def test_parts_follow_the_weights_and_add_up() -> None:
@@ -29,3 +31,11 @@ def test_parts_always_sum_exactly_and_never_favour_the_smaller(total: int, weigh
         for j, wj in enumerate(weights):
             if wi > wj:
                 assert parts[i] >= parts[j]
+
+
+def test_exact_weights_share_cents_without_a_float() -> None:
+    # The plan's salary, ORT and overhead (exact euros) share its shown cost of hours, 92,399.10.
+    salary, allowance, overhead = Fraction("73229.08694"), Fraction("9153.6358675"), Fraction("10016.37")
+    shares = largest_remainder_exact(92_399_10, [salary, allowance, overhead])
+    assert shares == [73_229_09, 9_153_64, 10_016_37]
+    assert largest_remainder_exact(3, [Fraction(1, 3), Fraction(2, 3)]) == [1, 2]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from scheduling.contributions import contribution_table, pledge_shortfalls, pledged_hours
+from scheduling.contributions import contribution_table, pledge_shortfalls, pledged_hours, read_pledges
 from scheduling.money import PLAN_BUDGET
 from tests.scheduling.seed_tables import PRINTED_TOTALS, SCENARIO_1, SCENARIO_2, SCENARIO_3
 
@@ -97,3 +97,18 @@ def test_a_pledge_in_hours_is_raised_to_the_minimum_and_money_pledges_no_hours()
     assert pledged_hours(88, pays_in_hours=True) == 100
     assert pledged_hours(243, pays_in_hours=True) == 243
     assert pledged_hours(243, pays_in_hours=False) == 0
+
+
+def test_pledges_above_the_plan_are_scaled_to_its_hours() -> None:
+    reading = read_pledges(807 * 60, [108 * 60, 270 * 60, 100 * 60, 0, 414 * 60])
+    assert reading.rule == "scaled" and reading.difference_minutes == 85 * 60
+    assert sum(reading.credited_minutes) == 807 * 60 and reading.uncovered_minutes == 0
+    assert all(c <= p for c, p in zip(reading.credited_minutes, reading.pledged_minutes, strict=True))
+    assert reading.credited_minutes[3] == 0, "a municipality that pays money delivers no hours"
+
+
+def test_pledges_below_the_plan_count_in_full_and_name_what_is_left() -> None:
+    reading = read_pledges(807 * 60, [108 * 60, 100 * 60])
+    assert reading.rule == "uncovered" and reading.credited_minutes == reading.pledged_minutes
+    assert reading.uncovered_minutes == 599 * 60
+    assert read_pledges(60, [60]).rule == "as_pledged"

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.money import PLAN_BUDGET, allowance_cents, budget_on, hourly_wage, ort_share_of, to_cents
+from scheduling.money import (
+    PLAN_BUDGET,
+    allowance_cents,
+    budget_on,
+    hourly_wage,
+    ort_share_of,
+    to_cents,
+    weekly_allowance_cents,
+)
 from scheduling.ort import ORT_TABLES, split_bands
 from scheduling.reasons import Refusal, TableMissing
 
@@ -69,6 +77,18 @@ def test_the_allowance_is_a_share_of_the_hourly_wage_capped_at_scale_six() -> No
     assert allowance_cents(saturday, 3_900_00, cap) == 150_00
     # a salary above the cap earns what the cap earns: 8 x 0.75 x 4000/156 = 153.846...
     assert allowance_cents(saturday, 5_500_00, cap) == 153_85
+
+
+def test_a_week_with_one_short_irregular_stretch_pays_no_allowance() -> None:
+    cap = 4_000_00
+    short = split_bands(datetime(2027, 3, 8, 13, tzinfo=AMS), datetime(2027, 3, 8, 21, tzinfo=AMS), 30)
+    assert short.irregular_minutes == 180 and allowance_cents(short, 3_900_00, cap) > 0
+    monday, wednesday = (split_bands(datetime(2027, 3, d, 14, tzinfo=AMS),
+                                     datetime(2027, 3, d, 20, tzinfo=AMS)) for d in (15, 17))
+    weeks = weekly_allowance_cents([short, monday, wednesday], 3_900_00, cap)
+    assert weeks[date(2027, 3, 8)] == 0, "the week's only irregular work: one stretch of three hours"
+    # two stretches of 2 h at 20% of 25.00 an hour: 2 x 2 x 5.00
+    assert weeks[date(2027, 3, 15)] == 20_00
 
 
 @pytest.mark.parametrize("salary, cap, field", [(-3_900_00, 4_000_00, "monthly_salary_cents"),

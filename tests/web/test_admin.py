@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
-from backend.models import Designation, Inspector, Municipality
+from backend.models import Assignment, Designation, Inspector, Municipality, OutboxMessage, OutboxStatus
 from backend.services import enrolment
 from tests.web.conftest import Site
 
@@ -102,3 +102,22 @@ def test_the_audit_log_verifies_and_shows_what_the_admin_did(site: Site) -> None
     page = admin.get("/admin/audit").text
     assert "De keten van" in page and "klopt" in page and "enrolment.code_created" in page
     assert "Elke waarde is te ontsleutelen" in admin.get("/admin/keys").text
+
+
+def test_cutting_off_a_phone_says_what_was_withdrawn_and_what_will_be_deleted_each_counted(
+    site: Site,
+) -> None:
+    admin = site.client("admin")
+    now = site.clock.now()
+    with site.database.transaction() as session:
+        for ref in ("confirm:1:2", "location:1:2", "offer:7"):  # three messages that name places
+            session.add(OutboxMessage(chat_id="1002", inspector_id=2, method="sendMessage", payload="{}",
+                                      ref=ref, status=OutboxStatus.SENT, not_before_at=now, created_at=now))
+        session.execute(delete(Assignment).where(Assignment.inspector_id == 2))
+    page = admin.post("/admin/inspectors/2/revoke", follow_redirects=True).text
+    assert (
+        "Telefoon afgesloten: die krijgt geen berichten meer. Open aanbiedingen ingetrokken: 0. "
+        "Berichten die van de telefoon worden verwijderd (plaatsen, collega&#39;s): 3. "
+        "Komende diensten waar deze persoon afvalt: 0"
+    ) in page
+    assert "Een nieuwe telefoon koppelen: maak een nieuwe koppelcode." in page

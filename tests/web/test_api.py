@@ -4,7 +4,7 @@ throwing generated input at every operation (no 500s; answers match the document
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -18,9 +18,11 @@ from schemathesis.checks import (
 )
 from sqlalchemy import select
 
-from backend.models import Municipality, Role
-from backend.services import accounts
+from backend.models import Municipality, Role, Shift, ShiftKind
+from backend.services import accounts, ledger
 from backend.web.api import OPERATIONS
+from scheduling.calendar import local_instant
+from scheduling.ort import planned_break
 from tests.web.conftest import Site, book
 
 
@@ -184,3 +186,50 @@ def test_the_api_corrects_hours_with_the_break_where_it_was_taken(
     assert (outside.json["error"], outside.json["field"]) == ("refused", "breaks")
     unknown = client.post("/api/v1/hours/999999/correct", headers=headers, json=body)
     assert unknown.status_code == 404
+
+
+def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_the_new_hours(
+    site: Site, coordinator_api: tuple[Any, dict[str, str]]
+) -> None:
+    client, headers = coordinator_api
+    with site.database.transaction() as session:
+        first = book(session, site, 2, 3, date(2027, 3, 2))
+        corrected = ledger.correct(session, site.clock.now(), "inspector:2", first,
+                                   starts_at=local_instant(date(2027, 3, 2), time(14)),
+                                   ends_at=local_instant(date(2027, 3, 2), time(23)),
+                                   breaks=planned_break(local_instant(date(2027, 3, 2), time(14)),
+                                                        local_instant(date(2027, 3, 2), time(23)), 45),
+                                   by_coordinator=False).id
+    week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
+    pending = client.get("/api/v1/hours/pending", headers=headers, query_string=week).json
+    assert pending["total"] == 1
+    (line,) = pending["items"]
+    assert (line["entry_id"], line["worked_minutes"], line["replaces_id"]) == (corrected, 495, first)
+    assert sorted(line["approved_with"]) == [first, first + 1]
+    assert client.post("/api/v1/periods/lock", headers=headers, json=week).status_code == 422
+    approved = client.post("/api/v1/hours/approve", headers=headers, json={"entry_ids": [corrected]})
+    assert approved.json == {"approved": 1}
+    ledger_page = client.get("/api/v1/ledger", headers=headers,
+                             query_string=week).json
+    assert sum(row["worked_minutes"] for row in ledger_page["items"] if row["approved"]) == 495
+    assert client.get("/api/v1/hours/pending", headers=headers, query_string=week).json["total"] == 0
+
+
+def test_closing_a_period_that_has_not_ended_is_a_typed_422_naming_the_shift_ahead(
+    site: Site, coordinator_api: tuple[Any, dict[str, str]]
+) -> None:
+    client, headers = coordinator_api
+    with site.database.transaction() as session:
+        session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=3, created_at=site.clock.now(),
+                          starts_at=local_instant(date(2027, 3, 9), time(14)),
+                          ends_at=local_instant(date(2027, 3, 9), time(23))))
+    response = client.post("/api/v1/periods/lock", headers=headers,
+                           json={"period_start": "2027-03-08", "period_end": "2027-03-14"})
+    assert response.status_code == 422
+    body = response.json
+    assert (body["error"], body["field"]) == ("period_not_over", "period_end")
+    assert body["details"]["period_end"] == "2027-03-14" and "still ahead" in body["message"]
+    with site.database.transaction() as session:
+        ahead = session.get_one(Shift, body["details"]["shift_id"])
+        assert ahead.ends_at > site.clock.now()
+        assert ahead.starts_at.isoformat() == body["details"]["starts_at"]

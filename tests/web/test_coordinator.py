@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,9 +19,12 @@ from backend.models import (
     Report,
     ReportStatus,
     Shift,
+    ShiftKind,
+    ShiftStatus,
 )
-from backend.services import callouts, ledger
-from scheduling.calendar import team_zone
+from backend.services import callouts, ledger, settlement
+from backend.services.exports import LedgerFilter, ledger_rows
+from scheduling.calendar import local_day_start, local_instant, team_zone
 from tests.web.conftest import Site, WebClient, book
 
 TIP = {
@@ -180,8 +184,8 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
     assert done.status_code == 302
     with site.database.transaction() as session:
         assert ledger.is_reversed(session, first)
-        pending = [e.id for e in ledger.unapproved(session, date(2027, 3, 1), date(2027, 3, 7))]
-        assert first not in pending, "the correction is approved along with its reversal"
+        lines = ledger.pending(session, date(2027, 3, 1), date(2027, 3, 7))
+        assert first not in [line.entry.id for line in lines], "the new version is listed, not the old"
         corrected = session.execute(select(HourEntry).order_by(HourEntry.id.desc()).limit(1)).scalar_one()
         # 14:00-22:00 with the break at 16:00-16:30: 3:30 plain, all four hours of 18:00-22:00 at 20%.
         assert (corrected.plain_minutes, corrected.weekday_20_minutes, corrected.break_minutes) == (
@@ -246,3 +250,92 @@ def test_a_correction_the_core_cannot_count_is_refused_in_dutch_and_changes_noth
     assert "geen ORT-tabel geldt op 2030-03-12; ingesteld: 2016-2027" in refused.text
     with site.database.transaction() as session:
         assert not ledger.is_reversed(session, first), "the reversal is not written before the refusal"
+
+
+def approved_minutes(site: Site) -> int:
+    with site.database.transaction() as session:
+        return sum(row[10] for row in ledger_rows(session, LedgerFilter(date(2027, 3, 1), date(2027, 3, 31),
+                                                                         approved_only=True)))
+
+
+def test_a_corrected_unapproved_entry_waits_as_one_line_and_approving_it_counts_the_corrected_hours(
+    site: Site
+) -> None:
+    """Break 60 -> 45 on a waiting 14:00-23:00: the approved week must hold 8:15 for it, not 0:15."""
+    client = site.client("coordinator")
+    first, second = record_week(site)
+    done = client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "18:45",
+        "reason": "kortere pauze"})
+    assert done.status_code == 302
+    assert approved_minutes(site) == 0, "a correction of waiting hours is not an approval"
+    page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
+    ticked = re.findall(r'name="entry_ids" value="(\d+)"', page)
+    assert len(ticked) == 2 and str(first) not in ticked and str(second) in ticked, "one line per entry"
+    assert "8:15" in page and "gecorrigeerd" in page and "kortere pauze" in page
+    week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
+    assert client.post("/coordinator/periods/lock", data=week).status_code == 422, "not while hours wait"
+    client.post("/coordinator/hours/approve", data={"entry_ids": ticked, "back": "/coordinator/hours"})
+    assert approved_minutes(site) == 495 + 480
+    assert client.post("/coordinator/periods/lock", data=week).status_code == 302
+    finance = site.client("finance")
+    shown = finance.get("/finance/settlement", query_string={"year": 2027, "mode": "actual"})
+    assert shown.status_code == 200
+    with site.database.transaction() as session:
+        actual = settlement.settle(session, 2027, 1, "actual")
+        assert actual.totals["minutes"] == 495 + 480, "the settlement counts what was approved"
+
+
+def test_a_correction_of_approved_hours_is_approved_at_once(site: Site) -> None:
+    client = site.client("coordinator")
+    first, second = record_week(site)
+    client.post("/coordinator/hours/approve", data={"entry_ids": [str(first), str(second)]})
+    client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "18:45",
+        "reason": "pauze"})
+    assert approved_minutes(site) == 495 + 480
+    page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
+    assert 'name="entry_ids"' not in page, "nothing of it waits"
+
+
+def first_shift_ahead(site: Site, start: date, end: date) -> tuple[str, datetime]:
+    with site.database.transaction() as session:
+        after = local_day_start(end + timedelta(days=1))
+        shift = session.execute(select(Shift).where(
+            Shift.starts_at >= local_day_start(start), Shift.starts_at < after,
+            Shift.ends_at > site.clock.now(), Shift.status != ShiftStatus.CANCELLED)
+            .order_by(Shift.starts_at)).scalars().first()
+        assert shift is not None
+        return session.get_one(Municipality, shift.municipality_id).name, shift.starts_at
+
+
+def test_a_week_that_has_not_ended_is_not_closed_and_the_page_names_the_shift_still_ahead(site: Site) -> None:
+    """Tuesday 9 March: closing 8-14 March is refused in Dutch beside the form, what was typed kept."""
+    client = site.client("coordinator")
+    with site.database.transaction() as session:
+        place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+        session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place, created_at=site.clock.now(),
+                          starts_at=local_instant(date(2027, 3, 11), time(14)),
+                          ends_at=local_instant(date(2027, 3, 11), time(23))))
+    name, starts_at = first_shift_ahead(site, date(2027, 3, 8), date(2027, 3, 14))
+    refused = client.post("/coordinator/periods/lock", data={"period_start": "2027-03-08",
+                                                             "period_end": "2027-03-14"})
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    close_form = page[page.index('action="/coordinator/periods/lock"'):]
+    assert 'value="2027-03-08"' in close_form and 'value="2027-03-14"' in close_form, "what was typed is kept"
+    assert "nog niet voorbij" in close_form and name in close_form, "the refusal stands next to the form"
+    assert f"{starts_at.astimezone(team_zone()):%H:%M}" in close_form
+    with site.database.transaction() as session:
+        assert ledger.locks(session) == []
+
+
+def test_finance_is_refused_on_the_ledger_page_and_closes_a_past_month_there(site: Site) -> None:
+    client = site.client("finance")
+    refused = client.post("/coordinator/periods/lock", data={"period_start": "2027-03-01",
+                                                             "period_end": "2027-03-31"})
+    assert refused.status_code == 422 and "nog niet voorbij" in html.unescape(refused.text)
+    assert 'value="2027-03-31"' in refused.text
+    done = client.post("/coordinator/periods/lock", data={"period_start": "2027-02-01",
+                                                          "period_end": "2027-02-28"})
+    assert done.status_code == 302 and done.headers["Location"].startswith("/finance/ledger")

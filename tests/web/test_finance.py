@@ -6,18 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import openpyxl
 from sqlalchemy import select
 
-from backend.models import HourCategory, Inspector, Municipality
-from backend.services import ledger
+from backend.models import HourCategory, Inspector, Municipality, Shift, ShiftKind
+from backend.services import evaluation, ledger
+from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
 from scheduling.money import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
+AFTER_MARCH = datetime(2027, 4, 1, 8, 0, tzinfo=UTC)
+"""March can be closed once it is over."""
 
 
 def book_hours(site: Site, approve: bool = True) -> list[int]:
@@ -46,7 +49,7 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
-    assert column_set == "# piket-ledger-v2 2027-03-01..2027-03-31"
+    assert column_set == "# piket-ledger-v3 2027-03-01..2027-03-31"
     assert len(lines) == 4 and total[0] == "totaal (4 regels)"
     for name in (
         "worked_minutes",
@@ -56,6 +59,7 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
         "saturday_minutes",
         "sunday_holiday_minutes",
         "break_minutes",
+        "allowance_minutes",
     ):
         column = header.index(name)
         assert int(total[column]) == sum(int(line[column]) for line in lines), name
@@ -68,7 +72,7 @@ def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add
     book_hours(site)
     text = site.client("finance").get("/finance/settlement.csv?year=2027&mode=actual").data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
-    assert column_set.startswith("# piket-settlement-v1 actual 2027-01-01..2027-12-31")
+    assert column_set.startswith("# piket-settlement-v2 actual 2027-01-01..2027-12-31")
     for name in ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
         column = header.index(name)
         cents = [int(line[column].replace(",", "")) for line in lines]
@@ -82,11 +86,35 @@ def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -
     response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR)
     sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v2 2027-03-01..2027-03-31"
+    assert rows[0][0] == "piket-ledger-v3 2027-03-01..2027-03-31"
     header, lines, total = rows[1], rows[2:-1], rows[-1]
     assert sorted(line[0] for line in lines) == ids, "in date order, every entry once"
     worked = header.index("worked_minutes")
     assert total[worked] == sum(line[worked] for line in lines) == 3 * 480 + 90
+
+
+def test_a_week_of_one_short_stretch_shows_no_allowance_in_the_ledger_and_the_settlement(site: Site) -> None:
+    with site.database.transaction() as session:
+        place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
+        employer = session.get_one(Inspector, 2).employer_id
+        # Monday 13:00-21:00 with half an hour's break: 18:00-21:00 is the week's only irregular work.
+        entry = book(session, site, 2, place, date(2027, 3, 8), hour=13, minutes=480, break_minutes=30)
+        ledger.approve_many(session, site.clock.now(), "web:coordinator", [entry])
+    client = site.client("finance")
+    text = client.get("/finance/ledger.csv", query_string=YEAR).data.decode("utf-8")
+    first = next(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert "CAR-UWO art. 3:11 lid 2" in first[1]
+    _, header, lines, total = read_csv(text)
+    (line,) = lines
+    assert line[header.index("weekday_20_minutes")] == "180", "the entry keeps its band minutes"
+    assert line[header.index("allowance_minutes")] == "0" == total[header.index("allowance_minutes")]
+    assert line[header.index("allowance_exempt_week")] == "2027-03-08"
+    body = client.get("/api/v1/settlement?year=2027&mode=actual").json
+    (settled,) = [line for line in body["lines"] if line["municipality_id"] == employer]
+    assert settled["minutes"] == 450 and settled["ort_cents"] == 0
+    api = client.get("/api/v1/ledger?period_start=2027-03-01&period_end=2027-03-31").json
+    assert api["items"][0]["allowance_exempt_week"] == "2027-03-08"
+    assert "drie uur" in client.get("/finance/ledger", query_string=YEAR).text
 
 
 def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
@@ -153,8 +181,47 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
     assert sum(q["totals"]["cost_share_cents"] for q in quarters) == body["totals"]["cost_share_cents"]
 
 
+def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_read(site: Site) -> None:
+    client = site.client("finance")
+    body = client.get("/api/v1/settlement?year=2027&mode=budget").json
+    assert body["totals"]["cost_share_cents"] == body["totals"]["delivered_cents"] == 122_399_10
+    assert body["totals"]["balance_cents"] == 0, "was -5,733.09: pledged hours credited instead of the plan's"
+    assert body["totals"]["minutes"] == 1223 * 60
+    assert body["pledges"] == {"plan_minutes": 807 * 60, "pledged_minutes": 892 * 60,
+                               "difference_minutes": 85 * 60, "uncovered_minutes": 0, "rule": "scaled"}
+    page = client.get("/finance/settlement?year=2027&mode=budget").text
+    assert "892:00" in page and "807:00" in page and "85:00" in page and "grootste overschotten" in page
+    rows = list(csv.reader(io.StringIO(client.get("/finance/settlement.csv?year=2027&mode=budget")
+                                       .data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0][0].startswith("# piket-settlement-v2 budget") and "naar rato teruggebracht" in rows[0][1]
+    header, total = rows[1], rows[-1]
+    assert total[header.index("balance")] == "0,00" and total[header.index("delivered")] == "122399,10"
+    assert total[header.index("pledged_minutes")] == str(892 * 60)
+    xlsx = client.get("/finance/settlement.xlsx?year=2027&mode=budget").data
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active
+    xlsx_rows = list(sheet.iter_rows(values_only=True))
+    assert "naar rato teruggebracht" in xlsx_rows[0][1]
+    assert xlsx_rows[-1][xlsx_rows[1].index("balance")] == 0
+
+
+def test_the_four_quarters_add_up_to_the_year_per_municipality_and_column(site: Site) -> None:
+    book_hours(site)
+    client = site.client("finance")
+    for mode in ("budget", "actual"):
+        year = client.get(f"/api/v1/settlement?year=2027&mode={mode}").json
+        quarters = [client.get(f"/api/v1/settlement?year=2027&mode={mode}&quarter={q}").json
+                    for q in range(1, 5)]
+        for i, line in enumerate(year["lines"]):
+            for name in ("cost_share_cents", "minutes", "salary_cents", "ort_cents", "overhead_cents",
+                         "fixed_cents", "delivered_cents", "balance_cents"):
+                parts = [q["lines"][i][name] for q in quarters]
+                assert sum(parts) == line[name], (mode, line["name"], name, parts)
+        assert all(q["totals"]["balance_cents"] == 0 for q in quarters), mode
+
+
 def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site) -> None:
     book_hours(site)
+    site.clock.set(AFTER_MARCH)
     client = site.client("finance")
     assert client.post("/coordinator/periods/lock", data=YEAR).status_code == 302
     client.get("/finance/ledger.csv", query_string=YEAR)
@@ -181,6 +248,7 @@ def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -
 
 def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_stays(site: Site) -> None:
     ids = book_hours(site)
+    site.clock.set(AFTER_MARCH)
     finance, coordinator = site.client("finance"), site.client("coordinator")
     assert finance.post("/coordinator/periods/lock", data=YEAR).status_code == 302
     exported = finance.get("/finance/ledger.csv", query_string=YEAR).data
@@ -250,3 +318,25 @@ def test_the_evaluation_of_a_year_without_a_budget_says_so_and_still_draws_the_h
     assert page.status_code == 200
     assert "geen begroting met tarieven geldt op 2026-01-01; ingesteld: 2027-2028" in page.text
     assert "Oproepen per bron en maand" in page.text
+
+
+def test_the_evaluation_counts_held_controls_and_shows_the_planned_ones_apart(site: Site) -> None:
+    """A control day later this year is planned, not done: it shows apart and the held bar stays."""
+    with site.database.transaction() as session:
+        before = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
+        place = session.execute(select(Municipality).where(Municipality.name == "Leeuwarden")).scalar_one()
+        for day in (date(2027, 12, 4), date(2027, 12, 15)):
+            starts_at = local_instant(day, time(14))
+            session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place.id, starts_at=starts_at,
+                              ends_at=starts_at + timedelta(hours=9), created_at=site.clock.now()))
+        session.flush()
+        after = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
+    changed = {(a.label, a.held, a.ahead - b.ahead) for a, b in zip(after, before, strict=True) if a != b}
+    held_before = next(b.held for b in before if b.label == "Leeuwarden")
+    assert changed == {("Leeuwarden", held_before, 2)}
+    page = site.client("finance").get("/finance/evaluation?year=2027").text
+    assert "nog gepland" in page and "Gehouden controles per gemeente" in page
+    row = re.search(r"<tr><td>Leeuwarden</td>((?:<td class=\"num\">\d+</td>){4})</tr>", page)
+    assert row is not None
+    leeuwarden = next(a for a in after if a.label == "Leeuwarden")
+    assert re.findall(r"\d+", row.group(1))[:2] == [str(leeuwarden.held), str(leeuwarden.ahead)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.models import Assignment, AssignmentStatus, OutboxMessage, Shift, ShiftKind
+from backend.models import Assignment, AssignmentStatus, Inspector, OutboxMessage, Shift, ShiftKind
 from backend.services.planning import LIVE_ASSIGNMENTS
 from tests.web.conftest import Site
 from tests.web.test_coordinator import municipality
@@ -89,3 +89,16 @@ def test_the_coordinator_swaps_someone_and_the_one_taken_off_is_told(site: Site)
     )
     assert again.status_code == 302
     assert people_on(site, shift_id)[first] is AssignmentStatus.PROPOSED
+
+
+def test_the_planning_page_shows_who_has_no_linked_phone(site: Site) -> None:
+    client = site.client("coordinator")
+    shift_id = plan_day(site, client)
+    client.post("/coordinator/planning/accept", data={"month": "2027-04"})
+    unlinked = min(people_on(site, shift_id))
+    with site.database.transaction() as session:
+        lost = session.get_one(Inspector, unlinked)
+        lost.telegram_id, lost.telegram_index = None, None
+    page = client.get("/coordinator/planning?month=2027-04").text
+    row = page[page.index(f'id="shift-{shift_id}"'):].split("</tr>")[0]
+    assert row.count("geen telefoon gekoppeld: de bot kan niet vragen of herinneren") == 1

@@ -1,0 +1,68 @@
+"""The inspector's own commands: /rooster, /uren and /taal answer quietly and plainly."""
+
+from datetime import timedelta
+
+from tests.bot.conftest import Team, control_day
+from tests.bot.harness import Harness
+from tests.bot.test_callout_flow import create, offer_buttons
+
+
+def test_rooster_is_one_silent_message_with_a_header_and_the_kind_of_each_shift(
+    harness: Harness, team: Team
+) -> None:
+    control_day(harness, team, "Anna", "Ciska", hours_ahead=72)
+    create(harness, team)
+    anna, bauke = team.phones["Anna"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        for phone in (anna, bauke):
+            await harness.press(phone, offer_buttons(harness, phone)[0][1])
+        await harness.deliver()
+        harness.clear()
+        await harness.say(anna, "/rooster")
+        await harness.deliver()
+
+    harness.play(scenario)
+    [roster] = harness.to(anna)
+    assert roster.text == (
+        "Je volgende diensten:\n"
+        "di 9 mrt 16:00-01:00, oproep in Smallingerland\n"
+        "vr 12 mrt 14:00-23:00, controle in Smallingerland"
+    )
+    assert roster.params["disable_notification"] is True
+    assert roster.params["protect_content"] is True
+
+
+def test_taal_with_an_unknown_language_is_refused_and_changes_nothing(harness: Harness, team: Team) -> None:
+    ciska = team.phones["Ciska"]
+
+    async def scenario() -> None:
+        await harness.say(ciska, "/taal xx")
+        await harness.say(ciska, "/taal english")
+        await harness.say(ciska, "/taal EN")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert [c.text for c in harness.to(ciska)] == [
+        "Ik ken nl (Nederlands) en en (English): /taal nl of /taal en.",
+        "Ik ken nl (Nederlands) en en (English): /taal nl of /taal en.",
+        "Language: English.",
+    ]
+
+
+def test_uren_names_the_month(harness: Harness, team: Team) -> None:
+    ciska = team.phones["Ciska"]
+
+    async def scenario() -> None:
+        await harness.say(ciska, "/uren")
+        harness.clock.advance(timedelta(days=300))
+        await harness.say(ciska, "/uren")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert [c.text for c in harness.to(ciska)] == [
+        "maart 2027: 0:00 uur gewerkt, waarvan 0:00 nog wacht op goedkeuring.",
+        "januari 2028: 0:00 uur gewerkt, waarvan 0:00 nog wacht op goedkeuring.",
+    ]
+    assert all(c.params["disable_notification"] is True for c in harness.to(ciska))
