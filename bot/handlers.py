@@ -30,7 +30,7 @@ from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import callouts, controls, drafts, enrolment, outbox, planning
+from backend.services import callouts, controls, drafts, enrolment, outbox, planning, report_hours
 from backend.services import hours as hour_service
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
@@ -43,7 +43,7 @@ OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])\Z", re.ASCII)
 CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wxd]|p\d{1,10})\Z", re.ASCII)
 CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])\Z", re.ASCII)
 HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})\Z", re.ASCII)
-REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})\Z", re.ASCII)
+REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})((?::[a0-9]{1,4}){0,2})\Z", re.ASCII)
 DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})\Z", re.ASCII)
 DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
@@ -154,7 +154,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             steps = match[3].split(":")
             return hour_service.press(session, now, inspector, int(match[1]), int(match[2]), steps), {}
         if match := REPORT_DATA.match(data):
-            return hour_service.press_report(session, now, inspector, int(match[1]), int(match[2])), {}
+            return report_hours.press(session, now, inspector, int(match[1]), int(match[2]),
+                                      match[3].split(":")[1:]), {}
         return "callback.stale", {}
 
     draft = DRAFT_DATA.match(data)

@@ -41,4 +41,6 @@ def _shown(language: str, name: str, value: Any) -> Any:
         return text(language, "count.inspector" if value == 1 else "count.inspectors", n=value)
     if name == "items" and isinstance(value, list):
         return "\n".join(text(language, item.pop("template"), **item) for item in map(dict, value))
+    if name == "break":  # a break is shown as its clock times, "18:00-19:00", or as none
+        return text(language, "break.at", span=value) if value else text(language, "break.none")
     return value

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from scheduling import tables as dated
@@ -140,15 +141,20 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
     Any aware times will do (they are taken to UTC first); naive ones, an end
     not after the start, a span over `MAX_SPAN_MINUTES`, a negative break or one
     as long as the shift, and a day no table covers are refused (`Refusal`).
-    Explicit `breaks` are taken out where they were. A break known only as a
-    number of minutes is placed around the middle of the shift, which for the
-    standard 14:00-23:00 day puts it inside 18:00-22:00, as the budget assumes.
+    Explicit `breaks` are taken out where they were (each inside the shift, apart
+    from the others); that is what the ledger passes, since where a break falls
+    decides the allowance. A break known only as a number of minutes (the
+    plan's) is placed where `planned_break` puts it.
     """
     zone = zone or team_zone()
     starts_at, ends_at = in_utc(starts_at, ends_at)
     _require_whole_minutes(starts_at, ends_at)
     _require_span(starts_at, ends_at, zone)
-    pauses = _utc_breaks(breaks) if breaks is not None else _centred_break(starts_at, ends_at, break_minutes)
+    if breaks is not None:
+        pauses = _utc_breaks(breaks)
+        _require_apart((starts_at, ends_at), pauses, zone)
+    else:
+        pauses = _centred_break(starts_at, ends_at, break_minutes)
     worked = _subtract((starts_at, ends_at), pauses, zone)
     segments = _segments(starts_at, ends_at, calendar or municipal_holidays(), tuple(tables), zone)
     minutes = dict.fromkeys(Band, 0)
@@ -183,6 +189,27 @@ def exempt_weeks(splits: Iterable[BandSplit],
         if len(stretches) == 1 and irregular <= limit:
             exempt.add(monday)
     return exempt
+
+
+def planned_break(starts_at: datetime, ends_at: datetime, minutes: int) -> tuple[Span, ...]:
+    """Where a break of this length is planned when nobody said when: around the middle of the shift,
+    which for the standard 14:00-23:00 day is 18:00-19:00, inside 18:00-22:00 as the budget assumes.
+
+    Only a default to offer (and the meaning of entries made before breaks had times): the ledger
+    books the break where the inspector says it was.
+    """
+    start, end = in_utc(starts_at, ends_at)
+    return tuple(_centred_break(start, end, minutes))
+
+
+def break_total(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span],
+                zone: ZoneInfo | None = None) -> int:
+    """Minutes of these breaks; refused (`Refusal`) unless each lies inside the shift, to the minute,
+    apart from the others (an overlap would count its minutes twice) and leaving some work."""
+    start, end = in_utc(starts_at, ends_at)
+    pauses = _utc_breaks(breaks)
+    _require_apart((start, end), pauses, zone or team_zone())
+    return sum(int((b - a).total_seconds()) // 60 for a, b in pauses)
 
 
 def on_whole_minutes(*instants: datetime | time) -> bool:
@@ -223,6 +250,23 @@ def _utc_breaks(breaks: Sequence[Span]) -> list[Span]:
     pauses = [(a, b) for a, b in (in_utc(*pause) for pause in breaks)]
     _require_whole_minutes(*(instant for pause in pauses for instant in pause))
     return pauses
+
+
+def _require_apart(span: Span, pauses: Sequence[Span], zone: ZoneInfo) -> None:
+    """Every time in UTC: each break inside the span, none overlapping another, some work left."""
+    ordered = sorted(pauses)
+    for pause_from, pause_to in ordered:
+        if not (span[0] <= pause_from < pause_to <= span[1]):
+            raise Refusal("break_outside", field="breaks", start=_clock(pause_from, zone),
+                          end=_clock(pause_to, zone))
+    for earlier, later in pairwise(ordered):
+        if later[0] < earlier[1]:
+            raise Refusal("breaks_overlap", field="breaks", start=_clock(later[0], zone),
+                          end=_clock(earlier[1], zone))
+    total = sum(int((b - a).total_seconds()) // 60 for a, b in ordered)
+    length = int((span[1] - span[0]).total_seconds()) // 60
+    if total >= length:
+        raise Refusal("break_too_long", field="breaks", minutes=str(total), length=str(length))
 
 
 def _subtract(span: Span, pauses: Sequence[Span], zone: ZoneInfo) -> list[Span]:

@@ -41,6 +41,8 @@ TEXTS = {
                        "the break ({minutes} min) is as long as the shift or longer ({length} min)"),
     "break_outside": ("een pauze moet binnen de dienst vallen ({start} tot {end})",
                       "a break must lie inside the shift ({start} to {end})"),
+    "breaks_overlap": ("pauzes mogen niet overlappen (van {start} tot {end} dubbel)",
+                       "breaks must not overlap ({start} to {end} twice)"),
     "salary_negative": ("een maandsalaris kan niet negatief zijn ({amount} cent)",
                         "a monthly salary cannot be negative ({amount} cents)"),
     "no_ort_table": ("geen ORT-tabel geldt op {day}; ingesteld: {covered}",

@@ -16,7 +16,7 @@ from backend.models.base import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.models.ledger import BAND_COLUMNS, HourApproval, HourEntry, PeriodLock
+from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
 from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
@@ -37,6 +37,7 @@ __all__ = [
     "EnrolmentCode",
     "Gender",
     "HourApproval",
+    "HourBreak",
     "HourCategory",
     "HourEntry",
     "Inspector",

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, HourCategory, text_enum
 
@@ -47,7 +47,8 @@ class HourEntry(Base):
     category: Mapped[HourCategory] = mapped_column(text_enum(HourCategory, "hour_category"))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
-    break_minutes: Mapped[int] = mapped_column(doc="Unpaid break; negative on a reversal.")
+    break_minutes: Mapped[int] = mapped_column(
+        doc="Unpaid break, the sum of `breaks`; negative on a reversal.")
     worked_minutes: Mapped[int] = mapped_column(doc="Paid minutes; negative on a reversal.")
     plain_minutes: Mapped[int] = mapped_column(doc="Minutes outside every allowance band.")
     weekday_20_minutes: Mapped[int]
@@ -66,6 +67,9 @@ class HourEntry(Base):
             "instant, visibly, instead of at its work time.")
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime]
+    breaks: Mapped[list[HourBreak]] = relationship(
+        order_by="HourBreak.starts_at", lazy="selectin",
+        doc="Where the unpaid breaks were taken (none on a reversal: it cancels its entry's).")
 
     @hybrid_property
     def counts_at(self) -> datetime:
@@ -77,6 +81,19 @@ class HourEntry(Base):
     @classmethod
     def _counts_at_expression(cls) -> Any:
         return func.coalesce(cls.booked_at, cls.starts_at)
+
+
+class HourBreak(Base):
+    """One unpaid break of an entry, as the interval it was taken: where a break falls decides the
+    allowance (an hour off at 16:00 keeps an hour at 20% that an hour off at 18:00 does not)."""
+
+    __tablename__ = "hour_breaks"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hour_entries.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
 
 
 class HourApproval(Base):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
     HourApproval,
+    HourBreak,
     HourCategory,
     HourEntry,
     Municipality,
@@ -35,6 +36,7 @@ from backend.services import audit
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start, team_zone
+from scheduling.ort import Span
 from scheduling.reasons import Refusal
 
 ONE_DAY = timedelta(days=1)
@@ -49,23 +51,23 @@ BAND_FIELDS = {
 
 
 def record(session: Session, now: datetime, actor: str, *, inspector_id: int, municipality_id: int,
-           category: HourCategory, starts_at: datetime, ends_at: datetime, break_minutes: int,
+           category: HourCategory, starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = (),
            shift_id: int | None = None, reason: str | None = None,
            booked_at: datetime | None = None, replaces_id: int | None = None) -> HourEntry:
-    """A new entry, its minutes split over the allowance bands where the work was done; with
-    `booked_at` it counts in that instant's period (a correction of a closed one), with
-    `replaces_id` it is the new version of that (reversed) entry."""
+    """A new entry, its minutes split over the allowance bands where the work was done and the
+    `breaks` where they were taken; with `booked_at` it counts in that instant's period (a
+    correction of a closed one), with `replaces_id` it is the new version of that (reversed) entry."""
     # The core refuses what cannot be counted (naive times, the end not after the start, more
-    # than 16 hours, a negative break or one as long as the work, a day without an ORT table).
-    split = count_bands(starts_at, ends_at, break_minutes)
-    if break_minutes > MAX_BREAK_MINUTES:
-        raise Refused(f"a break is 0 to {MAX_BREAK_MINUTES} minutes", field="break_minutes")
+    # than 16 hours, a break outside the work, overlapping another or as long as the work, a day
+    # without an ORT table).
+    split, break_minutes = count_bands(starts_at, ends_at, breaks)
     _refuse_if_locked(session, booked_at or starts_at)
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
         worked_minutes=split.worked_minutes, reason=reason, entered_by=actor, entered_at=now,
         booked_at=booked_at, replaces_id=replaces_id,
+        breaks=[HourBreak(starts_at=a, ends_at=b) for a, b in sorted(breaks)],
         **{field: split.minutes[band] for band, field in BAND_FIELDS.items()})
     session.add(entry)
     session.flush()
@@ -74,16 +76,22 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     return entry
 
 
-def count_bands(starts_at: datetime, ends_at: datetime, break_minutes: int) -> ort.BandSplit:
-    """The core's band split; what it refuses (a day no ORT table covers, a naive time) is refused here."""
+def count_bands(starts_at: datetime, ends_at: datetime,
+                breaks: Sequence[Span]) -> tuple[ort.BandSplit, int]:
+    """The core's band split and the breaks' minutes; what it refuses (a day no ORT table covers, a
+    naive time, a break outside the work) is refused here, as are breaks over 4 hours together."""
     try:
-        return ort.split_bands(starts_at, ends_at, break_minutes)
+        split = ort.split_bands(starts_at, ends_at, breaks=breaks)
+        break_minutes = ort.break_total(starts_at, ends_at, breaks)
     except Refusal as refusal:
         raise Refused.because(refusal) from None
+    if break_minutes > MAX_BREAK_MINUTES:
+        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks")
+    return split, break_minutes
 
 
 def correct(session: Session, now: datetime, actor: str, entry_id: int, *, starts_at: datetime,
-            ends_at: datetime, break_minutes: int, by_coordinator: bool,
+            ends_at: datetime, breaks: Sequence[Span], by_coordinator: bool,
             reason: str | None = None) -> HourEntry:
     """Reverse the entry and record the corrected one; refused for an inspector once it is approved."""
     entry = session.get(HourEntry, entry_id)
@@ -92,7 +100,7 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     was_approved = is_approved(session, entry.id)
     if was_approved and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
-    count_bands(starts_at, ends_at, break_minutes)  # refused before the reversal is written, not after
+    count_bands(starts_at, ends_at, breaks)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
     booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None
@@ -108,7 +116,7 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     audit.record(session, now, actor, "hours.reversed", f"hour_entry:{entry.id}", {"reversal": reversal.id})
     corrected = record(session, now, actor, inspector_id=entry.inspector_id,
                        municipality_id=entry.municipality_id, category=entry.category, starts_at=starts_at,
-                       ends_at=ends_at, break_minutes=break_minutes, shift_id=entry.shift_id, reason=reason,
+                       ends_at=ends_at, breaks=breaks, shift_id=entry.shift_id, reason=reason,
                        booked_at=booked_at or entry.booked_at, replaces_id=entry.id)
     if was_approved:  # the coordinator's correction of approved hours needs no second approval
         approve(session, now, actor, corrected.id)

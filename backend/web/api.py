@@ -25,6 +25,7 @@ from backend.web.finance import ledger_filter
 from backend.web.openapi import Operation, document
 from backend.web.schemas import (
     CalloutIn,
+    CorrectionIn,
     EntryIdsIn,
     LedgerQuery,
     PageQuery,
@@ -42,7 +43,7 @@ from backend.web.schemas_out import (
     as_json,
     page_of,
 )
-from scheduling.calendar import local_day_start
+from scheduling.calendar import local_date, local_day_start
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 OPERATIONS: list[Operation] = []
@@ -133,6 +134,21 @@ def pending_hours() -> Any:
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, json_body())
     return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))
+
+
+@operation("POST", "/hours/{entry_id}/correct", COORDINATION,
+           "Correct an hour entry (times and breaks where they were taken); the old one is reversed",
+           body=CorrectionIn, out=PendingEntryOut, status=201)
+def correct_hours(entry_id: int) -> Any:
+    asked = parse(CorrectionIn, json_body())
+    starts_at, ends_at = asked.window()
+    corrected = ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
+                               breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
+    # Answered as its line of the approval list: unapproved, it waits together with what it replaces.
+    day = local_date(corrected.counts_at)
+    line = next((line for line in ledger.pending(g.db, day, day) if line.entry.id == corrected.id),
+                ledger.Pending(corrected, ()))
+    return jsonify(PendingEntryOut.of(line).model_dump(mode="json")), 201
 
 
 @operation("POST", "/periods/lock", (Role.COORDINATOR, Role.FINANCE), "Close a period", body=PeriodIn,

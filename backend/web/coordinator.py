@@ -16,6 +16,7 @@ from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
 from backend.web.i18n import N_
 from backend.web.schemas import (
+    FORM_BREAKS,
     CalloutIn,
     ControlDayIn,
     CorrectionIn,
@@ -178,10 +179,10 @@ def correct_hours(entry_id: int) -> Any:
     values = form_data(request.form) if request.method == "POST" else _entry_values(entry)
     if request.method == "POST":
         try:
-            asked = parse(CorrectionIn, values)
+            asked = parse(CorrectionIn, CorrectionIn.form_values(values))
             starts_at, ends_at = asked.window()
             ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
-                           break_minutes=asked.break_minutes, by_coordinator=True, reason=asked.reason)
+                           breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
@@ -193,14 +194,17 @@ def correct_hours(entry_id: int) -> Any:
     name = dashboard.first_names(g.db, [entry.inspector_id])[entry.inspector_id].first_name
     closed = ledger.is_locked(g.db, entry.counts_at)
     page = render_template("coordinator/correct.html", entry=entry, name=name, values=values,
-                           problems=problems, closed=closed, approved=approved)
+                           problems=problems, closed=closed, approved=approved, break_fields=FORM_BREAKS)
     return page, (422 if problems else 200)
 
 
 def _entry_values(entry: HourEntry) -> dict[str, Any]:
     start, end = entry.starts_at.astimezone(team_zone()), entry.ends_at.astimezone(team_zone())
-    return {"day": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
-            "break_minutes": entry.break_minutes, "reason": ""}
+    values = {"day": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "reason": ""}
+    for (from_field, until_field), pause in zip(FORM_BREAKS, entry.breaks, strict=False):
+        values[from_field] = f"{pause.starts_at.astimezone(team_zone()):%H:%M}"
+        values[until_field] = f"{pause.ends_at.astimezone(team_zone()):%H:%M}"
+    return values
 
 
 LOCK_REFUSALS = (N_("hours in this period still wait for approval"),

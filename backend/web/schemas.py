@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
-from scheduling.calendar import local_instant
+from scheduling.calendar import local_date, local_instant
 from scheduling.ort import on_whole_minutes
 
 Day = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
@@ -67,18 +67,54 @@ class ControlDayIn(Input):
         return local_instant(self.day, self.start), local_instant(end_day, self.end)
 
 
+class BreakIn(Input):
+    """An unpaid break as local clock times; where it falls decides the allowance."""
+
+    start: Minute
+    end: Minute
+
+
+FORM_BREAKS = (("break_start", "break_end"), *((f"break{n}_start", f"break{n}_end") for n in (2, 3, 4)))
+"""The correction form's break fields: as many as the API takes (the page shows those in use and one more)."""
+
+
 class CorrectionIn(Input):
-    """Corrected hours of one entry: local times on `day` (an end at or before the start is the next day)."""
+    """Corrected hours of one entry: local times on `day` (an end at or before the start is the next day),
+    and the breaks where they were taken."""
 
     day: Day
     start: Minute
     end: Minute
-    break_minutes: int = Field(ge=0, le=240)
+    breaks: list[BreakIn] = Field(default_factory=list, max_length=4)
     reason: str = Field(min_length=3, max_length=200)
+
+    @classmethod
+    def form_values(cls, form: dict[str, Any]) -> dict[str, Any]:
+        """The form's flat break fields as the model's list (a break left empty is no break)."""
+        values = {k: v for k, v in form.items() if k not in {f for pair in FORM_BREAKS for f in pair}}
+        values["breaks"] = [{"start": form.get(a, ""), "end": form.get(b, "")} for a, b in FORM_BREAKS
+                            if form.get(a) or form.get(b)]
+        return values
 
     def window(self) -> tuple[datetime, datetime]:
         end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
         return local_instant(self.day, self.start), local_instant(end_day, self.end)
+
+    def break_spans(self) -> list[tuple[datetime, datetime]]:
+        """Each break at the first time its clock shows from the start on (after midnight on a night
+        shift), ending at the first time its end shows after that; the ledger checks it lies inside."""
+        spans = []
+        for pause in self.breaks:
+            starts_at = _next_clock(self.window()[0], pause.start)
+            spans.append((starts_at, _next_clock(starts_at, pause.end)))
+        return spans
+
+
+def _next_clock(since: datetime, clock: time) -> datetime:
+    """The first instant at or after `since` at which the team's clock shows `clock`."""
+    day = local_date(since)
+    found = local_instant(day, clock)
+    return found if found >= since else local_instant(day + timedelta(days=1), clock)
 
 
 class PersonChangeIn(Input):

@@ -16,6 +16,13 @@ from backend.services.settlement import COLUMN_SET, Line, Settlement
 from scheduling.contributions import PledgeReading
 
 
+class BreakOut(BaseModel):
+    """An unpaid break where it was taken (UTC instants)."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
 class PendingEntryOut(BaseModel):
     entry_id: int
     inspector_id: int
@@ -35,13 +42,15 @@ class PendingEntryOut(BaseModel):
     approved_with: list[int]
     """Earlier versions of this entry and their reversals, still unapproved: approving `entry_id`
     approves them too (they cancel out), so the approved total is this entry's minutes."""
+    breaks: list[BreakOut]
 
     @classmethod
     def of(cls, line: Pending) -> PendingEntryOut:
         entry = line.entry
         values = {name: getattr(entry, name) for name in cls.model_fields
-                  if name not in ("entry_id", "approved_with")}
-        return cls(entry_id=entry.id, approved_with=[e.id for e in line.earlier],
+                  if name not in ("entry_id", "approved_with", "breaks")}
+        breaks = [BreakOut(starts_at=b.starts_at, ends_at=b.ends_at) for b in entry.breaks]
+        return cls(entry_id=entry.id, approved_with=[e.id for e in line.earlier], breaks=breaks,
                    **{**values, "category": entry.category.value})
 
 

@@ -16,6 +16,7 @@ from backend.services.demo import load_demo
 from backend.services.settlement import settle
 from scheduling.calendar import local_instant
 from scheduling.money import SCALE_7_STEP_11, to_cents
+from scheduling.ort import planned_break
 from tests.factories import NOW
 
 MARCH = exports.LedgerFilter(date(2027, 3, 1), date(2027, 3, 31))
@@ -32,7 +33,7 @@ def book(session: Session, who: Inspector, day: date, start: time, end: time, br
     starts_at, ends_at = local_instant(day, start), local_instant(day, end)
     entry = ledger.record(session, NOW, "bot", inspector_id=who.id, municipality_id=who.employer_id,
                           category=HourCategory.CONTROL, starts_at=starts_at, ends_at=ends_at,
-                          break_minutes=break_minutes)
+                          breaks=planned_break(starts_at, ends_at, break_minutes))
     return entry.id
 
 
@@ -74,7 +75,9 @@ def test_a_correction_that_lengthens_the_stretch_brings_the_allowance_back(sessi
     ledger.approve_many(session, NOW, "web:coordinator", [exempt])
     corrected = ledger.correct(session, NOW, "web:coordinator", exempt, by_coordinator=True,
                                starts_at=local_instant(date(2027, 3, 8), time(13)),
-                               ends_at=local_instant(date(2027, 3, 8), time(22, 30)), break_minutes=30,
+                               ends_at=local_instant(date(2027, 3, 8), time(22, 30)),
+                               breaks=planned_break(local_instant(date(2027, 3, 8), time(13)),
+                                                    local_instant(date(2027, 3, 8), time(22, 30)), 30),
                                reason="later klaar")
     # 18:00-22:00 at 20% and 22:00-22:30 at 40%; the reversal and the original cancel out.
     assert ort_of(session, short) == to_cents((240 * Fraction(20, 100) + 30 * Fraction(40, 100))

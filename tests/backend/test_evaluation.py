@@ -19,6 +19,7 @@ from backend.models import (
 )
 from backend.services import evaluation, ledger
 from scheduling.calendar import team_zone
+from scheduling.ort import planned_break
 from tests.factories import NOW, inspector, region
 
 MID_DECEMBER = datetime(2027, 12, 10, 12, 0, tzinfo=team_zone())
@@ -56,7 +57,7 @@ def test_only_ended_controls_with_a_valid_pair_count_and_planned_ones_are_shown_
     for person in (trained, novice):
         ledger.record(session, NOW, "bot", inspector_id=person.id, municipality_id=home.id,
                       category=HourCategory.CALLOUT, starts_at=worked.starts_at, ends_at=worked.ends_at,
-                      break_minutes=30, shift_id=worked.id)
+                      breaks=planned_break(worked.starts_at, worked.ends_at, 30), shift_id=worked.id)
     shift_on(session, home.id, 10, people=(trained, colleague))  # starts at 14:00: ahead
     shift_on(session, home.id, 15, people=(trained, colleague))
     shift_on(session, home.id, 25)

@@ -13,6 +13,13 @@ from scheduling.calendar import team_zone
 from tests.factories import NOW, inspector, region
 
 SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=team_zone())
+TUESDAY = datetime(2027, 3, 9, 14, 0, tzinfo=team_zone())
+
+
+def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tuple[datetime, datetime]]:
+    """One break of `minutes`, `after_hours` into the shift starting at `start`."""
+    at = start + timedelta(minutes=round(after_hours * 60))
+    return [(at, at + timedelta(minutes=minutes))]
 
 
 def saturday_shift(session: Session) -> HourEntry:
@@ -20,7 +27,7 @@ def saturday_shift(session: Session) -> HourEntry:
     worker = inspector(session, home)
     return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
                          category=HourCategory.CALLOUT, starts_at=SATURDAY,
-                         ends_at=SATURDAY + timedelta(hours=9), break_minutes=60)
+                         ends_at=SATURDAY + timedelta(hours=9), breaks=hour_off(SATURDAY, 4))
 
 
 def total(session: Session, column: str) -> int:
@@ -39,15 +46,17 @@ def test_a_coordinators_correction_after_approval_is_a_reversal_and_is_approved_
     ledger.approve(session, NOW, "web:coordinator", entry.id)
     with pytest.raises(Refused, match="approved"):
         ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=10), break_minutes=60, by_coordinator=False)
+                       ends_at=SATURDAY + timedelta(hours=10), breaks=hour_off(SATURDAY, 4),
+                       by_coordinator=False)
     corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                               ends_at=SATURDAY + timedelta(hours=10), break_minutes=60, by_coordinator=True)
+                               ends_at=SATURDAY + timedelta(hours=10), breaks=hour_off(SATURDAY, 4),
+                               by_coordinator=True)
     assert total(session, "worked_minutes") == corrected.worked_minutes == 540
     assert total(session, "saturday_minutes") == 540
     assert session.execute(select(func.count(HourApproval.id))).scalar_one() == 3
     with pytest.raises(Exception, match="no current hour entry"):
         ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True)
+                       ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=True)
 
 
 def test_a_closed_period_refuses_new_entries_and_corrections_made_while_it_is_current(
@@ -59,7 +68,7 @@ def test_a_closed_period_refuses_new_entries_and_corrections_made_while_it_is_cu
     session.flush()
     with pytest.raises(Refused, match="2027-03-09 is closed"):
         ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True)
+                       ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=True)
 
 
 def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(session: Session) -> None:
@@ -71,9 +80,9 @@ def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(sessi
     april = datetime(2027, 4, 6, 10, 0, tzinfo=team_zone())
     with pytest.raises(Refused, match="approved"):
         ledger.correct(session, april, "inspector:1", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=False)
+                       ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=False)
     corrected = ledger.correct(session, april, "web:coordinator", entry.id, starts_at=SATURDAY,
-                               ends_at=SATURDAY + timedelta(hours=8), break_minutes=0, by_coordinator=True,
+                               ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=True,
                                reason="pauze vergeten")
     assert corrected.starts_at == SATURDAY and corrected.booked_at == april, "work time kept, booked now"
     march = [e.id for e in session.execute(select(HourEntry).where(HourEntry.booked_at.is_(None))).scalars()]
@@ -81,26 +90,68 @@ def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(sessi
     assert total(session, "worked_minutes") == 480
 
 
-@pytest.mark.parametrize(("hours", "pause", "field"), [(0, 0, "ends_at"), (17, 0, "ends_at"),
-                                                       (2, 120, "break_minutes"), (9, -5, "break_minutes")])
+@pytest.mark.parametrize(("hours", "breaks", "field"), [
+    (0, [], "ends_at"), (17, [], "ends_at"),
+    (2, hour_off(SATURDAY, 0, 120), "breaks"),  # the whole shift
+    (9, hour_off(SATURDAY, 8.5), "breaks"),  # past the end
+    (9, hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5), "breaks"),  # overlapping
+    (12, hour_off(SATURDAY, 1, 150) + hour_off(SATURDAY, 6, 100), "breaks"),  # over 4 hours together
+    (9, [(datetime(2027, 3, 13, 16), datetime(2027, 3, 13, 17))], None),  # no zone: no time can be counted
+])
 def test_impossible_hours_are_refused_with_the_field_named(
-    session: Session, hours: int, pause: int, field: str
+    session: Session, hours: int, breaks: list[tuple[datetime, datetime]], field: str | None
 ) -> None:
     _, home = region(session)
     worker = inspector(session, home)
     with pytest.raises(Refused) as refused:
         ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
                       category=HourCategory.CONTROL, starts_at=SATURDAY,
-                      ends_at=SATURDAY + timedelta(hours=hours), break_minutes=pause)
+                      ends_at=SATURDAY + timedelta(hours=hours), breaks=breaks)
     assert refused.value.field == field
+    assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
 
 
-def record_for(session: Session, starts_at: datetime, ends_at: datetime, pause: int = 0) -> HourEntry:
+@pytest.mark.parametrize(("after_hours", "plain", "weekday_20"),
+                         [(2, 180, 240), (4, 240, 180), (6, 240, 180)])
+def test_the_break_is_booked_where_it_was_taken(
+    session: Session, after_hours: int, plain: int, weekday_20: int
+) -> None:
+    _, home = region(session)
+    worker = inspector(session, home)
+    entry = ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
+                          category=HourCategory.CONTROL, starts_at=TUESDAY,
+                          ends_at=TUESDAY + timedelta(hours=9), breaks=hour_off(TUESDAY, after_hours))
+    session.expire_all()
+    stored = session.get_one(HourEntry, entry.id)
+    assert (stored.break_minutes, stored.worked_minutes) == (60, 480)
+    assert (stored.plain_minutes, stored.weekday_20_minutes, stored.weekday_40_minutes) == (
+        plain, weekday_20, 60)
+    assert [(b.starts_at, b.ends_at) for b in stored.breaks] == hour_off(TUESDAY, after_hours)
+
+
+def test_a_correction_moves_the_break_and_its_allowance(session: Session) -> None:
+    _, home = region(session)
+    worker = inspector(session, home)
+    entry = ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
+                          category=HourCategory.CONTROL, starts_at=TUESDAY,
+                          ends_at=TUESDAY + timedelta(hours=9), breaks=hour_off(TUESDAY, 4))
+    split_break = hour_off(TUESDAY, 2, 30) + hour_off(TUESDAY, 7.5, 30)  # 16:00-16:30 and 21:30-22:00
+    corrected = ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=TUESDAY,
+                               ends_at=TUESDAY + timedelta(hours=9), breaks=split_break, by_coordinator=False)
+    assert [(b.starts_at, b.ends_at) for b in corrected.breaks] == split_break
+    assert (corrected.break_minutes, corrected.plain_minutes, corrected.weekday_20_minutes) == (60, 210, 210)
+    [reversal] = session.execute(select(HourEntry).where(HourEntry.reverses_id == entry.id)).scalars()
+    assert (reversal.break_minutes, reversal.breaks) == (-60, [])
+    assert (total(session, "break_minutes"), total(session, "weekday_20_minutes")) == (60, 210)
+
+
+def record_for(session: Session, starts_at: datetime, ends_at: datetime,
+               breaks: list[tuple[datetime, datetime]] | None = None) -> HourEntry:
     _, home = region(session)
     worker = inspector(session, home)
     return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
                          category=HourCategory.CALLOUT, starts_at=starts_at, ends_at=ends_at,
-                         break_minutes=pause)
+                         breaks=breaks or [])
 
 
 def test_the_long_night_books_every_real_hour(session: Session) -> None:
@@ -123,24 +174,27 @@ def test_hours_on_a_day_without_an_ort_table_are_refused_and_nothing_is_written(
 ) -> None:
     start = datetime(day.year, day.month, day.day, 14, tzinfo=team_zone())
     with pytest.raises(Refused) as refused:
-        record_for(session, start, start + timedelta(hours=9), 60)
+        record_for(session, start, start + timedelta(hours=9), hour_off(start, 4))
     assert refused.value.code == "no_ort_table"
     assert refused.value.text() == f"geen ORT-tabel geldt op {day.isoformat()}; ingesteld: 2016-2027"
     assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("starts_at", "ends_at", "pause", "code", "field"), [
-    (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), 60, "naive_time", None),
-    (SATURDAY, SATURDAY + timedelta(hours=48), 0, "span_too_long", "ends_at"),
-    (SATURDAY, SATURDAY - timedelta(hours=1), 0, "ends_before_start", "ends_at"),
-    (SATURDAY, SATURDAY + timedelta(hours=12), -60, "break_negative", "break_minutes"),
-    (SATURDAY, SATURDAY + timedelta(hours=2), 150, "break_too_long", "break_minutes"),
+@pytest.mark.parametrize(("starts_at", "ends_at", "breaks", "code", "field"), [
+    (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), [], "naive_time", None),
+    (SATURDAY, SATURDAY + timedelta(hours=48), [], "span_too_long", "ends_at"),
+    (SATURDAY, SATURDAY - timedelta(hours=1), [], "ends_before_start", "ends_at"),
+    (SATURDAY, SATURDAY + timedelta(hours=12), hour_off(SATURDAY, 12), "break_outside", "breaks"),
+    (SATURDAY, SATURDAY + timedelta(hours=2), hour_off(SATURDAY, 0, 120), "break_too_long", "breaks"),
+    (SATURDAY, SATURDAY + timedelta(hours=9), hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5),
+     "breaks_overlap", "breaks"),
 ])
 def test_what_the_core_refuses_is_refused_in_the_readers_language(
-    session: Session, starts_at: datetime, ends_at: datetime, pause: int, code: str, field: str | None
+    session: Session, starts_at: datetime, ends_at: datetime, breaks: list[tuple[datetime, datetime]],
+    code: str, field: str | None
 ) -> None:
     with pytest.raises(Refused) as refused:
-        record_for(session, starts_at, ends_at, pause)
+        record_for(session, starts_at, ends_at, breaks)
     assert (refused.value.code, refused.value.field) == (code, field)
     assert refused.value.text("nl") != refused.value.text("en") == refused.value.message
 
@@ -160,7 +214,7 @@ def test_approving_a_corrected_unapproved_entry_counts_exactly_the_corrected_hou
 ) -> None:
     entry = saturday_shift(session)
     corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                               ends_at=SATURDAY + timedelta(hours=9), break_minutes=45,
+                               ends_at=SATURDAY + timedelta(hours=9), breaks=hour_off(SATURDAY, 4, 45),
                                by_coordinator=by_coordinator, reason="kortere pauze")
     assert corrected.worked_minutes == 495
     assert approved_minutes(session) == 0, "correcting is not approving"
@@ -178,7 +232,7 @@ def test_approving_a_corrected_unapproved_entry_counts_exactly_the_corrected_hou
 def test_a_page_loaded_before_a_correction_approves_nothing_of_the_old_version(session: Session) -> None:
     entry = saturday_shift(session)
     ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
-                   ends_at=SATURDAY + timedelta(hours=8), break_minutes=60, by_coordinator=False)
+                   ends_at=SATURDAY + timedelta(hours=8), breaks=hour_off(SATURDAY, 4), by_coordinator=False)
     assert ledger.approve_many(session, NOW, "web:coordinator", [entry.id, entry.id + 1]) == 0
     assert approved_minutes(session) == 0
     assert len(ledger.pending(session, *MARCH)) == 1

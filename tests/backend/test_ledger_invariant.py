@@ -20,6 +20,7 @@ from backend.services import ledger, settlement
 from backend.services.errors import Refused
 from backend.services.exports import LedgerFilter, ledger_rows
 from scheduling.calendar import local_instant, team_zone
+from scheduling.ort import planned_break
 from tests.factories import NOW, inspector, region
 
 WEEK = (date(2027, 3, 1), date(2027, 3, 7))
@@ -95,7 +96,8 @@ def record(session: Session, team: Team, model: Model, number: int, pause: int) 
     try:
         entry = ledger.record(session, AFTER_THE_WEEK, "bot", inspector_id=team.people[person],
                               municipality_id=team.home.id, category=HourCategory.CONTROL,
-                              starts_at=shift.starts_at, ends_at=shift.ends_at, break_minutes=pause,
+                              starts_at=shift.starts_at, ends_at=shift.ends_at,
+                              breaks=planned_break(shift.starts_at, shift.ends_at, pause),
                               shift_id=shift.id)
     except Refused:
         assert model.is_closed, "only a closed week refuses new hours"
@@ -112,11 +114,11 @@ def correct(session: Session, team: Team, model: Model, number: int, pause: int,
     current = ledger.current_entry(session, team.people[person], team.shifts[day].id)
     assert current is not None
     was_approved = model.latest[number][1]
+    ends_at = team.shifts[day].ends_at + timedelta(minutes=end_shift)
     try:
         entry = ledger.correct(session, AFTER_THE_WEEK, COORDINATOR if by_coordinator else "inspector",
                                current.id, starts_at=current.starts_at,
-                               ends_at=team.shifts[day].ends_at + timedelta(minutes=end_shift),
-                               break_minutes=pause,
+                               ends_at=ends_at, breaks=planned_break(current.starts_at, ends_at, pause),
                                by_coordinator=by_coordinator, reason="correctie")
     except Refused:
         assert was_approved and not by_coordinator, "only an inspector's change of approved hours is refused"

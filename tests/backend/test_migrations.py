@@ -1,10 +1,17 @@
+from datetime import UTC, datetime, timedelta
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
+from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Base
+from backend.models import Base, HourEntry
+from backend.services import ledger
+from scheduling.calendar import team_zone
+from scheduling.ort import split_bands
+from tests.factories import inspector, region
 
 
 def test_the_schema_goes_up_down_and_up_again(fresh_database: Database) -> None:
@@ -26,3 +33,48 @@ def test_the_migrations_build_exactly_what_the_models_describe(migrated_database
                        if not (isinstance(d, tuple) and d[0] == "remove_table"
                                and d[1].name in ("alembic_version", "scheduler_jobs"))]
     assert differences == []
+
+
+OLD_SHAPES = [  # (local start, minutes long, break minutes) as entries were booked before 0006
+    (datetime(2027, 3, 9, 14, 0), 540, 60),  # the standard day: the break was put at 18:00-19:00
+    (datetime(2027, 3, 10, 13, 7), 487, 45),  # odd minutes
+    (datetime(2027, 10, 30, 21, 0), 600, 30),  # across the long night of October
+    (datetime(2027, 3, 11, 9, 0), 180, 0),  # no break: no interval
+]
+
+
+def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it(
+        fresh_database: Database) -> None:
+    engine = fresh_database.engine
+    migrate.upgrade(engine, "0005_booked_corrections")
+    with Session(engine) as session:
+        _, place = region(session)
+        person = inspector(session, place)
+        expected = {}
+        for start, length, pause in OLD_SHAPES:
+            starts_at = start.replace(tzinfo=team_zone()).astimezone(UTC)  # as the ledger passes them
+            ends_at = starts_at + timedelta(minutes=length)
+            split = split_bands(starts_at, ends_at, pause)
+            bands = {field: split.minutes[band] for band, field in ledger.BAND_FIELDS.items()}
+            row = session.execute(insert(HourEntry.__table__).values(
+                inspector_id=person.id, municipality_id=place.id, category="control",
+                starts_at=starts_at.astimezone(UTC),
+                ends_at=ends_at.astimezone(UTC), break_minutes=pause,
+                worked_minutes=split.worked_minutes, entered_by="test",
+                entered_at=datetime(2027, 12, 1, tzinfo=UTC), **bands)
+                .returning(HourEntry.__table__.c.id)).scalar_one()
+            expected[row] = (starts_at, ends_at, pause, bands)
+        session.commit()
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        for entry_id, (starts_at, ends_at, pause, bands) in expected.items():
+            entry = session.get_one(HourEntry, entry_id)
+            breaks = [(b.starts_at, b.ends_at) for b in entry.breaks]
+            assert sum((b - a).total_seconds() // 60 for a, b in breaks) == pause
+            again = split_bands(starts_at, ends_at, breaks=breaks)
+            assert {field: again.minutes[band] for band, field in ledger.BAND_FIELDS.items()} == bands
+        standard = session.get_one(HourEntry, min(expected))
+        assert [(f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
+                for b in standard.breaks] == [("18:00", "19:00")]
+    migrate.downgrade(engine, "0005_booked_corrections")
+    assert "hour_breaks" not in inspect(engine).get_table_names()

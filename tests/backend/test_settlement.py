@@ -26,6 +26,7 @@ from backend.services.settlement import (
 )
 from scheduling.calendar import local_instant
 from scheduling.money import PLAN_BUDGET
+from scheduling.ort import planned_break
 from tests.factories import NOW
 
 PLAN_YEAR_CENTS = 122_399_10
@@ -114,9 +115,10 @@ def test_the_budget_quarters_add_up_to_the_year_in_every_cell(session: Session) 
 def book(session: Session, inspector: Inspector, day: date, start: int, minutes: int, break_minutes: int,
          category: HourCategory = HourCategory.CONTROL) -> int:
     starts_at = local_instant(day, time(start))
+    ends_at = starts_at + timedelta(minutes=minutes)
     return ledger.record(session, NOW, "bot", inspector_id=inspector.id,
                          municipality_id=inspector.employer_id, category=category, starts_at=starts_at,
-                         ends_at=starts_at + timedelta(minutes=minutes), break_minutes=break_minutes).id
+                         ends_at=ends_at, breaks=planned_break(starts_at, ends_at, break_minutes)).id
 
 
 def test_the_actual_quarters_add_up_to_the_year_in_every_cell(session: Session) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from backend.models import HourCategory, HourEntry, Inspector
+from backend.models import HourBreak, HourCategory, HourEntry, Inspector
 from secure_store.types import blind_index
 from tests.factories import NOW, inspector, region
 
@@ -46,7 +46,9 @@ def _entry(session: Session) -> HourEntry:
                       category=HourCategory.CALLOUT, starts_at=NOW, ends_at=NOW + timedelta(hours=9),
                       break_minutes=60, worked_minutes=480, plain_minutes=240,
                       weekday_20_minutes=180, weekday_40_minutes=60, saturday_minutes=0,
-                      sunday_holiday_minutes=0, entered_by="bot:inspector:1", entered_at=NOW)
+                      sunday_holiday_minutes=0, entered_by="bot:inspector:1", entered_at=NOW,
+                      breaks=[HourBreak(starts_at=NOW + timedelta(hours=4),
+                                        ends_at=NOW + timedelta(hours=5))])
     session.add(entry)
     session.flush()
     return entry
@@ -55,6 +57,8 @@ def _entry(session: Session) -> HourEntry:
 @pytest.mark.parametrize("statement", [
     "UPDATE hour_entries SET worked_minutes = 600 WHERE id = :id",
     "DELETE FROM hour_entries WHERE id = :id",
+    "UPDATE hour_breaks SET starts_at = ends_at WHERE entry_id = :id",
+    "DELETE FROM hour_breaks WHERE entry_id = :id",
 ])
 def test_the_ledger_refuses_to_change_a_written_entry(session: Session, statement: str) -> None:
     entry = _entry(session)

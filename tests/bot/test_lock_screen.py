@@ -31,7 +31,7 @@ from tests.conftest import DatabaseFactory
 LOCATION, NOTES = "Wilhelminastraat 12, Drachten", "Achterom via de steeg."
 NAMES = ("Wytske", "Anna", "Bauke", "Ciska", "Douwe", "Eelke", "Testsma")
 PLACES = ("Leeuwarden", "Smallingerland", "Wilhelminastraat", "Drachten", "Achterom", "Stationsweg")
-NOT_MESSAGES = ("button.", "callback.", "source.", "kind.", "count.")
+NOT_MESSAGES = ("button.", "callback.", "source.", "kind.", "count.", "break.")
 """Labels, toasts and parts of messages, not messages."""
 SENT_DIRECTLY = {
     "neutral": "to a stranger, there is no inspector to queue it for (checked below as it rings)",
@@ -40,6 +40,11 @@ SENT_DIRECTLY = {
     "hours.pick_end": "a step of the hours walk: an edit of the question (edits never ring)",
     "hours.pick_break": "a step of the hours walk: an edit of the question (edits never ring)",
     "hours.check": "a step of the hours walk: an edit of the question (edits never ring)",
+    "hours.pick_break_start": "a step of the hours walk: an edit of the question (edits never ring)",
+    "hours.pick_break_length": "a step of the hours walk: an edit of the question (edits never ring)",
+    "report.pick_day": "a step of the report's time: an edit of the question (edits never ring)",
+    "report.pick_start": "a step of the report's time: an edit of the question (edits never ring)",
+    "report.recorded": "the report's time recorded: an edit of the question (edits never ring)",
 }
 Scenario = Callable[[Harness, Team], Awaitable[None]]
 

@@ -152,6 +152,12 @@ def _hours_confirmed_and_approved(harness: Harness, people: dict[str, int], pair
             for prompt in [c for c in harness.to(PHONES[name]) if c.buttons]:
                 await harness.press(PHONES[name], prompt.buttons[0][0][1])
         await harness.deliver()
+        for name in sorted(pair):  # the report's writing time: one tap for the time offered
+            asked = [c for c in harness.to(PHONES[name], "editMessageText")
+                     if c.text.startswith("Rapport") and c.buttons]
+            if asked:
+                await harness.press(PHONES[name], asked[-1].buttons[0][0][1])
+        await harness.deliver()
 
     harness.play(scenario)
     with harness.database.transaction() as session:

@@ -1,6 +1,7 @@
 """Allowance bands on real 2027 dates, and the properties that must always hold."""
 
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +9,16 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scheduling.calendar import municipal_holidays
-from scheduling.ort import MAX_SPAN_MINUTES, ORT_TABLES, Band, exempt_weeks, split_bands, table_on
+from scheduling.ort import (
+    MAX_SPAN_MINUTES,
+    ORT_TABLES,
+    Band,
+    break_total,
+    exempt_weeks,
+    planned_break,
+    split_bands,
+    table_on,
+)
 from scheduling.reasons import Refusal, TableMissing
 from tests.scheduling.ort_oracle import oracle_bands
 
@@ -77,6 +87,52 @@ def test_explicit_breaks_are_taken_out_where_they_were() -> None:
     breaks = [(local(2027, 3, 9, 16), local(2027, 3, 9, 16, 30)),
               (local(2027, 3, 9, 21, 30), local(2027, 3, 9, 22, 30))]
     assert bands(start, end, breaks=breaks) == {P: 210, W20: 210, W40: 30}
+
+
+@pytest.mark.parametrize("hour, expected, share", [
+    (16, {P: 180, W20: 240, W40: 60}, 15),  # the break in plain time: 4 h at 20% kept
+    (18, {P: 240, W20: 180, W40: 60}, Fraction(25, 2)),  # the budget's day: 12.5%
+    (20, {P: 240, W20: 180, W40: 60}, Fraction(25, 2)),
+])
+def test_the_break_counts_where_it_was_taken(hour, expected, share) -> None:
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    split = split_bands(start, end, breaks=[(local(2027, 3, 9, hour), local(2027, 3, 9, hour + 1))])
+    assert {band: minutes for band, minutes in split.minutes.items() if minutes} == expected
+    assert split.allowance_minutes() / split.worked_minutes * 100 == share
+
+
+def test_the_planned_break_of_the_standard_day_is_18_to_19() -> None:
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    assert planned_break(start, end, 60) == ((local(2027, 3, 9, 18), local(2027, 3, 9, 19)),)
+    assert planned_break(start, end, 0) == ()
+    assert split_bands(start, end, breaks=planned_break(start, end, 60)) == split_bands(start, end, 60)
+
+
+@pytest.mark.parametrize("breaks, code, dutch", [
+    ([(15, 16), (15.5, 16.5)], "breaks_overlap",
+     "pauzes mogen niet overlappen (van 09-03-2027 15:30 tot 09-03-2027 16:00 dubbel)"),
+    ([(13, 14.5)], "break_outside", None),
+    ([(22.5, 23.5)], "break_outside", None),
+    ([(16, 16)], "break_outside", None),
+    ([(14, 23)], "break_too_long", "de pauze (540 min) is even lang als de dienst of langer (540 min)"),
+    ([(14, 18), (18, 23)], "break_too_long", None),
+])
+def test_break_intervals_that_cannot_be_are_refused(breaks, code, dutch) -> None:
+    def at(hour: float) -> datetime:
+        return local(2027, 3, 9) + timedelta(minutes=round(hour * 60))
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    pauses = [(at(a), at(b)) for a, b in breaks]
+    for count in (lambda: split_bands(start, end, breaks=pauses), lambda: break_total(start, end, pauses)):
+        with pytest.raises(Refusal) as refused:
+            count()
+        assert (refused.value.code, refused.value.field) == (code, "breaks")
+        assert dutch is None or refused.value.text("nl") == dutch
+
+
+def test_break_total_adds_up_separate_breaks() -> None:
+    start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
+    assert break_total(start, end, [(local(2027, 3, 9, 21), local(2027, 3, 9, 21, 30)),
+                                    (local(2027, 3, 9, 16), local(2027, 3, 9, 16, 15))]) == 45
 
 
 @pytest.mark.parametrize("start, end, break_minutes, code, field, dutch", [
@@ -281,5 +337,6 @@ def test_split_agrees_with_a_minute_by_minute_reference(start, length, break_at,
     pause_from = (start.astimezone(UTC) + timedelta(minutes=min(break_at, length - 1))).astimezone(AMS)
     pause_to = (pause_from.astimezone(UTC) + timedelta(minutes=break_minutes)).astimezone(AMS)
     pause = [(pause_from, min(end, pause_to, key=lambda t: t.astimezone(UTC)))] if break_minutes else []
+    assume(not pause or pause[0] != (start, end))  # a break of the whole shift is refused
     split = split_bands(start, end, breaks=pause)
     assert split.minutes == oracle_bands(start, end, pause)

@@ -26,6 +26,7 @@ from backend.services.demo import load_demo
 from backend.web import create_app
 from scheduling.calendar import local_instant
 from scheduling.clock import FrozenClock
+from scheduling.ort import planned_break
 from secure_store import KeyRing, use_keyring
 from secure_store.types import blind_index
 from tests.conftest import DatabaseFactory
@@ -120,8 +121,10 @@ def shared_site(backend: str, keyring: KeyRing, tmp_path_factory: pytest.TempPat
 def book(session: Session, site: Site, inspector_id: int, municipality_id: int, day: date, *,
          hour: int = 14, minutes: int = 9 * 60, break_minutes: int = 60,
          category: HourCategory = HourCategory.CONTROL) -> int:
-    """An hour entry as the bot records it (not approved): `minutes` from `hour` o'clock local time."""
+    """An hour entry as the bot records it (not approved): `minutes` from `hour` o'clock local time, with
+    a break of `break_minutes` where the plan puts it (18:00-19:00 on the standard day)."""
     start = local_instant(day, time(hour))
+    end = start + timedelta(minutes=minutes)
     return ledger.record(session, site.clock.now(), "bot", inspector_id=inspector_id,
-                         municipality_id=municipality_id, category=category, starts_at=start,
-                         ends_at=start + timedelta(minutes=minutes), break_minutes=break_minutes).id
+                         municipality_id=municipality_id, category=category, starts_at=start, ends_at=end,
+                         breaks=planned_break(start, end, break_minutes)).id

@@ -16,11 +16,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
 
-from backend.models import Role, Shift, ShiftKind
+from backend.models import Municipality, Role, Shift, ShiftKind
 from backend.services import accounts, ledger
 from backend.web.api import OPERATIONS
 from scheduling.calendar import local_instant
+from scheduling.ort import planned_break
 from tests.web.conftest import Site, book
 
 
@@ -161,6 +163,31 @@ def test_generated_input_never_breaks_the_api(shared_site: Site, bearer: dict[st
         call()
 
 
+def test_the_api_corrects_hours_with_the_break_where_it_was_taken(
+        site: Site, coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    client, headers = coordinator_api
+    with site.database.transaction() as session:
+        place = session.execute(select(Municipality.id).limit(1)).scalar_one()
+        entry = book(session, site, 2, place, date(2027, 3, 2))
+    pending = client.get("/api/v1/hours/pending?period_start=2027-03-01&period_end=2027-03-07",
+                         headers=headers).json["items"]
+    assert [p["breaks"] for p in pending if p["entry_id"] == entry] == [
+        [{"starts_at": "2027-03-02T17:00:00Z", "ends_at": "2027-03-02T18:00:00Z"}]]  # 18:00-19:00 local
+    body = {"day": "2027-03-02", "start": "14:00", "end": "23:00", "reason": "pauze om vier uur",
+            "breaks": [{"start": "16:00", "end": "17:00"}]}
+    made = client.post(f"/api/v1/hours/{entry}/correct", headers=headers, json=body)
+    assert made.status_code == 201
+    assert made.json["breaks"] == [{"starts_at": "2027-03-02T15:00:00Z", "ends_at": "2027-03-02T16:00:00Z"}]
+    assert (made.json["plain_minutes"], made.json["weekday_20_minutes"], made.json["weekday_40_minutes"]) == (
+        180, 240, 60)
+    outside = client.post(f"/api/v1/hours/{made.json['entry_id']}/correct", headers=headers,
+                          json={**body, "breaks": [{"start": "13:00", "end": "13:30"}]})
+    assert outside.status_code == 422
+    assert (outside.json["error"], outside.json["field"]) == ("refused", "breaks")
+    unknown = client.post("/api/v1/hours/999999/correct", headers=headers, json=body)
+    assert unknown.status_code == 404
+
+
 def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_the_new_hours(
     site: Site, coordinator_api: tuple[Any, dict[str, str]]
 ) -> None:
@@ -169,7 +196,9 @@ def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_t
         first = book(session, site, 2, 3, date(2027, 3, 2))
         corrected = ledger.correct(session, site.clock.now(), "inspector:2", first,
                                    starts_at=local_instant(date(2027, 3, 2), time(14)),
-                                   ends_at=local_instant(date(2027, 3, 2), time(23)), break_minutes=45,
+                                   ends_at=local_instant(date(2027, 3, 2), time(23)),
+                                   breaks=planned_break(local_instant(date(2027, 3, 2), time(14)),
+                                                        local_instant(date(2027, 3, 2), time(23)), 45),
                                    by_coordinator=False).id
     week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
     pending = client.get("/api/v1/hours/pending", headers=headers, query_string=week).json

@@ -6,11 +6,13 @@ import html
 import re
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.models import (
     Callout,
     CalloutStatus,
+    HourEntry,
     Municipality,
     Offer,
     OfferStatus,
@@ -161,9 +163,11 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
     first, _ = record_week(site)
     form = client.get(f"/coordinator/hours/{first}/correct").text
     assert 'value="14:00"' in form and 'value="23:00"' in form
+    assert 'name="break_start" value="18:00"' in form and 'name="break_end" value="19:00"' in form
     missing_reason = client.post(
         f"/coordinator/hours/{first}/correct",
-        data={"day": "2027-03-02", "start": "14:00", "end": "22:00", "break_minutes": "30"},
+        data={"day": "2027-03-02", "start": "14:00", "end": "22:00", "break_start": "18:00",
+              "break_end": "18:30"},
     )
     assert missing_reason.status_code == 422 and "reason" in missing_reason.text
     done = client.post(
@@ -172,7 +176,8 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
             "day": "2027-03-02",
             "start": "14:00",
             "end": "22:00",
-            "break_minutes": "30",
+            "break_start": "16:00",
+            "break_end": "16:30",
             "reason": "eerder klaar",
         },
     )
@@ -181,6 +186,10 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
         assert ledger.is_reversed(session, first)
         lines = ledger.pending(session, date(2027, 3, 1), date(2027, 3, 7))
         assert first not in [line.entry.id for line in lines], "the new version is listed, not the old"
+        corrected = session.execute(select(HourEntry).order_by(HourEntry.id.desc()).limit(1)).scalar_one()
+        # 14:00-22:00 with the break at 16:00-16:30: 3:30 plain, all four hours of 18:00-22:00 at 20%.
+        assert (corrected.plain_minutes, corrected.weekday_20_minutes, corrected.break_minutes) == (
+            210, 240, 30)
     assert client.get(f"/coordinator/hours/{first}/correct").status_code == 200
     again = client.post(
         f"/coordinator/hours/{first}/correct",
@@ -188,18 +197,55 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
             "day": "2027-03-02",
             "start": "14:00",
             "end": "21:00",
-            "break_minutes": "30",
             "reason": "nog eens",
         },
     )
     assert again.status_code == 422, "a reversed entry cannot be corrected twice"
 
 
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"break_start": "16:00"}, "breaks.0.end"),
+    ({"break_start": "23:30", "break_end": "23:45"}, "een pauze moet binnen de dienst vallen"),
+    ({"break_start": "16:00", "break_end": "17:00", "break2_start": "16:30", "break2_end": "17:30"},
+     "pauzes mogen niet overlappen"),
+])
+def test_a_break_that_cannot_be_is_refused_and_the_entry_kept(site: Site, fields: dict[str, str],
+                                                              problem: str) -> None:
+    client = site.client("coordinator")
+    first, _ = record_week(site)
+    refused = client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "reason": "pauze", **fields})
+    assert refused.status_code == 422 and problem in refused.text
+    assert f'value="{fields["break_start"]}"' in refused.text, "what was typed is shown again"
+    with site.database.transaction() as session:
+        assert not ledger.is_reversed(session, first)
+
+
+def test_a_night_shifts_break_after_midnight_and_a_second_break(site: Site) -> None:
+    client = site.client("coordinator")
+    first, _ = record_week(site)
+    done = client.post(f"/coordinator/hours/{first}/correct", data={
+        "day": "2027-03-02", "start": "20:00", "end": "04:00", "break_start": "21:00", "break_end": "21:15",
+        "break2_start": "01:00", "break2_end": "01:30", "reason": "nachtdienst"})
+    assert done.status_code == 302
+    with site.database.transaction() as session:
+        corrected = session.execute(select(HourEntry).order_by(HourEntry.id.desc()).limit(1)).scalar_one()
+        assert [(f"{b.starts_at.astimezone(team_zone()):%d %H:%M}") for b in corrected.breaks] == [
+            "02 21:00", "03 01:00"]
+        # 20:00-22:00 at 20% less 15 min, 22:00-04:00 at 40% less 30 min.
+        assert (corrected.weekday_20_minutes, corrected.weekday_40_minutes, corrected.worked_minutes) == (
+            105, 330, 435)
+        corrected_id = corrected.id
+    form = client.get(f"/coordinator/hours/{corrected_id}/correct").text
+    assert 'name="break2_start" value="01:00"' in form and 'name="break3_start"' in form
+
+
 def test_a_correction_the_core_cannot_count_is_refused_in_dutch_and_changes_nothing(site: Site) -> None:
     client = site.client("coordinator")
     first, _ = record_week(site)
     refused = client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2030-03-12", "start": "14:00", "end": "23:00", "break_minutes": "60", "reason": "typfout"})
+        "day": "2030-03-12", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "19:00",
+        "reason": "typfout"})
     assert refused.status_code == 422
     assert "geen ORT-tabel geldt op 2030-03-12; ingesteld: 2016-2027" in refused.text
     with site.database.transaction() as session:
@@ -219,7 +265,7 @@ def test_a_corrected_unapproved_entry_waits_as_one_line_and_approving_it_counts_
     client = site.client("coordinator")
     first, second = record_week(site)
     done = client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_minutes": "45",
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "18:45",
         "reason": "kortere pauze"})
     assert done.status_code == 302
     assert approved_minutes(site) == 0, "a correction of waiting hours is not an approval"
@@ -245,7 +291,8 @@ def test_a_correction_of_approved_hours_is_approved_at_once(site: Site) -> None:
     first, second = record_week(site)
     client.post("/coordinator/hours/approve", data={"entry_ids": [str(first), str(second)]})
     client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_minutes": "45", "reason": "pauze"})
+        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "18:45",
+        "reason": "pauze"})
     assert approved_minutes(site) == 495 + 480
     page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
     assert 'name="entry_ids"' not in page, "nothing of it waits"

@@ -261,7 +261,8 @@ def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_s
             "day": "2027-03-02",
             "start": "14:00",
             "end": "22:00",
-            "break_minutes": "60",
+            "break_start": "18:00",
+            "break_end": "19:00",
             "reason": "eerder klaar",
         },
     )

@@ -71,6 +71,7 @@ POLICY: dict[str, set[str]] = {
     "api.roster": {COORDINATOR, ADMIN},
     "api.pending_hours": {COORDINATOR},
     "api.approve_hours": {COORDINATOR},
+    "api.correct_hours": {COORDINATOR},
     "api.lock_period": {COORDINATOR, FINANCE},
     "api.ledger_entries": READERS,
     "api.settlement_result": READERS,
