@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduling.ort import split_bands
+from tests.profiles import TABLES
 from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -55,7 +56,7 @@ def main() -> None:
     work = entries(args.entries)
 
     started = time.perf_counter()
-    splits = [split_bands(start, end, pause) for start, end, pause in work]
+    splits = [split_bands(start, end, pause, tables=TABLES) for start, end, pause in work]
     ours = (time.perf_counter() - started) / len(work)
 
     sample = work[: args.sample]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from scheduling.calendar import local_date
-from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, table_on
+from scheduling.ort import Band, BandSplit, BandTable, table_on
 
 HOURS_PER_MONTH = 156
 """Cao Gemeenten: the hourly wage is the monthly salary divided by 156."""
@@ -36,7 +36,7 @@ def hourly_wage(monthly_salary_cents: int) -> Fraction:
 
 
 def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int,
-                    tables: Sequence[BandTable] = ORT_TABLES) -> int:
+                    tables: Sequence[BandTable]) -> int:
     """The allowance paid for one entry: band percentages of the hourly wage, capped at scale 6's top."""
     wage = hourly_wage(min(monthly_salary_cents, cap_monthly_salary_cents))
     return to_cents(split.allowance_minutes(tables) / 60 * wage)
@@ -51,15 +51,19 @@ def ort_share(band_minutes: Mapping[Band, int], table: BandTable) -> Fraction:
     return weighted / worked
 
 
-def ort_share_of(split: BandSplit, tables: Sequence[BandTable] = ORT_TABLES) -> Fraction:
+def ort_share_of(split: BandSplit, tables: Sequence[BandTable]) -> Fraction:
     return ort_share(split.minutes, table_on(local_date(split.starts_at), tables))
 
 
 @dataclass(frozen=True)
 class BudgetLine:
-    """One line of the yearly budget: hours at an all-in rate, a flat allowance and overhead."""
+    """One line of the yearly budget: hours at an all-in rate, a flat allowance and overhead.
+
+    The figures are the team's (its profile, per year); none is written here.
+    """
 
     name: str
+    """The hour category the line budgets: control, callout, report or coordination."""
     hours: int
     rate: Fraction
     """All-in euros an hour for the scale and step."""
@@ -114,22 +118,3 @@ class Budget:
     def pilot_cents(self, years: int) -> int:
         """The whole pilot's cost, from the exact yearly amount (rounded once, not `years` times)."""
         return to_cents(self.exact_yearly * years)
-
-
-FLAT_ORT = Fraction(125, 1000)
-OVERHEAD_PER_HOUR = euros("8.19")
-
-# The plan (seed 000, §3) shows rates of 52.674 and 73.849 an hour, rounded to
-# three decimals; its amounts are only reproduced by the unrounded rates below
-# (423 x 52.674 would be 22,281.10, not the plan's 22,281.11).
-SCALE_7_STEP_11 = euros("52.67402")
-SCALE_10_STEP_11 = euros("73.848925")
-
-PLAN_BUDGET = Budget(
-    lines=(
-        BudgetLine("controls", 423, SCALE_7_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
-        BudgetLine("callouts", 384, SCALE_7_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
-        BudgetLine("coordinator", 416, SCALE_10_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
-    ),
-    fixed_cents=30_000_00,
-)

@@ -21,10 +21,9 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import settlement
+from backend.services import profile, settlement
 from scheduling.calendar import local_date, local_day_start
 from scheduling.contributions import contribution_table
-from scheduling.money import PLAN_BUDGET
 
 
 @dataclass(frozen=True)
@@ -63,11 +62,11 @@ def evaluate(session: Session, year: int) -> Evaluation:
     return Evaluation(
         year=year,
         hours=_hours(session, members, start, end),
-        controls=_controls(session, members, start, end),
+        controls=_controls(session, year, members, start, end),
         callouts_by_month=_callouts(session, start, end),
         minutes_to_pair=_minutes_to_pair(session, start, end),
         spent_cents=settlement.settle(session, year).totals["delivered_cents"],
-        budget_cents=PLAN_BUDGET.yearly_cents,
+        budget_cents=profile.budget(session, year).yearly_cents,
     )
 
 
@@ -84,7 +83,8 @@ def _hours(session: Session, members: list[Municipality], start: datetime, end: 
     return [Bar(m.name, int(minutes.get(m.id) or 0) // 60, m.pledged_minutes // 60) for m in members]
 
 
-def _controls(session: Session, members: list[Municipality], start: datetime, end: datetime) -> list[Bar]:
+def _controls(session: Session, year: int, members: list[Municipality], start: datetime,
+              end: datetime) -> list[Bar]:
     held = dict(
         session.execute(
             select(Shift.municipality_id, func.count(Shift.id))
@@ -97,7 +97,9 @@ def _controls(session: Session, members: list[Municipality], start: datetime, en
             .group_by(Shift.municipality_id)
         ).all()
     )
-    table = contribution_table([(m.name, m.population) for m in members], PLAN_BUDGET)
+    plan = profile.plan(session, year)
+    table = contribution_table([(m.name, m.population) for m in members], profile.budget(session, year),
+                               years=1, controls=plan.controls, fte_hundredths=int(plan.fte * 100))
     return [
         Bar(m.name, int(held.get(m.id) or 0), row.controls)
         for m, row in zip(members, table.rows, strict=True)

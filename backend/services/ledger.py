@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourApproval, HourCategory, HourEntry, PeriodLock
-from backend.services import audit
+from backend.services import audit, profile
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start
@@ -45,7 +45,8 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     if (ends_at - starts_at).total_seconds() // 60 <= break_minutes:
         raise Refused("the break is longer than the time worked", field="break_minutes")
     _refuse_if_locked(session, booked_at or starts_at)
-    split = ort.split_bands(starts_at, ends_at, break_minutes)
+    split = ort.split_bands(starts_at, ends_at, break_minutes, calendar=profile.holiday_calendar(session),
+                            tables=profile.band_tables(session))
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
         starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,

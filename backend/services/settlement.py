@@ -24,25 +24,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.services import profile
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
 from scheduling.apportion import largest_remainder
 from scheduling.calendar import local_day_start
-from scheduling.contributions import contribution_table
-from scheduling.money import (
-    FLAT_ORT,
-    OVERHEAD_PER_HOUR,
-    PLAN_BUDGET,
-    SCALE_7_STEP_11,
-    SCALE_10_STEP_11,
-    Budget,
-    to_cents,
-)
+from scheduling.contributions import Cap, capped_shares, contribution_table
+from scheduling.money import Budget, BudgetLine, to_cents
 
-COLUMN_SET = "piket-settlement-v1"
-RATE = {HourCategory.COORDINATION: SCALE_10_STEP_11}
-"""All-in hourly rate per category (the plan's scale 10 for coordination, scale 7 otherwise)."""
-DEFAULT_RATE = SCALE_7_STEP_11
+COLUMN_SET = "piket-settlement-v2"
+"""v2: the cap_shortfall column (what a capped municipality does not pay, and who bears it)."""
+
+
+def line_for(budget: Budget, category: HourCategory) -> BudgetLine:
+    """The budget line whose rate, ORT share and overhead value hours of this category: its own line,
+    or else the control line (the plan budgets reports inside the control hours), or else the first."""
+    by_name = {line.name: line for line in budget.lines}
+    if not by_name:
+        raise ValueError("the budget has no lines")
+    return by_name.get(category.value) or by_name.get(HourCategory.CONTROL.value) or budget.lines[0]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class Line:
     population: int
     share_basis_points: int
     cost_share_cents: int
+    cap_shortfall_cents: int
+    """Part of cost_share: negative what a capped municipality does not pay, positive what another bears."""
     minutes: int
     salary_cents: int
     ort_cents: int
@@ -92,17 +94,19 @@ def period_of(year: int, quarter: int | None) -> tuple[date, date]:
 
 
 def settle(session: Session, year: int, quarter: int | None = None, mode: str = "actual",
-           budget: Budget = PLAN_BUDGET) -> Settlement:
-    members = list(session.execute(select(Municipality).where(Municipality.is_participating)
-                                   .order_by(Municipality.name)).scalars())
+           budget: Budget | None = None) -> Settlement:
+    """The settlement of the municipalities taking part in the period, with the year's budget and plan
+    (from the team's profile) and the ORT tables in force."""
     start, end = period_of(year, quarter)
+    members = profile.taking_part(session, start, end)
+    budget = budget or profile.budget(session, year)
     fixed = _part(budget.fixed_cents, quarter)
     if mode == "budget":
         credits = _budget_credits(members, budget, quarter)
     else:
-        credits = _actual_credits(session, start, end)
-    lines = _lines(members, credits, fixed, _budget_shares(members, budget, quarter) if mode == "budget"
-                   else None)
+        credits = _actual_credits(session, budget, profile.band_tables(session), start, end)
+    lines = _lines(members, credits, fixed, quarter,
+                   _budget_shares(session, year, members, budget, quarter) if mode == "budget" else None)
     return Settlement(mode, year, quarter, start, end, tuple(lines))
 
 
@@ -118,26 +122,37 @@ class Credit:
                       self.allowance + other.allowance, self.overhead + other.overhead)
 
 
-def _credit(minutes: int, rate: Fraction, allowance_minutes: Fraction) -> Credit:
+def _credit(minutes: int, line: BudgetLine, allowance_minutes: Fraction) -> Credit:
     hourly = Fraction(1, 60)
-    return Credit(minutes, minutes * rate * hourly, allowance_minutes * rate * hourly,
-                  minutes * OVERHEAD_PER_HOUR * hourly)
+    return Credit(minutes, minutes * line.rate * hourly, allowance_minutes * line.rate * hourly,
+                  minutes * line.overhead_per_hour * hourly)
 
 
-def _lines(members: Sequence[Municipality], credits: dict[int, Credit], fixed: int,
-           cost_shares: list[int] | None) -> list[Line]:
+def _lines(members: Sequence[Municipality], credits: dict[int, Credit], fixed: int, quarter: int | None,
+           cost_shares: tuple[list[int], list[int]] | None) -> list[Line]:
     shown = {m.id: _shown(credits.get(m.id, Credit()), fixed if m.is_coordinating else 0) for m in members}
     total_cost = sum(sum(parts[1:]) for parts in shown.values())
     populations = [m.population for m in members]
-    shares = cost_shares if cost_shares is not None else largest_remainder(total_cost, populations)
+    shares, moved = cost_shares or capped_shares(total_cost, populations, _caps(members, quarter),
+                                                 _coordinator(members))
     basis_points = largest_remainder(10_000, populations)
     lines = []
-    for member, share, points in zip(members, shares, basis_points, strict=True):
+    for member, share, shortfall, points in zip(members, shares, moved, basis_points, strict=True):
         minutes, salary, allowance, overhead, fixed_part = shown[member.id]
         delivered = salary + allowance + overhead + fixed_part
-        lines.append(Line(member.id, member.name, member.population, points, share, minutes, salary,
-                          allowance, overhead, fixed_part, delivered, share - delivered))
+        lines.append(Line(member.id, member.name, member.population, points, share, shortfall, minutes,
+                          salary, allowance, overhead, fixed_part, delivered, share - delivered))
     return lines
+
+
+def _caps(members: Sequence[Municipality], quarter: int | None) -> list[Cap | None]:
+    """Each money cap for the period (a quarter carries a quarter of the yearly cap)."""
+    return [None if m.money_cap_cents is None else Cap(_part(m.money_cap_cents, quarter),
+                                                        m.cap_shortfall or "others") for m in members]
+
+
+def _coordinator(members: Sequence[Municipality]) -> int | None:
+    return next((i for i, m in enumerate(members) if m.is_coordinating), None)
 
 
 def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
@@ -149,9 +164,17 @@ def _part(yearly: int, quarter: int | None) -> int:
     return yearly if quarter is None else largest_remainder(yearly, [1, 1, 1, 1])[quarter - 1]
 
 
-def _budget_shares(members: Sequence[Municipality], budget: Budget, quarter: int | None) -> list[int]:
-    table = contribution_table([(m.name, m.population) for m in members], budget)
-    return [_part(row.yearly_cents, quarter) for row in table.rows]
+def _budget_shares(session: Session, year: int, members: Sequence[Municipality], budget: Budget,
+                   quarter: int | None) -> tuple[list[int], list[int]]:
+    plan = profile.plan(session, year)
+    table = contribution_table([(m.name, m.population) for m in members], budget, years=1,
+                               controls=plan.controls, fte_hundredths=int(plan.fte * 100))
+    plain = [_part(row.yearly_cents, quarter) for row in table.rows]
+    if all(m.money_cap_cents is None for m in members):
+        return plain, [0] * len(plain)
+    shares, _ = capped_shares(sum(plain), [m.population for m in members], _caps(members, quarter),
+                              _coordinator(members))
+    return shares, [s - p for s, p in zip(shares, plain, strict=True)]
 
 
 def _budget_credits(members: Sequence[Municipality], budget: Budget,
@@ -160,32 +183,35 @@ def _budget_credits(members: Sequence[Municipality], budget: Budget,
     credits = {}
     for member in members:
         minutes = _part(member.pledged_minutes, quarter)
-        credit = _credit(minutes, DEFAULT_RATE, minutes * FLAT_ORT)
-        if member.is_coordinating:
-            line = next(line for line in budget.lines if line.name == "coordinator")
-            coordinator = _part(line.hours * 60, quarter)
-            credit += _credit(coordinator, line.rate, coordinator * line.ort)
+        pledged = line_for(budget, HourCategory.CONTROL)
+        credit = _credit(minutes, pledged, minutes * pledged.ort)
+        coordination = next((line for line in budget.lines if line.name == HourCategory.COORDINATION), None)
+        if member.is_coordinating and coordination is not None:
+            coordinator = _part(coordination.hours * 60, quarter)
+            credit += _credit(coordinator, coordination, coordinator * coordination.ort)
         credits[member.id] = credit
     return credits
 
 
-def _actual_credits(session: Session, start: date, end: date) -> dict[int, Credit]:
+def _actual_credits(session: Session, budget: Budget, tables: Sequence[ort.BandTable], start: date,
+                    end: date) -> dict[int, Credit]:
     """Approved minutes of each employer's inspectors, per band, under the ORT table in force."""
     credits: dict[int, Credit] = {}
-    for table, segment_start, segment_end in _table_segments(start, end):
+    for table, segment_start, segment_end in _table_segments(tables, start, end):
         for employer, category, *minutes in _approved_minutes(session, segment_start, segment_end):
             bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
             weighted = sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
-            credit = _credit(sum(bands.values()), RATE.get(category, DEFAULT_RATE), weighted)
+            credit = _credit(sum(bands.values()), line_for(budget, category), weighted)
             credits[employer] = credits.get(employer, Credit()) + credit
     return credits
 
 
-def _table_segments(start: date, end: date) -> list[tuple[ort.BandTable, date, date]]:
+def _table_segments(tables: Sequence[ort.BandTable], start: date,
+                    end: date) -> list[tuple[ort.BandTable, date, date]]:
     """The period cut where a new allowance table takes effect."""
-    cuts = sorted({start} | {t.effective_from for t in ort.ORT_TABLES if start < t.effective_from <= end})
+    cuts = sorted({start} | {t.effective_from for t in tables if start < t.effective_from <= end})
     bounds = [*cuts, end + timedelta(days=1)]
-    return [(ort.table_on(a), a, b - timedelta(days=1)) for a, b in pairwise(bounds)]
+    return [(ort.table_on(a, tables), a, b - timedelta(days=1)) for a, b in pairwise(bounds)]
 
 
 def _approved_minutes(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, int]]:

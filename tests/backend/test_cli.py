@@ -132,7 +132,7 @@ def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, en
 
 def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
                                               backend: str) -> None:
-    assert "audit log intact: 4 records" in piket("audit", "verify").output
+    assert "audit log intact: 5 records" in piket("audit", "verify").output  # the profile, 3 accounts, demo
     database = Database(env["PIKET_DATABASE_URL"])
     with database.engine.begin() as connection:
         # An attacker with database rights first removes the append-only guard.

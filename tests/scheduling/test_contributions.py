@@ -4,8 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from scheduling.contributions import contribution_table, pledge_shortfalls, pledged_hours
-from scheduling.money import PLAN_BUDGET
+from scheduling.contributions import (
+    ContributionTable,
+    contribution_table,
+    pledge_shortfalls,
+    pledged_hours,
+)
+from tests.profiles import FRYSLAN, PLAN_BUDGET
 from tests.scheduling.seed_tables import PRINTED_TOTALS, SCENARIO_1, SCENARIO_2, SCENARIO_3
 
 COLUMNS = ("share_basis_points", "pilot_cents", "yearly_cents", "fte_hundredths", "hours", "controls")
@@ -33,6 +38,13 @@ PLAN_DEVIATIONS = {
     },
 }
 SCENARIOS = {"scenario 1": SCENARIO_1, "scenario 2": SCENARIO_2, "scenario 3": SCENARIO_3}
+PLAN = FRYSLAN.plan(2027)
+
+
+def plan_table(seed: list) -> ContributionTable:
+    """A scenario table from the populations alone, with the shipped profile's budget and plan (two years)."""
+    return contribution_table([(r[0], r[1]) for r in seed], PLAN_BUDGET, years=2, controls=PLAN.controls,
+                              fte_hundredths=int(PLAN.fte * 100))
 
 
 def plan_cells(row: tuple) -> dict[str, int]:
@@ -44,7 +56,7 @@ def plan_cells(row: tuple) -> dict[str, int]:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_every_cell_matches_the_plan_except_where_its_rounding_broke_a_total(scenario: str) -> None:
     seed = SCENARIOS[scenario]
-    table = contribution_table([(r[0], r[1]) for r in seed], PLAN_BUDGET)
+    table = plan_table(seed)
     differences = {}
     for plan_row, row in zip(seed, table.rows, strict=True):
         for column, planned in plan_cells(plan_row).items():
@@ -56,7 +68,7 @@ def test_every_cell_matches_the_plan_except_where_its_rounding_broke_a_total(sce
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_our_columns_add_up_to_the_printed_totals(scenario: str) -> None:
     seed = SCENARIOS[scenario]
-    table = contribution_table([(r[0], r[1]) for r in seed], PLAN_BUDGET)
+    table = plan_table(seed)
     pilot, yearly, fte, hours, controls = PRINTED_TOTALS
     sums = {c: sum(getattr(r, c) for r in table.rows) for c in COLUMNS}
     assert sums == {"share_basis_points": 10_000, "pilot_cents": int(Decimal(pilot) * 100),
@@ -83,7 +95,7 @@ def test_the_two_year_total_is_a_cent_less_than_twice_the_yearly_total() -> None
 
 
 def test_municipalities_under_the_minimum_pledge_are_named() -> None:
-    table = contribution_table([(r[0], r[1]) for r in SCENARIO_3], PLAN_BUDGET)
+    table = plan_table(SCENARIO_3)
     short = {s.name: (s.share_hours, s.extra_hours) for s in pledge_shortfalls(table)}
     assert short == {
         "Achtkarspelen": (53, 47), "Harlingen": (30, 70), "Heerenveen": (97, 3),

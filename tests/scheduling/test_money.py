@@ -6,16 +6,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.money import PLAN_BUDGET, allowance_cents, ort_share_of, to_cents
+from scheduling.money import allowance_cents, ort_share_of, to_cents
 from scheduling.ort import split_bands
+from tests.profiles import PLAN_BUDGET, TABLES
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
-# Seed 000, §3: hours, salary, ORT, overhead, line total, as printed.
+# Seed 000, §3: hours, salary, ORT, overhead, line total, as printed; the budget is the one the
+# shipped Fryslân profile loads (profiles/fryslan-rts.toml).
 PLAN_LINES = {
-    "controls": (423, 22_281_11, 2_785_14, 3_464_37, 28_530_62),
-    "callouts": (384, 20_226_82, 2_528_35, 3_144_96, 25_900_14),
-    "coordinator": (416, 30_721_15, 3_840_14, 3_407_04, 37_968_34),
+    "control": (423, 22_281_11, 2_785_14, 3_464_37, 28_530_62),
+    "callout": (384, 20_226_82, 2_528_35, 3_144_96, 25_900_14),
+    "coordination": (416, 30_721_15, 3_840_14, 3_407_04, 37_968_34),
 }
 
 
@@ -38,7 +40,7 @@ def test_two_plan_lines_are_not_the_sum_of_their_shown_parts() -> None:
     # coordinator totals are a cent more than salary + ORT + overhead as shown.
     gaps = {name: total - (salary + ort + overhead)
             for name, (_, salary, ort, overhead, total) in PLAN_LINES.items()}
-    assert gaps == {"controls": 0, "callouts": 1, "coordinator": 1}
+    assert gaps == {"control": 0, "callout": 1, "coordination": 1}
 
 
 def test_the_plans_rates_are_shown_rounded() -> None:
@@ -49,8 +51,9 @@ def test_the_plans_rates_are_shown_rounded() -> None:
 
 
 def test_a_weekday_evening_earns_exactly_the_budgets_flat_twelve_and_a_half_percent() -> None:
-    split = split_bands(datetime(2027, 3, 9, 14, tzinfo=AMS), datetime(2027, 3, 9, 23, tzinfo=AMS), 60)
-    assert ort_share_of(split) == Fraction(1, 8)
+    split = split_bands(datetime(2027, 3, 9, 14, tzinfo=AMS), datetime(2027, 3, 9, 23, tzinfo=AMS), 60,
+                        tables=TABLES)
+    assert ort_share_of(split, TABLES) == Fraction(1, 8)
 
 
 @pytest.mark.parametrize("amount, cents", [
@@ -61,9 +64,10 @@ def test_amounts_round_half_away_from_zero(amount: str, cents: int) -> None:
 
 
 def test_the_allowance_is_a_share_of_the_hourly_wage_capped_at_scale_six() -> None:
-    saturday = split_bands(datetime(2027, 3, 13, 14, tzinfo=AMS), datetime(2027, 3, 13, 23, tzinfo=AMS), 60)
+    saturday = split_bands(datetime(2027, 3, 13, 14, tzinfo=AMS), datetime(2027, 3, 13, 23, tzinfo=AMS), 60,
+                          tables=TABLES)
     cap = 4_000_00
     # 8 h x 75% x (3,900 / 156 = 25.00) = 150.00
-    assert allowance_cents(saturday, 3_900_00, cap) == 150_00
+    assert allowance_cents(saturday, 3_900_00, cap, TABLES) == 150_00
     # a salary above the cap earns what the cap earns: 8 x 0.75 x 4000/156 = 153.846...
-    assert allowance_cents(saturday, 5_500_00, cap) == 153_85
+    assert allowance_cents(saturday, 5_500_00, cap, TABLES) == 153_85

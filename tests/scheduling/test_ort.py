@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from scheduling.calendar import municipal_holidays
 from scheduling.ort import Band, exempt_weeks, split_bands, table_on
+from tests.profiles import TABLES
 from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -20,7 +21,7 @@ def local(*parts: int) -> datetime:
 
 
 def bands(start: datetime, end: datetime, break_minutes: int = 0, **kwargs) -> dict[Band, int]:
-    split = split_bands(start, end, break_minutes, **kwargs)
+    split = split_bands(start, end, break_minutes, **kwargs, tables=TABLES)
     return {band: minutes for band, minutes in split.minutes.items() if minutes}
 
 
@@ -57,9 +58,9 @@ def test_band_minutes_on_real_dates(start, end, break_minutes, expected) -> None
 
 
 def test_the_agreement_in_force_pays_more_for_saturday_and_sunday_from_2026() -> None:
-    assert table_on(date(2025, 6, 1)).percentage(SAT) * 100 == 40
-    assert table_on(date(2027, 3, 13)).percentage(SAT) * 100 == 75
-    assert table_on(date(2027, 3, 14)).percentage(SUN) * 100 == 100
+    assert table_on(date(2025, 6, 1), TABLES).percentage(SAT) * 100 == 40
+    assert table_on(date(2027, 3, 13), TABLES).percentage(SAT) * 100 == 75
+    assert table_on(date(2027, 3, 14), TABLES).percentage(SUN) * 100 == 100
 
 
 def test_the_holidays_are_the_agreements_not_the_packages() -> None:
@@ -87,11 +88,11 @@ def test_explicit_breaks_are_taken_out_where_they_were() -> None:
 ])
 def test_impossible_shifts_are_refused_with_a_reason(start, end, break_minutes, message) -> None:
     with pytest.raises(ValueError, match=message):
-        split_bands(start, end, break_minutes)
+        split_bands(start, end, break_minutes, tables=TABLES)
 
 
 def week(*shifts):
-    return exempt_weeks(split_bands(start, end, br) for start, end, br in shifts)
+    return exempt_weeks((split_bands(start, end, br, tables=TABLES) for start, end, br in shifts), TABLES)
 
 
 def test_one_short_irregular_stretch_in_a_week_earns_nothing() -> None:
@@ -118,7 +119,7 @@ instants = st.datetimes(min_value=datetime(2027, 1, 1), max_value=datetime(2027,
 @given(instants, st.integers(30, 12 * 60), st.integers(0, 90))
 def test_band_minutes_add_up_to_the_worked_minutes(start, length, break_minutes) -> None:
     assume(break_minutes < length)
-    split = split_bands(start, start + timedelta(minutes=length), break_minutes)
+    split = split_bands(start, start + timedelta(minutes=length), break_minutes, tables=TABLES)
     assert all(0 <= m <= split.worked_minutes for m in split.minutes.values())
     assert sum(split.minutes.values()) == split.worked_minutes
 
@@ -147,5 +148,5 @@ def test_split_agrees_with_a_minute_by_minute_reference(start, length, break_at,
     end = start + timedelta(minutes=length)
     pause_from = start + timedelta(minutes=min(break_at, length - 1))
     pause = [(pause_from, min(end, pause_from + timedelta(minutes=break_minutes)))] if break_minutes else []
-    split = split_bands(start, end, breaks=pause)
+    split = split_bands(start, end, breaks=pause, tables=TABLES)
     assert split.minutes == oracle_bands(start, end, pause)

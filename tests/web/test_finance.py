@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
 from scheduling.contributions import contribution_table
-from scheduling.money import PLAN_BUDGET
+from tests.profiles import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
@@ -68,8 +68,8 @@ def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add
     book_hours(site)
     text = site.client("finance").get("/finance/settlement.csv?year=2027&mode=actual").data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
-    assert column_set.startswith("# piket-settlement-v1 actual 2027-01-01..2027-12-31")
-    for name in ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
+    assert column_set.startswith("# piket-settlement-v2 actual 2027-01-01..2027-12-31")
+    for name in ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
         column = header.index(name)
         cents = [int(line[column].replace(",", "")) for line in lines]
         assert all("," in line[column] and "." not in line[column] for line in lines), name
@@ -143,7 +143,8 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
             .where(Municipality.is_participating)
             .order_by(Municipality.name)
         ).all()
-    table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET)
+    table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET, years=2,
+                               controls=69, fte_hundredths=91)
     expected = {row.name: row.yearly_cents for row in table.rows}
     assert {line["name"]: line["cost_share_cents"] for line in body["lines"]} == expected
     quarters = [
