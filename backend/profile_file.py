@@ -259,6 +259,9 @@ class _Reader:
         self.used.add(key)
         if key not in self.data:
             if required:
+                typo = difflib.get_close_matches(key, [k for k in self.data if isinstance(k, str)], n=1)
+                if typo:
+                    self.fail(typo[0], _unknown(typo[0], [key]))
                 self.where.fail(self.path, f"'{key}' is missing")
             return None
         return self.data[key]

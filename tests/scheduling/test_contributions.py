@@ -5,7 +5,9 @@ from decimal import Decimal
 import pytest
 
 from scheduling.contributions import (
+    Cap,
     ContributionTable,
+    capped_shares,
     contribution_table,
     pledge_shortfalls,
     pledged_hours,
@@ -109,3 +111,26 @@ def test_a_pledge_in_hours_is_raised_to_the_minimum_and_money_pledges_no_hours()
     assert pledged_hours(88, pays_in_hours=True) == 100
     assert pledged_hours(243, pays_in_hours=True) == 243
     assert pledged_hours(243, pays_in_hours=False) == 0
+
+
+def test_a_capped_municipality_pays_its_cap_and_the_others_bear_the_rest_by_population() -> None:
+    # Seed 002: Beverwijk's 9,710 will not rise, even if a municipality drops out.
+    shares, moved = capped_shares(87_390_00, [10_000] * 8, [Cap(9_710_00), *[None] * 7])
+    assert shares[0] == 9_710_00 and sum(shares) == 87_390_00
+    assert moved[0] == 9_710_00 - 10_923_75 and sum(moved) == 0
+    assert all(m > 0 for m in moved[1:]), "the seven others bear the shortfall"
+
+
+def test_a_cap_that_is_not_reached_changes_nothing() -> None:
+    assert capped_shares(87_390_00, [10_000] * 9, [Cap(9_710_00), *[None] * 8]) == \
+        ([9_710_00] * 9, [0] * 9)
+
+
+def test_a_shortfall_for_the_coordinator_is_borne_by_the_coordinator_alone() -> None:
+    shares, moved = capped_shares(300_00, [1, 1, 1], [Cap(50_00, "coordinator"), None, None], coordinator=2)
+    assert shares == [50_00, 100_00, 150_00] and moved == [-50_00, 0, 50_00]
+
+
+def test_a_shortfall_that_pushes_another_over_its_cap_moves_on() -> None:
+    shares, _ = capped_shares(300_00, [1, 1, 1], [Cap(50_00), Cap(110_00), None])
+    assert shares == [50_00, 110_00, 140_00]
