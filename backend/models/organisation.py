@@ -20,8 +20,6 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True, doc="Public name of the team.")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam",
                                           doc="Zone in which the rules of time are evaluated.")
-    yearly_controls: Mapped[int] = mapped_column(default=69, doc="Controls (addresses) a year.")
-    yearly_callouts: Mapped[int] = mapped_column(default=24, doc="Of those, ad-hoc call-outs.")
     holiday_rule: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, doc="Which days count as public holidays: country, categories, excluded names (profile).")
     sources: Mapped[dict[str, Any] | None] = mapped_column(

@@ -344,3 +344,57 @@ def taking_part(session: Session, start: date, end: date) -> list[Municipality]:
 
 def organisations(session: Session) -> Iterator[str]:
     yield from session.execute(select(JoiningOrganisation.name).order_by(JoiningOrganisation.id)).scalars()
+
+
+# -- finance edits the money ------------------------------------------------------------
+
+
+def change_budget_line(session: Session, now: datetime, actor: str, year: int, category: str, *, hours: int,
+                       rate: Decimal, flat_ort: Decimal, overhead_per_hour: Decimal, source: str) -> None:
+    """Finance sets one line of a year's budget (a new agreement's rate, another number of hours)."""
+    row = _budget_row_of(session, year)
+    line = next((line for line in row.lines if line.category == category), None)
+    if line is None:
+        raise NotFound("category", f"the {year} budget has no {category} line")
+    line.hours, line.rate, line.flat_ort = hours, format(rate, "f"), format(flat_ort, "f")
+    line.overhead_per_hour, line.sources = format(overhead_per_hour, "f"), {"source": source, "sources": {}}
+    session.flush()
+    audit.record(session, now, actor, "budget.line_changed", f"budget:{year}", {"line": line.id})
+
+
+def change_fixed_costs(session: Session, now: datetime, actor: str, year: int, fixed_cents: int,
+                       source: str) -> None:
+    row = _budget_row_of(session, year)
+    row.fixed_cents, row.sources = fixed_cents, {"source": source, "sources": {}}
+    session.flush()
+    audit.record(session, now, actor, "budget.fixed_changed", f"budget:{year}", {})
+
+
+def copy_budget(session: Session, now: datetime, actor: str, year: int) -> int:
+    """Next year's budget as a copy of this one, its sources saying finance must confirm it."""
+    row = _budget_row_of(session, year)
+    if session.execute(select(BudgetYear.id).where(BudgetYear.region_id == row.region_id,
+                                                   BudgetYear.year == year + 1)).first():
+        raise Refused(f"there is already a budget for {year + 1}", field="year")
+    copied = f"copied from {year}; to be confirmed by the team (finance)"
+    made = BudgetYear(region_id=row.region_id, year=year + 1, fixed_cents=row.fixed_cents,
+                      sources={"source": copied, "sources": {}})
+    made.lines = [BudgetLineRow(position=line.position, category=line.category, hours=line.hours,
+                                rate=line.rate, flat_ort=line.flat_ort,
+                                overhead_per_hour=line.overhead_per_hour,
+                                sources={"source": copied, "sources": {}}) for line in row.lines]
+    session.add(made)
+    session.flush()
+    audit.record(session, now, actor, "budget.copied", f"budget:{year + 1}", {"from": row.id})
+    return year + 1
+
+
+def budget_rows(session: Session) -> list[BudgetYear]:
+    return list(session.execute(select(BudgetYear).order_by(BudgetYear.year)).scalars())
+
+
+def _budget_row_of(session: Session, year: int) -> BudgetYear:
+    row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("year", f"there is no budget for {year}; load or enter it first")
+    return row

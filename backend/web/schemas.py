@@ -140,6 +140,24 @@ class MunicipalityIn(Input):
     pledged_minutes: int = Field(ge=0, le=100_000 * 60)
 
 
+EXACT = r"^\d{1,7}([.,]\d{1,6})?$"
+"""A decimal amount as typed (a comma or a point), kept exact: rates and percentages are multiplied before
+anything is rounded."""
+
+
+class BudgetLineIn(Input):
+    hours: int = Field(ge=0, le=100_000)
+    rate: str = Field(pattern=EXACT)
+    flat_ort: str = Field(pattern=EXACT)
+    overhead_per_hour: str = Field(pattern=EXACT)
+    source: str = Field(min_length=2, max_length=300)
+
+
+class FixedCostsIn(Input):
+    fixed: str = Field(pattern=r"^\d{1,9}([.,]\d{1,2})?$")
+    source: str = Field(min_length=2, max_length=300)
+
+
 class InspectorFields(Input):
     name: str = Field(min_length=2, max_length=120)
     first_name: str = Field(min_length=1, max_length=60)

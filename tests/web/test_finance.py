@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime
+from fractions import Fraction
 
 import openpyxl
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
 from scheduling.contributions import contribution_table
+from scheduling.money import Budget, BudgetLine
 from tests.profiles import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
@@ -206,3 +208,24 @@ def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_s
     assert [line[booked] for line in lines] == ["2027-04-06", "2027-04-06"]
     assert [line[header.index("reason")] for line in lines] == ["eerder klaar", "eerder klaar"]
     assert int(total[header.index("worked_minutes")]) == -60, "the correction nets to one hour less"
+
+
+def test_finance_changes_a_rate_for_next_year_and_the_budget_settlement_follows(site: Site) -> None:
+    finance = site.client("finance")
+    page = finance.get("/finance/budget").text
+    assert "52.67402" in page and "seed 000 §3" in page and "€\xa0122.399,10" in page
+    assert finance.post("/finance/budget/2027/copy").status_code == 422, "2028 is in the profile already"
+    saved = finance.post("/finance/budget/2028/lines/control", data={
+        "hours": "423", "rate": "54,10", "flat_ort": "12.5", "overhead_per_hour": "8.19",
+        "source": "Cao Gemeenten 2028, scale 7 step 11 (finance)"})
+    assert saved.status_code == 302
+    before = finance.get("/api/v1/settlement?year=2027&mode=budget").json["totals"]["cost_share_cents"]
+    after = finance.get("/api/v1/settlement?year=2028&mode=budget").json["totals"]["cost_share_cents"]
+    raised = Budget((BudgetLine("control", 423, Fraction("54.10"), Fraction(1, 8), Fraction("8.19")),
+                     *PLAN_BUDGET.lines[1:]), PLAN_BUDGET.fixed_cents)
+    assert before == 122_399_10 and after == raised.yearly_cents > before
+    assert finance.post("/finance/budget/2028/copy").status_code == 302
+    assert "copied from 2028" in finance.get("/finance/budget").text
+    refused = finance.post("/finance/budget/2029/lines/control", data={
+        "hours": "423", "rate": "veel", "flat_ort": "12.5", "overhead_per_hour": "8.19", "source": "x y"})
+    assert refused.status_code == 422 and "rate" in refused.text

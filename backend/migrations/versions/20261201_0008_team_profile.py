@@ -3,7 +3,9 @@ rule, joining organisations, and per municipality its participation period and m
 
 No backfill: an existing database gets its figures from `piket profile load`; until then its new
 columns stay empty (the region's holiday rule then falls back to the Cao's national rule). Columns
-are added with plain ADD COLUMN (no table copy) on both backends.
+are added with plain ADD COLUMN (no table copy) on both backends. The region's yearly_controls and
+yearly_callouts (read by nothing, with Fryslân's 69 and 24 as defaults) give way to plan_years; a
+downgrade brings them back from the earliest plan, or as 0.
 
 Revision ID: 0008_team_profile
 Revises: 0005_booked_corrections
@@ -24,6 +26,9 @@ DECIMAL = sa.String(length=24)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('regions', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('yearly_controls')
+        batch_op.drop_column('yearly_callouts')
     op.add_column('regions', sa.Column('holiday_rule', sa.JSON(), nullable=True))
     op.add_column('regions', sa.Column('sources', sa.JSON(), nullable=True))
     op.add_column('municipalities', sa.Column('taking_part_from', sa.Date(), nullable=True))
@@ -116,6 +121,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for column in ('yearly_controls', 'yearly_callouts'):
+        op.add_column('regions', sa.Column(column, sa.Integer(), nullable=False, server_default='0'))
+    op.execute("UPDATE regions SET yearly_controls = coalesce((SELECT p.controls FROM plan_years p "
+               "WHERE p.region_id = regions.id ORDER BY p.year LIMIT 1), 0), "
+               "yearly_callouts = coalesce((SELECT p.callouts FROM plan_years p "
+               "WHERE p.region_id = regions.id ORDER BY p.year LIMIT 1), 0)")
     for table in ('joining_organisations', 'ort_tables', 'budget_lines', 'budget_years', 'plan_years'):
         op.drop_table(table)
     with op.batch_alter_table('municipalities', schema=None, recreate='never') as batch_op:
