@@ -29,7 +29,7 @@ from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
 from scheduling.apportion import largest_remainder
 from scheduling.calendar import local_day_start
-from scheduling.contributions import Cap, capped_shares, contribution_table
+from scheduling.contributions import Cap, capped_shares
 from scheduling.money import Budget, BudgetLine, to_cents
 
 COLUMN_SET = "piket-settlement-v2"
@@ -106,7 +106,7 @@ def settle(session: Session, year: int, quarter: int | None = None, mode: str = 
     else:
         credits = _actual_credits(session, budget, profile.band_tables(session), start, end)
     lines = _lines(members, credits, fixed, quarter,
-                   _budget_shares(session, year, members, budget, quarter) if mode == "budget" else None)
+                   _budget_shares(members, budget, quarter) if mode == "budget" else None)
     return Settlement(mode, year, quarter, start, end, tuple(lines))
 
 
@@ -164,16 +164,14 @@ def _part(yearly: int, quarter: int | None) -> int:
     return yearly if quarter is None else largest_remainder(yearly, [1, 1, 1, 1])[quarter - 1]
 
 
-def _budget_shares(session: Session, year: int, members: Sequence[Municipality], budget: Budget,
+def _budget_shares(members: Sequence[Municipality], budget: Budget,
                    quarter: int | None) -> tuple[list[int], list[int]]:
-    plan = profile.plan(session, year)
-    table = contribution_table([(m.name, m.population) for m in members], budget, years=1,
-                               controls=plan.controls, fte_hundredths=int(plan.fte * 100))
-    plain = [_part(row.yearly_cents, quarter) for row in table.rows]
+    """The plan's yearly contributions by population (the scenario table's yearly column), capped."""
+    populations = [m.population for m in members]
+    plain = [_part(share, quarter) for share in largest_remainder(budget.yearly_cents, populations)]
     if all(m.money_cap_cents is None for m in members):
         return plain, [0] * len(plain)
-    shares, _ = capped_shares(sum(plain), [m.population for m in members], _caps(members, quarter),
-                              _coordinator(members))
+    shares, _ = capped_shares(sum(plain), populations, _caps(members, quarter), _coordinator(members))
     return shares, [s - p for s, p in zip(shares, plain, strict=True)]
 
 

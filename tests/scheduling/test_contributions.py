@@ -134,3 +134,12 @@ def test_a_shortfall_for_the_coordinator_is_borne_by_the_coordinator_alone() -> 
 def test_a_shortfall_that_pushes_another_over_its_cap_moves_on() -> None:
     shares, _ = capped_shares(300_00, [1, 1, 1], [Cap(50_00), Cap(110_00), None])
     assert shares == [50_00, 110_00, 140_00]
+
+
+def test_the_scenario_table_caps_the_yearly_and_the_pilot_contribution() -> None:
+    populations = [("Beverwijk", 10_000), *((f"Gemeente {i}", 10_000) for i in range(2, 9))]
+    caps = [Cap(9_710_00), *[None] * 7]
+    table = contribution_table(populations, PLAN_BUDGET, years=2, controls=24, fte_hundredths=74, caps=caps)
+    assert table.row("Beverwijk").yearly_cents == 9_710_00 and table.row("Beverwijk").pilot_cents == 19_420_00
+    assert sum(r.yearly_cents for r in table.rows) == PLAN_BUDGET.yearly_cents
+    assert sum(r.pilot_cents for r in table.rows) == PLAN_BUDGET.pilot_cents(2)
