@@ -81,6 +81,7 @@ class MunicipalityData:
     name: str
     population: int
     population_date: date
+    taking_part: bool
     taking_part_from: date | None
     taking_part_until: date | None
     contribution: str
@@ -278,6 +279,12 @@ class _Reader:
             self.fail(key, f"must be a whole number, at least {minimum}")
         return value
 
+    def flag(self, key: str) -> Any:
+        value = self.raw(key)
+        if type(value) is not bool:
+            self.fail(key, "must be true or false")
+        return value
+
     def day(self, key: str, required: bool = True) -> Any:
         value = self.raw(key, required)
         if value is not None and type(value) is not date:
@@ -411,7 +418,7 @@ def _holidays(r: _Reader) -> HolidayData:
 
 def _municipality(r: _Reader) -> MunicipalityData:
     values = dict(name=r.text("name"), population=r.whole("population"),
-                  population_date=r.day("population_date"),
+                  population_date=r.day("population_date"), taking_part=r.flag("taking_part"),
                   taking_part_from=r.day("taking_part_from", required=False),
                   taking_part_until=r.day("taking_part_until", required=False),
                   contribution=r.choice("contribution", CONTRIBUTIONS),
@@ -426,6 +433,8 @@ def _municipality(r: _Reader) -> MunicipalityData:
         r.fail("cap_shortfall", "a money cap needs cap_shortfall (others or coordinator), and only a cap")
     if values["money_cap_cents"] is not None and values["contribution"] != "money":
         r.fail("money_cap", "only a contribution in money can be capped")
+    if not values["taking_part"] and values["taking_part_from"] is not None:
+        r.fail("taking_part_from", "only a municipality that takes part has a period (taking_part = true)")
     until, since = values["taking_part_until"], values["taking_part_from"]
     if until is not None and (since is None or until < since):
         r.fail("taking_part_until", "must follow taking_part_from")

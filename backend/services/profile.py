@@ -118,7 +118,7 @@ def _holidays(region: Region) -> HolidayData:
 def _municipality(m: Municipality) -> MunicipalityData:
     return MunicipalityData(
         name=m.name, population=m.population, population_date=m.population_date,
-        taking_part_from=m.taking_part_from, taking_part_until=m.taking_part_until,
+        taking_part=m.is_participating, taking_part_from=m.taking_part_from, taking_part_until=m.taking_part_until,
         contribution=m.contribution.value, pledged_hours=m.pledged_minutes // 60,
         money_cap_cents=m.money_cap_cents, cap_shortfall=m.cap_shortfall, **_sourced(m.sources))
 
@@ -222,7 +222,7 @@ def _municipalities(session: Session, region: Region, wanted: Profile) -> None:
         row = existing.get(data.name) or Municipality(region_id=region.id, name=data.name)
         row.population, row.population_date = data.population, data.population_date
         row.taking_part_from, row.taking_part_until = data.taking_part_from, data.taking_part_until
-        row.is_participating = data.taking_part_from is not None
+        row.is_participating = data.taking_part
         row.is_coordinating = data.name == wanted.region.coordinating
         row.contribution = Contribution(data.contribution)
         row.pledged_minutes = data.pledged_hours * 60

@@ -26,7 +26,7 @@ def test_the_fryslan_profile_holds_the_plans_budget_to_the_cent() -> None:
     budget = FRYSLAN.budget(2027)
     assert (budget.hours, budget.hours_cents, budget.fixed_cents, budget.yearly_cents) == \
         (1223, 92_399_10, 30_000_00, 122_399_10)
-    assert sum(m.taking_part_from is not None for m in FRYSLAN.municipalities) == 11
+    assert sum(m.taking_part for m in FRYSLAN.municipalities) == 11
     assert FRYSLAN.plan(2027).controls == 69 and FRYSLAN.plan(2027).callouts == 24
 
 
@@ -73,6 +73,8 @@ def test_an_unknown_key_is_refused_with_its_line_and_the_close_match() -> None:
     ("pledged_hours = 228", "pledged_hours = 99", "municipalities[0].pledged_hours", "at least 100",
      "pledged_hours = 99"),
     ("controls = 24", "controls = -1", "plans[0].controls", "whole number", "controls = -1"),
+    ("taking_part = true", "taking_part = false", "municipalities[0].taking_part_from", "taking_part = true",
+     "taking_part_from"),
     ('timezone = "Europe/Amsterdam"', 'timezone = "Europe/Hilversum"', "region.timezone", "not a time zone",
      "Europe/Hilversum"),
     ('{ from = "18:00", until = "22:00", band = "weekday_20" }',

@@ -59,6 +59,21 @@ def test_a_changed_rate_shows_as_a_difference_and_the_settlement_uses_it(empty: 
         assert profile.budget(session, 2027).lines[0].cents()["salary"] == 228 * 55_10
 
 
+def test_a_municipality_taking_part_without_dates_stays_so_through_a_dump(empty: Database) -> None:
+    load(empty, shipped_text("hilversum"))
+    with empty.transaction() as session:
+        session.add(Municipality(region_id=profile.the_region(session).id, name="Wijdemeren",  # type: ignore[union-attr]
+                                 population=24_000, population_date=date(2025, 1, 1), is_participating=True))
+    with empty.transaction() as session:
+        dumped = write_profile(profile.current_profile(session))  # type: ignore[arg-type]
+    assert "source not recorded" in dumped
+    assert load(empty, dumped) == []
+    assert load(empty, dumped.replace('pledged_hours = 228', 'pledged_hours = 240')) != []
+    with empty.transaction() as session:
+        assert [m.name for m in profile.taking_part(session, date(2027, 1, 1), date(2027, 12, 31))] == \
+            ["Hilversum", "Wijdemeren"]
+
+
 def test_a_profile_does_not_remove_a_municipality(empty: Database) -> None:
     load(empty, shipped_text("kennemerland"))
     text = shipped_text("kennemerland")
@@ -144,7 +159,7 @@ def test_beverwijk_pays_no_more_than_its_cap_when_a_municipality_drops_out(empty
         before = {line.name: line for line in settle(session, 2027, mode="budget").lines}
     assert before["Beverwijk"].cost_share_cents == 9_710_00 and before["Beverwijk"].cap_shortfall_cents == 0
     zandvoort_joins = 'name = "Zandvoort"\npopulation = 10000\npopulation_date = 2022-01-01\n' \
-        "taking_part_from = 2022-01-01"
+        "taking_part = true\ntaking_part_from = 2022-01-01"
     dropping = shipped_text("kennemerland").replace(
         zandvoort_joins, zandvoort_joins + "\ntaking_part_until = 2026-12-31")
     changes = load(empty, dropping)
