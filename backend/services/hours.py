@@ -125,7 +125,7 @@ def press_report(session: Session, now: datetime, inspector: Inspector, report_i
     shift = session.get_one(Shift, report.shift_id)
     ends_at = now.replace(second=0, microsecond=0)
     starts_at = ends_at - timedelta(minutes=minutes)
-    if (uncountable := _uncountable(starts_at, ends_at, 0)) is not None:
+    if (uncountable := _uncountable(session, starts_at, ends_at, 0)) is not None:
         return uncountable
     actor = f"inspector:{inspector.id}"
     current = ledger.current_entry(session, inspector.id, shift.id, HourCategory.REPORT)
@@ -165,7 +165,7 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
         return "callback.stale"
     starts_at = shift.starts_at + timedelta(minutes=start)
     ends_at = shift.ends_at + timedelta(minutes=end)
-    if (uncountable := _uncountable(starts_at, ends_at, pause)) is not None:
+    if (uncountable := _uncountable(session, starts_at, ends_at, pause)) is not None:
         return uncountable  # before the claim: the buttons stay valid for a tap once it can be counted
     claimed = session.execute(update(Assignment).where(
         Assignment.id == assignment.id, Assignment.version == assignment.version)
@@ -192,12 +192,12 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
     return "callback.recorded"
 
 
-def _uncountable(starts_at: datetime, ends_at: datetime, pause: int) -> str | None:
+def _uncountable(session: Session, starts_at: datetime, ends_at: datetime, pause: int) -> str | None:
     """The answer when the core cannot count these hours (no ORT table for the day), else None.
 
     Said apart from "already approved", which is what any refusal of the ledger read as before."""
     try:
-        ledger.count_bands(starts_at, ends_at, pause)
+        ledger.count_bands(session, starts_at, ends_at, pause)
     except Refused as refused:
         return "callback.no_table" if refused.code == "no_ort_table" else "callback.not_counted"
     return None

@@ -31,7 +31,7 @@ from backend.models import (
     Shift,
     ShiftStatus,
 )
-from backend.services import audit
+from backend.services import audit, profile
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start, team_zone
@@ -57,7 +57,7 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     `replaces_id` it is the new version of that (reversed) entry."""
     # The core refuses what cannot be counted (naive times, the end not after the start, more
     # than 16 hours, a negative break or one as long as the work, a day without an ORT table).
-    split = count_bands(starts_at, ends_at, break_minutes)
+    split = count_bands(session, starts_at, ends_at, break_minutes)
     if break_minutes > MAX_BREAK_MINUTES:
         raise Refused(f"a break is 0 to {MAX_BREAK_MINUTES} minutes", field="break_minutes")
     _refuse_if_locked(session, booked_at or starts_at)
@@ -74,10 +74,13 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     return entry
 
 
-def count_bands(starts_at: datetime, ends_at: datetime, break_minutes: int) -> ort.BandSplit:
-    """The core's band split; what it refuses (a day no ORT table covers, a naive time) is refused here."""
+def count_bands(session: Session, starts_at: datetime, ends_at: datetime,
+                break_minutes: int) -> ort.BandSplit:
+    """The core's band split under the team's ORT tables and holidays; what it refuses (a day no ORT
+    table covers, a naive time) is refused here."""
     try:
-        return ort.split_bands(starts_at, ends_at, break_minutes)
+        return ort.split_bands(starts_at, ends_at, break_minutes, calendar=profile.holiday_calendar(session),
+                               tables=profile.band_tables(session))
     except Refusal as refusal:
         raise Refused.because(refusal) from None
 
@@ -92,7 +95,8 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     was_approved = is_approved(session, entry.id)
     if was_approved and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
-    count_bands(starts_at, ends_at, break_minutes)  # refused before the reversal is written, not after
+    # refused before the reversal is written, not after
+    count_bands(session, starts_at, ends_at, break_minutes)
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
     booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None

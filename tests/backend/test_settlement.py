@@ -25,8 +25,8 @@ from backend.services.settlement import (
     settle,
 )
 from scheduling.calendar import local_instant
-from scheduling.money import PLAN_BUDGET
 from tests.factories import NOW
+from tests.profiles import PLAN_BUDGET
 
 PLAN_YEAR_CENTS = 122_399_10
 
