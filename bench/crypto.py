@@ -121,8 +121,8 @@ def main() -> None:
         migrate.upgrade(engine)
         _mirror.metadata.create_all(engine)
         with Session(engine) as session, session.begin():
-            session.execute(text("INSERT INTO regions (id, name, timezone, yearly_controls, "
-                                 "yearly_callouts) VALUES (1, 'bench', 'Europe/Amsterdam', 69, 24)"))
+            session.execute(text("INSERT INTO regions (id, name, timezone) "
+                                 "VALUES (1, 'bench', 'Europe/Amsterdam')"))
             session.execute(text("INSERT INTO municipalities (id, region_id, name, population, "
                                  "population_date, is_participating, is_coordinating, contribution, "
                                  "pledged_minutes) VALUES (1, 1, 'Leeuwarden', 129973, '2025-01-01', "

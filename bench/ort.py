@@ -22,13 +22,14 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduling.ort import ORT_TABLES, split_bands
+from scheduling.ort import split_bands
+from tests.profiles import TABLES as PROFILE_TABLES
 from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # The agreement after 2027 is not configured yet; the night from 31 December 2027 into
 # 2028 is counted under the last table stretched by a week, so that every entry is valid.
-TABLES = (*ORT_TABLES[:-1], replace(ORT_TABLES[-1], effective_until=date(2028, 1, 7)))
+TABLES = (*PROFILE_TABLES[:-1], replace(PROFILE_TABLES[-1], effective_until=date(2028, 1, 7)))
 SHAPES = [((14, 0), 540, 60)] * 6 + [((18, 30), 420, 30), ((20, 0), 360, 0), ((6, 0), 480, 30)]
 
 

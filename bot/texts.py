@@ -106,6 +106,7 @@ TEXTS = {
     "control.unconfirmed": "You have not yet confirmed the control of {date} {start}-{end} in "
     "{municipality}. Can you make it?",
     "control.confirmed": "Confirmed: control {date} {start}-{end} in {municipality}.",
+    "control.joining": "Also at the control of {date}: {organisations}.",
     "control.removed": "The coordinator took you off the control of {date} {start}-{end}.",
     "control.cover_asked": "You asked for cover for {date}. Until a colleague takes over, you are still "
     "on the roster.",

@@ -131,6 +131,65 @@ def _refuse_reset_unless_demo(runtime: Runtime) -> None:
                                "its own); --reset only empties demo databases")
 
 
+# -- the team's profile -----------------------------------------------------------------
+
+
+@main.group()
+def profile() -> None:
+    """The team's knobs (region, municipalities, plan, budget, ORT tables) as one TOML file."""
+
+
+@profile.command("load")
+@click.argument("file_", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show the differences and change nothing.")
+@pass_runtime
+def profile_load(runtime: Runtime, file_: Path, dry_run: bool) -> None:
+    """Show how FILE differs from the database, then apply it in one audited transaction."""
+    from backend.profile_file import ProfileError, read_file
+    from backend.services import profile as profiles
+    from backend.services.errors import ServiceError
+
+    _require_current_schema(runtime)
+    try:
+        wanted = read_file(file_)
+    except ProfileError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        with runtime.database.transaction() as session:
+            changes = (profiles.differences(profiles.current_profile(session), wanted) if dry_run
+                       else profiles.load(session, runtime.clock.now(), "cli:profile", wanted))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    for change in changes:
+        click.echo(str(change))
+    unconfirmed = wanted.unconfirmed()
+    if unconfirmed:
+        click.echo(f"note: {len(unconfirmed)} figures are still to be confirmed by the team "
+                   f"(first: {unconfirmed[0]})", err=True)
+    if not changes:
+        click.echo("no changes")
+    elif dry_run:
+        click.echo(f"{len(changes)} changes (dry run: nothing applied)")
+    else:
+        click.echo(f"{len(changes)} changes applied")
+
+
+@profile.command("dump")
+@pass_runtime
+def profile_dump(runtime: Runtime) -> None:
+    """Write the database's profile to standard output, in the format `profile load` reads."""
+    from backend.profile_file import write_profile
+    from backend.services import profile as profiles
+
+    _require_current_schema(runtime)
+    with runtime.database.transaction() as session:
+        current = profiles.current_profile(session)
+    if current is None:
+        raise click.ClickException("there is no region yet; load a profile first")
+    click.echo(write_profile(current, f"piket team profile of {current.region.name}, "
+                                      f"dumped {runtime.clock.now():%Y-%m-%d %H:%M} UTC"), nl=False)
+
+
 # -- keys and audit -------------------------------------------------------------------
 
 

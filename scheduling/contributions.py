@@ -18,9 +18,6 @@ from scheduling.money import Budget
 MINIMUM_PLEDGE_HOURS = 100
 """A contribution in hours is at least 100 hours a year (smaller pools hurt expertise)."""
 
-PLAN_FTE_HUNDREDTHS = 91
-"""The plan's fte for its 1,223 hours (0.91); it gives no basis, about 1,344 hours per fte."""
-
 
 @dataclass(frozen=True)
 class ContributionRow:
@@ -52,15 +49,29 @@ class ContributionTable:
         return next(r for r in self.rows if r.name == name)
 
 
-def contribution_table(populations: Sequence[tuple[str, int]], budget: Budget, years: int = 2,
-                       controls: int = 69,
-                       fte_hundredths: int = PLAN_FTE_HUNDREDTHS) -> ContributionTable:
-    """The plan's scenario table for these municipalities, from their populations alone."""
+@dataclass(frozen=True)
+class Cap:
+    """The most a municipality pays a year, and who bears what the cap leaves unpaid."""
+
+    cents: int
+    shortfall: str = "others"
+    """"others": the uncapped municipalities, by population; "coordinator": the coordinating one."""
+
+
+def contribution_table(populations: Sequence[tuple[str, int]], budget: Budget, *, years: int,
+                       controls: int, fte_hundredths: int,
+                       caps: Sequence[Cap | None] | None = None,
+                       coordinator: int | None = None) -> ContributionTable:
+    """The scenario table for these municipalities, from their populations (and money caps) alone."""
     weights = [population for _, population in populations]
     totals = {"share_basis_points": 10_000, "pilot_cents": budget.pilot_cents(years),
               "yearly_cents": budget.yearly_cents, "fte_hundredths": fte_hundredths,
               "hours": budget.hours, "controls": controls}
     columns = {key: largest_remainder(total, weights) for key, total in totals.items()}
+    if caps is not None:
+        yearly = [None if c is None else Cap(c.cents * years, c.shortfall) for c in caps]
+        columns["yearly_cents"] = capped_shares(totals["yearly_cents"], weights, caps, coordinator)[0]
+        columns["pilot_cents"] = capped_shares(totals["pilot_cents"], weights, yearly, coordinator)[0]
     rows = tuple(
         ContributionRow(name=name, population=population,
                         **{key: parts[i] for key, parts in columns.items()})
@@ -141,3 +152,33 @@ def read_pledges(plan_minutes: int, pledged_minutes: Sequence[int]) -> PledgeRea
         credited = tuple(largest_remainder(plan_minutes, pledged))
         return PledgeReading(plan_minutes, pledged, credited, 0)
     return PledgeReading(plan_minutes, pledged, pledged, plan_minutes - sum(pledged))
+
+
+def capped_shares(total: int, weights: Sequence[int], caps: Sequence[Cap | None],
+                  coordinator: int | None = None) -> tuple[list[int], list[int]]:
+    """Population shares of `total` in which no capped municipality pays more than its cap.
+
+    Returns the shares and, per municipality, how far each moved from its plain population share
+    (negative for a capped one, positive for those who bear its shortfall; they add up to zero).
+    What a cap with the "others" rule leaves unpaid is shared by population over the uncapped
+    municipalities, again and again while that pushes another over its cap; what a cap with the
+    "coordinator" rule leaves unpaid the coordinating municipality bears.
+    """
+    plain = largest_remainder(total, weights)
+    others = {i: c.cents for i, c in enumerate(caps) if c is not None and c.shortfall == "others"}
+    fixed: dict[int, int] = {}
+    while True:
+        free = [i for i in range(len(weights)) if i not in fixed]
+        shares = dict(zip(free, largest_remainder(total - sum(fixed.values()), [weights[i] for i in free]),
+                          strict=True))
+        over = {i: others[i] for i in free if i in others and shares[i] > others[i]}
+        if not over or len(over) == len(free):
+            break
+        fixed.update(over)
+    result = [fixed.get(i, shares.get(i, 0)) for i in range(len(weights))]
+    for i, cap in enumerate(caps):
+        if cap is not None and cap.shortfall == "coordinator" and coordinator is not None \
+                and result[i] > cap.cents:
+            result[coordinator] += result[i] - cap.cents
+            result[i] = cap.cents
+    return result, [r - p for r, p in zip(result, plain, strict=True)]

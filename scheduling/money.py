@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from scheduling import tables as dated
 from scheduling.calendar import week_start
-from scheduling.ort import ORT_TABLES, Band, BandSplit, BandTable, exempt_weeks, table_on
+from scheduling.ort import Band, BandSplit, BandTable, exempt_weeks, table_on
 from scheduling.reasons import Refusal
 
 HOURS_PER_MONTH = 156
@@ -42,7 +42,7 @@ def hourly_wage(monthly_salary_cents: int) -> Fraction:
 
 
 def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int,
-                    tables: Sequence[BandTable] = ORT_TABLES) -> int:
+                    tables: Sequence[BandTable]) -> int:
     """The allowance one entry earns on its own: band percentages of the hourly wage, capped at scale
     6's top. What is paid also follows the weekly rule: see `weekly_allowance_cents`."""
     _require_salary(monthly_salary_cents, "monthly_salary_cents")
@@ -53,7 +53,7 @@ def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_sal
 
 def weekly_allowance_cents(splits: Sequence[BandSplit], monthly_salary_cents: int,
                            cap_monthly_salary_cents: int,
-                           tables: Sequence[BandTable] = ORT_TABLES) -> dict[date, int]:
+                           tables: Sequence[BandTable]) -> dict[date, int]:
     """One inspector's allowance per week (keyed by Monday): the sum of its entries' allowances, and
     nothing in a week whose only irregular work is one stretch of at most three hours."""
     exempt = exempt_weeks(splits, tables)
@@ -75,7 +75,7 @@ def ort_share(band_minutes: Mapping[Band, int], table: BandTable) -> Fraction:
     return weighted / worked
 
 
-def ort_share_of(split: BandSplit, tables: Sequence[BandTable] = ORT_TABLES) -> Fraction:
+def ort_share_of(split: BandSplit, tables: Sequence[BandTable]) -> Fraction:
     return ort_share(split.minutes, table_on(split.local_day, tables))
 
 
@@ -86,9 +86,13 @@ def _require_salary(cents: int, field: str = "monthly_salary_cents") -> None:
 
 @dataclass(frozen=True)
 class BudgetLine:
-    """One line of the yearly budget: hours at an all-in rate, a flat allowance and overhead."""
+    """One line of the yearly budget: hours at an all-in rate, a flat allowance and overhead.
+
+    The figures are the team's (its profile, per year); none is written here.
+    """
 
     name: str
+    """The hour category the line budgets: control, callout, report or coordination."""
     hours: int
     rate: Fraction
     """All-in euros an hour for the scale and step."""
@@ -149,30 +153,6 @@ class Budget:
         return to_cents(self.exact_yearly * years)
 
 
-FLAT_ORT = Fraction(125, 1000)
-OVERHEAD_PER_HOUR = euros("8.19")
-
-# The plan (seed 000, §3) shows rates of 52.674 and 73.849 an hour, rounded to
-# three decimals; its amounts are only reproduced by the unrounded rates below
-# (423 x 52.674 would be 22,281.10, not the plan's 22,281.11).
-SCALE_7_STEP_11 = euros("52.67402")
-SCALE_10_STEP_11 = euros("73.848925")
-
-PLAN_BUDGET = Budget(
-    lines=(
-        BudgetLine("controls", 423, SCALE_7_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
-        BudgetLine("callouts", 384, SCALE_7_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
-        BudgetLine("coordinator", 416, SCALE_10_STEP_11, FLAT_ORT, OVERHEAD_PER_HOUR),
-    ),
-    fixed_cents=30_000_00,
-    # The plan's two pilot years (seed 000, §2.2: two years; the pilot starts in January 2027).
-    effective_from=date(2027, 1, 1),
-    effective_until=date(2028, 12, 31),
-)
-BUDGETS: tuple[Budget, ...] = (PLAN_BUDGET,)
-dated.require_consistent(BUDGETS, "budget")
-
-
-def budget_on(day: date, budgets: Sequence[Budget] = BUDGETS) -> Budget:
+def budget_on(day: date, budgets: Sequence[Budget]) -> Budget:
     """The budget (and so the rates) valid on `day`; `TableMissing` ("no_budget_table") when none is."""
     return dated.on(day, budgets, "no_budget_table")

@@ -3,7 +3,8 @@
 Band minutes are the ledger's truth; money follows from them and from the
 rate tables (`scheduling.money`). The bands are data with effective dates,
 because the agreement changes them (the 2025-2027 agreement raised Saturday
-and Sunday) and finance must be able to confirm the figures.
+and Sunday) and finance must be able to confirm the figures: they come from
+the team's profile (the database), and no table is written here.
 
 Band edges are local wall-clock times in the team's zone (a parameter); work
 is measured in real minutes. A local day lasts 23 or 25 hours on a
@@ -65,41 +66,12 @@ class BandTable:
         return self.percentages.get(band, Fraction(0))
 
 
-_WEEKDAY_WINDOWS = (
-    (time(0), time(6), Band.WEEKDAY_40),
-    (time(6), time(8), Band.WEEKDAY_20),
-    (time(18), time(22), Band.WEEKDAY_20),
-    (time(22), None, Band.WEEKDAY_40),
-)
-
-ORT_TABLES: tuple[BandTable, ...] = (
-    BandTable(
-        effective_from=date(2016, 1, 1),
-        effective_until=date(2025, 12, 31),
-        weekday_windows=_WEEKDAY_WINDOWS,
-        percentages={Band.WEEKDAY_20: Fraction(20, 100), Band.WEEKDAY_40: Fraction(40, 100),
-                     Band.SATURDAY: Fraction(40, 100), Band.SUNDAY_HOLIDAY: Fraction(65, 100)},
-        source="CAR-UWO art. 3:11, carried into the Cao Gemeenten",
-    ),
-    BandTable(
-        effective_from=date(2026, 1, 1),
-        effective_until=date(2027, 12, 31),
-        weekday_windows=_WEEKDAY_WINDOWS,
-        percentages={Band.WEEKDAY_20: Fraction(20, 100), Band.WEEKDAY_40: Fraction(40, 100),
-                     Band.SATURDAY: Fraction(75, 100), Band.SUNDAY_HOLIDAY: Fraction(100, 100)},
-        source="Cao Gemeenten 2025-2027 (Saturday 75%, Sunday and holidays 100%); "
-               "effective dates to be confirmed by finance; the next agreement's table must be "
-               "added before 2028's hours can be counted",
-    ),
-)
-dated.require_consistent(ORT_TABLES, "ORT")
-
 MAX_SPAN_MINUTES = 16 * 60
 """The longest interval one entry may cover: a shift that overran the law's 12 hours
 is still worked time, but two days in one entry is a typing error."""
 
 
-def table_on(day: date, tables: Sequence[BandTable] = ORT_TABLES) -> BandTable:
+def table_on(day: date, tables: Sequence[BandTable]) -> BandTable:
     """The table valid on a local date; `TableMissing` ("no_ort_table") when none is."""
     return dated.on(day, tables, "no_ort_table")
 
@@ -125,7 +97,7 @@ class BandSplit:
     def irregular_minutes(self) -> int:
         return self.worked_minutes - self.minutes[Band.PLAIN]
 
-    def allowance_minutes(self, tables: Sequence[BandTable] = ORT_TABLES) -> Fraction:
+    def allowance_minutes(self, tables: Sequence[BandTable]) -> Fraction:
         """Minutes weighted by their allowance, under the table in force when the work started."""
         table = table_on(self.local_day, tables)
         return sum((table.percentage(b) * m for b, m in self.minutes.items()), Fraction(0))
@@ -133,8 +105,8 @@ class BandSplit:
 
 def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
                 breaks: Sequence[Span] | None = None,
-                calendar: PublicHolidays | None = None,
-                tables: Sequence[BandTable] = ORT_TABLES,
+                calendar: PublicHolidays | None = None, *,
+                tables: Sequence[BandTable],
                 zone: ZoneInfo | None = None) -> BandSplit:
     """Split a worked interval into band minutes, the bands read on `zone`'s clock.
 
@@ -168,7 +140,7 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
 
 
 def exempt_weeks(splits: Iterable[BandSplit],
-                 tables: Sequence[BandTable] = ORT_TABLES) -> set[date]:
+                 tables: Sequence[BandTable]) -> set[date]:
     """Mondays of the weeks in which one inspector's irregular work earns nothing.
 
     CAR-UWO 3:11 lid 2: no allowance in a week whose only irregular work is one

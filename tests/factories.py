@@ -7,14 +7,18 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from backend.models import Contribution, Designation, Gender, Inspector, Municipality, Region
+from backend.services.profile import load_knobs
+from tests.profiles import FRYSLAN
 
 NOW = datetime(2027, 3, 9, 13, 0, tzinfo=UTC)
 
 
 def region(session: Session) -> tuple[Region, Municipality]:
+    """A region with the Fryslân profile's plan, budget and ORT tables, and Leeuwarden coordinating."""
     made = Region(name="Test region")
     session.add(made)
     session.flush()
+    load_knobs(session, made, FRYSLAN)
     home = Municipality(region_id=made.id, name="Leeuwarden", population=129973,
                         population_date=date(2025, 1, 1), is_participating=True,
                         is_coordinating=True, contribution=Contribution.HOURS,

@@ -20,6 +20,7 @@ from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEnt
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
 from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
+from backend.models.profile import BudgetLineRow, BudgetYear, JoiningOrganisation, OrtTableRow, PlanYear
 from backend.models.work import Assignment, Callout, Offer, Report, Shift
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "AssignmentStatus",
     "AuditRecord",
     "Base",
+    "BudgetLineRow",
+    "BudgetYear",
     "Callout",
     "CalloutSource",
     "CalloutStatus",
@@ -41,12 +44,15 @@ __all__ = [
     "HourCategory",
     "HourEntry",
     "Inspector",
+    "JoiningOrganisation",
     "Municipality",
     "Offer",
     "OfferStatus",
+    "OrtTableRow",
     "OutboxMessage",
     "OutboxStatus",
     "PeriodLock",
+    "PlanYear",
     "ProcessedUpdate",
     "Region",
     "Report",

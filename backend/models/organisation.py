@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, Contribution, text_enum
@@ -19,8 +20,10 @@ class Region(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True, doc="Public name of the team.")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam",
                                           doc="Zone in which the rules of time are evaluated.")
-    yearly_controls: Mapped[int] = mapped_column(default=69, doc="Controls (addresses) a year.")
-    yearly_callouts: Mapped[int] = mapped_column(default=24, doc="Of those, ad-hoc call-outs.")
+    holiday_rule: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="Which days count as public holidays: country, categories, excluded names (profile).")
+    sources: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="Where the region's figures come from: {'region': {...}, 'holidays': {...}} (profile).")
 
 
 class Municipality(Base):
@@ -45,3 +48,11 @@ class Municipality(Base):
         doc="Whether it contributes inspector hours or money.")
     pledged_minutes: Mapped[int] = mapped_column(
         default=0, doc="Inspector time pledged a year, in minutes (at least 100 h if in hours).")
+    taking_part_from: Mapped[date | None] = mapped_column(doc="First day it takes part, if it does.")
+    taking_part_until: Mapped[date | None] = mapped_column(doc="Last day it takes part; None while it does.")
+    money_cap_cents: Mapped[int | None] = mapped_column(
+        doc="The most it pays a year when it contributes money (a promise such as Beverwijk's).")
+    cap_shortfall: Mapped[str | None] = mapped_column(
+        String(16), doc="Who bears what the cap leaves unpaid: 'others' by population, or 'coordinator'.")
+    sources: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="Where its figures come from: {'source': ..., 'sources': {figure: ...}} (profile).")

@@ -14,7 +14,7 @@ always cancels its original exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,13 +22,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourEntry
+from backend.services import profile
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
-from scheduling.calendar import local_date, local_day_start, week_start
+from scheduling.calendar import PublicHolidays, local_date, local_day_start, week_start
 
 WEEK = timedelta(days=7)
-LONGEST_EXEMPT = max(table.exempt_stretch_minutes for table in ort.ORT_TABLES)
-"""No week with more irregular minutes than this can be exempt, under any table."""
 
 WeekKey = tuple[int, date]
 """An inspector and the Monday of a week."""
@@ -50,20 +49,24 @@ def week_of(inspector_id: int, starts_at: datetime) -> WeekKey:
 def exempt_weeks(session: Session, start: date, end: date) -> dict[WeekKey, ExemptWeek]:
     """The exempt weeks of entries counted in [start, end] (or worked within a week of it).
 
-    Only a week with a standing entry of at most `LONGEST_EXEMPT` irregular minutes can
-    be exempt, so those few are found first and only their weeks are judged in full.
+    Only a week with a standing entry of at most the longest exempt stretch of any of the
+    team's tables can be exempt, so those few are found first and only their weeks are
+    judged in full.
     """
-    keys = {week_of(i, s) for i, s in session.execute(_candidates(start, end)).all()}
+    tables = profile.band_tables(session)
+    longest = max(table.exempt_stretch_minutes for table in tables)
+    keys = {week_of(i, s) for i, s in session.execute(_candidates(start, end, longest)).all()}
     if not keys:
         return {}
+    calendar = profile.holiday_calendar(session)
     weeks: dict[WeekKey, list[ort.BandSplit]] = {}
     for entry in _standing_in(session, keys):
         key = week_of(entry.inspector_id, entry.starts_at)
         if key in keys:
-            weeks.setdefault(key, []).append(_split_of(entry))
+            weeks.setdefault(key, []).append(_split_of(entry, tables, calendar))
     found = {}
     for (inspector_id, monday), splits in weeks.items():
-        if monday in ort.exempt_weeks(splits):
+        if monday in ort.exempt_weeks(splits, tables=tables):
             found[inspector_id, monday] = ExemptWeek(inspector_id, monday,
                                                      sum(s.irregular_minutes for s in splits))
     return found
@@ -75,14 +78,14 @@ def _standing() -> list[object]:
             ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists()]
 
 
-def _candidates(start: date, end: date) -> object:
+def _candidates(start: date, end: date, longest: int) -> object:
     irregular = HourEntry.worked_minutes - HourEntry.plain_minutes
     counted = and_(HourEntry.counts_at >= local_day_start(start),
                    HourEntry.counts_at < local_day_start(end + timedelta(days=1)))
     worked = and_(HourEntry.starts_at >= local_day_start(start - WEEK),
                   HourEntry.starts_at < local_day_start(end + WEEK + timedelta(days=1)))
     return select(HourEntry.inspector_id, HourEntry.starts_at).where(
-        *_standing(), irregular > 0, irregular <= LONGEST_EXEMPT, or_(counted, worked))
+        *_standing(), irregular > 0, irregular <= longest, or_(counted, worked))
 
 
 def _standing_in(session: Session, keys: Iterable[WeekKey]) -> list[HourEntry]:
@@ -95,9 +98,10 @@ def _standing_in(session: Session, keys: Iterable[WeekKey]) -> list[HourEntry]:
         HourEntry.starts_at < local_day_start(max(mondays) + WEEK))).scalars())
 
 
-def _split_of(entry: HourEntry) -> ort.BandSplit:
+def _split_of(entry: HourEntry, tables: Sequence[ort.BandTable], calendar: PublicHolidays) -> ort.BandSplit:
     """The entry's band split as booked, with its irregular stretches from its clock times (a break
     does not cut a stretch, so the stretches need only the start and the end)."""
-    stretches = ort.split_bands(entry.starts_at, entry.ends_at).irregular_stretches
+    stretches = ort.split_bands(entry.starts_at, entry.ends_at, calendar=calendar,
+                                tables=tables).irregular_stretches
     minutes = {band: getattr(entry, field) for band, field in BAND_FIELDS.items()}
     return ort.BandSplit(minutes, entry.worked_minutes, stretches, entry.starts_at)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Assignment, AssignmentStatus, Inspector, Shift, ShiftKind, ShiftStatus
-from backend.services import audit, offers, outbox, planning
+from backend.services import audit, offers, outbox, planning, profile
 from backend.services.outbox import Button, Message
 from scheduling.calendar import local_date, local_instant
 
@@ -106,6 +106,7 @@ def answer(
             "control.confirmed",
             [[Button("button.cannot", _data(assignment, "n"))]],
         )
+        _tell_who_joins(session, now, assignment, shift)
         audit.record(session, now, actor, "assignment.confirmed", f"assignment:{assignment.id}")
         return "callback.confirmed"
     _edit_request(session, now, assignment, shift, "control.cover_asked", [])
@@ -257,6 +258,16 @@ def _tell(session: Session, now: datetime, assignment: Assignment, shift: Shift,
         offers.inspector(session, assignment.inspector_id),
         Message(template, _details(session, shift), heads_up=f"{template}_alert"),
     )
+
+
+def _tell_who_joins(session: Session, now: datetime, assignment: Assignment, shift: Shift) -> None:
+    """The organisations that join controls (the team's profile), by name only, silently: the pair
+    should know who else will be there before the day."""
+    joining = list(profile.organisations(session))
+    if joining:
+        outbox.send(session, now, offers.inspector(session, assignment.inspector_id),
+                    Message("control.joining", {**planning.when(shift), "organisations": "; ".join(joining)},
+                            disable_notification=True))
 
 
 def _claim(session: Session, assignment: Assignment, now: datetime, column: str) -> bool:

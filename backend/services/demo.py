@@ -1,14 +1,15 @@
 """The demo dataset: the Fryslân pilot (the seed's scenario 3 municipalities, 11 taking part).
 
-Everyone in it is invented. Populations are those of 1 January 2025 from the
-team's plan; pledges follow the plan's rule (hours by population share, at
-least 100 hours a year, otherwise money).
+The region, municipalities, pledges, plan, budget and ORT tables are the shipped
+Fryslân profile (`profiles/fryslan-rts.toml`), loaded as any team loads its own;
+the people, control days and the call-out are invented here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,6 @@ from backend.models import (
     Callout,
     CalloutSource,
     CalloutStatus,
-    Contribution,
     Designation,
     Gender,
     Inspector,
@@ -30,28 +30,14 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, planning
+from backend.profile_file import read_file
+from backend.services import audit, planning, profile
 from backend.services.accounts import create_web_user
 from backend.services.installation import DEMO_ACTION
-from scheduling.apportion import largest_remainder
 from scheduling.calendar import team_zone
-from scheduling.contributions import MINIMUM_PLEDGE_HOURS, pledged_hours
 
-POPULATION_DATE = date(2025, 1, 1)
-YEARLY_HOURS = 1223
+PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "fryslan-rts.toml"
 PILOT_START = date(2027, 1, 1)
-
-# (name, population 1-1-2025, participating)
-MUNICIPALITIES = [
-    ("Achtkarspelen", 28200, False), ("Harlingen", 16210, False), ("Heerenveen", 51863, True),
-    ("Leeuwarden", 129973, True), ("Ooststellingwerf", 25925, True), ("Opsterland", 30012, True),
-    ("Smallingerland", 57084, True), ("Weststellingwerf", 26596, True),
-    ("Tytsjerksteradiel", 32821, True), ("Dantumadiel", 19137, False),
-    ("Súdwest-Fryslân", 90534, True), ("De Fryske Marren", 52235, True),
-    ("Waadhoeke", 46857, True), ("Noardeast-Fryslân", 45864, True),
-]
-# Under 100 hours by share, but chose to pledge the minimum rather than pay.
-PLEDGES_MINIMUM = {"Waadhoeke"}
 
 
 @dataclass(frozen=True)
@@ -92,10 +78,8 @@ def load_demo(session: Session, now: datetime) -> dict[str, str]:
     """Fill an empty database with the pilot; returns the web accounts' one-time passwords."""
     if not is_empty(session):
         raise DemoError("the database already holds data; the demo only loads into an empty one")
-    region = Region(name="Regionaal Toezicht Sekswerk Fryslân", timezone=team_zone().key)
-    session.add(region)
-    session.flush()
-    municipalities = _municipalities(session, region)
+    profile.load(session, now, "cli:demo", read_file(PROFILE))
+    municipalities = {m.name: m for m in session.execute(select(Municipality)).scalars()}
     inspectors = _inspectors(session, municipalities, now)
     _designations(session, inspectors, municipalities, now)
     _control_days(session, inspectors, municipalities, now)
@@ -109,25 +93,6 @@ def load_demo(session: Session, now: datetime) -> dict[str, str]:
     audit.record(session, now, "cli:demo", DEMO_ACTION, "database",
                  {"inspectors": len(inspectors), "municipalities": len(municipalities)})
     return passwords
-
-
-def _municipalities(session: Session, region: Region) -> dict[str, Municipality]:
-    participants = [(n, p) for n, p, taking_part in MUNICIPALITIES if taking_part]
-    hours = dict(zip([n for n, _ in participants],
-                     largest_remainder(YEARLY_HOURS, [p for _, p in participants]), strict=True))
-    made = {}
-    for name, population, taking_part in MUNICIPALITIES:
-        share = hours.get(name, 0)
-        in_hours = taking_part and (share >= MINIMUM_PLEDGE_HOURS or name in PLEDGES_MINIMUM)
-        made[name] = Municipality(
-            region_id=region.id, name=name, population=population,
-            population_date=POPULATION_DATE, is_participating=taking_part,
-            is_coordinating=name == "Leeuwarden",
-            contribution=Contribution.HOURS if in_hours else Contribution.MONEY,
-            pledged_minutes=pledged_hours(share, in_hours) * 60)
-    session.add_all(made.values())
-    session.flush()
-    return made
 
 
 def _inspectors(session: Session, municipalities: dict[str, Municipality],

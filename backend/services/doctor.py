@@ -27,6 +27,7 @@ from backend.keys import dev_keys_path, load_keyring
 from backend.models import Designation, Inspector, Municipality, Region, Role, WebUser
 from backend.rawdata import encrypted_columns, raw_tables
 from backend.services import backup
+from backend.services.errors import ServiceError
 from scheduling.calendar import local_date
 from secure_store import KeyRing, KeyRingError
 
@@ -259,23 +260,28 @@ def _designated(session: Session, municipality_id: int, today: date) -> tuple[in
 
 
 def tables_cover(session: Session, year: int) -> Finding:
-    """Money and ORT tables in force for all of this year and next (the rates change every year).
+    """The team's ORT tables cover all of this year and next, and its budgets (the rates change every
+    year) next year and every year since the first budget: read from the database (the profile)."""
+    from backend.services import profile
+    from scheduling import tables as dated
 
-    Today the core holds the ORT tables (with effective dates, open-ended) and one
-    plan budget without years; when those become data per year, this is the one
-    function to adapt."""
-    from scheduling.money import PLAN_BUDGET
-    from scheduling.ort import table_on
-
+    name = "money and ORT tables"
     try:
-        table_on(date(year, 1, 1))
-    except ValueError as error:
-        return Finding("money and ORT tables", Status.FAIL, f"{error}: add the ORT table of the collective "
-                                                            "agreement in force")
-    if not PLAN_BUDGET.lines:
-        return Finding("money and ORT tables", Status.FAIL, "no budget lines: load the team's profile")
-    return Finding("money and ORT tables", Status.OK, f"ORT tables in force through {year + 1}; "
-                                                      "one budget for every year (rates without years)")
+        ort_tables = profile.band_tables(session)
+    except ServiceError as refused:
+        return Finding(name, Status.FAIL, refused.message)
+    budgets = [profile.budget(session, row.year) for row in profile.budget_rows(session)]
+    if not budgets:
+        return Finding(name, Status.FAIL, "no budget is loaded: load the team's profile (piket profile load)")
+    ort_years, budget_years = set(dated.covered_years(ort_tables)), set(dated.covered_years(budgets))
+    wanted_budget = {y for y in (year, year + 1) if y >= min(b.effective_from.year for b in budgets)}
+    missing = [f"ORT {y}" for y in (year, year + 1) if y not in ort_years]
+    missing += [f"budget {y}" for y in sorted(wanted_budget) if y not in budget_years]
+    covered = f"ORT {dated.covered_text(ort_tables)}; budget {dated.covered_text(budgets)}"
+    if missing:
+        return Finding(name, Status.FAIL, f"no table for {', '.join(missing)} ({covered}): add the ORT table "
+                                          "of the collective agreement in force, and next year's budget")
+    return Finding(name, Status.OK, covered)
 
 
 # -- outside: Telegram and the backups ----------------------------------------------------------------

@@ -26,11 +26,10 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import settlement
-from backend.services.errors import ServiceError
+from backend.services import profile, settlement
+from backend.services.errors import NotFound, ServiceError
+from scheduling.apportion import largest_remainder
 from scheduling.calendar import local_date, local_day_start
-from scheduling.contributions import contribution_table
-from scheduling.money import PLAN_BUDGET, budget_on
 from scheduling.pairing import is_trained
 
 
@@ -87,7 +86,7 @@ def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
             select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
         ).scalars()
     )
-    counts = _controls(session, members, start, end, now)
+    counts = _controls(session, year, members, start, end, now)
     return Evaluation(
         year=year,
         hours=_hours(session, members, start, end),
@@ -105,7 +104,7 @@ def _spent(session: Session, year: int) -> dict[str, Any]:
         spent = settlement.settle(session, year).totals["delivered_cents"]
     except ServiceError as refused:
         return {"spent_cents": None, "budget_cents": None, "unpriced": refused}
-    return {"spent_cents": spent, "budget_cents": budget_on(date(year, 1, 1)).yearly_cents}
+    return {"spent_cents": spent, "budget_cents": profile.budget(session, year).yearly_cents}
 
 
 def _hours(session: Session, members: list[Municipality], start: datetime, end: datetime) -> list[Bar]:
@@ -121,7 +120,7 @@ def _hours(session: Session, members: list[Municipality], start: datetime, end: 
     return [Bar(m.name, int(minutes.get(m.id) or 0) // 60, m.pledged_minutes // 60) for m in members]
 
 
-def _controls(session: Session, members: list[Municipality], start: datetime, end: datetime,
+def _controls(session: Session, year: int, members: list[Municipality], start: datetime, end: datetime,
               now: datetime) -> list[ControlCount]:
     shifts = list(session.execute(select(Shift).where(
         Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED,
@@ -137,9 +136,18 @@ def _controls(session: Session, members: list[Municipality], start: datetime, en
             held[shift.municipality_id] += 1
         else:
             not_held[shift.municipality_id] += 1
-    table = contribution_table([(m.name, m.population) for m in members], PLAN_BUDGET)
-    return [ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], row.controls)
-            for m, row in zip(members, table.rows, strict=True)]
+    targets = _targets(session, year, members)
+    return [ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], target)
+            for m, target in zip(members, targets, strict=True)]
+
+
+def _targets(session: Session, year: int, members: list[Municipality]) -> list[int]:
+    """The plan's controls of the year by population (the scenario table's column); none without a plan."""
+    try:
+        controls = profile.plan(session, year).controls
+    except NotFound:
+        controls = 0
+    return largest_remainder(controls, [m.population for m in members]) if members else []
 
 
 def _people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int, date | None]]:

@@ -241,17 +241,19 @@ def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[
     book.save(out)
 
 
-SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "pledged_minutes",
-                     "minutes", "salary", "ort", "overhead", "fixed", "delivered", "balance")
-SETTLEMENT_CENTS = ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance")
+SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "cap_shortfall",
+                     "pledged_minutes", "minutes", "salary", "ort", "overhead", "fixed", "delivered",
+                     "balance")
+SETTLEMENT_CENTS = ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered",
+                    "balance")
 
 
 def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
     for line in result.lines:
-        amounts = (line.cost_share_cents, line.salary_cents, line.ort_cents, line.overhead_cents,
-                   line.fixed_cents, line.delivered_cents, line.balance_cents)
-        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:1],
-               line.pledged_minutes, line.minutes, *amounts[1:])
+        amounts = (line.cost_share_cents, line.cap_shortfall_cents, line.salary_cents, line.ort_cents,
+                   line.overhead_cents, line.fixed_cents, line.delivered_cents, line.balance_cents)
+        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:2],
+               line.pledged_minutes, line.minutes, *amounts[2:])
 
 
 SETTLEMENT_SUMMED = ("population", "share_basis_points", "pledged_minutes", "minutes", *SETTLEMENT_CENTS)

@@ -207,7 +207,7 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
     starts_at = shift.starts_at + timedelta(minutes=start)
     ends_at = shift.ends_at + timedelta(minutes=end)
     breaks = _break_interval(shift, pause)
-    if (uncountable := report_hours.uncountable(starts_at, ends_at, breaks)) is not None:
+    if (uncountable := report_hours.uncountable(session, starts_at, ends_at, breaks)) is not None:
         return uncountable  # before the claim: the buttons stay valid for a tap once it can be counted
     claimed = session.execute(update(Assignment).where(
         Assignment.id == assignment.id, Assignment.version == assignment.version)

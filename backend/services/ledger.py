@@ -32,7 +32,7 @@ from backend.models import (
     Shift,
     ShiftStatus,
 )
-from backend.services import audit
+from backend.services import audit, profile
 from backend.services.errors import NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start, team_zone
@@ -60,7 +60,7 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     # The core refuses what cannot be counted (naive times, the end not after the start, more
     # than 16 hours, a break outside the work, overlapping another or as long as the work, a day
     # without an ORT table).
-    split, break_minutes = count_bands(starts_at, ends_at, breaks)
+    split, break_minutes = count_bands(session, starts_at, ends_at, breaks)
     _refuse_if_locked(session, booked_at or starts_at)
     entry = HourEntry(
         inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
@@ -76,12 +76,14 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     return entry
 
 
-def count_bands(starts_at: datetime, ends_at: datetime,
+def count_bands(session: Session, starts_at: datetime, ends_at: datetime,
                 breaks: Sequence[Span]) -> tuple[ort.BandSplit, int]:
-    """The core's band split and the breaks' minutes; what it refuses (a day no ORT table covers, a
-    naive time, a break outside the work) is refused here, as are breaks over 4 hours together."""
+    """The core's band split under the team's ORT tables and holidays, and the breaks' minutes; what
+    it refuses (a day no ORT table covers, a naive time, a break outside the work) is refused here,
+    as are breaks over 4 hours together."""
     try:
-        split = ort.split_bands(starts_at, ends_at, breaks=breaks)
+        split = ort.split_bands(starts_at, ends_at, breaks=breaks, calendar=profile.holiday_calendar(session),
+                                tables=profile.band_tables(session))
         break_minutes = ort.break_total(starts_at, ends_at, breaks)
     except Refusal as refusal:
         raise Refused.because(refusal) from None
@@ -100,7 +102,7 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     was_approved = is_approved(session, entry.id)
     if was_approved and not by_coordinator:
         raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
-    count_bands(starts_at, ends_at, breaks)  # refused before the reversal is written, not after
+    count_bands(session, starts_at, ends_at, breaks)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
     booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None

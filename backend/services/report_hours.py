@@ -124,11 +124,12 @@ def _ask_when(session: Session, now: datetime, inspector: Inspector, report: Rep
     return "callback.noted"
 
 
-def uncountable(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = ()) -> str | None:
+def uncountable(session: Session, starts_at: datetime, ends_at: datetime,
+                breaks: Sequence[Span] = ()) -> str | None:
     """The bot's answer when the core cannot count these hours (no ORT table for the day), else None
     (for the shift's hours too). Said apart from "already approved", which any refusal read as before."""
     try:
-        ledger.count_bands(starts_at, ends_at, breaks)
+        ledger.count_bands(session, starts_at, ends_at, breaks)
     except Refused as refused:
         return "callback.no_table" if refused.code == "no_ort_table" else "callback.not_counted"
     return None
@@ -137,7 +138,7 @@ def uncountable(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] =
 def _record(session: Session, now: datetime, inspector: Inspector, report: Report, shift: Shift,
             minutes: int, writing: Writing) -> str:
     starts_at, ends_at = writing.span(minutes)
-    if (answer := uncountable(starts_at, ends_at)) is not None:
+    if (answer := uncountable(session, starts_at, ends_at)) is not None:
         return answer
     actor = f"inspector:{inspector.id}"
     current = ledger.current_entry(session, inspector.id, shift.id, HourCategory.REPORT)

@@ -5,8 +5,12 @@ credited with the value of the hours its own inspectors delivered (the
 coordinating municipality also with the fixed costs it pays). The balance is
 what it pays (positive) or receives (negative); the balances add up to zero.
 
-Budget mode reproduces the plan (seed 000, §3): shares of the plan's budget
-(€122,399.10 for Fryslân), credited with exactly the plan's hours: the
+The figures come from the team's profile in the database: the year's budget
+(its lines' rates, flat ORT share and overhead value the hours), the ORT tables,
+the holidays, who takes part in the period and each municipality's money cap.
+
+Budget mode reproduces the plan (seed 000, §3): shares of the year's budget by
+population (€122,399.10 for Fryslân), credited with exactly the plan's hours: the
 coordinator's to the coordinating municipality, the inspectors' read from the
 pledges by `scheduling.contributions.read_pledges` (scaled down to the plan's
 hours when pledges exceed them; hours no one pledged credited to the
@@ -14,8 +18,13 @@ coordinating municipality). Each column's total is the plan's own shown amount,
 shared over the municipalities by largest remainder of their exact values, so
 delivered adds up to the cost and the balances to exactly €0.00.
 
+A money cap (`scheduling.contributions.capped_shares`) limits what a
+municipality's cost share may be; what it leaves unpaid is borne by the others
+or by the coordinating municipality, and `cap_shortfall` shows how far each
+share moved from its plain population share (the column adds up to zero).
+
 Actual mode takes the approved ledger: minutes per allowance band at the rate
-of the work's category, with no allowance in a week the weekly three-hour rule
+of the work's category (its budget line), with no allowance in a week the weekly three-hour rule
 exempts. Every amount is exact until it is shown, rounded once, and every
 total is the sum of the shown lines.
 
@@ -39,32 +48,31 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
-from backend.services import allowance
+from backend.services import allowance, profile
 from backend.services.errors import Refused
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
 from scheduling import tables as dated
 from scheduling.apportion import largest_remainder, largest_remainder_exact
 from scheduling.calendar import local_date, local_day_start
-from scheduling.contributions import PledgeReading, contribution_table, read_pledges
-from scheduling.money import (
-    BUDGETS,
-    OVERHEAD_PER_HOUR,
-    SCALE_7_STEP_11,
-    SCALE_10_STEP_11,
-    Budget,
-    BudgetLine,
-    to_cents,
-)
+from scheduling.contributions import Cap, PledgeReading, capped_shares, read_pledges
+from scheduling.money import Budget, BudgetLine, to_cents
 from scheduling.reasons import Refusal
 
-COLUMN_SET = "piket-settlement-v2"
-"""v2 added pledged_minutes, and budget mode credits the plan's hours (how pledges were read is noted)."""
-RATE = {HourCategory.COORDINATION: SCALE_10_STEP_11}
-"""All-in hourly rate per category (the plan's scale 10 for coordination, scale 7 otherwise)."""
-DEFAULT_RATE = SCALE_7_STEP_11
-COORDINATOR_LINE = "coordinator"
+COLUMN_SET = "piket-settlement-v3"
+"""v2 added pledged_minutes, and budget mode credits the plan's hours (how pledges were read is noted);
+v3 added cap_shortfall (what a capped municipality does not pay, and who bears it)."""
+COORDINATOR_LINE = HourCategory.COORDINATION.value
 """The budget line of the coordinator's hours, credited to the coordinating municipality."""
+
+
+def line_for(budget: Budget, category: HourCategory) -> BudgetLine:
+    """The budget line whose rate, ORT share and overhead value hours of this category: its own line,
+    or else the control line (the plan budgets reports inside the control hours), or else the first."""
+    by_name = {line.name: line for line in budget.lines}
+    if not by_name:
+        raise Refused("the budget has no lines; enter them on the budget page", field="year")
+    return by_name.get(category.value) or by_name.get(HourCategory.CONTROL.value) or budget.lines[0]
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class Line:
     population: int
     share_basis_points: int
     cost_share_cents: int
+    cap_shortfall_cents: int
+    """Part of cost_share: negative what a capped municipality does not pay, positive what another bears."""
     pledged_minutes: int
     """Inspector time the municipality pledged for the period (zero if it pays in money)."""
     minutes: int
@@ -89,7 +99,7 @@ class Line:
 
 NUMBERS = tuple(f.name for f in fields(Line) if f.name not in ("municipality_id", "name"))
 DELIVERED = ("salary_cents", "ort_cents", "overhead_cents", "fixed_cents")
-OVER_TIME = ("cost_share_cents", "pledged_minutes", "minutes", *DELIVERED)
+OVER_TIME = ("cost_share_cents", "cap_shortfall_cents", "pledged_minutes", "minutes", *DELIVERED)
 """The columns that accrue over the year (a quarter has its part of them); the rest follow."""
 
 
@@ -129,24 +139,27 @@ class Coverage:
     budget: str
 
 
-def coverage() -> Coverage:
-    return Coverage(dated.covered_text(ort.ORT_TABLES), dated.covered_text(BUDGETS))
+def coverage(session: Session) -> Coverage:
+    """The years the team's loaded ORT tables and budgets cover ("-" where none is loaded)."""
+    return Coverage(dated.covered_text(_loaded_band_tables(session)), dated.covered_text(_budgets(session)))
 
 
 def settle(session: Session, year: int, quarter: int | None = None, mode: str = "actual",
            budget: Budget | None = None) -> Settlement:
-    """Refused (`no_budget_table`, `no_ort_table`) for a period the tables do not cover."""
+    """The settlement of the municipalities taking part in the period, with the year's budget (from the
+    team's profile) and the ORT tables in force. Refused (`no_budget_table`, `no_ort_table`) for a
+    period the tables do not cover."""
     start, end = period_of(year, quarter)
-    budget = budget or _budget_for(start, end)
-    members = list(session.execute(select(Municipality).where(Municipality.is_participating)
-                                   .order_by(Municipality.name)).scalars())
+    budget = budget or _budget_for(session, start, end)
+    members = profile.taking_part(session, start, end)
     if mode == "budget":
         year_lines, pledges = budget_lines(members, budget)
         lines = quarter_of(year_lines, quarter)
         return Settlement(mode, year, quarter, start, end, tuple(lines), pledges)
-    later = _actual_to_date(session, members, year, 4 if quarter is None else quarter, budget)
+    tables = profile.band_tables(session)
+    later = _actual_to_date(session, members, year, 4 if quarter is None else quarter, budget, tables)
     if quarter is not None:
-        later = _minus(later, _actual_to_date(session, members, year, quarter - 1, budget))
+        later = _minus(later, _actual_to_date(session, members, year, quarter - 1, budget, tables))
     return Settlement(mode, year, quarter, start, end, tuple(later))
 
 
@@ -189,12 +202,18 @@ def _budget_to_date(year_lines: Sequence[Line], quarters: int) -> list[Line]:
     the municipalities in proportion to their year's cells (all by largest
     remainder). After four quarters every step gives back the year's own cells.
     """
-    total = {n: sum(getattr(line, n) for line in year_lines) for n in OVER_TIME}
+    shared = [n for n in OVER_TIME if n != "cap_shortfall_cents"]
+    total = {n: sum(getattr(line, n) for line in year_lines) for n in shared}
     cost = _to_date_part(total["cost_share_cents"], quarters)
     to_date = dict(zip(DELIVERED, largest_remainder(cost, [total[n] for n in DELIVERED]), strict=True))
     to_date |= {"cost_share_cents": cost,
                 **{n: _to_date_part(total[n], quarters) for n in ("pledged_minutes", "minutes")}}
-    cells = {n: largest_remainder(to_date[n], [getattr(line, n) for line in year_lines]) for n in OVER_TIME}
+    cells = {n: largest_remainder(to_date[n], [getattr(line, n) for line in year_lines]) for n in shared}
+    # The shortfall to date: how far the (capped) shares to date lie from the plain shares of the
+    # same cost, both shared in the year's proportions; zero without caps, the year's after four quarters.
+    plain = largest_remainder(cost, [line.cost_share_cents - line.cap_shortfall_cents for line in year_lines])
+    cells["cap_shortfall_cents"] = [share - p
+                                    for share, p in zip(cells["cost_share_cents"], plain, strict=True)]
     return [_make_line_like(line, {n: cells[n][i] for n in OVER_TIME}) for i, line in enumerate(year_lines)]
 
 
@@ -208,7 +227,8 @@ def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[
     balances to zero, whatever the pledges.
     """
     coordinating = _coordinating(members)
-    coordinator = next(line for line in budget.lines if line.name == COORDINATOR_LINE)
+    coordinator = next((line for line in budget.lines if line.name == COORDINATOR_LINE), None)
+    coordinator_minutes = coordinator.hours * 60 if coordinator is not None else 0
     inspector_lines = [line for line in budget.lines if line.name != COORDINATOR_LINE]
     reading = read_pledges(sum(line.hours for line in inspector_lines) * 60,
                            [m.pledged_minutes for m in members])
@@ -216,18 +236,28 @@ def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[
                 for m, minutes in zip(members, reading.credited_minutes, strict=True)]
     exact = [_plan_value(minutes, reading.plan_minutes, inspector_lines) for minutes in credited]
     own = members.index(coordinating)  # employs the coordinator: all of that line is its own
-    exact[own] = _plus(exact[own], _plan_value(1, 1, [coordinator]))
+    if coordinator is not None:
+        exact[own] = _plus(exact[own], _plan_value(1, 1, [coordinator]))
     column_totals = largest_remainder_exact(budget.hours_cents, [sum(e[k] for e in exact) for k in range(3)])
     columns = [largest_remainder_exact(total, [e[k] for e in exact]) for k, total in enumerate(column_totals)]
-    shares = contribution_table([(m.name, m.population) for m in members], budget).rows
+    shares, moved = _cost_shares(members, budget.yearly_cents, 4)
     points = largest_remainder(10_000, [m.population for m in members])
-    lines = [_make_line(m, points[i], cost_share_cents=shares[i].yearly_cents,
+    lines = [_make_line(m, points[i], cost_share_cents=shares[i], cap_shortfall_cents=moved[i],
                         pledged_minutes=m.pledged_minutes,
-                        minutes=credited[i] + (coordinator.hours * 60 if m is coordinating else 0),
+                        minutes=credited[i] + (coordinator_minutes if m is coordinating else 0),
                         salary_cents=columns[0][i], ort_cents=columns[1][i], overhead_cents=columns[2][i],
                         fixed_cents=budget.fixed_cents if m is coordinating else 0)
              for i, m in enumerate(members)]
     return lines, reading
+
+
+def _cost_shares(members: Sequence[Municipality], total: int, quarters: int) -> tuple[list[int], list[int]]:
+    """Population shares of `total` with every money cap (its part to date) held, and how far each
+    share moved from its plain population share."""
+    caps = [None if m.money_cap_cents is None else Cap(_to_date_part(m.money_cap_cents, quarters),
+                                                        m.cap_shortfall or "others") for m in members]
+    coordinator = next((i for i, m in enumerate(members) if m.is_coordinating), None)
+    return capped_shares(total, [m.population for m in members], caps, coordinator)
 
 
 def _coordinating(members: Sequence[Municipality]) -> Municipality:
@@ -255,17 +285,17 @@ def _plan_value(minutes: int, of_minutes: int, lines: Sequence[BudgetLine]) -> E
 
 
 def _actual_to_date(session: Session, members: Sequence[Municipality], year: int, quarters: int,
-                    budget: Budget) -> list[Line]:
+                    budget: Budget, tables: Sequence[ort.BandTable]) -> list[Line]:
     """The approved ledger from 1 January to the end of this many quarters (nothing for none)."""
     if quarters == 0:
         return [_make_line(m, 0, **dict.fromkeys(OVER_TIME, 0)) for m in members]
-    credits = _actual_credits(session, date(year, 1, 1), period_of(year, quarters)[1])
+    credits = _actual_credits(session, budget, tables, date(year, 1, 1), period_of(year, quarters)[1])
     fixed = _to_date_part(budget.fixed_cents, quarters)
     shown = {m.id: _shown(credits.get(m.id, Credit()), fixed if m.is_coordinating else 0) for m in members}
     total_cost = sum(sum(parts[1:]) for parts in shown.values())
-    shares = largest_remainder(total_cost, [m.population for m in members])
+    shares, moved = _cost_shares(members, total_cost, quarters)
     points = largest_remainder(10_000, [m.population for m in members])
-    return [_make_line(m, points[i], cost_share_cents=shares[i],
+    return [_make_line(m, points[i], cost_share_cents=shares[i], cap_shortfall_cents=moved[i],
                        pledged_minutes=_to_date_part(m.pledged_minutes, quarters),
                        **dict(zip(("minutes", *DELIVERED), shown[m.id], strict=True)))
             for i, m in enumerate(members)]
@@ -283,10 +313,10 @@ class Credit:
                       self.allowance + other.allowance, self.overhead + other.overhead)
 
 
-def _credit(minutes: int, rate: Fraction, allowance_minutes: Fraction) -> Credit:
+def _credit(minutes: int, line: BudgetLine, allowance_minutes: Fraction) -> Credit:
     hourly = Fraction(1, 60)
-    return Credit(minutes, minutes * rate * hourly, allowance_minutes * rate * hourly,
-                  minutes * OVERHEAD_PER_HOUR * hourly)
+    return Credit(minutes, minutes * line.rate * hourly, allowance_minutes * line.rate * hourly,
+                  minutes * line.overhead_per_hour * hourly)
 
 
 def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
@@ -294,17 +324,18 @@ def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
             fixed)
 
 
-def _actual_credits(session: Session, start: date, end: date) -> dict[int, Credit]:
+def _actual_credits(session: Session, budget: Budget, tables: Sequence[ort.BandTable], start: date,
+                    end: date) -> dict[int, Credit]:
     """Approved minutes of each employer's inspectors, per band, under the ORT table in force;
     no allowance for the entries of a week the three-hour rule exempts."""
     credits: dict[int, Credit] = {}
-    for table, segment_start, segment_end in _table_segments(start, end):
+    for table, segment_start, segment_end in _table_segments(tables, start, end):
         for employer, category, *minutes in _approved_minutes(session, segment_start, segment_end):
             bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
-            credit = _credit(sum(bands.values()), RATE.get(category, DEFAULT_RATE), _weighted(table, bands))
+            credit = _credit(sum(bands.values()), line_for(budget, category), _weighted(table, bands))
             credits[employer] = credits.get(employer, Credit()) + credit
-    for employer, category, withheld in _exempt_allowance(session, start, end):
-        credits[employer] = credits[employer] + _credit(0, RATE.get(category, DEFAULT_RATE), -withheld)
+    for employer, category, withheld in _exempt_allowance(session, tables, start, end):
+        credits[employer] = credits[employer] + _credit(0, line_for(budget, category), -withheld)
     return credits
 
 
@@ -312,7 +343,8 @@ def _weighted(table: ort.BandTable, bands: dict[ort.Band, int]) -> Fraction:
     return sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
 
 
-def _exempt_allowance(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, Fraction]]:
+def _exempt_allowance(session: Session, tables: Sequence[ort.BandTable], start: date,
+                      end: date) -> list[tuple[int, HourCategory, Fraction]]:
     """The allowance minutes the sums above counted for approved entries of exempt weeks."""
     exempt = allowance.exempt_weeks(session, start, end)
     if not exempt:
@@ -328,24 +360,37 @@ def _exempt_allowance(session: Session, start: date, end: date) -> list[tuple[in
                HourEntry.starts_at < local_day_start(max(mondays) + allowance.WEEK),
                HourEntry.counts_at >= local_day_start(start),
                HourEntry.counts_at < local_day_start(end + timedelta(days=1)))).all()
-    return [(employer, entry.category, _weighted(ort.table_on(local_date(entry.counts_at)),
+    return [(employer, entry.category, _weighted(ort.table_on(local_date(entry.counts_at), tables),
                                                  {b: getattr(entry, f) for b, f in BAND_FIELDS.items()}))
             for entry, employer in entries
             if allowance.week_of(entry.inspector_id, entry.starts_at) in exempt]
 
 
-def _budget_for(start: date, end: date) -> Budget:
+def _budgets(session: Session) -> list[Budget]:
+    """The team's budgets, each valid for its own year."""
+    return [profile.budget(session, row.year) for row in profile.budget_rows(session)]
+
+
+def _loaded_band_tables(session: Session) -> tuple[ort.BandTable, ...]:
+    try:
+        return profile.band_tables(session)
+    except Refused:
+        return ()
+
+
+def _budget_for(session: Session, start: date, end: date) -> Budget:
     """The one budget valid on every day of the period."""
-    pieces = _covered(start, end, BUDGETS, "no_budget_table")
+    pieces = _covered(start, end, _budgets(session), "no_budget_table")
     if len({id(budget) for budget, _, _ in pieces}) > 1:
         raise Refused(f"the budget changes on {pieces[1][1].isoformat()}; settle each part apart",
                       field="year")
     return pieces[0][0]
 
 
-def _table_segments(start: date, end: date) -> list[tuple[ort.BandTable, date, date]]:
+def _table_segments(tables: Sequence[ort.BandTable], start: date,
+                    end: date) -> list[tuple[ort.BandTable, date, date]]:
     """The period cut where a new allowance table takes effect; refused where none is valid."""
-    return _covered(start, end, ort.ORT_TABLES, "no_ort_table")
+    return _covered(start, end, tables, "no_ort_table")
 
 
 def _covered(start: date, end: date, tables: Sequence[dated.T],

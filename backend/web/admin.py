@@ -73,7 +73,7 @@ def import_inspectors() -> Any:
 @blueprint.post("/municipalities/<int:municipality_id>")
 @allow(*ADMIN)
 def edit_municipality(municipality_id: int) -> Any:
-    changes = parse(MunicipalityIn, form_data(request.form)).model_dump()
+    changes = parse(MunicipalityIn, form_data(request.form)).changes()
     found = team.change_municipality(g.db, now(), caller().name, municipality_id, changes)
     flash(i18n.gettext("%(name)s saved.", name=found.name))
     return redirect(url_for("admin.overview"))

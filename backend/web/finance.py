@@ -1,4 +1,5 @@
-"""Finance's pages: the ledger with filters, its exports, period locks, the settlement and statements.
+"""Finance's pages: the ledger with filters, its exports, period locks, the settlement and statements,
+and the budget per year (finance edits the money; the others read it).
 
 Finance (and the read-only auditor) see hours and money, never a call-out's location.
 """
@@ -8,20 +9,41 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
-from backend.services import evaluation, exports, ledger, settlement
+from backend.services import evaluation, exports, ledger, profile, settlement
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now, today
-from backend.web.schemas import Invalid, LedgerQuery, SettlementQuery, parse
+from backend.web.schemas import (
+    BudgetLineIn,
+    FixedCostsIn,
+    Invalid,
+    LedgerQuery,
+    SettlementQuery,
+    form_data,
+    parse,
+)
 
 blueprint = Blueprint("finance", __name__, url_prefix="/finance")
 READERS = (Role.FINANCE, Role.AUDITOR, Role.COORDINATOR)
@@ -179,11 +201,11 @@ def settlement_page() -> Any:
         result = settlement.settle(g.db, query.year, query.quarter, query.mode)
     except ServiceError as refused:
         page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
-                               coverage=settlement.coverage(), problem=refused.text(i18n.language()),
+                               coverage=settlement.coverage(g.db), problem=refused.text(i18n.language()),
                                pledge_note=None)
         return page, refused.status
     return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,
-                           coverage=settlement.coverage(), problem=None, pledge_note=pledge_note(result))
+                           coverage=settlement.coverage(g.db), problem=None, pledge_note=pledge_note(result))
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:
@@ -230,3 +252,44 @@ def evaluation_page() -> Any:
         abort(404)
     return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, now(), year),
                            cents=i18n.money)
+
+
+@blueprint.get("/budget")
+@allow(*READERS)
+def budget_page() -> Any:
+    """The budget of every year, line by line, each figure with its source; finance may change them."""
+    years = [(row, profile.budget_year(g.db, row.year).budget()) for row in profile.budget_rows(g.db)]
+    return render_template("finance/budget.html", years=years, cents=i18n.money,
+                           may_edit=caller().role is Role.FINANCE)
+
+
+def _exact(typed: str) -> Decimal:
+    return Decimal(typed.replace(",", "."))
+
+
+@blueprint.post("/budget/<int:year>/lines/<category>")
+@allow(Role.FINANCE)
+def change_budget_line(year: int, category: str) -> Any:
+    given = parse(BudgetLineIn, form_data(request.form))
+    profile.change_budget_line(g.db, now(), caller().name, year, category, hours=given.hours,
+                               rate=_exact(given.rate), flat_ort=_exact(given.flat_ort),
+                               overhead_per_hour=_exact(given.overhead_per_hour), source=given.source)
+    flash(i18n.gettext("Budget %(year)s saved.", year=year))
+    return redirect(url_for("finance.budget_page"))
+
+
+@blueprint.post("/budget/<int:year>/fixed")
+@allow(Role.FINANCE)
+def change_fixed_costs(year: int) -> Any:
+    given = parse(FixedCostsIn, form_data(request.form))
+    profile.change_fixed_costs(g.db, now(), caller().name, year, int(_exact(given.fixed) * 100), given.source)
+    flash(i18n.gettext("Budget %(year)s saved.", year=year))
+    return redirect(url_for("finance.budget_page"))
+
+
+@blueprint.post("/budget/<int:year>/copy")
+@allow(Role.FINANCE)
+def copy_budget(year: int) -> Any:
+    made = profile.copy_budget(g.db, now(), caller().name, year)
+    flash(i18n.gettext("Budget %(year)s made as a copy; change what the new agreement changes.", year=made))
+    return redirect(url_for("finance.budget_page"))

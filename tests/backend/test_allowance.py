@@ -15,9 +15,13 @@ from backend.services import allowance, exports, ledger
 from backend.services.demo import load_demo
 from backend.services.settlement import settle
 from scheduling.calendar import local_instant
-from scheduling.money import SCALE_7_STEP_11, to_cents
+from scheduling.money import to_cents
 from scheduling.ort import planned_break
 from tests.factories import NOW
+from tests.profiles import PLAN_BUDGET
+
+SCALE_7_STEP_11 = PLAN_BUDGET.lines[0].rate
+"""The control line's all-in rate (the Fryslân profile)."""
 
 MARCH = exports.LedgerFilter(date(2027, 3, 1), date(2027, 3, 31))
 

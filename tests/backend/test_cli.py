@@ -16,6 +16,7 @@ from backend.db import Database
 from backend.services.backup import table_digests
 from secure_store import KeyRing
 from tests.conftest import POSTGRES_URL, DatabaseFactory
+from tests.profiles import PROFILES
 
 Piket = Callable[..., Result]
 
@@ -132,7 +133,7 @@ def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, en
 
 def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
                                               backend: str) -> None:
-    assert "audit log intact: 4 records" in piket("audit", "verify").output
+    assert "audit log intact: 5 records" in piket("audit", "verify").output  # the profile, 3 accounts, demo
     database = Database(env["PIKET_DATABASE_URL"])
     with database.engine.begin() as connection:
         # An attacker with database rights first removes the append-only guard.
@@ -210,3 +211,29 @@ def test_a_sealed_table_without_a_purpose_stops_the_privacy_register(
     monkeypatch.delitem(privacy.PURPOSES, "callouts")
     refused = piket("privacy", "register", expect=1)
     assert "sealed data without a purpose" in refused.output and "callouts" in refused.output
+
+
+def test_profile_load_shows_the_differences_then_a_fresh_dump_loads_with_no_changes(
+        piket: Piket, tmp_path: Path) -> None:
+    piket("db", "upgrade")
+    dry = piket("profile", "load", str(PROFILES / "hilversum.toml"), "--dry-run").output
+    assert "+ region\n" in dry and "+ municipality Hilversum" in dry and "(dry run: nothing applied)" in dry
+    assert "there is no region yet" in piket("profile", "dump", expect=1).output
+    loaded = piket("profile", "load", str(PROFILES / "hilversum.toml"))
+    assert "changes applied" in loaded.output and "still to be confirmed by the team" in loaded.output
+    dumped = tmp_path / "dumped.toml"
+    dumped.write_text(piket("profile", "dump").output, encoding="utf-8")
+    assert piket("profile", "load", str(dumped), "--dry-run").output.endswith("no changes\n")
+    assert piket("profile", "load", str(dumped)).output.endswith("no changes\n")
+    assert "audit log intact: 1 records" in piket("audit", "verify").output
+
+
+def test_profile_load_refuses_a_bad_file_naming_the_key_and_line(piket: Piket, tmp_path: Path) -> None:
+    piket("db", "upgrade")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(Path(str(PROFILES / "hilversum.toml")).read_text(encoding="utf-8")
+                   .replace("pledged_hours = 228", "pledged_hours = 80"), encoding="utf-8")
+    result = piket("profile", "load", str(bad), expect=1)
+    assert "bad.toml:" in result.output and "municipalities[0].pledged_hours" in result.output
+    assert "at least 100 hours" in result.output
+    assert "there is no region yet" in piket("profile", "dump", expect=1).output, "nothing was loaded"

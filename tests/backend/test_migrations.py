@@ -12,6 +12,7 @@ from backend.services import ledger
 from scheduling.calendar import team_zone
 from scheduling.ort import split_bands
 from tests.factories import inspector, region
+from tests.profiles import TABLES
 
 
 def test_the_schema_goes_up_down_and_up_again(fresh_database: Database) -> None:
@@ -43,10 +44,14 @@ OLD_SHAPES = [  # (local start, minutes long, break minutes) as entries were boo
 ]
 
 
+BEFORE_BREAKS = "0008_team_profile"
+"""The revision before break intervals: the models (and the factories) fit it but for hour_breaks."""
+
+
 def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it(
         fresh_database: Database) -> None:
     engine = fresh_database.engine
-    migrate.upgrade(engine, "0005_booked_corrections")
+    migrate.upgrade(engine, BEFORE_BREAKS)
     with Session(engine) as session:
         _, place = region(session)
         person = inspector(session, place)
@@ -54,7 +59,7 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
         for start, length, pause in OLD_SHAPES:
             starts_at = start.replace(tzinfo=team_zone()).astimezone(UTC)  # as the ledger passes them
             ends_at = starts_at + timedelta(minutes=length)
-            split = split_bands(starts_at, ends_at, pause)
+            split = split_bands(starts_at, ends_at, pause, tables=TABLES)
             bands = {field: split.minutes[band] for band, field in ledger.BAND_FIELDS.items()}
             row = session.execute(insert(HourEntry.__table__).values(
                 inspector_id=person.id, municipality_id=place.id, category="control",
@@ -71,10 +76,10 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
             entry = session.get_one(HourEntry, entry_id)
             breaks = [(b.starts_at, b.ends_at) for b in entry.breaks]
             assert sum((b - a).total_seconds() // 60 for a, b in breaks) == pause
-            again = split_bands(starts_at, ends_at, breaks=breaks)
+            again = split_bands(starts_at, ends_at, breaks=breaks, tables=TABLES)
             assert {field: again.minutes[band] for band, field in ledger.BAND_FIELDS.items()} == bands
         standard = session.get_one(HourEntry, min(expected))
         assert [(f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
                 for b in standard.breaks] == [("18:00", "19:00")]
-    migrate.downgrade(engine, "0005_booked_corrections")
+    migrate.downgrade(engine, BEFORE_BREAKS)
     assert "hour_breaks" not in inspect(engine).get_table_names()

@@ -25,9 +25,9 @@ from backend.services.settlement import (
     settle,
 )
 from scheduling.calendar import local_instant
-from scheduling.money import PLAN_BUDGET
 from scheduling.ort import planned_break
 from tests.factories import NOW
+from tests.profiles import PLAN_BUDGET
 
 PLAN_YEAR_CENTS = 122_399_10
 

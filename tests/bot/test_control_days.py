@@ -47,6 +47,10 @@ def test_a_proposed_day_is_put_to_the_inspector_once_and_confirmed_with_one_tap(
     [confirmed] = harness.to(anna, "editMessageText")
     assert confirmed.text == "Bevestigd: controle vr 12 mrt 14:00-23:00 in Smallingerland."
     assert [label for label, _ in confirmed.buttons[0]] == ["Ik kan niet"]
+    [joining] = [c for c in harness.to(anna) if c.text.startswith("Ook bij")]
+    assert joining.text == ("Ook bij de controle van vr 12 mrt: Politie Noord-Nederland, "
+                            "Team Migratiecriminaliteit en Mensenhandel (TMM).")
+    assert joining.params.get("disable_notification") is True, "names follow in silent messages"
     assert statuses(harness)[team.people["Anna"]] is AssignmentStatus.CONFIRMED
     assert statuses(harness)[team.people["Bauke"]] is AssignmentStatus.PROPOSED
 

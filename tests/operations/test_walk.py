@@ -1,60 +1,52 @@
 """A new team from an empty database to settled hours, as an operator and the phones do it:
-`piket setup` → the team's municipalities → `piket import inspectors` → enrolment codes → a call-out
-confirmed to a pair → hours after the shift, approved → the settlement and its export. On both databases."""
+`piket setup` → `piket profile load` of each shipped profile → `piket import inspectors` → enrolment
+codes → a call-out confirmed to a pair → hours after the shift, approved → the settlement (actual and
+budget) and its export. On both databases."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend import jobs
 from backend.config import load_settings
 from backend.db import Database
-from backend.models import (
-    CalloutSource,
-    Contribution,
-    HourCategory,
-    HourEntry,
-    Inspector,
-    Municipality,
-    Region,
-)
+from backend.models import CalloutSource, HourCategory, HourEntry, Inspector, Municipality
 from backend.services import accounts, callouts, enrolment, exports, ledger
 from backend.services.callouts import NewCallout
 from backend.services.settlement import settle
 from scheduling.clock import FrozenClock
 from tests.bot.harness import Harness
 from tests.operations.conftest import Piket
+from tests.profiles import PROFILES
 
-TEAM_LIST = (
-    "\ufeffnaam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen;telefoon;coordinator\r\n"
-    "Wytske Hoekstra;Wytske;v;01-10-2026;Leeuwarden;10;11;"
-    "Leeuwarden 1-1-2027, Smallingerland 1-1-2027;;ja\r\n"
-    "Anna de Vries;Anna;v;01-10-2026;Leeuwarden;7;11;Leeuwarden 1-1-2027, Smallingerland 1-1-2027;;\r\n"
-    "Bauke Bosma;Bauke;m;;Smallingerland;7;5;Smallingerland 1-1-2027;;\r\n"
-    "Ciska Postma;Ciska;v;;Smallingerland;7;5;Smallingerland (SM-2027-3) 1-1-2027;;\r\n"
-)
+# Each shipped profile, with the municipality that coordinates (Wytske's and Anna's employer) and
+# the one where the call-out is (Bauke's and Ciska's); Hilversum's team is one municipality.
+TEAMS = {"hilversum": ("Hilversum", "Hilversum"), "kennemerland": ("Haarlem", "Velsen"),
+         "fryslan-rts": ("Leeuwarden", "Smallingerland")}
+
+
+def team_list(home: str, away: str) -> str:
+    both = f"{home} 1-1-2027" if home == away else f"{home} 1-1-2027, {away} 1-1-2027"
+    return (
+        "\ufeffnaam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen;telefoon;coordinator\r\n"
+        f"Wytske Hoekstra;Wytske;v;01-10-2026;{home};10;11;{both};;ja\r\n"
+        f"Anna de Vries;Anna;v;01-10-2026;{home};7;11;{both};;\r\n"
+        f"Bauke Bosma;Bauke;m;;{away};7;5;{away} 1-1-2027;;\r\n"
+        f"Ciska Postma;Ciska;v;;{away};7;5;{away} (SM-2027-3) 1-1-2027;;\r\n"
+    )
 PHONES = {"Wytske": 201, "Anna": 202, "Bauke": 203, "Ciska": 204}
 
 
-def _stand_in_for_the_profile(database: Database) -> None:
-    """The team's municipalities, as `piket profile load` makes them (another part of issue 14;
-    the walk then loads profiles/*.toml here instead)."""
-    with database.transaction() as session:
-        region = session.execute(select(Region)).scalar_one()
-        for name, population, pledged_hours, coordinating in (("Leeuwarden", 129973, 243, True),
-                                                              ("Smallingerland", 57084, 107, False)):
-            session.add(Municipality(region_id=region.id, name=name, population=population,
-                                     population_date=date(2025, 1, 1), is_participating=True,
-                                     is_coordinating=coordinating, contribution=Contribution.HOURS,
-                                     pledged_minutes=pledged_hours * 60))
-
-
-def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", list(TEAMS))
+def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str], tmp_path: Path,
+                                             profile: str) -> None:
+    home, away = TEAMS[profile]
     done = upgraded("setup", "--region", "Toezicht Test", "--timezone", "Europe/Amsterdam",
                     "--admin", "beheer")
     password = re.search(r"one-time password: (\S+)", done.output).group(1)  # type: ignore[union-attr]
@@ -62,37 +54,44 @@ def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str
     clock = FrozenClock(datetime(2027, 3, 9, 13, 0, tzinfo=UTC))
     with database.transaction() as session:
         assert accounts.needs_setup(accounts.log_in(session, clock.now(), "beheer", password, ""))
-    _stand_in_for_the_profile(database)
+    shipped = str(PROFILES / f"{profile}.toml")
+    assert "changes (dry run: nothing applied)" in upgraded("profile", "load", shipped, "--dry-run").output
+    assert "changes applied" in upgraded("profile", "load", shipped).output
+    assert "no changes" in upgraded("profile", "load", shipped).output
 
-    team_list = tmp_path / "team.csv"
-    team_list.write_bytes(TEAM_LIST.encode())
-    assert "would add 4 inspectors" in upgraded("import", "inspectors", str(team_list), "--dry-run").output
-    assert "added 4 inspectors" in upgraded("import", "inspectors", str(team_list)).output
-    assert "no changes" in upgraded("import", "inspectors", str(team_list)).output
+    listed = tmp_path / "team.csv"
+    listed.write_bytes(team_list(home, away).encode())
+    assert "would add 4 inspectors" in upgraded("import", "inspectors", str(listed), "--dry-run").output
+    assert "added 4 inspectors" in upgraded("import", "inspectors", str(listed)).output
+    assert "no changes" in upgraded("import", "inspectors", str(listed)).output
 
     harness = Harness(database, clock)
     people = _enrol_everyone(harness)
-    pair = _callout_confirmed_to_a_pair(harness, people)
+    pair = _callout_confirmed_to_a_pair(harness, people, away)
     assert pair == {"Anna", "Bauke"}
     _hours_confirmed_and_approved(harness, people, pair)
 
     with database.transaction() as session:
         result = settle(session, 2027, mode="actual")
-        smallingerland = next(line for line in result.lines if line.name == "Smallingerland")
+        budget = settle(session, 2027, mode="budget")
+        called = next(line for line in result.lines if line.name == away)
         callout_minutes = session.execute(select(HourEntry.worked_minutes).where(
             HourEntry.category == HourCategory.CALLOUT)).scalars()
         assert sum(callout_minutes) == 2 * 480  # 14:00-23:00 local less the hour's break, twice
-        # Hours count for the employer: Bauke's for Smallingerland, Anna's and the report for Leeuwarden.
-        assert smallingerland.minutes == 480
-        everything = session.execute(select(HourEntry.worked_minutes)).scalars()
-        assert sum(line.minutes for line in result.lines) == sum(everything)
-        assert smallingerland.delivered_cents > 0
-        assert result.totals["balance_cents"] == sum(line.balance_cents for line in result.lines)
+        everything = sum(session.execute(select(HourEntry.worked_minutes)).scalars())
+        # Hours count for the employer: Bauke's for his, Anna's and the report for hers.
+        assert called.minutes == (480 if home != away else everything)
+        assert sum(line.minutes for line in result.lines) == everything
+        assert called.delivered_cents > 0
+        assert result.totals["balance_cents"] == sum(line.balance_cents for line in result.lines) == 0
+        assert budget.totals["balance_cents"] == 0, "the profile's budget balances to the cent"
     exported = "".join(exports.csv_lines(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
                                          exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
                                          exports.SETTLEMENT_CENTS))
     rows = exported.removeprefix("\ufeff").splitlines()
-    assert [row.split(";")[0] for row in rows[2:]] == ["Leeuwarden", "Smallingerland", "totaal (2 regels)"]
+    names = [line.name for line in result.lines]
+    assert home in names and away in names
+    assert [row.split(";")[0] for row in rows[2:]] == [*names, f"totaal ({len(names)} regels)"]
     database.dispose()
 
 
@@ -116,13 +115,12 @@ def _enrol_everyone(harness: Harness) -> dict[str, int]:
     return people
 
 
-def _callout_confirmed_to_a_pair(harness: Harness, people: dict[str, int]) -> set[str]:
+def _callout_confirmed_to_a_pair(harness: Harness, people: dict[str, int], place: str) -> set[str]:
     start = harness.clock.now() + timedelta(hours=2)
     with harness.database.transaction() as session:
-        smallingerland = session.execute(select(Municipality.id).where(Municipality.name == "Smallingerland")
-                                         ).scalar_one()
+        where = session.execute(select(Municipality.id).where(Municipality.name == place)).scalar_one()
         callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
-            smallingerland, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1, Drachten"))
+            where, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1, Drachten"))
 
     async def scenario() -> None:
         await harness.deliver()

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from scheduling.calendar import municipal_holidays
 from scheduling.ort import (
     MAX_SPAN_MINUTES,
-    ORT_TABLES,
     Band,
     break_total,
     exempt_weeks,
@@ -20,6 +19,7 @@ from scheduling.ort import (
     table_on,
 )
 from scheduling.reasons import Refusal, TableMissing
+from tests.profiles import TABLES
 from tests.scheduling.ort_oracle import oracle_bands
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -31,7 +31,7 @@ def local(*parts: int) -> datetime:
 
 
 def bands(start: datetime, end: datetime, break_minutes: int = 0, **kwargs) -> dict[Band, int]:
-    split = split_bands(start, end, break_minutes, **kwargs)
+    split = split_bands(start, end, break_minutes, **kwargs, tables=TABLES)
     return {band: minutes for band, minutes in split.minutes.items() if minutes}
 
 
@@ -68,9 +68,9 @@ def test_band_minutes_on_real_dates(start, end, break_minutes, expected) -> None
 
 
 def test_the_agreement_in_force_pays_more_for_saturday_and_sunday_from_2026() -> None:
-    assert table_on(date(2025, 6, 1)).percentage(SAT) * 100 == 40
-    assert table_on(date(2027, 3, 13)).percentage(SAT) * 100 == 75
-    assert table_on(date(2027, 3, 14)).percentage(SUN) * 100 == 100
+    assert table_on(date(2025, 6, 1), TABLES).percentage(SAT) * 100 == 40
+    assert table_on(date(2027, 3, 13), TABLES).percentage(SAT) * 100 == 75
+    assert table_on(date(2027, 3, 14), TABLES).percentage(SUN) * 100 == 100
 
 
 def test_the_holidays_are_the_agreements_not_the_packages() -> None:
@@ -96,16 +96,18 @@ def test_explicit_breaks_are_taken_out_where_they_were() -> None:
 ])
 def test_the_break_counts_where_it_was_taken(hour, expected, share) -> None:
     start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
-    split = split_bands(start, end, breaks=[(local(2027, 3, 9, hour), local(2027, 3, 9, hour + 1))])
+    split = split_bands(start, end, breaks=[(local(2027, 3, 9, hour), local(2027, 3, 9, hour + 1))],
+                        tables=TABLES)
     assert {band: minutes for band, minutes in split.minutes.items() if minutes} == expected
-    assert split.allowance_minutes() / split.worked_minutes * 100 == share
+    assert split.allowance_minutes(TABLES) / split.worked_minutes * 100 == share
 
 
 def test_the_planned_break_of_the_standard_day_is_18_to_19() -> None:
     start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
     assert planned_break(start, end, 60) == ((local(2027, 3, 9, 18), local(2027, 3, 9, 19)),)
     assert planned_break(start, end, 0) == ()
-    assert split_bands(start, end, breaks=planned_break(start, end, 60)) == split_bands(start, end, 60)
+    assert (split_bands(start, end, breaks=planned_break(start, end, 60), tables=TABLES)
+            == split_bands(start, end, 60, tables=TABLES))
 
 
 @pytest.mark.parametrize("breaks, code, dutch", [
@@ -122,7 +124,8 @@ def test_break_intervals_that_cannot_be_are_refused(breaks, code, dutch) -> None
         return local(2027, 3, 9) + timedelta(minutes=round(hour * 60))
     start, end = local(2027, 3, 9, 14), local(2027, 3, 9, 23)
     pauses = [(at(a), at(b)) for a, b in breaks]
-    for count in (lambda: split_bands(start, end, breaks=pauses), lambda: break_total(start, end, pauses)):
+    for count in (lambda: split_bands(start, end, breaks=pauses, tables=TABLES),
+                  lambda: break_total(start, end, pauses)):
         with pytest.raises(Refusal) as refused:
             count()
         assert (refused.value.code, refused.value.field) == (code, "breaks")
@@ -154,7 +157,7 @@ def test_break_total_adds_up_separate_breaks() -> None:
 ])
 def test_impossible_shifts_are_refused_with_a_reason(start, end, break_minutes, code, field, dutch) -> None:
     with pytest.raises(Refusal) as refused:
-        split_bands(start, end, break_minutes)
+        split_bands(start, end, break_minutes, tables=TABLES)
     assert (refused.value.code, refused.value.field) == (code, field)
     assert refused.value.text("en") == str(refused.value)
     if dutch is not None:
@@ -164,14 +167,15 @@ def test_impossible_shifts_are_refused_with_a_reason(start, end, break_minutes, 
 def test_a_negative_break_never_adds_time() -> None:
     # 12 hours with a break of -60 was counted as 13 hours worked.
     with pytest.raises(Refusal, match="negative"):
-        split_bands(local(2027, 3, 9, 8), local(2027, 3, 9, 20), -60)
+        split_bands(local(2027, 3, 9, 8), local(2027, 3, 9, 20), -60, tables=TABLES)
 
 
 def test_sixteen_hours_is_the_longest_entry() -> None:
     assert MAX_SPAN_MINUTES == 16 * 60
-    assert split_bands(local(2027, 3, 9, 8), local(2027, 3, 10, 0), 60).worked_minutes == 15 * 60
+    day = split_bands(local(2027, 3, 9, 8), local(2027, 3, 10, 0), 60, tables=TABLES)
+    assert day.worked_minutes == 15 * 60
     with pytest.raises(Refusal, match="16:01 hours"):
-        split_bands(local(2027, 3, 9, 8), local(2027, 3, 10, 0, 1))
+        split_bands(local(2027, 3, 9, 8), local(2027, 3, 10, 0, 1), tables=TABLES)
 
 
 @pytest.mark.parametrize("pause, code", [
@@ -183,7 +187,7 @@ def test_sixteen_hours_is_the_longest_entry() -> None:
 ])
 def test_a_break_outside_the_shift_is_refused(pause, code) -> None:
     with pytest.raises(Refusal) as refused:
-        split_bands(local(2027, 3, 9, 14), local(2027, 3, 9, 23), breaks=[pause])
+        split_bands(local(2027, 3, 9, 14), local(2027, 3, 9, 23), breaks=[pause], tables=TABLES)
     assert refused.value.code == code
 
 
@@ -197,7 +201,7 @@ def test_a_break_outside_the_shift_is_refused(pause, code) -> None:
     (local(2027, 3, 27, 22), local(2027, 3, 28, 7), 480),
 ], ids=["October 01-04 is four hours", "March 01-04 is two hours", "October night", "March night"])
 def test_on_the_nights_the_clock_changes_every_real_minute_counts_once(start, end, worked) -> None:
-    split = split_bands(start, end)
+    split = split_bands(start, end, tables=TABLES)
     assert split.worked_minutes == worked
     assert split.minutes == oracle_bands(start, end, [])
 
@@ -215,13 +219,14 @@ def test_the_second_two_oclock_of_october_is_its_own_hour() -> None:
     # 02:00-03:00 happens twice; fold=1 is the second time, after the clock went back.
     first = local(2027, 10, 31, 2)
     second = first.replace(fold=1)
-    assert split_bands(first, second).worked_minutes == 60
-    assert split_bands(local(2027, 10, 31, 1), second.replace(hour=2, minute=30)).worked_minutes == 150
+    assert split_bands(first, second, tables=TABLES).worked_minutes == 60
+    longer = split_bands(local(2027, 10, 31, 1), second.replace(hour=2, minute=30), tables=TABLES)
+    assert longer.worked_minutes == 150
 
 
 def test_a_break_given_in_minutes_sits_in_the_middle_of_real_time() -> None:
     # 22:00-07:00 on the long night lasts ten hours: the hour's break is 01:30-02:30 summer time.
-    split = split_bands(local(2027, 10, 30, 22), local(2027, 10, 31, 7), 60)
+    split = split_bands(local(2027, 10, 30, 22), local(2027, 10, 31, 7), 60, tables=TABLES)
     pause = [(local(2027, 10, 31, 1, 30), local(2027, 10, 31, 2, 30))]
     assert split.worked_minutes == 540
     assert split.minutes == oracle_bands(local(2027, 10, 30, 22), local(2027, 10, 31, 7), pause)
@@ -230,7 +235,7 @@ def test_a_break_given_in_minutes_sits_in_the_middle_of_real_time() -> None:
 def test_a_break_around_the_change_is_taken_out_in_real_minutes() -> None:
     start, end = local(2027, 3, 27, 22), local(2027, 3, 28, 6)  # seven real hours
     pause = [(local(2027, 3, 28, 1, 30), local(2027, 3, 28, 3, 30))]  # 01:30-03:30 summer time: one hour
-    assert split_bands(start, end, breaks=pause).worked_minutes == 360
+    assert split_bands(start, end, breaks=pause, tables=TABLES).worked_minutes == 360
 
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -246,9 +251,9 @@ def test_the_bands_are_read_on_the_clock_of_the_zone_given() -> None:
 def test_daylight_saving_of_the_zone_given_counts_too() -> None:
     # New York moves its clocks on 14 March and 7 November 2027, Amsterdam on other Sundays.
     spring = split_bands(datetime(2027, 3, 14, 0, tzinfo=NEW_YORK), datetime(2027, 3, 14, 6, tzinfo=NEW_YORK),
-                         zone=NEW_YORK)
+                         zone=NEW_YORK, tables=TABLES)
     autumn = split_bands(datetime(2027, 11, 7, 0, tzinfo=NEW_YORK), datetime(2027, 11, 7, 6, tzinfo=NEW_YORK),
-                         zone=NEW_YORK)
+                         zone=NEW_YORK, tables=TABLES)
     assert (spring.worked_minutes, autumn.worked_minutes) == (300, 420)
     assert spring.minutes[SUN] == 300 and autumn.minutes[SUN] == 420
     assert autumn.local_day == date(2027, 11, 7)
@@ -258,26 +263,27 @@ def test_daylight_saving_of_the_zone_given_counts_too() -> None:
                                         (local(2015, 6, 1, 14), "2015-06-01")])
 def test_a_day_outside_every_ort_table_is_refused_naming_the_table(start, day) -> None:
     with pytest.raises(TableMissing) as missing:
-        split_bands(start, start + timedelta(hours=9), DAY)
+        split_bands(start, start + timedelta(hours=9), DAY, tables=TABLES)
     assert missing.value.code == "no_ort_table"
     assert missing.value.text() == f"geen ORT-tabel geldt op {day}; ingesteld: 2016-2027"
     with pytest.raises(TableMissing):
-        table_on(date.fromisoformat(day))
+        table_on(date.fromisoformat(day), TABLES)
 
 
 def test_a_shift_into_a_year_without_a_table_is_refused_whole() -> None:
     with pytest.raises(TableMissing, match="2028-01-01"):
-        split_bands(local(2027, 12, 31, 20), local(2028, 1, 1, 4))
+        split_bands(local(2027, 12, 31, 20), local(2028, 1, 1, 4), tables=TABLES)
 
 
 def test_the_last_table_has_an_end() -> None:
-    assert all(table.effective_until for table in ORT_TABLES)
-    assert table_on(date(2027, 12, 31)) is ORT_TABLES[-1]
-    assert table_on(date(2025, 12, 31)) is ORT_TABLES[0]
+    assert all(table.effective_until for table in TABLES)
+    assert table_on(date(2027, 12, 31), TABLES) is TABLES[-1]
+    assert table_on(date(2025, 12, 31), TABLES) is TABLES[0]
 
 
 def week(*shifts):
-    return exempt_weeks(split_bands(start, end, br) for start, end, br in shifts)
+    return exempt_weeks((split_bands(start, end, br, tables=TABLES) for start, end, br in shifts),
+                        tables=TABLES)
 
 
 def test_one_short_irregular_stretch_in_a_week_earns_nothing() -> None:
@@ -306,7 +312,7 @@ instants = st.datetimes(min_value=datetime(2027, 1, 1), max_value=datetime(2027,
 def test_band_minutes_add_up_to_the_worked_minutes(start, length, break_minutes) -> None:
     assume(break_minutes < length)
     end = (start.astimezone(UTC) + timedelta(minutes=length)).astimezone(AMS)
-    split = split_bands(start, end, break_minutes)
+    split = split_bands(start, end, break_minutes, tables=TABLES)
     assert all(0 <= m <= split.worked_minutes for m in split.minutes.values())
     assert sum(split.minutes.values()) == split.worked_minutes == length - break_minutes
 
@@ -338,5 +344,5 @@ def test_split_agrees_with_a_minute_by_minute_reference(start, length, break_at,
     pause_to = (pause_from.astimezone(UTC) + timedelta(minutes=break_minutes)).astimezone(AMS)
     pause = [(pause_from, min(end, pause_to, key=lambda t: t.astimezone(UTC)))] if break_minutes else []
     assume(not pause or pause[0] != (start, end))  # a break of the whole shift is refused
-    split = split_bands(start, end, breaks=pause)
+    split = split_bands(start, end, breaks=pause, tables=TABLES)
     assert split.minutes == oracle_bands(start, end, pause)

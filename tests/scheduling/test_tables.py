@@ -6,9 +6,8 @@ from datetime import date
 import pytest
 
 from scheduling import tables
-from scheduling.money import BUDGETS
-from scheduling.ort import ORT_TABLES
 from scheduling.reasons import Refusal, TableMissing
+from tests.profiles import FRYSLAN, TABLES
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,8 @@ def test_a_period_that_runs_into_a_gap_is_refused() -> None:
 
 def test_finance_reads_the_years_covered() -> None:
     assert tables.covered_years(ALL) == [2024, 2025, 2027]
-    assert tables.covered_text(ORT_TABLES) == "2016-2027"
-    assert tables.covered_text(BUDGETS) == "2027-2028"
+    assert tables.covered_text(TABLES) == "2016-2027"
+    assert tables.covered_text([b.budget() for b in FRYSLAN.budgets]) == "2027-2028"
     assert tables.covered_text(()) == "-"
 
 

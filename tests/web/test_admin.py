@@ -121,3 +121,24 @@ def test_cutting_off_a_phone_says_what_was_withdrawn_and_what_will_be_deleted_ea
         "Komende diensten waar deze persoon afvalt: 0"
     ) in page
     assert "Een nieuwe telefoon koppelen: maak een nieuwe koppelcode." in page
+
+
+def test_the_admin_caps_a_money_contribution_and_the_settlement_shows_who_bears_the_shortfall(
+        site: Site) -> None:
+    admin = site.client("admin")
+    with site.database.transaction() as session:
+        opsterland = session.execute(select(Municipality)
+                                     .where(Municipality.name == "Opsterland")).scalar_one()
+        form = {"population": str(opsterland.population), "population_date": "2025-01-01",
+                "is_participating": "true", "contribution": "money", "pledged_minutes": "0",
+                "taking_part_from": "2027-01-01"}
+    refused = admin.post(f"/admin/municipalities/{opsterland.id}", data={**form, "money_cap": "1000"})
+    assert refused.status_code == 422 and "shortfall" in refused.text
+    saved = admin.post(f"/admin/municipalities/{opsterland.id}",
+                       data={**form, "money_cap": "1000,00", "cap_shortfall": "coordinator"})
+    assert saved.status_code == 302
+    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget").json
+    lines = {line["name"]: line for line in body["lines"]}
+    assert lines["Opsterland"]["cost_share_cents"] == 1_000_00
+    assert lines["Leeuwarden"]["cap_shortfall_cents"] == -lines["Opsterland"]["cap_shortfall_cents"] > 0
+    assert "waarvan tekort door plafond" in site.client("finance").get("/finance/settlement?mode=budget").text

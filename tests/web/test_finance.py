@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 
 import openpyxl
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from backend.models import HourCategory, Inspector, Municipality, Shift, ShiftKi
 from backend.services import evaluation, ledger
 from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
-from scheduling.money import PLAN_BUDGET
+from scheduling.money import Budget, BudgetLine
+from tests.profiles import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
@@ -72,8 +74,8 @@ def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add
     book_hours(site)
     text = site.client("finance").get("/finance/settlement.csv?year=2027&mode=actual").data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
-    assert column_set.startswith("# piket-settlement-v2 actual 2027-01-01..2027-12-31")
-    for name in ("cost_share", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
+    assert column_set.startswith("# piket-settlement-v3 actual 2027-01-01..2027-12-31")
+    for name in ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
         column = header.index(name)
         cents = [int(line[column].replace(",", "")) for line in lines]
         assert all("," in line[column] and "." not in line[column] for line in lines), name
@@ -171,7 +173,8 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
             .where(Municipality.is_participating)
             .order_by(Municipality.name)
         ).all()
-    table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET)
+    table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET, years=2,
+                               controls=69, fte_hundredths=91)
     expected = {row.name: row.yearly_cents for row in table.rows}
     assert {line["name"]: line["cost_share_cents"] for line in body["lines"]} == expected
     quarters = [
@@ -193,7 +196,7 @@ def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_re
     assert "892:00" in page and "807:00" in page and "85:00" in page and "grootste overschotten" in page
     rows = list(csv.reader(io.StringIO(client.get("/finance/settlement.csv?year=2027&mode=budget")
                                        .data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
-    assert rows[0][0].startswith("# piket-settlement-v2 budget") and "naar rato teruggebracht" in rows[0][1]
+    assert rows[0][0].startswith("# piket-settlement-v3 budget") and "naar rato teruggebracht" in rows[0][1]
     header, total = rows[1], rows[-1]
     assert total[header.index("balance")] == "0,00" and total[header.index("delivered")] == "122399,10"
     assert total[header.index("pledged_minutes")] == str(892 * 60)
@@ -340,3 +343,24 @@ def test_the_evaluation_counts_held_controls_and_shows_the_planned_ones_apart(si
     assert row is not None
     leeuwarden = next(a for a in after if a.label == "Leeuwarden")
     assert re.findall(r"\d+", row.group(1))[:2] == [str(leeuwarden.held), str(leeuwarden.ahead)]
+
+
+def test_finance_changes_a_rate_for_next_year_and_the_budget_settlement_follows(site: Site) -> None:
+    finance = site.client("finance")
+    page = finance.get("/finance/budget").text
+    assert "52.67402" in page and "seed 000 §3" in page and "€\xa0122.399,10" in page
+    assert finance.post("/finance/budget/2027/copy").status_code == 422, "2028 is in the profile already"
+    saved = finance.post("/finance/budget/2028/lines/control", data={
+        "hours": "423", "rate": "54,10", "flat_ort": "12.5", "overhead_per_hour": "8.19",
+        "source": "Cao Gemeenten 2028, scale 7 step 11 (finance)"})
+    assert saved.status_code == 302
+    before = finance.get("/api/v1/settlement?year=2027&mode=budget").json["totals"]["cost_share_cents"]
+    after = finance.get("/api/v1/settlement?year=2028&mode=budget").json["totals"]["cost_share_cents"]
+    raised = Budget((BudgetLine("control", 423, Fraction("54.10"), Fraction(1, 8), Fraction("8.19")),
+                     *PLAN_BUDGET.lines[1:]), PLAN_BUDGET.fixed_cents, date(2028, 1, 1), date(2028, 12, 31))
+    assert before == 122_399_10 and after == raised.yearly_cents > before
+    assert finance.post("/finance/budget/2028/copy").status_code == 302
+    assert "copied from 2028" in finance.get("/finance/budget").text
+    refused = finance.post("/finance/budget/2029/lines/control", data={
+        "hours": "423", "rate": "veel", "flat_ort": "12.5", "overhead_per_hour": "8.19", "source": "x y"})
+    assert refused.status_code == 422 and "rate" in refused.text

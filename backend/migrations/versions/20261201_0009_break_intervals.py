@@ -9,8 +9,8 @@ so that a later change to the core cannot change what this migration wrote.
 Reversals get no rows: a reversal cancels its entry, breaks included. The new
 table is append-only like the ledger it belongs to.
 
-Revision ID: 0008_break_intervals
-Revises: 0007_update_answers
+Revision ID: 0009_break_intervals
+Revises: 0008_team_profile
 Create Date: 2026-12-01
 """
 
@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008_break_intervals'
-down_revision: str | None = '0007_update_answers'
+revision: str = '0009_break_intervals'
+down_revision: str | None = '0008_team_profile'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
