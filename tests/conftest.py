@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -127,3 +128,29 @@ def session(migrated_database: Database) -> Iterator[Session]:
     db_session.close()
     transaction.rollback()
     connection.close()
+
+
+Piket = Callable[..., Result]
+"""`piket(*args, expect=0, **overrides)`: runs the command line and checks its exit code."""
+
+
+@pytest.fixture
+def env(databases: DatabaseFactory, tmp_path: Path) -> dict[str, str]:
+    """The settings of a deployment of the test's own: its database and a key ring file."""
+    keys = tmp_path / "keyring.json"
+    KeyRing.generate().write(keys)
+    return {"PIKET_DATABASE_URL": databases.url(), "PIKET_KEYS_FILE": str(keys),
+            "PIKET_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def piket(env: dict[str, str]) -> Piket:
+    """Runs `piket ARGS` with the test's settings (overrides as keyword arguments); checks the exit."""
+    from piket.cli import main
+
+    def run(*args: str, expect: int = 0, **overrides: str) -> Result:
+        result = CliRunner().invoke(main, list(args), env={**env, **overrides})
+        assert result.exit_code == expect, result.output
+        return result
+
+    return run

@@ -5,40 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlalchemy import text
 
 from backend.db import Database
 from backend.services.backup import table_digests
 from secure_store import KeyRing
-from tests.conftest import POSTGRES_URL, DatabaseFactory
+from tests.conftest import POSTGRES_URL, DatabaseFactory, Piket
 from tests.profiles import PROFILES
-
-Piket = Callable[..., Result]
-
-
-@pytest.fixture
-def env(databases: DatabaseFactory, tmp_path: Path) -> dict[str, str]:
-    keys = tmp_path / "keyring.json"
-    KeyRing.generate().write(keys)
-    return {"PIKET_DATABASE_URL": databases.url(), "PIKET_KEYS_FILE": str(keys),
-            "PIKET_DATA_DIR": str(tmp_path / "data")}
-
-
-@pytest.fixture
-def piket(env: dict[str, str]) -> Piket:
-    from piket.cli import main
-
-    def run(*args: str, expect: int = 0, **overrides: str) -> Result:
-        result = CliRunner().invoke(main, list(args), env={**env, **overrides})
-        assert result.exit_code == expect, result.output
-        return result
-
-    return run
 
 
 @pytest.fixture
