@@ -44,6 +44,14 @@ def hours_message(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
     return (edits or sent)[-1].buttons
 
 
+async def tap_through(harness: Harness, phone: int, labels: tuple[str, ...]) -> None:
+    """Taps the hours message's buttons by their labels, one after another, each answer delivered."""
+    for label in labels:
+        await harness.press(phone, next(data for row in hours_message(harness, phone)
+                                        for shown, data in row if shown == label))
+        await harness.deliver()
+
+
 def test_one_tap_records_the_planned_hours_split_over_the_allowance_bands(
     harness: Harness, team: Team
 ) -> None:
@@ -81,19 +89,13 @@ def test_a_correction_step_by_step_then_again_before_approval(harness: Harness, 
     ended_shift(harness, team)
     ciska = team.phones["Ciska"]
 
-    def tap(label: str) -> str:
-        return next(data for row in hours_message(harness, ciska) for shown, data in row if shown == label)
-
     async def scenario() -> None:
         jobs.sweep()
         await harness.deliver()
-        for label in ("Aanpassen", "14:30", "23:30", "Anders", "16:00", "30 min", "Klopt"):
-            await harness.press(ciska, tap(label))
-            await harness.deliver()
+        await tap_through(harness, ciska,
+                          ("Aanpassen", "14:30", "23:30", "Anders", "16:00", "30 min", "Klopt"))
         assert [e.worked_minutes for e in entries(harness)] == [510]
-        for label in ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt"):
-            await harness.press(ciska, tap(label))
-            await harness.deliver()
+        await tap_through(harness, ciska, ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt"))
 
     harness.play(scenario)
     texts = [c.text for c in harness.to(ciska, "editMessageText")]
@@ -330,16 +332,12 @@ def test_a_correction_in_the_bot_waits_as_one_line_and_approving_it_counts_the_c
     ended_shift(harness, team)
     ciska = team.phones["Ciska"]
 
-    def tap(label: str) -> str:
-        return next(data for row in hours_message(harness, ciska) for shown, data in row if shown == label)
-
     async def scenario() -> None:
         jobs.sweep()
         await harness.deliver()
-        for label in ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt",
-                      "Aanpassen", "14:00", "23:00", "Anders", "18:00", "45 min", "Klopt"):
-            await harness.press(ciska, tap(label))
-            await harness.deliver()
+        await tap_through(harness, ciska, ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt",
+                                           "Aanpassen", "14:00", "23:00", "Anders", "18:00", "45 min",
+                                           "Klopt"))
 
     harness.play(scenario)
     first, _, second = entries(harness)
