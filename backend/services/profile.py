@@ -187,8 +187,11 @@ def _shown(value: Any) -> str:
 # -- loading ---------------------------------------------------------------------------
 
 
-def load(session: Session, now: datetime, actor: str, wanted: Profile) -> list[Change]:
-    """Make the database hold exactly the profile; returns what changed (nothing: an empty list)."""
+def load(session: Session, now: datetime, actor: str, wanted: Profile, action: str = "profile.loaded",
+         subject: str = "") -> list[Change]:
+    """Make the database hold exactly the profile; returns what changed (nothing: an empty list).
+
+    `action` and `subject` name the change in the audit log (a page's edit is `profile.edited`)."""
     changes = differences(current_profile(session), wanted)
     if not changes:
         return []
@@ -196,7 +199,7 @@ def load(session: Session, now: datetime, actor: str, wanted: Profile) -> list[C
     _municipalities(session, region, wanted)
     load_knobs(session, region, wanted)
     session.flush()
-    audit.record(session, now, actor, "profile.loaded", f"region:{region.id}",
+    audit.record(session, now, actor, action, subject or f"region:{region.id}",
                  {sign: sum(c.sign == sign for c in changes) for sign in "+~-"})
     return changes
 
@@ -348,27 +351,6 @@ def organisations(session: Session) -> Iterator[str]:
 
 
 # -- finance edits the money ------------------------------------------------------------
-
-
-def change_budget_line(session: Session, now: datetime, actor: str, year: int, category: str, *, hours: int,
-                       rate: Decimal, flat_ort: Decimal, overhead_per_hour: Decimal, source: str) -> None:
-    """Finance sets one line of a year's budget (a new agreement's rate, another number of hours)."""
-    row = _budget_row_of(session, year)
-    line = next((line for line in row.lines if line.category == category), None)
-    if line is None:
-        raise NotFound("category", f"the {year} budget has no {category} line")
-    line.hours, line.rate, line.flat_ort = hours, format(rate, "f"), format(flat_ort, "f")
-    line.overhead_per_hour, line.sources = format(overhead_per_hour, "f"), {"source": source, "sources": {}}
-    session.flush()
-    audit.record(session, now, actor, "budget.line_changed", f"budget:{year}", {"line": line.id})
-
-
-def change_fixed_costs(session: Session, now: datetime, actor: str, year: int, fixed_cents: int,
-                       source: str) -> None:
-    row = _budget_row_of(session, year)
-    row.fixed_cents, row.sources = fixed_cents, {"source": source, "sources": {}}
-    session.flush()
-    audit.record(session, now, actor, "budget.fixed_changed", f"budget:{year}", {})
 
 
 def copy_budget(session: Session, now: datetime, actor: str, year: int) -> int:

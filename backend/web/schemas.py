@@ -205,19 +205,6 @@ EXACT = r"^\d{1,7}([.,]\d{1,6})?$"
 anything is rounded."""
 
 
-class BudgetLineIn(Input):
-    hours: int = Field(ge=0, le=100_000)
-    rate: str = Field(pattern=EXACT)
-    flat_ort: str = Field(pattern=EXACT)
-    overhead_per_hour: str = Field(pattern=EXACT)
-    source: str = Field(min_length=2, max_length=300)
-
-
-class FixedCostsIn(Input):
-    fixed: str = Field(pattern=r"^\d{1,9}([.,]\d{1,2})?$")
-    source: str = Field(min_length=2, max_length=300)
-
-
 class InspectorFields(Input):
     name: str = Field(min_length=2, max_length=120)
     first_name: str = Field(min_length=1, max_length=60)
