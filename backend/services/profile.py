@@ -16,18 +16,21 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
     BudgetLineRow,
     BudgetYear,
+    Callout,
     Contribution,
+    HourEntry,
     JoiningOrganisation,
     Municipality,
     OrtTableRow,
     PlanYear,
     Region,
+    Shift,
 )
 from backend.profile_file import (
     BudgetData,
@@ -192,9 +195,12 @@ def load(session: Session, now: datetime, actor: str, wanted: Profile, action: s
     """Make the database hold exactly the profile; returns what changed (nothing: an empty list).
 
     `action` and `subject` name the change in the audit log (a page's edit is `profile.edited`)."""
-    changes = differences(current_profile(session), wanted)
+    current = current_profile(session)
+    changes = differences(current, wanted)
     if not changes:
         return []
+    if current is not None and current.region.timezone != wanted.region.timezone:
+        _zone_may_change(session)
     region = _region(session, wanted)
     _municipalities(session, region, wanted)
     load_knobs(session, region, wanted)
@@ -202,6 +208,20 @@ def load(session: Session, now: datetime, actor: str, wanted: Profile, action: s
     audit.record(session, now, actor, action, subject or f"region:{region.id}",
                  {sign: sum(c.sign == sign for c in changes) for sign in "+~-"})
     return changes
+
+
+ZONE_FIXED = ("the time zone cannot change once shifts, call-outs or hours are recorded: "
+              "they were planned in its local time")
+
+
+def _zone_may_change(session: Session) -> None:
+    """Shifts, call-outs and hours were planned and booked in the zone's local time: another zone would
+    move every one of them. Before any exists (right after setup) a wrong zone can still be put right,
+    and every running instance follows it (`installation.follow_team_zone`)."""
+    worked = session.execute(select(or_(exists(select(Shift.id)), exists(select(Callout.id)),
+                                        exists(select(HourEntry.id))))).scalar()
+    if worked:
+        raise Refused(ZONE_FIXED, field="timezone")
 
 
 def _region(session: Session, wanted: Profile) -> Region:

@@ -14,10 +14,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from backend.models import Callout, HourEntry, Shift
 from backend.profile_file import (
     UNCONFIRMED,
     BudgetData,
@@ -45,20 +43,7 @@ def edit(session: Session, now: datetime, actor: str, subject: str, change: Edit
         raise NotFound("region", "there is no region yet; run piket setup first")
     wanted = change(current)
     check_profile(wanted)
-    if wanted.region.timezone != current.region.timezone:
-        _zone_may_change(session)
     return profile.load(session, now, actor, wanted, action="profile.edited", subject=subject)
-
-
-def _zone_may_change(session: Session) -> None:
-    """Shifts, call-outs and hours were planned and booked in the zone's local time; another zone would
-    move every one of them. Before any exists (right after setup) a wrong zone can still be put right."""
-    worked = session.execute(select(or_(exists(select(Shift.id)), exists(select(Callout.id)),
-                                        exists(select(HourEntry.id))))).scalar()
-    if worked:
-        raise ProfileError("the time zone cannot change once shifts, call-outs or hours are recorded: "
-                           "they were planned in its local time", "region.timezone",
-                           path=("region", "timezone"))
 
 
 def _kept_sources(old: Any, new: Any) -> Any:

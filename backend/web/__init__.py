@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Settings
 from backend.db import Database
+from backend.services import installation
 from backend.services.errors import ServiceError
 from backend.web import access, i18n
 from backend.web.schemas import Invalid
@@ -73,6 +74,7 @@ def _register_transaction(app: Flask, database: Database, settings: Settings) ->
         if request.endpoint in (None, "static", "health.health", "health.alive"):
             return
         g.db = database.sessions()
+        installation.follow_team_zone(g.db)
         access.identify(g.db, settings.session_idle_minutes * 60)
         access.check_csrf()
 

@@ -118,8 +118,9 @@ def problem_of(error: Exception) -> dict[str, str]:
     """A refusal as the page shows it: in the reader's language, next to the field it is about."""
     if isinstance(error, ProfileError):
         return {"field": field_of(error.path), "message": i18n.gettext(error.rule, **error.params)}
-    if isinstance(error, ServiceError):
-        return {"field": error.field or "", "message": error.text(i18n.language())}
+    if isinstance(error, ServiceError):  # a fixed sentence of the services is in the catalog too
+        text = error.text(i18n.language()) if error.reason else i18n.gettext(error.message)
+        return {"field": error.field or "", "message": text}
     raise error
 
 
@@ -229,7 +230,7 @@ NEW_MUNICIPALITY = {"name": "", "population": "", "population_date": "", "taking
 @blueprint.route("/admin/municipalities/new", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def new_municipality() -> Any:
-    return _municipality_form(None)
+    return _municipality_form(None, _posted() if request.method == "POST" else None)
 
 
 @blueprint.route("/admin/municipalities/<int:municipality_id>/figures", methods=["GET", "POST"])
@@ -238,23 +239,36 @@ def municipality_figures(municipality_id: int) -> Any:
     found = g.db.get(Municipality, municipality_id)
     if found is None:
         abort(404)
-    return _municipality_form(found.name)
+    return _municipality_form(found.name, _posted() if request.method == "POST" else None)
 
 
-def _municipality_form(name: str | None) -> Any:
+def _municipality_form(name: str | None, posted: dict[str, str] | None) -> Any:
     """A municipality's figures (its name stays once made); a new one starts in hours, 100 pledged."""
     def page(kept: Mapping[str, Form]) -> str:
         form = kept.get("municipality") or Form(as_form(_municipality(name)) if name
                                                 else dict(NEW_MUNICIPALITY))
         return render_template("admin/municipality.html", form=form, name=name)
 
-    if request.method == "GET":
+    if posted is None:
         return page({})
-    values = _posted() | ({"name": name} if name else {})
+    values = posted | ({"name": name} if name else {})
     return attempt(values, lambda: profile_edit.put_municipality(
         g.db, now(), caller().name, read_form("municipality", values), is_new=name is None),
         i18n.gettext("%(name)s saved.", name=values.get("name", "")), url_for("admin.overview"), page,
         "municipality")
+
+
+def change_municipality_row(municipality_id: int, row: Mapping[str, str]) -> Any:
+    """The team overview's short row (minutes pledged, "participating") as the figures page's form."""
+    found = g.db.get(Municipality, municipality_id)
+    if found is None:
+        abort(404)
+    minutes = row.get("pledged_minutes", "")
+    hours = str(int(minutes) // 60) if minutes.isdigit() and int(minutes) % 60 == 0 else minutes
+    values = {k: v for k, v in row.items() if k not in ("is_participating", "pledged_minutes")}
+    values |= {"taking_part": row.get("is_participating", ""), "pledged_hours": hours,
+               "source": _municipality(found.name).source}
+    return _municipality_form(found.name, values)
 
 
 def _municipality(name: str) -> MunicipalityData:

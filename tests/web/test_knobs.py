@@ -162,3 +162,24 @@ def _form_of(page: str, action: str) -> dict[str, str]:
     area = re.search(r'<textarea name="weekday_windows"[^>]*>([^<]*)</textarea>', form)
     assert area is not None
     return values | {"weekday_windows": area.group(1)}
+
+
+def test_the_zone_cannot_change_on_the_page_once_work_is_recorded(site: Site) -> None:
+    refused = site.client("admin").post("/admin/region", data={
+        "name": "RTS Fryslân", "timezone": "Europe/London", "coordinating": "Leeuwarden", "source": "x"})
+    assert refused.status_code == 422 and 'value="Europe/London"' in refused.text
+    assert "de tijdzone kan niet meer veranderen" in refused.text
+    assert 'timezone = "Europe/Amsterdam"' in dump(site)
+
+
+def test_a_running_site_follows_a_zone_changed_elsewhere(site: Site) -> None:
+    from backend.models import Region
+    from scheduling.calendar import DEFAULT_ZONE, team_zone, use_team_zone
+
+    try:
+        with site.database.transaction() as session:  # what another instance's `piket profile load` leaves
+            session.execute(select(Region)).scalar_one().timezone = "Europe/Lisbon"
+        assert site.client("admin").get("/admin/region").status_code == 200
+        assert team_zone().key == "Europe/Lisbon"
+    finally:
+        use_team_zone(DEFAULT_ZONE)
