@@ -163,8 +163,9 @@ def _region_page(kept: Mapping[str, Form]) -> str:
     forms |= {f"organisation:{rows[o.name]}": Form(as_form(o)) for o in current.organisations}
     forms |= {"organisation:new": Form({"name": "", "joins": "", "source": ""})} | dict(kept)
     organisations = [(k.split(":")[1], f) for k, f in forms.items() if k.startswith("organisation:")]
+    members = list(g.db.execute(select(Municipality.id, Municipality.name).order_by(Municipality.name)))
     return render_template("admin/region.html", forms=forms, organisations=organisations,
-                           municipalities=[m.name for m in current.municipalities])
+                           municipalities=[m.name for m in current.municipalities], members=members)
 
 
 def _current() -> Any:

@@ -103,7 +103,8 @@ def test_a_money_cap_needs_its_shortfall_rule_on_the_page_as_in_the_file(site: S
 
 def test_the_region_organisations_and_holiday_rule_are_edited_and_dumped(site: Site) -> None:
     admin = site.client("admin")
-    assert "Coördinerende gemeente" in admin.get("/admin/region").text
+    page = admin.get("/admin/region").text
+    assert "Coördinerende gemeente" in page and "/figures\">Harlingen</a>" in page
     bad_zone = admin.post("/admin/region", data={"name": "RTS Fryslân", "timezone": "Europe/Leeuwarden",
                                                  "coordinating": "Leeuwarden", "source": "x"})
     assert bad_zone.status_code == 422 and "is geen tijdzone" in bad_zone.text
