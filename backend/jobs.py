@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import backup, callouts, controls, hours, retention
+from backend.services import backup, callouts, controls, hours, installation, retention
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
@@ -106,6 +106,7 @@ def sweep() -> Swept:
     context = _bound()
     settings, database, clock = context.settings, context.database, context.clock
     with database.transaction() as session:
+        installation.follow_team_zone(session)
         reminders, escalations = callouts.remind_and_escalate(
             session,
             clock.now(),

@@ -15,6 +15,7 @@ floats: they are exact, and money becomes integer cents.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import re
@@ -44,12 +45,18 @@ IRREGULAR_BANDS = tuple(b.value for b in Band if b is not Band.PLAIN)
 
 
 class ProfileError(ValueError):
-    """A profile that cannot be used, with the line and key at fault."""
+    """A profile that cannot be used, with the line and key at fault.
 
-    def __init__(self, message: str, key: str = "", line: int | None = None, name: str = "profile") -> None:
+    `rule` is the message with its `params` apart (`rule % params` is the English text), so that a page
+    shows it in the reader's language; `path` is where in the profile, for a page to find its field."""
+
+    def __init__(self, message: str, key: str = "", line: int | None = None, name: str = "profile",
+                 path: tuple[str | int, ...] = (), params: Mapping[str, Any] | None = None) -> None:
         where = f"{name}:{line}" if line else name
-        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
-        self.key, self.line = key, line
+        self.rule, self.params = message, dict(params or {})
+        text = message % self.params if self.params else message
+        super().__init__(f"{where}: {key + ': ' if key else ''}{text}")
+        self.key, self.line, self.path, self.text = key, line, path, text
 
 
 Sources = Mapping[str, str]
@@ -257,8 +264,8 @@ class _Reader:
             where.fail(path, "must be a table")
         self.data, self.path, self.where, self.used = data, path, where, {"source", "sources"}
 
-    def fail(self, key: str, message: str) -> None:
-        self.where.fail((*self.path, key), message)
+    def fail(self, key: str, message: str, **params: Any) -> None:
+        self.where.fail((*self.path, key), message, **params)
 
     def raw(self, key: str, required: bool = True) -> Any:
         self.used.add(key)
@@ -267,7 +274,7 @@ class _Reader:
                 typo = difflib.get_close_matches(key, [k for k in self.data if isinstance(k, str)], n=1)
                 if typo:
                     self.fail(typo[0], _unknown(typo[0], [key]))
-                self.where.fail(self.path, f"'{key}' is missing")
+                self.where.fail(self.path, "'%(key)s' is missing", missing=key, key=key)
             return None
         return self.data[key]
 
@@ -280,7 +287,7 @@ class _Reader:
     def whole(self, key: str, required: bool = True, minimum: int = 0) -> Any:
         value = self.raw(key, required)
         if value is not None and (type(value) is not int or value < minimum):
-            self.fail(key, f"must be a whole number, at least {minimum}")
+            self.fail(key, "must be a whole number, at least %(minimum)s", minimum=minimum)
         return value
 
     def flag(self, key: str) -> Any:
@@ -307,7 +314,8 @@ class _Reader:
             number = None
         if number is None or not number.is_finite() or number < 0 \
                 or -number.as_tuple().exponent > places:  # type: ignore[operator]
-            self.fail(key, f'must be a decimal in quotes with at most {places} decimals, such as "8.19"')
+            self.fail(key, 'must be a decimal in quotes with at most %(places)s decimals, such as "8.19"',
+                      places=places)
         return _canonical(number)  # type: ignore[arg-type]
 
     def cents(self, key: str, required: bool = True) -> Any:
@@ -317,7 +325,7 @@ class _Reader:
     def choice(self, key: str, options: Sequence[str], required: bool = True) -> Any:
         value = self.raw(key, required)
         if value is not None and value not in options:
-            self.fail(key, f"must be one of {', '.join(options)}")
+            self.fail(key, "must be one of %(options)s", options=", ".join(options))
         return value
 
     def texts(self, key: str) -> tuple[str, ...]:
@@ -331,8 +339,8 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(key, f"must be a list of tables ([[{key}]])")
-        return [_Reader(item, (*self.path, key, i), self.where) for i, item in enumerate(value)]
+            self.fail(key, "must be a list of tables ([[%(key)s]])", key=key)
+        return [type(self)(item, (*self.path, key, i), self.where) for i, item in enumerate(value)]
 
     def finish(self, figures: Sequence[str]) -> tuple[str, Sources]:
         """Refuse unknown keys; return the record's source and the sources of single figures."""
@@ -365,11 +373,12 @@ class _Where:
     lines: dict[Path_, int]
     name: str
 
-    def fail(self, path: Path_, message: str) -> None:
+    def fail(self, path: Path_, message: str, missing: str = "", **params: Any) -> None:
         probe = path
         while probe and probe not in self.lines:
             probe = probe[:-1]
-        raise ProfileError(message, _dotted(path), self.lines.get(probe), self.name)
+        raise ProfileError(message, _dotted(path), self.lines.get(probe), self.name,
+                           (*path, missing) if missing else path, params)
 
 
 def _dotted(path: Path_) -> str:
@@ -409,7 +418,7 @@ def _region(r: _Reader) -> RegionData:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        r.fail("timezone", f"'{zone}' is not a time zone (such as Europe/Amsterdam)")
+        r.fail("timezone", "'%(zone)s' is not a time zone (such as Europe/Amsterdam)", zone=zone)
     source, sources = r.finish(("name", "timezone", "coordinating"))
     return RegionData(name, zone, coordinating, source, sources)
 
@@ -430,7 +439,8 @@ def _municipality(r: _Reader) -> MunicipalityData:
                   money_cap_cents=r.cents("money_cap", required=False),
                   cap_shortfall=r.choice("cap_shortfall", CAP_SHORTFALL, required=False))
     if values["contribution"] == "hours" and values["pledged_hours"] < MINIMUM_PLEDGE_HOURS:
-        r.fail("pledged_hours", f"a contribution in hours is at least {MINIMUM_PLEDGE_HOURS} hours a year")
+        r.fail("pledged_hours", "a contribution in hours is at least %(minimum)s hours a year",
+               minimum=MINIMUM_PLEDGE_HOURS)
     if values["contribution"] == "money" and values["pledged_hours"]:
         r.fail("pledged_hours", "a municipality that contributes money pledges no hours")
     if (values["money_cap_cents"] is None) != (values["cap_shortfall"] is None):
@@ -458,6 +468,13 @@ def _plan(r: _Reader) -> PlanData:
         r.fail("callouts", "call-outs are part of the controls, so at most as many")
     source, sources = r.finish(tuple(values))
     return PlanData(**values, source=source, sources=sources)
+
+
+def _fixed_costs(r: _Reader) -> tuple[int, str]:
+    """A page changes a year's fixed costs alone: the amount and its source."""
+    fixed = r.cents("fixed")
+    source, _ = r.finish(("fixed",))
+    return fixed, source
 
 
 def _budget(r: _Reader) -> BudgetData:
@@ -504,7 +521,7 @@ def _ort_table(r: _Reader) -> OrtTableData:
     percentages = r.raw("percentages")
     if not isinstance(percentages, dict):
         r.fail("percentages", "must be a table of band = percent")
-    part = _Reader(percentages, (*r.path, "percentages"), r.where)
+    part = type(r)(percentages, (*r.path, "percentages"), r.where)
     values = {band: part.decimal(band, 4) for band in IRREGULAR_BANDS}
     part.used |= {"source", "sources"}
     for key in percentages:
@@ -527,15 +544,16 @@ def _check_whole(profile: Profile, where: _Where) -> None:
     names = [m.name for m in profile.municipalities]
     for i, name in enumerate(names):
         if name in names[:i]:
-            where.fail(("municipalities", i, "name"), f"'{name}' appears twice")
+            where.fail(("municipalities", i, "name"), "'%(name)s' appears twice", name=name)
     coordinating = profile.region.coordinating
     if coordinating is not None and coordinating not in names:
-        where.fail(("region", "coordinating"), f"'{coordinating}' is not one of the municipalities")
+        where.fail(("region", "coordinating"), "'%(name)s' is not one of the municipalities",
+                   name=coordinating)
     for key, years in (("plans", [p.year for p in profile.plans]),
                        ("budgets", [b.year for b in profile.budgets])):
         for i, year in enumerate(years):
             if year in years[:i]:
-                where.fail((key, i, "year"), f"{year} appears twice")
+                where.fail((key, i, "year"), "%(year)s appears twice", year=year)
     tables = profile.ort_tables
     for i, (a, b) in enumerate(itertools.pairwise(tables)):
         if a.valid_until >= b.valid_from:
@@ -543,6 +561,60 @@ def _check_whole(profile: Profile, where: _Where) -> None:
                        "ORT tables must follow each other in time, each ending before the next begins")
     if any(m.cap_shortfall == "coordinator" for m in profile.municipalities) and coordinating is None:
         where.fail(("region", "coordinating"), "a shortfall borne by the coordinator needs one")
+
+
+# -- one record as a page's form typed it --------------------------------------------------
+
+
+class _FormReader(_Reader):
+    """A form's fields are all text: each is turned into what the file would hold, then checked by the
+    file's own rules, so that a page and `piket profile load` refuse the same things."""
+
+    def whole(self, key: str, required: bool = True, minimum: int = 0) -> Any:
+        value = self.data.get(key)
+        if isinstance(value, str) and re.fullmatch(r"-?\d{1,9}", value.strip()):
+            self.data[key] = int(value)
+        return super().whole(key, required, minimum)
+
+    def day(self, key: str, required: bool = True) -> Any:
+        value = self.data.get(key)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):  # left as typed: the file's rule refuses it
+                self.data[key] = date.fromisoformat(value.strip())
+        return super().day(key, required)
+
+    def flag(self, key: str) -> Any:
+        self.used.add(key)
+        return self.data.get(key) in (True, "true", "on")
+
+    def decimal(self, key: str, places: int, required: bool = True) -> Any:
+        value = self.data.get(key)
+        if isinstance(value, str):
+            self.data[key] = value.strip().replace(",", ".")
+        return super().decimal(key, places, required)
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, "")
+        if isinstance(value, str):
+            self.data[key] = [part.strip() for part in re.split(r"[,\n]", value) if part.strip()]
+        return super().texts(key)
+
+
+FORM_RECORDS: dict[str, Any] = {
+    "region": _region, "holidays": _holidays, "municipality": _municipality, "plan": _plan,
+    "budget_line": _budget_line, "fixed_costs": _fixed_costs, "ort_table": _ort_table,
+    "organisation": _organisation}
+
+
+def read_form(kind: str, values: Mapping[str, Any]) -> Any:
+    """One record (see FORM_RECORDS) from a form's fields; an empty field counts as not given."""
+    data = {k: v for k, v in values.items() if v not in ("", None)}
+    return FORM_RECORDS[kind](_FormReader(data, (), _Where({}, kind)))
+
+
+def check_profile(profile: Profile) -> None:
+    """What only the whole profile can tell (names once, one coordinator, years once, tables in order)."""
+    _check_whole(profile, _Where({}, "profile"))
 
 
 # -- writing ---------------------------------------------------------------------------

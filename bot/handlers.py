@@ -32,6 +32,7 @@ from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
 from backend.services import callouts, controls, drafts, enrolment, outbox, planning, report_hours
 from backend.services import hours as hour_service
+from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from scheduling.clock import Clock
@@ -82,6 +83,7 @@ async def once(
             with bound.database.transaction() as session:
                 session.add(ProcessedUpdate(update_id=update.update_id, processed_at=bound.clock.now()))
                 session.flush()
+                follow_team_zone(session)
                 return work(session, bound.clock.now())
         except IntegrityError as duplicate:
             raise AlreadyHandled from duplicate

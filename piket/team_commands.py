@@ -48,8 +48,6 @@ def setup(runtime: Runtime, region_name: str, timezone: str | None, admin_userna
         raise click.ClickException(error.message) from None
     use_team_zone(zone)
     click.echo(f"region {region_name!r} ready; the rules use the time zone {zone}")
-    if zone != runtime.settings.timezone:
-        click.echo(f"(a piket already running uses {runtime.settings.timezone} until it is restarted)")
     click.echo(f"admin account {admin_username.strip()!r}, one-time password: {password}")
     click.echo("Log in on the web with it: you then choose a password and set up the authenticator app.")
 

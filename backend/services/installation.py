@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from backend.models import AuditRecord, Region, Role, WebUser
 from backend.services import accounts, audit
 from backend.services.errors import NotFound, Refused
+from scheduling.calendar import team_zone, use_team_zone
 
 DEMO_ACTION = "demo.loaded"
 """The audit record the demo leaves: the mark of a database the demo made (tamper-evident)."""
@@ -81,6 +82,14 @@ def reset_by_username(session: Session, now: datetime, actor: str, username: str
 def team_zone_name(session: Session) -> str | None:
     """The region's zone (the one the rules use), or None before setup."""
     return session.execute(select(Region.timezone).order_by(Region.id).limit(1)).scalar_one_or_none()
+
+
+def follow_team_zone(session: Session) -> None:
+    """Make the region's zone this process's: each request, bot update and sweep starts here, so a zone
+    put right after setup (by a page or `piket profile load`) holds in every running instance at once."""
+    name = team_zone_name(session)
+    if name is not None and name != team_zone().key:
+        use_team_zone(name)
 
 
 def is_demo(session: Session) -> bool:

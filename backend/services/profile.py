@@ -16,18 +16,21 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import (
     BudgetLineRow,
     BudgetYear,
+    Callout,
     Contribution,
+    HourEntry,
     JoiningOrganisation,
     Municipality,
     OrtTableRow,
     PlanYear,
     Region,
+    Shift,
 )
 from backend.profile_file import (
     BudgetData,
@@ -187,18 +190,38 @@ def _shown(value: Any) -> str:
 # -- loading ---------------------------------------------------------------------------
 
 
-def load(session: Session, now: datetime, actor: str, wanted: Profile) -> list[Change]:
-    """Make the database hold exactly the profile; returns what changed (nothing: an empty list)."""
-    changes = differences(current_profile(session), wanted)
+def load(session: Session, now: datetime, actor: str, wanted: Profile, action: str = "profile.loaded",
+         subject: str = "") -> list[Change]:
+    """Make the database hold exactly the profile; returns what changed (nothing: an empty list).
+
+    `action` and `subject` name the change in the audit log (a page's edit is `profile.edited`)."""
+    current = current_profile(session)
+    changes = differences(current, wanted)
     if not changes:
         return []
+    if current is not None and current.region.timezone != wanted.region.timezone:
+        _zone_may_change(session)
     region = _region(session, wanted)
     _municipalities(session, region, wanted)
     load_knobs(session, region, wanted)
     session.flush()
-    audit.record(session, now, actor, "profile.loaded", f"region:{region.id}",
+    audit.record(session, now, actor, action, subject or f"region:{region.id}",
                  {sign: sum(c.sign == sign for c in changes) for sign in "+~-"})
     return changes
+
+
+ZONE_FIXED = ("the time zone cannot change once shifts, call-outs or hours are recorded: "
+              "they were planned in its local time")
+
+
+def _zone_may_change(session: Session) -> None:
+    """Shifts, call-outs and hours were planned and booked in the zone's local time: another zone would
+    move every one of them. Before any exists (right after setup) a wrong zone can still be put right,
+    and every running instance follows it (`installation.follow_team_zone`)."""
+    worked = session.execute(select(or_(exists(select(Shift.id)), exists(select(Callout.id)),
+                                        exists(select(HourEntry.id))))).scalar()
+    if worked:
+        raise Refused(ZONE_FIXED, field="timezone")
 
 
 def _region(session: Session, wanted: Profile) -> Region:
@@ -348,27 +371,6 @@ def organisations(session: Session) -> Iterator[str]:
 
 
 # -- finance edits the money ------------------------------------------------------------
-
-
-def change_budget_line(session: Session, now: datetime, actor: str, year: int, category: str, *, hours: int,
-                       rate: Decimal, flat_ort: Decimal, overhead_per_hour: Decimal, source: str) -> None:
-    """Finance sets one line of a year's budget (a new agreement's rate, another number of hours)."""
-    row = _budget_row_of(session, year)
-    line = next((line for line in row.lines if line.category == category), None)
-    if line is None:
-        raise NotFound("category", f"the {year} budget has no {category} line")
-    line.hours, line.rate, line.flat_ort = hours, format(rate, "f"), format(flat_ort, "f")
-    line.overhead_per_hour, line.sources = format(overhead_per_hour, "f"), {"source": source, "sources": {}}
-    session.flush()
-    audit.record(session, now, actor, "budget.line_changed", f"budget:{year}", {"line": line.id})
-
-
-def change_fixed_costs(session: Session, now: datetime, actor: str, year: int, fixed_cents: int,
-                       source: str) -> None:
-    row = _budget_row_of(session, year)
-    row.fixed_cents, row.sources = fixed_cents, {"source": source, "sources": {}}
-    session.flush()
-    audit.record(session, now, actor, "budget.fixed_changed", f"budget:{year}", {})
 
 
 def copy_budget(session: Session, now: datetime, actor: str, year: int) -> int:

@@ -29,14 +29,6 @@ def existing(session: Session, model: type[M], key: int, field: str) -> M:
     return found
 
 
-def change_municipality(session: Session, now: datetime, actor: str, municipality_id: int,
-                        changes: Mapping[str, Any]) -> Municipality:
-    found = existing(session, Municipality, municipality_id, "municipality_id")
-    _apply(found, changes)
-    audit.record(session, now, actor, "municipality.changed", f"municipality:{found.id}", _plain(changes))
-    return found
-
-
 def add_inspector(session: Session, now: datetime, actor: str, fields: Mapping[str, Any]) -> Inspector:
     existing(session, Municipality, fields["employer_id"], "employer_id")
     made = Inspector(**fields, created_at=now)

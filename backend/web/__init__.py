@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Settings
 from backend.db import Database
+from backend.services import installation
 from backend.services.errors import ServiceError
 from backend.web import access, i18n
 from backend.web.schemas import Invalid
@@ -53,9 +54,9 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from backend.web import admin, api, auth, coordinator, finance, health
+    from backend.web import admin, api, auth, coordinator, finance, health, knobs
 
-    for module in (health, auth, coordinator, finance, admin, api):
+    for module in (health, auth, coordinator, finance, admin, knobs, api):
         app.register_blueprint(module.blueprint)
 
 
@@ -73,6 +74,7 @@ def _register_transaction(app: Flask, database: Database, settings: Settings) ->
         if request.endpoint in (None, "static", "health.health", "health.alive"):
             return
         g.db = database.sessions()
+        installation.follow_team_zone(g.db)
         access.identify(g.db, settings.session_idle_minutes * 60)
         access.check_csrf()
 

@@ -7,9 +7,8 @@ Finance (and the read-only auditor) see hours and money, never a call-out's loca
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from flask import (
@@ -29,15 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
-from backend.services import evaluation, exports, ledger, profile, settlement
+from backend.profile_file import read_form
+from backend.services import evaluation, exports, ledger, profile, profile_edit, settlement
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
-from backend.web import i18n
+from backend.web import i18n, knobs
 from backend.web.access import allow, caller
 from backend.web.common import now, today
 from backend.web.schemas import (
-    BudgetLineIn,
-    FixedCostsIn,
     Invalid,
     LedgerQuery,
     SettlementQuery,
@@ -257,34 +255,39 @@ def evaluation_page() -> Any:
 @blueprint.get("/budget")
 @allow(*READERS)
 def budget_page() -> Any:
-    """The budget of every year, line by line, each figure with its source; finance may change them."""
+    return _budget_page({})
+
+
+def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
+    """The budget of every year, line by line, each figure with its source; finance may change them.
+    `kept` holds a refused form (by its id) with what was typed and why it was refused."""
     years = [(row, profile.budget_year(g.db, row.year).budget()) for row in profile.budget_rows(g.db)]
     return render_template("finance/budget.html", years=years, cents=i18n.money,
-                           may_edit=caller().role is Role.FINANCE)
-
-
-def _exact(typed: str) -> Decimal:
-    return Decimal(typed.replace(",", "."))
+                           may_edit=caller().role is Role.FINANCE, kept=kept)
 
 
 @blueprint.post("/budget/<int:year>/lines/<category>")
 @allow(Role.FINANCE)
 def change_budget_line(year: int, category: str) -> Any:
-    given = parse(BudgetLineIn, form_data(request.form))
-    profile.change_budget_line(g.db, now(), caller().name, year, category, hours=given.hours,
-                               rate=_exact(given.rate), flat_ort=_exact(given.flat_ort),
-                               overhead_per_hour=_exact(given.overhead_per_hour), source=given.source)
-    flash(i18n.gettext("Budget %(year)s saved.", year=year))
-    return redirect(url_for("finance.budget_page"))
+    """One line, read by the profile file's rules; the other years stay as they were."""
+    values = form_data(request.form) | {"category": category}
+    return knobs.attempt(values, lambda: profile_edit.put_budget_line(
+        g.db, now(), caller().name, year, read_form("budget_line", values)),
+        i18n.gettext("Budget %(year)s saved.", year=year), url_for("finance.budget_page"), _budget_page,
+        f"line-{year}-{category}")
 
 
 @blueprint.post("/budget/<int:year>/fixed")
 @allow(Role.FINANCE)
 def change_fixed_costs(year: int) -> Any:
-    given = parse(FixedCostsIn, form_data(request.form))
-    profile.change_fixed_costs(g.db, now(), caller().name, year, int(_exact(given.fixed) * 100), given.source)
-    flash(i18n.gettext("Budget %(year)s saved.", year=year))
-    return redirect(url_for("finance.budget_page"))
+    values = form_data(request.form)
+
+    def apply() -> None:
+        fixed_cents, source = read_form("fixed_costs", values)
+        profile_edit.set_fixed_costs(g.db, now(), caller().name, year, fixed_cents, source)
+
+    return knobs.attempt(values, apply, i18n.gettext("Budget %(year)s saved.", year=year),
+                         url_for("finance.budget_page"), _budget_page, f"fixed-{year}")
 
 
 @blueprint.post("/budget/<int:year>/copy")

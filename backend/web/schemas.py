@@ -4,12 +4,11 @@ field are checked the same way, and the OpenAPI document is generated from the s
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
+from backend.models import CalloutSource, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_date, local_instant
 from scheduling.ort import on_whole_minutes
@@ -167,55 +166,6 @@ class SettlementQuery(Input):
 class PageQuery(Input):
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=500)
-
-
-class MunicipalityIn(Input):
-    population: int = Field(ge=0, le=10_000_000)
-    population_date: Day
-    is_participating: bool = False
-    contribution: Contribution
-    pledged_minutes: int = Field(ge=0, le=100_000 * 60)
-    taking_part_from: Day | None = None
-    taking_part_until: Day | None = None
-    money_cap: str | None = Field(default=None, pattern=r"^\d{1,9}([.,]\d{1,2})?$")
-    """The most it pays a year, in euros, when it contributes money."""
-    cap_shortfall: Literal["others", "coordinator"] | None = None
-
-    @model_validator(mode="after")
-    def _cap_fits(self) -> MunicipalityIn:
-        if (self.money_cap is None) != (self.cap_shortfall is None):
-            raise ValueError("a money cap needs who bears its shortfall, and only a cap")
-        if self.money_cap is not None and self.contribution is not Contribution.MONEY:
-            raise ValueError("only a contribution in money can be capped")
-        if self.taking_part_until and (not self.taking_part_from
-                                       or self.taking_part_until < self.taking_part_from):
-            raise ValueError("taking part must end after it begins")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        """The columns to set: the cap in cents."""
-        values = self.model_dump(exclude={"money_cap"})
-        values["money_cap_cents"] = None if self.money_cap is None else \
-            int(Decimal(self.money_cap.replace(",", ".")) * 100)
-        return values
-
-
-EXACT = r"^\d{1,7}([.,]\d{1,6})?$"
-"""A decimal amount as typed (a comma or a point), kept exact: rates and percentages are multiplied before
-anything is rounded."""
-
-
-class BudgetLineIn(Input):
-    hours: int = Field(ge=0, le=100_000)
-    rate: str = Field(pattern=EXACT)
-    flat_ort: str = Field(pattern=EXACT)
-    overhead_per_hour: str = Field(pattern=EXACT)
-    source: str = Field(min_length=2, max_length=300)
-
-
-class FixedCostsIn(Input):
-    fixed: str = Field(pattern=r"^\d{1,9}([.,]\d{1,2})?$")
-    source: str = Field(min_length=2, max_length=300)
 
 
 class InspectorFields(Input):

@@ -79,6 +79,18 @@ POLICY: dict[str, set[str]] = {
     "api.lock_period": {COORDINATOR, FINANCE},
     "api.ledger_entries": READERS,
     "api.settlement_result": READERS,
+    "knobs.region_page": {ADMIN},
+    "knobs.change_region": {ADMIN},
+    "knobs.change_holidays": {ADMIN},
+    "knobs.put_organisation": {ADMIN},
+    "knobs.remove_organisation": {ADMIN},
+    "knobs.new_municipality": {ADMIN},
+    "knobs.municipality_figures": {ADMIN},
+    "knobs.plans_page": {ADMIN},
+    "knobs.change_plan": {ADMIN},
+    "knobs.copy_plan": {ADMIN},
+    "knobs.ort_page": READERS,
+    "knobs.put_ort_table": {FINANCE},
 }
 
 
