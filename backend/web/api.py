@@ -16,7 +16,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
 from backend.models import Role
-from backend.services import callouts, dashboard, ledger, settlement
+from backend.services import callouts, dashboard, disclosures, ledger, settlement
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
 from backend.web.access import PUBLIC, allow, caller
@@ -26,11 +26,14 @@ from backend.web.openapi import Operation, document
 from backend.web.schemas import (
     CalloutIn,
     CorrectionIn,
+    DisclosureQuery,
     EntryIdsIn,
+    LedgerExportQuery,
     LedgerQuery,
     PageQuery,
     PeriodIn,
     RosterQuery,
+    SettlementExportQuery,
     SettlementQuery,
     parse,
 )
@@ -159,19 +162,28 @@ def lock_period() -> Any:
     return jsonify(LockOut.of(lock).model_dump(mode="json")), 201
 
 
-@operation("GET", "/ledger", READERS, "Ledger entries with filters", query=LedgerQuery, out=LedgerEntryOut,
-           paged=True)
+def _disclose(kind: str, asked: DisclosureQuery, scope: dict[str, Any]) -> None:
+    disclosures.record(g.db, at=now(), actor=caller().name, kind=kind, receiver=asked.receiver,
+                       purpose=asked.purpose, scope=scope)
+
+
+@operation("GET", "/ledger", READERS, "Ledger entries with filters (inspectors by pseudonym); recorded in "
+           "the register of disclosures", query=LedgerExportQuery, out=LedgerEntryOut, paged=True)
 def ledger_entries() -> Any:
-    wanted = ledger_filter(_args(LedgerQuery).model_dump())
+    asked = _args(LedgerExportQuery)
+    fields = LedgerQuery.model_fields
+    wanted = ledger_filter(asked.model_dump(include=set(fields)))
+    _disclose("ledger.json", asked, asked.model_dump(mode="json", include=set(fields), exclude_defaults=True))
     paging = _args(PageQuery)
     rows = [LedgerEntryOut.of(dict(zip(LEDGER_HEADER, row, strict=True)))
             for row in ledger_rows(g.db, wanted)]
     return jsonify(page_of(rows, paging.page, paging.per_page))
 
 
-@operation("GET", "/settlement", READERS, "The settlement per municipality", query=SettlementQuery,
-           out=SettlementOut)
+@operation("GET", "/settlement", READERS, "The settlement per municipality; recorded in the register of "
+           "disclosures", query=SettlementExportQuery, out=SettlementOut)
 def settlement_result() -> Any:
-    wanted = _args(SettlementQuery)
+    wanted = _args(SettlementExportQuery)
+    _disclose("settlement.json", wanted, wanted.model_dump(include=set(SettlementQuery.model_fields)))
     result = settlement.settle(g.db, wanted.year, wanted.quarter, wanted.mode)
     return jsonify(SettlementOut.of(result).model_dump(mode="json"))

@@ -164,6 +164,22 @@ class SettlementQuery(Input):
     mode: Literal["budget", "actual"] = "actual"
 
 
+class DisclosureQuery(Input):
+    """Who receives what the API hands out, and why: recorded in the register of disclosures."""
+
+    receiver: str = Field(min_length=1, max_length=200, pattern=r"\S",
+                          description="Who receives it (an organisation or a function).")
+    purpose: str = Field(min_length=1, max_length=200, pattern=r"\S", description="Why they need it.")
+
+
+class LedgerExportQuery(LedgerQuery, DisclosureQuery):
+    """The ledger's filters, and to whom it goes and why."""
+
+
+class SettlementExportQuery(SettlementQuery, DisclosureQuery):
+    """The settlement's period and mode, and to whom it goes and why."""
+
+
 class PageQuery(Input):
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=500)

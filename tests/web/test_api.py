@@ -210,7 +210,7 @@ def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_t
     approved = client.post("/api/v1/hours/approve", headers=headers, json={"entry_ids": [corrected]})
     assert approved.json == {"approved": 1}
     ledger_page = client.get("/api/v1/ledger", headers=headers,
-                             query_string=week).json
+                             query_string=week | {"receiver": "coordinator", "purpose": "check"}).json
     assert sum(row["worked_minutes"] for row in ledger_page["items"] if row["approved"]) == 495
     assert client.get("/api/v1/hours/pending", headers=headers, query_string=week).json["total"] == 0
 
