@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
@@ -28,6 +29,7 @@ from backend.web.schemas import (
     CorrectionIn,
     DisclosureQuery,
     EntryIdsIn,
+    Invalid,
     LedgerExportQuery,
     LedgerQuery,
     PageQuery,
@@ -59,10 +61,20 @@ def operation(method: str, path: str, roles: Sequence[Role], summary: str, *,
               status: int = 200, paged: bool = False) -> Callable[[Any], Any]:
     """Register a route, its roles and its place in the OpenAPI document in one go."""
     def decorate(view: Any) -> Any:
-        OPERATIONS.append(Operation(method, path, summary, [r.value for r in roles], body, query, out,
-                                    status, paged))
+        made = Operation(method, path, summary, [r.value for r in roles], body, query, out, status, paged)
+        OPERATIONS.append(made)
+        known = made.query_names()
+
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            # The document lists every parameter; one it does not list is a mistake to say, not to ignore.
+            unknown = sorted(set(request.args) - known)
+            if unknown:
+                raise Invalid([{"field": name, "message": "unknown parameter"} for name in unknown])
+            return view(*args, **kwargs)
+
         flask_path = path.replace("{", "<int:").replace("}", ">")
-        return blueprint.route(flask_path, methods=[method])(allow(*roles)(view))
+        return blueprint.route(flask_path, methods=[method])(allow(*roles)(checked))
     return decorate
 
 
