@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import backup, callouts, controls, hours, installation, retention
+from backend.services import backup, callouts, controls, disclosures, hours, installation, retention
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
@@ -31,6 +31,9 @@ RETENTION_SECONDS = 3600
 BACKUP_JOB = "piket.backup"
 BACKUP_GRACE_SECONDS = 6 * 3600
 """A leader that was down at backup time still writes the day's backup within this while."""
+BACKUP_RECEIVER = "eigen back-upmap (PIKET_BACKUP_DIR)"
+BACKUP_PURPOSE = "dagelijkse versleutelde back-up, voor herstel"
+"""What the register says of the scheduled backup: it stays with the team, for restoring."""
 
 
 @dataclass
@@ -93,6 +96,11 @@ def back_up() -> str | None:
     directory = context.settings.backup_dir
     if directory is None:
         return None
+    # Recorded first, so that the backup holds its own line of the register.
+    with context.database.transaction() as session:
+        disclosures.record(session, at=context.clock.now(), actor="job:backup", kind="backup",
+                           receiver=BACKUP_RECEIVER, purpose=BACKUP_PURPOSE,
+                           scope={"directory": "PIKET_BACKUP_DIR"})
     written, removed = backup.write_scheduled(context.database, current_keyring(), directory,
                                               context.clock.now(), context.settings.backup_keep)
     log.info("backup: wrote %s (%d bytes); removed %d older", written.name, written.size_bytes, len(removed))

@@ -19,7 +19,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from backend.db import Database
-from bot import handlers
+from bot import handlers, webhook
 from bot.sender import Limiter, OutboxSender, retry_seconds
 from scheduling.clock import Clock
 
@@ -170,19 +170,18 @@ async def run_webhook(
     listen: str,
     port: int,
 ) -> None:
-    """Receive updates by webhook; Telegram must send `secret` as X-Telegram-Bot-Api-Secret-Token."""
+    """Receive updates by webhook; Telegram must send `secret` as X-Telegram-Bot-Api-Secret-Token.
+
+    Each call is answered only after its update is handled (bot.webhook), so Telegram
+    sends again what a crash interrupted."""
     async with application:
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen=listen,
-            port=port,
-            url_path="telegram",
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        async with running_sender(application, database, clock):
-            await stop.wait()
-        await application.updater.stop()
+        server = webhook.listen(application, secret, listen, port)
+        try:
+            await application.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            async with running_sender(application, database, clock):
+                await stop.wait()
+        finally:
+            server.stop()
+            await server.close_all_connections()
         await application.stop()

@@ -328,13 +328,71 @@ def privacy_register(runtime: Runtime, lang: str) -> None:
         raise click.ClickException(str(error)) from None
 
 
+CLI_ACTOR = "cli"
+
+
+def disclosure_options(command: Any) -> Any:
+    """--receiver and --purpose: asked of everything that hands data out, for the register."""
+    command = click.option("--purpose", help="Why they need it (recorded; the last one is used if omitted).")(
+        command)
+    return click.option("--receiver", help="Who receives it (recorded; the last one is used if omitted).")(
+        command)
+
+
+def _disclosure(runtime: Runtime, kind: str, receiver: str | None, purpose: str | None) -> Any:
+    """What was given, else what was given last time; refused before anything is written."""
+    from backend.services import disclosures
+    from backend.services.errors import ServiceError
+
+    with runtime.database.transaction() as session:
+        try:
+            return disclosures.resolved(session, CLI_ACTOR, kind, receiver, purpose)
+        except ServiceError as error:
+            raise click.UsageError(f"--{error.field}: {error.message}") from None
+
+
+@privacy.command("subject")
+@click.argument("inspector_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (made readable by its owner only) instead of standard output.")
+@disclosure_options
+@pass_runtime
+def privacy_subject(runtime: Runtime, inspector_id: int, out: Path | None, receiver: str | None,
+                    purpose: str | None) -> None:
+    """Everything piket holds about one inspector, opened, as JSON: for an access request (AVG art. 15)."""
+    from backend.services import subject
+    from backend.services.errors import ServiceError
+
+    _require_current_schema(runtime)
+    choice = _disclosure(runtime, "subject", receiver, purpose)
+    try:
+        with runtime.database.transaction() as session:
+            document = subject.hand_over(session, runtime.clock.now(), CLI_ACTOR, inspector_id,
+                                         choice.receiver, choice.purpose)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    if out is None:
+        click.echo(document)
+        return
+    out.touch(mode=0o600)
+    out.write_text(document + "\n", encoding="utf-8")
+    click.echo(f"wrote the data of inspector {inspector_id} to {out}; recorded in the register", err=True)
+
+
 @main.command()
 @click.argument("file_", metavar="FILE", type=click.Path(path_type=Path))
+@disclosure_options
 @pass_runtime
-def backup(runtime: Runtime, file_: Path) -> None:
+def backup(runtime: Runtime, file_: Path, receiver: str | None, purpose: str | None) -> None:
     """Write an encrypted backup of the whole database to FILE (safe while running)."""
+    from backend.services import disclosures
     from backend.services.backup import BackupError, write_file
 
+    choice = _disclosure(runtime, "backup", receiver, purpose)
+    # Recorded first, so that the backup holds its own line of the register.
+    with runtime.database.transaction() as session:
+        disclosures.record(session, at=runtime.clock.now(), actor=CLI_ACTOR, kind="backup",
+                           receiver=choice.receiver, purpose=choice.purpose, scope={"file": file_.name})
     try:
         written = write_file(runtime.database, runtime.keyring, file_, runtime.clock.now())
     except BackupError as error:

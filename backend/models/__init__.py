@@ -16,6 +16,7 @@ from backend.models.base import (
     ShiftKind,
     ShiftStatus,
 )
+from backend.models.disclosure import Disclosure
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
@@ -37,6 +38,7 @@ __all__ = [
     "CalloutStatus",
     "Contribution",
     "Designation",
+    "Disclosure",
     "EnrolmentCode",
     "Gender",
     "HourApproval",

@@ -30,10 +30,15 @@ from backend.services import allowance
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
 from scheduling.calendar import local_day_start, team_zone
+from secure_store import current_keyring
 
-LEDGER_COLUMNS = "piket-ledger-v3"
+LEDGER_COLUMNS = "piket-ledger-v4"
 """v2 added booked_on: the day a correction of a closed period was booked (empty otherwise); v3 added
-allowance_minutes and allowance_exempt_week (the weekly three-hour rule)."""
+allowance_minutes and allowance_exempt_week (the weekly three-hour rule); v4 names each inspector by
+a pseudonym (inspector, INS-XXXXXX) instead of id and full name, and leaves the correction reason out
+(free text finance does not need)."""
+PAYROLL_COLUMNS = "piket-payroll-v1"
+"""The ledger of one employer's own inspectors with their full names, for its payroll."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
 
@@ -51,12 +56,21 @@ class LedgerFilter:
     inspector_id: int | None = None
     category: HourCategory | None = None
     approved_only: bool = False
+    employer_id: int | None = None
 
 
-LEDGER_HEADER = ("entry", "date", "start", "end", "inspector_id", "inspector", "employer", "municipality",
+def pseudonym(inspector_id: int) -> str:
+    """The inspector's stable code in exports: keyed (MAC key), so it cannot be computed from the id
+    without the key ring, and the same in every export as long as the key ring is."""
+    return "INS-" + current_keyring().blind_index(str(inspector_id), "inspectors.pseudonym")[:6].upper()
+
+
+LEDGER_HEADER = ("entry", "date", "start", "end", "inspector", "employer", "municipality",
                  "category", "break_minutes", "worked_minutes", *BAND_COLUMNS, "approved", "reverses",
-                 "reason", "booked_on", "allowance_minutes", "allowance_exempt_week")
-"""allowance_minutes: the entry's minutes in allowance bands that earn it, 0 in a week the three-hour
+                 "booked_on", "allowance_minutes", "allowance_exempt_week")
+PAYROLL_HEADER = (*LEDGER_HEADER[:5], "name", *LEDGER_HEADER[5:])
+"""inspector: the pseudonym (`pseudonym`); name: the full name, in the payroll export only.
+allowance_minutes: the entry's minutes in allowance bands that earn it, 0 in a week the three-hour
 rule exempts; allowance_exempt_week: that week's Monday (the band minutes stay as worked)."""
 QUERIED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
 SUMMED = (*QUERIED, "allowance_minutes")
@@ -72,13 +86,15 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
         conditions.append(HourEntry.inspector_id == wanted.inspector_id)
     if wanted.category is not None:
         conditions.append(HourEntry.category == wanted.category)
+    if wanted.employer_id is not None:
+        conditions.append(Inspector.employer_id == wanted.employer_id)
     # The instants come as stored (naive UTC): LocalTimes converts them without the
     # aware-datetime round trip of UTCDateTime, a third of an export's cost.
     query = (select(HourEntry.id, type_coerce(HourEntry.starts_at, DateTime),
                     type_coerce(HourEntry.ends_at, DateTime), HourEntry.inspector_id,
                     Inspector.employer_id, HourEntry.municipality_id, type_coerce(HourEntry.category, String),
                     *(getattr(HourEntry, c) for c in QUERIED), approval.id, HourEntry.reverses_id,
-                    HourEntry.reason, type_coerce(HourEntry.booked_at, DateTime))
+                    type_coerce(HourEntry.booked_at, DateTime))
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
              .outerjoin(approval, approval.entry_id == HourEntry.id)
              .where(and_(*conditions)).order_by(HourEntry.counts_at, HourEntry.id))
@@ -110,12 +126,14 @@ class LocalTimes:
         return naive_utc + offset
 
 
-def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, ...]]:
-    """Each entry as a row of plain values, in batches: names opened once per inspector, and every
-    text already neutralised against formulas, so the writers only convert flags."""
+def ledger_rows(session: Session, wanted: LedgerFilter,
+                with_names: bool = False) -> Iterator[tuple[Any, ...]]:
+    """Each entry as a row of plain values (LEDGER_HEADER; PAYROLL_HEADER `with_names`), in batches:
+    pseudonyms and names made once per inspector, and every text already neutralised against formulas,
+    so the writers only convert flags."""
     municipalities = {i: neutralised(name) for i, name in session.execute(
         select(Municipality.id, Municipality.name)).all()}
-    names: dict[int, str] = {}
+    people: dict[int, tuple[str, ...]] = {}
     local = LocalTimes()
     exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
     # Streaming is an option of this statement only: set on the connection (as it was), it stayed
@@ -123,17 +141,24 @@ def ledger_rows(session: Session, wanted: LedgerFilter) -> Iterator[tuple[Any, .
     result = session.connection().execute(
         ledger_query(wanted).execution_options(stream_results=True, max_row_buffer=BATCH))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
-        minutes, (approval, reverses, reason, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
-        name = names.get(inspector_id)
-        if name is None:
-            name = names[inspector_id] = neutralised(session.get_one(Inspector, inspector_id).name)
+        minutes, (approval, reverses, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
+        person = people.get(inspector_id)
+        if person is None:
+            person = people[inspector_id] = _person(session, inspector_id, with_names)
         start, end = local(starts_at), local(ends_at)
         exempt_week = _exempt_monday(exempt, inspector_id, start) if exempt else None
         yield (entry_id, start.date(), f"{start.hour:02d}:{start.minute:02d}",
-               f"{end.hour:02d}:{end.minute:02d}", inspector_id, name, municipalities[employer],
+               f"{end.hour:02d}:{end.minute:02d}", *person, municipalities[employer],
                municipalities[place], category, *minutes, approval is not None, reverses,
-               neutralised(reason) if reason else "", local(booked_at).date() if booked_at else None,
+               local(booked_at).date() if booked_at else None,
                0 if exempt_week else minutes[1] - minutes[2], exempt_week)
+
+
+def _person(session: Session, inspector_id: int, with_name: bool) -> tuple[str, ...]:
+    """The pseudonym, and the full name (opened, neutralised) where the export needs it."""
+    if not with_name:
+        return (pseudonym(inspector_id),)
+    return pseudonym(inspector_id), neutralised(session.get_one(Inspector, inspector_id).name)
 
 
 def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, start: datetime) -> date | None:

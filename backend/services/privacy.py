@@ -95,6 +95,23 @@ PURPOSES: dict[str, Purpose] = {
             "the user; the admin sees only the username and role",
         ),
     ),
+    "disclosures": Purpose(
+        (
+            "ontvangers van gegevens uit piket (organisaties of functies) en wie ze verstrekte",
+            "receivers of data from piket (organisations or functions) and who handed it out",
+        ),
+        (
+            "verantwoorden wat met wie en waarom is gedeeld (deelregel van de handreiking): elke export, "
+            "specificatie, back-up, overdracht van rapportages en inzageverzoek",
+            "accounting for what was shared with whom and why (the guideline's sharing rule): every export, "
+            "statement, backup, report hand-over and access request",
+        ),
+        (
+            "zolang piket draait, net als het auditlog; de selectie bevat alleen id's en data, geen namen",
+            "while piket runs, like the audit log; the selection holds only ids and dates, no names",
+        ),
+        ("beheerder en controleur (pagina en CSV)", "admin and auditor (page and CSV)"),
+    ),
 }
 
 NOTES = {

@@ -6,16 +6,28 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
-from backend.services import accounts, audit, backup, enrolment, imports, keys, team
+from backend.services import accounts, audit, backup, disclosures, enrolment, exports, imports, keys, team
 from backend.web import i18n, knobs
 from backend.web.access import allow, caller
 from backend.web.common import now
+from backend.web.disclosure import ask_first
 from backend.web.schemas import (
     DesignationEndIn,
     DesignationIn,
@@ -214,3 +226,25 @@ def audit_log() -> Any:
                                 .offset((page - 1) * 100).limit(100)).scalars())
     return render_template("admin/audit.html", records=records, report=audit.verify(g.db), page=page)
 
+
+
+@blueprint.get("/disclosures")
+@allow(Role.ADMIN, Role.AUDITOR)
+def disclosure_register() -> Any:
+    """What left piket, to whom and why: every export, statement, backup and access request."""
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1_000_000))
+    return render_template("admin/disclosures.html", rows=disclosures.register_page(g.db, page), page=page,
+                           per_page=disclosures.PAGE)
+
+
+@blueprint.get("/disclosures.csv")
+@allow(Role.ADMIN, Role.AUDITOR)
+def disclosure_register_csv() -> Any:
+    """The register as CSV; handing it out is itself recorded."""
+    asked = ask_first("disclosures.csv", {})
+    if asked is not None:
+        return asked
+    lines = exports.csv_lines("piket-disclosures-v1", disclosures.REGISTER_HEADER,
+                              disclosures.register_rows(g.db), ())
+    return Response("".join(lines), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="piket-verstrekkingen.csv"'})

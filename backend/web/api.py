@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
 from backend.models import Role
-from backend.services import callouts, dashboard, ledger, settlement
+from backend.services import callouts, dashboard, disclosures, ledger, settlement
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
 from backend.web.access import PUBLIC, allow, caller
@@ -26,11 +27,15 @@ from backend.web.openapi import Operation, document
 from backend.web.schemas import (
     CalloutIn,
     CorrectionIn,
+    DisclosureQuery,
     EntryIdsIn,
+    Invalid,
+    LedgerExportQuery,
     LedgerQuery,
     PageQuery,
     PeriodIn,
     RosterQuery,
+    SettlementExportQuery,
     SettlementQuery,
     parse,
 )
@@ -56,10 +61,20 @@ def operation(method: str, path: str, roles: Sequence[Role], summary: str, *,
               status: int = 200, paged: bool = False) -> Callable[[Any], Any]:
     """Register a route, its roles and its place in the OpenAPI document in one go."""
     def decorate(view: Any) -> Any:
-        OPERATIONS.append(Operation(method, path, summary, [r.value for r in roles], body, query, out,
-                                    status, paged))
+        made = Operation(method, path, summary, [r.value for r in roles], body, query, out, status, paged)
+        OPERATIONS.append(made)
+        known = made.query_names()
+
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            # The document lists every parameter; one it does not list is a mistake to say, not to ignore.
+            unknown = sorted(set(request.args) - known)
+            if unknown:
+                raise Invalid([{"field": name, "message": "unknown parameter"} for name in unknown])
+            return view(*args, **kwargs)
+
         flask_path = path.replace("{", "<int:").replace("}", ">")
-        return blueprint.route(flask_path, methods=[method])(allow(*roles)(view))
+        return blueprint.route(flask_path, methods=[method])(allow(*roles)(checked))
     return decorate
 
 
@@ -159,19 +174,28 @@ def lock_period() -> Any:
     return jsonify(LockOut.of(lock).model_dump(mode="json")), 201
 
 
-@operation("GET", "/ledger", READERS, "Ledger entries with filters", query=LedgerQuery, out=LedgerEntryOut,
-           paged=True)
+def _disclose(kind: str, asked: DisclosureQuery, scope: dict[str, Any]) -> None:
+    disclosures.record(g.db, at=now(), actor=caller().name, kind=kind, receiver=asked.receiver,
+                       purpose=asked.purpose, scope=scope)
+
+
+@operation("GET", "/ledger", READERS, "Ledger entries with filters (inspectors by pseudonym); recorded in "
+           "the register of disclosures", query=LedgerExportQuery, out=LedgerEntryOut, paged=True)
 def ledger_entries() -> Any:
-    wanted = ledger_filter(_args(LedgerQuery).model_dump())
+    asked = _args(LedgerExportQuery)
+    fields = LedgerQuery.model_fields
+    wanted = ledger_filter(asked.model_dump(include=set(fields)))
+    _disclose("ledger.json", asked, asked.model_dump(mode="json", include=set(fields), exclude_defaults=True))
     paging = _args(PageQuery)
     rows = [LedgerEntryOut.of(dict(zip(LEDGER_HEADER, row, strict=True)))
             for row in ledger_rows(g.db, wanted)]
     return jsonify(page_of(rows, paging.page, paging.per_page))
 
 
-@operation("GET", "/settlement", READERS, "The settlement per municipality", query=SettlementQuery,
-           out=SettlementOut)
+@operation("GET", "/settlement", READERS, "The settlement per municipality; recorded in the register of "
+           "disclosures", query=SettlementExportQuery, out=SettlementOut)
 def settlement_result() -> Any:
-    wanted = _args(SettlementQuery)
+    wanted = _args(SettlementExportQuery)
+    _disclose("settlement.json", wanted, wanted.model_dump(include=set(SettlementQuery.model_fields)))
     result = settlement.settle(g.db, wanted.year, wanted.quarter, wanted.mode)
     return jsonify(SettlementOut.of(result).model_dump(mode="json"))

@@ -6,6 +6,7 @@ Finance (and the read-only auditor) see hours and money, never a call-out's loca
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
@@ -35,6 +36,7 @@ from backend.services.exports import LedgerFilter
 from backend.web import i18n, knobs
 from backend.web.access import allow, caller
 from backend.web.common import now, today
+from backend.web.disclosure import ask_first
 from backend.web.schemas import (
     Invalid,
     LedgerQuery,
@@ -108,14 +110,27 @@ def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
     return column_set, f"piket-uren-{wanted.start}-{wanted.end}.{kind}"
 
 
+def _ledger_scope(wanted: LedgerFilter) -> dict[str, Any]:
+    """What the register keeps of a ledger export: the filter, as ids and dates."""
+    return {k: v for k, v in dataclasses.asdict(wanted).items() if v not in (None, False)}
+
+
 @blueprint.get("/ledger.csv")
 @allow(*READERS)
 def ledger_csv() -> Any:
     wanted = ledger_filter(request.args.to_dict())
+    asked = ask_first("ledger.csv", _ledger_scope(wanted))
+    if asked is not None:
+        return asked
     column_set, filename = _ledger_export(wanted, "csv")
+    return _ledger_csv(wanted, column_set, filename)
+
+
+def _ledger_csv(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Response:
     notes = [exempt_week_note()]
+    header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
     return _csv_response(lambda session: exports.csv_lines(
-        column_set, exports.LEDGER_HEADER, exports.ledger_rows(session, wanted), exports.SUMMED,
+        column_set, header, exports.ledger_rows(session, wanted, with_names), exports.SUMMED,
         flags=exports.LEDGER_FLAGS, notes=notes), filename)
 
 
@@ -123,10 +138,45 @@ def ledger_csv() -> Any:
 @allow(*READERS)
 def ledger_xlsx() -> Any:
     wanted = ledger_filter(request.args.to_dict())
+    asked = ask_first("ledger.xlsx", _ledger_scope(wanted))
+    if asked is not None:
+        return asked
     column_set, filename = _ledger_export(wanted, "xlsx")
-    rows = exports.ledger_rows(g.db, wanted)
-    return _xlsx_response(column_set, exports.LEDGER_HEADER, rows, exports.SUMMED, (), filename,
+    return _ledger_xlsx(wanted, column_set, filename)
+
+
+def _ledger_xlsx(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Any:
+    header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
+    rows = exports.ledger_rows(g.db, wanted, with_names)
+    return _xlsx_response(column_set, header, rows, exports.SUMMED, (), filename,
                           flags=exports.LEDGER_FLAGS, notes=[exempt_week_note()])
+
+
+def _payroll(municipality_id: int, kind: str, write: Callable[..., Any]) -> Any:
+    """The employer's own inspectors with their names: the one export that carries names."""
+    employer = g.db.get(Municipality, municipality_id)
+    if employer is None:
+        abort(404)
+    wanted = dataclasses.replace(ledger_filter(request.args.to_dict()), employer_id=municipality_id)
+    asked = ask_first(f"payroll.{kind}", _ledger_scope(wanted))
+    if asked is not None:
+        return asked
+    column_set = f"{exports.PAYROLL_COLUMNS} {wanted.start.isoformat()}..{wanted.end.isoformat()}"
+    return write(wanted, column_set, f"piket-salaris-{municipality_id}-{wanted.start}-{wanted.end}.{kind}",
+                 with_names=True)
+
+
+@blueprint.get("/payroll/<int:municipality_id>.csv")
+@allow(Role.FINANCE)
+def payroll_csv(municipality_id: int) -> Any:
+    """Hours of the inspectors this municipality employs, with their names, for its payroll."""
+    return _payroll(municipality_id, "csv", _ledger_csv)
+
+
+@blueprint.get("/payroll/<int:municipality_id>.xlsx")
+@allow(Role.FINANCE)
+def payroll_xlsx(municipality_id: int) -> Any:
+    return _payroll(municipality_id, "xlsx", _ledger_xlsx)
 
 
 def _note_export(start: date, end: date, kind: str) -> None:
@@ -156,8 +206,15 @@ def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: 
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
+def _settlement_query() -> SettlementQuery:
+    """The period and mode asked for (the other parameters are the download's receiver and purpose)."""
+    asked = {k: v for k, v in request.args.items() if k in SettlementQuery.model_fields}
+    query: SettlementQuery = parse(SettlementQuery, {"year": today().year, **asked})
+    return query
+
+
 def _settlement() -> settlement.Settlement:
-    query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    query = _settlement_query()
     return settlement.settle(g.db, query.year, query.quarter, query.mode)
 
 
@@ -194,7 +251,7 @@ def _settlement_notes(result: settlement.Settlement) -> list[str]:
 @allow(*READERS)
 def settlement_page() -> Any:
     """The settlement, with the years the tables cover; a period they do not cover is refused on the page."""
-    query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    query = _settlement_query()
     try:
         result = settlement.settle(g.db, query.year, query.quarter, query.mode)
     except ServiceError as refused:
@@ -210,10 +267,17 @@ def _settlement_name(result: settlement.Settlement, kind: str) -> str:
     return f"piket-verrekening-{result.mode}-{result.start}-{result.end}.{kind}"
 
 
+def _settlement_scope(result: settlement.Settlement, **more: Any) -> dict[str, Any]:
+    return {"mode": result.mode, "start": result.start, "end": result.end, **more}
+
+
 @blueprint.get("/settlement.csv")
 @allow(*READERS)
 def settlement_csv() -> Any:
     result = _settlement()
+    asked = ask_first("settlement.csv", _settlement_scope(result))
+    if asked is not None:
+        return asked
     notes = _settlement_notes(result)
     return _csv_response(lambda _session: exports.csv_lines(
         exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
@@ -224,6 +288,9 @@ def settlement_csv() -> Any:
 @allow(*READERS)
 def settlement_xlsx() -> Any:
     result = _settlement()
+    asked = ask_first("settlement.xlsx", _settlement_scope(result))
+    if asked is not None:
+        return asked
     return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
                           exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
                           exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"),
@@ -237,6 +304,9 @@ def statement(municipality_id: int) -> Any:
     result = _settlement()
     if municipality_id not in {line.municipality_id for line in result.lines}:
         abort(404)
+    asked = ask_first("statement", _settlement_scope(result, municipality_id=municipality_id))
+    if asked is not None:
+        return asked
     return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
                            cents=i18n.money, printed_at=now(), pledge_note=pledge_note(result))
 

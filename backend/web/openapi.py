@@ -30,6 +30,18 @@ class Operation:
     status: int
     paged: bool
 
+    def query_models(self) -> list[type[BaseModel]]:
+        """The models of the query's parameters: the operation's own, and paging where it pages."""
+        from backend.web.schemas import PageQuery
+
+        models = [m for m in (self.query,) if m is not None]
+        if self.paged and (self.query is None or "page" not in self.query.model_fields):
+            models.append(PageQuery)
+        return models
+
+    def query_names(self) -> set[str]:
+        return {name for model in self.query_models() for name in model.model_fields}
+
 
 def document(operations: list[Operation]) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": ERROR}
@@ -88,13 +100,8 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
 
 
 def _query_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
-    models = [m for m in (op.query,) if m is not None]
-    if op.paged and op.query is not None and "page" not in op.query.model_fields:
-        from backend.web.schemas import PageQuery
-
-        models.append(PageQuery)
     found = []
-    for model in models:
+    for model in op.query_models():
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         required = set(schema.get("required", []))

@@ -3,17 +3,45 @@ field are checked the same way, and the OpenAPI document is generated from the s
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from backend.models import CalloutSource, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_date, local_instant
 from scheduling.ort import on_whole_minutes
 
-Day = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
+DAY_PATTERN = r"^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
+
+
+def _written_as(pattern: str, kind: type, wording: str) -> Callable[[Any], Any]:
+    """Text must look like `pattern` (the document says so); a number or a zone is no day or time."""
+    def check(value: Any) -> Any:
+        if isinstance(value, kind) or (isinstance(value, str) and re.fullmatch(pattern, value)):
+            return value
+        raise ValueError(wording)
+    return check
+
+
+Day = Annotated[date,
+                BeforeValidator(_written_as(DAY_PATTERN, date, "give a day from 2020 to 2100 as YYYY-MM-DD")),
+                Field(ge=date(2020, 1, 1), le=date(2100, 12, 31)),
+                WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN,
+                                "description": "A day from 2020-01-01 to 2100-12-31."})]
 """A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 """A row's id as the database can hold it."""
@@ -27,7 +55,10 @@ def _local_minute(value: time) -> time:
     return value
 
 
-Minute = Annotated[time, AfterValidator(_local_minute)]
+Minute = Annotated[time, BeforeValidator(_written_as(MINUTE_PATTERN, time, "give a local time as HH:MM")),
+                   AfterValidator(_local_minute),
+                   WithJsonSchema({"type": "string", "pattern": MINUTE_PATTERN,
+                                   "description": "A local clock time to the minute, without a zone."})]
 """A local clock time to the minute (14:00), as shifts and hours are kept."""
 
 
@@ -161,6 +192,22 @@ class SettlementQuery(Input):
     year: int = Field(ge=2020, le=2100)
     quarter: int | None = Field(default=None, ge=1, le=4)
     mode: Literal["budget", "actual"] = "actual"
+
+
+class DisclosureQuery(Input):
+    """Who receives what the API hands out, and why: recorded in the register of disclosures."""
+
+    receiver: str = Field(min_length=1, max_length=200, pattern=r"\S",
+                          description="Who receives it (an organisation or a function).")
+    purpose: str = Field(min_length=1, max_length=200, pattern=r"\S", description="Why they need it.")
+
+
+class LedgerExportQuery(LedgerQuery, DisclosureQuery):
+    """The ledger's filters, and to whom it goes and why."""
+
+
+class SettlementExportQuery(SettlementQuery, DisclosureQuery):
+    """The settlement's period and mode, and to whom it goes and why."""
 
 
 class PageQuery(Input):

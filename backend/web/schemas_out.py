@@ -59,8 +59,8 @@ class LedgerEntryOut(BaseModel):
     date: date
     start: str
     end: str
-    inspector_id: int
     inspector: str
+    """The inspector's pseudonym (INS-XXXXXX), the same in every export; names stay in piket."""
     employer: str
     municipality: str
     category: str
@@ -73,7 +73,6 @@ class LedgerEntryOut(BaseModel):
     sunday_holiday_minutes: int
     approved: bool
     reverses: int | None
-    reason: str
     booked_on: date | None
     allowance_minutes: int
     """Minutes in allowance bands that earn it: 0 in a week the three-hour rule exempts."""

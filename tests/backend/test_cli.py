@@ -128,7 +128,7 @@ def test_backup_and_restore_on_another_database_give_the_same_content(
         demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory,
         tmp_path: Path) -> None:
     target = databases.url()
-    piket("backup", str(tmp_path / "piket.backup"))
+    piket("backup", str(tmp_path / "piket.backup"), "--receiver", "beheer", "--purpose", "herstel")
     raw = (tmp_path / "piket.backup").read_bytes()
     assert b"Hoekstra" not in raw and b"Leeuwarden" not in raw  # the whole stream is sealed
     piket("db", "upgrade", PIKET_DATABASE_URL=target)
@@ -142,7 +142,7 @@ def test_backup_and_restore_on_another_database_give_the_same_content(
 
 def test_restore_refuses_other_keys_and_a_non_empty_database(
         demo: Result, piket: Piket, databases: DatabaseFactory, tmp_path: Path) -> None:
-    piket("backup", str(tmp_path / "b"))
+    piket("backup", str(tmp_path / "b"), "--receiver", "beheer", "--purpose", "herstel")
     other_keys = tmp_path / "other.json"
     KeyRing.generate().write(other_keys)
     target = databases.url()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from backend.models import HourApproval, HourCategory, HourEntry, Municipality, Shift, ShiftKind
 from backend.services import ledger, settlement
 from backend.services.errors import Refused
-from backend.services.exports import LedgerFilter, ledger_rows
+from backend.services.exports import LEDGER_HEADER, LedgerFilter, ledger_rows
 from scheduling.calendar import local_instant, team_zone
 from scheduling.ort import planned_break
 from tests.factories import NOW, inspector, region
@@ -163,7 +163,8 @@ def check(session: Session, team: Team, model: Model) -> None:
     waiting = {e.id for e in latest if e and not ledger.is_approved(session, e.id)}
     assert {line.entry.id for line in lines} == waiting
     exported = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31), approved_only=True)
-    assert sum(row[10] for row in ledger_rows(session, exported)) == approved
+    worked = LEDGER_HEADER.index("worked_minutes")
+    assert sum(row[worked] for row in ledger_rows(session, exported)) == approved
     assert settlement.settle(session, 2027, None, "actual").totals["minutes"] == approved
 
 

@@ -34,8 +34,8 @@ class Site:
     def env(self, **settings: str) -> dict[str, str]:
         return serve_env(self.url, self.keys_file, self.tmp / "data", self.api_url, **settings)
 
-    def serve(self, **settings: str) -> Instance:
-        instance = Instance.start(self.env(**settings), self.tmp / f"serve-{len(self.instances)}.log")
+    def serve(self, port: int | None = None, **settings: str) -> Instance:
+        instance = Instance.start(self.env(**settings), self.tmp / f"serve-{len(self.instances)}.log", port)
         self.instances.append(instance)
         return instance
 

@@ -62,15 +62,17 @@ class Instance:
     log_path: Path
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    fixed_port: int | None = None
+    """Keep this port across restarts (a webhook's URL names it)."""
 
     @classmethod
-    def start(cls, env: dict[str, str], log_path: Path) -> Instance:
-        instance = cls(env, log_path)
+    def start(cls, env: dict[str, str], log_path: Path, port: int | None = None) -> Instance:
+        instance = cls(env, log_path, fixed_port=port)
         instance.restart()
         return instance
 
     def restart(self) -> None:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "piket", "serve"], env={**self.env, "PIKET_PORT": str(self.port)},

@@ -10,7 +10,10 @@ Telegram's rules that the fault tests depend on:
   (acknowledged), so an update fetched but not acknowledged comes again;
 - two getUpdates at the same time is a conflict (HTTP 409), as with Telegram;
   the tests count them, because two pollers on one token is a fault;
-- every call is recorded with its parameters and the moment it arrived.
+- every call is recorded with its parameters and the moment it arrived;
+- once a webhook is set, updates are posted to it one by one, each until it
+  is answered 200 (a refused connection or an error answer is tried again),
+  and getUpdates is refused, as Telegram does.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import itertools
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +74,9 @@ class Telegram:
     _pushed_at: dict[str, float] = field(default_factory=dict)
     _polling: int = 0
     _changed: threading.Condition = field(default_factory=threading.Condition)
+    _webhook: tuple[str, str] | None = None
+    """(url, secret token) while a webhook is set."""
+    _pusher: threading.Thread | None = None
 
     # -- what phones do --------------------------------------------------------------------
 
@@ -128,7 +136,12 @@ class Telegram:
 
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "getUpdates":
+            if self._webhook is not None:
+                return 409, {"ok": False, "error_code": 409, "description":
+                             "Conflict: can't use getUpdates method while webhook is active"}
             return self._get_updates(params)
+        if method in ("setWebhook", "deleteWebhook"):
+            self._set_webhook(params if method == "setWebhook" else None)
         with self._changed:
             message_id = next(self._message_ids) if method == "sendMessage" else None
             self.calls.append(Call(method, params, time.monotonic(), message_id))
@@ -140,7 +153,8 @@ class Telegram:
             return _ok(self._message(message_id, params))
         if method == "editMessageText":
             return _ok(self._message(int(params["message_id"]), params))
-        if method in ("answerCallbackQuery", "deleteMessage", "deleteWebhook", "setMyCommands", "close"):
+        if method in ("answerCallbackQuery", "deleteMessage", "deleteWebhook", "setWebhook", "setMyCommands",
+                      "close"):
             return _ok(True)
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
@@ -161,6 +175,27 @@ class Telegram:
                 return _ok(list(self._updates[: int(params.get("limit") or 100)]))
             finally:
                 self._polling -= 1
+
+    def _set_webhook(self, params: dict[str, Any] | None) -> None:
+        with self._changed:
+            self._webhook = (str(params["url"]), str(params.get("secret_token", ""))) if params else None
+            if self._webhook and self._pusher is None:
+                self._pusher = threading.Thread(target=self._push, daemon=True)
+                self._pusher.start()
+            self._changed.notify_all()
+
+    def _push(self) -> None:
+        """Post the oldest update to the webhook until it is answered 200, then the next."""
+        while True:
+            with self._changed:
+                while self._webhook is None or not self._updates:
+                    self._changed.wait()
+                (url, secret), update = self._webhook, self._updates[0]
+            if _posted(url, secret, update):
+                with self._changed:
+                    self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+            else:
+                time.sleep(0.2)
 
     @staticmethod
     def _message(message_id: int, params: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +272,18 @@ def _params(body: str, content_type: str) -> dict[str, Any]:
     if "reply_markup" in params:
         params["reply_markup"] = json.loads(params["reply_markup"])
     return params
+
+
+def _posted(url: str, secret: str, update: dict[str, Any]) -> bool:
+    """True once the webhook answered 200; a dead process, an error or a timeout is a retry."""
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST",  # noqa: S310
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (the test's own URL)
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _ok(result: Any) -> tuple[int, dict[str, Any]]:

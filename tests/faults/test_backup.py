@@ -91,7 +91,7 @@ def test_backup_while_serving_restores_whole_and_identical(site: Site, databases
     telegram.wait_for(lambda: len(telegram.answers()) >= 10, 60, "the burst to be under way")
     answered_before = len(telegram.answers())
     during = tmp_path / "during.piket-backup"
-    made = piket(site.env(), "backup", str(during))
+    made = piket(site.env(), "backup", str(during), "--receiver", "beheer", "--purpose", "herstel")
     assert made.returncode == 0, made.stderr
     answered_while = len(telegram.answers()) - answered_before
     assert_whole(restore_elsewhere(site, databases, during), pressed)
@@ -101,7 +101,8 @@ def test_backup_while_serving_restores_whole_and_identical(site: Site, databases
                       90, "the burst to end", lambda: describe_pending(site.database))
     server.wait_until(Steady(lambda: table_digests(site.database), seconds=1.0), 30, "the tables to rest")
     idle = tmp_path / "idle.piket-backup"
-    assert piket(site.env(), "backup", str(idle)).returncode == 0
+    made = piket(site.env(), "backup", str(idle), "--receiver", "beheer", "--purpose", "herstel")
+    assert made.returncode == 0
     restored = restore_elsewhere(site, databases, idle)
     source_digests, restored_digests = table_digests(site.database), table_digests(restored)
     assert restored_digests == source_digests

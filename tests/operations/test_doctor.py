@@ -38,7 +38,8 @@ def ready(upgraded: Piket, env: dict[str, str], tmp_path: Path, telegram: Server
     database.dispose()
     backups = tmp_path / "backups"
     backups.mkdir()
-    upgraded("backup", str(backups / f"piket-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup"))
+    upgraded("backup", str(backups / f"piket-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup"),
+             "--receiver", "beheer", "--purpose", "herstel")
     return {"PIKET_ENVIRONMENT": "production", "PIKET_BACKUP_DIR": str(backups),
             "PIKET_SECRET_KEY": secrets.token_urlsafe(48),
             "PIKET_TELEGRAM_TOKEN": TOKEN, "PIKET_TELEGRAM_API_URL": telegram.api_url}

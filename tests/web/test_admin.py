@@ -137,7 +137,7 @@ def test_the_admin_caps_a_money_contribution_and_the_settlement_shows_who_bears_
     saved = admin.post(f"/admin/municipalities/{opsterland.id}",
                        data={**form, "money_cap": "1000,00", "cap_shortfall": "coordinator"})
     assert saved.status_code == 302
-    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget").json
+    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget&receiver=a&purpose=b").json
     lines = {line["name"]: line for line in body["lines"]}
     assert lines["Opsterland"]["cost_share_cents"] == 1_000_00
     assert lines["Leeuwarden"]["cap_shortfall_cents"] == -lines["Opsterland"]["cap_shortfall_cents"] > 0

@@ -108,11 +108,14 @@ def test_a_coordinator_evening_and_finances_export_in_a_real_browser(
     finance = browser.new_page()
     log_in(finance, server, site, "finance")
     finance.goto(f"{server}/finance/ledger?period_start=2027-03-01&period_end=2027-03-07")
+    finance.click("#export-xlsx")  # first: who receives it, and why (the register of disclosures)
+    finance.fill("#disclose input[name=receiver]", "accountant")
+    finance.fill("#disclose input[name=purpose]", "jaarafsluiting")
     with finance.expect_download() as download:
-        finance.click("#export-xlsx")
+        finance.click("#disclose button")
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v3 2027-03-01..2027-03-07"
+    assert rows[0][0] == "piket-ledger-v4 2027-03-01..2027-03-07"
     assert sorted(row[0] for row in rows[2:-1]) == ids
     worked = rows[1].index("worked_minutes")
     assert rows[-1][worked] == sum(row[worked] for row in rows[2:-1]) == 2 * 480

@@ -23,7 +23,7 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.services import callouts, ledger, settlement
-from backend.services.exports import LedgerFilter, ledger_rows
+from backend.services.exports import LEDGER_HEADER, LedgerFilter, ledger_rows
 from scheduling.calendar import local_day_start, local_instant, team_zone
 from tests.web.conftest import Site, WebClient, book
 
@@ -254,8 +254,9 @@ def test_a_correction_the_core_cannot_count_is_refused_in_dutch_and_changes_noth
 
 def approved_minutes(site: Site) -> int:
     with site.database.transaction() as session:
-        return sum(row[10] for row in ledger_rows(session, LedgerFilter(date(2027, 3, 1), date(2027, 3, 31),
-                                                                         approved_only=True)))
+        worked = LEDGER_HEADER.index("worked_minutes")
+        march = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31), approved_only=True)
+        return sum(row[worked] for row in ledger_rows(session, march))
 
 
 def test_a_corrected_unapproved_entry_waits_as_one_line_and_approving_it_counts_the_corrected_hours(

@@ -21,6 +21,9 @@ from tests.profiles import PLAN_BUDGET
 from tests.web.conftest import Site, book
 
 YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
+SHARED = {"receiver": "controller of the coordinating municipality", "purpose": "year-end settlement"}
+"""Who receives an export and why: asked before every download, recorded in the register."""
+SHARE = "receiver=controller&purpose=year-end"
 AFTER_MARCH = datetime(2027, 4, 1, 8, 0, tzinfo=UTC)
 """March can be closed once it is over."""
 
@@ -47,11 +50,11 @@ def read_csv(text: str) -> tuple[str, list[str], list[list[str]], list[str]]:
 
 def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(site: Site) -> None:
     book_hours(site)
-    response = site.client("finance").get("/finance/ledger.csv", query_string=YEAR)
+    response = site.client("finance").get("/finance/ledger.csv", query_string=YEAR | SHARED)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
-    assert column_set == "# piket-ledger-v3 2027-03-01..2027-03-31"
+    assert column_set == "# piket-ledger-v4 2027-03-01..2027-03-31"
     assert len(lines) == 4 and total[0] == "totaal (4 regels)"
     for name in (
         "worked_minutes",
@@ -72,7 +75,8 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
 
 def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add_up(site: Site) -> None:
     book_hours(site)
-    text = site.client("finance").get("/finance/settlement.csv?year=2027&mode=actual").data.decode("utf-8")
+    answer = site.client("finance").get(f"/finance/settlement.csv?year=2027&mode=actual&{SHARE}")
+    text = answer.data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
     assert column_set.startswith("# piket-settlement-v3 actual 2027-01-01..2027-12-31")
     for name in ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
@@ -85,10 +89,10 @@ def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add
 
 def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -> None:
     ids = book_hours(site)
-    response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR)
+    response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR | SHARED)
     sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v3 2027-03-01..2027-03-31"
+    assert rows[0][0] == "piket-ledger-v4 2027-03-01..2027-03-31"
     header, lines, total = rows[1], rows[2:-1], rows[-1]
     assert sorted(line[0] for line in lines) == ids, "in date order, every entry once"
     worked = header.index("worked_minutes")
@@ -103,7 +107,7 @@ def test_a_week_of_one_short_stretch_shows_no_allowance_in_the_ledger_and_the_se
         entry = book(session, site, 2, place, date(2027, 3, 8), hour=13, minutes=480, break_minutes=30)
         ledger.approve_many(session, site.clock.now(), "web:coordinator", [entry])
     client = site.client("finance")
-    text = client.get("/finance/ledger.csv", query_string=YEAR).data.decode("utf-8")
+    text = client.get("/finance/ledger.csv", query_string=YEAR | SHARED).data.decode("utf-8")
     first = next(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert "CAR-UWO art. 3:11 lid 2" in first[1]
     _, header, lines, total = read_csv(text)
@@ -111,10 +115,10 @@ def test_a_week_of_one_short_stretch_shows_no_allowance_in_the_ledger_and_the_se
     assert line[header.index("weekday_20_minutes")] == "180", "the entry keeps its band minutes"
     assert line[header.index("allowance_minutes")] == "0" == total[header.index("allowance_minutes")]
     assert line[header.index("allowance_exempt_week")] == "2027-03-08"
-    body = client.get("/api/v1/settlement?year=2027&mode=actual").json
+    body = client.get(f"/api/v1/settlement?year=2027&mode=actual&{SHARE}").json
     (settled,) = [line for line in body["lines"] if line["municipality_id"] == employer]
     assert settled["minutes"] == 450 and settled["ort_cents"] == 0
-    api = client.get("/api/v1/ledger?period_start=2027-03-01&period_end=2027-03-31").json
+    api = client.get(f"/api/v1/ledger?period_start=2027-03-01&period_end=2027-03-31&{SHARE}").json
     assert api["items"][0]["allowance_exempt_week"] == "2027-03-08"
     assert "drie uur" in client.get("/finance/ledger", query_string=YEAR).text
 
@@ -123,12 +127,15 @@ def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
     with site.database.transaction() as session:
         session.get_one(Inspector, 2).name = '=HYPERLINK("http://evil")'
     book_hours(site)
+    with site.database.transaction() as session:
+        employer = session.get_one(Inspector, 2).employer_id
     client = site.client("finance")
-    _, header, lines, _ = read_csv(client.get("/finance/ledger.csv", query_string=YEAR).data.decode("utf-8"))
-    names = {line[header.index("inspector")] for line in lines}
+    exported = client.get(f"/finance/payroll/{employer}.csv", query_string=YEAR | SHARED)
+    _, header, lines, _ = read_csv(exported.data.decode("utf-8"))
+    names = {line[header.index("name")] for line in lines}
     assert '\'=HYPERLINK("http://evil")' in names
     sheet = openpyxl.load_workbook(
-        io.BytesIO(client.get("/finance/ledger.xlsx", query_string=YEAR).data)
+        io.BytesIO(client.get(f"/finance/payroll/{employer}.xlsx", query_string=YEAR | SHARED).data)
     ).active
     cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(value.startswith(("=", "+", "-", "@")) for value in cells)
@@ -141,7 +148,7 @@ def test_finance_never_sees_a_call_out_location(site: Site) -> None:
         "/finance/ledger",
         "/finance/ledger.csv",
         "/finance/settlement",
-        "/api/v1/ledger?period_start=2027-01-01&period_end=2027-12-31",
+        f"/api/v1/ledger?period_start=2027-01-01&period_end=2027-12-31&{SHARE}",
     ):
         body = client.get(path).data.decode("utf-8")
         assert "Wilhelminastraat" not in body and "bovenwoning" not in body, path
@@ -149,7 +156,7 @@ def test_finance_never_sees_a_call_out_location(site: Site) -> None:
 
 def test_the_actual_settlement_balances_to_zero_and_credits_the_employers(site: Site) -> None:
     book_hours(site)
-    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=actual").json
+    body = site.client("finance").get(f"/api/v1/settlement?year=2027&mode=actual&{SHARE}").json
     lines = {line["name"]: line for line in body["lines"]}
     assert sum(line["balance_cents"] for line in body["lines"]) == 0
     for name, total in body["totals"].items():
@@ -161,12 +168,12 @@ def test_the_actual_settlement_balances_to_zero_and_credits_the_employers(site: 
 
 def test_unapproved_hours_are_not_settled(site: Site) -> None:
     book_hours(site, approve=False)
-    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=actual").json
+    body = site.client("finance").get(f"/api/v1/settlement?year=2027&mode=actual&{SHARE}").json
     assert body["totals"]["minutes"] == 0
 
 
 def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
-    body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget").json
+    body = site.client("finance").get(f"/api/v1/settlement?year=2027&mode=budget&{SHARE}").json
     with site.database.transaction() as session:
         members = session.execute(
             select(Municipality.name, Municipality.population)
@@ -178,7 +185,7 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
     expected = {row.name: row.yearly_cents for row in table.rows}
     assert {line["name"]: line["cost_share_cents"] for line in body["lines"]} == expected
     quarters = [
-        site.client("finance").get(f"/api/v1/settlement?year=2027&mode=budget&quarter={q}").json
+        site.client("finance").get(f"/api/v1/settlement?year=2027&mode=budget&quarter={q}&{SHARE}").json
         for q in range(1, 5)
     ]
     assert sum(q["totals"]["cost_share_cents"] for q in quarters) == body["totals"]["cost_share_cents"]
@@ -186,7 +193,7 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
 
 def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_read(site: Site) -> None:
     client = site.client("finance")
-    body = client.get("/api/v1/settlement?year=2027&mode=budget").json
+    body = client.get(f"/api/v1/settlement?year=2027&mode=budget&{SHARE}").json
     assert body["totals"]["cost_share_cents"] == body["totals"]["delivered_cents"] == 122_399_10
     assert body["totals"]["balance_cents"] == 0, "was -5,733.09: pledged hours credited instead of the plan's"
     assert body["totals"]["minutes"] == 1223 * 60
@@ -194,13 +201,13 @@ def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_re
                                "difference_minutes": 85 * 60, "uncovered_minutes": 0, "rule": "scaled"}
     page = client.get("/finance/settlement?year=2027&mode=budget").text
     assert "892:00" in page and "807:00" in page and "85:00" in page and "grootste overschotten" in page
-    rows = list(csv.reader(io.StringIO(client.get("/finance/settlement.csv?year=2027&mode=budget")
+    rows = list(csv.reader(io.StringIO(client.get(f"/finance/settlement.csv?year=2027&mode=budget&{SHARE}")
                                        .data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
     assert rows[0][0].startswith("# piket-settlement-v3 budget") and "naar rato teruggebracht" in rows[0][1]
     header, total = rows[1], rows[-1]
     assert total[header.index("balance")] == "0,00" and total[header.index("delivered")] == "122399,10"
     assert total[header.index("pledged_minutes")] == str(892 * 60)
-    xlsx = client.get("/finance/settlement.xlsx?year=2027&mode=budget").data
+    xlsx = client.get(f"/finance/settlement.xlsx?year=2027&mode=budget&{SHARE}").data
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active
     xlsx_rows = list(sheet.iter_rows(values_only=True))
     assert "naar rato teruggebracht" in xlsx_rows[0][1]
@@ -211,8 +218,8 @@ def test_the_four_quarters_add_up_to_the_year_per_municipality_and_column(site: 
     book_hours(site)
     client = site.client("finance")
     for mode in ("budget", "actual"):
-        year = client.get(f"/api/v1/settlement?year=2027&mode={mode}").json
-        quarters = [client.get(f"/api/v1/settlement?year=2027&mode={mode}&quarter={q}").json
+        year = client.get(f"/api/v1/settlement?year=2027&mode={mode}&{SHARE}").json
+        quarters = [client.get(f"/api/v1/settlement?year=2027&mode={mode}&quarter={q}&{SHARE}").json
                     for q in range(1, 5)]
         for i, line in enumerate(year["lines"]):
             for name in ("cost_share_cents", "minutes", "salary_cents", "ort_cents", "overhead_cents",
@@ -227,14 +234,14 @@ def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site
     site.clock.set(AFTER_MARCH)
     client = site.client("finance")
     assert client.post("/coordinator/periods/lock", data=YEAR).status_code == 302
-    client.get("/finance/ledger.csv", query_string=YEAR)
+    client.get("/finance/ledger.csv", query_string=YEAR | SHARED)
     with site.database.transaction() as session:
         assert ledger.locks(session)[0].exported_at is not None
     with site.database.transaction() as session:
         heerenveen = session.execute(
             select(Municipality.id).where(Municipality.name == "Heerenveen")
         ).scalar_one()
-    statement = client.get(f"/finance/settlement/{heerenveen}?year=2027").text
+    statement = client.get(f"/finance/settlement/{heerenveen}?year=2027&{SHARE}").text
     assert "Afrekening verrekening: Heerenveen" in statement and (
         "Te betalen" in statement or "Te ontvangen" in statement
     )
@@ -254,7 +261,7 @@ def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_s
     site.clock.set(AFTER_MARCH)
     finance, coordinator = site.client("finance"), site.client("coordinator")
     assert finance.post("/coordinator/periods/lock", data=YEAR).status_code == 302
-    exported = finance.get("/finance/ledger.csv", query_string=YEAR).data
+    exported = finance.get("/finance/ledger.csv", query_string=YEAR | SHARED).data
     site.clock.set(datetime(2027, 4, 6, 9, 0, tzinfo=UTC))
     page = coordinator.get(f"/coordinator/hours/{ids[0]}/correct").text
     assert "Deze periode is afgesloten" in page
@@ -270,12 +277,14 @@ def test_a_correction_after_export_shows_in_the_open_period_and_the_closed_one_s
         },
     )
     assert done.status_code == 302
-    assert finance.get("/finance/ledger.csv", query_string=YEAR).data == exported, "March is as exported"
+    again = finance.get("/finance/ledger.csv", query_string=YEAR | SHARED).data
+    assert again == exported, "March is as exported"
     april = {"period_start": "2027-04-01", "period_end": "2027-04-30"}
-    _, header, lines, total = read_csv(finance.get("/finance/ledger.csv", query_string=april).data.decode())
+    april_file = finance.get("/finance/ledger.csv", query_string=april | SHARED).data
+    _, header, lines, total = read_csv(april_file.decode())
     booked = header.index("booked_on")
     assert [line[booked] for line in lines] == ["2027-04-06", "2027-04-06"]
-    assert [line[header.index("reason")] for line in lines] == ["eerder klaar", "eerder klaar"]
+    assert "reason" not in header and b"eerder klaar" not in april_file, "finance needs no free text"
     assert int(total[header.index("worked_minutes")]) == -60, "the correction nets to one hour less"
 
 
@@ -307,12 +316,12 @@ def test_a_year_without_an_ort_table_is_refused_in_actual_mode_only(site: Site) 
 def test_the_api_refuses_an_uncovered_year_with_a_typed_422(site: Site) -> None:
     client = site.client("finance")
     for year, code in ((2026, "no_budget_table"), (2028, "no_ort_table")):
-        answer = client.get(f"/api/v1/settlement?year={year}&mode=actual")
+        answer = client.get(f"/api/v1/settlement?year={year}&mode=actual&{SHARE}")
         assert answer.status_code == 422
         assert answer.json["error"] == "refused" and answer.json["code"] == code
         assert answer.json["field"] == "year" and str(year) in answer.json["message"]
-    for path in ("/finance/settlement.csv?year=2026", "/finance/settlement.xlsx?year=2026",
-                 "/finance/settlement/1?year=2026"):
+    for path in (f"/finance/settlement.csv?year=2026&{SHARE}", f"/finance/settlement.xlsx?year=2026&{SHARE}",
+                 f"/finance/settlement/1?year=2026&{SHARE}"):
         assert client.get(path).status_code == 422, path
 
 
@@ -354,10 +363,11 @@ def test_finance_changes_a_rate_for_next_year_and_the_budget_settlement_follows(
         "hours": "423", "rate": "54,10", "flat_ort": "12.5", "overhead_per_hour": "8.19",
         "source": "Cao Gemeenten 2028, scale 7 step 11 (finance)"})
     assert saved.status_code == 302
-    before = finance.get("/api/v1/settlement?year=2027&mode=budget").json["totals"]["cost_share_cents"]
-    after = finance.get("/api/v1/settlement?year=2028&mode=budget").json["totals"]["cost_share_cents"]
+    before = finance.get(f"/api/v1/settlement?year=2027&mode=budget&{SHARE}").json["totals"]
+    after = finance.get(f"/api/v1/settlement?year=2028&mode=budget&{SHARE}").json["totals"]
     raised = Budget((BudgetLine("control", 423, Fraction("54.10"), Fraction(1, 8), Fraction("8.19")),
                      *PLAN_BUDGET.lines[1:]), PLAN_BUDGET.fixed_cents, date(2028, 1, 1), date(2028, 12, 31))
+    before, after = before["cost_share_cents"], after["cost_share_cents"]
     assert before == 122_399_10 and after == raised.yearly_cents > before
     assert finance.post("/finance/budget/2028/copy").status_code == 302
     assert "copied from 2028" in finance.get("/finance/budget").text

@@ -91,6 +91,10 @@ POLICY: dict[str, set[str]] = {
     "knobs.copy_plan": {ADMIN},
     "knobs.ort_page": READERS,
     "knobs.put_ort_table": {FINANCE},
+    "finance.payroll_csv": {FINANCE},
+    "finance.payroll_xlsx": {FINANCE},
+    "admin.disclosure_register": {ADMIN, AUDITOR},
+    "admin.disclosure_register_csv": {ADMIN, AUDITOR},
 }
 
 
@@ -145,7 +149,8 @@ def test_an_auditor_token_may_read_but_not_change(shared_site: Site) -> None:
                                              is_read_only=True)
     client = shared_site.app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    assert client.get("/api/v1/settlement?year=2027", headers=headers).status_code == 200
+    shared = "&receiver=accountant&purpose=audit"
+    assert client.get(f"/api/v1/settlement?year=2027{shared}", headers=headers).status_code == 200
     refused = client.post("/api/v1/periods/lock", headers=headers,
                           json={"period_start": "2027-01-01", "period_end": "2027-01-31"})
     assert refused.status_code == 403
