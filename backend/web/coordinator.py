@@ -12,9 +12,9 @@ from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Ro
 from backend.services import callouts, controls_plan, dashboard, ledger, reports
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
+from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
-from backend.web.i18n import N_
 from backend.web.schemas import (
     FORM_BREAKS,
     CalloutIn,
@@ -65,9 +65,9 @@ def new_callout() -> Any:
         try:
             made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, values).to_service())
         except Invalid as invalid:
-            problems = invalid.problems
+            problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
+            problems = shown.refused(refused)
         else:
             flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
             return redirect(url_for("coordinator.dashboard_page"))
@@ -184,9 +184,9 @@ def correct_hours(entry_id: int) -> Any:
             ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
                            breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
         except Invalid as invalid:
-            problems = invalid.problems
+            problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
+            problems = shown.refused(refused)
         else:
             flash(i18n.gettext("Hours corrected; the old entry is reversed.") if approved else
                   i18n.gettext("Hours corrected; the correction waits for approval."))
@@ -207,12 +207,6 @@ def _entry_values(entry: HourEntry) -> dict[str, Any]:
     return values
 
 
-LOCK_REFUSALS = (N_("hours in this period still wait for approval"),
-                 N_("this period overlaps a period that is already closed"),
-                 N_("the period ends before it starts"))
-"""The ledger's refusals of a close that are shown as they are (translated)."""
-
-
 @blueprint.post("/periods/lock")
 @allow(Role.COORDINATOR, Role.FINANCE)
 def lock_period() -> Any:
@@ -222,14 +216,14 @@ def lock_period() -> Any:
         period = parse(PeriodIn, values)
         ledger.lock_period(g.db, now(), caller().name, period.period_start, period.period_end)
     except Invalid as invalid:
-        problems = invalid.problems
+        problems = shown.invalid(invalid.problems)
     except ServiceError as refused:
         problems = [{"field": "", "message": _lock_refusal(refused)}]
     else:
         flash(i18n.gettext("Period %(start)s to %(end)s closed.", start=period.period_start,
                            end=period.period_end))
-        shown = "finance.ledger_page" if caller().role is Role.FINANCE else "coordinator.hours"
-        return redirect(url_for(shown, period_start=period.period_start, period_end=period.period_end))
+        back = "finance.ledger_page" if caller().role is Role.FINANCE else "coordinator.hours"
+        return redirect(url_for(back, period_start=period.period_start, period_end=period.period_end))
     if caller().role is Role.FINANCE:
         return finance.ledger_view({}, close=values, close_problems=problems), 422
     return _hours_page(values.get("period_start"), values.get("period_end"), values, problems), 422
@@ -237,7 +231,7 @@ def lock_period() -> Any:
 
 def _lock_refusal(refused: ServiceError) -> str:
     if not isinstance(refused, ledger.PeriodNotOver):
-        return i18n.gettext(refused.message)
+        return shown.refusal_text(refused)
     if refused.shift is None:
         return i18n.gettext("This period runs until %(end)s and has not ended yet. Close it once it is over "
                             "and its hours are in.", end=i18n.day(refused.end))

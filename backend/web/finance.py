@@ -33,6 +33,7 @@ from backend.services import evaluation, exports, ledger, profile, settlement
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import i18n
+from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, today
 from backend.web.schemas import (
@@ -74,7 +75,7 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     try:
         wanted = ledger_filter(args)
     except Invalid as invalid:
-        wanted, problems = ledger_filter({}), invalid.problems
+        wanted, problems = ledger_filter({}), shown.invalid(invalid.problems)
     else:
         problems = []
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -82,8 +83,8 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     totals = exports.Totals(exports.LEDGER_HEADER, exports.SUMMED)
     for row in rows:
         totals.add(row)
-    shown = rows[(page - 1) * PAGE: page * PAGE]
-    return render_template("finance/ledger.html", rows=shown, wanted=wanted, totals=totals, page=page,
+    page_rows = rows[(page - 1) * PAGE: page * PAGE]
+    return render_template("finance/ledger.html", rows=page_rows, wanted=wanted, totals=totals, page=page,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
                            categories=list(HourCategory), locks=ledger.locks(g.db),
@@ -196,12 +197,16 @@ def _settlement_notes(result: settlement.Settlement) -> list[str]:
 @allow(*READERS)
 def settlement_page() -> Any:
     """The settlement, with the years the tables cover; a period they do not cover is refused on the page."""
-    query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    try:
+        query = parse(SettlementQuery, {"year": today().year, **request.args.to_dict()})
+    except Invalid as invalid:  # the page of this year, and what was wrong with the address
+        query, problem = parse(SettlementQuery, {"year": today().year}), shown.invalid(invalid.problems)
+        flash(" ".join(shown.labelled(problem)), "problem")
     try:
         result = settlement.settle(g.db, query.year, query.quarter, query.mode)
     except ServiceError as refused:
         page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
-                               coverage=settlement.coverage(g.db), problem=refused.text(i18n.language()),
+                               coverage=settlement.coverage(g.db), problem=shown.refusal_text(refused),
                                pledge_note=None)
         return page, refused.status
     return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
@@ -22,9 +23,9 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 def _local_minute(value: time) -> time:
     if value.tzinfo is not None:
-        raise ValueError("give the local time without a zone")
+        raise PydanticCustomError("zoned_time", "give the local time without a zone")
     if not on_whole_minutes(value):
-        raise ValueError("times are kept to the minute")
+        raise PydanticCustomError("whole_minutes", "times are kept to the minute")
     return value
 
 
@@ -135,9 +136,9 @@ class PeriodIn(Input):
     @model_validator(mode="after")
     def _ordered(self) -> PeriodIn:
         if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise PydanticCustomError("period_order", "period_end is before period_start")
         if (self.period_end - self.period_start).days > 366:
-            raise ValueError("a period is at most a year")
+            raise PydanticCustomError("period_too_long", "a period is at most a year")
         return self
 
 
@@ -154,7 +155,7 @@ class LedgerQuery(Input):
     @model_validator(mode="after")
     def _ordered(self) -> LedgerQuery:
         if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise PydanticCustomError("period_order", "period_end is before period_start")
         return self
 
 
@@ -184,12 +185,13 @@ class MunicipalityIn(Input):
     @model_validator(mode="after")
     def _cap_fits(self) -> MunicipalityIn:
         if (self.money_cap is None) != (self.cap_shortfall is None):
-            raise ValueError("a money cap needs who bears its shortfall, and only a cap")
+            raise PydanticCustomError("cap_shortfall",
+                                      "a money cap needs who bears its shortfall, and only a cap")
         if self.money_cap is not None and self.contribution is not Contribution.MONEY:
-            raise ValueError("only a contribution in money can be capped")
+            raise PydanticCustomError("cap_money_only", "only a contribution in money can be capped")
         if self.taking_part_until and (not self.taking_part_from
                                        or self.taking_part_until < self.taking_part_from):
-            raise ValueError("taking part must end after it begins")
+            raise PydanticCustomError("taking_part_order", "taking part must end after it begins")
         return self
 
     def changes(self) -> dict[str, Any]:
@@ -253,7 +255,7 @@ class DesignationIn(Input):
     @model_validator(mode="after")
     def _ordered(self) -> DesignationIn:
         if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError("valid_until is before valid_from")
+            raise PydanticCustomError("designation_order", "valid_until is before valid_from")
         return self
 
 
@@ -276,7 +278,7 @@ class RosterQuery(PageQuery):
     @model_validator(mode="after")
     def _ordered(self) -> RosterQuery:
         if self.end < self.start or (self.end - self.start).days > 366:
-            raise ValueError("end is before start, or more than a year after it")
+            raise PydanticCustomError("range_order", "end is before start, or more than a year after it")
         return self
 
 
@@ -297,7 +299,8 @@ def parse(model: type[Input], data: Any) -> Any:
         return model.model_validate(cleaned)
     except ValidationError as error:
         raise Invalid([{"field": ".".join(str(p) for p in e["loc"]),
-                        "message": e["msg"].removeprefix("Value error, ")}
+                        "message": e["msg"].removeprefix("Value error, "), "code": e["type"],
+                        **({"params": {k: str(v) for k, v in e["ctx"].items()}} if e.get("ctx") else {})}
                        for e in error.errors()]) from None
 
 
