@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, reports
+from backend.models import CalloutSource, HourEntry, Inspector, Municipality, OfferStatus, Role
+from backend.services import callouts, controls_plan, dashboard, ledger, offers, outbox, reports
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web import problems as shown
@@ -52,7 +52,8 @@ def _board() -> dict[str, Any]:
     week = dashboard.shifts_between(g.db, start, start + WEEK)
     tomorrow = local_day_start(today() + timedelta(days=1))
     return {"callouts": dashboard.callouts(g.db, now()), "today": [v for v in week if v.starts_at < tomorrow],
-            "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now()}
+            "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now(),
+            "bot_silent_since": outbox.stalled_since(g.db, now())}
 
 
 @blueprint.route("/callouts/new", methods=["GET", "POST"])
@@ -69,11 +70,23 @@ def new_callout() -> Any:
         except ServiceError as refused:
             problems = shown.refused(refused)
         else:
-            flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
+            _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
             return redirect(url_for("coordinator.dashboard_page"))
     page = render_template("coordinator/new_callout.html", values=values, problems=problems,
                            municipalities=_participating(), sources=list(CalloutSource))
     return page, (422 if problems else 200)
+
+
+def _say_offered(callout_id: int, offered: int) -> None:
+    if offered:
+        flash(i18n.ngettext("Call-out %(id)s created and offered to %(n)s inspector.",
+                            "Call-out %(id)s created and offered to %(n)s inspectors.", offered,
+                            id=callout_id))
+        _warn_if_bot_silent()
+    else:
+        flash(i18n.gettext("Call-out %(id)s created, but offered to nobody: no inspector who may go has a "
+                           "phone linked to the bot. Phone them, or have the admin link their phones.",
+                           id=callout_id), "warning")
 
 
 def _participating() -> list[Municipality]:
@@ -93,8 +106,21 @@ def cancel_callout(callout_id: int) -> Any:
 @allow(*COORDINATION)
 def widen_callout(callout_id: int) -> Any:
     offered = callouts.widen(g.db, now(), caller().name, callout_id)
-    flash(i18n.gettext("Offered to %(n)s more.", n=offered))
+    if offered:
+        flash(i18n.ngettext("Offered to %(n)s more inspector.", "Offered to %(n)s more inspectors.", offered))
+        _warn_if_bot_silent()
+    else:
+        flash(i18n.gettext("Nobody more could be offered this call-out: everyone designated has been asked "
+                           "already or has no phone linked to the bot. Phone them yourself."), "warning")
     return redirect(url_for("coordinator.dashboard_page"))
+
+
+def _warn_if_bot_silent() -> None:
+    """What was just queued will not reach anyone while the bot sends nothing: say so, and what to do."""
+    since = outbox.stalled_since(g.db, now())
+    if since is not None:
+        flash(i18n.gettext("The bot has sent nothing since %(since)s, so nobody has been asked yet: phone "
+                           "them, and have the admin start the bot.", since=i18n.when(since)), "warning")
 
 
 @blueprint.get("/calendar")
@@ -162,7 +188,7 @@ def _period(start: str | None, end: str | None) -> tuple[date, date]:
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, {"entry_ids": request.form.getlist("entry_ids")})
     approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids)
-    flash(i18n.gettext("%(n)s entries approved.", n=approved))
+    flash(i18n.ngettext("%(n)s entry approved.", "%(n)s entries approved.", approved))
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.hours"))
 
 
@@ -294,7 +320,9 @@ def accept_plan() -> Any:
     month = _month(request.form.get("month"))
     days = dashboard.month_days(month.year, month.month)
     made = controls_plan.accept(g.db, now(), caller().name, days[0], days[-1])
-    flash(i18n.gettext("Proposal accepted: %(n)s people put on control days; the bot asks them.", n=made))
+    flash(i18n.ngettext("Proposal accepted: %(n)s person put on control days; the bot asks them.",
+                        "Proposal accepted: %(n)s people put on control days; the bot asks them.", made))
+    _warn_if_bot_silent()
     return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))
 
 

@@ -37,6 +37,11 @@ def gettext(message: str, **params: Any) -> str:
     return translated % params if params else translated
 
 
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    """For Python code: one or many in the page's language, %(n)s the count, other placeholders filled."""
+    return translate_plural(singular, plural, n) % {"n": n, **params}
+
+
 def install(app: Flask) -> None:
     """Templates call _("...", name=value); Jinja fills the placeholders and escapes."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
