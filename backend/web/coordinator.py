@@ -290,8 +290,10 @@ def planning_page() -> Any:
     views = [v for v in shifts if v.kind == "control"]
     plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
+    municipalities = _participating()
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=_participating(), team=_team_names(), **_neighbours(days))
+                           municipalities=municipalities, places={m.id: m.name for m in municipalities},
+                           team=_team_names(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:
