@@ -48,7 +48,7 @@ def install(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, translate_plural, newstyle=True)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money)
+    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month)
 
 
 def when(instant: datetime) -> str:
@@ -58,6 +58,11 @@ def when(instant: datetime) -> str:
 
 def day(value: date) -> str:
     return format_date(value, "EEE d MMM y", locale=language())
+
+
+def month(value: date) -> str:
+    """A month as words: "december 2026"."""
+    return format_date(value, "LLLL y", locale=language())
 
 
 def clock(instant: datetime) -> str:
