@@ -36,6 +36,7 @@ from backend.web import i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, today
+from backend.web.i18n import N_
 from backend.web.schemas import (
     BudgetLineIn,
     FixedCostsIn,
@@ -88,9 +89,27 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
                            categories=list(HourCategory), locks=ledger.locks(g.db),
-                           exempt_week_note=exempt_week_note(),
+                           exempt_week_note=i18n.gettext(
+                               "Exempt week: a week whose only irregular work is one stretch of at most "
+                               "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
+                               "their band minutes, and their allowance minutes are 0."),
+                           labels=LEDGER_LABELS,
                            close=close or {"period_start": wanted.start, "period_end": wanted.end},
                            close_problems=close_problems or [])
+
+
+LEDGER_LABELS = {
+    "entry": N_("Entry"), "date": N_("Date"), "start": N_("Start"), "end": N_("End"),
+    "inspector_id": N_("Inspector no."), "inspector": N_("Inspector"), "employer": N_("Employer"),
+    "municipality": N_("Municipality"), "category": N_("Category"), "break_minutes": N_("Break (min)"),
+    "worked_minutes": N_("Worked (min)"), "plain_minutes": N_("No allowance (min)"),
+    "weekday_20_minutes": N_("Weekday 20%% (min)"), "weekday_40_minutes": N_("Weekday 40%% (min)"),
+    "saturday_minutes": N_("Saturday (min)"), "sunday_holiday_minutes": N_("Sunday and holiday (min)"),
+    "approved": N_("Approved"), "reverses": N_("Reverses entry"), "reason": N_("Reason"),
+    "booked_on": N_("Booked on"), "allowance_minutes": N_("Allowance (min)"),
+    "allowance_exempt_week": N_("Exempt week"),
+}
+"""The ledger's columns as the page heads them; the exports keep their column set's names."""
 
 
 def _municipalities() -> list[Municipality]:
