@@ -27,7 +27,7 @@ from backend.web.schemas import (
     form_data,
     parse,
 )
-from scheduling.calendar import local_day_start, team_zone
+from scheduling.calendar import local_date, local_day_start, team_zone
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 COORDINATION = (Role.COORDINATOR,)
@@ -53,7 +53,13 @@ def _board() -> dict[str, Any]:
     tomorrow = local_day_start(today() + timedelta(days=1))
     return {"callouts": dashboard.callouts(g.db, now()), "today": [v for v in week if v.starts_at < tomorrow],
             "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now(),
-            "bot_silent_since": outbox.stalled_since(g.db, now())}
+            "bot_silent_since": outbox.stalled_since(g.db, now()), "waiting_period": _waiting_period()}
+
+
+def _waiting_period() -> dict[str, date]:
+    """The hours page's period that holds every line still waiting: its list and the board's count agree."""
+    days = [local_date(line.entry.counts_at) for line in ledger.pending(g.db)]
+    return {"period_start": min(days), "period_end": max(max(days), today())} if days else {}
 
 
 @blueprint.route("/callouts/new", methods=["GET", "POST"])

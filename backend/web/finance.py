@@ -99,7 +99,7 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
 
 
 LEDGER_LABELS = {
-    "entry": N_("Entry"), "date": N_("Date"), "start": N_("Start"), "end": N_("End"),
+    "entry": N_("Entry"), "date": N_("Day"), "start": N_("Start time"), "end": N_("End time"),
     "inspector_id": N_("Inspector no."), "inspector": N_("Inspector"), "employer": N_("Employer"),
     "municipality": N_("Municipality"), "category": N_("Category"), "break_minutes": N_("Break (min)"),
     "worked_minutes": N_("Worked (min)"), "plain_minutes": N_("No allowance (min)"),

@@ -7,8 +7,11 @@ import html
 import re
 from datetime import UTC, date, datetime
 
+from sqlalchemy import func, select
+
+from backend.models import Inspector
 from backend.web import i18n
-from tests.web.conftest import Site
+from tests.web.conftest import Site, book
 from tests.web.test_coordinator import municipality, record_week
 
 
@@ -54,3 +57,29 @@ def test_one_approved_entry_is_one_regel(site: Site) -> None:
     first, _ = record_week(site)
     client.post("/coordinator/hours/approve", data={"entry_ids": [first]})
     assert "1 regel goedgekeurd." in html.unescape(client.get("/coordinator/hours").text)
+
+
+def test_the_boards_count_of_waiting_hours_leads_to_a_list_of_as_many(site: Site) -> None:
+    record_week(site)
+    heerenveen = municipality(site, "Heerenveen")
+    with site.database.transaction() as session:
+        first = session.execute(select(func.min(Inspector.id))).scalar_one()
+        book(session, site, first, heerenveen, date(2027, 2, 15))
+    client = site.client("coordinator")
+    board = html.unescape(client.get("/coordinator/board").text)
+    link = re.search(r'<a href="([^"]+)">3 urenregels goed te keuren</a>', board)
+    assert link is not None
+    hours = client.get(link.group(1)).text
+    assert hours.count('name="entry_ids"') == 3
+
+
+def test_designations_name_the_inspector(shared_site: Site) -> None:
+    page = html.unescape(shared_site.client("admin").get("/admin").text)
+    designations = page[page.index("<h2>Aanwijzingen</h2>"):]
+    assert not re.search(r"<td>#\d+</td>", designations)
+    assert "<td>Sjoerd Dijkstra</td>" in designations
+
+
+def test_the_star_after_a_name_is_explained(shared_site: Site) -> None:
+    page = html.unescape(shared_site.client("coordinator").get("/coordinator/planning?month=2027-03").text)
+    assert "* opgeleid: een koppel heeft minstens één opgeleide toezichthouder nodig." in page
