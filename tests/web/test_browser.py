@@ -222,3 +222,13 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
         context.close()
     (shots / "faults.json").write_text(json.dumps(faults, indent=1, ensure_ascii=False), encoding="utf-8")
     assert faults == {}
+
+
+def test_the_statement_prints_without_the_bar_and_its_buttons(site: Site, server: str, browser: Any) -> None:
+    page = browser.new_page()
+    log_in(page, server, site, "finance")
+    page.goto(f"{server}/finance/settlement/{municipality(site, 'Heerenveen')}?year=2027")
+    assert page.locator("header").is_visible()
+    page.emulate_media(media="print")
+    assert page.locator("header").is_hidden() and page.locator("main h1").is_visible()
+    assert "Heerenveen" in page.locator("main").inner_text()
