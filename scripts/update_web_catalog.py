@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 WEB = Path(__file__).resolve().parent.parent / "backend" / "web"
 PO = WEB / "locale" / "nl" / "LC_MESSAGES" / "web.po"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-KEYWORDS = {"_": None, "gettext": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 
 
 def main() -> None:

@@ -63,7 +63,7 @@ def set_active(session: Session, at: datetime, actor: str, user_id: int, is_acti
                acting_user_id: int | None = None) -> WebUser:
     """Switch an account off (its sessions end at their next request) or on again; never one's own off."""
     if not is_active and user_id == acting_user_id:
-        raise Refused("you cannot switch off your own account", field="user_id")
+        raise Refused("you cannot switch off your own account", field="user_id", code="own_account")
     user = _web_user(session, user_id)
     user.is_active = is_active
     audit.record(session, at, actor, "web_user.activated" if is_active else "web_user.deactivated",

@@ -240,9 +240,9 @@ def assign(session: Session, now: datetime, actor: str, callout_id: int, inspect
     callout = _locked_callout_by_id(session, callout_id)
     shift = session.get_one(Shift, callout.shift_id)
     if callout.status is not CalloutStatus.OPEN:
-        raise Refused("this call-out is no longer open")
+        raise Refused("this call-out is no longer open", code="callout_closed")
     if inspector_id not in {m.inspector_id for m in _assignable(session, now, shift)}:
-        raise Refused("this inspector may not go", field="inspector_id")
+        raise Refused("this inspector may not go", field="inspector_id", code="may_not_go")
     offer = offers.offer_of(session, shift.id, inspector_id)
     if offer is None:
         offer = Offer(shift_id=shift.id, inspector_id=inspector_id, sent_at=now)
@@ -273,7 +273,7 @@ def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
     that work again (widening moved the call-out's version on)."""
     callout = _locked_callout_by_id(session, callout_id)
     if callout.status is not CalloutStatus.OPEN:
-        raise Refused("this call-out is no longer open")
+        raise Refused("this call-out is no longer open", code="callout_closed")
     callout.widened_at = now
     callout.version += 1
     shift = session.get_one(Shift, callout.shift_id)
@@ -535,19 +535,22 @@ def _escalate(session: Session, now: datetime, callout: Callout) -> None:
 def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality:
     municipality = session.get(Municipality, new.municipality_id)
     if municipality is None or not municipality.is_participating:
-        raise NotFound("municipality_id", "no participating municipality with this id")
+        raise NotFound("municipality_id", "no participating municipality with this id", "not_participating")
     if new.starts_at.tzinfo is None or new.ends_at.tzinfo is None:
         raise Refused("times must carry a timezone", field="starts_at")
     if new.ends_at <= new.starts_at or new.ends_at - new.starts_at > timedelta(hours=12):
-        raise Refused("the window must end after it starts and last at most 12 hours", field="ends_at")
+        raise Refused("the window must end after it starts and last at most 12 hours", field="ends_at",
+                      code="window_length")
     if new.ends_at <= now:
-        raise Refused("the window has already passed", field="ends_at")
+        raise Refused("the window has already passed", field="ends_at", code="window_passed")
     if not on_whole_minutes(new.starts_at, new.ends_at):
-        raise Refused("times are kept to the minute", field="starts_at")
+        raise Refused("times are kept to the minute", field="starts_at", code="whole_minutes")
     if not new.location.strip() or len(new.location) > MAX_LOCATION:
-        raise Refused(f"a location is required, at most {MAX_LOCATION} characters", field="location")
+        raise Refused(f"a location is required, at most {MAX_LOCATION} characters", field="location",
+                      code="location_length", details={"limit": MAX_LOCATION})
     if len(new.notes) > MAX_NOTES:
-        raise Refused(f"notes are at most {MAX_NOTES} characters", field="notes")
+        raise Refused(f"notes are at most {MAX_NOTES} characters", field="notes", code="notes_length",
+                      details={"limit": MAX_NOTES})
     return municipality
 
 
@@ -574,5 +577,5 @@ def _locked_callout_by_id(session: Session, callout_id: int) -> Callout:
         select(Callout).where(Callout.id == callout_id).with_for_update()
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound("callout_id", "no such call-out")
+        raise NotFound("callout_id", "no such call-out", "no_callout")
     return found

@@ -36,13 +36,14 @@ def plan_control(
     """A control day in a participating municipality, in the future, at most 12 hours long."""
     municipality = session.get(Municipality, municipality_id)
     if municipality is None or not municipality.is_participating:
-        raise NotFound("municipality_id", "no participating municipality with this id")
+        raise NotFound("municipality_id", "no participating municipality with this id", "not_participating")
     if ends_at <= starts_at or ends_at - starts_at > MAX_CONTROL:
-        raise Refused("the day must end after it starts and last at most 12 hours", field="end")
+        raise Refused("the day must end after it starts and last at most 12 hours", field="end",
+                      code="window_length")
     if starts_at <= now:
-        raise Refused("a control day is planned ahead", field="day")
+        raise Refused("a control day is planned ahead", field="day", code="planned_ahead")
     if not on_whole_minutes(starts_at, ends_at):
-        raise Refused("times are kept to the minute", field="start")
+        raise Refused("times are kept to the minute", field="start", code="whole_minutes")
     shift = Shift(
         kind=ShiftKind.CONTROL,
         municipality_id=municipality_id,
@@ -107,9 +108,11 @@ def accept(session: Session, now: datetime, actor: str, first: date, last: date)
 def add_person(session: Session, now: datetime, actor: str, shift_id: int, inspector_id: int) -> None:
     """Put someone on a control day by hand; only someone who may go (designated, within the law)."""
     shift = _control(session, shift_id)
-    allowed = offers.candidates(session, now, shift, ignore_unavailable=True, excluding=())
-    if inspector_id not in {m.inspector_id for m in allowed}:
-        raise Refused("this inspector may not go on this day", field="inspector_id")
+    allowed = offers.eligibility(session, now, shift, ignore_unavailable=True)
+    if inspector_id not in {m.inspector_id for m in allowed.ranked}:
+        why = next((e.reasons for e in allowed.excluded if e.inspector_id == inspector_id), ())
+        raise Refused("this inspector may not go on this day", field="inspector_id", code="may_not_go_day",
+                      reason=why[0] if why else None)
     existing = session.execute(
         select(Assignment).where(Assignment.shift_id == shift_id, Assignment.inspector_id == inspector_id)
     ).scalar_one_or_none()
@@ -136,7 +139,7 @@ def remove_person(session: Session, now: datetime, actor: str, shift_id: int, in
         select(Assignment).where(Assignment.shift_id == shift_id, Assignment.inspector_id == inspector_id)
     ).scalar_one_or_none()
     if found is None or found.status not in planning.LIVE_ASSIGNMENTS:
-        raise NotFound("inspector_id", "this inspector is not on this day")
+        raise NotFound("inspector_id", "this inspector is not on this day", "not_on_day")
     found.status, found.version = AssignmentStatus.RELEASED, found.version + 1
     if found.asked_at is not None:
         to = offers.inspector(session, inspector_id)
@@ -149,5 +152,5 @@ def remove_person(session: Session, now: datetime, actor: str, shift_id: int, in
 def _control(session: Session, shift_id: int) -> Shift:
     shift = session.get(Shift, shift_id)
     if shift is None or shift.kind is not ShiftKind.CONTROL or shift.status is ShiftStatus.CANCELLED:
-        raise NotFound("shift_id", "no planned control day with this id")
+        raise NotFound("shift_id", "no planned control day with this id", "no_control_day")
     return shift

@@ -20,17 +20,25 @@ class ServiceError(Exception):
     """The API's `error`: what kind of refusal, for a client to act on."""
 
     def __init__(self, message: str, field: str | None = None, reason: Reason | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+                 details: dict[str, Any] | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.reason = reason
         self.details = details or {}
         """Plain values a client (or a page, in its own language) needs to say what is in the way."""
+        self._code = code
+        """The refusal's stable name where the core gave none: the pages word it from their catalog
+        (with `details` as its parameters), the API passes it on."""
 
     @property
     def code(self) -> str | None:
-        return self.reason.code if self.reason is not None else None
+        return self.reason.code if self.reason is not None else self._code
+
+    @property
+    def own_code(self) -> str | None:
+        """The service's name for the refusal (a core `reason` it wraps is then a parameter)."""
+        return self._code
 
     def text(self, language: str = "nl") -> str:
         """What a person reads: the core's wording in `language` where there is one."""
@@ -49,5 +57,5 @@ class Refused(ServiceError):
 class NotFound(ServiceError):
     status = 404
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, field)
+    def __init__(self, field: str, message: str, code: str | None = None) -> None:
+        super().__init__(message, field, code=code)

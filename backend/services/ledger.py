@@ -88,7 +88,8 @@ def count_bands(session: Session, starts_at: datetime, ends_at: datetime,
     except Refusal as refusal:
         raise Refused.because(refusal) from None
     if break_minutes > MAX_BREAK_MINUTES:
-        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks")
+        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks",
+                      code="breaks_too_long", details={"limit": MAX_BREAK_MINUTES})
     return split, break_minutes
 
 
@@ -98,10 +99,11 @@ def correct(session: Session, now: datetime, actor: str, entry_id: int, *, start
     """Reverse the entry and record the corrected one; refused for an inspector once it is approved."""
     entry = session.get(HourEntry, entry_id)
     if entry is None or entry.reverses_id is not None or is_reversed(session, entry.id):
-        raise NotFound("entry_id", "no current hour entry with this id")
+        raise NotFound("entry_id", "no current hour entry with this id", "no_entry")
     was_approved = is_approved(session, entry.id)
     if was_approved and not by_coordinator:
-        raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id")
+        raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id",
+                      code="entry_approved")
     count_bands(session, starts_at, ends_at, breaks)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
@@ -152,7 +154,7 @@ def approve(session: Session, now: datetime, actor: str, entry_id: int) -> bool:
     reversals; False when all of it already was."""
     entry = session.get(HourEntry, entry_id)
     if entry is None or not _is_line_head(session, entry):
-        raise NotFound("entry_id", "no current hour entry with this id")
+        raise NotFound("entry_id", "no current hour entry with this id", "no_entry")
     approved = False
     for version in _line(session, entry):
         if not is_approved(session, version.id):
@@ -232,7 +234,8 @@ def is_locked(session: Session, instant: datetime) -> bool:
 
 def _refuse_if_locked(session: Session, instant: datetime) -> None:
     if is_locked(session, instant):
-        raise Refused(f"the period containing {local_date(instant).isoformat()} is closed", field="starts_at")
+        raise Refused(f"the period containing {local_date(instant).isoformat()} is closed", field="starts_at",
+                      code="period_closed", details={"day": local_date(instant).isoformat()})
 
 
 def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int]) -> int:
@@ -295,14 +298,16 @@ def lock_period(session: Session, now: datetime, actor: str, start: date, end: d
     """Close [start, end]: refused before it has ended (and its last shift with it), while an entry
     in it waits for approval, or where it overlaps a closed one."""
     if end < start:
-        raise Refused("the period ends before it starts", field="period_end")
+        raise Refused("the period ends before it starts", field="period_end", code="period_order")
     _refuse_if_not_over(session, now, start, end)
     if unapproved(session, start, end):
-        raise Refused("hours in this period still wait for approval", field="period_start")
+        raise Refused("hours in this period still wait for approval", field="period_start",
+                      code="hours_waiting")
     overlapping = session.execute(select(PeriodLock.id).where(
         PeriodLock.period_start <= end, PeriodLock.period_end >= start)).first()
     if overlapping:
-        raise Refused("this period overlaps a period that is already closed", field="period_start")
+        raise Refused("this period overlaps a period that is already closed", field="period_start",
+                      code="period_overlaps")
     lock = PeriodLock(period_start=start, period_end=end, locked_by=actor, locked_at=now)
     session.add(lock)
     session.flush()

@@ -75,13 +75,19 @@ def candidates(
 ) -> list[pairing.Member]:
     """Who may go on the shift, best first (designated, within working-time law, and, unless
     `ignore_unavailable`, not on leave), leaving out `excluding`."""
-    ranked = pairing.eligibility(
+    ranked = eligibility(session, now, shift, ignore_unavailable=ignore_unavailable).ranked
+    return [m for m in ranked if m.inspector_id not in excluding]
+
+
+def eligibility(session: Session, now: datetime, shift: Shift, *,
+                ignore_unavailable: bool) -> pairing.Eligibility:
+    """Who may go on the shift, and why each of the others may not."""
+    return pairing.eligibility(
         planning.slot_of(shift),
         planning.team(session, now, exclude_shift_id=shift.id),
         planning.municipality_load(session, now),
         ignore_unavailable=ignore_unavailable,
-    ).ranked
-    return [m for m in ranked if m.inspector_id not in excluding]
+    )
 
 
 def close_others(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:

@@ -23,10 +23,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Inspector, OutboxMessage, OutboxStatus
@@ -141,6 +141,19 @@ def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage
             status=OutboxStatus.FAILED, error="withheld: account revoked",
             attempts=OutboxMessage.attempts + 1))
     return [row for row, revoked_at in rows if row.id not in withheld]
+
+
+STALL = timedelta(minutes=5)
+"""A message due this long and still not sent means the bot is not delivering (stopped, or cut off)."""
+
+
+def stalled_since(session: Session, now: datetime) -> datetime | None:
+    """When the oldest message the bot should have sent by now fell due, if one waits longer than STALL."""
+    oldest: datetime | None = session.execute(
+        select(func.min(OutboxMessage.not_before_at))
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now - STALL)
+    ).scalar_one()
+    return oldest
 
 
 def sent_message_id(session: Session, chat_id: str, ref: str) -> int | None:

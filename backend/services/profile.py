@@ -324,7 +324,7 @@ def band_tables(session: Session) -> tuple[BandTable, ...]:
     rows = list(session.execute(select(OrtTableRow).order_by(OrtTableRow.valid_from)).scalars())
     if not rows:
         raise Refused("no allowance (ORT) table is loaded; load the team's profile (piket profile load)",
-                      field="ort_tables")
+                      field="ort_tables", code="no_ort_tables")
     return tuple(_ort(r).table() for r in rows)
 
 
@@ -342,7 +342,7 @@ def _calendar(rule: HolidayRule) -> PublicHolidays:
 def budget_year(session: Session, year: int) -> BudgetData:
     row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", f"there is no budget for {year}; load or enter it first")
+        raise NotFound("year", f"there is no budget for {year}; load or enter it first", "no_budget")
     return _budget(row)
 
 
@@ -353,7 +353,7 @@ def budget(session: Session, year: int) -> Budget:
 def plan(session: Session, year: int) -> PlanData:
     row = session.execute(select(PlanYear).where(PlanYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", f"there is no plan for {year}; load or enter it first")
+        raise NotFound("year", f"there is no plan for {year}; load or enter it first", "no_plan")
     return _plan(row)
 
 
@@ -399,5 +399,5 @@ def budget_rows(session: Session) -> list[BudgetYear]:
 def _budget_row_of(session: Session, year: int) -> BudgetYear:
     row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", f"there is no budget for {year}; load or enter it first")
+        raise NotFound("year", f"there is no budget for {year}; load or enter it first", "no_budget")
     return row

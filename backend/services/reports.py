@@ -44,6 +44,6 @@ def review(session: Session, now: datetime, actor: str, report_id: int) -> None:
     if report.status == ReportStatus.REVIEWED:
         return
     if report.status != ReportStatus.WRITTEN:
-        raise Refused("this report has not been written yet", field="report_id")
+        raise Refused("this report has not been written yet", field="report_id", code="report_unwritten")
     report.status, report.reviewed_at, report.reviewed_by = ReportStatus.REVIEWED, now, actor
     audit.record(session, now, actor, "report.reviewed", f"report:{report_id}")

@@ -71,7 +71,8 @@ def line_for(budget: Budget, category: HourCategory) -> BudgetLine:
     or else the control line (the plan budgets reports inside the control hours), or else the first."""
     by_name = {line.name: line for line in budget.lines}
     if not by_name:
-        raise Refused("the budget has no lines; enter them on the budget page", field="year")
+        raise Refused("the budget has no lines; enter them on the budget page", field="year",
+                      code="budget_empty")
     return by_name.get(category.value) or by_name.get(HourCategory.CONTROL.value) or budget.lines[0]
 
 
@@ -264,7 +265,7 @@ def _coordinating(members: Sequence[Municipality]) -> Municipality:
     found = [m for m in members if m.is_coordinating]
     if len(found) != 1:
         raise Refused("the budget needs exactly one participating coordinating municipality: it pays the "
-                      "fixed costs and the coordinator", field="mode")
+                      "fixed costs and the coordinator", field="mode", code="one_coordinating")
     return found[0]
 
 
@@ -383,7 +384,7 @@ def _budget_for(session: Session, start: date, end: date) -> Budget:
     pieces = _covered(start, end, _budgets(session), "no_budget_table")
     if len({id(budget) for budget, _, _ in pieces}) > 1:
         raise Refused(f"the budget changes on {pieces[1][1].isoformat()}; settle each part apart",
-                      field="year")
+                      field="year", code="budget_changes", details={"day": pieces[1][1].isoformat()})
     return pieces[0][0]
 
 

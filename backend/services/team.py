@@ -64,7 +64,8 @@ def end_designation(session: Session, now: datetime, actor: str, designation_id:
                     valid_until: date) -> Designation:
     found = existing(session, Designation, designation_id, "designation_id")
     if valid_until < found.valid_from:
-        raise Refused("a designation cannot end before it starts", field="valid_until")
+        raise Refused("a designation cannot end before it starts", field="valid_until",
+                      code="designation_order")
     found.valid_until = valid_until
     audit.record(session, now, actor, "designation.ended", f"designation:{found.id}",
                  {"valid_until": valid_until.isoformat()})

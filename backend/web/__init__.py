@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,7 +21,8 @@ from backend.config import Settings
 from backend.db import Database
 from backend.services import installation
 from backend.services.errors import ServiceError
-from backend.web import access, i18n
+from backend.web import access, i18n, problems
+from backend.web.common import safe_path
 from backend.web.schemas import Invalid
 from scheduling.clock import Clock, SystemClock
 
@@ -130,21 +132,36 @@ def _register_errors(app: Flask) -> None:
             if error.details:
                 body["details"] = error.details
             return jsonify(body), error.status
-        message = error.text(i18n.language())
-        return render_template("error.html", code=error.status, message=message), error.status
+        return _back_with(problems.refused(error), error.status)
 
     @app.errorhandler(Invalid)
     def _invalid(error: Invalid) -> Any:
         if access.is_api():
             return jsonify(error="invalid", message="the input does not fit", problems=error.problems), 422
-        message = "; ".join(f"{p['field']}: {p['message']}" for p in error.problems)
-        return render_template("error.html", code=422, message=message), 422
+        return _back_with(problems.invalid(error.problems))
 
     @app.errorhandler(OperationalError)
     def _database_down(error: OperationalError) -> Any:
         # The database is unreachable or locked: say so and let the client retry,
         # rather than a 500 that reads like a bug.
         return _unavailable(error)
+
+
+def _back_with(found: list[dict[str, str]], status: int = 422) -> Any:
+    """A page's refused request: nothing it did is kept, and the person is back on the page they came
+    from, the problem above it in their language (a form that keeps what was typed handles its own).
+    Without such a page (an address typed or bookmarked), the problem is the page."""
+    if "db" in g:
+        g.db.rollback()
+    referrer = urlsplit(request.referrer or "")
+    back = safe_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    sentences = problems.labelled(found)
+    if referrer.netloc != request.host or back is None or back == request.full_path.rstrip("?") \
+            or (request.method == "GET" and status == 404):
+        return render_template("error.html", code=status, message=" ".join(sentences)), status
+    for sentence in sentences:
+        flash(sentence, "problem")
+    return redirect(back, 303)
 
 
 def _page_message(code: int) -> str:

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, reports
+from backend.models import CalloutSource, HourEntry, Inspector, Municipality, OfferStatus, Role
+from backend.services import callouts, controls_plan, dashboard, ledger, offers, outbox, reports
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
+from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
-from backend.web.i18n import N_
 from backend.web.schemas import (
     FORM_BREAKS,
     CalloutIn,
@@ -27,7 +27,7 @@ from backend.web.schemas import (
     form_data,
     parse,
 )
-from scheduling.calendar import local_day_start, team_zone
+from scheduling.calendar import local_date, local_day_start, team_zone
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 COORDINATION = (Role.COORDINATOR,)
@@ -52,7 +52,14 @@ def _board() -> dict[str, Any]:
     week = dashboard.shifts_between(g.db, start, start + WEEK)
     tomorrow = local_day_start(today() + timedelta(days=1))
     return {"callouts": dashboard.callouts(g.db, now()), "today": [v for v in week if v.starts_at < tomorrow],
-            "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now()}
+            "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now(),
+            "bot_silent_since": outbox.stalled_since(g.db, now()), "waiting_period": _waiting_period()}
+
+
+def _waiting_period() -> dict[str, date]:
+    """The hours page's period that holds every line still waiting: its list and the board's count agree."""
+    days = [local_date(line.entry.counts_at) for line in ledger.pending(g.db)]
+    return {"period_start": min(days), "period_end": max(max(days), today())} if days else {}
 
 
 @blueprint.route("/callouts/new", methods=["GET", "POST"])
@@ -65,15 +72,27 @@ def new_callout() -> Any:
         try:
             made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, values).to_service())
         except Invalid as invalid:
-            problems = invalid.problems
+            problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
+            problems = shown.refused(refused)
         else:
-            flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
+            _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
             return redirect(url_for("coordinator.dashboard_page"))
     page = render_template("coordinator/new_callout.html", values=values, problems=problems,
                            municipalities=_participating(), sources=list(CalloutSource))
     return page, (422 if problems else 200)
+
+
+def _say_offered(callout_id: int, offered: int) -> None:
+    if offered:
+        flash(i18n.ngettext("Call-out %(id)s created and offered to %(n)s inspector.",
+                            "Call-out %(id)s created and offered to %(n)s inspectors.", offered,
+                            id=callout_id))
+        _warn_if_bot_silent()
+    else:
+        flash(i18n.gettext("Call-out %(id)s created, but offered to nobody: no inspector who may go has a "
+                           "phone linked to the bot. Phone them, or have the admin link their phones.",
+                           id=callout_id), "warning")
 
 
 def _participating() -> list[Municipality]:
@@ -93,8 +112,21 @@ def cancel_callout(callout_id: int) -> Any:
 @allow(*COORDINATION)
 def widen_callout(callout_id: int) -> Any:
     offered = callouts.widen(g.db, now(), caller().name, callout_id)
-    flash(i18n.gettext("Offered to %(n)s more.", n=offered))
+    if offered:
+        flash(i18n.ngettext("Offered to %(n)s more inspector.", "Offered to %(n)s more inspectors.", offered))
+        _warn_if_bot_silent()
+    else:
+        flash(i18n.gettext("Nobody more could be offered this call-out: everyone designated has been asked "
+                           "already or has no phone linked to the bot. Phone them yourself."), "warning")
     return redirect(url_for("coordinator.dashboard_page"))
+
+
+def _warn_if_bot_silent() -> None:
+    """What was just queued will not reach anyone while the bot sends nothing: say so, and what to do."""
+    since = outbox.stalled_since(g.db, now())
+    if since is not None:
+        flash(i18n.gettext("The bot has sent nothing since %(since)s, so nobody has been asked yet: phone "
+                           "them, and have the admin start the bot.", since=i18n.when(since)), "warning")
 
 
 @blueprint.get("/calendar")
@@ -162,7 +194,7 @@ def _period(start: str | None, end: str | None) -> tuple[date, date]:
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, {"entry_ids": request.form.getlist("entry_ids")})
     approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids)
-    flash(i18n.gettext("%(n)s entries approved.", n=approved))
+    flash(i18n.ngettext("%(n)s entry approved.", "%(n)s entries approved.", approved))
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.hours"))
 
 
@@ -184,9 +216,9 @@ def correct_hours(entry_id: int) -> Any:
             ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
                            breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
         except Invalid as invalid:
-            problems = invalid.problems
+            problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
+            problems = shown.refused(refused)
         else:
             flash(i18n.gettext("Hours corrected; the old entry is reversed.") if approved else
                   i18n.gettext("Hours corrected; the correction waits for approval."))
@@ -207,12 +239,6 @@ def _entry_values(entry: HourEntry) -> dict[str, Any]:
     return values
 
 
-LOCK_REFUSALS = (N_("hours in this period still wait for approval"),
-                 N_("this period overlaps a period that is already closed"),
-                 N_("the period ends before it starts"))
-"""The ledger's refusals of a close that are shown as they are (translated)."""
-
-
 @blueprint.post("/periods/lock")
 @allow(Role.COORDINATOR, Role.FINANCE)
 def lock_period() -> Any:
@@ -222,14 +248,14 @@ def lock_period() -> Any:
         period = parse(PeriodIn, values)
         ledger.lock_period(g.db, now(), caller().name, period.period_start, period.period_end)
     except Invalid as invalid:
-        problems = invalid.problems
+        problems = shown.invalid(invalid.problems)
     except ServiceError as refused:
         problems = [{"field": "", "message": _lock_refusal(refused)}]
     else:
         flash(i18n.gettext("Period %(start)s to %(end)s closed.", start=period.period_start,
                            end=period.period_end))
-        shown = "finance.ledger_page" if caller().role is Role.FINANCE else "coordinator.hours"
-        return redirect(url_for(shown, period_start=period.period_start, period_end=period.period_end))
+        back = "finance.ledger_page" if caller().role is Role.FINANCE else "coordinator.hours"
+        return redirect(url_for(back, period_start=period.period_start, period_end=period.period_end))
     if caller().role is Role.FINANCE:
         return finance.ledger_view({}, close=values, close_problems=problems), 422
     return _hours_page(values.get("period_start"), values.get("period_end"), values, problems), 422
@@ -237,7 +263,7 @@ def lock_period() -> Any:
 
 def _lock_refusal(refused: ServiceError) -> str:
     if not isinstance(refused, ledger.PeriodNotOver):
-        return i18n.gettext(refused.message)
+        return shown.refusal_text(refused)
     if refused.shift is None:
         return i18n.gettext("This period runs until %(end)s and has not ended yet. Close it once it is over "
                             "and its hours are in.", end=i18n.day(refused.end))
@@ -270,8 +296,10 @@ def planning_page() -> Any:
     views = [v for v in shifts if v.kind == "control"]
     plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
+    municipalities = _participating()
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=_participating(), team=_team_names(), **_neighbours(days))
+                           municipalities=municipalities, places={m.id: m.name for m in municipalities},
+                           team=_team_names(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:
@@ -300,7 +328,9 @@ def accept_plan() -> Any:
     month = _month(request.form.get("month"))
     days = dashboard.month_days(month.year, month.month)
     made = controls_plan.accept(g.db, now(), caller().name, days[0], days[-1])
-    flash(i18n.gettext("Proposal accepted: %(n)s people put on control days; the bot asks them.", n=made))
+    flash(i18n.ngettext("Proposal accepted: %(n)s person put on control days; the bot asks them.",
+                        "Proposal accepted: %(n)s people put on control days; the bot asks them.", made))
+    _warn_if_bot_silent()
     return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))
 
 

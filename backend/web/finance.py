@@ -34,9 +34,11 @@ from backend.services import evaluation, exports, ledger, profile, profile_edit,
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import i18n, knobs
+from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, today
 from backend.web.disclosure import ask_first
+from backend.web.i18n import N_
 from backend.web.schemas import (
     Invalid,
     LedgerQuery,
@@ -74,7 +76,7 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     try:
         wanted = ledger_filter(args)
     except Invalid as invalid:
-        wanted, problems = ledger_filter({}), invalid.problems
+        wanted, problems = ledger_filter({}), shown.invalid(invalid.problems)
     else:
         problems = []
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -82,14 +84,32 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     totals = exports.Totals(exports.LEDGER_HEADER, exports.SUMMED)
     for row in rows:
         totals.add(row)
-    shown = rows[(page - 1) * PAGE: page * PAGE]
-    return render_template("finance/ledger.html", rows=shown, wanted=wanted, totals=totals, page=page,
+    page_rows = rows[(page - 1) * PAGE: page * PAGE]
+    return render_template("finance/ledger.html", rows=page_rows, wanted=wanted, totals=totals, page=page,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
                            categories=list(HourCategory), locks=ledger.locks(g.db),
-                           exempt_week_note=exempt_week_note(),
+                           exempt_week_note=i18n.gettext(
+                               "Exempt week: a week whose only irregular work is one stretch of at most "
+                               "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
+                               "their band minutes, and their allowance minutes are 0."),
+                           labels=LEDGER_LABELS,
                            close=close or {"period_start": wanted.start, "period_end": wanted.end},
                            close_problems=close_problems or [])
+
+
+LEDGER_LABELS = {
+    "entry": N_("Entry"), "date": N_("Day"), "start": N_("Start time"), "end": N_("End time"),
+    "inspector_id": N_("Inspector no."), "inspector": N_("Inspector"), "employer": N_("Employer"),
+    "municipality": N_("Municipality"), "category": N_("Category"), "break_minutes": N_("Break (min)"),
+    "worked_minutes": N_("Worked (min)"), "plain_minutes": N_("No allowance (min)"),
+    "weekday_20_minutes": N_("Weekday 20%% (min)"), "weekday_40_minutes": N_("Weekday 40%% (min)"),
+    "saturday_minutes": N_("Saturday (min)"), "sunday_holiday_minutes": N_("Sunday and holiday (min)"),
+    "approved": N_("Approved"), "reverses": N_("Reverses entry"), "reason": N_("Reason"),
+    "booked_on": N_("Booked on"), "allowance_minutes": N_("Allowance (min)"),
+    "allowance_exempt_week": N_("Exempt week"),
+}
+"""The ledger's columns as the page heads them; the exports keep their column set's names."""
 
 
 def _municipalities() -> list[Municipality]:
@@ -251,12 +271,16 @@ def _settlement_notes(result: settlement.Settlement) -> list[str]:
 @allow(*READERS)
 def settlement_page() -> Any:
     """The settlement, with the years the tables cover; a period they do not cover is refused on the page."""
-    query = _settlement_query()
+    try:
+        query = _settlement_query()
+    except Invalid as invalid:  # the page of this year, and what was wrong with the address
+        query, problem = parse(SettlementQuery, {"year": today().year}), shown.invalid(invalid.problems)
+        flash(" ".join(shown.labelled(problem)), "problem")
     try:
         result = settlement.settle(g.db, query.year, query.quarter, query.mode)
     except ServiceError as refused:
         page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
-                               coverage=settlement.coverage(g.db), problem=refused.text(i18n.language()),
+                               coverage=settlement.coverage(g.db), problem=shown.refusal_text(refused),
                                pledge_note=None)
         return page, refused.status
     return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,

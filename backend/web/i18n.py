@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
-from flask import Flask, has_request_context, request
+from babel.numbers import format_currency, format_decimal, format_percent
+from flask import Flask, has_app_context, has_request_context, request
 from markupsafe import Markup
 
 from backend.i18n import LANGUAGES, catalog, chosen
+from backend.web.common import today
 from scheduling.calendar import team_zone
 
 COOKIE = "piket_lang"
@@ -37,22 +38,57 @@ def gettext(message: str, **params: Any) -> str:
     return translated % params if params else translated
 
 
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    """For Python code: one or many in the page's language, %(n)s the count, other placeholders filled."""
+    return translate_plural(singular, plural, n) % {"n": n, **params}
+
+
 def install(app: Flask) -> None:
     """Templates call _("...", name=value); Jinja fills the placeholders and escapes."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, translate_plural, newstyle=True)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money)
+    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
+                                  number=number, percent=percent, actor=actor)
 
 
-def when(instant: datetime) -> str:
-    """An instant as the team reads it: "di 9 mrt 14:00"."""
-    return format_datetime(instant.astimezone(team_zone()), "EEE d MMM HH:mm", locale=language())
+def when(instant: datetime, year: bool = False) -> str:
+    """An instant as the team reads it: "di 9 mrt 14:00", with the year where it is not this year's
+    (or `year` asks for it, as on paper)."""
+    local = instant.astimezone(team_zone())
+    shown = "EEE d MMM y HH:mm" if year or not has_app_context() or local.year != today().year \
+        else "EEE d MMM HH:mm"
+    return format_datetime(local, shown, locale=language())
+
+
+def actor(name: str) -> str:
+    """Who did it, as a person reads it: the account's name for `web:coordinator`, words for the rest."""
+    kind, _, who = name.partition(":")
+    if kind == "web":
+        return who
+    if kind == "api":
+        return gettext("API token %(id)s", id=who)
+    return {"bot": gettext("the bot"), "system": gettext("piket itself")}.get(name, name)
+
+
+def number(value: int | Decimal) -> str:
+    """A count as the page's language writes it: 52.235 in Dutch, 52,235 in English."""
+    return format_decimal(value, locale=language())
+
+
+def percent(basis_points: int) -> str:
+    """A share in basis points as a percentage with two decimals: 8,86% in Dutch, 8.86% in English."""
+    return format_percent(Decimal(basis_points) / 10_000, "#,##0.00%", locale=language())
 
 
 def day(value: date) -> str:
     return format_date(value, "EEE d MMM y", locale=language())
+
+
+def month(value: date) -> str:
+    """A month as words: "december 2026"."""
+    return format_date(value, "LLLL y", locale=language())
 
 
 def clock(instant: datetime) -> str:

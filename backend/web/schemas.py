@@ -18,6 +18,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from backend.models import CalloutSource, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
@@ -49,9 +50,9 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 def _local_minute(value: time) -> time:
     if value.tzinfo is not None:
-        raise ValueError("give the local time without a zone")
+        raise PydanticCustomError("zoned_time", "give the local time without a zone")
     if not on_whole_minutes(value):
-        raise ValueError("times are kept to the minute")
+        raise PydanticCustomError("whole_minutes", "times are kept to the minute")
     return value
 
 
@@ -165,9 +166,9 @@ class PeriodIn(Input):
     @model_validator(mode="after")
     def _ordered(self) -> PeriodIn:
         if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise PydanticCustomError("period_order", "period_end is before period_start")
         if (self.period_end - self.period_start).days > 366:
-            raise ValueError("a period is at most a year")
+            raise PydanticCustomError("period_too_long", "a period is at most a year")
         return self
 
 
@@ -184,7 +185,7 @@ class LedgerQuery(Input):
     @model_validator(mode="after")
     def _ordered(self) -> LedgerQuery:
         if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise PydanticCustomError("period_order", "period_end is before period_start")
         return self
 
 
@@ -250,7 +251,7 @@ class DesignationIn(Input):
     @model_validator(mode="after")
     def _ordered(self) -> DesignationIn:
         if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise ValueError("valid_until is before valid_from")
+            raise PydanticCustomError("designation_order", "valid_until is before valid_from")
         return self
 
 
@@ -273,7 +274,7 @@ class RosterQuery(PageQuery):
     @model_validator(mode="after")
     def _ordered(self) -> RosterQuery:
         if self.end < self.start or (self.end - self.start).days > 366:
-            raise ValueError("end is before start, or more than a year after it")
+            raise PydanticCustomError("range_order", "end is before start, or more than a year after it")
         return self
 
 
@@ -294,7 +295,8 @@ def parse(model: type[Input], data: Any) -> Any:
         return model.model_validate(cleaned)
     except ValidationError as error:
         raise Invalid([{"field": ".".join(str(p) for p in e["loc"]),
-                        "message": e["msg"].removeprefix("Value error, ")}
+                        "message": e["msg"].removeprefix("Value error, "), "code": e["type"],
+                        **({"params": {k: str(v) for k, v in e["ctx"].items()}} if e.get("ctx") else {})}
                        for e in error.errors()]) from None
 
 

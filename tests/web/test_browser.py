@@ -1,41 +1,56 @@
 """A real browser (Debian's Chromium, driven by Playwright) on a real server: the coordinator logs in with
 her code, makes a call-out and watches it fill as inspectors accept, approves a week, closes it, and
-finance's XLSX export of it reads back.
+finance's XLSX export of it reads back. And every page, for every role, on a phone (375 px) and a laptop
+(1366 px): no sideways scrolling of the page, no serious accessibility fault (axe-core), no English or
+untranslated text on a Dutch page; a screenshot of each for a person to look at.
 
-Needs /usr/bin/chromium (`apt-get install chromium`); skipped without it, except where
-PIKET_TEST_REQUIRE_BROWSER=1 (CI) makes its absence a failure.
+Needs /usr/bin/chromium (`apt-get install chromium`) and axe-core (`npm install --prefix var/axe
+axe-core`, as .ci/run does); skipped without them, except where PIKET_TEST_REQUIRE_BROWSER=1 (CI) makes
+their absence a failure. Screenshots go to PIKET_TEST_OUTPUT (default var/test-output)/browser.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from babel.messages.pofile import read_po
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from backend.models import Callout, CalloutStatus, Offer
+from backend.models import Callout, CalloutStatus, Inspector, Municipality, Offer
 from backend.services import callouts
+from backend.web.access import roles_of
 from tests.web.conftest import PASSWORD, Site
-from tests.web.test_coordinator import municipality, record_week
+from tests.web.test_coordinator import TIP, municipality, record_week
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (375, 1366)
 pytestmark = pytest.mark.slow
+
+
+def required(what: str, install: str) -> None:
+    if os.environ.get("PIKET_TEST_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{what} is required here: {install}")
+    pytest.skip(f"needs {what}: {install}")
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("PIKET_TEST_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required here: apt-get install chromium")
-        pytest.skip("needs Debian's Chromium: apt-get install chromium")
+        required("Debian's Chromium", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -119,3 +134,104 @@ def test_a_coordinator_evening_and_finances_export_in_a_real_browser(
     assert sorted(row[0] for row in rows[2:-1]) == ids
     worked = rows[1].index("worked_minutes")
     assert rows[-1][worked] == sum(row[worked] for row in rows[2:-1]) == 2 * 480
+
+
+ROLES = ("coordinator", "finance", "auditor", "admin")
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+"""A code name such as `inspector_id` or `weekday_20_minutes`: never for a person to read (outside <code>)."""
+FILE_COLUMNS = {"opgeleid_sinds"}
+"""The team list's column, named on the admin page as the file must name it."""
+READ = ("(() => { const b = document.body.cloneNode(true);"
+        " b.querySelectorAll('code').forEach((c) => c.remove()); return b.textContent; })()")
+"""The page's text a person reads as words: code (audit actions, ids) left out."""
+
+
+def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
+    """Every page (GET, HTML) the role may open, with `values` for the ids in its address."""
+    found = []
+    for rule in site.app.url_map.iter_rules():
+        declared = roles_of(site.app, rule.endpoint) or ()
+        if "GET" not in (rule.methods or ()) or role not in declared or rule.rule.startswith("/api/") \
+                or rule.rule.endswith((".csv", ".xlsx")) or rule.endpoint == "coordinator.board":
+            continue
+        if set(rule.arguments) <= set(values):
+            found.append(rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1])
+    if role == "coordinator":
+        found.append("/coordinator/planning?month=2027-03&propose=1")
+    return sorted(found)
+
+
+def untranslated(text: str) -> list[str]:
+    """Texts of the web's catalog left in English on a Dutch page, and code names."""
+    with (resources.files("backend.web") / "locale" / "nl" / "LC_MESSAGES" / "web.po").open("rb") as po:
+        catalog = read_po(po, locale="nl")
+    english = [m.id for m in catalog if isinstance(m.id, str) and len(m.id) > 12 and "%(" not in m.id
+               and m.string and m.string != m.id]
+    return [e for e in english if e in text] + sorted(set(SNAKE.findall(text)) - FILE_COLUMNS)
+
+
+def page_faults(page: Any, width: int) -> list[str]:
+    """What is wrong with the page as shown: sideways scrolling, serious axe violations, English."""
+    faults = []
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if wide > width:
+        faults.append(f"the page is {wide} px wide")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    faults += [f"axe {v['id']} ({v['impact']}): {len(v['nodes'])}x {v['nodes'][0]['target']}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    faults += [f"not Dutch: {t!r}" for t in untranslated(page.evaluate(READ))]
+    headings = page.locator("h1").count()
+    if headings != 1:
+        faults.append(f"{headings} h1 headings")
+    return faults
+
+
+def ids_for_addresses(site: Site) -> dict[str, int]:
+    """An id of each kind the pages' addresses take, from the demo team and a recorded week."""
+    entry_ids = record_week(site)
+    with site.database.transaction() as session:
+        inspector_id = session.execute(select(func.min(Inspector.id))).scalar_one()
+        municipality_id = session.execute(select(func.min(Municipality.id))
+                                          .where(Municipality.is_participating)).scalar_one()
+    return {"entry_id": entry_ids[0], "inspector_id": inspector_id, "municipality_id": municipality_id}
+
+
+def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_and_dutch(
+    site: Site, server: str, browser: Any
+) -> None:
+    if not AXE.exists():
+        required("axe-core", "npm install --prefix var/axe axe-core")
+    shots = Path(os.environ.get("PIKET_TEST_OUTPUT", ROOT / "var" / "test-output")) / "browser"
+    shots.mkdir(parents=True, exist_ok=True)
+    values = ids_for_addresses(site)
+    site.client("coordinator").post("/coordinator/callouts/new", data={
+        **TIP, "municipality_id": municipality(site, "Smallingerland")})
+    faults: dict[str, list[str]] = {}
+    for role in ROLES:
+        context = browser.new_context(viewport={"width": WIDTHS[-1], "height": 900}, bypass_csp=True)  # axe
+        page = context.new_page()
+        log_in(page, server, site, role)
+        for path in pages_of(site, role, values):
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                answer = page.goto(server + path)
+                assert answer is not None and answer.status < 500, path
+                name = f"{role}{path}".replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "")
+                page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+                found = page_faults(page, width)
+                if found:
+                    faults[f"{role} {path} @{width}"] = found
+        context.close()
+    (shots / "faults.json").write_text(json.dumps(faults, indent=1, ensure_ascii=False), encoding="utf-8")
+    assert faults == {}
+
+
+def test_the_statement_prints_without_the_bar_and_its_buttons(site: Site, server: str, browser: Any) -> None:
+    page = browser.new_page()
+    log_in(page, server, site, "finance")
+    page.goto(f"{server}/finance/settlement/{municipality(site, 'Heerenveen')}?year=2027")
+    assert page.locator("header").is_visible()
+    page.emulate_media(media="print")
+    assert page.locator("header").is_hidden() and page.locator("main h1").is_visible()
+    assert "Heerenveen" in page.locator("main").inner_text()

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 import backend.web
 
-KEYWORDS = {"_": None, "gettext": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 
 
@@ -27,5 +27,7 @@ def test_every_text_of_the_pages_has_a_dutch_translation_with_the_same_placehold
     assert sorted(used - set(dutch)) == []
     assert sorted(set(dutch) - used) == []  # nothing left over from removed texts
     for english, translated in dutch.items():
-        assert translated, f"{english!r} has no Dutch text"
-        assert placeholders(translated) == placeholders(english), english
+        assert all(translated), f"{english!r} has no Dutch text"
+        plural = english if isinstance(english, str) else english[1]
+        for form in (translated if isinstance(translated, tuple) else (translated,)):  # one and many
+            assert placeholders(form) == placeholders(plural), english

@@ -5,8 +5,20 @@
 function refreshBoard(board) {
   fetch(board.dataset.refresh, { credentials: "same-origin", headers: { Accept: "text/html" } })
     .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
-    .then((html) => { board.innerHTML = html; board.dataset.refreshedAt = Date.now(); })
+    .then((html) => { board.innerHTML = html; boxTables(board); board.dataset.refreshedAt = Date.now(); })
     .catch(() => { board.classList.add("stale"); });
+}
+
+// A wide table scrolls inside a box of its own (its first column stays), never the page.
+function boxTables(within) {
+  within.querySelectorAll("table").forEach((table) => {
+    if (table.parentElement.classList.contains("scroll")) { return; }
+    const box = document.createElement("div");
+    box.className = "scroll";
+    box.tabIndex = 0;  // a keyboard can scroll it too
+    table.before(box);
+    box.appendChild(table);
+  });
 }
 
 // "Select all" boxes tick every box of their form.
@@ -24,6 +36,7 @@ function wireConfirm(form) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  boxTables(document.querySelector("main"));
   const board = document.querySelector("[data-refresh]");
   if (board) { setInterval(() => refreshBoard(board), Number(board.dataset.every || 5000)); }
   document.querySelectorAll("input[data-select-all]").forEach(wireSelectAll);

@@ -1,0 +1,85 @@
+"""What the pages show can be read without guessing: where each proposed pair goes, numbers, dates and
+counts as the language writes them, who did what by name."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+
+from backend.models import Inspector
+from backend.web import i18n
+from tests.web.conftest import Site, book
+from tests.web.test_coordinator import municipality, record_week
+
+
+def test_the_proposal_names_the_municipality_of_each_day(site: Site) -> None:
+    client = site.client("coordinator")
+    places = ("Heerenveen", "Smallingerland", "Opsterland")
+    for place in places:
+        made = client.post("/coordinator/planning/days",
+                           data={"municipality_id": municipality(site, place), "day": "2027-04-20"})
+        assert made.status_code == 302
+    page = html.unescape(client.get("/coordinator/planning?month=2027-04&propose=1").text)
+    proposal = page[page.index('<th>Voorgesteld koppel</th>'):]
+    rows = re.findall(r"<tr[^>]*><td>([^<]*)</td><td>([^<]*)</td>", proposal)
+    assert sorted(place for _, place in rows) == sorted(places)
+    assert all(when.startswith("di 20 apr 14:00–23:00") for when, _ in rows)
+
+
+def test_numbers_and_shares_are_written_the_way_the_language_writes_them(shared_site: Site) -> None:
+    client = shared_site.client("finance")
+    dutch = html.unescape(client.get("/finance/settlement?year=2027").text)
+    assert ">52.235</td>" in dutch and ">8,86%</td>" in dutch and ">100,00%</td>" in dutch
+    client.set_cookie("piket_lang", "en")
+    english = html.unescape(client.get("/finance/settlement?year=2027").text)
+    assert ">52,235</td>" in english and ">8.86%</td>" in english
+
+
+def test_a_moment_carries_its_year_when_it_is_not_this_year(shared_site: Site) -> None:
+    with shared_site.app.test_request_context("/"):
+        assert i18n.when(datetime(2027, 12, 1, 21, 16, tzinfo=UTC)) == "wo 1 dec 22:16"
+        assert i18n.when(datetime(2028, 12, 1, 21, 16, tzinfo=UTC)) == "vr 1 dec 2028 22:16"
+        assert i18n.when(datetime(2027, 12, 1, 21, 16, tzinfo=UTC), year=True) == "wo 1 dec 2027 22:16"
+        assert i18n.month(date(2026, 12, 1)) == "december 2026"
+
+
+def test_people_and_accounts_are_named_as_a_person_reads_them(shared_site: Site) -> None:
+    with shared_site.app.test_request_context("/"):
+        assert [i18n.actor(a) for a in ("web:coordinator", "api:3", "bot", "system")] == [
+            "coordinator", "API-token 3", "de bot", "piket zelf"]
+
+
+def test_one_approved_entry_is_one_regel(site: Site) -> None:
+    client = site.client("coordinator")
+    first, _ = record_week(site)
+    client.post("/coordinator/hours/approve", data={"entry_ids": [first]})
+    assert "1 regel goedgekeurd." in html.unescape(client.get("/coordinator/hours").text)
+
+
+def test_the_boards_count_of_waiting_hours_leads_to_a_list_of_as_many(site: Site) -> None:
+    record_week(site)
+    heerenveen = municipality(site, "Heerenveen")
+    with site.database.transaction() as session:
+        first = session.execute(select(func.min(Inspector.id))).scalar_one()
+        book(session, site, first, heerenveen, date(2027, 2, 15))
+    client = site.client("coordinator")
+    board = html.unescape(client.get("/coordinator/board").text)
+    link = re.search(r'<a href="([^"]+)">3 urenregels goed te keuren</a>', board)
+    assert link is not None
+    hours = client.get(link.group(1)).text
+    assert hours.count('name="entry_ids"') == 3
+
+
+def test_designations_name_the_inspector(shared_site: Site) -> None:
+    page = html.unescape(shared_site.client("admin").get("/admin").text)
+    designations = page[page.index("<h2>Aanwijzingen</h2>"):]
+    assert not re.search(r"<td>#\d+</td>", designations)
+    assert "<td>Sjoerd Dijkstra</td>" in designations
+
+
+def test_the_star_after_a_name_is_explained(shared_site: Site) -> None:
+    page = html.unescape(shared_site.client("coordinator").get("/coordinator/planning?month=2027-03").text)
+    assert "* opgeleid: een koppel heeft minstens één opgeleide toezichthouder nodig." in page
