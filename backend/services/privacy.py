@@ -83,6 +83,24 @@ PURPOSES: dict[str, Purpose] = {
         ),
         ("niemand via de pagina's; alleen de verzender", "nobody through the pages; only the sender"),
     ),
+    "unavailabilities": Purpose(
+        (
+            "toezichthouders: dagen dat zij niet beschikbaar zijn, met een reden als zij die geven",
+            "inspectors: days they are not available, with a reason if they give one",
+        ),
+        (
+            "hen niet inroosteren of oproepen op dagen dat zij er niet zijn",
+            "not rostering or calling them out on days they are away",
+        ),
+        (
+            "{days} dagen na de laatste dag; daarna gewist",
+            "{days} days after the last day; then erased",
+        ),
+        (
+            "de toezichthouder zelf (in de bot) en de coördinator; de reden niemand anders",
+            "the inspector (in the bot) and the coordinator; the reason nobody else",
+        ),
+    ),
     "web_users": Purpose(
         (
             "medewerkers met een webaccount (coördinator, financiën, beheer, controleur)",

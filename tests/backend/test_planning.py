@@ -34,7 +34,7 @@ def test_a_member_carries_designations_leave_held_shifts_and_hours(session: Sess
     sjoerd = inspector(session, home)
     designate(session, sjoerd, home)
     session.add(Unavailability(inspector_id=sjoerd.id, starts_at=NOW + timedelta(days=2),
-                               ends_at=NOW + timedelta(days=9)))
+                               ends_at=NOW + timedelta(days=9), created_by="test", created_at=NOW))
     held = shift_at(session, home.id, NOW + timedelta(days=1))
     cancelled = shift_at(session, home.id, NOW + timedelta(days=12), status=ShiftStatus.CANCELLED)
     session.add_all([Assignment(shift_id=s.id, inspector_id=sjoerd.id, created_at=NOW)
