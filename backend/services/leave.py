@@ -62,7 +62,7 @@ def mark(session: Session, now: datetime, actor: str, inspector_id: int, first: 
         raise Refused("one period is at most a year", field="last")
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_LENGTH:
-        raise Refused(f"the reason is at most {REASON_LENGTH} characters", field="reason")
+        raise Refused("the reason is at most 200 characters", field="reason")
     row = Unavailability(inspector_id=inspector_id, starts_at=local_day_start(first),
                          ends_at=local_day_start(last + timedelta(days=1)), reason=reason,
                          created_by=actor, created_at=now)

@@ -16,9 +16,10 @@ from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
 from backend.models import Role
-from backend.services import callouts, dashboard, ledger, settlement
+from backend.services import callouts, dashboard, leave, ledger, settlement
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
+from backend.services.leave import Leave
 from backend.web.access import PUBLIC, allow, caller
 from backend.web.common import now
 from backend.web.finance import ledger_filter
@@ -27,6 +28,8 @@ from backend.web.schemas import (
     CalloutIn,
     CorrectionIn,
     EntryIdsIn,
+    LeaveIn,
+    LeaveQuery,
     LedgerQuery,
     PageQuery,
     PeriodIn,
@@ -175,3 +178,24 @@ def settlement_result() -> Any:
     wanted = _args(SettlementQuery)
     result = settlement.settle(g.db, wanted.year, wanted.quarter, wanted.mode)
     return jsonify(SettlementOut.of(result).model_dump(mode="json"))
+
+
+@operation("GET", "/leave", COORDINATION, "Days off still to come (everyone's, or one inspector's)",
+           query=LeaveQuery, out=Leave, paged=True)
+def list_leave() -> Any:
+    wanted = _args(LeaveQuery)
+    return jsonify(page_of(leave.upcoming(g.db, now(), wanted.inspector_id), wanted.page, wanted.per_page))
+
+
+@operation("POST", "/leave", COORDINATION, "Mark days off for an inspector", body=LeaveIn, out=Leave,
+           status=201)
+def mark_leave() -> Any:
+    asked = parse(LeaveIn, json_body())
+    marked = leave.mark(g.db, now(), caller().name, asked.inspector_id, asked.first, asked.last, asked.reason)
+    return jsonify(as_json(marked)), 201
+
+
+@operation("DELETE", "/leave/{leave_id}", COORDINATION, "Remove days off")
+def remove_leave(leave_id: int) -> Any:
+    leave.remove(g.db, now(), caller().name, leave_id)
+    return jsonify(removed=leave_id)

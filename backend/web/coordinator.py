@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, reports
+from backend.services import callouts, controls_plan, dashboard, leave, ledger, reports
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web.access import allow, caller
@@ -22,6 +22,7 @@ from backend.web.schemas import (
     CorrectionIn,
     EntryIdsIn,
     Invalid,
+    LeaveIn,
     PeriodIn,
     PersonChangeIn,
     form_data,
@@ -313,3 +314,42 @@ def change_person(shift_id: int) -> Any:
     else:
         controls_plan.remove_person(g.db, now(), caller().name, shift_id, change.inspector_id)
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.planning_page"))
+
+
+LEAVE_TEXTS = (N_("no active inspector with this id"), N_("the last day is before the first"),
+               N_("days off are marked from today on"), N_("one period is at most a year"),
+               N_("the reason is at most 200 characters"), N_("leave"), N_("training"), N_("other work"))
+"""The refusals of `leave.mark` and the reasons the bot offers, shown translated."""
+
+
+@blueprint.route("/leave", methods=["GET", "POST"])
+@allow(*COORDINATION)
+def leave_page() -> Any:
+    """Everyone's days off still to come, with a form to mark them for someone; a refusal in place."""
+    values: dict[str, Any] = {"first": today().isoformat(), "last": today().isoformat()}
+    problems: list[dict[str, str]] = []
+    if request.method == "POST":
+        values = form_data(request.form)
+        try:
+            asked = parse(LeaveIn, values)
+            leave.mark(g.db, now(), caller().name, asked.inspector_id, asked.first, asked.last, asked.reason)
+        except Invalid as invalid:
+            problems = invalid.problems
+        except ServiceError as refused:
+            problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+        else:
+            flash(i18n.gettext("Days off recorded; no shifts are proposed or offered to them on those days."))
+            return redirect(url_for("coordinator.leave_page"))
+    marked = leave.upcoming(g.db, now())
+    named = dashboard.first_names(g.db, (m.inspector_id for m in marked))
+    page = render_template("coordinator/leave.html", marked=marked, named=named, team=_team_names(),
+                           values=values, problems=problems)
+    return page, (422 if problems else 200)
+
+
+@blueprint.post("/leave/<int:leave_id>/remove")
+@allow(*COORDINATION)
+def remove_leave(leave_id: int) -> Any:
+    leave.remove(g.db, now(), caller().name, leave_id)
+    flash(i18n.gettext("Days off removed."))
+    return redirect(url_for("coordinator.leave_page"))

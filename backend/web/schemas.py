@@ -305,3 +305,17 @@ def form_data(form: Any) -> dict[str, Any]:
     """A form's fields as a dict, without the CSRF token (checked before the view runs)."""
     return {k: v for k, v in form.items() if k != "csrf_token"}
 
+
+
+class LeaveIn(Input):
+    """Days off of one inspector, `first` to `last` included (local days); the reason is optional."""
+
+    inspector_id: Id
+    first: Day
+    last: Day
+    reason: str = Field(default="", max_length=200,
+                        description="Seen by the inspector and the coordinator only; sealed.")
+
+
+class LeaveQuery(PageQuery):
+    inspector_id: Id | None = None

@@ -79,6 +79,11 @@ POLICY: dict[str, set[str]] = {
     "api.lock_period": {COORDINATOR, FINANCE},
     "api.ledger_entries": READERS,
     "api.settlement_result": READERS,
+    "coordinator.leave_page": {COORDINATOR},
+    "coordinator.remove_leave": {COORDINATOR},
+    "api.list_leave": {COORDINATOR},
+    "api.mark_leave": {COORDINATOR},
+    "api.remove_leave": {COORDINATOR},
 }
 
 
