@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import backup, callouts, controls, hours, leave, retention
+from backend.services import backup, callouts, control_changes, controls, hours, leave, retention
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
@@ -83,7 +83,8 @@ def retain() -> int:
     with context.database.transaction() as session:
         purged = retention.purge_due(session, context.clock.now(), kept)
         days_off = leave.purge_ended(session, context.clock.now(), kept)
-    if purged or days_off:
+        reasons = control_changes.purge_reasons(session, context.clock.now(), kept)
+    if purged or days_off or reasons:
         retention.scrub_files(context.database.engine)
         log.info("retention: erased the details of %d call-outs and %d periods of days off", purged, days_off)
     return purged

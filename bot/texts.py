@@ -218,4 +218,10 @@ TEXTS = {
     "button.leave_training": "Training",
     "button.leave_work": "Other work",
     "button.leave_no_reason": "No reason",
+    "control.moved_alert": "A control moved to {date} {start}-{end}.",
+    "control.moved": "The control in {municipality} of {old_date} moved to {date} {start}-{end}. "
+    "You will be asked whether you can make the new day.",
+    "control.cancelled_alert": "The control of {date} {start}-{end} is cancelled.",
+    "control.cancelled": "The control of {date} {start}-{end} in {municipality} is cancelled. You no "
+    "longer need to go.",
 }

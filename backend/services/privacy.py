@@ -101,6 +101,22 @@ PURPOSES: dict[str, Purpose] = {
             "the inspector (in the bot) and the coordinator; the reason nobody else",
         ),
     ),
+    "shift_changes": Purpose(
+        (
+            "geen personen: waarom een controledag verplaatst of afgelast is, of een oproep afgelast",
+            "no persons: why a control day was moved or cancelled, or a call-out cancelled",
+        ),
+        (
+            "de geschiedenis van de planning verantwoorden (bijvoorbeeld: uitgesteld voor een "
+            "politieonderzoek)",
+            "accounting for the planning's history (for example: postponed for a police investigation)",
+        ),
+        (
+            "de reden {days} dagen na de dienst gewist; de wijziging zelf (data, wie, wanneer) blijft",
+            "the reason erased {days} days after the shift; the change itself (dates, who, when) stays",
+        ),
+        ("coördinator", "coordinator"),
+    ),
     "web_users": Purpose(
         (
             "medewerkers met een webaccount (coördinator, financiën, beheer, controleur)",

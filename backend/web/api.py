@@ -16,7 +16,8 @@ from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
 from backend.models import Role
-from backend.services import callouts, dashboard, leave, ledger, settlement
+from backend.services import callouts, control_changes, dashboard, leave, ledger, settlement
+from backend.services.control_changes import ChangeView
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
 from backend.services.leave import Leave
@@ -25,12 +26,15 @@ from backend.web.common import now
 from backend.web.finance import ledger_filter
 from backend.web.openapi import Operation, document
 from backend.web.schemas import (
+    CalloutCancelIn,
     CalloutIn,
+    CancelIn,
     CorrectionIn,
     EntryIdsIn,
     LeaveIn,
     LeaveQuery,
     LedgerQuery,
+    MoveIn,
     PageQuery,
     PeriodIn,
     RosterQuery,
@@ -108,9 +112,11 @@ def get_callout(callout_id: int) -> Any:
     return jsonify(as_json(found[0]))
 
 
-@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out", out=CalloutView)
+@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out, with a reason if given",
+           body=CalloutCancelIn, out=CalloutView)
 def cancel_callout(callout_id: int) -> Any:
-    callouts.cancel(g.db, now(), caller().name, callout_id)
+    asked = parse(CalloutCancelIn, request.get_json(silent=True) or {})  # the body may be left out
+    callouts.cancel(g.db, now(), caller().name, callout_id, asked.reason)
     return get_callout(callout_id)
 
 
@@ -199,3 +205,28 @@ def mark_leave() -> Any:
 def remove_leave(leave_id: int) -> Any:
     leave.remove(g.db, now(), caller().name, leave_id)
     return jsonify(removed=leave_id)
+
+
+@operation("POST", "/controls/{shift_id}/move", COORDINATION,
+           "Move a control day; its people are told and asked again", body=MoveIn, out=ChangeView)
+def move_control(shift_id: int) -> Any:
+    asked = parse(MoveIn, json_body())
+    change = control_changes.move_control(g.db, now(), caller().name, shift_id, *asked.window(), asked.reason)
+    return jsonify(as_json(control_changes.view_of(g.db, change)))
+
+
+@operation("POST", "/controls/{shift_id}/cancel", COORDINATION, "Cancel a control day; its people are told",
+           body=CancelIn, out=ChangeView)
+def cancel_control(shift_id: int) -> Any:
+    asked = parse(CancelIn, json_body())
+    change = control_changes.cancel_control(g.db, now(), caller().name, shift_id, asked.reason)
+    return jsonify(as_json(control_changes.view_of(g.db, change)))
+
+
+@operation("GET", "/controls/changes", COORDINATION, "Shifts moved or cancelled, by their old or new day",
+           query=RosterQuery, out=ChangeView, paged=True)
+def control_changes_list() -> Any:
+    wanted = _args(RosterQuery)
+    changes = control_changes.changes_between(g.db, local_day_start(wanted.start),
+                                              local_day_start(wanted.end + timedelta(days=1)))
+    return jsonify(page_of(changes, wanted.page, wanted.per_page))

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, leave, ledger, reports
+from backend.services import callouts, control_changes, controls_plan, dashboard, leave, ledger, reports
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web.access import allow, caller
@@ -17,12 +17,15 @@ from backend.web.common import now, safe_path, today
 from backend.web.i18n import N_
 from backend.web.schemas import (
     FORM_BREAKS,
+    CalloutCancelIn,
     CalloutIn,
+    CancelIn,
     ControlDayIn,
     CorrectionIn,
     EntryIdsIn,
     Invalid,
     LeaveIn,
+    MoveIn,
     PeriodIn,
     PersonChangeIn,
     form_data,
@@ -85,7 +88,8 @@ def _participating() -> list[Municipality]:
 @blueprint.post("/callouts/<int:callout_id>/cancel")
 @allow(*COORDINATION)
 def cancel_callout(callout_id: int) -> Any:
-    callouts.cancel(g.db, now(), caller().name, callout_id)
+    asked = parse(CalloutCancelIn, {"reason": request.form.get("reason", "")})
+    callouts.cancel(g.db, now(), caller().name, callout_id, asked.reason)
     flash(i18n.gettext("Call-out %(id)s cancelled; the pair and everyone offered are told.", id=callout_id))
     return redirect(url_for("coordinator.dashboard_page"))
 
@@ -266,13 +270,22 @@ def review_report(report_id: int) -> Any:
 @allow(*COORDINATION)
 def planning_page() -> Any:
     """Control days of a month: who is on each, what is still empty, and (asked) the core's proposal."""
-    month = _month(request.args.get("month"))
+    return _planning(_month(request.args.get("month")), bool(request.args.get("propose")))
+
+
+def _planning(month: date, propose: bool = False, problems: list[dict[str, str]] | None = None,
+              changing: int | None = None) -> str:
+    """The planning page; `problems` of a refused move or cancel of day `changing`, shown at that day."""
     days, shifts = _month_shifts(month)
     views = [v for v in shifts if v.kind == "control"]
-    plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
+    plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if propose else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
+    changes = control_changes.changes_between(g.db, local_day_start(days[0]),
+                                              local_day_start(days[-1] + timedelta(days=1)))
+    moved = {c.shift_id: c.old_starts_at for c in changes if c.kind == "moved"}
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=_participating(), team=_team_names(), **_neighbours(days))
+                           municipalities=_participating(), team=_team_names(), changes=changes, moved=moved,
+                           problems=problems or [], changing=changing, now=now(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:
@@ -353,3 +366,50 @@ def remove_leave(leave_id: int) -> Any:
     leave.remove(g.db, now(), caller().name, leave_id)
     flash(i18n.gettext("Days off removed."))
     return redirect(url_for("coordinator.leave_page"))
+
+
+CHANGE_TEXTS = (N_("no planned control day with this id"), N_("the day is already at this time"),
+                N_("this control day has begun; it can no longer be moved or cancelled"),
+                N_("give the reason"), N_("the reason is at most 300 characters"),
+                N_("the day must end after it starts and last at most 12 hours"),
+                N_("a control day is planned ahead"), N_("times are kept to the minute"))
+"""The refusals of moving and cancelling a control day, shown translated."""
+
+
+@blueprint.post("/planning/shifts/<int:shift_id>/move")
+@allow(*COORDINATION)
+def move_day(shift_id: int) -> Any:
+    """Move a control day (its people are told and asked again); refused, the reason at the day."""
+    def move() -> None:
+        asked = parse(MoveIn, _day_form())
+        control_changes.move_control(g.db, now(), caller().name, shift_id, *asked.window(), asked.reason)
+    return _change_day(shift_id, move, N_("Control day moved; its people are told and asked again."))
+
+
+@blueprint.post("/planning/shifts/<int:shift_id>/cancel")
+@allow(*COORDINATION)
+def cancel_day(shift_id: int) -> Any:
+    """Cancel a control day (its people are told); refused, the reason at the day."""
+    def cancel() -> None:
+        asked = parse(CancelIn, _day_form())
+        control_changes.cancel_control(g.db, now(), caller().name, shift_id, asked.reason)
+    return _change_day(shift_id, cancel, N_("Control day cancelled; its people are told."))
+
+
+def _day_form() -> dict[str, Any]:
+    """The move or cancel form without the month it came from (that is where the page returns)."""
+    return {k: v for k, v in form_data(request.form).items() if k != "month"}
+
+
+def _change_day(shift_id: int, change: Any, done: str) -> Any:
+    month = _month(request.form.get("month"))
+    try:
+        change()
+    except Invalid as invalid:
+        problems = invalid.problems
+    except ServiceError as refused:
+        problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+    else:
+        flash(i18n.gettext(done))
+        return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))
+    return _planning(month, problems=problems, changing=shift_id), 422

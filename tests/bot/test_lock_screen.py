@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from backend import jobs, migrate
 from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage
-from backend.services import callouts, controls_plan, enrolment, outbox
+from backend.services import callouts, control_changes, controls_plan, enrolment, outbox
 from bot.texts import TEXTS
 from scheduling.clock import FrozenClock
 from tests.bot.conftest import Team, control_day, make_team
@@ -237,6 +237,18 @@ async def days_off(h: Harness, t: Team) -> None:
     await h.deliver()
 
 
+async def control_days_moved_and_cancelled(h: Harness, t: Team) -> None:
+    """A control day moved (its people asked again), another cancelled."""
+    moving = control_day(h, t, "Anna", "Ciska", hours_ahead=48)
+    cancelled = control_day(h, t, "Bauke", "Douwe", hours_ahead=72)
+    later = h.clock.now() + timedelta(days=7)
+    with h.database.transaction() as session:
+        control_changes.move_control(session, h.clock.now(), "web:coordinator", moving, later,
+                                     later + timedelta(hours=9), "politie verzet de datum")
+        control_changes.cancel_control(session, h.clock.now(), "web:coordinator", cancelled, "onderzoek")
+    await h.deliver()
+
+
 SCENARIOS: list[Scenario] = [
     a_call_out_from_offer_to_hours,
     a_call_out_held_back_then_cancelled,
@@ -247,6 +259,7 @@ SCENARIOS: list[Scenario] = [
     the_coordinators_call_out,
     a_phone_that_blocked_the_bot,
     days_off,
+    control_days_moved_and_cancelled,
 ]
 
 

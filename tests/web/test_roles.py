@@ -84,6 +84,11 @@ POLICY: dict[str, set[str]] = {
     "api.list_leave": {COORDINATOR},
     "api.mark_leave": {COORDINATOR},
     "api.remove_leave": {COORDINATOR},
+    "coordinator.move_day": {COORDINATOR},
+    "coordinator.cancel_day": {COORDINATOR},
+    "api.move_control": {COORDINATOR},
+    "api.cancel_control": {COORDINATOR},
+    "api.control_changes_list": {COORDINATOR},
 }
 
 
