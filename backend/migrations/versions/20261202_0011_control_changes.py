@@ -3,6 +3,9 @@
 `shift_changes` keeps the history of a shift that moved or was cancelled: the old
 times, who, when and why (sealed).
 
+`regions.proposal_rule` holds how much proposals prefer expertise (the profile's
+[proposal]); none, as before, spreads hours only.
+
 `unavailabilities` gets who marked it, when, and an optional reason (sealed). Rows
 from before have no author: they are booked to "migration" at their start.
 
@@ -23,6 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column('regions', sa.Column('proposal_rule', sa.JSON(), nullable=True))
     op.create_table('shift_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shift_id', sa.Integer(), nullable=False),
@@ -55,3 +59,5 @@ def downgrade() -> None:
         batch_op.drop_column('created_at')
         batch_op.drop_column('created_by')
         batch_op.drop_column('reason')
+    with op.batch_alter_table('regions', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('proposal_rule')
