@@ -61,8 +61,8 @@ def move_control(session: Session, now: datetime, actor: str, shift_id: int, sta
         raise Refused("the day is already at this time", field="day")
     change = _record(session, now, actor, shift, ShiftChangeKind.MOVED, why, (starts_at, ends_at))
     old_date = planning.when(shift)["date"]
+    offers.withdraw_all(session, now, shift)  # before the move: the withdrawn offers name the old day
     shift.starts_at, shift.ends_at, shift.version = starts_at, ends_at, shift.version + 1
-    offers.withdraw_all(session, now, shift)
     for assignment in offers.assignments_of(session, shift.id):
         assignment.status, assignment.version = AssignmentStatus.PROPOSED, assignment.version + 1
         assignment.asked_at = assignment.confirmed_at = None

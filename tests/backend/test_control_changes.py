@@ -57,6 +57,11 @@ def queued(session: Session, inspector_id: int) -> list[dict]:
     return [json.loads(row.payload) for row in rows]
 
 
+def people_offered(session: Session, shift: Shift) -> list[int]:
+    return list(session.scalars(select(Offer.inspector_id).where(Offer.shift_id == shift.id)
+                                .order_by(Offer.id)))
+
+
 def move(session: Session, shift: Shift, reason: str = "politie verzet de datum") -> ShiftChange:
     return control_changes.move_control(session, NOW, "web:coordinator", shift.id,
                                         local_instant(NEW_DAY, time(15)), local_instant(NEW_DAY, time(23)),
@@ -98,6 +103,9 @@ def test_moving_withdraws_the_open_cover_request(session: Session) -> None:
     move(session, shift)
     statuses = set(session.scalars(select(Offer.status).where(Offer.shift_id == shift.id)))
     assert statuses == {OfferStatus.WITHDRAWN}
+    withdrawn = [m for m in queued(session, people_offered(session, shift)[0])
+                 if m["template"] == "offer.cancelled"]
+    assert [m["params"]["date"] for m in withdrawn] == ["2027-03-16"], "the day they were asked for"
     assert pair["Anna"].status is AssignmentStatus.PROPOSED
 
 
