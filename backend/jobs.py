@@ -17,7 +17,17 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import backup, callouts, controls, disclosures, hours, installation, retention
+from backend.services import (
+    backup,
+    callouts,
+    control_changes,
+    controls,
+    disclosures,
+    hours,
+    installation,
+    leave,
+    retention,
+)
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
@@ -79,14 +89,17 @@ def _bound() -> JobContext:
 
 
 def retain() -> int:
-    """Erase call-out locations and notes whose retention is over (hourly), then scrub the files."""
+    """Erase call-out locations and notes, and days off, whose retention is over (hourly), then scrub
+    the files."""
     context = _bound()
+    kept = timedelta(days=context.settings.retention_days)
     with context.database.transaction() as session:
-        purged = retention.purge_due(session, context.clock.now(),
-                                     timedelta(days=context.settings.retention_days))
-    if purged:
+        purged = retention.purge_due(session, context.clock.now(), kept)
+        days_off = leave.purge_ended(session, context.clock.now(), kept)
+        reasons = control_changes.purge_reasons(session, context.clock.now(), kept)
+    if purged or days_off or reasons:
         retention.scrub_files(context.database.engine)
-        log.info("retention: erased the details of %d call-outs", purged)
+        log.info("retention: erased the details of %d call-outs and %d periods of days off", purged, days_off)
     return purged
 
 

@@ -2,7 +2,8 @@
 
 A profile holds the region, its municipalities and their contributions, the
 plan and the budget per year, the allowance (ORT) tables with their validity
-ranges, the holiday rule and the organisations that join controls. Every
+ranges, the holiday rule, the organisations that join controls and how much the
+roster proposal prefers expertise over evenly spread hours ([proposal]). Every
 record names its source (`source`, and `sources` for a figure whose source
 differs), so that finance can check each figure against a document or see
 that the team still has to confirm it.
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scheduling.calendar import HolidayRule
 from scheduling.money import Budget, BudgetLine
 from scheduling.ort import Band, BandTable
+from scheduling.pairing import Preference
 
 FORMAT = "piket-profile-1"
 UNCONFIRMED = "to be confirmed by the team"
@@ -178,6 +180,23 @@ class OrganisationData:
     sources: Sources = field(default_factory=dict)
 
 
+SPREAD_ONLY_SOURCE = "default: hours spread evenly, no preference for expertise"
+
+
+@dataclass(frozen=True)
+class ProposalData:
+    """How much the roster proposal and call-out offers prefer expertise over evenly spread hours:
+    `expertise` 0 (the default) spreads only; see `scheduling.pairing.Preference`."""
+
+    expertise: Decimal = Decimal(0)
+    experienced_after_days: int = 365
+    source: str = SPREAD_ONLY_SOURCE
+    sources: Sources = field(default_factory=dict)
+
+    def preference(self) -> Preference:
+        return Preference(Fraction(self.expertise), self.experienced_after_days)
+
+
 @dataclass(frozen=True)
 class Profile:
     region: RegionData
@@ -187,6 +206,7 @@ class Profile:
     budgets: tuple[BudgetData, ...]
     ort_tables: tuple[OrtTableData, ...]
     organisations: tuple[OrganisationData, ...]
+    proposal: ProposalData = field(default_factory=ProposalData)
 
     def band_tables(self) -> tuple[BandTable, ...]:
         return tuple(t.table() for t in self.ort_tables)
@@ -216,6 +236,7 @@ class Profile:
             yield from ((f"budget {b.year} {line.category}", line) for line in b.lines)
         yield from ((f"ORT table from {t.valid_from}", t) for t in self.ort_tables)
         yield from ((f"organisation {o.name}", o) for o in self.organisations)
+        yield "proposal", self.proposal
 
 
 def _clock(text: str) -> time:
@@ -405,6 +426,8 @@ def read_profile(text: str, name: str = "profile") -> Profile:
         budgets=tuple(_budget(r) for r in top.tables("budgets")),
         ort_tables=tuple(_ort_table(r) for r in top.tables("ort_tables")),
         organisations=tuple(_organisation(r) for r in top.tables("organisations", required=False)),
+        proposal=_proposal(_Reader(top.raw("proposal"), ("proposal",), where)) if "proposal" in data
+        else ProposalData(),
     )
     for key in data:
         if key not in top.used:
@@ -539,6 +562,15 @@ def _organisation(r: _Reader) -> OrganisationData:
     return OrganisationData(name, joins, source, sources)
 
 
+def _proposal(r: _Reader) -> ProposalData:
+    expertise = r.decimal("expertise", 2)
+    if expertise > 10:
+        r.fail("expertise", "must be at most 10 (0 spreads hours only; 1 weighs a shift's worth)")
+    after = r.whole("experienced_after_days", required=False, minimum=0)
+    source, sources = r.finish(("expertise", "experienced_after_days"))
+    return ProposalData(expertise, 365 if after is None else after, source, sources)
+
+
 def _check_whole(profile: Profile, where: _Where) -> None:
     """What only the whole file can tell: names once, one coordinator, years once, tables in order."""
     names = [m.name for m in profile.municipalities]
@@ -638,6 +670,8 @@ def write_profile(profile: Profile, header: str = "") -> str:
         out += _table("[[ort_tables]]", _ort_pairs(t))
     for o in profile.organisations:
         out += _table("[[organisations]]", _pairs(o, skip=()))
+    if profile.proposal != ProposalData():
+        out += _table("[proposal]", _pairs(profile.proposal, skip=()))
     return "\n".join(out).rstrip() + "\n"
 
 

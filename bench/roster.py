@@ -11,6 +11,11 @@ largest distance of a municipality's delivered hours from its pledge share.
 The rotation takes the next trained inspector in line and the next one after
 them who can go, skipping whoever cannot, as a planner with a list would.
 
+Then the team's preference for expertise (profile: [proposal] expertise) at a few
+weights beside those fairness figures: how many experienced people the days get
+(trained a year or more before the day, the default; trained dates run from 2022
+to 2026) and how many pairs went together before (fixed groups of three).
+
 Run: .venv/bin/python bench/roster.py
 """
 
@@ -25,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from scheduling.apportion import largest_remainder
 from scheduling.contributions import pledged_hours
-from scheduling.pairing import Designation, Member, Slot, reasons_against
+from scheduling.pairing import Designation, Member, Preference, Slot, reasons_against
 from scheduling.roster import propose
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -46,8 +51,10 @@ def team() -> list[Member]:
     made = []
     for k, employer in enumerate(EMPLOYERS):
         leave_start = datetime(2027, 6, 1, tzinfo=AMS) + timedelta(weeks=k % 12)
-        made.append(Member(k + 1, "fm"[k % 2], date(2026, 9, 1) if k % 5 not in (2, 4) else None, employer,
-                           everywhere, unavailable=((leave_start, leave_start + timedelta(weeks=3)),)))
+        trained = date(2022 + k % 5, 9, 1) if k % 5 not in (2, 4) else None
+        group = frozenset(j + 1 for j in range(3 * (k // 3), 3 * (k // 3) + 3) if j != k)
+        made.append(Member(k + 1, "fm"[k % 2], trained, employer, everywhere,
+                           unavailable=((leave_start, leave_start + timedelta(weeks=3)),), partners=group))
     return made
 
 
@@ -112,6 +119,24 @@ def main() -> None:
           f"ratio {our_spread / naive_spread:.2f}")
     print(f"worst municipality distance from pledge share: proposal {our_worst:.1f} h, "
           f"rotation {naive_worst:.1f} h, ratio {our_worst / naive_worst:.2f}")
+    expertise_effect(work, members, pledge)
+
+
+def expertise_effect(work: Sequence[Slot], members: Sequence[Member], pledge: dict[int, int]) -> None:
+    """The proposal at a few weights of the preference: fairness beside expertise."""
+    by_id = {m.inspector_id: m for m in members}
+    print("expertise | spread h | worst municipality h | experienced people on days | pairs that went "
+          "together before")
+    for weight in (Fraction(0), Fraction(1, 2), Fraction(1), Fraction(2)):
+        preference = Preference(weight)
+        proposal = propose(work, members, pledge, preference=preference)
+        spread, worst = spreads(proposal.pairs, work, members, pledge)
+        seasoned = sum(preference.is_experienced(by_id[i], work[index].day)
+                       for index, pair in proposal.pairs.items() for i in pair)
+        familiar = sum(pair[1] in by_id[pair[0]].partners for pair in proposal.pairs.values())
+        staffed = len(proposal.pairs)
+        print(f"{float(weight):9.1f} | {spread:8.0f} | {worst:20.1f} | {seasoned:15d} of {2 * staffed} | "
+              f"{familiar:d} of {staffed}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import callouts, controls, drafts, enrolment, outbox, planning, report_hours
+from backend.services import callouts, controls, drafts, enrolment, leave, outbox, planning, report_hours
 from backend.services import hours as hour_service
 from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
@@ -46,6 +46,7 @@ CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])\Z", re.ASCII)
 HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})\Z", re.ASCII)
 REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})((?::[a0-9]{1,4}){0,2})\Z", re.ASCII)
 DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})\Z", re.ASCII)
+LEAVE_DATA = re.compile(r"^l:([a-z0-9:-]{1,40})\Z", re.ASCII)
 DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
@@ -158,6 +159,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if match := REPORT_DATA.match(data):
             return report_hours.press(session, now, inspector, int(match[1]), int(match[2]),
                                       match[3].split(":")[1:]), {}
+        if match := LEAVE_DATA.match(data):
+            return leave.press(session, now, inspector, match[1].split(":")), {}
         return "callback.stale", {}
 
     draft = DRAFT_DATA.match(data)
@@ -307,3 +310,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _or_neutral(update: Update, handled: bool) -> None:
     if not handled and update.effective_chat is not None:
         await update.effective_chat.send_message(text(DEFAULT_LANGUAGE, "neutral"))
+
+
+# Days off (/afwezig); its taps go through `button` above (LEAVE_DATA).
+
+async def days_off(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/afwezig: my days off, each with a button to remove it, and one to mark new ones."""
+    await _or_neutral(update, await as_inspector(update, context, leave.send_menu) is not None)

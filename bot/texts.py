@@ -199,4 +199,29 @@ TEXTS = {
     "count.inspectors": "{n} inspectors",
     "language.unknown": "I know nl (Nederlands) and en (English): /taal nl or /taal en.",
     "control.covered_alert": "Your shift of {date} is taken over. You are free.",
+    "leave.menu": "Your days off:\n{items}\n\nRemove a period with its button, or mark new days off.",
+    "leave.menu_empty": "You have no days off marked. Mark them with the button.",
+    "leave.item": "{first_date} to {last_date}",
+    "leave.pick_first": "Days off: from which day?",
+    "leave.pick_last": "Days off from {first_date}: until which day (included)?",
+    "leave.pick_reason": "Days off {first_date} to {last_date}. A reason? Only you and the coordinator "
+    "see it.",
+    "leave.marked": "Noted: days off {first_date} to {last_date}. You will not be asked for shifts then.",
+    "leave.marked_clash": "Noted: days off {first_date} to {last_date}. You are still on {shifts} shift(s) "
+    'in that period: tap "I cannot make it" there, or tell the coordinator.',
+    "leave.removed": "Removed. You can be asked for shifts on those days again.",
+    "button.leave_new": "Mark days off",
+    "button.leave_remove": "Remove {first_date} to {last_date}",
+    "button.leave_day": "{date}",
+    "button.leave_later": "Later →",
+    "button.leave_leave": "Leave",
+    "button.leave_training": "Training",
+    "button.leave_work": "Other work",
+    "button.leave_no_reason": "No reason",
+    "control.moved_alert": "A control moved to {date} {start}-{end}.",
+    "control.moved": "The control in {municipality} of {old_date} moved to {date} {start}-{end}. "
+    "You will be asked whether you can make the new day.",
+    "control.cancelled_alert": "The control of {date} {start}-{end} is cancelled.",
+    "control.cancelled": "The control of {date} {start}-{end} in {municipality} is cancelled. You no "
+    "longer need to go.",
 }

@@ -55,12 +55,39 @@ class Member:
     """Minutes worked for the team this year."""
     recent_minutes: int = 0
     """Minutes worked in the last four weeks."""
+    partners: frozenset[int] = frozenset()
+    """Colleagues they went on a control or call-out with before."""
 
     def is_trained_on(self, day: date) -> bool:
         return is_trained(self.trained_since, day)
 
     def is_designated(self, municipality_id: int, day: date) -> bool:
         return any(d.covers(municipality_id, day) for d in self.designations)
+
+
+@dataclass(frozen=True)
+class Preference:
+    """How much a proposal prefers expertise over spreading hours evenly (the team's profile).
+
+    `expertise` 0 spreads only (the default); at 1 an experienced inspector ranks as if they had
+    a colleague's average load less, and a roster pair gains a shift's worth of fairness for each
+    experienced member and for having gone together before."""
+
+    expertise: Fraction = Fraction(0)
+    experienced_after_days: int = 365
+    """Trained at least this long before the day: experienced."""
+
+    def is_experienced(self, member: Member, day: date) -> bool:
+        since = member.trained_since
+        return since is not None and (day - since).days >= self.experienced_after_days
+
+    def bonus(self, members: Sequence[Member], day: date) -> int:
+        """Experienced members, plus one if the (first) two went together before."""
+        familiar = len(members) >= 2 and members[1].inspector_id in members[0].partners
+        return sum(self.is_experienced(m, day) for m in members) + familiar
+
+
+SPREAD_ONLY = Preference()
 
 
 @dataclass(frozen=True)
@@ -115,7 +142,8 @@ def reasons_against(member: Member, slot: Slot, limits: Limits = LAW,
 
 
 def eligibility(slot: Slot, team: Sequence[Member], municipality_load: Mapping[int, Fraction] | None = None,
-                limits: Limits = LAW, ignore_unavailable: bool = False) -> Eligibility:
+                limits: Limits = LAW, ignore_unavailable: bool = False,
+                preference: Preference = SPREAD_ONLY) -> Eligibility:
     """Who may go to `slot`, ranked fairly, and why the others may not.
 
     `municipality_load` is each employer's delivered hours as a share of its
@@ -129,11 +157,14 @@ def eligibility(slot: Slot, team: Sequence[Member], municipality_load: Mapping[i
         else:
             eligible.append(member)
     night = check_shift(slot.shift, (), limits).is_night_shift
-    return Eligibility(tuple(rank(eligible, municipality_load or {})), tuple(excluded), night)
+    ranked = rank(eligible, municipality_load or {}, preference, slot.day)
+    return Eligibility(tuple(ranked), tuple(excluded), night)
 
 
-def rank(members: Sequence[Member], municipality_load: Mapping[int, Fraction]) -> list[Member]:
-    """Lowest load first: the employer against its pledge, plus hours and recent hours against colleagues."""
+def rank(members: Sequence[Member], municipality_load: Mapping[int, Fraction],
+         preference: Preference = SPREAD_ONLY, day: date | None = None) -> list[Member]:
+    """Lowest load first: the employer against its pledge, plus hours and recent hours against colleagues;
+    with a preference for expertise, an experienced inspector's load counts that much less on `day`."""
     mean_delivered = _mean([m.delivered_minutes for m in members])
     mean_recent = _mean([m.recent_minutes for m in members])
 
@@ -141,6 +172,8 @@ def rank(members: Sequence[Member], municipality_load: Mapping[int, Fraction]) -
         load = municipality_load.get(member.employer_id, Fraction(1))
         load += _relative(member.delivered_minutes, mean_delivered)
         load += _relative(member.recent_minutes, mean_recent)
+        if day is not None and preference.is_experienced(member, day):
+            load -= preference.expertise
         return load, member.inspector_id
 
     return sorted(members, key=score)

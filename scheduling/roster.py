@@ -20,7 +20,17 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import combinations
 
-from scheduling.pairing import Exclusion, Member, Slot, eligibility, is_mixed, is_valid_pair, reasons_against
+from scheduling.pairing import (
+    SPREAD_ONLY,
+    Exclusion,
+    Member,
+    Preference,
+    Slot,
+    eligibility,
+    is_mixed,
+    is_valid_pair,
+    reasons_against,
+)
 from scheduling.reasons import Reason
 from scheduling.worktime import LAW, Limits, Shift
 
@@ -50,6 +60,7 @@ class _State:
     team: dict[int, Member]
     targets: dict[int, Fraction]
     limits: Limits
+    preference: Preference = SPREAD_ONLY
     pairs: dict[int, tuple[int, int]] = field(default_factory=dict)
     minutes: dict[int, int] = field(default_factory=dict)
     busy: dict[int, list[Shift]] = field(default_factory=dict)
@@ -77,6 +88,15 @@ class _State:
     def cost(self, inspector_ids: Sequence[int]) -> Fraction:
         return self.cost_with(inspector_ids, 0)
 
+    def expertise(self, index: int, pair: Sequence[int]) -> Fraction:
+        """What the pair's expertise is worth on this day, in the cost's units: a shift's worth of
+        squared distance for each point of the preference's bonus, times its weight (0: nothing)."""
+        if not self.preference.expertise:
+            return Fraction(0)
+        worked = self.slots[index].shift.worked_minutes
+        bonus = self.preference.bonus([self.team[i] for i in pair], self.slots[index].day)
+        return self.preference.expertise * worked * worked * bonus
+
     def cost_with(self, inspector_ids: Sequence[int], extra_minutes: int) -> Fraction:
         """Squared distance from target of these inspectors, had they worked `extra_minutes` more."""
         distances = (self.minutes[i] + extra_minutes - self.targets[i] for i in inspector_ids)
@@ -84,9 +104,11 @@ class _State:
 
 
 def propose(slots: Sequence[Slot], team: Sequence[Member], pledged_minutes: Mapping[int, int],
-            limits: Limits = LAW, max_rounds: int = 200) -> Proposal:
-    """A pair for each slot, or the reason it cannot be staffed."""
-    state = _State(slots, {m.inspector_id: m for m in team}, _targets(slots, team, pledged_minutes), limits)
+            limits: Limits = LAW, max_rounds: int = 200, preference: Preference = SPREAD_ONLY) -> Proposal:
+    """A pair for each slot, or the reason it cannot be staffed; `preference` trades evenly spread hours
+    for experienced inspectors and pairs who went together before."""
+    state = _State(slots, {m.inspector_id: m for m in team}, _targets(slots, team, pledged_minutes), limits,
+                   preference)
     state.minutes = {m.inspector_id: m.delivered_minutes for m in team}
     state.busy = {m.inspector_id: [] for m in team}
     unstaffed = []
@@ -129,7 +151,7 @@ def _best_pair(state: _State, index: int, free: Sequence[int]) -> tuple[int, int
 
     def score(pair: tuple[int, int]) -> tuple[bool, Fraction, tuple[int, int]]:
         after = state.cost_with(pair, worked)
-        gain = after - state.cost(pair)
+        gain = after - state.cost(pair) - state.expertise(index, pair)
         return not _mixed(state, pair), gain, pair
 
     return min(valid, key=score)
@@ -149,7 +171,8 @@ def _improve(state: _State) -> bool:
                 candidate = (pair[1], joining) if position == 0 else (pair[0], joining)
                 if not is_valid_pair([state.team[i] for i in candidate], day):
                     continue
-                delta = _replacement_delta(state, index, leaving, joining)
+                delta = (_replacement_delta(state, index, leaving, joining)
+                         - state.expertise(index, candidate) + state.expertise(index, pair))
                 change = (int(not _mixed(state, candidate)) - was_same_gender, delta)
                 if change < (0, 0) and (best is None or change < best[0]):
                     best = (change, index, candidate)

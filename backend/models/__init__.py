@@ -13,6 +13,7 @@ from backend.models.base import (
     OutboxStatus,
     ReportStatus,
     Role,
+    ShiftChangeKind,
     ShiftKind,
     ShiftStatus,
 )
@@ -22,7 +23,7 @@ from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
 from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
 from backend.models.profile import BudgetLineRow, BudgetYear, JoiningOrganisation, OrtTableRow, PlanYear
-from backend.models.work import Assignment, Callout, Offer, Report, Shift
+from backend.models.work import Assignment, Callout, Offer, Report, Shift, ShiftChange
 
 __all__ = [
     "BAND_COLUMNS",
@@ -61,6 +62,8 @@ __all__ = [
     "ReportStatus",
     "Role",
     "Shift",
+    "ShiftChange",
+    "ShiftChangeKind",
     "ShiftKind",
     "ShiftStatus",
     "Unavailability",

@@ -61,6 +61,11 @@ class ShiftStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ShiftChangeKind(enum.StrEnum):
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
 class AssignmentStatus(enum.StrEnum):
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"

@@ -24,6 +24,9 @@ class Region(Base):
         JSON, doc="Which days count as public holidays: country, categories, excluded names (profile).")
     sources: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, doc="Where the region's figures come from: {'region': {...}, 'holidays': {...}} (profile).")
+    proposal_rule: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="How much proposals prefer expertise: expertise (decimal text), experienced_after_days "
+                  "(profile); None spreads hours only.")
 
 
 class Municipality(Base):

@@ -73,15 +73,20 @@ class Designation(Base):
 
 
 class Unavailability(Base):
-    """Leave or a blocked period; the reason is not recorded."""
+    """Leave or a blocked period, in whole local days; erased some time after it ends (retention)."""
 
     __tablename__ = "unavailabilities"
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
+    starts_at: Mapped[datetime] = mapped_column(doc="The first day's start (local midnight, as UTC).")
+    ends_at: Mapped[datetime] = mapped_column(doc="The start of the day after the last day.")
+    reason: Mapped[str | None] = mapped_column(
+        EncryptedText("unavailabilities.reason"),
+        doc="Why, if they said (sealed): seen by themselves and the coordinator only.")
+    created_by: Mapped[str] = mapped_column(String(64), doc="Who marked it: inspector:<id> or a web user.")
+    created_at: Mapped[datetime] = created_at_column()
 
 
 class WebUser(Base):

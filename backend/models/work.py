@@ -14,6 +14,7 @@ from backend.models.base import (
     CalloutStatus,
     OfferStatus,
     ReportStatus,
+    ShiftChangeKind,
     ShiftKind,
     ShiftStatus,
     created_at_column,
@@ -44,6 +45,26 @@ class Shift(Base):
     created_at: Mapped[datetime] = created_at_column()
 
     assignments: Mapped[list[Assignment]] = relationship(back_populates="shift")
+
+
+class ShiftChange(Base):
+    """A control day moved or cancelled, or a call-out cancelled: the times before, who, when and why.
+    The shift itself holds what is now; these rows are its history."""
+
+    __tablename__ = "shift_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    kind: Mapped[ShiftChangeKind] = mapped_column(text_enum(ShiftChangeKind, "shift_change_kind"))
+    old_starts_at: Mapped[datetime] = mapped_column(doc="The start before the change.")
+    old_ends_at: Mapped[datetime]
+    new_starts_at: Mapped[datetime | None] = mapped_column(doc="The new start of a moved day.")
+    new_ends_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(
+        EncryptedText("shift_changes.reason"),
+        doc="Why, as the coordinator wrote it (sealed; about the control, never a person); purged later.")
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
 
 
 class Assignment(Base):

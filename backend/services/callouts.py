@@ -30,7 +30,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, controls, offers, outbox, planning
+from backend.services import audit, control_changes, controls, offers, outbox, planning
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
@@ -301,12 +301,14 @@ def _renew_alert(session: Session, now: datetime, shift: Shift, callout: Callout
     )
 
 
-def cancel(session: Session, now: datetime, actor: str, callout_id: int) -> None:
-    """Cancel: every offer withdrawn, the pair (if any) released and told, the location deleted."""
+def cancel(session: Session, now: datetime, actor: str, callout_id: int, reason: str | None = None) -> None:
+    """Cancel: every offer withdrawn, the pair (if any) released and told, the location deleted; the
+    reason (if given) kept in the shift's history."""
     callout = _locked_callout_by_id(session, callout_id)
     if callout.status is CalloutStatus.CANCELLED:
         return
     shift = session.get_one(Shift, callout.shift_id)
+    control_changes.record_callout_cancel(session, now, actor, shift, reason)
     callout.status, callout.closed_at, callout.version = CalloutStatus.CANCELLED, now, callout.version + 1
     shift.status = ShiftStatus.CANCELLED
     offers.withdraw_all(session, now, shift)

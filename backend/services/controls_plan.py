@@ -37,13 +37,7 @@ def plan_control(
     municipality = session.get(Municipality, municipality_id)
     if municipality is None or not municipality.is_participating:
         raise NotFound("municipality_id", "no participating municipality with this id", "not_participating")
-    if ends_at <= starts_at or ends_at - starts_at > MAX_CONTROL:
-        raise Refused("the day must end after it starts and last at most 12 hours", field="end",
-                      code="window_length")
-    if starts_at <= now:
-        raise Refused("a control day is planned ahead", field="day", code="planned_ahead")
-    if not on_whole_minutes(starts_at, ends_at):
-        raise Refused("times are kept to the minute", field="start", code="whole_minutes")
+    check_window(now, starts_at, ends_at)
     shift = Shift(
         kind=ShiftKind.CONTROL,
         municipality_id=municipality_id,
@@ -58,6 +52,17 @@ def plan_control(
         session, now, actor, "control.planned", f"shift:{shift.id}", {"municipality": municipality_id}
     )
     return shift
+
+
+def check_window(now: datetime, starts_at: datetime, ends_at: datetime) -> None:
+    """A control day's time: ahead, to the minute, ending after it starts, at most 12 hours long."""
+    if ends_at <= starts_at or ends_at - starts_at > MAX_CONTROL:
+        raise Refused("the day must end after it starts and last at most 12 hours", field="end",
+                      code="window_length")
+    if starts_at <= now:
+        raise Refused("a control day is planned ahead", field="day", code="planned_ahead")
+    if not on_whole_minutes(starts_at, ends_at):
+        raise Refused("times are kept to the minute", field="start", code="whole_minutes")
 
 
 def without_people(session: Session, first: date, last: date) -> list[Shift]:

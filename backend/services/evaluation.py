@@ -53,6 +53,8 @@ class ControlCount:
     """Ended without a valid pair (nobody, one person, or nobody trained)."""
     target: int
     """The plan's indication for the year."""
+    cancelled: int = 0
+    """Cancelled (control days and call-outs): not held, and not counted in the others."""
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,11 @@ def _hours(session: Session, members: list[Municipality], start: datetime, end: 
 
 def _controls(session: Session, year: int, members: list[Municipality], start: datetime, end: datetime,
               now: datetime) -> list[ControlCount]:
-    shifts = list(session.execute(select(Shift).where(
-        Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED,
-        Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)))).scalars())
+    in_year = select(Shift).where(Shift.starts_at >= start, Shift.starts_at < end,
+                                  Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)))
+    shifts = list(session.execute(in_year.where(Shift.status != ShiftStatus.CANCELLED)).scalars())
+    cancelled = Counter(s.municipality_id for s in session.execute(
+        in_year.where(Shift.status == ShiftStatus.CANCELLED)).scalars())
     present = _people_present(session, [s.id for s in shifts if s.ends_at <= now])
     held: Counter[int] = Counter()
     ahead: Counter[int] = Counter()
@@ -137,7 +141,7 @@ def _controls(session: Session, year: int, members: list[Municipality], start: d
         else:
             not_held[shift.municipality_id] += 1
     targets = _targets(session, year, members)
-    return [ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], target)
+    return [ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], target, cancelled[m.id])
             for m, target in zip(members, targets, strict=True)]
 
 

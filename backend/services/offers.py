@@ -22,7 +22,7 @@ from backend.models import (
     OfferStatus,
     Shift,
 )
-from backend.services import outbox, planning
+from backend.services import outbox, planning, profile
 from backend.services.outbox import Button, Message
 from scheduling import pairing
 
@@ -87,6 +87,7 @@ def eligibility(session: Session, now: datetime, shift: Shift, *,
         planning.team(session, now, exclude_shift_id=shift.id),
         planning.municipality_load(session, now),
         ignore_unavailable=ignore_unavailable,
+        preference=profile.preference(session),
     )
 
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
     Assignment,
@@ -26,7 +26,7 @@ from backend.models import (
     ShiftStatus,
     Unavailability,
 )
-from backend.services import outbox
+from backend.services import outbox, profile
 from backend.services.outbox import Message
 from scheduling import pairing, roster
 from scheduling.calendar import local_date, local_day_start, team_zone
@@ -53,6 +53,7 @@ def team(session: Session, now: datetime, exclude_shift_id: int | None = None,
     shifts = _held_shifts(session, now - RECENT, exclude_shift_id, mine(Assignment.inspector_id))
     delivered = _minutes_since(session, year_start, mine(HourEntry.inspector_id))
     recent = _minutes_since(session, now - RECENT, mine(HourEntry.inspector_id))
+    partners = _partners(session, now, mine)
     return [
         pairing.Member(
             inspector_id=i.id, gender=i.gender.value, trained_since=i.trained_since,
@@ -62,7 +63,7 @@ def team(session: Session, now: datetime, exclude_shift_id: int | None = None,
             is_active=i.is_active and i.revoked_at is None,
             unavailable=tuple((u.starts_at, u.ends_at) for u in leave.get(i.id, [])),
             shifts=tuple(shifts.get(i.id, [])), delivered_minutes=delivered.get(i.id, 0),
-            recent_minutes=recent.get(i.id, 0))
+            recent_minutes=recent.get(i.id, 0), partners=frozenset(partners.get(i.id, ())))
         for i in session.execute(select(Inspector).where(mine(Inspector.id)).order_by(Inspector.id)).scalars()
     ]
 
@@ -85,7 +86,8 @@ def slot_of(shift: Shift) -> pairing.Slot:
 def propose_roster(session: Session, shifts: Sequence[Shift], now: datetime) -> roster.Proposal:
     """A proposal for these planned shifts, around everything already held."""
     pledged = {m.id: m.pledged_minutes for m in session.execute(select(Municipality)).scalars()}
-    return roster.propose([slot_of(s) for s in shifts], team(session, now), pledged)
+    return roster.propose([slot_of(s) for s in shifts], team(session, now), pledged,
+                          preference=profile.preference(session))
 
 
 def assign_proposal(session: Session, shifts: Sequence[Shift], proposal: roster.Proposal,
@@ -135,6 +137,22 @@ def _held_shifts(session: Session, since: datetime, exclude_shift_id: int | None
     for inspector_id, starts_at, ends_at, break_minutes in rows:
         held.setdefault(inspector_id, []).append(WorkShift(starts_at, ends_at, break_minutes))
     return held
+
+
+def _partners(session: Session, now: datetime, mine: Any) -> dict[int, set[int]]:
+    """Who went with whom before: confirmed together on a shift that has ended (not cancelled)."""
+    mate = aliased(Assignment)
+    rows = session.execute(
+        select(Assignment.inspector_id, mate.inspector_id).distinct()
+        .join(mate, (mate.shift_id == Assignment.shift_id) & (mate.inspector_id != Assignment.inspector_id))
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(Shift.ends_at <= now, Shift.status != ShiftStatus.CANCELLED,
+               Assignment.status == AssignmentStatus.CONFIRMED, mate.status == AssignmentStatus.CONFIRMED,
+               mine(Assignment.inspector_id)))
+    found: dict[int, set[int]] = {}
+    for inspector_id, partner in rows:
+        found.setdefault(inspector_id, set()).add(partner)
+    return found
 
 
 def _minutes_since(session: Session, since: datetime, whose: Any) -> dict[int, int]:

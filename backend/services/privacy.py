@@ -83,6 +83,40 @@ PURPOSES: dict[str, Purpose] = {
         ),
         ("niemand via de pagina's; alleen de verzender", "nobody through the pages; only the sender"),
     ),
+    "unavailabilities": Purpose(
+        (
+            "toezichthouders: dagen dat zij niet beschikbaar zijn, met een reden als zij die geven",
+            "inspectors: days they are not available, with a reason if they give one",
+        ),
+        (
+            "hen niet inroosteren of oproepen op dagen dat zij er niet zijn",
+            "not rostering or calling them out on days they are away",
+        ),
+        (
+            "{days} dagen na de laatste dag; daarna gewist",
+            "{days} days after the last day; then erased",
+        ),
+        (
+            "de toezichthouder zelf (in de bot) en de coördinator; de reden niemand anders",
+            "the inspector (in the bot) and the coordinator; the reason nobody else",
+        ),
+    ),
+    "shift_changes": Purpose(
+        (
+            "geen personen: waarom een controledag verplaatst of afgelast is, of een oproep afgelast",
+            "no persons: why a control day was moved or cancelled, or a call-out cancelled",
+        ),
+        (
+            "de geschiedenis van de planning verantwoorden (bijvoorbeeld: uitgesteld voor een "
+            "politieonderzoek)",
+            "accounting for the planning's history (for example: postponed for a police investigation)",
+        ),
+        (
+            "de reden {days} dagen na de dienst gewist; de wijziging zelf (data, wie, wanneer) blijft",
+            "the reason erased {days} days after the shift; the change itself (dates, who, when) stays",
+        ),
+        ("coördinator", "coordinator"),
+    ),
     "web_users": Purpose(
         (
             "medewerkers met een webaccount (coördinator, financiën, beheer, controleur)",

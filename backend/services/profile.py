@@ -41,6 +41,7 @@ from backend.profile_file import (
     OrtTableData,
     PlanData,
     Profile,
+    ProposalData,
     RegionData,
 )
 from backend.services import audit
@@ -48,6 +49,7 @@ from backend.services.errors import NotFound, Refused
 from scheduling.calendar import HolidayRule, PublicHolidays
 from scheduling.money import Budget
 from scheduling.ort import BandTable
+from scheduling.pairing import Preference
 
 NOT_RECORDED = "entered in piket; source not recorded"
 """The source a dump gives a figure that was entered before profiles kept sources."""
@@ -91,7 +93,8 @@ def current_profile(session: Session) -> Profile | None:
         budgets=tuple(_budget(b) for b in _rows(session, BudgetYear, region, BudgetYear.year)),
         ort_tables=tuple(_ort(t) for t in _rows(session, OrtTableRow, region, OrtTableRow.valid_from)),
         organisations=tuple(_organisation(o) for o in _rows(session, JoiningOrganisation, region,
-                                                             JoiningOrganisation.id)))
+                                                             JoiningOrganisation.id)),
+        proposal=_proposal(region))
 
 
 def _rows(session: Session, model: Any, region: Region, order: Any) -> list[Any]:
@@ -116,6 +119,21 @@ def _holidays(region: Region) -> HolidayData:
                   "excluded": sorted(default.excluded)}
     return HolidayData(stored["country"], tuple(stored["categories"]), tuple(stored["excluded"]),
                        **_sourced((region.sources or {}).get("holidays")))
+
+
+def _proposal(region: Region) -> ProposalData:
+    """The region's preference for expertise; before a profile sets one, hours spread only."""
+    stored = region.proposal_rule
+    if stored is None:
+        return ProposalData()
+    return ProposalData(Decimal(stored["expertise"]), stored["experienced_after_days"],
+                        **_sourced((region.sources or {}).get("proposal")))
+
+
+def preference(session: Session) -> Preference:
+    """How much the roster proposal and call-out offers prefer expertise (spread only without a region)."""
+    region = the_region(session)
+    return _proposal(region).preference() if region is not None else ProposalData().preference()
 
 
 def _municipality(m: Municipality) -> MunicipalityData:
@@ -230,7 +248,11 @@ def _region(session: Session, wanted: Profile) -> Region:
         region = Region(name=wanted.region.name)
         session.add(region)
     region.name, region.timezone = wanted.region.name, wanted.region.timezone
-    region.sources = {"region": _stored(wanted.region), "holidays": _stored(wanted.holidays)}
+    region.sources = {"region": _stored(wanted.region), "holidays": _stored(wanted.holidays),
+                      "proposal": _stored(wanted.proposal)}
+    region.proposal_rule = (None if wanted.proposal == ProposalData() else
+                            {"expertise": format(wanted.proposal.expertise, "f"),
+                             "experienced_after_days": wanted.proposal.experienced_after_days})
     session.flush()
     return region
 

@@ -61,5 +61,5 @@ def scrub_files(engine: Engine) -> None:
         return
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("callouts", "outbox_messages"):
+        for table in ("callouts", "outbox_messages", "unavailabilities", "shift_changes"):
             connection.execute(text(f"VACUUM FULL {table}"))

@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import Designation, Inspector, Municipality
 from backend.services import audit
 from backend.services.errors import NotFound, Refused
+from scheduling.calendar import local_date
 
 SEALED = frozenset({"name", "first_name", "phone"})
 """Inspector fields kept out of the audit log."""
@@ -43,10 +45,30 @@ def change_inspector(session: Session, now: datetime, actor: str, inspector_id: 
     """Names, phone, employer, scale, training, coordinator, or leaving the team (no more offers)."""
     found = existing(session, Inspector, inspector_id, "inspector_id")
     existing(session, Municipality, changes["employer_id"], "employer_id")
+    leaves = found.is_active and changes.get("is_active") is False
     _apply(found, changes)
     audit.record(session, now, actor, "inspector.changed", f"inspector:{found.id}",
                  _plain({k: v for k, v in changes.items() if k not in SEALED}))
+    if leaves:
+        end_designations_on_leaving(session, now, actor, found)
     return found
+
+
+def end_designations_on_leaving(session: Session, now: datetime, actor: str, leaving: Inspector) -> int:
+    """A designation ends by law when the inspector leaves the team (seed 000, annex 3): each one still
+    in force ends today (one not yet begun, on its first day: the constraint keeps a period non-empty,
+    and an inactive inspector is offered nothing anyway). The rows and their decision references
+    stay as history; a return to the team needs new decisions. Returns how many ended."""
+    today = local_date(now)
+    ended = 0
+    for designation in session.scalars(select(Designation).where(
+            Designation.inspector_id == leaving.id,
+            or_(Designation.valid_until.is_(None), Designation.valid_until > today))):
+        designation.valid_until = max(today, designation.valid_from)
+        audit.record(session, now, actor, "designation.ended", f"designation:{designation.id}",
+                     {"valid_until": designation.valid_until.isoformat(), "because": "left_the_team"})
+        ended += 1
+    return ended
 
 
 def add_designation(session: Session, now: datetime, actor: str, fields: Mapping[str, Any]) -> Designation:

@@ -17,21 +17,28 @@ from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
 from backend.models import Role
-from backend.services import callouts, dashboard, disclosures, ledger, settlement
+from backend.services import callouts, control_changes, dashboard, disclosures, leave, ledger, settlement
+from backend.services.control_changes import ChangeView
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
+from backend.services.leave import Leave
 from backend.web.access import PUBLIC, allow, caller
 from backend.web.common import now
 from backend.web.finance import ledger_filter
 from backend.web.openapi import Operation, document
 from backend.web.schemas import (
+    CalloutCancelIn,
     CalloutIn,
+    CancelIn,
     CorrectionIn,
     DisclosureQuery,
     EntryIdsIn,
     Invalid,
+    LeaveIn,
+    LeaveQuery,
     LedgerExportQuery,
     LedgerQuery,
+    MoveIn,
     PageQuery,
     PeriodIn,
     RosterQuery,
@@ -120,9 +127,11 @@ def get_callout(callout_id: int) -> Any:
     return jsonify(as_json(found[0]))
 
 
-@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out", out=CalloutView)
+@operation("POST", "/callouts/{callout_id}/cancel", COORDINATION, "Cancel a call-out, with a reason if given",
+           body=CalloutCancelIn, out=CalloutView)
 def cancel_callout(callout_id: int) -> Any:
-    callouts.cancel(g.db, now(), caller().name, callout_id)
+    asked = parse(CalloutCancelIn, request.get_json(silent=True) or {})  # the body may be left out
+    callouts.cancel(g.db, now(), caller().name, callout_id, asked.reason)
     return get_callout(callout_id)
 
 
@@ -199,3 +208,49 @@ def settlement_result() -> Any:
     _disclose("settlement.json", wanted, wanted.model_dump(include=set(SettlementQuery.model_fields)))
     result = settlement.settle(g.db, wanted.year, wanted.quarter, wanted.mode)
     return jsonify(SettlementOut.of(result).model_dump(mode="json"))
+
+
+@operation("GET", "/leave", COORDINATION, "Days off still to come (everyone's, or one inspector's)",
+           query=LeaveQuery, out=Leave, paged=True)
+def list_leave() -> Any:
+    wanted = _args(LeaveQuery)
+    return jsonify(page_of(leave.upcoming(g.db, now(), wanted.inspector_id), wanted.page, wanted.per_page))
+
+
+@operation("POST", "/leave", COORDINATION, "Mark days off for an inspector", body=LeaveIn, out=Leave,
+           status=201)
+def mark_leave() -> Any:
+    asked = parse(LeaveIn, json_body())
+    marked = leave.mark(g.db, now(), caller().name, asked.inspector_id, asked.first, asked.last, asked.reason)
+    return jsonify(as_json(marked)), 201
+
+
+@operation("DELETE", "/leave/{leave_id}", COORDINATION, "Remove days off")
+def remove_leave(leave_id: int) -> Any:
+    leave.remove(g.db, now(), caller().name, leave_id)
+    return jsonify(removed=leave_id)
+
+
+@operation("POST", "/controls/{shift_id}/move", COORDINATION,
+           "Move a control day; its people are told and asked again", body=MoveIn, out=ChangeView)
+def move_control(shift_id: int) -> Any:
+    asked = parse(MoveIn, json_body())
+    change = control_changes.move_control(g.db, now(), caller().name, shift_id, *asked.window(), asked.reason)
+    return jsonify(as_json(control_changes.view_of(g.db, change)))
+
+
+@operation("POST", "/controls/{shift_id}/cancel", COORDINATION, "Cancel a control day; its people are told",
+           body=CancelIn, out=ChangeView)
+def cancel_control(shift_id: int) -> Any:
+    asked = parse(CancelIn, json_body())
+    change = control_changes.cancel_control(g.db, now(), caller().name, shift_id, asked.reason)
+    return jsonify(as_json(control_changes.view_of(g.db, change)))
+
+
+@operation("GET", "/controls/changes", COORDINATION, "Shifts moved or cancelled, by their old or new day",
+           query=RosterQuery, out=ChangeView, paged=True)
+def control_changes_list() -> Any:
+    wanted = _args(RosterQuery)
+    changes = control_changes.changes_between(g.db, local_day_start(wanted.start),
+                                              local_day_start(wanted.end + timedelta(days=1)))
+    return jsonify(page_of(changes, wanted.page, wanted.per_page))

@@ -9,19 +9,34 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from backend.models import CalloutSource, HourEntry, Inspector, Municipality, OfferStatus, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, offers, outbox, reports
+from backend.services import (
+    callouts,
+    control_changes,
+    controls_plan,
+    dashboard,
+    leave,
+    ledger,
+    offers,
+    outbox,
+    reports,
+)
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
+from backend.web.i18n import N_
 from backend.web.schemas import (
     FORM_BREAKS,
+    CalloutCancelIn,
     CalloutIn,
+    CancelIn,
     ControlDayIn,
     CorrectionIn,
     EntryIdsIn,
     Invalid,
+    LeaveIn,
+    MoveIn,
     PeriodIn,
     PersonChangeIn,
     form_data,
@@ -103,7 +118,8 @@ def _participating() -> list[Municipality]:
 @blueprint.post("/callouts/<int:callout_id>/cancel")
 @allow(*COORDINATION)
 def cancel_callout(callout_id: int) -> Any:
-    callouts.cancel(g.db, now(), caller().name, callout_id)
+    asked = parse(CalloutCancelIn, {"reason": request.form.get("reason", "")})
+    callouts.cancel(g.db, now(), caller().name, callout_id, asked.reason)
     flash(i18n.gettext("Call-out %(id)s cancelled; the pair and everyone offered are told.", id=callout_id))
     return redirect(url_for("coordinator.dashboard_page"))
 
@@ -291,15 +307,24 @@ def review_report(report_id: int) -> Any:
 @allow(*COORDINATION)
 def planning_page() -> Any:
     """Control days of a month: who is on each, what is still empty, and (asked) the core's proposal."""
-    month = _month(request.args.get("month"))
+    return _planning(_month(request.args.get("month")), bool(request.args.get("propose")))
+
+
+def _planning(month: date, propose: bool = False, problems: list[dict[str, str]] | None = None,
+              changing: int | None = None) -> str:
+    """The planning page; `problems` of a refused move or cancel of day `changing`, shown at that day."""
     days, shifts = _month_shifts(month)
     views = [v for v in shifts if v.kind == "control"]
-    plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
+    plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if propose else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
+    changes = control_changes.changes_between(g.db, local_day_start(days[0]),
+                                              local_day_start(days[-1] + timedelta(days=1)))
+    moved = {c.shift_id: c.old_starts_at for c in changes if c.kind == "moved"}
     municipalities = _participating()
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
                            municipalities=municipalities, places={m.id: m.name for m in municipalities},
-                           team=_team_names(), **_neighbours(days))
+                           team=_team_names(), changes=changes, moved=moved,
+                           problems=problems or [], changing=changing, now=now(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:
@@ -343,3 +368,89 @@ def change_person(shift_id: int) -> Any:
     else:
         controls_plan.remove_person(g.db, now(), caller().name, shift_id, change.inspector_id)
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.planning_page"))
+
+
+LEAVE_TEXTS = (N_("no active inspector with this id"), N_("the last day is before the first"),
+               N_("days off are marked from today on"), N_("one period is at most a year"),
+               N_("the reason is at most 200 characters"), N_("leave"), N_("training"), N_("other work"))
+"""The refusals of `leave.mark` and the reasons the bot offers, shown translated."""
+
+
+@blueprint.route("/leave", methods=["GET", "POST"])
+@allow(*COORDINATION)
+def leave_page() -> Any:
+    """Everyone's days off still to come, with a form to mark them for someone; a refusal in place."""
+    values: dict[str, Any] = {"first": today().isoformat(), "last": today().isoformat()}
+    problems: list[dict[str, str]] = []
+    if request.method == "POST":
+        values = form_data(request.form)
+        try:
+            asked = parse(LeaveIn, values)
+            leave.mark(g.db, now(), caller().name, asked.inspector_id, asked.first, asked.last, asked.reason)
+        except Invalid as invalid:
+            problems = invalid.problems
+        except ServiceError as refused:
+            problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+        else:
+            flash(i18n.gettext("Days off recorded; no shifts are proposed or offered to them on those days."))
+            return redirect(url_for("coordinator.leave_page"))
+    marked = leave.upcoming(g.db, now())
+    named = dashboard.first_names(g.db, (m.inspector_id for m in marked))
+    page = render_template("coordinator/leave.html", marked=marked, named=named, team=_team_names(),
+                           values=values, problems=problems)
+    return page, (422 if problems else 200)
+
+
+@blueprint.post("/leave/<int:leave_id>/remove")
+@allow(*COORDINATION)
+def remove_leave(leave_id: int) -> Any:
+    leave.remove(g.db, now(), caller().name, leave_id)
+    flash(i18n.gettext("Days off removed."))
+    return redirect(url_for("coordinator.leave_page"))
+
+
+CHANGE_TEXTS = (N_("no planned control day with this id"), N_("the day is already at this time"),
+                N_("this control day has begun; it can no longer be moved or cancelled"),
+                N_("give the reason"), N_("the reason is at most 300 characters"),
+                N_("the day must end after it starts and last at most 12 hours"),
+                N_("a control day is planned ahead"), N_("times are kept to the minute"))
+"""The refusals of moving and cancelling a control day, shown translated."""
+
+
+@blueprint.post("/planning/shifts/<int:shift_id>/move")
+@allow(*COORDINATION)
+def move_day(shift_id: int) -> Any:
+    """Move a control day (its people are told and asked again); refused, the reason at the day."""
+    def move() -> None:
+        asked = parse(MoveIn, _day_form())
+        control_changes.move_control(g.db, now(), caller().name, shift_id, *asked.window(), asked.reason)
+    return _change_day(shift_id, move, N_("Control day moved; its people are told and asked again."))
+
+
+@blueprint.post("/planning/shifts/<int:shift_id>/cancel")
+@allow(*COORDINATION)
+def cancel_day(shift_id: int) -> Any:
+    """Cancel a control day (its people are told); refused, the reason at the day."""
+    def cancel() -> None:
+        asked = parse(CancelIn, _day_form())
+        control_changes.cancel_control(g.db, now(), caller().name, shift_id, asked.reason)
+    return _change_day(shift_id, cancel, N_("Control day cancelled; its people are told."))
+
+
+def _day_form() -> dict[str, Any]:
+    """The move or cancel form without the month it came from (that is where the page returns)."""
+    return {k: v for k, v in form_data(request.form).items() if k != "month"}
+
+
+def _change_day(shift_id: int, change: Any, done: str) -> Any:
+    month = _month(request.form.get("month"))
+    try:
+        change()
+    except Invalid as invalid:
+        problems = invalid.problems
+    except ServiceError as refused:
+        problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+    else:
+        flash(i18n.gettext(done))
+        return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))
+    return _planning(month, problems=problems, changing=shift_id), 422

@@ -86,10 +86,9 @@ class CalloutIn(Input):
                           ends_at=local_instant(end_day, self.end), location=self.location, notes=self.notes)
 
 
-class ControlDayIn(Input):
-    """A control day: local times on `day`; an end at or before the start is the next day."""
+class DayWindowIn(Input):
+    """A control day's time: local times on `day`; an end at or before the start is the next day."""
 
-    municipality_id: Id
     day: Day
     start: Minute = time(14, 0)
     end: Minute = time(23, 0)
@@ -97,6 +96,12 @@ class ControlDayIn(Input):
     def window(self) -> tuple[datetime, datetime]:
         end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
         return local_instant(self.day, self.start), local_instant(end_day, self.end)
+
+
+class ControlDayIn(DayWindowIn):
+    """A control day in a municipality."""
+
+    municipality_id: Id
 
 
 class BreakIn(Input):
@@ -304,3 +309,35 @@ def form_data(form: Any) -> dict[str, Any]:
     """A form's fields as a dict, without the CSRF token (checked before the view runs)."""
     return {k: v for k, v in form.items() if k != "csrf_token"}
 
+
+
+class LeaveIn(Input):
+    """Days off of one inspector, `first` to `last` included (local days); the reason is optional."""
+
+    inspector_id: Id
+    first: Day
+    last: Day
+    reason: str = Field(default="", max_length=200,
+                        description="Seen by the inspector and the coordinator only; sealed.")
+
+
+class LeaveQuery(PageQuery):
+    inspector_id: Id | None = None
+
+
+class MoveIn(DayWindowIn):
+    """A control day's new time, and why it moves."""
+
+    reason: str = Field(default="", max_length=300,
+                        description="Why it moves (with the police, an investigation running); no names. "
+                                    "Required: the service refuses an empty one.")
+
+
+class CancelIn(Input):
+    reason: str = Field(default="", max_length=300,
+                        description="Why it is cancelled (an investigation running); no names. "
+                                    "Required: the service refuses an empty one.")
+
+
+class CalloutCancelIn(Input):
+    reason: str = Field(default="", max_length=300, description="Why it is cancelled, if you say; no names.")

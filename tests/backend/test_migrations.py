@@ -2,12 +2,12 @@ from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Base, HourEntry
+from backend.models import Base, HourEntry, Unavailability
 from backend.services import ledger
 from scheduling.calendar import team_zone
 from scheduling.ort import split_bands
@@ -83,3 +83,27 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
                 for b in standard.breaks] == [("18:00", "19:00")]
     migrate.downgrade(engine, BEFORE_BREAKS)
     assert "hour_breaks" not in inspect(engine).get_table_names()
+
+
+BEFORE_CONTROL_CHANGES = "0009_break_intervals"
+
+
+def test_days_off_from_before_keep_their_period_and_are_booked_to_the_migration(
+        fresh_database: Database) -> None:
+    engine = fresh_database.engine
+    migrate.upgrade(engine, BEFORE_CONTROL_CHANGES)
+    starts_at = datetime(2027, 3, 15, 23, 0)
+    with Session(engine) as session:
+        _, place = region(session)
+        person = inspector(session, place)
+        session.execute(text("INSERT INTO unavailabilities (inspector_id, starts_at, ends_at) "
+                             "VALUES (:who, :start, :end)"),
+                        {"who": person.id, "start": starts_at, "end": starts_at + timedelta(days=2)})
+        session.commit()
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        row = session.execute(select(Unavailability)).scalar_one()
+        assert (row.created_by, row.reason) == ("migration", None)
+        assert row.created_at == row.starts_at == starts_at.replace(tzinfo=UTC)
+    migrate.downgrade(engine, BEFORE_CONTROL_CHANGES)
+    assert "reason" not in {c["name"] for c in inspect(engine).get_columns("unavailabilities")}

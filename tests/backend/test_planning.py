@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import (
     Assignment,
+    AssignmentStatus,
     Gender,
     HourCategory,
     HourEntry,
@@ -34,7 +35,7 @@ def test_a_member_carries_designations_leave_held_shifts_and_hours(session: Sess
     sjoerd = inspector(session, home)
     designate(session, sjoerd, home)
     session.add(Unavailability(inspector_id=sjoerd.id, starts_at=NOW + timedelta(days=2),
-                               ends_at=NOW + timedelta(days=9)))
+                               ends_at=NOW + timedelta(days=9), created_by="test", created_at=NOW))
     held = shift_at(session, home.id, NOW + timedelta(days=1))
     cancelled = shift_at(session, home.id, NOW + timedelta(days=12), status=ShiftStatus.CANCELLED)
     session.add_all([Assignment(shift_id=s.id, inspector_id=sjoerd.id, created_at=NOW)
@@ -67,3 +68,19 @@ def test_the_demo_before_the_pilot_starts_still_has_staffed_control_days(session
     load_demo(session, november)
     days = session.scalars(select(Shift).where(Shift.kind == ShiftKind.CONTROL)).all()
     assert days and all(len(day.assignments) == 2 for day in days)
+
+
+def test_a_member_knows_who_they_went_with_before_on_a_shift_that_was_held(session: Session) -> None:
+    _, home = region(session)
+    anna, bauke, ciska = (inspector(session, home, name, gender) for name, gender in (
+        ("Anna Visser", Gender.FEMALE), ("Bauke Bos", Gender.MALE), ("Ciska Mulder", Gender.FEMALE)))
+    went = shift_at(session, home.id, NOW - timedelta(days=7))
+    ahead = shift_at(session, home.id, NOW + timedelta(days=7))
+    called_off = shift_at(session, home.id, NOW - timedelta(days=14), status=ShiftStatus.CANCELLED)
+    session.add_all([Assignment(shift_id=went.id, inspector_id=i, status=AssignmentStatus.CONFIRMED,
+                                created_at=NOW) for i in (anna.id, bauke.id)]
+                    + [Assignment(shift_id=s.id, inspector_id=i, status=AssignmentStatus.CONFIRMED,
+                                  created_at=NOW) for s in (ahead, called_off) for i in (anna.id, ciska.id)])
+    session.flush()
+    partners = {m.inspector_id: m.partners for m in planning.team(session, NOW)}
+    assert partners == {anna.id: {bauke.id}, bauke.id: {anna.id}, ciska.id: frozenset()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from backend.profile_file import UNCONFIRMED, ProfileError, read_profile, write_profile
@@ -106,3 +108,24 @@ def test_a_file_that_is_not_toml_names_the_line() -> None:
 def test_a_coordinator_that_is_not_a_municipality_is_refused() -> None:
     with pytest.raises(ProfileError, match=r"region\.coordinating: 'Bussum' is not one of the"):
         read_profile(broken('coordinating = "Hilversum"', 'coordinating = "Bussum"'))
+
+
+PROPOSAL = '\n[proposal]\nexpertise = "0.5"\nexperienced_after_days = 730\nsource = "team meeting"\n'
+
+
+def test_the_preference_for_expertise_is_read_written_back_and_defaults_to_spreading() -> None:
+    plain = (PROFILES / "hilversum.toml").read_text(encoding="utf-8")
+    assert read_profile(plain).proposal.preference().expertise == 0
+    chosen = read_profile(plain + PROPOSAL)
+    assert (chosen.proposal.expertise, chosen.proposal.experienced_after_days) == (Decimal("0.5"), 730)
+    assert read_profile(write_profile(chosen)) == chosen
+    assert "[proposal]" not in write_profile(read_profile(plain))
+
+
+@pytest.mark.parametrize(("value", "words"), [('"-1"', "must be a decimal"), ('"11"', "at most 10"),
+                                              ('"0.125"', "at most 2 decimals")])
+def test_a_wrong_preference_is_refused_naming_the_key(value: str, words: str) -> None:
+    text = (PROFILES / "hilversum.toml").read_text(encoding="utf-8") + PROPOSAL.replace('"0.5"', value)
+    with pytest.raises(ProfileError, match=words) as refused:
+        read_profile(text)
+    assert "proposal.expertise" in str(refused.value)

@@ -179,3 +179,21 @@ def test_beverwijk_pays_no_more_than_its_cap_when_a_municipality_drops_out(empty
     assert result.totals["cap_shortfall_cents"] == 0
     assert result.totals["cost_share_cents"] == 87_390_00, "the others bear what Beverwijk does not pay"
     assert {line.name: line for line in quarter.lines}["Beverwijk"].cost_share_cents == 9_710_00 // 4
+
+
+def test_the_preference_for_expertise_loads_and_the_roster_proposal_uses_it(empty: Database) -> None:
+    from fractions import Fraction
+
+    from backend.services import planning
+    from scheduling.pairing import Preference
+
+    load(empty, shipped_text("hilversum"))
+    with empty.transaction() as session:
+        assert profile.preference(session) == Preference()
+    changes = load(empty, shipped_text("hilversum") + '\n[proposal]\nexpertise = "1"\nsource = "team"\n')
+    assert [(c.sign, c.record) for c in changes] == [("~", "proposal")]
+    with empty.transaction() as session:
+        assert profile.preference(session) == Preference(Fraction(1))
+        dumped = write_profile(profile.current_profile(session))  # type: ignore[arg-type]
+        assert planning.propose_roster(session, [], BEFORE).pairs == {}
+    assert 'expertise = "1"' in dumped and load(empty, dumped) == []

@@ -17,13 +17,14 @@ from sqlalchemy import delete, select
 
 from backend import jobs, migrate
 from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage
-from backend.services import callouts, controls_plan, enrolment, outbox
+from backend.services import callouts, control_changes, controls_plan, enrolment, outbox
 from bot.texts import TEXTS
 from scheduling.clock import FrozenClock
 from tests.bot.conftest import Team, control_day, make_team
 from tests.bot.harness import Call, Harness
 from tests.bot.test_callout_flow import create, offer_buttons
 from tests.bot.test_enrolment import code_for
+from tests.bot.test_leave import mark_days_off
 from tests.bot.test_new_callout import tap
 from tests.bot.test_reminders import bind_jobs
 from tests.conftest import DatabaseFactory
@@ -224,6 +225,30 @@ async def a_phone_that_blocked_the_bot(h: Harness, t: Team) -> None:
     await h.deliver()
 
 
+async def days_off(h: Harness, t: Team) -> None:
+    """Days off marked twice (once over a shift still held), listed, and one removed."""
+    ciska = t.phones["Ciska"]
+    control_day(h, t, "Anna", "Ciska", hours_ahead=24)
+    await mark_days_off(h, ciska, "wo 10 mrt", "wo 10 mrt", "Verlof")
+    await mark_days_off(h, ciska, "vr 12 mrt", "vr 12 mrt", "Geen reden")
+    await h.say(ciska, "/afwezig")
+    await h.deliver()
+    await h.press(ciska, tap(h, ciska, "Verwijder vr 12 mrt t/m vr 12 mrt"))
+    await h.deliver()
+
+
+async def control_days_moved_and_cancelled(h: Harness, t: Team) -> None:
+    """A control day moved (its people asked again), another cancelled."""
+    moving = control_day(h, t, "Anna", "Ciska", hours_ahead=48)
+    cancelled = control_day(h, t, "Bauke", "Douwe", hours_ahead=72)
+    later = h.clock.now() + timedelta(days=7)
+    with h.database.transaction() as session:
+        control_changes.move_control(session, h.clock.now(), "web:coordinator", moving, later,
+                                     later + timedelta(hours=9), "politie verzet de datum")
+        control_changes.cancel_control(session, h.clock.now(), "web:coordinator", cancelled, "onderzoek")
+    await h.deliver()
+
+
 SCENARIOS: list[Scenario] = [
     a_call_out_from_offer_to_hours,
     a_call_out_held_back_then_cancelled,
@@ -233,6 +258,8 @@ SCENARIOS: list[Scenario] = [
     lost_phones,
     the_coordinators_call_out,
     a_phone_that_blocked_the_bot,
+    days_off,
+    control_days_moved_and_cancelled,
 ]
 
 

@@ -123,7 +123,8 @@ def test_after_widening_the_alert_says_how_many_more_were_asked_and_its_buttons_
         eelke.telegram_id = "105"
         eelke.telegram_index = blind_index("105", "telegram")
         session.add(Unavailability(inspector_id=eelke.id, starts_at=harness.clock.now(),
-                                   ends_at=harness.clock.now() + timedelta(days=2)))
+                                   ends_at=harness.clock.now() + timedelta(days=2), created_by="test",
+                                   created_at=harness.clock.now()))
     create(harness, team)
     bind_jobs(harness)
     wytske = team.phones["Wytske"]

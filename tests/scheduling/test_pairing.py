@@ -8,6 +8,7 @@ from scheduling.pairing import (
     Designation,
     Member,
     Outcome,
+    Preference,
     Slot,
     decide_acceptance,
     eligibility,
@@ -137,3 +138,22 @@ def test_a_widened_offer_asks_the_unavailable_but_never_against_the_law() -> Non
     widened = eligibility(SLOT, [away, tired], ignore_unavailable=True)
     assert [m.inspector_id for m in widened.ranked] == [30]
     assert [e.inspector_id for e in widened.excluded] == [31]
+
+
+def test_a_preference_for_expertise_puts_an_experienced_inspector_first_despite_more_hours() -> None:
+    veteran = person(7, "f", True, trained_since=date(2023, 5, 1), delivered_minutes=6000)
+    newcomer = person(8, "f", True, trained_since=date(2026, 12, 1), delivered_minutes=3000)
+    spread = eligibility(SLOT, [veteran, newcomer]).ranked
+    assert [m.inspector_id for m in spread] == [8, 7]  # the default: fewer hours first
+    expert = eligibility(SLOT, [veteran, newcomer], preference=Preference(Fraction(1))).ranked
+    assert [m.inspector_id for m in expert] == [7, 8]
+    assert not Preference(Fraction(1), experienced_after_days=2000).is_experienced(veteran, DAY)
+
+
+def test_the_bonus_counts_experienced_members_and_a_pair_that_went_together_before() -> None:
+    old_hand = person(9, "m", True, trained_since=date(2024, 1, 1), partners=frozenset({10}))
+    mate = person(10, "f", False, partners=frozenset({9}))
+    preference = Preference(Fraction(1, 2))
+    assert preference.bonus([old_hand, mate], DAY) == 2
+    assert preference.bonus([old_hand, ciska], DAY) == 1
+    assert preference.bonus([mate, ciska], DAY) == 0

@@ -1,12 +1,13 @@
 """Roster proposals keep every hard rule, prefer mixed pairs, spread hours, and say why a day fails."""
 
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduling.pairing import Designation, Member, Slot, reasons_against
+from scheduling.pairing import Designation, Member, Preference, Slot, reasons_against
 from scheduling.roster import propose
 from scheduling.worktime import check_shift
 
@@ -100,3 +101,24 @@ def test_no_proposal_ever_breaks_a_hard_rule(slot_specs, team_specs) -> None:
             assert reasons_against(by_id[i], slot) == ()
             others = [slots[j].shift for j, p in proposal.pairs.items() if i in p and j != index]
             assert check_shift(slot.shift, others).is_allowed
+
+
+def test_without_a_preference_the_proposal_is_the_spreading_one() -> None:
+    team = [inspector(i, "fm"[i % 2], trained=i < 3, partners=frozenset({(i + 1) % 6})) for i in range(6)]
+    assert propose(tuesdays(6), team, {NORTH: 6000}).pairs == propose(
+        tuesdays(6), team, {NORTH: 6000}, preference=Preference(Fraction(0))).pairs
+
+
+def test_a_preference_for_expertise_sends_a_pair_that_went_together_before_without_unfairness() -> None:
+    mates = {1: frozenset({6}), 6: frozenset({1})}
+    team = [inspector(i, "fm"[i % 2], trained=i in (1, 3, 5), partners=mates.get(i, frozenset()))
+            for i in range(1, 7)]
+    spread = propose(tuesdays(6), team, {NORTH: 6000})
+    familiar = propose(tuesdays(6), team, {NORTH: 6000}, preference=Preference(Fraction(1, 2)))
+
+    def together(pairs: dict[int, tuple[int, int]]) -> int:
+        return sum(set(pair) == {1, 6} for pair in pairs.values())
+
+    assert (together(spread.pairs), together(familiar.pairs)) == (0, 2)
+    assert sorted(familiar.minutes.values()) == sorted(spread.minutes.values()) == [2 * 480] * 6
+    assert familiar.unstaffed == [] and familiar.same_gender == 0

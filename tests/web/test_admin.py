@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.orm import undefer
 
 from backend.models import Assignment, Designation, Inspector, Municipality, OutboxMessage, OutboxStatus
 from backend.services import enrolment
@@ -142,3 +143,23 @@ def test_the_admin_caps_a_money_contribution_and_the_settlement_shows_who_bears_
     assert lines["Opsterland"]["cost_share_cents"] == 1_000_00
     assert lines["Leeuwarden"]["cap_shortfall_cents"] == -lines["Opsterland"]["cap_shortfall_cents"] > 0
     assert "waarvan tekort door plafond" in site.client("finance").get("/finance/settlement?mode=budget").text
+
+
+def test_an_inspector_who_leaves_loses_their_designations_that_day_the_decisions_stay(site: Site) -> None:
+    admin = site.client("admin")
+    with site.database.transaction() as session:
+        person = session.execute(select(Inspector).options(undefer(Inspector.first_name))
+                                 .where(Inspector.id == 2)).scalar_one()
+        form = {"name": person.name, "first_name": person.first_name, "employer_id": person.employer_id,
+                "salary_scale": person.salary_scale, "salary_step": person.salary_step,
+                "trained_since": person.trained_since.isoformat() if person.trained_since else ""}
+        references = [d.decision_reference for d in session.scalars(
+            select(Designation).where(Designation.inspector_id == 2, Designation.valid_until.is_(None)))]
+    assert references, "the demo designates inspector 2"
+    assert admin.post("/admin/inspectors/2", data=form).status_code == 302  # "active" unticked: leaves
+    with site.database.transaction() as session:
+        ended = session.scalars(select(Designation).where(Designation.inspector_id == 2)).all()
+        assert {d.valid_until for d in ended} == {date(2027, 3, 9)}
+        assert sorted(d.decision_reference for d in ended) >= sorted(references)
+    page = admin.get("/admin").text
+    assert all(reference in page for reference in references)

@@ -95,6 +95,16 @@ POLICY: dict[str, set[str]] = {
     "finance.payroll_xlsx": {FINANCE},
     "admin.disclosure_register": {ADMIN, AUDITOR},
     "admin.disclosure_register_csv": {ADMIN, AUDITOR},
+    "coordinator.leave_page": {COORDINATOR},
+    "coordinator.remove_leave": {COORDINATOR},
+    "api.list_leave": {COORDINATOR},
+    "api.mark_leave": {COORDINATOR},
+    "api.remove_leave": {COORDINATOR},
+    "coordinator.move_day": {COORDINATOR},
+    "coordinator.cancel_day": {COORDINATOR},
+    "api.move_control": {COORDINATOR},
+    "api.cancel_control": {COORDINATOR},
+    "api.control_changes_list": {COORDINATOR},
 }
 
 

@@ -3,6 +3,8 @@
 
 // The dispatch board fetches its live part again every few seconds.
 function refreshBoard(board) {
+  // Not while someone types in it (a call-out's cancel reason): the refresh would wipe the text.
+  if (board.contains(document.activeElement) && document.activeElement.matches("input, textarea")) { return; }
   fetch(board.dataset.refresh, { credentials: "same-origin", headers: { Accept: "text/html" } })
     .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
     .then((html) => { board.innerHTML = html; boxTables(board); board.dataset.refreshedAt = Date.now(); })
