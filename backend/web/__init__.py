@@ -38,7 +38,7 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["piket"] = {"settings": settings, "database": database,
-                               "clock": clock or SystemClock(), "throttle": access.Throttle()}
+                               "clock": clock or SystemClock()}
     i18n.install(app)
     app.jinja_env.globals["csrf_token"] = access.csrf_token
     _register_blueprints(app)
