@@ -20,6 +20,7 @@ from backend.config import Settings
 from backend.db import Database
 from backend.services.errors import ServiceError
 from backend.web import access, i18n
+from backend.web.common import IdConverter
 from backend.web.schemas import Invalid
 from scheduling.clock import Clock, SystemClock
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
                                "clock": clock or SystemClock()}
     i18n.install(app)
     app.jinja_env.globals["csrf_token"] = access.csrf_token
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_transaction(app, database, settings)
     _register_errors(app)

@@ -7,16 +7,28 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_date, local_instant
 from scheduling.ort import on_whole_minutes
 
-Day = Annotated[date, Field(ge=date(2020, 1, 1), le=date(2100, 12, 31))]
+FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2100, 12, 31)
+ID_MAX = 2**31 - 1
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description="A day from 2020-01-01 to 2100-12-31.",
+                            json_schema_extra={"formatMinimum": FIRST_DAY.isoformat(),
+                                               "formatMaximum": LAST_DAY.isoformat()})]
 """A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 """A row's id as the database can hold it."""
 
 
@@ -28,7 +40,9 @@ def _local_minute(value: time) -> time:
     return value
 
 
-Minute = Annotated[time, AfterValidator(_local_minute)]
+Minute = Annotated[time, AfterValidator(_local_minute), WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$",
+    "description": "A local clock time in the team's zone, HH:MM, to the minute and without a zone."})]
 """A local clock time to the minute (14:00), as shifts and hours are kept."""
 
 
@@ -288,11 +302,15 @@ class Invalid(Exception):
         self.problems = problems
 
 
-def parse(model: type[Input], data: Any) -> Any:
-    """The model built from a form or JSON object, or Invalid naming every wrong field."""
+def parse(model: type[Input], data: Any, keep_empty: bool = False) -> Any:
+    """The model built from a form or JSON object, or Invalid naming every wrong field.
+
+    A form's empty field means "not given"; a query parameter that is there but
+    empty (`?page=`) is wrong, as the OpenAPI document says (`keep_empty`).
+    """
     if not isinstance(data, dict):
         raise Invalid([{"field": "", "message": "expected a JSON object"}])
-    cleaned = {k: v for k, v in data.items() if v != "" or k in ("notes",)}
+    cleaned = {k: v for k, v in data.items() if keep_empty or v != "" or k in ("notes",)}
     try:
         return model.model_validate(cleaned)
     except ValidationError as error:
