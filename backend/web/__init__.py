@@ -115,11 +115,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         code = error.code or 500
+        headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]  # Allow on a 405
         if access.is_api() or request.path == "/healthz":
             body = {"error": (error.name or "error").lower().replace(" ", "_"),
                     "message": error.description}
-            return jsonify(body), code
-        return render_template("error.html", code=code, message=_page_message(code)), code
+            return jsonify(body), code, headers
+        return render_template("error.html", code=code, message=_page_message(code)), code, headers
 
     @app.errorhandler(ServiceError)
     def _refused(error: ServiceError) -> Any:

@@ -255,3 +255,15 @@ def test_only_a_valid_bearer_token_skips_the_csrf_check_of_the_api(site: Site) -
     assert client.open("/api/v1/periods/lock", method="POST", json=period).status_code == 400, "no CSRF token"
     with site.database.transaction() as session:
         assert ledger.locks(session) == []
+
+
+def test_exports_are_never_stored_and_a_wrong_method_says_which_are_right(site: Site) -> None:
+    client = site.client("finance")
+    for path in ("/finance/ledger.csv", "/finance/ledger.xlsx", "/finance/settlement.xlsx?year=2027"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store", path
+    for path, allowed in (("/logout", {"POST"}), ("/api/v1/periods/lock", {"POST"}),
+                          ("/coordinator/hours/approve", {"POST"})):
+        answer = client.put(path)
+        assert answer.status_code == 405, path
+        assert set(answer.headers["Allow"].split(", ")) - {"OPTIONS"} == allowed, path
