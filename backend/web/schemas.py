@@ -14,9 +14,11 @@ from pydantic import (
     Field,
     ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
+from backend import text
 from backend.models import CalloutSource, Contribution, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_date, local_instant
@@ -48,6 +50,16 @@ Minute = Annotated[time, AfterValidator(_local_minute), WithJsonSchema({
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        """Every text field, at the door: NFC, no control or invisible characters (backend.text)."""
+        if not isinstance(value, str):
+            return value
+        if text.is_only_invisible(value):
+            raise ValueError("only invisible or control characters")
+        return text.clean(value)
 
 
 class CalloutIn(Input):
