@@ -122,7 +122,8 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_key: Mapped[str] = mapped_column(String(64), index=True, doc="Blind index of the username.")
-    address_key: Mapped[str] = mapped_column(String(64), doc="Blind index of the client's address.")
+    address_key: Mapped[str] = mapped_column(String(64), index=True,
+                                             doc="Blind index of the client's address.")
     failed_at: Mapped[datetime] = mapped_column(index=True)
 
 

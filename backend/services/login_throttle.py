@@ -3,8 +3,10 @@
 A failure counts against the pair (account, address) and against the account.
 An address that guesses wrong PAIR_LIMIT times waits for that account, without
 locking out the owner at another address; only ACCOUNT_LIMIT failures from many
-addresses lock the account itself. Both limits count failures in the last
-WINDOW, and rows older than that are deleted as new ones arrive.
+addresses lock the account itself. An address that walks through many names
+waits after ADDRESS_LIMIT failures (far above what people at one office
+mistype). All limits count failures in the last WINDOW, and rows older than
+that are deleted as new ones arrive.
 
 Usernames and addresses are stored as blind indexes: an unknown username may be
 a password typed in the wrong field.
@@ -24,6 +26,7 @@ from secure_store.types import blind_index
 WINDOW = timedelta(minutes=15)
 PAIR_LIMIT = 5
 ACCOUNT_LIMIT = 30
+ADDRESS_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,15 @@ class Attempt:
 
 
 def is_throttled(session: Session, now: datetime, attempt: Attempt) -> bool:
-    """Too many recent failures for this account from this address, or for this account at all."""
+    """Too many recent failures for this account from this address, for this account, or from this address."""
+    recent = LoginFailure.failed_at > now - WINDOW
     same_address = case((LoginFailure.address_key == attempt.address_key, 1), else_=0)
     total, from_here = session.execute(
         select(func.count(), func.coalesce(func.sum(same_address), 0))
-        .where(LoginFailure.account_key == attempt.account_key, LoginFailure.failed_at > now - WINDOW)).one()
-    return bool(from_here >= PAIR_LIMIT or total >= ACCOUNT_LIMIT)
+        .where(LoginFailure.account_key == attempt.account_key, recent)).one()
+    from_address = session.execute(select(func.count()).where(
+        LoginFailure.address_key == attempt.address_key, recent)).scalar_one()
+    return bool(from_here >= PAIR_LIMIT or total >= ACCOUNT_LIMIT or from_address >= ADDRESS_LIMIT)
 
 
 def count_failure(session: Session, now: datetime, attempt: Attempt) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from backend.models import Role, WebUser
-from backend.services import accounts
+from backend.services import accounts, login_throttle
 from scheduling.clock import FrozenClock
 
 PASSWORD = "a long enough password"
@@ -60,3 +60,14 @@ def test_logout_reset_switching_off_and_a_new_password_each_end_the_sessions(
     accounts.new_totp_secret(session, finance)
     new_code = code(finance, clock)
     assert ends_sessions(lambda: accounts.finish_setup(session, clock.now(), finance, PASSWORD, new_code))
+
+
+def test_an_address_walking_through_names_waits_but_others_do_not(session: Session, clock: FrozenClock,
+                                                                 finance: WebUser) -> None:
+    for number in range(login_throttle.ADDRESS_LIMIT):
+        attempt = login_throttle.Attempt.of(f"user{number}", "192.0.2.1")
+        login_throttle.count_failure(session, clock.now(), attempt)
+    with pytest.raises(accounts.LoginFailed):
+        accounts.log_in(session, clock.now(), "finance", PASSWORD, code(finance, clock), address="192.0.2.1")
+    assert accounts.log_in(session, clock.now(), "finance", PASSWORD, code(finance, clock),
+                           address="198.51.100.2") is finance

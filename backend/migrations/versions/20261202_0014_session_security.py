@@ -6,7 +6,7 @@ session at login; logout, a reset or switching the account off raise it, which
 ends every session of the account at its next request, on any instance.
 `login_failures` replaces the in-memory per-address throttle and the per-account
 back-off (`failed_logins`, `locked_until`): failures are counted per account and
-address pair, and per account, in the database.
+address pair, per account and per address, in the database.
 
 No backfill: no code has been recorded as used, every session starts at
 generation 0, and the old back-off ends within the hour anyway.
@@ -41,11 +41,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures'))
     )
     op.create_index(op.f('ix_login_failures_account_key'), 'login_failures', ['account_key'], unique=False)
+    op.create_index(op.f('ix_login_failures_address_key'), 'login_failures', ['address_key'], unique=False)
     op.create_index(op.f('ix_login_failures_failed_at'), 'login_failures', ['failed_at'], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index(op.f('ix_login_failures_failed_at'), table_name='login_failures')
+    op.drop_index(op.f('ix_login_failures_address_key'), table_name='login_failures')
     op.drop_index(op.f('ix_login_failures_account_key'), table_name='login_failures')
     op.drop_table('login_failures')
     with op.batch_alter_table('web_users', schema=None) as batch_op:
