@@ -18,6 +18,11 @@ def clean(value: str) -> str:
     return "".join(map(_kept, unicodedata.normalize("NFC", value))).strip()
 
 
+def clean_lines(value: str) -> str:
+    """The same, line by line, for a value whose line breaks mean something (a spreadsheet cell's list)."""
+    return "\n".join(clean(line) for line in value.split("\n")).strip()
+
+
 def _kept(character: str) -> str:
     category = unicodedata.category(character)
     if category in ("Zl", "Zp", "Zs") or (category == "Cc" and character.isspace()):

@@ -31,6 +31,8 @@ def test_the_door_cleans_control_and_invisible_characters_and_composes() -> None
     assert door.clean("Anne\x0bde Vries") == "Anne de Vries", "a vertical tab from Word is a space"
     assert door.clean("Jo\u0308rn\u200b \u202eDijkstra\x00") == "Jörn Dijkstra"
     assert door.clean("Leeuwarden\u2028Noord\t") == "Leeuwarden Noord"
+    assert door.clean_lines("Leeuwarden 1-1-2027\u200b\r\nHeerenveen\x0b1-1-2027") == \
+        "Leeuwarden 1-1-2027\nHeerenveen 1-1-2027", "a cell's list keeps its lines"
     assert all(door.is_only_invisible(value) for value in INVISIBLE)
     assert not door.is_only_invisible("") and not door.is_only_invisible("  ")
 
