@@ -11,6 +11,7 @@ PIKET_DATABSE_URL would otherwise quietly start on the wrong database.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 from collections.abc import Mapping
 from datetime import time
@@ -24,6 +25,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -34,6 +36,34 @@ SECRETS = ("telegram_token", "webhook_secret", "secret_key")
 # Read by the test suite and the benchmarks, not by the program.
 FOREIGN = {"PIKET_TEST_DATABASE_URL", "PIKET_TEST_REQUIRE_EMULATOR", "PIKET_TEST_REQUIRE_BROWSER",
            "PIKET_PYTHON"}
+
+
+SECRET_MIN_BITS = 256
+SECRET_HOW = "make one with `openssl rand -base64 48 > FILE` and set PIKET_SECRET_KEY_FILE=FILE"  # noqa: S105 - advice, not a secret
+_CHARACTER_CLASSES = ((str.islower, 26), (str.isupper, 26), (str.isdigit, 10))
+_OTHER_CHARACTERS = 33
+
+
+def secret_bits(value: str) -> int:
+    """An upper estimate of a secret's entropy: its length times the bits of the character classes it uses.
+
+    Generated secrets (base64, hex) come out at about their true strength; a word,
+    a repeated character or a short string comes out far below 256 bits.
+    """
+    alphabet = sum(size for test, size in _CHARACTER_CLASSES if any(test(c) for c in value))
+    if any(not (c.isascii() and c.isalnum()) for c in value):
+        alphabet += _OTHER_CHARACTERS
+    if len(set(value)) < 16 or alphabet < 2:
+        return 0  # too few different characters to be random, however long
+    return int(len(value) * math.log2(alphabet))
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why this session secret is too weak for production (at least 32 bytes of entropy), or None."""
+    bits = secret_bits(value)
+    if bits >= SECRET_MIN_BITS:
+        return None
+    return f"too weak (about {bits} bits, at least {SECRET_MIN_BITS} needed); {SECRET_HOW}"
 
 
 class ConfigError(Exception):
@@ -87,6 +117,14 @@ class Settings(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_in_production(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        weakness = None if value is None else secret_weakness(value.get_secret_value())
+        if weakness and info.data.get("environment") == "production":
+            raise ValueError(weakness)
         return value
 
     @field_validator("data_dir", "keys_file", "backup_dir")

@@ -10,14 +10,31 @@ held at WARNING whatever PIKET_LOG_LEVEL says.
 from __future__ import annotations
 
 import logging
+import traceback
+from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CHATTY = ("httpx", "httpcore", "telegram", "apscheduler", "alembic", "urllib3")
 
 
 def configure(level: str | int) -> None:
-    logging.basicConfig(level=level, format=FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(WithoutValues(FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
     hold_libraries()
+
+
+class WithoutValues(logging.Formatter):
+    """A traceback shows where it failed and the exception's type, never its text.
+
+    An exception's message can carry the values it choked on: openpyxl prints the
+    cell (`IllegalCharacterError: Anne^Kde Vries`), a database error its statement.
+    """
+
+    def formatException(self, ei: Any) -> str:
+        kind, _, trace = ei
+        return "Traceback (most recent call last):\n" + "".join(traceback.format_tb(trace)) + \
+            f"{kind.__name__} (its text is withheld: it may carry values)"
 
 
 def hold_libraries() -> None:

@@ -6,10 +6,12 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from waitress import serve as waitress_serve
 
 from backend import jobs
+from backend.config import Settings
 from backend.leader import leader_lock_for
 from backend.web import create_app
 from piket.runtime import Runtime
@@ -34,8 +36,14 @@ def run_web(runtime: Runtime) -> None:
     settings = runtime.settings
     app = create_app(settings, runtime.database, runtime.clock)
     log.info("web and API on http://%s:%d", settings.host, settings.port)
-    waitress_serve(app, host=settings.host, port=settings.port, threads=8,
-                   ident="piket", _quiet=True)
+    waitress_serve(app, **waitress_options(settings))
+
+
+def waitress_options(settings: Settings) -> dict[str, Any]:
+    """Waitress drops X-Forwarded-* unless told otherwise; behind PIKET_PROXY_HOPS proxies the app's
+    ProxyFix reads them (client address for the throttle, https for HSTS and secure cookies)."""
+    return {"host": settings.host, "port": settings.port, "threads": 8, "ident": "piket", "_quiet": True,
+            "clear_untrusted_proxy_headers": settings.proxy_hops == 0}
 
 
 def wait_for_signal() -> None:

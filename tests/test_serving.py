@@ -4,14 +4,19 @@ when it died (without the token in the log)."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
+import httpx
 import pytest
+from waitress.server import create_server
 
 from backend import logs, migrate
 from backend.config import load_settings
+from backend.db import Database
+from backend.web import create_app
 from piket.runtime import Runtime
-from piket.serving import BotWhileLeading
+from piket.serving import BotWhileLeading, waitress_options
 from scheduling.clock import SystemClock
 from tests.faults.processes import free_port
 from tests.faults.standin import TOKEN as STANDIN_TOKEN
@@ -56,3 +61,21 @@ def test_the_bot_stops_when_another_instance_leads(tmp_path: Path, caplog: pytes
         assert "another instance leads; stopping the bot here" in caplog.text
         assert running is not None and not running.is_alive()
         bot.stop()
+
+
+@pytest.mark.parametrize(("hops", "is_https"), [("0", False), ("1", True)])
+def test_behind_a_tls_proxy_the_served_app_sends_hsts(tmp_path: Path, hops: str, is_https: bool) -> None:
+    """Through waitress itself (it drops X-Forwarded-* unless told): HSTS only behind a trusted proxy."""
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_SECRET_KEY": "x" * 40,
+                              "PIKET_PROXY_HOPS": hops, "PIKET_PORT": str(free_port())})
+    database = Database(settings.effective_database_url)
+    options = {k: v for k, v in waitress_options(settings).items() if k != "_quiet"}
+    server = create_server(create_app(settings, database), **options)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{settings.port}/livez",
+                           headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+    finally:
+        server.close()
+        database.dispose()
+    assert ("Strict-Transport-Security" in answer.headers) is is_https

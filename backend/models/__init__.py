@@ -21,7 +21,15 @@ from backend.models.disclosure import Disclosure
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
-from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
+from backend.models.people import (
+    ApiToken,
+    Designation,
+    EnrolmentCode,
+    Inspector,
+    LoginFailure,
+    Unavailability,
+    WebUser,
+)
 from backend.models.profile import BudgetLineRow, BudgetYear, JoiningOrganisation, OrtTableRow, PlanYear
 from backend.models.work import Assignment, Callout, Offer, Report, Shift, ShiftChange
 
@@ -48,6 +56,7 @@ __all__ = [
     "HourEntry",
     "Inspector",
     "JoiningOrganisation",
+    "LoginFailure",
     "Municipality",
     "Offer",
     "OfferStatus",

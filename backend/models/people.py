@@ -107,11 +107,29 @@ class WebUser(Base):
                                                      doc="Set when the user also works shifts.")
     is_active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0, doc="Failures since the last good login.")
-    locked_until: Mapped[datetime | None] = mapped_column(
-        doc="No login before this instant: the back-off after repeated failures.")
+    totp_last_step: Mapped[int | None] = mapped_column(
+        doc="The 30-second TOTP step of the last accepted code; that code and older ones are refused.")
+    session_generation: Mapped[int] = mapped_column(
+        default=0, server_default="0",
+        doc="Sessions carry the number they started with; raising it ends them all (logout, reset, off).")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
+
+
+class LoginFailure(Base):
+    """A failed login, for the throttle that every instance shares; kept only for the throttle's window.
+
+    Both keys are blind indexes (keyed digests): an unknown username may be a
+    password typed in the wrong field, and an address is personal data.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True, doc="Blind index of the username.")
+    address_key: Mapped[str] = mapped_column(String(64), index=True,
+                                             doc="Blind index of the client's address.")
+    failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ApiToken(Base):

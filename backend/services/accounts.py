@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import ApiToken, Role, WebUser
-from backend.services import audit
+from backend.services import audit, login_throttle
 from backend.services.errors import NotFound, Refused
 
 _hasher = PasswordHasher()
@@ -54,18 +54,21 @@ def reset_web_user(session: Session, at: datetime, actor: str, user_id: int) -> 
     user = _web_user(session, user_id)
     password = one_time_password()
     user.password_hash, user.totp_secret, user.must_change_password = hash_password(password), None, True
-    user.failed_logins, user.locked_until = 0, None
+    user.totp_last_step = None
+    user.session_generation += 1
+    login_throttle.forget(session, user.username)
     audit.record(session, at, actor, "web_user.reset", f"web_user:{user.id}")
     return user, password
 
 
 def set_active(session: Session, at: datetime, actor: str, user_id: int, is_active: bool,
                acting_user_id: int | None = None) -> WebUser:
-    """Switch an account off (its sessions end at their next request) or on again; never one's own off."""
+    """Switch an account off (its sessions end at once, everywhere) or on again; never one's own off."""
     if not is_active and user_id == acting_user_id:
         raise Refused("you cannot switch off your own account", field="user_id", code="own_account")
     user = _web_user(session, user_id)
     user.is_active = is_active
+    user.session_generation += 1
     audit.record(session, at, actor, "web_user.activated" if is_active else "web_user.deactivated",
                  f"web_user:{user.id}")
     return user
@@ -80,35 +83,43 @@ def _web_user(session: Session, user_id: int) -> WebUser:
 
 # -- logging in -------------------------------------------------------------------------
 
-FREE_FAILURES = 5
-"""Failed logins before the back-off starts; then 1, 2, 4, ... minutes, at most an hour."""
-MAX_BACKOFF = timedelta(hours=1)
 TOTP_ISSUER = "piket"
 
 
 class LoginFailed(Exception):
-    """Wrong name, password or code, or a locked account; the message never says which."""
+    """Wrong name, password or code, or a throttled account; the message never says which."""
 
 
-def log_in(session: Session, now: datetime, username: str, password: str, code: str) -> WebUser:
+def log_in(session: Session, now: datetime, username: str, password: str, code: str,
+           address: str = "local") -> WebUser:
     """The account if all three are right; a new account (no second factor yet) needs only the password.
 
-    Every failure counts against the account and, past FREE_FAILURES, locks it
-    for a doubling time, so guessing is slowed however many addresses it uses.
+    Unknown, switched-off, throttled and wrong all fail alike and after the same
+    work (one password hash), so neither the answer nor its time tells them
+    apart. A try while throttled is refused unseen: it neither counts nor extends.
     """
-    user = session.execute(select(WebUser).where(WebUser.username == username.strip())
+    name = username.strip()
+    user = session.execute(select(WebUser).where(WebUser.username == name)
                            .with_for_update()).scalar_one_or_none()
-    if user is None or not user.is_active:
-        password_matches(_DUMMY_HASH, password)  # the same work as for a real account
+    password_ok = password_matches(_DUMMY_HASH if user is None else user.password_hash, password)
+    attempt = login_throttle.Attempt.of(name, address)
+    if login_throttle.is_throttled(session, now, attempt):
         raise LoginFailed
-    if user.locked_until is not None and user.locked_until > now:
+    if user is None or not user.is_active or not password_ok or not _second_factor_ok(user, code, now):
+        login_throttle.count_failure(session, now, attempt)
+        audit.record(session, now, "web:anonymous", "web_user.login_failed",
+                     "web_user:unknown" if user is None else f"web_user:{user.id}")
         raise LoginFailed
-    if not password_matches(user.password_hash, password) or not _second_factor_ok(user, code, now):
-        _count_failure(session, now, user)
-        raise LoginFailed
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    user.last_login_at = now
     audit.record(session, now, f"web:{user.username}", "web_user.logged_in", f"web_user:{user.id}")
     return user
+
+
+def log_out(session: Session, now: datetime, user_id: int) -> None:
+    """End every session of the account, on every instance: a copied cookie stops working too."""
+    user = _web_user(session, user_id)
+    user.session_generation += 1
+    audit.record(session, now, f"web:{user.username}", "web_user.logged_out", f"web_user:{user.id}")
 
 
 def needs_setup(user: WebUser) -> bool:
@@ -117,18 +128,16 @@ def needs_setup(user: WebUser) -> bool:
 
 
 def _second_factor_ok(user: WebUser, code: str, now: datetime) -> bool:
-    if needs_setup(user):
-        return True
-    return user.totp_secret is not None and totp_matches(user.totp_secret, code, now)
+    return needs_setup(user) or _use_code(user, code, now)
 
 
-def _count_failure(session: Session, now: datetime, user: WebUser) -> None:
-    user.failed_logins += 1
-    over = user.failed_logins - FREE_FAILURES
-    if over >= 0:
-        user.locked_until = now + min(timedelta(minutes=2 ** min(over, 10)), MAX_BACKOFF)
-    audit.record(session, now, "web:anonymous", "web_user.login_failed", f"web_user:{user.id}",
-                 {"failures": user.failed_logins})
+def _use_code(user: WebUser, code: str, now: datetime) -> bool:
+    """The code matches and is newer than the last one used; it is then used up (no replay)."""
+    step = None if user.totp_secret is None else totp_step(user.totp_secret, code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 _DUMMY_HASH = hash_password("not a password of anyone")
@@ -146,10 +155,17 @@ def totp_uri(user: WebUser) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
 
 
-def totp_matches(secret: str, code: str, now: datetime) -> bool:
-    """The code of now or of the 30 seconds either side (clock drift on a phone)."""
+def totp_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code this is: now's or the one either side (clock drift on a phone)."""
     code = code.replace(" ", "")
-    return len(code) == 6 and code.isdigit() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 MIN_PASSWORD_LENGTH = 12
@@ -159,10 +175,11 @@ def finish_setup(session: Session, now: datetime, user: WebUser, password: str, 
     """Set the account's own password, once the code shows the authenticator app holds the secret."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Refused(f"a password has at least {MIN_PASSWORD_LENGTH} characters", field="password")
-    if user.totp_secret is None or not totp_matches(user.totp_secret, code, now):
+    if not _use_code(user, code, now):
         raise Refused("the code does not match; check the time on the phone", field="code")
     user.password_hash = hash_password(password)
     user.must_change_password = False
+    user.session_generation += 1
     audit.record(session, now, f"web:{user.username}", "web_user.set_up", f"web_user:{user.id}")
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from backend import migrate
-from backend.config import Settings
+from backend.config import SECRET_HOW, Settings, secret_bits, secret_weakness
 from backend.db import Database
 from backend.keys import dev_keys_path, load_keyring
 from backend.models import Designation, Inspector, Municipality, Region, Role, WebUser
@@ -34,7 +34,6 @@ from secure_store import KeyRing, KeyRingError
 SAMPLE = 25
 """Sealed values opened per column: enough to catch a wrong key ring, quick on any database."""
 BACKUP_MAX_AGE = timedelta(hours=26)
-SECRET_MIN_LENGTH = 32
 
 Fetch = Callable[[str], dict[str, Any]]
 """Calls a Bot API method URL and returns its JSON answer (a stand-in in tests)."""
@@ -105,15 +104,12 @@ def _secret(settings: Settings) -> Finding:
     if settings.secret_key is None:
         status = Status.FAIL if settings.is_production else Status.WARN
         return Finding("session secret", status, "generated in the data directory (development); "
-                                                 "set PIKET_SECRET_KEY_FILE to a file from "
-                                                 "`openssl rand -base64 48`")
+                                                 + SECRET_HOW)
     value = settings.secret_key.get_secret_value()
-    if len(value) < SECRET_MIN_LENGTH or len(set(value)) < 16:
-        return Finding("session secret", Status.FAIL, f"PIKET_SECRET_KEY is weak ({len(value)} characters, "
-                                                      f"{len(set(value))} different); use at least "
-                                                      f"{SECRET_MIN_LENGTH} random characters "
-                                                      "(`openssl rand -base64 48`)")
-    return Finding("session secret", Status.OK, f"{len(value)} characters")
+    weakness = secret_weakness(value)
+    if weakness:
+        return Finding("session secret", Status.FAIL, f"PIKET_SECRET_KEY is {weakness}")
+    return Finding("session secret", Status.OK, f"about {secret_bits(value)} bits")
 
 
 def _environment(settings: Settings) -> Finding:

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import text
 from backend.models import CalloutSource, Inspector, Municipality
 from backend.services import callouts, outbox
 from backend.services.errors import ServiceError
@@ -114,7 +115,8 @@ def press(
 def take_text(
     session: Session, now: datetime, coordinator: Inspector, progress: Progress, typed: str
 ) -> None:
-    """The address, then the notes; text that is empty or too long is asked for again."""
+    """The address, then the notes; text that is empty (once cleaned) or too long is asked for again."""
+    typed = text.clean(typed)
     stage = progress.stage
     limit = callouts.MAX_LOCATION if stage == "location" else callouts.MAX_NOTES
     if not 0 < len(typed) <= limit:

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import DateTime, Select, String, and_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from backend import text
 from backend.models import (
     BAND_COLUMNS,
     HourApproval,
@@ -43,9 +44,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
 
 
-def neutralised(text: str) -> str:
-    """Text as text: a leading apostrophe stops Excel from reading =, +, -, @ as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def neutralised(value: str) -> str:
+    """Text as text: a leading apostrophe stops Excel from reading =, +, -, @ as a formula.
+
+    A control character stored before input was cleaned at the door would make
+    the XLSX writer fail; it is cleaned here too.
+    """
+    value = text.clean(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from backend.models import Gender, Municipality
+from backend.text import clean_lines
 
 MAX_BYTES = 1_000_000
 """The web takes a request of 1 MB at most; a team list is a few kB."""
@@ -106,7 +107,8 @@ def _records(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     start = reader.line_num + 1
     for values in reader:
         if any(v.strip() for v in values):
-            yield start, {name: values[i].strip() if i < len(values) else "" for name, i in columns.items()}
+            yield start, {name: clean_lines(values[i]) if i < len(values) else ""
+                          for name, i in columns.items()}
         start = reader.line_num + 1
 
 

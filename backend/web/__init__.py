@@ -22,7 +22,7 @@ from backend.db import Database
 from backend.services import installation
 from backend.services.errors import ServiceError
 from backend.web import access, i18n, problems
-from backend.web.common import safe_path
+from backend.web.common import IdConverter, safe_path
 from backend.web.schemas import Invalid
 from scheduling.clock import Clock, SystemClock
 
@@ -41,9 +41,10 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["piket"] = {"settings": settings, "database": database,
-                               "clock": clock or SystemClock(), "throttle": access.Throttle()}
+                               "clock": clock or SystemClock()}
     i18n.install(app)
     app.jinja_env.globals["csrf_token"] = access.csrf_token
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_transaction(app, database, settings)
     _register_errors(app)
@@ -117,11 +118,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         code = error.code or 500
+        headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]  # Allow on a 405
         if access.is_api() or request.path == "/healthz":
             body = {"error": (error.name or "error").lower().replace(" ", "_"),
                     "message": error.description}
-            return jsonify(body), code
-        return render_template("error.html", code=code, message=_page_message(code)), code
+            return jsonify(body), code, headers
+        return render_template("error.html", code=code, message=_page_message(code)), code, headers
 
     @app.errorhandler(ServiceError)
     def _refused(error: ServiceError) -> Any:

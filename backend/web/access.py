@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -39,6 +38,8 @@ class Caller:
     role: Role
     is_read_only: bool = False
     user_id: int | None = None
+    is_token: bool = False
+    """Identified by a bearer token (which a browser never sends on its own), not by a cookie."""
 
 
 def allow(*roles: Role | str) -> Callable[[F], F]:
@@ -90,15 +91,16 @@ def start_session(user: WebUser, now: float | None = None) -> None:
     """A new session for a user who just logged in (a fresh one: no fixation)."""
     session.clear()
     now = time.time() if now is None else now
-    session.update(user_id=user.id, started=now, seen=now, csrf=secrets.token_urlsafe(32))
+    session.update(user_id=user.id, generation=user.session_generation, started=now, seen=now,
+                   csrf=secrets.token_urlsafe(32))
     session.permanent = True
 
 
 def identify(db: Session, idle_seconds: int) -> None:
     """Put the caller of this request in `g.caller`: a live session or an API token, or nobody."""
     g.caller = None
-    if is_api() and request.headers.get("Authorization", "").startswith("Bearer "):
-        _identify_token(db, request.headers["Authorization"].removeprefix("Bearer ").strip())
+    if is_api() and "Authorization" in request.headers:
+        _identify_token(db, request.headers["Authorization"])  # then only the token counts, never the cookie
         return
     user_id = session.get("user_id")
     if user_id is None:
@@ -106,21 +108,37 @@ def identify(db: Session, idle_seconds: int) -> None:
     now = time.time()
     too_long = now - session.get("started", 0) > ABSOLUTE_SESSION_SECONDS
     if now - session.get("seen", 0) > idle_seconds or too_long:
-        session.clear()
+        _end_session()
         g.session_expired = True
         return
     user = db.get(WebUser, user_id)
-    if user is None or not user.is_active or accounts.needs_setup(user):
-        session.clear()
+    if user is None or not is_live(user) or accounts.needs_setup(user):
+        _end_session()
         return
     session["seen"] = now
     g.caller = Caller(f"web:{user.username}", user.role, user_id=user.id)
 
 
-def _identify_token(db: Session, token: str) -> None:
-    found = accounts.api_token(db, current_app.extensions["piket"]["clock"].now(), token)
+def is_live(user: WebUser) -> bool:
+    """The session was started since the account's sessions were last ended (logout, reset, off)."""
+    return user.is_active and session.get("generation") == user.session_generation
+
+
+def _end_session() -> None:
+    """Forget who this was, but keep the form token: a form sent from a dead session goes to the login."""
+    csrf = session.get("csrf")
+    session.clear()
+    if csrf is not None:
+        session["csrf"] = csrf
+
+
+def _identify_token(db: Session, header: str) -> None:
+    scheme, _, token = header.partition(" ")
+    if scheme != "Bearer" or not token.strip():
+        return
+    found = accounts.api_token(db, current_app.extensions["piket"]["clock"].now(), token.strip())
     if found is not None:
-        g.caller = Caller(f"api:{found.id}", found.role, is_read_only=found.is_read_only)
+        g.caller = Caller(f"api:{found.id}", found.role, is_read_only=found.is_read_only, is_token=True)
 
 
 def caller() -> Caller:
@@ -143,37 +161,12 @@ def check_csrf() -> None:
     """A changing request from a page must carry the session's token; the API uses bearer tokens."""
     if request.method in SAFE_METHODS:
         return
-    if is_api() and (g.caller is None or "Authorization" in request.headers):
+    if is_api() and (g.caller is None or g.caller.is_token):
         return  # a bearer token is not sent by a browser on its own; a stranger gets 401 instead
     sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token", "")
     expected = session.get("csrf")
     if not expected or not secrets.compare_digest(str(sent), str(expected)):
         abort(400, description="csrf")
-
-
-# -- throttling by address ----------------------------------------------------------------
-
-
-class Throttle:
-    """At most `limit` failures per address in `window` seconds (in memory: per process).
-
-    The account back-off in the database holds across processes; this one stops a
-    single address from walking through many accounts.
-    """
-
-    def __init__(self, limit: int = 20, window: float = 600.0) -> None:
-        self.limit, self.window = limit, window
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def is_blocked(self, address: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        seen = self.failures[address]
-        while seen and seen[0] < now - self.window:
-            seen.popleft()
-        return len(seen) >= self.limit
-
-    def failed(self, address: str, now: float | None = None) -> None:
-        self.failures[address].append(time.monotonic() if now is None else now)
 
 
 # -- headers --------------------------------------------------------------------------------
@@ -189,7 +182,8 @@ def security_headers(response: Any) -> Any:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")  # a refused form goes back to its page
-    headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":  # send_file says no-cache, which still lets an export be stored
+        headers["Cache-Control"] = "no-store"
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

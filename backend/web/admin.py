@@ -33,6 +33,7 @@ from backend.web.schemas import (
     DesignationIn,
     InspectorChangeIn,
     InspectorIn,
+    PageQuery,
     TokenIn,
     WebUserIn,
     form_data,
@@ -221,7 +222,7 @@ def key_status() -> Any:
 @blueprint.get("/audit")
 @allow(Role.ADMIN, Role.AUDITOR)
 def audit_log() -> Any:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = parse(PageQuery, {"page": request.args.get("page", "1")}, keep_empty=True).page
     records = list(g.db.execute(select(AuditRecord).order_by(AuditRecord.seq.desc())
                                 .offset((page - 1) * 100).limit(100)).scalars())
     return render_template("admin/audit.html", records=records, report=audit.verify(g.db), page=page)

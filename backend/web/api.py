@@ -94,7 +94,8 @@ def json_body() -> Any:
 
 def _args(model: type[BaseModel]) -> Any:
     """The query's parameters for this model (others, such as paging, belong to another model)."""
-    return parse(model, {k: v for k, v in request.args.items() if k in model.model_fields})  # type: ignore[arg-type]
+    wanted = {k: v for k, v in request.args.items() if k in model.model_fields}  # type: ignore[operator]
+    return parse(model, wanted, keep_empty=True)  # type: ignore[arg-type]
 
 
 @blueprint.get("/openapi.json")

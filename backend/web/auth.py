@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
 from backend.i18n import LANGUAGES
@@ -26,11 +26,6 @@ HOME = {
 }
 
 
-def _piket() -> dict[str, Any]:
-    piket: dict[str, Any] = current_app.extensions["piket"]
-    return piket
-
-
 @blueprint.get("/")
 @allow(PUBLIC)
 def index() -> Any:
@@ -45,21 +40,17 @@ def index() -> Any:
 def login() -> Any:
     if request.method == "GET":
         return render_template("login.html", expired=request.args.get("expired") == "1")
-    address = request.remote_addr or "?"
-    throttle: access.Throttle = _piket()["throttle"]
-    if throttle.is_blocked(address):
-        abort(429)
     try:
         user = accounts.log_in(g.db, now(), request.form.get("username", "")[:64],
-                               request.form.get("password", "")[:256], request.form.get("code", "")[:12])
+                               request.form.get("password", "")[:256], request.form.get("code", "")[:12],
+                               address=request.remote_addr or "?")
     except accounts.LoginFailed:
-        throttle.failed(address)
         g.keep_changes = True  # the failure count must stick, though the answer is an error
         error = i18n.gettext("Username, password or code is wrong, or the account is locked for a while.")
         return render_template("login.html", error=error), 401
     if accounts.needs_setup(user):
         session.clear()
-        session.update(setup_user=user.id, csrf=access.csrf_token())
+        session.update(setup_user=user.id, generation=user.session_generation, csrf=access.csrf_token())
         return redirect(url_for("auth.setup"))
     access.start_session(user)
     return redirect(safe_path(request.args.get("next")) or url_for("auth.index"))
@@ -70,7 +61,7 @@ def login() -> Any:
 def setup() -> Any:
     """First login: the one-time password got us here; choose a password and add the authenticator."""
     user = g.db.get(WebUser, session.get("setup_user", -1))
-    if user is None or not accounts.needs_setup(user):
+    if user is None or not access.is_live(user) or not accounts.needs_setup(user):
         return redirect(url_for("auth.login"))
     error = None
     if request.method == "POST":
@@ -95,6 +86,9 @@ def setup() -> Any:
 @blueprint.post("/logout")
 @allow(PUBLIC)
 def logout() -> Any:
+    caller = g.get("caller")
+    if caller is not None and caller.user_id is not None:
+        accounts.log_out(g.db, now(), caller.user_id)
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -24,7 +24,7 @@ from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
-from backend.web.common import now, safe_path, today
+from backend.web.common import in_range, month_or_current, now, safe_path, today
 from backend.web.i18n import N_
 from backend.web.schemas import (
     FORM_BREAKS,
@@ -148,20 +148,13 @@ def _warn_if_bot_silent() -> None:
 @blueprint.get("/calendar")
 @allow(*COORDINATION)
 def calendar() -> Any:
-    month = _month(request.args.get("month"))
+    month = month_or_current(request.args.get("month"))
     days, views = _month_shifts(month)
     by_day: dict[date, list[dashboard.ShiftView]] = {d: [] for d in days}
     for view in views:
         by_day[view.starts_at.astimezone(team_zone()).date()].append(view)
     return render_template("coordinator/calendar.html", month=month, by_day=by_day, lead=days[0].weekday(),
                            **_neighbours(days))
-
-
-def _month(text: str | None) -> date:
-    try:
-        return datetime.strptime(text or "", "%Y-%m").date()
-    except ValueError:
-        return today().replace(day=1)
 
 
 def _month_shifts(month: date) -> tuple[list[date], list[dashboard.ShiftView]]:
@@ -199,10 +192,13 @@ def _hours_page(start_text: str | None, end_text: str | None, close: dict[str, A
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
     """The asked period, or last week (Monday to Sunday) when none or a wrong one was asked."""
     try:
-        return date.fromisoformat(start or ""), date.fromisoformat(end or "")
+        asked = date.fromisoformat(start or ""), date.fromisoformat(end or "")
     except ValueError:
+        asked = None
+    if asked is None or not (in_range(asked[0]) and in_range(asked[1]) and asked[0] <= asked[1]):
         monday = today() - timedelta(days=today().weekday() + 7)
         return monday, monday + timedelta(days=6)
+    return asked
 
 
 @blueprint.post("/hours/approve")
@@ -307,7 +303,7 @@ def review_report(report_id: int) -> Any:
 @allow(*COORDINATION)
 def planning_page() -> Any:
     """Control days of a month: who is on each, what is still empty, and (asked) the core's proposal."""
-    return _planning(_month(request.args.get("month")), bool(request.args.get("propose")))
+    return _planning(month_or_current(request.args.get("month")), bool(request.args.get("propose")))
 
 
 def _planning(month: date, propose: bool = False, problems: list[dict[str, str]] | None = None,
@@ -350,7 +346,7 @@ def plan_day() -> Any:
 @blueprint.post("/planning/accept")
 @allow(*COORDINATION)
 def accept_plan() -> Any:
-    month = _month(request.form.get("month"))
+    month = month_or_current(request.form.get("month"))
     days = dashboard.month_days(month.year, month.month)
     made = controls_plan.accept(g.db, now(), caller().name, days[0], days[-1])
     flash(i18n.ngettext("Proposal accepted: %(n)s person put on control days; the bot asks them.",
@@ -443,7 +439,7 @@ def _day_form() -> dict[str, Any]:
 
 
 def _change_day(shift_id: int, change: Any, done: str) -> Any:
-    month = _month(request.form.get("month"))
+    month = month_or_current(request.form.get("month"))
     try:
         change()
     except Invalid as invalid:

@@ -16,15 +16,19 @@ from pydantic import (
     Field,
     ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from backend import text
 from backend.models import CalloutSource, Gender, HourCategory, Role
 from backend.services.callouts import NewCallout
 from scheduling.calendar import local_date, local_instant
 from scheduling.ort import on_whole_minutes
 
+FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2100, 12, 31)
+ID_MAX = 2**31 - 1
 DAY_PATTERN = r"^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
 
@@ -40,11 +44,13 @@ def _written_as(pattern: str, kind: type, wording: str) -> Callable[[Any], Any]:
 
 Day = Annotated[date,
                 BeforeValidator(_written_as(DAY_PATTERN, date, "give a day from 2020 to 2100 as YYYY-MM-DD")),
-                Field(ge=date(2020, 1, 1), le=date(2100, 12, 31)),
+                Field(ge=FIRST_DAY, le=LAST_DAY),
                 WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN,
+                                "formatMinimum": FIRST_DAY.isoformat(),
+                                "formatMaximum": LAST_DAY.isoformat(),
                                 "description": "A day from 2020-01-01 to 2100-12-31."})]
 """A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 """A row's id as the database can hold it."""
 
 
@@ -59,12 +65,23 @@ def _local_minute(value: time) -> time:
 Minute = Annotated[time, BeforeValidator(_written_as(MINUTE_PATTERN, time, "give a local time as HH:MM")),
                    AfterValidator(_local_minute),
                    WithJsonSchema({"type": "string", "pattern": MINUTE_PATTERN,
-                                   "description": "A local clock time to the minute, without a zone."})]
+                                   "description": "A local clock time in the team's zone, HH:MM, "
+                                                  "to the minute and without a zone."})]
 """A local clock time to the minute (14:00), as shifts and hours are kept."""
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        """Every text field, at the door: NFC, no control or invisible characters (backend.text)."""
+        if not isinstance(value, str):
+            return value
+        if text.is_only_invisible(value):
+            raise ValueError("only invisible or control characters")
+        return text.clean(value)
 
 
 class CalloutIn(Input):
@@ -291,11 +308,15 @@ class Invalid(Exception):
         self.problems = problems
 
 
-def parse(model: type[Input], data: Any) -> Any:
-    """The model built from a form or JSON object, or Invalid naming every wrong field."""
+def parse(model: type[Input], data: Any, keep_empty: bool = False) -> Any:
+    """The model built from a form or JSON object, or Invalid naming every wrong field.
+
+    A form's empty field means "not given"; a query parameter that is there but
+    empty (`?page=`) is wrong, as the OpenAPI document says (`keep_empty`).
+    """
     if not isinstance(data, dict):
         raise Invalid([{"field": "", "message": "expected a JSON object"}])
-    cleaned = {k: v for k, v in data.items() if v != "" or k in ("notes",)}
+    cleaned = {k: v for k, v in data.items() if keep_empty or v != "" or k in ("notes",)}
     try:
         return model.model_validate(cleaned)
     except ValidationError as error:

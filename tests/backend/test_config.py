@@ -1,3 +1,5 @@
+import base64
+import secrets
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,22 @@ def test_production_refuses_to_start_without_keys_secret_and_database() -> None:
     expected = "production needs PIKET_KEYS, PIKET_SECRET_KEY, PIKET_DATABASE_URL"
     with pytest.raises(ConfigError, match=expected):
         load_settings({"PIKET_ENVIRONMENT": "production"})
+
+
+PRODUCTION = {"PIKET_ENVIRONMENT": "production", "PIKET_KEYS": "k", "PIKET_DATABASE_URL": "sqlite:///x.db"}
+
+
+@pytest.mark.parametrize("weak", ["a", "changeme", "x" * 64, "correct horse battery staple",
+                                  "abcdefghijklmnopqrstuvwxyz", "0123456789abcdef" * 2], ids=str)
+def test_production_refuses_a_weak_session_secret_and_says_how_to_make_one(weak: str) -> None:
+    with pytest.raises(ConfigError, match=r"PIKET_SECRET_KEY: too weak .*openssl rand -base64 48"):
+        load_settings({**PRODUCTION, "PIKET_SECRET_KEY": weak})
+    assert load_settings({"PIKET_SECRET_KEY": weak}).secret_key is not None, "development takes any"
+
+
+def test_production_accepts_a_generated_secret_of_32_bytes_or_more() -> None:
+    for strong in (secrets.token_hex(32), base64.b64encode(secrets.token_bytes(48)).decode()):
+        assert load_settings({**PRODUCTION, "PIKET_SECRET_KEY": strong}).is_production
 
 
 def test_a_webhook_needs_its_secret_token() -> None:

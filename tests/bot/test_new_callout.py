@@ -121,3 +121,30 @@ def test_the_coordinator_assigns_two_people_from_the_alert(harness: Harness, tea
         assigned = set(session.scalars(select(Assignment.inspector_id)))
         assert assigned == {team.people["Ciska"], team.people["Eelke"]}
         assert session.scalar(select(Callout.status)).value == "filled"
+
+
+def test_an_invisible_address_is_asked_again_and_a_pasted_one_is_kept_clean(harness: Harness,
+                                                                          team: Team) -> None:
+    wytske = team.phones["Wytske"]
+
+    async def scenario() -> None:
+        await harness.say(wytske, "/oproep")
+        await harness.deliver()
+        for label in ("verzoek politie", "Smallingerland", "di 9 mrt", "16:00-01:00"):
+            await harness.press(wytske, tap(harness, wytske, label))
+            await harness.deliver()
+        await harness.say(wytske, "\u200b\u200b\u200b")
+        await harness.deliver()
+        await harness.say(wytske, "Stationsweg\x0b3,\u202e Drachten\x00")
+        await harness.deliver()
+        await harness.press(wytske, tap(harness, wytske, "Geen notities"))
+        await harness.deliver()
+        await harness.press(wytske, tap(harness, wytske, "Versturen"))
+        await harness.deliver()
+
+    harness.play(scenario)
+    texts = [c.text for c in harness.request.calls if int(c.params.get("chat_id", 0)) == wytske]
+    assert "Dat adres is leeg of langer dan 300 tekens. Stuur het opnieuw." in texts
+    with harness.database.transaction() as session:
+        [callout] = session.scalars(select(Callout)).all()
+        assert callout.location == "Stationsweg 3, Drachten"

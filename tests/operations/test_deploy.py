@@ -4,6 +4,7 @@ names every setting piket has, and a proxy example that forwards what piket expe
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def test_the_environment_template_as_it_stands_is_a_valid_production_configurati
                   if line.startswith("PIKET_"))
     keys, secret = tmp_path / "keyring.json", tmp_path / "secret"
     KeyRing.generate().write(keys)
-    secret.write_text("s" * 48)
+    secret.write_text(secrets.token_urlsafe(48))
     settings = load_settings({**active, "PIKET_KEYS_FILE": str(keys), "PIKET_SECRET_KEY_FILE": str(secret)})
     assert settings.is_production and settings.proxy_hops == 1 and settings.backup_dir is not None
 

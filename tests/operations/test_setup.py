@@ -4,6 +4,7 @@ that refuses what it did not make."""
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime
 
 import pyotp
@@ -100,7 +101,7 @@ def test_demo_reset_refuses_a_database_the_demo_did_not_make(upgraded: Piket) ->
 def test_demo_reset_refuses_production_even_on_a_demo_database(upgraded: Piket) -> None:
     upgraded("demo")
     refused = upgraded("demo", "--reset", expect=1, PIKET_ENVIRONMENT="production",
-                       PIKET_SECRET_KEY="x" * 40)
+                       PIKET_SECRET_KEY=secrets.token_urlsafe(48))
     assert "production" in refused.output
     assert "Demo loaded" in upgraded("demo", "--reset").output  # in development it may
     assert "Demo loaded" in upgraded("demo", "--reset").output  # and again: it marked its database

@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import migrate
@@ -52,7 +52,13 @@ class Site:
         if role is not None:
             response = client.log_in(role, PASSWORD, self.code(role))
             assert response.status_code == 302, response.text
+            self.forget_used_codes()
         return client
+
+    def forget_used_codes(self) -> None:
+        """The test clock stands still, so a second login would reuse the code; a person would wait 30 s."""
+        with self.database.transaction() as session:
+            session.execute(update(WebUser).values(totp_last_step=None))
 
 
 class WebClient(FlaskClient):

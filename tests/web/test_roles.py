@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from backend.web.access import PUBLIC, roles_of
-from tests.web.conftest import Site
+from tests.web.conftest import Site, WebClient
+from tests.web.test_auth import BROKEN_AUTHORIZATION
 
 ADMIN, COORDINATOR, FINANCE, AUDITOR = "admin", "coordinator", "finance", "auditor"
 READERS = {FINANCE, AUDITOR, COORDINATOR}
@@ -129,22 +130,45 @@ def test_the_app_declares_exactly_the_reviewed_policy(shared_site: Site) -> None
 
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_every_route_answers_each_role_as_the_policy_says(shared_site: Site, role: str | None) -> None:
+    check_every_route(shared_site, shared_site.client(role), role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_cookie_copied_before_logout_is_a_stranger_after_it(shared_site: Site, role: str) -> None:
     client = shared_site.client(role)
-    for endpoint, method, path in routes(shared_site):
+    thief = WebClient(shared_site.app, shared_site.app.response_class, use_cookies=True)
+    thief.set_cookie("piket_session", client.get_cookie("piket_session").value)  # type: ignore[union-attr]
+    thief.csrf = client.csrf
+    assert client.post("/logout").status_code == 302
+    check_every_route(shared_site, thief, None)
+
+
+@pytest.mark.parametrize("header", BROKEN_AUTHORIZATION)
+@pytest.mark.parametrize("role", ROLES)
+def test_a_broken_authorization_header_makes_a_stranger_of_the_api_only(shared_site: Site, role: str,
+                                                                       header: str) -> None:
+    """A session cookie beside a header that is no valid bearer token: pages as the role, the API 401."""
+    check_every_route(shared_site, shared_site.client(role), role, {"Authorization": header})
+
+
+def check_every_route(site: Site, client: WebClient, role: str | None,
+                      headers: dict[str, str] | None = None) -> None:
+    for endpoint, method, path in routes(site):
         if endpoint == "auth.logout":
             continue  # it would end this client's session; it is public and tested on its own
-        response = client.open(path, method=method, data={"csrf_token": client.csrf})
+        response = client.open(path, method=method, data={"csrf_token": client.csrf}, headers=headers)
         allowed = POLICY[endpoint]
-        where = f"{role} {method} {path}"
+        where = f"{role} {method} {path} {headers}"
         assert response.status_code < 500, where
         if PUBLIC in allowed:
             continue
-        if role is None:
+        seen_as = None if headers and path.startswith("/api/") else role
+        if seen_as is None:
             expected = 401 if path.startswith("/api/") else 302
             assert response.status_code == expected, where
             if expected == 302:
                 assert response.headers["Location"].startswith("/login"), where
-        elif role in allowed:
+        elif seen_as in allowed:
             assert response.status_code not in (401, 403), where
         else:
             assert response.status_code == 403, where
