@@ -119,5 +119,6 @@ SHOWN_VALUES = (
     N_("written"), N_("reviewed"), N_("mma"), N_("nuisance"), N_("police"),
     N_("admin"), N_("coordinator"), N_("finance"), N_("auditor"), N_("hours"), N_("money"),
     N_("actual"), N_("budget"),
+    N_("weekday_20"), N_("weekday_40"), N_("saturday"), N_("sunday_holiday"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
