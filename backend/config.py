@@ -53,8 +53,10 @@ def secret_bits(value: str) -> int:
     alphabet = sum(size for test, size in _CHARACTER_CLASSES if any(test(c) for c in value))
     if any(not (c.isascii() and c.isalnum()) for c in value):
         alphabet += _OTHER_CHARACTERS
-    if len(set(value)) < 16 or alphabet < 2:
-        return 0  # too few different characters to be random, however long
+    if len(set(value)) < 10 or alphabet < 2:
+        # too few different characters to be random, however long (64 random hex digits miss one of
+        # the 16 a quarter of the time, but fewer than 10 distinct about once in 10^12)
+        return 0
     return int(len(value) * math.log2(alphabet))
 
 

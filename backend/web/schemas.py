@@ -33,17 +33,19 @@ DAY_PATTERN = r"^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
 
 
-def _written_as(pattern: str, kind: type, wording: str) -> Callable[[Any], Any]:
-    """Text must look like `pattern` (the document says so); a number or a zone is no day or time."""
+def _written_as(pattern: str, kind: type, code: str, wording: str) -> Callable[[Any], Any]:
+    """Text must look like `pattern` (the document says so); a number or a zone is no day or time.
+    Refused with pydantic's own `code` for such a value, so the pages word it as for any bad day or time."""
     def check(value: Any) -> Any:
         if isinstance(value, kind) or (isinstance(value, str) and re.fullmatch(pattern, value)):
             return value
-        raise ValueError(wording)
+        raise PydanticCustomError(code, wording)
     return check
 
 
 Day = Annotated[date,
-                BeforeValidator(_written_as(DAY_PATTERN, date, "give a day from 2020 to 2100 as YYYY-MM-DD")),
+                BeforeValidator(_written_as(DAY_PATTERN, date, "date_parsing",
+                                            "give a day from 2020 to 2100 as YYYY-MM-DD")),
                 Field(ge=FIRST_DAY, le=LAST_DAY),
                 WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN,
                                 "formatMinimum": FIRST_DAY.isoformat(),
@@ -62,7 +64,8 @@ def _local_minute(value: time) -> time:
     return value
 
 
-Minute = Annotated[time, BeforeValidator(_written_as(MINUTE_PATTERN, time, "give a local time as HH:MM")),
+Minute = Annotated[time, BeforeValidator(_written_as(MINUTE_PATTERN, time, "time_parsing",
+                                                     "give a local time as HH:MM")),
                    AfterValidator(_local_minute),
                    WithJsonSchema({"type": "string", "pattern": MINUTE_PATTERN,
                                    "description": "A local clock time in the team's zone, HH:MM, "

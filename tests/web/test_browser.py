@@ -142,8 +142,9 @@ SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 FILE_COLUMNS = {"opgeleid_sinds"}
 """The team list's column, named on the admin page as the file must name it."""
 READ = ("(() => { const b = document.body.cloneNode(true);"
-        " b.querySelectorAll('code').forEach((c) => c.remove()); return b.textContent; })()")
-"""The page's text a person reads as words: code (audit actions, ids) left out."""
+        " b.querySelectorAll('code, textarea').forEach((c) => c.remove()); return b.textContent; })()")
+"""The page's text a person reads as words: code (audit actions, ids) and the data being edited in a
+text area (the ORT table's windows) left out."""
 
 
 def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
@@ -230,7 +231,8 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
 def test_the_statement_prints_without_the_bar_and_its_buttons(site: Site, server: str, browser: Any) -> None:
     page = browser.new_page()
     log_in(page, server, site, "finance")
-    page.goto(f"{server}/finance/settlement/{municipality(site, 'Heerenveen')}?year=2027")
+    page.goto(f"{server}/finance/settlement/{municipality(site, 'Heerenveen')}?year=2027"
+              "&receiver=gemeente+Heerenveen&purpose=afrekening")  # recorded in the register
     assert page.locator("header").is_visible()
     page.emulate_media(media="print")
     assert page.locator("header").is_hidden() and page.locator("main h1").is_visible()

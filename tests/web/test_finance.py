@@ -375,4 +375,5 @@ def test_finance_changes_a_rate_for_next_year_and_the_budget_settlement_follows(
     refused = finance.post("/finance/budget/2029/lines/control", data={
         "hours": "423", "rate": "veel", "flat_ort": "12.5", "overhead_per_hour": "8.19", "source": "x y"})
     assert refused.status_code == 422
-    assert "Tarief: Dit staat er niet in de vorm" in html.unescape(refused.text)
+    assert 'value="veel"' in refused.text, "what was typed is shown again"
+    assert "moet een bedrag of getal zijn met hoogstens 6 decimalen" in html.unescape(refused.text)

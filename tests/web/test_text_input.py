@@ -22,7 +22,7 @@ from backend.models import Inspector, Municipality, Role
 from backend.web import schemas
 from tests.web.conftest import Site
 from tests.web.test_api import token
-from tests.web.test_finance import YEAR, book_hours
+from tests.web.test_finance import SHARE, SHARED, YEAR, book_hours
 
 INVISIBLE = ["\x00\x00\x00", "\u200b\u200b\u200b", "\u202e\u2066\ufeff", "\x0b\x1f\x7f"]
 
@@ -87,18 +87,23 @@ def test_a_pasted_name_is_stored_clean(site: Site) -> None:
 def test_values_stored_before_the_door_was_cleaned_still_export(site: Site) -> None:
     book_hours(site)
     with site.database.transaction() as session:
-        session.get_one(Inspector, 2).name = "Anne\x0bde\x00 Vries"
+        anne = session.get_one(Inspector, 2)
+        anne.name, employer = "Anne\x0bde\x00 Vries", anne.employer_id
         place = session.execute(select(Municipality).where(Municipality.name == "Heerenveen")).scalar_one()
         place.name = "Heeren\x0bveen\u202e"
     client = site.client("finance")
-    answer = client.get("/finance/ledger.xlsx", query_string=YEAR)
-    assert answer.status_code == 200
-    cells = {c for row in openpyxl.load_workbook(io.BytesIO(answer.data), read_only=True).active
-             .iter_rows(values_only=True) for c in row}
-    assert {"Anne de Vries", "Heeren veen"} <= cells
-    exported = client.get("/finance/ledger.csv", query_string=YEAR).text
+    # the ledger names the place; names of people are only in the payroll export
+    exports = (("/finance/ledger.xlsx", "Heeren veen"),
+               (f"/finance/payroll/{employer}.xlsx", "Anne de Vries"))
+    for path, shown in exports:
+        answer = client.get(path, query_string={**YEAR, **SHARED})
+        assert answer.status_code == 200, path
+        cells = {c for row in openpyxl.load_workbook(io.BytesIO(answer.data), read_only=True).active
+                 .iter_rows(values_only=True) for c in row}
+        assert shown in cells, path
+    exported = client.get(f"/finance/payroll/{employer}.csv", query_string={**YEAR, **SHARED}).text
     assert "Anne de Vries" in exported and "\x0b" not in exported
-    assert client.get("/finance/settlement.xlsx?year=2027").status_code == 200
+    assert client.get(f"/finance/settlement.xlsx?year=2027&{SHARE}").status_code == 200
 
 
 def logged(message: str) -> str:
