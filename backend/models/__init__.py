@@ -2,6 +2,7 @@
 
 from backend.models.audit import AuditRecord
 from backend.models.base import (
+    OFF_SHIFT,
     AssignmentStatus,
     Base,
     CalloutSource,
@@ -25,6 +26,7 @@ from backend.models.work import Assignment, Callout, Offer, Report, Shift
 
 __all__ = [
     "BAND_COLUMNS",
+    "OFF_SHIFT",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",

@@ -94,6 +94,15 @@ class HourCategory(enum.StrEnum):
     CALLOUT = "callout"
     REPORT = "report"
     COORDINATION = "coordination"
+    PREPARATION = "preparation"
+    TRAINING = "training"
+    PEER_REVIEW = "peer_review"
+    """Intervisie: inspectors keeping their expertise up together (seed 001)."""
+
+
+OFF_SHIFT = (HourCategory.COORDINATION, HourCategory.PREPARATION, HourCategory.TRAINING,
+             HourCategory.PEER_REVIEW)
+"""Work outside shifts, recorded by itself (no shift): the coordinator's, and the team's upkeep."""
 
 
 class ReportStatus(enum.StrEnum):

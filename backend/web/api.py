@@ -16,7 +16,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
 from backend.models import Role
-from backend.services import callouts, dashboard, ledger, settlement
+from backend.services import callouts, dashboard, ledger, settlement, work_hours
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
 from backend.web.access import PUBLIC, allow, caller
@@ -32,6 +32,7 @@ from backend.web.schemas import (
     PeriodIn,
     RosterQuery,
     SettlementQuery,
+    WorkIn,
     parse,
 )
 from backend.web.schemas_out import (
@@ -133,7 +134,21 @@ def pending_hours() -> Any:
            body=EntryIdsIn, out=ApprovedOut)
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, json_body())
-    return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))
+    own = work_hours.own_inspector(g.db, caller().user_id)
+    return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids,
+                                                role=caller().role, own_inspector_id=own))
+
+
+@operation("POST", "/hours/work", COORDINATION,
+           "Book work outside shifts (coordination, preparation, training, peer review) to approve",
+           body=WorkIn, out=PendingEntryOut, status=201)
+def record_work() -> Any:
+    asked = parse(WorkIn, json_body())
+    starts_at, ends_at = asked.window()
+    entry = work_hours.record_work(g.db, now(), caller().name, inspector_id=asked.inspector_id,
+                                   category=asked.category, starts_at=starts_at, ends_at=ends_at,
+                                   breaks=asked.break_spans())
+    return jsonify(PendingEntryOut.of(ledger.Pending(entry, ())).model_dump(mode="json")), 201
 
 
 @operation("POST", "/hours/{entry_id}/correct", COORDINATION,

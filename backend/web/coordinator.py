@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, reports
+from backend.services import callouts, controls_plan, dashboard, ledger, reports, work_hours
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web.access import allow, caller
@@ -142,8 +142,9 @@ def _hours_page(start_text: str | None, end_text: str | None, close: dict[str, A
     lines = ledger.pending(g.db, start, end)
     names = dashboard.first_names(g.db, (line.entry.inspector_id for line in lines))
     municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
+    theirs = {line.entry.inspector_id for line in work_hours.coordinator_pending(g.db, start, end)}
     return render_template("coordinator/hours.html", lines=lines, names=names, start=start, end=end,
-                           municipalities=municipalities, locks=ledger.locks(g.db),
+                           municipalities=municipalities, locks=ledger.locks(g.db), theirs=theirs,
                            close=close or {"period_start": start, "period_end": end},
                            close_problems=close_problems or [])
 

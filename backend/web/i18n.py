@@ -82,6 +82,6 @@ SHOWN_VALUES = (
     N_("control"), N_("callout"), N_("coordination"), N_("report"),
     N_("written"), N_("reviewed"), N_("mma"), N_("nuisance"), N_("police"),
     N_("admin"), N_("coordinator"), N_("finance"), N_("auditor"), N_("hours"), N_("money"),
-    N_("actual"), N_("budget"),
+    N_("actual"), N_("budget"), N_("preparation"), N_("training"), N_("peer_review"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""

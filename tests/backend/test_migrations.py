@@ -1,17 +1,18 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, update
 from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Base, HourEntry
-from backend.services import ledger
+from backend.models import Base, HourCategory, HourEntry
+from backend.services import ledger, work_hours
 from scheduling.calendar import team_zone
 from scheduling.ort import split_bands
-from tests.factories import inspector, region
+from tests.factories import NOW, inspector, region
 from tests.profiles import TABLES
 
 
@@ -83,3 +84,24 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
                 for b in standard.breaks] == [("18:00", "19:00")]
     migrate.downgrade(engine, BEFORE_BREAKS)
     assert "hour_breaks" not in inspect(engine).get_table_names()
+
+
+WORK_CATEGORIES = "0012_work_categories"
+
+
+def test_work_categories_are_allowed_the_ledger_stays_append_only_and_a_downgrade_will_not_lose_them(
+        fresh_database: Database) -> None:
+    engine = fresh_database.engine
+    migrate.upgrade(engine, WORK_CATEGORIES)
+    with Session(engine) as session:
+        _, place = region(session)
+        starts_at = datetime(2027, 3, 9, 9, 0, tzinfo=team_zone())
+        entry = work_hours.record_work(session, NOW, "test", inspector_id=inspector(session, place).id,
+                                       category=HourCategory.TRAINING, starts_at=starts_at,
+                                       ends_at=starts_at + timedelta(hours=3))
+        session.commit()
+        with pytest.raises(Exception, match="append-only"):
+            session.execute(update(HourEntry).where(HourEntry.id == entry.id).values(reason="x"))
+        session.rollback()
+    with pytest.raises(RuntimeError, match="category the older schema does not know"):
+        migrate.downgrade(engine, "0009_break_intervals")

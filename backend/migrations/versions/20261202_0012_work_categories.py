@@ -1,0 +1,67 @@
+"""Work outside shifts gets categories of its own (preparation, training, peer review beside the
+coordinator's coordination).
+
+Only the CHECK constraint of `hour_entries.category` changes: no row is touched. On
+SQLite a CHECK constraint cannot be altered, and a table copy would drop the
+ledger's append-only triggers (see 0006); SQLite documents editing the stored
+CREATE TABLE text for a change that leaves the on-disk content alone, as this one
+does, so that is what happens there.
+
+Revision ID: 0012_work_categories
+Revises: 0009_break_intervals
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0012_work_categories'
+down_revision: str | None = '0009_break_intervals'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+HOUR_CATEGORIES = ('control', 'callout', 'report', 'coordination')
+WORK_CATEGORIES = (*HOUR_CATEGORIES, 'preparation', 'training', 'peer_review')
+
+
+def upgrade() -> None:
+    _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', WORK_CATEGORIES)
+
+
+def downgrade() -> None:
+    # The ledger is append-only: hours of the new categories cannot be removed, so refuse instead.
+    _refuse_if_any('hour_entries', 'category', HOUR_CATEGORIES)
+    _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', HOUR_CATEGORIES)
+
+
+def _refuse_if_any(table: str, column: str, kept: Sequence[str]) -> None:
+    # Names and values are this file's constants, never input.
+    found = op.get_bind().exec_driver_sql(
+        f"SELECT count(*) FROM {table} WHERE {column} NOT IN {_listed(kept)}").scalar_one()  # noqa: S608
+    if found:
+        raise RuntimeError(f"{found} rows of {table} use a {column} the older schema does not know")
+
+
+def _listed(values: Sequence[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _replace_check(table: str, column: str, name: str, values: Sequence[str]) -> None:
+    """`column IN values` as the CHECK constraint `name` of `table`, in place."""
+    condition = f"{column} IN {_listed(values)}"
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
+        return
+    created = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                   (table,)).scalar_one()
+    start = created.index(f"CONSTRAINT {name} CHECK (")
+    end = created.index(")", created.index("IN (", start)) + 2  # the list's bracket, then the check's
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                         (created[:start] + f"CONSTRAINT {name} CHECK ({condition})" + created[end:], table))
+    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
