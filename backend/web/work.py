@@ -20,9 +20,10 @@ from backend.web.schemas import EntryIdsIn, Invalid, WorkIn, form_data, parse
 blueprint = Blueprint("work", __name__)
 APPROVERS = ledger.APPROVES_COORDINATOR
 
-REFUSALS = (N_("only coordination, preparation, training and peer review are booked without a shift"),
-            N_("coordination hours are the coordinator's"), N_("these hours overlap hours already booked"),
-            N_(ledger.NOT_YOURS))
+REFUSALS = (
+    N_("only coordination, preparation, training and peer review are booked without a shift"),
+    N_("coordination hours are the coordinator's"), N_("these hours overlap hours already booked"),
+    N_("the coordinator's own hours are approved by finance or admin; nobody approves their own hours"))
 """The work service's refusals, shown translated (the band split's come worded by the core)."""
 
 

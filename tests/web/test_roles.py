@@ -79,6 +79,10 @@ POLICY: dict[str, set[str]] = {
     "api.lock_period": {COORDINATOR, FINANCE},
     "api.ledger_entries": READERS,
     "api.settlement_result": READERS,
+    "work.record_page": {COORDINATOR},
+    "work.coordinator_hours": {FINANCE, ADMIN},
+    "work.approve_coordinator_hours": {FINANCE, ADMIN},
+    "api.record_work": {COORDINATOR},
 }
 
 
