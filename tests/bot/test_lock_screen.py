@@ -224,6 +224,16 @@ async def a_phone_that_blocked_the_bot(h: Harness, t: Team) -> None:
     await h.deliver()
 
 
+async def work_outside_shifts(h: Harness, t: Team) -> None:
+    """/werk, tapped through to the booking."""
+    anna = t.phones["Anna"]
+    await h.say(anna, "/werk")
+    await h.deliver()
+    for row, column in ((1, 0), (0, 0), (0, 0), (0, 0), (0, 0)):  # training, today, 07:00, 0:30, correct
+        await newest_buttons(h, anna, row, column)
+        await h.deliver()
+
+
 SCENARIOS: list[Scenario] = [
     a_call_out_from_offer_to_hours,
     a_call_out_held_back_then_cancelled,
@@ -233,6 +243,7 @@ SCENARIOS: list[Scenario] = [
     lost_phones,
     the_coordinators_call_out,
     a_phone_that_blocked_the_bot,
+    work_outside_shifts,
 ]
 
 
