@@ -139,3 +139,20 @@ def test_a_web_user_who_works_is_found_by_their_inspector(session: Session, home
     session.flush()
     assert work_hours.own_inspector(session, user.id) == coordinator.id
     assert work_hours.own_inspector(session, None) is None
+
+
+def test_the_ledger_export_carries_work_outside_shifts_by_its_category(
+        session: Session, home: Municipality, coordinator: Inspector) -> None:
+    from datetime import date
+
+    from backend.services.exports import LEDGER_HEADER, LedgerFilter, ledger_rows
+
+    worker = inspector(session, home)
+    book(session, coordinator, HourCategory.COORDINATION, at(TUESDAY, 9), at(TUESDAY, 17))
+    book(session, worker, HourCategory.PEER_REVIEW, at(TUESDAY, 13), at(TUESDAY, 15))
+    month = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31))
+    rows = [dict(zip(LEDGER_HEADER, row, strict=True)) for row in ledger_rows(session, month)]
+    assert [(r["category"], r["worked_minutes"], r["employer"]) for r in rows] == [
+        ("coordination", 480, "Leeuwarden"), ("peer_review", 120, "Leeuwarden")]
+    only = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31), category=HourCategory.PEER_REVIEW)
+    assert [row[0] for row in ledger_rows(session, only)] == [rows[1]["entry"]]
