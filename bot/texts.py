@@ -210,4 +210,9 @@ TEXTS = {
     "kind.preparation": "preparation",
     "kind.training": "training",
     "kind.peer_review": "peer review",
+    "source.health_service": "municipal health service",
+    "source.care_worker": "care worker",
+    "source.resident": "resident",
+    "source.online_advert": "online advert",
+    "source.own_observation": "own observation",
 }

@@ -2,6 +2,7 @@
 
 from backend.models.audit import AuditRecord
 from backend.models.base import (
+    DEFAULT_CALLOUT_SOURCES,
     OFF_SHIFT,
     AssignmentStatus,
     Base,
@@ -26,6 +27,7 @@ from backend.models.work import Assignment, Callout, Offer, Report, Shift
 
 __all__ = [
     "BAND_COLUMNS",
+    "DEFAULT_CALLOUT_SOURCES",
     "OFF_SHIFT",
     "ApiToken",
     "Assignment",

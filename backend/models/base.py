@@ -69,9 +69,22 @@ class AssignmentStatus(enum.StrEnum):
 
 
 class CalloutSource(enum.StrEnum):
+    """Why a call-out is made: the guideline's sources. Which of them a team uses is its profile's
+    `callout_sources` (today's three by default)."""
+
     MMA = "mma"
     NUISANCE = "nuisance"
     POLICE = "police"
+    HEALTH_SERVICE = "health_service"
+    """The municipal health service (GGD)."""
+    CARE_WORKER = "care_worker"
+    RESIDENT = "resident"
+    ONLINE_ADVERT = "online_advert"
+    OWN_OBSERVATION = "own_observation"
+
+
+DEFAULT_CALLOUT_SOURCES = (CalloutSource.MMA, CalloutSource.NUISANCE, CalloutSource.POLICE)
+"""The sources a team's call-outs have unless its profile names others."""
 
 
 class CalloutStatus(enum.StrEnum):

@@ -24,6 +24,9 @@ class Region(Base):
         JSON, doc="Which days count as public holidays: country, categories, excluded names (profile).")
     sources: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, doc="Where the region's figures come from: {'region': {...}, 'holidays': {...}} (profile).")
+    callout_sources: Mapped[list[str] | None] = mapped_column(
+        JSON, doc="The sources the team's call-outs may have, in the order offered (profile); None: "
+                  "the default three.")
 
 
 class Municipality(Base):

@@ -30,7 +30,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, controls, offers, outbox, planning
+from backend.services import audit, controls, offers, outbox, planning, profile
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
@@ -548,6 +548,8 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
         raise Refused(f"a location is required, at most {MAX_LOCATION} characters", field="location")
     if len(new.notes) > MAX_NOTES:
         raise Refused(f"notes are at most {MAX_NOTES} characters", field="notes")
+    if new.source not in profile.callout_sources(session):
+        raise Refused("the team's profile does not list this source", field="source")
     return municipality
 
 

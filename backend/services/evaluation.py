@@ -68,6 +68,8 @@ class Evaluation:
     """The same controls with what is still ahead and what ended without a pair, apart."""
     callouts_by_month: dict[str, dict[str, int]]
     """Month (YYYY-MM) to source to count."""
+    callout_sources: list[str]
+    """The sources to show: the team's profile's, then any other a call-out of the year had."""
     minutes_to_pair: list[int]
     """For each filled call-out, minutes from creation to a confirmed pair."""
     spent_cents: int | None
@@ -95,7 +97,8 @@ def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
         hours_by_category=_hours_by_category(session, year, start, end),
         controls=[Bar(c.label, c.held, c.target) for c in counts],
         control_counts=counts,
-        callouts_by_month=_callouts(session, start, end),
+        callouts_by_month=(by_month := _callouts(session, start, end)),
+        callout_sources=_sources(session, by_month),
         minutes_to_pair=_minutes_to_pair(session, start, end),
         **_spent(session, year),
     )
@@ -202,6 +205,12 @@ def _callouts(session: Session, start: datetime, end: datetime) -> dict[str, dic
         counts.setdefault(month, {}).setdefault(source.value, 0)
         counts[month][source.value] += 1
     return dict(sorted(counts.items()))
+
+
+def _sources(session: Session, by_month: dict[str, dict[str, int]]) -> list[str]:
+    listed = [s.value for s in profile.callout_sources(session)]
+    seen = {source for counts in by_month.values() for source in counts}
+    return listed + sorted(seen - set(listed))
 
 
 def _minutes_to_pair(session: Session, start: datetime, end: datetime) -> list[int]:

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, reports, work_hours
+from backend.models import HourEntry, Inspector, Municipality, Role
+from backend.services import callouts, controls_plan, dashboard, ledger, profile, reports, work_hours
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web.access import allow, caller
@@ -72,7 +72,7 @@ def new_callout() -> Any:
             flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
             return redirect(url_for("coordinator.dashboard_page"))
     page = render_template("coordinator/new_callout.html", values=values, problems=problems,
-                           municipalities=_participating(), sources=list(CalloutSource))
+                           municipalities=_participating(), sources=profile.callout_sources(g.db))
     return page, (422 if problems else 200)
 
 

@@ -43,7 +43,8 @@ def install(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, translate_plural, newstyle=True)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money)
+    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money,
+                                 source_name=source_name)
 
 
 def when(instant: datetime) -> str:
@@ -85,3 +86,17 @@ SHOWN_VALUES = (
     N_("actual"), N_("budget"), N_("preparation"), N_("training"), N_("peer_review"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
+
+
+SOURCE_NAMES = {
+    "mma": N_("anonymous tip (MMA)"), "nuisance": N_("nuisance report"), "police": N_("police request"),
+    "health_service": N_("municipal health service"), "care_worker": N_("care worker"),
+    "resident": N_("resident"), "online_advert": N_("online advert"),
+    "own_observation": N_("own observation"),
+}
+"""A call-out's source as people call it, in both languages (the stored value is a code)."""
+
+
+def source_name(value: Any) -> str:
+    code = getattr(value, "value", value)
+    return translate(SOURCE_NAMES.get(code, code))

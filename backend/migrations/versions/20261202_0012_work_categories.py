@@ -1,7 +1,9 @@
 """Work outside shifts gets categories of its own (preparation, training, peer review beside the
-coordinator's coordination).
+coordinator's coordination), and call-outs the guideline's other sources, the team's list of them
+kept with its region (`regions.callout_sources`, NULL for the default three).
 
-Only the CHECK constraint of `hour_entries.category` changes: no row is touched. On
+Only the CHECK constraints of `hour_entries.category` and `callouts.source` change: no row is
+touched. On
 SQLite a CHECK constraint cannot be altered, and a table copy would drop the
 ledger's append-only triggers (see 0006); SQLite documents editing the stored
 CREATE TABLE text for a change that leaves the on-disk content alone, as this one
@@ -14,6 +16,7 @@ Create Date: 2026-12-02
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012_work_categories'
@@ -23,15 +26,27 @@ depends_on: str | Sequence[str] | None = None
 
 HOUR_CATEGORIES = ('control', 'callout', 'report', 'coordination')
 WORK_CATEGORIES = (*HOUR_CATEGORIES, 'preparation', 'training', 'peer_review')
+CALLOUT_SOURCES = ('mma', 'nuisance', 'police')
+GUIDELINE_SOURCES = (*CALLOUT_SOURCES, 'health_service', 'care_worker', 'resident', 'online_advert',
+                     'own_observation')
 
 
 def upgrade() -> None:
     _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', WORK_CATEGORIES)
+    _replace_check('callouts', 'source', 'ck_callouts_callout_source', GUIDELINE_SOURCES)
+    op.add_column('regions', sa.Column('callout_sources', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    # The ledger is append-only: hours of the new categories cannot be removed, so refuse instead.
+    # The ledger is append-only: hours of the new categories cannot be removed, so refuse instead;
+    # and a call-out's source is history, kept as it was.
     _refuse_if_any('hour_entries', 'category', HOUR_CATEGORIES)
+    _refuse_if_any('callouts', 'source', CALLOUT_SOURCES)
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE regions DROP COLUMN callout_sources')  # no table copy (see 0006)
+    else:
+        op.drop_column('regions', 'callout_sources')
+    _replace_check('callouts', 'source', 'ck_callouts_callout_source', CALLOUT_SOURCES)
     _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', HOUR_CATEGORIES)
 
 
