@@ -67,7 +67,7 @@ def new_callout() -> Any:
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
+            problems = [{"field": refused.field or "", "message": i18n.refusal(refused)}]
         else:
             flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
             return redirect(url_for("coordinator.dashboard_page"))

@@ -12,6 +12,7 @@ from flask import Flask, has_request_context, request
 from markupsafe import Markup
 
 from backend.i18n import LANGUAGES, catalog, chosen
+from backend.services.errors import ServiceError
 from scheduling.calendar import team_zone
 
 COOKIE = "piket_lang"
@@ -35,6 +36,13 @@ def gettext(message: str, **params: Any) -> str:
     """For Python code: the message in the page's language, with %(name)s filled in."""
     translated = translate(message)
     return translated % params if params else translated
+
+
+def refusal(refused: ServiceError) -> str:
+    """A refusal in the page's language: the service's own words translated, the core's as worded."""
+    if refused.reason is None:
+        return gettext(refused.message)
+    return refused.text(language())
 
 
 def install(app: Flask) -> None:

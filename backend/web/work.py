@@ -23,8 +23,9 @@ APPROVERS = ledger.APPROVES_COORDINATOR
 REFUSALS = (
     N_("only coordination, preparation, training and peer review are booked without a shift"),
     N_("coordination hours are the coordinator's"), N_("these hours overlap hours already booked"),
-    N_("the coordinator's own hours are approved by finance or admin; nobody approves their own hours"))
-"""The work service's refusals, shown translated (the band split's come worded by the core)."""
+    N_("the coordinator's own hours are approved by finance or admin; nobody approves their own hours"),
+    N_("the team's profile does not list this source"))
+"""Refusals of the work and call-out services, shown translated (the core's come worded by it)."""
 
 
 @blueprint.route("/coordinator/work", methods=["GET", "POST"])
@@ -46,7 +47,7 @@ def record_page() -> Any:
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": shown(refused)}]
+            problems = [{"field": refused.field or "", "message": i18n.refusal(refused)}]
         else:
             flash(i18n.gettext("Hours booked; they wait for approval."))
             return redirect(url_for("work.record_page"))
@@ -55,13 +56,6 @@ def record_page() -> Any:
     page = render_template("coordinator/work.html", values=values, problems=problems, team=team,
                            categories=OFF_SHIFT)
     return page, (422 if problems else 200)
-
-
-def shown(refused: ServiceError) -> str:
-    """A refusal in the page's language: the service's own words translated, the core's as worded."""
-    if refused.reason is None:
-        return i18n.gettext(refused.message)
-    return refused.text(i18n.language())
 
 
 @blueprint.get("/finance/coordinator-hours")

@@ -77,3 +77,14 @@ def test_a_call_out_takes_only_a_source_the_profile_lists(session: Session) -> N
     session.query(Region).one().callout_sources = ["police", "own_observation"]
     made = callouts.create_callout(session, NOW, "web:coordinator", wanted)
     assert made.source is CalloutSource.OWN_OBSERVATION
+
+
+def test_the_evaluation_shows_the_profiles_sources_and_any_other_a_call_out_of_the_year_had(
+        session: Session) -> None:
+    from backend.services import evaluation
+
+    callouts.create_callout(session, NOW, "web:coordinator", new_callout(session, CalloutSource.POLICE))
+    session.query(Region).one().callout_sources = ["own_observation", "resident"]
+    result = evaluation.evaluate(session, NOW + timedelta(days=1), 2027)
+    assert result.callout_sources == ["own_observation", "resident", "police"]
+    assert result.callouts_by_month == {"2027-03": {"police": 1}}
