@@ -215,4 +215,6 @@ TEXTS = {
     "source.resident": "resident",
     "source.online_advert": "online advert",
     "source.own_observation": "own observation",
+    "report.returned": "The coordinator sent the report of {date} back: {remark}\n"
+    "Rewrite it, then log your time again with a button below.",
 }

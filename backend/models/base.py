@@ -121,6 +121,8 @@ OFF_SHIFT = (HourCategory.COORDINATION, HourCategory.PREPARATION, HourCategory.T
 class ReportStatus(enum.StrEnum):
     PENDING = "pending"
     WRITTEN = "written"
+    RETURNED = "returned"
+    """Sent back by the coordinator with a remark; written again when the writer logs the time anew."""
     REVIEWED = "reviewed"
 
 

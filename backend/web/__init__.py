@@ -53,9 +53,9 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from backend.web import admin, api, auth, coordinator, finance, health, work
+    from backend.web import admin, api, auth, coordinator, finance, handover, health, work
 
-    for module in (health, auth, coordinator, finance, admin, api, work):
+    for module in (health, auth, coordinator, finance, admin, api, work, handover):
         app.register_blueprint(module.blueprint)
 
 

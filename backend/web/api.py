@@ -15,8 +15,8 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
-from backend.models import Role
-from backend.services import callouts, dashboard, ledger, settlement, work_hours
+from backend.models import Report, Role
+from backend.services import callouts, dashboard, ledger, reports, settlement, work_hours
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
 from backend.web.access import PUBLIC, allow, caller
@@ -27,9 +27,11 @@ from backend.web.schemas import (
     CalloutIn,
     CorrectionIn,
     EntryIdsIn,
+    HandOverIn,
     LedgerQuery,
     PageQuery,
     PeriodIn,
+    ReturnIn,
     RosterQuery,
     SettlementQuery,
     WorkIn,
@@ -40,6 +42,7 @@ from backend.web.schemas_out import (
     LedgerEntryOut,
     LockOut,
     PendingEntryOut,
+    ReportOut,
     SettlementOut,
     as_json,
     page_of,
@@ -164,6 +167,24 @@ def correct_hours(entry_id: int) -> Any:
     line = next((line for line in ledger.pending(g.db, day, day) if line.entry.id == corrected.id),
                 ledger.Pending(corrected, ()))
     return jsonify(PendingEntryOut.of(line).model_dump(mode="json")), 201
+
+
+@operation("POST", "/reports/{report_id}/return", COORDINATION,
+           "Send a written report back to its writer with a remark (told in the bot, silently)",
+           body=ReturnIn, out=ReportOut)
+def return_report(report_id: int) -> Any:
+    asked = parse(ReturnIn, json_body())
+    reports.send_back(g.db, now(), caller().name, report_id, asked.remark)
+    return jsonify(ReportOut.of(g.db.get_one(Report, report_id)).model_dump(mode="json"))
+
+
+@operation("POST", "/reports/{report_id}/hand-over", COORDINATION,
+           "Record that a reviewed report was handed to the municipality where the finding was made",
+           body=HandOverIn, out=ReportOut)
+def hand_over_report(report_id: int) -> Any:
+    asked = parse(HandOverIn, json_body())
+    reports.hand_over(g.db, now(), caller().name, report_id, asked.municipality_id, asked.handed_over_on)
+    return jsonify(ReportOut.of(g.db.get_one(Report, report_id)).model_dump(mode="json"))
 
 
 @operation("POST", "/periods/lock", (Role.COORDINATOR, Role.FINANCE), "Close a period", body=PeriodIn,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backend.models import HourEntry, Inspector, Municipality, Role
 from backend.services import callouts, controls_plan, dashboard, ledger, profile, reports, work_hours
 from backend.services.errors import ServiceError
-from backend.web import finance, i18n
+from backend.web import finance, handover, i18n
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
 from backend.web.i18n import N_
@@ -251,7 +251,7 @@ def _lock_refusal(refused: ServiceError) -> str:
 @blueprint.get("/reports")
 @allow(*COORDINATION)
 def report_list() -> Any:
-    return render_template("coordinator/reports.html", reports=reports.open_reports(g.db))
+    return render_template("coordinator/reports.html", **handover.list_page())
 
 
 @blueprint.post("/reports/<int:report_id>/review")

@@ -92,6 +92,7 @@ SHOWN_VALUES = (
     N_("written"), N_("reviewed"), N_("mma"), N_("nuisance"), N_("police"),
     N_("admin"), N_("coordinator"), N_("finance"), N_("auditor"), N_("hours"), N_("money"),
     N_("actual"), N_("budget"), N_("preparation"), N_("training"), N_("peer_review"),
+    N_("returned"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
 

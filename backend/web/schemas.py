@@ -123,6 +123,19 @@ class WorkIn(HoursIn):
     category: HourCategory
 
 
+class ReturnIn(Input):
+    """A report sent back to its writer: what to change (the writer reads it in the bot only)."""
+
+    remark: str = Field(min_length=3, max_length=500)
+
+
+class HandOverIn(Input):
+    """A reviewed report handed to the municipality where the finding was made, on a day."""
+
+    municipality_id: Id
+    handed_over_on: Day
+
+
 def _next_clock(since: datetime, clock: time) -> datetime:
     """The first instant at or after `since` at which the team's clock shows `clock`."""
     day = local_date(since)

@@ -234,6 +234,20 @@ async def work_outside_shifts(h: Harness, t: Team) -> None:
         await h.deliver()
 
 
+async def a_report_sent_back(h: Harness, t: Team) -> None:
+    from backend.models import Report, ReportStatus
+    from backend.services import reports
+
+    shift_id = control_day(h, t, "Anna", "Ciska", hours_ahead=-30)
+    with h.database.transaction() as session:
+        report = Report(shift_id=shift_id, writer_id=t.people["Anna"], status=ReportStatus.WRITTEN)
+        session.add(report)
+        session.flush()
+        reports.send_back(session, h.clock.now(), "web:coordinator", report.id,
+                          "Wilhelminastraat 12 ontbreekt")
+    await h.deliver()
+
+
 SCENARIOS: list[Scenario] = [
     a_call_out_from_offer_to_hours,
     a_call_out_held_back_then_cancelled,
@@ -244,6 +258,7 @@ SCENARIOS: list[Scenario] = [
     the_coordinators_call_out,
     a_phone_that_blocked_the_bot,
     work_outside_shifts,
+    a_report_sent_back,
 ]
 
 

@@ -67,3 +67,40 @@ def test_only_the_coordinator_is_offered_coordination_and_a_forged_tap_is_refuse
     assert harness.answers() == ["Deze knop is niet meer geldig.", "Deze knop is niet meer geldig.",
                                  "OK."]
     assert booked(harness) == []
+
+
+def test_a_report_sent_back_reaches_its_writer_silently_and_logging_the_time_again_rewrites_it(
+        harness: Harness, team: Team) -> None:
+    from datetime import timedelta
+
+    from backend.models import Report, ReportStatus, Shift, ShiftKind
+    from backend.services import reports
+
+    anna = team.phones["Anna"]
+    now = harness.clock.now()
+    with harness.database.transaction() as session:
+        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=team.smallingerland,
+                      starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3, hours=-9),
+                      created_at=now)
+        session.add(shift)
+        session.flush()
+        report = Report(shift_id=shift.id, writer_id=team.people["Anna"], status=ReportStatus.WRITTEN)
+        session.add(report)
+        session.flush()
+        report_id = report.id
+        reports.send_back(session, now, "web:coordinator", report_id, "Het tweede adres ontbreekt")
+
+    async def scenario() -> None:
+        await harness.deliver()
+        await harness.press(anna, buttons(harness, anna)[0][1][1])  # 1:00
+        await harness.deliver()
+        await harness.press(anna, buttons(harness, anna)[0][0][1])  # the usual morning
+        await harness.deliver()
+
+    harness.play(scenario)
+    [told] = [c for c in harness.to(anna) if "terug" in c.text]
+    assert told.text.startswith(
+        "De coördinator stuurt het rapport van za 6 mrt terug: Het tweede adres ontbreekt")
+    assert told.params["disable_notification"] and told.params["protect_content"]
+    with harness.database.transaction() as session:
+        assert session.get_one(Report, report_id).status is ReportStatus.WRITTEN

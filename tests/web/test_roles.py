@@ -83,6 +83,10 @@ POLICY: dict[str, set[str]] = {
     "work.coordinator_hours": {FINANCE, ADMIN},
     "work.approve_coordinator_hours": {FINANCE, ADMIN},
     "api.record_work": {COORDINATOR},
+    "reports.return_report": {COORDINATOR},
+    "reports.hand_over": {COORDINATOR},
+    "api.return_report": {COORDINATOR},
+    "api.hand_over_report": {COORDINATOR},
 }
 
 

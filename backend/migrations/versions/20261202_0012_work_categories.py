@@ -1,6 +1,7 @@
 """Work outside shifts gets categories of its own (preparation, training, peer review beside the
 coordinator's coordination), and call-outs the guideline's other sources, the team's list of them
-kept with its region (`regions.callout_sources`, NULL for the default three).
+kept with its region (`regions.callout_sources`, NULL for the default three); and a report can be
+sent back (status `returned`) and handed over to a municipality (nullable columns, no backfill).
 
 Only the CHECK constraints of `hour_entries.category` and `callouts.source` change: no row is
 touched. On
@@ -31,10 +32,26 @@ GUIDELINE_SOURCES = (*CALLOUT_SOURCES, 'health_service', 'care_worker', 'residen
                      'own_observation')
 
 
+REPORT_STATES = ('pending', 'written', 'reviewed')
+REPORT_COLUMNS = (('returned_at', sa.DateTime()), ('returned_by', sa.String(length=64)),
+                  ('handed_over_on', sa.Date()), ('handed_over_by', sa.String(length=64)))
+FOREIGN_KEY = 'fk_reports_handed_over_to_id_municipalities'
+
+
 def upgrade() -> None:
     _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', WORK_CATEGORIES)
     _replace_check('callouts', 'source', 'ck_callouts_callout_source', GUIDELINE_SOURCES)
+    _replace_check('reports', 'status', 'ck_reports_report_status', (*REPORT_STATES, 'returned'))
     op.add_column('regions', sa.Column('callout_sources', sa.JSON(), nullable=True))
+    for name, kind in REPORT_COLUMNS:
+        op.add_column('reports', sa.Column(name, kind, nullable=True))
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite takes a column's foreign key only inline (as in 0006): no table copy.
+        op.execute(f'ALTER TABLE reports ADD COLUMN handed_over_to_id INTEGER '
+                   f'CONSTRAINT {FOREIGN_KEY} REFERENCES municipalities (id)')
+    else:
+        op.add_column('reports', sa.Column('handed_over_to_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(FOREIGN_KEY, 'reports', 'municipalities', ['handed_over_to_id'], ['id'])
 
 
 def downgrade() -> None:
@@ -42,10 +59,16 @@ def downgrade() -> None:
     # and a call-out's source is history, kept as it was.
     _refuse_if_any('hour_entries', 'category', HOUR_CATEGORIES)
     _refuse_if_any('callouts', 'source', CALLOUT_SOURCES)
-    if op.get_bind().dialect.name == 'sqlite':
-        op.execute('ALTER TABLE regions DROP COLUMN callout_sources')  # no table copy (see 0006)
-    else:
-        op.drop_column('regions', 'callout_sources')
+    _refuse_if_any('reports', 'status', REPORT_STATES)
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(FOREIGN_KEY, 'reports', type_='foreignkey')
+    for table, column in (('regions', 'callout_sources'), ('reports', 'handed_over_to_id'),
+                          *(('reports', name) for name, _ in REPORT_COLUMNS)):
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')  # no table copy (see 0006)
+        else:
+            op.drop_column(table, column)
+    _replace_check('reports', 'status', 'ck_reports_report_status', REPORT_STATES)
     _replace_check('callouts', 'source', 'ck_callouts_callout_source', CALLOUT_SOURCES)
     _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', HOUR_CATEGORIES)
 
