@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend.models.base import DEFAULT_CALLOUT_SOURCES, CalloutSource
 from scheduling.calendar import HolidayRule
 from scheduling.money import Budget, BudgetLine
 from scheduling.ort import Band, BandTable
@@ -44,6 +45,7 @@ CAP_SHORTFALL = ("others", "coordinator")
 """Who bears what a capped municipality does not pay: the others by population, or the coordinator."""
 BUDGET_CATEGORIES = ("control", "callout", "report", "coordination")
 IRREGULAR_BANDS = tuple(b.value for b in Band if b is not Band.PLAIN)
+DEFAULT_SOURCES = tuple(s.value for s in DEFAULT_CALLOUT_SOURCES)
 
 
 class ProfileError(ValueError):
@@ -71,6 +73,8 @@ class RegionData:
     coordinating: str | None
     source: str
     sources: Sources = field(default_factory=dict)
+    callout_sources: tuple[str, ...] = DEFAULT_SOURCES
+    """The sources a call-out may have, in the order offered; optional in the file."""
 
 
 @dataclass(frozen=True)
@@ -442,8 +446,21 @@ def _region(r: _Reader) -> RegionData:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         r.fail("timezone", "'%(zone)s' is not a time zone (such as Europe/Amsterdam)", zone=zone)
-    source, sources = r.finish(("name", "timezone", "coordinating"))
-    return RegionData(name, zone, coordinating, source, sources)
+    callout_sources = _callout_sources(r)
+    source, sources = r.finish(("name", "timezone", "coordinating", "callout_sources"))
+    return RegionData(name, zone, coordinating, source, sources, callout_sources)
+
+
+def _callout_sources(r: _Reader) -> tuple[str, ...]:
+    """The team's call-out sources: known ones, each once, at least one; today's three when left out."""
+    if r.raw("callout_sources", required=False) is None:
+        return DEFAULT_SOURCES
+    listed = r.texts("callout_sources")
+    known = [s.value for s in CalloutSource]
+    if not listed or len(set(listed)) != len(listed) or any(s not in known for s in listed):
+        r.fail("callout_sources", "must name each source once, at least one, of: %(known)s",
+               known=", ".join(known))
+    return listed
 
 
 def _holidays(r: _Reader) -> HolidayData:
@@ -656,7 +673,8 @@ def write_profile(profile: Profile, header: str = "") -> str:
     """The profile as TOML, in the order and spelling that `read_profile` reads back equal."""
     out = [f"# {line}".rstrip() for line in header.splitlines()]
     out += [f"format = {_value(FORMAT)}", ""]
-    out += _table("[region]", _pairs(profile.region, skip=()))
+    default = profile.region.callout_sources == DEFAULT_SOURCES  # written only where the team chose
+    out += _table("[region]", _pairs(profile.region, skip=("callout_sources",) if default else ()))
     out += _table("[holidays]", _pairs(profile.holidays, skip=()))
     for m in profile.municipalities:
         out += _table("[[municipalities]]", _municipality_pairs(m))

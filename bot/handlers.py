@@ -30,7 +30,17 @@ from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import callouts, controls, drafts, enrolment, leave, outbox, planning, report_hours
+from backend.services import (
+    callouts,
+    controls,
+    drafts,
+    enrolment,
+    leave,
+    outbox,
+    planning,
+    report_hours,
+    work_walk,
+)
 from backend.services import hours as hour_service
 from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
@@ -45,7 +55,8 @@ CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wxd]|p\d{1,10})\Z", re.ASC
 CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])\Z", re.ASCII)
 HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})\Z", re.ASCII)
 REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})((?::[a0-9]{1,4}){0,2})\Z", re.ASCII)
-DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})\Z", re.ASCII)
+WORK_DATA = re.compile(r"^w:([a-z])((?::[a-z0-9]{1,3}){0,4})\Z", re.ASCII)
+DRAFT_DATA = re.compile(r"^n:([a-z0-9:_]{1,40})\Z", re.ASCII)
 LEAVE_DATA = re.compile(r"^l:([a-z0-9:-]{1,40})\Z", re.ASCII)
 DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
@@ -156,6 +167,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if match := HOURS_DATA.match(data):
             steps = match[3].split(":")
             return hour_service.press(session, now, inspector, int(match[1]), int(match[2]), steps), {}
+        if match := WORK_DATA.match(data):
+            return work_walk.press(session, now, inspector, [match[1], *match[2].split(":")[1:]]), {}
         if match := REPORT_DATA.match(data):
             return report_hours.press(session, now, inspector, int(match[1]), int(match[2]),
                                       match[3].split(":")[1:]), {}
@@ -256,6 +269,11 @@ async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/uren: my hours this month and how many still wait for approval."""
     summary = await as_inspector(update, context, hour_service.send_month_summary)
     await _or_neutral(update, summary is not None)
+
+
+async def work(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/werk: book preparation, training or peer review (the coordinator: coordination too)."""
+    await _or_neutral(update, await as_inspector(update, context, work_walk.begin) is not None)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -224,4 +224,22 @@ TEXTS = {
     "control.cancelled_alert": "The control of {date} {start}-{end} is cancelled.",
     "control.cancelled": "The control of {date} {start}-{end} in {municipality} is cancelled. You no "
     "longer need to go.",
+    "work.pick_kind": "Work outside shifts: what did you do?",
+    "work.pick_day": "Which day was the {kind}?",
+    "work.pick_start": "The {kind} of {date}: from what time?",
+    "work.pick_length": "The {kind} of {date} from {start}: how long?",
+    "work.check": "The {kind} of {date}, {start}-{end}: {worked} hours. Correct?",
+    "work.recorded": "Recorded: the {kind} of {date}, {start}-{end}, {worked} hours. It waits for approval.",
+    "button.kind": "{kind}",
+    "callback.work_overlap": "These hours overlap hours already booked.",
+    "kind.preparation": "preparation",
+    "kind.training": "training",
+    "kind.peer_review": "peer review",
+    "source.health_service": "municipal health service",
+    "source.care_worker": "care worker",
+    "source.resident": "resident",
+    "source.online_advert": "online advert",
+    "source.own_observation": "own observation",
+    "report.returned": "The coordinator sent the report of {date} back: {remark}\n"
+    "Rewrite it, then log your time again with a button below.",
 }

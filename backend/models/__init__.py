@@ -2,6 +2,8 @@
 
 from backend.models.audit import AuditRecord
 from backend.models.base import (
+    DEFAULT_CALLOUT_SOURCES,
+    OFF_SHIFT,
     AssignmentStatus,
     Base,
     CalloutSource,
@@ -35,6 +37,8 @@ from backend.models.work import Assignment, Callout, Offer, Report, Shift, Shift
 
 __all__ = [
     "BAND_COLUMNS",
+    "DEFAULT_CALLOUT_SOURCES",
+    "OFF_SHIFT",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",

@@ -74,9 +74,22 @@ class AssignmentStatus(enum.StrEnum):
 
 
 class CalloutSource(enum.StrEnum):
+    """Why a call-out is made: the guideline's sources. Which of them a team uses is its profile's
+    `callout_sources` (today's three by default)."""
+
     MMA = "mma"
     NUISANCE = "nuisance"
     POLICE = "police"
+    HEALTH_SERVICE = "health_service"
+    """The municipal health service (GGD)."""
+    CARE_WORKER = "care_worker"
+    RESIDENT = "resident"
+    ONLINE_ADVERT = "online_advert"
+    OWN_OBSERVATION = "own_observation"
+
+
+DEFAULT_CALLOUT_SOURCES = (CalloutSource.MMA, CalloutSource.NUISANCE, CalloutSource.POLICE)
+"""The sources a team's call-outs have unless its profile names others."""
 
 
 class CalloutStatus(enum.StrEnum):
@@ -99,11 +112,22 @@ class HourCategory(enum.StrEnum):
     CALLOUT = "callout"
     REPORT = "report"
     COORDINATION = "coordination"
+    PREPARATION = "preparation"
+    TRAINING = "training"
+    PEER_REVIEW = "peer_review"
+    """Intervisie: inspectors keeping their expertise up together (seed 001)."""
+
+
+OFF_SHIFT = (HourCategory.COORDINATION, HourCategory.PREPARATION, HourCategory.TRAINING,
+             HourCategory.PEER_REVIEW)
+"""Work outside shifts, recorded by itself (no shift): the coordinator's, and the team's upkeep."""
 
 
 class ReportStatus(enum.StrEnum):
     PENDING = "pending"
     WRITTEN = "written"
+    RETURNED = "returned"
+    """Sent back by the coordinator with a remark; written again when the writer logs the time anew."""
     REVIEWED = "reviewed"
 
 

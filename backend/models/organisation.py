@@ -27,6 +27,9 @@ class Region(Base):
     proposal_rule: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, doc="How much proposals prefer expertise: expertise (decimal text), experienced_after_days "
                   "(profile); None spreads hours only.")
+    callout_sources: Mapped[list[str] | None] = mapped_column(
+        JSON, doc="The sources the team's call-outs may have, in the order offered (profile); None: "
+                  "the default three.")
 
 
 class Municipality(Base):

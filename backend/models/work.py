@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -149,3 +149,11 @@ class Report(Base):
     written_at: Mapped[datetime | None]
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    returned_at: Mapped[datetime | None] = mapped_column(
+        doc="Last sent back to the writer (the remark went to the writer only, in the bot).")
+    returned_by: Mapped[str | None] = mapped_column(String(64))
+    handed_over_on: Mapped[date | None] = mapped_column(
+        doc="The day it was handed to the municipality that does the legal follow-up.")
+    handed_over_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id"), doc="The municipality where the finding was made.")
+    handed_over_by: Mapped[str | None] = mapped_column(String(64))

@@ -30,7 +30,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, control_changes, controls, offers, outbox, planning
+from backend.services import audit, control_changes, controls, offers, outbox, planning, profile
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
@@ -38,6 +38,7 @@ from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
 
 MAX_LOCATION, MAX_NOTES = 300, 2000
+SOURCE_NOT_LISTED = "the team's profile does not list this source"
 # A bot may delete its own messages for 48 hours; a location sent earlier than
 # this before the shift ends is held back until closer to the start.
 LOCATION_LEAD = timedelta(hours=40)
@@ -553,6 +554,8 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     if len(new.notes) > MAX_NOTES:
         raise Refused(f"notes are at most {MAX_NOTES} characters", field="notes", code="notes_length",
                       details={"limit": MAX_NOTES})
+    if new.source not in profile.callout_sources(session):
+        raise Refused(SOURCE_NOT_LISTED, field="source", code="source_not_listed")
     return municipality
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend import text
 from backend.models import CalloutSource, Inspector, Municipality
-from backend.services import callouts, outbox
+from backend.services import callouts, outbox, profile
 from backend.services.errors import ServiceError
 from backend.services.outbox import Button, Message
 from scheduling.calendar import local_date, local_instant, team_zone
@@ -61,7 +61,7 @@ def begin(session: Session, now: datetime, coordinator: Inspector) -> bool:
     """Ask for the source; False (nothing sent) when this is not a coordinator."""
     if not coordinator.is_coordinator:
         return False
-    buttons = [[Button(f"source.{s.value}", f"n:{s.value}")] for s in CalloutSource]
+    buttons = [[Button(f"source.{s.value}", f"n:{s.value}")] for s in profile.callout_sources(session)]
     outbox.send(
         session,
         now,
@@ -203,7 +203,7 @@ def _choice(
     session: Session, now: datetime, steps: list[str]
 ) -> tuple[str, int | None, date | None, int | None] | None:
     """The taps so far (source, municipality, day, hour), if each is one that was offered."""
-    if not 1 <= len(steps) <= 4 or steps[0] not in {s.value for s in CalloutSource}:
+    if not 1 <= len(steps) <= 4 or steps[0] not in {s.value for s in profile.callout_sources(session)}:
         return None
     municipality = day = hour = None
     try:

@@ -62,12 +62,16 @@ class Evaluation:
     year: int
     hours: list[Bar]
     """Approved hours of each municipality's own inspectors, against its pledge."""
+    hours_by_category: list[Bar]
+    """Approved hours of each category (the coordinator's too), against its budget line where it has one."""
     controls: list[Bar]
     """Controls held in each municipality (control days and call-outs), against the plan's indication."""
     control_counts: list[ControlCount]
     """The same controls with what is still ahead and what ended without a pair, apart."""
     callouts_by_month: dict[str, dict[str, int]]
     """Month (YYYY-MM) to source to count."""
+    callout_sources: list[str]
+    """The sources to show: the team's profile's, then any other a call-out of the year had."""
     minutes_to_pair: list[int]
     """For each filled call-out, minutes from creation to a confirmed pair."""
     spent_cents: int | None
@@ -92,9 +96,11 @@ def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
     return Evaluation(
         year=year,
         hours=_hours(session, members, start, end),
+        hours_by_category=_hours_by_category(session, year, start, end),
         controls=[Bar(c.label, c.held, c.target) for c in counts],
         control_counts=counts,
-        callouts_by_month=_callouts(session, start, end),
+        callouts_by_month=(by_month := _callouts(session, start, end)),
+        callout_sources=_sources(session, by_month),
         minutes_to_pair=_minutes_to_pair(session, start, end),
         **_spent(session, year),
     )
@@ -120,6 +126,22 @@ def _hours(session: Session, members: list[Municipality], start: datetime, end: 
         ).all()
     )
     return [Bar(m.name, int(minutes.get(m.id) or 0) // 60, m.pledged_minutes // 60) for m in members]
+
+
+def _hours_by_category(session: Session, year: int, start: datetime, end: datetime) -> list[Bar]:
+    """Every category with approved hours or a budget line, in the category's order; the target is the
+    line's hours (a category the budget folds into another line has none)."""
+    minutes = dict(session.execute(
+        select(HourEntry.category, func.sum(HourEntry.worked_minutes))
+        .join(HourApproval, HourApproval.entry_id == HourEntry.id)
+        .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
+        .group_by(HourEntry.category)).all())
+    try:
+        budgeted = {line.name: line.hours for line in profile.budget(session, year).lines}
+    except ServiceError:
+        budgeted = {}
+    return [Bar(c.value, int(minutes.get(c) or 0) // 60, budgeted.get(c.value)) for c in HourCategory
+            if minutes.get(c) or c.value in budgeted]
 
 
 def _controls(session: Session, year: int, members: list[Municipality], start: datetime, end: datetime,
@@ -187,6 +209,12 @@ def _callouts(session: Session, start: datetime, end: datetime) -> dict[str, dic
         counts.setdefault(month, {}).setdefault(source.value, 0)
         counts[month][source.value] += 1
     return dict(sorted(counts.items()))
+
+
+def _sources(session: Session, by_month: dict[str, dict[str, int]]) -> list[str]:
+    listed = [s.value for s in profile.callout_sources(session)]
+    seen = {source for counts in by_month.values() for source in counts}
+    return listed + sorted(seen - set(listed))
 
 
 def _minutes_to_pair(session: Session, start: datetime, end: datetime) -> list[int]:

@@ -27,8 +27,10 @@ from backend.models import (
     HourBreak,
     HourCategory,
     HourEntry,
+    Inspector,
     Municipality,
     PeriodLock,
+    Role,
     Shift,
     ShiftStatus,
 )
@@ -149,12 +151,30 @@ class Pending:
         return versions[-1] if versions else None
 
 
-def approve(session: Session, now: datetime, actor: str, entry_id: int) -> bool:
+APPROVES_COORDINATOR = (Role.FINANCE, Role.ADMIN)
+"""Who approves the coordinator's own hours: she approves everyone else's, never her own."""
+NOT_YOURS = "the coordinator's own hours are approved by finance or admin; nobody approves their own hours"
+
+
+def may_approve(session: Session, entry: HourEntry, role: Role, own_inspector_id: int | None) -> bool:
+    """Nobody approves their own hours; the coordinator's are finance's or admin's, everyone else's
+    the coordinator's."""
+    if entry.inspector_id == own_inspector_id:
+        return False
+    if session.get_one(Inspector, entry.inspector_id).is_coordinator:
+        return role in APPROVES_COORDINATOR
+    return role is Role.COORDINATOR
+
+
+def approve(session: Session, now: datetime, actor: str, entry_id: int, *, role: Role = Role.COORDINATOR,
+            own_inspector_id: int | None = None) -> bool:
     """Approve a line: this current entry with its unapproved earlier versions and their
-    reversals; False when all of it already was."""
+    reversals; False when all of it already was. Refused where `may_approve` says no."""
     entry = session.get(HourEntry, entry_id)
     if entry is None or not _is_line_head(session, entry):
         raise NotFound("entry_id", "no current hour entry with this id", "no_entry")
+    if not may_approve(session, entry, role, own_inspector_id):
+        raise Refused(NOT_YOURS, field="entry_ids", code="not_yours")
     approved = False
     for version in _line(session, entry):
         if not is_approved(session, version.id):
@@ -238,7 +258,8 @@ def _refuse_if_locked(session: Session, instant: datetime) -> None:
                       code="period_closed", details={"day": local_date(instant).isoformat()})
 
 
-def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int]) -> int:
+def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int], *,
+                 role: Role = Role.COORDINATOR, own_inspector_id: int | None = None) -> int:
     """Approve the lines these entries head; returns how many lines were newly approved."""
     approved = 0
     for entry_id in sorted(set(entry_ids)):
@@ -247,7 +268,7 @@ def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequenc
             raise NotFound("entry_ids", f"no hour entry {entry_id}")
         if not _is_line_head(session, entry):
             continue  # replaced by a correction since the page was loaded; its successor is listed
-        approved += approve(session, now, actor, entry_id)
+        approved += approve(session, now, actor, entry_id, role=role, own_inspector_id=own_inspector_id)
     return approved
 
 

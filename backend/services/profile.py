@@ -23,6 +23,7 @@ from backend.models import (
     BudgetLineRow,
     BudgetYear,
     Callout,
+    CalloutSource,
     Contribution,
     HourEntry,
     JoiningOrganisation,
@@ -33,6 +34,7 @@ from backend.models import (
     Shift,
 )
 from backend.profile_file import (
+    DEFAULT_SOURCES,
     BudgetData,
     BudgetLineData,
     HolidayData,
@@ -77,6 +79,14 @@ def the_region(session: Session) -> Region | None:
     return regions[0] if regions else None
 
 
+def callout_sources(session: Session) -> list[CalloutSource]:
+    """The sources the team's call-outs may have, in the order offered: its profile's, else the
+    default three."""
+    region = the_region(session)
+    listed = (region.callout_sources if region is not None else None) or DEFAULT_SOURCES
+    return [CalloutSource(s) for s in listed]
+
+
 def current_profile(session: Session) -> Profile | None:
     """What the database holds, as a profile (None before any region exists)."""
     region = the_region(session)
@@ -86,7 +96,8 @@ def current_profile(session: Session) -> Profile | None:
     coordinating = next((m.name for m in members if m.is_coordinating), None)
     return Profile(
         region=RegionData(region.name, region.timezone, coordinating,
-                          **_sourced((region.sources or {}).get("region"))),
+                          **_sourced((region.sources or {}).get("region")),
+                          callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES)),
         holidays=_holidays(region),
         municipalities=tuple(_municipality(m) for m in members),
         plans=tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year)),
@@ -248,6 +259,7 @@ def _region(session: Session, wanted: Profile) -> Region:
         region = Region(name=wanted.region.name)
         session.add(region)
     region.name, region.timezone = wanted.region.name, wanted.region.timezone
+    region.callout_sources = list(wanted.region.callout_sources)
     region.sources = {"region": _stored(wanted.region), "holidays": _stored(wanted.holidays),
                       "proposal": _stored(wanted.proposal)}
     region.proposal_rule = (None if wanted.proposal == ProposalData() else

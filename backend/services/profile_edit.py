@@ -71,8 +71,12 @@ def _put(records: tuple[Any, ...], new: Any, key: Callable[[Any], Any], old_key:
 
 
 def set_region(session: Session, now: datetime, actor: str, region: RegionData) -> list[profile.Change]:
-    return edit(session, now, actor, "region",
-                lambda p: dataclasses.replace(p, region=_kept_sources(p.region, region)))
+    """The region's name, zone and coordinator; its call-out sources stay as the profile file set them
+    (the region page does not show them)."""
+    def changed(p: Any) -> Any:
+        kept = dataclasses.replace(region, callout_sources=p.region.callout_sources)
+        return dataclasses.replace(p, region=_kept_sources(p.region, kept))
+    return edit(session, now, actor, "region", changed)
 
 
 def set_holidays(session: Session, now: datetime, actor: str, rule: HolidayData) -> list[profile.Change]:

@@ -57,9 +57,9 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from backend.web import admin, api, auth, coordinator, finance, health, knobs
+    from backend.web import admin, api, auth, coordinator, finance, handover, health, knobs, work
 
-    for module in (health, auth, coordinator, finance, admin, knobs, api):
+    for module in (health, auth, coordinator, finance, admin, knobs, api, work, handover):
         app.register_blueprint(module.blueprint)
 
 

@@ -16,8 +16,18 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
-from backend.models import Role
-from backend.services import callouts, control_changes, dashboard, disclosures, leave, ledger, settlement
+from backend.models import Report, Role
+from backend.services import (
+    callouts,
+    control_changes,
+    dashboard,
+    disclosures,
+    leave,
+    ledger,
+    reports,
+    settlement,
+    work_hours,
+)
 from backend.services.control_changes import ChangeView
 from backend.services.dashboard import CalloutView, ShiftView
 from backend.services.exports import LEDGER_HEADER, ledger_rows
@@ -33,6 +43,7 @@ from backend.web.schemas import (
     CorrectionIn,
     DisclosureQuery,
     EntryIdsIn,
+    HandOverIn,
     Invalid,
     LeaveIn,
     LeaveQuery,
@@ -41,9 +52,11 @@ from backend.web.schemas import (
     MoveIn,
     PageQuery,
     PeriodIn,
+    ReturnIn,
     RosterQuery,
     SettlementExportQuery,
     SettlementQuery,
+    WorkIn,
     parse,
 )
 from backend.web.schemas_out import (
@@ -51,6 +64,7 @@ from backend.web.schemas_out import (
     LedgerEntryOut,
     LockOut,
     PendingEntryOut,
+    ReportOut,
     SettlementOut,
     as_json,
     page_of,
@@ -158,7 +172,21 @@ def pending_hours() -> Any:
            body=EntryIdsIn, out=ApprovedOut)
 def approve_hours() -> Any:
     chosen = parse(EntryIdsIn, json_body())
-    return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids))
+    own = work_hours.own_inspector(g.db, caller().user_id)
+    return jsonify(approved=ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids,
+                                                role=caller().role, own_inspector_id=own))
+
+
+@operation("POST", "/hours/work", COORDINATION,
+           "Book work outside shifts (coordination, preparation, training, peer review) to approve",
+           body=WorkIn, out=PendingEntryOut, status=201)
+def record_work() -> Any:
+    asked = parse(WorkIn, json_body())
+    starts_at, ends_at = asked.window()
+    entry = work_hours.record_work(g.db, now(), caller().name, inspector_id=asked.inspector_id,
+                                   category=asked.category, starts_at=starts_at, ends_at=ends_at,
+                                   breaks=asked.break_spans())
+    return jsonify(PendingEntryOut.of(ledger.Pending(entry, ())).model_dump(mode="json")), 201
 
 
 @operation("POST", "/hours/{entry_id}/correct", COORDINATION,
@@ -174,6 +202,24 @@ def correct_hours(entry_id: int) -> Any:
     line = next((line for line in ledger.pending(g.db, day, day) if line.entry.id == corrected.id),
                 ledger.Pending(corrected, ()))
     return jsonify(PendingEntryOut.of(line).model_dump(mode="json")), 201
+
+
+@operation("POST", "/reports/{report_id}/return", COORDINATION,
+           "Send a written report back to its writer with a remark (told in the bot, silently)",
+           body=ReturnIn, out=ReportOut)
+def return_report(report_id: int) -> Any:
+    asked = parse(ReturnIn, json_body())
+    reports.send_back(g.db, now(), caller().name, report_id, asked.remark)
+    return jsonify(ReportOut.of(g.db.get_one(Report, report_id)).model_dump(mode="json"))
+
+
+@operation("POST", "/reports/{report_id}/hand-over", COORDINATION,
+           "Record that a reviewed report was handed to the municipality where the finding was made",
+           body=HandOverIn, out=ReportOut)
+def hand_over_report(report_id: int) -> Any:
+    asked = parse(HandOverIn, json_body())
+    reports.hand_over(g.db, now(), caller().name, report_id, asked.municipality_id, asked.handed_over_on)
+    return jsonify(ReportOut.of(g.db.get_one(Report, report_id)).model_dump(mode="json"))
 
 
 @operation("POST", "/periods/lock", (Role.COORDINATOR, Role.FINANCE), "Close a period", body=PeriodIn,

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import CalloutSource, HourEntry, Inspector, Municipality, OfferStatus, Role
+from backend.models import HourEntry, Inspector, Municipality, OfferStatus, Role
 from backend.services import (
     callouts,
     control_changes,
@@ -18,10 +18,12 @@ from backend.services import (
     ledger,
     offers,
     outbox,
+    profile,
     reports,
+    work_hours,
 )
 from backend.services.errors import ServiceError
-from backend.web import finance, i18n
+from backend.web import finance, handover, i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import in_range, month_or_current, now, safe_path, today
@@ -94,7 +96,7 @@ def new_callout() -> Any:
             _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
             return redirect(url_for("coordinator.dashboard_page"))
     page = render_template("coordinator/new_callout.html", values=values, problems=problems,
-                           municipalities=_participating(), sources=list(CalloutSource))
+                           municipalities=_participating(), sources=profile.callout_sources(g.db))
     return page, (422 if problems else 200)
 
 
@@ -183,8 +185,9 @@ def _hours_page(start_text: str | None, end_text: str | None, close: dict[str, A
     lines = ledger.pending(g.db, start, end)
     names = dashboard.first_names(g.db, (line.entry.inspector_id for line in lines))
     municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
+    theirs = {line.entry.inspector_id for line in work_hours.coordinator_pending(g.db, start, end)}
     return render_template("coordinator/hours.html", lines=lines, names=names, start=start, end=end,
-                           municipalities=municipalities, locks=ledger.locks(g.db),
+                           municipalities=municipalities, locks=ledger.locks(g.db), theirs=theirs,
                            close=close or {"period_start": start, "period_end": end},
                            close_problems=close_problems or [])
 
@@ -288,7 +291,7 @@ def _lock_refusal(refused: ServiceError) -> str:
 @blueprint.get("/reports")
 @allow(*COORDINATION)
 def report_list() -> Any:
-    return render_template("coordinator/reports.html", reports=reports.open_reports(g.db))
+    return render_template("coordinator/reports.html", **handover.list_page())
 
 
 @blueprint.post("/reports/<int:report_id>/review")

@@ -50,7 +50,7 @@ def install(app: Flask) -> None:
         translate, translate_plural, newstyle=True)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
-                                  number=number, percent=percent, actor=actor)
+                                  number=number, percent=percent, actor=actor, source_name=source_name)
 
 
 def when(instant: datetime, year: bool = False) -> str:
@@ -118,7 +118,22 @@ SHOWN_VALUES = (
     N_("control"), N_("callout"), N_("coordination"), N_("report"),
     N_("written"), N_("reviewed"), N_("mma"), N_("nuisance"), N_("police"),
     N_("admin"), N_("coordinator"), N_("finance"), N_("auditor"), N_("hours"), N_("money"),
-    N_("actual"), N_("budget"),
+    N_("actual"), N_("budget"), N_("preparation"), N_("training"), N_("peer_review"),
+    N_("returned"),
     N_("weekday_20"), N_("weekday_40"), N_("saturday"), N_("sunday_holiday"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
+
+
+SOURCE_NAMES = {
+    "mma": N_("anonymous tip (MMA)"), "nuisance": N_("nuisance report"), "police": N_("police request"),
+    "health_service": N_("municipal health service"), "care_worker": N_("care worker"),
+    "resident": N_("resident"), "online_advert": N_("online advert"),
+    "own_observation": N_("own observation"),
+}
+"""A call-out's source as people call it, in both languages (the stored value is a code)."""
+
+
+def source_name(value: Any) -> str:
+    code = getattr(value, "value", value)
+    return translate(SOURCE_NAMES.get(code, code))

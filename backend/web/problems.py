@@ -111,8 +111,8 @@ def refused(error: ServiceError) -> list[dict[str, str]]:
 
 def refusal_text(error: ServiceError) -> str:
     wording = REFUSALS.get(error.own_code or "")
-    if wording is None:
-        return error.text(i18n.language())
+    if wording is None:  # the core's reason as worded, else the service's words through the catalog
+        return error.text(i18n.language()) if error.reason is not None else i18n.gettext(error.message)
     reason = error.reason.text(i18n.language()) if error.reason is not None else ""
     return i18n.gettext(wording, **{**error.details, "reason": reason})
 

@@ -135,15 +135,14 @@ FORM_BREAKS = (("break_start", "break_end"), *((f"break{n}_start", f"break{n}_en
 """The correction form's break fields: as many as the API takes (the page shows those in use and one more)."""
 
 
-class CorrectionIn(Input):
-    """Corrected hours of one entry: local times on `day` (an end at or before the start is the next day),
-    and the breaks where they were taken."""
+class HoursIn(Input):
+    """Hours of one stretch of work: local times on `day` (an end at or before the start is the next
+    day), and the breaks where they were taken."""
 
     day: Day
     start: Minute
     end: Minute
     breaks: list[BreakIn] = Field(default_factory=list, max_length=4)
-    reason: str = Field(min_length=3, max_length=200)
 
     @classmethod
     def form_values(cls, form: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +164,32 @@ class CorrectionIn(Input):
             starts_at = _next_clock(self.window()[0], pause.start)
             spans.append((starts_at, _next_clock(starts_at, pause.end)))
         return spans
+
+
+class CorrectionIn(HoursIn):
+    """Corrected hours of one entry, with why."""
+
+    reason: str = Field(min_length=3, max_length=200)
+
+
+class WorkIn(HoursIn):
+    """Work outside shifts: whose, and what kind (coordination, preparation, training, peer review)."""
+
+    inspector_id: Id
+    category: HourCategory
+
+
+class ReturnIn(Input):
+    """A report sent back to its writer: what to change (the writer reads it in the bot only)."""
+
+    remark: str = Field(min_length=3, max_length=500)
+
+
+class HandOverIn(Input):
+    """A reviewed report handed to the municipality where the finding was made, on a day."""
+
+    municipality_id: Id
+    handed_over_on: Day
 
 
 def _next_clock(since: datetime, clock: time) -> datetime:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from backend.models import PeriodLock
+from backend.models import PeriodLock, Report
 from backend.services.ledger import Pending
 from backend.services.settlement import COLUMN_SET, Line, Settlement
 from scheduling.contributions import PledgeReading
@@ -86,6 +86,19 @@ class LedgerEntryOut(BaseModel):
 
 class ApprovedOut(BaseModel):
     approved: int
+
+
+class ReportOut(BaseModel):
+    report_id: int
+    status: str
+    returned_at: datetime | None
+    handed_over_on: date | None
+    handed_over_to_id: int | None
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        return cls(report_id=report.id, status=report.status.value, returned_at=report.returned_at,
+                   handed_over_on=report.handed_over_on, handed_over_to_id=report.handed_over_to_id)
 
 
 class LockOut(BaseModel):

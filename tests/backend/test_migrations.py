@@ -1,17 +1,18 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Base, HourEntry, Unavailability
-from backend.services import ledger
+from backend.models import Base, HourCategory, HourEntry, Unavailability
+from backend.services import ledger, work_hours
 from scheduling.calendar import team_zone
 from scheduling.ort import split_bands
-from tests.factories import inspector, region
+from tests.factories import NOW, inspector, region
 from tests.profiles import TABLES
 
 
@@ -107,3 +108,24 @@ def test_days_off_from_before_keep_their_period_and_are_booked_to_the_migration(
         assert row.created_at == row.starts_at == starts_at.replace(tzinfo=UTC)
     migrate.downgrade(engine, BEFORE_CONTROL_CHANGES)
     assert "reason" not in {c["name"] for c in inspect(engine).get_columns("unavailabilities")}
+
+
+WORK_CATEGORIES = "0012_work_categories"
+
+
+def test_work_categories_are_allowed_the_ledger_stays_append_only_and_a_downgrade_will_not_lose_them(
+        fresh_database: Database) -> None:
+    engine = fresh_database.engine
+    migrate.upgrade(engine, WORK_CATEGORIES)
+    with Session(engine) as session:
+        _, place = region(session)
+        starts_at = datetime(2027, 3, 9, 9, 0, tzinfo=team_zone())
+        entry = work_hours.record_work(session, NOW, "test", inspector_id=inspector(session, place).id,
+                                       category=HourCategory.TRAINING, starts_at=starts_at,
+                                       ends_at=starts_at + timedelta(hours=3))
+        session.commit()
+        with pytest.raises(Exception, match="append-only"):
+            session.execute(update(HourEntry).where(HourEntry.id == entry.id).values(reason="x"))
+        session.rollback()
+    with pytest.raises(RuntimeError, match="category the older schema does not know"):
+        migrate.downgrade(engine, "0009_break_intervals")

@@ -117,3 +117,15 @@ def test_a_running_process_follows_the_zone_of_the_region(hilversum: Database) -
         assert team_zone().key == "America/Curacao"
     finally:
         use_team_zone(DEFAULT_ZONE)
+
+
+def test_the_region_page_keeps_the_call_out_sources_the_profile_file_set(hilversum: Database) -> None:
+    with hilversum.transaction() as session:
+        profile.load(session, NOW, "test", dataclasses.replace(current(hilversum), region=dataclasses.replace(
+            current(hilversum).region, callout_sources=("police", "resident"))))
+    form = {"name": "Toezicht Gooi", "timezone": "Europe/Amsterdam", "coordinating": "Hilversum",
+            "source": "the admin"}
+    with hilversum.transaction() as session:
+        profile_edit.set_region(session, NOW, "web:admin", read_form("region", form))
+    assert current(hilversum).region.name == "Toezicht Gooi"
+    assert current(hilversum).region.callout_sources == ("police", "resident")

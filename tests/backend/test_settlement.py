@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Contribution, HourCategory, Inspector, Municipality
+from backend.models import Contribution, HourCategory, Inspector, Municipality, Role
 from backend.services import ledger
 from backend.services.demo import load_demo
 from backend.services.errors import Refused
@@ -124,12 +124,14 @@ def book(session: Session, inspector: Inspector, day: date, start: int, minutes:
 def test_the_actual_quarters_add_up_to_the_year_in_every_cell(session: Session) -> None:
     load_demo(session, NOW)
     people = list(session.scalars(select(Inspector).order_by(Inspector.id)))
-    entries = []
+    entries: dict[bool, list[int]] = {True: [], False: []}
     for n, day in enumerate(date(2027, 1, 4) + timedelta(days=17 * k) for k in range(21)):
         person = people[n % len(people)]
         category = HourCategory.COORDINATION if person.is_coordinator else HourCategory.CONTROL
-        entries.append(book(session, person, day, 13 + n % 5, 7 * 60 + 7 * n, 17 + n, category))
-    ledger.approve_many(session, NOW, "web:coordinator", entries)
+        entries[person.is_coordinator].append(book(session, person, day, 13 + n % 5, 7 * 60 + 7 * n, 17 + n,
+                                                   category))
+    ledger.approve_many(session, NOW, "web:coordinator", entries[False])
+    ledger.approve_many(session, NOW, "web:finance", entries[True], role=Role.FINANCE)  # never her own
     year = settle(session, 2027)
     quarters = [settle(session, 2027, q) for q in range(1, 5)]
     assert_quarters_make_the_year(year, quarters)

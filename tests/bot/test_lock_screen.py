@@ -246,6 +246,29 @@ async def control_days_moved_and_cancelled(h: Harness, t: Team) -> None:
         control_changes.move_control(session, h.clock.now(), "web:coordinator", moving, later,
                                      later + timedelta(hours=9), "politie verzet de datum")
         control_changes.cancel_control(session, h.clock.now(), "web:coordinator", cancelled, "onderzoek")
+
+
+async def work_outside_shifts(h: Harness, t: Team) -> None:
+    """/werk, tapped through to the booking."""
+    anna = t.phones["Anna"]
+    await h.say(anna, "/werk")
+    await h.deliver()
+    for row, column in ((1, 0), (0, 0), (0, 0), (0, 0), (0, 0)):  # training, today, 07:00, 0:30, correct
+        await newest_buttons(h, anna, row, column)
+        await h.deliver()
+
+
+async def a_report_sent_back(h: Harness, t: Team) -> None:
+    from backend.models import Report, ReportStatus
+    from backend.services import reports
+
+    shift_id = control_day(h, t, "Anna", "Ciska", hours_ahead=-30)
+    with h.database.transaction() as session:
+        report = Report(shift_id=shift_id, writer_id=t.people["Anna"], status=ReportStatus.WRITTEN)
+        session.add(report)
+        session.flush()
+        reports.send_back(session, h.clock.now(), "web:coordinator", report.id,
+                          "Wilhelminastraat 12 ontbreekt")
     await h.deliver()
 
 
@@ -260,6 +283,8 @@ SCENARIOS: list[Scenario] = [
     a_phone_that_blocked_the_bot,
     days_off,
     control_days_moved_and_cancelled,
+    work_outside_shifts,
+    a_report_sent_back,
 ]
 
 

@@ -148,3 +148,33 @@ def test_an_invisible_address_is_asked_again_and_a_pasted_one_is_kept_clean(harn
     with harness.database.transaction() as session:
         [callout] = session.scalars(select(Callout)).all()
         assert callout.location == "Stationsweg 3, Drachten"
+
+
+def test_oproep_offers_the_profiles_sources_and_takes_one_of_the_guidelines_others(
+        harness: Harness, team: Team) -> None:
+    from backend.models import Region
+
+    wytske = team.phones["Wytske"]
+    with harness.database.transaction() as session:
+        session.execute(select(Region)).scalar_one().callout_sources = ["own_observation", "resident"]
+
+    async def scenario() -> None:
+        await harness.say(wytske, "/oproep")
+        await harness.deliver()
+        offered = [c for c in harness.to(wytske) if c.buttons][-1].buttons
+        assert [row[0][0] for row in offered[:2]] == ["eigen waarneming", "melding bewoner"]
+        await harness.press(wytske, "n:mma")  # not the team's: refused
+        for label in ("eigen waarneming", "Smallingerland", "di 9 mrt", "16:00-01:00"):
+            await harness.press(wytske, tap(harness, wytske, label))
+            await harness.deliver()
+        await harness.say(wytske, "Stationsweg 3, Drachten")
+        await harness.deliver()
+        await harness.press(wytske, tap(harness, wytske, "Geen notities"))
+        await harness.deliver()
+        await harness.press(wytske, tap(harness, wytske, "Versturen"))
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert harness.answers()[0] == "Deze knop is niet meer geldig."
+    with harness.database.transaction() as session:
+        assert session.scalars(select(Callout.source)).all() == [CalloutSource.OWN_OBSERVATION]

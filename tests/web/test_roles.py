@@ -106,6 +106,14 @@ POLICY: dict[str, set[str]] = {
     "api.move_control": {COORDINATOR},
     "api.cancel_control": {COORDINATOR},
     "api.control_changes_list": {COORDINATOR},
+    "work.record_page": {COORDINATOR},
+    "work.coordinator_hours": {FINANCE, ADMIN},
+    "work.approve_coordinator_hours": {FINANCE, ADMIN},
+    "api.record_work": {COORDINATOR},
+    "reports.return_report": {COORDINATOR},
+    "reports.hand_over": {COORDINATOR},
+    "api.return_report": {COORDINATOR},
+    "api.hand_over_report": {COORDINATOR},
 }
 
 
