@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import backup, callouts, controls, hours, retention
+from backend.services import backup, callouts, controls, findings, hours, retention
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
@@ -81,9 +81,10 @@ def retain() -> int:
     with context.database.transaction() as session:
         purged = retention.purge_due(session, context.clock.now(),
                                      timedelta(days=context.settings.retention_days))
-    if purged:
+        forgotten = findings.forget_old_addresses(session, context.clock.now())
+    if purged or forgotten:
         retention.scrub_files(context.database.engine)
-        log.info("retention: erased the details of %d call-outs", purged)
+        log.info("retention: erased the details of %d call-outs and %d address hashes", purged, forgotten)
     return purged
 
 

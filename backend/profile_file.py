@@ -41,6 +41,8 @@ CAP_SHORTFALL = ("others", "coordinator")
 """Who bears what a capped municipality does not pay: the others by population, or the coordinator."""
 BUDGET_CATEGORIES = ("control", "callout", "report", "coordination")
 IRREGULAR_BANDS = tuple(b.value for b in Band if b is not Band.PLAIN)
+REPEAT_WARNING_MONTHS = 6
+"""Unless the profile says otherwise: warn of an address controlled in the last six months (seed 001)."""
 
 
 class ProfileError(ValueError):
@@ -62,6 +64,8 @@ class RegionData:
     coordinating: str | None
     source: str
     sources: Sources = field(default_factory=dict)
+    repeat_warning_months: int = REPEAT_WARNING_MONTHS
+    """How long a controlled address is remembered (as a hash) to warn of a second control."""
 
 
 @dataclass(frozen=True)
@@ -410,8 +414,10 @@ def _region(r: _Reader) -> RegionData:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         r.fail("timezone", f"'{zone}' is not a time zone (such as Europe/Amsterdam)")
-    source, sources = r.finish(("name", "timezone", "coordinating"))
-    return RegionData(name, zone, coordinating, source, sources)
+    months = r.whole("repeat_warning_months", required=False, minimum=1)
+    source, sources = r.finish(("name", "timezone", "coordinating", "repeat_warning_months"))
+    return RegionData(name, zone, coordinating, source, sources,
+                      REPEAT_WARNING_MONTHS if months is None else months)
 
 
 def _holidays(r: _Reader) -> HolidayData:
@@ -552,7 +558,9 @@ def write_profile(profile: Profile, header: str = "") -> str:
     """The profile as TOML, in the order and spelling that `read_profile` reads back equal."""
     out = [f"# {line}".rstrip() for line in header.splitlines()]
     out += [f"format = {_value(FORMAT)}", ""]
-    out += _table("[region]", _pairs(profile.region, skip=()))
+    region = profile.region
+    out += _table("[region]", _pairs(region, skip=() if region.repeat_warning_months != REPEAT_WARNING_MONTHS
+                                     else ("repeat_warning_months",)))
     out += _table("[holidays]", _pairs(profile.holidays, skip=()))
     for m in profile.municipalities:
         out += _table("[[municipalities]]", _municipality_pairs(m))

@@ -16,15 +16,17 @@ from backend.models.base import (
     ShiftKind,
     ShiftStatus,
 )
+from backend.models.findings import AddressFinding, ControlledAddress, ControlRecord, Outcome
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
-from backend.models.organisation import Municipality, Region
+from backend.models.organisation import Municipality, Region, RegionSettings
 from backend.models.people import ApiToken, Designation, EnrolmentCode, Inspector, Unavailability, WebUser
 from backend.models.profile import BudgetLineRow, BudgetYear, JoiningOrganisation, OrtTableRow, PlanYear
 from backend.models.work import Assignment, Callout, Offer, Report, Shift
 
 __all__ = [
     "BAND_COLUMNS",
+    "AddressFinding",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",
@@ -36,6 +38,8 @@ __all__ = [
     "CalloutSource",
     "CalloutStatus",
     "Contribution",
+    "ControlRecord",
+    "ControlledAddress",
     "Designation",
     "EnrolmentCode",
     "Gender",
@@ -51,10 +55,12 @@ __all__ = [
     "OrtTableRow",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
     "PeriodLock",
     "PlanYear",
     "ProcessedUpdate",
     "Region",
+    "RegionSettings",
     "Report",
     "ReportStatus",
     "Role",
