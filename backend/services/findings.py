@@ -17,7 +17,7 @@ import calendar
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -63,6 +63,19 @@ class RecentControl:
     controlled_on: date
     label: str
     """The control's number, such as 2027-014."""
+
+
+@dataclass(frozen=True)
+class ControlLine:
+    """A control in the list to record: what, where, when, and its addresses so far."""
+
+    shift_id: int
+    label: str
+    kind: str
+    municipality: str
+    starts_at: datetime
+    addresses: int | None
+    """None while nothing is recorded."""
 
 
 def control_label(shift: Shift) -> str:
@@ -125,7 +138,7 @@ def _check(session: Session, now: datetime, shift: Shift, partners: Sequence[str
     if any(name not in known for name in partners):
         raise Refused("a partner must be one of the organisations in the team's profile", field="partners")
     if len(addresses) > MAX_ADDRESSES:
-        raise Refused(f"at most {MAX_ADDRESSES} addresses for one control", field="addresses")
+        raise Refused("more addresses than one control can visit", field="addresses")
     participating = set(session.execute(
         select(Municipality.id).where(Municipality.is_participating)).scalars())
     for number, given in enumerate(addresses):
@@ -141,6 +154,19 @@ def _check(session: Session, now: datetime, shift: Shift, partners: Sequence[str
 def record_of(session: Session, shift_id: int) -> ControlRecord | None:
     found = session.execute(select(ControlRecord).where(ControlRecord.shift_id == shift_id))
     return found.scalar_one_or_none()
+
+
+def recent_controls(session: Session, now: datetime, days: int = 60) -> list[ControlLine]:
+    """The controls that started in the last `days` days (not cancelled), newest first."""
+    rows = session.execute(
+        select(Shift, Municipality.name, ControlRecord)
+        .join(Municipality, Municipality.id == Shift.municipality_id)
+        .outerjoin(ControlRecord, ControlRecord.shift_id == Shift.id)
+        .where(Shift.kind.in_(CONTROLLED), Shift.status != ShiftStatus.CANCELLED, Shift.starts_at <= now,
+               Shift.starts_at > now - timedelta(days=days))
+        .order_by(Shift.starts_at.desc(), Shift.id.desc())).all()
+    return [ControlLine(shift.id, control_label(shift), shift.kind.value, name, shift.starts_at,
+                        None if record is None else len(record.addresses)) for shift, name, record in rows]
 
 
 # -- the repeat warning -------------------------------------------------------------------------

@@ -53,9 +53,9 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from backend.web import admin, api, auth, coordinator, finance, health
+    from backend.web import admin, api, auth, coordinator, finance, findings, health
 
-    for module in (health, auth, coordinator, finance, admin, api):
+    for module in (health, auth, coordinator, findings, finance, admin, api):
         app.register_blueprint(module.blueprint)
 
 

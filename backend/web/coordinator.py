@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from backend.models import CalloutSource, HourEntry, Inspector, Municipality, Role
-from backend.services import callouts, controls_plan, dashboard, ledger, reports
+from backend.services import callouts, controls_plan, dashboard, findings, ledger, reports
 from backend.services.errors import ServiceError
 from backend.web import finance, i18n
 from backend.web.access import allow, caller
@@ -60,23 +60,38 @@ def _board() -> dict[str, Any]:
 def new_callout() -> Any:
     values: dict[str, Any] = {"day": today().isoformat(), "start": "14:00", "end": "23:00"}
     problems: list[dict[str, str]] = []
+    warning = None
     if request.method == "POST":
         values = form_data(request.form)
+        go_ahead = values.pop("go_ahead", None)
         try:
-            made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, values).to_service())
+            asked = parse(CalloutIn, values)
+            warning = None if go_ahead else repeat_warning(asked.location)
+            made = None if warning else callouts.create_callout(g.db, now(), caller().name,
+                                                                asked.to_service())
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
             problems = [{"field": refused.field or "", "message": refused.text(i18n.language())}]
         else:
-            flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
-            return redirect(url_for("coordinator.dashboard_page"))
-    page = render_template("coordinator/new_callout.html", values=values, problems=problems,
-                           municipalities=_participating(), sources=list(CalloutSource))
+            if made is not None:
+                flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
+                return redirect(url_for("coordinator.dashboard_page"))
+    page = render_template("coordinator/new_callout.html", values=values, problems=problems, warning=warning,
+                           municipalities=participating(), sources=list(CalloutSource))
     return page, (422 if problems else 200)
 
 
-def _participating() -> list[Municipality]:
+def repeat_warning(address: str) -> str | None:
+    """"Controlled on 12 March (control 2027-014)" when the address was controlled recently."""
+    recent = findings.recent_control(g.db, now(), address)
+    if recent is None:
+        return None
+    return i18n.gettext("This address was controlled on %(day)s (control %(control)s).",
+                        day=i18n.day_month(recent.controlled_on), control=recent.label)
+
+
+def participating() -> list[Municipality]:
     return list(g.db.execute(select(Municipality).where(Municipality.is_participating)
                              .order_by(Municipality.name)).scalars())
 
@@ -271,7 +286,7 @@ def planning_page() -> Any:
     plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=_participating(), team=_team_names(), **_neighbours(days))
+                           municipalities=participating(), team=_team_names(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:

@@ -55,6 +55,11 @@ def day(value: date) -> str:
     return format_date(value, "EEE d MMM y", locale=language())
 
 
+def day_month(value: date) -> str:
+    """A day as said in a sentence: "12 maart"."""
+    return format_date(value, "d MMMM", locale=language())
+
+
 def clock(instant: datetime) -> str:
     return f"{instant.astimezone(team_zone()):%H:%M}"
 
@@ -83,5 +88,6 @@ SHOWN_VALUES = (
     N_("written"), N_("reviewed"), N_("mma"), N_("nuisance"), N_("police"),
     N_("admin"), N_("coordinator"), N_("finance"), N_("auditor"), N_("hours"), N_("money"),
     N_("actual"), N_("budget"),
+    N_("nobody_present"), N_("no_violation"), N_("violation"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""

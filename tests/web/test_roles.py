@@ -79,6 +79,11 @@ POLICY: dict[str, set[str]] = {
     "api.lock_period": {COORDINATOR, FINANCE},
     "api.ledger_entries": READERS,
     "api.settlement_result": READERS,
+    "findings.control_list": {COORDINATOR},
+    "findings.record_page": {COORDINATOR},
+    "api.record_findings": {COORDINATOR},
+    "api.get_findings": {COORDINATOR},
+    "api.check_address": {COORDINATOR},
 }
 
 
