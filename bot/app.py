@@ -49,6 +49,7 @@ def build_application(
     application.add_handler(CommandHandler(["rooster", "roster"], handlers.roster))
     application.add_handler(CommandHandler(["uren", "hours"], handlers.hours))
     application.add_handler(CommandHandler(["oproep", "callout"], handlers.new_callout))
+    application.add_handler(CommandHandler(["bevindingen", "findings"], handlers.findings))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.ALL, handlers.anything_else))
     application.add_error_handler(handlers.on_error)

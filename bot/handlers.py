@@ -30,7 +30,16 @@ from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import callouts, controls, drafts, enrolment, outbox, planning, report_hours
+from backend.services import (
+    callouts,
+    controls,
+    drafts,
+    enrolment,
+    findings_walk,
+    outbox,
+    planning,
+    report_hours,
+)
 from backend.services import hours as hour_service
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
@@ -45,6 +54,7 @@ CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])\Z", re.ASCII)
 HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})\Z", re.ASCII)
 REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})((?::[a0-9]{1,4}){0,2})\Z", re.ASCII)
 DRAFT_DATA = re.compile(r"^n:([a-z0-9:]{1,40})\Z", re.ASCII)
+FINDINGS_DATA = re.compile(r"^f:(\d{1,10})((?::[a-z0-9.]{0,48}){0,3})\Z", re.ASCII)
 DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
@@ -156,6 +166,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if match := REPORT_DATA.match(data):
             return report_hours.press(session, now, inspector, int(match[1]), int(match[2]),
                                       match[3].split(":")[1:]), {}
+        if match := FINDINGS_DATA.match(data):
+            return findings_walk.press(session, now, inspector, int(match[1]), match[2].split(":")[1:]), {}
         return "callback.stale", {}
 
     draft = DRAFT_DATA.match(data)
@@ -251,6 +263,11 @@ async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/uren: my hours this month and how many still wait for approval."""
     summary = await as_inspector(update, context, hour_service.send_month_summary)
     await _or_neutral(update, summary is not None)
+
+
+async def findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/bevindingen: the report writer records what a control found (counts per address, no addresses)."""
+    await _or_neutral(update, await as_inspector(update, context, findings_walk.begin) is not None)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -65,8 +65,8 @@ def test_the_coordinator_records_a_control_day_on_the_page(site: Site) -> None:
     with site.database.transaction() as session:
         record = session.execute(select(ControlRecord)).scalar_one()
         assert (record.is_with_police, record.partners) == (True, [TMM])
-        assert [(a.number, a.outcome.value, a.municipality_id, a.is_care_offered) for a in record.addresses] == [
-            (1, "nobody_present", leeuwarden, False), (2, "violation", harlingen, True)]
+        lines = [(a.number, a.outcome.value, a.municipality_id, a.is_care_offered) for a in record.addresses]
+        assert lines == [(1, "nobody_present", leeuwarden, False), (2, "violation", harlingen, True)]
         assert f"{record.addresses[1].police_signal_at:%H:%M}" == "20:30", "21:30 in winter is 20:30 UTC"
     again = client.get(f"/coordinator/controls/{shift_id}/findings").text
     assert 'value="2027-03-08T21:30"' in again and "Voorstraat" not in again
@@ -145,7 +145,8 @@ def test_the_evaluation_page_shows_addresses_against_the_plan_and_who_went_along
         leeuwarden = session.execute(select(Municipality.id).where(Municipality.name == "Leeuwarden")
                                      ).scalar_one()
         findings.record_control(session, site.clock.now(), "web:coordinator", shift_id, is_with_police=True,
-                                partners=[TMM], addresses=[findings.AddressIn(leeuwarden, Outcome.VIOLATION)] * 4)
+                                partners=[TMM],
+                                addresses=[findings.AddressIn(leeuwarden, Outcome.VIOLATION)] * 4)
     page = site.client("finance").get("/finance/evaluation?year=2027").text
     assert "Bezochte adressen per gemeente, tegen het plan" in page
     assert "Samen met de politie" in page and TMM in page
