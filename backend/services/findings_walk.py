@@ -219,7 +219,7 @@ def _about(session: Session, shift: Shift) -> dict[str, str]:
 
 
 def _names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Municipality.id, Municipality.name)).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(Municipality.id, Municipality.name)).all())
 
 
 def _participating(session: Session) -> list[Municipality]:

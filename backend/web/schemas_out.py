@@ -185,7 +185,7 @@ class ControlRecordOut(BaseModel):
     def of(cls, record: ControlRecord, shift: Shift) -> ControlRecordOut:
         return cls(shift_id=shift.id, control=control_label(shift), is_with_police=record.is_with_police,
                    partners=list(record.partners), recorded_by=record.recorded_by,
-                   recorded_at=_utc(record.recorded_at),
+                   recorded_at=record.recorded_at.astimezone(UTC),
                    addresses=[AddressFindingOut(number=a.number, municipality_id=a.municipality_id,
                                                 outcome=a.outcome.value, is_care_offered=a.is_care_offered,
                                                 police_signal_at=_utc(a.police_signal_at))

@@ -5,11 +5,13 @@ from a keyed hash that retention erases; the evaluation counts all of it (both d
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from backend.config import load_settings
 from backend.models import (
     AddressFinding,
     ControlledAddress,
@@ -21,7 +23,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import callouts, evaluation, findings, ledger, settlement
+from backend.services import callouts, evaluation, findings, ledger, privacy, settlement
 from backend.services.errors import NotFound, Refused
 from backend.services.findings import AddressIn
 from scheduling.calendar import team_zone
@@ -206,3 +208,10 @@ def ledger_entries(session: Session) -> list:
 
     return list(session.execute(select(HourEntry).join(HourApproval, HourApproval.entry_id == HourEntry.id))
                 .scalars())
+
+
+def test_the_privacy_register_describes_the_address_hashes(tmp_path: Path) -> None:
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path)})
+    dutch, english = privacy.register(settings), privacy.register(settings, "en")
+    assert "## Tabel `controlled_addresses`" in dutch and "sleutel-hash" in dutch
+    assert "repeat_warning_months" in english and "`address_mark`" in english
