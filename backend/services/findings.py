@@ -26,10 +26,8 @@ from backend.models import (
     AddressFinding,
     ControlledAddress,
     ControlRecord,
-    Inspector,
     Municipality,
     Outcome,
-    Report,
     Shift,
     ShiftKind,
     ShiftStatus,
@@ -111,14 +109,6 @@ def record_control(session: Session, now: datetime, actor: str, shift_id: int, *
                  {"addresses": len(addresses), "with_police": is_with_police,
                   "partners": len(record.partners)})
     return record
-
-
-def may_record(session: Session, inspector: Inspector, shift_id: int) -> bool:
-    """The report writer of the control records it in the bot (and the coordinator, as everywhere)."""
-    if inspector.is_coordinator:
-        return True
-    writer = session.execute(select(Report.writer_id).where(Report.shift_id == shift_id)).scalar_one_or_none()
-    return writer == inspector.id
 
 
 def _controlled_shift(session: Session, now: datetime, shift_id: int) -> Shift:

@@ -78,7 +78,7 @@ def new_callout() -> Any:
                 flash(i18n.gettext("Call-out %(id)s created and offered.", id=made.id))
                 return redirect(url_for("coordinator.dashboard_page"))
     page = render_template("coordinator/new_callout.html", values=values, problems=problems, warning=warning,
-                           municipalities=participating(), sources=list(CalloutSource))
+                           municipalities=_participating(), sources=list(CalloutSource))
     return page, (422 if problems else 200)
 
 
@@ -91,7 +91,7 @@ def repeat_warning(address: str) -> str | None:
                         day=i18n.day_month(recent.controlled_on), control=recent.label)
 
 
-def participating() -> list[Municipality]:
+def _participating() -> list[Municipality]:
     return list(g.db.execute(select(Municipality).where(Municipality.is_participating)
                              .order_by(Municipality.name)).scalars())
 
@@ -286,7 +286,7 @@ def planning_page() -> Any:
     plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if request.args.get("propose") else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
     return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=participating(), team=_team_names(), **_neighbours(days))
+                           municipalities=_participating(), team=_team_names(), **_neighbours(days))
 
 
 def _proposed_people(plan: controls_plan.Plan) -> set[int]:

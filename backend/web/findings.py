@@ -58,7 +58,7 @@ def record_page(shift_id: int) -> Any:
     page = render_template("coordinator/findings.html", shift=shift, label=findings.control_label(shift),
                            values=values, problems=problems, rows=range(1, FINDING_ROWS + 1),
                            outcomes=list(Outcome), organisations=list(profile.organisations(g.db)),
-                           municipalities=coordinator.participating())
+                           municipalities=coordinator._participating())
     return page, (422 if problems else 200)
 
 
