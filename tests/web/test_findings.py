@@ -63,7 +63,7 @@ def test_the_coordinator_records_a_control_day_on_the_page(site: Site) -> None:
     assert saved.status_code == 302, saved.text
     leeuwarden = municipality(site, "Leeuwarden")
     with site.database.transaction() as session:
-        record = session.execute(select(ControlRecord)).scalar_one()
+        record = session.execute(select(ControlRecord).where(ControlRecord.shift_id == shift_id)).scalar_one()
         assert (record.is_with_police, record.partners) == (True, [TMM])
         lines = [(a.number, a.outcome.value, a.municipality_id, a.is_care_offered) for a in record.addresses]
         assert lines == [(1, "nobody_present", leeuwarden, False), (2, "violation", harlingen, True)]
@@ -83,7 +83,8 @@ def test_a_wrong_line_is_shown_in_place_in_dutch_and_nothing_is_saved(site: Site
     wrong = client.post(f"/coordinator/controls/{shift_id}/findings", data={"a1_outcome": "arrested"})
     assert wrong.status_code == 422 and "addresses.0.outcome" in wrong.text
     with site.database.transaction() as session:
-        assert session.execute(select(func.count(ControlRecord.id))).scalar_one() == 0
+        assert session.execute(select(func.count(ControlRecord.id))
+                               .where(ControlRecord.shift_id == shift_id)).scalar_one() == 0
 
 
 def test_a_call_out_for_a_recently_controlled_address_asks_before_it_is_made(site: Site) -> None:
@@ -136,7 +137,8 @@ def test_the_api_records_findings_checks_addresses_and_says_so_when_making_a_cal
     assert made.status_code == 201
     assert made.json["recently_controlled"]["label"] == f"2027-{shift_id:03d}"
     with site.database.transaction() as session:
-        assert session.execute(select(func.count(AddressFinding.id))).scalar_one() == 2
+        assert session.execute(select(func.count(AddressFinding.id)).join(ControlRecord).where(
+            ControlRecord.shift_id == shift_id)).scalar_one() == 2
 
 
 def test_the_evaluation_page_shows_addresses_against_the_plan_and_who_went_along(site: Site) -> None:
