@@ -23,6 +23,7 @@ from backend.services import (
     control_changes,
     controls,
     disclosures,
+    findings,
     hours,
     installation,
     leave,
@@ -97,9 +98,11 @@ def retain() -> int:
         purged = retention.purge_due(session, context.clock.now(), kept)
         days_off = leave.purge_ended(session, context.clock.now(), kept)
         reasons = control_changes.purge_reasons(session, context.clock.now(), kept)
-    if purged or days_off or reasons:
+        forgotten = findings.forget_old_addresses(session, context.clock.now())
+    if purged or days_off or reasons or forgotten:
         retention.scrub_files(context.database.engine)
-        log.info("retention: erased the details of %d call-outs and %d periods of days off", purged, days_off)
+        log.info("retention: erased the details of %d call-outs, %d periods of days off and %d address "
+                 "hashes", purged, days_off, forgotten)
     return purged
 
 

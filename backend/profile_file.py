@@ -46,6 +46,8 @@ CAP_SHORTFALL = ("others", "coordinator")
 BUDGET_CATEGORIES = ("control", "callout", "report", "coordination")
 IRREGULAR_BANDS = tuple(b.value for b in Band if b is not Band.PLAIN)
 DEFAULT_SOURCES = tuple(s.value for s in DEFAULT_CALLOUT_SOURCES)
+REPEAT_WARNING_MONTHS = 6
+"""Unless the profile says otherwise: warn of an address controlled in the last six months (seed 001)."""
 
 
 class ProfileError(ValueError):
@@ -75,6 +77,8 @@ class RegionData:
     sources: Sources = field(default_factory=dict)
     callout_sources: tuple[str, ...] = DEFAULT_SOURCES
     """The sources a call-out may have, in the order offered; optional in the file."""
+    repeat_warning_months: int = REPEAT_WARNING_MONTHS
+    """How long a controlled address is remembered (as a hash) to warn of a second control."""
 
 
 @dataclass(frozen=True)
@@ -447,8 +451,11 @@ def _region(r: _Reader) -> RegionData:
     except (ZoneInfoNotFoundError, ValueError):
         r.fail("timezone", "'%(zone)s' is not a time zone (such as Europe/Amsterdam)", zone=zone)
     callout_sources = _callout_sources(r)
-    source, sources = r.finish(("name", "timezone", "coordinating", "callout_sources"))
-    return RegionData(name, zone, coordinating, source, sources, callout_sources)
+    months = r.whole("repeat_warning_months", required=False, minimum=1)
+    source, sources = r.finish(("name", "timezone", "coordinating", "callout_sources",
+                                "repeat_warning_months"))
+    return RegionData(name, zone, coordinating, source, sources, callout_sources,
+                      REPEAT_WARNING_MONTHS if months is None else months)
 
 
 def _callout_sources(r: _Reader) -> tuple[str, ...]:
@@ -673,8 +680,10 @@ def write_profile(profile: Profile, header: str = "") -> str:
     """The profile as TOML, in the order and spelling that `read_profile` reads back equal."""
     out = [f"# {line}".rstrip() for line in header.splitlines()]
     out += [f"format = {_value(FORMAT)}", ""]
-    default = profile.region.callout_sources == DEFAULT_SOURCES  # written only where the team chose
-    out += _table("[region]", _pairs(profile.region, skip=("callout_sources",) if default else ()))
+    region = profile.region  # the optional keys written only where the team chose other than the default
+    defaults = {"callout_sources": DEFAULT_SOURCES, "repeat_warning_months": REPEAT_WARNING_MONTHS}
+    out += _table("[region]", _pairs(region, skip=tuple(k for k, v in defaults.items()
+                                                         if getattr(region, k) == v)))
     out += _table("[holidays]", _pairs(profile.holidays, skip=()))
     for m in profile.municipalities:
         out += _table("[[municipalities]]", _municipality_pairs(m))

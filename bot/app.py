@@ -51,6 +51,7 @@ def build_application(
     application.add_handler(CommandHandler(["oproep", "callout"], handlers.new_callout))
     application.add_handler(CommandHandler(["afwezig", "away"], handlers.days_off))
     application.add_handler(CommandHandler(["werk", "work"], handlers.work))
+    application.add_handler(CommandHandler(["bevindingen", "findings"], handlers.findings))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.ALL, handlers.anything_else))
     application.add_error_handler(handlers.on_error)

@@ -35,6 +35,7 @@ from backend.services import (
     controls,
     drafts,
     enrolment,
+    findings_walk,
     leave,
     outbox,
     planning,
@@ -58,6 +59,7 @@ REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})((?::[a0-9]{1,4}){0,2})\Z", re
 WORK_DATA = re.compile(r"^w:([a-z])((?::[a-z0-9]{1,3}){0,4})\Z", re.ASCII)
 DRAFT_DATA = re.compile(r"^n:([a-z0-9:_]{1,40})\Z", re.ASCII)
 LEAVE_DATA = re.compile(r"^l:([a-z0-9:-]{1,40})\Z", re.ASCII)
+FINDINGS_DATA = re.compile(r"^f:(\d{1,10})((?::[a-z0-9.]{0,48}){0,3})\Z", re.ASCII)
 DRAFT = "callout_draft"
 """chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
 ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
@@ -174,6 +176,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                       match[3].split(":")[1:]), {}
         if match := LEAVE_DATA.match(data):
             return leave.press(session, now, inspector, match[1].split(":")), {}
+        if match := FINDINGS_DATA.match(data):
+            return findings_walk.press(session, now, inspector, int(match[1]), match[2].split(":")[1:]), {}
         return "callback.stale", {}
 
     draft = DRAFT_DATA.match(data)
@@ -274,6 +278,11 @@ async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def work(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/werk: book preparation, training or peer review (the coordinator: coordination too)."""
     await _or_neutral(update, await as_inspector(update, context, work_walk.begin) is not None)
+
+
+async def findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/bevindingen: the report writer records what a control found (counts per address, no addresses)."""
+    await _or_neutral(update, await as_inspector(update, context, findings_walk.begin) is not None)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -242,4 +242,35 @@ TEXTS = {
     "source.own_observation": "own observation",
     "report.returned": "The coordinator sent the report of {date} back: {remark}\n"
     "Rewrite it, then log your time again with a button below.",
+    "draft.summary_repeat": "Call-out {date} {start}-{end} in {municipality} ({source}), address received. "
+    "Note: this address was controlled on {controlled_date} (control {control}). Send it to the "
+    "inspectors anyway?",
+    "findings.none": "You have no control to record: the report writer records it, within two weeks. Older "
+    "ones: the coordinator, on the web.",
+    "findings.pick": "Which control do you record? Only counts and outcomes per address: no names, no "
+    "addresses.",
+    "button.findings_control": "{date} {municipality}",
+    "button.findings_control_done": "{date} {municipality} (recorded)",
+    "findings.police": "Control {control} ({date}, {municipality}): together with the police (TMM)?",
+    "button.with_police": "Yes, with the police",
+    "button.administrative": "No, administrative only",
+    "findings.partners": "Control {control}: which partners joined? Tap to tick, then Next.",
+    "button.ticked": "{label} ✓",
+    "button.next": "Next",
+    "findings.outcome": "Control {control}, address {number}: what did you find?",
+    "findings.full": "Control {control}: the bot takes at most six addresses; the coordinator records more "
+    "on the web.",
+    "button.nobody_present": "Nobody present",
+    "button.no_violation": "No violation",
+    "button.violation": "Violation",
+    "button.findings_done": "Done: {count} addresses",
+    "findings.municipality": "Address {number}: which municipality follows up the violation?",
+    "findings.signal": "Address {number}: was a signal of human trafficking passed to the police?",
+    "findings.care": "Address {number}: was a referral to care offered?",
+    "button.yes": "Yes",
+    "button.no": "No",
+    "findings.recorded": "Recorded for control {control} ({date}, {municipality}): {count} addresses. "
+    "Thank you.",
+    "findings.refused": "Control {control} could not be recorded; ask the coordinator.",
+    "findings.stopped": "Nothing recorded.",
 }

@@ -87,6 +87,7 @@ class KeyRing:
         self._aeads = {key_id: AESGCM(key) for key_id, key in self.keys.items()}
         self._index_key = _derive(self.mac_key, b"piket blind index")
         self._audit_key = _derive(self.mac_key, b"piket audit chain")
+        self._address_key = _derive(self.mac_key, b"piket address mark")
 
     # -- making, reading and writing -------------------------------------------------
 
@@ -200,6 +201,11 @@ class KeyRing:
         """A keyed, deterministic digest for equality look-ups (a Telegram id, say)."""
         message = context.encode("utf-8") + b"\x00" + value.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def address_mark(self, normalised_address: str) -> str:
+        """A keyed digest of an address, with a key of its own: equal addresses give equal marks, and
+        the mark cannot be turned back into the address (nor tried against a list) without the key."""
+        return hmac.new(self._address_key, normalised_address.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def audit_mac(self, message: bytes) -> str:
         return hmac.new(self._audit_key, message, hashlib.sha256).hexdigest()

@@ -38,3 +38,8 @@ class EncryptedText(TypeDecorator[str]):
 def blind_index(value: str, context: str) -> str:
     """The look-up digest stored beside an encrypted column (see KeyRing.blind_index)."""
     return current_keyring().blind_index(value, context)
+
+
+def address_mark(normalised_address: str) -> str:
+    """The repeat warning's hash of an address (see KeyRing.address_mark)."""
+    return current_keyring().address_mark(normalised_address)

@@ -20,9 +20,10 @@ from backend.models.base import (
     ShiftStatus,
 )
 from backend.models.disclosure import Disclosure
+from backend.models.findings import AddressFinding, ControlledAddress, ControlRecord, Outcome
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
-from backend.models.organisation import Municipality, Region
+from backend.models.organisation import Municipality, Region, RegionSettings
 from backend.models.people import (
     ApiToken,
     Designation,
@@ -39,6 +40,7 @@ __all__ = [
     "BAND_COLUMNS",
     "DEFAULT_CALLOUT_SOURCES",
     "OFF_SHIFT",
+    "AddressFinding",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",
@@ -50,6 +52,8 @@ __all__ = [
     "CalloutSource",
     "CalloutStatus",
     "Contribution",
+    "ControlRecord",
+    "ControlledAddress",
     "Designation",
     "Disclosure",
     "EnrolmentCode",
@@ -67,10 +71,12 @@ __all__ = [
     "OrtTableRow",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
     "PeriodLock",
     "PlanYear",
     "ProcessedUpdate",
     "Region",
+    "RegionSettings",
     "Report",
     "ReportStatus",
     "Role",

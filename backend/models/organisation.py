@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, Contribution, text_enum
@@ -62,3 +62,16 @@ class Municipality(Base):
         String(16), doc="Who bears what the cap leaves unpaid: 'others' by population, or 'coordinator'.")
     sources: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, doc="Where its figures come from: {'source': ..., 'sources': {figure: ...}} (profile).")
+
+
+class RegionSettings(Base):
+    """The team's settings that are not figures of a year (profile, `[region]`); none: the defaults."""
+
+    __tablename__ = "region_settings"
+    __table_args__ = (UniqueConstraint("region_id"),
+                      CheckConstraint("repeat_warning_months >= 1", name="warning_period_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    repeat_warning_months: Mapped[int] = mapped_column(
+        doc="How long a controlled address is remembered (as a hash) to warn of a second control.")

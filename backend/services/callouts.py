@@ -30,7 +30,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, control_changes, controls, offers, outbox, planning, profile
+from backend.services import audit, control_changes, controls, findings, offers, outbox, planning, profile
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Button, Message
 from scheduling import pairing
@@ -87,6 +87,7 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
         created_at=now,
     )
     session.add(callout)
+    findings.remember_address(session, now, shift, new.location)
     session.flush()
     offered = offers.offer_shift(session, now, shift, _details(session, shift, callout))
     audit.record(

@@ -24,6 +24,7 @@ from backend.models import (
     Gender,
     Inspector,
     Municipality,
+    Outcome,
     Region,
     Role,
     Shift,
@@ -31,7 +32,7 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.profile_file import read_file
-from backend.services import audit, planning, profile
+from backend.services import audit, findings, planning, profile
 from backend.services.accounts import create_web_user
 from backend.services.installation import DEMO_ACTION
 from scheduling.calendar import team_zone
@@ -64,6 +65,10 @@ PEOPLE = [
     DemoPerson("Froukje", "Visser", Gender.FEMALE, "Heerenveen", True),
     DemoPerson("Hessel", "de Boer", Gender.MALE, "Waadhoeke", True),
 ]
+
+
+PAST_LOCATION = "Wilhelminastraat 12, Drachten (bovenwoning)"
+"""The demo's past call-out: a new call-out there is warned of (controlled three days ago)."""
 
 
 class DemoError(Exception):
@@ -162,7 +167,7 @@ def _past_callout(session: Session, inspectors: list[Inspector],
     session.add(shift)
     session.flush()
     session.add(Callout(shift_id=shift.id, source=CalloutSource.MMA,
-                        location="Wilhelminastraat 12, Drachten (bovenwoning)",
+                        location=PAST_LOCATION,
                         notes="Melding via MMA: wisselende bezoekers in de avond. Politie op de hoogte.",
                         status=CalloutStatus.FILLED, created_by="web:coordinator",
                         created_at=starts_at - timedelta(hours=2),
@@ -173,4 +178,10 @@ def _past_callout(session: Session, inspectors: list[Inspector],
                                status=AssignmentStatus.CONFIRMED, confirmed_at=starts_at,
                                created_at=starts_at))
     session.flush()
+    # What they found, as counts (the address only as the repeat warning's hash).
+    findings.remember_address(session, now, shift, PAST_LOCATION)
+    findings.record_control(session, now, "cli:demo", shift.id, is_with_police=True,
+                            partners=list(profile.organisations(session))[:1],
+                            addresses=[findings.AddressIn(shift.municipality_id, Outcome.NO_VIOLATION,
+                                                          is_care_offered=True)])
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend import text
 from backend.models import CalloutSource, Inspector, Municipality
-from backend.services import callouts, outbox, profile
+from backend.services import callouts, findings, outbox, profile
 from backend.services.errors import ServiceError
 from backend.services.outbox import Button, Message
 from scheduling.calendar import local_date, local_instant, team_zone
@@ -51,6 +51,8 @@ class Progress:
     """location -> notes -> confirm -> sent."""
     location: str = ""
     notes: str = ""
+    repeat: findings.RecentControl | None = None
+    """The address's last control in the team's warning period, shown with the summary."""
 
     @property
     def awaits_text(self) -> bool:
@@ -124,6 +126,7 @@ def take_text(
                     ref=_ref(coordinator))
     elif stage == "location":
         progress.location, progress.stage = typed, "notes"
+        progress.repeat = findings.recent_control(session, now, typed)
         outbox.send(
             session,
             now,
@@ -134,7 +137,7 @@ def take_text(
         )
     else:
         progress.notes, progress.stage = typed, "confirm"
-        _summarise(session, now, coordinator, progress.draft)
+        _summarise(session, now, coordinator, progress)
 
 
 def skip_notes(session: Session, now: datetime, coordinator: Inspector, progress: Progress | None) -> str:
@@ -142,7 +145,7 @@ def skip_notes(session: Session, now: datetime, coordinator: Inspector, progress
     if progress is None or progress.stage != "notes":
         return "callback.stale"
     progress.stage = "confirm"
-    _summarise(session, now, coordinator, progress.draft)
+    _summarise(session, now, coordinator, progress)
     return "callback.noted"
 
 
@@ -176,21 +179,26 @@ def send(session: Session, now: datetime, coordinator: Inspector, progress: Prog
     return "callback.done"
 
 
-def _summarise(session: Session, now: datetime, coordinator: Inspector, draft: Draft) -> None:
-    """The draft in one message (without the address), with Send and Cancel."""
+def _summarise(session: Session, now: datetime, coordinator: Inspector, progress: Progress) -> None:
+    """The draft in one message (without the address), with Send and Cancel; with the address's last
+    control when that was recent (Send then goes ahead knowingly)."""
+    draft, repeat = progress.draft, progress.repeat
     municipality = session.get_one(Municipality, draft.municipality_id)
+    known = {} if repeat is None else {"controlled_date": repeat.controlled_on.isoformat(),
+                                       "control": repeat.label}
     outbox.send(
         session,
         now,
         coordinator,
         Message(
-            "draft.summary",
+            "draft.summary" if repeat is None else "draft.summary_repeat",
             {
                 "date": draft.day.isoformat(),
                 "start": f"{draft.start_hour:02d}:00",
                 "end": _end(draft.day, draft.start_hour),
                 "municipality": municipality.name,
                 "source": draft.source.value,
+                **known,
             },
             buttons=[[Button("button.send", "n:go")], _cancel()],
             disable_notification=True,  # every step of /oproep answers the coordinator's own message

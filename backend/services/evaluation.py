@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from backend.models import (
     AssignmentStatus,
     Callout,
     CalloutStatus,
+    ControlRecord,
     HourApproval,
     HourCategory,
     HourEntry,
@@ -58,6 +59,36 @@ class ControlCount:
 
 
 @dataclass(frozen=True)
+class AddressCount:
+    """The addresses visited in a municipality in the year (control days and call-outs), by outcome,
+    against the plan's indication (the plan's controls are addresses)."""
+
+    label: str
+    visited: int
+    nobody_present: int
+    no_violation: int
+    violation: int
+    """Followed up by this municipality (where the address lies)."""
+    police_signals: int
+    """Signals of human trafficking passed to the police."""
+    care_offered: int
+    target: int
+
+
+@dataclass(frozen=True)
+class Accompaniment:
+    """Who went along on the year's recorded controls: the police (TMM) or administrative only, and
+    each partner organisation's number of controls."""
+
+    recorded: int
+    with_police: int
+    administrative: int
+    partners: dict[str, int]
+    unrecorded: int
+    """Held controls whose findings are not recorded yet."""
+
+
+@dataclass(frozen=True)
 class Evaluation:
     year: int
     hours: list[Bar]
@@ -78,6 +109,20 @@ class Evaluation:
     budget_cents: int | None
     """Both None when no budget covers the year: what is missing is then `unpriced`."""
     unpriced: ServiceError | None = None
+    addresses: list[AddressCount] = field(default_factory=list)
+    """Per municipality, from the recorded findings; the lines add up to `address_total`."""
+    accompaniment: Accompaniment = Accompaniment(0, 0, 0, {}, 0)
+    approved_minutes: int = 0
+    """All approved minutes of the year (the ledger's total); the hour bars are its parts in hours."""
+
+    @property
+    def address_bars(self) -> list[Bar]:
+        return [Bar(a.label, a.visited, a.target) for a in self.addresses]
+
+    @property
+    def address_total(self) -> AddressCount:
+        sums = [sum(getattr(a, f.name) for a in self.addresses) for f in fields(AddressCount)[1:]]
+        return AddressCount("", *sums)
 
     @property
     def median_minutes_to_pair(self) -> float | None:
@@ -93,16 +138,21 @@ def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
         ).scalars()
     )
     counts = _controls(session, year, members, start, end, now)
+    minutes = _approved_minutes(session, start, end)
+    targets = {c.label: c.target for c in counts}
     return Evaluation(
         year=year,
-        hours=_hours(session, members, start, end),
+        hours=[Bar(m.name, minutes.get(m.id, 0) // 60, m.pledged_minutes // 60) for m in members],
         hours_by_category=_hours_by_category(session, year, start, end),
-        controls=[Bar(c.label, c.held, c.target) for c in counts],
+        controls=[Bar(c.label, c.held) for c in counts],
         control_counts=counts,
         callouts_by_month=(by_month := _callouts(session, start, end)),
         callout_sources=_sources(session, by_month),
         minutes_to_pair=_minutes_to_pair(session, start, end),
         **_spent(session, year),
+        addresses=_addresses(session, members, targets, start, end),
+        accompaniment=_accompaniment(session, start, end, sum(c.held for c in counts)),
+        approved_minutes=sum(minutes.values()),
     )
 
 
@@ -115,17 +165,40 @@ def _spent(session: Session, year: int) -> dict[str, Any]:
     return {"spent_cents": spent, "budget_cents": profile.budget(session, year).yearly_cents}
 
 
-def _hours(session: Session, members: list[Municipality], start: datetime, end: datetime) -> list[Bar]:
-    minutes = dict(
-        session.execute(
-            select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
-            .join(Inspector, Inspector.id == HourEntry.inspector_id)
-            .join(HourApproval, HourApproval.entry_id == HourEntry.id)
-            .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
-            .group_by(Inspector.employer_id)
-        ).all()
-    )
-    return [Bar(m.name, int(minutes.get(m.id) or 0) // 60, m.pledged_minutes // 60) for m in members]
+def _approved_minutes(session: Session, start: datetime, end: datetime) -> dict[int, int]:
+    """Approved minutes of the year by the inspectors' employer."""
+    return {employer: int(minutes or 0) for employer, minutes in session.execute(
+        select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
+        .join(Inspector, Inspector.id == HourEntry.inspector_id)
+        .join(HourApproval, HourApproval.entry_id == HourEntry.id)
+        .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
+        .group_by(Inspector.employer_id))}
+
+
+def _year_records(start: datetime, end: datetime) -> Any:
+    """The recorded controls of the year (not cancelled)."""
+    return select(ControlRecord).join(Shift, Shift.id == ControlRecord.shift_id).where(
+        Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED)
+
+
+def _addresses(session: Session, members: list[Municipality], targets: dict[str, int], start: datetime,
+               end: datetime) -> list[AddressCount]:
+    found: dict[int, Counter[str]] = {m.id: Counter() for m in members}
+    for record in session.execute(_year_records(start, end)).scalars():
+        for line in record.addresses:
+            counts = found.setdefault(line.municipality_id, Counter())
+            counts.update({"visited": 1, line.outcome.value: 1, "care_offered": line.is_care_offered,
+                           "police_signals": line.police_signal_at is not None})
+    return [AddressCount(m.name, *(found[m.id][f.name] for f in fields(AddressCount)[1:-1]), targets[m.name])
+            for m in members]
+
+
+def _accompaniment(session: Session, start: datetime, end: datetime, held: int) -> Accompaniment:
+    records = list(session.execute(_year_records(start, end)).scalars())
+    partners = Counter(name for r in records for name in r.partners)
+    police = sum(r.is_with_police for r in records)
+    return Accompaniment(len(records), police, len(records) - police, dict(sorted(partners.items())),
+                         max(held - len(records), 0))
 
 
 def _hours_by_category(session: Session, year: int, start: datetime, end: datetime) -> list[Bar]:

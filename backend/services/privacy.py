@@ -117,6 +117,31 @@ PURPOSES: dict[str, Purpose] = {
         ),
         ("coördinator", "coordinator"),
     ),
+    "controlled_addresses": Purpose(
+        (
+            "geen personen: een gecontroleerd adres, alleen als sleutel-hash (HMAC met een eigen sleutel) "
+            "van de genormaliseerde schrijfwijze; het adres zelf wordt niet bewaard",
+            "no persons: a controlled address, only as a keyed hash (HMAC with a key of its own) of its "
+            "normalised spelling; the address itself is not kept",
+        ),
+        (
+            "de coördinator waarschuwen voor een tweede controle van hetzelfde adres binnen korte tijd "
+            "(dubbele en overmatige controles voorkomen)",
+            "warning the coordinator of a second control of the same address soon after the first "
+            "(avoiding double and excessive controls)",
+        ),
+        (
+            "de teaminstelling repeat_warning_months van het profiel (standaard 6 maanden) na de controle; "
+            "daarna gewist",
+            "the team's setting repeat_warning_months in its profile (6 months by default) after the "
+            "control; then erased",
+        ),
+        (
+            "niemand leest het: piket toont de coördinator alleen de datum en het nummer van de eerdere "
+            "controle",
+            "nobody reads it: piket shows the coordinator only the day and number of the earlier control",
+        ),
+    ),
     "web_users": Purpose(
         (
             "medewerkers met een webaccount (coördinator, financiën, beheer, controleur)",
@@ -202,8 +227,15 @@ def sealed_columns() -> dict[str, list[tuple[str, str]]]:
     return found
 
 
+def _described_tables(sealed: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+    """The tables with sealed columns, and those without any that still hold something derived from
+    personal or sensitive data (a keyed hash), in the model's order."""
+    return {t.name: sealed.get(t.name, []) for t in Base.metadata.sorted_tables
+            if t.name in sealed or t.name in PURPOSES}
+
+
 def _plain_columns(table: str) -> list[str]:
-    sealed = {name for name, _ in sealed_columns()[table]}
+    sealed = {name for name, _ in sealed_columns().get(table, [])}
     return [c.name for c in Base.metadata.tables[table].columns if c.name not in sealed and c.name != "id"]
 
 
@@ -222,7 +254,7 @@ def register(settings: Settings, language: str = "nl") -> str:
     heads = HEADINGS[at]
     hours = int(CODE_LIFETIME.total_seconds() // 3600)
     lines = [f"# {heads[0]}", "", NOTES[language].format(hours=hours), ""]
-    for table, sealed in columns.items():
+    for table, sealed in _described_tables(columns).items():
         purpose = PURPOSES[table]
         lines += [
             f"## {heads[1]} `{table}`",
@@ -231,7 +263,7 @@ def register(settings: Settings, language: str = "nl") -> str:
             f"- **{heads[3]}:** {purpose.why[at]}",
             f"- **{heads[4]}:** {purpose.retention[at].format(days=settings.retention_days)}",
             f"- **{heads[5]}:** {purpose.seen_by[at]}",
-            f"- **{heads[6]}:** " + "; ".join(_described(name, doc) for name, doc in sealed),
+            f"- **{heads[6]}:** " + ("; ".join(_described(name, doc) for name, doc in sealed) or "-"),
             f"- **{heads[7]}:** " + ", ".join(f"`{name}`" for name in _plain_columns(table)),
             "",
         ]

@@ -31,10 +31,12 @@ from backend.models import (
     OrtTableRow,
     PlanYear,
     Region,
+    RegionSettings,
     Shift,
 )
 from backend.profile_file import (
     DEFAULT_SOURCES,
+    REPEAT_WARNING_MONTHS,
     BudgetData,
     BudgetLineData,
     HolidayData,
@@ -97,7 +99,8 @@ def current_profile(session: Session) -> Profile | None:
     return Profile(
         region=RegionData(region.name, region.timezone, coordinating,
                           **_sourced((region.sources or {}).get("region")),
-                          callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES)),
+                          callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES),
+                          repeat_warning_months=_settings(session, region).repeat_warning_months),
         holidays=_holidays(region),
         municipalities=tuple(_municipality(m) for m in members),
         plans=tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year)),
@@ -266,6 +269,11 @@ def _region(session: Session, wanted: Profile) -> Region:
                             {"expertise": format(wanted.proposal.expertise, "f"),
                              "experienced_after_days": wanted.proposal.experienced_after_days})
     session.flush()
+    settings = session.execute(select(RegionSettings).where(RegionSettings.region_id == region.id)).scalar()
+    if settings is None:
+        settings = RegionSettings(region_id=region.id)
+        session.add(settings)
+    settings.repeat_warning_months = wanted.region.repeat_warning_months
     return region
 
 
@@ -398,6 +406,18 @@ def taking_part(session: Session, start: date, end: date) -> list[Municipality]:
     return [m for m in members
             if (m.taking_part_from is None or m.taking_part_from <= end)
             and (m.taking_part_until is None or m.taking_part_until >= start)]
+
+
+def repeat_warning_months(session: Session) -> int:
+    """How far back a second control of an address is warned of (the team's setting)."""
+    region = the_region(session)
+    return _settings(session, region).repeat_warning_months if region is not None else REPEAT_WARNING_MONTHS
+
+
+def _settings(session: Session, region: Region) -> RegionSettings:
+    """The region's settings, or the defaults when the profile set none."""
+    found = session.execute(select(RegionSettings).where(RegionSettings.region_id == region.id)).scalar()
+    return found or RegionSettings(region_id=region.id, repeat_warning_months=REPEAT_WARNING_MONTHS)
 
 
 def organisations(session: Session) -> Iterator[str]:

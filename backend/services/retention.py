@@ -6,6 +6,8 @@ them `retention` after it closed or its shift ended, and one whose report is
 still being written keeps them at most `LONGEST` after its shift. Counts, times,
 the pair and the hours stay, for the evaluation. The outbox copies of the
 location message are blanked too. Each erasure is recorded in the audit log.
+The repeat warning's address hashes go after the team's warning period
+(`findings.forget_old_addresses`, run by the same job).
 
 Erased values must be gone from the database files, not only from the rows:
 SQLite runs with secure_delete (freed space is zeroed) and the WAL is folded
@@ -61,5 +63,6 @@ def scrub_files(engine: Engine) -> None:
         return
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("callouts", "outbox_messages", "unavailabilities", "shift_changes"):
+        for table in ("callouts", "outbox_messages", "unavailabilities", "shift_changes",
+                      "controlled_addresses"):
             connection.execute(text(f"VACUUM FULL {table}"))

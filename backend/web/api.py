@@ -16,12 +16,13 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from pydantic import BaseModel
 
-from backend.models import Report, Role
+from backend.models import Report, Role, Shift
 from backend.services import (
     callouts,
     control_changes,
     dashboard,
     disclosures,
+    findings,
     leave,
     ledger,
     reports,
@@ -37,9 +38,11 @@ from backend.web.common import now
 from backend.web.finance import ledger_filter
 from backend.web.openapi import Operation, document
 from backend.web.schemas import (
+    AddressCheckIn,
     CalloutCancelIn,
     CalloutIn,
     CancelIn,
+    ControlRecordIn,
     CorrectionIn,
     DisclosureQuery,
     EntryIdsIn,
@@ -61,9 +64,12 @@ from backend.web.schemas import (
 )
 from backend.web.schemas_out import (
     ApprovedOut,
+    CalloutMadeOut,
+    ControlRecordOut,
     LedgerEntryOut,
     LockOut,
     PendingEntryOut,
+    RecentControlOut,
     ReportOut,
     SettlementOut,
     as_json,
@@ -126,12 +132,16 @@ def list_callouts() -> Any:
     return jsonify(page_of(views, paging.page, paging.per_page))
 
 
-@operation("POST", "/callouts", COORDINATION, "Create a call-out and offer it", body=CalloutIn,
-           out=CalloutView, status=201)
+@operation("POST", "/callouts", COORDINATION,
+           "Create a call-out and offer it; says when its address was controlled recently", body=CalloutIn,
+           out=CalloutMadeOut, status=201)
 def create_callout() -> Any:
-    made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, json_body()).to_service())
+    asked = parse(CalloutIn, json_body())
+    recent = findings.recent_control(g.db, now(), asked.location)  # before it counts itself
+    made = callouts.create_callout(g.db, now(), caller().name, asked.to_service())
     g.db.flush()
-    return jsonify(as_json(dashboard.callouts(g.db, now(), [made.id])[0])), 201
+    view = dashboard.callouts(g.db, now(), [made.id])[0]
+    return jsonify(as_json(CalloutMadeOut(**vars(view), recently_controlled=recent))), 201
 
 
 @operation("GET", "/callouts/{callout_id}", COORDINATION, "One call-out's live state", out=CalloutView)
@@ -301,3 +311,33 @@ def control_changes_list() -> Any:
     changes = control_changes.changes_between(g.db, local_day_start(wanted.start),
                                               local_day_start(wanted.end + timedelta(days=1)))
     return jsonify(page_of(changes, wanted.page, wanted.per_page))
+
+
+@operation("PUT", "/controls/{shift_id}/findings", COORDINATION,
+           "Record what a control found: police or administrative only, partners, each address's outcome "
+           "(no address is kept; one given is hashed for the repeat warning)", body=ControlRecordIn,
+           out=ControlRecordOut)
+def record_findings(shift_id: int) -> Any:
+    given = parse(ControlRecordIn, json_body())
+    record = findings.record_control(g.db, now(), caller().name, shift_id,
+                                     is_with_police=given.is_with_police, partners=given.partners,
+                                     addresses=[a.to_service() for a in given.addresses])
+    return jsonify(ControlRecordOut.of(record, g.db.get_one(Shift, shift_id)).model_dump(mode="json"))
+
+
+@operation("GET", "/controls/{shift_id}/findings", COORDINATION, "What a control found, as recorded",
+           out=ControlRecordOut)
+def get_findings(shift_id: int) -> Any:
+    record = findings.record_of(g.db, shift_id)
+    if record is None:
+        abort(404, description="nothing is recorded for this control")
+    return jsonify(ControlRecordOut.of(record, g.db.get_one(Shift, shift_id)).model_dump(mode="json"))
+
+
+@operation("POST", "/addresses/check", COORDINATION,
+           "Whether an address was controlled in the team's warning period (the address is not stored)",
+           body=AddressCheckIn, out=RecentControlOut)
+def check_address() -> Any:
+    asked = parse(AddressCheckIn, json_body())
+    found = findings.recent_control(g.db, now(), asked.address)
+    return jsonify(RecentControlOut(recently_controlled=found).model_dump(mode="json"))

@@ -14,6 +14,7 @@ from backend.services import (
     control_changes,
     controls_plan,
     dashboard,
+    findings,
     leave,
     ledger,
     offers,
@@ -84,18 +85,24 @@ def _waiting_period() -> dict[str, date]:
 def new_callout() -> Any:
     values: dict[str, Any] = {"day": today().isoformat(), "start": "14:00", "end": "23:00"}
     problems: list[dict[str, str]] = []
+    warning = None
     if request.method == "POST":
         values = form_data(request.form)
+        go_ahead = values.pop("go_ahead", None)
         try:
-            made = callouts.create_callout(g.db, now(), caller().name, parse(CalloutIn, values).to_service())
+            asked = parse(CalloutIn, values)
+            warning = None if go_ahead else repeat_warning(asked.location)
+            made = None if warning else callouts.create_callout(g.db, now(), caller().name,
+                                                                asked.to_service())
         except Invalid as invalid:
             problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
             problems = shown.refused(refused)
         else:
-            _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
-            return redirect(url_for("coordinator.dashboard_page"))
-    page = render_template("coordinator/new_callout.html", values=values, problems=problems,
+            if made is not None:
+                _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
+                return redirect(url_for("coordinator.dashboard_page"))
+    page = render_template("coordinator/new_callout.html", values=values, problems=problems, warning=warning,
                            municipalities=_participating(), sources=profile.callout_sources(g.db))
     return page, (422 if problems else 200)
 
@@ -110,6 +117,15 @@ def _say_offered(callout_id: int, offered: int) -> None:
         flash(i18n.gettext("Call-out %(id)s created, but offered to nobody: no inspector who may go has a "
                            "phone linked to the bot. Phone them, or have the admin link their phones.",
                            id=callout_id), "warning")
+
+
+def repeat_warning(address: str) -> str | None:
+    """"Controlled on 12 March (control 2027-014)" when the address was controlled recently."""
+    recent = findings.recent_control(g.db, now(), address)
+    if recent is None:
+        return None
+    return i18n.gettext("This address was controlled on %(day)s (control %(control)s).",
+                        day=i18n.day_month(recent.controlled_on), control=recent.label)
 
 
 def _participating() -> list[Municipality]:

@@ -91,6 +91,11 @@ def month(value: date) -> str:
     return format_date(value, "LLLL y", locale=language())
 
 
+def day_month(value: date) -> str:
+    """A day as said in a sentence: "12 maart"."""
+    return format_date(value, "d MMMM", locale=language())
+
+
 def clock(instant: datetime) -> str:
     return f"{instant.astimezone(team_zone()):%H:%M}"
 
@@ -121,6 +126,7 @@ SHOWN_VALUES = (
     N_("actual"), N_("budget"), N_("preparation"), N_("training"), N_("peer_review"),
     N_("returned"),
     N_("weekday_20"), N_("weekday_40"), N_("saturday"), N_("sunday_holiday"),
+    N_("nobody_present"), N_("no_violation"), N_("violation"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
 

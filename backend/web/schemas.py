@@ -22,9 +22,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from backend import text
-from backend.models import CalloutSource, Gender, HourCategory, Role
+from backend.models import CalloutSource, Gender, HourCategory, Outcome, Role
 from backend.services.callouts import NewCallout
-from scheduling.calendar import local_date, local_instant
+from backend.services.findings import AddressIn
+from scheduling.calendar import local_date, local_instant, team_zone
 from scheduling.ort import on_whole_minutes
 
 FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2100, 12, 31)
@@ -390,3 +391,56 @@ class CancelIn(Input):
 
 class CalloutCancelIn(Input):
     reason: str = Field(default="", max_length=300, description="Why it is cancelled, if you say; no names.")
+
+
+def _local_instant(value: datetime) -> datetime:
+    """A time without a zone is the team's local time (as the forms send it)."""
+    return value.replace(tzinfo=team_zone()) if value.tzinfo is None else value
+
+
+class AddressFindingIn(Input):
+    """One visited address: where it lies (by municipality) and what came of it; never the person."""
+
+    municipality_id: Id
+    outcome: Outcome
+    police_signal_at: Annotated[datetime, AfterValidator(_local_instant)] | None = Field(
+        default=None, description="When a signal of human trafficking went to the police (local time).")
+    is_care_offered: bool = False
+    address: str = Field(default="", max_length=200, description=(
+        "Optional, only for the repeat warning: kept as a keyed hash, never as the address."))
+
+    def to_service(self) -> AddressIn:
+        return AddressIn(self.municipality_id, self.outcome, self.police_signal_at, self.is_care_offered,
+                         self.address)
+
+
+FINDING_ROWS = 8
+"""Address lines the findings page offers (a control day covers about 4-5)."""
+
+
+class ControlRecordIn(Input):
+    """What a control found: the police or administrative only, partners, and its addresses."""
+
+    is_with_police: bool
+    partners: list[Annotated[str, Field(max_length=120)]] = Field(default_factory=list, max_length=20)
+    addresses: list[AddressFindingIn] = Field(default_factory=list, max_length=30)
+
+    @classmethod
+    def form_values(cls, form: Any) -> dict[str, Any]:
+        """The page's flat fields (a{n}_outcome, ...) as the model's lists; a line without an outcome
+        is no address."""
+        lines = []
+        for n in range(1, FINDING_ROWS + 1):
+            if form.get(f"a{n}_outcome"):
+                line = {key: form.get(f"a{n}_{key}", "") for key in
+                        ("outcome", "municipality_id", "police_signal_at", "address")}
+                line["is_care_offered"] = bool(form.get(f"a{n}_care"))
+                lines.append({k: v for k, v in line.items() if v != ""})
+        return {"is_with_police": bool(form.get("is_with_police")), "partners": form.getlist("partners"),
+                "addresses": lines}
+
+
+class AddressCheckIn(Input):
+    """An address to check against recent controls; not stored (sent in the body, never in a URL)."""
+
+    address: str = Field(min_length=3, max_length=200)

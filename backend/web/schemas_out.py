@@ -4,13 +4,16 @@ document is generated from, so they match it by construction. First names only; 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from backend.models import PeriodLock, Report
+from backend.models import ControlRecord, PeriodLock, Report, Shift
+from backend.services.dashboard import CalloutView
+from backend.services.findings import RecentControl, control_label
 from backend.services.ledger import Pending
 from backend.services.settlement import COLUMN_SET, Line, Settlement
 from scheduling.contributions import PledgeReading
@@ -168,3 +171,53 @@ def page_of(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
     chosen = items[(page - 1) * per_page: page * per_page]
     return {"items": [as_json(item) for item in chosen], "page": page, "per_page": per_page,
             "total": len(items)}
+
+
+class AddressFindingOut(BaseModel):
+    """One visited address by its number: where it lies (municipality) and its outcome; no address."""
+
+    number: int
+    municipality_id: int
+    outcome: str
+    police_signal_at: datetime | None
+    is_care_offered: bool
+
+
+class ControlRecordOut(BaseModel):
+    shift_id: int
+    control: str
+    """The control's number, such as 2027-014."""
+    is_with_police: bool
+    partners: list[str]
+    recorded_by: str
+    recorded_at: datetime
+    addresses: list[AddressFindingOut]
+
+    @classmethod
+    def of(cls, record: ControlRecord, shift: Shift) -> ControlRecordOut:
+        return cls(shift_id=shift.id, control=control_label(shift), is_with_police=record.is_with_police,
+                   partners=list(record.partners), recorded_by=record.recorded_by,
+                   recorded_at=record.recorded_at.astimezone(UTC),
+                   addresses=[AddressFindingOut(number=a.number, municipality_id=a.municipality_id,
+                                                outcome=a.outcome.value, is_care_offered=a.is_care_offered,
+                                                police_signal_at=_utc(a.police_signal_at))
+                              for a in record.addresses])
+
+
+def _utc(instant: datetime | None) -> datetime | None:
+    """As every answer gives instants: in UTC (a value just written still has the zone it came in)."""
+    return instant.astimezone(UTC) if instant is not None else None
+
+
+class RecentControlOut(BaseModel):
+    """An address's last control in the team's warning period, or none."""
+
+    recently_controlled: RecentControl | None
+
+
+@dataclass(frozen=True)
+class CalloutMadeOut(CalloutView):
+    """A new call-out, and the last control of its address if that was recent (the coordinator may go
+    ahead; this says it was not without knowing)."""
+
+    recently_controlled: RecentControl | None = None

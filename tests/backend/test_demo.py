@@ -56,3 +56,14 @@ def test_the_printed_passwords_open_the_accounts(session: Session) -> None:
     for user in session.scalars(select(WebUser)):
         assert password_matches(user.password_hash, passwords[user.username])
         assert user.must_change_password
+
+
+def test_the_past_call_out_has_its_findings_and_warns_of_a_second_control(session: Session) -> None:
+    from backend.models import ControlRecord
+    from backend.services import findings
+    from backend.services.demo import PAST_LOCATION
+
+    load_demo(session, NOW)
+    record = session.execute(select(ControlRecord)).scalar_one()
+    assert record.is_with_police and len(record.addresses) == 1
+    assert findings.recent_control(session, NOW, PAST_LOCATION) is not None

@@ -67,4 +67,5 @@ def test_only_ended_controls_with_a_valid_pair_count_and_planned_ones_are_shown_
     assert (leeuwarden.label, leeuwarden.value) == ("Leeuwarden", 2), "the 4th and the call-out of the 6th"
     (counts,) = result.control_counts
     assert (counts.held, counts.ahead, counts.not_held) == (2, 3, 3)
-    assert counts.target == leeuwarden.target
+    assert leeuwarden.target is None, "the plan counts addresses, not control days"
+    assert counts.target == result.address_bars[0].target == 69

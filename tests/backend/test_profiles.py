@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend import migrate
 from backend.db import Database
 from backend.models import Assignment, HourCategory, Municipality, Shift
-from backend.profile_file import read_profile, write_profile
+from backend.profile_file import ProfileError, read_profile, write_profile
 from backend.services import controls_plan, exports, ledger, profile
 from backend.services.errors import Refused
 from backend.services.settlement import Settlement, settle
@@ -197,3 +197,19 @@ def test_the_preference_for_expertise_loads_and_the_roster_proposal_uses_it(empt
         dumped = write_profile(profile.current_profile(session))  # type: ignore[arg-type]
         assert planning.propose_roster(session, [], BEFORE).pairs == {}
     assert 'expertise = "1"' in dumped and load(empty, dumped) == []
+
+
+def test_the_repeat_warning_period_is_a_team_setting_in_the_profile(empty: Database) -> None:
+    text = shipped_text("hilversum")
+    assert "repeat_warning_months" not in text, "six months unless the profile says otherwise"
+    load(empty, text)
+    with empty.transaction() as session:
+        assert profile.repeat_warning_months(session) == 6
+    three = text.replace('coordinating = "Hilversum"\n',
+                         'coordinating = "Hilversum"\nrepeat_warning_months = 3\n')
+    assert [str(c) for c in load(empty, three)] == ["~ region\n    repeat_warning_months: 6 → 3"]
+    with empty.transaction() as session:
+        assert profile.repeat_warning_months(session) == 3
+        assert "repeat_warning_months = 3" in write_profile(profile.current_profile(session))  # type: ignore[arg-type]
+    with pytest.raises(ProfileError, match=r"region\.repeat_warning_months"):
+        read_profile(three.replace("repeat_warning_months = 3", "repeat_warning_months = 0"))

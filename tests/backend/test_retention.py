@@ -152,3 +152,20 @@ def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
     jobs.retain()
     for path in database_files(place.database):
         assert needle not in path.read_bytes(), path
+
+
+def test_the_job_erases_address_hashes_after_the_warning_period_and_keeps_recent_ones(place: Place) -> None:
+    from backend.models import ControlledAddress
+    from backend.services import findings
+
+    old, recent = place.callout(ended_days_ago=200), place.callout(ended_days_ago=20)
+    with place.database.transaction() as session:
+        for callout_id, address in ((old, "Kerkstraat 1"), (recent, "Kerkstraat 2")):
+            shift = session.get_one(Shift, session.get_one(Callout, callout_id).shift_id)
+            findings.remember_address(session, place.clock.now(), shift, address)
+    jobs.retain()
+    with place.database.transaction() as session:
+        assert findings.recent_control(session, place.clock.now(), "Kerkstraat 2") is not None
+        assert session.execute(select(func.count(ControlledAddress.id))).scalar_one() == 1
+        actions = session.execute(select(AuditRecord.action)).scalars().all()
+        assert "addresses.forgotten" in actions

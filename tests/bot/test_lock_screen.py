@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from backend import jobs, migrate
-from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage
+from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage, Report
 from backend.services import callouts, control_changes, controls_plan, enrolment, outbox
 from bot.texts import TEXTS
 from scheduling.clock import FrozenClock
@@ -30,6 +30,7 @@ from tests.bot.test_reminders import bind_jobs
 from tests.conftest import DatabaseFactory
 
 LOCATION, NOTES = "Wilhelminastraat 12, Drachten", "Achterom via de steeg."
+TMM = "Politie Noord-Nederland, Team Migratiecriminaliteit en Mensenhandel (TMM)"
 NAMES = ("Wytske", "Anna", "Bauke", "Ciska", "Douwe", "Eelke", "Testsma")
 PLACES = ("Leeuwarden", "Smallingerland", "Wilhelminastraat", "Drachten", "Achterom", "Stationsweg")
 NOT_MESSAGES = ("button.", "callback.", "source.", "kind.", "count.", "break.")
@@ -46,6 +47,7 @@ SENT_DIRECTLY = {
     "report.pick_day": "a step of the report's time: an edit of the question (edits never ring)",
     "report.pick_start": "a step of the report's time: an edit of the question (edits never ring)",
     "report.recorded": "the report's time recorded: an edit of the question (edits never ring)",
+    "findings.refused": "an edit (edits never ring); the service refuses findings the bot let through",
 }
 Scenario = Callable[[Harness, Team], Awaitable[None]]
 
@@ -269,6 +271,36 @@ async def a_report_sent_back(h: Harness, t: Team) -> None:
         session.flush()
         reports.send_back(session, h.clock.now(), "web:coordinator", report.id,
                           "Wilhelminastraat 12 ontbreekt")
+
+
+async def the_report_writers_findings(h: Harness, t: Team) -> None:
+    """Nothing to record; then a control's findings in taps up to the most the bot takes, a walk
+    stopped, and a call-out for an address controlled three weeks ago."""
+    anna, wytske = t.phones["Anna"], t.phones["Wytske"]
+    await h.say(anna, "/bevindingen")
+    shift_id = control_day(h, t, "Anna", "Bauke", hours_ahead=-20)
+    earlier = h.clock.now() - timedelta(days=20)
+    with h.database.transaction() as session:
+        session.add(Report(shift_id=shift_id, writer_id=t.people["Anna"]))
+        callouts.create_callout(session, earlier, "web:coordinator", callouts.NewCallout(
+            t.smallingerland, CalloutSource.MMA, earlier, earlier + timedelta(hours=9), LOCATION))
+    await h.say(anna, "/bevindingen")
+    await h.deliver()
+    for label in ("ma 8 mrt Smallingerland", "Ja, met de politie", TMM, "Verder", "Overtreding", "Leeuwarden",
+                  "Ja", "Nee", *["Niemand aanwezig"] * 5, "Klaar: 6 adressen"):
+        await h.press(anna, tap(h, anna, label))
+        await h.deliver()
+    await h.say(anna, "/bevindingen")
+    await h.deliver()
+    await h.press(anna, tap(h, anna, "Stoppen"))
+    await h.say(wytske, "/oproep")
+    await h.deliver()
+    for label in ("verzoek politie", "Smallingerland", "di 9 mrt", "16:00-01:00"):
+        await h.press(wytske, tap(h, wytske, label))
+        await h.deliver()
+    await h.say(wytske, LOCATION)
+    await h.deliver()
+    await h.press(wytske, tap(h, wytske, "Geen notities"))
     await h.deliver()
 
 
@@ -285,6 +317,7 @@ SCENARIOS: list[Scenario] = [
     control_days_moved_and_cancelled,
     work_outside_shifts,
     a_report_sent_back,
+    the_report_writers_findings,
 ]
 
 

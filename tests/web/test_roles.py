@@ -114,6 +114,11 @@ POLICY: dict[str, set[str]] = {
     "reports.hand_over": {COORDINATOR},
     "api.return_report": {COORDINATOR},
     "api.hand_over_report": {COORDINATOR},
+    "findings.control_list": {COORDINATOR},
+    "findings.record_page": {COORDINATOR},
+    "api.record_findings": {COORDINATOR},
+    "api.get_findings": {COORDINATOR},
+    "api.check_address": {COORDINATOR},
 }
 
 

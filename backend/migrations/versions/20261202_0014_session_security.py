@@ -12,7 +12,7 @@ No backfill: no code has been recorded as used, every session starts at
 generation 0, and the old back-off ends within the hour anyway.
 
 Revision ID: 0014_session_security
-Revises: 0012_work_categories
+Revises: 0013_control_findings
 Create Date: 2026-12-02
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0014_session_security'
-down_revision: str | None = '0012_work_categories'
+down_revision: str | None = '0013_control_findings'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
