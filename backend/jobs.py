@@ -76,15 +76,18 @@ def _bound() -> JobContext:
 
 
 def retain() -> int:
-    """Erase call-out locations and notes whose retention is over (hourly), then scrub the files."""
+    """Erase call-out locations and notes, and correction reasons, whose retention is over (hourly), then
+    scrub the files; returns how many call-outs and entries lost them."""
     context = _bound()
+    settings = context.settings
     with context.database.transaction() as session:
-        purged = retention.purge_due(session, context.clock.now(),
-                                     timedelta(days=context.settings.retention_days))
-    if purged:
+        purged = retention.purge_due(session, context.clock.now(), timedelta(days=settings.retention_days))
+        reasons = retention.purge_reasons(session, context.clock.now(),
+                                          timedelta(days=settings.reason_retention_days))
+    if purged or reasons:
         retention.scrub_files(context.database.engine)
-        log.info("retention: erased the details of %d call-outs", purged)
-    return purged
+        log.info("retention: erased the details of %d call-outs and %d correction reasons", purged, reasons)
+    return purged + reasons
 
 
 def back_up() -> str | None:

@@ -16,6 +16,7 @@ from backend.models.base import (
     ShiftKind,
     ShiftStatus,
 )
+from backend.models.instances import ServiceInstance
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region
@@ -58,6 +59,7 @@ __all__ = [
     "Report",
     "ReportStatus",
     "Role",
+    "ServiceInstance",
     "Shift",
     "ShiftKind",
     "ShiftStatus",

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Integer, func, insert, select, text
 
 from backend.db import Database
 from backend.migrate import current_revision
@@ -149,7 +149,7 @@ def _reset_sequences(database: Database, session: Any) -> None:
         return
     for name, table in raw_tables().items():
         for column in table.primary_key.columns:
-            if column.autoincrement is not False and name != "processed_updates":
+            if isinstance(column.type, Integer) and name != "processed_updates":
                 # Names come from our own metadata, never from input.
                 statement = (f"SELECT setval(pg_get_serial_sequence('{name}', '{column.name}'), "  # noqa: S608
                              f"COALESCE((SELECT MAX({column.name}) FROM {name}), 0) + 1, false)")

@@ -73,7 +73,7 @@ def test_key_rotation_from_a_to_b_then_without_a(demo: Result, piket: Piket, env
     piket("keys", "remove", key_a)
     assert set(KeyRing.from_file(key_file).keys) == {key_b}
     verified = piket("keys", "verify")
-    assert f"key {key_b} (active): 38 values" in verified.output
+    assert f"key {key_b} (active): 170 values" in verified.output  # 132 of them designations
     assert "every encrypted value opens" in verified.output
 
 
@@ -94,7 +94,7 @@ def test_rotation_resumes_after_an_interruption(demo: Result, piket: Piket, env:
         rotate(database, keyring, batch_size=5, progress=stop_after_first_batch)
     assert calls == [5]
     # The first batch (5 inspectors, 3 sealed values each) was committed before the stop.
-    assert rotate(database, keyring, batch_size=5) == 38 - 15
+    assert rotate(database, keyring, batch_size=5) == 170 - 15
     database.dispose()
 
 
@@ -170,9 +170,10 @@ def test_without_configured_keys_development_generates_a_key_file_and_warns(
 def test_the_privacy_register_names_every_sealed_field_with_its_retention(piket: Piket) -> None:
     from backend.services.privacy import sealed_columns
 
-    dutch = piket("privacy", "register", PIKET_RETENTION_DAYS="45").output
+    dutch = piket("privacy", "register", PIKET_RETENTION_DAYS="45", PIKET_REASON_RETENTION_DAYS="500").output
     assert dutch.startswith("# Register van verwerkingen: piket")
     assert "45 dagen na beoordeling van het rapport" in dutch
+    assert "de reden van een correctie wordt 500 dagen na invoer gewist" in dutch
     for table, fields in sealed_columns().items():
         assert f"`{table}`" in dutch
         assert all(f"`{name}`" in dutch for name, _ in fields)
