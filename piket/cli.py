@@ -241,9 +241,18 @@ def keys_add(runtime: Runtime) -> None:
 def keys_rotate(runtime: Runtime, batch_size: int) -> None:
     """Re-encrypt every value under the active key, in batches, while the service runs."""
     from backend.services import audit
+    from backend.services.instances import HEARTBEAT, wait_for_key
     from backend.services.keys import rotate
 
     _require_current_schema(runtime)
+    active = runtime.keyring.active_id
+    behind = wait_for_key(runtime.database, runtime.clock.now, active)
+    if behind:
+        raise click.ClickException(
+            f"refused: {len(behind)} running instance(s) have not loaded key {active} "
+            f"({', '.join(behind)}); they read the key file every {HEARTBEAT.seconds} seconds, so one "
+            "that stays behind reads its keys from elsewhere (PIKET_KEYS): give it the new key ring and "
+            "restart it")
     count = rotate(runtime.database, runtime.keyring, batch_size,
                    progress=lambda table, n: click.echo(f"  {table}: {n} re-encrypted"))
     with runtime.database.transaction() as session:
@@ -379,14 +388,15 @@ def serve(runtime: Runtime) -> None:
 
     Several instances may share one PostgreSQL database: each serves the web and
     the API; the leader alone runs the jobs and the bot."""
-    from piket.serving import BotWhileLeading, run_scheduler, run_web
+    from piket.serving import BotWhileLeading, Heartbeat, run_scheduler, run_web
 
     _require_current_schema(runtime)
     click.echo(_bot_status(runtime))
     bot = BotWhileLeading(runtime) if runtime.settings.telegram_token else None
     runner = run_scheduler(runtime, on_leadership=bot)
     try:
-        run_web(runtime)
+        with Heartbeat(runtime):
+            run_web(runtime)
     finally:
         runner.shutdown()
         if bot:
@@ -400,7 +410,7 @@ def bot(runtime: Runtime) -> None:
     import signal
     import threading
 
-    from piket.serving import run_bot
+    from piket.serving import Heartbeat, run_bot
 
     _require_current_schema(runtime)
     if runtime.settings.telegram_token is None:
@@ -409,28 +419,31 @@ def bot(runtime: Runtime) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    run_bot(runtime, stop)
+    with Heartbeat(runtime):
+        run_bot(runtime, stop)
 
 
 @main.command()
 @pass_runtime
 def web(runtime: Runtime) -> None:
     """Run only the web pages and the API."""
-    from piket.serving import run_web
+    from piket.serving import Heartbeat, run_web
 
     _require_current_schema(runtime)
-    run_web(runtime)
+    with Heartbeat(runtime):
+        run_web(runtime)
 
 
 @main.command()
 @pass_runtime
 def scheduler(runtime: Runtime) -> None:
     """Run only the job scheduler (one leader among all instances)."""
-    from piket.serving import run_scheduler, wait_for_signal
+    from piket.serving import Heartbeat, run_scheduler, wait_for_signal
 
     _require_current_schema(runtime)
     runner = run_scheduler(runtime)
-    wait_for_signal()
+    with Heartbeat(runtime):
+        wait_for_signal()
     runner.shutdown()
 
 
