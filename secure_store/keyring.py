@@ -202,6 +202,10 @@ class KeyRing:
         message = context.encode("utf-8") + b"\x00" + value.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
 
+    def mac_key_check(self) -> str:
+        """A short value that tells MAC keys apart and says nothing about the key (for backups)."""
+        return _derive(self.mac_key, b"piket MAC key check").hex()[:16]
+
     def audit_mac(self, message: bytes) -> str:
         return hmac.new(self._audit_key, message, hashlib.sha256).hexdigest()
 

@@ -82,7 +82,8 @@ def backup(database: Database, keyring: KeyRing, out: BinaryIO, now: datetime) -
     revision = current_revision(database.engine)
     if revision is None:
         raise BackupError("the database has no schema yet; nothing to back up")
-    header = {"format": FORMAT, "revision": revision, "created_at": now.isoformat()}
+    header = {"format": FORMAT, "revision": revision, "created_at": now.isoformat(),
+              "mac_key_check": keyring.mac_key_check()}
     write_sealed(keyring, _lines(database), out, header)
 
 
@@ -101,6 +102,7 @@ def restore(database: Database, keyring: KeyRing, source: BinaryIO) -> dict[str,
     header, chunks = read_sealed(keyring, source)
     if header.get("format") != FORMAT:
         raise BackupError("this is not a piket database backup")
+    _refuse_another_mac_key(keyring, header)
     revision = current_revision(database.engine)
     if revision != header["revision"]:
         raise BackupError(f"the backup is at schema {header['revision']}, the database at "
@@ -112,6 +114,15 @@ def restore(database: Database, keyring: KeyRing, source: BinaryIO) -> dict[str,
         if found.get(name) != (count, digest):
             raise BackupError(f"table {name} does not match the backup after restoring")
     return {name: count for name, (count, _) in expected.items()}
+
+
+def _refuse_another_mac_key(keyring: KeyRing, header: dict[str, str]) -> None:
+    """The data key opened the backup, but the MAC key (audit chain, Telegram-id look-ups) must be the
+    one that made it too, or the restored audit log fails and look-ups find nobody."""
+    if header.get("mac_key_check", keyring.mac_key_check()) != keyring.mac_key_check():
+        raise BackupError("the backup was made with another MAC key than the one in this key ring; the "
+                          "audit log and Telegram look-ups would fail. Use the key ring that made the "
+                          "backup (nothing was written)")
 
 
 def _refuse_non_empty(database: Database) -> None:

@@ -153,6 +153,24 @@ def test_restore_refuses_other_keys_and_a_non_empty_database(
     assert "not empty" in piket("restore", str(tmp_path / "b"), expect=1).output
 
 
+def test_restore_with_the_right_data_key_and_a_wrong_mac_key_is_refused_before_writing(
+        demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
+    piket("backup", str(tmp_path / "b"))
+    right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
+    wrong_mac = tmp_path / "wrong-mac.json"
+    KeyRing(right.keys, right.active_id, KeyRing.generate().mac_key).write(wrong_mac)
+    target = databases.url()
+    piket("db", "upgrade", PIKET_DATABASE_URL=target)
+    refused = piket("restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target,
+                    PIKET_KEYS_FILE=str(wrong_mac))
+    assert "restore refused" in refused.output and "another MAC key" in refused.output
+    database = Database(target)
+    counts = {name: count for name, (count, _) in table_digests(database).items() if count}
+    database.dispose()
+    assert counts == {}, "nothing was written"
+    assert "the content matches" in piket("restore", str(tmp_path / "b"), PIKET_DATABASE_URL=target).output
+
+
 def test_a_configuration_error_stops_with_the_setting_named(piket: Piket) -> None:
     result = piket("db", "current", expect=2, PIKET_RETENTION_DAYS="-3")
     assert "configuration error: PIKET_RETENTION_DAYS" in result.output
