@@ -263,9 +263,12 @@ def keys_rotate(runtime: Runtime, batch_size: int) -> None:
 
 @keys.command("remove")
 @click.argument("key_id")
+@click.option("--despite-backups", is_flag=True,
+              help="Remove it though backups in PIKET_BACKUP_DIR need it (a copy of the key file is kept).")
 @pass_runtime
-def keys_remove(runtime: Runtime, key_id: str) -> None:
-    """Remove KEY_ID from the key ring, once no value needs it any more."""
+def keys_remove(runtime: Runtime, key_id: str, despite_backups: bool) -> None:
+    """Remove KEY_ID from the key ring, once no value needs it any more; names the backups that need it."""
+    from backend.services.backup import needing_key
     from backend.services.keys import verify
 
     path = _key_file(runtime)
@@ -274,6 +277,13 @@ def keys_remove(runtime: Runtime, key_id: str) -> None:
     if in_use:
         raise click.ClickException(f"{in_use} values still use key {key_id}; "
                                    "run `piket keys rotate` first")
+    needing = needing_key(runtime.settings.backup_dir, key_id)
+    if needing:
+        click.echo(f"warning: {len(needing)} backups in {runtime.settings.backup_dir} need key {key_id} to "
+                   f"be restored: {', '.join(needing)}", err=True)
+        if not despite_backups:
+            raise click.ClickException("key kept; copy the key file (it holds the key) to where those "
+                                       "backups are kept, then run again with --despite-backups")
     smaller.write(path)
     click.echo(f"removed key {key_id}; the key ring now holds {', '.join(sorted(smaller.keys))}")
 

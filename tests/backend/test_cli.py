@@ -171,6 +171,48 @@ def test_restore_with_the_right_data_key_and_a_wrong_mac_key_is_refused_before_w
     assert "the content matches" in piket("restore", str(tmp_path / "b"), PIKET_DATABASE_URL=target).output
 
 
+def mode(path: Path) -> str:
+    return oct(path.stat().st_mode & 0o777)
+
+
+def test_database_files_key_ring_and_backups_are_readable_by_their_owner_only(
+        piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    umask = os.umask(0o022)  # what a service account usually has: new files readable by all
+    try:
+        piket("db", "upgrade")
+        piket("demo")
+        piket("keys", "add")
+        piket("backup", str(tmp_path / "b"))
+    finally:
+        os.umask(umask)
+    files = [Path(env["PIKET_KEYS_FILE"]), tmp_path / "b"]
+    if backend == "sqlite":
+        database = Path(env["PIKET_DATABASE_URL"].removeprefix("sqlite:///"))
+        files += [database, *database.parent.glob(database.name + "-*")]
+        assert len(files) >= 4, "the WAL is there"
+    assert {str(path.name): mode(path) for path in files} == {str(path.name): "0o600" for path in files}
+
+
+def test_keys_remove_names_the_backups_that_still_need_the_key(
+        demo: Result, piket: Piket, env: dict[str, str], tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).active_id
+    piket("backup", str(backups / "1-before-add.backup"))
+    piket("keys", "add")
+    piket("backup", str(backups / "2-before-rotate.backup"))  # sealed with the new key, values the old
+    piket("keys", "rotate")
+    piket("backup", str(backups / "3-after-rotate.backup"))
+    (backups / "notes.txt").write_text("not a backup")
+    refused = piket("keys", "remove", old, expect=1, PIKET_BACKUP_DIR=str(backups))
+    assert f"2 backups in {backups} need key {old} to be restored: 1-before-add.backup, " \
+           "2-before-rotate.backup" in refused.output
+    assert old in KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).keys
+    removed = piket("keys", "remove", old, "--despite-backups", PIKET_BACKUP_DIR=str(backups))
+    assert f"removed key {old}" in removed.output
+    assert "need key" not in piket("keys", "remove", "kxxxx", expect=2, PIKET_BACKUP_DIR=str(backups)).output
+
+
 def test_a_configuration_error_stops_with_the_setting_named(piket: Piket) -> None:
     result = piket("db", "current", expect=2, PIKET_RETENTION_DAYS="-3")
     assert "configuration error: PIKET_RETENTION_DAYS" in result.output
