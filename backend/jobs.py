@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import backup, callouts, controls, hours, retention
+from backend.services import audit, backup, callouts, controls, hours, retention
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
 from scheduling.runner import Runner
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "piket.sweep"
 RETENTION_JOB = "piket.retention"
 RETENTION_SECONDS = 3600
+ANCHOR_JOB = "piket.anchor"
 BACKUP_JOB = "piket.backup"
 BACKUP_GRACE_SECONDS = 6 * 3600
 """A leader that was down at backup time still writes the day's backup within this while."""
@@ -52,6 +53,8 @@ def register(runner: Runner) -> None:
     runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", _bound().settings.sweep_seconds)
     runner.schedule_every(RETENTION_JOB, f"{__name__}:retain", RETENTION_SECONDS)
     settings = _bound().settings
+    runner.schedule_daily(ANCHOR_JOB, f"{__name__}:anchor", settings.backup_at, team_zone(),
+                          misfire_grace_seconds=BACKUP_GRACE_SECONDS)
     if settings.backup_dir is None:
         runner.cancel(BACKUP_JOB)  # switched off since the last start
     else:
@@ -100,6 +103,17 @@ def back_up() -> str | None:
                                               context.clock.now(), context.settings.backup_keep)
     log.info("backup: wrote %s (%d bytes); removed %d older", written.name, written.size_bytes, len(removed))
     return written.name
+
+
+def anchor() -> str | None:
+    """The day's anchor of the audit log: its head in a message to the admins (see
+    backend.services.audit); returns it, or None when there was nothing to send."""
+    context = _bound()
+    with context.database.transaction() as session:
+        sent = audit.send_anchor(session, context.clock.now())
+    if sent is not None:
+        log.info("audit: anchored the head at record %d", sent.seq)
+    return str(sent) if sent else None
 
 
 def sweep() -> Swept:

@@ -199,4 +199,6 @@ TEXTS = {
     "count.inspectors": "{n} inspectors",
     "language.unknown": "I know nl (Nederlands) and en (English): /taal nl or /taal en.",
     "control.covered_alert": "Your shift of {date} is taken over. You are free.",
+    "admin.audit_anchor": "Audit log anchor: {anchor}\n\nKeep this message. \"piket audit verify --anchor\" "
+    "with this value shows whether records were removed or changed since.",
 }

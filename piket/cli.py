@@ -312,18 +312,51 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--anchor", "anchor_text", metavar="SEQ:MAC",
+              help="An anchor kept outside the database (the admins' daily message); by default the one "
+                   "in the newest backup in PIKET_BACKUP_DIR.")
+@click.option("--backup", "backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Take the anchor from this backup file's header.")
 @pass_runtime
-def audit_verify(runtime: Runtime) -> None:
-    """Check the chain; name the first record that was altered, removed or inserted."""
+def audit_verify(runtime: Runtime, anchor_text: str | None, backup_file: Path | None) -> None:
+    """Check the chain; name the first record that was altered, removed or inserted, and compare the
+    log with the last anchor, which shows when its newest records were cut off."""
     from backend.services import audit as audit_service
 
     _require_current_schema(runtime)
+    anchor, source = _anchor(runtime, anchor_text, backup_file)
     with runtime.database.transaction() as session:
         report = audit_service.verify(session)
-    if not report.is_intact:
-        raise click.ClickException(f"audit log broken at record {report.broken_seq}: "
-                                   f"{report.problem}")
+        if not report.is_intact:
+            raise click.ClickException(f"audit log broken at record {report.broken_seq}: "
+                                       f"{report.problem}")
+        problem = audit_service.against_anchor(session, report, anchor) if anchor else None
+    if problem:
+        raise click.ClickException(f"audit log does not match the anchor from {source}: {problem}")
     click.echo(f"audit log intact: {report.count} records, head {report.head_mac[:16]}")
+    click.echo(f"matches the anchor from {source} (record {anchor.seq})" if anchor else
+               "no anchor to compare with: give --anchor or --backup, or set PIKET_BACKUP_DIR")
+
+
+def _anchor(runtime: Runtime, anchor_text: str | None, backup_file: Path | None) -> tuple[Any, str]:
+    """The anchor to compare with and where it came from; (None, "") when there is none."""
+    from backend.services import backup as backups
+    from backend.services.audit import Anchor
+
+    if anchor_text:
+        try:
+            return Anchor.parse(anchor_text), "--anchor"
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--anchor") from None
+    newest = backups.latest(runtime.settings.backup_dir)
+    path = backup_file or (runtime.settings.backup_dir / newest.name if newest and runtime.settings.backup_dir
+                           else None)
+    if path is None:
+        return None, ""
+    try:
+        return backups.anchor_of(path), f"backup {path.name}"
+    except (OSError, ValueError, KeyRingError) as error:
+        raise click.ClickException(f"cannot read the anchor in {path}: {error}") from None
 
 
 # -- backup ---------------------------------------------------------------------------

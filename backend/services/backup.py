@@ -106,8 +106,27 @@ def backup(database: Database, keyring: KeyRing, out: BinaryIO, now: datetime) -
         key_ids = sorted(key_ids_in(connection) | {keyring.active_id})
         header = {"format": FORMAT, "revision": revision, "created_at": now.isoformat(),
                   "mac_key_check": keyring.mac_key_check(), "key_ids": ",".join(key_ids)}
+        head = _audit_head(connection)
+        if head is not None:
+            header["audit_head"] = str(head)
         write_sealed(keyring, _lines(connection), out, header)
     return key_ids
+
+
+def _audit_head(connection: Any) -> audit.Anchor | None:
+    """The audit log's head in the backup's snapshot: the header keeps it as an anchor (see
+    backend.services.audit), readable without keys and sealed against change with the backup."""
+    records = raw_tables()["audit_records"]
+    last = connection.execute(select(records.c.seq, records.c.mac).order_by(records.c.seq.desc())
+                              .limit(1)).first()
+    return audit.Anchor(last.seq, last.mac) if last else None
+
+
+def anchor_of(path: Path) -> audit.Anchor | None:
+    """The audit head a backup file recorded (from its header; no keys needed), or None."""
+    with path.open("rb") as source:
+        header, _ = read_header(source)
+    return audit.Anchor.parse(header["audit_head"]) if "audit_head" in header else None
 
 
 def _split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -124,6 +124,50 @@ def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: d
     assert "broken at record 2" in result.output and "altered" in result.output
 
 
+def cut_off_newest(env: dict[str, str], backend: str, from_seq: int) -> None:
+    """An attacker with database rights removes the append-only guard and the newest records."""
+    database = Database(env["PIKET_DATABASE_URL"])
+    with database.engine.begin() as connection:
+        if backend == "postgresql":
+            connection.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_records_no_delete"))
+        connection.execute(text("DELETE FROM audit_records WHERE seq >= :seq"), {"seq": from_seq})
+    database.dispose()
+
+
+def test_audit_verify_shows_newest_records_cut_off_against_the_anchor_in_the_newest_backup(
+        demo: Result, piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    piket("backup", str(backups / "piket-20270309T030000Z.backup"))
+    piket("keys", "add")
+    piket("keys", "rotate")  # one more record after the anchor
+    held = piket("audit", "verify", PIKET_BACKUP_DIR=str(backups)).output
+    assert "audit log intact: 6 records" in held
+    assert "matches the anchor from backup piket-20270309T030000Z.backup (record 5)" in held
+    cut_off_newest(env, backend, from_seq=5)
+    assert "audit log intact: 4 records" in piket("audit", "verify").output, "the chain alone cannot tell"
+    refused = piket("audit", "verify", expect=1, PIKET_BACKUP_DIR=str(backups)).output
+    assert "does not match the anchor from backup piket-20270309T030000Z.backup" in refused
+    assert "the newest records were cut off: the anchor names record 5, the log ends at record 4" in refused
+
+
+def test_audit_verify_takes_an_anchor_as_given(demo: Result, piket: Piket, env: dict[str, str],
+                                                tmp_path: Path) -> None:
+    piket("backup", str(tmp_path / "b"))
+    from backend.services.backup import anchor_of
+
+    anchor = anchor_of(tmp_path / "b")
+    assert anchor is not None and anchor.seq == 5
+    assert "matches the anchor from --anchor (record 5)" in piket("audit", "verify", "--anchor",
+                                                                  str(anchor)).output
+    assert "(record 5)" in piket("audit", "verify", "--backup", str(tmp_path / "b")).output
+    forged = piket("audit", "verify", "--anchor", f"5:{'0' * 64}", expect=1).output
+    assert "record 5 is not the anchored one" in forged
+    assert "an anchor is SEQ:MAC" in piket("audit", "verify", "--anchor", "5:zz", expect=2).output
+
+
 def test_backup_and_restore_on_another_database_give_the_same_content(
         demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory,
         tmp_path: Path) -> None:

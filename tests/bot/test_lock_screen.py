@@ -224,6 +224,12 @@ async def a_phone_that_blocked_the_bot(h: Harness, t: Team) -> None:
     await h.deliver()
 
 
+async def the_days_audit_anchor(h: Harness, t: Team) -> None:
+    create(h, t)  # something in the audit log
+    jobs.anchor()
+    await h.deliver()
+
+
 SCENARIOS: list[Scenario] = [
     a_call_out_from_offer_to_hours,
     a_call_out_held_back_then_cancelled,
@@ -233,6 +239,7 @@ SCENARIOS: list[Scenario] = [
     lost_phones,
     the_coordinators_call_out,
     a_phone_that_blocked_the_bot,
+    the_days_audit_anchor,
 ]
 
 
