@@ -111,28 +111,21 @@ def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, en
 def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
                                               backend: str) -> None:
     assert "audit log intact: 5 records" in piket("audit", "verify").output  # the profile, 3 accounts, demo
-    database = Database(env["PIKET_DATABASE_URL"])
-    with database.engine.begin() as connection:
-        # An attacker with database rights first removes the append-only guard.
-        if backend == "postgresql":
-            connection.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
-        else:
-            connection.execute(text("DROP TRIGGER audit_records_no_update"))
-        connection.execute(text("UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2"))
-    database.dispose()
+    tamper(env, backend, "update", "UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2")
     result = piket("audit", "verify", expect=1)
     assert "broken at record 2" in result.output and "altered" in result.output
 
 
-def cut_off_newest(env: dict[str, str], backend: str, from_seq: int) -> None:
-    """An attacker with database rights removes the append-only guard and the newest records."""
+def tamper(env: dict[str, str], backend: str, event: str, statement: str) -> None:
+    """An attacker with database rights removes the append-only guard against `event`, then changes the
+    audit log."""
     database = Database(env["PIKET_DATABASE_URL"])
     with database.engine.begin() as connection:
         if backend == "postgresql":
             connection.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
         else:
-            connection.execute(text("DROP TRIGGER audit_records_no_delete"))
-        connection.execute(text("DELETE FROM audit_records WHERE seq >= :seq"), {"seq": from_seq})
+            connection.execute(text(f"DROP TRIGGER audit_records_no_{event}"))
+        connection.execute(text(statement))
     database.dispose()
 
 
@@ -146,7 +139,7 @@ def test_audit_verify_shows_newest_records_cut_off_against_the_anchor_in_the_new
     held = piket("audit", "verify", PIKET_BACKUP_DIR=str(backups)).output
     assert "audit log intact: 6 records" in held
     assert "matches the anchor from backup piket-20270309T030000Z.backup (record 5)" in held
-    cut_off_newest(env, backend, from_seq=5)
+    tamper(env, backend, "delete", "DELETE FROM audit_records WHERE seq >= 5")
     assert "audit log intact: 4 records" in piket("audit", "verify").output, "the chain alone cannot tell"
     refused = piket("audit", "verify", expect=1, PIKET_BACKUP_DIR=str(backups)).output
     assert "does not match the anchor from backup piket-20270309T030000Z.backup" in refused
