@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import AuditRecord, Inspector, Role, WebUser
 from backend.services import outbox
-from secure_store import chain, current_keyring
+from secure_store import KeyRing, chain, current_keyring
 
 # Any constant will do; it only has to be the same in every process of a deployment.
 AUDIT_LOCK_ID = 7_243_110_001
@@ -117,5 +117,6 @@ def _entries(session: Session) -> Iterator[chain.ChainEntry]:
                                json.loads(row.details), row.prev_mac, row.mac)
 
 
-def verify(session: Session) -> chain.ChainReport:
-    return chain.verify(current_keyring(), _entries(session))
+def verify(session: Session, keyring: KeyRing | None = None) -> chain.ChainReport:
+    """Walk the chain with `keyring`'s MAC key (by default the one in use)."""
+    return chain.verify(keyring or current_keyring(), _entries(session))

@@ -150,7 +150,8 @@ def restore(database: Database, keyring: KeyRing, source: BinaryIO) -> dict[str,
         raise BackupError(f"the backup is at schema {header['revision']}, the database at "
                           f"{revision}; run `piket db upgrade` to the same revision first")
     _refuse_non_empty(database)
-    expected = _load(database, _split_lines(chunks))
+    # A backup from before the check value: its audit chain tells, before the restore commits.
+    expected = _load(database, _split_lines(chunks), None if "mac_key_check" in header else keyring)
     found = table_digests(database)
     for name, (count, digest) in expected.items():
         if found.get(name) != (count, digest):
@@ -167,6 +168,14 @@ def _refuse_another_mac_key(keyring: KeyRing, header: dict[str, str]) -> None:
                           "backup (nothing was written)")
 
 
+def _refuse_broken_chain(session: Any, keyring: KeyRing) -> None:
+    report = audit.verify(session, keyring)
+    if not report.is_intact:
+        raise BackupError(f"the restored audit log does not verify with this key ring (record "
+                          f"{report.broken_seq}): the MAC key is another one, or the log was altered "
+                          "before the backup. Nothing was written")
+
+
 def _refuse_non_empty(database: Database) -> None:
     with database.engine.connect() as connection:
         for name, table in backed_up().items():
@@ -175,7 +184,10 @@ def _refuse_non_empty(database: Database) -> None:
                                   "restore only into a new, upgraded database")
 
 
-def _load(database: Database, lines: Iterator[bytes]) -> dict[str, tuple[int, str]]:
+def _load(database: Database, lines: Iterator[bytes],
+          chain_keyring: KeyRing | None) -> dict[str, tuple[int, str]]:
+    """Insert the rows in one transaction; with `chain_keyring`, the restored audit chain must verify
+    with its MAC key before the transaction commits."""
     tables, table, batch = backed_up(), None, []
     with database.transaction() as session:
         for line in lines:
@@ -186,6 +198,8 @@ def _load(database: Database, lines: Iterator[bytes]) -> dict[str, tuple[int, st
                 batch = []
                 if "end" in item:
                     _reset_sequences(database, session)
+                    if chain_keyring is not None:
+                        _refuse_broken_chain(session, chain_keyring)
                     return {k: (v[0], v[1]) for k, v in item["end"].items()}
                 table = tables[item["table"]]
                 continue

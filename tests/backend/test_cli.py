@@ -250,6 +250,30 @@ def test_keys_remove_names_the_backups_that_still_need_the_key(
     assert "need key" not in piket("keys", "remove", "kxxxx", expect=2, PIKET_BACKUP_DIR=str(backups)).output
 
 
+def test_a_backup_without_the_mac_key_check_is_restored_only_if_its_audit_chain_verifies(
+        demo: Result, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
+    from backend import migrate
+    from backend.services import backup
+    from secure_store.stream import write_sealed
+
+    right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
+    source = Database(env["PIKET_DATABASE_URL"])
+    old_style = {"format": backup.FORMAT, "revision": migrate.current_revision(source.engine) or "",
+                 "created_at": "2027-03-09T03:00:00+00:00"}  # as backups were written before the check
+    with backup._snapshot(source) as connection, (tmp_path / "old").open("wb") as out:
+        write_sealed(right, backup._lines(connection), out, old_style)
+    source.dispose()
+    target = Database(databases.url())
+    migrate.upgrade(target.engine)
+    wrong_mac = KeyRing(right.keys, right.active_id, KeyRing.generate().mac_key)
+    with (tmp_path / "old").open("rb") as file_, pytest.raises(backup.BackupError, match="record 1"):
+        backup.restore(target, wrong_mac, file_)
+    assert {name: count for name, (count, _) in table_digests(target).items() if count} == {}
+    with (tmp_path / "old").open("rb") as file_:
+        assert sum(backup.restore(target, right, file_).values()) > 200
+    target.dispose()
+
+
 def test_a_configuration_error_stops_with_the_setting_named(piket: Piket) -> None:
     result = piket("db", "current", expect=2, PIKET_RETENTION_DAYS="-3")
     assert "configuration error: PIKET_RETENTION_DAYS" in result.output
