@@ -99,6 +99,8 @@ class Settings(BaseModel):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
+    reason_retention_days: int = Field(default=400, ge=31, le=3650)
+    """A correction's reason (free text) is erased this long after it was entered; the hours stay."""
     misfire_grace_seconds: int = Field(default=300, ge=1)
     sweep_seconds: int = Field(default=15, ge=1, le=300)
     offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -6,9 +6,11 @@ Entry points (a web request, a bot update, a job, a CLI command) open
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Engine, create_engine, event, text
@@ -46,9 +48,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)  # an error's text would otherwise carry the row's values
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    _create_private(url)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
     _tune_sqlite(engine)
     return engine
+
+
+def _create_private(url: str) -> None:
+    """Make a new SQLite file readable by its owner only (SQLite gives its WAL the same mode); an
+    existing file keeps the mode its operator gave it."""
+    path = Path(url.removeprefix("sqlite:///"))
+    if url.startswith("sqlite:///") and str(path) != ":memory:" and path.parent.is_dir():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
 
 
 def _tune_sqlite(engine: Engine) -> None:

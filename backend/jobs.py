@@ -18,6 +18,7 @@ from typing import NamedTuple
 from backend.config import Settings
 from backend.db import Database
 from backend.services import (
+    audit,
     backup,
     callouts,
     control_changes,
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "piket.sweep"
 RETENTION_JOB = "piket.retention"
 RETENTION_SECONDS = 3600
+ANCHOR_JOB = "piket.anchor"
 BACKUP_JOB = "piket.backup"
 BACKUP_GRACE_SECONDS = 6 * 3600
 """A leader that was down at backup time still writes the day's backup within this while."""
@@ -66,6 +68,8 @@ def register(runner: Runner) -> None:
     runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", _bound().settings.sweep_seconds)
     runner.schedule_every(RETENTION_JOB, f"{__name__}:retain", RETENTION_SECONDS)
     settings = _bound().settings
+    runner.schedule_daily(ANCHOR_JOB, f"{__name__}:anchor", settings.backup_at, team_zone(),
+                          misfire_grace_seconds=BACKUP_GRACE_SECONDS)
     if settings.backup_dir is None:
         runner.cancel(BACKUP_JOB)  # switched off since the last start
     else:
@@ -90,20 +94,22 @@ def _bound() -> JobContext:
 
 
 def retain() -> int:
-    """Erase call-out locations and notes, and days off, whose retention is over (hourly), then scrub
-    the files."""
+    """Erase call-out locations and notes, days off, address hashes and correction reasons whose retention
+    is over (hourly), then scrub the files; returns how many call-outs and entries lost their details."""
     context = _bound()
-    kept = timedelta(days=context.settings.retention_days)
+    settings, now = context.settings, context.clock.now()
+    kept = timedelta(days=settings.retention_days)
     with context.database.transaction() as session:
-        purged = retention.purge_due(session, context.clock.now(), kept)
-        days_off = leave.purge_ended(session, context.clock.now(), kept)
-        reasons = control_changes.purge_reasons(session, context.clock.now(), kept)
-        forgotten = findings.forget_old_addresses(session, context.clock.now())
-    if purged or days_off or reasons or forgotten:
+        purged = retention.purge_due(session, now, kept)
+        reasons = retention.purge_reasons(session, now, timedelta(days=settings.reason_retention_days))
+        days_off = leave.purge_ended(session, now, kept)
+        changes = control_changes.purge_reasons(session, now, kept)
+        forgotten = findings.forget_old_addresses(session, now)
+    if purged or reasons or days_off or changes or forgotten:
         retention.scrub_files(context.database.engine)
-        log.info("retention: erased the details of %d call-outs, %d periods of days off and %d address "
-                 "hashes", purged, days_off, forgotten)
-    return purged
+        log.info("retention: erased the details of %d call-outs, %d correction reasons, %d periods of days "
+                 "off and %d address hashes", purged, reasons, days_off, forgotten)
+    return purged + reasons
 
 
 def back_up() -> str | None:
@@ -121,6 +127,17 @@ def back_up() -> str | None:
                                               context.clock.now(), context.settings.backup_keep)
     log.info("backup: wrote %s (%d bytes); removed %d older", written.name, written.size_bytes, len(removed))
     return written.name
+
+
+def anchor() -> str | None:
+    """The day's anchor of the audit log: its head in a message to the admins (see
+    backend.services.audit); returns it, or None when there was nothing to send."""
+    context = _bound()
+    with context.database.transaction() as session:
+        sent = audit.send_anchor(session, context.clock.now())
+    if sent is not None:
+        log.info("audit: anchored the head at record %d", sent.seq)
+    return str(sent) if sent else None
 
 
 def sweep() -> Swept:

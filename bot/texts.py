@@ -273,4 +273,6 @@ TEXTS = {
     "Thank you.",
     "findings.refused": "Control {control} could not be recorded; ask the coordinator.",
     "findings.stopped": "Nothing recorded.",
+    "admin.audit_anchor": "Audit log anchor: {anchor}\n\nKeep this message. \"piket audit verify --anchor\" "
+    "with this value shows whether records were removed or changed since.",
 }

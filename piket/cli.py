@@ -241,9 +241,18 @@ def keys_add(runtime: Runtime) -> None:
 def keys_rotate(runtime: Runtime, batch_size: int) -> None:
     """Re-encrypt every value under the active key, in batches, while the service runs."""
     from backend.services import audit
+    from backend.services.instances import HEARTBEAT, wait_for_key
     from backend.services.keys import rotate
 
     _require_current_schema(runtime)
+    active = runtime.keyring.active_id
+    behind = wait_for_key(runtime.database, runtime.clock.now, active)
+    if behind:
+        raise click.ClickException(
+            f"refused: {len(behind)} running instance(s) have not loaded key {active} "
+            f"({', '.join(behind)}); they read the key file every {HEARTBEAT.seconds} seconds, so one "
+            "that stays behind reads its keys from elsewhere (PIKET_KEYS): give it the new key ring and "
+            "restart it")
     count = rotate(runtime.database, runtime.keyring, batch_size,
                    progress=lambda table, n: click.echo(f"  {table}: {n} re-encrypted"))
     with runtime.database.transaction() as session:
@@ -254,9 +263,12 @@ def keys_rotate(runtime: Runtime, batch_size: int) -> None:
 
 @keys.command("remove")
 @click.argument("key_id")
+@click.option("--despite-backups", is_flag=True,
+              help="Remove it though backups in PIKET_BACKUP_DIR need it (a copy of the key file is kept).")
 @pass_runtime
-def keys_remove(runtime: Runtime, key_id: str) -> None:
-    """Remove KEY_ID from the key ring, once no value needs it any more."""
+def keys_remove(runtime: Runtime, key_id: str, despite_backups: bool) -> None:
+    """Remove KEY_ID from the key ring, once no value needs it any more; names the backups that need it."""
+    from backend.services.backup import needing_key
     from backend.services.keys import verify
 
     path = _key_file(runtime)
@@ -265,6 +277,13 @@ def keys_remove(runtime: Runtime, key_id: str) -> None:
     if in_use:
         raise click.ClickException(f"{in_use} values still use key {key_id}; "
                                    "run `piket keys rotate` first")
+    needing = needing_key(runtime.settings.backup_dir, key_id)
+    if needing:
+        click.echo(f"warning: {len(needing)} backups in {runtime.settings.backup_dir} need key {key_id} to "
+                   f"be restored: {', '.join(needing)}", err=True)
+        if not despite_backups:
+            raise click.ClickException("key kept; copy the key file (it holds the key) to where those "
+                                       "backups are kept, then run again with --despite-backups")
     smaller.write(path)
     click.echo(f"removed key {key_id}; the key ring now holds {', '.join(sorted(smaller.keys))}")
 
@@ -293,18 +312,51 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--anchor", "anchor_text", metavar="SEQ:MAC",
+              help="An anchor kept outside the database (the admins' daily message); by default the one "
+                   "in the newest backup in PIKET_BACKUP_DIR.")
+@click.option("--backup", "backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Take the anchor from this backup file's header.")
 @pass_runtime
-def audit_verify(runtime: Runtime) -> None:
-    """Check the chain; name the first record that was altered, removed or inserted."""
+def audit_verify(runtime: Runtime, anchor_text: str | None, backup_file: Path | None) -> None:
+    """Check the chain; name the first record that was altered, removed or inserted, and compare the
+    log with the last anchor, which shows when its newest records were cut off."""
     from backend.services import audit as audit_service
 
     _require_current_schema(runtime)
+    anchor, source = _anchor(runtime, anchor_text, backup_file)
     with runtime.database.transaction() as session:
         report = audit_service.verify(session)
-    if not report.is_intact:
-        raise click.ClickException(f"audit log broken at record {report.broken_seq}: "
-                                   f"{report.problem}")
+        if not report.is_intact:
+            raise click.ClickException(f"audit log broken at record {report.broken_seq}: "
+                                       f"{report.problem}")
+        problem = audit_service.against_anchor(session, report, anchor) if anchor else None
+    if problem:
+        raise click.ClickException(f"audit log does not match the anchor from {source}: {problem}")
     click.echo(f"audit log intact: {report.count} records, head {report.head_mac[:16]}")
+    click.echo(f"matches the anchor from {source} (record {anchor.seq})" if anchor else
+               "no anchor to compare with: give --anchor or --backup, or set PIKET_BACKUP_DIR")
+
+
+def _anchor(runtime: Runtime, anchor_text: str | None, backup_file: Path | None) -> tuple[Any, str]:
+    """The anchor to compare with and where it came from; (None, "") when there is none."""
+    from backend.services import backup as backups
+    from backend.services.audit import Anchor
+
+    if anchor_text:
+        try:
+            return Anchor.parse(anchor_text), "--anchor"
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--anchor") from None
+    newest = backups.latest(runtime.settings.backup_dir)
+    path = backup_file or (runtime.settings.backup_dir / newest.name if newest and runtime.settings.backup_dir
+                           else None)
+    if path is None:
+        return None, ""
+    try:
+        return backups.anchor_of(path), f"backup {path.name}"
+    except (OSError, ValueError, KeyRingError) as error:
+        raise click.ClickException(f"cannot read the anchor in {path}: {error}") from None
 
 
 # -- backup ---------------------------------------------------------------------------
@@ -437,14 +489,15 @@ def serve(runtime: Runtime) -> None:
 
     Several instances may share one PostgreSQL database: each serves the web and
     the API; the leader alone runs the jobs and the bot."""
-    from piket.serving import BotWhileLeading, run_scheduler, run_web
+    from piket.serving import BotWhileLeading, Heartbeat, run_scheduler, run_web
 
     _require_current_schema(runtime)
     click.echo(_bot_status(runtime))
     bot = BotWhileLeading(runtime) if runtime.settings.telegram_token else None
     runner = run_scheduler(runtime, on_leadership=bot)
     try:
-        run_web(runtime)
+        with Heartbeat(runtime):
+            run_web(runtime)
     finally:
         runner.shutdown()
         if bot:
@@ -458,7 +511,7 @@ def bot(runtime: Runtime) -> None:
     import signal
     import threading
 
-    from piket.serving import run_bot
+    from piket.serving import Heartbeat, run_bot
 
     _require_current_schema(runtime)
     if runtime.settings.telegram_token is None:
@@ -467,28 +520,31 @@ def bot(runtime: Runtime) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    run_bot(runtime, stop)
+    with Heartbeat(runtime):
+        run_bot(runtime, stop)
 
 
 @main.command()
 @pass_runtime
 def web(runtime: Runtime) -> None:
     """Run only the web pages and the API."""
-    from piket.serving import run_web
+    from piket.serving import Heartbeat, run_web
 
     _require_current_schema(runtime)
-    run_web(runtime)
+    with Heartbeat(runtime):
+        run_web(runtime)
 
 
 @main.command()
 @pass_runtime
 def scheduler(runtime: Runtime) -> None:
     """Run only the job scheduler (one leader among all instances)."""
-    from piket.serving import run_scheduler, wait_for_signal
+    from piket.serving import Heartbeat, run_scheduler, wait_for_signal
 
     _require_current_schema(runtime)
     runner = run_scheduler(runtime)
-    wait_for_signal()
+    with Heartbeat(runtime):
+        wait_for_signal()
     runner.shutdown()
 
 

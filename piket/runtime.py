@@ -30,7 +30,7 @@ class Runtime:
     @cached_property
     def keyring(self) -> KeyRing:
         keyring = load_keyring(self.settings)
-        use_keyring(keyring)
+        use_keyring(keyring, reload=lambda: load_keyring(self.settings))
         return keyring
 
     @cached_property

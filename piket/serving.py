@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 import signal
 import threading
 from collections.abc import Callable
@@ -13,9 +15,11 @@ from waitress import serve as waitress_serve
 from backend import jobs
 from backend.config import Settings
 from backend.leader import leader_lock_for
+from backend.services import instances
 from backend.web import create_app
 from piket.runtime import Runtime
 from scheduling.runner import Runner
+from secure_store import reload_keyring
 
 log = logging.getLogger("piket")
 
@@ -30,6 +34,44 @@ def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None
     jobs.register(runner)
     log.info("scheduler started (jobs are stored in the database)")
     return runner
+
+
+class Heartbeat:
+    """Every few seconds: read the key file again and report this instance's keys (see
+    backend.services.instances); the row goes when the instance stops."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._id = secrets.token_hex(8)
+        self._started_at = runtime.clock.now()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="piket-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def beat(self) -> None:
+        keyring = reload_keyring()
+        with self._runtime.database.transaction() as session:
+            instances.report(session, self._runtime.clock.now(), self._id, self._started_at, keyring)
+
+    def _run(self) -> None:
+        while not self._stop.wait(instances.HEARTBEAT.total_seconds()):
+            try:
+                self.beat()
+            except Exception as error:  # a database outage or a key file being replaced: next beat
+                log.warning("heartbeat failed (%s); retrying", type(error).__name__)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        with contextlib.suppress(Exception), self._runtime.database.transaction() as session:
+            instances.leave(session, self._id)
 
 
 def run_web(runtime: Runtime) -> None:

@@ -13,6 +13,7 @@ from secure_store.keyring import (
     KeyRingError,
     UnknownKeyError,
     current_keyring,
+    reload_keyring,
     use_keyring,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "KeyRingError",
     "UnknownKeyError",
     "current_keyring",
+    "reload_keyring",
     "use_keyring",
 ]

@@ -18,6 +18,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,10 @@ class KeyRing:
         the mark cannot be turned back into the address (nor tried against a list) without the key."""
         return hmac.new(self._address_key, normalised_address.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def mac_key_check(self) -> str:
+        """A short value that tells MAC keys apart and says nothing about the key (for backups)."""
+        return _derive(self.mac_key, b"piket MAC key check").hex()[:16]
+
     def audit_mac(self, message: bytes) -> str:
         return hmac.new(self._audit_key, message, hashlib.sha256).hexdigest()
 
@@ -219,12 +224,25 @@ class KeyRing:
 
 
 _current: KeyRing | None = None
+_reload: Callable[[], KeyRing] | None = None
 
 
-def use_keyring(keyring: KeyRing | None) -> None:
-    """Install the key ring the column types use; called once at start (and by tests)."""
+def use_keyring(keyring: KeyRing | None, reload: Callable[[], KeyRing] | None = None) -> None:
+    """Install the key ring the column types use; called once at start (and by tests).
+
+    `reload` reads the key ring again from where it came from (its file): a running
+    instance calls it when a value names a key id it does not hold (`piket keys add`
+    and `keys rotate` ran meanwhile) and on its heartbeat."""
+    global _current, _reload
+    _current, _reload = keyring, reload
+
+
+def reload_keyring() -> KeyRing:
+    """Read the key ring again from its source, if it has one, and install it; returns the one in use."""
     global _current
-    _current = keyring
+    if _reload is not None:
+        _current = _reload()
+    return current_keyring()
 
 
 def current_keyring() -> KeyRing:

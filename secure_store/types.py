@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Dialect, Text
 from sqlalchemy.types import TypeDecorator
 
-from secure_store.keyring import current_keyring
+from secure_store.keyring import UnknownKeyError, current_keyring, reload_keyring
 
 
 class EncryptedText(TypeDecorator[str]):
@@ -32,7 +32,10 @@ class EncryptedText(TypeDecorator[str]):
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return current_keyring().decrypt(str(value), self.context)
+        try:
+            return current_keyring().decrypt(str(value), self.context)
+        except UnknownKeyError:  # sealed by a key added since this process loaded its keys
+            return reload_keyring().decrypt(str(value), self.context)
 
 
 def blind_index(value: str, context: str) -> str:

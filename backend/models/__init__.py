@@ -21,6 +21,7 @@ from backend.models.base import (
 )
 from backend.models.disclosure import Disclosure
 from backend.models.findings import AddressFinding, ControlledAddress, ControlRecord, Outcome
+from backend.models.instances import ServiceInstance
 from backend.models.ledger import BAND_COLUMNS, HourApproval, HourBreak, HourEntry, PeriodLock
 from backend.models.messaging import OutboxMessage, ProcessedUpdate
 from backend.models.organisation import Municipality, Region, RegionSettings
@@ -80,6 +81,7 @@ __all__ = [
     "Report",
     "ReportStatus",
     "Role",
+    "ServiceInstance",
     "Shift",
     "ShiftChange",
     "ShiftChangeKind",

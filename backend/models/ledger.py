@@ -16,6 +16,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import Base, HourCategory, text_enum
+from secure_store.types import EncryptedText
 
 BAND_COLUMNS = (
     "plain_minutes",
@@ -61,7 +62,9 @@ class HourEntry(Base):
         ForeignKey("hour_entries.id"), index=True,
         unique=True, doc="The earlier version this correction replaces: an unapproved one is approved "
                          "together with it (and its reversal), so the pair never counts half.")
-    reason: Mapped[str | None] = mapped_column(String(200), doc="Why a correction was made.")
+    reason: Mapped[str | None] = mapped_column(
+        EncryptedText("hour_entries.reason"),
+        doc="Why a correction was made (sealed: free text may name people); erased by retention.")
     booked_at: Mapped[datetime | None] = mapped_column(
         doc="Set on a correction of a closed period: it counts (and is exported) in the period of this "
             "instant, visibly, instead of at its work time.")

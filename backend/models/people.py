@@ -64,8 +64,9 @@ class Designation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
-    decision_reference: Mapped[str] = mapped_column(String(120),
-                                                    doc="The decision's reference, public.")
+    decision_reference: Mapped[str] = mapped_column(
+        EncryptedText("designations.decision_reference"),
+        doc="The decision's reference (sealed: it may carry a name or a case number).")
     valid_from: Mapped[date]
     valid_until: Mapped[date | None] = mapped_column(doc="Last valid day; None while in force.")
 
@@ -138,7 +139,8 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), doc="What it is for (\"finance export\"), no person.")
+    name: Mapped[str] = mapped_column(EncryptedText("api_tokens.name"),
+                                      doc="What it is for (\"finance export\"), sealed: typed freely.")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="SHA-256 of the token.")
     role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
     is_read_only: Mapped[bool] = mapped_column(default=True, doc="Only GET routes.")

@@ -1,17 +1,27 @@
-"""Appending to the chained audit log and verifying it."""
+"""Appending to the chained audit log, verifying it, and anchoring its head.
+
+The chain alone cannot show that its newest records were cut off. So its head
+(the newest record's number and MAC) is written where someone with database
+access cannot rewrite it: into each backup's header, and once a day in a
+message to the admins. `verify` compares the chain against such an anchor: the
+anchored record must still be there with the same MAC.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from backend.models import AuditRecord
-from secure_store import chain, current_keyring
+from backend.models import AuditRecord, Inspector, Role, WebUser
+from backend.services import outbox
+from secure_store import KeyRing, chain, current_keyring
 
 # Any constant will do; it only has to be the same in every process of a deployment.
 AUDIT_LOCK_ID = 7_243_110_001
@@ -40,6 +50,65 @@ def record(session: Session, at: datetime, actor: str, action: str, subject: str
     return entry
 
 
+ANCHORED_ACTION = "audit.anchored"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A record's number and MAC, kept outside the database: `SEQ:MAC`."""
+
+    seq: int
+    mac: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.mac}"
+
+    @classmethod
+    def parse(cls, value: str) -> Anchor:
+        seq, _, mac = value.strip().partition(":")
+        if not seq.isdigit() or int(seq) < 1 or not re.fullmatch(r"[0-9a-f]{64}", mac):
+            raise ValueError("an anchor is SEQ:MAC, a record number and its 64 hex digits")
+        return cls(int(seq), mac)
+
+
+def head(session: Session) -> Anchor | None:
+    """The newest record as an anchor, or None while the log is empty."""
+    last = session.execute(select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc())
+                           .limit(1)).first()
+    return Anchor(last.seq, last.mac) if last else None
+
+
+def against_anchor(session: Session, report: chain.ChainReport, anchor: Anchor) -> str | None:
+    """What is wrong with an intact chain measured against `anchor`, or None when it holds the anchor."""
+    if report.count < anchor.seq:
+        return (f"the newest records were cut off: the anchor names record {anchor.seq}, "
+                f"the log ends at record {report.count}")
+    mac = session.execute(select(AuditRecord.mac).where(AuditRecord.seq == anchor.seq)).scalar_one()
+    if mac != anchor.mac:
+        return f"record {anchor.seq} is not the anchored one: the log was rewritten from there or before"
+    return None
+
+
+def send_anchor(session: Session, now: datetime) -> Anchor | None:
+    """The day's anchor: the head in a silent message to the admins on Telegram (to the coordinators
+    when no admin account is linked to an enrolled phone), then recorded; None when the log is empty
+    or today's anchor went already."""
+    anchor = head(session)
+    # A daily job run again (a restart, a second leader) within the day sends nothing twice.
+    today = select(AuditRecord.id).where(AuditRecord.action == ANCHORED_ACTION,
+                                         AuditRecord.at >= now - timedelta(hours=20))
+    if anchor is None or session.execute(today.limit(1)).first():
+        return None
+    message = outbox.Message("admin.audit_anchor", {"anchor": str(anchor)}, disable_notification=True)
+    admins = session.scalars(select(Inspector).join(WebUser, WebUser.inspector_id == Inspector.id).where(
+        WebUser.role == Role.ADMIN, WebUser.is_active.is_(True), Inspector.telegram_index.is_not(None)))
+    sent = sum(outbox.send(session, now, admin, message, ref="audit:anchor") is not None for admin in admins)
+    if not sent:
+        sent = outbox.to_coordinators(session, now, message, ref="audit:anchor")
+    record(session, now, "job:anchor", ANCHORED_ACTION, "audit_records", {"seq": anchor.seq, "sent": sent})
+    return anchor
+
+
 def _entries(session: Session) -> Iterator[chain.ChainEntry]:
     rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq).execution_options(
         yield_per=1000)).scalars()
@@ -48,5 +117,6 @@ def _entries(session: Session) -> Iterator[chain.ChainEntry]:
                                json.loads(row.details), row.prev_mac, row.mac)
 
 
-def verify(session: Session) -> chain.ChainReport:
-    return chain.verify(current_keyring(), _entries(session))
+def verify(session: Session, keyring: KeyRing | None = None) -> chain.ChainReport:
+    """Walk the chain with `keyring`'s MAC key (by default the one in use)."""
+    return chain.verify(keyring or current_keyring(), _entries(session))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from backend.db import Database
 from backend.rawdata import encrypted_columns, raw_tables
@@ -79,6 +80,19 @@ def verify(database: Database, keyring: KeyRing) -> KeyReport:
                 for i, (name, context) in enumerate(columns.items()):
                     _check(keyring, report, row[i + 1], context, f"{table_name}.{name} id={row[0]}")
     return report
+
+
+def key_ids_in(connection: Any) -> set[str]:
+    """The ids of the keys that sealed the values in the database (a scan per sealed column)."""
+    found: set[str] = set()
+    for table_name, columns in encrypted_columns().items():
+        table = raw_tables()[table_name]
+        for name in columns:
+            column = table.c[name]
+            key_id = (func.split_part(column, ":", 2) if connection.dialect.name == "postgresql"
+                      else func.substr(column, 5, func.instr(func.substr(column, 5), ":") - 1))
+            found.update(connection.execute(select(key_id).where(column.is_not(None)).distinct()).scalars())
+    return found
 
 
 def _check(keyring: KeyRing, report: KeyReport, value: str | None, context: str, where: str) -> None:

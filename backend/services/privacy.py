@@ -171,20 +171,68 @@ PURPOSES: dict[str, Purpose] = {
         ),
         ("beheerder en controleur (pagina en CSV)", "admin and auditor (page and CSV)"),
     ),
+    "designations": Purpose(
+        (
+            "toezichthouders van het team (hun aanwijzingsbesluiten)",
+            "the team's inspectors (their designation decisions)",
+        ),
+        (
+            "alleen wie aangewezen is, krijgt oproepen voor een gemeente; het kenmerk van het besluit is "
+            "vrije tekst en kan een naam of zaaknummer dragen",
+            "only who is designated gets call-outs for a municipality; the decision's reference is free text "
+            "and may carry a name or a case number",
+        ),
+        (
+            "zolang de toezichthouder in het team zit (een beëindigd besluit blijft als grondslag van "
+            "gewerkte uren)",
+            "while the inspector is in the team (an ended decision stays as the basis of hours worked)",
+        ),
+        ("coördinator en beheerder", "coordinator and admin"),
+    ),
+    "hour_entries": Purpose(
+        (
+            "toezichthouders (hun uren) en wie in de reden van een correctie genoemd wordt",
+            "inspectors (their hours) and whoever a correction's reason names",
+        ),
+        (
+            "uren en ORT verrekenen; de reden verklaart een correctie aan financiën en de controleur",
+            "settling hours and allowances; the reason explains a correction to finance and the auditor",
+        ),
+        (
+            "uren blijven voor de verrekening; de reden van een correctie wordt {reason_days} dagen na "
+            "invoer gewist",
+            "hours stay for the settlement; a correction's reason is erased {reason_days} days after it was "
+            "entered",
+        ),
+        (
+            "coördinator, financiën en controleur; de reden staat niet in de exports",
+            "coordinator, finance and the auditor; the reason is not in the exports",
+        ),
+    ),
+    "api_tokens": Purpose(
+        (
+            "geen personen bedoeld; de naam van een token is vrije tekst en kan er toch een noemen",
+            "no persons intended; a token's name is free text and may name one all the same",
+        ),
+        ("zien waarvoor een token is gemaakt", "showing what a token was made for"),
+        ("zolang het token bestaat", "while the token exists"),
+        ("beheerder", "admin"),
+    ),
 }
 
 NOTES = {
     "nl": (
         "Persoonsgegevens van sekswerkers worden niet vastgelegd. Namen, telefoonnummers, Telegram-id's, "
-        "adressen, aantekeningen en tweede-factorsleutels staan versleuteld in de database (AES-256-GCM per "
-        "waarde, sleutels buiten de database). Koppelcodes gelden {hours} uur en worden alleen gehasht "
+        "adressen, aantekeningen, redenen van correcties, besluitkenmerken, tokennamen en "
+        "tweede-factorsleutels staan versleuteld in de database (AES-256-GCM per waarde, sleutels buiten de "
+        "database). Koppelcodes gelden {hours} uur en worden alleen gehasht "
         "bewaard. Logbestanden bevatten geen namen, id's, plaatsen, codes of tokens."
     ),
     "en": (
-        "No personal data of sex workers is recorded. Names, phone numbers, Telegram ids, addresses, notes "
-        "and second-factor secrets are sealed in the database (AES-256-GCM per value, keys outside the "
-        "database). Enrolment codes are valid {hours} hours and kept only as hashes. Logs hold no names, "
-        "ids, places, codes or tokens."
+        "No personal data of sex workers is recorded. Names, phone numbers, Telegram ids, addresses, notes, "
+        "correction reasons, decision references, token names and second-factor secrets are sealed in the "
+        "database (AES-256-GCM per value, keys outside the database). Enrolment codes are valid {hours} "
+        "hours and kept only as hashes. Logs hold no names, ids, places, codes or tokens."
     ),
 }
 
@@ -261,7 +309,9 @@ def register(settings: Settings, language: str = "nl") -> str:
             "",
             f"- **{heads[2]}:** {purpose.subjects[at]}",
             f"- **{heads[3]}:** {purpose.why[at]}",
-            f"- **{heads[4]}:** {purpose.retention[at].format(days=settings.retention_days)}",
+            f"- **{heads[4]}:** "
+            + purpose.retention[at].format(days=settings.retention_days,
+                                           reason_days=settings.reason_retention_days),
             f"- **{heads[5]}:** {purpose.seen_by[at]}",
             f"- **{heads[6]}:** " + ("; ".join(_described(name, doc) for name, doc in sealed) or "-"),
             f"- **{heads[7]}:** " + ", ".join(f"`{name}`" for name in _plain_columns(table)),

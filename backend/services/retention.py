@@ -9,6 +9,9 @@ location message are blanked too. Each erasure is recorded in the audit log.
 The repeat warning's address hashes go after the team's warning period
 (`findings.forget_old_addresses`, run by the same job).
 
+A correction's reason (free text, sealed) is erased `reason_retention` after it was
+entered: by then the period was exported and checked. The hours stay.
+
 Erased values must be gone from the database files, not only from the rows:
 SQLite runs with secure_delete (freed space is zeroed) and the WAL is folded
 back into the file; PostgreSQL's table is rewritten (VACUUM FULL), because an
@@ -22,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from backend.models import Callout, OutboxMessage, Report, ReportStatus, Shift
+from backend.models import Callout, HourEntry, OutboxMessage, Report, ReportStatus, Shift
 from backend.services import audit
 
 LONGEST = timedelta(days=180)
@@ -50,6 +53,19 @@ def purge_due(session: Session, now: datetime, retention: timedelta) -> int:
     return len(due)
 
 
+def purge_reasons(session: Session, now: datetime, reason_retention: timedelta) -> int:
+    """Erase the reasons of corrections entered longer ago than `reason_retention`; returns how many.
+
+    The ledger refuses every UPDATE but one that sets only the reason (see migration 0015)."""
+    due = session.execute(select(HourEntry.id).where(
+        HourEntry.reason.is_not(None), HourEntry.entered_at < now - reason_retention)).scalars().all()
+    if due:
+        session.execute(update(HourEntry).where(HourEntry.id.in_(due)).values(reason=None))
+        audit.record(session, now, "job:retention", "hours.reasons_purged", "hour_entries",
+                     {"entries": len(due)})
+    return len(due)
+
+
 def scrub_files(engine: Engine) -> None:
     """Make erased values leave the files: fold SQLite's WAL back, or rewrite PostgreSQL's tables."""
     if engine.dialect.name == "sqlite":
@@ -64,5 +80,5 @@ def scrub_files(engine: Engine) -> None:
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for table in ("callouts", "outbox_messages", "unavailabilities", "shift_changes",
-                      "controlled_addresses"):
+                      "controlled_addresses", "hour_entries"):
             connection.execute(text(f"VACUUM FULL {table}"))

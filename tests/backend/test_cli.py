@@ -73,7 +73,7 @@ def test_key_rotation_from_a_to_b_then_without_a(demo: Result, piket: Piket, env
     piket("keys", "remove", key_a)
     assert set(KeyRing.from_file(key_file).keys) == {key_b}
     verified = piket("keys", "verify")
-    assert f"key {key_b} (active): 38 values" in verified.output
+    assert f"key {key_b} (active): 170 values" in verified.output  # 132 of them designations
     assert "every encrypted value opens" in verified.output
 
 
@@ -94,7 +94,7 @@ def test_rotation_resumes_after_an_interruption(demo: Result, piket: Piket, env:
         rotate(database, keyring, batch_size=5, progress=stop_after_first_batch)
     assert calls == [5]
     # The first batch (5 inspectors, 3 sealed values each) was committed before the stop.
-    assert rotate(database, keyring, batch_size=5) == 38 - 15
+    assert rotate(database, keyring, batch_size=5) == 170 - 15
     database.dispose()
 
 
@@ -111,17 +111,54 @@ def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, en
 def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
                                               backend: str) -> None:
     assert "audit log intact: 5 records" in piket("audit", "verify").output  # the profile, 3 accounts, demo
+    tamper(env, backend, "update", "UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2")
+    result = piket("audit", "verify", expect=1)
+    assert "broken at record 2" in result.output and "altered" in result.output
+
+
+def tamper(env: dict[str, str], backend: str, event: str, statement: str) -> None:
+    """An attacker with database rights removes the append-only guard against `event`, then changes the
+    audit log."""
     database = Database(env["PIKET_DATABASE_URL"])
     with database.engine.begin() as connection:
-        # An attacker with database rights first removes the append-only guard.
         if backend == "postgresql":
             connection.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
         else:
-            connection.execute(text("DROP TRIGGER audit_records_no_update"))
-        connection.execute(text("UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2"))
+            connection.execute(text(f"DROP TRIGGER audit_records_no_{event}"))
+        connection.execute(text(statement))
     database.dispose()
-    result = piket("audit", "verify", expect=1)
-    assert "broken at record 2" in result.output and "altered" in result.output
+
+
+def test_audit_verify_shows_newest_records_cut_off_against_the_anchor_in_the_newest_backup(
+        demo: Result, piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    piket("backup", str(backups / "piket-20270309T030000Z.backup"))
+    piket("keys", "add")
+    piket("keys", "rotate")  # one more record after the anchor
+    held = piket("audit", "verify", PIKET_BACKUP_DIR=str(backups)).output
+    assert "audit log intact: 6 records" in held
+    assert "matches the anchor from backup piket-20270309T030000Z.backup (record 5)" in held
+    tamper(env, backend, "delete", "DELETE FROM audit_records WHERE seq >= 5")
+    assert "audit log intact: 4 records" in piket("audit", "verify").output, "the chain alone cannot tell"
+    refused = piket("audit", "verify", expect=1, PIKET_BACKUP_DIR=str(backups)).output
+    assert "does not match the anchor from backup piket-20270309T030000Z.backup" in refused
+    assert "the newest records were cut off: the anchor names record 5, the log ends at record 4" in refused
+
+
+def test_audit_verify_takes_an_anchor_as_given(demo: Result, piket: Piket, env: dict[str, str],
+                                                tmp_path: Path) -> None:
+    piket("backup", str(tmp_path / "b"))
+    from backend.services.backup import anchor_of
+
+    anchor = anchor_of(tmp_path / "b")
+    assert anchor is not None and anchor.seq == 5
+    assert "matches the anchor from --anchor (record 5)" in piket("audit", "verify", "--anchor",
+                                                                  str(anchor)).output
+    assert "(record 5)" in piket("audit", "verify", "--backup", str(tmp_path / "b")).output
+    forged = piket("audit", "verify", "--anchor", f"5:{'0' * 64}", expect=1).output
+    assert "record 5 is not the anchored one" in forged
+    assert "an anchor is SEQ:MAC" in piket("audit", "verify", "--anchor", "5:zz", expect=2).output
 
 
 def test_backup_and_restore_on_another_database_give_the_same_content(
@@ -153,6 +190,90 @@ def test_restore_refuses_other_keys_and_a_non_empty_database(
     assert "not empty" in piket("restore", str(tmp_path / "b"), expect=1).output
 
 
+def test_restore_with_the_right_data_key_and_a_wrong_mac_key_is_refused_before_writing(
+        demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
+    piket("backup", str(tmp_path / "b"))
+    right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
+    wrong_mac = tmp_path / "wrong-mac.json"
+    KeyRing(right.keys, right.active_id, KeyRing.generate().mac_key).write(wrong_mac)
+    target = databases.url()
+    piket("db", "upgrade", PIKET_DATABASE_URL=target)
+    refused = piket("restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target,
+                    PIKET_KEYS_FILE=str(wrong_mac))
+    assert "restore refused" in refused.output and "another MAC key" in refused.output
+    database = Database(target)
+    counts = {name: count for name, (count, _) in table_digests(database).items() if count}
+    database.dispose()
+    assert counts == {}, "nothing was written"
+    assert "the content matches" in piket("restore", str(tmp_path / "b"), PIKET_DATABASE_URL=target).output
+
+
+def mode(path: Path) -> str:
+    return oct(path.stat().st_mode & 0o777)
+
+
+def test_database_files_key_ring_and_backups_are_readable_by_their_owner_only(
+        piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    umask = os.umask(0o022)  # what a service account usually has: new files readable by all
+    try:
+        piket("db", "upgrade")
+        piket("demo")
+        piket("keys", "add")
+        piket("backup", str(tmp_path / "b"))
+    finally:
+        os.umask(umask)
+    files = [Path(env["PIKET_KEYS_FILE"]), tmp_path / "b"]
+    if backend == "sqlite":
+        database = Path(env["PIKET_DATABASE_URL"].removeprefix("sqlite:///"))
+        files += [database, *database.parent.glob(database.name + "-*")]
+        assert len(files) >= 4, "the WAL is there"
+    assert {str(path.name): mode(path) for path in files} == {str(path.name): "0o600" for path in files}
+
+
+def test_keys_remove_names_the_backups_that_still_need_the_key(
+        demo: Result, piket: Piket, env: dict[str, str], tmp_path: Path) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).active_id
+    piket("backup", str(backups / "1-before-add.backup"))
+    piket("keys", "add")
+    piket("backup", str(backups / "2-before-rotate.backup"))  # sealed with the new key, values the old
+    piket("keys", "rotate")
+    piket("backup", str(backups / "3-after-rotate.backup"))
+    (backups / "notes.txt").write_text("not a backup")
+    refused = piket("keys", "remove", old, expect=1, PIKET_BACKUP_DIR=str(backups))
+    assert f"2 backups in {backups} need key {old} to be restored: 1-before-add.backup, " \
+           "2-before-rotate.backup" in refused.output
+    assert old in KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).keys
+    removed = piket("keys", "remove", old, "--despite-backups", PIKET_BACKUP_DIR=str(backups))
+    assert f"removed key {old}" in removed.output
+    assert "need key" not in piket("keys", "remove", "kxxxx", expect=2, PIKET_BACKUP_DIR=str(backups)).output
+
+
+def test_a_backup_without_the_mac_key_check_is_restored_only_if_its_audit_chain_verifies(
+        demo: Result, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
+    from backend import migrate
+    from backend.services import backup
+    from secure_store.stream import write_sealed
+
+    right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
+    source = Database(env["PIKET_DATABASE_URL"])
+    old_style = {"format": backup.FORMAT, "revision": migrate.current_revision(source.engine) or "",
+                 "created_at": "2027-03-09T03:00:00+00:00"}  # as backups were written before the check
+    with backup._snapshot(source) as connection, (tmp_path / "old").open("wb") as out:
+        write_sealed(right, backup._lines(connection), out, old_style)
+    source.dispose()
+    target = Database(databases.url())
+    migrate.upgrade(target.engine)
+    wrong_mac = KeyRing(right.keys, right.active_id, KeyRing.generate().mac_key)
+    with (tmp_path / "old").open("rb") as file_, pytest.raises(backup.BackupError, match="record 1"):
+        backup.restore(target, wrong_mac, file_)
+    assert {name: count for name, (count, _) in table_digests(target).items() if count} == {}
+    with (tmp_path / "old").open("rb") as file_:
+        assert sum(backup.restore(target, right, file_).values()) > 200
+    target.dispose()
+
+
 def test_a_configuration_error_stops_with_the_setting_named(piket: Piket) -> None:
     result = piket("db", "current", expect=2, PIKET_RETENTION_DAYS="-3")
     assert "configuration error: PIKET_RETENTION_DAYS" in result.output
@@ -170,9 +291,10 @@ def test_without_configured_keys_development_generates_a_key_file_and_warns(
 def test_the_privacy_register_names_every_sealed_field_with_its_retention(piket: Piket) -> None:
     from backend.services.privacy import sealed_columns
 
-    dutch = piket("privacy", "register", PIKET_RETENTION_DAYS="45").output
+    dutch = piket("privacy", "register", PIKET_RETENTION_DAYS="45", PIKET_REASON_RETENTION_DAYS="500").output
     assert dutch.startswith("# Register van verwerkingen: piket")
     assert "45 dagen na beoordeling van het rapport" in dutch
+    assert "de reden van een correctie wordt 500 dagen na invoer gewist" in dutch
     for table, fields in sealed_columns().items():
         assert f"`{table}`" in dutch
         assert all(f"`{name}`" in dutch for name, _ in fields)

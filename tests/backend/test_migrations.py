@@ -3,12 +3,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy import Engine, insert, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.db import Database
-from backend.models import Base, HourCategory, HourEntry, Unavailability
+from backend.models import ApiToken, Base, Designation, HourCategory, HourEntry, Unavailability
 from backend.services import ledger, work_hours
 from scheduling.calendar import team_zone
 from scheduling.ort import split_bands
@@ -129,3 +130,69 @@ def test_work_categories_are_allowed_the_ledger_stays_append_only_and_a_downgrad
         session.rollback()
     with pytest.raises(RuntimeError, match="category the older schema does not know"):
         migrate.downgrade(engine, "0009_break_intervals")
+
+
+BEFORE_SEALING = "0009_break_intervals"
+"""The revision before free text was sealed (0015)."""
+
+
+def test_free_text_stored_in_clear_is_sealed_by_the_upgrade_and_opened_by_the_downgrade(
+        fresh_database: Database) -> None:
+    engine = fresh_database.engine
+    migrate.upgrade(engine, BEFORE_SEALING)
+    clear = {"reason": "Hessel de Boer vergat pauze", "reference": "Besluit 2027/14 S. Dijkstra",
+             "token": "export voor Wytske"}
+    with Session(engine) as session:
+        _, place = region(session)
+        person = inspector(session, place)
+        session.execute(text(
+            "INSERT INTO designations (inspector_id, municipality_id, decision_reference, valid_from) "
+            "VALUES (:i, :m, :r, '2027-01-01')"), {"i": person.id, "m": place.id, "r": clear["reference"]})
+        session.execute(text(
+            "INSERT INTO api_tokens (name, token_hash, role, is_read_only, created_by, created_at, "
+            "expires_at) VALUES (:n, 'h', 'finance', true, 'cli', '2027-01-01 00:00:00', "
+            "'2028-01-01 00:00:00')"),
+            {"n": clear["token"]})
+        entry = session.execute(insert(HourEntry.__table__).values(
+            inspector_id=person.id, municipality_id=place.id, category="control",
+            starts_at=datetime(2027, 3, 9, 8, 0, tzinfo=UTC), ends_at=datetime(2027, 3, 9, 9, 0, tzinfo=UTC),
+            break_minutes=0,
+            worked_minutes=60, plain_minutes=60, weekday_20_minutes=0, weekday_40_minutes=0,
+            saturday_minutes=0, sunday_holiday_minutes=0, entered_by="test",
+            entered_at=datetime(2027, 3, 9, 10, 0, tzinfo=UTC),
+        ).returning(HourEntry.__table__.c.id)).scalar_one()
+        ids = {"i": person.id, "m": place.id, "e": entry, "r": clear["reason"]}
+        session.commit()
+    # The old ledger refuses UPDATE: the reason goes in with a raw INSERT of its own.
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO hour_entries (inspector_id, municipality_id, category, starts_at, ends_at, "
+            "break_minutes, worked_minutes, plain_minutes, weekday_20_minutes, weekday_40_minutes, "
+            "saturday_minutes, sunday_holiday_minutes, reverses_id, reason, entered_by, entered_at) "
+            "VALUES (:i, :m, 'control', '2027-03-09 08:00:00', '2027-03-09 09:00:00', 0, -60, -60, 0, 0, 0, "
+            "0, :e, :r, 'test', '2027-03-09 10:00:00')"),
+            ids)
+    migrate.upgrade(engine)
+    stored = stored_free_text(engine)
+    assert all(value.startswith("pk1:") for value in stored.values()), stored
+    with Session(engine) as session:
+        assert session.scalars(select(HourEntry.reason).where(HourEntry.reason.is_not(None))).one() == \
+            clear["reason"]
+        assert session.scalars(select(Designation.decision_reference)).one() == clear["reference"]
+        assert session.scalars(select(ApiToken.name)).one() == clear["token"]
+    with engine.begin() as connection:  # rotation and retention may rewrite a reason, nothing else
+        connection.execute(text("UPDATE hour_entries SET reason = NULL"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE hour_entries SET worked_minutes = 0"))
+    migrate.downgrade(engine, BEFORE_SEALING)
+    assert stored_free_text(engine) == {"reference": clear["reference"], "token": clear["token"]}
+
+
+def stored_free_text(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        found = {
+            "reason": connection.execute(text("SELECT reason FROM hour_entries WHERE reason IS NOT NULL"))
+            .scalar_one_or_none(),
+            "reference": connection.execute(text("SELECT decision_reference FROM designations")).scalar_one(),
+            "token": connection.execute(text("SELECT name FROM api_tokens")).scalar_one()}
+    return {key: value for key, value in found.items() if value is not None}

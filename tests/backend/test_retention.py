@@ -19,11 +19,14 @@ from backend.models import (
     Callout,
     CalloutSource,
     CalloutStatus,
+    HourCategory,
+    HourEntry,
     Report,
     ReportStatus,
     Shift,
     ShiftKind,
 )
+from backend.services import ledger
 from scheduling.clock import FrozenClock
 from tests.factories import inspector, region
 
@@ -169,3 +172,28 @@ def test_the_job_erases_address_hashes_after_the_warning_period_and_keeps_recent
         assert session.execute(select(func.count(ControlledAddress.id))).scalar_one() == 1
         actions = session.execute(select(AuditRecord.action)).scalars().all()
         assert "addresses.forgotten" in actions
+
+
+def corrected(place: Place, entered_days_ago: int, reason: str) -> int:
+    """An entry and its correction with `reason`, entered that many days ago; returns the correction."""
+    at = place.clock.now() - entered_days_ago * DAY
+    with place.database.transaction() as session:
+        entry = ledger.record(session, at, "web:coordinator", inspector_id=place.writer_id,
+                              municipality_id=place.municipality_id, category=HourCategory.CONTROL,
+                              starts_at=at - timedelta(hours=5), ends_at=at - timedelta(hours=2))
+        return ledger.correct(session, at, "web:coordinator", entry.id, starts_at=at - timedelta(hours=5),
+                              ends_at=at - timedelta(hours=1), breaks=(), by_coordinator=True,
+                              reason=reason).id
+
+
+def test_a_correction_reason_goes_after_its_retention_and_the_hours_stay(place: Place) -> None:
+    old = corrected(place, 401, "Hessel de Boer vergat pauze")
+    recent = corrected(place, 399, "met Sjoerd Dijkstra afgesproken")
+    assert jobs.retain() == 2, "the correction and its reversal"
+    with place.database.transaction() as session:
+        entries = {e.id: e for e in session.scalars(select(HourEntry))}
+        assert entries[old].reason is None and entries[old].worked_minutes == 240
+        assert entries[recent].reason == "met Sjoerd Dijkstra afgesproken"
+        actions = session.execute(select(AuditRecord.action, AuditRecord.details)).all()
+        assert ("hours.reasons_purged", '{"entries": 2}') in actions
+    assert jobs.retain() == 0

@@ -301,6 +301,11 @@ async def the_report_writers_findings(h: Harness, t: Team) -> None:
     await h.say(wytske, LOCATION)
     await h.deliver()
     await h.press(wytske, tap(h, wytske, "Geen notities"))
+
+
+async def the_days_audit_anchor(h: Harness, t: Team) -> None:
+    create(h, t)  # something in the audit log
+    jobs.anchor()
     await h.deliver()
 
 
@@ -318,6 +323,7 @@ SCENARIOS: list[Scenario] = [
     work_outside_shifts,
     a_report_sent_back,
     the_report_writers_findings,
+    the_days_audit_anchor,
 ]
 
 

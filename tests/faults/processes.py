@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +141,21 @@ class Instance:
             return "\n".join(filter(None, [repr(condition), state() if state else "", self.log()[-3000:]]))
 
         return wait_until(held, timeout, what, instead, interval=0.1)
+
+def log_in(port: int, username: str, password: str, code: str) -> tuple[int, str]:
+    """A browser: the login form, then sending it (which needs the database); the status and page."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with browser.open(f"http://127.0.0.1:{port}/login", timeout=10) as response:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
+    assert csrf, "the login page has its form"
+    form = urllib.parse.urlencode({"csrf_token": csrf[1], "username": username, "password": password,
+                                   "code": code}).encode()
+    try:
+        with browser.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
 
 def _parsed(body: bytes, content_type: str) -> Any:
     return json.loads(body) if content_type == "application/json" and body else body.decode(errors="replace")

@@ -5,13 +5,8 @@ itself when the database is back (no restart of piket)."""
 from __future__ import annotations
 
 import os
-import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -25,6 +20,7 @@ from bot.i18n import text
 from secure_store import KeyRing
 from tests.faults.conftest import Site
 from tests.faults.postgres import PrivatePostgres, binaries
+from tests.faults.processes import log_in
 from tests.faults.scenario import (
     ACCEPT,
     ESCALATION,
@@ -74,21 +70,6 @@ def site(postgres: PrivatePostgres, keyring: KeyRing, tmp_path: Path) -> Iterato
             database.dispose()
 
 
-def log_in(port: int) -> tuple[int, str]:
-    """The coordinator's browser: the login form, then sending it (which needs the database)."""
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    with browser.open(f"http://127.0.0.1:{port}/login", timeout=10) as response:
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
-    assert csrf, "the login page has its form"
-    form = urllib.parse.urlencode({"csrf_token": csrf[1], "username": "wytske", "password": "x" * 12,
-                                   "code": "123456"}).encode()
-    try:
-        with browser.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def test_the_database_gone_for_30_seconds(site: Site, postgres: PrivatePostgres) -> None:
     now = site.now()
     crew = seed_crew(site.database, now, size=6)
@@ -110,7 +91,7 @@ def test_the_database_gone_for_30_seconds(site: Site, postgres: PrivatePostgres)
     assert status == 503 and body["error"] == "database_unavailable"
     status, body = server.get("/api/v1/callouts", token=token)
     assert status == 503 and "probeer het zo opnieuw" in body["message"]
-    status, page = log_in(server.port)
+    status, page = log_in(server.port, "wytske", "x" * 12, "123456")
     assert status == 503 and "probeer het zo opnieuw" in page
     during = telegram.press(second, second_tap)
     telegram.wait_for(lambda: during in telegram.answers(), 30, "the bot's answer during the outage")

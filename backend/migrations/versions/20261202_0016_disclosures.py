@@ -6,7 +6,7 @@ which is why the table has no append-only trigger; no page or service changes
 a row once written).
 
 Revision ID: 0016_disclosures
-Revises: 0014_session_security
+Revises: 0015_sealed_binding
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0016_disclosures'
-down_revision: str | None = '0014_session_security'
+down_revision: str | None = '0015_sealed_binding'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
