@@ -2,16 +2,23 @@
 
 Database tests take `session` (a migrated database, rolled back after each test)
 or `fresh_database` (an empty database of their own, for migrations, the CLI and
-backups). Both run once per configured backend.
+backups) or `migrated_copy` (a migrated database of their own). They run once per configured
+backend. A database that many tests start from is built once per session (`templates`) and
+copied for each test: the SQLite file, or the PostgreSQL schema through its dump.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from collections.abc import Callable, Iterator
+import shutil
+import subprocess
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -51,25 +58,69 @@ def clock() -> FrozenClock:
 
 
 class DatabaseFactory:
-    """Makes empty databases: SQLite files, or PostgreSQL schemas dropped at the end."""
+    """Makes databases: SQLite files, or PostgreSQL schemas dropped at the end; empty, or copies of a
+    template."""
 
     def __init__(self, backend: str, tmp: Path) -> None:
-        self.backend, self.tmp, self.schemas, self.made = backend, tmp, [], []
+        self.backend, self.tmp = backend, tmp
+        self.schemas: list[str] = []
+        self.made: list[Database] = []
 
     def url(self) -> str:
+        """An empty database."""
         if self.backend == "sqlite":
-            return f"sqlite:///{self.tmp / ('db-' + secrets.token_hex(4) + '.sqlite')}"
-        schema = "piket_test_" + secrets.token_hex(6)
+            return f"sqlite:///{self._file()}"
+        schema = self._schema()
         with make_engine(POSTGRES_URL).begin() as connection:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
-        self.schemas.append(schema)
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        return _schema_url(schema)
 
-    def database(self) -> Database:
-        database = Database(self.url())
+    def database(self, url: str | None = None) -> Database:
+        database = Database(url or self.url())
         self.made.append(database)
         return database
+
+    def template(self, build: Callable[[Database], Any]) -> Template:
+        """A database that `build` fills, kept as it is then (its file, or its schema's dump)."""
+        database = self.database()
+        value = build(database)
+        if self.backend == "sqlite":
+            connection = database.engine.raw_connection()  # outside a transaction, as a checkpoint must be
+            connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the file itself
+            connection.close()
+            database.dispose()
+            path = database.url.removeprefix("sqlite:///")
+            assert not Path(path + "-wal").exists() or Path(path + "-wal").stat().st_size == 0
+            return Template(path, value)
+        database.dispose()
+        return Template(_dump(database.url.rsplit("%3D", 1)[1]), value)
+
+    def copy(self, template: Template) -> Database:
+        """A database of its own, equal to the template: the same rows, ids, sequences and triggers."""
+        if self.backend == "sqlite":
+            path = self._file()
+            shutil.copyfile(template.source, path)
+            return self.database(f"sqlite:///{path}")
+        schema = self._schema()  # the dump makes it
+        engine = make_engine(POSTGRES_URL)
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(template.source.replace(TEMPLATE_SCHEMA, schema))
+            cursor.close()
+            connection.commit()
+        finally:
+            connection.close()
+            engine.dispose()
+        return self.database(_schema_url(schema))
+
+    def _file(self) -> Path:
+        return self.tmp / ("db-" + secrets.token_hex(4) + ".sqlite")
+
+    def _schema(self) -> str:
+        schema = "piket_test_" + secrets.token_hex(6)
+        self.schemas.append(schema)
+        return schema
 
     def cleanup(self) -> None:
         for database in self.made:
@@ -80,6 +131,51 @@ class DatabaseFactory:
                 for schema in self.schemas:
                     connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             engine.dispose()
+
+
+TEMPLATE_SCHEMA = "piket_template_schema"
+
+
+@dataclass
+class Template:
+    """A database built once per session, to copy for each test that needs one like it."""
+
+    source: str
+    """SQLite: the file; PostgreSQL: the schema's dump, its name replaced by TEMPLATE_SCHEMA."""
+    value: Any
+    """What the build returned (the web site's TOTP secrets, say)."""
+
+
+def _schema_url(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def _dump(schema: str) -> str:
+    """The schema as SQL that makes it again: tables, rows, sequences, functions and triggers."""
+    server = POSTGRES_URL.replace("postgresql+psycopg", "postgresql")
+    command = ["pg_dump", "--schema", schema, "--no-owner", "--no-privileges", "--inserts",
+               "--rows-per-insert=1000", server]
+    dump = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    lines = [line for line in dump.splitlines() if not re.match(r"\\(un)?restrict ", line)]  # psql-only
+    return "\n".join(lines).replace(schema, TEMPLATE_SCHEMA)
+
+
+class Templates:
+    """The session's templates of one backend, each built the first time a test asks for it."""
+
+    def __init__(self, factory: DatabaseFactory) -> None:
+        self.factory = factory
+        self.made: dict[Hashable, Template] = {}
+
+    def get(self, key: Hashable, build: Callable[[Database], Any]) -> Template:
+        if key not in self.made:
+            self.made[key] = self.factory.template(build)
+        return self.made[key]
+
+    def migrated(self) -> Template:
+        """An empty database at the newest migration."""
+        return self.get("migrated", lambda database: migrate.upgrade(database.engine))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -101,10 +197,22 @@ def databases(backend: str, tmp_path: Path) -> Iterator[DatabaseFactory]:
     factory.cleanup()
 
 
+@pytest.fixture(scope="session")
+def templates(session_factory: DatabaseFactory, keyring: KeyRing) -> Templates:
+    """Databases built once per backend and session (with the session's key ring), copied per test."""
+    return Templates(session_factory)
+
+
 @pytest.fixture
 def fresh_database(databases: DatabaseFactory) -> Database:
     """An empty database (no schema) of the current backend."""
     return databases.database()
+
+
+@pytest.fixture
+def migrated_copy(databases: DatabaseFactory, templates: Templates) -> Database:
+    """A migrated, empty database of the test's own: a copy of one migrated once per session."""
+    return databases.copy(templates.migrated())
 
 
 @pytest.fixture(scope="session")

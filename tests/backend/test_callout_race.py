@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend import migrate
 from backend.db import Database
 from backend.models import (
     Assignment,
@@ -21,9 +20,8 @@ from backend.services.callouts import Answer, NewCallout
 from tests.factories import NOW, designate, inspector, region
 
 
-def test_twenty_simultaneous_accepts_make_exactly_one_pair(fresh_database: Database) -> None:
-    migrate.upgrade(fresh_database.engine)
-    with fresh_database.transaction() as session:
+def test_twenty_simultaneous_accepts_make_exactly_one_pair(migrated_copy: Database) -> None:
+    with migrated_copy.transaction() as session:
         _, home = region(session)
         for number in range(20):
             made = inspector(
@@ -50,7 +48,7 @@ def test_twenty_simultaneous_accepts_make_exactly_one_pair(fresh_database: Datab
     def press(offer_id: int, inspector_id: int, version: int) -> None:
         barrier.wait()
         try:
-            with fresh_database.transaction() as session:
+            with migrated_copy.transaction() as session:
                 answers.append(
                     callouts.answer_offer(
                         session, NOW + timedelta(seconds=1), inspector_id, offer_id, version, accept=True
@@ -68,7 +66,7 @@ def test_twenty_simultaneous_accepts_make_exactly_one_pair(fresh_database: Datab
     assert errors == []
     assert len(answers) == 20
     assert set(answers) <= {Answer.WAITING, Answer.CONFIRMED, Answer.STANDBY, Answer.FILLED}
-    with fresh_database.transaction() as session:
+    with migrated_copy.transaction() as session:
         pair = session.scalars(select(Assignment).where(Assignment.shift_id == callout.shift_id)).all()
         assert len(pair) == 2
         people = [session.get(Inspector, a.inspector_id) for a in pair]

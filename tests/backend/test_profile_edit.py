@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from backend import migrate
 from backend.db import Database
 from backend.models import AuditRecord, Municipality, Shift, ShiftKind
 from backend.profile_file import ProfileError, read_form, read_profile, write_profile
@@ -24,11 +23,10 @@ NOW = datetime(2027, 3, 9, 13, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def hilversum(fresh_database: Database) -> Database:
-    migrate.upgrade(fresh_database.engine)
-    with fresh_database.transaction() as session:
+def hilversum(migrated_copy: Database) -> Database:
+    with migrated_copy.transaction() as session:
         profile.load(session, NOW, "test", read_profile((PROFILES / "hilversum.toml").read_text("utf-8")))
-    return fresh_database
+    return migrated_copy
 
 
 def current(database: Database) -> profile.Profile:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import migrate
 from backend.db import Database
 from backend.models import Assignment, HourCategory, Municipality, Shift
 from backend.profile_file import ProfileError, read_profile, write_profile
@@ -27,9 +26,8 @@ BEFORE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def empty(fresh_database: Database) -> Database:
-    migrate.upgrade(fresh_database.engine)
-    return fresh_database
+def empty(migrated_copy: Database) -> Database:
+    return migrated_copy
 
 
 def load(database: Database, text: str) -> list[profile.Change]:

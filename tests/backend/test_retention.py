@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from backend import jobs, migrate
+from backend import jobs
 from backend.config import load_settings
 from backend.db import Database
 from backend.models import (
@@ -86,14 +86,13 @@ class Place:
 
 
 @pytest.fixture
-def place(fresh_database: Database, clock: FrozenClock, tmp_path: Path) -> Place:
-    migrate.upgrade(fresh_database.engine)
-    with fresh_database.transaction() as session:
+def place(migrated_copy: Database, clock: FrozenClock, tmp_path: Path) -> Place:
+    with migrated_copy.transaction() as session:
         _, home = region(session)
         writer = inspector(session, home)
-        made = Place(fresh_database, clock, home.id, writer.id)
+        made = Place(migrated_copy, clock, home.id, writer.id)
     settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_RETENTION_DAYS": "30"})
-    jobs.bind(jobs.JobContext(fresh_database, clock, settings))
+    jobs.bind(jobs.JobContext(migrated_copy, clock, settings))
     return made
 
 

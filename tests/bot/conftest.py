@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from backend import migrate
 from backend.db import Database
 from backend.models import Assignment, AssignmentStatus, Gender, Municipality, Shift, ShiftKind
 from scheduling.clock import FrozenClock
@@ -36,9 +35,8 @@ PEOPLE = [  # first name, gender, trained, coordinator, enrolled
 
 
 @pytest.fixture
-def bot_database(fresh_database: Database) -> Database:
-    migrate.upgrade(fresh_database.engine)
-    return fresh_database
+def bot_database(migrated_copy: Database) -> Database:
+    return migrated_copy
 
 
 @pytest.fixture

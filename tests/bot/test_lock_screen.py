@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from backend import jobs, migrate
+from backend import jobs
 from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage, Report
 from backend.services import callouts, control_changes, controls_plan, enrolment, outbox
 from bot.texts import TEXTS
@@ -27,7 +27,7 @@ from tests.bot.test_enrolment import code_for
 from tests.bot.test_leave import mark_days_off
 from tests.bot.test_new_callout import tap
 from tests.bot.test_reminders import bind_jobs
-from tests.conftest import DatabaseFactory
+from tests.conftest import DatabaseFactory, Template, Templates
 
 LOCATION, NOTES = "Wilhelminastraat 12, Drachten", "Achterom via de steeg."
 TMM = "Politie Noord-Nederland, Team Migratiecriminaliteit en Mensenhandel (TMM)"
@@ -327,10 +327,9 @@ SCENARIOS: list[Scenario] = [
 ]
 
 
-def run(databases: DatabaseFactory, scenario: Scenario) -> tuple[list[Call], set[str]]:
-    """Run one scenario on a fresh database; what Telegram was asked, and the templates queued."""
-    database = databases.database()
-    migrate.upgrade(database.engine)
+def run(databases: DatabaseFactory, migrated: Template, scenario: Scenario) -> tuple[list[Call], set[str]]:
+    """Run one scenario on a database of its own; what Telegram was asked, and the templates queued."""
+    database = databases.copy(migrated)
     harness = Harness(database, FrozenClock(datetime(2027, 3, 9, 13, 0, tzinfo=UTC)))
     team = make_team(database)
     bind_jobs(harness)
@@ -348,13 +347,13 @@ def run(databases: DatabaseFactory, scenario: Scenario) -> tuple[list[Call], set
 
 
 def test_no_ringing_message_names_a_place_or_a_person_over_every_message_kind(
-    databases: DatabaseFactory,
+    databases: DatabaseFactory, templates: Templates,
 ) -> None:
     ringing: list[str] = []
     sent: set[str] = set()
     for scenario in SCENARIOS:
-        calls, templates = run(databases, scenario)
-        sent |= templates
+        calls, queued = run(databases, templates.migrated(), scenario)
+        sent |= queued
         rings = [c for c in calls if c.method == "sendMessage" and not c.params.get("disable_notification")]
         ringing += [c.text for c in rings]
     kinds = {key for key in TEXTS if not key.startswith(NOT_MESSAGES)} - set(SENT_DIRECTLY)

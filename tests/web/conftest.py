@@ -29,7 +29,7 @@ from scheduling.clock import FrozenClock
 from scheduling.ort import planned_break
 from secure_store import KeyRing, use_keyring
 from secure_store.types import blind_index
-from tests.conftest import DatabaseFactory
+from tests.conftest import DatabaseFactory, Templates
 
 PASSWORD = "a password of the test team"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -92,35 +92,54 @@ def password_hash() -> str:
 
 
 def build_site(database: Database, clock: FrozenClock, tmp_path: Any) -> Site:
+    """A site on an empty database: migrated, the demo loaded and the test accounts made."""
+    return open_site(database, clock, tmp_path, load_site(database, clock.now()))
+
+
+def load_site(database: Database, now: datetime) -> dict[str, str]:
+    """Migrates, loads the demo as at `now`, enrols every phone, and gives every account the test
+    password and a TOTP secret; returns the secrets by username."""
     migrate.upgrade(database.engine)
-    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_SECRET_KEY": "test secret"})
-    site = Site(create_app(settings, database, clock), database, clock)
+    secrets: dict[str, str] = {}
     with database.transaction() as session:
-        load_demo(session, clock.now())
-        accounts.create_web_user(session, clock.now(), "test", "auditor", Role.AUDITOR)
+        load_demo(session, now)
+        accounts.create_web_user(session, now, "test", "auditor", Role.AUDITOR)
         for inspector in session.execute(select(Inspector)).scalars():  # every phone enrolled
             inspector.telegram_id = str(1000 + inspector.id)
             inspector.telegram_index = blind_index(inspector.telegram_id, "telegram")
         for user in session.execute(select(WebUser)).scalars():
             user.password_hash = password_hash()
-            user.totp_secret = site.secrets[user.username] = pyotp.random_base32()
+            user.totp_secret = secrets[user.username] = pyotp.random_base32()
             user.must_change_password = False
-    return site
+    return secrets
+
+
+def open_site(database: Database, clock: FrozenClock, tmp_path: Any, secrets: dict[str, str]) -> Site:
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_SECRET_KEY": "test secret"})
+    return Site(create_app(settings, database, clock), database, clock, dict(secrets))
+
+
+def copy_site(databases: DatabaseFactory, templates: Templates, clock: FrozenClock, tmp_path: Any) -> Site:
+    """A site on a copy of the session's demo database (loaded once per clock time)."""
+    now = clock.now()
+    template = templates.get(("site", now), lambda database: load_site(database, now))
+    return open_site(databases.copy(template), clock, tmp_path, template.value)
 
 
 @pytest.fixture
-def site(fresh_database: Database, clock: FrozenClock, tmp_path: Any) -> Site:
+def site(databases: DatabaseFactory, templates: Templates, clock: FrozenClock, tmp_path: Any) -> Site:
     """A site of its own for a test that changes things."""
-    return build_site(fresh_database, clock, tmp_path)
+    return copy_site(databases, templates, clock, tmp_path)
 
 
 @pytest.fixture(scope="module")
-def shared_site(backend: str, keyring: KeyRing, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def shared_site(templates: Templates, keyring: KeyRing, tmp_path_factory: pytest.TempPathFactory,
+                ) -> Iterator[Site]:
     """One site for a module of tests that only look (or are refused)."""
     use_keyring(keyring)  # module fixtures start before the per-test key ring fixture
-    factory = DatabaseFactory(backend, tmp_path_factory.mktemp("site"))
+    factory = DatabaseFactory(templates.factory.backend, tmp_path_factory.mktemp("site"))
     clock = FrozenClock(datetime(2027, 3, 9, 13, 0, tzinfo=UTC))
-    yield build_site(factory.database(), clock, tmp_path_factory.mktemp("data"))
+    yield copy_site(factory, templates, clock, tmp_path_factory.mktemp("data"))
     factory.cleanup()
 
 
