@@ -83,3 +83,14 @@ def test_designations_name_the_inspector(shared_site: Site) -> None:
 def test_the_star_after_a_name_is_explained(shared_site: Site) -> None:
     page = html.unescape(shared_site.client("coordinator").get("/coordinator/planning?month=2027-03").text)
     assert "* opgeleid: een koppel heeft minstens één opgeleide toezichthouder nodig." in page
+
+
+def test_clock_times_end_with_tot_and_days_with_tot_en_met(shared_site: Site) -> None:
+    client = shared_site.client("coordinator")
+    for path in ("/coordinator/callouts/new", "/coordinator/planning?month=2027-03"):
+        page = html.unescape(client.get(path).text)
+        assert re.search(r'<label>Tot <input type="time" name="end"', page), path
+        assert not re.search(r'Tot en met <input type="time"', page), path
+    leave = html.unescape(client.get("/coordinator/leave").text)
+    assert re.search(r'<label>Tot en met <input type="date" name="last"', leave)
+
