@@ -50,7 +50,8 @@ def install(app: Flask) -> None:
         translate, translate_plural, newstyle=True)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
-                                  number=number, percent=percent, actor=actor, source_name=source_name)
+                                  number=number, percent=percent, actor=actor, source_name=source_name,
+                                  gender_name=gender_name)
 
 
 def when(instant: datetime, year: bool = False) -> str:
@@ -86,8 +87,10 @@ def day(value: date) -> str:
     return format_date(value, "EEE d MMM y", locale=language())
 
 
-def month(value: date) -> str:
-    """A month as words: "december 2026"."""
+def month(value: date | str) -> str:
+    """A month as words: "december 2026" (from a date, or a month written "2026-12")."""
+    if isinstance(value, str):
+        value = date.fromisoformat(f"{value}-01")
     return format_date(value, "LLLL y", locale=language())
 
 
@@ -143,3 +146,12 @@ SOURCE_NAMES = {
 def source_name(value: Any) -> str:
     code = getattr(value, "value", value)
     return translate(SOURCE_NAMES.get(code, code))
+
+
+GENDER_NAMES = {"f": N_("woman"), "m": N_("man"), "x": N_("other")}
+"""An inspector's gender in words (the stored value is a letter)."""
+
+
+def gender_name(value: Any) -> str:
+    code = getattr(value, "value", value)
+    return translate(GENDER_NAMES.get(code, code))

@@ -75,5 +75,5 @@ def approve_coordinator_hours() -> Any:
     chosen = parse(EntryIdsIn, {"entry_ids": request.form.getlist("entry_ids")})
     approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids, role=caller().role,
                                    own_inspector_id=work_hours.own_inspector(g.db, caller().user_id))
-    flash(i18n.gettext("%(n)s entries approved.", n=approved))
+    flash(i18n.ngettext("%(n)s entry approved.", "%(n)s entries approved.", approved))
     return redirect(safe_path(request.form.get("back")) or url_for("work.coordinator_hours"))

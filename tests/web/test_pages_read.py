@@ -83,3 +83,32 @@ def test_designations_name_the_inspector(shared_site: Site) -> None:
 def test_the_star_after_a_name_is_explained(shared_site: Site) -> None:
     page = html.unescape(shared_site.client("coordinator").get("/coordinator/planning?month=2027-03").text)
     assert "* opgeleid: een koppel heeft minstens één opgeleide toezichthouder nodig." in page
+
+
+def test_clock_times_end_with_tot_and_days_with_tot_en_met(shared_site: Site) -> None:
+    client = shared_site.client("coordinator")
+    for path in ("/coordinator/callouts/new", "/coordinator/planning?month=2027-03"):
+        page = html.unescape(client.get(path).text)
+        assert re.search(r'<label>Tot <input type="time" name="end"', page), path
+        assert not re.search(r'Tot en met <input type="time"', page), path
+    leave = html.unescape(client.get("/coordinator/leave").text)
+    assert re.search(r'<label>Tot en met <input type="date" name="last"', leave)
+
+
+def test_gender_is_a_word_in_either_language(shared_site: Site) -> None:
+    client = shared_site.client("admin")
+    options = "".join(rf'<option value="{code}">(\w+)</option>' for code in "fmx")
+    dutch = html.unescape(client.get("/admin").text)
+    assert "<label>Geslacht <select" in dutch
+    assert re.findall(options, dutch) == [("vrouw", "man", "anders")]
+    client.set_cookie("piket_lang", "en")
+    assert re.findall(options, html.unescape(client.get("/admin").text)) == [("woman", "man", "other")]
+
+
+def test_the_evaluation_names_the_months_of_the_call_outs(shared_site: Site) -> None:
+    client = shared_site.client("finance")
+    dutch = html.unescape(client.get("/finance/evaluation?year=2027").text)
+    by_month = dutch[dutch.index("<h2>Oproepen per bron en maand</h2>"):]
+    assert "<tr><td>maart 2027</td>" in by_month and "2027-03" not in by_month
+    client.set_cookie("piket_lang", "en")
+    assert "<tr><td>March 2027</td>" in html.unescape(client.get("/finance/evaluation?year=2027").text)

@@ -51,7 +51,8 @@ def test_the_coordinator_books_her_own_hours_and_finance_approves_them_not_she(s
     assert approved.status_code == 302
     with site.database.transaction() as session:
         assert ledger.is_approved(session, entry_id)
-    assert "Niets van de coördinator" in finance.get("/finance/coordinator-hours").text
+    after = finance.get("/finance/coordinator-hours").text
+    assert "Niets van de coördinator" in after and "1 regel goedgekeurd." in after
     evaluation = finance.get("/finance/evaluation?year=2027").text
     assert "coördinatie</td><td class=\"num\">7</td><td class=\"num\">416" in evaluation
 
