@@ -26,7 +26,7 @@ from backend.models import (
     Shift,
     ShiftStatus,
 )
-from backend.services import ledger
+from backend.services import ledger, work_hours
 from backend.services.planning import LIVE_ASSIGNMENTS
 from scheduling import pairing
 from scheduling.calendar import local_date
@@ -187,8 +187,9 @@ class Waiting:
 
 
 def waiting(session: Session) -> Waiting:
-    """Lines of the hour approval list, and reports not yet written or not yet reviewed."""
-    unapproved = len(ledger.pending(session))
+    """Lines of the hour approval list the coordinator approves (her own are finance's), and reports not
+    yet written or not yet reviewed."""
+    unapproved = len(ledger.pending(session)) - len(work_hours.coordinator_pending(session))
     reports = dict(session.execute(select(Report.status, func.count(Report.id))
                                    .group_by(Report.status)).all())
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))

@@ -77,7 +77,10 @@ def _register_transaction(app: Flask, database: Database, settings: Settings) ->
         if request.endpoint in (None, "static", "health.health", "health.alive"):
             return
         g.db = database.sessions()
-        installation.follow_team_zone(g.db)
+        try:
+            installation.follow_team_zone(g.db)
+        except OperationalError:  # the database is away: the zone stays; what needs the database says 503
+            g.db.rollback()
         access.identify(g.db, settings.session_idle_minutes * 60)
         access.check_csrf()
 

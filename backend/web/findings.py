@@ -11,6 +11,7 @@ from backend.models import Outcome, Role, Shift
 from backend.services import findings, profile
 from backend.services.errors import ServiceError
 from backend.web import coordinator, i18n
+from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now
 from backend.web.i18n import N_
@@ -48,9 +49,9 @@ def record_page(shift_id: int) -> Any:
                                     is_with_police=given.is_with_police, partners=given.partners,
                                     addresses=[a.to_service() for a in given.addresses])
         except Invalid as invalid:
-            problems = invalid.problems
+            problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+            problems = shown.refused(refused)
         else:
             flash(i18n.gettext("Findings of control %(control)s saved.",
                                control=findings.control_label(shift)))

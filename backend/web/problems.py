@@ -15,6 +15,8 @@ from backend.web.i18n import N_
 from backend.web.schemas import FORM_BREAKS
 
 REFUSALS = {
+    "not_yours": N_("Your own hours are approved by finance or the admin; nobody approves their own hours."),
+    "source_not_listed": N_("This source is not on the team's list; choose one of the list."),
     "callout_closed": N_("This call-out is no longer open; reload the board."),
     "may_not_go": N_("This inspector may not go on this call-out: not designated here, or the working-time "
                      "law does not allow it. Choose someone else."),

@@ -17,6 +17,9 @@ from secure_store import KeyRing
 from tests.conftest import POSTGRES_URL, DatabaseFactory, Piket
 from tests.profiles import PROFILES
 
+SHARED = ("--receiver", "beheer", "--purpose", "herstel")
+"""Who receives a backup and why (asked of every backup, recorded in the register)."""
+
 
 @pytest.fixture
 def demo(piket: Piket) -> Result:
@@ -110,7 +113,8 @@ def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, en
 
 def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
                                               backend: str) -> None:
-    assert "audit log intact: 5 records" in piket("audit", "verify").output  # the profile, 3 accounts, demo
+    # the profile, 3 accounts, the past call-out's findings, the demo
+    assert "audit log intact: 6 records" in piket("audit", "verify").output
     tamper(env, backend, "update", "UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2")
     result = piket("audit", "verify", expect=1)
     assert "broken at record 2" in result.output and "altered" in result.output
@@ -133,31 +137,31 @@ def test_audit_verify_shows_newest_records_cut_off_against_the_anchor_in_the_new
         demo: Result, piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()
-    piket("backup", str(backups / "piket-20270309T030000Z.backup"))
+    piket("backup", str(backups / "piket-20270309T030000Z.backup"), *SHARED)
     piket("keys", "add")
     piket("keys", "rotate")  # one more record after the anchor
     held = piket("audit", "verify", PIKET_BACKUP_DIR=str(backups)).output
-    assert "audit log intact: 6 records" in held
-    assert "matches the anchor from backup piket-20270309T030000Z.backup (record 5)" in held
-    tamper(env, backend, "delete", "DELETE FROM audit_records WHERE seq >= 5")
-    assert "audit log intact: 4 records" in piket("audit", "verify").output, "the chain alone cannot tell"
+    assert "audit log intact: 7 records" in held
+    assert "matches the anchor from backup piket-20270309T030000Z.backup (record 6)" in held
+    tamper(env, backend, "delete", "DELETE FROM audit_records WHERE seq >= 6")
+    assert "audit log intact: 5 records" in piket("audit", "verify").output, "the chain alone cannot tell"
     refused = piket("audit", "verify", expect=1, PIKET_BACKUP_DIR=str(backups)).output
     assert "does not match the anchor from backup piket-20270309T030000Z.backup" in refused
-    assert "the newest records were cut off: the anchor names record 5, the log ends at record 4" in refused
+    assert "the newest records were cut off: the anchor names record 6, the log ends at record 5" in refused
 
 
 def test_audit_verify_takes_an_anchor_as_given(demo: Result, piket: Piket, env: dict[str, str],
                                                 tmp_path: Path) -> None:
-    piket("backup", str(tmp_path / "b"))
+    piket("backup", str(tmp_path / "b"), *SHARED)
     from backend.services.backup import anchor_of
 
     anchor = anchor_of(tmp_path / "b")
-    assert anchor is not None and anchor.seq == 5
-    assert "matches the anchor from --anchor (record 5)" in piket("audit", "verify", "--anchor",
+    assert anchor is not None and anchor.seq == 6
+    assert "matches the anchor from --anchor (record 6)" in piket("audit", "verify", "--anchor",
                                                                   str(anchor)).output
-    assert "(record 5)" in piket("audit", "verify", "--backup", str(tmp_path / "b")).output
-    forged = piket("audit", "verify", "--anchor", f"5:{'0' * 64}", expect=1).output
-    assert "record 5 is not the anchored one" in forged
+    assert "(record 6)" in piket("audit", "verify", "--backup", str(tmp_path / "b")).output
+    forged = piket("audit", "verify", "--anchor", f"6:{'0' * 64}", expect=1).output
+    assert "record 6 is not the anchored one" in forged
     assert "an anchor is SEQ:MAC" in piket("audit", "verify", "--anchor", "5:zz", expect=2).output
 
 
@@ -192,7 +196,7 @@ def test_restore_refuses_other_keys_and_a_non_empty_database(
 
 def test_restore_with_the_right_data_key_and_a_wrong_mac_key_is_refused_before_writing(
         demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
-    piket("backup", str(tmp_path / "b"))
+    piket("backup", str(tmp_path / "b"), *SHARED)
     right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
     wrong_mac = tmp_path / "wrong-mac.json"
     KeyRing(right.keys, right.active_id, KeyRing.generate().mac_key).write(wrong_mac)
@@ -219,7 +223,7 @@ def test_database_files_key_ring_and_backups_are_readable_by_their_owner_only(
         piket("db", "upgrade")
         piket("demo")
         piket("keys", "add")
-        piket("backup", str(tmp_path / "b"))
+        piket("backup", str(tmp_path / "b"), *SHARED)
     finally:
         os.umask(umask)
     files = [Path(env["PIKET_KEYS_FILE"]), tmp_path / "b"]
@@ -235,11 +239,12 @@ def test_keys_remove_names_the_backups_that_still_need_the_key(
     backups = tmp_path / "backups"
     backups.mkdir()
     old = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).active_id
-    piket("backup", str(backups / "1-before-add.backup"))
+    piket("backup", str(backups / "1-before-add.backup"), *SHARED)
     piket("keys", "add")
-    piket("backup", str(backups / "2-before-rotate.backup"))  # sealed with the new key, values the old
+    # sealed with the new key, values the old:
+    piket("backup", str(backups / "2-before-rotate.backup"), *SHARED)
     piket("keys", "rotate")
-    piket("backup", str(backups / "3-after-rotate.backup"))
+    piket("backup", str(backups / "3-after-rotate.backup"), *SHARED)
     (backups / "notes.txt").write_text("not a backup")
     refused = piket("keys", "remove", old, expect=1, PIKET_BACKUP_DIR=str(backups))
     assert f"2 backups in {backups} need key {old} to be restored: 1-before-add.backup, " \

@@ -73,7 +73,7 @@ def test_a_persons_data_holds_everything_about_them_opened_and_nothing_about_oth
     designate(session, anna, home)
     designate(session, other, home)
     session.add(Unavailability(inspector_id=anna.id, starts_at=NOW, ends_at=NOW + timedelta(days=2),
-                                created_by="web:coordinator"))
+                                created_by="web:coordinator", created_at=NOW))
     start = local_instant(date(2027, 3, 2), time(14))
     for who in (anna, other):
         ledger.record(session, NOW, "bot", inspector_id=who.id, municipality_id=home.id,

@@ -15,7 +15,17 @@ from sqlalchemy import Enum, String, Text, select
 from backend import migrate
 from backend.db import Database
 from backend.models import Base, CalloutSource, Gender, HourCategory, HourEntry, Inspector, Role, WebUser
-from backend.services import accounts, callouts, ledger, outbox, team
+from backend.services import (
+    accounts,
+    callouts,
+    control_changes,
+    controls_plan,
+    disclosures,
+    leave,
+    ledger,
+    outbox,
+    team,
+)
 from backend.services.callouts import NewCallout
 from backend.services.outbox import Message
 from secure_store.types import EncryptedText, blind_index
@@ -37,7 +47,11 @@ PUBLIC_TEXT = {
     "inspectors.telegram_index", "inspectors.language", "web_users.password_hash", "api_tokens.token_hash",
     "enrolment_codes.code_hash", "outbox_messages.method", "outbox_messages.ref", "outbox_messages.error",
     "processed_updates.answer", "service_instances.id", "service_instances.active_key",
-    "service_instances.key_ids",
+    "service_instances.key_ids", "controlled_addresses.address_mark", "login_failures.account_key",
+    "login_failures.address_key", "disclosures.kind", "disclosures.scope",
+    # More actors: who recorded, handed over, returned, changed, marked ("web:coordinator", "inspector:3").
+    "control_records.recorded_by", "disclosures.actor", "reports.handed_over_by", "reports.returned_by",
+    "shift_changes.changed_by", "unavailabilities.created_by",
 }
 """Text columns that may hold their values in clear, and why."""
 
@@ -66,7 +80,8 @@ FILLED = {
     "inspectors.name", "inspectors.first_name", "inspectors.phone", "inspectors.telegram_id",
     "designations.decision_reference", "web_users.display_name", "web_users.totp_secret", "api_tokens.name",
     "callouts.location", "callouts.notes", "outbox_messages.chat_id", "outbox_messages.payload",
-    "hour_entries.reason",
+    "hour_entries.reason", "disclosures.receiver", "disclosures.purpose", "unavailabilities.reason",
+    "shift_changes.reason",
 }
 """The columns the test below fills: every sealed one, and the free text that was stored in clear."""
 
@@ -103,6 +118,14 @@ def fill_every_sealed_column(database: Database) -> dict[str, str]:
         ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=NOW - timedelta(hours=30),
                        ends_at=NOW - timedelta(hours=25), breaks=(), by_coordinator=True,
                        reason=values["hour_entries.reason"])
+        disclosures.record(session, at=NOW, actor="web:finance", kind="ledger.csv",
+                           receiver=values["disclosures.receiver"], purpose=values["disclosures.purpose"])
+        leave.mark(session, NOW, "web:coordinator", person.id, NOW.date() + timedelta(days=3),
+                   NOW.date() + timedelta(days=4), values["unavailabilities.reason"])
+        day = controls_plan.plan_control(session, NOW, "web:coordinator", home.id, NOW + timedelta(days=9),
+                                         NOW + timedelta(days=9, hours=9))
+        control_changes.cancel_control(session, NOW, "web:coordinator", day.id,
+                                       values["shift_changes.reason"])
     values["outbox_messages.chat_id"] = values["inspectors.telegram_id"]
     return values
 

@@ -25,7 +25,9 @@ def coordinator(site: Site) -> tuple[str, str]:
     with site.database.transaction() as session:
         user, _ = accounts.create_web_user(session, now, "test", "coordinator", Role.COORDINATOR)
         secret = accounts.new_totp_secret(session, user)
-        accounts.finish_setup(session, now, user, PASSWORD, pyotp.TOTP(secret).now())
+        # the code of the step before, so that the login below may use this step's (a code works once)
+        earlier = pyotp.TOTP(secret).at(now - timedelta(seconds=30))
+        accounts.finish_setup(session, now, user, PASSWORD, earlier)
         _, token = accounts.create_api_token(session, now, "test", "planning", Role.COORDINATOR, False)
     return secret, token
 

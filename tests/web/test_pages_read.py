@@ -63,7 +63,7 @@ def test_the_boards_count_of_waiting_hours_leads_to_a_list_of_as_many(site: Site
     record_week(site)
     heerenveen = municipality(site, "Heerenveen")
     with site.database.transaction() as session:
-        first = session.execute(select(func.min(Inspector.id))).scalar_one()
+        first = session.execute(select(func.min(Inspector.id)).where(~Inspector.is_coordinator)).scalar_one()
         book(session, site, first, heerenveen, date(2027, 2, 15))
     client = site.client("coordinator")
     board = html.unescape(client.get("/coordinator/board").text)
@@ -112,3 +112,13 @@ def test_the_evaluation_names_the_months_of_the_call_outs(shared_site: Site) -> 
     assert "<tr><td>maart 2027</td>" in by_month and "2027-03" not in by_month
     client.set_cookie("piket_lang", "en")
     assert "<tr><td>March 2027</td>" in html.unescape(client.get("/finance/evaluation?year=2027").text)
+
+
+def test_the_board_counts_only_the_hours_the_coordinator_approves(site: Site) -> None:
+    record_week(site)
+    heerenveen = municipality(site, "Heerenveen")
+    with site.database.transaction() as session:
+        own = session.execute(select(func.min(Inspector.id)).where(Inspector.is_coordinator)).scalar_one()
+        book(session, site, own, heerenveen, date(2027, 3, 3))
+    board = html.unescape(site.client("coordinator").get("/coordinator/board").text)
+    assert "2 urenregels goed te keuren" in board, "her own line is finance's to approve"
