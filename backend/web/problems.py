@@ -16,7 +16,7 @@ from backend.web.schemas import FORM_BREAKS
 
 REFUSALS = {
     "not_yours": N_("Your own hours are approved by finance or the admin; nobody approves their own hours."),
-    "source_not_listed": N_("This source is not on the team's list; choose one of the list."),
+    "source_not_listed": N_("This source is not in the team's profile; choose one from the list."),
     "callout_closed": N_("This call-out is no longer open; reload the board."),
     "may_not_go": N_("This inspector may not go on this call-out: not designated here, or the working-time "
                      "law does not allow it. Choose someone else."),
