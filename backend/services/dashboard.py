@@ -189,7 +189,8 @@ class Waiting:
 def waiting(session: Session) -> Waiting:
     """Lines of the hour approval list the coordinator approves (her own are finance's), and reports not
     yet written or not yet reviewed."""
-    unapproved = len(ledger.pending(session)) - len(work_hours.coordinator_pending(session))
+    theirs = work_hours.coordinator_ids(session)
+    unapproved = sum(line.entry.inspector_id not in theirs for line in ledger.pending(session))
     reports = dict(session.execute(select(Report.status, func.count(Report.id))
                                    .group_by(Report.status)).all())
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))

@@ -67,5 +67,10 @@ def own_inspector(session: Session, user_id: int | None) -> int | None:
 def coordinator_pending(session: Session, start: date | None = None,
                         end: date | None = None) -> list[ledger.Pending]:
     """The approval lines of the coordinator's own hours: finance's or admin's to approve."""
-    coordinators = set(session.execute(select(Inspector.id).where(Inspector.is_coordinator)).scalars())
+    coordinators = coordinator_ids(session)
     return [line for line in ledger.pending(session, start, end) if line.entry.inspector_id in coordinators]
+
+
+def coordinator_ids(session: Session) -> set[int]:
+    """The inspectors whose hours finance or admin approve (the coordinators)."""
+    return set(session.execute(select(Inspector.id).where(Inspector.is_coordinator)).scalars())

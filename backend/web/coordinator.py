@@ -201,7 +201,7 @@ def _hours_page(start_text: str | None, end_text: str | None, close: dict[str, A
     lines = ledger.pending(g.db, start, end)
     names = dashboard.first_names(g.db, (line.entry.inspector_id for line in lines))
     municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
-    theirs = {line.entry.inspector_id for line in work_hours.coordinator_pending(g.db, start, end)}
+    theirs = work_hours.coordinator_ids(g.db)
     return render_template("coordinator/hours.html", lines=lines, names=names, start=start, end=end,
                            municipalities=municipalities, locks=ledger.locks(g.db), theirs=theirs,
                            close=close or {"period_start": start, "period_end": end},
