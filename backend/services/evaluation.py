@@ -187,8 +187,8 @@ def _addresses(session: Session, members: list[Municipality], targets: dict[str,
     for record in session.execute(_year_records(start, end)).scalars():
         for line in record.addresses:
             counts = found.setdefault(line.municipality_id, Counter())
-            counts.update({"visited": 1, line.outcome.value: 1, "care_offered": line.is_care_offered,
-                           "police_signals": line.police_signal_at is not None})
+            counts.update({"visited": 1, line.outcome.value: 1, "care_offered": int(line.is_care_offered),
+                           "police_signals": int(line.police_signal_at is not None)})
     return [AddressCount(m.name, *(found[m.id][f.name] for f in fields(AddressCount)[1:-1]), targets[m.name])
             for m in members]
 

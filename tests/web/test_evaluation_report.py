@@ -134,6 +134,7 @@ def test_the_printable_report_asks_who_receives_it_and_names_nobody(site: Site) 
     with site.database.transaction() as session:
         names = [i.name for i in session.execute(select(Inspector)).scalars()]
     assert not [n for n in names if n in page.text]
+    assert ">False<" not in page.text and ">True<" not in page.text, "counts are numbers"
     pilot = client.get("/finance/evaluation/report", query_string={"year": "pilot", **SHARE})
     assert pilot.status_code == 200 and "Evaluatierapport 2027-2028" in pilot.text
     assert client.get("/finance/evaluation/report", query_string={"year": "abc", **SHARE}).status_code == 404
