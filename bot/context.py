@@ -19,7 +19,8 @@ class BotServices:
 
     database: Database
     clock: Clock
-    wake_sender: Callable[[], None] = lambda: None
+    wake_sender: Callable[[], object] = lambda: None
+    """Wakes the outbox sender after a handler queued messages (a no-op until it runs)."""
 
 
 @dataclass
@@ -40,7 +41,8 @@ class ChatData:
 UserData = dict[Any, Any]
 Context = CallbackContext[ExtBot[None], UserData, ChatData, BotData]
 """The context every handler gets."""
-BotApplication = Application[ExtBot[None], Context, UserData, ChatData, BotData, None]
+BotApplication = Application[ExtBot[None], Context, UserData, ChatData, BotData, Any]
+"""The application (its job queue, which the bot does not use, left untyped)."""
 CONTEXT_TYPES: ContextTypes[Context, UserData, ChatData, BotData] = ContextTypes(
     bot_data=BotData, chat_data=ChatData)
 

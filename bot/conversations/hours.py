@@ -85,7 +85,8 @@ def _walk(shift: Shift, steps: list[str]) -> Walk | None:
         return None
     if not 1 <= len(numbers) <= 4 or (is_done and len(numbers) != 4) or (other and len(numbers) != 2):
         return None
-    walk = Walk(*numbers, other=other, is_done=is_done)  # type: ignore[arg-type]
+    start, end, break_from, break_length = [*numbers, None, None, None][:4]
+    walk = Walk(start, end, break_from, break_length, other=other, is_done=is_done)
     return walk if _is_offered(shift, walk) else None
 
 

@@ -81,9 +81,10 @@ def _walk(now: datetime, steps: list[str]) -> Walk | None:
         return None
     rest, page = steps[1:], 0
     if rest[-1:] and rest[-1].startswith("p"):
-        page = _page(rest.pop()[1:])
-        if page is None or len(rest) > 1:
+        later = _page(rest.pop()[1:])
+        if later is None or len(rest) > 1:
             return None
+        page = later
     days = [_day(text) for text in rest[:2]]
     if None in days or len(rest) > 3:
         return None
