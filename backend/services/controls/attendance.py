@@ -1,4 +1,4 @@
-"""Planned control days in the bot: the request to confirm, reminders the day before and on the
+"""Attendance on planned control days: the request to confirm, reminders the day before and on the
 morning, and cover when an inspector cannot make it.
 
 The request asks about the assignment at its version; the bot offers "I can go" and "I cannot
