@@ -48,4 +48,5 @@ def act_on_callout(session: Session, now: datetime, coordinator: Inspector, tap:
 
 def answer_control_day(session: Session, now: datetime, inspector: Inspector, tap: ControlAnswer) -> Answer:
     """I can go, or I cannot make it (then a cover is asked for)."""
-    return controls.answer(session, now, inspector.id, tap.assignment_id, tap.version, can_go=tap.can_go), {}
+    verb = controls.confirm_day if tap.can_go else controls.request_cover
+    return verb(session, now, inspector.id, tap.assignment_id, tap.version), {}

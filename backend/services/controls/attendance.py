@@ -69,6 +69,17 @@ def ask_and_remind(session: Session, now: datetime) -> tuple[int, int]:
     return requests, reminders
 
 
+def confirm_day(session: Session, now: datetime, inspector_id: int, assignment_id: int, version: int) -> str:
+    """The inspector will be there (the request as they saw it, at `version`)."""
+    return answer(session, now, inspector_id, assignment_id, version, can_go=True)
+
+
+def request_cover(session: Session, now: datetime, inspector_id: int, assignment_id: int,
+                  version: int) -> str:
+    """The inspector cannot make it: they stay on the day until a colleague takes it over."""
+    return answer(session, now, inspector_id, assignment_id, version, can_go=False)
+
+
 def answer(
     session: Session, now: datetime, inspector_id: int, assignment_id: int, version: int, can_go: bool
 ) -> str:
