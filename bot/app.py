@@ -19,7 +19,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from backend.db import Database
-from bot import handlers, webhook
+from bot import handlers, safety_handlers, webhook
 from bot.sender import Limiter, OutboxSender, retry_seconds
 from scheduling.clock import Clock
 
@@ -52,7 +52,9 @@ def build_application(
     application.add_handler(CommandHandler(["afwezig", "away"], handlers.days_off))
     application.add_handler(CommandHandler(["werk", "work"], handlers.work))
     application.add_handler(CommandHandler(["bevindingen", "findings"], handlers.findings))
+    application.add_handler(CommandHandler(["codewoord", "codeword"], safety_handlers.code_word))
     application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, safety_handlers.typed))
     application.add_handler(MessageHandler(filters.ALL, handlers.anything_else))
     application.add_error_handler(handlers.on_error)
     return application

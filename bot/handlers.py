@@ -45,6 +45,7 @@ from backend.services import (
 from backend.services import hours as hour_service
 from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
+from bot import safety
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from scheduling.clock import Clock
 
@@ -155,6 +156,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = query.data or ""
 
     def press(session: Session, now: datetime, inspector: Inspector) -> tuple[str, dict[str, Any]]:
+        if (safety_answer := safety.press(session, now, inspector, data)) is not None:
+            return safety_answer, {}
         if match := OFFER_DATA.match(data):
             answer = callouts.answer_offer(
                 session, now, inspector.id, int(match[1]), int(match[2]), accept=match[3] == "a"

@@ -26,7 +26,9 @@ log = logging.getLogger("piket")
 
 def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None = None) -> Runner:
     database = runtime.database
-    jobs.bind(jobs.JobContext(database, runtime.clock, runtime.settings))
+    from bot.safety import KEYS  # the safety flow's buttons: the bot's protocol, not the backend's
+
+    jobs.bind(jobs.JobContext(database, runtime.clock, runtime.settings, safety_keys=KEYS))
     lock = leader_lock_for(database.engine, database.url)
     runner = Runner(database.engine, lock, misfire_grace_seconds=runtime.settings.misfire_grace_seconds,
                     on_leadership=on_leadership)

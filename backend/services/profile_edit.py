@@ -75,7 +75,10 @@ def set_region(session: Session, now: datetime, actor: str, region: RegionData) 
     profile file set them (the region page does not show them)."""
     def changed(p: Any) -> Any:
         kept = dataclasses.replace(region, callout_sources=p.region.callout_sources,
-                                   repeat_warning_months=p.region.repeat_warning_months)
+                                   repeat_warning_months=p.region.repeat_warning_months,
+                                   checkout_alert_minutes=p.region.checkout_alert_minutes,
+                                   coordinator_alert_minutes=p.region.coordinator_alert_minutes,
+                                   backup_alert_minutes=p.region.backup_alert_minutes)
         return dataclasses.replace(p, region=_kept_sources(p.region, kept))
     return edit(session, now, actor, "region", changed)
 
