@@ -130,6 +130,7 @@ def retain() -> int:
     with context.database.transaction() as session:
         purged = retention.purge_due(session, now, kept)
         notes = safety.purge_risk_notes(session, now, kept)
+        safety.forget_taps(session, now, kept)
         reasons = retention.purge_reasons(session, now, timedelta(days=settings.reason_retention_days))
         days_off = leave.purge_ended(session, now, kept)
         changes = control_changes.purge_reasons(session, now, kept)

@@ -29,7 +29,7 @@ REMOVE = frozenset({"wis", "uit", "remove", "off"})
 async def code_word(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/codewoord: the next message is the private code word; /codewoord wis removes it."""
     chat: dict[str, Any] = context.chat_data  # type: ignore[assignment]
-    removing = bool(context.args) and context.args[0].lower() in REMOVE
+    removing = bool(context.args) and context.args is not None and context.args[0].lower() in REMOVE
 
     def ask(session: Session, now: datetime, inspector: Inspector) -> None:
         if removing:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -222,6 +222,20 @@ def purge_risk_notes(session: Session, now: datetime, kept: timedelta) -> int:
                         .values(payload=retention.BLANK_PAYLOAD))
         audit.record(session, now, "job:retention", "safety.risk_note_purged", f"shift:{note.shift_id}")
     return len(notes)
+
+
+def forget_taps(session: Session, now: datetime, kept: timedelta) -> int:
+    """Erase the check-ins and check-out watches of shifts that ended longer ago than `kept` (the
+    alerts stay, for the evaluation's counts); returns how many rows went."""
+    ended = select(Shift.id).where(Shift.ends_at < now - kept)
+    open_alert = select(SafetyAlert.shift_id).where(SafetyAlert.resolved_at.is_(None))
+    gone = 0
+    for table in (SafetyCheckIn, SafetyWatch):
+        done = session.execute(delete(table).where(
+            table.shift_id.in_(ended), table.shift_id.not_in(open_alert))
+            .execution_options(synchronize_session=False))
+        gone += done.rowcount  # type: ignore[attr-defined]
+    return gone
 
 
 # -- the evaluation report's counts --------------------------------------------------------
