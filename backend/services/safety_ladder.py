@@ -68,6 +68,7 @@ class OpenAlert:
     since_at: datetime
     stage: AlertStage
     taken_by: str | None
+    """Who took it, as a person reads it (a name, or the web account)."""
     who: tuple[str, ...]
 
 
@@ -168,7 +169,8 @@ def open_alerts(session: Session) -> list[OpenAlert]:
     for alert in alerts:
         shift = session.get_one(Shift, alert.shift_id)
         shown.append(OpenAlert(alert.id, alert.kind, offers.municipality_name(session, shift), alert.since_at,
-                               alert.stage, alert.taken_by, tuple(_names(session, _who(session, alert)))))
+                               alert.stage, _taker_name(session, alert.taken_by) if alert.taken_by else None,
+                               tuple(_names(session, _who(session, alert)))))
     return shown
 
 

@@ -119,6 +119,9 @@ POLICY: dict[str, set[str]] = {
     "api.record_findings": {COORDINATOR},
     "api.get_findings": {COORDINATOR},
     "api.check_address": {COORDINATOR},
+    "safety.take_alert": {COORDINATOR},
+    "safety.resolve_alert": {COORDINATOR},
+    "safety.risk_note": {COORDINATOR},
 }
 
 
