@@ -71,14 +71,11 @@ def _put(records: tuple[Any, ...], new: Any, key: Callable[[Any], Any], old_key:
 
 
 def set_region(session: Session, now: datetime, actor: str, region: RegionData) -> list[profile.Change]:
-    """The region's name, zone and coordinator; its call-out sources and repeat warning stay as the
-    profile file set them (the region page does not show them)."""
+    """The region's name, zone and coordinator, and the safety ladder's time-outs; its call-out sources
+    and repeat warning stay as the profile file set them (the region page does not show them)."""
     def changed(p: Any) -> Any:
         kept = dataclasses.replace(region, callout_sources=p.region.callout_sources,
-                                   repeat_warning_months=p.region.repeat_warning_months,
-                                   checkout_alert_minutes=p.region.checkout_alert_minutes,
-                                   coordinator_alert_minutes=p.region.coordinator_alert_minutes,
-                                   backup_alert_minutes=p.region.backup_alert_minutes)
+                                   repeat_warning_months=p.region.repeat_warning_months)
         return dataclasses.replace(p, region=_kept_sources(p.region, kept))
     return edit(session, now, actor, "region", changed)
 

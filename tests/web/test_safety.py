@@ -92,3 +92,19 @@ def test_the_coordinator_enters_the_risk_note_and_a_wrong_one_is_refused_beside_
         note = session.execute(select(RiskNote).where(RiskNote.shift_id == shift_id)).scalar_one()
         assert (note.level.value, note.note) == ("high", "Hond.")
     assert client.get("/coordinator/safety/controls/999999/risk").status_code == 404
+
+
+def test_the_admin_sets_the_teams_safety_time_outs_on_the_region_page(site: Site) -> None:
+    from backend.services import profile
+
+    admin = site.client("admin")
+    page = admin.get("/admin/region").text
+    assert 'name="checkout_alert_minutes" value="30"' in page
+    region = {"name": "RTS Fryslân", "timezone": "Europe/Amsterdam", "coordinating": "Leeuwarden",
+              "source": "x", "coordinator_alert_minutes": "10", "backup_alert_minutes": "10"}
+    refused = admin.post("/admin/region", data={**region, "checkout_alert_minutes": "0"})
+    assert refused.status_code == 422 and 'value="0"' in refused.text
+    saved = admin.post("/admin/region", data={**region, "checkout_alert_minutes": "45"})
+    assert saved.status_code == 302
+    with site.database.transaction() as session:
+        assert profile.safety_minutes(session) == profile.SafetyMinutes(45, 10, 10)
