@@ -37,6 +37,7 @@ from backend.models import (
     SafetyAlert,
     SafetyWatch,
     Shift,
+    ShiftStatus,
     WebUser,
 )
 from backend.services import audit, offers, outbox, planning, profile
@@ -82,7 +83,9 @@ def raise_missed(session: Session, now: datetime, keys: AlertKeys) -> int:
     grace = timedelta(minutes=profile.safety_minutes(session).checkout_alert)
     shifts = session.execute(
         select(Shift).join(SafetyWatch, SafetyWatch.shift_id == Shift.id)
-        .where(SafetyWatch.checked_out_at.is_(None), Shift.ends_at <= now - grace)
+        .join(Assignment, Assignment.id == SafetyWatch.assignment_id)
+        .where(SafetyWatch.checked_out_at.is_(None), Shift.ends_at <= now - grace,
+               Shift.status != ShiftStatus.CANCELLED, Assignment.status.in_(planning.LIVE_ASSIGNMENTS))
         .distinct().order_by(Shift.id)).scalars().all()
     raised = 0
     for shift in shifts:
@@ -113,7 +116,7 @@ def take(session: Session, now: datetime, alert_id: int, taker: str, keys: Alert
     alert = session.get(SafetyAlert, alert_id)
     if alert is None:
         return "callback.safety_stale"
-    if inspector is not None and not may_handle(session, inspector):
+    if inspector is not None and (not may_handle(session, inspector) or _is_on(session, alert, inspector)):
         return "callback.safety_not_yours"
     owned = session.execute(update(SafetyAlert).where(
         SafetyAlert.id == alert_id, SafetyAlert.taken_at.is_(None), SafetyAlert.resolved_at.is_(None))
@@ -289,9 +292,17 @@ def _tell_resolved(session: Session, now: datetime, alert: SafetyAlert) -> None:
 
 
 def _missing(session: Session, shift: Shift) -> list[int]:
-    return list(session.execute(select(SafetyWatch.inspector_id).where(
-        SafetyWatch.shift_id == shift.id, SafetyWatch.checked_out_at.is_(None))
-        .order_by(SafetyWatch.inspector_id)).scalars())
+    """Who is still on the shift and has not checked out (someone released after the start is not)."""
+    return list(session.execute(select(SafetyWatch.inspector_id)
+                                .join(Assignment, Assignment.id == SafetyWatch.assignment_id).where(
+        SafetyWatch.shift_id == shift.id, SafetyWatch.checked_out_at.is_(None),
+        Assignment.status.in_(planning.LIVE_ASSIGNMENTS)).order_by(SafetyWatch.inspector_id)).scalars())
+
+
+def _is_on(session: Session, alert: SafetyAlert, inspector: Inspector) -> bool:
+    """Whether the inspector works the alert's shift: nobody takes an alert about themselves."""
+    return session.execute(select(Assignment.id).where(
+        Assignment.shift_id == alert.shift_id, Assignment.inspector_id == inspector.id)).first() is not None
 
 
 def _who(session: Session, alert: SafetyAlert) -> list[int]:

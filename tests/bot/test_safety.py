@@ -329,3 +329,24 @@ def test_the_risk_note_reaches_the_pair_silently_and_protected(harness: Harness,
     assert note.text.startswith("Risicoanalyse (politie): hoog risico\nHonden op het erf")
     assert note.params["protect_content"] is True and note.params["disable_notification"] is True
     assert sum(c.text.startswith("Risicoanalyse") for c in harness.to(anna)) == 1
+
+
+def test_a_coordinator_on_the_shift_is_not_told_and_cannot_take_her_own_alert(
+        harness: Harness, team: Team) -> None:
+    control_day(harness, team, "Wytske", "Bauke")
+    make_coordinator(harness, team, "Douwe")
+    bind_jobs(harness)
+    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+
+    async def scenario() -> None:
+        jobs.sweep()
+        harness.clock.advance(END + timedelta(minutes=30))
+        jobs.sweep()
+        await harness.deliver()
+        (alert,) = alerts(harness)
+        await harness.press(wytske, AlertTap(alert.id).encode())
+        await harness.press(douwe, button(harness, douwe, "Ik pak dit op"))
+
+    harness.play(scenario)
+    assert harness.answers() == ["Alleen een coördinator of beheerder kan dit oppakken.", "Jij pakt dit op."]
+    assert not [c for c in harness.to(wytske) if "afgemeld" in c.text]
