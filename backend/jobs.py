@@ -29,6 +29,8 @@ from backend.services import (
     installation,
     leave,
     retention,
+    safety,
+    safety_ladder,
 )
 from scheduling.calendar import team_zone
 from scheduling.clock import Clock
@@ -85,12 +87,28 @@ class Swept(NamedTuple):
     confirm_requests: int = 0
     shift_reminders: int = 0
     hour_prompts: int = 0
+    safety_asks: int = 0
+    safety_alerts: int = 0
+    safety_climbs: int = 0
 
 
 def _bound() -> JobContext:
     if _context is None:
         raise RuntimeError("backend.jobs.bind() was not called in this process")
     return _context
+
+
+def sweep_safety(database: Database, clock: Clock) -> tuple[int, int, int]:
+    """The pair's safety: ask at the start, alert on a missed check-out, climb the ladder; returns how
+    many of each. Each step is its own transaction of compare-and-set steps, so a sweep on a second
+    instance or after a restart repeats nothing."""
+    with database.transaction() as session:
+        asked = safety.ask_at_start(session, clock.now())
+    with database.transaction() as session:
+        raised = safety_ladder.raise_missed(session, clock.now())
+    with database.transaction() as session:
+        climbed = safety_ladder.climb(session, clock.now())
+    return asked, raised, climbed
 
 
 def retain() -> int:
@@ -101,14 +119,16 @@ def retain() -> int:
     kept = timedelta(days=settings.retention_days)
     with context.database.transaction() as session:
         purged = retention.purge_due(session, now, kept)
+        notes = safety.purge_risk_notes(session, now, kept)
+        safety.forget_taps(session, now, kept)
         reasons = retention.purge_reasons(session, now, timedelta(days=settings.reason_retention_days))
         days_off = leave.purge_ended(session, now, kept)
         changes = control_changes.purge_reasons(session, now, kept)
         forgotten = findings.forget_old_addresses(session, now)
-    if purged or reasons or days_off or changes or forgotten:
+    if purged or reasons or days_off or changes or forgotten or notes:
         retention.scrub_files(context.database.engine)
         log.info("retention: erased the details of %d call-outs, %d correction reasons, %d periods of days "
-                 "off and %d address hashes", purged, reasons, days_off, forgotten)
+                 "off, %d address hashes and %d risk notes", purged, reasons, days_off, forgotten, notes)
     return purged + reasons
 
 
@@ -158,7 +178,8 @@ def sweep() -> Swept:
         confirm_requests, shift_reminders = controls.ask_and_remind(session, clock.now())
     with database.transaction() as session:
         hour_prompts = hours.ask_after_shifts(session, clock.now())
-    done = Swept(reminders, escalations, confirm_requests, shift_reminders, hour_prompts)
+    done = Swept(reminders, escalations, confirm_requests, shift_reminders, hour_prompts,
+                 *sweep_safety(context.database, context.clock))
     if any(done):
         log.info("sweep: %s", done)
     return done

@@ -47,6 +47,12 @@ BUDGET_CATEGORIES = ("control", "callout", "report", "coordination")
 IRREGULAR_BANDS = tuple(b.value for b in Band if b is not Band.PLAIN)
 DEFAULT_SOURCES = tuple(s.value for s in DEFAULT_CALLOUT_SOURCES)
 REPEAT_WARNING_MONTHS = 6
+CHECKOUT_ALERT_MINUTES = 30
+"""Unless the profile says otherwise: a missing "Veilig klaar" alerts 30 minutes after the planned end."""
+COORDINATOR_ALERT_MINUTES = 10
+BACKUP_ALERT_MINUTES = 10
+"""How long the coordinator, then the back-up, has to take a safety alert before it climbs."""
+SAFETY_MINUTES = ("checkout_alert_minutes", "coordinator_alert_minutes", "backup_alert_minutes")
 """Unless the profile says otherwise: warn of an address controlled in the last six months (seed 001)."""
 
 
@@ -79,6 +85,9 @@ class RegionData:
     """The sources a call-out may have, in the order offered; optional in the file."""
     repeat_warning_months: int = REPEAT_WARNING_MONTHS
     """How long a controlled address is remembered (as a hash) to warn of a second control."""
+    checkout_alert_minutes: int = CHECKOUT_ALERT_MINUTES
+    coordinator_alert_minutes: int = COORDINATOR_ALERT_MINUTES
+    backup_alert_minutes: int = BACKUP_ALERT_MINUTES
 
 
 @dataclass(frozen=True)
@@ -452,10 +461,12 @@ def _region(r: _Reader) -> RegionData:
         r.fail("timezone", "'%(zone)s' is not a time zone (such as Europe/Amsterdam)", zone=zone)
     callout_sources = _callout_sources(r)
     months = r.whole("repeat_warning_months", required=False, minimum=1)
+    safety = {key: r.whole(key, required=False, minimum=1) for key in SAFETY_MINUTES}
     source, sources = r.finish(("name", "timezone", "coordinating", "callout_sources",
-                                "repeat_warning_months"))
+                                "repeat_warning_months", *SAFETY_MINUTES))
     return RegionData(name, zone, coordinating, source, sources, callout_sources,
-                      REPEAT_WARNING_MONTHS if months is None else months)
+                      REPEAT_WARNING_MONTHS if months is None else months,
+                      **{key: value for key, value in safety.items() if value is not None})
 
 
 def _callout_sources(r: _Reader) -> tuple[str, ...]:
@@ -681,7 +692,10 @@ def write_profile(profile: Profile, header: str = "") -> str:
     out = [f"# {line}".rstrip() for line in header.splitlines()]
     out += [f"format = {_value(FORMAT)}", ""]
     region = profile.region  # the optional keys written only where the team chose other than the default
-    defaults = {"callout_sources": DEFAULT_SOURCES, "repeat_warning_months": REPEAT_WARNING_MONTHS}
+    defaults = {"callout_sources": DEFAULT_SOURCES, "repeat_warning_months": REPEAT_WARNING_MONTHS,
+                "checkout_alert_minutes": CHECKOUT_ALERT_MINUTES,
+                "coordinator_alert_minutes": COORDINATOR_ALERT_MINUTES,
+                "backup_alert_minutes": BACKUP_ALERT_MINUTES}
     out += _table("[region]", _pairs(region, skip=tuple(k for k, v in defaults.items()
                                                          if getattr(region, k) == v)))
     out += _table("[holidays]", _pairs(profile.holidays, skip=()))

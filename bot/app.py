@@ -20,7 +20,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from backend.db import Database
-from bot import callbacks, handlers, taps, webhook
+from bot import callbacks, handlers, safety_handlers, taps, webhook
 from bot.context import CONTEXT_TYPES, BotApplication, BotServices, services_of
 from bot.conversations import findings, hours, leave, report_time, work
 from bot.handlers import keyed, on_tap
@@ -56,9 +56,11 @@ def build_application(
     application.add_handler(CommandHandler(["afwezig", "away"], handlers.days_off))
     application.add_handler(CommandHandler(["werk", "work"], handlers.work))
     application.add_handler(CommandHandler(["bevindingen", "findings"], handlers.findings))
+    application.add_handler(CommandHandler(["codewoord", "codeword"], safety_handlers.code_word))
     for pattern, handler in tap_handlers():
         application.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     application.add_handler(CallbackQueryHandler(handlers.unknown_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, safety_handlers.typed))
     application.add_handler(MessageHandler(filters.ALL, handlers.anything_else))
     application.add_error_handler(handlers.on_error)
     return application
@@ -76,6 +78,8 @@ def tap_handlers() -> list[tuple[re.Pattern[str], handlers.Handler]]:
         (callbacks.LeaveStep.PATTERN, on_tap(callbacks.LeaveStep.decode, keyed(leave.press))),
         (callbacks.FindingsStep.PATTERN, on_tap(callbacks.FindingsStep.decode, keyed(findings.press))),
         (callbacks.DraftStep.PATTERN, handlers.draft_tap),
+        (callbacks.ShiftTap.PATTERN, on_tap(callbacks.ShiftTap.decode, taps.safety_shift)),
+        (callbacks.AlertTap.PATTERN, on_tap(callbacks.AlertTap.decode, taps.safety_alert)),
     ]
 
 

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal, Protocol, Self
 
+from backend.models import AlertOutcome
+
 MAX_BYTES = 64
 """Telegram's limit on callback data."""
 
@@ -216,8 +218,57 @@ class FindingsStep:
         return cls(int(match[1]), _steps(match[2])) if match else None
 
 
+@dataclass(frozen=True)
+class ShiftTap:
+    """The safety buttons of a shift ("sf:<verb>:<assignment>"): "We gaan naar binnen" (i),
+    "Veilig klaar" (o), "Hulp nodig" (h)."""
+
+    VERBS: ClassVar[dict[str, str]] = {"in": "i", "out": "o", "help": "h"}
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^sf:([ioh]):([1-9]\d{0,9})\Z", re.ASCII)
+
+    verb: str
+    assignment_id: int
+
+    def encode(self) -> str:
+        return _checked(f"sf:{self.VERBS[self.verb]}:{self.assignment_id}")
+
+    @classmethod
+    def decode(cls, data: str) -> ShiftTap | None:
+        match = cls.PATTERN.match(data)
+        if match is None:
+            return None
+        verb = next(name for name, code in cls.VERBS.items() if code == match[1])
+        return cls(verb, int(match[2]))
+
+
+@dataclass(frozen=True)
+class AlertTap:
+    """A safety alert's buttons ("sa:<alert>:<action>"): "Ik pak dit op" (t) or what happened (a, f, h, x)."""
+
+    OUTCOMES: ClassVar[dict[AlertOutcome, str]] = {
+        AlertOutcome.ALL_WELL: "a", AlertOutcome.FORGOT: "f", AlertOutcome.HELP_SENT: "h",
+        AlertOutcome.FALSE_ALARM: "x"}
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^sa:([1-9]\d{0,9}):([tafhx])\Z", re.ASCII)
+
+    alert_id: int
+    outcome: AlertOutcome | None = None
+    """None: "Ik pak dit op"."""
+
+    def encode(self) -> str:
+        action = "t" if self.outcome is None else self.OUTCOMES[self.outcome]
+        return _checked(f"sa:{self.alert_id}:{action}")
+
+    @classmethod
+    def decode(cls, data: str) -> AlertTap | None:
+        match = cls.PATTERN.match(data)
+        if match is None:
+            return None
+        outcome = next((o for o, code in cls.OUTCOMES.items() if code == match[2]), None)
+        return cls(int(match[1]), outcome)
+
+
 KINDS: tuple[type[OfferAnswer | CalloutAction | ControlAnswer | HoursStep | ReportStep | WorkStep
-                  | DraftStep | LeaveStep | FindingsStep], ...] = (
+                  | DraftStep | LeaveStep | FindingsStep | ShiftTap | AlertTap], ...] = (
     OfferAnswer, CalloutAction, ControlAnswer, HoursStep, ReportStep, WorkStep, DraftStep, LeaveStep,
-    FindingsStep)
+    FindingsStep, ShiftTap, AlertTap)
 """Every kind of button; the application routes each by its pattern to one handler."""

@@ -33,9 +33,11 @@ class BotData:
 @dataclass
 class ChatData:
     """`context.chat_data`: the coordinator's half-made call-out (memory only; see
-    bot/conversations/new_callout.py)."""
+    bot/conversations/new_callout.py), and whether the next message is the private code word
+    (bot/safety_handlers.py)."""
 
     draft: Progress | None = None
+    awaits_code_word: bool = False
 
 
 UserData = dict[Any, Any]

@@ -35,7 +35,7 @@ def _shown(language: str, name: str, value: Any) -> Any:
         return format_date(date.fromisoformat(value), "EEE d MMM", locale=language)
     if name == "month" and isinstance(value, str):
         return format_date(date.fromisoformat(f"{value}-01"), "LLLL yyyy", locale=language)
-    if name in ("source", "kind"):
+    if name in ("source", "kind", "level", "outcome"):
         return text(language, f"{name}.{value}")
     if name in COUNTED and isinstance(value, int):
         return text(language, "count.inspector" if value == 1 else "count.inspectors", n=value)

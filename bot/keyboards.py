@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.callbacks import CallbackData, CalloutAction, ControlAnswer, HoursStep, OfferAnswer, ReportStep
+from bot.callbacks import (
+    AlertTap,
+    CallbackData,
+    CalloutAction,
+    ControlAnswer,
+    HoursStep,
+    OfferAnswer,
+    ReportStep,
+    ShiftTap,
+)
 
 Rows = list[list["Button"]]
 
@@ -106,6 +115,25 @@ def report_durations(about: Mapping[str, Any]) -> Rows:
     return [made[:3], made[3:]]
 
 
+def safety_at_start(about: Mapping[str, Any]) -> Rows:
+    """At a shift's start: "We gaan naar binnen" for the one who checks in, "Veilig klaar" and "Hulp
+    nodig" for both; one to a row, a thumb finds them in the dark."""
+    assignment = about["assignment"]
+    going_in = [[Button("button.safety_in", ShiftTap("in", assignment))]] if about["asks_check_in"] else []
+    return [*going_in, [Button("button.safety_done", ShiftTap("out", assignment))],
+            [Button("button.safety_help", ShiftTap("help", assignment))]]
+
+
+def safety_take(about: Mapping[str, Any]) -> Rows:
+    """An alert climbs until a person takes it."""
+    return [[Button("button.safety_take", AlertTap(about["alert"]))]]
+
+
+def safety_outcomes(about: Mapping[str, Any]) -> Rows:
+    """What happened, once taken: one outcome to a row."""
+    return [[Button(f"outcome.{o.value}", AlertTap(about["alert"], o))] for o in AlertTap.OUTCOMES]
+
+
 BY_TEMPLATE: dict[str, Callable[[Mapping[str, Any]], Rows]] = {
     "offer.details": offer_answers,
     "offer.cover_details": offer_answers,
@@ -122,6 +150,12 @@ BY_TEMPLATE: dict[str, Callable[[Mapping[str, Any]], Rows]] = {
     "report.ask": report_durations,
     "report.returned": report_durations,
     "report.recorded": report_durations,
+    "safety.start": safety_at_start,
+    "safety.start_lead": safety_at_start,
+    "safety.missed_checkout": safety_take,
+    "safety.alarm": safety_take,
+    "safety.duress": safety_take,
+    "safety.what_happened": safety_outcomes,
 }
 """The answers each service message offers, by its template."""
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.models import Inspector
-from backend.services import callouts, controls
+from backend.services import callouts, controls, safety
 from backend.services.errors import Refused
-from bot.callbacks import CalloutAction, ControlAnswer, OfferAnswer
+from bot.callbacks import AlertTap, CalloutAction, ControlAnswer, OfferAnswer, ShiftTap
 
 Answer = tuple[str, dict[str, Any]]
 """A tap's answer: template key and parameters."""
@@ -50,3 +50,20 @@ def answer_control_day(session: Session, now: datetime, inspector: Inspector, ta
     """I can go, or I cannot make it (then a cover is asked for)."""
     verb = controls.confirm_day if tap.can_go else controls.request_cover
     return verb(session, now, inspector.id, tap.assignment_id, tap.version), {}
+
+
+def safety_shift(session: Session, now: datetime, inspector: Inspector, tap: ShiftTap) -> Answer:
+    """We go in, safely done, or help needed: for the tapper's own assignment only (the service checks)."""
+    if tap.verb == "in":
+        return safety.check_in(session, now, inspector, tap.assignment_id), {}
+    if tap.verb == "out":
+        return safety.check_out(session, now, inspector, tap.assignment_id), {}
+    return safety.raise_alarm(session, now, inspector, tap.assignment_id), {}
+
+
+def safety_alert(session: Session, now: datetime, inspector: Inspector, tap: AlertTap) -> Answer:
+    """Take an alert (the first tap owns it), or say what happened once taken."""
+    if tap.outcome is None:
+        return safety.take_alert(session, now, inspector, tap.alert_id), {}
+    return safety.resolve_alert(session, now, f"inspector:{inspector.id}", tap.alert_id, tap.outcome,
+                                inspector), {}

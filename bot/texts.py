@@ -275,4 +275,52 @@ TEXTS = {
     "findings.stopped": "Nothing recorded.",
     "admin.audit_anchor": "Audit log anchor: {anchor}\n\nKeep this message. \"piket audit verify --anchor\" "
     "with this value shows whether records were removed or changed since.",
+    "safety.start_alert": "Your shift starts: {date} {start}-{end}.",
+    "safety.start_lead": "Shift {date} {start}-{end} in {municipality}. Tap \"We are going in\" at each "
+    "address, and both of you \"Safe, done\" at the end. In trouble: \"Need help\".",
+    "safety.start": "Shift {date} {start}-{end} in {municipality}. Tap \"Safe, done\" at the end. In "
+    "trouble: \"Need help\".",
+    "button.safety_in": "We are going in",
+    "button.safety_done": "Safe, done",
+    "button.safety_help": "Need help",
+    "button.safety_take": "I'll take this",
+    "safety.ended": "Shift ended.",
+    "safety.checked_out": "Safe, done: noted at {time}. Thank you.",
+    "safety.help_on_its_way": "The coordinator has been alerted.",
+    "safety.risk_note": "Risk analysis (police): {level}\n{note}\n\nThis message is deleted after the shift.",
+    "level.low": "low risk",
+    "level.medium": "medium risk",
+    "level.high": "high risk",
+    "safety.missed_checkout_alert": "Not checked out: shift {date} until {end}.",
+    "safety.missed_checkout": "{who} did not check out safely. Shift in {municipality} ({place}), "
+    "planned until {end} on {date}: {minutes} min ago.",
+    "safety.alarm_alert": "ALARM: help needed, shift {date} {start}-{end}.",
+    "safety.alarm": "ALARM: {who} needs help, at {since}. Shift in {municipality} ({place}), {date} "
+    "{start}-{end}.",
+    "safety.duress_alert": "ALARM: shift {date} {start}-{end}.",
+    "safety.duress": "SILENT ALARM: {who} checked out with the code word at {since}. On the phone it "
+    "looks like a normal check-out. Shift in {municipality} ({place}), {date} {start}-{end}.",
+    "safety.what_happened": "You have taken this. What happened?",
+    "safety.taken_by": "{taker} has taken this.",
+    "safety.resolved": "Resolved by {taker}: {outcome}.",
+    "outcome.all_well": "Called, all well",
+    "outcome.forgot": "Forgot to check out",
+    "outcome.help_sent": "Help sent (police)",
+    "outcome.false_alarm": "False alarm",
+    "callback.safety_in": "Noted: going in.",
+    "callback.safety_done": "Safe, done.",
+    "callback.safety_alarm": "Alarm sent.",
+    "callback.safety_stale": "This safety button is not valid (not yours, or the shift is over).",
+    "callback.safety_not_yours": "Only a coordinator or admin can take this.",
+    "callback.safety_taken": "Someone else has already taken this.",
+    "callback.safety_yours": "It is yours now.",
+    "callback.safety_resolved": "Resolved.",
+    "callback.safety_resolved_before": "This was already resolved.",
+    "safety.word_ask": "Type your private code word (at least 4 characters). Typed instead of tapping "
+    "\"Safe, done\", it looks like a normal check-out but alerts the coordinator. Your message is "
+    "deleted from the chat.",
+    "safety.word_set": "Code word saved. Only a keyed digest is kept, never the word.",
+    "safety.word_refused": "That code word cannot be used: 4 to 40 characters, not starting with /. "
+    "Type another.",
+    "safety.word_removed": "Code word removed.",
 }

@@ -35,6 +35,17 @@ from backend.models.people import (
     WebUser,
 )
 from backend.models.profile import BudgetLineRow, BudgetYear, JoiningOrganisation, OrtTableRow, PlanYear
+from backend.models.safety import (
+    AlertKind,
+    AlertOutcome,
+    AlertStage,
+    DuressWord,
+    RiskLevel,
+    RiskNote,
+    SafetyAlert,
+    SafetyCheckIn,
+    SafetyWatch,
+)
 from backend.models.work import Assignment, Callout, Offer, Report, Shift, ShiftChange
 
 __all__ = [
@@ -42,6 +53,9 @@ __all__ = [
     "DEFAULT_CALLOUT_SOURCES",
     "OFF_SHIFT",
     "AddressFinding",
+    "AlertKind",
+    "AlertOutcome",
+    "AlertStage",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",
@@ -57,6 +71,7 @@ __all__ = [
     "ControlledAddress",
     "Designation",
     "Disclosure",
+    "DuressWord",
     "EnrolmentCode",
     "Gender",
     "HourApproval",
@@ -80,7 +95,12 @@ __all__ = [
     "RegionSettings",
     "Report",
     "ReportStatus",
+    "RiskLevel",
+    "RiskNote",
     "Role",
+    "SafetyAlert",
+    "SafetyCheckIn",
+    "SafetyWatch",
     "ServiceInstance",
     "Shift",
     "ShiftChange",

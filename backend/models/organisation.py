@@ -75,3 +75,12 @@ class RegionSettings(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     repeat_warning_months: Mapped[int] = mapped_column(
         doc="How long a controlled address is remembered (as a hash) to warn of a second control.")
+    checkout_alert_minutes: Mapped[int] = mapped_column(
+        default=30, server_default="30",
+        doc="How long after a shift's planned end a missing \"Veilig klaar\" alerts the coordinator.")
+    coordinator_alert_minutes: Mapped[int] = mapped_column(
+        default=10, server_default="10",
+        doc="How long the coordinator has to take an alert before the back-up.")
+    backup_alert_minutes: Mapped[int] = mapped_column(
+        default=10, server_default="10",
+        doc="How long the back-up has before every coordinator and admin is told at once.")

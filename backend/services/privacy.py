@@ -209,6 +209,85 @@ PURPOSES: dict[str, Purpose] = {
             "coordinator, finance and the auditor; the reason is not in the exports",
         ),
     ),
+    "risk_notes": Purpose(
+        (
+            "geen personen: de risicoanalyse van de politie over een pand (niveau en korte tekst)",
+            "no persons: the police's risk analysis of premises (a level and a short text)",
+        ),
+        (
+            "de veiligheid van het koppel: zij lezen de inschatting stil en beschermd in de bot",
+            "the pair's safety: they read the estimate silently and protected in the bot",
+        ),
+        (
+            "de tekst gaat met de gegevens van de oproep ({days} dagen na beoordeling van het rapport, "
+            "hoogstens 180 dagen na de dienst; een controledag {days} dagen na de dienst); het bericht "
+            "in de bot wordt na de dienst verwijderd",
+            "the text goes with the call-out's details ({days} days after the report's review, at most "
+            "180 days after the shift; a control day {days} days after the shift); the bot's message is "
+            "deleted after the shift",
+        ),
+        ("coördinator en het koppel", "coordinator and the pair"),
+    ),
+    "safety_watches": Purpose(
+        (
+            "toezichthouders: wanneer de bot om afmelden vroeg en wanneer zij \"Veilig klaar\" tikten",
+            "inspectors: when the bot asked them to check out and when they tapped \"Veilig klaar\"",
+        ),
+        (
+            "merken dat een koppel niet veilig is afgemeld. Alleen tikken en tijden: piket slaat nooit "
+            "een locatie op en volgt geen telefoon",
+            "noticing that a pair did not check out safely. Taps and times only: piket never stores a "
+            "position and follows no phone",
+        ),
+        ("{days} dagen na de dienst gewist", "erased {days} days after the shift"),
+        ("coördinator (bij een melding)", "coordinator (with an alert)"),
+    ),
+    "safety_check_ins": Purpose(
+        (
+            "toezichthouders: het tijdstip waarop één van het koppel \"We gaan naar binnen\" tikte",
+            "inspectors: when one of the pair tapped \"We gaan naar binnen\"",
+        ),
+        (
+            "weten sinds wanneer een koppel binnen is als er iets misgaat; geen adres, geen locatie",
+            "knowing since when a pair is inside if something goes wrong; no address, no position",
+        ),
+        ("{days} dagen na de dienst gewist", "erased {days} days after the shift"),
+        ("coördinator", "coordinator"),
+    ),
+    "safety_alerts": Purpose(
+        (
+            "toezichthouders: een gemiste afmelding, een alarm of een afmelding met het codewoord",
+            "inspectors: a missed check-out, an alarm or a check-out with the code word",
+        ),
+        (
+            "hulp organiseren (de coördinator, dan de back-up, dan iedereen); het aantal per gemeente "
+            "voor de evaluatie, zonder namen",
+            "getting help (the coordinator, then the back-up, then everyone); the count per municipality "
+            "for the evaluation, without names",
+        ),
+        ("zolang piket draait, als het auditlog", "while piket runs, like the audit log"),
+        (
+            "coördinatoren en beheerders met een pikettelefoon; nooit de collega van wie alarm sloeg",
+            "coordinators and admins with a burner phone; never the colleague of who raised the alarm",
+        ),
+    ),
+    "duress_words": Purpose(
+        (
+            "toezichthouders: een eigen codewoord, alleen als sleutel-hash (HMAC); het woord zelf wordt "
+            "nergens bewaard, ook niet in de chat",
+            "inspectors: a private code word, only as a keyed hash (HMAC); the word itself is kept "
+            "nowhere, not in the chat either",
+        ),
+        (
+            "een afmelding onder dwang herkennen: op de telefoon een gewone afmelding, voor de "
+            "coördinator een alarm",
+            "recognising a check-out under duress: a normal check-out on the phone, an alarm for the "
+            "coordinator",
+        ),
+        ("tot de toezichthouder het wist (/codewoord wis)",
+         "until the inspector removes it (/codewoord wis)"),
+        ("niemand: het kan alleen worden vergeleken", "nobody: it can only be compared"),
+    ),
     "api_tokens": Purpose(
         (
             "geen personen bedoeld; de naam van een token is vrije tekst en kan er toch een noemen",
@@ -226,13 +305,17 @@ NOTES = {
         "adressen, aantekeningen, redenen van correcties, besluitkenmerken, tokennamen en "
         "tweede-factorsleutels staan versleuteld in de database (AES-256-GCM per waarde, sleutels buiten de "
         "database). Koppelcodes gelden {hours} uur en worden alleen gehasht "
-        "bewaard. Logbestanden bevatten geen namen, id's, plaatsen, codes of tokens."
+        "bewaard. Logbestanden bevatten geen namen, id's, plaatsen, codes of tokens. De veiligheid van het "
+        "koppel (aanmelden, \"Veilig klaar\", alarm) werkt met tikken en tijden: piket slaat geen locatie "
+        "op en volgt geen telefoon."
     ),
     "en": (
         "No personal data of sex workers is recorded. Names, phone numbers, Telegram ids, addresses, notes, "
         "correction reasons, decision references, token names and second-factor secrets are sealed in the "
         "database (AES-256-GCM per value, keys outside the database). Enrolment codes are valid {hours} "
-        "hours and kept only as hashes. Logs hold no names, ids, places, codes or tokens."
+        "hours and kept only as hashes. Logs hold no names, ids, places, codes or tokens. The pair's "
+        "safety (checking in, \"Veilig klaar\", the alarm) works with taps and times: piket stores no "
+        "position and follows no phone."
     ),
 }
 

@@ -35,6 +35,9 @@ from backend.models import (
     Shift,
 )
 from backend.profile_file import (
+    BACKUP_ALERT_MINUTES,
+    CHECKOUT_ALERT_MINUTES,
+    COORDINATOR_ALERT_MINUTES,
     DEFAULT_SOURCES,
     REPEAT_WARNING_MONTHS,
     BudgetData,
@@ -100,7 +103,7 @@ def current_profile(session: Session) -> Profile | None:
         region=RegionData(region.name, region.timezone, coordinating,
                           **_sourced((region.sources or {}).get("region")),
                           callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES),
-                          repeat_warning_months=_settings(session, region).repeat_warning_months),
+                          **_safety_knobs(_settings(session, region))),
         holidays=_holidays(region),
         municipalities=tuple(_municipality(m) for m in members),
         plans=tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year)),
@@ -274,6 +277,9 @@ def _region(session: Session, wanted: Profile) -> Region:
         settings = RegionSettings(region_id=region.id)
         session.add(settings)
     settings.repeat_warning_months = wanted.region.repeat_warning_months
+    settings.checkout_alert_minutes = wanted.region.checkout_alert_minutes
+    settings.coordinator_alert_minutes = wanted.region.coordinator_alert_minutes
+    settings.backup_alert_minutes = wanted.region.backup_alert_minutes
     return region
 
 
@@ -419,10 +425,39 @@ def repeat_warning_months(session: Session) -> int:
     return _settings(session, region).repeat_warning_months if region is not None else REPEAT_WARNING_MONTHS
 
 
+@dataclass(frozen=True)
+class SafetyMinutes:
+    """The safety ladder's time-outs (profile `[region]`): after the planned end, then per step."""
+
+    checkout_alert: int = CHECKOUT_ALERT_MINUTES
+    coordinator: int = COORDINATOR_ALERT_MINUTES
+    backup: int = BACKUP_ALERT_MINUTES
+
+
+def safety_minutes(session: Session) -> SafetyMinutes:
+    """How long after the planned end a missing check-out alerts, and how long each step waits."""
+    region = the_region(session)
+    if region is None:
+        return SafetyMinutes()
+    settings = _settings(session, region)
+    return SafetyMinutes(settings.checkout_alert_minutes, settings.coordinator_alert_minutes,
+                         settings.backup_alert_minutes)
+
+
+def _safety_knobs(settings: RegionSettings) -> dict[str, int]:
+    return {"repeat_warning_months": settings.repeat_warning_months,
+            "checkout_alert_minutes": settings.checkout_alert_minutes,
+            "coordinator_alert_minutes": settings.coordinator_alert_minutes,
+            "backup_alert_minutes": settings.backup_alert_minutes}
+
+
 def _settings(session: Session, region: Region) -> RegionSettings:
     """The region's settings, or the defaults when the profile set none."""
     found = session.execute(select(RegionSettings).where(RegionSettings.region_id == region.id)).scalar()
-    return found or RegionSettings(region_id=region.id, repeat_warning_months=REPEAT_WARNING_MONTHS)
+    return found or RegionSettings(region_id=region.id, repeat_warning_months=REPEAT_WARNING_MONTHS,
+                                   checkout_alert_minutes=CHECKOUT_ALERT_MINUTES,
+                                   coordinator_alert_minutes=COORDINATOR_ALERT_MINUTES,
+                                   backup_alert_minutes=BACKUP_ALERT_MINUTES)
 
 
 def organisations(session: Session) -> Iterator[str]:

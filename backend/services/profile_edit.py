@@ -71,8 +71,8 @@ def _put(records: tuple[Any, ...], new: Any, key: Callable[[Any], Any], old_key:
 
 
 def set_region(session: Session, now: datetime, actor: str, region: RegionData) -> list[profile.Change]:
-    """The region's name, zone and coordinator; its call-out sources and repeat warning stay as the
-    profile file set them (the region page does not show them)."""
+    """The region's name, zone and coordinator, and the safety ladder's time-outs; its call-out sources
+    and repeat warning stay as the profile file set them (the region page does not show them)."""
     def changed(p: Any) -> Any:
         kept = dataclasses.replace(region, callout_sources=p.region.callout_sources,
                                    repeat_warning_months=p.region.repeat_warning_months)

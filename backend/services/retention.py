@@ -80,5 +80,5 @@ def scrub_files(engine: Engine) -> None:
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         for table in ("callouts", "outbox_messages", "unavailabilities", "shift_changes",
-                      "controlled_addresses", "hour_entries"):
+                      "controlled_addresses", "hour_entries", "risk_notes"):
             connection.execute(text(f"VACUUM FULL {table}"))

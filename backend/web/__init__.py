@@ -57,9 +57,21 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from backend.web import admin, api, auth, coordinator, finance, findings, handover, health, knobs, work
+    from backend.web import (
+        admin,
+        api,
+        auth,
+        coordinator,
+        finance,
+        findings,
+        handover,
+        health,
+        knobs,
+        safety,
+        work,
+    )
 
-    for module in (health, auth, coordinator, findings, finance, admin, knobs, api, work, handover):
+    for module in (health, auth, coordinator, findings, finance, admin, knobs, api, work, handover, safety):
         app.register_blueprint(module.blueprint)
 
 

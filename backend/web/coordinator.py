@@ -21,10 +21,11 @@ from backend.services import (
     outbox,
     profile,
     reports,
+    safety_ladder,
     work_hours,
 )
 from backend.services.errors import ServiceError
-from backend.web import finance, handover, i18n
+from backend.web import finance, handover, i18n, safety
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import in_range, month_or_current, now, safe_path, today
@@ -71,7 +72,9 @@ def _board() -> dict[str, Any]:
     tomorrow = local_day_start(today() + timedelta(days=1))
     return {"callouts": dashboard.callouts(g.db, now()), "today": [v for v in week if v.starts_at < tomorrow],
             "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db), "now": now(),
-            "bot_silent_since": outbox.stalled_since(g.db, now()), "waiting_period": _waiting_period()}
+            "bot_silent_since": outbox.stalled_since(g.db, now()), "waiting_period": _waiting_period(),
+            "safety_alerts": safety_ladder.open_alerts(g.db), "alert_kinds": safety.KINDS,
+            "alert_outcomes": safety.OUTCOMES}
 
 
 def _waiting_period() -> dict[str, date]:

@@ -196,3 +196,21 @@ def test_a_correction_reason_goes_after_its_retention_and_the_hours_stay(place: 
         actions = session.execute(select(AuditRecord.action, AuditRecord.details)).all()
         assert ("hours.reasons_purged", '{"entries": 2}') in actions
     assert jobs.retain() == 0
+
+
+def test_a_call_outs_risk_note_goes_with_its_details_and_not_before(place: Place) -> None:
+    from backend.models import RiskNote
+    from backend.services import safety
+
+    erased = place.callout(ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31)
+    kept = place.callout(ended_days_ago=40, report=ReportStatus.WRITTEN)
+    with place.database.transaction() as session:
+        shifts = {c: session.get_one(Callout, c).shift_id for c in (erased, kept)}
+        for shift_id in shifts.values():
+            safety.set_risk_note(session, place.clock.now(), "web:coordinator", shift_id, "high", "Honden.")
+    jobs.retain()
+    with place.database.transaction() as session:
+        notes = {n.shift_id: n.note for n in session.execute(select(RiskNote)).scalars()}
+        actions = session.execute(select(AuditRecord.action, AuditRecord.subject)).all()
+    assert notes == {shifts[erased]: None, shifts[kept]: "Honden."}
+    assert ("safety.risk_note_purged", f"shift:{shifts[erased]}") in actions

@@ -24,6 +24,7 @@ from backend.services import (
     leave,
     ledger,
     outbox,
+    safety,
     team,
 )
 from backend.services.callouts import NewCallout
@@ -52,6 +53,10 @@ PUBLIC_TEXT = {
     # More actors: who recorded, handed over, returned, changed, marked ("web:coordinator", "inspector:3").
     "control_records.recorded_by", "disclosures.actor", "reports.handed_over_by", "reports.returned_by",
     "shift_changes.changed_by", "unavailabilities.created_by",
+    # Safety: who took and resolved an alert, who entered a risk note (actors), a shift's once-key
+    # ("missed:12"), and the duress word's keyed digest (never the word).
+    "safety_alerts.taken_by", "safety_alerts.resolved_by", "risk_notes.entered_by", "safety_alerts.once_key",
+    "duress_words.mark",
 }
 """Text columns that may hold their values in clear, and why."""
 
@@ -81,7 +86,7 @@ FILLED = {
     "designations.decision_reference", "web_users.display_name", "web_users.totp_secret", "api_tokens.name",
     "callouts.location", "callouts.notes", "outbox_messages.chat_id", "outbox_messages.payload",
     "hour_entries.reason", "disclosures.receiver", "disclosures.purpose", "unavailabilities.reason",
-    "shift_changes.reason",
+    "shift_changes.reason", "risk_notes.note",
 }
 """The columns the test below fills: every sealed one, and the free text that was stored in clear."""
 
@@ -106,9 +111,11 @@ def fill_every_sealed_column(database: Database) -> dict[str, str]:
         values["web_users.totp_secret"] = accounts.new_totp_secret(session, user)
         accounts.create_api_token(session, NOW, "web:admin", values["api_tokens.name"], Role.FINANCE)
         start = NOW + timedelta(hours=2)
-        callouts.create_callout(session, NOW, "web:coordinator", NewCallout(
+        made = callouts.create_callout(session, NOW, "web:coordinator", NewCallout(
             home.id, CalloutSource.POLICE, start, start + timedelta(hours=8),
             values["callouts.location"], values["callouts.notes"]))
+        safety.set_risk_note(session, NOW, "web:coordinator", made.shift_id, "high",
+                             values["risk_notes.note"])
         payload = {"location": values["outbox_messages.payload"]}
         outbox.send(session, NOW, person, Message("callout.location", payload, protect_content=True,
                                                   disable_notification=True))

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from backend import jobs
+from backend.config import load_settings
 from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage, Report
 from backend.services import callouts, control_changes, controls, enrolment, outbox
 from bot.texts import TEXTS
@@ -33,7 +34,7 @@ LOCATION, NOTES = "Wilhelminastraat 12, Drachten", "Achterom via de steeg."
 TMM = "Politie Noord-Nederland, Team Migratiecriminaliteit en Mensenhandel (TMM)"
 NAMES = ("Wytske", "Anna", "Bauke", "Ciska", "Douwe", "Eelke", "Testsma")
 PLACES = ("Leeuwarden", "Smallingerland", "Wilhelminastraat", "Drachten", "Achterom", "Stationsweg")
-NOT_MESSAGES = ("button.", "callback.", "source.", "kind.", "count.", "break.")
+NOT_MESSAGES = ("button.", "callback.", "source.", "kind.", "count.", "break.", "level.", "outcome.")
 """Labels, toasts and parts of messages, not messages."""
 SENT_DIRECTLY = {
     "neutral": "to a stranger, there is no inspector to queue it for (checked below as it rings)",
@@ -309,6 +310,39 @@ async def the_days_audit_anchor(h: Harness, t: Team) -> None:
     await h.deliver()
 
 
+async def the_pairs_safety(h: Harness, t: Team) -> None:
+    """Check-in and check-out, the code word set and used, the alarm taken and resolved, a missed
+    check-out, and the risk note."""
+    from backend.models import Inspector
+    from backend.services import safety
+    from tests.bot.test_safety import button
+
+    anna, bauke, wytske = (t.phones[n] for n in ("Anna", "Bauke", "Wytske"))
+    shift_id = control_day(h, t, "Anna", "Bauke", hours_ahead=1)
+    with h.database.transaction() as session:
+        session.get_one(Inspector, t.people["Douwe"]).is_coordinator = True
+        safety.set_risk_note(session, h.clock.now(), "coordinator", shift_id, "medium", "Honden op het erf.")
+    jobs.bind(jobs.JobContext(h.database, h.clock, load_settings({})))
+    for said in ("/codewoord", "abc", "zonnebloem"):
+        await h.say(anna, said)
+    await h.say(bauke, "/codewoord wis")
+    h.clock.advance(timedelta(hours=1))
+    jobs.sweep()
+    await h.deliver()
+    await h.press(anna, button(h, anna, "Hulp nodig"))
+    h.clock.advance(timedelta(minutes=10))
+    jobs.sweep()  # the back-up hears of it too, and then reads who took it
+    await h.deliver()
+    await h.press(wytske, button(h, wytske, "Ik pak dit op"))
+    await h.deliver()
+    await h.press(wytske, button(h, wytske, "Vals alarm"))
+    h.clock.advance(timedelta(hours=9))
+    await h.say(anna, "zonnebloem")
+    h.clock.advance(timedelta(minutes=30))
+    jobs.sweep()
+    await h.deliver()
+
+
 SCENARIOS: list[Scenario] = [
     a_call_out_from_offer_to_hours,
     a_call_out_held_back_then_cancelled,
@@ -324,6 +358,7 @@ SCENARIOS: list[Scenario] = [
     a_report_sent_back,
     the_report_writers_findings,
     the_days_audit_anchor,
+    the_pairs_safety,
 ]
 
 

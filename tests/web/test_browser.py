@@ -28,7 +28,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from backend.models import Callout, CalloutStatus, Inspector, Municipality, Offer
+from backend.models import Callout, CalloutStatus, Inspector, Municipality, Offer, SafetyAlert
 from backend.services import callouts
 from backend.web.access import roles_of
 from tests.web.conftest import PASSWORD, Site
@@ -197,7 +197,17 @@ def ids_for_addresses(site: Site) -> dict[str, int]:
         inspector_id = session.execute(select(func.min(Inspector.id))).scalar_one()
         municipality_id = session.execute(select(func.min(Municipality.id))
                                           .where(Municipality.is_participating)).scalar_one()
-    return {"entry_id": entry_ids[0], "inspector_id": inspector_id, "municipality_id": municipality_id}
+    return {"entry_id": entry_ids[0], "inspector_id": inspector_id, "municipality_id": municipality_id,
+            "shift_id": open_safety_alert(site)}
+
+
+def open_safety_alert(site: Site) -> int:
+    """A control whose pair did not check out: the board shows its alert; returns the shift's id."""
+    from tests.web.test_safety import missed_alert
+
+    alert_id = missed_alert(site)
+    with site.database.transaction() as session:
+        return session.get_one(SafetyAlert, alert_id).shift_id
 
 
 def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_and_dutch(

@@ -121,6 +121,9 @@ POLICY: dict[str, set[str]] = {
     "api.check_address": {COORDINATOR},
     "finance.report_page": READERS,
     "finance.report_xlsx": READERS,
+    "safety.take_alert": {COORDINATOR},
+    "safety.resolve_alert": {COORDINATOR},
+    "safety.risk_note": {COORDINATOR},
 }
 
 
