@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     AddressFinding,
     ControlledAddress,
@@ -201,7 +202,7 @@ def forget_old_addresses(session: Session, now: datetime) -> int:
     """Retention: erase the hashes of controls older than the warning period; returns how many."""
     since = months_before(local_date(now), profile.repeat_warning_months(session))
     old = delete(ControlledAddress).where(ControlledAddress.controlled_on < since)
-    erased = session.execute(old).rowcount  # type: ignore[attr-defined]
+    erased = rows_changed(session, old)
     if erased:
         audit.record(session, now, "job:retention", "addresses.forgotten", "controlled_addresses",
                      {"erased": erased})

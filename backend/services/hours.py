@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     Assignment,
     HourApproval,
@@ -57,9 +58,9 @@ def ask_after_shifts(session: Session, now: datetime) -> int:
     asked = 0
     ended: dict[int, Shift] = {}
     for assignment, shift in rows:
-        claimed = session.execute(update(Assignment).where(
+        claimed = rows_changed(session, update(Assignment).where(
             Assignment.id == assignment.id, Assignment.hours_asked_at.is_(None)).values(hours_asked_at=now))
-        if claimed.rowcount != 1:
+        if claimed != 1:
             continue
         shift.status = ShiftStatus.DONE
         inspector = session.get_one(Inspector, assignment.inspector_id)
@@ -122,7 +123,8 @@ def _walk(shift: Shift, steps: list[str]) -> Walk | None:
         return None
     if not 1 <= len(numbers) <= 4 or (is_done and len(numbers) != 4) or (other and len(numbers) != 2):
         return None
-    walk = Walk(*numbers, other=other, is_done=is_done)  # type: ignore[arg-type]
+    start, end, break_from, break_length = [*numbers, None, None, None][:4]  # the taps so far
+    walk = Walk(start, end, break_from, break_length, other=other, is_done=is_done)
     return walk if _is_offered(shift, walk) else None
 
 
@@ -209,9 +211,9 @@ def _record(session: Session, now: datetime, inspector: Inspector, assignment: A
     breaks = _break_interval(shift, pause)
     if (uncountable := report_hours.uncountable(session, starts_at, ends_at, breaks)) is not None:
         return uncountable  # before the claim: the buttons stay valid for a tap once it can be counted
-    claimed = session.execute(update(Assignment).where(
+    claimed = rows_changed(session, update(Assignment).where(
         Assignment.id == assignment.id, Assignment.version == assignment.version)
-        .values(version=Assignment.version + 1)).rowcount
+        .values(version=Assignment.version + 1))
     if claimed != 1:
         return "callback.stale"
     session.refresh(assignment)

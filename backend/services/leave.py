@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import Assignment, Inspector, Shift, ShiftStatus, Unavailability
 from backend.services import audit, outbox, planning
 from backend.services.errors import NotFound, Refused
@@ -105,8 +106,7 @@ def clashes(session: Session, leave: Leave) -> list[Shift]:
 
 def purge_ended(session: Session, now: datetime, retention: timedelta) -> int:
     """Erase periods that ended longer than `retention` ago; returns how many."""
-    erased = session.execute(delete(Unavailability).where(Unavailability.ends_at < now - retention))
-    return erased.rowcount or 0
+    return rows_changed(session, delete(Unavailability).where(Unavailability.ends_at < now - retention))
 
 
 def _view(row: Unavailability) -> Leave:
@@ -166,9 +166,10 @@ def _walk(now: datetime, steps: list[str]) -> Walk | None:
         return None
     rest, page = steps[1:], 0
     if rest[-1:] and rest[-1].startswith("p"):
-        page = _page(rest.pop()[1:])
-        if page is None or len(rest) > 1:
+        shown = _page(rest.pop()[1:])
+        if shown is None or len(rest) > 1:
             return None
+        page = shown
     days = [_day(text) for text in rest[:2]]
     if None in days or len(rest) > 3:
         return None
