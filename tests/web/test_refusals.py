@@ -8,10 +8,11 @@ import html
 import re
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import func, select
 
 from backend.models import Role, Shift
-from backend.services import offers
+from backend.services import accounts, offers
 from backend.web import problems
 from tests.web.conftest import Site
 from tests.web.test_api import token
@@ -96,3 +97,22 @@ def test_every_refusal_a_service_names_has_words_on_the_pages() -> None:
         named |= set(re.findall(r'NotFound\([^)]*?, "(\w+)"\)', text))
     assert len(named) > 20
     assert sorted(named - set(problems.REFUSALS)) == []
+
+
+def test_a_services_own_words_with_a_figure_are_shown_in_the_pages_language(site: Site) -> None:
+    """A refusal the page has no advice of its own for is the service's message id, translated with
+    its parameters (it used to show in English on a Dutch page)."""
+    with site.database.transaction() as session:
+        _, one_time = accounts.create_web_user(session, site.clock.now(), "test", "finance3", Role.FINANCE)
+    client = site.client()
+    client.log_in("finance3", one_time, "")
+    page = client.get("/setup")
+    secret = re.search(r'id="totp-secret">([A-Z0-9]+)<', page.text).group(1)  # type: ignore[union-attr]
+    client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    short = {"password": "short", "password_again": "short", "code": pyotp.TOTP(secret).at(site.clock.now())}
+    assert NOTICE.findall(html.unescape(client.post("/setup", data=short).text)) == [
+        "een wachtwoord heeft minstens 12 tekens"]
+    client.set_cookie("piket_lang", "en")
+    differ = {**short, "password_again": "other"}
+    assert NOTICE.findall(html.unescape(client.post("/setup", data=differ).text)) == [
+        "the two passwords differ"]
