@@ -17,8 +17,8 @@ mkdir -p var/catalogs
 
 # Everything else a person reads: templates, the web's Python, the services' refusals (the message
 # of Refused / ServiceError, the second argument of NotFound), the profile file's rules (ProfileError and
-# the second argument of fail) and the core's reasons.
+# the second argument of fail), the team list's (ImportRefused, _Bad) and the core's reasons.
 "$pybabel" extract -F babel.cfg -k N_ -k Refused -k ServiceError -k NotFound:2 -k ProfileError -k fail:2 \
-    --no-location --sort-output --project piket -o var/catalogs/web.pot backend scheduling
+    -k ImportRefused -k _Bad --no-location --sort-output --project piket -o var/catalogs/web.pot backend scheduling
 "$pybabel" update -i var/catalogs/web.pot -D web -d backend/web/locale -l nl \
     --no-fuzzy-matching --ignore-obsolete -w 100
