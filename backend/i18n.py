@@ -17,6 +17,7 @@ import io
 from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import IO, Any
 
 from babel.messages.mofile import write_mo
@@ -31,8 +32,8 @@ The web's catalog is found through `backend`, so that a service or the command l
 a refusal or a document without importing the web application."""
 
 
-def po_file(domain: str, language: str) -> Any:
-    """The .po source of `domain` in `language` (a Traversable, readable inside a wheel too)."""
+def po_file(domain: str, language: str) -> Traversable:
+    """The .po source of `domain` in `language` (readable inside a wheel too)."""
     package, folder = CATALOGS[domain]
     return resources.files(package).joinpath(folder, language, "LC_MESSAGES", f"{domain}.po")
 
