@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, create_engine, event, text
+from sqlalchemy import CursorResult, DateTime, Dialect, Engine, Executable, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -37,7 +37,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC)
+        stored: datetime = value  # the driver hands back a naive datetime in UTC
+        return stored.replace(tzinfo=UTC)
 
 
 def is_sqlite(url: str) -> bool:
@@ -122,3 +123,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE matched: a conditional update that must touch exactly one row
+    is how a second worker or a stale button is told apart. For such a statement the session hands back
+    a CursorResult, which its declared return type (Result) does not say."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.models.base import DEFAULT_CALLOUT_SOURCES, CalloutSource
@@ -34,6 +34,7 @@ from scheduling.calendar import HolidayRule
 from scheduling.money import Budget, BudgetLine
 from scheduling.ort import Band, BandTable
 from scheduling.pairing import Preference
+from scheduling.reasons import N_
 
 FORMAT = "piket-profile-1"
 UNCONFIRMED = "to be confirmed by the team"
@@ -302,8 +303,11 @@ class _Reader:
             where.fail(path, "must be a table")
         self.data, self.path, self.where, self.used = data, path, where, {"source", "sources"}
 
-    def fail(self, key: str, message: str, **params: Any) -> None:
+    def fail(self, key: str, message: str, /, **params: Any) -> NoReturn:
         self.where.fail((*self.path, key), message, **params)
+
+    def unknown(self, key: str, known: Sequence[str]) -> NoReturn:
+        self.where.unknown((*self.path, key), key, known)
 
     def raw(self, key: str, required: bool = True) -> Any:
         self.used.add(key)
@@ -311,7 +315,7 @@ class _Reader:
             if required:
                 typo = difflib.get_close_matches(key, [k for k in self.data if isinstance(k, str)], n=1)
                 if typo:
-                    self.fail(typo[0], _unknown(typo[0], [key]))
+                    self.unknown(typo[0], [key])
                 self.where.fail(self.path, "'%(key)s' is missing", missing=key, key=key)
             return None
         return self.data[key]
@@ -354,7 +358,7 @@ class _Reader:
                 or -number.as_tuple().exponent > places:  # type: ignore[operator]
             self.fail(key, 'must be a decimal in quotes with at most %(places)s decimals, such as "8.19"',
                       places=places)
-        return _canonical(number)  # type: ignore[arg-type]
+        return _canonical(number)
 
     def cents(self, key: str, required: bool = True) -> Any:
         amount = self.decimal(key, 2, required)
@@ -389,16 +393,11 @@ class _Reader:
             self.fail("sources", "must be a table of texts, one per figure")
         for key in sources:
             if key not in figures:
-                self.where.fail((*self.path, "sources"), _unknown(key, figures))
+                self.where.unknown((*self.path, "sources"), key, figures)
         for key in self.data:
             if key not in self.used:
-                self.where.fail((*self.path, key), _unknown(key, sorted(self.used)))
+                self.unknown(key, sorted(self.used))
         return source, dict(sources)
-
-
-def _unknown(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    return f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
 def _canonical(number: Decimal) -> Decimal:
@@ -411,12 +410,19 @@ class _Where:
     lines: dict[Path_, int]
     name: str
 
-    def fail(self, path: Path_, message: str, missing: str = "", **params: Any) -> None:
+    def fail(self, path: Path_, message: str, /, missing: str = "", **params: Any) -> NoReturn:
         probe = path
         while probe and probe not in self.lines:
             probe = probe[:-1]
         raise ProfileError(message, _dotted(path), self.lines.get(probe), self.name,
                            (*path, missing) if missing else path, params)
+
+    def unknown(self, path: Path_, key: str, known: Sequence[str]) -> NoReturn:
+        """Refuse `key` (at `path`) as unknown, naming the close match among `known` if there is one."""
+        close = difflib.get_close_matches(key, known, n=1)
+        if close:
+            self.fail(path, N_("unknown key '%(key)s' (did you mean '%(close)s'?)"), key=key, close=close[0])
+        self.fail(path, N_("unknown key '%(key)s'"), key=key)
 
 
 def _dotted(path: Path_) -> str:
@@ -428,13 +434,13 @@ def read_profile(text: str, name: str = "profile") -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ProfileError(f"not valid TOML: {error}", name=name) from None
+        raise ProfileError("not valid TOML: %(error)s", name=name, params={"error": str(error)}) from None
     where = _Where(_key_lines(text), name)
     top = _Reader(data, (), where)
     top.used.discard("source")
     top.used.discard("sources")
     if top.raw("format") != FORMAT:
-        top.fail("format", f'must be "{FORMAT}"')
+        top.fail("format", 'must be "%(format)s"', format=FORMAT)
     profile = Profile(
         region=_region(_Reader(top.raw("region"), ("region",), where)),
         holidays=_holidays(_Reader(top.raw("holidays"), ("holidays",), where)),
@@ -448,7 +454,7 @@ def read_profile(text: str, name: str = "profile") -> Profile:
     )
     for key in data:
         if key not in top.used:
-            where.fail((key,), _unknown(key, sorted(top.used)))
+            where.unknown((key,), key, sorted(top.used))
     _check_whole(profile, where)
     return profile
 
@@ -571,7 +577,7 @@ def _ort_table(r: _Reader) -> OrtTableData:
         w.used |= {"source", "sources"}
         for key in w.data:
             if key not in ("from", "until", "band"):
-                w.fail(key, _unknown(key, ("from", "until", "band")))
+                w.unknown(key, ("from", "until", "band"))
         windows.append((start, end, band))
     ordered = sorted(windows)
     if any(a[1] > b[0] for a, b in itertools.pairwise(ordered)):
@@ -584,7 +590,7 @@ def _ort_table(r: _Reader) -> OrtTableData:
     part.used |= {"source", "sources"}
     for key in percentages:
         if key not in IRREGULAR_BANDS:
-            part.fail(key, _unknown(key, IRREGULAR_BANDS))
+            part.unknown(key, IRREGULAR_BANDS)
     stretch = r.whole("exempt_stretch_minutes")
     source, sources = r.finish(("valid_from", "valid_until", "weekday_windows", "percentages",
                                 "exempt_stretch_minutes"))

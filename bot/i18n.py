@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from gettext import NullTranslations
 from typing import Any
 
 from babel.dates import format_date
@@ -17,8 +18,8 @@ COUNTED = frozenset({"offered", "more"})
 """Parameters that count inspectors: shown with their noun ("5 toezichthouders", "1 toezichthouder")."""
 
 
-def catalog(language: str) -> Any:
-    return _catalog("bot", "piket", language)
+def catalog(language: str) -> NullTranslations:
+    return _catalog("piket", language)
 
 
 def text(language: str, key: str, **params: Any) -> str:

@@ -1,58 +1,48 @@
-"""Why someone cannot go, why a day cannot be staffed, why input is refused: codes with texts.
+"""Why someone cannot go, why a day cannot be staffed, why input is refused: codes with parameters.
 
-The core returns a code and its parameters; the text is looked up here, Dutch
-first, so that the web, the bot and the roster proposal say the same thing.
-Input the rules cannot work with (a naive time, a negative break, a date no
-table covers) raises `Refusal`, which carries such a code too.
+The core returns a code and its parameters and never words them for a reader: each code's
+message id (English) is here, marked for pybabel, and the adapters look it up in the
+gettext catalog of the reader's language, so that the pages and the roster proposal say
+the same thing. Input the rules cannot work with (a naive time, a negative break, a date
+no table covers) raises `Refusal`, which carries such a code too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-TEXTS = {
-    "overlap": ("is op dat moment al ingedeeld ({at})", "is already on a shift then ({at})"),
-    "shift_too_long": ("dienst van {hours} uur, meer dan {limit} uur",
-                       "a shift of {hours} hours, more than {limit}"),
-    "week_too_long": ("{hours} uur in de week van {week}, meer dan {limit}",
-                      "{hours} hours in the week of {week}, more than {limit}"),
-    "rest_too_short": ("{hours} uur rust tussen diensten ({at}), minder dan {limit}",
-                       "{hours} hours of rest between shifts ({at}), less than {limit}"),
-    "inactive": ("is niet (meer) actief in het team", "is not active in the team"),
-    "not_designated": ("is niet aangewezen door deze gemeente op {day}",
-                       "is not designated by this municipality on {day}"),
-    "unavailable": ("is niet beschikbaar ({at})", "is unavailable ({at})"),
-    "too_few_eligible": ("minder dan twee toezichthouders kunnen gaan ({count})",
-                         "fewer than two inspectors can go ({count})"),
-    "no_trained_eligible": ("geen opgeleide toezichthouder kan gaan",
-                            "no trained inspector can go"),
+
+def N_(message: str) -> str:
+    """Marks a message id for pybabel; the adapters translate it where it is shown."""
+    return message
+
+MESSAGES = {
+    "overlap": N_("is already on a shift then (%(at)s)"),
+    "shift_too_long": N_("a shift of %(hours)s hours, more than %(limit)s"),
+    "week_too_long": N_("%(hours)s hours in the week of %(week)s, more than %(limit)s"),
+    "rest_too_short": N_("%(hours)s hours of rest between shifts (%(at)s), less than %(limit)s"),
+    "inactive": N_("is not active in the team"),
+    "not_designated": N_("is not designated by this municipality on %(day)s"),
+    "unavailable": N_("is unavailable (%(at)s)"),
+    "too_few_eligible": N_("fewer than two inspectors can go (%(count)s)"),
+    "no_trained_eligible": N_("no trained inspector can go"),
     # Input refused by the core (`Refusal`).
-    "naive_time": ("een tijd zonder tijdzone kan niet worden gerekend",
-                   "times must be timezone-aware"),
-    "not_whole_minutes": ("tijden gaan per hele minuut, zonder seconden",
-                          "shift times are kept to the minute"),
-    "ends_before_start": ("het einde ({end}) ligt niet na het begin ({start})",
-                          "a shift must end after it starts ({start} to {end})"),
-    "span_too_long": ("{hours} uur aaneen is langer dan de {limit} uur die een boeking mag duren",
-                      "{hours} hours in one span is longer than the {limit} hours an entry may last"),
-    "break_negative": ("een pauze kan niet negatief zijn ({minutes} min)",
-                       "a break cannot be negative ({minutes} min)"),
-    "break_too_long": ("de pauze ({minutes} min) is even lang als de dienst of langer ({length} min)",
-                       "the break ({minutes} min) is as long as the shift or longer ({length} min)"),
-    "break_outside": ("een pauze moet binnen de dienst vallen ({start} tot {end})",
-                      "a break must lie inside the shift ({start} to {end})"),
-    "breaks_overlap": ("pauzes mogen niet overlappen (van {start} tot {end} dubbel)",
-                       "breaks must not overlap ({start} to {end} twice)"),
-    "salary_negative": ("een maandsalaris kan niet negatief zijn ({amount} cent)",
-                        "a monthly salary cannot be negative ({amount} cents)"),
-    "no_ort_table": ("geen ORT-tabel geldt op {day}; ingesteld: {covered}",
-                     "no allowance (ORT) table covers {day}; configured: {covered}"),
-    "no_budget_table": ("geen begroting met tarieven geldt op {day}; ingesteld: {covered}",
-                        "no budget (rate table) covers {day}; configured: {covered}"),
-    "tables_overlap": ("tabellen overlappen: {first} en {second}",
-                       "tables overlap: {first} and {second}"),
-    "table_range_empty": ("tabel {table} eindigt voor hij begint", "table {table} ends before it starts"),
+    "naive_time": N_("times must be timezone-aware"),
+    "not_whole_minutes": N_("shift times are kept to the minute"),
+    "ends_before_start": N_("a shift must end after it starts (%(start)s to %(end)s)"),
+    "span_too_long": N_("%(hours)s hours in one span is longer than the %(limit)s hours an entry may last"),
+    "break_negative": N_("a break cannot be negative (%(minutes)s min)"),
+    "break_too_long": N_("the break (%(minutes)s min) is as long as the shift or longer (%(length)s min)"),
+    "break_outside": N_("a break must lie inside the shift (%(start)s to %(end)s)"),
+    "breaks_overlap": N_("breaks must not overlap (%(start)s to %(end)s twice)"),
+    "salary_negative": N_("a monthly salary cannot be negative (%(amount)s cents)"),
+    "no_ort_table": N_("no allowance (ORT) table covers %(day)s; configured: %(covered)s"),
+    "no_budget_table": N_("no budget (rate table) covers %(day)s; configured: %(covered)s"),
+    "tables_overlap": N_("tables overlap: %(first)s and %(second)s"),
+    "table_range_empty": N_("table %(table)s ends before it starts"),
 }
+"""Each code's message id: the English text, `%(name)s` its parameters. The catalogs hold the
+Dutch (domain `web`, backend/web/locale); the adapters look it up."""
 
 
 @dataclass(frozen=True)
@@ -60,30 +50,32 @@ class Reason:
     code: str
     params: dict[str, str] = field(default_factory=dict)
 
-    def text(self, language: str = "nl") -> str:
-        dutch, english = TEXTS[self.code]
-        return (english if language == "en" else dutch).format(**self.params)
+    @property
+    def message(self) -> str:
+        """The message id to translate, with `params` for its placeholders."""
+        return MESSAGES[self.code]
+
+    def english(self) -> str:
+        """The reason in English, the message id filled in: for logs, the API and the command line."""
+        return self.message % self.params
 
 
 class Refusal(ValueError):
     """Input the rules of time refuse, with a code and parameters worded like a `Reason`.
 
     A `ValueError`, because that is what it is; the services turn it into their
-    own refusal, and the pages and the bot show `text(language)`.
+    own refusal, and the pages word its `reason` in the reader's language.
     """
 
     def __init__(self, code: str, *, field: str | None = None, **params: str) -> None:
         self.reason = Reason(code, params)
         self.field = field
         """The input at fault, when the caller passed it in by that name (`starts_at`, `break_minutes`)."""
-        super().__init__(self.reason.text("en"))
+        super().__init__(self.reason.english())
 
     @property
     def code(self) -> str:
         return self.reason.code
-
-    def text(self, language: str = "nl") -> str:
-        return self.reason.text(language)
 
 
 class TableMissing(Refusal):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 from backend.db import UTCDateTime
 from backend.models import Base
 from secure_store.types import EncryptedText
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write storage types into migrations, so they never import our column types."""
     if type_ == "type" and isinstance(obj, EncryptedText):
         return "sa.Text()"

@@ -174,7 +174,8 @@ MIN_PASSWORD_LENGTH = 12
 def finish_setup(session: Session, now: datetime, user: WebUser, password: str, code: str) -> None:
     """Set the account's own password, once the code shows the authenticator app holds the secret."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refused(f"a password has at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise Refused("a password has at least %(limit)s characters", field="password",
+                      params={"limit": MIN_PASSWORD_LENGTH})
     if not _use_code(user, code, now):
         raise Refused("the code does not match; check the time on the phone", field="code")
     user.password_hash = hash_password(password)

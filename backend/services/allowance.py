@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import HourEntry
@@ -55,7 +55,8 @@ def exempt_weeks(session: Session, start: date, end: date) -> dict[WeekKey, Exem
     """
     tables = profile.band_tables(session)
     longest = max(table.exempt_stretch_minutes for table in tables)
-    keys = {week_of(i, s) for i, s in session.execute(_candidates(start, end, longest)).all()}
+    candidates = select(HourEntry.inspector_id, HourEntry.starts_at).where(*_candidates(start, end, longest))
+    keys = {week_of(i, s) for i, s in session.execute(candidates).all()}
     if not keys:
         return {}
     calendar = profile.holiday_calendar(session)
@@ -72,20 +73,19 @@ def exempt_weeks(session: Session, start: date, end: date) -> dict[WeekKey, Exem
     return found
 
 
-def _standing() -> list[object]:
+def _standing() -> list[ColumnElement[bool]]:
     reversal = aliased(HourEntry)
     return [HourEntry.reverses_id.is_(None),
             ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists()]
 
 
-def _candidates(start: date, end: date, longest: int) -> object:
+def _candidates(start: date, end: date, longest: int) -> list[ColumnElement[bool]]:
     irregular = HourEntry.worked_minutes - HourEntry.plain_minutes
     counted = and_(HourEntry.counts_at >= local_day_start(start),
                    HourEntry.counts_at < local_day_start(end + timedelta(days=1)))
     worked = and_(HourEntry.starts_at >= local_day_start(start - WEEK),
                   HourEntry.starts_at < local_day_start(end + WEEK + timedelta(days=1)))
-    return select(HourEntry.inspector_id, HourEntry.starts_at).where(
-        *_standing(), irregular > 0, irregular <= longest, or_(counted, worked))
+    return [*_standing(), irregular > 0, irregular <= longest, or_(counted, worked)]
 
 
 def _standing_in(session: Session, keys: Iterable[WeekKey]) -> list[HourEntry]:

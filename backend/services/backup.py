@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Integer, func, insert, select, text
+from sqlalchemy import Integer, Table, func, insert, select, text
 
 from backend.db import Database
 from backend.migrate import current_revision
@@ -39,7 +39,7 @@ RUNTIME_TABLES = frozenset({"service_instances"})
 """The running processes' own state: not data, and never the same on a restored database."""
 
 
-def backed_up() -> dict[str, Any]:
+def backed_up() -> dict[str, Table]:
     """The tables a backup holds (as stored), parents first."""
     return {name: table for name, table in raw_tables().items() if name not in RUNTIME_TABLES}
 
@@ -188,7 +188,9 @@ def _load(database: Database, lines: Iterator[bytes],
           chain_keyring: KeyRing | None) -> dict[str, tuple[int, str]]:
     """Insert the rows in one transaction; with `chain_keyring`, the restored audit chain must verify
     with its MAC key before the transaction commits."""
-    tables, table, batch = backed_up(), None, []
+    tables = backed_up()
+    table: Table | None = None
+    batch: list[dict[str, Any]] = []
     with database.transaction() as session:
         for line in lines:
             item = json.loads(line)
@@ -203,6 +205,8 @@ def _load(database: Database, lines: Iterator[bytes],
                     return {k: (v[0], v[1]) for k, v in item["end"].items()}
                 table = tables[item["table"]]
                 continue
+            if table is None:
+                raise BackupError("a row before the header that names its table")
             batch.append(decode_row(table, item))
             if len(batch) >= BATCH:
                 session.execute(insert(table), batch)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -31,14 +32,14 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.services import audit, control_changes, controls, findings, offers, outbox, planning, profile
-from backend.services.errors import NotFound, Refused
+from backend.services.errors import N_, NotFound, Refused
 from backend.services.outbox import Message
 from scheduling import pairing
 from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
 
 MAX_LOCATION, MAX_NOTES = 300, 2000
-SOURCE_NOT_LISTED = "the team's profile does not list this source"
+SOURCE_NOT_LISTED = N_("the team's profile does not list this source")
 # A bot may delete its own messages for 48 hours; a location sent earlier than
 # this before the shift ends is held back until closer to the start.
 LOCATION_LEAD = timedelta(hours=40)
@@ -124,11 +125,11 @@ def answer_offer(
     if closed is not None:
         return closed
     new_status = OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
-    changed = session.execute(
+    changed = rows_changed(session,
         update(Offer)
         .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING, Offer.version == version)
         .values(status=new_status, answered_at=now, version=Offer.version + 1)
-    ).rowcount
+    )
     if changed != 1:
         return Answer.STALE
     session.refresh(offer)
@@ -166,9 +167,9 @@ def remind_and_escalate(
     )
     for offer in stale:
         if (
-            session.execute(
+            rows_changed(session,
                 update(Offer).where(Offer.id == offer.id, Offer.reminded_at.is_(None)).values(reminded_at=now)
-            ).rowcount
+            )
             == 1
         ):
             inspector = session.get_one(Inspector, offer.inspector_id)
@@ -198,11 +199,11 @@ def remind_and_escalate(
     )
     for callout in open_ones:
         if (
-            session.execute(
+            rows_changed(session,
                 update(Callout)
                 .where(Callout.id == callout.id, Callout.escalated_at.is_(None))
                 .values(escalated_at=now)
-            ).rowcount
+            )
             == 1
         ):
             _escalate(session, now, callout)
@@ -526,11 +527,11 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     if not on_whole_minutes(new.starts_at, new.ends_at):
         raise Refused("times are kept to the minute", field="starts_at", code="whole_minutes")
     if not new.location.strip() or len(new.location) > MAX_LOCATION:
-        raise Refused(f"a location is required, at most {MAX_LOCATION} characters", field="location",
-                      code="location_length", details={"limit": MAX_LOCATION})
+        raise Refused("a location is required, at most %(limit)s characters", field="location",
+                      code="location_length", details={"limit": MAX_LOCATION}, params={"limit": MAX_LOCATION})
     if len(new.notes) > MAX_NOTES:
-        raise Refused(f"notes are at most {MAX_NOTES} characters", field="notes", code="notes_length",
-                      details={"limit": MAX_NOTES})
+        raise Refused("notes are at most %(limit)s characters", field="notes", code="notes_length",
+                      details={"limit": MAX_NOTES}, params={"limit": MAX_NOTES})
     if new.source not in profile.callout_sources(session):
         raise Refused(SOURCE_NOT_LISTED, field="source", code="source_not_listed")
     return municipality

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     AssignmentStatus,
     Municipality,
@@ -114,9 +115,8 @@ def _views(session: Session, condition: Any) -> list[ChangeView]:
 def purge_reasons(session: Session, now: datetime, retention: timedelta) -> int:
     """Erase the reasons of changes to shifts that ended longer than `retention` ago; returns how many."""
     ended = select(Shift.id).where(Shift.ends_at < now - retention)
-    erased = session.execute(update(ShiftChange).where(
+    return rows_changed(session, update(ShiftChange).where(
         ShiftChange.reason.is_not(None), ShiftChange.shift_id.in_(ended)).values(reason=None))
-    return erased.rowcount or 0
 
 
 def _open_control(session: Session, now: datetime, shift_id: int) -> Shift:

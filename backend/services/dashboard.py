@@ -122,12 +122,13 @@ def views(session: Session, rows: Sequence[ShiftRow]) -> list[ShiftView]:
     ids = [shift.id for shift, _, _ in rows]
     on: dict[int, list[tuple[str, Named]]] = {}
     if ids:
-        for shift_id, status, *named in session.execute(
+        for shift_id, status, inspector_id, first_name, trained_since, is_reachable in session.execute(
                 select(Assignment.shift_id, Assignment.status, *NAMED)
                 .join(Inspector, Inspector.id == Assignment.inspector_id)
                 .where(Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
                 .order_by(Assignment.id)):
-            on.setdefault(shift_id, []).append((status.value, Named(*named)))
+            named = Named(inspector_id, first_name, trained_since, is_reachable)
+            on.setdefault(shift_id, []).append((status.value, named))
     made = []
     for shift, municipality, callout_id in rows:
         people = tuple(named.person(status, shift.starts_at) for status, named in on.get(shift.id, []))

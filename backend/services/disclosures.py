@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Disclosure
-from backend.services.errors import ServiceError
+from backend.services.errors import N_, ServiceError
 from backend.services.exports import neutralised
 
 LONGEST_TEXT = 200
@@ -37,16 +37,19 @@ class Choice:
     purpose: str
 
 
+ASKED = {"receiver": N_("say who receives it"), "purpose": N_("say why they need it")}
+"""What a disclosure must say, by field, when it is left out."""
+
+
 def checked(receiver: str | None, purpose: str | None) -> Choice:
     """Both given, printable and short; else a refusal naming the field."""
     values = {}
     for field, value in (("receiver", receiver), ("purpose", purpose)):
         text = " ".join((value or "").split())
         if not text or not text.isprintable():
-            raise ServiceError(f"say {'who receives it' if field == 'receiver' else 'why they need it'}",
-                               field)
+            raise ServiceError(ASKED[field], field)
         if len(text) > LONGEST_TEXT:
-            raise ServiceError(f"at most {LONGEST_TEXT} characters", field)
+            raise ServiceError("at most %(limit)s characters", field, params={"limit": LONGEST_TEXT})
         values[field] = text
     return Choice(**values)
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     Assignment,
     EnrolmentCode,
@@ -121,7 +122,7 @@ def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> Re
     inspector = session.get_one(Inspector, inspector_id)
     inspector.revoked_at = now
     inspector.telegram_index = None
-    withdrawn = session.execute(
+    withdrawn = rows_changed(session,
         update(Offer)
         .where(
             Offer.inspector_id == inspector_id,
@@ -129,7 +130,7 @@ def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> Re
             Offer.shift_id.not_in(select(Assignment.shift_id).where(Assignment.inspector_id == inspector_id)),
         )
         .values(status=OfferStatus.WITHDRAWN, answered_at=now, version=Offer.version + 1)
-    ).rowcount
+    )
     # Their own yes on a shift they are on (a staffed call-out) goes too, without counting as an
     # open offer: that shift is handed on for cover below.
     session.execute(
@@ -137,12 +138,12 @@ def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> Re
         .where(Offer.inspector_id == inspector_id, Offer.status == OfferStatus.ACCEPTED)
         .values(status=OfferStatus.WITHDRAWN, version=Offer.version + 1)
     )
-    voided = session.execute(
+    voided = rows_changed(session,
         update(EnrolmentCode)
         .where(EnrolmentCode.inspector_id == inspector_id, EnrolmentCode.used_at.is_(None),
                EnrolmentCode.expires_at > now)
         .values(expires_at=now)
-    ).rowcount
+    )
     refs = sensitive_refs(session, inspector_id)
     for ref in refs:
         outbox.delete(session, now, inspector, ref)
@@ -163,7 +164,7 @@ def sensitive_refs(session: Session, inspector_id: int) -> list[str]:
             OutboxMessage.ref.is_not(None),
         )
     ).scalars()
-    return sorted({ref for ref in rows if ref.startswith(SENSITIVE_PREFIXES)})
+    return sorted({ref for ref in rows if ref is not None and ref.startswith(SENSITIVE_PREFIXES)})
 
 
 SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:", "control:", "hours:", "report:", "escalation:")

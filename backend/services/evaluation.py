@@ -189,8 +189,12 @@ def _addresses(session: Session, members: list[Municipality], targets: dict[str,
             counts = found.setdefault(line.municipality_id, Counter())
             counts.update({"visited": 1, line.outcome.value: 1, "care_offered": int(line.is_care_offered),
                            "police_signals": int(line.police_signal_at is not None)})
-    return [AddressCount(m.name, *(found[m.id][f.name] for f in fields(AddressCount)[1:-1]), targets[m.name])
-            for m in members]
+    return [_address_count(m.name, found[m.id], targets[m.name]) for m in members]
+
+
+def _address_count(label: str, counts: Counter[str], target: int) -> AddressCount:
+    return AddressCount(label, counts["visited"], counts["nobody_present"], counts["no_violation"],
+                        counts["violation"], counts["police_signals"], counts["care_offered"], target)
 
 
 def _accompaniment(session: Session, start: datetime, end: datetime, held: int) -> Accompaniment:
@@ -262,7 +266,8 @@ def people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int
     present: dict[int, dict[int, date | None]] = {}
     for query in (on_shift, worked):
         for shift_id, inspector_id, trained_since in session.execute(query):
-            present.setdefault(shift_id, {})[inspector_id] = trained_since
+            if shift_id is not None:  # always so (`in_` leaves out entries without a shift): for the types
+                present.setdefault(shift_id, {})[inspector_id] = trained_since
     return present
 
 
@@ -299,4 +304,5 @@ def _minutes_to_pair(session: Session, start: datetime, end: datetime) -> list[i
             Callout.status == CalloutStatus.FILLED,
         )
     )
-    return sorted(int((filled - created) / timedelta(minutes=1)) for created, filled in rows)
+    return sorted(int((filled - created) / timedelta(minutes=1)) for created, filled in rows
+                  if filled is not None)  # always so (the query asks for filled ones): for the types

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     AddressFinding,
     ControlledAddress,
@@ -132,13 +133,13 @@ def _check(session: Session, now: datetime, shift: Shift, partners: Sequence[str
     participating = set(session.execute(
         select(Municipality.id).where(Municipality.is_participating)).scalars())
     for number, given in enumerate(addresses):
+        at = f"addresses.{number}."  # the field's path, apart: pybabel takes no f-string in a refusal
         if given.municipality_id not in participating:
-            raise Refused("the municipality must be one that takes part",
-                          field=f"addresses.{number}.municipality_id")
+            raise Refused("the municipality must be one that takes part", field=at + "municipality_id")
         signal = given.police_signal_at
         if signal is not None and not shift.starts_at <= signal <= now:
             raise Refused("the signal to the police lies between the start of the control and now",
-                          field=f"addresses.{number}.police_signal_at")
+                          field=at + "police_signal_at")
 
 
 def record_of(session: Session, shift_id: int) -> ControlRecord | None:
@@ -201,7 +202,7 @@ def forget_old_addresses(session: Session, now: datetime) -> int:
     """Retention: erase the hashes of controls older than the warning period; returns how many."""
     since = months_before(local_date(now), profile.repeat_warning_months(session))
     old = delete(ControlledAddress).where(ControlledAddress.controlled_on < since)
-    erased = session.execute(old).rowcount  # type: ignore[attr-defined]
+    erased = rows_changed(session, old)
     if erased:
         audit.record(session, now, "job:retention", "addresses.forgotten", "controlled_addresses",
                      {"erased": erased})

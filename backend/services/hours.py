@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     Assignment,
     HourApproval,
@@ -44,9 +45,9 @@ def ask_after_shifts(session: Session, now: datetime) -> int:
     asked = 0
     ended: dict[int, Shift] = {}
     for assignment, shift in rows:
-        claimed = session.execute(update(Assignment).where(
+        claimed = rows_changed(session, update(Assignment).where(
             Assignment.id == assignment.id, Assignment.hours_asked_at.is_(None)).values(hours_asked_at=now))
-        if claimed.rowcount != 1:
+        if claimed != 1:
             continue
         shift.status = ShiftStatus.DONE
         inspector = session.get_one(Inspector, assignment.inspector_id)
@@ -87,9 +88,9 @@ def record_hours(session: Session, now: datetime, inspector: Inspector, assignme
     uncountable = report_hours.uncountable(session, worked.starts_at, worked.ends_at, breaks)
     if uncountable is not None:
         return uncountable  # before the claim: the question stays open for a tap once it can be counted
-    claimed = session.execute(update(Assignment).where(
+    claimed = rows_changed(session, update(Assignment).where(
         Assignment.id == assignment.id, Assignment.version == assignment.version)
-        .values(version=Assignment.version + 1)).rowcount
+        .values(version=Assignment.version + 1))
     if claimed != 1:
         return "callback.stale"
     session.refresh(assignment)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from backend.models import Designation, Inspector, Municipality
 from backend.services import audit, team
+from backend.services.errors import N_
 from backend.services.team_list import MAX_BYTES, ImportRefused, Rejection, Row, name_key, read_rows
 
 __all__ = ["MAX_BYTES", "ImportRefused", "ImportReport", "Rejection", "import_inspectors"]
@@ -92,15 +93,16 @@ def _plans(session: Session, rows: list[Row], report: ImportReport) -> list[Plan
     for row in rows:
         key = name_key(row.fields["name"])
         if key in known and known[key] is None:
-            report.rejections.append(Rejection(row.line, "naam: two inspectors in piket have this name; "
-                                                         "change this one on the admin page"))
+            report.rejections.append(Rejection(row.line, N_("naam: two inspectors in piket have this name; "
+                                                            "change this one on the admin page")))
             continue
         inspector = known.get(key)
         missing = [c for n, c in (("salary_scale", "schaal"), ("salary_step", "trede"))
                    if n not in row.fields]
         if inspector is None and missing:
-            report.rejections.append(Rejection(row.line, f"{' and '.join(missing)}: needed for a new "
-                                                         "inspector (the allowance follows from the salary)"))
+            report.rejections.append(Rejection(row.line, N_("%(columns)s: needed for a new inspector (the "
+                                                            "allowance follows from the salary)"),
+                                               {"columns": " and ".join(missing)}))
             continue
         plans.append(_plan(row, inspector))
     return plans

@@ -29,8 +29,8 @@ def known_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Refused(f"unknown time zone {name!r} (an IANA name such as Europe/Amsterdam)",
-                      field="timezone") from None
+        raise Refused("unknown time zone %(name)r (an IANA name such as Europe/Amsterdam)",
+                      field="timezone", params={"name": name}) from None
 
 
 def set_up(session: Session, now: datetime, actor: str, region_name: str, timezone: str,
@@ -64,15 +64,15 @@ def _the_region(session: Session, name: str) -> Region:
         return region
     if len(regions) == 1 and regions[0].name == name:
         return regions[0]
-    raise Refused(f"this database already holds the region {regions[0].name!r}; "
-                  "piket serves one team per database", field="region")
+    raise Refused("this database already holds the region %(region)r; piket serves one team per database",
+                  field="region", params={"region": regions[0].name})
 
 
 def reset_by_username(session: Session, now: datetime, actor: str, username: str) -> tuple[WebUser, str]:
     """A new one-time password for the account of this name (audited); the next login sets up again."""
     user = session.execute(select(WebUser).where(WebUser.username == username.strip())).scalar_one_or_none()
     if user is None:
-        raise NotFound("username", f"no web account named {username!r}")
+        raise NotFound("username", "no web account named %(username)r", params={"username": username})
     if not user.is_active:
         user.is_active = True
         audit.record(session, now, actor, "web_user.activated", f"web_user:{user.id}")

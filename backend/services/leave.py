@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import Assignment, Inspector, Shift, ShiftStatus, Unavailability
 from backend.services import audit, planning
 from backend.services.errors import NotFound, Refused
@@ -95,8 +96,7 @@ def clashes(session: Session, leave: Leave) -> list[Shift]:
 
 def purge_ended(session: Session, now: datetime, retention: timedelta) -> int:
     """Erase periods that ended longer than `retention` ago; returns how many."""
-    erased = session.execute(delete(Unavailability).where(Unavailability.ends_at < now - retention))
-    return erased.rowcount or 0
+    return rows_changed(session, delete(Unavailability).where(Unavailability.ends_at < now - retention))
 
 
 def _view(row: Unavailability) -> Leave:

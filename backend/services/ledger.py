@@ -35,7 +35,7 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.services import audit, profile
-from backend.services.errors import NotFound, Refused
+from backend.services.errors import N_, NotFound, Refused
 from scheduling import ort
 from scheduling.calendar import local_date, local_day_start, team_zone
 from scheduling.ort import Span
@@ -90,8 +90,9 @@ def count_bands(session: Session, starts_at: datetime, ends_at: datetime,
     except Refusal as refusal:
         raise Refused.because(refusal) from None
     if break_minutes > MAX_BREAK_MINUTES:
-        raise Refused(f"breaks are at most {MAX_BREAK_MINUTES} minutes together", field="breaks",
-                      code="breaks_too_long", details={"limit": MAX_BREAK_MINUTES})
+        raise Refused("breaks are at most %(limit)s minutes together", field="breaks",
+                      code="breaks_too_long", details={"limit": MAX_BREAK_MINUTES},
+                      params={"limit": MAX_BREAK_MINUTES})
     return split, break_minutes
 
 
@@ -153,7 +154,8 @@ class Pending:
 
 APPROVES_COORDINATOR = (Role.FINANCE, Role.ADMIN)
 """Who approves the coordinator's own hours: she approves everyone else's, never her own."""
-NOT_YOURS = "the coordinator's own hours are approved by finance or admin; nobody approves their own hours"
+NOT_YOURS = N_("the coordinator's own hours are approved by finance or admin; nobody approves their own "
+               "hours")
 
 
 def may_approve(session: Session, entry: HourEntry, role: Role, own_inspector_id: int | None) -> bool:
@@ -254,8 +256,9 @@ def is_locked(session: Session, instant: datetime) -> bool:
 
 def _refuse_if_locked(session: Session, instant: datetime) -> None:
     if is_locked(session, instant):
-        raise Refused(f"the period containing {local_date(instant).isoformat()} is closed", field="starts_at",
-                      code="period_closed", details={"day": local_date(instant).isoformat()})
+        day = {"day": local_date(instant).isoformat()}
+        raise Refused("the period containing %(day)s is closed", field="starts_at", code="period_closed",
+                      details=day, params=day)
 
 
 def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int], *,
@@ -265,7 +268,7 @@ def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequenc
     for entry_id in sorted(set(entry_ids)):
         entry = session.get(HourEntry, entry_id)
         if entry is None:
-            raise NotFound("entry_ids", f"no hour entry {entry_id}")
+            raise NotFound("entry_ids", "no hour entry %(id)s", params={"id": entry_id})
         if not _is_line_head(session, entry):
             continue  # replaced by a correction since the page was loaded; its successor is listed
         approved += approve(session, now, actor, entry_id, role=role, own_inspector_id=own_inspector_id)
@@ -304,15 +307,18 @@ class PeriodNotOver(Refused):
     def __init__(self, end: date, shift: Shift | None, municipality: str | None) -> None:
         self.shift, self.end, self.municipality = shift, end, municipality
         if shift is None:
-            message = f"the period runs until {end.isoformat()} and has not ended"
+            message = N_("the period runs until %(end)s and has not ended")
+            params: dict[str, Any] = {"end": end.isoformat()}
             details: dict[str, Any] = {"period_end": end.isoformat()}
         else:
             starts = shift.starts_at.astimezone(team_zone())
-            message = (f"the period has not ended: the {shift.kind.value} in {municipality} on "
-                       f"{starts:%Y-%m-%d %H:%M} is still ahead")
+            message = N_("the period has not ended: the %(kind)s in %(municipality)s on %(starts)s is "
+                         "still ahead")
+            params = {"kind": shift.kind.value, "municipality": municipality,
+                      "starts": f"{starts:%Y-%m-%d %H:%M}"}
             details = {"period_end": end.isoformat(), "shift_id": shift.id, "kind": shift.kind.value,
                        "municipality": municipality, "starts_at": shift.starts_at.isoformat()}
-        super().__init__(message, field="period_end", details=details)
+        super().__init__(message, field="period_end", details=details, params=params)
 
 
 def lock_period(session: Session, now: datetime, actor: str, start: date, end: date) -> PeriodLock:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
@@ -52,7 +52,7 @@ from backend.profile_file import (
     RegionData,
 )
 from backend.services import audit
-from backend.services.errors import NotFound, Refused
+from backend.services.errors import N_, NotFound, Refused
 from scheduling.calendar import HolidayRule, PublicHolidays
 from scheduling.money import Budget
 from scheduling.ort import BandTable
@@ -103,7 +103,7 @@ def current_profile(session: Session) -> Profile | None:
         region=RegionData(region.name, region.timezone, coordinating,
                           **_sourced((region.sources or {}).get("region")),
                           callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES),
-                          **_safety_knobs(_settings(session, region))),
+                          **_region_knobs(_settings(session, region))),
         holidays=_holidays(region),
         municipalities=tuple(_municipality(m) for m in members),
         plans=tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year)),
@@ -245,8 +245,8 @@ def load(session: Session, now: datetime, actor: str, wanted: Profile, action: s
     return changes
 
 
-ZONE_FIXED = ("the time zone cannot change once shifts, call-outs or hours are recorded: "
-              "they were planned in its local time")
+ZONE_FIXED = N_("the time zone cannot change once shifts, call-outs or hours are recorded: "
+                 "they were planned in its local time")
 
 
 def _zone_may_change(session: Session) -> None:
@@ -287,9 +287,9 @@ def _municipalities(session: Session, region: Region, wanted: Profile) -> None:
     existing = {m.name: m for m in session.execute(select(Municipality)).scalars()}
     missing = sorted(set(existing) - {m.name for m in wanted.municipalities})
     if missing:
-        raise Refused(f"{', '.join(missing)} is in the database but not in the profile; a profile does not "
+        raise Refused("%(names)s is in the database but not in the profile; a profile does not "
                       "remove a municipality (end its participation with taking_part_until)",
-                      field="municipalities")
+                      field="municipalities", params={"names": ", ".join(missing)})
     for data in wanted.municipalities:
         row = existing.get(data.name) or Municipality(region_id=region.id, name=data.name)
         row.population, row.population_date = data.population, data.population_date
@@ -390,7 +390,8 @@ def _calendar(rule: HolidayRule) -> PublicHolidays:
 def budget_year(session: Session, year: int) -> BudgetData:
     row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", f"there is no budget for {year}; load or enter it first", "no_budget")
+        raise NotFound("year", "there is no budget for %(year)s; load or enter it first", "no_budget",
+                       params={"year": year})
     return _budget(row)
 
 
@@ -401,7 +402,8 @@ def budget(session: Session, year: int) -> Budget:
 def plan(session: Session, year: int) -> PlanData:
     row = session.execute(select(PlanYear).where(PlanYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", f"there is no plan for {year}; load or enter it first", "no_plan")
+        raise NotFound("year", "there is no plan for %(year)s; load or enter it first", "no_plan",
+                       params={"year": year})
     return _plan(row)
 
 
@@ -444,7 +446,15 @@ def safety_minutes(session: Session) -> SafetyMinutes:
                          settings.backup_alert_minutes)
 
 
-def _safety_knobs(settings: RegionSettings) -> dict[str, int]:
+class RegionKnobs(TypedDict):
+    repeat_warning_months: int
+    checkout_alert_minutes: int
+    coordinator_alert_minutes: int
+    backup_alert_minutes: int
+
+
+def _region_knobs(settings: RegionSettings) -> RegionKnobs:
+    """The region's settings as the profile file names them."""
     return {"repeat_warning_months": settings.repeat_warning_months,
             "checkout_alert_minutes": settings.checkout_alert_minutes,
             "coordinator_alert_minutes": settings.coordinator_alert_minutes,
@@ -472,7 +482,7 @@ def copy_budget(session: Session, now: datetime, actor: str, year: int) -> int:
     row = _budget_row_of(session, year)
     if session.execute(select(BudgetYear.id).where(BudgetYear.region_id == row.region_id,
                                                    BudgetYear.year == year + 1)).first():
-        raise Refused(f"there is already a budget for {year + 1}", field="year")
+        raise Refused("there is already a budget for %(year)s", field="year", params={"year": year + 1})
     copied = f"copied from {year}; to be confirmed by the team (finance)"
     made = BudgetYear(region_id=row.region_id, year=year + 1, fixed_cents=row.fixed_cents,
                       sources={"source": copied, "sources": {}})
@@ -493,5 +503,6 @@ def budget_rows(session: Session) -> list[BudgetYear]:
 def _budget_row_of(session: Session, year: int) -> BudgetYear:
     row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", f"there is no budget for {year}; load or enter it first", "no_budget")
+        raise NotFound("year", "there is no budget for %(year)s; load or enter it first", "no_budget",
+                       params={"year": year})
     return row

@@ -94,7 +94,7 @@ def put_municipality(session: Session, now: datetime, actor: str, municipality: 
             raise ProfileError("'%(name)s' appears twice", "name", path=("name",),
                                params={"name": municipality.name})
         if not is_new and municipality.name not in names:
-            raise NotFound("name", f"there is no municipality {municipality.name}")
+            raise NotFound("name", "there is no municipality %(name)s", params={"name": municipality.name})
         return dataclasses.replace(p, municipalities=_put(p.municipalities, municipality, _name))
     return edit(session, now, actor, "municipality", change)
 
@@ -110,7 +110,7 @@ def copy_plan(session: Session, now: datetime, actor: str, year: int) -> int:
     def change(p: Profile) -> Profile:
         this = next((plan for plan in p.plans if plan.year == year), None)
         if this is None:
-            raise NotFound("year", f"there is no plan for {year}")
+            raise NotFound("year", "there is no plan for %(year)s", params={"year": year})
         if any(plan.year == year + 1 for plan in p.plans):
             raise ProfileError("%(year)s appears twice", "year", path=("year",), params={"year": year + 1})
         made = dataclasses.replace(this, year=year + 1, source=_copied(year), sources={})
@@ -138,7 +138,8 @@ def put_budget_line(session: Session, now: datetime, actor: str, year: int,
     """One line of a year's budget (a new agreement's rate, another number of hours)."""
     def change(budget: BudgetData) -> BudgetData:
         if all(old.category != line.category for old in budget.lines):
-            raise NotFound("category", f"the {year} budget has no {line.category} line")
+            raise NotFound("category", "the %(year)s budget has no %(category)s line",
+                           params={"year": year, "category": line.category})
         return dataclasses.replace(budget, lines=_put(budget.lines, line, lambda x: x.category))
     return _budget_edit(session, now, actor, year, change)
 
@@ -154,7 +155,8 @@ def _budget_edit(session: Session, now: datetime, actor: str, year: int,
                  change: Callable[[BudgetData], BudgetData]) -> list[profile.Change]:
     def edited(p: Profile) -> Profile:
         if all(b.year != year for b in p.budgets):
-            raise NotFound("year", f"there is no budget for {year}; load or enter it first")
+            raise NotFound("year", "there is no budget for %(year)s; load or enter it first",
+                           params={"year": year})
         return dataclasses.replace(p, budgets=tuple(change(b) if b.year == year else b for b in p.budgets))
     return edit(session, now, actor, f"budget:{year}", edited)
 

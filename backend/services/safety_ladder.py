@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import (
     AlertKind,
     AlertOutcome,
@@ -107,11 +108,11 @@ def take(session: Session, now: datetime, alert_id: int, taker: str,
         return "callback.safety_stale"
     if inspector is not None and (not may_handle(session, inspector) or _is_on(session, alert, inspector)):
         return "callback.safety_not_yours"
-    owned = session.execute(update(SafetyAlert).where(
+    owned = rows_changed(session, update(SafetyAlert).where(
         SafetyAlert.id == alert_id, SafetyAlert.taken_at.is_(None), SafetyAlert.resolved_at.is_(None))
         .values(taken_by=taker, taken_at=now, next_step_at=None, version=SafetyAlert.version + 1)
         .execution_options(synchronize_session=False))
-    if owned.rowcount != 1:
+    if owned != 1:
         return "callback.safety_taken"
     session.refresh(alert)
     audit.record(session, now, taker, "safety.alert_taken", f"safety_alert:{alert_id}")
@@ -134,12 +135,12 @@ def resolve(session: Session, now: datetime, alert_id: int, actor: str, outcome:
         return "callback.safety_not_yours"
     if inspector is not None and alert.taken_by != actor:  # the outcomes are shown to the owner only
         return "callback.safety_stale" if alert.taken_by is None else "callback.safety_taken"
-    done = session.execute(update(SafetyAlert).where(
+    done = rows_changed(session, update(SafetyAlert).where(
         SafetyAlert.id == alert_id, SafetyAlert.resolved_at.is_(None))
         .values(resolved_by=actor, resolved_at=now, outcome=outcome, next_step_at=None,
                 taken_by=alert.taken_by or actor, taken_at=alert.taken_at or now,
                 version=SafetyAlert.version + 1).execution_options(synchronize_session=False))
-    if done.rowcount != 1:
+    if done != 1:
         return "callback.safety_resolved_before"
     session.refresh(alert)
     audit.record(session, now, actor, "safety.alert_resolved", f"safety_alert:{alert_id}",
@@ -199,12 +200,12 @@ def _climb(session: Session, now: datetime, alert: SafetyAlert) -> bool:
     while stage is not AlertStage.EVERYONE:
         higher = AlertStage.BACKUP if stage is AlertStage.COORDINATOR else AlertStage.EVERYONE
         next_at = now + timedelta(minutes=minutes.backup) if higher is AlertStage.BACKUP else None
-        moved = session.execute(update(SafetyAlert).where(
+        moved = rows_changed(session, update(SafetyAlert).where(
             SafetyAlert.id == alert.id, SafetyAlert.stage == alert.stage,
             SafetyAlert.version == alert.version, SafetyAlert.taken_at.is_(None))
             .values(stage=higher, next_step_at=next_at, version=SafetyAlert.version + 1)
             .execution_options(synchronize_session=False))
-        if moved.rowcount != 1:
+        if moved != 1:
             return False  # taken meanwhile, or another run climbed it
         session.refresh(alert)
         audit.record(session, now, "job:safety", "safety.alert_climbed", f"safety_alert:{alert.id}",

@@ -239,7 +239,8 @@ def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[
     own = members.index(coordinating)  # employs the coordinator: all of that line is its own
     if coordinator is not None:
         exact[own] = _plus(exact[own], _plan_value(1, 1, [coordinator]))
-    column_totals = largest_remainder_exact(budget.hours_cents, [sum(e[k] for e in exact) for k in range(3)])
+    column_sums = [sum((e[k] for e in exact), Fraction(0)) for k in range(3)]
+    column_totals = largest_remainder_exact(budget.hours_cents, column_sums)
     columns = [largest_remainder_exact(total, [e[k] for e in exact]) for k, total in enumerate(column_totals)]
     shares, moved = _cost_shares(members, budget.yearly_cents, 4)
     points = largest_remainder(10_000, [m.population for m in members])
@@ -383,8 +384,9 @@ def _budget_for(session: Session, start: date, end: date) -> Budget:
     """The one budget valid on every day of the period."""
     pieces = _covered(start, end, _budgets(session), "no_budget_table")
     if len({id(budget) for budget, _, _ in pieces}) > 1:
-        raise Refused(f"the budget changes on {pieces[1][1].isoformat()}; settle each part apart",
-                      field="year", code="budget_changes", details={"day": pieces[1][1].isoformat()})
+        day = {"day": pieces[1][1].isoformat()}
+        raise Refused("the budget changes on %(day)s; settle each part apart", field="year",
+                      code="budget_changes", details=day, params=day)
     return pieces[0][0]
 
 
@@ -413,4 +415,4 @@ def approved_minutes(session: Session, start: date, end: date) -> list[tuple[int
         .where(HourEntry.counts_at >= local_day_start(start),
                HourEntry.counts_at < local_day_start(end + timedelta(days=1)))
         .group_by(Inspector.employer_id, HourEntry.category)).all()
-    return list(rows)  # type: ignore[arg-type]
+    return list(rows)

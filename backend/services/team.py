@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Designation, Inspector, Municipality
 from backend.services import audit
-from backend.services.errors import NotFound, Refused
+from backend.services.errors import N_, NotFound, Refused
 from scheduling.calendar import local_date
 
 SEALED = frozenset({"name", "first_name", "phone"})
@@ -22,12 +22,15 @@ SEALED = frozenset({"name", "first_name", "phone"})
 
 M = TypeVar("M", Municipality, Inspector, Designation)
 
+NOT_FOUND = {Municipality: N_("no municipality with this id"), Inspector: N_("no inspector with this id"),
+             Designation: N_("no designation with this id")}
+
 
 def existing(session: Session, model: type[M], key: int, field: str) -> M:
     """The row with this id, or NotFound naming the input field."""
     found = session.get(model, key)
     if found is None:
-        raise NotFound(field, f"no {model.__tablename__.removesuffix('s')} with this id")
+        raise NotFound(field, NOT_FOUND[model])
     return found
 
 

@@ -17,11 +17,12 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from backend.models import Gender, Municipality
+from backend.services.errors import N_
 from backend.text import clean_lines
 
 MAX_BYTES = 1_000_000
@@ -53,13 +54,29 @@ _PHONE = re.compile(r"^\+?[0-9 ]{6,30}$")
 
 
 class ImportRefused(Exception):
-    """The file as a whole cannot be read (encoding, header); nothing was imported."""
+    """The file as a whole cannot be read (encoding, header); nothing was imported.
+
+    `message` is a message id (English; babel.cfg's keywords name this class) with `params` for its
+    placeholders; `str()` is the English, the pages translate."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
 
 
 @dataclass(frozen=True)
 class Rejection:
+    """Why one line of the file is not imported: a message id with its parameters, the file's own
+    column name (Dutch, as the file is written) among them."""
+
     line: int
-    reason: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """In English, for the command line and logs."""
+        return self.message % self.params if self.params else self.message
 
 
 @dataclass
@@ -123,8 +140,12 @@ def _columns(header: list[str]) -> dict[str, int]:
             found.setdefault(name, index)
     missing = [COLUMNS[n][0] for n in REQUIRED if n not in found]
     if missing:
-        raise ImportRefused(f"line 1: the header lacks the column(s) {', '.join(missing)} "
-                            f"(found: {', '.join(h.strip() for h in header) or 'nothing'})")
+        found_titles = ", ".join(h.strip() for h in header)
+        if found_titles:
+            raise ImportRefused("line 1: the header lacks the column(s) %(missing)s (found: %(found)s)",
+                                missing=", ".join(missing), found=found_titles)
+        raise ImportRefused("line 1: the header lacks the column(s) %(missing)s (found: nothing)",
+                            missing=", ".join(missing))
     return found
 
 
@@ -132,7 +153,11 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 
 class _Bad(Exception):
-    """One reason a row is rejected."""
+    """One reason a row is rejected: a message id and its parameters."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
 
 
 def _checked_rows(records: Iterator[tuple[int, dict[str, str]]], municipalities: Mapping[str, Municipality],
@@ -142,11 +167,11 @@ def _checked_rows(records: Iterator[tuple[int, dict[str, str]]], municipalities:
         try:
             row = _row(line, values, municipalities)
         except _Bad as reason:
-            rejections.append(Rejection(line, str(reason)))
+            rejections.append(Rejection(line, reason.message, reason.params))
             continue
         name = name_key(row.fields["name"])
         if name in seen:
-            rejections.append(Rejection(line, f"the same name as on line {seen[name]}"))
+            rejections.append(Rejection(line, N_("the same name as on line %(line)s"), {"line": seen[name]}))
             continue
         seen[name] = line
         yield row
@@ -180,7 +205,8 @@ def _row(line: int, values: Mapping[str, str], municipalities: Mapping[str, Muni
 
 def _bounded(value: str, column: str, shortest: int, longest: int) -> str:
     if not shortest <= len(value) <= longest:
-        raise _Bad(f"{column}: {shortest} to {longest} characters")
+        raise _Bad("%(column)s: %(shortest)s to %(longest)s characters", column=column, shortest=shortest,
+                   longest=longest)
     return value
 
 
@@ -196,7 +222,7 @@ def _day(value: str, column: str, optional: bool = False) -> date | None:
     if not value:
         if optional:
             return None
-        raise _Bad(f"{column}: a date is required")
+        raise _Bad("%(column)s: a date is required", column=column)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return date.fromisoformat(value)
@@ -205,32 +231,34 @@ def _day(value: str, column: str, optional: bool = False) -> date | None:
             return date(year, month, day)
     except ValueError:
         pass
-    raise _Bad(f"{column}: {value!r} is not a date (dd-mm-jjjj or jjjj-mm-dd)")
+    raise _Bad("%(column)s: %(value)r is not a date (dd-mm-jjjj or jjjj-mm-dd)", column=column, value=value)
 
 
 def _number(value: str, column: str, top: int) -> int:
     if not value.isdigit() or not 0 <= int(value) <= top:
-        raise _Bad(f"{column}: a whole number from 0 to {top}")
+        raise _Bad("%(column)s: a whole number from 0 to %(top)s", column=column, top=top)
     return int(value)
 
 
 def _municipality(name: str, municipalities: Mapping[str, Municipality], column: str) -> Municipality:
     found = municipalities.get(name_key(name))
     if found is None:
-        raise _Bad(f"{column}: no municipality named {name!r} (add it to the profile first)")
+        raise _Bad("%(column)s: no municipality named %(name)r (add it to the profile first)", column=column,
+                   name=name)
     return found
 
 
 def _designation(text: str, municipalities: Mapping[str, Municipality]) -> dict[str, Any]:
     match = _DESIGNATION.match(" ".join(text.split()))
     if match is None:
-        raise _Bad(f"aanwijzingen: {text.strip()!r} is not 'Municipality dd-mm-jjjj' "
-                   "(optionally '(kenmerk)' before the date and 't/m dd-mm-jjjj' after it)")
+        raise _Bad("aanwijzingen: %(text)r is not 'Municipality dd-mm-jjjj' "
+                   "(optionally '(kenmerk)' before the date and 't/m dd-mm-jjjj' after it)",
+                   text=text.strip())
     municipality = _municipality(match["municipality"], municipalities, "aanwijzingen")
     valid_from = _day(match["valid_from"], "aanwijzingen")
     valid_until = _day(match["valid_until"] or "", "aanwijzingen", optional=True)
     if valid_until is not None and valid_from is not None and valid_until < valid_from:
-        raise _Bad(f"aanwijzingen: {municipality.name} ends before it starts")
+        raise _Bad("aanwijzingen: %(municipality)s ends before it starts", municipality=municipality.name)
     return {"municipality_id": municipality.id, "valid_from": valid_from, "valid_until": valid_until,
             "decision_reference": (match["reference"] or "").strip() or None}
 

@@ -143,7 +143,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _refused(error: ServiceError) -> Any:
         if access.is_api():
-            body = {"error": error.kind, "message": error.message, "field": error.field}
+            body: dict[str, Any] = {"error": error.kind, "message": error.message, "field": error.field}
             if error.code is not None:  # a refusal of the core: its stable code, for clients to act on
                 body["code"] = error.code
             if error.details:

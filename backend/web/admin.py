@@ -77,7 +77,7 @@ def import_inspectors() -> Any:
         data = upload.read(imports.MAX_BYTES + 1) if upload else b""
         report = imports.import_inspectors(g.db, now(), caller().name, data, dry_run=dry_run)
     except imports.ImportRefused as error:
-        refused = str(error)
+        refused = i18n.gettext(error.message, **error.params)
     return render_template("admin/import.html", report=report, refused=refused, dry_run=dry_run,
                            filename=upload.filename if upload else "")
 

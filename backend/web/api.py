@@ -114,7 +114,7 @@ def json_body() -> Any:
 
 def _args(model: type[BaseModel]) -> Any:
     """The query's parameters for this model (others, such as paging, belong to another model)."""
-    wanted = {k: v for k, v in request.args.items() if k in model.model_fields}  # type: ignore[operator]
+    wanted = {k: v for k, v in request.args.items() if k in model.model_fields}
     return parse(model, wanted, keep_empty=True)  # type: ignore[arg-type]
 
 
@@ -292,7 +292,9 @@ def remove_leave(leave_id: int) -> Any:
            "Move a control day; its people are told and asked again", body=MoveIn, out=ChangeView)
 def move_control(shift_id: int) -> Any:
     asked = parse(MoveIn, json_body())
-    change = control_changes.move_control(g.db, now(), caller().name, shift_id, *asked.window(), asked.reason)
+    starts_at, ends_at = asked.window()
+    change = control_changes.move_control(g.db, now(), caller().name, shift_id, starts_at, ends_at,
+                                          asked.reason)
     return jsonify(as_json(control_changes.view_of(g.db, change)))
 
 

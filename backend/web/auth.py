@@ -72,7 +72,7 @@ def setup() -> Any:
             accounts.finish_setup(g.db, now(), user, password,
                                   request.form.get("code", "")[:12])
         except Refused as refused:
-            error = refused.message
+            error = i18n.refusal(refused)
         else:
             access.start_session(user)
             return redirect(url_for("auth.index"))

@@ -388,10 +388,8 @@ def change_person(shift_id: int) -> Any:
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.planning_page"))
 
 
-LEAVE_TEXTS = (N_("no active inspector with this id"), N_("the last day is before the first"),
-               N_("days off are marked from today on"), N_("one period is at most a year"),
-               N_("the reason is at most 200 characters"), N_("leave"), N_("training"), N_("other work"))
-"""The refusals of `leave.mark` and the reasons the bot offers, shown translated."""
+LEAVE_REASONS = (N_("leave"), N_("training"), N_("other work"))
+"""The reasons for days off the bot offers, shown translated."""
 
 
 @blueprint.route("/leave", methods=["GET", "POST"])
@@ -408,7 +406,7 @@ def leave_page() -> Any:
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
-            problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+            problems = [{"field": refused.field or "", "message": i18n.refusal(refused)}]
         else:
             flash(i18n.gettext("Days off recorded; no shifts are proposed or offered to them on those days."))
             return redirect(url_for("coordinator.leave_page"))
@@ -427,21 +425,14 @@ def remove_leave(leave_id: int) -> Any:
     return redirect(url_for("coordinator.leave_page"))
 
 
-CHANGE_TEXTS = (N_("no planned control day with this id"), N_("the day is already at this time"),
-                N_("this control day has begun; it can no longer be moved or cancelled"),
-                N_("give the reason"), N_("the reason is at most 300 characters"),
-                N_("the day must end after it starts and last at most 12 hours"),
-                N_("a control day is planned ahead"), N_("times are kept to the minute"))
-"""The refusals of moving and cancelling a control day, shown translated."""
-
-
 @blueprint.post("/planning/shifts/<int:shift_id>/move")
 @allow(*COORDINATION)
 def move_day(shift_id: int) -> Any:
     """Move a control day (its people are told and asked again); refused, the reason at the day."""
     def move() -> None:
         asked = parse(MoveIn, _day_form())
-        control_changes.move_control(g.db, now(), caller().name, shift_id, *asked.window(), asked.reason)
+        starts_at, ends_at = asked.window()
+        control_changes.move_control(g.db, now(), caller().name, shift_id, starts_at, ends_at, asked.reason)
     return _change_day(shift_id, move, N_("Control day moved; its people are told and asked again."))
 
 
@@ -467,7 +458,7 @@ def _change_day(shift_id: int, change: Any, done: str) -> Any:
     except Invalid as invalid:
         problems = invalid.problems
     except ServiceError as refused:
-        problems = [{"field": refused.field or "", "message": i18n.gettext(refused.message)}]
+        problems = [{"field": refused.field or "", "message": i18n.refusal(refused)}]
     else:
         flash(i18n.gettext(done))
         return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))

@@ -14,18 +14,10 @@ from backend.web import coordinator, i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now
-from backend.web.i18n import N_
 from backend.web.schemas import FINDING_ROWS, ControlRecordIn, Invalid, parse
 from scheduling.calendar import team_zone
 
 blueprint = Blueprint("findings", __name__, url_prefix="/coordinator/controls")
-REFUSALS = (N_("this control was cancelled; there is nothing to record"),
-            N_("this control has not started yet; record what it found afterwards"),
-            N_("a partner must be one of the organisations in the team's profile"),
-            N_("more addresses than one control can visit"),
-            N_("the municipality must be one that takes part"),
-            N_("the signal to the police lies between the start of the control and now"))
-"""The service's refusals, shown translated next to the form."""
 
 
 @blueprint.get("")

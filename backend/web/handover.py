@@ -15,17 +15,10 @@ from backend.web import i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, today
-from backend.web.i18n import N_
 from backend.web.schemas import HandOverIn, Invalid, ReturnIn, form_data, parse
 
 blueprint = Blueprint("reports", __name__, url_prefix="/coordinator/reports")
 
-REFUSALS = (N_("a remark of 3 to 500 characters is needed"),
-            N_("only a written report that is not yet reviewed can be sent back"),
-            N_("a report is handed over once it is reviewed"), N_("this report was already handed over"),
-            N_("the hand-over day lies between the control and today"),
-            N_("no participating municipality with this id"))
-"""The report service's refusals, shown translated in place."""
 
 
 @blueprint.post("/<int:report_id>/return")

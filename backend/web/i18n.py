@@ -12,8 +12,10 @@ from flask import Flask, has_app_context, has_request_context, request
 from markupsafe import Markup
 
 from backend.i18n import LANGUAGES, catalog, chosen
+from backend.services.errors import ServiceError
 from backend.web.common import today
 from scheduling.calendar import team_zone
+from scheduling.reasons import Reason
 
 COOKIE = "piket_lang"
 
@@ -25,11 +27,11 @@ def language() -> str:
 
 
 def translate(message: str) -> str:
-    return catalog("backend.web", "web", language()).gettext(message)
+    return catalog("web", language()).gettext(message)
 
 
 def translate_plural(singular: str, plural: str, n: int) -> str:
-    return catalog("backend.web", "web", language()).ngettext(singular, plural, n)
+    return catalog("web", language()).ngettext(singular, plural, n)
 
 
 def gettext(message: str, **params: Any) -> str:
@@ -43,6 +45,17 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     return translate_plural(singular, plural, n) % {"n": n, **params}
 
 
+def reason(why: Reason) -> str:
+    """A reason of the core (a code with parameters) in the page's language."""
+    return gettext(why.message, **why.params)
+
+
+def refusal(error: ServiceError) -> str:
+    """A service's refusal in the page's language: the core's reason where it wraps one, else the
+    service's own message id with its parameters."""
+    return reason(error.reason) if error.reason is not None else gettext(error.template, **error.params)
+
+
 def install(app: Flask) -> None:
     """Templates call _("...", name=value); Jinja fills the placeholders and escapes."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
@@ -51,7 +64,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
                                   number=number, percent=percent, actor=actor, source_name=source_name,
-                                  gender_name=gender_name)
+                                  gender_name=gender_name, reason=reason, refusal=refusal)
 
 
 def when(instant: datetime, year: bool = False) -> str:

@@ -30,48 +30,11 @@ from backend.services.errors import ServiceError
 from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now
-from backend.web.i18n import N_
 from backend.web.schemas import form_data
 
 blueprint = Blueprint("knobs", __name__)
 COLLECTIONS = ("region", "holidays", "municipalities", "plans", "budgets", "ort_tables", "organisations")
 
-
-PROFILE_RULES = (
-    N_('a contribution in hours is at least %(minimum)s hours a year'),
-    N_('a municipality that contributes money pledges no hours'),
-    N_('a money cap needs cap_shortfall (others or coordinator), and only a cap'),
-    N_('only a contribution in money can be capped'),
-    N_('only a municipality that takes part has a period (taking_part = true)'),
-    N_('must follow taking_part_from'),
-    N_('call-outs are part of the controls, so at most as many'),
-    N_('one line per category'),
-    N_('must not be before valid_from'),
-    N_('windows must not overlap'),
-    N_('must be a table of band = percent'),
-    N_("'%(name)s' is not one of the municipalities"),
-    N_('a shortfall borne by the coordinator needs one'),
-    N_('must be a table'),
-    N_('must be a non-empty text'),
-    N_('must be a whole number, at least %(minimum)s'),
-    N_('must be true or false'),
-    N_('must be a date (2027-01-01, without quotes)'),
-    N_('must be a decimal in quotes with at most %(places)s decimals, such as "8.19"'),
-    N_('must be one of %(options)s'),
-    N_('must be a list of texts'),
-    N_('must be a list of tables ([[%(key)s]])'),
-    N_('must be a table of texts, one per figure'),
-    N_("'%(zone)s' is not a time zone (such as Europe/Amsterdam)"),
-    N_('must be after from'),
-    N_("'%(name)s' appears twice"),
-    N_('ORT tables must follow each other in time, each ending before the next begins'),
-    N_("'%(key)s' is missing"),
-    N_('must be a time "HH:MM" ("24:00" for midnight at the end of the day)'),
-    N_('%(year)s appears twice'),
-    N_("the time zone cannot change once shifts, call-outs or hours are recorded: "
-       "they were planned in its local time"),
-)
-"""The profile's rules as the pages show them (the catalog translates each; the parameters apart)."""
 
 
 @dataclass
@@ -118,9 +81,8 @@ def problem_of(error: Exception) -> dict[str, str]:
     """A refusal as the page shows it: in the reader's language, next to the field it is about."""
     if isinstance(error, ProfileError):
         return {"field": field_of(error.path), "message": i18n.gettext(error.rule, **error.params)}
-    if isinstance(error, ServiceError):  # a fixed sentence of the services is in the catalog too
-        text = error.text(i18n.language()) if error.reason else i18n.gettext(error.message)
-        return {"field": error.field or "", "message": text}
+    if isinstance(error, ServiceError):
+        return {"field": error.field or "", "message": i18n.refusal(error)}
     raise error
 
 

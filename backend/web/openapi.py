@@ -61,7 +61,7 @@ def document(operations: list[Operation]) -> dict[str, Any]:
 
 
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
-    answer = _ref(op.out, schemas) if op.out else {"type": "object"}
+    answer: dict[str, Any] = _ref(op.out, schemas) if op.out else {"type": "object"}
     if op.paged:
         answer = {"type": "object", "required": ["items", "page", "per_page", "total"],
                   "properties": {"items": {"type": "array", "items": answer}, "page": {"type": "integer"},

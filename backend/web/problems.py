@@ -113,9 +113,9 @@ def refused(error: ServiceError) -> list[dict[str, str]]:
 
 def refusal_text(error: ServiceError) -> str:
     wording = REFUSALS.get(error.own_code or "")
-    if wording is None:  # the core's reason as worded, else the service's words through the catalog
-        return error.text(i18n.language()) if error.reason is not None else i18n.gettext(error.message)
-    reason = error.reason.text(i18n.language()) if error.reason is not None else ""
+    if wording is None:  # the page has no advice of its own: the refusal as the service words it
+        return i18n.refusal(error)
+    reason = i18n.reason(error.reason) if error.reason is not None else ""
     return i18n.gettext(wording, **{**error.details, "reason": reason})
 
 

@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from backend import text
 from backend.models import CalloutSource, Gender, HourCategory, Outcome, Role
@@ -349,10 +349,17 @@ def parse(model: type[Input], data: Any, keep_empty: bool = False) -> Any:
     try:
         return model.model_validate(cleaned)
     except ValidationError as error:
-        raise Invalid([{"field": ".".join(str(p) for p in e["loc"]),
-                        "message": e["msg"].removeprefix("Value error, "), "code": e["type"],
-                        **({"params": {k: str(v) for k, v in e["ctx"].items()}} if e.get("ctx") else {})}
-                       for e in error.errors()]) from None
+        raise Invalid([_problem(e) for e in error.errors()]) from None
+
+
+def _problem(error: ErrorDetails) -> dict[str, Any]:
+    """One of pydantic's errors as a problem: the field's dotted path, the message, its code and the
+    code's parameters (for a page to word it)."""
+    problem: dict[str, Any] = {"field": ".".join(str(p) for p in error["loc"]),
+                               "message": error["msg"].removeprefix("Value error, "), "code": error["type"]}
+    if error.get("ctx"):
+        problem["params"] = {k: str(v) for k, v in error["ctx"].items()}
+    return problem
 
 
 def form_data(form: Any) -> dict[str, Any]:

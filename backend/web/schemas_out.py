@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -57,9 +56,13 @@ class PendingEntryOut(BaseModel):
                    **{**values, "category": entry.category.value})
 
 
+Day = date
+"""`date` by another name, for a model with a field called `date` (which hides the type in its body)."""
+
+
 class LedgerEntryOut(BaseModel):
     entry: int
-    date: date
+    date: Day
     start: str
     end: str
     inspector: str
@@ -76,10 +79,10 @@ class LedgerEntryOut(BaseModel):
     sunday_holiday_minutes: int
     approved: bool
     reverses: int | None
-    booked_on: date | None
+    booked_on: Day | None
     allowance_minutes: int
     """Minutes in allowance bands that earn it: 0 in a week the three-hour rule exempts."""
-    allowance_exempt_week: date | None
+    allowance_exempt_week: Day | None
     """Monday of the week the three-hour rule exempts (CAR-UWO 3:11 lid 2); band minutes stay."""
 
     @classmethod
@@ -155,10 +158,15 @@ class SettlementOut(BaseModel):
                    totals=result.totals, pledges=PledgesOut.of(result.pledges))
 
 
-@cache
+ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+"""Built once per type. (A dict, not functools.cache: mypy does not take a class for Hashable.)"""
+
+
 def adapter(kind: type) -> TypeAdapter[Any]:
-    """Validation, dumping and JSON schema for a service's plain dataclass (built once per type)."""
-    return TypeAdapter(kind)
+    """Validation, dumping and JSON schema for a service's plain dataclass."""
+    if kind not in ADAPTERS:
+        ADAPTERS[kind] = TypeAdapter(kind)
+    return ADAPTERS[kind]
 
 
 def as_json(value: Any) -> Any:

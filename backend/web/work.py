@@ -15,18 +15,11 @@ from backend.web import i18n
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, safe_path, today
-from backend.web.i18n import N_
 from backend.web.schemas import EntryIdsIn, Invalid, WorkIn, form_data, parse
 
 blueprint = Blueprint("work", __name__)
 APPROVERS = ledger.APPROVES_COORDINATOR
 
-REFUSALS = (
-    N_("only coordination, preparation, training and peer review are booked without a shift"),
-    N_("coordination hours are the coordinator's"), N_("these hours overlap hours already booked"),
-    N_("the coordinator's own hours are approved by finance or admin; nobody approves their own hours"),
-    N_("the team's profile does not list this source"))
-"""Refusals of the work and call-out services, shown translated (the core's come worded by it)."""
 
 
 @blueprint.route("/coordinator/work", methods=["GET", "POST"])

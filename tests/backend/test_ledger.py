@@ -11,6 +11,7 @@ from backend.services import ledger
 from backend.services.errors import Refused
 from scheduling.calendar import team_zone
 from tests.factories import NOW, inspector, region
+from tests.words import dutch
 
 SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=team_zone())
 TUESDAY = datetime(2027, 3, 9, 14, 0, tzinfo=team_zone())
@@ -176,7 +177,7 @@ def test_hours_on_a_day_without_an_ort_table_are_refused_and_nothing_is_written(
     with pytest.raises(Refused) as refused:
         record_for(session, start, start + timedelta(hours=9), hour_off(start, 4))
     assert refused.value.code == "no_ort_table"
-    assert refused.value.text() == f"geen ORT-tabel geldt op {day.isoformat()}; ingesteld: 2016-2027"
+    assert dutch(refused.value) == f"geen ORT-tabel geldt op {day.isoformat()}; ingesteld: 2016-2027"
     assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
 
 
@@ -196,7 +197,8 @@ def test_what_the_core_refuses_is_refused_in_the_readers_language(
     with pytest.raises(Refused) as refused:
         record_for(session, starts_at, ends_at, breaks)
     assert (refused.value.code, refused.value.field) == (code, field)
-    assert refused.value.text("nl") != refused.value.text("en") == refused.value.message
+    assert refused.value.reason is not None
+    assert dutch(refused.value) != refused.value.reason.english() == refused.value.message
 
 
 def approved_minutes(session: Session) -> int:

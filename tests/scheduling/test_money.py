@@ -18,6 +18,7 @@ from scheduling.money import (
 from scheduling.ort import split_bands
 from scheduling.reasons import Refusal, TableMissing
 from tests.profiles import FRYSLAN, PLAN_BUDGET, TABLES
+from tests.words import dutch
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -115,7 +116,7 @@ def test_each_years_budget_is_valid_for_its_year_only() -> None:
         with pytest.raises(TableMissing) as missing:
             budget_on(day, budgets)
         assert missing.value.code == "no_budget_table"
-        assert missing.value.text() == \
+        assert dutch(missing.value) == \
             f"geen begroting met tarieven geldt op {day.isoformat()}; ingesteld: 2027-2028"
 
 

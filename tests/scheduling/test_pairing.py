@@ -15,6 +15,7 @@ from scheduling.pairing import (
     is_valid_pair,
 )
 from scheduling.worktime import Shift
+from tests.words import dutch
 
 AMS = ZoneInfo("Europe/Amsterdam")
 LEEUWARDEN, HEERENVEEN = 1, 2
@@ -99,7 +100,7 @@ def test_an_inspector_not_designated_for_the_municipality_may_not_go() -> None:
     outsider = person(8, "m", True, designations=(Designation(HEERENVEEN, date(2027, 1, 1)),))
     result = eligibility(SLOT, [anna, outsider])
     assert [m.inspector_id for m in result.ranked] == [1]
-    reasons = [r.text() for r in result.excluded[0].reasons]
+    reasons = [dutch(r) for r in result.excluded[0].reasons]
     assert reasons == ["is niet aangewezen door deze gemeente op 09-03-2027"]
 
 

@@ -8,6 +8,7 @@ import pytest
 from scheduling import tables
 from scheduling.reasons import Refusal, TableMissing
 from tests.profiles import FRYSLAN, TABLES
+from tests.words import dutch
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def test_overlapping_or_backward_ranges_are_refused() -> None:
     with pytest.raises(Refusal) as overlap:
         tables.require_consistent((OLD, Table(date(2025, 7, 1), date(2026, 12, 31))), "ORT")
     assert overlap.value.code == "tables_overlap"
-    assert "ORT 2024-01-01/2025-12-31" in overlap.value.text()
+    assert "ORT 2024-01-01/2025-12-31" in dutch(overlap.value)
     with pytest.raises(Refusal) as backward:
         tables.require_consistent((Table(date(2026, 1, 1), date(2025, 1, 1)),), "budget")
     assert backward.value.code == "table_range_empty"

@@ -7,6 +7,7 @@ import pytest
 
 from scheduling.reasons import Refusal
 from scheduling.worktime import Shift, check_shift, night_minutes
+from tests.words import dutch
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -29,8 +30,8 @@ def test_a_standard_day_next_to_other_standard_days_is_allowed() -> None:
 def test_more_than_twelve_hours_in_a_shift_is_refused() -> None:
     check = check_shift(shift(10, 8, 22, 60), [])
     assert [v.code for v in check.violations] == ["shift_too_long"]
-    assert check.violations[0].text() == "dienst van 13 uur, meer dan 12 uur"
-    assert check.violations[0].text("en") == "a shift of 13 hours, more than 12"
+    assert dutch(check.violations[0]) == "dienst van 13 uur, meer dan 12 uur"
+    assert check.violations[0].english() == "a shift of 13 hours, more than 12"
 
 
 def test_twelve_hours_exactly_is_allowed() -> None:
@@ -41,7 +42,7 @@ def test_more_than_sixty_hours_in_a_week_is_refused() -> None:
     week = [shift(day, 8, 20) for day in (8, 9, 10, 11, 12)]  # Monday to Friday, 12 h each
     check = check_shift(shift(13, 9, 11), week)  # Saturday, two more hours
     assert [v.code for v in check.violations] == ["week_too_long"]
-    assert check.violations[0].text() == "62 uur in de week van 08-03, meer dan 60"
+    assert dutch(check.violations[0]) == "62 uur in de week van 08-03, meer dan 60"
 
 
 def test_a_shift_in_the_next_week_does_not_count_against_this_one() -> None:
@@ -53,7 +54,7 @@ def test_less_than_eleven_hours_of_rest_is_refused_on_either_side() -> None:
     late = shift(9, 14, 23, 60)
     assert codes(shift(10, 9, 17), [late]) == ["rest_too_short"]
     assert codes(shift(8, 14, 23), [shift(9, 8, 16)]) == ["rest_too_short"]
-    assert check_shift(shift(10, 9, 17), [late]).violations[0].text("en") == \
+    assert check_shift(shift(10, 9, 17), [late]).violations[0].english() == \
         "10 hours of rest between shifts (09-03 14:00), less than 11"
 
 
@@ -98,7 +99,7 @@ def test_ten_clock_hours_of_rest_over_the_long_night_are_eleven_and_enough() -> 
 def test_eleven_clock_hours_of_rest_over_the_short_night_are_ten_and_too_few() -> None:
     check = check_shift(Shift(at(3, 28, 10), at(3, 28, 18)), [Shift(at(3, 27, 14), at(3, 27, 23), 60)])
     assert [v.code for v in check.violations] == ["rest_too_short"]
-    assert check.violations[0].text() == "10 uur rust tussen diensten (27-03 14:00), minder dan 11"
+    assert dutch(check.violations[0]) == "10 uur rust tussen diensten (27-03 14:00), minder dan 11"
 
 
 def test_night_minutes_follow_the_clock_on_the_long_night() -> None:
@@ -151,4 +152,4 @@ def test_an_earlier_shift_that_ends_before_it_starts_never_reaches_the_law_check
 def test_a_negative_break_no_longer_counts_twelve_hours_as_thirteen() -> None:
     with pytest.raises(Refusal) as refused:
         check_shift(Shift(at(3, 9, 8), at(3, 9, 20), -60), [])
-    assert refused.value.text() == "een pauze kan niet negatief zijn (-60 min)"
+    assert dutch(refused.value) == "een pauze kan niet negatief zijn (-60 min)"

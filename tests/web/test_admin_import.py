@@ -39,16 +39,16 @@ def test_the_upload_checks_first_then_imports_once(site: Site) -> None:
     assert _count(site) == before + 1 and "<td>1</td>" in again  # one unchanged
 
 
-def test_rejected_rows_are_listed_by_line_and_nothing_is_imported(site: Site) -> None:
+def test_rejected_rows_are_listed_by_line_in_the_pages_language_and_nothing_is_imported(site: Site) -> None:
     before = _count(site)
     page = _upload(site, LIST + "Jan Bakker;Jan;q;;Heerenveen;7;3;Heerenveen 1-1-2027\r\n", dry_run=False)
-    assert "<td>3</td><td>geslacht: v, m or x</td>" in page
+    assert "<td>3</td><td>geslacht: v, m of x</td>" in page
     assert _count(site) == before
 
 
-def test_a_file_that_is_not_a_team_list_is_refused_whole(site: Site) -> None:
+def test_a_file_that_is_not_a_team_list_is_refused_whole_in_the_pages_language(site: Site) -> None:
     page = _upload(site, "a,b,c\n1,2,3\n", dry_run=False)
-    assert "lacks the column" in page
+    assert "regel 1: de kopregel mist de kolom(men) naam, voornaam" in page and "lacks" not in page
 
 
 def test_the_overview_shows_the_last_backup_or_that_backups_are_off(site: Site, tmp_path: Path) -> None:

@@ -4,14 +4,16 @@ the web's catalog words."""
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import func, select
 
 from backend.models import Role, Shift
-from backend.services import offers
+from backend.services import accounts, offers
 from backend.web import problems
 from tests.web.conftest import Site
 from tests.web.test_api import token
@@ -93,6 +95,27 @@ def test_every_refusal_a_service_names_has_words_on_the_pages() -> None:
     for source in services.glob("*.py"):
         text = source.read_text(encoding="utf-8")
         named |= set(re.findall(r'\bcode="(\w+)"', text))
-        named |= set(re.findall(r'NotFound\([^)]*?, "(\w+)"\)', text))
+        named |= {call.args[2].value for call in ast.walk(ast.parse(text))  # NotFound(field, message, code)
+                  if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "NotFound"
+                  and len(call.args) > 2 and isinstance(call.args[2], ast.Constant)}
     assert len(named) > 20
     assert sorted(named - set(problems.REFUSALS)) == []
+
+
+def test_a_services_own_words_with_a_figure_are_shown_in_the_pages_language(site: Site) -> None:
+    """A refusal the page has no advice of its own for is the service's message id, translated with
+    its parameters (it used to show in English on a Dutch page)."""
+    with site.database.transaction() as session:
+        _, one_time = accounts.create_web_user(session, site.clock.now(), "test", "finance3", Role.FINANCE)
+    client = site.client()
+    client.log_in("finance3", one_time, "")
+    page = client.get("/setup")
+    secret = re.search(r'id="totp-secret">([A-Z0-9]+)<', page.text).group(1)  # type: ignore[union-attr]
+    client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    short = {"password": "short", "password_again": "short", "code": pyotp.TOTP(secret).at(site.clock.now())}
+    assert NOTICE.findall(html.unescape(client.post("/setup", data=short).text)) == [
+        "een wachtwoord heeft minstens 12 tekens"]
+    client.set_cookie("piket_lang", "en")
+    differ = {**short, "password_again": "other"}
+    assert NOTICE.findall(html.unescape(client.post("/setup", data=differ).text)) == [
+        "the two passwords differ"]

@@ -76,7 +76,7 @@ def _open(context: str) -> Callable[[str], str]:
     return lambda value: current_keyring().decrypt(value, context)
 
 
-def _retype(table: str, column: str, type_: sa.types.TypeEngine, nullable: bool,
+def _retype(table: str, column: str, type_: sa.types.TypeEngine[str], nullable: bool,
             convert: Callable[[str], str]) -> None:
     """Give `column` a new type and pass each value through `convert` (which needs the key ring only
     when there are values)."""

@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import Assignment, AssignmentStatus, Inspector, Shift, ShiftKind, ShiftStatus
 from backend.services import audit, offers, outbox, planning, profile
 from backend.services.outbox import Message
@@ -96,7 +97,7 @@ def answer(
         [AssignmentStatus.PROPOSED] if can_go else [AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED]
     )
     status = AssignmentStatus.CONFIRMED if can_go else AssignmentStatus.COVER_REQUESTED
-    changed = session.execute(
+    changed = rows_changed(session,
         update(Assignment)
         .where(Assignment.id == assignment.id, Assignment.version == version, Assignment.status.in_(allowed))
         .values(
@@ -104,7 +105,7 @@ def answer(
             version=Assignment.version + 1,
             confirmed_at=now if can_go else Assignment.confirmed_at,
         )
-    ).rowcount
+    )
     if changed != 1:
         return "callback.stale"
     session.refresh(assignment)
@@ -285,9 +286,9 @@ def _tell_who_joins(session: Session, now: datetime, assignment: Assignment, shi
 def _claim(session: Session, assignment: Assignment, now: datetime, column: str) -> bool:
     stamp = getattr(Assignment, column)
     return (
-        session.execute(
+        rows_changed(session,
             update(Assignment).where(Assignment.id == assignment.id, stamp.is_(None)).values({column: now})
-        ).rowcount
+        )
         == 1
     )
 
