@@ -20,10 +20,11 @@ DEFAULT_LANGUAGE = "nl"
 
 @lru_cache(maxsize=8)
 def catalog(package: str, domain: str, language: str) -> gettext.NullTranslations:
-    """The translations of `domain` shipped in `package`/locale; English needs none."""
-    if language == "en":
-        return gettext.NullTranslations()
+    """The translations of `domain` shipped in `package`/locale. English is the msgid itself; an English
+    catalog, where shipped, only gives codes (`callout`, `mma`) their English words."""
     source = resources.files(package) / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
+    if language == "en" and not source.is_file():
+        return gettext.NullTranslations()
     with source.open("rb") as po:
         parsed = read_po(po, locale=language)
     compiled = io.BytesIO()

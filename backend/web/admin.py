@@ -24,7 +24,7 @@ from sqlalchemy.orm import undefer
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
 from backend.services import accounts, audit, backup, disclosures, enrolment, exports, imports, keys, team
-from backend.web import i18n, knobs
+from backend.web import export_words, i18n, knobs
 from backend.web.access import allow, caller
 from backend.web.common import now
 from backend.web.disclosure import ask_first
@@ -245,7 +245,7 @@ def disclosure_register_csv() -> Any:
     asked = ask_first("disclosures.csv", {})
     if asked is not None:
         return asked
-    lines = exports.csv_lines("piket-disclosures-v1", disclosures.REGISTER_HEADER,
-                              disclosures.register_rows(g.db), ())
-    return Response("".join(lines), mimetype="text/csv; charset=utf-8",
+    lines = exports.csv_lines("piket-disclosures-v2", disclosures.REGISTER_HEADER,
+                              disclosures.register_rows(g.db), (), words=export_words.wording())
+    return Response("".join(lines), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="piket-verstrekkingen.csv"'})

@@ -33,12 +33,11 @@ from backend.profile_file import read_form
 from backend.services import evaluation, exports, ledger, profile, profile_edit, settlement
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
-from backend.web import i18n, knobs
+from backend.web import export_words, i18n, knobs
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, today
 from backend.web.disclosure import ask_first
-from backend.web.i18n import N_
 from backend.web.schemas import (
     Invalid,
     LedgerQuery,
@@ -51,6 +50,8 @@ blueprint = Blueprint("finance", __name__, url_prefix="/finance")
 READERS = (Role.FINANCE, Role.AUDITOR, Role.COORDINATOR)
 PAGE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+"""As the content type whole: given as a mimetype, Werkzeug added a second charset."""
 
 
 def ledger_filter(args: dict[str, Any]) -> LedgerFilter:
@@ -84,32 +85,28 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     totals = exports.Totals(exports.LEDGER_HEADER, exports.SUMMED)
     for row in rows:
         totals.add(row)
-    page_rows = rows[(page - 1) * PAGE: page * PAGE]
+    page_rows = [_with_clock_times(row) for row in rows[(page - 1) * PAGE: page * PAGE]]
     return render_template("finance/ledger.html", rows=page_rows, wanted=wanted, totals=totals, page=page,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
                            categories=list(HourCategory), locks=ledger.locks(g.db),
-                           exempt_week_note=i18n.gettext(
-                               "Exempt week: a week whose only irregular work is one stretch of at most "
-                               "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
-                               "their band minutes, and their allowance minutes are 0."),
-                           labels=LEDGER_LABELS,
+                           exempt_week_note=exempt_week_note(),
+                           labels=export_words.PAGE_LABELS,
                            close=close or {"period_start": wanted.start, "period_end": wanted.end},
                            close_problems=close_problems or [])
 
 
-LEDGER_LABELS = {
-    "entry": N_("Entry"), "date": N_("Day"), "start": N_("Start time"), "end": N_("End time"),
-    "inspector_id": N_("Inspector no."), "inspector": N_("Inspector"), "employer": N_("Employer"),
-    "municipality": N_("Municipality"), "category": N_("Category"), "break_minutes": N_("Break (min)"),
-    "worked_minutes": N_("Worked (min)"), "plain_minutes": N_("No allowance (min)"),
-    "weekday_20_minutes": N_("Weekday 20%% (min)"), "weekday_40_minutes": N_("Weekday 40%% (min)"),
-    "saturday_minutes": N_("Saturday (min)"), "sunday_holiday_minutes": N_("Sunday and holiday (min)"),
-    "approved": N_("Approved"), "reverses": N_("Reverses entry"), "reason": N_("Reason"),
-    "booked_on": N_("Booked on"), "allowance_minutes": N_("Allowance (min)"),
-    "allowance_exempt_week": N_("Exempt week"),
-}
-"""The ledger's columns as the page heads them; the exports keep their column set's names."""
+START, END = exports.LEDGER_HEADER.index("start"), exports.LEDGER_HEADER.index("end")
+
+
+def _with_clock_times(row: tuple[Any, ...]) -> list[Any]:
+    """A ledger row as the page shows it: start and end as clock times, the end with its day when the
+    work went past midnight."""
+    shown = list(row)
+    start, end = row[START], row[END]
+    shown[START] = f"{start:%H:%M}"
+    shown[END] = f"{end:%H:%M}" if end.date() == start.date() else i18n.day_clock(end)
+    return shown
 
 
 def _municipalities() -> list[Municipality]:
@@ -117,10 +114,11 @@ def _municipalities() -> list[Municipality]:
 
 
 def exempt_week_note() -> str:
+    """What the exempt-week and allowance columns mean, beside the ledger and in its exports."""
     return i18n.gettext(
-        "allowance_exempt_week: a week whose only irregular work is one stretch of at most three hours "
-        "earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep their band minutes, and their "
-        "allowance_minutes are 0.")
+        "Exempt week: a week whose only irregular work is one stretch of at most "
+        "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
+        "their band minutes, and their allowance minutes are 0.")
 
 
 def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
@@ -147,11 +145,11 @@ def ledger_csv() -> Any:
 
 
 def _ledger_csv(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Response:
-    notes = [exempt_week_note()]
+    notes, words = [exempt_week_note()], export_words.wording()
     header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
     return _csv_response(lambda session: exports.csv_lines(
         column_set, header, exports.ledger_rows(session, wanted, with_names), exports.SUMMED,
-        flags=exports.LEDGER_FLAGS, notes=notes), filename)
+        notes=notes, words=words), filename)
 
 
 @blueprint.get("/ledger.xlsx")
@@ -168,8 +166,7 @@ def ledger_xlsx() -> Any:
 def _ledger_xlsx(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Any:
     header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
     rows = exports.ledger_rows(g.db, wanted, with_names)
-    return _xlsx_response(column_set, header, rows, exports.SUMMED, (), filename,
-                          flags=exports.LEDGER_FLAGS, notes=[exempt_week_note()])
+    return _xlsx_response(column_set, header, rows, exports.SUMMED, filename, notes=[exempt_week_note()])
 
 
 def _payroll(municipality_id: int, kind: str, write: Callable[..., Any]) -> Any:
@@ -214,14 +211,14 @@ def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> R
         with database.reading() as session:
             yield from lines(session)
 
-    return Response(streamed(), mimetype="text/csv; charset=utf-8",
+    return Response(streamed(), content_type=CSV,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str,
-                   flags: Any = (), notes: Any = ()) -> Any:
+def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, filename: str,
+                   notes: Any = ()) -> Any:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
-    exports.xlsx(spool, column_set, header, rows, summed, cents, flags, notes)
+    exports.xlsx(spool, column_set, header, rows, summed, notes, export_words.wording())
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
 
@@ -302,10 +299,10 @@ def settlement_csv() -> Any:
     asked = ask_first("settlement.csv", _settlement_scope(result))
     if asked is not None:
         return asked
-    notes = _settlement_notes(result)
+    notes, words = _settlement_notes(result), export_words.wording()
     return _csv_response(lambda _session: exports.csv_lines(
         exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
-        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS, notes=notes), _settlement_name(result, "csv"))
+        exports.SETTLEMENT_SUMMED, notes=notes, words=words), _settlement_name(result, "csv"))
 
 
 @blueprint.get("/settlement.xlsx")
@@ -317,7 +314,7 @@ def settlement_xlsx() -> Any:
         return asked
     return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
                           exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
-                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"),
+                          _settlement_name(result, "xlsx"),
                           notes=_settlement_notes(result))
 
 

@@ -99,6 +99,11 @@ def day_month(value: date) -> str:
     return format_date(value, "d MMMM", locale=language())
 
 
+def day_clock(local: datetime) -> str:
+    """A wall-clock date-time (already the team's) as "wo 3 mrt 01:00"."""
+    return format_datetime(local, "EEE d MMM HH:mm", locale=language())
+
+
 def clock(instant: datetime) -> str:
     return f"{instant.astimezone(team_zone()):%H:%M}"
 
