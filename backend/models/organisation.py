@@ -75,3 +75,6 @@ class RegionSettings(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     repeat_warning_months: Mapped[int] = mapped_column(
         doc="How long a controlled address is remembered (as a hash) to warn of a second control.")
+    statement_terms: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="What statements print besides the coordinating municipality: issuer_department, iban, "
+                  "payment_days (profile, [statement]); None: the defaults.")

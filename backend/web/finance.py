@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
 from backend.profile_file import read_form
-from backend.services import evaluation, exports, ledger, profile, profile_edit, settlement
+from backend.services import evaluation, exports, ledger, profile, profile_edit, settlement, statements
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import export_words, i18n, knobs
@@ -328,8 +328,10 @@ def statement(municipality_id: int) -> Any:
     asked = ask_first("statement", _settlement_scope(result, municipality_id=municipality_id))
     if asked is not None:
         return asked
-    return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
-                           cents=i18n.money, printed_at=now(), pledge_note=pledge_note(result))
+    terms = profile.statement_terms(g.db)
+    shown = statements.statement(g.db, result, municipality_id, today(), terms)
+    return render_template("finance/statement.html", s=shown, cents=i18n.money, printed_at=now(),
+                           pledge_note=pledge_note(result))
 
 
 @blueprint.get("/evaluation")
@@ -353,8 +355,12 @@ def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
     """The budget of every year, line by line, each figure with its source; finance may change them.
     `kept` holds a refused form (by its id) with what was typed and why it was refused."""
     years = [(row, profile.budget_year(g.db, row.year).budget()) for row in profile.budget_rows(g.db)]
+    terms = profile.statement_terms(g.db)
+    shown = kept.get("statement") or knobs.Form({"issuer_department": terms.issuer_department,
+                                                 "iban": terms.iban, "payment_days": terms.payment_days,
+                                                 "source": terms.source})
     return render_template("finance/budget.html", years=years, cents=i18n.money,
-                           may_edit=caller().role is Role.FINANCE, kept=kept)
+                           may_edit=caller().role is Role.FINANCE, kept=kept, statement=shown)
 
 
 @blueprint.post("/budget/<int:year>/lines/<category>")
@@ -379,6 +385,16 @@ def change_fixed_costs(year: int) -> Any:
 
     return knobs.attempt(values, apply, i18n.gettext("Budget %(year)s saved.", year=year),
                          url_for("finance.budget_page"), _budget_page, f"fixed-{year}")
+
+
+@blueprint.post("/budget/statement")
+@allow(Role.FINANCE)
+def change_statement_details() -> Any:
+    """What every statement prints besides the coordinating municipality: department, account, days."""
+    values = form_data(request.form)
+    return knobs.attempt(values, lambda: profile_edit.set_statement(
+        g.db, now(), caller().name, read_form("statement", values)),
+        i18n.gettext("Statement details saved."), url_for("finance.budget_page"), _budget_page, "statement")
 
 
 @blueprint.post("/budget/<int:year>/copy")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -51,7 +52,8 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
                                   number=number, percent=percent, actor=actor, source_name=source_name,
-                                  gender_name=gender_name)
+                                  gender_name=gender_name, long_day=long_day, exact_percent=exact_percent,
+                                  euros_an_hour=euros_an_hour)
 
 
 def when(instant: datetime, year: bool = False) -> str:
@@ -81,6 +83,22 @@ def number(value: int | Decimal) -> str:
 def percent(basis_points: int) -> str:
     """A share in basis points as a percentage with two decimals: 8,86% in Dutch, 8.86% in English."""
     return format_percent(Decimal(basis_points) / 10_000, "#,##0.00%", locale=language())
+
+
+def exact_percent(share: Fraction | Decimal) -> str:
+    """A share (0..1) as a percentage with six decimals, 15,350681%: enough to recompute an amount."""
+    return format_percent(Decimal(share.numerator) / Decimal(share.denominator) if isinstance(share, Fraction)
+                          else share, "#,##0.000000%", locale=language(), decimal_quantization=True)
+
+
+def euros_an_hour(value: Fraction) -> str:
+    """An hourly rate in euros, to the cent as the budget states it."""
+    return format_currency(Decimal(value.numerator) / Decimal(value.denominator), "EUR", locale=language())
+
+
+def long_day(value: date) -> str:
+    """A date as a letter writes it: "2 december 2026"."""
+    return format_date(value, "d MMMM y", locale=language())
 
 
 def day(value: date) -> str:

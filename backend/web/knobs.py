@@ -68,6 +68,8 @@ PROFILE_RULES = (
     N_("'%(key)s' is missing"),
     N_('must be a time "HH:MM" ("24:00" for midnight at the end of the day)'),
     N_('%(year)s appears twice'),
+    N_('must be an IBAN, such as NL91ABNA0417164300'),
+    N_('must be at most %(maximum)s'),
     N_("the time zone cannot change once shifts, call-outs or hours are recorded: "
        "they were planned in its local time"),
 )
