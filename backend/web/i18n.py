@@ -53,7 +53,7 @@ def install(app: Flask) -> None:
     app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
                                   number=number, percent=percent, actor=actor, source_name=source_name,
                                   gender_name=gender_name, long_day=long_day, exact_percent=exact_percent,
-                                  euros_an_hour=euros_an_hour)
+                                  euros_an_hour=euros_an_hour, rate_percent=rate_percent)
 
 
 def when(instant: datetime, year: bool = False) -> str:
@@ -89,6 +89,12 @@ def exact_percent(share: Fraction | Decimal) -> str:
     """A share (0..1) as a percentage with six decimals, 15,350681%: enough to recompute an amount."""
     return format_percent(Decimal(share.numerator) / Decimal(share.denominator) if isinstance(share, Fraction)
                           else share, "#,##0.000000%", locale=language(), decimal_quantization=True)
+
+
+def rate_percent(share: Fraction) -> str:
+    """A rate (0..1) as the agreement states it: 12,5%, 20%."""
+    return format_percent(Decimal(share.numerator) / Decimal(share.denominator), "#,##0.####%",
+                          locale=language())
 
 
 def euros_an_hour(value: Fraction) -> str:

@@ -6,11 +6,12 @@ formula guard, every file speaks one language, and every total line is the sum o
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -236,3 +237,62 @@ def test_libreoffice_calc_sums_each_column_to_the_files_own_total(site: Site, tm
         assert sums[at] == total[at] != "", (letter, rows[1][at], sums[at], total[at])
     if export == "settlement":
         assert "€" in total[rows[1].index("Salaris")], "Calc shows euros"
+
+
+def statement_of(site: Site, client: Any, place: int, query: str = "year=2027&mode=actual") -> str:
+    answer = client.get(f"/finance/settlement/{place}?{query}&{SHARE}")
+    assert answer.status_code == 200
+    return html.unescape(answer.text)
+
+
+def test_a_statement_says_who_sends_it_to_whom_and_that_an_open_period_is_provisional(site: Site) -> None:
+    booked = book_a_month(site)
+    client = site.client("finance")
+    text = statement_of(site, client, booked["place"])
+    assert "Afrekening bijdrage regionaal toezichtteam" in text and "Afrekening verrekening" not in text
+    assert "Gemeente Leeuwarden, coördinerende gemeente" in text and "Gemeente Heerenveen" in text
+    assert "Voorlopig" in text and "Definitief" not in text
+    reference = f"PIKET-2027-Y-A-{booked['place']:04d}"
+    assert reference in text and statement_of(site, client, booked["place"]).count(reference) >= 2
+    assert re.search(r"Afgedrukt \w+ \d+ \w+\.? 20\d\d", text), "the print date has its year"
+    assert "Inwoners per 1 januari" in text and "Uurtarief" in text and "ORT-tabel geldig" in text
+    assert "binnen 30 dagen" in text
+
+
+def test_the_share_on_a_statement_recomputes_its_amount(site: Site) -> None:
+    booked = book_a_month(site)
+    client = site.client("finance")
+    body = client.get(f"/api/v1/settlement?year=2027&mode=budget&{SHARE}").json
+    line = next(line for line in body["lines"] if line["municipality_id"] == booked["place"])
+    text = statement_of(site, client, booked["place"], "year=2027&mode=budget")
+    mine, everyone, percent = re.search(r"([\d.]+) / ([\d.]+) = ([\d,]+)\s*%", text).groups()  # type: ignore[union-attr]
+    assert int(mine.replace(".", "")) == line["population"]
+    assert int(everyone.replace(".", "")) == body["totals"]["population"]
+    share = Decimal(percent.replace(",", ".")) / 100
+    assert len(percent.split(",")[1]) == 6
+    total = Decimal(body["totals"]["cost_share_cents"])
+    plain = line["cost_share_cents"] - line["cap_shortfall_cents"]
+    assert abs(total * share - plain) <= 1, "recomputed from the printed share, within the cent"
+
+
+def test_a_closed_period_gives_a_final_statement_with_finances_payment_terms(site: Site) -> None:
+    booked = book_a_month(site)
+    site.clock.set(datetime(2028, 1, 2, 9, 0, tzinfo=UTC))
+    finance = site.client("finance")
+    assert finance.post("/coordinator/periods/lock", data={"period_start": "2027-01-01",
+                                                           "period_end": "2027-12-31"}).status_code == 302
+    refused = finance.post("/finance/budget/statement", data={
+        "issuer_department": "Afdeling Financiën", "iban": "NL00 FOUT", "payment_days": "45",
+        "source": "brief van de controller"})
+    assert refused.status_code == 422
+    assert "moet een IBAN zijn" in refused.text and 'value="NL00 FOUT"' in refused.text, "typed input kept"
+    assert 'value="Afdeling Financiën"' in html.unescape(refused.text)
+    saved = finance.post("/finance/budget/statement", data={
+        "issuer_department": "Afdeling Financiën", "iban": "NL91 ABNA 0417 1643 00", "payment_days": "45",
+        "source": "brief van de controller"})
+    assert saved.status_code == 302
+    text = statement_of(site, finance, booked["place"])
+    assert "Definitief" in text and "Voorlopig" not in text
+    assert "Afdeling Financiën" in text and "binnen 45 dagen" in text
+    assert "NL91ABNA0417164300" in text or "Gemeente Heerenveen betaalt u" not in text
+    assert "16 februari 2028" in text, "45 days after the statement's date"

@@ -251,9 +251,8 @@ def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site
             select(Municipality.id).where(Municipality.name == "Heerenveen")
         ).scalar_one()
     statement = client.get(f"/finance/settlement/{heerenveen}?year=2027&{SHARE}").text
-    assert "Afrekening verrekening: Heerenveen" in statement and (
-        "Te betalen" in statement or "Te ontvangen" in statement
-    )
+    assert "Afrekening bijdrage regionaal toezichtteam" in statement and "Gemeente Heerenveen" in statement
+    assert "Te betalen" in statement or "Te ontvangen" in statement
 
 
 def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -> None:
