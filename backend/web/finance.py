@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
-from backend.profile_file import read_form
+from backend.profile_file import STATEMENT_SOURCE, read_form
 from backend.services import evaluation, exports, ledger, profile, profile_edit, settlement, statements
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
@@ -356,9 +356,11 @@ def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
     `kept` holds a refused form (by its id) with what was typed and why it was refused."""
     years = [(row, profile.budget_year(g.db, row.year).budget()) for row in profile.budget_rows(g.db)]
     terms = profile.statement_terms(g.db)
+    source = i18n.gettext("the defaults: no department or account named, payment within 30 days") \
+        if terms.source == STATEMENT_SOURCE else terms.source  # the file's default source is English
     shown = kept.get("statement") or knobs.Form({"issuer_department": terms.issuer_department,
                                                  "iban": terms.iban, "payment_days": terms.payment_days,
-                                                 "source": terms.source})
+                                                 "source": source})
     return render_template("finance/budget.html", years=years, cents=i18n.money,
                            may_edit=caller().role is Role.FINANCE, kept=kept, statement=shown)
 
