@@ -1,7 +1,8 @@
 """Exports of the ledger and the settlement: their rows as plain values, streamed, with a named column set.
 
 How the rows become CSV for Dutch Excel and XLSX (kinds, words, formats, the
-total line) is `backend.services.sheets`.
+total line) is `backend.services.sheets`; its writers are re-exported here, where
+the exports' callers look for them.
 """
 
 from __future__ import annotations
@@ -26,15 +27,13 @@ from backend.models import (
 from backend.services import allowance
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
-from backend.services.sheets import (  # noqa: F401 - the writers, where the exports' callers look for them
-    PLAIN,
-    Totals,
-    Wording,
-    csv_lines,
-    euros,
-    neutralised,
-    xlsx,
-)
+from backend.services.sheets import PLAIN as PLAIN
+from backend.services.sheets import Totals as Totals
+from backend.services.sheets import Wording as Wording
+from backend.services.sheets import csv_lines as csv_lines
+from backend.services.sheets import euros as euros
+from backend.services.sheets import neutralised as neutralised
+from backend.services.sheets import xlsx as xlsx
 from scheduling.calendar import local_day_start, team_zone
 from secure_store import current_keyring
 

@@ -359,7 +359,7 @@ def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
     source = i18n.gettext("the defaults: no department or account named, payment within 30 days") \
         if terms.source == STATEMENT_SOURCE else terms.source  # the file's default source is English
     shown = kept.get("statement") or knobs.Form({"issuer_department": terms.issuer_department,
-                                                 "iban": terms.iban, "payment_days": terms.payment_days,
+                                                 "iban": terms.iban, "payment_days": str(terms.payment_days),
                                                  "source": source})
     return render_template("finance/budget.html", years=years, cents=i18n.money,
                            may_edit=caller().role is Role.FINANCE, kept=kept, statement=shown)
