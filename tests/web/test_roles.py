@@ -120,6 +120,8 @@ POLICY: dict[str, set[str]] = {
     "api.get_findings": {COORDINATOR},
     "api.check_address": {COORDINATOR},
     "finance.change_statement_details": {FINANCE},
+    "finance.report_page": READERS,
+    "finance.report_xlsx": READERS,
 }
 
 
