@@ -40,10 +40,12 @@ def po_file(domain: str, language: str) -> Traversable:
 
 @lru_cache(maxsize=8)
 def catalog(domain: str, language: str) -> gettext.NullTranslations:
-    """The translations of `domain` in `language`; English needs none."""
-    if language == "en":
+    """The translations of `domain` in `language`. English is the msgid itself; an English catalog,
+    where shipped, only gives codes (`callout`, `mma`) their English words."""
+    source = po_file(domain, language)
+    if language == "en" and not source.is_file():
         return gettext.NullTranslations()
-    with po_file(domain, language).open("rb") as po:
+    with source.open("rb") as po:
         parsed = read_po(po, locale=language)
     compiled = io.BytesIO()
     write_mo(compiled, parsed)

@@ -3,7 +3,8 @@
 A profile holds the region, its municipalities and their contributions, the
 plan and the budget per year, the allowance (ORT) tables with their validity
 ranges, the holiday rule, the organisations that join controls and how much the
-roster proposal prefers expertise over evenly spread hours ([proposal]). Every
+roster proposal prefers expertise over evenly spread hours ([proposal]), and what
+the statements say besides the coordinating municipality's name ([statement]). Every
 record names its source (`source`, and `sources` for a figure whose source
 differs), so that finance can check each figure against a document or see
 that the team still has to confirm it.
@@ -215,6 +216,23 @@ class ProposalData:
         return Preference(Fraction(self.expertise), self.experienced_after_days)
 
 
+DEFAULT_PAYMENT_DAYS = 30
+STATEMENT_SOURCE = "default: statements name the coordinating municipality only, payment within 30 days"
+IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
+
+
+@dataclass(frozen=True)
+class StatementData:
+    """What the coordinating municipality prints on each statement besides its name: the department
+    that sends it, the account to pay into, and the days within which a balance is settled."""
+
+    issuer_department: str = ""
+    iban: str = ""
+    payment_days: int = DEFAULT_PAYMENT_DAYS
+    source: str = STATEMENT_SOURCE
+    sources: Sources = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Profile:
     region: RegionData
@@ -225,6 +243,7 @@ class Profile:
     ort_tables: tuple[OrtTableData, ...]
     organisations: tuple[OrganisationData, ...]
     proposal: ProposalData = field(default_factory=ProposalData)
+    statement: StatementData = field(default_factory=StatementData)
 
     def band_tables(self) -> tuple[BandTable, ...]:
         return tuple(t.table() for t in self.ort_tables)
@@ -255,6 +274,7 @@ class Profile:
         yield from ((f"ORT table from {t.valid_from}", t) for t in self.ort_tables)
         yield from ((f"organisation {o.name}", o) for o in self.organisations)
         yield "proposal", self.proposal
+        yield "statement", self.statement
 
 
 def _clock(text: str) -> time:
@@ -451,6 +471,8 @@ def read_profile(text: str, name: str = "profile") -> Profile:
         organisations=tuple(_organisation(r) for r in top.tables("organisations", required=False)),
         proposal=_proposal(_Reader(top.raw("proposal"), ("proposal",), where)) if "proposal" in data
         else ProposalData(),
+        statement=_statement(_Reader(top.raw("statement"), ("statement",), where)) if "statement" in data
+        else StatementData(),
     )
     for key in data:
         if key not in top.used:
@@ -612,6 +634,19 @@ def _proposal(r: _Reader) -> ProposalData:
     return ProposalData(expertise, 365 if after is None else after, source, sources)
 
 
+def _statement(r: _Reader) -> StatementData:
+    department = r.text("issuer_department", required=False) or ""
+    iban = (r.text("iban", required=False) or "").replace(" ", "").upper()
+    if iban and not IBAN.match(iban):
+        r.fail("iban", "must be an IBAN, such as NL91ABNA0417164300")
+    days = r.whole("payment_days", required=False, minimum=1)
+    if days is not None and days > 365:
+        r.fail("payment_days", "must be at most %(maximum)s", maximum=365)
+    source, sources = r.finish(("issuer_department", "iban", "payment_days"))
+    return StatementData(department.strip(), iban, DEFAULT_PAYMENT_DAYS if days is None else days, source,
+                         sources)
+
+
 def _check_whole(profile: Profile, where: _Where) -> None:
     """What only the whole file can tell: names once, one coordinator, years once, tables in order."""
     names = [m.name for m in profile.municipalities]
@@ -676,7 +711,7 @@ class _FormReader(_Reader):
 FORM_RECORDS: dict[str, Any] = {
     "region": _region, "holidays": _holidays, "municipality": _municipality, "plan": _plan,
     "budget_line": _budget_line, "fixed_costs": _fixed_costs, "ort_table": _ort_table,
-    "organisation": _organisation}
+    "organisation": _organisation, "statement": _statement}
 
 
 def read_form(kind: str, values: Mapping[str, Any]) -> Any:
@@ -719,6 +754,9 @@ def write_profile(profile: Profile, header: str = "") -> str:
         out += _table("[[organisations]]", _pairs(o, skip=()))
     if profile.proposal != ProposalData():
         out += _table("[proposal]", _pairs(profile.proposal, skip=()))
+    if profile.statement != StatementData():
+        out += _table("[statement]", _pairs(profile.statement, skip=tuple(
+            k for k in ("issuer_department", "iban") if not getattr(profile.statement, k))))
     return "\n".join(out).rstrip() + "\n"
 
 

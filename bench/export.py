@@ -88,8 +88,7 @@ def child(url: str, last_day: date) -> None:
     with Database(schema_url(url, SCHEMA)).reading() as session:
         wanted = exports.LedgerFilter(FIRST_DAY, last_day)
         rows = exports.ledger_rows(session, wanted)
-        for chunk in exports.csv_lines("bench", exports.LEDGER_HEADER, rows, exports.SUMMED,
-                                       flags=exports.LEDGER_FLAGS):
+        for chunk in exports.csv_lines("bench", exports.LEDGER_HEADER, rows, exports.SUMMED):
             size += len(chunk.encode("utf-8"))
             lines += chunk.count("\r\n")
     elapsed = time.perf_counter() - started

@@ -84,3 +84,6 @@ class RegionSettings(Base):
     backup_alert_minutes: Mapped[int] = mapped_column(
         default=10, server_default="10",
         doc="How long the back-up has before every coordinator and admin is told at once.")
+    statement_terms: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="What statements print besides the coordinating municipality: issuer_department, iban, "
+                  "payment_days (profile, [statement]); None: the defaults.")

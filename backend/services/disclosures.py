@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from backend.models import Disclosure
 from backend.services.errors import N_, ServiceError
-from backend.services.exports import neutralised
 
 LONGEST_TEXT = 200
 KINDS = ("ledger.csv", "ledger.xlsx", "ledger.json", "settlement.csv", "settlement.xlsx", "settlement.json",
@@ -97,4 +96,4 @@ def register_rows(session: Session) -> Iterator[tuple[Any, ...]]:
     rows = session.execute(select(Disclosure).order_by(Disclosure.id).execution_options(yield_per=500))
     for row in rows.scalars():
         yield (row.id, row.at.strftime("%Y-%m-%dT%H:%M:%SZ"), row.actor, row.kind,
-               neutralised(row.receiver), neutralised(row.purpose), row.scope)
+               row.receiver, row.purpose, row.scope)

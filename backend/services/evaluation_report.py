@@ -547,7 +547,7 @@ def write_xlsx(
     staffing = found.staffing
     sheet(
         _("Staffing"),
-        [_("What"), _("Number")],
+        [_("What"), _("Count")],
         [
             [_("Call-outs made"), staffing.created],
             [_("Staffed with a confirmed pair"), staffing.filled],
@@ -604,7 +604,7 @@ def write_xlsx(
     )
     sheet(
         _("Who went along"),
-        [_("What"), _("Number")],
+        [_("What"), _("Count")],
         [
             [_("Together with the police (TMM)"), found.with_police],
             [_("Administrative only"), found.administrative],

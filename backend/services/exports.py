@@ -1,24 +1,21 @@
-"""Exports of the ledger and the settlement: CSV for Dutch Excel and XLSX, streamed, with a named column set.
+"""Exports of the ledger and the settlement: their rows as plain values, streamed, with a named column set.
 
-CSV: semicolons, decimal commas, UTF-8 with a byte-order mark (Excel's cue), a
-first line naming the column set, and a closing total line that is the sum of
-the lines above it. Text that Excel would run as a formula is neutralised.
+How the rows become CSV for Dutch Excel and XLSX (kinds, words, formats, the
+total line) is `backend.services.sheets`; its writers are re-exported here, where
+the exports' callers look for them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import IO, Any
+from fractions import Fraction
+from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import DateTime, Select, String, and_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from backend import text
 from backend.models import (
     BAND_COLUMNS,
     HourApproval,
@@ -30,28 +27,25 @@ from backend.models import (
 from backend.services import allowance
 from backend.services.settlement import COLUMN_SET as SETTLEMENT_COLUMNS
 from backend.services.settlement import Settlement
+from backend.services.sheets import PLAIN as PLAIN
+from backend.services.sheets import Totals as Totals
+from backend.services.sheets import Wording as Wording
+from backend.services.sheets import csv_lines as csv_lines
+from backend.services.sheets import euros as euros
+from backend.services.sheets import neutralised as neutralised
+from backend.services.sheets import xlsx as xlsx
 from scheduling.calendar import local_day_start, team_zone
 from secure_store import current_keyring
 
-LEDGER_COLUMNS = "piket-ledger-v4"
+LEDGER_COLUMNS = "piket-ledger-v5"
 """v2 added booked_on: the day a correction of a closed period was booked (empty otherwise); v3 added
 allowance_minutes and allowance_exempt_week (the weekly three-hour rule); v4 names each inspector by
 a pseudonym (inspector, INS-XXXXXX) instead of id and full name, and leaves the correction reason out
-(free text finance does not need)."""
-PAYROLL_COLUMNS = "piket-payroll-v1"
-"""The ledger of one employer's own inspectors with their full names, for its payroll."""
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+(free text finance does not need); v5 heads the columns in the reader's language, writes start and end
+as date-times (the end's own date: a shift over midnight ends the next day) and the category in words."""
+PAYROLL_COLUMNS = "piket-payroll-v2"
+"""The ledger of one employer's own inspectors with their full names, for its payroll; v2 as ledger v5."""
 BATCH = 5000
-
-
-def neutralised(value: str) -> str:
-    """Text as text: a leading apostrophe stops Excel from reading =, +, -, @ as a formula.
-
-    A control character stored before input was cleaned at the door would make
-    the XLSX writer fail; it is cleaned here too.
-    """
-    value = text.clean(value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)
@@ -109,9 +103,6 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
     return query
 
 
-LEDGER_FLAGS = ("approved",)
-
-
 class LocalTimes:
     """UTC instants as the team's wall-clock times, the zone's offset looked up once an hour of the year.
 
@@ -135,9 +126,8 @@ class LocalTimes:
 def ledger_rows(session: Session, wanted: LedgerFilter,
                 with_names: bool = False) -> Iterator[tuple[Any, ...]]:
     """Each entry as a row of plain values (LEDGER_HEADER; PAYROLL_HEADER `with_names`), in batches:
-    pseudonyms and names made once per inspector, and every text already neutralised against formulas,
-    so the writers only convert flags."""
-    municipalities = {i: neutralised(name) for i, name in session.execute(
+    pseudonyms and names made once per inspector, start and end as the team's wall-clock date-times."""
+    municipalities = {i: name for i, name in session.execute(
         select(Municipality.id, Municipality.name)).all()}
     people: dict[int, tuple[str, ...]] = {}
     local = LocalTimes()
@@ -153,18 +143,17 @@ def ledger_rows(session: Session, wanted: LedgerFilter,
             person = people[inspector_id] = _person(session, inspector_id, with_names)
         start, end = local(starts_at), local(ends_at)
         exempt_week = _exempt_monday(exempt, inspector_id, start) if exempt else None
-        yield (entry_id, start.date(), f"{start.hour:02d}:{start.minute:02d}",
-               f"{end.hour:02d}:{end.minute:02d}", *person, municipalities[employer],
+        yield (entry_id, start.date(), start, end, *person, municipalities[employer],
                municipalities[place], category, *minutes, approval is not None, reverses,
                local(booked_at).date() if booked_at else None,
                0 if exempt_week else minutes[1] - minutes[2], exempt_week)
 
 
 def _person(session: Session, inspector_id: int, with_name: bool) -> tuple[str, ...]:
-    """The pseudonym, and the full name (opened, neutralised) where the export needs it."""
+    """The pseudonym, and the full name (opened) where the export needs it."""
     if not with_name:
         return (pseudonym(inspector_id),)
-    return pseudonym(inspector_id), neutralised(session.get_one(Inspector, inspector_id).name)
+    return pseudonym(inspector_id), session.get_one(Inspector, inspector_id).name
 
 
 def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, start: datetime) -> date | None:
@@ -173,122 +162,27 @@ def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, star
     return monday if (inspector_id, monday) in exempt else None
 
 
-class Totals:
-    """Sums of the numeric columns of the rows that went by."""
-
-    def __init__(self, header: Sequence[str], summed: Sequence[str]) -> None:
-        self.positions = [header.index(name) for name in summed]
-        self.sums = [0] * len(summed)
-        self.count = 0
-
-    def add(self, row: Sequence[Any]) -> None:
-        self.count += 1
-        for i, position in enumerate(self.positions):
-            self.sums[i] += row[position]
-
-    def row(self, width: int, label: str) -> list[Any]:
-        line: list[Any] = [""] * width
-        line[0] = label
-        for position, total in zip(self.positions, self.sums, strict=True):
-            line[position] = total
-        return line
-
-
-def euros(cents: int) -> str:
-    """Whole cents as euros with two decimals, without a float on the way."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def _yes_no(value: Any) -> Any:
-    return ("ja" if value else "nee") if isinstance(value, bool) else value
-
-
-def _comma_euros(value: Any) -> Any:
-    return euros(value).replace(".", ",") if isinstance(value, int) else value
-
-
-def _float_euros(value: Any) -> Any:
-    return value / 100 if isinstance(value, int) else value
-
-
-def _converters(header: Sequence[str], flags: Sequence[str], cents: Sequence[str],
-                amount: Callable[[Any], Any]) -> list[tuple[int, Callable[[Any], Any]]]:
-    """Only the typed columns are converted; the rest go out as they are (CSV writes ints, dates and
-    None itself, and the rows' text is neutralised where it was read)."""
-    return ([(header.index(n), _yes_no) for n in flags] + [(header.index(n), amount) for n in cents])
-
-
-def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], Any]]]) -> Sequence[Any]:
-    if not converters:
-        return row
-    line = list(row)
-    for position, convert in converters:
-        line[position] = convert(line[position])
-    return line
-
-
-def csv_lines(column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-              summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = (),
-              notes: Sequence[str] = ()) -> Iterator[str]:
-    """The CSV as text chunks: BOM, column set (and notes beside it), header, the rows, and their total."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    totals = Totals(header, summed)
-    converters = _converters(header, flags, cents, _comma_euros)
-    writer.writerow([f"# {column_set}", *map(neutralised, notes)])
-    writer.writerow(header)
-    yield "\ufeff" + _take(buffer)
-    for number, row in enumerate(rows, 1):
-        totals.add(row)
-        writer.writerow(_converted(row, converters))
-        if number % 1000 == 0:
-            yield _take(buffer)
-    writer.writerow(_converted(totals.row(len(header), f"totaal ({totals.count} regels)"), converters))
-    yield _take(buffer)
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-         summed: Sequence[str], cents: Sequence[str] = (), flags: Sequence[str] = (),
-         notes: Sequence[str] = ()) -> None:
-    """The same table as an XLSX sheet (written row by row), amounts as numbers in euros."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("piket")
-    sheet.append([column_set, *map(neutralised, notes)])
-    sheet.append(list(header))
-    totals = Totals(header, summed)
-    converters = _converters(header, flags, cents, _float_euros)
-    for row in rows:
-        totals.add(row)
-        sheet.append(_converted(row, converters))
-    sheet.append(_converted(totals.row(len(header), f"totaal ({totals.count} regels)"), converters))
-    book.save(out)
-
-
-SETTLEMENT_HEADER = ("municipality", "population", "share_basis_points", "cost_share", "cap_shortfall",
+SETTLEMENT_HEADER = ("municipality", "population", "share", "cost_share", "cap_shortfall",
                      "pledged_minutes", "minutes", "salary", "ort", "overhead", "fixed", "delivered",
                      "balance")
-SETTLEMENT_CENTS = ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered",
-                    "balance")
+"""share: the municipality's population over the population of all taking part (exact; written as a
+percentage), the share of the cost before any money cap; cap_shortfall is what a cap moved."""
 
 
 def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
+    everyone = sum(line.population for line in result.lines)
     for line in result.lines:
         amounts = (line.cost_share_cents, line.cap_shortfall_cents, line.salary_cents, line.ort_cents,
                    line.overhead_cents, line.fixed_cents, line.delivered_cents, line.balance_cents)
-        yield (neutralised(line.name), line.population, line.share_basis_points, *amounts[:2],
-               line.pledged_minutes, line.minutes, *amounts[2:])
+        share = Fraction(line.population, everyone) if everyone else Fraction(0)
+        yield (line.name, line.population, share, *amounts[:2], line.pledged_minutes, line.minutes,
+               *amounts[2:])
 
 
-SETTLEMENT_SUMMED = ("population", "share_basis_points", "pledged_minutes", "minutes", *SETTLEMENT_CENTS)
+SETTLEMENT_SUMMED = ("population", "share", "pledged_minutes", "minutes", "cost_share", "cap_shortfall",
+                     "salary", "ort", "overhead", "fixed", "delivered", "balance")
 
 
 def settlement_column_set(result: Settlement) -> str:
     return f"{SETTLEMENT_COLUMNS} {result.mode} {result.start.isoformat()}..{result.end.isoformat()}"
+

@@ -50,6 +50,7 @@ from backend.profile_file import (
     Profile,
     ProposalData,
     RegionData,
+    StatementData,
 )
 from backend.services import audit
 from backend.services.errors import N_, NotFound, Refused
@@ -111,7 +112,7 @@ def current_profile(session: Session) -> Profile | None:
         ort_tables=tuple(_ort(t) for t in _rows(session, OrtTableRow, region, OrtTableRow.valid_from)),
         organisations=tuple(_organisation(o) for o in _rows(session, JoiningOrganisation, region,
                                                              JoiningOrganisation.id)),
-        proposal=_proposal(region))
+        proposal=_proposal(region), statement=_statement(session, region))
 
 
 def _rows(session: Session, model: Any, region: Region, order: Any) -> list[Any]:
@@ -145,6 +146,21 @@ def _proposal(region: Region) -> ProposalData:
         return ProposalData()
     return ProposalData(Decimal(stored["expertise"]), stored["experienced_after_days"],
                         **_sourced((region.sources or {}).get("proposal")))
+
+
+def _statement(session: Session, region: Region) -> StatementData:
+    """What statements print; before a profile sets it, the defaults."""
+    stored = _settings(session, region).statement_terms
+    if not stored:
+        return StatementData()
+    return StatementData(stored["issuer_department"], stored["iban"], stored["payment_days"],
+                         **_sourced((region.sources or {}).get("statement")))
+
+
+def statement_terms(session: Session) -> StatementData:
+    """The coordinating municipality's statement details (the defaults without a region)."""
+    region = the_region(session)
+    return _statement(session, region) if region is not None else StatementData()
 
 
 def preference(session: Session) -> Preference:
@@ -267,7 +283,7 @@ def _region(session: Session, wanted: Profile) -> Region:
     region.name, region.timezone = wanted.region.name, wanted.region.timezone
     region.callout_sources = list(wanted.region.callout_sources)
     region.sources = {"region": _stored(wanted.region), "holidays": _stored(wanted.holidays),
-                      "proposal": _stored(wanted.proposal)}
+                      "proposal": _stored(wanted.proposal), "statement": _stored(wanted.statement)}
     region.proposal_rule = (None if wanted.proposal == ProposalData() else
                             {"expertise": format(wanted.proposal.expertise, "f"),
                              "experienced_after_days": wanted.proposal.experienced_after_days})
@@ -280,6 +296,9 @@ def _region(session: Session, wanted: Profile) -> Region:
     settings.checkout_alert_minutes = wanted.region.checkout_alert_minutes
     settings.coordinator_alert_minutes = wanted.region.coordinator_alert_minutes
     settings.backup_alert_minutes = wanted.region.backup_alert_minutes
+    settings.statement_terms = None if wanted.statement == StatementData() else {
+        "issuer_department": wanted.statement.issuer_department, "iban": wanted.statement.iban,
+        "payment_days": wanted.statement.payment_days}
     return region
 
 

@@ -28,6 +28,7 @@ from backend.profile_file import (
     Profile,
     ProfileError,
     RegionData,
+    StatementData,
     check_profile,
 )
 from backend.services import profile
@@ -78,6 +79,13 @@ def set_region(session: Session, now: datetime, actor: str, region: RegionData) 
                                    repeat_warning_months=p.region.repeat_warning_months)
         return dataclasses.replace(p, region=_kept_sources(p.region, kept))
     return edit(session, now, actor, "region", changed)
+
+
+def set_statement(session: Session, now: datetime, actor: str,
+                  details: StatementData) -> list[profile.Change]:
+    """What statements print besides the coordinating municipality: finance's to change."""
+    return edit(session, now, actor, "statement",
+                lambda p: dataclasses.replace(p, statement=_kept_sources(p.statement, details)))
 
 
 def set_holidays(session: Session, now: datetime, actor: str, rule: HolidayData) -> list[profile.Change]:

@@ -59,9 +59,11 @@ from scheduling.contributions import Cap, PledgeReading, capped_shares, read_ple
 from scheduling.money import Budget, BudgetLine, to_cents
 from scheduling.reasons import Refusal
 
-COLUMN_SET = "piket-settlement-v3"
+COLUMN_SET = "piket-settlement-v4"
 """v2 added pledged_minutes, and budget mode credits the plan's hours (how pledges were read is noted);
-v3 added cap_shortfall (what a capped municipality does not pay, and who bears it)."""
+v3 added cap_shortfall (what a capped municipality does not pay, and who bears it); v4 heads the
+columns in the reader's language, gives the share as the exact population ratio (a percentage with six
+decimals) instead of basis points, and the pledged and credited time as hours:minutes."""
 COORDINATOR_LINE = HourCategory.COORDINATION.value
 """The budget line of the coordinator's hours, credited to the coordinating municipality."""
 

@@ -3,6 +3,7 @@ web accounts and API tokens, the keys and the audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import segno
@@ -24,7 +25,8 @@ from sqlalchemy.orm import undefer
 
 from backend.models import ApiToken, AuditRecord, Designation, Gender, Inspector, Municipality, Role, WebUser
 from backend.services import accounts, audit, backup, disclosures, enrolment, exports, imports, keys, team
-from backend.web import i18n, knobs
+from backend.services.errors import ServiceError
+from backend.web import export_words, i18n, knobs, problems
 from backend.web.access import allow, caller
 from backend.web.common import now
 from backend.web.disclosure import ask_first
@@ -33,6 +35,7 @@ from backend.web.schemas import (
     DesignationIn,
     InspectorChangeIn,
     InspectorIn,
+    Invalid,
     PageQuery,
     TokenIn,
     WebUserIn,
@@ -48,6 +51,11 @@ ADMIN = (Role.ADMIN,)
 @blueprint.get("")
 @allow(*ADMIN)
 def overview() -> Any:
+    return _overview({})
+
+
+def _overview(kept: Mapping[str, knobs.Form]) -> str:
+    """The overview; `kept` holds a refused form (by its name) with what was typed and why."""
     municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
     inspectors = list(g.db.execute(select(Inspector).order_by(Inspector.id)).scalars())
     designations = list(g.db.execute(select(Designation).order_by(Designation.inspector_id,
@@ -57,7 +65,22 @@ def overview() -> Any:
                            designations=designations, names=names, genders=list(Gender),
                            users=list(g.db.execute(select(WebUser).order_by(WebUser.username)).scalars()),
                            tokens=list(g.db.execute(select(ApiToken).order_by(ApiToken.id)).scalars()),
-                           roles=list(Role), today=now().date(), **_backups())
+                           roles=list(Role), today=now().date(), kept=kept, **_backups())
+
+
+def _kept_on_overview(key: str, apply: Callable[[dict[str, str]], Any]) -> Any:
+    """Apply one of the overview's forms to what was typed; refused, the overview again with the form as
+    typed and the refusal next to its field. (A redirect would lose the input, and carrying it in the
+    session cookie would put people's names in a cookie.)"""
+    values = form_data(request.form)
+    try:
+        return apply(values)
+    except Invalid as invalid:
+        g.db.rollback()
+        return _overview({key: knobs.Form(values, problems.invalid(invalid.problems))}), 422
+    except ServiceError as refused:
+        g.db.rollback()
+        return _overview({key: knobs.Form(values, problems.refused(refused))}), refused.status
 
 
 def _backups() -> dict[str, Any]:
@@ -93,10 +116,11 @@ def edit_municipality(municipality_id: int) -> Any:
 @blueprint.post("/inspectors")
 @allow(*ADMIN)
 def add_inspector() -> Any:
-    given = parse(InspectorIn, form_data(request.form)).model_dump()
-    made = team.add_inspector(g.db, now(), caller().name, given)
-    flash(i18n.gettext("Inspector %(id)s added.", id=made.id))
-    return redirect(url_for("admin.overview"))
+    def add(values: dict[str, str]) -> Any:
+        made = team.add_inspector(g.db, now(), caller().name, parse(InspectorIn, values).model_dump())
+        flash(i18n.gettext("Inspector %(id)s added.", id=made.id))
+        return redirect(url_for("admin.overview"))
+    return _kept_on_overview("inspector", add)
 
 
 @blueprint.route("/inspectors/<int:inspector_id>", methods=["GET", "POST"])
@@ -127,10 +151,11 @@ def end_designation(designation_id: int) -> Any:
 @blueprint.post("/designations")
 @allow(*ADMIN)
 def add_designation() -> Any:
-    given = parse(DesignationIn, form_data(request.form)).model_dump()
-    team.add_designation(g.db, now(), caller().name, given)
-    flash(i18n.gettext("Designation recorded."))
-    return redirect(url_for("admin.overview"))
+    def add(values: dict[str, str]) -> Any:
+        team.add_designation(g.db, now(), caller().name, parse(DesignationIn, values).model_dump())
+        flash(i18n.gettext("Designation recorded."))
+        return redirect(url_for("admin.overview"))
+    return _kept_on_overview("designation", add)
 
 
 @blueprint.post("/inspectors/<int:inspector_id>/enrolment")
@@ -163,9 +188,11 @@ def revoke(inspector_id: int) -> Any:
 @blueprint.post("/users")
 @allow(*ADMIN)
 def add_user() -> Any:
-    given = parse(WebUserIn, form_data(request.form))
-    made = accounts.create_web_user(g.db, now(), caller().name, given.username, given.role)
-    return _one_time_password(*made)
+    def add(values: dict[str, str]) -> Any:
+        given = parse(WebUserIn, values)
+        return _one_time_password(*accounts.create_web_user(g.db, now(), caller().name, given.username,
+                                                            given.role))
+    return _kept_on_overview("user", add)
 
 
 @blueprint.post("/users/<int:user_id>/reset")
@@ -194,7 +221,11 @@ def toggle_user(user_id: int) -> Any:
 @blueprint.post("/tokens")
 @allow(*ADMIN)
 def add_token() -> Any:
-    given = parse(TokenIn, form_data(request.form))
+    return _kept_on_overview("token", _add_token)
+
+
+def _add_token(values: dict[str, str]) -> Any:
+    given = parse(TokenIn, values)
     made, token = accounts.create_api_token(g.db, now(), caller().name, given.name, given.role,
                                             given.is_read_only)
     return render_template("admin/secret.html", title=i18n.gettext("API token %(name)s", name=made.name),
@@ -245,7 +276,7 @@ def disclosure_register_csv() -> Any:
     asked = ask_first("disclosures.csv", {})
     if asked is not None:
         return asked
-    lines = exports.csv_lines("piket-disclosures-v1", disclosures.REGISTER_HEADER,
-                              disclosures.register_rows(g.db), ())
-    return Response("".join(lines), mimetype="text/csv; charset=utf-8",
+    lines = exports.csv_lines("piket-disclosures-v2", disclosures.REGISTER_HEADER,
+                              disclosures.register_rows(g.db), (), words=export_words.wording())
+    return Response("".join(lines), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="piket-verstrekkingen.csv"'})

@@ -30,16 +30,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
-from backend.profile_file import read_form
-from backend.services import evaluation, evaluation_report, exports, ledger, profile, profile_edit, settlement
+from backend.profile_file import STATEMENT_SOURCE, read_form
+from backend.services import (
+    evaluation,
+    evaluation_report,
+    exports,
+    ledger,
+    profile,
+    profile_edit,
+    settlement,
+    statements,
+)
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
-from backend.web import i18n, knobs
+from backend.web import export_words, i18n, knobs
 from backend.web import problems as shown
 from backend.web.access import allow, caller
 from backend.web.common import now, today
 from backend.web.disclosure import ask_first
-from backend.web.i18n import N_
 from backend.web.schemas import (
     Invalid,
     LedgerQuery,
@@ -52,6 +60,8 @@ blueprint = Blueprint("finance", __name__, url_prefix="/finance")
 READERS = (Role.FINANCE, Role.AUDITOR, Role.COORDINATOR)
 PAGE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+"""As the content type whole: given as a mimetype, Werkzeug added a second charset."""
 
 
 def ledger_filter(args: dict[str, Any]) -> LedgerFilter:
@@ -85,32 +95,28 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     totals = exports.Totals(exports.LEDGER_HEADER, exports.SUMMED)
     for row in rows:
         totals.add(row)
-    page_rows = rows[(page - 1) * PAGE: page * PAGE]
+    page_rows = [_with_clock_times(row) for row in rows[(page - 1) * PAGE: page * PAGE]]
     return render_template("finance/ledger.html", rows=page_rows, wanted=wanted, totals=totals, page=page,
                            pages=max(1, -(-len(rows) // PAGE)), problems=problems,
                            header=exports.LEDGER_HEADER, municipalities=_municipalities(),
                            categories=list(HourCategory), locks=ledger.locks(g.db),
-                           exempt_week_note=i18n.gettext(
-                               "Exempt week: a week whose only irregular work is one stretch of at most "
-                               "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
-                               "their band minutes, and their allowance minutes are 0."),
-                           labels=LEDGER_LABELS,
+                           exempt_week_note=exempt_week_note(),
+                           labels=export_words.PAGE_LABELS,
                            close=close or {"period_start": wanted.start, "period_end": wanted.end},
                            close_problems=close_problems or [])
 
 
-LEDGER_LABELS = {
-    "entry": N_("Entry"), "date": N_("Day"), "start": N_("Start time"), "end": N_("End time"),
-    "inspector_id": N_("Inspector no."), "inspector": N_("Inspector"), "employer": N_("Employer"),
-    "municipality": N_("Municipality"), "category": N_("Category"), "break_minutes": N_("Break (min)"),
-    "worked_minutes": N_("Worked (min)"), "plain_minutes": N_("No allowance (min)"),
-    "weekday_20_minutes": N_("Weekday 20%% (min)"), "weekday_40_minutes": N_("Weekday 40%% (min)"),
-    "saturday_minutes": N_("Saturday (min)"), "sunday_holiday_minutes": N_("Sunday and holiday (min)"),
-    "approved": N_("Approved"), "reverses": N_("Reverses entry"), "reason": N_("Reason"),
-    "booked_on": N_("Booked on"), "allowance_minutes": N_("Allowance (min)"),
-    "allowance_exempt_week": N_("Exempt week"),
-}
-"""The ledger's columns as the page heads them; the exports keep their column set's names."""
+START, END = exports.LEDGER_HEADER.index("start"), exports.LEDGER_HEADER.index("end")
+
+
+def _with_clock_times(row: tuple[Any, ...]) -> list[Any]:
+    """A ledger row as the page shows it: start and end as clock times, the end with its day when the
+    work went past midnight."""
+    shown = list(row)
+    start, end = row[START], row[END]
+    shown[START] = f"{start:%H:%M}"
+    shown[END] = f"{end:%H:%M}" if end.date() == start.date() else i18n.day_clock(end)
+    return shown
 
 
 def _municipalities() -> list[Municipality]:
@@ -118,10 +124,11 @@ def _municipalities() -> list[Municipality]:
 
 
 def exempt_week_note() -> str:
+    """What the exempt-week and allowance columns mean, beside the ledger and in its exports."""
     return i18n.gettext(
-        "allowance_exempt_week: a week whose only irregular work is one stretch of at most three hours "
-        "earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep their band minutes, and their "
-        "allowance_minutes are 0.")
+        "Exempt week: a week whose only irregular work is one stretch of at most "
+        "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
+        "their band minutes, and their allowance minutes are 0.")
 
 
 def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
@@ -148,11 +155,11 @@ def ledger_csv() -> Any:
 
 
 def _ledger_csv(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Response:
-    notes = [exempt_week_note()]
+    notes, words = [exempt_week_note()], export_words.wording()
     header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
     return _csv_response(lambda session: exports.csv_lines(
         column_set, header, exports.ledger_rows(session, wanted, with_names), exports.SUMMED,
-        flags=exports.LEDGER_FLAGS, notes=notes), filename)
+        notes=notes, words=words), filename)
 
 
 @blueprint.get("/ledger.xlsx")
@@ -169,8 +176,7 @@ def ledger_xlsx() -> Any:
 def _ledger_xlsx(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Any:
     header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
     rows = exports.ledger_rows(g.db, wanted, with_names)
-    return _xlsx_response(column_set, header, rows, exports.SUMMED, (), filename,
-                          flags=exports.LEDGER_FLAGS, notes=[exempt_week_note()])
+    return _xlsx_response(column_set, header, rows, exports.SUMMED, filename, notes=[exempt_week_note()])
 
 
 def _payroll(municipality_id: int, kind: str, write: Callable[..., Any]) -> Any:
@@ -215,14 +221,14 @@ def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> R
         with database.reading() as session:
             yield from lines(session)
 
-    return Response(streamed(), mimetype="text/csv; charset=utf-8",
+    return Response(streamed(), content_type=CSV,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, cents: Any, filename: str,
-                   flags: Any = (), notes: Any = ()) -> Any:
+def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, filename: str,
+                   notes: Any = ()) -> Any:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
-    exports.xlsx(spool, column_set, header, rows, summed, cents, flags, notes)
+    exports.xlsx(spool, column_set, header, rows, summed, notes, export_words.wording())
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=filename)
 
@@ -303,10 +309,10 @@ def settlement_csv() -> Any:
     asked = ask_first("settlement.csv", _settlement_scope(result))
     if asked is not None:
         return asked
-    notes = _settlement_notes(result)
+    notes, words = _settlement_notes(result), export_words.wording()
     return _csv_response(lambda _session: exports.csv_lines(
         exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
-        exports.SETTLEMENT_SUMMED, exports.SETTLEMENT_CENTS, notes=notes), _settlement_name(result, "csv"))
+        exports.SETTLEMENT_SUMMED, notes=notes, words=words), _settlement_name(result, "csv"))
 
 
 @blueprint.get("/settlement.xlsx")
@@ -318,7 +324,7 @@ def settlement_xlsx() -> Any:
         return asked
     return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
                           exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
-                          exports.SETTLEMENT_CENTS, _settlement_name(result, "xlsx"),
+                          _settlement_name(result, "xlsx"),
                           notes=_settlement_notes(result))
 
 
@@ -332,8 +338,10 @@ def statement(municipality_id: int) -> Any:
     asked = ask_first("statement", _settlement_scope(result, municipality_id=municipality_id))
     if asked is not None:
         return asked
-    return render_template("finance/statement.html", result=result, line=result.line(municipality_id),
-                           cents=i18n.money, printed_at=now(), pledge_note=pledge_note(result))
+    terms = profile.statement_terms(g.db)
+    shown = statements.statement(g.db, result, municipality_id, today(), terms)
+    return render_template("finance/statement.html", s=shown, cents=i18n.money, printed_at=now(),
+                           pledge_note=pledge_note(result))
 
 
 @blueprint.get("/evaluation")
@@ -401,8 +409,14 @@ def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
     """The budget of every year, line by line, each figure with its source; finance may change them.
     `kept` holds a refused form (by its id) with what was typed and why it was refused."""
     years = [(row, profile.budget_year(g.db, row.year).budget()) for row in profile.budget_rows(g.db)]
+    terms = profile.statement_terms(g.db)
+    source = i18n.gettext("the defaults: no department or account named, payment within 30 days") \
+        if terms.source == STATEMENT_SOURCE else terms.source  # the file's default source is English
+    shown = kept.get("statement") or knobs.Form({"issuer_department": terms.issuer_department,
+                                                 "iban": terms.iban, "payment_days": str(terms.payment_days),
+                                                 "source": source})
     return render_template("finance/budget.html", years=years, cents=i18n.money,
-                           may_edit=caller().role is Role.FINANCE, kept=kept)
+                           may_edit=caller().role is Role.FINANCE, kept=kept, statement=shown)
 
 
 @blueprint.post("/budget/<int:year>/lines/<category>")
@@ -427,6 +441,16 @@ def change_fixed_costs(year: int) -> Any:
 
     return knobs.attempt(values, apply, i18n.gettext("Budget %(year)s saved.", year=year),
                          url_for("finance.budget_page"), _budget_page, f"fixed-{year}")
+
+
+@blueprint.post("/budget/statement")
+@allow(Role.FINANCE)
+def change_statement_details() -> Any:
+    """What every statement prints besides the coordinating municipality: department, account, days."""
+    values = form_data(request.form)
+    return knobs.attempt(values, lambda: profile_edit.set_statement(
+        g.db, now(), caller().name, read_form("statement", values)),
+        i18n.gettext("Statement details saved."), url_for("finance.budget_page"), _budget_page, "statement")
 
 
 @blueprint.post("/budget/<int:year>/copy")

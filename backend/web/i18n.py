@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -64,7 +65,9 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
                                   number=number, percent=percent, actor=actor, source_name=source_name,
-                                  gender_name=gender_name, reason=reason, refusal=refusal)
+                                  gender_name=gender_name, reason=reason, refusal=refusal, long_day=long_day,
+                                  exact_percent=exact_percent, euros_an_hour=euros_an_hour,
+                                  rate_percent=rate_percent)
 
 
 def when(instant: datetime, year: bool = False) -> str:
@@ -96,6 +99,28 @@ def percent(basis_points: int) -> str:
     return format_percent(Decimal(basis_points) / 10_000, "#,##0.00%", locale=language())
 
 
+def exact_percent(share: Fraction | Decimal) -> str:
+    """A share (0..1) as a percentage with six decimals, 15,350681%: enough to recompute an amount."""
+    return format_percent(Decimal(share.numerator) / Decimal(share.denominator) if isinstance(share, Fraction)
+                          else share, "#,##0.000000%", locale=language(), decimal_quantization=True)
+
+
+def rate_percent(share: Fraction) -> str:
+    """A rate (0..1) as the agreement states it: 12,5%, 20%."""
+    return format_percent(Decimal(share.numerator) / Decimal(share.denominator), "#,##0.####%",
+                          locale=language())
+
+
+def euros_an_hour(value: Fraction) -> str:
+    """An hourly rate in euros, to the cent as the budget states it."""
+    return format_currency(Decimal(value.numerator) / Decimal(value.denominator), "EUR", locale=language())
+
+
+def long_day(value: date) -> str:
+    """A date as a letter writes it: "2 december 2026"."""
+    return format_date(value, "d MMMM y", locale=language())
+
+
 def day(value: date) -> str:
     return format_date(value, "EEE d MMM y", locale=language())
 
@@ -110,6 +135,11 @@ def month(value: date | str) -> str:
 def day_month(value: date) -> str:
     """A day as said in a sentence: "12 maart"."""
     return format_date(value, "d MMMM", locale=language())
+
+
+def day_clock(local: datetime) -> str:
+    """A wall-clock date-time (already the team's) as "wo 3 mrt 01:00"."""
+    return format_datetime(local, "EEE d MMM HH:mm", locale=language())
 
 
 def clock(instant: datetime) -> str:

@@ -87,7 +87,8 @@ class LedgerEntryOut(BaseModel):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> LedgerEntryOut:
-        return cls(**row)
+        """From a ledger row, whose start and end are the team's wall-clock date-times."""
+        return cls(**row | {"start": f"{row['start']:%H:%M}", "end": f"{row['end']:%H:%M}"})
 
 
 class ApprovedOut(BaseModel):

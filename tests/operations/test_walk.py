@@ -86,12 +86,12 @@ def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str
         assert result.totals["balance_cents"] == sum(line.balance_cents for line in result.lines) == 0
         assert budget.totals["balance_cents"] == 0, "the profile's budget balances to the cent"
     exported = "".join(exports.csv_lines(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
-                                         exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
-                                         exports.SETTLEMENT_CENTS))
+                                         exports.settlement_rows(result), exports.SETTLEMENT_SUMMED))
     rows = exported.removeprefix("\ufeff").splitlines()
     names = [line.name for line in result.lines]
     assert home in names and away in names
-    assert [row.split(";")[0] for row in rows[2:]] == [*names, f"totaal ({len(names)} regels)"]
+    total = exports.PLAIN.total(len(names))
+    assert [row.split(";")[0] for row in rows[2:]] == [*names, total] and total.startswith("totaal (")
     database.dispose()
 
 

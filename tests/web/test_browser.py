@@ -130,9 +130,9 @@ def test_a_coordinator_evening_and_finances_export_in_a_real_browser(
         finance.click("#disclose button")
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v4 2027-03-01..2027-03-07"
+    assert rows[0][0] == "piket-ledger-v5 2027-03-01..2027-03-07"
     assert sorted(row[0] for row in rows[2:-1]) == ids
-    worked = rows[1].index("worked_minutes")
+    worked = rows[1].index("Gewerkt (min)")  # the file speaks the user's language
     assert rows[-1][worked] == sum(row[worked] for row in rows[2:-1]) == 2 * 480
 
 

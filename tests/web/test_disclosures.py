@@ -63,7 +63,7 @@ def test_the_ledger_export_names_no_one_and_each_inspector_keeps_one_code(site: 
     second = finance.get("/finance/ledger.csv", query_string=YEAR | SHARED).data.decode("utf-8")
     assert first == second, "the same export twice is the same file"
     column_set, header, lines, total = read_csv(first)
-    assert column_set.startswith("# piket-ledger-v4")
+    assert column_set.startswith("# piket-ledger-v5")
     assert "inspector_id" not in header and "name" not in header and "reason" not in header
     assert not any(name in first for name, _, _ in people.values())
     codes = {line[header.index("inspector")] for line in lines}
@@ -81,7 +81,7 @@ def test_the_payroll_export_names_only_the_employers_own_inspectors_and_is_recor
     finance = site.client("finance")
     text = finance.get(f"/finance/payroll/{employer}.csv", query_string=YEAR | SHARED).data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
-    assert column_set.startswith("# piket-payroll-v1")
+    assert column_set.startswith("# piket-payroll-v2")
     assert {(line[header.index("inspector")], line[header.index("name")]) for line in lines} == {
         (people[2][1], people[2][0])}
     assert people[4][0] not in text
@@ -130,8 +130,8 @@ def test_admin_and_auditor_read_and_export_the_register(site: Site) -> None:
     assert "Wie ontvangt het?" in auditor.get("/admin/disclosures.csv").text
     exported = auditor.get("/admin/disclosures.csv?receiver=accountant&purpose=jaarcontrole")
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
-    assert rows[0] == ["# piket-disclosures-v1"] and rows[1][:6] == ["id", "at", "actor", "kind", "receiver",
-                                                                       "purpose"]
+    assert rows[0] == ["# piket-disclosures-v2"]
+    assert rows[1][:6] == ["Nummer", "Wanneer (UTC)", "Wie", "Wat", "Ontvanger", "Doel"]
     assert rows[2][4] == "'=cmd|' /C calc'!A0", "a receiver cannot run in Excel"
     assert [r.kind for r in register(site)] == ["ledger.csv", "disclosures.csv"]
     assert site.client("finance").get("/admin/disclosures").status_code == 403

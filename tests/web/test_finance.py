@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from backend.models import HourCategory, Inspector, Municipality, Shift, ShiftKind
 from backend.services import evaluation, ledger
+from backend.web import export_words
 from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
 from scheduling.money import Budget, BudgetLine
@@ -43,10 +44,15 @@ def book_hours(site: Site, approve: bool = True) -> list[int]:
     return ids
 
 
+CODE_NAMES = {export_words.wording("nl").label(name): name for name in export_words.LABELS}
+"""The Dutch headers a controller reads, back to the column names these tests look columns up by."""
+
+
 def read_csv(text: str) -> tuple[str, list[str], list[list[str]], list[str]]:
+    """Column set, header (as column names), lines and total line of a CSV export."""
     assert text.startswith("\ufeff"), "a byte-order mark tells Excel it is UTF-8"
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
-    return rows[0][0], rows[1], rows[2:-1], rows[-1]
+    return rows[0][0], [CODE_NAMES[label] for label in rows[1]], rows[2:-1], rows[-1]
 
 
 def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(site: Site) -> None:
@@ -55,7 +61,7 @@ def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(sit
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     column_set, header, lines, total = read_csv(response.data.decode("utf-8"))
-    assert column_set == "# piket-ledger-v4 2027-03-01..2027-03-31"
+    assert column_set == "# piket-ledger-v5 2027-03-01..2027-03-31"
     assert len(lines) == 4 and total[0] == "totaal (4 regels)"
     for name in (
         "worked_minutes",
@@ -79,7 +85,7 @@ def test_the_settlement_csv_writes_euros_with_a_decimal_comma_and_its_totals_add
     answer = site.client("finance").get(f"/finance/settlement.csv?year=2027&mode=actual&{SHARE}")
     text = answer.data.decode("utf-8")
     column_set, header, lines, total = read_csv(text)
-    assert column_set.startswith("# piket-settlement-v3 actual 2027-01-01..2027-12-31")
+    assert column_set.startswith("# piket-settlement-v4 actual 2027-01-01..2027-12-31")
     for name in ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered", "balance"):
         column = header.index(name)
         cents = [int(line[column].replace(",", "")) for line in lines]
@@ -93,8 +99,8 @@ def test_the_xlsx_export_reads_back_with_the_same_lines_and_totals(site: Site) -
     response = site.client("finance").get("/finance/ledger.xlsx", query_string=YEAR | SHARED)
     sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "piket-ledger-v4 2027-03-01..2027-03-31"
-    header, lines, total = rows[1], rows[2:-1], rows[-1]
+    assert rows[0][0] == "piket-ledger-v5 2027-03-01..2027-03-31"
+    header, lines, total = [CODE_NAMES[label] for label in rows[1]], rows[2:-1], rows[-1]
     assert sorted(line[0] for line in lines) == ids, "in date order, every entry once"
     worked = header.index("worked_minutes")
     assert total[worked] == sum(line[worked] for line in lines) == 3 * 480 + 90
@@ -138,8 +144,10 @@ def test_a_value_that_excel_would_run_is_neutralised(site: Site) -> None:
     sheet = openpyxl.load_workbook(
         io.BytesIO(client.get(f"/finance/payroll/{employer}.xlsx", query_string=YEAR | SHARED).data)
     ).active
-    cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert not any(value.startswith(("=", "+", "-", "@")) for value in cells)
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells), "in XLSX a text is a string cell, never a formula"
+    names = [c for c in cells if c.value == '=HYPERLINK("http://evil")']
+    assert names and all(c.data_type == "s" and c.quotePrefix for c in names), "as typed, marked as text"
 
 
 def test_finance_never_sees_a_call_out_location(site: Site) -> None:
@@ -204,15 +212,15 @@ def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_re
     assert "892:00" in page and "807:00" in page and "85:00" in page and "grootste overschotten" in page
     rows = list(csv.reader(io.StringIO(client.get(f"/finance/settlement.csv?year=2027&mode=budget&{SHARE}")
                                        .data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
-    assert rows[0][0].startswith("# piket-settlement-v3 budget") and "naar rato teruggebracht" in rows[0][1]
-    header, total = rows[1], rows[-1]
+    assert rows[0][0].startswith("# piket-settlement-v4 budget") and "naar rato teruggebracht" in rows[0][1]
+    header, total = [CODE_NAMES[label] for label in rows[1]], rows[-1]
     assert total[header.index("balance")] == "0,00" and total[header.index("delivered")] == "122399,10"
-    assert total[header.index("pledged_minutes")] == str(892 * 60)
+    assert total[header.index("pledged_minutes")] == "892:00"
     xlsx = client.get(f"/finance/settlement.xlsx?year=2027&mode=budget&{SHARE}").data
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active
     xlsx_rows = list(sheet.iter_rows(values_only=True))
     assert "naar rato teruggebracht" in xlsx_rows[0][1]
-    assert xlsx_rows[-1][xlsx_rows[1].index("balance")] == 0
+    assert xlsx_rows[-1][[CODE_NAMES[h] for h in xlsx_rows[1]].index("balance")] == 0
 
 
 def test_the_four_quarters_add_up_to_the_year_per_municipality_and_column(site: Site) -> None:
@@ -243,9 +251,8 @@ def test_exporting_a_closed_period_is_recorded_and_a_statement_prints(site: Site
             select(Municipality.id).where(Municipality.name == "Heerenveen")
         ).scalar_one()
     statement = client.get(f"/finance/settlement/{heerenveen}?year=2027&{SHARE}").text
-    assert "Afrekening verrekening: Heerenveen" in statement and (
-        "Te betalen" in statement or "Te ontvangen" in statement
-    )
+    assert "Afrekening bijdrage regionaal toezichtteam" in statement and "Gemeente Heerenveen" in statement
+    assert "Te betalen" in statement or "Te ontvangen" in statement
 
 
 def test_the_evaluation_draws_hours_against_pledges_and_the_budget(site: Site) -> None:

@@ -119,6 +119,7 @@ POLICY: dict[str, set[str]] = {
     "api.record_findings": {COORDINATOR},
     "api.get_findings": {COORDINATOR},
     "api.check_address": {COORDINATOR},
+    "finance.change_statement_details": {FINANCE},
     "finance.report_page": READERS,
     "finance.report_xlsx": READERS,
     "safety.take_alert": {COORDINATOR},
