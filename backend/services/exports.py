@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import DateTime, Select, String, and_, select, type_coerce
+from sqlalchemy import DateTime, Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from backend import text
@@ -42,6 +42,8 @@ PAYROLL_COLUMNS = "piket-payroll-v1"
 """The ledger of one employer's own inspectors with their full names, for its payroll."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
+EXEMPT_CHUNK = 200
+"""Exempt weeks per statement when the ledger's total leaves their allowance out."""
 
 
 def neutralised(value: str) -> str:
@@ -132,11 +134,12 @@ class LocalTimes:
         return naive_utc + offset
 
 
-def ledger_rows(session: Session, wanted: LedgerFilter,
-                with_names: bool = False) -> Iterator[tuple[Any, ...]]:
+def ledger_rows(session: Session, wanted: LedgerFilter, with_names: bool = False,
+                offset: int = 0, limit: int | None = None) -> Iterator[tuple[Any, ...]]:
     """Each entry as a row of plain values (LEDGER_HEADER; PAYROLL_HEADER `with_names`), in batches:
     pseudonyms and names made once per inspector, and every text already neutralised against formulas,
-    so the writers only convert flags."""
+    so the writers only convert flags. `offset` and `limit` page in SQL (a page of the ledger reads
+    only its own rows)."""
     municipalities = {i: neutralised(name) for i, name in session.execute(
         select(Municipality.id, Municipality.name)).all()}
     people: dict[int, tuple[str, ...]] = {}
@@ -144,8 +147,9 @@ def ledger_rows(session: Session, wanted: LedgerFilter,
     exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
     # Streaming is an option of this statement only: set on the connection (as it was), it stayed
     # there and made the session's next statement, even a ROLLBACK, a server-side cursor.
+    query = ledger_query(wanted).offset(offset or None).limit(limit)
     result = session.connection().execute(
-        ledger_query(wanted).execution_options(stream_results=True, max_row_buffer=BATCH))
+        query.execution_options(stream_results=True, max_row_buffer=BATCH))
     for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
         minutes, (approval, reverses, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
         person = people.get(inspector_id)
@@ -158,6 +162,41 @@ def ledger_rows(session: Session, wanted: LedgerFilter,
                municipalities[place], category, *minutes, approval is not None, reverses,
                local(booked_at).date() if booked_at else None,
                0 if exempt_week else minutes[1] - minutes[2], exempt_week)
+
+
+def ledger_totals(session: Session, wanted: LedgerFilter) -> Totals:
+    """The count and the sums (SUMMED) of every entry the filter selects, added up by the database:
+    the same figures as `Totals` over `ledger_rows`, without reading the rows."""
+    filtered = ledger_query(wanted).order_by(None).subquery()
+    worked, plain = filtered.c.worked_minutes, filtered.c.plain_minutes
+    sums = session.execute(select(func.count(), *(func.coalesce(func.sum(filtered.c[c]), 0) for c in QUERIED),
+                                  func.coalesce(func.sum(worked - plain), 0))).one()
+    totals = Totals(LEDGER_HEADER, SUMMED)
+    totals.count, totals.sums = sums[0], list(sums[1:])
+    totals.sums[-1] -= _exempt_allowance(session, wanted)
+    return totals
+
+
+def ledger_count(session: Session, wanted: LedgerFilter) -> int:
+    """How many entries the filter selects, counted by the database."""
+    return session.execute(select(func.count()).select_from(
+        ledger_query(wanted).order_by(None).subquery())).scalar_one()
+
+
+def _exempt_allowance(session: Session, wanted: LedgerFilter) -> int:
+    """The allowance minutes (worked less plain) of the selected entries that start in an exempt week:
+    they earn none, so the total leaves them out (as `ledger_rows` gives them 0)."""
+    weeks = list(allowance.exempt_weeks(session, wanted.start, wanted.end))
+    found = 0
+    for chunk in range(0, len(weeks), EXEMPT_CHUNK):
+        in_weeks = or_(*(and_(HourEntry.inspector_id == inspector_id,
+                              HourEntry.starts_at >= local_day_start(monday),
+                              HourEntry.starts_at < local_day_start(monday + timedelta(days=7)))
+                         for inspector_id, monday in weeks[chunk:chunk + EXEMPT_CHUNK]))
+        filtered = ledger_query(wanted).where(in_weeks).order_by(None).subquery()
+        found += session.execute(select(func.coalesce(
+            func.sum(filtered.c.worked_minutes - filtered.c.plain_minutes), 0))).scalar_one()
+    return found
 
 
 def _person(session: Session, inspector_id: int, with_name: bool) -> tuple[str, ...]:
