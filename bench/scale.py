@@ -138,7 +138,7 @@ def grow_inspectors(session: Any, size: Size, places: list[int]) -> list[int]:
 
 def history(session: Any, size: Size, places: list[int], people: list[int]) -> list[int]:
     """Past weeks: three control days and one call-out a week per 15 inspectors, each worked by three
-    (two for a call-out), booked and (but for the last month) approved; every month before the
+    (two for a call-out), booked and (but for the current month) approved; every month before the
     current one closed."""
     first_day = NOW.date() - timedelta(days=365 * size.years)
     shifts, crews = [], []
@@ -148,6 +148,8 @@ def history(session: Any, size: Size, places: list[int], people: list[int]) -> l
             for offset, kind in ((1, ShiftKind.CONTROL), (3, ShiftKind.CONTROL), (4, ShiftKind.CONTROL),
                                  (5, ShiftKind.CALLOUT)):
                 starts_at = local_instant(day + timedelta(days=offset), clock_time(14))
+                if starts_at + timedelta(hours=9) > NOW:
+                    continue  # worked hours are in the past
                 shifts.append({"kind": kind, "municipality_id": places[turn % len(places)],
                                "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=9),
                                "status": ShiftStatus.DONE, "created_at": starts_at - timedelta(days=7)})
@@ -177,11 +179,11 @@ def history(session: Any, size: Size, places: list[int], people: list[int]) -> l
     entries = _ids(session, HourEntry, booked)
     session.execute(insert(HourEntry), booked)
     _follow_sequences(session, (Shift.__table__, HourEntry.__table__))
-    last_month = NOW.replace(day=1, tzinfo=None) - timedelta(days=1)
+    this_month = local_instant(NOW.date().replace(day=1), clock_time(0))
     starts = [s["starts_at"] for s, crew in zip(shifts, crews, strict=True) for _ in crew]
     session.execute(insert(HourApproval), [
         {"entry_id": e, "approved_by": "bench", "approved_at": NOW}
-        for e, at in zip(entries, starts, strict=True) if at.replace(tzinfo=None) < last_month])
+        for e, at in zip(entries, starts, strict=True) if at < this_month])
     session.execute(insert(PeriodLock), [
         {"period_start": m, "period_end": _month_end(m), "locked_by": "bench", "locked_at": NOW}
         for m in _months(first_day.replace(day=1), NOW.date().replace(day=1))])
