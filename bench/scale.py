@@ -260,7 +260,9 @@ def sample_values(site: Site) -> dict[str, Any]:
             ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists())).scalar_one()
         callout = session.execute(select(func.min(Callout.id))).scalar_one()
         shift = session.execute(select(Callout.shift_id).where(Callout.id == callout)).scalar_one()
-    return {"inspector_id": 2, "municipality_id": 1, "entry_id": entry, "callout_id": callout,
+        place = session.execute(select(func.min(Municipality.id)).where(Municipality.is_participating)
+                                ).scalar_one()
+    return {"inspector_id": 2, "municipality_id": place, "entry_id": entry, "callout_id": callout,
             "shift_id": shift, "code": "nl"}
 
 
