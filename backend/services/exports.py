@@ -12,7 +12,6 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from operator import add, itemgetter
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -253,13 +252,13 @@ class Totals:
 
     def __init__(self, header: Sequence[str], summed: Sequence[str]) -> None:
         self.positions = [header.index(name) for name in summed]
-        self.summed = itemgetter(*self.positions)
         self.sums = [0] * len(summed)
         self.count = 0
 
     def add(self, row: Sequence[Any]) -> None:
         self.count += 1
-        self.sums = list(map(add, self.sums, self.summed(row)))
+        for i, position in enumerate(self.positions):
+            self.sums[i] += row[position]
 
     def row(self, width: int, label: str) -> list[Any]:
         line: list[Any] = [""] * width
