@@ -7,12 +7,13 @@ as /finance/ledger.csv streams it) in a child process, once over one year and on
 over all ten, and reports each child's peak memory: if it streams, the two peaks are
 about the same. Target: at most 3x COPY's time.
 
-Run: .venv/bin/python bench/export.py [--url postgresql+psycopg://...] [--rows 1000000]
+Run: .venv/bin/python bench/export.py [--url postgresql+psycopg://...] [--rows 1000000] [--compare ../main]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -34,6 +35,10 @@ from secure_store import KeyRing, use_keyring  # noqa: E402
 
 SCHEMA = "piket_bench_export"
 FIRST_DAY, LAST_DAY = date(2017, 1, 1), date(2026, 12, 31)
+TARGET = 3.0
+"""Our export's time at most this many times COPY's of the same joined rows."""
+FLAT_MEMORY = 1.2
+"""Ten years' peak memory at most this many times one year's: the export streams."""
 
 FILL = """
 INSERT INTO hour_entries (inspector_id, municipality_id, category, starts_at, ends_at, break_minutes,
@@ -95,9 +100,11 @@ def child(url: str, last_day: date) -> None:
     print(elapsed, size, lines, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def run_child(url: str, last_day: date, keyring: KeyRing) -> tuple[float, int, int, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", last_day.isoformat(), "--url", url],
-                         input=keyring.to_json(), capture_output=True, text=True, check=True).stdout
+def run_child(url: str, last_day: date, keyring: KeyRing, code: Path = ROOT) -> tuple[float, int, int, float]:
+    """The export in a child process, with the code of the checkout at `code` (this one by default)."""
+    out = subprocess.run([sys.executable, str(code / "bench" / "export.py"), "--child", last_day.isoformat(),
+                          "--url", url], input=keyring.to_json(), capture_output=True, text=True,
+                         check=True).stdout
     seconds, size, lines, peak = out.split()
     return float(seconds), int(size), int(lines), float(peak)
 
@@ -107,6 +114,8 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--child")
+    parser.add_argument("--compare", type=Path, help="another checkout (say a worktree of main) whose "
+                        "export is timed on the same rows in the same run, for a before and after")
     args = parser.parse_args()
     if args.child:
         use_keyring(KeyRing.from_json(sys.stdin.read()))
@@ -125,8 +134,19 @@ def main() -> None:
           f"  peak memory {ours[3]:.0f} MB")
     print(f"  one year only  {one_year[0]:6.2f} s  {one_year[1] / 1e6:7.1f} MB"
           f"  peak memory {one_year[3]:.0f} MB")
-    print(f"piket / COPY: {ours[0] / copy_time:.2f} (target at most 3);"
-          f" peak memory ten years / one year: {ours[3] / one_year[3]:.2f} (flat is about 1)")
+    if args.compare:
+        theirs = run_child(args.url, LAST_DAY, keyring, args.compare)
+        print(f"{str(args.compare)[-16:]:16} {theirs[0]:6.2f} s  {theirs[1] / 1e6:7.1f} MB  "
+              f"peak memory {theirs[3]:.0f} MB;  its / COPY: {theirs[0] / copy_time:.2f}")
+    ratio, memory = ours[0] / copy_time, ours[3] / one_year[3]
+    print(f"piket / COPY: {ratio:.2f} (target at most {TARGET:g}): {met(ratio <= TARGET)}")
+    print(f"peak memory ten years / one year: {memory:.2f} (target at most {FLAT_MEMORY:g}, flat):"
+          f" {met(memory <= FLAT_MEMORY)}")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+def met(is_met: bool) -> str:
+    return "met" if is_met else "not met"
 
 
 if __name__ == "__main__":

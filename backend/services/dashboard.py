@@ -187,11 +187,12 @@ class Waiting:
     reports_to_review: int
 
 
-def waiting(session: Session) -> Waiting:
-    """Lines of the hour approval list the coordinator approves (her own are finance's), and reports not
-    yet written or not yet reviewed."""
+def waiting(session: Session, lines: Sequence[ledger.Pending] | None = None) -> Waiting:
+    """Lines of the hour approval list (`lines`, if already read) the coordinator approves (her own are
+    finance's), and reports not yet written or not yet reviewed."""
     theirs = work_hours.coordinator_ids(session)
-    unapproved = sum(line.entry.inspector_id not in theirs for line in ledger.pending(session))
+    lines = ledger.pending(session) if lines is None else lines
+    unapproved = sum(line.entry.inspector_id not in theirs for line in lines)
     reports = dict(session.execute(select(Report.status, func.count(Report.id))
                                    .group_by(Report.status)).all())
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))

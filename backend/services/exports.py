@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import DateTime, Select, String, and_, select, type_coerce
+from sqlalchemy import Date, DateTime, Select, String, and_, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
@@ -46,6 +46,8 @@ as date-times (the end's own date: a shift over midnight ends the next day) and 
 PAYROLL_COLUMNS = "piket-payroll-v2"
 """The ledger of one employer's own inspectors with their full names, for its payroll; v2 as ledger v5."""
 BATCH = 5000
+EXEMPT_CHUNK = 200
+"""Exempt weeks per statement when the ledger's total leaves their allowance out."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ QUERIED = ("break_minutes", "worked_minutes", *BAND_COLUMNS)
 SUMMED = (*QUERIED, "allowance_minutes")
 
 
-def ledger_query(wanted: LedgerFilter) -> Select[Any]:
+def ledger_query(wanted: LedgerFilter, in_database: bool = False) -> Select[Any]:
+    """The filtered entries, in ledger order, as `ledger_rows` needs them (see `_shown_times`)."""
     approval = aliased(HourApproval)
     conditions = [HourEntry.counts_at >= local_day_start(wanted.start),
                   HourEntry.counts_at < local_day_start(wanted.end + timedelta(days=1))]
@@ -88,19 +91,37 @@ def ledger_query(wanted: LedgerFilter) -> Select[Any]:
         conditions.append(HourEntry.category == wanted.category)
     if wanted.employer_id is not None:
         conditions.append(Inspector.employer_id == wanted.employer_id)
-    # The instants come as stored (naive UTC): LocalTimes converts them without the
-    # aware-datetime round trip of UTCDateTime, a third of an export's cost.
-    query = (select(HourEntry.id, type_coerce(HourEntry.starts_at, DateTime),
-                    type_coerce(HourEntry.ends_at, DateTime), HourEntry.inspector_id,
-                    Inspector.employer_id, HourEntry.municipality_id, type_coerce(HourEntry.category, String),
-                    *(getattr(HourEntry, c) for c in QUERIED), approval.id, HourEntry.reverses_id,
-                    type_coerce(HourEntry.booked_at, DateTime))
+    day, start, end, booked_on = _shown_times(in_database)
+    query = (select(HourEntry.id, day, start, end, HourEntry.inspector_id, Inspector.employer_id,
+                    HourEntry.municipality_id, type_coerce(HourEntry.category, String),
+                    *(getattr(HourEntry, c) for c in QUERIED), approval.id.is_not(None).label("approved"),
+                    HourEntry.reverses_id, booked_on,
+                    (HourEntry.worked_minutes - HourEntry.plain_minutes).label("allowance_minutes"))
              .join(Inspector, Inspector.id == HourEntry.inspector_id)
              .outerjoin(approval, approval.entry_id == HourEntry.id)
              .where(and_(*conditions)).order_by(HourEntry.counts_at, HourEntry.id))
     if wanted.approved_only:
         query = query.where(approval.id.is_not(None))
     return query
+
+
+def _shown_times(in_database: bool) -> tuple[Any, Any, Any, Any]:
+    """The entry's day, start and end and booking day on the team's wall clock (naive date-times).
+
+    PostgreSQL converts them itself (a third of an export's cost when done row by row in Python);
+    elsewhere the instants come as stored (naive UTC, without UTCDateTime's aware round trip) and
+    `_in_team_time` converts them.
+    """
+    if not in_database:
+        return (type_coerce(HourEntry.starts_at, DateTime), type_coerce(HourEntry.starts_at, DateTime),
+                type_coerce(HourEntry.ends_at, DateTime), type_coerce(HourEntry.booked_at, DateTime))
+    zone = team_zone().key
+
+    def local(instant: Any) -> Any:
+        return func.timezone(zone, func.timezone("UTC", instant))
+
+    return (cast(local(HourEntry.starts_at), Date), type_coerce(local(HourEntry.starts_at), DateTime),
+            type_coerce(local(HourEntry.ends_at), DateTime), cast(local(HourEntry.booked_at), Date))
 
 
 class LocalTimes:
@@ -123,30 +144,85 @@ class LocalTimes:
         return naive_utc + offset
 
 
-def ledger_rows(session: Session, wanted: LedgerFilter,
-                with_names: bool = False) -> Iterator[tuple[Any, ...]]:
+def ledger_rows(session: Session, wanted: LedgerFilter, with_names: bool = False,
+                offset: int = 0, limit: int | None = None) -> Iterator[tuple[Any, ...]]:
     """Each entry as a row of plain values (LEDGER_HEADER; PAYROLL_HEADER `with_names`), in batches:
-    pseudonyms and names made once per inspector, start and end as the team's wall-clock date-times."""
+    pseudonyms and names made once per inspector, start and end as the team's wall-clock date-times
+    (the writers guard text against formulas where the format needs it). `offset` and `limit` page in
+    SQL (a page of the ledger reads only its own rows)."""
     municipalities = {i: name for i, name in session.execute(
         select(Municipality.id, Municipality.name)).all()}
-    people: dict[int, tuple[str, ...]] = {}
-    local = LocalTimes()
+    people = _People(session, with_names)
     exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
+    in_database = session.get_bind().dialect.name == "postgresql"
+    query = ledger_query(wanted, in_database).offset(offset or None).limit(limit)
     # Streaming is an option of this statement only: set on the connection (as it was), it stayed
     # there and made the session's next statement, even a ROLLBACK, a server-side cursor.
-    result = session.connection().execute(
-        ledger_query(wanted).execution_options(stream_results=True, max_row_buffer=BATCH))
-    for entry_id, starts_at, ends_at, inspector_id, employer, place, category, *rest in result:
-        minutes, (approval, reverses, booked_at) = rest[:len(QUERIED)], rest[len(QUERIED):]
-        person = people.get(inspector_id)
-        if person is None:
-            person = people[inspector_id] = _person(session, inspector_id, with_names)
-        start, end = local(starts_at), local(ends_at)
-        exempt_week = _exempt_monday(exempt, inspector_id, start) if exempt else None
-        yield (entry_id, start.date(), start, end, *person, municipalities[employer],
-               municipalities[place], category, *minutes, approval is not None, reverses,
-               local(booked_at).date() if booked_at else None,
-               0 if exempt_week else minutes[1] - minutes[2], exempt_week)
+    result = session.connection().execute(query.execution_options(yield_per=BATCH))
+    rows = (row for batch in result.partitions() for row in batch)
+    for row in rows if in_database else _in_team_time(rows):
+        # id, day, start, end | inspector, employer, municipality | category ... booked_on | allowance
+        shown = (*row[:4], *people[row[4]], municipalities[row[5]], municipalities[row[6]], *row[7:-1])
+        exempt_week = _exempt_monday(exempt, row[4], row[1]) if exempt else None
+        yield (*shown, 0, exempt_week) if exempt_week else (*shown, row[-1], None)
+
+
+def _in_team_time(rows: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows with stored instants as PostgreSQL's `_shown_times` gives them: day, start, end (the team's
+    wall-clock date-times), booking day."""
+    local = LocalTimes()
+    for row in rows:
+        start, end, booked_at = local(row[1]), local(row[3]), row[-2]
+        yield (row[0], start.date(), start, end, *row[4:-2], local(booked_at).date() if booked_at else None,
+               row[-1])
+
+
+class _People(dict[int, tuple[str, ...]]):
+    """Each inspector's pseudonym (and full name, opened, where the export shows it),
+    made the first time the inspector appears: once per export, not once per row."""
+
+    def __init__(self, session: Session, with_names: bool) -> None:
+        super().__init__()
+        self.session, self.with_names = session, with_names
+
+    def __missing__(self, inspector_id: int) -> tuple[str, ...]:
+        self[inspector_id] = _person(self.session, inspector_id, self.with_names)
+        return self[inspector_id]
+
+
+def ledger_totals(session: Session, wanted: LedgerFilter) -> Totals:
+    """The count and the sums (SUMMED) of every entry the filter selects, added up by the database:
+    the same figures as `Totals` over `ledger_rows`, without reading the rows."""
+    filtered = ledger_query(wanted).order_by(None).subquery()
+    worked, plain = filtered.c.worked_minutes, filtered.c.plain_minutes
+    sums = session.execute(select(func.count(), *(func.coalesce(func.sum(filtered.c[c]), 0) for c in QUERIED),
+                                  func.coalesce(func.sum(worked - plain), 0))).one()
+    totals = Totals(LEDGER_HEADER, SUMMED)
+    totals.count, totals.sums = sums[0], list(sums[1:])
+    totals.sums[-1] -= _exempt_allowance(session, wanted)
+    return totals
+
+
+def ledger_count(session: Session, wanted: LedgerFilter) -> int:
+    """How many entries the filter selects, counted by the database."""
+    return session.execute(select(func.count()).select_from(
+        ledger_query(wanted).order_by(None).subquery())).scalar_one()
+
+
+def _exempt_allowance(session: Session, wanted: LedgerFilter) -> int:
+    """The allowance minutes (worked less plain) of the selected entries that start in an exempt week:
+    they earn none, so the total leaves them out (as `ledger_rows` gives them 0)."""
+    weeks = list(allowance.exempt_weeks(session, wanted.start, wanted.end))
+    found = 0
+    for chunk in range(0, len(weeks), EXEMPT_CHUNK):
+        in_weeks = or_(*(and_(HourEntry.inspector_id == inspector_id,
+                              HourEntry.starts_at >= local_day_start(monday),
+                              HourEntry.starts_at < local_day_start(monday + timedelta(days=7)))
+                         for inspector_id, monday in weeks[chunk:chunk + EXEMPT_CHUNK]))
+        filtered = ledger_query(wanted).where(in_weeks).order_by(None).subquery()
+        found += session.execute(select(func.coalesce(
+            func.sum(filtered.c.worked_minutes - filtered.c.plain_minutes), 0))).scalar_one()
+    return found
 
 
 def _person(session: Session, inspector_id: int, with_name: bool) -> tuple[str, ...]:
@@ -156,9 +232,9 @@ def _person(session: Session, inspector_id: int, with_name: bool) -> tuple[str, 
     return pseudonym(inspector_id), session.get_one(Inspector, inspector_id).name
 
 
-def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, start: datetime) -> date | None:
-    """The Monday of the entry's week if the three-hour rule exempts it (`start` in the team's zone)."""
-    monday = start.date() - timedelta(days=start.weekday())
+def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, day: date) -> date | None:
+    """The Monday of the entry's week if the three-hour rule exempts it (`day`: its local start day)."""
+    monday = day - timedelta(days=day.weekday())
     return monday if (inspector_id, monday) in exempt else None
 
 

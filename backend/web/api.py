@@ -31,7 +31,7 @@ from backend.services import (
 )
 from backend.services.control_changes import ChangeView
 from backend.services.dashboard import CalloutView, ShiftView
-from backend.services.exports import LEDGER_HEADER, ledger_rows
+from backend.services.exports import LEDGER_HEADER, ledger_count, ledger_rows
 from backend.services.leave import Leave
 from backend.web.access import PUBLIC, allow, caller
 from backend.web.common import now
@@ -253,9 +253,9 @@ def ledger_entries() -> Any:
     wanted = ledger_filter(asked.model_dump(include=set(fields)))
     _disclose("ledger.json", asked, asked.model_dump(mode="json", include=set(fields), exclude_defaults=True))
     paging = _args(PageQuery)
-    rows = [LedgerEntryOut.of(dict(zip(LEDGER_HEADER, row, strict=True)))
-            for row in ledger_rows(g.db, wanted)]
-    return jsonify(page_of(rows, paging.page, paging.per_page))
+    rows = ledger_rows(g.db, wanted, offset=(paging.page - 1) * paging.per_page, limit=paging.per_page)
+    chosen = [LedgerEntryOut.of(dict(zip(LEDGER_HEADER, row, strict=True))) for row in rows]
+    return jsonify(page_of(chosen, paging.page, paging.per_page, total=ledger_count(g.db, wanted)))
 
 
 @operation("GET", "/settlement", READERS, "The settlement per municipality; recorded in the register of "

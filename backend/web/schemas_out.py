@@ -175,11 +175,12 @@ def as_json(value: Any) -> Any:
     return adapter(type(value)).dump_python(value, mode="json")
 
 
-def page_of(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
-    """One page of a list, with what a client needs to fetch the next."""
-    chosen = items[(page - 1) * per_page: page * per_page]
+def page_of(items: list[Any], page: int, per_page: int, total: int | None = None) -> dict[str, Any]:
+    """One page of a list, with what a client needs to fetch the next. With `total` (counted by the
+    database) `items` is the page itself, already cut in SQL; without, the whole list to cut here."""
+    chosen = items if total is not None else items[(page - 1) * per_page: page * per_page]
     return {"items": [as_json(item) for item in chosen], "page": page, "per_page": per_page,
-            "total": len(items)}
+            "total": len(items) if total is None else total}
 
 
 class AddressFindingOut(BaseModel):

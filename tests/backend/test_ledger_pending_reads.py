@@ -1,0 +1,71 @@
+"""The approval list is read in a few statements however long it is: the board counts it every few
+seconds, and a team ten times the pilot's has ten times the lines."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from backend.models import HourCategory, Inspector, Municipality
+from backend.services import ledger
+from tests.backend.test_ledger import MARCH, TUESDAY, hour_off
+from tests.factories import NOW, inspector, region
+
+
+@contextmanager
+def statements(session: Session) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = session.get_bind()
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def book_days(session: Session, days: int, first: int = 0) -> list[int]:
+    """Control days of one inspector from a Tuesday in March on (the region made on the first call)."""
+    if first == 0:
+        _, home = region(session)
+        inspector(session, home)
+    worker_id = session.execute(select(func.max(Inspector.id))).scalar_one()
+    home_id = session.execute(select(func.min(Municipality.id))).scalar_one()
+    ids = []
+    for day in range(first, first + days):
+        start = TUESDAY + timedelta(days=day)
+        ids.append(ledger.record(session, NOW, "test", inspector_id=worker_id, municipality_id=home_id,
+                                 category=HourCategory.CONTROL, starts_at=start,
+                                 ends_at=start + timedelta(hours=9), breaks=hour_off(start, 4)).id)
+    return ids
+
+
+def test_the_approval_list_takes_as_many_statements_for_twelve_lines_as_for_two(session: Session) -> None:
+    book_days(session, 2)
+    with statements(session) as few:
+        assert len(ledger.pending(session, *MARCH)) == 2
+    book_days(session, 10, first=2)
+    with statements(session) as many:
+        assert len(ledger.pending(session, *MARCH)) == 12
+    assert len(many) == len(few)
+
+
+def test_a_twice_corrected_entry_is_one_line_of_all_its_versions(session: Session) -> None:
+    (entry,) = book_days(session, 1)
+    first = ledger.correct(session, NOW, "inspector:1", entry, starts_at=TUESDAY,
+                           ends_at=TUESDAY + timedelta(hours=8), breaks=hour_off(TUESDAY, 4),
+                           by_coordinator=False)
+    second = ledger.correct(session, NOW, "inspector:1", first.id, starts_at=TUESDAY,
+                            ends_at=TUESDAY + timedelta(hours=7), breaks=hour_off(TUESDAY, 4),
+                            by_coordinator=False)
+    (other,) = book_days(session, 1, first=1)
+    ledger.approve(session, NOW, "web:coordinator", other)
+    lines = ledger.pending(session, *MARCH)
+    assert [line.entry.id for line in lines] == [second.id]
+    assert sorted(lines[0].entry_ids) == [entry, entry + 1, first.id, first.id + 1, second.id]
+    assert lines[0].replaced is not None and lines[0].replaced.id == entry
