@@ -13,7 +13,8 @@ another column, does not open. A column type sees only values, never rows, so:
   there holds the write lock from its start (BEGIN IMMEDIATE, see backend.db).
 
 A plain string written to a sealed column (a bulk UPDATE or INSERT that bypasses
-the ORM's unit of work) has no row and is refused.
+the ORM's unit of work) has no row and is refused; a bulk statement that must
+write sealed values gives each row its id and each value as `RowBound(value, id)`.
 """
 
 from __future__ import annotations
@@ -135,8 +136,9 @@ def sealed_attributes(mapper: Mapper[Any]) -> tuple[str, ...]:
 
 def bind_sealed_values_to_rows(base: type[Any]) -> None:
     """Install the events that number new rows before their INSERT and bind written values to rows."""
-    event.listen(Session, "before_flush", _number_new_rows)
-    event.listen(Session, "after_transaction_end", _forget_reserved_ids)
+    if not event.contains(Session, "before_flush", _number_new_rows):  # once, however many bases
+        event.listen(Session, "before_flush", _number_new_rows)
+        event.listen(Session, "after_transaction_end", _forget_reserved_ids)
     event.listen(base, "before_insert", _bind_to_row, propagate=True)
     event.listen(base, "before_update", _bind_to_row, propagate=True)
 
