@@ -47,6 +47,7 @@ from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from scheduling.clock import Clock
+from secure_store import KeyRingError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -326,7 +327,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer(text(language, key, **params))
         return
-    log.error("handling an update failed: %s", type(error).__name__)
+    if isinstance(error, KeyRingError):  # names a column and row, never a value: say where to look
+        log.error("handling an update failed: %s: %s", type(error).__name__, error)
+    else:
+        log.error("handling an update failed: %s", type(error).__name__)
     if isinstance(update, Update) and isinstance(error, OperationalError | TimeoutError):
         if update.callback_query:
             await update.callback_query.answer(text(DEFAULT_LANGUAGE, "error.try_again"))

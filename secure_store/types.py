@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.schema import Column
+from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.types import TypeDecorator
 
 from secure_store.keyring import (
@@ -100,7 +101,7 @@ class EncryptedText(TypeDecorator[str]):
 
 def _row_key_beside(column: ColumnElement[Any]) -> ColumnElement[Any] | None:
     """The row-key column of the table, alias or subquery that `column` is read from, or None."""
-    source = getattr(column, "table", None)
+    source: FromClause | None = getattr(column, "table", None)
     if source is None:
         return None
     for base in column.proxy_set:
