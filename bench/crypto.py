@@ -27,11 +27,14 @@ from backend import migrate
 from backend.db import make_engine
 from backend.models import Gender, Inspector
 from secure_store import KeyRing, use_keyring
-from secure_store.types import EncryptedText
+from secure_store.types import EncryptedText, bind_sealed_values_to_rows
 
 
 class Base(DeclarativeBase):
     pass
+
+
+bind_sealed_values_to_rows(Base)
 
 
 class PlainPerson(Base):
@@ -127,7 +130,7 @@ def main() -> None:
                                  "population_date, is_participating, is_coordinating, contribution, "
                                  "pledged_minutes) VALUES (1, 1, 'Leeuwarden', 129973, '2025-01-01', "
                                  "true, true, 'hours', 0)"))
-            session.execute(insert(Inspector), inspector_rows(1000))
+            session.add_all(Inspector(**row) for row in inspector_rows(1000))
             session.execute(insert(PlainInspector), inspector_rows(1000))
         plain = median_seconds(lambda: listing(engine, PlainInspector), 30)
         sealed = median_seconds(lambda: listing(engine, Inspector), 30)

@@ -39,6 +39,7 @@ from bot.conversations import new_callout as callout_walk
 from bot.conversations import work as work_walk
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
 from bot.taps import STALE, Answer
+from secure_store import KeyRingError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -211,7 +212,10 @@ async def on_error(update: object, context: Context) -> None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer(text(language, key, **params))
         return
-    log.error("handling an update failed: %s", type(error).__name__)
+    if isinstance(error, KeyRingError):  # names a column and row, never a value: say where to look
+        log.error("handling an update failed: %s: %s", type(error).__name__, error)
+    else:
+        log.error("handling an update failed: %s", type(error).__name__)
     if isinstance(update, Update) and isinstance(error, OperationalError | TimeoutError):
         if update.callback_query:
             await update.callback_query.answer(text(DEFAULT_LANGUAGE, "error.try_again"))

@@ -1,11 +1,16 @@
 """The key ring: AES-256-GCM data keys with ids, and one MAC key for blind indexes and the audit chain.
 
-A sealed value is text: ``pk1:<key id>:<base64(nonce || ciphertext || tag)>``.
+A sealed value is text: ``pk2:<key id>:<base64(nonce || ciphertext || tag)>``.
 The key id travels with the value, so values sealed by an older key stay readable
 while rotation re-seals them, and a value sealed by a key we no longer hold fails
 with a clear error instead of garbage. The context (for example
-``"inspectors.name"``) is bound as associated data, so a value copied into another
-column does not decrypt.
+``"inspectors.name"``) and the row's key (its id) are bound as associated data, so
+a value copied into another column, or into another row of the same column (two
+inspectors' phone numbers swapped), does not decrypt.
+
+``pk1:`` values were bound to their column only. They are made and opened only
+with ``row=None``, which migrations use to re-seal them; a row-bound read refuses
+them, so an old value cannot be slipped back into a row.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 FORMAT = "piket-keyring-1"
-PREFIX = "pk1"
+PREFIX = "pk2"
+"""Values bound to their table, column and row."""
+COLUMN_PREFIX = "pk1"
+"""Values bound to their table and column only (before migration 0017)."""
 NONCE_BYTES = 12
 KEY_BYTES = 32
 
@@ -57,6 +65,14 @@ def _b64decode(text: str) -> bytes:
 @functools.lru_cache(maxsize=256)
 def _context_bytes(context: str) -> bytes:
     return context.encode("utf-8")
+
+
+def _associated_data(context: str, row: str | None) -> tuple[str, bytes]:
+    """The format prefix and the associated data: the column's context, and the row's key after a NUL
+    (no context or key contains one, so no two pairs give the same bytes)."""
+    if row is None:
+        return COLUMN_PREFIX, _context_bytes(context)
+    return PREFIX, _context_bytes(context) + b"\x00" + row.encode("ascii")
 
 
 def new_key_id() -> str:
@@ -150,37 +166,47 @@ class KeyRing:
 
     # -- sealing ---------------------------------------------------------------------
 
-    def encrypt(self, plaintext: str, context: str) -> str:
+    def encrypt(self, plaintext: str, context: str, row: str | None = None) -> str:
+        """Seal `plaintext` for column `context` and, unless None, the row whose key is `row`."""
+        prefix, associated = _associated_data(context, row)
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aeads[self.active_id].encrypt(
-            nonce, plaintext.encode("utf-8"), _context_bytes(context))
+        sealed = self._aeads[self.active_id].encrypt(nonce, plaintext.encode("utf-8"), associated)
         # Standard base64 through binascii: four times faster to decode than urlsafe.
         encoded = binascii.b2a_base64(nonce + sealed, newline=False).decode("ascii")
-        return f"{PREFIX}:{self.active_id}:{encoded}"
+        return f"{prefix}:{self.active_id}:{encoded}"
 
-    def decrypt(self, value: str, context: str) -> str:
-        key_id, blob = self._split(value)
+    def decrypt(self, value: str, context: str, row: str | None = None) -> str:
+        """Open a value sealed for column `context` and row `row` (None: a column-bound pk1 value).
+
+        The error never carries the value, only where it was read."""
+        prefix, associated = _associated_data(context, row)
+        key_id, blob = self._split(value, prefix)
         try:
-            plain = self._aeads[key_id].decrypt(
-                blob[:NONCE_BYTES], blob[NONCE_BYTES:], _context_bytes(context))
+            plain = self._aeads[key_id].decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], associated)
         except InvalidTag:
+            where = context if row is None else f"{context} of row {row}"
             raise DecryptionError(
-                f"a value for {context} does not authenticate with key {key_id!r}: "
-                "it was altered or belongs to another column"
+                f"a value for {where} does not authenticate with key {key_id!r}: "
+                "it was altered, or moved from another column or row"
             ) from None
         return plain.decode("utf-8")
 
     def key_id_of(self, value: str) -> str:
-        return self._split(value)[0]
+        return self._split(value, value.split(":", 1)[0])[0]
 
     def is_current(self, value: str) -> bool:
-        """Whether the value is sealed by the active key (so rotation can skip it)."""
+        """Whether the value is row-bound and sealed by the active key (so rotation can skip it)."""
         return value.startswith(f"{PREFIX}:{self.active_id}:")
 
-    def _split(self, value: str) -> tuple[str, bytes]:
+    def _split(self, value: str, prefix: str) -> tuple[str, bytes]:
         parts = value.split(":", 2)
-        if len(parts) != 3 or parts[0] != PREFIX:
+        if len(parts) != 3 or parts[0] not in (PREFIX, COLUMN_PREFIX):
             raise DecryptionError("the value is not an encrypted piket value")
+        if parts[0] != prefix and prefix == PREFIX:
+            raise DecryptionError("the value is bound to its column but not to its row: it was sealed "
+                                  "before migration 0017 (run `piket db upgrade`), or put back since")
+        if parts[0] != prefix:
+            raise DecryptionError("the value is bound to its row: it opens only with the row's key")
         key_id, body = parts[1], parts[2]
         if key_id not in self._aeads:
             known = ", ".join(sorted(self._aeads))

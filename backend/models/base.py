@@ -10,6 +10,7 @@ from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.db import UTCDateTime
+from secure_store.types import bind_sealed_values_to_rows
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +24,9 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+bind_sealed_values_to_rows(Base)
 
 
 def text_enum(cls: type[enum.Enum], name: str) -> Enum:

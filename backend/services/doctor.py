@@ -186,7 +186,7 @@ def _sealed_values(deployment: Deployment) -> Finding:
                                          .order_by(pk.desc()).limit(SAMPLE)).all()
                 for key, value in values:
                     try:
-                        deployment.keyring.decrypt(value, context)
+                        deployment.keyring.decrypt(value, context, str(key))
                         opened += 1
                     except KeyRingError:
                         failures.append(f"{table_name}.{name} id={key}")

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from backend.db import Database
 from backend.rawdata import encrypted_columns, raw_tables
 from secure_store import KeyRing, KeyRingError
+from secure_store.keyring import PREFIX
 
 
 @dataclass
@@ -38,7 +39,7 @@ def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
     `progress` hears of each committed batch: the table and its number of rows.
     """
     total = 0
-    active_prefix = f"pk1:{keyring.active_id}:%"
+    active_prefix = f"{PREFIX}:{keyring.active_id}:%"
     for table_name, columns in encrypted_columns().items():
         table = raw_tables()[table_name]
         pk = next(iter(table.primary_key.columns))
@@ -50,7 +51,7 @@ def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
                     select(pk, *[table.c[n] for n in columns]).where(stale).order_by(pk)
                     .limit(batch_size)).all()
                 for row in rows:
-                    values = {name: _reseal(keyring, row[i + 1], context)
+                    values = {name: _reseal(keyring, row[i + 1], context, str(row[0]))
                               for i, (name, context) in enumerate(columns.items())}
                     session.execute(update(table).where(pk == row[0]).values(**values))
                     total += sum(1 for i in range(len(columns)) if row[i + 1] is not None)
@@ -61,10 +62,11 @@ def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
     return total
 
 
-def _reseal(keyring: KeyRing, value: str | None, context: str) -> str | None:
+def _reseal(keyring: KeyRing, value: str | None, context: str, row: str) -> str | None:
+    """The value sealed again by the active key, for the same column and row (its id)."""
     if value is None or keyring.is_current(value):
         return value
-    return keyring.encrypt(keyring.decrypt(value, context), context)
+    return keyring.encrypt(keyring.decrypt(value, context, row), context, row)
 
 
 def verify(database: Database, keyring: KeyRing) -> KeyReport:
@@ -78,7 +80,8 @@ def verify(database: Database, keyring: KeyRing) -> KeyReport:
                                    .execution_options(yield_per=1000))
             for row in rows:
                 for i, (name, context) in enumerate(columns.items()):
-                    _check(keyring, report, row[i + 1], context, f"{table_name}.{name} id={row[0]}")
+                    _check(keyring, report, row[i + 1], context, str(row[0]),
+                           f"{table_name}.{name} id={row[0]}")
     return report
 
 
@@ -95,11 +98,12 @@ def key_ids_in(connection: Any) -> set[str]:
     return found
 
 
-def _check(keyring: KeyRing, report: KeyReport, value: str | None, context: str, where: str) -> None:
+def _check(keyring: KeyRing, report: KeyReport, value: str | None, context: str, row: str,
+           where: str) -> None:
     if value is None:
         return
     try:
-        keyring.decrypt(value, context)
+        keyring.decrypt(value, context, row)
         report.by_key[keyring.key_id_of(value)] += 1
     except KeyRingError as error:
         report.failures.append(f"{where}: {error}")

@@ -47,8 +47,10 @@ def purge_due(session: Session, now: datetime, retention: timedelta) -> int:
         .with_for_update()).scalars().all()
     for callout in due:
         callout.location, callout.notes, callout.details_purged_at = None, None, now
-        session.execute(update(OutboxMessage).where(OutboxMessage.ref.like(f"location:{callout.shift_id}:%"))
-                        .values(payload=BLANK_PAYLOAD))
+        # One by one, not a bulk UPDATE: each blank is sealed for its own row.
+        for message in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.ref.like(f"location:{callout.shift_id}:%"))):
+            message.payload = BLANK_PAYLOAD
         audit.record(session, now, "job:retention", "callout.details_purged", f"callout:{callout.id}")
     return len(due)
 

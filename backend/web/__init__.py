@@ -25,6 +25,7 @@ from backend.web import access, i18n, problems
 from backend.web.common import IdConverter, safe_path
 from backend.web.schemas import Invalid
 from scheduling.clock import Clock, SystemClock
+from secure_store import DecryptionError
 
 log = logging.getLogger("piket.web")
 
@@ -162,6 +163,19 @@ def _register_errors(app: Flask) -> None:
         # The database is unreachable or locked: say so and let the client retry,
         # rather than a 500 that reads like a bug.
         return _unavailable(error)
+
+    @app.errorhandler(DecryptionError)
+    def _sealed_value_does_not_open(error: DecryptionError) -> Any:
+        # A sealed value was changed or moved in the database behind piket's back. Nothing can make
+        # the page right, so it stays a 500 (monitoring should see it), but a clear one: the log
+        # names the column and row (the error never carries the value) for `piket keys verify`.
+        log.error("a sealed value does not open: %s", error)
+        message = i18n.gettext("A stored value does not open: it was changed in the database outside "
+                               "piket. Nothing was changed; the administrator can find which value "
+                               "with `piket keys verify`.")
+        if access.is_api():
+            return jsonify(error="sealed_value_does_not_open", message=message), 500
+        return render_template("error.html", code=500, message=message), 500
 
 
 def _back_with(found: list[dict[str, str]], status: int = 422) -> Any:

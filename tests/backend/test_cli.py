@@ -102,7 +102,7 @@ def test_rotation_resumes_after_an_interruption(demo: Result, piket: Piket, env:
 
 
 def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, env: dict[str, str]) -> None:
-    stranger = KeyRing.generate().encrypt("x", "inspectors.phone")
+    stranger = KeyRing.generate().encrypt("x", "inspectors.phone", "3")
     database = Database(env["PIKET_DATABASE_URL"])
     with database.engine.begin() as connection:
         connection.execute(text("UPDATE inspectors SET phone = :p WHERE id = 3"), {"p": stranger})

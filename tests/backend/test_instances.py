@@ -38,6 +38,6 @@ def test_a_value_sealed_by_a_key_added_since_start_opens_after_reading_the_key_f
     use_keyring(keyring, reload=lambda: KeyRing.from_file(key_file))
     newer.write(key_file)  # `piket keys add` and `keys rotate` in another process
     session.execute(text("UPDATE inspectors SET name = :v WHERE id = :id"),
-                    {"v": newer.encrypt("Anne de Vries", "inspectors.name"), "id": made.id})
+                    {"v": newer.encrypt("Anne de Vries", "inspectors.name", str(made.id)), "id": made.id})
     session.expire_all()
     assert session.scalars(select(Inspector.name).where(Inspector.id == made.id)).one() == "Anne de Vries"

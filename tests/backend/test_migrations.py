@@ -126,7 +126,7 @@ def test_work_categories_are_allowed_the_ledger_stays_append_only_and_a_downgrad
                                        ends_at=starts_at + timedelta(hours=3))
         session.commit()
         with pytest.raises(Exception, match="append-only"):
-            session.execute(update(HourEntry).where(HourEntry.id == entry.id).values(reason="x"))
+            session.execute(update(HourEntry).where(HourEntry.id == entry.id).values(entered_by="x"))
         session.rollback()
     with pytest.raises(RuntimeError, match="category the older schema does not know"):
         migrate.downgrade(engine, "0009_break_intervals")
@@ -174,7 +174,7 @@ def test_free_text_stored_in_clear_is_sealed_by_the_upgrade_and_opened_by_the_do
             ids)
     migrate.upgrade(engine)
     stored = stored_free_text(engine)
-    assert all(value.startswith("pk1:") for value in stored.values()), stored
+    assert all(value.startswith("pk2:") for value in stored.values()), stored
     with Session(engine) as session:
         assert session.scalars(select(HourEntry.reason).where(HourEntry.reason.is_not(None))).one() == \
             clear["reason"]

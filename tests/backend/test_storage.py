@@ -17,7 +17,7 @@ def test_an_inspector_name_is_sealed_in_the_row_and_readable_through_the_model(s
     made = inspector(session, home, name="Hiltsje Terpstra", telegram_id="5550001")
     raw = session.execute(text("SELECT name, telegram_id FROM inspectors WHERE id = :id"),
                           {"id": made.id}).one()
-    assert raw.name.startswith("pk1:") and "Hiltsje" not in raw.name
+    assert raw.name.startswith("pk2:") and "Hiltsje" not in raw.name
     assert "5550001" not in raw.telegram_id
     session.expire_all()
     assert session.get(Inspector, made.id).name == "Hiltsje Terpstra"

@@ -6,10 +6,32 @@ from secure_store import DecryptionError, KeyRing, KeyRingError, UnknownKeyError
 
 
 def test_a_value_round_trips_and_carries_the_active_key_id(keyring: KeyRing) -> None:
-    sealed = keyring.encrypt("Wytske Hoekstra", "inspectors.name")
-    assert sealed.startswith(f"pk1:{keyring.active_id}:")
+    sealed = keyring.encrypt("Wytske Hoekstra", "inspectors.name", "7")
+    assert sealed.startswith(f"pk2:{keyring.active_id}:")
     assert "Wytske" not in sealed
-    assert keyring.decrypt(sealed, "inspectors.name") == "Wytske Hoekstra"
+    assert keyring.decrypt(sealed, "inspectors.name", "7") == "Wytske Hoekstra"
+
+
+def test_a_value_moved_to_another_row_does_not_open(keyring: KeyRing) -> None:
+    sealed = keyring.encrypt("06 12345678", "inspectors.phone", "7")
+    with pytest.raises(DecryptionError, match=r"inspectors\.phone of row 8.*another column or row"):
+        keyring.decrypt(sealed, "inspectors.phone", "8")
+
+
+def test_row_keys_cannot_run_into_the_context(keyring: KeyRing) -> None:
+    sealed = keyring.encrypt("x", "t.c1", "2")
+    with pytest.raises(DecryptionError):
+        keyring.decrypt(sealed, "t.c", "12")
+
+
+def test_a_value_bound_to_its_column_only_is_refused_where_a_row_is_read(keyring: KeyRing) -> None:
+    column_bound = keyring.encrypt("06 12345678", "inspectors.phone")
+    assert column_bound.startswith(f"pk1:{keyring.active_id}:")
+    assert keyring.decrypt(column_bound, "inspectors.phone") == "06 12345678"  # as migrations read it
+    with pytest.raises(DecryptionError, match=r"not to its row.*migration 0017"):
+        keyring.decrypt(column_bound, "inspectors.phone", "7")
+    with pytest.raises(DecryptionError, match="bound to its row"):
+        keyring.decrypt(keyring.encrypt("x", "inspectors.phone", "7"), "inspectors.phone")
 
 
 def test_the_same_value_seals_differently_each_time(keyring: KeyRing) -> None:
@@ -17,9 +39,9 @@ def test_the_same_value_seals_differently_each_time(keyring: KeyRing) -> None:
 
 
 def test_a_value_moved_to_another_column_does_not_open(keyring: KeyRing) -> None:
-    sealed = keyring.encrypt("Wilhelminastraat 12", "callouts.location")
+    sealed = keyring.encrypt("Wilhelminastraat 12", "callouts.location", "3")
     with pytest.raises(DecryptionError, match="another column"):
-        keyring.decrypt(sealed, "callouts.notes")
+        keyring.decrypt(sealed, "callouts.notes", "3")
 
 
 def test_an_altered_value_does_not_open(keyring: KeyRing) -> None:
@@ -44,12 +66,13 @@ def test_a_value_that_is_not_sealed_is_refused(keyring: KeyRing, value: str) -> 
 
 
 def test_after_adding_a_key_old_values_still_open_and_new_ones_use_the_new_key(keyring: KeyRing) -> None:
-    old = keyring.encrypt("Auke", "c")
+    old = keyring.encrypt("Auke", "c", "1")
     bigger = keyring.with_new_active_key()
     assert bigger.active_id != keyring.active_id
-    assert bigger.decrypt(old, "c") == "Auke"
+    assert bigger.decrypt(old, "c", "1") == "Auke"
     assert not bigger.is_current(old)
-    assert bigger.is_current(bigger.encrypt("Auke", "c"))
+    assert bigger.is_current(bigger.encrypt("Auke", "c", "1"))
+    assert not bigger.is_current(bigger.encrypt("Auke", "c")), "a column-bound value is re-sealed"
 
 
 def test_the_active_key_cannot_be_removed(keyring: KeyRing) -> None:
