@@ -5,7 +5,7 @@ note sealed (and erased by retention with the call-out's details). The team's th
 columns of `region_settings` with their defaults, so an existing team needs no profile change.
 
 Revision ID: 0018_safety
-Revises: 0016_disclosures
+Revises: 0017_row_bound_seals
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0018_safety'
-down_revision: str | None = '0016_disclosures'
+down_revision: str | None = '0017_row_bound_seals'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
