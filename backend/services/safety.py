@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -207,8 +207,9 @@ def purge_risk_notes(session: Session, now: datetime, kept: timedelta) -> int:
     ).scalars().all()
     for note in notes:
         note.note, note.purged_at = None, now
-        session.execute(update(OutboxMessage).where(OutboxMessage.ref == _risk_ref(note.shift_id))
-                        .values(payload=retention.BLANK_PAYLOAD))
+        copies = select(OutboxMessage).where(OutboxMessage.ref == _risk_ref(note.shift_id))
+        for copy in session.scalars(copies):
+            copy.payload = retention.BLANK_PAYLOAD  # through the object: a sealed value is bound to its row
         audit.record(session, now, "job:retention", "safety.risk_note_purged", f"shift:{note.shift_id}")
     return len(notes)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, inspect, select, text, update
 from sqlalchemy.orm import Session, aliased, undefer
 
 from backend import migrate
@@ -156,10 +156,12 @@ def test_rotation_re_seals_every_value_for_its_own_row(filled: tuple[Database, d
 
 
 def stored_values(engine: Engine) -> dict[str, list[tuple[int, str]]]:
-    """Every sealed column's stored values with their row ids."""
+    """Every sealed column's stored values with their row ids (of the tables there are at the database's
+    revision: a downgrade below 0017 also drops the safety tables of 0018)."""
     found: dict[str, list[tuple[int, str]]] = {}
     with engine.connect() as connection:
-        for column in sorted(sealed_columns()):
+        tables = set(inspect(connection).get_table_names())
+        for column in sorted(c for c in sealed_columns() if c.split(".")[0] in tables):
             table, name = column.split(".")
             # Names come from the model's metadata, never from input.
             rows = connection.execute(text(f"SELECT id, {name} FROM {table} WHERE {name} IS NOT NULL "  # noqa: S608
