@@ -21,7 +21,7 @@ kind and checks what a lock screen would have shown.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -269,6 +269,20 @@ def _chat_id(session: Session, inspector: Inspector) -> str | None:
                 select(Inspector.telegram_id).where(Inspector.id == inspector.id)
             ).scalar_one_or_none()
     return opened[inspector.id]
+
+
+def open_chat_ids(session: Session, inspector_ids: Collection[int]) -> None:
+    """Open the chat ids of many inspectors in one query, ahead of messages to each of them (a
+    call-out offered to sixty, or a pair that closes everyone else's offer): one query each before."""
+    opened: dict[int, str | None] = session.info.setdefault("piket.chat_ids", {})
+    wanted = [inspector_id for inspector_id in inspector_ids if inspector_id not in opened]
+    if not wanted:
+        return
+    with session.no_autoflush:
+        for inspector_id, telegram_id in session.execute(
+            select(Inspector.id, Inspector.telegram_id).where(Inspector.id.in_(wanted))
+        ):
+            opened[inspector_id] = telegram_id
 
 
 def to_coordinators(session: Session, now: datetime, message: Message, ref: str | None = None,
