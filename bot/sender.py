@@ -56,7 +56,11 @@ class Queued:
 
 
 class Limiter:
-    """At most `per_second` sends in any second, and `per_chat_interval` seconds between two to one chat."""
+    """At most `per_second` sends in any second, and `per_chat_interval` seconds between two to one chat.
+
+    The interval to a chat counts from Telegram's answer to the last call (see `answered`), not from
+    when that call was let go: on a busy machine a call can take long to arrive, and the next one,
+    let go a second later, then arrived at Telegram a fraction of a second after it."""
 
     def __init__(self, per_second: int = 30, per_chat_interval: float = 1.0) -> None:
         self.per_second = per_second
@@ -86,6 +90,10 @@ class Limiter:
             self._recent.append(now)
             self._last_to_chat[chat_id] = now
             return now
+
+    def answered(self, chat_id: str) -> None:
+        """Telegram has answered the call to `chat_id`: the interval to the next one starts now."""
+        self._last_to_chat[chat_id] = time.monotonic()
 
     def pause(self, seconds: float) -> None:
         """Telegram said RetryAfter: nobody sends until it has passed."""
@@ -185,6 +193,12 @@ class OutboxSender:
             await self._record_sent(item, message_id)
 
     async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
+        try:
+            return await self._telegram_call(item, message_id)
+        finally:
+            self.limiter.answered(item.chat_id)
+
+    async def _telegram_call(self, item: Queued, message_id: int | None) -> int | None:
         payload = item.payload
         if item.method == outbox.DELETE:
             await self.bot.delete_message(chat_id=int(item.chat_id), message_id=message_id or 0)

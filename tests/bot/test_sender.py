@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -87,6 +88,23 @@ def test_the_limiter_keeps_one_second_between_messages_to_a_chat() -> None:
     asyncio.run(burst())
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert all(gap >= 0.19 for gap in gaps)
+
+
+def test_the_interval_to_a_chat_counts_from_telegrams_answer_so_a_slow_call_is_not_caught_up() -> None:
+    """A call let go at once but answered 0.15 s later (it may have arrived just then): the next
+    call to that chat waits the whole interval from the answer, not from the letting go."""
+    limiter = Limiter(per_second=30, per_chat_interval=0.2)
+    moments: list[tuple[float, float]] = []
+
+    async def slow_calls() -> None:
+        for _ in range(3):
+            allowed = await limiter.wait("chat")
+            await asyncio.sleep(0.15)  # the call on its way and Telegram's answer
+            limiter.answered("chat")
+            moments.append((allowed, time.monotonic()))
+
+    asyncio.run(slow_calls())
+    assert all(b[0] - a[1] >= 0.19 for a, b in itertools.pairwise(moments))
 
 
 def test_the_limiter_allows_at_most_its_rate_in_any_second() -> None:
