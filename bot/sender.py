@@ -39,6 +39,7 @@ from scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+IN_FLIGHT = 8
 REMEMBERED_MESSAGE_IDS = 20_000
 """Telegram ids of sends kept in memory for later edits (older ones are read from the outbox)."""
 
@@ -110,6 +111,10 @@ class OutboxSender:
         # Its own threads for the database: on the shared default pool (cpu + 4 threads) a
         # fan-out of hundreds of messages made the bot's handlers queue behind it.
         self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="piket-outbox")
+        # A few calls on their way at a time: Telegram answers in well under a second, and the HTTP
+        # pool looks at every open connection for each request (a profile under load found the
+        # sender's loop spending a sixth of its time there with dozens of chats' calls at once).
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
         self._unrecorded: list[tuple[Queued, int | None, asyncio.Future[None]]] = []
         self._recording: asyncio.Task[None] | None = None
         self._message_ids: OrderedDict[tuple[str, str], int] = OrderedDict()
@@ -194,7 +199,8 @@ class OutboxSender:
 
     async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
         try:
-            return await self._telegram_call(item, message_id)
+            async with self._in_flight:
+                return await self._telegram_call(item, message_id)
         finally:
             self.limiter.answered(item.chat_id)
 
