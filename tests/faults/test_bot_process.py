@@ -75,6 +75,9 @@ def test_a_crashed_bot_process_is_reported_and_started_again(site: Site) -> None
 def test_a_killed_instance_takes_its_bot_process_with_it(site: Site) -> None:
     server = site.serve()
     bot = started_bot(server)
+    # Polling: past its start-up (a child killed before it has asked to die with its parent finds
+    # itself orphaned and exits on its own, only later).
+    server.wait_until(lambda: site.telegram.recorded("getUpdates"), 60, "the bot to poll")
     server.kill()
     wait_until(lambda: not is_running(bot), 10, "the bot process to die with its parent")
     calls = len(site.telegram.calls)
