@@ -15,9 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,69 +24,39 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import (
-    callouts,
-    controls,
-    drafts,
-    enrolment,
-    findings_walk,
-    leave,
-    outbox,
-    planning,
-    report_hours,
-    work_walk,
-)
+from backend.services import enrolment, outbox, planning
 from backend.services import hours as hour_service
 from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
+from bot.callbacks import DraftStep
+from bot.context import BotServices, ChatData, Context, services_of
+from bot.conversations import findings as findings_walk
+from bot.conversations import leave as leave_walk
+from bot.conversations import new_callout as callout_walk
+from bot.conversations import work as work_walk
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, text
-from scheduling.clock import Clock
+from bot.taps import STALE, Answer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-OFFER_DATA = re.compile(r"^o:(\d{1,10}):(\d{1,6}):([ad])\Z", re.ASCII)
-CALLOUT_DATA = re.compile(r"^c:(\d{1,10}):(\d{1,6}):([wxd]|p\d{1,10})\Z", re.ASCII)
-CONTROL_DATA = re.compile(r"^a:(\d{1,10}):(\d{1,6}):([yn])\Z", re.ASCII)
-HOURS_DATA = re.compile(r"^h:(\d{1,10}):(\d{1,6}):([a-z0-9:-]{1,30})\Z", re.ASCII)
-REPORT_DATA = re.compile(r"^r:(\d{1,10}):(\d{1,4})((?::[a0-9]{1,4}){0,2})\Z", re.ASCII)
-WORK_DATA = re.compile(r"^w:([a-z])((?::[a-z0-9]{1,3}){0,4})\Z", re.ASCII)
-DRAFT_DATA = re.compile(r"^n:([a-z0-9:_]{1,40})\Z", re.ASCII)
-LEAVE_DATA = re.compile(r"^l:([a-z0-9:-]{1,40})\Z", re.ASCII)
-FINDINGS_DATA = re.compile(r"^f:(\d{1,10})((?::[a-z0-9.]{0,48}){0,3})\Z", re.ASCII)
-DRAFT = "callout_draft"
-"""chat_data key of the coordinator's half-made call-out (memory only; see services/drafts.py)."""
-ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
-ANSWER_TEXTS[callouts.Answer.STALE] = "callback.stale"
+C = TypeVar("C")
 Reply = tuple[str, str, dict[str, Any]]
-"""A tap's answer: language, template key, parameters."""
-
-
-@dataclass
-class BotServices:
-    """What the handlers need, kept in `application.bot_data` (wired once in `bot.app`)."""
-
-    database: Database
-    clock: Clock
-    wake_sender: Callable[[], None] = lambda: None
+"""A tap's answer as given: language, template key, parameters."""
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 class AlreadyHandled(Exception):
     """This update_id was handled before."""
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    found: BotServices = context.application.bot_data["services"]
-    return found
+def services(context: Context) -> BotServices:
+    return services_of(context.bot_data)
 
 
-async def once(
-    context: ContextTypes.DEFAULT_TYPE, update: Update, work: Callable[[Session, datetime], T]
-) -> T:
+async def once(context: Context, update: Update, work: Callable[[Session, datetime], T]) -> T:
     """Run `work` in one transaction together with recording the update as handled."""
     bound = services(context)
 
@@ -108,7 +76,7 @@ async def once(
 
 
 async def as_inspector(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[[Session, datetime, Inspector], T]
+    update: Update, context: Context, work: Callable[[Session, datetime, Inspector], T]
 ) -> tuple[T] | None:
     """Run `work` for the enrolled inspector behind this update; None for a stranger or a revoked phone."""
     user = update.effective_user
@@ -120,7 +88,7 @@ async def as_inspector(
     return await once(context, update, run)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """/start <code>: bind this phone; anything wrong gets one neutral sentence."""
     code = context.args[0] if context.args else ""
     user = update.effective_user
@@ -147,53 +115,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _or_neutral(update, await once(context, update, bind))
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A tap on an inline button: an offer, the coordinator's widen / cancel, a control day, or hours."""
-    query = update.callback_query
-    if query is None:
-        return
-    data = query.data or ""
-
-    def press(session: Session, now: datetime, inspector: Inspector) -> tuple[str, dict[str, Any]]:
-        if match := OFFER_DATA.match(data):
-            answer = callouts.answer_offer(
-                session, now, inspector.id, int(match[1]), int(match[2]), accept=match[3] == "a"
-            )
-            return ANSWER_TEXTS[answer], {}
-        if match := CALLOUT_DATA.match(data):
-            return callouts.coordinator_action(
-                session, now, inspector, int(match[1]), int(match[2]), match[3])
-        if match := CONTROL_DATA.match(data):
-            return controls.answer(
-                session, now, inspector.id, int(match[1]), int(match[2]), can_go=match[3] == "y"), {}
-        if match := HOURS_DATA.match(data):
-            steps = match[3].split(":")
-            return hour_service.press(session, now, inspector, int(match[1]), int(match[2]), steps), {}
-        if match := WORK_DATA.match(data):
-            return work_walk.press(session, now, inspector, [match[1], *match[2].split(":")[1:]]), {}
-        if match := REPORT_DATA.match(data):
-            return report_hours.press(session, now, inspector, int(match[1]), int(match[2]),
-                                      match[3].split(":")[1:]), {}
-        if match := LEAVE_DATA.match(data):
-            return leave.press(session, now, inspector, match[1].split(":")), {}
-        if match := FINDINGS_DATA.match(data):
-            return findings_walk.press(session, now, inspector, int(match[1]), match[2].split(":")[1:]), {}
-        return "callback.stale", {}
-
-    draft = DRAFT_DATA.match(data)
-    step = _draft_step(context, draft[1].split(":")) if draft else None
-
-    def remembered(session: Session, now: datetime, inspector: Inspector) -> Reply:
-        key, params = (step(session, now, inspector), {}) if step else press(session, now, inspector)
-        reply = (inspector.language, key, params)
-        _remember(session, update.update_id, reply)
-        return reply
-
-    pressed = await as_inspector(update, context, remembered)
-    language, key, params = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral", {})
-    await query.answer(text(language, key, **params))
-
-
 def _remember(session: Session, update_id: int, reply: Reply) -> None:
     """Keep the answer with the handled update, to give it again if Telegram redelivers the tap."""
     handled = session.get_one(ProcessedUpdate, update_id)
@@ -212,44 +133,7 @@ def _remembered(database: Database, update_id: int) -> Reply:
     return language, key, params
 
 
-async def new_callout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/oproep: the coordinator's guided call-out (source, municipality, day, window, address, notes)."""
-    context.chat_data.pop(DRAFT, None)  # type: ignore[union-attr]
-
-    def begin(session: Session, now: datetime, inspector: Inspector) -> None:
-        if not drafts.begin(session, now, inspector):
-            outbox.send(
-                session, now, inspector, Message("draft.coordinators_only", disable_notification=True))
-
-    await _or_neutral(update, await as_inspector(update, context, begin) is not None)
-
-
-def _draft_step(
-    context: ContextTypes.DEFAULT_TYPE, steps: list[str]
-) -> Callable[[Session, datetime, Inspector], str]:
-    """A tap in /oproep; this chat's memory holds the draft between messages."""
-    chat: dict[str, Any] = context.chat_data  # type: ignore[assignment]
-    progress: drafts.Progress | None = chat.get(DRAFT)
-
-    def step(session: Session, now: datetime, inspector: Inspector) -> str:
-        if steps == ["none"]:
-            return drafts.skip_notes(session, now, inspector, progress)
-        if steps == ["go"]:
-            key = drafts.send(session, now, inspector, progress)
-            if progress is not None and progress.stage == "sent":
-                chat.pop(DRAFT, None)
-            return key
-        key, started = drafts.press(session, now, inspector, steps)
-        if started is not None:
-            chat[DRAFT] = started
-        elif steps == ["x"]:
-            chat.pop(DRAFT, None)
-        return key
-
-    return step
-
-
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language(update: Update, context: Context) -> None:
     """/taal [nl|en]: switch the bot's language (without an argument: to the other one); any other
     argument is refused and changes nothing."""
     wanted = context.args[0].lower() if context.args else None
@@ -264,31 +148,31 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _or_neutral(update, await as_inspector(update, context, switch) is not None)
 
 
-async def roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def roster(update: Update, context: Context) -> None:
     """/rooster: my next shifts."""
     await _or_neutral(update, await as_inspector(update, context, planning.send_next_shifts) is not None)
 
 
-async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def hours(update: Update, context: Context) -> None:
     """/uren: my hours this month and how many still wait for approval."""
     summary = await as_inspector(update, context, hour_service.send_month_summary)
     await _or_neutral(update, summary is not None)
 
 
-async def work(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def work(update: Update, context: Context) -> None:
     """/werk: book preparation, training or peer review (the coordinator: coordination too)."""
     await _or_neutral(update, await as_inspector(update, context, work_walk.begin) is not None)
 
 
-async def findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def findings(update: Update, context: Context) -> None:
     """/bevindingen: the report writer records what a control found (counts per address, no addresses)."""
     await _or_neutral(update, await as_inspector(update, context, findings_walk.begin) is not None)
 
 
-async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def anything_else(update: Update, context: Context) -> None:
     """A stray text or sticker: a short hint for an inspector, the neutral sentence for a stranger;
     while /oproep waits for the address or the notes, the text is that (and leaves the chat)."""
-    progress: drafts.Progress | None = context.chat_data.get(DRAFT)  # type: ignore[union-attr]
+    progress = context.chat_data.draft if context.chat_data is not None else None
     typed = update.message.text if update.message and update.message.text else None
     if progress is not None and progress.awaits_text and typed is not None:
         await _take_typed(update, context, progress, typed.strip())
@@ -300,19 +184,20 @@ async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _or_neutral(update, await as_inspector(update, context, hint) is not None)
 
 
-async def _take_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, progress: drafts.Progress,
+async def _take_typed(update: Update, context: Context, progress: callout_walk.Progress,
                       typed: str) -> None:
     """The address or the notes for /oproep: kept in memory, the message deleted from the chat."""
-    with contextlib.suppress(TelegramError):
-        await update.message.delete()  # type: ignore[union-attr]
+    if update.message is not None:
+        with contextlib.suppress(TelegramError):
+            await update.message.delete()
 
     def take(session: Session, now: datetime, inspector: Inspector) -> None:
-        drafts.take_text(session, now, inspector, progress, typed)
+        callout_walk.take_text(session, now, inspector, progress, typed)
 
     await _or_neutral(update, await as_inspector(update, context, take) is not None)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """A redelivered update is dropped quietly; a database outage gets "try again"; nothing is logged
     beyond the error's type, because update contents may name people or places."""
     error = context.error
@@ -339,8 +224,96 @@ async def _or_neutral(update: Update, handled: bool) -> None:
         await update.effective_chat.send_message(text(DEFAULT_LANGUAGE, "neutral"))
 
 
-# Days off (/afwezig); its taps go through `button` above (LEAVE_DATA).
-
-async def days_off(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def days_off(update: Update, context: Context) -> None:
     """/afwezig: my days off, each with a button to remove it, and one to mark new ones."""
-    await _or_neutral(update, await as_inspector(update, context, leave.send_menu) is not None)
+    await _or_neutral(update, await as_inspector(update, context, leave_walk.send_menu) is not None)
+
+
+async def new_callout(update: Update, context: Context) -> None:
+    """/oproep: the coordinator's guided call-out (source, municipality, day, window, address, notes)."""
+    if context.chat_data is not None:
+        context.chat_data.draft = None
+
+    def begin(session: Session, now: datetime, inspector: Inspector) -> None:
+        if not callout_walk.begin(session, now, inspector):
+            outbox.send(
+                session, now, inspector, Message("draft.coordinators_only", disable_notification=True))
+
+    await _or_neutral(update, await as_inspector(update, context, begin) is not None)
+
+
+# Taps: one handler per kind of button (bot.app routes each by its pattern).
+
+def on_tap(decode: Callable[[str], C | None],
+           take: Callable[[Session, datetime, Inspector, C], Answer]) -> Handler:
+    """A handler for one kind of button: decoded strictly (a forged or stale one is refused as no
+    longer valid), taken by `take` in the update's transaction, the answer remembered and given."""
+
+    async def tapped(update: Update, context: Context) -> None:
+        data = update.callback_query.data if update.callback_query else None
+        tap = decode(data or "")
+        await _answer_tap(update, context, lambda s, n, i: STALE if tap is None else take(s, n, i, tap))
+
+    tapped.__doc__ = take.__doc__
+    return tapped
+
+
+def keyed(press: Callable[[Session, datetime, Inspector, C], str]) -> Callable[
+        [Session, datetime, Inspector, C], Answer]:
+    """A walk's step, whose answer has no parameters."""
+    def take(session: Session, now: datetime, inspector: Inspector, tap: C) -> Answer:
+        return press(session, now, inspector, tap), {}
+
+    take.__doc__ = press.__doc__
+    return take
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """A button of no kind we make (forged, or from a version long gone): no longer valid."""
+    await _answer_tap(update, context, lambda session, now, inspector: STALE)
+
+
+async def draft_tap(update: Update, context: Context) -> None:
+    """A tap in /oproep; this chat's memory holds the draft between messages."""
+    data = update.callback_query.data if update.callback_query else None
+    tap = DraftStep.decode(data or "")
+    chat = context.chat_data if context.chat_data is not None else ChatData()
+    await _answer_tap(update, context,
+                      lambda s, n, i: STALE if tap is None else _draft_step(chat, tap, s, n, i))
+
+
+def _draft_step(chat: ChatData, tap: DraftStep, session: Session, now: datetime,
+                inspector: Inspector) -> Answer:
+    steps, progress = list(tap.steps), chat.draft
+    if steps == ["none"]:
+        return callout_walk.skip_notes(session, now, inspector, progress), {}
+    if steps == ["go"]:
+        key = callout_walk.send(session, now, inspector, progress)
+        if progress is not None and progress.stage == "sent":
+            chat.draft = None
+        return key, {}
+    key, started = callout_walk.press(session, now, inspector, steps)
+    if started is not None:
+        chat.draft = started
+    elif steps == ["x"]:
+        chat.draft = None
+    return key, {}
+
+
+async def _answer_tap(update: Update, context: Context,
+                      take: Callable[[Session, datetime, Inspector], Answer]) -> None:
+    """Take the tap for the inspector behind it, remember the answer with the update, and give it
+    (the neutral sentence to a stranger)."""
+    query = update.callback_query
+    if query is None:
+        return
+
+    def remembered(session: Session, now: datetime, inspector: Inspector) -> Reply:
+        key, params = take(session, now, inspector)
+        reply = (inspector.language, key, params)
+        _remember(session, update.update_id, reply)
+        return reply
+
+    pressed = await as_inspector(update, context, remembered)
+    language, key, params = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral", {})
+    await query.answer(text(language, key, **params))

@@ -24,7 +24,7 @@ def catalog(language: str) -> Any:
 def text(language: str, key: str, **params: Any) -> str:
     """The template `key` in `language`, filled in; dates are written out the local way."""
     language = chosen(language)
-    template = catalog(language).pgettext(key, TEXTS[key])
+    template: str = catalog(language).pgettext(key, TEXTS[key])
     return template.format(**{name: _shown(language, name, value) for name, value in params.items()})
 
 

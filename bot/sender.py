@@ -34,6 +34,7 @@ from telegram.warnings import PTBDeprecationWarning
 from backend.db import Database
 from backend.models import OutboxMessage
 from backend.services import outbox
+from bot import keyboards
 from bot.i18n import text
 from scheduling.clock import Clock
 
@@ -284,7 +285,11 @@ class OutboxSender:
 
 
 def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("buttons") or []
+    """The buttons a conversation attached, or those that go with a service's message (`about`)."""
+    rows = payload.get("buttons") or [
+        [button.as_json() for button in row]
+        for row in keyboards.for_message(payload["template"], payload.get("about") or {})
+    ]
     if not rows:
         return None
     language = payload["language"]

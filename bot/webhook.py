@@ -16,10 +16,11 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as Routes
 from tornado.web import RequestHandler
+
+from bot.context import BotApplication
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name, not a secret
@@ -29,7 +30,7 @@ PATH = "/telegram"
 class UpdateHandler(RequestHandler):
     """POST /telegram: check the secret, handle the update, then answer."""
 
-    def initialize(self, bot_application: Application, secret: str) -> None:  # type: ignore[type-arg]
+    def initialize(self, bot_application: BotApplication, secret: str) -> None:
         self.bot_application = bot_application
         self.secret = secret
 
@@ -59,7 +60,7 @@ class UpdateHandler(RequestHandler):
         log.error("a webhook update failed (%s); Telegram will send it again", getattr(typ, "__name__", typ))
 
 
-def listen(application: Application, secret: str, host: str, port: int) -> HTTPServer:  # type: ignore[type-arg]
+def listen(application: BotApplication, secret: str, host: str, port: int) -> HTTPServer:
     """Serve the webhook on host:port in the running event loop."""
     routes = Routes([(PATH, UpdateHandler, {"bot_application": application, "secret": secret})])
     server = HTTPServer(routes, xheaders=False)

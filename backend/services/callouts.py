@@ -32,7 +32,7 @@ from backend.models import (
 )
 from backend.services import audit, control_changes, controls, findings, offers, outbox, planning, profile
 from backend.services.errors import NotFound, Refused
-from backend.services.outbox import Button, Message
+from backend.services.outbox import Message
 from scheduling import pairing
 from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
@@ -179,7 +179,7 @@ def remind_and_escalate(
                 Message(
                     "offer.reminder",
                     planning.when(session.get_one(Shift, offer.shift_id)),
-                    buttons=offers.answer_buttons(offer),
+                    about=offers.answer_about(offer),
                 ),
                 ref=f"reminder:{offer.id}",
             )
@@ -210,29 +210,11 @@ def remind_and_escalate(
     return reminders, escalations
 
 
-def coordinator_action(
-    session: Session, now: datetime, coordinator: Inspector, callout_id: int, version: int, action: str
-) -> tuple[str, dict[str, int]]:
-    """A coordinator's button on an escalation: widen ("w"), cancel ("x"), whom to assign ("d"),
-    or assign one ("p<inspector>"), only while the call-out is as the button saw it. Returns the
-    callback answer (template key and parameters); "callback.stale" when it is not a coordinator,
-    or the button is stale."""
+def is_as_seen(session: Session, callout_id: int, version: int) -> bool:
+    """Whether the call-out is still as a coordinator's screen showed it (at this version): the
+    verbs below are for a call-out as it stands, a stale screen changes nothing."""
     callout = session.get(Callout, callout_id)
-    if not coordinator.is_coordinator or callout is None or callout.version != version:
-        return "callback.stale", {}
-    actor = f"inspector:{coordinator.id}"
-    try:
-        if action == "w":
-            return "callback.widened", {"more": widen(session, now, actor, callout_id)}
-        if action == "x":
-            cancel(session, now, actor, callout_id)
-        elif action == "d":
-            _send_assign_options(session, now, coordinator, callout)
-        else:
-            assign(session, now, actor, callout_id, int(action.removeprefix("p")))
-    except Refused:
-        return "callback.stale", {}
-    return "callback.done", {}
+    return callout is not None and callout.version == version
 
 
 def assign(session: Session, now: datetime, actor: str, callout_id: int, inspector_id: int) -> Answer:
@@ -292,14 +274,11 @@ def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
 def _renew_alert(session: Session, now: datetime, shift: Shift, callout: Callout, more: int) -> None:
     """The escalation alert after widening: how many more were asked, and buttons of the new version."""
     counts = {status.value: len(offers.offers_of(session, shift.id, status)) for status in OfferStatus}
-    buttons = [
-        [Button("button.cancel", f"c:{callout.id}:{callout.version}:x")],
-        [Button("button.assign", f"c:{callout.id}:{callout.version}:d")],
-    ]
     params = {**planning.when(shift), "municipality": offers.municipality_name(session, shift), "more": more,
               **counts}
     outbox.edit_for_coordinators(
-        session, now, f"escalation:{callout.id}", Message("coordinator.widened", params, buttons=buttons)
+        session, now, f"escalation:{callout.id}",
+        Message("coordinator.widened", params, about=_about(callout)),
     )
 
 
@@ -486,41 +465,38 @@ def _assignable(session: Session, now: datetime, shift: Shift) -> list[pairing.M
     return offers.candidates(session, now, shift, ignore_unavailable=True, excluding=on_it | accepted)
 
 
-def _send_assign_options(session: Session, now: datetime, coordinator: Inspector, callout: Callout) -> None:
+def send_assign_choices(session: Session, now: datetime, coordinator: Inspector, callout_id: int) -> None:
+    """Tell the coordinator whom they may assign (at most twelve, first names, who is trained),
+    silently and protected: the answer to their own request."""
+    callout = session.get_one(Callout, callout_id)
     shift = session.get_one(Shift, callout.shift_id)
-    candidates = _assignable(session, now, shift)[:12]
-    buttons = [
-        Button(
-            "button.person_trained" if m.trained_since else "button.label",
-            f"c:{callout.id}:{callout.version}:p{m.inspector_id}",
-            {"label": offers.inspector(session, m.inspector_id, first_name=True).first_name},
-        )
-        for m in candidates
+    people = [
+        [m.inspector_id, offers.inspector(session, m.inspector_id, first_name=True).first_name,
+         m.trained_since is not None]
+        for m in _assignable(session, now, shift)[:12]
     ]
     outbox.send(
         session,
         now,
         coordinator,
         Message(
-            "coordinator.assign_whom" if buttons else "coordinator.assign_nobody",
+            "coordinator.assign_whom" if people else "coordinator.assign_nobody",
             planning.when(shift),
-            buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)],
+            about={**_about(callout), "people": people},
             protect_content=True,
             disable_notification=True,  # the answer to the coordinator's own tap
         ),
     )
 
 
+def _about(callout: Callout) -> dict[str, int]:
+    """What a coordinator's answer refers to: the call-out as it stands (its version)."""
+    return {"callout": callout.id, "version": callout.version}
+
+
 def _escalate(session: Session, now: datetime, callout: Callout) -> None:
     shift = session.get_one(Shift, callout.shift_id)
     counts = {status.value: len(offers.offers_of(session, shift.id, status)) for status in OfferStatus}
-    buttons = [
-        [
-            Button("button.widen", f"c:{callout.id}:{callout.version}:w"),
-            Button("button.cancel", f"c:{callout.id}:{callout.version}:x"),
-        ],
-        [Button("button.assign", f"c:{callout.id}:{callout.version}:d")],
-    ]
     outbox.to_coordinators(
         session,
         now,
@@ -532,7 +508,7 @@ def _escalate(session: Session, now: datetime, callout: Callout) -> None:
                 "minutes": int((now - callout.created_at).total_seconds() // 60),
                 **counts,
             },
-            buttons=buttons,
+            about=_about(callout),
             heads_up="coordinator.escalation_alert",
         ),
         ref=f"escalation:{callout.id}",

@@ -27,7 +27,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import audit, controls_plan, offers, outbox, planning
+from backend.services import audit, controls, offers, outbox, planning
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Message
 
@@ -56,7 +56,7 @@ def move_control(session: Session, now: datetime, actor: str, shift_id: int, sta
     """Move a control day that has not begun; everyone on it is asked again for the new day."""
     shift = _open_control(session, now, shift_id)
     why = _reason(reason, required=True)
-    controls_plan.check_window(now, starts_at, ends_at)
+    controls.check_window(now, starts_at, ends_at)
     if (starts_at, ends_at) == (shift.starts_at, shift.ends_at):
         raise Refused("the day is already at this time", field="day")
     change = _record(session, now, actor, shift, ShiftChangeKind.MOVED, why, (starts_at, ends_at))

@@ -24,7 +24,8 @@ from backend.services.exports import neutralised
 
 LONGEST_TEXT = 200
 KINDS = ("ledger.csv", "ledger.xlsx", "ledger.json", "settlement.csv", "settlement.xlsx", "settlement.json",
-         "statement", "payroll.csv", "payroll.xlsx", "backup", "subject", "report", "disclosures.csv")
+         "statement", "payroll.csv", "payroll.xlsx", "backup", "subject", "report", "disclosures.csv",
+         "evaluation.report", "evaluation.xlsx")
 """What can leave piket; a hand-over of another kind is refused so the register stays readable."""
 
 

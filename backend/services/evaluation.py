@@ -187,8 +187,8 @@ def _addresses(session: Session, members: list[Municipality], targets: dict[str,
     for record in session.execute(_year_records(start, end)).scalars():
         for line in record.addresses:
             counts = found.setdefault(line.municipality_id, Counter())
-            counts.update({"visited": 1, line.outcome.value: 1, "care_offered": line.is_care_offered,
-                           "police_signals": line.police_signal_at is not None})
+            counts.update({"visited": 1, line.outcome.value: 1, "care_offered": int(line.is_care_offered),
+                           "police_signals": int(line.police_signal_at is not None)})
     return [AddressCount(m.name, *(found[m.id][f.name] for f in fields(AddressCount)[1:-1]), targets[m.name])
             for m in members]
 
@@ -224,14 +224,14 @@ def _controls(session: Session, year: int, members: list[Municipality], start: d
     shifts = list(session.execute(in_year.where(Shift.status != ShiftStatus.CANCELLED)).scalars())
     cancelled = Counter(s.municipality_id for s in session.execute(
         in_year.where(Shift.status == ShiftStatus.CANCELLED)).scalars())
-    present = _people_present(session, [s.id for s in shifts if s.ends_at <= now])
+    present = people_present(session, [s.id for s in shifts if s.ends_at <= now])
     held: Counter[int] = Counter()
     ahead: Counter[int] = Counter()
     not_held: Counter[int] = Counter()
     for shift in shifts:
         if shift.ends_at > now:
             ahead[shift.municipality_id] += 1
-        elif _is_valid_pair(present.get(shift.id, {}), local_date(shift.starts_at)):
+        elif is_valid_pair(present.get(shift.id, {}), local_date(shift.starts_at)):
             held[shift.municipality_id] += 1
         else:
             not_held[shift.municipality_id] += 1
@@ -249,7 +249,7 @@ def _targets(session: Session, year: int, members: list[Municipality]) -> list[i
     return largest_remainder(controls, [m.population for m in members]) if members else []
 
 
-def _people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int, date | None]]:
+def people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int, date | None]]:
     """Per ended shift, who was on it (confirmed, or recorded hours for it), with when each was trained."""
     on_shift = select(Assignment.shift_id, Inspector.id, Inspector.trained_since).join(
         Inspector, Inspector.id == Assignment.inspector_id).where(
@@ -266,7 +266,7 @@ def _people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[in
     return present
 
 
-def _is_valid_pair(people: dict[int, date | None], day: date) -> bool:
+def is_valid_pair(people: dict[int, date | None], day: date) -> bool:
     """Two or more people, one of them trained on the day (the pairing rule's minimum)."""
     return len(people) >= 2 and any(is_trained(since, day) for since in people.values())
 

@@ -1,8 +1,9 @@
 """Offers of a shift to inspectors, shared by call-outs and cover requests: who is asked, the two
 discreet messages each gets, and what the others hear once a pair stands.
 
-An offer's buttons carry "o:<offer>:<version>:a|d"; `callouts.answer_offer`
-takes the tap, whatever the offer is for.
+An offer's message asks about the offer at its version (`answer_about`); the
+bot offers accept and decline, and `callouts.answer_offer` takes the answer,
+whatever the offer is for.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from backend.models import (
     Shift,
 )
 from backend.services import outbox, planning, profile
-from backend.services.outbox import Button, Message
+from backend.services.outbox import Message
 from scheduling import pairing
 
 
@@ -126,14 +127,9 @@ def tell(session: Session, now: datetime, offer: Offer, message: Message, *, aga
         outbox.send(session, now, to, message)
 
 
-def answer_buttons(offer: Offer) -> list[list[Button]]:
-    """Accept / Decline for the offer as it stands (its version)."""
-    return [
-        [
-            Button("button.accept", f"o:{offer.id}:{offer.version}:a"),
-            Button("button.decline", f"o:{offer.id}:{offer.version}:d"),
-        ]
-    ]
+def answer_about(offer: Offer) -> dict[str, int]:
+    """What an answer to the offer refers to: the offer as it stands (its version)."""
+    return {"offer": offer.id, "version": offer.version}
 
 
 def offers_of(session: Session, shift_id: int, *statuses: OfferStatus) -> list[Offer]:
@@ -210,6 +206,6 @@ def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details:
         session,
         now,
         to,
-        Message(chat, details, buttons=answer_buttons(offer), disable_notification=True),
+        Message(chat, details, about=answer_about(offer), disable_notification=True),
         ref=f"offer:{offer.id}",
     )

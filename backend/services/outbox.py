@@ -1,9 +1,10 @@
 """The outbox: messages to inspectors written in the same transaction as the change that causes them.
 
 A row holds an intent, not finished text: a template key from `bot.texts`,
-its parameters, buttons and options, sealed. The sender in `bot/` renders it
-in the recipient's language when it is delivered, so the services stay free of
-Telegram and of wording. `ref` names what a message is about ("offer:12"), so
+its parameters, what it asks about and options, sealed. The sender in `bot/`
+renders it in the recipient's language when it is delivered, and picks the
+answers the chat offers for it (`bot/keyboards.py`), so the services stay free
+of Telegram, of its buttons and of wording. `ref` names what a message is about ("offer:12"), so
 that a later edit or deletion can find the Telegram message id it got.
 
 What rings is discreet (the lock-screen rule). A message sent without
@@ -21,10 +22,10 @@ kind and checks what a lock screen would have shown.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -41,25 +42,21 @@ class LockScreenError(ValueError):
     """A ringing message would show more than the day and the time on a lock screen."""
 
 
-@dataclass(frozen=True)
-class Button:
-    label: str
-    """A template key, rendered in the recipient's language."""
-    data: str
-    """Callback data, at most 64 bytes."""
-    params: dict[str, Any] = field(default_factory=dict)
-    """Fills the label's placeholders ("{start}-{end}")."""
+class Attached(Protocol):
+    """Something the bot's own conversations attach to a message, stored as given (bot/keyboards.py)."""
 
-    def __post_init__(self) -> None:
-        if len(self.data.encode()) > 64:
-            raise ValueError("callback data is limited to 64 bytes")
+    def as_json(self) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
 class Message:
     template: str
     params: dict[str, Any] = field(default_factory=dict)
-    buttons: Sequence[Sequence[Button]] = ()
+    about: Mapping[str, Any] = field(default_factory=dict)
+    """What the message asks about, in the domain's ids ({"offer": 12, "version": 3}): the bot
+    offers the answers that go with its template. A service says what, never which buttons."""
+    buttons: Sequence[Sequence[Attached]] = ()
+    """Rows the bot's own conversations attach (services leave this empty and set `about`)."""
     protect_content: bool = False
     """Telegram then refuses forwarding and saving: for locations and names."""
     disable_notification: bool = False
@@ -78,12 +75,14 @@ class Message:
             raise LockScreenError(f"{self.template} rings with {sorted(shown)}: send it silently")
 
     def to_json(self, language: str) -> str:
+        about = {"about": dict(self.about)} if self.about else {}
         return json.dumps(
             {
+                **about,
                 "template": self.template,
                 "params": self.params,
                 "language": language,
-                "buttons": [[[b.label, b.data, b.params] for b in row] for row in self.buttons],
+                "buttons": [[b.as_json() for b in row] for row in self.buttons],
                 "protect_content": self.protect_content,
                 "disable_notification": self.disable_notification or self.heads_up is not None,
             },

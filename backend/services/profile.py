@@ -399,6 +399,11 @@ def plan(session: Session, year: int) -> PlanData:
     return _plan(row)
 
 
+def plan_years(session: Session) -> list[int]:
+    """The years the team's plan covers, in order."""
+    return list(session.execute(select(PlanYear.year).order_by(PlanYear.year)).scalars())
+
+
 def taking_part(session: Session, start: date, end: date) -> list[Municipality]:
     """The municipalities that take part on some day of [start, end], by name."""
     members = session.execute(select(Municipality).where(Municipality.is_participating)

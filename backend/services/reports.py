@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import Inspector, Municipality, Report, ReportStatus, Shift
-from backend.services import audit, disclosures, outbox, planning, report_hours
+from backend.services import audit, disclosures, outbox, planning
 from backend.services.dashboard import ShiftView, first_names, shift_rows, views
 from backend.services.errors import NotFound, Refused
 from backend.services.outbox import Message
@@ -74,7 +74,7 @@ def send_back(session: Session, now: datetime, actor: str, report_id: int, remar
     shift = session.get_one(Shift, report.shift_id)
     outbox.send(session, now, session.get_one(Inspector, report.writer_id), Message(
         "report.returned", {"date": planning.when(shift)["date"], "remark": remark},
-        buttons=report_hours.buttons(report), protect_content=True, disable_notification=True),
+        about={"report": report.id}, protect_content=True, disable_notification=True),
         ref=f"report:{report.id}")
     audit.record(session, now, actor, "report.returned", f"report:{report_id}")
 

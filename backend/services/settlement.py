@@ -331,7 +331,7 @@ def _actual_credits(session: Session, budget: Budget, tables: Sequence[ort.BandT
     no allowance for the entries of a week the three-hour rule exempts."""
     credits: dict[int, Credit] = {}
     for table, segment_start, segment_end in _table_segments(tables, start, end):
-        for employer, category, *minutes in _approved_minutes(session, segment_start, segment_end):
+        for employer, category, *minutes in approved_minutes(session, segment_start, segment_end):
             bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
             credit = _credit(sum(bands.values()), line_for(budget, category), _weighted(table, bands))
             credits[employer] = credits.get(employer, Credit()) + credit
@@ -402,7 +402,7 @@ def _covered(start: date, end: date, tables: Sequence[dated.T],
         raise Refused.because(refusal, field="year") from None
 
 
-def _approved_minutes(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, int]]:
+def approved_minutes(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, int]]:
     """Sums per employer and category of approved entries, a reversal only where it was approved too."""
     approved = aliased(HourApproval)
     columns = [func.sum(getattr(HourEntry, f)) for f in BAND_FIELDS.values()]

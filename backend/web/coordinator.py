@@ -12,7 +12,7 @@ from backend.models import HourEntry, Inspector, Municipality, OfferStatus, Role
 from backend.services import (
     callouts,
     control_changes,
-    controls_plan,
+    controls,
     dashboard,
     findings,
     leave,
@@ -330,7 +330,7 @@ def _planning(month: date, propose: bool = False, problems: list[dict[str, str]]
     """The planning page; `problems` of a refused move or cancel of day `changing`, shown at that day."""
     days, shifts = _month_shifts(month)
     views = [v for v in shifts if v.kind == "control"]
-    plan = controls_plan.propose(g.db, now(), days[0], days[-1]) if propose else None
+    plan = controls.propose(g.db, now(), days[0], days[-1]) if propose else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
     changes = control_changes.changes_between(g.db, local_day_start(days[0]),
                                               local_day_start(days[-1] + timedelta(days=1)))
@@ -342,7 +342,7 @@ def _planning(month: date, propose: bool = False, problems: list[dict[str, str]]
                            problems=problems or [], changing=changing, now=now(), **_neighbours(days))
 
 
-def _proposed_people(plan: controls_plan.Plan) -> set[int]:
+def _proposed_people(plan: controls.Plan) -> set[int]:
     people = {i for pair in plan.proposal.pairs.values() for i in pair}
     return people | {e.inspector_id for u in plan.proposal.unstaffed for e in u.excluded}
 
@@ -357,7 +357,7 @@ def _team_names() -> list[dashboard.Named]:
 def plan_day() -> Any:
     day = parse(ControlDayIn, form_data(request.form))
     starts_at, ends_at = day.window()
-    controls_plan.plan_control(g.db, now(), caller().name, day.municipality_id, starts_at, ends_at)
+    controls.plan_control(g.db, now(), caller().name, day.municipality_id, starts_at, ends_at)
     flash(i18n.gettext("Control day added."))
     return redirect(url_for("coordinator.planning_page", month=day.day.strftime("%Y-%m")))
 
@@ -367,7 +367,7 @@ def plan_day() -> Any:
 def accept_plan() -> Any:
     month = month_or_current(request.form.get("month"))
     days = dashboard.month_days(month.year, month.month)
-    made = controls_plan.accept(g.db, now(), caller().name, days[0], days[-1])
+    made = controls.accept(g.db, now(), caller().name, days[0], days[-1])
     flash(i18n.ngettext("Proposal accepted: %(n)s person put on control days; the bot asks them.",
                         "Proposal accepted: %(n)s people put on control days; the bot asks them.", made))
     _warn_if_bot_silent()
@@ -379,9 +379,9 @@ def accept_plan() -> Any:
 def change_person(shift_id: int) -> Any:
     change = parse(PersonChangeIn, form_data(request.form))
     if change.action == "add":
-        controls_plan.add_person(g.db, now(), caller().name, shift_id, change.inspector_id)
+        controls.add_person(g.db, now(), caller().name, shift_id, change.inspector_id)
     else:
-        controls_plan.remove_person(g.db, now(), caller().name, shift_id, change.inspector_id)
+        controls.remove_person(g.db, now(), caller().name, shift_id, change.inspector_id)
     return redirect(safe_path(request.form.get("back")) or url_for("coordinator.planning_page"))
 
 

@@ -7,6 +7,7 @@ Finance (and the read-only auditor) see hours and money, never a call-out's loca
 from __future__ import annotations
 
 import dataclasses
+import io
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Municipality, Role
 from backend.profile_file import read_form
-from backend.services import evaluation, exports, ledger, profile, profile_edit, settlement
+from backend.services import evaluation, evaluation_report, exports, ledger, profile, profile_edit, settlement
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
 from backend.web import i18n, knobs
@@ -344,6 +345,50 @@ def evaluation_page() -> Any:
         abort(404)
     return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, now(), year),
                            cents=i18n.money)
+
+
+def _report_years() -> tuple[str, tuple[int, ...]]:
+    """`year` as asked (a year, or `pilot` for every year of the plan) and the years it means."""
+    asked = request.args.get("year", "").strip() or str(today().year)
+    if asked == "pilot":
+        return asked, evaluation_report.pilot_years(g.db)
+    if not asked.isdigit() or not 2020 <= int(asked) <= 2100:
+        abort(404)
+    return asked, (int(asked),)
+
+
+@blueprint.get("/evaluation/report")
+@allow(*READERS)
+def report_page() -> Any:
+    """The evaluation report for the participating municipalities, printable from the browser."""
+    asked, years = _report_years()
+    refused = ask_first("evaluation.report", {"years": list(years)})
+    if refused is not None:
+        return refused
+    return render_template("finance/report.html", report=evaluation_report.report(g.db, now(), years),
+                           year_arg=asked, printed_at=now(), region=_region_name(), cents=i18n.money,
+                           shown=evaluation_report.shown, total_shown=evaluation_report.total_shown)
+
+
+@blueprint.get("/evaluation/report.xlsx")
+@allow(*READERS)
+def report_xlsx() -> Any:
+    """The evaluation report as a workbook."""
+    _, years = _report_years()
+    refused = ask_first("evaluation.xlsx", {"years": list(years)})
+    if refused is not None:
+        return refused
+    found = evaluation_report.report(g.db, now(), years)
+    out = io.BytesIO()
+    evaluation_report.write_xlsx(out, found, _region_name(), now(), i18n.gettext)
+    out.seek(0)
+    return send_file(out, mimetype=XLSX, as_attachment=True,
+                     download_name=f"piket-evaluatie-{found.title_years}.xlsx")
+
+
+def _region_name() -> str:
+    region = profile.the_region(g.db)
+    return region.name if region else ""
 
 
 @blueprint.get("/budget")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.db import Database
 from backend.models import Assignment, HourCategory, Municipality, Shift
 from backend.profile_file import ProfileError, read_profile, write_profile
-from backend.services import controls_plan, exports, ledger, profile
+from backend.services import controls, exports, ledger, profile
 from backend.services.errors import Refused
 from backend.services.settlement import Settlement, settle
 from scheduling.calendar import local_instant
@@ -96,9 +96,9 @@ def work_a_year(database: Database, name: str) -> tuple[int, list[int]]:
             designate(session, person, *members)
         for month in range(1, 13):
             day = date(2027, month, 9)
-            controls_plan.plan_control(session, BEFORE, "test", members[month % len(members)].id,
+            controls.plan_control(session, BEFORE, "test", members[month % len(members)].id,
                                        local_instant(day, time(14)), local_instant(day, time(23)))
-        assigned = controls_plan.accept(session, BEFORE, "test", date(2027, 1, 1), date(2027, 12, 31))
+        assigned = controls.accept(session, BEFORE, "test", date(2027, 1, 1), date(2027, 12, 31))
         entries = [_hours(session, shift, assignment) for shift, assignment in session.execute(
             select(Shift, Assignment).join(Assignment, Assignment.shift_id == Shift.id)).all()]
     return assigned, entries

@@ -63,7 +63,8 @@ def test_a_report_sent_back_tells_its_writer_silently_with_the_remark_kept_nowhe
     [queued] = session.scalars(select(OutboxMessage).where(OutboxMessage.ref == f"report:{made.id}")).all()
     sent = json.loads(queued.payload)
     assert (sent["template"], sent["params"]["remark"]) == ("report.returned", REMARK)
-    assert sent["disable_notification"] and sent["protect_content"] and sent["buttons"]
+    assert sent["disable_notification"] and sent["protect_content"]
+    assert sent["about"] == {"report": made.id}  # the bot offers the durations again (bot/keyboards.py)
     [logged] = audit_of(session, "report.returned")
     assert REMARK not in logged.details
     reports.review(session, NOW, "web:coordinator", made.id)  # the rewritten report, reviewed

@@ -19,7 +19,7 @@ from backend.services import (
     accounts,
     callouts,
     control_changes,
-    controls_plan,
+    controls,
     disclosures,
     leave,
     ledger,
@@ -122,7 +122,7 @@ def fill_every_sealed_column(database: Database) -> dict[str, str]:
                            receiver=values["disclosures.receiver"], purpose=values["disclosures.purpose"])
         leave.mark(session, NOW, "web:coordinator", person.id, NOW.date() + timedelta(days=3),
                    NOW.date() + timedelta(days=4), values["unavailabilities.reason"])
-        day = controls_plan.plan_control(session, NOW, "web:coordinator", home.id, NOW + timedelta(days=9),
+        day = controls.plan_control(session, NOW, "web:coordinator", home.id, NOW + timedelta(days=9),
                                          NOW + timedelta(days=9, hours=9))
         control_changes.cancel_control(session, NOW, "web:coordinator", day.id,
                                        values["shift_changes.reason"])

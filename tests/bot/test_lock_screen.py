@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from backend import jobs
 from backend.models import AssignmentStatus, CalloutSource, Designation, OutboxMessage, Report
-from backend.services import callouts, control_changes, controls_plan, enrolment, outbox
+from backend.services import callouts, control_changes, controls, enrolment, outbox
 from bot.texts import TEXTS
 from scheduling.clock import FrozenClock
 from tests.bot.conftest import Team, control_day, make_team
@@ -175,7 +175,7 @@ async def a_control_day_with_cover(h: Harness, t: Team) -> None:
     jobs.sweep()
     await h.deliver()
     with h.database.transaction() as session:
-        controls_plan.remove_person(session, h.clock.now(), "web:coordinator", shift_id, t.people["Bauke"])
+        controls.remove_person(session, h.clock.now(), "web:coordinator", shift_id, t.people["Bauke"])
     await h.deliver()
 
 

@@ -159,6 +159,8 @@ def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
             found.append(rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1])
     if role == "coordinator":
         found.append("/coordinator/planning?month=2027-03&propose=1")
+    if role == "finance":  # past the question who receives it
+        found.append("/finance/evaluation/report?year=2027&receiver=gemeenten&purpose=evaluatie")
     return sorted(found)
 
 

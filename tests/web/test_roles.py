@@ -119,6 +119,8 @@ POLICY: dict[str, set[str]] = {
     "api.record_findings": {COORDINATOR},
     "api.get_findings": {COORDINATOR},
     "api.check_address": {COORDINATOR},
+    "finance.report_page": READERS,
+    "finance.report_xlsx": READERS,
 }
 
 

@@ -1,7 +1,7 @@
 """Work outside shifts in the bot: /werk, then a few taps (what, which day, from when, how long, check).
 
-The choices travel in the callback data ("w:<kind>[:<day>[:<hour>[:<minutes>[:ok]]]]": the kind's
-letter, days before today, the starting hour, the length), so nothing is kept between taps, and only
+The choices travel in the callback data (`WorkStep`: the kind's letter, days before today, the
+starting hour, the length, "ok"), so nothing is kept between taps, and only
 offered choices are accepted. Every message is silent and names no place. The hours are booked by
 `work_hours.record_work`, which refuses an overlap: a second tap on "correct" books nothing twice.
 """
@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from backend.models import HourCategory, Inspector
 from backend.services import outbox, report_hours, work_hours
 from backend.services.errors import Refused
-from backend.services.outbox import Button, Message
+from backend.services.outbox import Message
+from bot.callbacks import WorkStep
+from bot.keyboards import Button, in_rows
 from scheduling.calendar import local_date, local_instant, team_zone
 
 KINDS = {"p": HourCategory.PREPARATION, "t": HourCategory.TRAINING, "i": HourCategory.PEER_REVIEW,
@@ -32,17 +34,18 @@ def begin(session: Session, now: datetime, inspector: Inspector) -> None:
     kinds = [letter for letter, kind in KINDS.items()
              if kind is not HourCategory.COORDINATION or inspector.is_coordinator]
     outbox.send(session, now, inspector, Message("work.pick_kind", buttons=[
-        [Button("button.kind", f"w:{letter}", {"kind": KINDS[letter].value})] for letter in kinds],
+        [Button("button.kind", WorkStep(letter), {"kind": KINDS[letter].value})] for letter in kinds],
         disable_notification=True), ref=_ref(inspector))
 
 
-def press(session: Session, now: datetime, inspector: Inspector, steps: list[str]) -> str:
+def press(session: Session, now: datetime, inspector: Inspector, tap: WorkStep) -> str:
     """One tap in the walk; returns the callback answer's template key."""
+    steps = [tap.kind, *tap.steps]
     chosen = _read(inspector, now, steps)
     if chosen is None:
         return "callback.stale"
     kind, numbers, is_done = chosen
-    data = ":".join(["w", steps[0], *map(str, numbers)])
+    data = WorkStep(steps[0], tuple(map(str, numbers)))
     if len(numbers) < 3:
         template, params, buttons = _next_question(now, kind, numbers, data)
         _edit(session, now, inspector, template, params, buttons)
@@ -53,26 +56,27 @@ def press(session: Session, now: datetime, inspector: Inspector, steps: list[str
     shown = {**_shown(kind, day, starts_at), "end": _clock(ends_at), "worked": _hours(numbers[2])}
     if not is_done:
         _edit(session, now, inspector, "work.check", shown, [
-            Button("button.confirm", f"{data}:ok"), Button("button.again", f"w:{steps[0]}")], per_row=2)
+            Button("button.confirm", _then(data, "ok")), Button("button.again", WorkStep(steps[0]))],
+              per_row=2)
         return "callback.noted"
     return _record(session, now, inspector, kind, starts_at, ends_at, shown)
 
 
 def _next_question(now: datetime, kind: HourCategory, numbers: list[int],
-                   data: str) -> tuple[str, dict[str, str], list[Button]]:
+                   data: WorkStep) -> tuple[str, dict[str, str], list[Button]]:
     """Which day (today and the days before), from what hour, then how long."""
     if not numbers:
         days = [(n, local_date(now) - timedelta(days=n)) for n in range(DAYS_BACK)]
         return "work.pick_day", {"kind": kind.value}, [
-            Button("button.date", f"{data}:{n}", {"written_date": d.isoformat()}) for n, d in days
+            Button("button.date", _then(data, n), {"written_date": d.isoformat()}) for n, d in days
             if _starts(now, d)]
     day = local_date(now) - timedelta(days=numbers[0])
     if len(numbers) == 1:
         return "work.pick_start", {"kind": kind.value, "date": day.isoformat()}, [
-            Button("button.time", f"{data}:{h}", {"time": f"{h:02d}:00"}) for h in _starts(now, day)]
+            Button("button.time", _then(data, h), {"time": f"{h:02d}:00"}) for h in _starts(now, day)]
     starts_at = local_instant(day, time(numbers[1]))
     return "work.pick_length", _shown(kind, day, starts_at), [
-        Button("button.duration", f"{data}:{m}", {"duration": _hours(m)}) for m in _lengths(now, starts_at)]
+        Button("button.duration", _then(data, m), {"duration": _hours(m)}) for m in _lengths(now, starts_at)]
 
 
 def _record(session: Session, now: datetime, inspector: Inspector, kind: HourCategory, starts_at: datetime,
@@ -126,8 +130,13 @@ def _shown(kind: HourCategory, day: date, starts_at: datetime) -> dict[str, str]
 
 def _edit(session: Session, now: datetime, inspector: Inspector, template: str, params: dict[str, str],
           buttons: list[Button], per_row: int = 4) -> None:
-    rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
-    outbox.edit(session, now, inspector, _ref(inspector), Message(template, params, buttons=rows))
+    outbox.edit(session, now, inspector, _ref(inspector),
+                Message(template, params, buttons=in_rows(buttons, per_row)))
+
+
+def _then(data: WorkStep, choice: int | str) -> WorkStep:
+    """The walk so far and one more choice."""
+    return WorkStep(data.kind, (*data.steps, str(choice)))
 
 
 def _ref(inspector: Inspector) -> str:

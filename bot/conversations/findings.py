@@ -1,6 +1,6 @@
 """The report writer records what a control found in the bot (/bevindingen): a few taps per address.
 
-Every choice travels in the callback data, so nothing is kept between taps:
+Every choice travels in the callback data (`FindingsStep`), so nothing is kept between taps:
 "f:<shift>[:<with>[:<addresses>[:ok]]]". `with` is "p" (with the police) or "a" (administrative
 only) followed by the partners chosen, a bit mask over the profile's organisations in their order
 ("p5": the first and the third). `addresses` is one token per address, joined by ".": "n" (nobody
@@ -26,7 +26,9 @@ from backend.models import ControlRecord, Inspector, Municipality, Outcome, Repo
 from backend.services import findings, outbox, planning, profile
 from backend.services.errors import ServiceError
 from backend.services.findings import AddressIn
-from backend.services.outbox import Button, Message
+from backend.services.outbox import Message
+from bot.callbacks import FindingsStep
+from bot.keyboards import Button
 
 MOST = 6
 LISTED = 8
@@ -56,15 +58,16 @@ class Walk:
     def mask(self) -> int:
         return int(self.head[1:]) if self.head else 0
 
-    def data(self, *, head: str | None = None, tokens: list[str] | None = None, ok: bool = False) -> str:
-        parts = ["f", str(self.shift.id)]
+    def data(self, *, head: str | None = None, tokens: list[str] | None = None,
+             ok: bool = False) -> FindingsStep:
+        parts: list[str] = []
         head = head if head is not None else self.head
         if head is not None:
             parts.append(head)
         chosen = tokens if tokens is not None else self.tokens
         if chosen is not None:
             parts.append(".".join(chosen))
-        return ":".join(parts + (["ok"] if ok else []))
+        return FindingsStep(self.shift.id, (*parts, *(["ok"] if ok else [])))
 
 
 def begin(session: Session, now: datetime, inspector: Inspector) -> None:
@@ -77,14 +80,15 @@ def begin(session: Session, now: datetime, inspector: Inspector) -> None:
         ControlRecord.shift_id.in_([s.id for s in shifts]))).scalars())
     names = _names(session)
     buttons = [[Button("button.findings_control_done" if s.id in recorded else "button.findings_control",
-                       f"f:{s.id}", {"date": planning.when(s)["date"],
+                       FindingsStep(s.id), {"date": planning.when(s)["date"],
                                      "municipality": names[s.municipality_id]})] for s in shifts]
     outbox.send(session, now, inspector, Message("findings.pick", buttons=[*buttons, _stop()],
                                                  disable_notification=True), ref=_ref(inspector))
 
 
-def press(session: Session, now: datetime, inspector: Inspector, shift_id: int, steps: list[str]) -> str:
+def press(session: Session, now: datetime, inspector: Inspector, tap: FindingsStep) -> str:
     """One tap of the walk; returns the callback answer's template key."""
+    shift_id, steps = tap.shift_id, list(tap.steps)
     if steps == ["x"]:
         outbox.edit(session, now, inspector, _ref(inspector), Message("findings.stopped"))
         return "callback.done"
@@ -198,7 +202,7 @@ def _is_complete(tokens: list[str]) -> bool:
     return True
 
 
-def _extended(walk: Walk, more: str) -> str:
+def _extended(walk: Walk, more: str) -> FindingsStep:
     tokens = walk.tokens or []
     return walk.data(tokens=[*tokens[:-1], tokens[-1] + more])
 
@@ -238,7 +242,7 @@ def _edit(session: Session, now: datetime, inspector: Inspector, template: str, 
 
 
 def _stop() -> list[Button]:
-    return [Button("button.stop", "f:0:x")]
+    return [Button("button.stop", FindingsStep(0, ("x",)))]
 
 
 def _ref(inspector: Inspector) -> str:

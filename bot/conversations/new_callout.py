@@ -1,7 +1,7 @@
 """The coordinator's guided call-out in the bot (/oproep).
 
 Source, municipality, day and window are buttons whose choices travel in the
-callback data ("n:<source>:<municipality>:<yyyymmdd>:<hour>"), so nothing is
+callback data (`DraftStep`: "n:<source>:<municipality>:<yyyymmdd>:<hour>"), so nothing is
 kept between those taps. The address and the notes are typed; the bot holds
 them in its process memory only until the call-out is made, and deletes the
 typed messages from the chat. A restart drops a half-made draft, address and
@@ -21,7 +21,9 @@ from backend import text
 from backend.models import CalloutSource, Inspector, Municipality
 from backend.services import callouts, findings, outbox, profile
 from backend.services.errors import ServiceError
-from backend.services.outbox import Button, Message
+from backend.services.outbox import Message
+from bot.callbacks import DraftStep
+from bot.keyboards import Button
 from scheduling.calendar import local_date, local_instant, team_zone
 
 WINDOW_STARTS = (14, 16, 10)
@@ -63,7 +65,7 @@ def begin(session: Session, now: datetime, coordinator: Inspector) -> bool:
     """Ask for the source; False (nothing sent) when this is not a coordinator."""
     if not coordinator.is_coordinator:
         return False
-    buttons = [[Button(f"source.{s.value}", f"n:{s.value}")] for s in profile.callout_sources(session)]
+    buttons = [[Button(f"source.{s.value}", DraftStep((s.value,)))] for s in profile.callout_sources(session)]
     outbox.send(
         session,
         now,
@@ -88,23 +90,22 @@ def press(
     if choice is None:
         return "callback.stale", None
     source, municipality, day, hour = choice
-    prefix = ":".join(["n", *steps])
     if municipality is None:
         rows = _participating(session)
-        buttons = [Button("button.label", f"{prefix}:{m.id}", {"label": m.name}) for m in rows]
+        buttons = [Button("button.label", _then(steps, m.id), {"label": m.name}) for m in rows]
         _edit(session, now, coordinator, "draft.municipality", buttons, 2)
     elif day is None:
         today = local_date(now)
         days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
         buttons = [
-            Button("button.day", f"{prefix}:{d:%Y%m%d}", {"date": d.isoformat()})
+            Button("button.day", _then(steps, f"{d:%Y%m%d}"), {"date": d.isoformat()})
             for d in days
             if _open_windows(now, d)
         ]
         _edit(session, now, coordinator, "draft.day", buttons, 3)
     elif hour is None:
         buttons = [
-            Button("button.window", f"{prefix}:{h}", {"start": f"{h:02d}:00", "end": _end(day, h)})
+            Button("button.window", _then(steps, h), {"start": f"{h:02d}:00", "end": _end(day, h)})
             for h in _open_windows(now, day)
         ]
         _edit(session, now, coordinator, "draft.window", buttons, 3)
@@ -131,7 +132,7 @@ def take_text(
             session,
             now,
             coordinator,
-            Message("draft.notes", buttons=[[Button("button.no_notes", "n:none")], _cancel()],
+            Message("draft.notes", buttons=[[Button("button.no_notes", DraftStep(("none",)))], _cancel()],
                     disable_notification=True),
             ref=_ref(coordinator),
         )
@@ -200,7 +201,7 @@ def _summarise(session: Session, now: datetime, coordinator: Inspector, progress
                 "source": draft.source.value,
                 **known,
             },
-            buttons=[[Button("button.send", "n:go")], _cancel()],
+            buttons=[[Button("button.send", DraftStep(("go",)))], _cancel()],
             disable_notification=True,  # every step of /oproep answers the coordinator's own message
         ),
         ref=_ref(coordinator),
@@ -263,7 +264,12 @@ def _edit(
 
 
 def _cancel() -> list[Button]:
-    return [Button("button.stop", "n:x")]
+    return [Button("button.stop", DraftStep(("x",)))]
+
+
+def _then(steps: list[str], choice: int | str) -> DraftStep:
+    """The choices so far and one more."""
+    return DraftStep((*steps, str(choice)))
 
 
 def _ref(coordinator: Inspector) -> str:

@@ -1,7 +1,8 @@
-"""Planned control days in the bot: the request to confirm, reminders the day before and on the
+"""Attendance on planned control days: the request to confirm, reminders the day before and on the
 morning, and cover when an inspector cannot make it.
 
-An assignment's buttons carry "a:<assignment>:<version>:y|n". "Cannot make it"
+The request asks about the assignment at its version; the bot offers "I can go" and "I cannot
+make it", and `answer` takes the answer. "Cannot make it"
 keeps the inspector on the shift (status cover_requested) until a colleague
 takes it over, so a day is never left with fewer people than before; the cover
 is offered like a call-out and filled by the same pairing rule.
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Assignment, AssignmentStatus, Inspector, Shift, ShiftKind, ShiftStatus
 from backend.services import audit, offers, outbox, planning, profile
-from backend.services.outbox import Button, Message
+from backend.services.outbox import Message
 from scheduling.calendar import local_date, local_instant
 
 CONFIRM_AHEAD = timedelta(days=14)
@@ -68,6 +69,17 @@ def ask_and_remind(session: Session, now: datetime) -> tuple[int, int]:
     return requests, reminders
 
 
+def confirm_day(session: Session, now: datetime, inspector_id: int, assignment_id: int, version: int) -> str:
+    """The inspector will be there (the request as they saw it, at `version`)."""
+    return answer(session, now, inspector_id, assignment_id, version, can_go=True)
+
+
+def request_cover(session: Session, now: datetime, inspector_id: int, assignment_id: int,
+                  version: int) -> str:
+    """The inspector cannot make it: they stay on the day until a colleague takes it over."""
+    return answer(session, now, inspector_id, assignment_id, version, can_go=False)
+
+
 def answer(
     session: Session, now: datetime, inspector_id: int, assignment_id: int, version: int, can_go: bool
 ) -> str:
@@ -104,12 +116,12 @@ def answer(
             assignment,
             shift,
             "control.confirmed",
-            [[Button("button.cannot", _data(assignment, "n"))]],
+            asks=True,
         )
         _tell_who_joins(session, now, assignment, shift)
         audit.record(session, now, actor, "assignment.confirmed", f"assignment:{assignment.id}")
         return "callback.confirmed"
-    _edit_request(session, now, assignment, shift, "control.cover_asked", [])
+    _edit_request(session, now, assignment, shift, "control.cover_asked", asks=False)
     details = _details(session, shift)
     offered = offers.offer_shift(session, now, shift, details, cover=True)
     leaving = offers.inspector(session, inspector_id, first_name=True)
@@ -143,7 +155,7 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
     newcomers = [i for i in pair if i not in standing]
     for assignment in leaving:
         assignment.status, assignment.version = AssignmentStatus.RELEASED, assignment.version + 1
-        _edit_request(session, now, assignment, shift, "control.cover_asked", [])
+        _edit_request(session, now, assignment, shift, "control.cover_asked", asks=False)
         outbox.send(
             session,
             now,
@@ -283,14 +295,11 @@ def _claim(session: Session, assignment: Assignment, now: datetime, column: str)
 def _send_request(
     session: Session, now: datetime, assignment: Assignment, shift: Shift, template: str
 ) -> None:
-    buttons = [
-        [Button("button.can_go", _data(assignment, "y")), Button("button.cannot", _data(assignment, "n"))]
-    ]
     outbox.send(
         session,
         now,
         offers.inspector(session, assignment.inspector_id),
-        Message(template, _details(session, shift), buttons=buttons, heads_up=f"{template}_alert"),
+        Message(template, _details(session, shift), about=_about(assignment), heads_up=f"{template}_alert"),
         ref=_ref(assignment),
     )
 
@@ -301,14 +310,16 @@ def _edit_request(
     assignment: Assignment,
     shift: Shift,
     template: str,
-    buttons: list[list[Button]],
+    *,
+    asks: bool,
 ) -> None:
+    """The request now says `template`; with `asks`, it still takes an answer (at the new version)."""
     outbox.edit(
         session,
         now,
         offers.inspector(session, assignment.inspector_id),
         _ref(assignment),
-        Message(template, _details(session, shift), buttons=buttons),
+        Message(template, _details(session, shift), about=_about(assignment) if asks else {}),
     )
 
 
@@ -316,8 +327,9 @@ def _details(session: Session, shift: Shift) -> dict[str, str]:
     return {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
 
 
-def _data(assignment: Assignment, choice: str) -> str:
-    return f"a:{assignment.id}:{assignment.version}:{choice}"
+def _about(assignment: Assignment) -> dict[str, int]:
+    """What an answer to the request refers to: the assignment as it stands (its version)."""
+    return {"assignment": assignment.id, "version": assignment.version}
 
 
 def _ref(assignment: Assignment) -> str:

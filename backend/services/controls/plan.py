@@ -1,7 +1,8 @@
-"""Planning control days on the web: add a day, have the scheduling core propose pairs for the days
-still without people (and say why a day cannot be staffed), accept, and edit who is on a day.
+"""Planning control days (the coordinator, on the web and the API): add a day, have the
+scheduling core propose pairs for the days still without people (and say why a day cannot be
+staffed), accept, and edit who is on a day.
 
-Proposed people are asked in the bot by the sweep (`controls.ask_and_remind`), as for days planned
+Proposed people are asked by the sweep (`attendance.ask_and_remind`), as for days planned
 any other way.
 """
 

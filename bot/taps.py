@@ -1,0 +1,52 @@
+"""One-tap answers: a typed button in, one service verb, the callback answer out (a template key
+and its parameters). The walks of several taps are in bot/conversations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.models import Inspector
+from backend.services import callouts, controls
+from backend.services.errors import Refused
+from bot.callbacks import CalloutAction, ControlAnswer, OfferAnswer
+
+Answer = tuple[str, dict[str, Any]]
+"""A tap's answer: template key and parameters."""
+STALE: Answer = ("callback.stale", {})
+ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer}
+ANSWER_TEXTS[callouts.Answer.STALE] = "callback.stale"
+
+
+def answer_offer(session: Session, now: datetime, inspector: Inspector, tap: OfferAnswer) -> Answer:
+    """Accept or decline an offered shift."""
+    answer = callouts.answer_offer(session, now, inspector.id, tap.offer_id, tap.version, accept=tap.accept)
+    return ANSWER_TEXTS[answer], {}
+
+
+def act_on_callout(session: Session, now: datetime, coordinator: Inspector, tap: CalloutAction) -> Answer:
+    """A coordinator's button on an escalation, only while the call-out is as the button saw it;
+    stale for anyone else, a changed call-out, or one the verb refuses (closed, may not go)."""
+    if not coordinator.is_coordinator or not callouts.is_as_seen(session, tap.callout_id, tap.version):
+        return STALE
+    actor = f"inspector:{coordinator.id}"
+    try:
+        if tap.verb == "widen":
+            return "callback.widened", {"more": callouts.widen(session, now, actor, tap.callout_id)}
+        if tap.verb == "cancel":
+            callouts.cancel(session, now, actor, tap.callout_id)
+        elif tap.verb == "choose":
+            callouts.send_assign_choices(session, now, coordinator, tap.callout_id)
+        elif tap.inspector_id is not None:
+            callouts.assign(session, now, actor, tap.callout_id, tap.inspector_id)
+    except Refused:
+        return STALE
+    return "callback.done", {}
+
+
+def answer_control_day(session: Session, now: datetime, inspector: Inspector, tap: ControlAnswer) -> Answer:
+    """I can go, or I cannot make it (then a cover is asked for)."""
+    verb = controls.confirm_day if tap.can_go else controls.request_cover
+    return verb(session, now, inspector.id, tap.assignment_id, tap.version), {}
