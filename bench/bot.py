@@ -10,9 +10,11 @@
    message (the alert that rings), against 60 / 30 = 2 s; the busiest second and chat.
 2. Accept to confirmation: from feeding a press on Accept to the callback
    answer, for the press that completes a pair, against a bare
-   python-telegram-bot handler that only answers the callback; median and p95
-   (target: at most 3x the bare handler). Also against a bare handler that
-   commits one row first: the floor of any handler that keeps state.
+   python-telegram-bot handler that only answers the callback; median and p95.
+   Against a bare handler that commits one row first (the floor of any handler
+   that keeps state) the target is at most 4x (issue 19).
+
+Each target is printed with met / not met.
 
 Run: .venv/bin/python bench/bot.py
 """
@@ -104,9 +106,11 @@ def fan_out(folder: Path) -> None:
           f"N/30 = {minimum:.2f} s (ratio {elapsed / minimum:.2f}); earliest possible last send "
           f"{earliest_last} s (ratio {elapsed / earliest_last:.2f})")
     print(f"  every phone alerted (its first message) after {alerted:.2f} s; {len(first_per_chat)} at 30/s = "
-          f"{alert_minimum:.2f} s (ratio {alerted / alert_minimum:.2f}, target 1.0-1.2)")
-    print(f"  busiest second: {max(per_second.values())} sends; "
-          f"busiest chat-second: {max(per_chat_second.values())} sends")
+          f"{alert_minimum:.2f} s (ratio {alerted / alert_minimum:.2f}, target <= 1.2): "
+          f"{verdict(alerted / alert_minimum <= 1.2)}")
+    print(f"  busiest second: {max(per_second.values())} sends (<= 30); "
+          f"busiest chat-second: {max(per_chat_second.values())} sends (<= 1): "
+          f"{verdict(max(per_second.values()) <= 30 and max(per_chat_second.values()) <= 1)}")
 
 
 def accept_latency(folder: Path, rounds: int = 40) -> None:
@@ -138,8 +142,12 @@ def accept_latency(folder: Path, rounds: int = 40) -> None:
         print(f"accept to confirmation, {name}: median {statistics.median(figures) * 1000:.2f} ms, "
               f"p95 {p95 * 1000:.2f} ms")
     ratio, floor_ratio = (statistics.median(ours) / statistics.median(f) for f in (bare, floor))
-    print(f"  ratio of medians: {ratio:.2f} (target <= 3); against a handler that also commits one row: "
-          f"{floor_ratio:.2f}")
+    print(f"  ratio of medians: {ratio:.2f}; against a handler that also commits one row: "
+          f"{floor_ratio:.2f} (target <= 4): {verdict(floor_ratio <= 4)}")
+
+
+def verdict(is_met: bool) -> str:
+    return "met" if is_met else "NOT MET"
 
 
 def bare_handler(rounds: int, database: Database | None = None) -> list[float]:

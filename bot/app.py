@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import TypeVar
 
+from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -145,9 +146,12 @@ async def poll(application: BotApplication, stop: asyncio.Event, timeout: int = 
     python-telegram-bot's own poller asks for the next batch while the last one
     is still being handled, so a crash in between loses taps that were never
     answered (a test counted 50 of 80 in one burst). Here the offset moves past
-    an update only once it is handled: after a crash Telegram hands the rest out
-    again, and those already committed are known by their update id
+    a batch only once all of it is handled: after a crash Telegram hands the rest
+    out again, and those already committed are known by their update id
     (`processed_updates`) and not done twice.
+
+    Within a batch each person's updates are handled in order, different people's
+    side by side (see `handle_batch`).
     """
     bot, offset, failures = application.bot, None, 0
     webhook_cleared = False
@@ -166,9 +170,28 @@ async def poll(application: BotApplication, stop: asyncio.Event, timeout: int = 
             await _pause(stop, min(30.0, 2.0**failures))
             continue
         failures = 0
-        for update in updates or ():
+        if updates:
+            await handle_batch(application, updates)
+            offset = updates[-1].update_id + 1
+
+
+async def handle_batch(application: BotApplication, updates: Sequence[Update]) -> None:
+    """Each sender's updates in order (a coordinator's /oproep steps build on each other), the
+    senders side by side: one after the other, a burst of taps under load waited for every tap
+    before it (a tap's p99 was 40x its idle median)."""
+    by_sender: dict[int | str, list[Update]] = {}
+    for update in updates:
+        user = update.effective_user
+        by_sender.setdefault(user.id if user else f"update:{update.update_id}", []).append(update)
+
+    async def in_order(own: list[Update]) -> None:
+        for update in own:
             await application.process_update(update)  # handler errors go to the error handler
-            offset = update.update_id + 1
+
+    results = await asyncio.gather(*(in_order(own) for own in by_sender.values()), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def _unless_stopped(fetch: Awaitable[T], stop: asyncio.Event) -> T | None:

@@ -1,11 +1,16 @@
 """The outbox sender: delivers queued messages within Telegram's limits and records what happened.
 
 Telegram allows about 30 messages a second overall and one a second per chat.
-Due messages are grouped by chat; each chat is served in order (so an edit
-never overtakes the message it edits), the chats side by side, all through one
-limiter. A message counts as delivered only once its result is committed: a
-crash between Telegram's answer and that commit sends it again on restart
-(at least once, never lost). Revoked accounts get deletions only.
+A round takes the oldest due message of each chat (so an edit never overtakes
+the message it edits, and no chat's queue holds up the round: a round of whole
+queues lasted as long as the longest one while the other chats sat idle) and
+sends them side by side through one limiter. A message counts as delivered
+only once its result is committed: a crash between Telegram's answer and that
+commit sends it again on restart (at least once, never lost; one message per
+chat at most, as a chat has one message in flight). The results of sends that
+finish together are committed together (one transaction instead of one each:
+under load the sender spent its time on commits). Revoked accounts get
+deletions only.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import logging
 import time
 import warnings
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +40,9 @@ from scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+IN_FLIGHT = 8
+REMEMBERED_MESSAGE_IDS = 20_000
+"""Telegram ids of sends kept in memory for later edits (older ones are read from the outbox)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,11 @@ class Queued:
 
 
 class Limiter:
-    """At most `per_second` sends in any second, and `per_chat_interval` seconds between two to one chat."""
+    """At most `per_second` sends in any second, and `per_chat_interval` seconds between two to one chat.
+
+    The interval to a chat counts from Telegram's answer to the last call (see `answered`), not from
+    when that call was let go: on a busy machine a call can take long to arrive, and the next one,
+    let go a second later, then arrived at Telegram a fraction of a second after it."""
 
     def __init__(self, per_second: int = 30, per_chat_interval: float = 1.0) -> None:
         self.per_second = per_second
@@ -81,6 +93,10 @@ class Limiter:
             self._last_to_chat[chat_id] = now
             return now
 
+    def answered(self, chat_id: str) -> None:
+        """Telegram has answered the call to `chat_id`: the interval to the next one starts now."""
+        self._last_to_chat[chat_id] = time.monotonic()
+
     def pause(self, seconds: float) -> None:
         """Telegram said RetryAfter: nobody sends until it has passed."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
@@ -96,6 +112,15 @@ class OutboxSender:
         # Its own threads for the database: on the shared default pool (cpu + 4 threads) a
         # fan-out of hundreds of messages made the bot's handlers queue behind it.
         self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="piket-outbox")
+        # A few calls on their way at a time: Telegram answers in well under a second, and the HTTP
+        # pool looks at every open connection for each request (a profile under load found the
+        # sender's loop spending a sixth of its time there with dozens of chats' calls at once).
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self._unrecorded: list[tuple[Queued, int | None, asyncio.Future[None]]] = []
+        self._recording: asyncio.Task[None] | None = None
+        self._message_ids: OrderedDict[tuple[str, str], int] = OrderedDict()
+        """(chat, ref) to the Telegram id this sender got for it: an edit finds its message without
+        a transaction of its own (only the leader sends, so no one else sends under a ref meanwhile)."""
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -104,7 +129,7 @@ class OutboxSender:
         return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
 
     async def deliver_due(self) -> int:
-        """Send everything due now; returns how many calls were made."""
+        """One round: the oldest due message of each chat; returns how many calls were made."""
         queued = await self._in_thread(self._take_due)
         by_chat: dict[str, list[Queued]] = {}
         for item in queued:
@@ -123,13 +148,13 @@ class OutboxSender:
         with self.database.transaction() as session:
             return [
                 Queued(row.id, row.chat_id, row.inspector_id, row.method, json.loads(row.payload), row.ref)
-                for row in outbox.due(session, self.clock.now(), self.batch)
+                for row in outbox.due(session, self.clock.now(), self.batch, first_per_inspector=True)
             ]
 
     async def _serve_chat(self, items: list[Queued]) -> int:
         calls = 0
         for item in items:
-            target = await self._in_thread(self._target_message, item)
+            target = await self._target_message(item)
             if target == "wait":
                 break  # its send is still queued; the rest of this chat waits for the next round
             await self.limiter.wait(item.chat_id)
@@ -137,10 +162,15 @@ class OutboxSender:
             await self._call(item, target)
         return calls
 
-    def _target_message(self, item: Queued) -> int | str | None:
+    async def _target_message(self, item: Queued) -> int | str | None:
         """For an edit or deletion: the Telegram message id, "wait" while its send is queued, or None."""
         if item.method == outbox.SEND or item.ref is None:
             return None
+        known = self._message_ids.get((item.chat_id, item.ref))
+        return known if known is not None else await self._in_thread(self._stored_target, item)
+
+    def _stored_target(self, item: Queued) -> int | str | None:
+        assert item.ref is not None
         with self.database.transaction() as session:
             found = outbox.sent_message_id(session, item.chat_id, item.ref)
             if found is not None:
@@ -166,9 +196,16 @@ class OutboxSender:
         except NetworkError as trouble:
             await self._in_thread(self._retry, item, None, type(trouble).__name__)
         else:
-            await self._in_thread(self._sent, item, message_id)
+            await self._record_sent(item, message_id)
 
     async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
+        try:
+            async with self._in_flight:
+                return await self._telegram_call(item, message_id)
+        finally:
+            self.limiter.answered(item.chat_id)
+
+    async def _telegram_call(self, item: Queued, message_id: int | None) -> int | None:
         payload = item.payload
         if item.method == outbox.DELETE:
             await self.bot.delete_message(chat_id=int(item.chat_id), message_id=message_id or 0)
@@ -189,9 +226,41 @@ class OutboxSender:
         )
         return sent.message_id
 
-    def _sent(self, item: Queued, message_id: int | None) -> None:
+    async def _record_sent(self, item: Queued, message_id: int | None) -> None:
+        """Returns once the send is committed, together with those that finished meanwhile."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((item, message_id, done))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._record_waiting())
+        await done
+        if item.method == outbox.SEND and item.ref is not None and message_id is not None:
+            self._remember(item.chat_id, item.ref, message_id)
+
+    async def _record_waiting(self) -> None:
+        while self._unrecorded:
+            batch, self._unrecorded = self._unrecorded, []
+            try:
+                await self._in_thread(self._sent_all, [(item, message_id) for item, message_id, _ in batch])
+            except Exception as error:  # each waiting chat's round fails as it did with its own commit
+                for *_, done in batch:
+                    done.set_exception(error)
+            else:
+                for *_, done in batch:
+                    done.set_result(None)
+
+    def _sent_all(self, sent: list[tuple[Queued, int | None]]) -> None:
         with self.database.transaction() as session:
-            outbox.mark_sent(session, item.id, self.clock.now(), message_id)
+            for item, message_id in sent:
+                outbox.mark_sent(session, item.id, self.clock.now(), message_id)
+
+    def _sent(self, item: Queued, message_id: int | None) -> None:
+        self._sent_all([(item, message_id)])
+
+    def _remember(self, chat_id: str, ref: str, message_id: int) -> None:
+        self._message_ids[(chat_id, ref)] = message_id
+        self._message_ids.move_to_end((chat_id, ref))
+        if len(self._message_ids) > REMEMBERED_MESSAGE_IDS:
+            self._message_ids.popitem(last=False)
 
     def _retry(self, item: Queued, seconds: float | None, error: str) -> None:
         with self.database.transaction() as session:

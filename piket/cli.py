@@ -485,7 +485,7 @@ def _bot_status(runtime: Runtime) -> str:
 @main.command()
 @pass_runtime
 def serve(runtime: Runtime) -> None:
-    """Run web, API and scheduler in one process (and the bot when configured).
+    """Run web, API and scheduler (and the bot when configured, in a child process of its own).
 
     Several instances may share one PostgreSQL database: each serves the web and
     the API; the leader alone runs the jobs and the bot."""
@@ -493,7 +493,7 @@ def serve(runtime: Runtime) -> None:
 
     _require_current_schema(runtime)
     click.echo(_bot_status(runtime))
-    bot = BotWhileLeading(runtime) if runtime.settings.telegram_token else None
+    bot = BotWhileLeading(runtime, own_process=True) if runtime.settings.telegram_token else None
     runner = run_scheduler(runtime, on_leadership=bot)
     try:
         with Heartbeat(runtime):

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
+import multiprocessing
+import multiprocessing.process
+import os
 import secrets
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from waitress import serve as waitress_serve
 
-from backend import jobs
+from backend import jobs, logs
 from backend.config import Settings
 from backend.leader import leader_lock_for
 from backend.services import instances
 from backend.web import create_app
 from piket.runtime import Runtime
+from scheduling.clock import SystemClock
 from scheduling.runner import Runner
 from secure_store import reload_keyring
 
@@ -104,10 +110,16 @@ class BotWhileLeading:
     starts the bot (again, if its thread ended), False stops it because another
     instance leads. While the database is away nothing is called, so the bot
     stays up and tells inspectors to try again.
+
+    With `own_process` (as `piket serve` runs it) the thread runs the bot in a
+    child process (see `run_bot_process`): in one interpreter the web pages and
+    the bot took turns at one lock, and under load the sender fell behind
+    Telegram's pace while taps waited for pages.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, own_process: bool = False) -> None:
         self._runtime = runtime
+        self._own_process = own_process
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._guard = threading.Lock()
@@ -133,7 +145,10 @@ class BotWhileLeading:
 
     def _run(self, stop: threading.Event) -> None:
         try:
-            run_bot(self._runtime, stop)
+            if self._own_process:
+                run_bot_process(self._runtime.settings, stop)
+            else:
+                run_bot(self._runtime, stop)
         except Exception as error:  # e.g. Telegram unreachable at start; the next poll starts it again
             # Only the type: a library's message may carry the Bot API URL, and with it the token.
             log.error("the bot stopped (%s); starting it again at the next poll", type(error).__name__)
@@ -176,3 +191,66 @@ def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:
             watcher.cancel()
 
     asyncio.run(main())
+
+
+class BotProcessEnded(Exception):
+    """The bot's process ended without being asked to (its exit code is logged)."""
+
+
+def run_bot_process(settings: Settings, stop: threading.Event) -> None:
+    """The bot in a child process of its own, until `stop` is set; it raises BotProcessEnded when the
+    child ends by itself, so the leader's next poll starts it again.
+
+    The child dies with its parent (PR_SET_PDEATHSIG): a `piket serve` killed by SIGKILL
+    must not leave a sender behind while another instance takes the lead."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=bot_process_main, args=(settings, os.getpid()), name="piket-bot")
+    process.start()
+    log.info("bot process %d started", process.pid)
+    try:
+        while process.is_alive() and not stop.is_set():
+            process.join(0.2)
+    finally:
+        _end(process)
+    if not stop.is_set():
+        log.error("the bot process ended by itself (exit code %s)", process.exitcode)
+        raise BotProcessEnded
+
+
+def _end(process: multiprocessing.process.BaseProcess) -> None:
+    """SIGTERM (the bot stops its poll and sender cleanly, see bot_process_main), SIGKILL if it hangs."""
+    if process.is_alive():
+        process.terminate()
+        process.join(BOT_STOP_SECONDS)
+    if process.is_alive():
+        log.error("the bot process did not stop within %d s; killing it", BOT_STOP_SECONDS)
+        process.kill()
+        process.join()
+
+
+BOT_STOP_SECONDS = 20
+
+
+def bot_process_main(settings: Settings, parent_pid: int) -> None:
+    """The child's entry point: its own keys, database pool and heartbeat; SIGTERM stops it."""
+    _die_with_parent(parent_pid)
+    logs.configure(settings.log_level)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C reaches the whole process group: the parent stops this process itself, in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    runtime = Runtime(settings, SystemClock())
+    runtime.database  # loads the keys (and the team's zone) before anything opens a value  # noqa: B018
+    with Heartbeat(runtime):  # this process seals and opens values too: key rotation waits for it
+        run_bot(runtime, stop)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1

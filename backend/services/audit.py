@@ -35,19 +35,35 @@ def record(session: Session, at: datetime, actor: str, action: str, subject: str
     predecessor: PostgreSQL takes a transaction-scoped advisory lock, SQLite
     already holds its write lock since BEGIN IMMEDIATE.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
-    last = session.execute(
-        select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
-    ).first()
-    seq, prev_mac = (last.seq + 1, last.mac) if last else (1, chain.GENESIS)
+    last_seq, prev_mac = _chain_tail(session)
+    seq = last_seq + 1
     details = details or {}
     mac = chain.seal(current_keyring(), seq, at, actor, action, subject, details, prev_mac)
     entry = AuditRecord(seq=seq, at=at, actor=actor, action=action, subject=subject,
                         details=json.dumps(details, sort_keys=True), prev_mac=prev_mac, mac=mac)
     session.add(entry)
     session.flush()
+    session.info[TAIL] = (session.get_transaction(), seq, mac)
     return entry
+
+
+TAIL = "piket.audit_tail"
+"""session.info key: the transaction that appended last, and the chain's tail it left."""
+
+
+def _chain_tail(session: Session) -> tuple[int, str]:
+    """The newest record's number and MAC, taking the append lock first. A second record in the
+    same transaction (an accept that completes a pair writes two) already holds the lock, and no
+    one else can have appended since: it takes the tail it left instead of asking again."""
+    kept = session.info.get(TAIL)
+    if kept is not None and kept[0] is session.get_transaction():
+        return kept[1], kept[2]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
+    last = session.execute(
+        select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
+    ).first()
+    return (last.seq, last.mac) if last else (0, chain.GENESIS)
 
 
 ANCHORED_ACTION = "audit.anchored"

@@ -308,23 +308,26 @@ def _settle(
     session: Session, now: datetime, shift: Shift, callout: Callout | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
-    offered = [o.inspector_id for o in offers.offers_of(session, shift.id, *OfferStatus)]
-    standing = offers.assignments_of(session, shift.id, standing=True)
+    all_offers = offers.offers_of(session, shift.id, *OfferStatus)  # read once, sorted by status below
+    on_shift_rows = offers.assignments_of(session, shift.id)
+    standing = [a for a in on_shift_rows if a.status is not AssignmentStatus.COVER_REQUESTED]
     on_it = {a.inspector_id for a in standing}
-    on_shift = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
+    on_shift = {a.inspector_id for a in on_shift_rows}
     members = {
         m.inspector_id: m
         for m in planning.team(
-            session, now, exclude_shift_id=shift.id, only=offered + [a.inspector_id for a in standing]
+            session, now, exclude_shift_id=shift.id,
+            only=[o.inspector_id for o in all_offers] + [a.inspector_id for a in standing]
         )
     }
     confirmed = [members[a.inspector_id] for a in standing]
     accepted = [
         members[o.inspector_id]
-        for o in offers.offers_of(session, shift.id, OfferStatus.ACCEPTED)
-        if o.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
+        for o in all_offers
+        if o.status is OfferStatus.ACCEPTED
+        and o.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
     ]
-    pending = [members[o.inspector_id] for o in offers.offers_of(session, shift.id, OfferStatus.PENDING)]
+    pending = [members[o.inspector_id] for o in all_offers if o.status is OfferStatus.PENDING]
     prefer_mixed = callout is None or callout.widened_at is None
     decision = pairing.decide_acceptance(
         planning.slot_of(shift).day, confirmed, accepted, pending, prefer_mixed
@@ -360,7 +363,8 @@ def _confirm_pair(
 ) -> None:
     callout.status, callout.filled_at, callout.version = CalloutStatus.FILLED, now, callout.version + 1
     shift.status = ShiftStatus.CONFIRMED
-    pair = [offers.inspector(session, i, first_name=True) for i in decision.pair]
+    pair = offers.people_with_first_names(session, list(decision.pair))
+    offer_of = {o.inspector_id: o for o in offers.offers_of(session, shift.id, *OfferStatus)}
     existing = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
     details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
     for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
@@ -374,7 +378,7 @@ def _confirm_pair(
                     created_at=now,
                 )
             )
-        offer = offers.offer_of(session, shift.id, member.id)
+        offer = offer_of.get(member.id)
         if offer is not None:
             offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
         _tell_pair_member(session, now, member, colleague.first_name, shift, details)

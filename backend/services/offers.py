@@ -53,11 +53,11 @@ def offer_shift(
             select(Inspector).where(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None))
         ).scalars()
     }
-    count = 0
-    for member in candidates(session, now, shift, ignore_unavailable=widen, excluding=taken):
-        inspector = enrolled.get(member.inspector_id)
-        if inspector is None:
-            continue
+    asked = [enrolled[m.inspector_id]
+             for m in candidates(session, now, shift, ignore_unavailable=widen, excluding=taken)
+             if m.inspector_id in enrolled]
+    made = []
+    for inspector in asked:
         offer = earlier.get(inspector.id)
         if offer is None:
             offer = Offer(shift_id=shift.id, inspector_id=inspector.id, sent_at=now, is_cover=cover)
@@ -65,10 +65,12 @@ def offer_shift(
         else:
             offer.status, offer.is_cover, offer.version = OfferStatus.PENDING, cover, offer.version + 1
             offer.sent_at, offer.answered_at, offer.reminded_at = now, None, None
-        session.flush()
+        made.append((inspector, offer))
+    session.flush()  # once for all: the buttons need the offers' ids
+    outbox.open_chat_ids(session, [inspector.id for inspector in asked])
+    for inspector, offer in made:
         _send(session, now, inspector, offer, details)
-        count += 1
-    return count
+    return len(made)
 
 
 def candidates(
@@ -94,9 +96,10 @@ def eligibility(session: Session, now: datetime, shift: Shift, *,
 
 def close_others(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:
     """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told."""
-    for offer in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING):
-        if offer.inspector_id in pair:
-            continue
+    others = [o for o in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
+              if o.inspector_id not in pair]
+    _held = _people(session, [offer.inspector_id for offer in others])  # see _people: kept while we work
+    for offer in others:
         offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
         offer.version += 1
         kind = "offer.cover_" if offer.is_cover else "offer."
@@ -166,6 +169,25 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
         return session.get_one(Inspector, inspector_id)
     query = select(Inspector).where(Inspector.id == inspector_id).options(undefer(Inspector.first_name))
     return session.execute(query).scalar_one()
+
+
+def people_with_first_names(session: Session, inspector_ids: list[int]) -> list[Inspector]:
+    """These inspectors in this order, first names opened, and their chat ids: one query for each."""
+    query = select(Inspector).where(Inspector.id.in_(inspector_ids)).options(undefer(Inspector.first_name))
+    found = {i.id: i for i in session.execute(query).scalars()}
+    outbox.open_chat_ids(session, inspector_ids)
+    return [found[inspector_id] for inspector_id in inspector_ids]
+
+
+def _people(session: Session, inspector_ids: list[int]) -> list[Inspector]:
+    """Load these inspectors and open their chat ids, two queries for all instead of two for each;
+    the caller holds the list while it works (the session keeps unchanged objects only while they
+    are referenced)."""
+    if not inspector_ids:
+        return []
+    loaded = list(session.execute(select(Inspector).where(Inspector.id.in_(inspector_ids))).scalars())
+    outbox.open_chat_ids(session, inspector_ids)
+    return loaded
 
 
 def municipality_name(session: Session, shift: Shift) -> str:

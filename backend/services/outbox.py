@@ -22,7 +22,7 @@ kind and checks what a lock screen would have shown.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -122,18 +122,19 @@ def delete(
     return _queue(session, now, inspector, DELETE, "{}", ref, not_before, allow_revoked=True)
 
 
-def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first (so an edit never overtakes its send).
+def due(session: Session, now: datetime, limit: int = 100, *,
+        first_per_inspector: bool = False) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first (so an edit never overtakes its send);
+    with `first_per_inspector`, only the oldest of each inspector's (of each chat's).
 
     A revoked account gets deletions only: anything else queued for it is marked
     failed here, in the same transaction, and not returned."""
-    rows = session.execute(
-        select(OutboxMessage, Inspector.revoked_at)
-        .outerjoin(Inspector, Inspector.id == OutboxMessage.inspector_id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    is_due = (OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now)
+    chosen = select(OutboxMessage, Inspector.revoked_at).outerjoin(
+        Inspector, Inspector.id == OutboxMessage.inspector_id)
+    if first_per_inspector:
+        chosen = chosen.where(OutboxMessage.id.in_(_oldest_per_inspector(session, is_due, limit)))
+    rows = session.execute(chosen.where(*is_due).order_by(OutboxMessage.id).limit(limit)).all()
     withheld = {row.id for row, revoked_at in rows if revoked_at is not None and row.method != DELETE}
     if withheld:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(withheld)).values(
@@ -141,6 +142,23 @@ def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage
             attempts=OutboxMessage.attempts + 1))
     return [row for row, revoked_at in rows if row.id not in withheld]
 
+
+def _oldest_per_inspector(session: Session, is_due: tuple[Any, ...], limit: int) -> list[int]:
+    """The ids of each inspector's oldest due message, read without opening any sealed column (a
+    backlog of thousands is scanned to find its first message for each chat)."""
+    oldest: dict[int, int] = {}
+    for message_id, inspector_id in session.execute(
+        select(OutboxMessage.id, OutboxMessage.inspector_id).where(*is_due).order_by(OutboxMessage.id)
+        .limit(limit * DUE_SCAN)
+    ):
+        oldest.setdefault(inspector_id if inspector_id is not None else -message_id, message_id)
+        if len(oldest) >= limit:
+            break
+    return list(oldest.values())
+
+
+DUE_SCAN = 20
+"""How many due messages per wanted one `due` looks through for the oldest of each inspector."""
 
 STALL = timedelta(minutes=5)
 """A message due this long and still not sent means the bot is not delivering (stopped, or cut off)."""
@@ -250,6 +268,20 @@ def _chat_id(session: Session, inspector: Inspector) -> str | None:
                 select(Inspector.telegram_id).where(Inspector.id == inspector.id)
             ).scalar_one_or_none()
     return opened[inspector.id]
+
+
+def open_chat_ids(session: Session, inspector_ids: Collection[int]) -> None:
+    """Open the chat ids of many inspectors in one query, ahead of messages to each of them (a
+    call-out offered to sixty, or a pair that closes everyone else's offer): one query each before."""
+    opened: dict[int, str | None] = session.info.setdefault("piket.chat_ids", {})
+    wanted = [inspector_id for inspector_id in inspector_ids if inspector_id not in opened]
+    if not wanted:
+        return
+    with session.no_autoflush:
+        for inspector_id, telegram_id in session.execute(
+            select(Inspector.id, Inspector.telegram_id).where(Inspector.id.in_(wanted))
+        ):
+            opened[inspector_id] = telegram_id
 
 
 def to_coordinators(session: Session, now: datetime, message: Message, ref: str | None = None,

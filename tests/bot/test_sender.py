@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -32,7 +33,7 @@ def test_retry_after_postpones_the_message_and_it_goes_later(harness: Harness, t
     harness.sender.limiter.pause = lambda seconds: None  # the test moves its own clock instead of sleeping
 
     async def scenario() -> None:
-        await harness.sender.deliver_due()
+        await harness.deliver()  # a round per message of a chat: each is refused and postponed
         assert "sent" not in statuses(harness)
         del harness.request.refuse["sendMessage"]
         assert await harness.sender.deliver_due() == 0  # not yet: 7 seconds have not passed
@@ -89,6 +90,23 @@ def test_the_limiter_keeps_one_second_between_messages_to_a_chat() -> None:
     assert all(gap >= 0.19 for gap in gaps)
 
 
+def test_the_interval_to_a_chat_counts_from_telegrams_answer_so_a_slow_call_is_not_caught_up() -> None:
+    """A call let go at once but answered 0.15 s later (it may have arrived just then): the next
+    call to that chat waits the whole interval from the answer, not from the letting go."""
+    limiter = Limiter(per_second=30, per_chat_interval=0.2)
+    moments: list[tuple[float, float]] = []
+
+    async def slow_calls() -> None:
+        for _ in range(3):
+            allowed = await limiter.wait("chat")
+            await asyncio.sleep(0.15)  # the call on its way and Telegram's answer
+            limiter.answered("chat")
+            moments.append((allowed, time.monotonic()))
+
+    asyncio.run(slow_calls())
+    assert all(b[0] - a[1] >= 0.19 for a, b in itertools.pairwise(moments))
+
+
 def test_the_limiter_allows_at_most_its_rate_in_any_second() -> None:
     limiter = Limiter(per_second=5, per_chat_interval=0)
     stamps: list[float] = []
@@ -113,25 +131,25 @@ def test_a_round_that_fails_for_one_chat_settles_the_others_before_the_next_roun
     it (the sender retries at once when the database is back) does not send it a second time."""
     create(harness, team)
     anna, bauke = str(team.phones["Anna"]), str(team.phones["Bauke"])
-    real_request, real_sent = harness.request.do_request, harness.sender._sent
+    real_request, real_sent = harness.request.do_request, harness.sender._sent_all
 
     async def slow_for_bauke(url, method, request_data=None, **kwargs):  # type: ignore[no-untyped-def]
         if request_data and str(request_data.parameters.get("chat_id")) == bauke:
             await asyncio.sleep(0.3)  # Telegram answers Bauke's offer after Anna's failed
         return await real_request(url, method, request_data, **kwargs)
 
-    def lost_for_anna(item: Queued, message_id: int | None) -> None:
-        if item.chat_id == anna:
+    def lost_for_anna(sent: list[tuple[Queued, int | None]]) -> None:
+        if any(item.chat_id == anna for item, _ in sent):
             raise OperationalError("UPDATE outbox_messages", {}, Exception("server closed the connection"))
-        real_sent(item, message_id)
+        real_sent(sent)
 
     harness.request.do_request = slow_for_bauke  # type: ignore[method-assign]
-    harness.sender._sent = lost_for_anna  # type: ignore[method-assign]
+    harness.sender._sent_all = lost_for_anna  # type: ignore[method-assign]
 
     async def scenario() -> None:
         with pytest.raises(OperationalError):
             await harness.sender.deliver_due()
-        harness.sender._sent = real_sent  # type: ignore[method-assign]
+        harness.sender._sent_all = real_sent  # type: ignore[method-assign]
         await harness.deliver()
 
     harness.play(scenario)
@@ -141,3 +159,35 @@ def test_a_round_that_fails_for_one_chat_settles_the_others_before_the_next_roun
     assert sends[bauke] == queued[bauke] > 0, "Bauke's messages went once: the round waited for Telegram"
     assert sends[anna] == queued[anna] + 1, "Anna's first goes again: its result was never recorded"
     assert set(statuses(harness)) == {"sent"}
+
+
+def test_a_round_sends_each_chat_its_oldest_message_so_no_queue_holds_up_the_others(
+    harness: Harness, team: Team
+) -> None:
+    """A call-out queues two messages to each phone: the first round sends every phone its alert,
+    the second the details, each one in one transaction for all the sends that finished together."""
+    create(harness, team)
+    with harness.database.transaction() as session:
+        queued = Counter(row.chat_id for row in session.scalars(select(OutboxMessage)))
+    commits: list[int] = []
+    real_sent = harness.sender._sent_all
+
+    def counted(sent: list[tuple[Queued, int | None]]) -> None:
+        commits.append(len(sent))
+        real_sent(sent)
+
+    harness.sender._sent_all = counted  # type: ignore[method-assign]
+    rounds: list[list[str]] = []
+
+    async def scenario() -> None:
+        while True:
+            before = len(harness.request.calls)
+            if not await harness.sender.deliver_due():
+                return
+            rounds.append([str(c.params["chat_id"]) for c in harness.request.calls[before:]])
+
+    harness.play(scenario)
+    assert len(rounds) == max(queued.values()) >= 2
+    assert all(len(chats) == len(set(chats)) for chats in rounds), "one message per chat and round"
+    assert set(rounds[0]) == set(queued), "every phone had its first message in the first round"
+    assert sum(commits) == sum(queued.values()) and len(commits) < sum(queued.values())

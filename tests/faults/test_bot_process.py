@@ -1,0 +1,81 @@
+"""`piket serve` runs its bot (poller and outbox sender) in a child process of its own: it starts
+and stops with the instance, a crash of it is reported and it is started again, and it dies with
+its parent, so a killed leader leaves no second sender behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from pathlib import Path
+
+from tests.faults.conftest import Site
+from tests.faults.processes import Instance
+from tests.faults.scenario import HOURS_OK, buttons, ended_shifts, pending_outbox, seed_crew
+from tests.waiting import wait_until
+
+STARTED = re.compile(r"bot process (\d+) started")
+
+
+def bot_pids(instance: Instance) -> list[int]:
+    return [int(pid) for pid in STARTED.findall(instance.log())]
+
+
+def is_running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie is dead, only not yet reaped by its parent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def started_bot(instance: Instance) -> int:
+    instance.wait_until(lambda: bot_pids(instance), 60, "the bot process to start")
+    return bot_pids(instance)[-1]
+
+
+def test_the_bot_runs_in_its_own_process_and_stops_with_the_instance(site: Site) -> None:
+    now = site.now()
+    crew = seed_crew(site.database, now, size=6)
+    prompts = ended_shifts(site.database, crew, now, pairs=2)
+    server = site.serve()
+    bot = started_bot(server)
+    assert server.process is not None and bot != server.process.pid
+    assert bot in children_of(server.process.pid)
+    server.wait_until(lambda: pending_outbox(site.database) == 0, 60, "the child's sender to deliver")
+    assert len(buttons(site.telegram, HOURS_OK)) == prompts > 0
+
+    server.stop()
+    assert server.process.returncode == 0, server.log()[-3000:]
+    assert not is_running(bot)
+    assert " ERROR " not in server.log()
+
+
+def test_a_crashed_bot_process_is_reported_and_started_again(site: Site) -> None:
+    now = site.now()
+    crew = seed_crew(site.database, now, size=6)
+    server = site.serve()
+    first = started_bot(server)
+    os.kill(first, signal.SIGKILL)
+    server.wait_until(lambda: len(bot_pids(server)) == 2, 60, "the bot process to be started again")
+    assert "the bot process ended by itself (exit code -9)" in server.log()
+    # The new one works: it sends what is queued after the crash.
+    prompts = ended_shifts(site.database, crew, now, pairs=2)
+    server.wait_until(lambda: len(buttons(site.telegram, HOURS_OK)) == prompts, 60, "the hour prompts")
+
+
+def test_a_killed_instance_takes_its_bot_process_with_it(site: Site) -> None:
+    server = site.serve()
+    bot = started_bot(server)
+    # Polling: past its start-up (a child killed before it has asked to die with its parent finds
+    # itself orphaned and exits on its own, only later).
+    server.wait_until(lambda: site.telegram.recorded("deleteWebhook"), 60, "the bot to start polling")
+    server.kill()
+    wait_until(lambda: not is_running(bot), 10, "the bot process to die with its parent")
