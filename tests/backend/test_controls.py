@@ -23,25 +23,41 @@ def day_with_pair(session: Session, day: date = DAY) -> tuple[Shift, dict[str, A
     """A control day, 14:00-23:00, with Anna and Bauke proposed; Ciska and Douwe free. All have phones."""
     _, home = region(session)
     people = {}
-    for number, (name, gender) in enumerate((("Anna Visser", Gender.FEMALE), ("Bauke Bos", Gender.MALE),
-                                             ("Ciska Mulder", Gender.FEMALE), ("Douwe Smit", Gender.MALE))):
+    for number, (name, gender) in enumerate(
+        (
+            ("Anna Visser", Gender.FEMALE),
+            ("Bauke Bos", Gender.MALE),
+            ("Ciska Mulder", Gender.FEMALE),
+            ("Douwe Smit", Gender.MALE),
+        )
+    ):
         made = inspector(session, home, name, gender, telegram_id=str(600 + number))
         designate(session, made, home)
         people[name.split()[0]] = made.id
-    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=home.id, starts_at=local_instant(day, time(14)),
-                  ends_at=local_instant(day, time(23)), created_at=NOW)
+    shift = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=home.id,
+        starts_at=local_instant(day, time(14)),
+        ends_at=local_instant(day, time(23)),
+        created_at=NOW,
+    )
     session.add(shift)
     session.flush()
-    pair = {name: Assignment(shift_id=shift.id, inspector_id=people[name], status=AssignmentStatus.PROPOSED,
-                             created_at=NOW) for name in ("Anna", "Bauke")}
+    pair = {
+        name: Assignment(
+            shift_id=shift.id, inspector_id=people[name], status=AssignmentStatus.PROPOSED, created_at=NOW
+        )
+        for name in ("Anna", "Bauke")
+    }
     session.add_all(pair.values())
     session.flush()
     return shift, pair, people
 
 
 def templates_to(session: Session, inspector_id: int) -> list[str]:
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.inspector_id == inspector_id)
-                           .order_by(OutboxMessage.id))
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.inspector_id == inspector_id).order_by(OutboxMessage.id)
+    )
     return [json.loads(row.payload)["template"] for row in rows]
 
 
@@ -65,8 +81,10 @@ def test_the_day_before_a_confirmed_person_is_reminded_and_an_unconfirmed_one_as
 ) -> None:
     _, pair, people = day_with_pair(session)
     controls.ask_and_remind(session, NOW)
-    assert controls.answer(session, NOW, people["Anna"], pair["Anna"].id, pair["Anna"].version,
-                           can_go=True) == "callback.confirmed"
+    assert (
+        controls.answer(session, NOW, people["Anna"], pair["Anna"].id, pair["Anna"].version, can_go=True)
+        == "callback.confirmed"
+    )
     day_before = START - timedelta(hours=23)
     assert controls.ask_and_remind(session, day_before) == (0, 2)
     assert controls.ask_and_remind(session, day_before + timedelta(minutes=5)) == (0, 0), "once only"
@@ -86,8 +104,10 @@ def test_an_answer_with_an_old_version_or_from_someone_else_is_stale(session: Se
     assert confirmed == "callback.confirmed"
     assert controls.answer(session, NOW, people["Anna"], anna.id, version, can_go=False) == "callback.stale"
     assert anna.status is AssignmentStatus.CONFIRMED
-    assert controls.answer(session, START, people["Anna"], anna.id, anna.version,
-                           can_go=False) == "callback.stale", "the day has begun"
+    assert (
+        controls.answer(session, START, people["Anna"], anna.id, anna.version, can_go=False)
+        == "callback.stale"
+    ), "the day has begun"
 
 
 def test_who_cannot_go_asks_for_cover_and_the_free_colleagues_are_offered_the_place(session: Session) -> None:

@@ -24,10 +24,19 @@ from scheduling.calendar import local_instant
 from tests.factories import NOW, designate, inspector, region
 
 DAY = date(2027, 3, 16)
-DETAILS = {"date": "2027-03-16", "start": "14:00", "end": "23:00", "municipality": "Leeuwarden",
-           "source": "MMA-melding"}
-TEAM = (("Anna Visser", Gender.FEMALE, "500"), ("Bauke Bos", Gender.MALE, "501"),
-        ("Ciska Mulder", Gender.FEMALE, "502"), ("Eelke Zijlstra", Gender.MALE, None))
+DETAILS = {
+    "date": "2027-03-16",
+    "start": "14:00",
+    "end": "23:00",
+    "municipality": "Leeuwarden",
+    "source": "MMA-melding",
+}
+TEAM = (
+    ("Anna Visser", Gender.FEMALE, "500"),
+    ("Bauke Bos", Gender.MALE, "501"),
+    ("Ciska Mulder", Gender.FEMALE, "502"),
+    ("Eelke Zijlstra", Gender.MALE, None),
+)
 """Name, gender, linked phone (Eelke has none)."""
 
 
@@ -39,8 +48,13 @@ def shift_and_people(session: Session) -> tuple[Shift, dict[str, int]]:
         made = inspector(session, home, name, gender, telegram_id=phone)
         designate(session, made, home)
         people[name.split()[0]] = made.id
-    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=home.id, starts_at=local_instant(DAY, time(14)),
-                  ends_at=local_instant(DAY, time(23)), created_at=NOW)
+    shift = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=home.id,
+        starts_at=local_instant(DAY, time(14)),
+        ends_at=local_instant(DAY, time(23)),
+        created_at=NOW,
+    )
     session.add(shift)
     session.flush()
     return shift, people
@@ -52,8 +66,9 @@ def statuses(session: Session, shift: Shift) -> dict[int, OfferStatus]:
 
 
 def templates_to(session: Session, inspector_id: int) -> list[str]:
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.inspector_id == inspector_id)
-                           .order_by(OutboxMessage.id))
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.inspector_id == inspector_id).order_by(OutboxMessage.id)
+    )
     return [json.loads(row.payload)["template"] for row in rows]
 
 
@@ -69,8 +84,11 @@ def test_everyone_with_a_phone_is_asked_once_with_a_bare_alert_and_then_the_deta
 
 def test_who_is_on_the_shift_already_is_not_asked(session: Session) -> None:
     shift, people = shift_and_people(session)
-    session.add(Assignment(shift_id=shift.id, inspector_id=people["Bauke"], status=AssignmentStatus.CONFIRMED,
-                           created_at=NOW))
+    session.add(
+        Assignment(
+            shift_id=shift.id, inspector_id=people["Bauke"], status=AssignmentStatus.CONFIRMED, created_at=NOW
+        )
+    )
     session.flush()
     assert offers.offer_shift(session, NOW, shift, DETAILS) == 2
     assert people["Bauke"] not in statuses(session, shift)
@@ -89,12 +107,17 @@ def test_once_a_pair_stands_a_yes_waits_on_standby_and_an_open_question_is_withd
     assert ciska is not None
     version = ciska.version
     offers.close_others(session, NOW, shift, {people["Anna"]})
-    assert statuses(session, shift) == {people["Anna"]: OfferStatus.ACCEPTED,
-                                        people["Bauke"]: OfferStatus.STANDBY,
-                                        people["Ciska"]: OfferStatus.WITHDRAWN}
+    assert statuses(session, shift) == {
+        people["Anna"]: OfferStatus.ACCEPTED,
+        people["Bauke"]: OfferStatus.STANDBY,
+        people["Ciska"]: OfferStatus.WITHDRAWN,
+    }
     assert ciska.version == version + 1, "her old buttons are stale now"
-    edited = session.scalars(select(OutboxMessage).where(OutboxMessage.inspector_id == people["Bauke"])
-                             .order_by(OutboxMessage.id.desc())).first()
+    edited = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.inspector_id == people["Bauke"])
+        .order_by(OutboxMessage.id.desc())
+    ).first()
     assert edited is not None and json.loads(edited.payload)["template"] == "offer.standby"
 
 

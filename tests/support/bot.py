@@ -62,8 +62,10 @@ def hours_message(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
 async def tap_through(harness: Harness, phone: int, labels: tuple[str, ...]) -> None:
     """Taps the hours message's buttons by their labels, one after another, each answer delivered."""
     for label in labels:
-        await harness.press(phone, next(data for row in hours_message(harness, phone)
-                                        for shown, data in row if shown == label))
+        await harness.press(
+            phone,
+            next(data for row in hours_message(harness, phone) for shown, data in row if shown == label),
+        )
         await harness.deliver()
 
 

@@ -105,8 +105,19 @@ def book_hours(site: Site, approve: bool = True) -> list[int]:
         place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
         for day, inspector in ((date(2027, 3, 2), 2), (date(2027, 3, 6), 4), (date(2027, 3, 7), 2)):
             ids.append(book(session, site, inspector, place, day))
-        ids.append(book(session, site, 4, place, date(2027, 3, 3), hour=10, minutes=90, break_minutes=0,
-                        category=HourCategory.REPORT))
+        ids.append(
+            book(
+                session,
+                site,
+                4,
+                place,
+                date(2027, 3, 3),
+                hour=10,
+                minutes=90,
+                break_minutes=0,
+                category=HourCategory.REPORT,
+            )
+        )
         if approve:
             ledger.approve_many(session, site.clock.now(), "web:coordinator", ids)
     return ids
