@@ -22,7 +22,7 @@ from bot.callbacks import (
 from bot.keyboards import for_message
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create
+from tests.support.bot import create
 
 # Strings as buttons sent before the typed data existed carry them, with the value each means.
 WIRE = [

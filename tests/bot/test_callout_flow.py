@@ -11,25 +11,7 @@ from backend.services.callouts import NewCallout
 from backend.services.errors import Refused
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-
-
-def create(harness: Harness, team: Team, hours_ahead: int = 2) -> int:
-    start = harness.clock.now() + timedelta(hours=hours_ahead)
-    with harness.database.transaction() as session:
-        made = callouts.create_callout(
-            session,
-            harness.clock.now(),
-            "web:coordinator",
-            NewCallout(
-                team.smallingerland,
-                CalloutSource.MMA,
-                start,
-                start + timedelta(hours=9),
-                "Wilhelminastraat 12, Drachten",
-                "Achterom via de steeg.",
-            ),
-        )
-        return made.id
+from tests.support.bot import create, offer_buttons
 
 
 def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, team: Team) -> None:
@@ -39,12 +21,6 @@ def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, t
             team.smallingerland, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1"))
     with harness.database.transaction() as session:
         assert session.execute(select(Offer)).first() is None
-
-
-def offer_buttons(harness: Harness, phone: int) -> list[tuple[str, str]]:
-    """Accept / Decline of the first offer this phone got (a reminder repeats them)."""
-    details = next(c for c in harness.to(phone) if c.buttons)
-    return details.buttons[0]
 
 
 def test_eligible_phones_get_a_discreet_offer_and_the_coordinator_a_summary(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create, offer_buttons
+from tests.support.bot import create, offer_buttons
 
 
 def test_rooster_is_one_silent_message_with_a_header_and_the_kind_of_each_shift(

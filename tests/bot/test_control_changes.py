@@ -11,8 +11,7 @@ from backend.services import control_changes
 from scheduling.calendar import local_date, local_instant
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.bot.test_lock_screen import newest_buttons
-from tests.bot.test_reminders import bind_jobs
+from tests.support.bot import bind_jobs, newest_buttons
 
 
 def move_to_next_week(harness: Harness, shift_id: int) -> None:

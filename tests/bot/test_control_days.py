@@ -9,9 +9,7 @@ from backend import jobs
 from backend.models import Assignment, AssignmentStatus
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Call, Harness
-from tests.bot.test_callout_flow import offer_buttons
-from tests.bot.test_enrolment import code_for
-from tests.bot.test_reminders import bind_jobs
+from tests.support.bot import bind_jobs, code_for, offer_buttons
 
 IN_THREE_DAYS = 72  # Friday 12 March, 14:00-23:00
 

@@ -5,13 +5,9 @@ from datetime import timedelta
 from backend.services import enrolment
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
+from tests.support.bot import code_for, create
 
 STRANGER = 555
-
-
-def code_for(harness: Harness, inspector_id: int) -> str:
-    with harness.database.transaction() as session:
-        return enrolment.create_code(session, harness.clock.now(), "web:admin", inspector_id)
 
 
 def test_a_code_links_the_phone_and_the_bot_greets_by_first_name(harness: Harness, team: Team) -> None:
@@ -48,8 +44,6 @@ def test_a_used_an_expired_and_an_unknown_code_get_one_neutral_sentence(harness:
 
 
 def test_a_revoked_phone_gets_nothing_more_and_its_offers_are_withdrawn(harness: Harness, team: Team) -> None:
-    from tests.bot.test_callout_flow import create
-
     create(harness, team)
     anna = team.phones["Anna"]
 

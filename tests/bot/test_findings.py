@@ -12,7 +12,7 @@ from backend.models import ControlRecord, Outcome, Report
 from backend.services import callouts
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.bot.test_new_callout import tap
+from tests.support.bot import tap
 
 TMM = "Politie Noord-Nederland, Team Migratiecriminaliteit en Mensenhandel (TMM)"
 

@@ -12,7 +12,7 @@ from backend.services import ledger
 from scheduling.calendar import team_zone
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.bot.test_reminders import bind_jobs
+from tests.support.bot import bind_jobs, hours_message, tap_through
 
 
 def entries(harness: Harness) -> list[HourEntry]:
@@ -36,20 +36,6 @@ def ended_shift(harness: Harness, team: Team) -> int:
     bind_jobs(harness)
     harness.clock.advance(timedelta(hours=9))
     return shift_id
-
-
-def hours_message(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
-    edits = [c for c in harness.to(phone, "editMessageText") if c.buttons]
-    sent = [c for c in harness.to(phone) if c.text.startswith("De dienst") and c.buttons]
-    return (edits or sent)[-1].buttons
-
-
-async def tap_through(harness: Harness, phone: int, labels: tuple[str, ...]) -> None:
-    """Taps the hours message's buttons by their labels, one after another, each answer delivered."""
-    for label in labels:
-        await harness.press(phone, next(data for row in hours_message(harness, phone)
-                                        for shown, data in row if shown == label))
-        await harness.deliver()
 
 
 def test_one_tap_records_the_planned_hours_split_over_the_allowance_bands(

@@ -7,20 +7,7 @@ from sqlalchemy import select
 from backend.models import Unavailability
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.bot.test_new_callout import tap
-
-
-async def mark_days_off(harness: Harness, phone: int, first: str, last: str, reason: str) -> None:
-    await harness.say(phone, "/afwezig")
-    await harness.deliver()
-    await harness.press(phone, tap(harness, phone, "Afwezigheid opgeven"))
-    await harness.deliver()
-    await harness.press(phone, tap(harness, phone, first))
-    await harness.deliver()
-    await harness.press(phone, tap(harness, phone, last))
-    await harness.deliver()
-    await harness.press(phone, tap(harness, phone, reason))
-    await harness.deliver()
+from tests.support.bot import mark_days_off, tap
 
 
 def test_an_inspector_marks_days_off_in_five_taps_with_a_reason_kept(harness: Harness, team: Team) -> None:

@@ -23,12 +23,8 @@ from bot.texts import TEXTS
 from scheduling.clock import FrozenClock
 from tests.bot.conftest import Team, control_day, make_team
 from tests.bot.harness import Call, Harness
-from tests.bot.test_callout_flow import create, offer_buttons
-from tests.bot.test_enrolment import code_for
-from tests.bot.test_leave import mark_days_off
-from tests.bot.test_new_callout import tap
-from tests.bot.test_reminders import bind_jobs
 from tests.conftest import DatabaseFactory, Template, Templates
+from tests.support.bot import bind_jobs, code_for, create, mark_days_off, newest_buttons, offer_buttons, tap
 
 LOCATION, NOTES = "Wilhelminastraat 12, Drachten", "Achterom via de steeg."
 TMM = "Politie Noord-Nederland, Team Migratiecriminaliteit en Mensenhandel (TMM)"
@@ -55,11 +51,6 @@ Scenario = Callable[[Harness, Team], Awaitable[None]]
 
 async def press_first(harness: Harness, phone: int) -> None:
     await harness.press(phone, offer_buttons(harness, phone)[0][1])
-
-
-async def newest_buttons(harness: Harness, phone: int, row: int, column: int) -> None:
-    calls = [c for c in harness.request.calls if c.buttons and int(c.params.get("chat_id", 0)) == phone]
-    await harness.press(phone, calls[-1].buttons[row][column][1])
 
 
 async def hours_button(harness: Harness, phone: int, row: int) -> None:

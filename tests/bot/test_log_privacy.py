@@ -16,7 +16,7 @@ from backend.config import load_settings
 from backend.services import enrolment
 from tests.bot.conftest import PEOPLE, Team
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create, offer_buttons
+from tests.support.bot import create, offer_buttons
 
 NEW_PHONE = 987_654_321
 

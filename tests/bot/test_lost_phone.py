@@ -7,8 +7,7 @@ from backend.models import Assignment, AssignmentStatus, EnrolmentCode, Inspecto
 from backend.services import enrolment
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create, offer_buttons
-from tests.bot.test_enrolment import code_for
+from tests.support.bot import code_for, create, offer_buttons
 
 NEW_PHONE = 777
 

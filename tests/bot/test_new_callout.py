@@ -8,14 +8,7 @@ from backend import jobs
 from backend.models import Assignment, Callout, CalloutSource, Shift
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create
-from tests.bot.test_reminders import bind_jobs
-
-
-def tap(harness: Harness, phone: int, label: str) -> str:
-    """The data of the button with this label on the newest message to the phone that has buttons."""
-    calls = [c for c in harness.request.calls if c.buttons and int(c.params.get("chat_id", 0)) == phone]
-    return next(data for row in calls[-1].buttons for shown, data in row if shown == label)
+from tests.support.bot import bind_jobs, create, tap
 
 
 def test_the_coordinator_makes_a_callout_step_by_step_and_the_address_leaves_her_chat(

@@ -5,17 +5,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend import jobs
-from backend.config import load_settings
 from backend.models import Callout, CalloutStatus
 from backend.services import callouts
 from secure_store.types import blind_index
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create, offer_buttons
-
-
-def bind_jobs(harness: Harness) -> None:
-    jobs.bind(jobs.JobContext(harness.database, harness.clock, load_settings({})))
+from tests.support.bot import bind_jobs, create, offer_buttons
 
 
 def test_a_reminder_after_fifteen_minutes_and_an_alert_after_thirty(harness: Harness, team: Team) -> None:

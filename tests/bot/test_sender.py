@@ -14,7 +14,7 @@ from backend.models import OutboxMessage, OutboxStatus
 from bot.sender import Limiter, Queued
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.bot.test_callout_flow import create
+from tests.support.bot import create
 
 
 def statuses(harness: Harness) -> list[str]:

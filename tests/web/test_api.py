@@ -11,19 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from backend.models import Municipality, Role, Shift, ShiftKind
-from backend.services import accounts, ledger
+from backend.services import ledger
 from backend.web.api import OPERATIONS
 from scheduling.calendar import local_instant
 from scheduling.ort import planned_break
+from tests.support.web import token
 from tests.web.conftest import Site, book
-
-
-def token(site: Site, role: Role, read_only: bool = False) -> str:
-    with site.database.transaction() as session:
-        _, value = accounts.create_api_token(
-            session, site.clock.now(), "test", f"test {role}", role, read_only
-        )
-    return value
 
 
 @pytest.fixture

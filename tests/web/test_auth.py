@@ -13,6 +13,7 @@ from sqlalchemy import select
 from backend.models import AuditRecord, Role, WebUser
 from backend.services import accounts, ledger, login_throttle
 from backend.web import create_app
+from tests.support.web import BROKEN_AUTHORIZATION
 from tests.web.conftest import PASSWORD, Site, WebClient
 
 
@@ -240,9 +241,6 @@ def test_a_reset_ends_the_sessions_of_the_account_at_once(site: Site) -> None:
         finance_id = session.execute(select(WebUser.id).where(WebUser.username == "finance")).scalar_one()
     site.client("admin").post(f"/admin/users/{finance_id}/reset")
     assert finance.get("/finance/ledger").status_code == 302
-
-
-BROKEN_AUTHORIZATION = ("Basic eDp4", "", "Bearer", "Bearer ", "Bearer pkt_wrong", "Token pkt_x", "bearer x")
 
 
 def test_only_a_valid_bearer_token_skips_the_csrf_check_of_the_api(site: Site) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backend.models import Role
+from tests.support.web import token
 from tests.web.conftest import Site
-from tests.web.test_api import token
 
 HUGE = "561804797646952997698142208"
 

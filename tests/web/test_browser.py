@@ -31,8 +31,8 @@ from werkzeug.serving import make_server
 from backend.models import Callout, CalloutStatus, Inspector, Municipality, Offer, SafetyAlert
 from backend.services import callouts
 from backend.web.access import roles_of
+from tests.support.web import TIP, municipality, record_week
 from tests.web.conftest import PASSWORD, Site
-from tests.web.test_coordinator import TIP, municipality, record_week
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]

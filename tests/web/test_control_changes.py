@@ -5,10 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backend.models import AssignmentStatus, Role, Shift, ShiftChange, ShiftStatus
+from tests.support.web import make_callout, people_on, plan_day, token
 from tests.web.conftest import Site
-from tests.web.test_api import token
-from tests.web.test_coordinator import make_callout
-from tests.web.test_planning import people_on, plan_day
 
 MOVE = {"day": "2027-04-27", "start": "15:00", "end": "23:00", "reason": "politie verzet de datum",
         "month": "2027-04"}

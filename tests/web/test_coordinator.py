@@ -25,30 +25,8 @@ from backend.models import (
 from backend.services import callouts, ledger, settlement
 from backend.services.exports import LEDGER_HEADER, LedgerFilter, ledger_rows
 from scheduling.calendar import local_day_start, local_instant, team_zone
-from tests.web.conftest import Site, WebClient, book
-
-TIP = {
-    "source": "mma",
-    "day": "2027-03-09",
-    "start": "20:00",
-    "end": "23:00",
-    "location": "Dorpsstraat 1",
-    "notes": "achteringang",
-}
-
-
-def municipality(site: Site, name: str) -> int:
-    with site.database.transaction() as session:
-        return session.execute(select(Municipality.id).where(Municipality.name == name)).scalar_one()
-
-
-def make_callout(site: Site, client: WebClient) -> int:
-    response = client.post(
-        "/coordinator/callouts/new", data={**TIP, "municipality_id": municipality(site, "Smallingerland")}
-    )
-    assert response.status_code == 302, response.text
-    with site.database.transaction() as session:
-        return session.execute(select(Callout.id).order_by(Callout.id.desc())).scalars().first()  # type: ignore[return-value]
+from tests.support.web import TIP, make_callout, municipality, record_week
+from tests.web.conftest import Site
 
 
 def test_a_call_out_from_the_web_is_offered_and_the_board_shows_it_fill(site: Site) -> None:
@@ -104,13 +82,6 @@ def test_cancelling_from_the_board_withdraws_the_offers(site: Site) -> None:
         statuses = session.execute(select(Offer.status).where(Offer.shift_id == callout.shift_id)).scalars()
         assert set(statuses) == {OfferStatus.WITHDRAWN}
     assert client.post("/coordinator/callouts/999999/cancel").status_code == 404
-
-
-def record_week(site: Site) -> list[int]:
-    """Two inspectors' hours on Tuesday 2 March 2027 (last week), not yet approved."""
-    place = municipality(site, "Heerenveen")
-    with site.database.transaction() as session:
-        return [book(session, site, inspector, place, date(2027, 3, 2)) for inspector in (2, 3)]
 
 
 def test_a_week_of_hours_is_approved_in_one_go_and_then_closed(site: Site) -> None:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from backend.models import Disclosure, Inspector, Municipality
 from backend.services import exports
+from tests.support.web import SHARED, YEAR, book_hours, read_csv
 from tests.web.conftest import Site
-from tests.web.test_finance import SHARED, YEAR, book_hours, read_csv
 
 
 def register(site: Site) -> list[Disclosure]:

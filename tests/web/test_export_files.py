@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
+from tests.support.web import SHARE, SHARED, YEAR
 from tests.web.conftest import Site, book
-from tests.web.test_finance import SHARE, SHARED, YEAR
 
 CODE_NAME = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 DUTCH_CATEGORIES = {"controle", "oproep", "rapport", "coördinatie"}

@@ -13,46 +13,17 @@ from fractions import Fraction
 import openpyxl
 from sqlalchemy import select
 
-from backend.models import HourCategory, Inspector, Municipality, Shift, ShiftKind
+from backend.models import Inspector, Municipality, Shift, ShiftKind
 from backend.services import evaluation, ledger
-from backend.web import export_words
 from scheduling.calendar import local_instant
 from scheduling.contributions import contribution_table
 from scheduling.money import Budget, BudgetLine
 from tests.profiles import PLAN_BUDGET
+from tests.support.web import CODE_NAMES, SHARE, SHARED, YEAR, book_hours, read_csv
 from tests.web.conftest import Site, book
 
-YEAR = {"period_start": "2027-03-01", "period_end": "2027-03-31"}
-SHARED = {"receiver": "controller of the coordinating municipality", "purpose": "year-end settlement"}
-"""Who receives an export and why: asked before every download, recorded in the register."""
-SHARE = "receiver=controller&purpose=year-end"
 AFTER_MARCH = datetime(2027, 4, 1, 8, 0, tzinfo=UTC)
 """March can be closed once it is over."""
-
-
-def book_hours(site: Site, approve: bool = True) -> list[int]:
-    """A Tuesday, a Saturday and a Sunday control for two inspectors of different employers, and a report."""
-    ids = []
-    with site.database.transaction() as session:
-        place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
-        for day, inspector in ((date(2027, 3, 2), 2), (date(2027, 3, 6), 4), (date(2027, 3, 7), 2)):
-            ids.append(book(session, site, inspector, place, day))
-        ids.append(book(session, site, 4, place, date(2027, 3, 3), hour=10, minutes=90, break_minutes=0,
-                        category=HourCategory.REPORT))
-        if approve:
-            ledger.approve_many(session, site.clock.now(), "web:coordinator", ids)
-    return ids
-
-
-CODE_NAMES = {export_words.wording("nl").label(name): name for name in export_words.LABELS}
-"""The Dutch headers a controller reads, back to the column names these tests look columns up by."""
-
-
-def read_csv(text: str) -> tuple[str, list[str], list[list[str]], list[str]]:
-    """Column set, header (as column names), lines and total line of a CSV export."""
-    assert text.startswith("\ufeff"), "a byte-order mark tells Excel it is UTF-8"
-    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
-    return rows[0][0], [CODE_NAMES[label] for label in rows[1]], rows[2:-1], rows[-1]
 
 
 def test_the_ledger_csv_is_dutch_excel_and_its_total_is_the_sum_of_its_lines(site: Site) -> None:

@@ -22,9 +22,8 @@ from backend.models import (
     ShiftKind,
 )
 from backend.services import findings
+from tests.support.web import TIP, municipality, token
 from tests.web.conftest import Site
-from tests.web.test_api import token
-from tests.web.test_coordinator import TIP, municipality
 
 TMM = "Politie Noord-Nederland, Team Migratiecriminaliteit en Mensenhandel (TMM)"
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from backend.models import Callout, Inspector, Offer
 from backend.services import outbox
 from backend.services.outbox import Message
+from tests.support.web import TIP, municipality
 from tests.web.conftest import Site, WebClient
-from tests.web.test_coordinator import TIP, municipality
 
 NOTICES = re.compile(r'<p class="(?:notice|warning)" role="(?:status|alert)">([^<]*)</p>')
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from backend.models import Role, Unavailability
 from backend.services import planning
+from tests.support.web import token
 from tests.web.conftest import Site
-from tests.web.test_api import token
 
 
 def leave_rows(site: Site) -> list[Unavailability]:

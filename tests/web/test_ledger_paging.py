@@ -13,8 +13,8 @@ import pytest
 
 from backend.services import exports
 from backend.web import api, finance
+from tests.support.web import SHARED, YEAR, book_hours
 from tests.web.conftest import Site, book
-from tests.web.test_finance import SHARED, YEAR, book_hours
 
 
 class CountingRows:

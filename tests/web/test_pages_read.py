@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from backend.models import Inspector
 from backend.web import i18n
+from tests.support.web import municipality, record_week
 from tests.web.conftest import Site, book
-from tests.web.test_coordinator import municipality, record_week
 
 
 def test_the_proposal_names_the_municipality_of_each_day(site: Site) -> None:

@@ -4,35 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.models import Assignment, AssignmentStatus, Inspector, OutboxMessage, Shift, ShiftKind
+from backend.models import Assignment, AssignmentStatus, Inspector, OutboxMessage
 from backend.services.planning import LIVE_ASSIGNMENTS
+from tests.support.web import municipality, people_on, plan_day
 from tests.web.conftest import Site
-from tests.web.test_coordinator import municipality
-
-
-def people_on(site: Site, shift_id: int) -> dict[int, AssignmentStatus]:
-    with site.database.transaction() as session:
-        rows = session.execute(
-            select(Assignment.inspector_id, Assignment.status).where(Assignment.shift_id == shift_id)
-        ).all()
-    return {inspector: status for inspector, status in rows}
-
-
-def plan_day(site: Site, client: object) -> int:
-    response = client.post(
-        "/coordinator/planning/days",
-        data={  # type: ignore[attr-defined]
-            "municipality_id": municipality(site, "Heerenveen"),
-            "day": "2027-04-20",
-        },
-    )
-    assert response.status_code == 302, response.text
-    with site.database.transaction() as session:
-        return (
-            session.execute(select(Shift.id).where(Shift.kind == ShiftKind.CONTROL).order_by(Shift.id.desc()))
-            .scalars()
-            .first()
-        )  # type: ignore[return-value]
 
 
 def test_a_new_day_gets_a_proposed_pair_that_the_coordinator_accepts(site: Site) -> None:

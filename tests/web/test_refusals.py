@@ -15,10 +15,8 @@ from sqlalchemy import func, select
 from backend.models import Role, Shift
 from backend.services import accounts, offers
 from backend.web import problems
+from tests.support.web import TIP, municipality, plan_day, token
 from tests.web.conftest import Site
-from tests.web.test_api import token
-from tests.web.test_coordinator import TIP, municipality
-from tests.web.test_planning import plan_day
 
 FIELD_PROBLEM = re.compile(r'<span class="field-problem" role="alert">([^<]*)</span>')
 NOTICE = re.compile(r'<p class="problem" role="alert">([^<]*)</p>')

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from backend.web.access import PUBLIC, roles_of
+from tests.support.web import BROKEN_AUTHORIZATION
 from tests.web.conftest import Site, WebClient
-from tests.web.test_auth import BROKEN_AUTHORIZATION
 
 ADMIN, COORDINATOR, FINANCE, AUDITOR = "admin", "coordinator", "finance", "auditor"
 READERS = {FINANCE, AUDITOR, COORDINATOR}

@@ -18,8 +18,8 @@ from backend.models import (
     ShiftKind,
 )
 from backend.services import safety, safety_ladder
+from tests.support.web import municipality
 from tests.web.conftest import Site
-from tests.web.test_coordinator import municipality
 
 
 def control_with_pair(site: Site, hours_ago: int) -> int:

@@ -15,8 +15,8 @@ from schemathesis.config import SchemathesisConfig
 
 from backend.models import Role
 from backend.web.api import OPERATIONS
+from tests.support.web import token
 from tests.web.conftest import Site
-from tests.web.test_api import token
 
 EXAMPLES = 12
 """Per operation and mode: 12 operations x 2 modes x 12 examples."""

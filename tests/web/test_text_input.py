@@ -20,9 +20,8 @@ from backend import text as door
 from backend.db import Database
 from backend.models import Inspector, Municipality, Role
 from backend.web import schemas
+from tests.support.web import SHARE, SHARED, YEAR, book_hours, token
 from tests.web.conftest import Site
-from tests.web.test_api import token
-from tests.web.test_finance import SHARE, SHARED, YEAR, book_hours
 
 INVISIBLE = ["\x00\x00\x00", "\u200b\u200b\u200b", "\u202e\u2066\ufeff", "\x0b\x1f\x7f"]
 
