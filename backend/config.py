@@ -34,8 +34,12 @@ PREFIX = "PIKET_"
 # PIKET_KEYS_FILE is a setting of its own (the key ring file can be rewritten by `piket keys`).
 SECRETS = ("telegram_token", "webhook_secret", "secret_key")
 # Read by the test suite and the benchmarks, not by the program.
-FOREIGN = {"PIKET_TEST_DATABASE_URL", "PIKET_TEST_REQUIRE_EMULATOR", "PIKET_TEST_REQUIRE_BROWSER",
-           "PIKET_PYTHON"}
+FOREIGN = {
+    "PIKET_TEST_DATABASE_URL",
+    "PIKET_TEST_REQUIRE_EMULATOR",
+    "PIKET_TEST_REQUIRE_BROWSER",
+    "PIKET_PYTHON",
+}
 
 
 SECRET_MIN_BITS = 256

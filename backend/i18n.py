@@ -64,8 +64,9 @@ def chosen(language: str | None) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def extract_texts(fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str],
-                  options: Mapping[str, Any]) -> Iterator[tuple[int, str, list[str], list[str]]]:
+def extract_texts(
+    fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str], options: Mapping[str, Any]
+) -> Iterator[tuple[int, str, list[str], list[str]]]:
     """A pybabel extractor (babel.cfg's `[extractors] texts`) for a module-level dict `TEXTS` of
     template key to English text, as bot/texts.py keeps them: each entry is a `pgettext(key, text)`.
 
@@ -73,8 +74,11 @@ def extract_texts(fileobj: IO[bytes], keywords: Collection[str], comment_tags: C
     """
     tree = ast.parse(fileobj.read())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "TEXTS"
-                                                 for t in node.targets) and isinstance(node.value, ast.Dict):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "TEXTS" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
             for key, value in zip(node.value.keys, node.value.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(value, ast.Constant):
                     yield key.lineno, "pgettext", [str(key.value), str(value.value)], []

@@ -70,13 +70,23 @@ def register(runner: Runner) -> None:
     runner.schedule_every(SWEEP_JOB, f"{__name__}:sweep", _bound().settings.sweep_seconds)
     runner.schedule_every(RETENTION_JOB, f"{__name__}:retain", RETENTION_SECONDS)
     settings = _bound().settings
-    runner.schedule_daily(ANCHOR_JOB, f"{__name__}:anchor", settings.backup_at, team_zone(),
-                          misfire_grace_seconds=BACKUP_GRACE_SECONDS)
+    runner.schedule_daily(
+        ANCHOR_JOB,
+        f"{__name__}:anchor",
+        settings.backup_at,
+        team_zone(),
+        misfire_grace_seconds=BACKUP_GRACE_SECONDS,
+    )
     if settings.backup_dir is None:
         runner.cancel(BACKUP_JOB)  # switched off since the last start
     else:
-        runner.schedule_daily(BACKUP_JOB, f"{__name__}:back_up", settings.backup_at, team_zone(),
-                              misfire_grace_seconds=BACKUP_GRACE_SECONDS)
+        runner.schedule_daily(
+            BACKUP_JOB,
+            f"{__name__}:back_up",
+            settings.backup_at,
+            team_zone(),
+            misfire_grace_seconds=BACKUP_GRACE_SECONDS,
+        )
 
 
 class Swept(NamedTuple):
@@ -127,8 +137,15 @@ def retain() -> int:
         forgotten = findings.forget_old_addresses(session, now)
     if purged or reasons or days_off or changes or forgotten or notes:
         retention.scrub_files(context.database.engine)
-        log.info("retention: erased the details of %d call-outs, %d correction reasons, %d periods of days "
-                 "off, %d address hashes and %d risk notes", purged, reasons, days_off, forgotten, notes)
+        log.info(
+            "retention: erased the details of %d call-outs, %d correction reasons, %d periods of days "
+            "off, %d address hashes and %d risk notes",
+            purged,
+            reasons,
+            days_off,
+            forgotten,
+            notes,
+        )
     return purged + reasons
 
 
@@ -140,11 +157,18 @@ def back_up() -> str | None:
         return None
     # Recorded first, so that the backup holds its own line of the register.
     with context.database.transaction() as session:
-        disclosures.record(session, at=context.clock.now(), actor="job:backup", kind="backup",
-                           receiver=BACKUP_RECEIVER, purpose=BACKUP_PURPOSE,
-                           scope={"directory": "PIKET_BACKUP_DIR"})
-    written, removed = backup.write_scheduled(context.database, current_keyring(), directory,
-                                              context.clock.now(), context.settings.backup_keep)
+        disclosures.record(
+            session,
+            at=context.clock.now(),
+            actor="job:backup",
+            kind="backup",
+            receiver=BACKUP_RECEIVER,
+            purpose=BACKUP_PURPOSE,
+            scope={"directory": "PIKET_BACKUP_DIR"},
+        )
+    written, removed = backup.write_scheduled(
+        context.database, current_keyring(), directory, context.clock.now(), context.settings.backup_keep
+    )
     log.info("backup: wrote %s (%d bytes); removed %d older", written.name, written.size_bytes, len(removed))
     return written.name
 
@@ -178,8 +202,14 @@ def sweep() -> Swept:
         confirm_requests, shift_reminders = controls.ask_and_remind(session, clock.now())
     with database.transaction() as session:
         hour_prompts = hours.ask_after_shifts(session, clock.now())
-    done = Swept(reminders, escalations, confirm_requests, shift_reminders, hour_prompts,
-                 *sweep_safety(context.database, context.clock))
+    done = Swept(
+        reminders,
+        escalations,
+        confirm_requests,
+        shift_reminders,
+        hour_prompts,
+        *sweep_safety(context.database, context.clock),
+    )
     if any(done):
         log.info("sweep: %s", done)
     return done

@@ -42,5 +42,7 @@ def load_keyring(settings: Settings, *, create_dev_keys: bool = True) -> KeyRing
     keyring.write(path)
     log.warning(
         "DEVELOPMENT ONLY: no PIKET_KEYS or PIKET_KEYS_FILE set; generated a key ring at %s. "
-        "Anyone with that file can read the personal data in this database.", path)
+        "Anyone with that file can read the personal data in this database.",
+        path,
+    )
     return keyring

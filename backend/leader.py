@@ -46,7 +46,8 @@ class PostgresLeaderLock:
         self._connection.detach()
         schema = self._connection.execute(text("SELECT current_schema()")).scalar_one()
         taken = self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_key(schema)}).scalar()
+            text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_key(schema)}
+        ).scalar()
         self._connection.commit()
         if not taken:
             self.release()

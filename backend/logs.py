@@ -33,8 +33,11 @@ class WithoutValues(logging.Formatter):
 
     def formatException(self, ei: Any) -> str:
         kind, _, trace = ei
-        return "Traceback (most recent call last):\n" + "".join(traceback.format_tb(trace)) + \
-            f"{kind.__name__} (its text is withheld: it may carry values)"
+        return (
+            "Traceback (most recent call last):\n"
+            + "".join(traceback.format_tb(trace))
+            + f"{kind.__name__} (its text is withheld: it may carry values)"
+        )
 
 
 def hold_libraries() -> None:

@@ -64,8 +64,15 @@ class ProfileError(ValueError):
     `rule` is the message with its `params` apart (`rule % params` is the English text), so that a page
     shows it in the reader's language; `path` is where in the profile, for a page to find its field."""
 
-    def __init__(self, message: str, key: str = "", line: int | None = None, name: str = "profile",
-                 path: tuple[str | int, ...] = (), params: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        key: str = "",
+        line: int | None = None,
+        name: str = "profile",
+        path: tuple[str | int, ...] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         where = f"{name}:{line}" if line else name
         self.rule, self.params = message, dict(params or {})
         text = message % self.params if self.params else message
@@ -149,8 +156,13 @@ class BudgetLineData:
     sources: Sources = field(default_factory=dict)
 
     def line(self) -> BudgetLine:
-        return BudgetLine(self.category, self.hours, Fraction(self.rate), Fraction(self.flat_ort) / 100,
-                          Fraction(self.overhead_per_hour))
+        return BudgetLine(
+            self.category,
+            self.hours,
+            Fraction(self.rate),
+            Fraction(self.flat_ort) / 100,
+            Fraction(self.overhead_per_hour),
+        )
 
 
 @dataclass(frozen=True)
@@ -163,8 +175,12 @@ class BudgetData:
 
     def budget(self) -> Budget:
         """The core's budget, valid for exactly this year."""
-        return Budget(lines=tuple(line.line() for line in self.lines), fixed_cents=self.fixed_cents,
-                      effective_from=date(self.year, 1, 1), effective_until=date(self.year, 12, 31))
+        return Budget(
+            lines=tuple(line.line() for line in self.lines),
+            fixed_cents=self.fixed_cents,
+            effective_from=date(self.year, 1, 1),
+            effective_until=date(self.year, 12, 31),
+        )
 
 
 Window = tuple[str, str, str]
@@ -183,12 +199,19 @@ class OrtTableData:
     sources: Sources = field(default_factory=dict)
 
     def table(self) -> BandTable:
-        windows = tuple((_clock(a), None if b == "24:00" else _clock(b), Band(band))
-                        for a, b, band in self.weekday_windows)
+        windows = tuple(
+            (_clock(a), None if b == "24:00" else _clock(b), Band(band))
+            for a, b, band in self.weekday_windows
+        )
         percentages = {Band(b): Fraction(p) / 100 for b, p in self.percentages.items()}
-        return BandTable(effective_from=self.valid_from, effective_until=self.valid_until,
-                         weekday_windows=windows, percentages=percentages,
-                         source=self.source, exempt_stretch_minutes=self.exempt_stretch_minutes)
+        return BandTable(
+            effective_from=self.valid_from,
+            effective_until=self.valid_until,
+            weekday_windows=windows,
+            percentages=percentages,
+            source=self.source,
+            exempt_stretch_minutes=self.exempt_stretch_minutes,
+        )
 
 
 @dataclass(frozen=True)
@@ -259,8 +282,9 @@ class Profile:
         found = []
         for label, record in self.records():
             sources = {"": getattr(record, "source", ""), **getattr(record, "sources", {})}
-            found += [f"{label}{': ' + key if key else ''}" for key, text in sources.items()
-                      if UNCONFIRMED in text]
+            found += [
+                f"{label}{': ' + key if key else ''}" for key, text in sources.items() if UNCONFIRMED in text
+            ]
         return found
 
     def records(self) -> Iterator[tuple[str, Any]]:
@@ -370,14 +394,17 @@ class _Reader:
         if value is None:
             return None
         try:
-            number = Decimal(str(value)) if isinstance(value, (str, int)) and type(value) is not bool \
-                else None
+            number = (
+                Decimal(str(value)) if isinstance(value, (str, int)) and type(value) is not bool else None
+            )
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite() or number < 0 \
-                or -number.as_tuple().exponent > places:  # type: ignore[operator]
-            self.fail(key, 'must be a decimal in quotes with at most %(places)s decimals, such as "8.19"',
-                      places=places)
+        if number is None or not number.is_finite() or number < 0 or -number.as_tuple().exponent > places:  # type: ignore[operator]
+            self.fail(
+                key,
+                'must be a decimal in quotes with at most %(places)s decimals, such as "8.19"',
+                places=places,
+            )
         return _canonical(number)
 
     def cents(self, key: str, required: bool = True) -> Any:
@@ -408,8 +435,9 @@ class _Reader:
         """Refuse unknown keys; return the record's source and the sources of single figures."""
         source = self.text("source")
         sources = self.data.get("sources", {})
-        if not isinstance(sources, dict) or not all(isinstance(v, str) and v.strip()
-                                                    for v in sources.values()):
+        if not isinstance(sources, dict) or not all(
+            isinstance(v, str) and v.strip() for v in sources.values()
+        ):
             self.fail("sources", "must be a table of texts, one per figure")
         for key in sources:
             if key not in figures:
@@ -434,8 +462,14 @@ class _Where:
         probe = path
         while probe and probe not in self.lines:
             probe = probe[:-1]
-        raise ProfileError(message, _dotted(path), self.lines.get(probe), self.name,
-                           (*path, missing) if missing else path, params)
+        raise ProfileError(
+            message,
+            _dotted(path),
+            self.lines.get(probe),
+            self.name,
+            (*path, missing) if missing else path,
+            params,
+        )
 
     def unknown(self, path: Path_, key: str, known: Sequence[str]) -> NoReturn:
         """Refuse `key` (at `path`) as unknown, naming the close match among `known` if there is one."""
@@ -469,9 +503,11 @@ def read_profile(text: str, name: str = "profile") -> Profile:
         budgets=tuple(_budget(r) for r in top.tables("budgets")),
         ort_tables=tuple(_ort_table(r) for r in top.tables("ort_tables")),
         organisations=tuple(_organisation(r) for r in top.tables("organisations", required=False)),
-        proposal=_proposal(_Reader(top.raw("proposal"), ("proposal",), where)) if "proposal" in data
+        proposal=_proposal(_Reader(top.raw("proposal"), ("proposal",), where))
+        if "proposal" in data
         else ProposalData(),
-        statement=_statement(_Reader(top.raw("statement"), ("statement",), where)) if "statement" in data
+        statement=_statement(_Reader(top.raw("statement"), ("statement",), where))
+        if "statement" in data
         else StatementData(),
     )
     for key in data:
@@ -490,11 +526,19 @@ def _region(r: _Reader) -> RegionData:
     callout_sources = _callout_sources(r)
     months = r.whole("repeat_warning_months", required=False, minimum=1)
     safety = {key: r.whole(key, required=False, minimum=1) for key in SAFETY_MINUTES}
-    source, sources = r.finish(("name", "timezone", "coordinating", "callout_sources",
-                                "repeat_warning_months", *SAFETY_MINUTES))
-    return RegionData(name, zone, coordinating, source, sources, callout_sources,
-                      REPEAT_WARNING_MONTHS if months is None else months,
-                      **{key: value for key, value in safety.items() if value is not None})
+    source, sources = r.finish(
+        ("name", "timezone", "coordinating", "callout_sources", "repeat_warning_months", *SAFETY_MINUTES)
+    )
+    return RegionData(
+        name,
+        zone,
+        coordinating,
+        source,
+        sources,
+        callout_sources,
+        REPEAT_WARNING_MONTHS if months is None else months,
+        **{key: value for key, value in safety.items() if value is not None},
+    )
 
 
 def _callout_sources(r: _Reader) -> tuple[str, ...]:
@@ -504,8 +548,11 @@ def _callout_sources(r: _Reader) -> tuple[str, ...]:
     listed = r.texts("callout_sources")
     known = [s.value for s in CalloutSource]
     if not listed or len(set(listed)) != len(listed) or any(s not in known for s in listed):
-        r.fail("callout_sources", "must name each source once, at least one, of: %(known)s",
-               known=", ".join(known))
+        r.fail(
+            "callout_sources",
+            "must name each source once, at least one, of: %(known)s",
+            known=", ".join(known),
+        )
     return listed
 
 
@@ -516,17 +563,24 @@ def _holidays(r: _Reader) -> HolidayData:
 
 
 def _municipality(r: _Reader) -> MunicipalityData:
-    values = dict(name=r.text("name"), population=r.whole("population"),
-                  population_date=r.day("population_date"), taking_part=r.flag("taking_part"),
-                  taking_part_from=r.day("taking_part_from", required=False),
-                  taking_part_until=r.day("taking_part_until", required=False),
-                  contribution=r.choice("contribution", CONTRIBUTIONS),
-                  pledged_hours=r.whole("pledged_hours", required=False) or 0,
-                  money_cap_cents=r.cents("money_cap", required=False),
-                  cap_shortfall=r.choice("cap_shortfall", CAP_SHORTFALL, required=False))
+    values = dict(
+        name=r.text("name"),
+        population=r.whole("population"),
+        population_date=r.day("population_date"),
+        taking_part=r.flag("taking_part"),
+        taking_part_from=r.day("taking_part_from", required=False),
+        taking_part_until=r.day("taking_part_until", required=False),
+        contribution=r.choice("contribution", CONTRIBUTIONS),
+        pledged_hours=r.whole("pledged_hours", required=False) or 0,
+        money_cap_cents=r.cents("money_cap", required=False),
+        cap_shortfall=r.choice("cap_shortfall", CAP_SHORTFALL, required=False),
+    )
     if values["contribution"] == "hours" and values["pledged_hours"] < MINIMUM_PLEDGE_HOURS:
-        r.fail("pledged_hours", "a contribution in hours is at least %(minimum)s hours a year",
-               minimum=MINIMUM_PLEDGE_HOURS)
+        r.fail(
+            "pledged_hours",
+            "a contribution in hours is at least %(minimum)s hours a year",
+            minimum=MINIMUM_PLEDGE_HOURS,
+        )
     if values["contribution"] == "money" and values["pledged_hours"]:
         r.fail("pledged_hours", "a municipality that contributes money pledges no hours")
     if (values["money_cap_cents"] is None) != (values["cap_shortfall"] is None):
@@ -543,13 +597,18 @@ def _municipality(r: _Reader) -> MunicipalityData:
 
 
 def _plan(r: _Reader) -> PlanData:
-    values = dict(year=r.whole("year", minimum=2000), controls=r.whole("controls"),
-                  callouts=r.whole("callouts"), control_day_hours=r.decimal("control_day_hours", 2),
-                  callout_hours=r.decimal("callout_hours", 2), report_hours=r.decimal("report_hours", 2),
-                  coordinator_hours=r.whole("coordinator_hours"), fte=r.decimal("fte", 2),
-                  controls_per_month=r.whole("controls_per_month", required=False, minimum=1),
-                  locations_per_control_day=r.whole("locations_per_control_day", required=False,
-                                                     minimum=1))
+    values = dict(
+        year=r.whole("year", minimum=2000),
+        controls=r.whole("controls"),
+        callouts=r.whole("callouts"),
+        control_day_hours=r.decimal("control_day_hours", 2),
+        callout_hours=r.decimal("callout_hours", 2),
+        report_hours=r.decimal("report_hours", 2),
+        coordinator_hours=r.whole("coordinator_hours"),
+        fte=r.decimal("fte", 2),
+        controls_per_month=r.whole("controls_per_month", required=False, minimum=1),
+        locations_per_control_day=r.whole("locations_per_control_day", required=False, minimum=1),
+    )
     if values["callouts"] > values["controls"]:
         r.fail("callouts", "call-outs are part of the controls, so at most as many")
     source, sources = r.finish(tuple(values))
@@ -574,9 +633,13 @@ def _budget(r: _Reader) -> BudgetData:
 
 
 def _budget_line(r: _Reader) -> BudgetLineData:
-    values = dict(category=r.choice("category", BUDGET_CATEGORIES), hours=r.whole("hours"),
-                  rate=r.decimal("rate", 6), flat_ort=r.decimal("flat_ort", 4),
-                  overhead_per_hour=r.decimal("overhead_per_hour", 6))
+    values = dict(
+        category=r.choice("category", BUDGET_CATEGORIES),
+        hours=r.whole("hours"),
+        rate=r.decimal("rate", 6),
+        flat_ort=r.decimal("flat_ort", 4),
+        overhead_per_hour=r.decimal("overhead_per_hour", 6),
+    )
     source, sources = r.finish(tuple(values))
     return BudgetLineData(**values, source=source, sources=sources)
 
@@ -614,8 +677,9 @@ def _ort_table(r: _Reader) -> OrtTableData:
         if key not in IRREGULAR_BANDS:
             part.unknown(key, IRREGULAR_BANDS)
     stretch = r.whole("exempt_stretch_minutes")
-    source, sources = r.finish(("valid_from", "valid_until", "weekday_windows", "percentages",
-                                "exempt_stretch_minutes"))
+    source, sources = r.finish(
+        ("valid_from", "valid_until", "weekday_windows", "percentages", "exempt_stretch_minutes")
+    )
     return OrtTableData(since, until, tuple(windows), values, stretch, source, sources)
 
 
@@ -643,8 +707,9 @@ def _statement(r: _Reader) -> StatementData:
     if days is not None and days > 365:
         r.fail("payment_days", "must be at most %(maximum)s", maximum=365)
     source, sources = r.finish(("issuer_department", "iban", "payment_days"))
-    return StatementData(department.strip(), iban, DEFAULT_PAYMENT_DAYS if days is None else days, source,
-                         sources)
+    return StatementData(
+        department.strip(), iban, DEFAULT_PAYMENT_DAYS if days is None else days, source, sources
+    )
 
 
 def _check_whole(profile: Profile, where: _Where) -> None:
@@ -655,18 +720,23 @@ def _check_whole(profile: Profile, where: _Where) -> None:
             where.fail(("municipalities", i, "name"), "'%(name)s' appears twice", name=name)
     coordinating = profile.region.coordinating
     if coordinating is not None and coordinating not in names:
-        where.fail(("region", "coordinating"), "'%(name)s' is not one of the municipalities",
-                   name=coordinating)
-    for key, years in (("plans", [p.year for p in profile.plans]),
-                       ("budgets", [b.year for b in profile.budgets])):
+        where.fail(
+            ("region", "coordinating"), "'%(name)s' is not one of the municipalities", name=coordinating
+        )
+    for key, years in (
+        ("plans", [p.year for p in profile.plans]),
+        ("budgets", [b.year for b in profile.budgets]),
+    ):
         for i, year in enumerate(years):
             if year in years[:i]:
                 where.fail((key, i, "year"), "%(year)s appears twice", year=year)
     tables = profile.ort_tables
     for i, (a, b) in enumerate(itertools.pairwise(tables)):
         if a.valid_until >= b.valid_from:
-            where.fail(("ort_tables", i + 1, "valid_from"),
-                       "ORT tables must follow each other in time, each ending before the next begins")
+            where.fail(
+                ("ort_tables", i + 1, "valid_from"),
+                "ORT tables must follow each other in time, each ending before the next begins",
+            )
     if any(m.cap_shortfall == "coordinator" for m in profile.municipalities) and coordinating is None:
         where.fail(("region", "coordinating"), "a shortfall borne by the coordinator needs one")
 
@@ -709,9 +779,16 @@ class _FormReader(_Reader):
 
 
 FORM_RECORDS: dict[str, Any] = {
-    "region": _region, "holidays": _holidays, "municipality": _municipality, "plan": _plan,
-    "budget_line": _budget_line, "fixed_costs": _fixed_costs, "ort_table": _ort_table,
-    "organisation": _organisation, "statement": _statement}
+    "region": _region,
+    "holidays": _holidays,
+    "municipality": _municipality,
+    "plan": _plan,
+    "budget_line": _budget_line,
+    "fixed_costs": _fixed_costs,
+    "ort_table": _ort_table,
+    "organisation": _organisation,
+    "statement": _statement,
+}
 
 
 def read_form(kind: str, values: Mapping[str, Any]) -> Any:
@@ -733,12 +810,16 @@ def write_profile(profile: Profile, header: str = "") -> str:
     out = [f"# {line}".rstrip() for line in header.splitlines()]
     out += [f"format = {_value(FORMAT)}", ""]
     region = profile.region  # the optional keys written only where the team chose other than the default
-    defaults = {"callout_sources": DEFAULT_SOURCES, "repeat_warning_months": REPEAT_WARNING_MONTHS,
-                "checkout_alert_minutes": CHECKOUT_ALERT_MINUTES,
-                "coordinator_alert_minutes": COORDINATOR_ALERT_MINUTES,
-                "backup_alert_minutes": BACKUP_ALERT_MINUTES}
-    out += _table("[region]", _pairs(region, skip=tuple(k for k, v in defaults.items()
-                                                         if getattr(region, k) == v)))
+    defaults = {
+        "callout_sources": DEFAULT_SOURCES,
+        "repeat_warning_months": REPEAT_WARNING_MONTHS,
+        "checkout_alert_minutes": CHECKOUT_ALERT_MINUTES,
+        "coordinator_alert_minutes": COORDINATOR_ALERT_MINUTES,
+        "backup_alert_minutes": BACKUP_ALERT_MINUTES,
+    }
+    out += _table(
+        "[region]", _pairs(region, skip=tuple(k for k, v in defaults.items() if getattr(region, k) == v))
+    )
     out += _table("[holidays]", _pairs(profile.holidays, skip=()))
     for m in profile.municipalities:
         out += _table("[[municipalities]]", _municipality_pairs(m))
@@ -755,8 +836,13 @@ def write_profile(profile: Profile, header: str = "") -> str:
     if profile.proposal != ProposalData():
         out += _table("[proposal]", _pairs(profile.proposal, skip=()))
     if profile.statement != StatementData():
-        out += _table("[statement]", _pairs(profile.statement, skip=tuple(
-            k for k in ("issuer_department", "iban") if not getattr(profile.statement, k))))
+        out += _table(
+            "[statement]",
+            _pairs(
+                profile.statement,
+                skip=tuple(k for k in ("issuer_department", "iban") if not getattr(profile.statement, k)),
+            ),
+        )
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -794,12 +880,17 @@ def _municipality_pairs(m: MunicipalityData) -> list[tuple[str, str]]:
 
 
 def _ort_pairs(t: OrtTableData) -> list[tuple[str, str]]:
-    pairs = [(k, _value(getattr(t, k))) for k in ("valid_from", "valid_until", "exempt_stretch_minutes")
-             if getattr(t, k) is not None]
+    pairs = [
+        (k, _value(getattr(t, k)))
+        for k in ("valid_from", "valid_until", "exempt_stretch_minutes")
+        if getattr(t, k) is not None
+    ]
     inner = ", ".join(f"{band} = {_value(p)}" for band, p in t.percentages.items())
     pairs.append(("percentages", "{ " + inner + " }"))
-    rows = [f"  {{ from = {_value(a)}, until = {_value(b)}, band = {_value(c)} }}," for a, b, c in
-            t.weekday_windows]
+    rows = [
+        f"  {{ from = {_value(a)}, until = {_value(b)}, band = {_value(c)} }},"
+        for a, b, c in t.weekday_windows
+    ]
     pairs.append(("weekday_windows", "[\n" + "\n".join(rows) + "\n]"))
     return [*pairs, *_source_pairs(t)]
 
@@ -828,4 +919,3 @@ def read_file(path: Any) -> Profile:
 
     file = Path(path)
     return read_profile(file.read_text(encoding="utf-8"), file.name)
-

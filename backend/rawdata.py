@@ -31,9 +31,11 @@ def raw_tables() -> dict[str, Table]:
     """A storage-typed copy of every table, in dependency order (parents first)."""
     metadata = MetaData()
     return {
-        table.name: Table(table.name, metadata, *[
-            Column(c.name, storage_type(c.type), primary_key=c.primary_key) for c in table.columns
-        ])
+        table.name: Table(
+            table.name,
+            metadata,
+            *[Column(c.name, storage_type(c.type), primary_key=c.primary_key) for c in table.columns],
+        )
         for table in Base.metadata.sorted_tables
     }
 

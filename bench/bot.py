@@ -53,8 +53,14 @@ def team_of(database: Database, size: int) -> int:
     with database.transaction() as session:
         _, home = region(session)
         for number in range(size):
-            made = inspector(session, home, f"Person{number} Bench", (Gender.FEMALE, Gender.MALE)[number % 2],
-                             telegram_id=str(5000 + number), is_trained=number % 2 == 0)
+            made = inspector(
+                session,
+                home,
+                f"Person{number} Bench",
+                (Gender.FEMALE, Gender.MALE)[number % 2],
+                telegram_id=str(5000 + number),
+                is_trained=number % 2 == 0,
+            )
             designate(session, made, home)
         return home.id
 
@@ -62,8 +68,14 @@ def team_of(database: Database, size: int) -> int:
 def new_callout(database: Database, municipality_id: int, clock: FrozenClock) -> None:
     start = clock.now() + timedelta(hours=2)
     with database.transaction() as session:
-        callouts.create_callout(session, clock.now(), "bench", NewCallout(
-            municipality_id, CalloutSource.MMA, start, start + timedelta(hours=9), "Bench street 1"))
+        callouts.create_callout(
+            session,
+            clock.now(),
+            "bench",
+            NewCallout(
+                municipality_id, CalloutSource.MMA, start, start + timedelta(hours=9), "Bench street 1"
+            ),
+        )
 
 
 def fan_out(folder: Path) -> None:
@@ -102,15 +114,21 @@ def fan_out(folder: Path) -> None:
     alert_minimum = max(len(first_per_chat) / 30, 1.0)
     per_second = Counter(int(t - started[0]) for t, _ in offers)
     per_chat_second = Counter((chat, int(t - started[0])) for t, chat in offers)
-    print(f"fan-out: {len(offers)} sends to {len({c for _, c in offers})} chats in {elapsed:.2f} s; "
-          f"N/30 = {minimum:.2f} s (ratio {elapsed / minimum:.2f}); earliest possible last send "
-          f"{earliest_last} s (ratio {elapsed / earliest_last:.2f})")
-    print(f"  every phone alerted (its first message) after {alerted:.2f} s; {len(first_per_chat)} at 30/s = "
-          f"{alert_minimum:.2f} s (ratio {alerted / alert_minimum:.2f}, target <= 1.2): "
-          f"{verdict(alerted / alert_minimum <= 1.2)}")
-    print(f"  busiest second: {max(per_second.values())} sends (<= 30); "
-          f"busiest chat-second: {max(per_chat_second.values())} sends (<= 1): "
-          f"{verdict(max(per_second.values()) <= 30 and max(per_chat_second.values()) <= 1)}")
+    print(
+        f"fan-out: {len(offers)} sends to {len({c for _, c in offers})} chats in {elapsed:.2f} s; "
+        f"N/30 = {minimum:.2f} s (ratio {elapsed / minimum:.2f}); earliest possible last send "
+        f"{earliest_last} s (ratio {elapsed / earliest_last:.2f})"
+    )
+    print(
+        f"  every phone alerted (its first message) after {alerted:.2f} s; {len(first_per_chat)} at 30/s = "
+        f"{alert_minimum:.2f} s (ratio {alerted / alert_minimum:.2f}, target <= 1.2): "
+        f"{verdict(alerted / alert_minimum <= 1.2)}"
+    )
+    print(
+        f"  busiest second: {max(per_second.values())} sends (<= 30); "
+        f"busiest chat-second: {max(per_chat_second.values())} sends (<= 1): "
+        f"{verdict(max(per_second.values()) <= 30 and max(per_chat_second.values()) <= 1)}"
+    )
 
 
 def accept_latency(folder: Path, rounds: int = 40) -> None:
@@ -139,11 +157,15 @@ def accept_latency(folder: Path, rounds: int = 40) -> None:
     floor = bare_handler(rounds, database)
     for name, figures in (("piket", ours), ("bare handler", bare), ("bare handler + one commit", floor)):
         p95 = statistics.quantiles(figures, n=20)[-1]
-        print(f"accept to confirmation, {name}: median {statistics.median(figures) * 1000:.2f} ms, "
-              f"p95 {p95 * 1000:.2f} ms")
+        print(
+            f"accept to confirmation, {name}: median {statistics.median(figures) * 1000:.2f} ms, "
+            f"p95 {p95 * 1000:.2f} ms"
+        )
     ratio, floor_ratio = (statistics.median(ours) / statistics.median(f) for f in (bare, floor))
-    print(f"  ratio of medians: {ratio:.2f}; against a handler that also commits one row: "
-          f"{floor_ratio:.2f} (target <= 4): {verdict(floor_ratio <= 4)}")
+    print(
+        f"  ratio of medians: {ratio:.2f}; against a handler that also commits one row: "
+        f"{floor_ratio:.2f} (target <= 4): {verdict(floor_ratio <= 4)}"
+    )
 
 
 def verdict(is_met: bool) -> str:
@@ -168,11 +190,19 @@ def bare_handler(rounds: int, database: Database | None = None) -> list[float]:
     async def run() -> None:
         async with application:
             for number in range(rounds):
-                update = Update.de_json({"update_id": number + 1, "callback_query": {
-                    "id": str(number), "from": {"id": 1, "is_bot": False, "first_name": "x"},
-                    "chat_instance": "1", "data": "o:1:1:a",
-                    "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}}},
-                    application.bot)
+                update = Update.de_json(
+                    {
+                        "update_id": number + 1,
+                        "callback_query": {
+                            "id": str(number),
+                            "from": {"id": 1, "is_bot": False, "first_name": "x"},
+                            "chat_instance": "1",
+                            "data": "o:1:1:a",
+                            "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}},
+                        },
+                    },
+                    application.bot,
+                )
                 started = time.perf_counter()
                 await application.process_update(update)
                 figures.append(time.perf_counter() - started)

@@ -102,9 +102,13 @@ def child(url: str, last_day: date) -> None:
 
 def run_child(url: str, last_day: date, keyring: KeyRing, code: Path = ROOT) -> tuple[float, int, int, float]:
     """The export in a child process, with the code of the checkout at `code` (this one by default)."""
-    out = subprocess.run([sys.executable, str(code / "bench" / "export.py"), "--child", last_day.isoformat(),
-                          "--url", url], input=keyring.to_json(), capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(code / "bench" / "export.py"), "--child", last_day.isoformat(), "--url", url],
+        input=keyring.to_json(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     seconds, size, lines, peak = out.split()
     return float(seconds), int(size), int(lines), float(peak)
 
@@ -114,8 +118,12 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--child")
-    parser.add_argument("--compare", type=Path, help="another checkout (say a worktree of main) whose "
-                        "export is timed on the same rows in the same run, for a before and after")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout (say a worktree of main) whose "
+        "export is timed on the same rows in the same run, for a before and after",
+    )
     args = parser.parse_args()
     if args.child:
         use_keyring(KeyRing.from_json(sys.stdin.read()))
@@ -130,18 +138,26 @@ def main() -> None:
     one_year = run_child(args.url, date(2017, 12, 31), keyring)
     ours = run_child(args.url, LAST_DAY, keyring)
     print(f"COPY TO STDOUT   {copy_time:6.2f} s  {copy_size / 1e6:7.1f} MB")
-    print(f"piket CSV        {ours[0]:6.2f} s  {ours[1] / 1e6:7.1f} MB  {ours[2] - 3:,} entry lines"
-          f"  peak memory {ours[3]:.0f} MB")
-    print(f"  one year only  {one_year[0]:6.2f} s  {one_year[1] / 1e6:7.1f} MB"
-          f"  peak memory {one_year[3]:.0f} MB")
+    print(
+        f"piket CSV        {ours[0]:6.2f} s  {ours[1] / 1e6:7.1f} MB  {ours[2] - 3:,} entry lines"
+        f"  peak memory {ours[3]:.0f} MB"
+    )
+    print(
+        f"  one year only  {one_year[0]:6.2f} s  {one_year[1] / 1e6:7.1f} MB"
+        f"  peak memory {one_year[3]:.0f} MB"
+    )
     if args.compare:
         theirs = run_child(args.url, LAST_DAY, keyring, args.compare)
-        print(f"{str(args.compare)[-16:]:16} {theirs[0]:6.2f} s  {theirs[1] / 1e6:7.1f} MB  "
-              f"peak memory {theirs[3]:.0f} MB;  its / COPY: {theirs[0] / copy_time:.2f}")
+        print(
+            f"{str(args.compare)[-16:]:16} {theirs[0]:6.2f} s  {theirs[1] / 1e6:7.1f} MB  "
+            f"peak memory {theirs[3]:.0f} MB;  its / COPY: {theirs[0] / copy_time:.2f}"
+        )
     ratio, memory = ours[0] / copy_time, ours[3] / one_year[3]
     print(f"piket / COPY: {ratio:.2f} (target at most {TARGET:g}): {met(ratio <= TARGET)}")
-    print(f"peak memory ten years / one year: {memory:.2f} (target at most {FLAT_MEMORY:g}, flat):"
-          f" {met(memory <= FLAT_MEMORY)}")
+    print(
+        f"peak memory ten years / one year: {memory:.2f} (target at most {FLAT_MEMORY:g}, flat):"
+        f" {met(memory <= FLAT_MEMORY)}"
+    )
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

@@ -85,10 +85,15 @@ class Browser:
         with self.opener.open(f"{self.base}/login", timeout=10) as response:
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
         assert csrf, "no login form"
-        form = {"csrf_token": csrf[1], "username": username, "password": PASSWORD,
-                "code": pyotp.TOTP(secret).now()}
-        with self.opener.open(f"{self.base}/login", data=urllib.parse.urlencode(form).encode(),
-                              timeout=10) as response:
+        form = {
+            "csrf_token": csrf[1],
+            "username": username,
+            "password": PASSWORD,
+            "code": pyotp.TOTP(secret).now(),
+        }
+        with self.opener.open(
+            f"{self.base}/login", data=urllib.parse.urlencode(form).encode(), timeout=10
+        ) as response:
             assert "/login" not in response.url, "the coordinator could not log in"
 
     def get(self, path: str) -> tuple[int, float]:
@@ -159,8 +164,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--inspectors", type=int, default=60)
     parser.add_argument("--callout-every", type=float, default=6)
-    parser.add_argument("--no-pages", action="store_true",
-                        help="the coordinator makes call-outs but looks at no page (where memory goes)")
+    parser.add_argument(
+        "--no-pages",
+        action="store_true",
+        help="the coordinator makes call-outs but looks at no page (where memory goes)",
+    )
     args = parser.parse_args()
     random.seed(2027)
     keyring = KeyRing.generate()
@@ -173,8 +181,9 @@ def main() -> None:
     prompts = ended_shifts(database, crew, now, pairs=args.inspectors // 2)
     secret = pyotp.random_base32()
     with database.transaction() as session:
-        _, token = accounts.create_api_token(session, now, "bench", "load", Role.COORDINATOR,
-                                             is_read_only=False)
+        _, token = accounts.create_api_token(
+            session, now, "bench", "load", Role.COORDINATOR, is_read_only=False
+        )
         user, _ = accounts.create_web_user(session, now, "bench", "coordinator", Role.COORDINATOR)
         user.password_hash, user.totp_secret = accounts.hash_password(PASSWORD), secret
         user.must_change_password = False
@@ -184,16 +193,20 @@ def main() -> None:
         keys_file = Path(tmp) / "keys.json"
         keyring.write(keys_file)
         telegram = server.telegram
-        instance = Instance.start(serve_env(url, keys_file, Path(tmp) / "data", server.api_url,
-                                            log_level="WARNING"), Path(tmp) / "serve.log")
+        instance = Instance.start(
+            serve_env(url, keys_file, Path(tmp) / "data", server.api_url, log_level="WARNING"),
+            Path(tmp) / "serve.log",
+        )
         assert instance.process is not None
         pid = instance.process.pid
         try:
             instance.wait_until(lambda: pending_outbox(database) == 0, 120, "the hour prompts to go out")
             browser = Browser(instance.port, "coordinator", secret)
             idle_taps, idle_pages = idle_baseline(telegram, browser, crew.coordinator_phone)
-            print(f"idle: tap p50 {statistics.median(idle_taps) * 1000:.0f} ms, "
-                  f"board p50 {statistics.median(idle_pages) * 1000:.0f} ms; {prompts} hour prompts sent")
+            print(
+                f"idle: tap p50 {statistics.median(idle_taps) * 1000:.0f} ms, "
+                f"board p50 {statistics.median(idle_pages) * 1000:.0f} ms; {prompts} hour prompts sent"
+            )
             results = run(args, telegram, browser, instance, token, municipalities, database, pid)
         finally:
             instance.stop()
@@ -226,8 +239,16 @@ class Results:
                 self.http_errors[f"{name} {status}"] += 1
 
 
-def run(args: argparse.Namespace, telegram: Telegram, browser: Browser, instance: Instance, token: str,
-        municipalities: list[int], database: Database, pid: int) -> Results:
+def run(
+    args: argparse.Namespace,
+    telegram: Telegram,
+    browser: Browser,
+    instance: Instance,
+    token: str,
+    municipalities: list[int],
+    database: Database,
+    pid: int,
+) -> Results:
     results = Results()
     results.telegram = telegram
     pool = ThreadPoolExecutor(8)
@@ -236,15 +257,31 @@ def run(args: argparse.Namespace, telegram: Telegram, browser: Browser, instance
     due: list[tuple[float, int, str]] = []  # (when, phone, callback data)
     seen = len(telegram.recorded())
     made = 0
-    next_at = {"callout": started, "board": started, "dashboard": started, "hours": started,
-               "sample": started, "backlog": started}
+    next_at = {
+        "callout": started,
+        "board": started,
+        "dashboard": started,
+        "hours": started,
+        "sample": started,
+        "backlog": started,
+    }
 
     def new_callout(number: int) -> None:
         day = local_date(datetime.now(UTC)) + timedelta(days=1 + number % 14)
         begun = time.perf_counter()
-        status, _ = instance.request("POST", "/api/v1/callouts", token=token, body={
-            "municipality_id": municipalities[number % 2], "source": "police", "day": day.isoformat(),
-            "start": "14:00", "end": "23:00", "location": f"Teststraat {number}"})
+        status, _ = instance.request(
+            "POST",
+            "/api/v1/callouts",
+            token=token,
+            body={
+                "municipality_id": municipalities[number % 2],
+                "source": "police",
+                "day": day.isoformat(),
+                "start": "14:00",
+                "end": "23:00",
+                "location": f"Teststraat {number}",
+            },
+        )
         results.page("POST /api/v1/callouts", status, time.perf_counter() - begun)
         results.last_callout_at = max(results.last_callout_at, time.monotonic())
 
@@ -257,8 +294,11 @@ def run(args: argparse.Namespace, telegram: Telegram, browser: Browser, instance
             pool.submit(new_callout, made)
             made += 1
             next_at["callout"] += args.callout_every
-        for name, path, every in (("board", "/coordinator/board", 5), ("dashboard", "/coordinator", 30),
-                                  ("hours", "/coordinator/hours", 60)):
+        for name, path, every in (
+            ("board", "/coordinator/board", 5),
+            ("dashboard", "/coordinator", 30),
+            ("hours", "/coordinator/hours", 60),
+        ):
             if moment >= next_at[name] and not args.no_pages:
                 pool.submit(view, name, path)
                 next_at[name] += every
@@ -313,24 +353,34 @@ def report(results: Results, idle_taps: list[float], idle_pages: list[float], lo
     error_lines = [line for line in log.splitlines() if " ERROR " in line]
     kinds = Counter(answers[q] for q in results.taps if q in answers)
     idle_tap, idle_page = statistics.median(idle_taps), statistics.median(idle_pages)
-    print(f"call-outs made: {results.made}; taps: {len(results.taps)}; "
-          f"messages sent: {len(telegram.recorded('sendMessage'))}; "
-          f"largest outbox backlog: {results.backlog}")
-    print(f"errors: {sum(results.http_errors.values())} HTTP {dict(results.http_errors)}, "
-          f"{len(unanswered)} taps unanswered, {len(try_again)} 'try again', {len(error_lines)} ERROR lines")
+    print(
+        f"call-outs made: {results.made}; taps: {len(results.taps)}; "
+        f"messages sent: {len(telegram.recorded('sendMessage'))}; "
+        f"largest outbox backlog: {results.backlog}"
+    )
+    print(
+        f"errors: {sum(results.http_errors.values())} HTTP {dict(results.http_errors)}, "
+        f"{len(unanswered)} taps unanswered, {len(try_again)} 'try again', {len(error_lines)} ERROR lines"
+    )
     for line in error_lines[:5]:
         print("   ", line[:200])
-    print(f"bot tap -> answer: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; "
-          f"p99 / idle p50 = {percentile(latencies, 0.99) / idle_tap:.1f}")
+    print(
+        f"bot tap -> answer: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; "
+        f"p99 / idle p50 = {percentile(latencies, 0.99) / idle_tap:.1f}"
+    )
     for name, values in sorted(results.pages.items()):
-        print(f"{name}: {len(values)} views, p50 {statistics.median(values) * 1000:.0f} ms, "
-              f"p99 {percentile(values, 0.99) * 1000:.0f} ms; p99 / idle board p50 = "
-              f"{percentile(values, 0.99) / idle_page:.1f}")
+        print(
+            f"{name}: {len(values)} views, p50 {statistics.median(values) * 1000:.0f} ms, "
+            f"p99 {percentile(values, 0.99) * 1000:.0f} ms; p99 / idle board p50 = "
+            f"{percentile(values, 0.99) / idle_page:.1f}"
+        )
     first_minute = [mb for at, mb in results.memory if at >= 60] or [results.memory[0][1]]
-    print(f"memory (RSS): {first_minute[0]:.0f} MB after the first minute, peak "
-          f"{max(mb for _, mb in results.memory):.0f} MB, {results.memory[-1][1]:.0f} MB at the end; "
-          "by minute: " + " ".join(f"{mb:.0f}" for at, mb in results.memory if int(at) % 60 < 10))
+    print(
+        f"memory (RSS): {first_minute[0]:.0f} MB after the first minute, peak "
+        f"{max(mb for _, mb in results.memory):.0f} MB, {results.memory[-1][1]:.0f} MB at the end; "
+        "by minute: " + " ".join(f"{mb:.0f}" for at, mb in results.memory if int(at) % 60 < 10)
+    )
     print("answers:", ", ".join(f"{count} {text[:30]!r}" for text, count in kinds.most_common(6)))
     outbox_targets(results, telegram)
     tap_ratio = percentile(latencies, 0.99) / idle_tap
@@ -345,26 +395,35 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
     busy = [at for at, backlog in results.backlogs if backlog >= TELEGRAM_RATE]
     sent = [bisect.bisect_left(stamps, at + 1) - bisect.bisect_left(stamps, at) for at in busy]
     pace = statistics.mean(sent) / TELEGRAM_RATE if sent else float("nan")
-    print(f"target: sends while a backlog waits = {pace:.2f} of Telegram's {TELEGRAM_RATE}/s over "
-          f"{len(busy)} s (>= 0.9): {verdict(not sent or pace >= 0.9)}")
+    print(
+        f"target: sends while a backlog waits = {pace:.2f} of Telegram's {TELEGRAM_RATE}/s over "
+        f"{len(busy)} s (>= 0.9): {verdict(not sent or pace >= 0.9)}"
+    )
     drained = results.drained_after
     shown = f"{drained:.1f} s" if drained is not None else "not within 120 s"
-    print(f"target: backlog drained {shown} after the last call-out (<= 10 s): "
-          f"{verdict(drained is not None and drained <= 10)}")
+    print(
+        f"target: backlog drained {shown} after the last call-out (<= 10 s): "
+        f"{verdict(drained is not None and drained <= 10)}"
+    )
     by_chat: dict[int, list[float]] = {}
     for call in calls:
         by_chat.setdefault(call.chat, []).append(call.at)
     gaps = [b - a for ats in by_chat.values() for a, b in zip(sorted(ats), sorted(ats)[1:], strict=False)]
     close = sum(1 for gap in gaps if gap < 0.9)
-    print(f"target: calls to one chat closer than 0.9 s = {close} (shortest gap "
-          f"{min(gaps, default=float('nan')):.2f} s; 0): {verdict(close == 0)}")
+    print(
+        f"target: calls to one chat closer than 0.9 s = {close} (shortest gap "
+        f"{min(gaps, default=float('nan')):.2f} s; 0): {verdict(close == 0)}"
+    )
     print(f"target: messages sent twice = {results.duplicates} (0): {verdict(results.duplicates == 0)}")
 
 
 def sent_rows(database: Database) -> int:
     with database.transaction() as session:
-        return session.execute(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.method == "sendMessage", OutboxMessage.status == OutboxStatus.SENT)).scalar_one()
+        return session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.method == "sendMessage", OutboxMessage.status == OutboxStatus.SENT)
+        ).scalar_one()
 
 
 if __name__ == "__main__":

@@ -67,8 +67,10 @@ def main() -> None:
     sample = work[: args.sample]
     sample_breaks = [_centred(start, end, pause) for start, end, pause in sample]
     started = time.perf_counter()
-    reference = [oracle_bands(start, end, breaks)
-                 for (start, end, _), breaks in zip(sample, sample_breaks, strict=True)]
+    reference = [
+        oracle_bands(start, end, breaks)
+        for (start, end, _), breaks in zip(sample, sample_breaks, strict=True)
+    ]
     baseline = (time.perf_counter() - started) / len(sample)
     for (start, _, _), split, expected in zip(sample, splits, reference, strict=False):
         if dict(split.minutes) != expected:

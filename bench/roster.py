@@ -34,10 +34,19 @@ from scheduling.pairing import Designation, Member, Preference, Slot, reasons_ag
 from scheduling.roster import propose
 
 AMS = ZoneInfo("Europe/Amsterdam")
-PARTICIPANTS = [("Heerenveen", 51863), ("Leeuwarden", 129973), ("Ooststellingwerf", 25925),
-                ("Opsterland", 30012), ("Smallingerland", 57084), ("Weststellingwerf", 26596),
-                ("Tytsjerksteradiel", 32821), ("Súdwest-Fryslân", 90534), ("De Fryske Marren", 52235),
-                ("Waadhoeke", 46857), ("Noardeast-Fryslân", 45864)]
+PARTICIPANTS = [
+    ("Heerenveen", 51863),
+    ("Leeuwarden", 129973),
+    ("Ooststellingwerf", 25925),
+    ("Opsterland", 30012),
+    ("Smallingerland", 57084),
+    ("Weststellingwerf", 26596),
+    ("Tytsjerksteradiel", 32821),
+    ("Súdwest-Fryslân", 90534),
+    ("De Fryske Marren", 52235),
+    ("Waadhoeke", 46857),
+    ("Noardeast-Fryslân", 45864),
+]
 EMPLOYERS = [2, 2, 2, 8, 8, 5, 5, 9, 9, 1, 1, 10, 4, 7, 11]  # municipality ids (1-based) of the 15
 
 
@@ -53,8 +62,17 @@ def team() -> list[Member]:
         leave_start = datetime(2027, 6, 1, tzinfo=AMS) + timedelta(weeks=k % 12)
         trained = date(2022 + k % 5, 9, 1) if k % 5 not in (2, 4) else None
         group = frozenset(j + 1 for j in range(3 * (k // 3), 3 * (k // 3) + 3) if j != k)
-        made.append(Member(k + 1, "fm"[k % 2], trained, employer, everywhere,
-                           unavailable=((leave_start, leave_start + timedelta(weeks=3)),), partners=group))
+        made.append(
+            Member(
+                k + 1,
+                "fm"[k % 2],
+                trained,
+                employer,
+                everywhere,
+                unavailable=((leave_start, leave_start + timedelta(weeks=3)),),
+                partners=group,
+            )
+        )
     return made
 
 
@@ -73,8 +91,10 @@ def rotation(slots: Sequence[Slot], members: Sequence[Member]) -> dict[int, tupl
     busy: dict[int, list] = {m.inspector_id: [] for m in members}
     cursor, pairs = 0, {}
     for index, slot in enumerate(slots):
+
         def can_go(m: Member, slot: Slot = slot) -> bool:
             return not reasons_against(replace(m, shifts=tuple(busy[m.inspector_id])), slot)
+
         order = [members[(cursor + k) % len(members)] for k in range(len(members))]
         first = next((m for m in order if m.is_trained_on(slot.day) and can_go(m)), None)
         second = next((m for m in order if m is not first and can_go(m)), None) if first else None
@@ -86,8 +106,12 @@ def rotation(slots: Sequence[Slot], members: Sequence[Member]) -> dict[int, tupl
     return pairs
 
 
-def spreads(pairs: dict[int, tuple[int, int]], slots: Sequence[Slot], members: Sequence[Member],
-            pledge: dict[int, int]) -> tuple[float, float]:
+def spreads(
+    pairs: dict[int, tuple[int, int]],
+    slots: Sequence[Slot],
+    members: Sequence[Member],
+    pledge: dict[int, int],
+) -> tuple[float, float]:
     hours = {m.inspector_id: 0 for m in members}
     for index, pair in pairs.items():
         for i in pair:
@@ -112,31 +136,44 @@ def main() -> None:
 
     our_spread, our_worst = spreads(proposal.pairs, work, members, pledge)
     naive_spread, naive_worst = spreads(naive, work, members, pledge)
-    print(f"slots: {len(work)} ({len(proposal.pairs)} staffed, {len(proposal.unstaffed)} not); "
-          f"inspectors: {len(members)}; same-gender pairs: {proposal.same_gender}")
+    print(
+        f"slots: {len(work)} ({len(proposal.pairs)} staffed, {len(proposal.unstaffed)} not); "
+        f"inspectors: {len(members)}; same-gender pairs: {proposal.same_gender}"
+    )
     print(f"wall time: proposal {ours:.3f} s, rotation {baseline:.3f} s")
-    print(f"inspector spread (max - min hours): proposal {our_spread:.0f} h, rotation {naive_spread:.0f} h, "
-          f"ratio {our_spread / naive_spread:.2f}")
-    print(f"worst municipality distance from pledge share: proposal {our_worst:.1f} h, "
-          f"rotation {naive_worst:.1f} h, ratio {our_worst / naive_worst:.2f}")
+    print(
+        f"inspector spread (max - min hours): proposal {our_spread:.0f} h, rotation {naive_spread:.0f} h, "
+        f"ratio {our_spread / naive_spread:.2f}"
+    )
+    print(
+        f"worst municipality distance from pledge share: proposal {our_worst:.1f} h, "
+        f"rotation {naive_worst:.1f} h, ratio {our_worst / naive_worst:.2f}"
+    )
     expertise_effect(work, members, pledge)
 
 
 def expertise_effect(work: Sequence[Slot], members: Sequence[Member], pledge: dict[int, int]) -> None:
     """The proposal at a few weights of the preference: fairness beside expertise."""
     by_id = {m.inspector_id: m for m in members}
-    print("expertise | spread h | worst municipality h | experienced people on days | pairs that went "
-          "together before")
+    print(
+        "expertise | spread h | worst municipality h | experienced people on days | pairs that went "
+        "together before"
+    )
     for weight in (Fraction(0), Fraction(1, 2), Fraction(1), Fraction(2)):
         preference = Preference(weight)
         proposal = propose(work, members, pledge, preference=preference)
         spread, worst = spreads(proposal.pairs, work, members, pledge)
-        seasoned = sum(preference.is_experienced(by_id[i], work[index].day)
-                       for index, pair in proposal.pairs.items() for i in pair)
+        seasoned = sum(
+            preference.is_experienced(by_id[i], work[index].day)
+            for index, pair in proposal.pairs.items()
+            for i in pair
+        )
         familiar = sum(pair[1] in by_id[pair[0]].partners for pair in proposal.pairs.values())
         staffed = len(proposal.pairs)
-        print(f"{float(weight):9.1f} | {spread:8.0f} | {worst:20.1f} | {seasoned:15d} of {2 * staffed} | "
-              f"{familiar:d} of {staffed}")
+        print(
+            f"{float(weight):9.1f} | {spread:8.0f} | {worst:20.1f} | {seasoned:15d} of {2 * staffed} | "
+            f"{familiar:d} of {staffed}"
+        )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,9 @@ PILOT, TEN_TIMES = Size("1x", 11, 15, 1), Size("10x", 110, 150, 10)
 
 
 def build(url: str, schema: str, size: Size, data: str) -> Site:
-    database = Database(fresh_schema(url, schema) if url.startswith("postgresql") else
-                        f"sqlite:///{data}/{schema}.sqlite")
+    database = Database(
+        fresh_schema(url, schema) if url.startswith("postgresql") else f"sqlite:///{data}/{schema}.sqlite"
+    )
     secrets = load_site(database, NOW)
     started = time.perf_counter()
     with database.transaction() as session:
@@ -99,8 +100,11 @@ def build(url: str, schema: str, size: Size, data: str) -> Site:
     if database.engine.dialect.name == "postgresql":
         with database.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
-    print(f"{size.label}: {len(places)} municipalities, {len(people)} inspectors, {len(entries):,} hour "
-          f"entries, built in {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"{size.label}: {len(places)} municipalities, {len(people)} inspectors, {len(entries):,} hour "
+        f"entries, built in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     return open_site(database, FrozenClock(NOW), data, secrets)
 
 
@@ -109,30 +113,57 @@ def grow_municipalities(session: Any, size: Size) -> list[int]:
     taking_part = list(session.execute(select(Municipality).where(Municipality.is_participating)).scalars())
     model = taking_part[-1]
     columns = {c.key: getattr(model, c.key) for c in Municipality.__table__.columns if c.key != "id"}
-    more = [{**columns, "name": f"Gemeente {n:03d}", "population": 20_000 + 137 * n, "is_coordinating": False}
-            for n in range(size.municipalities - len(taking_part))]
+    more = [
+        {**columns, "name": f"Gemeente {n:03d}", "population": 20_000 + 137 * n, "is_coordinating": False}
+        for n in range(size.municipalities - len(taking_part))
+    ]
     if more:
         session.execute(insert(Municipality), more)
-    return list(session.execute(select(Municipality.id).where(Municipality.is_participating)
-                                .order_by(Municipality.id)).scalars())
+    return list(
+        session.execute(
+            select(Municipality.id).where(Municipality.is_participating).order_by(Municipality.id)
+        ).scalars()
+    )
 
 
 def grow_inspectors(session: Any, size: Size, places: list[int]) -> list[int]:
     """Inspectors up to the size (names and phones sealed by the column type), each designated by every
     participating municipality, as the demo designates its own."""
     present = session.execute(select(func.count(Inspector.id))).scalar_one()
-    session.execute(insert(Inspector), [
-        {"name": f"Inspecteur {n:04d} Achternaam", "first_name": f"Inspecteur {n:04d}",
-         "phone": f"+31 6 {50_000_000 + n:08d}", "employer_id": places[n % len(places)], "salary_scale": 7,
-         "salary_step": 5 + n % 6, "trained_since": date(2026, 10, 1) if n % 3 else None,
-         "gender": Gender.FEMALE if n % 2 else Gender.MALE, "is_coordinator": False, "created_at": NOW}
-        for n in range(size.inspectors - present)])
+    session.execute(
+        insert(Inspector),
+        [
+            {
+                "name": f"Inspecteur {n:04d} Achternaam",
+                "first_name": f"Inspecteur {n:04d}",
+                "phone": f"+31 6 {50_000_000 + n:08d}",
+                "employer_id": places[n % len(places)],
+                "salary_scale": 7,
+                "salary_step": 5 + n % 6,
+                "trained_since": date(2026, 10, 1) if n % 3 else None,
+                "gender": Gender.FEMALE if n % 2 else Gender.MALE,
+                "is_coordinator": False,
+                "created_at": NOW,
+            }
+            for n in range(size.inspectors - present)
+        ],
+    )
     people = list(session.execute(select(Inspector.id).order_by(Inspector.id)).scalars())
     designated = set(session.execute(select(Designation.inspector_id, Designation.municipality_id)).all())
-    session.execute(insert(Designation), [
-        {"inspector_id": i, "municipality_id": m, "decision_reference": f"RTS-{m:03d}",
-         "valid_from": date(2026, 10, 1)}
-        for i in people for m in places if (i, m) not in designated])
+    session.execute(
+        insert(Designation),
+        [
+            {
+                "inspector_id": i,
+                "municipality_id": m,
+                "decision_reference": f"RTS-{m:03d}",
+                "valid_from": date(2026, 10, 1),
+            }
+            for i in people
+            for m in places
+            if (i, m) not in designated
+        ],
+    )
     return people
 
 
@@ -145,48 +176,108 @@ def history(session: Any, size: Size, places: list[int], people: list[int]) -> l
     day, turn = first_day - timedelta(days=first_day.weekday()), 0
     while day < NOW.date() - timedelta(days=1):
         for _ in range(size.factor):
-            for offset, kind in ((1, ShiftKind.CONTROL), (3, ShiftKind.CONTROL), (4, ShiftKind.CONTROL),
-                                 (5, ShiftKind.CALLOUT)):
+            for offset, kind in (
+                (1, ShiftKind.CONTROL),
+                (3, ShiftKind.CONTROL),
+                (4, ShiftKind.CONTROL),
+                (5, ShiftKind.CALLOUT),
+            ):
                 starts_at = local_instant(day + timedelta(days=offset), clock_time(14))
                 if starts_at + timedelta(hours=9) > NOW:
                     continue  # worked hours are in the past
-                shifts.append({"kind": kind, "municipality_id": places[turn % len(places)],
-                               "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=9),
-                               "status": ShiftStatus.DONE, "created_at": starts_at - timedelta(days=7)})
-                crews.append([people[(turn * 3 + k) % len(people)] for k in
-                              range(2 if kind is ShiftKind.CALLOUT else 3)])
+                shifts.append(
+                    {
+                        "kind": kind,
+                        "municipality_id": places[turn % len(places)],
+                        "starts_at": starts_at,
+                        "ends_at": starts_at + timedelta(hours=9),
+                        "status": ShiftStatus.DONE,
+                        "created_at": starts_at - timedelta(days=7),
+                    }
+                )
+                crews.append(
+                    [
+                        people[(turn * 3 + k) % len(people)]
+                        for k in range(2 if kind is ShiftKind.CALLOUT else 3)
+                    ]
+                )
                 turn += 1
         day += timedelta(days=7)
     # Ids given here, not returned: a RETURNING insert of many rows costs more than the rows.
     ids = _ids(session, Shift, shifts)
     session.execute(insert(Shift), shifts)
-    session.execute(insert(Callout), [
-        {"shift_id": i, "source": CalloutSource.MMA, "location": "Teststraat 1", "notes": "bench",
-         "status": CalloutStatus.FILLED, "created_by": "bench", "created_at": s["created_at"],
-         "filled_at": s["created_at"]}
-        for i, s in zip(ids, shifts, strict=True) if s["kind"] is ShiftKind.CALLOUT])
-    session.execute(insert(Assignment), [
-        {"shift_id": i, "inspector_id": p, "status": AssignmentStatus.CONFIRMED,
-         "confirmed_at": s["created_at"], "created_at": s["created_at"]}
-        for i, s, crew in zip(ids, shifts, crews, strict=True) for p in crew])
+    session.execute(
+        insert(Callout),
+        [
+            {
+                "shift_id": i,
+                "source": CalloutSource.MMA,
+                "location": "Teststraat 1",
+                "notes": "bench",
+                "status": CalloutStatus.FILLED,
+                "created_by": "bench",
+                "created_at": s["created_at"],
+                "filled_at": s["created_at"],
+            }
+            for i, s in zip(ids, shifts, strict=True)
+            if s["kind"] is ShiftKind.CALLOUT
+        ],
+    )
+    session.execute(
+        insert(Assignment),
+        [
+            {
+                "shift_id": i,
+                "inspector_id": p,
+                "status": AssignmentStatus.CONFIRMED,
+                "confirmed_at": s["created_at"],
+                "created_at": s["created_at"],
+            }
+            for i, s, crew in zip(ids, shifts, crews, strict=True)
+            for p in crew
+        ],
+    )
     booked = [
-        {"inspector_id": p, "shift_id": i, "municipality_id": s["municipality_id"],
-         "category": HourCategory.CONTROL, "starts_at": s["starts_at"], "ends_at": s["ends_at"],
-         "break_minutes": 60, "worked_minutes": 480, "plain_minutes": 240, "weekday_20_minutes": 180,
-         "weekday_40_minutes": 60, "saturday_minutes": 0, "sunday_holiday_minutes": 0,
-         "entered_by": "bench", "entered_at": s["ends_at"]}
-        for i, s, crew in zip(ids, shifts, crews, strict=True) for p in crew]
+        {
+            "inspector_id": p,
+            "shift_id": i,
+            "municipality_id": s["municipality_id"],
+            "category": HourCategory.CONTROL,
+            "starts_at": s["starts_at"],
+            "ends_at": s["ends_at"],
+            "break_minutes": 60,
+            "worked_minutes": 480,
+            "plain_minutes": 240,
+            "weekday_20_minutes": 180,
+            "weekday_40_minutes": 60,
+            "saturday_minutes": 0,
+            "sunday_holiday_minutes": 0,
+            "entered_by": "bench",
+            "entered_at": s["ends_at"],
+        }
+        for i, s, crew in zip(ids, shifts, crews, strict=True)
+        for p in crew
+    ]
     entries = _ids(session, HourEntry, booked)
     session.execute(insert(HourEntry), booked)
     _follow_sequences(session, (Shift.__table__, HourEntry.__table__))
     this_month = local_instant(NOW.date().replace(day=1), clock_time(0))
     starts = [s["starts_at"] for s, crew in zip(shifts, crews, strict=True) for _ in crew]
-    session.execute(insert(HourApproval), [
-        {"entry_id": e, "approved_by": "bench", "approved_at": NOW}
-        for e, at in zip(entries, starts, strict=True) if at < this_month])
-    session.execute(insert(PeriodLock), [
-        {"period_start": m, "period_end": _month_end(m), "locked_by": "bench", "locked_at": NOW}
-        for m in _months(first_day.replace(day=1), NOW.date().replace(day=1))])
+    session.execute(
+        insert(HourApproval),
+        [
+            {"entry_id": e, "approved_by": "bench", "approved_at": NOW}
+            for e, at in zip(entries, starts, strict=True)
+            if at < this_month
+        ],
+    )
+    session.execute(
+        insert(PeriodLock),
+        [
+            {"period_start": m, "period_end": _month_end(m), "locked_by": "bench", "locked_at": NOW}
+            for m in _months(first_day.replace(day=1), NOW.date().replace(day=1))
+        ],
+    )
     return entries
 
 
@@ -220,16 +311,26 @@ def _month_end(first: date) -> date:
 
 def audit_chain(session: Any, entries: list[int]) -> None:
     """One audit record per hour entry, chained and sealed as `audit.record` seals them."""
-    last = session.execute(select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc())
-                           .limit(1)).one()
+    last = session.execute(
+        select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
+    ).one()
     seq, mac, keyring, rows = last.seq, last.mac, current_keyring(), []
     for entry in entries:
         seq += 1
         details = {"inspector": 0, "minutes": 480, "shift": None}
         sealed = chain.seal(keyring, seq, NOW, "bench", "hours.recorded", f"hour_entry:{entry}", details, mac)
-        rows.append({"seq": seq, "at": NOW, "actor": "bench", "action": "hours.recorded",
-                     "subject": f"hour_entry:{entry}", "details": _json(details), "prev_mac": mac,
-                     "mac": sealed})
+        rows.append(
+            {
+                "seq": seq,
+                "at": NOW,
+                "actor": "bench",
+                "action": "hours.recorded",
+                "subject": f"hour_entry:{entry}",
+                "details": _json(details),
+                "prev_mac": mac,
+                "mac": sealed,
+            }
+        )
         mac = sealed
     session.execute(insert(AuditRecord), rows)
 
@@ -248,7 +349,7 @@ def calls(site: Site, only: str = "") -> list[tuple[str, str, str]]:
         path = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]  # type: ignore[index]
         path += query_for(rule.endpoint)
         roles = roles_of(site.app, rule.endpoint) or ()
-        for role in (["finance"] if PUBLIC in roles else sorted(str(r) for r in roles)):
+        for role in ["finance"] if PUBLIC in roles else sorted(str(r) for r in roles):
             found.append((rule.endpoint, role, path))
     return found
 
@@ -256,22 +357,37 @@ def calls(site: Site, only: str = "") -> list[tuple[str, str, str]]:
 def sample_values(site: Site) -> dict[str, Any]:
     """Ids that exist in both sizes (the demo's own rows, which come first)."""
     with site.database.reading() as session:
-        entry = session.execute(select(func.max(HourEntry.id)).where(
-            ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists())).scalar_one()
+        entry = session.execute(
+            select(func.max(HourEntry.id)).where(
+                ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists()
+            )
+        ).scalar_one()
         callout = session.execute(select(func.min(Callout.id))).scalar_one()
         shift = session.execute(select(Callout.shift_id).where(Callout.id == callout)).scalar_one()
-        place = session.execute(select(func.min(Municipality.id)).where(Municipality.is_participating)
-                                ).scalar_one()
-    return {"inspector_id": 2, "municipality_id": place, "entry_id": entry, "callout_id": callout,
-            "shift_id": shift, "code": "nl"}
+        place = session.execute(
+            select(func.min(Municipality.id)).where(Municipality.is_participating)
+        ).scalar_one()
+    return {
+        "inspector_id": 2,
+        "municipality_id": place,
+        "entry_id": entry,
+        "callout_id": callout,
+        "shift_id": shift,
+        "code": "nl",
+    }
 
 
 MONTH = {"period_start": "2027-05-01", "period_end": "2027-05-31"}
 QUERIES = {
-    "finance.ledger_page": MONTH, "finance.ledger_csv": MONTH | SHARED, "finance.ledger_xlsx": MONTH | SHARED,
-    "finance.payroll_csv": MONTH | SHARED, "finance.payroll_xlsx": MONTH | SHARED,
-    "finance.settlement_csv": SHARED, "finance.settlement_xlsx": SHARED,
-    "api.ledger_entries": MONTH | SHARED, "api.settlement_result": {"year": "2027"} | SHARED,
+    "finance.ledger_page": MONTH,
+    "finance.ledger_csv": MONTH | SHARED,
+    "finance.ledger_xlsx": MONTH | SHARED,
+    "finance.payroll_csv": MONTH | SHARED,
+    "finance.payroll_xlsx": MONTH | SHARED,
+    "finance.settlement_csv": SHARED,
+    "finance.settlement_xlsx": SHARED,
+    "api.ledger_entries": MONTH | SHARED,
+    "api.settlement_result": {"year": "2027"} | SHARED,
     "api.pending_hours": MONTH,
 }
 
@@ -284,8 +400,11 @@ def query_for(endpoint: str) -> str:
 def measure(sites: dict[str, Site], requests: int, only: str = "") -> list[dict[str, Any]]:
     """Each call `requests` times on each size, the sizes taking turns; p95 and the response's size."""
     print(HEADING)
-    clients = {(label, role): site.client(role) for label, site in sites.items()
-               for role in ("admin", "coordinator", "finance", "auditor")}
+    clients = {
+        (label, role): site.client(role)
+        for label, site in sites.items()
+        for role in ("admin", "coordinator", "finance", "auditor")
+    }
     results = []
     for endpoint, role, path in calls(next(iter(sites.values())), only):
         times: dict[str, list[float]] = {label: [] for label in sites}
@@ -298,8 +417,16 @@ def measure(sites: dict[str, Site], requests: int, only: str = "") -> list[dict[
                 if turn:  # the first is a warm-up
                     times[label].append(elapsed)
                 sizes[label], statuses[label] = len(response.data), response.status_code
-        results.append({"endpoint": endpoint, "role": role, "path": path, "statuses": statuses,
-                        "p95": {label: p95(t) for label, t in times.items()}, "bytes": sizes})
+        results.append(
+            {
+                "endpoint": endpoint,
+                "role": role,
+                "path": path,
+                "statuses": statuses,
+                "p95": {label: p95(t) for label, t in times.items()},
+                "bytes": sizes,
+            }
+        )
         print_line(results[-1])
     return results
 
@@ -324,8 +451,11 @@ def print_line(r: dict[str, Any]) -> None:
     one, ten, target = r["p95"]["1x"] * 1000, r["p95"]["10x"] * 1000, target_of(r)
     codes = sorted(set(r["statuses"].values()))
     status = "" if codes == [200] else f" (HTTP {codes})"
-    print(f"{r['endpoint']:<44} {r['role']:<11} {one:7.1f}ms {ten:7.1f}ms {ten / one:6.2f} "
-          f"{target / TARGET:5.1f}x {target:5.1f}x  {'met' if is_met(r) else 'NOT MET'}{status}", flush=True)
+    print(
+        f"{r['endpoint']:<44} {r['role']:<11} {one:7.1f}ms {ten:7.1f}ms {ten / one:6.2f} "
+        f"{target / TARGET:5.1f}x {target:5.1f}x  {'met' if is_met(r) else 'NOT MET'}{status}",
+        flush=True,
+    )
 
 
 def report(results: list[dict[str, Any]]) -> int:
@@ -334,24 +464,34 @@ def report(results: list[dict[str, Any]]) -> int:
     for r in ranked:
         print_line(r)
     missed = sum(not is_met(r) for r in results)
-    print(f"{len(results) - missed} of {len(results)} calls met the target (p95 at 10x <= 2x p95 at 1x, "
-          f"times the growth of what the call shows); load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{len(results) - missed} of {len(results)} calls met the target (p95 at 10x <= 2x p95 at 1x, "
+        f"times the growth of what the call shows); load average {os.getloadavg()[0]:.2f}"
+    )
     return missed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                        help="a PostgreSQL URL, or 'sqlite' for files in a temporary directory")
+    parser.add_argument(
+        "--url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        help="a PostgreSQL URL, or 'sqlite' for files in a temporary directory",
+    )
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--only", default="", help="measure only endpoints containing this text")
-    parser.add_argument("--schema", default="piket_bench_scale",
-                        help="prefix of the schemas (or files) it builds; two runs at once need two")
+    parser.add_argument(
+        "--schema",
+        default="piket_bench_scale",
+        help="prefix of the schemas (or files) it builds; two runs at once need two",
+    )
     args = parser.parse_args()
     use_keyring(KeyRing.generate())
     with tempfile.TemporaryDirectory() as data:
-        sites = {size.label: build(args.url, f"{args.schema}_{size.label}", size, data)
-                 for size in (PILOT, TEN_TIMES)}
+        sites = {
+            size.label: build(args.url, f"{args.schema}_{size.label}", size, data)
+            for size in (PILOT, TEN_TIMES)
+        }
         results = measure(sites, args.requests, args.only)
         for site in sites.values():
             site.database.dispose()

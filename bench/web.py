@@ -67,14 +67,21 @@ def main() -> None:
     url = fresh_schema(args.url, SCHEMA)
     port = free_port()
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "PIKET_DATABASE_URL": url, "PIKET_KEYS": keyring.to_json(),
-               "PIKET_SECRET_KEY": "bench", "PIKET_DATA_DIR": data, "PIKET_PORT": str(port),
-               "PIKET_LOG_LEVEL": "ERROR"}
+        env = {
+            **os.environ,
+            "PIKET_DATABASE_URL": url,
+            "PIKET_KEYS": keyring.to_json(),
+            "PIKET_SECRET_KEY": "bench",
+            "PIKET_DATA_DIR": data,
+            "PIKET_PORT": str(port),
+            "PIKET_LOG_LEVEL": "ERROR",
+        }
         subprocess.run([PIKET, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([PIKET, "demo"], env=env, check=True, capture_output=True)
         with Database(url).transaction() as session:
-            _, token = accounts.create_api_token(session, datetime.now(UTC), "bench", "bench",
-                                                 Role.COORDINATOR)
+            _, token = accounts.create_api_token(
+                session, datetime.now(UTC), "bench", "bench", Role.COORDINATOR
+            )
         server = subprocess.Popen([PIKET, "web"], env=env)
         try:
             base = f"http://127.0.0.1:{port}"

@@ -105,8 +105,9 @@ async def running_sender(
             except Exception as error:  # the sender must outlive a database outage; it retries
                 failures += 1
                 if failures % 20 == 1:  # the first failure, then now and then: not every round
-                    log.error("outbox round failed (%s, %d in a row); retrying", type(error).__name__,
-                              failures)
+                    log.error(
+                        "outbox round failed (%s, %d in a row); retrying", type(error).__name__, failures
+                    )
             else:
                 if failures:
                     log.info("outbox delivering again after %d failed rounds", failures)
@@ -160,7 +161,8 @@ async def poll(application: BotApplication, stop: asyncio.Event, timeout: int = 
             if not webhook_cleared:  # getUpdates is refused while a webhook is set
                 webhook_cleared = await bot.delete_webhook()
             updates = await _unless_stopped(
-                bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES), stop)
+                bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES), stop
+            )
         except RetryAfter as wait:
             await _pause(stop, retry_seconds(wait))
             continue

@@ -246,8 +246,11 @@ class AlertTap:
     """A safety alert's buttons ("sa:<alert>:<action>"): "Ik pak dit op" (t) or what happened (a, f, h, x)."""
 
     OUTCOMES: ClassVar[dict[AlertOutcome, str]] = {
-        AlertOutcome.ALL_WELL: "a", AlertOutcome.FORGOT: "f", AlertOutcome.HELP_SENT: "h",
-        AlertOutcome.FALSE_ALARM: "x"}
+        AlertOutcome.ALL_WELL: "a",
+        AlertOutcome.FORGOT: "f",
+        AlertOutcome.HELP_SENT: "h",
+        AlertOutcome.FALSE_ALARM: "x",
+    }
     PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^sa:([1-9]\d{0,9}):([tafhx])\Z", re.ASCII)
 
     alert_id: int
@@ -267,8 +270,32 @@ class AlertTap:
         return cls(int(match[1]), outcome)
 
 
-KINDS: tuple[type[OfferAnswer | CalloutAction | ControlAnswer | HoursStep | ReportStep | WorkStep
-                  | DraftStep | LeaveStep | FindingsStep | ShiftTap | AlertTap], ...] = (
-    OfferAnswer, CalloutAction, ControlAnswer, HoursStep, ReportStep, WorkStep, DraftStep, LeaveStep,
-    FindingsStep, ShiftTap, AlertTap)
+KINDS: tuple[
+    type[
+        OfferAnswer
+        | CalloutAction
+        | ControlAnswer
+        | HoursStep
+        | ReportStep
+        | WorkStep
+        | DraftStep
+        | LeaveStep
+        | FindingsStep
+        | ShiftTap
+        | AlertTap
+    ],
+    ...,
+] = (
+    OfferAnswer,
+    CalloutAction,
+    ControlAnswer,
+    HoursStep,
+    ReportStep,
+    WorkStep,
+    DraftStep,
+    LeaveStep,
+    FindingsStep,
+    ShiftTap,
+    AlertTap,
+)
 """Every kind of button; the application routes each by its pattern to one handler."""

@@ -46,7 +46,8 @@ Context = CallbackContext[ExtBot[None], UserData, ChatData, BotData]
 BotApplication = Application[ExtBot[None], Context, UserData, ChatData, BotData, Any]
 """The application (its job queue, which the bot does not use, left untyped)."""
 CONTEXT_TYPES: ContextTypes[Context, UserData, ChatData, BotData] = ContextTypes(
-    bot_data=BotData, chat_data=ChatData)
+    bot_data=BotData, chat_data=ChatData
+)
 
 
 def services_of(bot_data: BotData) -> BotServices:

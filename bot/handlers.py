@@ -107,8 +107,12 @@ async def start(update: Update, context: Context) -> None:
         except enrolment.EnrolmentError:
             return False
         first = session.execute(select(Inspector.first_name).where(Inspector.id == inspector.id)).scalar_one()
-        outbox.send(session, now, inspector,
-                    Message("start.welcome", {"first_name": first}, disable_notification=True))
+        outbox.send(
+            session,
+            now,
+            inspector,
+            Message("start.welcome", {"first_name": first}, disable_notification=True),
+        )
         if inspector.is_coordinator:
             outbox.send(session, now, inspector, Message("start.coordinator", disable_notification=True))
         return True
@@ -185,8 +189,7 @@ async def anything_else(update: Update, context: Context) -> None:
     await _or_neutral(update, await as_inspector(update, context, hint) is not None)
 
 
-async def _take_typed(update: Update, context: Context, progress: callout_walk.Progress,
-                      typed: str) -> None:
+async def _take_typed(update: Update, context: Context, progress: callout_walk.Progress, typed: str) -> None:
     """The address or the notes for /oproep: kept in memory, the message deleted from the chat."""
     if update.message is not None:
         with contextlib.suppress(TelegramError):
@@ -241,15 +244,18 @@ async def new_callout(update: Update, context: Context) -> None:
     def begin(session: Session, now: datetime, inspector: Inspector) -> None:
         if not callout_walk.begin(session, now, inspector):
             outbox.send(
-                session, now, inspector, Message("draft.coordinators_only", disable_notification=True))
+                session, now, inspector, Message("draft.coordinators_only", disable_notification=True)
+            )
 
     await _or_neutral(update, await as_inspector(update, context, begin) is not None)
 
 
 # Taps: one handler per kind of button (bot.app routes each by its pattern).
 
-def on_tap(decode: Callable[[str], C | None],
-           take: Callable[[Session, datetime, Inspector, C], Answer]) -> Handler:
+
+def on_tap(
+    decode: Callable[[str], C | None], take: Callable[[Session, datetime, Inspector, C], Answer]
+) -> Handler:
     """A handler for one kind of button: decoded strictly (a forged or stale one is refused as no
     longer valid), taken by `take` in the update's transaction, the answer remembered and given."""
 
@@ -262,9 +268,11 @@ def on_tap(decode: Callable[[str], C | None],
     return tapped
 
 
-def keyed(press: Callable[[Session, datetime, Inspector, C], str]) -> Callable[
-        [Session, datetime, Inspector, C], Answer]:
+def keyed(
+    press: Callable[[Session, datetime, Inspector, C], str],
+) -> Callable[[Session, datetime, Inspector, C], Answer]:
     """A walk's step, whose answer has no parameters."""
+
     def take(session: Session, now: datetime, inspector: Inspector, tap: C) -> Answer:
         return press(session, now, inspector, tap), {}
 
@@ -282,12 +290,14 @@ async def draft_tap(update: Update, context: Context) -> None:
     data = update.callback_query.data if update.callback_query else None
     tap = DraftStep.decode(data or "")
     chat = context.chat_data if context.chat_data is not None else ChatData()
-    await _answer_tap(update, context,
-                      lambda s, n, i: STALE if tap is None else _draft_step(chat, tap, s, n, i))
+    await _answer_tap(
+        update, context, lambda s, n, i: STALE if tap is None else _draft_step(chat, tap, s, n, i)
+    )
 
 
-def _draft_step(chat: ChatData, tap: DraftStep, session: Session, now: datetime,
-                inspector: Inspector) -> Answer:
+def _draft_step(
+    chat: ChatData, tap: DraftStep, session: Session, now: datetime, inspector: Inspector
+) -> Answer:
     steps, progress = list(tap.steps), chat.draft
     if steps == ["none"]:
         return callout_walk.skip_notes(session, now, inspector, progress), {}
@@ -304,8 +314,9 @@ def _draft_step(chat: ChatData, tap: DraftStep, session: Session, now: datetime,
     return key, {}
 
 
-async def _answer_tap(update: Update, context: Context,
-                      take: Callable[[Session, datetime, Inspector], Answer]) -> None:
+async def _answer_tap(
+    update: Update, context: Context, take: Callable[[Session, datetime, Inspector], Answer]
+) -> None:
     """Take the tap for the inspector behind it, remember the answer with the update, and give it
     (the neutral sentence to a stranger)."""
     query = update.callback_query

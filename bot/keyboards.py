@@ -44,7 +44,7 @@ class Button:
 
 
 def in_rows(buttons: Sequence[Button], per_row: int) -> Rows:
-    return [list(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
 def hours_text(minutes: int) -> str:
@@ -57,39 +57,58 @@ def hours_text(minutes: int) -> str:
 def offer_answers(about: Mapping[str, Any]) -> Rows:
     """Accept / Decline, for the offer as it stood."""
     offer, version = about["offer"], about["version"]
-    return [[Button("button.accept", OfferAnswer(offer, version, accept=True)),
-             Button("button.decline", OfferAnswer(offer, version, accept=False))]]
+    return [
+        [
+            Button("button.accept", OfferAnswer(offer, version, accept=True)),
+            Button("button.decline", OfferAnswer(offer, version, accept=False)),
+        ]
+    ]
 
 
 def escalation(about: Mapping[str, Any]) -> Rows:
     """Widen or cancel, or pick someone to assign."""
     callout, version = about["callout"], about["version"]
-    return [[Button("button.widen", CalloutAction(callout, version, "widen")),
-             Button("button.cancel", CalloutAction(callout, version, "cancel"))],
-            [Button("button.assign", CalloutAction(callout, version, "choose"))]]
+    return [
+        [
+            Button("button.widen", CalloutAction(callout, version, "widen")),
+            Button("button.cancel", CalloutAction(callout, version, "cancel")),
+        ],
+        [Button("button.assign", CalloutAction(callout, version, "choose"))],
+    ]
 
 
 def widened(about: Mapping[str, Any]) -> Rows:
     """After widening there is nobody more to ask: cancel, or pick someone."""
     callout, version = about["callout"], about["version"]
-    return [[Button("button.cancel", CalloutAction(callout, version, "cancel"))],
-            [Button("button.assign", CalloutAction(callout, version, "choose"))]]
+    return [
+        [Button("button.cancel", CalloutAction(callout, version, "cancel"))],
+        [Button("button.assign", CalloutAction(callout, version, "choose"))],
+    ]
 
 
 def assign_whom(about: Mapping[str, Any]) -> Rows:
     """One button per person the coordinator may assign (first name, "trained" marked), two a row."""
     callout, version = about["callout"], about["version"]
-    people = [Button("button.person_trained" if trained else "button.label",
-                     CalloutAction(callout, version, "assign", inspector_id), {"label": first_name})
-              for inspector_id, first_name, trained in about["people"]]
+    people = [
+        Button(
+            "button.person_trained" if trained else "button.label",
+            CalloutAction(callout, version, "assign", inspector_id),
+            {"label": first_name},
+        )
+        for inspector_id, first_name, trained in about["people"]
+    ]
     return in_rows(people, 2)
 
 
 def control_request(about: Mapping[str, Any]) -> Rows:
     """I can go / I cannot make it, for the assignment as it stood."""
     assignment, version = about["assignment"], about["version"]
-    return [[Button("button.can_go", ControlAnswer(assignment, version, can_go=True)),
-             Button("button.cannot", ControlAnswer(assignment, version, can_go=False))]]
+    return [
+        [
+            Button("button.can_go", ControlAnswer(assignment, version, can_go=True)),
+            Button("button.cannot", ControlAnswer(assignment, version, can_go=False)),
+        ]
+    ]
 
 
 def control_confirmed(about: Mapping[str, Any]) -> Rows:
@@ -100,8 +119,10 @@ def control_confirmed(about: Mapping[str, Any]) -> Rows:
 def hours_ask(about: Mapping[str, Any]) -> Rows:
     """The planned hours are right (one tap), or correct them."""
     assignment, version = about["assignment"], about["version"]
-    return [[Button("button.hours_ok", HoursStep(assignment, version, ("ok",)), about["planned"])],
-            [Button("button.correct", HoursStep(assignment, version, ("fix",)))]]
+    return [
+        [Button("button.hours_ok", HoursStep(assignment, version, ("ok",)), about["planned"])],
+        [Button("button.correct", HoursStep(assignment, version, ("fix",)))],
+    ]
 
 
 def hours_recorded(about: Mapping[str, Any]) -> Rows:
@@ -110,8 +131,10 @@ def hours_recorded(about: Mapping[str, Any]) -> Rows:
 
 def report_durations(about: Mapping[str, Any]) -> Rows:
     """How long the report took: one tap per usual duration."""
-    made = [Button("button.duration", ReportStep(about["report"], m), {"duration": hours_text(m)})
-            for m in REPORT_DURATIONS]
+    made = [
+        Button("button.duration", ReportStep(about["report"], m), {"duration": hours_text(m)})
+        for m in REPORT_DURATIONS
+    ]
     return [made[:3], made[3:]]
 
 
@@ -120,8 +143,11 @@ def safety_at_start(about: Mapping[str, Any]) -> Rows:
     nodig" for both; one to a row, a thumb finds them in the dark."""
     assignment = about["assignment"]
     going_in = [[Button("button.safety_in", ShiftTap("in", assignment))]] if about["asks_check_in"] else []
-    return [*going_in, [Button("button.safety_done", ShiftTap("out", assignment))],
-            [Button("button.safety_help", ShiftTap("help", assignment))]]
+    return [
+        *going_in,
+        [Button("button.safety_done", ShiftTap("out", assignment))],
+        [Button("button.safety_help", ShiftTap("help", assignment))],
+    ]
 
 
 def safety_take(about: Mapping[str, Any]) -> Rows:

@@ -137,8 +137,9 @@ class OutboxSender:
         # Every chat's call is settled before the round ends, also when another chat's failed (the
         # database went away): a send still waiting for Telegram's answer would otherwise be taken
         # again by the next round, which starts within a second, and go out twice or more.
-        results = await asyncio.gather(*(self._serve_chat(items) for items in by_chat.values()),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(self._serve_chat(items) for items in by_chat.values()), return_exceptions=True
+        )
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -295,8 +296,10 @@ def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     language = payload["language"]
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(text(language, label, **(rest[0] if rest else {})), callback_data=data)
-             for label, data, *rest in row]
+            [
+                InlineKeyboardButton(text(language, label, **(rest[0] if rest else {})), callback_data=data)
+                for label, data, *rest in row
+            ]
             for row in rows
         ]
     )

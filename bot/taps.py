@@ -65,5 +65,6 @@ def safety_alert(session: Session, now: datetime, inspector: Inspector, tap: Ale
     """Take an alert (the first tap owns it), or say what happened once taken."""
     if tap.outcome is None:
         return safety.take_alert(session, now, inspector, tap.alert_id), {}
-    return safety.resolve_alert(session, now, f"inspector:{inspector.id}", tap.alert_id, tap.outcome,
-                                inspector), {}
+    return safety.resolve_alert(
+        session, now, f"inspector:{inspector.id}", tap.alert_id, tap.outcome, inspector
+    ), {}

@@ -29,13 +29,10 @@ TEXTS = {
     "offer.reminder": "Reminder: the call-out of {date} {start}-{end} is still open. Can you go?",
     "pair.confirmed": "Call-out {date} {start}-{end} in {municipality}, with {colleague}. The "
     "location follows in a separate message.",
-    "pair.location": "Location: {location}\n"
-    "\n"
-    "This message is deleted after the shift.",
+    "pair.location": "Location: {location}\n\nThis message is deleted after the shift.",
     "pair.cancelled": "The call-out of {date} is cancelled. You no longer need to go.",
     "coordinator.callout_created": "Call-out {date} {start}-{end} in {municipality}: offered to {offered}.",
-    "coordinator.callout_filled": "Call-out {date} in {municipality} is staffed: {first} and "
-    "{second} go.",
+    "coordinator.callout_filled": "Call-out {date} in {municipality} is staffed: {first} and {second} go.",
     "coordinator.no_trained_left": "Call-out {date} in {municipality}: "
     "no trained inspector can still accept.",
     "coordinator.escalation": "Call-out {date} {start}-{end} in {municipality} is still open after {minutes} "
@@ -157,10 +154,7 @@ TEXTS = {
     "pair.confirmed_later": "Call-out {date} {start}-{end} in {municipality}, with {colleague}. The "
     "location follows on {location_date} at {location_time}, close enough to the shift to be deleted "
     "from this chat afterwards.",
-    "pair.location_notes": "Location: {location}\n"
-    "{notes}\n"
-    "\n"
-    "This message is deleted after the shift.",
+    "pair.location_notes": "Location: {location}\n{notes}\n\nThis message is deleted after the shift.",
     "pair.assigned_alert": "The coordinator has put you on a call-out: {date} {start}-{end}.",
     "coordinator.callout_filled_alert": "Call-out {date} {start}-{end} is staffed.",
     "coordinator.attention": "Call-out {date} {start}-{end} needs your attention.",
@@ -190,8 +184,7 @@ TEXTS = {
     "shift.today_alert": "Today: shift {start}-{end}.",
     "hours.ask_alert": "The shift of {date} has ended. Your hours, please.",
     "report.ask_alert": "You write the report of {date}.",
-    "roster.list": "Your next shifts:\n"
-    "{items}",
+    "roster.list": "Your next shifts:\n{items}",
     "kind.control": "control",
     "kind.callout": "call-out",
     "kind.coordination": "coordination",
@@ -273,13 +266,13 @@ TEXTS = {
     "Thank you.",
     "findings.refused": "Control {control} could not be recorded; ask the coordinator.",
     "findings.stopped": "Nothing recorded.",
-    "admin.audit_anchor": "Audit log anchor: {anchor}\n\nKeep this message. \"piket audit verify --anchor\" "
+    "admin.audit_anchor": 'Audit log anchor: {anchor}\n\nKeep this message. "piket audit verify --anchor" '
     "with this value shows whether records were removed or changed since.",
     "safety.start_alert": "Your shift starts: {date} {start}-{end}.",
-    "safety.start_lead": "Shift {date} {start}-{end} in {municipality}. Tap \"We are going in\" at each "
-    "address, and both of you \"Safe, done\" at the end. In trouble: \"Need help\".",
-    "safety.start": "Shift {date} {start}-{end} in {municipality}. Tap \"Safe, done\" at the end. In "
-    "trouble: \"Need help\".",
+    "safety.start_lead": 'Shift {date} {start}-{end} in {municipality}. Tap "We are going in" at each '
+    'address, and both of you "Safe, done" at the end. In trouble: "Need help".',
+    "safety.start": 'Shift {date} {start}-{end} in {municipality}. Tap "Safe, done" at the end. In '
+    'trouble: "Need help".',
     "button.safety_in": "We are going in",
     "button.safety_done": "Safe, done",
     "button.safety_help": "Need help",
@@ -317,7 +310,7 @@ TEXTS = {
     "callback.safety_resolved": "Resolved.",
     "callback.safety_resolved_before": "This was already resolved.",
     "safety.word_ask": "Type your private code word (at least 4 characters). Typed instead of tapping "
-    "\"Safe, done\", it looks like a normal check-out but alerts the coordinator. Your message is "
+    '"Safe, done", it looks like a normal check-out but alerts the coordinator. Your message is '
     "deleted from the chat.",
     "safety.word_set": "Code word saved. Only a keyed digest is kept, never the word.",
     "safety.word_refused": "That code word cannot be used: 4 to 40 characters, not starting with /. "

@@ -115,8 +115,9 @@ def _refuse_reset_unless_demo(runtime: Runtime) -> None:
     from backend.services.installation import is_demo
 
     if runtime.settings.is_production:
-        raise click.ClickException("refused: PIKET_ENVIRONMENT is production; the demo never resets "
-                                   "a production database")
+        raise click.ClickException(
+            "refused: PIKET_ENVIRONMENT is production; the demo never resets a production database"
+        )
     engine = runtime.database.engine
     if migrate.current_revision(engine) is None:
         return  # no schema: nothing to lose
@@ -127,8 +128,10 @@ def _refuse_reset_unless_demo(runtime: Runtime) -> None:
         tables = raw_tables().values()
         if all(session.execute(select(func.count()).select_from(t)).scalar() == 0 for t in tables):
             return
-    raise click.ClickException("refused: the demo did not make this database (it holds data of "
-                               "its own); --reset only empties demo databases")
+    raise click.ClickException(
+        "refused: the demo did not make this database (it holds data of "
+        "its own); --reset only empties demo databases"
+    )
 
 
 # -- the team's profile -----------------------------------------------------------------
@@ -156,16 +159,22 @@ def profile_load(runtime: Runtime, file_: Path, dry_run: bool) -> None:
         raise click.ClickException(str(error)) from None
     try:
         with runtime.database.transaction() as session:
-            changes = (profiles.differences(profiles.current_profile(session), wanted) if dry_run
-                       else profiles.load(session, runtime.clock.now(), "cli:profile", wanted))
+            changes = (
+                profiles.differences(profiles.current_profile(session), wanted)
+                if dry_run
+                else profiles.load(session, runtime.clock.now(), "cli:profile", wanted)
+            )
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     for change in changes:
         click.echo(str(change))
     unconfirmed = wanted.unconfirmed()
     if unconfirmed:
-        click.echo(f"note: {len(unconfirmed)} figures are still to be confirmed by the team "
-                   f"(first: {unconfirmed[0]})", err=True)
+        click.echo(
+            f"note: {len(unconfirmed)} figures are still to be confirmed by the team "
+            f"(first: {unconfirmed[0]})",
+            err=True,
+        )
     if not changes:
         click.echo("no changes")
     elif dry_run:
@@ -186,8 +195,13 @@ def profile_dump(runtime: Runtime) -> None:
         current = profiles.current_profile(session)
     if current is None:
         raise click.ClickException("there is no region yet; load a profile first")
-    click.echo(write_profile(current, f"piket team profile of {current.region.name}, "
-                                      f"dumped {runtime.clock.now():%Y-%m-%d %H:%M} UTC"), nl=False)
+    click.echo(
+        write_profile(
+            current,
+            f"piket team profile of {current.region.name}, dumped {runtime.clock.now():%Y-%m-%d %H:%M} UTC",
+        ),
+        nl=False,
+    )
 
 
 # -- keys and audit -------------------------------------------------------------------
@@ -201,8 +215,10 @@ def keys() -> None:
 def _key_file(runtime: Runtime) -> Path:
     path = keys_path(runtime.settings)
     if path is None:
-        raise click.ClickException("the keys come from PIKET_KEYS; edit that value instead "
-                                   "(`piket keys generate --stdout` makes a new key ring)")
+        raise click.ClickException(
+            "the keys come from PIKET_KEYS; edit that value instead "
+            "(`piket keys generate --stdout` makes a new key ring)"
+        )
     return path
 
 
@@ -221,8 +237,10 @@ def keys_generate(runtime: Runtime, file_: Path | None, stdout: bool) -> None:
         raise click.ClickException(f"{path} exists; a new key ring would make its data unreadable")
     path.parent.mkdir(parents=True, exist_ok=True)
     keyring.write(path)
-    click.echo(f"wrote a new key ring to {path} (active key {keyring.active_id}); keep a copy "
-               "off this machine: without it the database cannot be read")
+    click.echo(
+        f"wrote a new key ring to {path} (active key {keyring.active_id}); keep a copy "
+        "off this machine: without it the database cannot be read"
+    )
 
 
 @keys.command("add")
@@ -252,19 +270,33 @@ def keys_rotate(runtime: Runtime, batch_size: int) -> None:
             f"refused: {len(behind)} running instance(s) have not loaded key {active} "
             f"({', '.join(behind)}); they read the key file every {HEARTBEAT.seconds} seconds, so one "
             "that stays behind reads its keys from elsewhere (PIKET_KEYS): give it the new key ring and "
-            "restart it")
-    count = rotate(runtime.database, runtime.keyring, batch_size,
-                   progress=lambda table, n: click.echo(f"  {table}: {n} re-encrypted"))
+            "restart it"
+        )
+    count = rotate(
+        runtime.database,
+        runtime.keyring,
+        batch_size,
+        progress=lambda table, n: click.echo(f"  {table}: {n} re-encrypted"),
+    )
     with runtime.database.transaction() as session:
-        audit.record(session, runtime.clock.now(), "cli", "keys.rotated", "keyring",
-                     {"active": runtime.keyring.active_id, "values": count})
+        audit.record(
+            session,
+            runtime.clock.now(),
+            "cli",
+            "keys.rotated",
+            "keyring",
+            {"active": runtime.keyring.active_id, "values": count},
+        )
     click.echo(f"{count} values re-encrypted under key {runtime.keyring.active_id}")
 
 
 @keys.command("remove")
 @click.argument("key_id")
-@click.option("--despite-backups", is_flag=True,
-              help="Remove it though backups in PIKET_BACKUP_DIR need it (a copy of the key file is kept).")
+@click.option(
+    "--despite-backups",
+    is_flag=True,
+    help="Remove it though backups in PIKET_BACKUP_DIR need it (a copy of the key file is kept).",
+)
 @pass_runtime
 def keys_remove(runtime: Runtime, key_id: str, despite_backups: bool) -> None:
     """Remove KEY_ID from the key ring, once no value needs it any more; names the backups that need it."""
@@ -275,15 +307,19 @@ def keys_remove(runtime: Runtime, key_id: str, despite_backups: bool) -> None:
     smaller = runtime.keyring.without_key(key_id)
     in_use = verify(runtime.database, runtime.keyring).by_key.get(key_id, 0)
     if in_use:
-        raise click.ClickException(f"{in_use} values still use key {key_id}; "
-                                   "run `piket keys rotate` first")
+        raise click.ClickException(f"{in_use} values still use key {key_id}; run `piket keys rotate` first")
     needing = needing_key(runtime.settings.backup_dir, key_id)
     if needing:
-        click.echo(f"warning: {len(needing)} backups in {runtime.settings.backup_dir} need key {key_id} to "
-                   f"be restored: {', '.join(needing)}", err=True)
+        click.echo(
+            f"warning: {len(needing)} backups in {runtime.settings.backup_dir} need key {key_id} to "
+            f"be restored: {', '.join(needing)}",
+            err=True,
+        )
         if not despite_backups:
-            raise click.ClickException("key kept; copy the key file (it holds the key) to where those "
-                                       "backups are kept, then run again with --despite-backups")
+            raise click.ClickException(
+                "key kept; copy the key file (it holds the key) to where those "
+                "backups are kept, then run again with --despite-backups"
+            )
     smaller.write(path)
     click.echo(f"removed key {key_id}; the key ring now holds {', '.join(sorted(smaller.keys))}")
 
@@ -312,11 +348,19 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--anchor", "anchor_text", metavar="SEQ:MAC",
-              help="An anchor kept outside the database (the admins' daily message); by default the one "
-                   "in the newest backup in PIKET_BACKUP_DIR.")
-@click.option("--backup", "backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Take the anchor from this backup file's header.")
+@click.option(
+    "--anchor",
+    "anchor_text",
+    metavar="SEQ:MAC",
+    help="An anchor kept outside the database (the admins' daily message); by default the one "
+    "in the newest backup in PIKET_BACKUP_DIR.",
+)
+@click.option(
+    "--backup",
+    "backup_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the anchor from this backup file's header.",
+)
 @pass_runtime
 def audit_verify(runtime: Runtime, anchor_text: str | None, backup_file: Path | None) -> None:
     """Check the chain; name the first record that was altered, removed or inserted, and compare the
@@ -328,14 +372,16 @@ def audit_verify(runtime: Runtime, anchor_text: str | None, backup_file: Path | 
     with runtime.database.transaction() as session:
         report = audit_service.verify(session)
         if not report.is_intact:
-            raise click.ClickException(f"audit log broken at record {report.broken_seq}: "
-                                       f"{report.problem}")
+            raise click.ClickException(f"audit log broken at record {report.broken_seq}: {report.problem}")
         problem = audit_service.against_anchor(session, report, anchor) if anchor else None
     if problem:
         raise click.ClickException(f"audit log does not match the anchor from {source}: {problem}")
     click.echo(f"audit log intact: {report.count} records, head {report.head_mac[:16]}")
-    click.echo(f"matches the anchor from {source} (record {anchor.seq})" if anchor else
-               "no anchor to compare with: give --anchor or --backup, or set PIKET_BACKUP_DIR")
+    click.echo(
+        f"matches the anchor from {source} (record {anchor.seq})"
+        if anchor
+        else "no anchor to compare with: give --anchor or --backup, or set PIKET_BACKUP_DIR"
+    )
 
 
 def _anchor(runtime: Runtime, anchor_text: str | None, backup_file: Path | None) -> tuple[Any, str]:
@@ -349,8 +395,9 @@ def _anchor(runtime: Runtime, anchor_text: str | None, backup_file: Path | None)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--anchor") from None
     newest = backups.latest(runtime.settings.backup_dir)
-    path = backup_file or (runtime.settings.backup_dir / newest.name if newest and runtime.settings.backup_dir
-                           else None)
+    path = backup_file or (
+        runtime.settings.backup_dir / newest.name if newest and runtime.settings.backup_dir else None
+    )
     if path is None:
         return None, ""
     try:
@@ -386,9 +433,11 @@ CLI_ACTOR = "cli"
 def disclosure_options(command: Any) -> Any:
     """--receiver and --purpose: asked of everything that hands data out, for the register."""
     command = click.option("--purpose", help="Why they need it (recorded; the last one is used if omitted).")(
-        command)
+        command
+    )
     return click.option("--receiver", help="Who receives it (recorded; the last one is used if omitted).")(
-        command)
+        command
+    )
 
 
 def _disclosure(runtime: Runtime, kind: str, receiver: str | None, purpose: str | None) -> Any:
@@ -405,12 +454,17 @@ def _disclosure(runtime: Runtime, kind: str, receiver: str | None, purpose: str 
 
 @privacy.command("subject")
 @click.argument("inspector_id", type=click.IntRange(1, 2**31 - 1))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (made readable by its owner only) instead of standard output.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (made readable by its owner only) instead of standard output.",
+)
 @disclosure_options
 @pass_runtime
-def privacy_subject(runtime: Runtime, inspector_id: int, out: Path | None, receiver: str | None,
-                    purpose: str | None) -> None:
+def privacy_subject(
+    runtime: Runtime, inspector_id: int, out: Path | None, receiver: str | None, purpose: str | None
+) -> None:
     """Everything piket holds about one inspector, opened, as JSON: for an access request (AVG art. 15)."""
     from backend.services import subject
     from backend.services.errors import ServiceError
@@ -419,8 +473,9 @@ def privacy_subject(runtime: Runtime, inspector_id: int, out: Path | None, recei
     choice = _disclosure(runtime, "subject", receiver, purpose)
     try:
         with runtime.database.transaction() as session:
-            document = subject.hand_over(session, runtime.clock.now(), CLI_ACTOR, inspector_id,
-                                         choice.receiver, choice.purpose)
+            document = subject.hand_over(
+                session, runtime.clock.now(), CLI_ACTOR, inspector_id, choice.receiver, choice.purpose
+            )
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     if out is None:
@@ -443,14 +498,20 @@ def backup(runtime: Runtime, file_: Path, receiver: str | None, purpose: str | N
     choice = _disclosure(runtime, "backup", receiver, purpose)
     # Recorded first, so that the backup holds its own line of the register.
     with runtime.database.transaction() as session:
-        disclosures.record(session, at=runtime.clock.now(), actor=CLI_ACTOR, kind="backup",
-                           receiver=choice.receiver, purpose=choice.purpose, scope={"file": file_.name})
+        disclosures.record(
+            session,
+            at=runtime.clock.now(),
+            actor=CLI_ACTOR,
+            kind="backup",
+            receiver=choice.receiver,
+            purpose=choice.purpose,
+            scope={"file": file_.name},
+        )
     try:
         written = write_file(runtime.database, runtime.keyring, file_, runtime.clock.now())
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"backup written to {file_} ({written.size_bytes} bytes, "
-               f"key {runtime.keyring.active_id})")
+    click.echo(f"backup written to {file_} ({written.size_bytes} bytes, key {runtime.keyring.active_id})")
 
 
 @main.command()
@@ -466,8 +527,9 @@ def restore(runtime: Runtime, file_: Path) -> None:
             counts = load_backup(runtime.database, runtime.keyring, source)
     except (BackupError, KeyRingError) as error:
         raise click.ClickException(f"restore refused: {error}") from None
-    click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables; "
-               "the content matches the backup")
+    click.echo(
+        f"restored {sum(counts.values())} rows in {len(counts)} tables; the content matches the backup"
+    )
 
 
 # -- running ----------------------------------------------------------------------------

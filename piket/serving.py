@@ -34,8 +34,12 @@ def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None
     database = runtime.database
     jobs.bind(jobs.JobContext(database, runtime.clock, runtime.settings))
     lock = leader_lock_for(database.engine, database.url)
-    runner = Runner(database.engine, lock, misfire_grace_seconds=runtime.settings.misfire_grace_seconds,
-                    on_leadership=on_leadership)
+    runner = Runner(
+        database.engine,
+        lock,
+        misfire_grace_seconds=runtime.settings.misfire_grace_seconds,
+        on_leadership=on_leadership,
+    )
     runner.start()
     jobs.register(runner)
     log.info("scheduler started (jobs are stored in the database)")
@@ -90,8 +94,14 @@ def run_web(runtime: Runtime) -> None:
 def waitress_options(settings: Settings) -> dict[str, Any]:
     """Waitress drops X-Forwarded-* unless told otherwise; behind PIKET_PROXY_HOPS proxies the app's
     ProxyFix reads them (client address for the throttle, https for HSTS and secure cookies)."""
-    return {"host": settings.host, "port": settings.port, "threads": 8, "ident": "piket", "_quiet": True,
-            "clear_untrusted_proxy_headers": settings.proxy_hops == 0}
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "threads": 8,
+        "ident": "piket",
+        "_quiet": True,
+        "clear_untrusted_proxy_headers": settings.proxy_hops == 0,
+    }
 
 
 def wait_for_signal() -> None:
@@ -131,8 +141,9 @@ class BotWhileLeading:
                 if self._thread is not None:
                     log.warning("the bot had stopped; starting it again")
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._run, args=(self._stop,), name="piket-bot",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name="piket-bot", daemon=True
+                )
                 self._thread.start()
                 log.info("bot started on this instance")
             elif not leading and running:
@@ -168,8 +179,9 @@ def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:
 
     settings = runtime.settings
     assert settings.telegram_token is not None
-    application = build_application(settings.telegram_token.get_secret_value(), settings.telegram_api_url,
-                                    runtime.database, runtime.clock)
+    application = build_application(
+        settings.telegram_token.get_secret_value(), settings.telegram_api_url, runtime.database, runtime.clock
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -182,9 +194,16 @@ def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:
         watcher = asyncio.create_task(watch())
         try:
             if settings.webhook_url and settings.webhook_secret:
-                await run_webhook(application, runtime.database, runtime.clock, stop,
-                                  settings.webhook_url, settings.webhook_secret.get_secret_value(),
-                                  settings.host, settings.port + 1)
+                await run_webhook(
+                    application,
+                    runtime.database,
+                    runtime.clock,
+                    stop,
+                    settings.webhook_url,
+                    settings.webhook_secret.get_secret_value(),
+                    settings.host,
+                    settings.port + 1,
+                )
             else:
                 await run_polling(application, runtime.database, runtime.clock, stop)
         finally:
@@ -204,7 +223,8 @@ def run_bot_process(settings: Settings, stop: threading.Event) -> None:
     The child dies with its parent (PR_SET_PDEATHSIG): a `piket serve` killed by SIGKILL
     must not leave a sender behind while another instance takes the lead."""
     process = multiprocessing.get_context("spawn").Process(
-        target=bot_process_main, args=(settings, os.getpid()), name="piket-bot")
+        target=bot_process_main, args=(settings, os.getpid()), name="piket-bot"
+    )
     process.start()
     log.info("bot process %d started", process.pid)
     try:

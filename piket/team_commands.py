@@ -27,10 +27,19 @@ def require_current_schema(runtime: Runtime) -> None:
 
 @click.command()
 @click.option("--region", "region_name", required=True, help="The team's public name.")
-@click.option("--timezone", default=None, metavar="ZONE",
-              help="IANA zone the rules use (default: PIKET_TIMEZONE, else Europe/Amsterdam).")
-@click.option("--admin", "admin_username", required=True, metavar="USERNAME",
-              help="The first admin's username: a function name such as 'beheer', not a person's name.")
+@click.option(
+    "--timezone",
+    default=None,
+    metavar="ZONE",
+    help="IANA zone the rules use (default: PIKET_TIMEZONE, else Europe/Amsterdam).",
+)
+@click.option(
+    "--admin",
+    "admin_username",
+    required=True,
+    metavar="USERNAME",
+    help="The first admin's username: a function name such as 'beheer', not a person's name.",
+)
 @pass_runtime
 def setup(runtime: Runtime, region_name: str, timezone: str | None, admin_username: str) -> None:
     """Make the region and the first admin account; prints its one-time password. Runs once."""
@@ -41,8 +50,9 @@ def setup(runtime: Runtime, region_name: str, timezone: str | None, admin_userna
     zone_name = timezone or runtime.settings.timezone
     try:
         with runtime.database.transaction() as session:
-            region, password = set_up(session, runtime.clock.now(), "cli:setup", region_name, zone_name,
-                                      admin_username)
+            region, password = set_up(
+                session, runtime.clock.now(), "cli:setup", region_name, zone_name, admin_username
+            )
             zone = region.timezone
     except ServiceError as error:
         raise click.ClickException(error.message) from None
@@ -94,8 +104,9 @@ def import_inspectors(runtime: Runtime, file_: Path, dry_run: bool) -> None:
     require_current_schema(runtime)
     try:
         with runtime.database.transaction() as session:
-            report = run_import(session, runtime.clock.now(), "cli:import", file_.read_bytes(),
-                                dry_run=dry_run)
+            report = run_import(
+                session, runtime.clock.now(), "cli:import", file_.read_bytes(), dry_run=dry_run
+            )
     except ImportRefused as error:
         raise click.ClickException(f"{file_}: {error}; nothing imported") from None
     for rejection in report.rejections:
@@ -108,8 +119,10 @@ def import_inspectors(runtime: Runtime, file_: Path, dry_run: bool) -> None:
 def _summary(report: ImportReport, dry_run: bool) -> str:
     if not report.changes_anything:
         return f"no changes ({report.unchanged} inspectors already as in the file)"
-    counts = (f"{report.added} inspectors, change {report.changed} ({report.unchanged} unchanged); "
-              f"designations: {report.designations_added} new, {report.designations_changed} changed")
+    counts = (
+        f"{report.added} inspectors, change {report.changed} ({report.unchanged} unchanged); "
+        f"designations: {report.designations_added} new, {report.designations_changed} changed"
+    )
     if dry_run:
         return f"would add {counts} (dry run: nothing changed)"
     return "added " + counts.replace("change ", "changed ", 1)

@@ -61,9 +61,11 @@ class PublicHolidays:
         """The holidays of one year, by date, with their English names."""
         if year not in self._by_year:
             found = holidays.country_holidays(
-                self.rule.country, years=year, categories=self.rule.categories, language="en_US")
+                self.rule.country, years=year, categories=self.rule.categories, language="en_US"
+            )
             self._by_year[year] = {
-                day: name for day, name in sorted(found.items()) if name not in self.rule.excluded}
+                day: name for day, name in sorted(found.items()) if name not in self.rule.excluded
+            }
         return self._by_year[year]
 
     def name(self, day: date) -> str | None:

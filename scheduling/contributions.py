@@ -58,27 +58,43 @@ class Cap:
     """"others": the uncapped municipalities, by population; "coordinator": the coordinating one."""
 
 
-def contribution_table(populations: Sequence[tuple[str, int]], budget: Budget, *, years: int,
-                       controls: int, fte_hundredths: int,
-                       caps: Sequence[Cap | None] | None = None,
-                       coordinator: int | None = None) -> ContributionTable:
+def contribution_table(
+    populations: Sequence[tuple[str, int]],
+    budget: Budget,
+    *,
+    years: int,
+    controls: int,
+    fte_hundredths: int,
+    caps: Sequence[Cap | None] | None = None,
+    coordinator: int | None = None,
+) -> ContributionTable:
     """The scenario table for these municipalities, from their populations (and money caps) alone."""
     weights = [population for _, population in populations]
-    totals = {"share_basis_points": 10_000, "pilot_cents": budget.pilot_cents(years),
-              "yearly_cents": budget.yearly_cents, "fte_hundredths": fte_hundredths,
-              "hours": budget.hours, "controls": controls}
+    totals = {
+        "share_basis_points": 10_000,
+        "pilot_cents": budget.pilot_cents(years),
+        "yearly_cents": budget.yearly_cents,
+        "fte_hundredths": fte_hundredths,
+        "hours": budget.hours,
+        "controls": controls,
+    }
     columns = {key: largest_remainder(total, weights) for key, total in totals.items()}
     if caps is not None:
         yearly = [None if c is None else Cap(c.cents * years, c.shortfall) for c in caps]
         columns["yearly_cents"] = capped_shares(totals["yearly_cents"], weights, caps, coordinator)[0]
         columns["pilot_cents"] = capped_shares(totals["pilot_cents"], weights, yearly, coordinator)[0]
     rows = tuple(
-        ContributionRow(name=name, population=population,
-                        **{key: parts[i] for key, parts in columns.items()})
-        for i, (name, population) in enumerate(populations))
-    return ContributionTable(rows=rows, pilot_cents=totals["pilot_cents"],
-                             yearly_cents=totals["yearly_cents"], fte_hundredths=fte_hundredths,
-                             hours=totals["hours"], controls=controls)
+        ContributionRow(name=name, population=population, **{key: parts[i] for key, parts in columns.items()})
+        for i, (name, population) in enumerate(populations)
+    )
+    return ContributionTable(
+        rows=rows,
+        pilot_cents=totals["pilot_cents"],
+        yearly_cents=totals["yearly_cents"],
+        fte_hundredths=fte_hundredths,
+        hours=totals["hours"],
+        controls=controls,
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +111,9 @@ class PledgeShortfall:
         return self.minimum_hours - self.share_hours
 
 
-def pledge_shortfalls(table: ContributionTable,
-                      minimum_hours: int = MINIMUM_PLEDGE_HOURS) -> list[PledgeShortfall]:
+def pledge_shortfalls(
+    table: ContributionTable, minimum_hours: int = MINIMUM_PLEDGE_HOURS
+) -> list[PledgeShortfall]:
     """Municipalities that must either pay money or pledge the minimum and settle the difference."""
     return [PledgeShortfall(r.name, r.hours, minimum_hours) for r in table.rows if r.hours < minimum_hours]
 
@@ -154,8 +171,9 @@ def read_pledges(plan_minutes: int, pledged_minutes: Sequence[int]) -> PledgeRea
     return PledgeReading(plan_minutes, pledged, pledged, plan_minutes - sum(pledged))
 
 
-def capped_shares(total: int, weights: Sequence[int], caps: Sequence[Cap | None],
-                  coordinator: int | None = None) -> tuple[list[int], list[int]]:
+def capped_shares(
+    total: int, weights: Sequence[int], caps: Sequence[Cap | None], coordinator: int | None = None
+) -> tuple[list[int], list[int]]:
     """Population shares of `total` in which no capped municipality pays more than its cap.
 
     Returns the shares and, per municipality, how far each moved from its plain population share
@@ -169,16 +187,21 @@ def capped_shares(total: int, weights: Sequence[int], caps: Sequence[Cap | None]
     fixed: dict[int, int] = {}
     while True:
         free = [i for i in range(len(weights)) if i not in fixed]
-        shares = dict(zip(free, largest_remainder(total - sum(fixed.values()), [weights[i] for i in free]),
-                          strict=True))
+        shares = dict(
+            zip(free, largest_remainder(total - sum(fixed.values()), [weights[i] for i in free]), strict=True)
+        )
         over = {i: others[i] for i in free if i in others and shares[i] > others[i]}
         if not over or len(over) == len(free):
             break
         fixed.update(over)
     result = [fixed.get(i, shares.get(i, 0)) for i in range(len(weights))]
     for i, cap in enumerate(caps):
-        if cap is not None and cap.shortfall == "coordinator" and coordinator is not None \
-                and result[i] > cap.cents:
+        if (
+            cap is not None
+            and cap.shortfall == "coordinator"
+            and coordinator is not None
+            and result[i] > cap.cents
+        ):
             result[coordinator] += result[i] - cap.cents
             result[i] = cap.cents
     return result, [r - p for r, p in zip(result, plain, strict=True)]

@@ -41,8 +41,9 @@ def hourly_wage(monthly_salary_cents: int) -> Fraction:
     return Fraction(monthly_salary_cents, 100 * HOURS_PER_MONTH)
 
 
-def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int,
-                    tables: Sequence[BandTable]) -> int:
+def allowance_cents(
+    split: BandSplit, monthly_salary_cents: int, cap_monthly_salary_cents: int, tables: Sequence[BandTable]
+) -> int:
     """The allowance one entry earns on its own: band percentages of the hourly wage, capped at scale
     6's top. What is paid also follows the weekly rule: see `weekly_allowance_cents`."""
     _require_salary(monthly_salary_cents, "monthly_salary_cents")
@@ -51,17 +52,23 @@ def allowance_cents(split: BandSplit, monthly_salary_cents: int, cap_monthly_sal
     return to_cents(split.allowance_minutes(tables) / 60 * wage)
 
 
-def weekly_allowance_cents(splits: Sequence[BandSplit], monthly_salary_cents: int,
-                           cap_monthly_salary_cents: int,
-                           tables: Sequence[BandTable]) -> dict[date, int]:
+def weekly_allowance_cents(
+    splits: Sequence[BandSplit],
+    monthly_salary_cents: int,
+    cap_monthly_salary_cents: int,
+    tables: Sequence[BandTable],
+) -> dict[date, int]:
     """One inspector's allowance per week (keyed by Monday): the sum of its entries' allowances, and
     nothing in a week whose only irregular work is one stretch of at most three hours."""
     exempt = exempt_weeks(splits, tables)
     weeks: dict[date, int] = {}
     for split in splits:
         monday = week_start(split.local_day)
-        earned = 0 if monday in exempt else allowance_cents(split, monthly_salary_cents,
-                                                            cap_monthly_salary_cents, tables)
+        earned = (
+            0
+            if monday in exempt
+            else allowance_cents(split, monthly_salary_cents, cap_monthly_salary_cents, tables)
+        )
         weeks[monday] = weeks.get(monday, 0) + earned
     return weeks
 
@@ -117,8 +124,12 @@ class BudgetLine:
 
     def cents(self) -> dict[str, int]:
         """Each shown amount rounded once from its exact value, as the plan's spreadsheet does."""
-        return {"salary": to_cents(self.salary), "ort": to_cents(self.allowance),
-                "overhead": to_cents(self.overhead), "total": to_cents(self.total)}
+        return {
+            "salary": to_cents(self.salary),
+            "ort": to_cents(self.allowance),
+            "overhead": to_cents(self.overhead),
+            "total": to_cents(self.total),
+        }
 
 
 @dataclass(frozen=True)

@@ -103,11 +103,16 @@ class BandSplit:
         return sum((table.percentage(b) * m for b, m in self.minutes.items()), Fraction(0))
 
 
-def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
-                breaks: Sequence[Span] | None = None,
-                calendar: PublicHolidays | None = None, *,
-                tables: Sequence[BandTable],
-                zone: ZoneInfo | None = None) -> BandSplit:
+def split_bands(
+    starts_at: datetime,
+    ends_at: datetime,
+    break_minutes: int = 0,
+    breaks: Sequence[Span] | None = None,
+    calendar: PublicHolidays | None = None,
+    *,
+    tables: Sequence[BandTable],
+    zone: ZoneInfo | None = None,
+) -> BandSplit:
     """Split a worked interval into band minutes, the bands read on `zone`'s clock.
 
     Any aware times will do (they are taken to UTC first); naive ones, an end
@@ -139,8 +144,7 @@ def split_bands(starts_at: datetime, ends_at: datetime, break_minutes: int = 0,
     return BandSplit(minutes, sum(minutes.values()), stretches, starts_at, zone)
 
 
-def exempt_weeks(splits: Iterable[BandSplit],
-                 tables: Sequence[BandTable]) -> set[date]:
+def exempt_weeks(splits: Iterable[BandSplit], tables: Sequence[BandTable]) -> set[date]:
     """Mondays of the weeks in which one inspector's irregular work earns nothing.
 
     CAR-UWO 3:11 lid 2: no allowance in a week whose only irregular work is one
@@ -174,8 +178,9 @@ def planned_break(starts_at: datetime, ends_at: datetime, minutes: int) -> tuple
     return tuple(_centred_break(start, end, minutes))
 
 
-def break_total(starts_at: datetime, ends_at: datetime, breaks: Sequence[Span],
-                zone: ZoneInfo | None = None) -> int:
+def break_total(
+    starts_at: datetime, ends_at: datetime, breaks: Sequence[Span], zone: ZoneInfo | None = None
+) -> int:
     """Minutes of these breaks; refused (`Refusal`) unless each lies inside the shift, to the minute,
     apart from the others (an overlap would count its minutes twice) and leaving some work."""
     start, end = in_utc(starts_at, ends_at)
@@ -197,8 +202,9 @@ def _require_whole_minutes(*instants: datetime) -> None:
 def _require_span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> None:
     """Both in UTC: the end after the start, and not more than one entry may cover."""
     if ends_at <= starts_at:
-        raise Refusal("ends_before_start", field="ends_at", start=_clock(starts_at, zone),
-                      end=_clock(ends_at, zone))
+        raise Refusal(
+            "ends_before_start", field="ends_at", start=_clock(starts_at, zone), end=_clock(ends_at, zone)
+        )
     minutes = int((ends_at - starts_at).total_seconds()) // 60
     if minutes > MAX_SPAN_MINUTES:
         raise Refusal("span_too_long", field="ends_at", hours=_hours(minutes), limit=_hours(MAX_SPAN_MINUTES))
@@ -211,8 +217,12 @@ def _centred_break(starts_at: datetime, ends_at: datetime, minutes: int) -> list
         return []
     length = ends_at - starts_at
     if timedelta(minutes=minutes) >= length:
-        raise Refusal("break_too_long", field="break_minutes", minutes=str(minutes),
-                      length=str(int(length.total_seconds()) // 60))
+        raise Refusal(
+            "break_too_long",
+            field="break_minutes",
+            minutes=str(minutes),
+            length=str(int(length.total_seconds()) // 60),
+        )
     middle_minute = int(length.total_seconds()) // 120
     start = starts_at + timedelta(minutes=middle_minute - minutes // 2)
     return [(start, start + timedelta(minutes=minutes))]
@@ -229,12 +239,14 @@ def _require_apart(span: Span, pauses: Sequence[Span], zone: ZoneInfo) -> None:
     ordered = sorted(pauses)
     for pause_from, pause_to in ordered:
         if not (span[0] <= pause_from < pause_to <= span[1]):
-            raise Refusal("break_outside", field="breaks", start=_clock(pause_from, zone),
-                          end=_clock(pause_to, zone))
+            raise Refusal(
+                "break_outside", field="breaks", start=_clock(pause_from, zone), end=_clock(pause_to, zone)
+            )
     for earlier, later in pairwise(ordered):
         if later[0] < earlier[1]:
-            raise Refusal("breaks_overlap", field="breaks", start=_clock(later[0], zone),
-                          end=_clock(earlier[1], zone))
+            raise Refusal(
+                "breaks_overlap", field="breaks", start=_clock(later[0], zone), end=_clock(earlier[1], zone)
+            )
     total = sum(int((b - a).total_seconds()) // 60 for a, b in ordered)
     length = int((span[1] - span[0]).total_seconds()) // 60
     if total >= length:
@@ -246,15 +258,21 @@ def _subtract(span: Span, pauses: Sequence[Span], zone: ZoneInfo) -> list[Span]:
     pieces = [span]
     for pause_from, pause_to in pauses:
         if not (span[0] <= pause_from < pause_to <= span[1]):
-            raise Refusal("break_outside", field="breaks", start=_clock(pause_from, zone),
-                          end=_clock(pause_to, zone))
+            raise Refusal(
+                "break_outside", field="breaks", start=_clock(pause_from, zone), end=_clock(pause_to, zone)
+            )
         cut = [((a, min(b, pause_from)), (max(a, pause_to), b)) for a, b in pieces]
         pieces = [piece for halves in cut for piece in halves if piece[0] < piece[1]]
     return pieces
 
 
-def _segments(starts_at: datetime, ends_at: datetime, calendar: PublicHolidays,
-              tables: tuple[BandTable, ...], zone: ZoneInfo) -> list[tuple[datetime, datetime, Band]]:
+def _segments(
+    starts_at: datetime,
+    ends_at: datetime,
+    calendar: PublicHolidays,
+    tables: tuple[BandTable, ...],
+    zone: ZoneInfo,
+) -> list[tuple[datetime, datetime, Band]]:
     """The band segments of every local day the interval touches, clipped to it."""
     day, last = local_date(starts_at, zone), local_date(ends_at - timedelta(microseconds=1), zone)
     found = []
@@ -279,9 +297,12 @@ def _day_kind(day: date, calendar: PublicHolidays) -> Band | None:
 
 
 @lru_cache(maxsize=4096)
-def _day_segments(day: date, whole_day: Band | None,
-                  windows: tuple[tuple[time, time | None, Band], ...], zone: ZoneInfo,
-                  ) -> tuple[tuple[datetime, datetime, Band], ...]:
+def _day_segments(
+    day: date,
+    whole_day: Band | None,
+    windows: tuple[tuple[time, time | None, Band], ...],
+    zone: ZoneInfo,
+) -> tuple[tuple[datetime, datetime, Band], ...]:
     """One local day cut into bands, as UTC instants."""
     midnight = local_instant(day, time(0), zone)
     next_midnight = local_instant(day + timedelta(days=1), time(0), zone)

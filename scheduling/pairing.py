@@ -29,8 +29,11 @@ class Designation:
     """Last valid day; None while in force."""
 
     def covers(self, municipality_id: int, day: date) -> bool:
-        return (self.municipality_id == municipality_id and self.valid_from <= day
-                and (self.valid_until is None or day <= self.valid_until))
+        return (
+            self.municipality_id == municipality_id
+            and self.valid_from <= day
+            and (self.valid_until is None or day <= self.valid_until)
+        )
 
 
 def is_trained(trained_since: date | None, day: date) -> bool:
@@ -122,8 +125,9 @@ class Eligibility:
     night_shift: bool
 
 
-def reasons_against(member: Member, slot: Slot, limits: Limits = LAW,
-                    ignore_unavailable: bool = False) -> tuple[Reason, ...]:
+def reasons_against(
+    member: Member, slot: Slot, limits: Limits = LAW, ignore_unavailable: bool = False
+) -> tuple[Reason, ...]:
     """Every reason this inspector cannot take this slot; empty when they can.
 
     `ignore_unavailable` is for a widened offer: it goes to people who said they
@@ -141,9 +145,14 @@ def reasons_against(member: Member, slot: Slot, limits: Limits = LAW,
     return tuple(found)
 
 
-def eligibility(slot: Slot, team: Sequence[Member], municipality_load: Mapping[int, Fraction] | None = None,
-                limits: Limits = LAW, ignore_unavailable: bool = False,
-                preference: Preference = SPREAD_ONLY) -> Eligibility:
+def eligibility(
+    slot: Slot,
+    team: Sequence[Member],
+    municipality_load: Mapping[int, Fraction] | None = None,
+    limits: Limits = LAW,
+    ignore_unavailable: bool = False,
+    preference: Preference = SPREAD_ONLY,
+) -> Eligibility:
     """Who may go to `slot`, ranked fairly, and why the others may not.
 
     `municipality_load` is each employer's delivered hours as a share of its
@@ -161,8 +170,12 @@ def eligibility(slot: Slot, team: Sequence[Member], municipality_load: Mapping[i
     return Eligibility(tuple(ranked), tuple(excluded), night)
 
 
-def rank(members: Sequence[Member], municipality_load: Mapping[int, Fraction],
-         preference: Preference = SPREAD_ONLY, day: date | None = None) -> list[Member]:
+def rank(
+    members: Sequence[Member],
+    municipality_load: Mapping[int, Fraction],
+    preference: Preference = SPREAD_ONLY,
+    day: date | None = None,
+) -> list[Member]:
     """Lowest load first: the employer against its pledge, plus hours and recent hours against colleagues;
     with a preference for expertise, an experienced inspector's load counts that much less on `day`."""
     mean_delivered = _mean([m.delivered_minutes for m in members])
@@ -207,8 +220,13 @@ class PairDecision:
     """Nobody trained has said yes or can still answer: the coordinator must act."""
 
 
-def decide_acceptance(day: date, confirmed: Sequence[Member], accepted: Sequence[Member],
-                      pending: Sequence[Member], prefer_mixed: bool = True) -> PairDecision:
+def decide_acceptance(
+    day: date,
+    confirmed: Sequence[Member],
+    accepted: Sequence[Member],
+    pending: Sequence[Member],
+    prefer_mixed: bool = True,
+) -> PairDecision:
     """What an acceptance means, given who is confirmed, who said yes (in order) and who may still answer.
 
     The first valid pair wins (a call-out is urgent); mixed-gender wins over
@@ -226,8 +244,9 @@ def decide_acceptance(day: date, confirmed: Sequence[Member], accepted: Sequence
         if not mixed and prefer_mixed and _could_be_mixed(group, pending, day):
             return PairDecision(Outcome.WAIT_FOR_MIXED)
         pair = (mixed or valid)[0]
-        return PairDecision(Outcome.COMPLETE, _ids(pair),
-                            tuple(i for i in _ids(accepted) if i not in _ids(pair)))
+        return PairDecision(
+            Outcome.COMPLETE, _ids(pair), tuple(i for i in _ids(accepted) if i not in _ids(pair))
+        )
     trained_left = any(m.is_trained_on(day) for m in [*group, *pending])
     outcome = Outcome.WAIT_FOR_COLLEAGUE if len(group) < 2 else Outcome.WAIT_FOR_TRAINED
     return PairDecision(outcome, no_trained_left=not trained_left)

@@ -16,6 +16,7 @@ def N_(message: str) -> str:
     """Marks a message id for pybabel; the adapters translate it where it is shown."""
     return message
 
+
 MESSAGES = {
     "overlap": N_("is already on a shift then (%(at)s)"),
     "shift_too_long": N_("a shift of %(hours)s hours, more than %(limit)s"),

@@ -103,12 +103,19 @@ class _State:
         return sum((d * d for d in distances), Fraction(0))
 
 
-def propose(slots: Sequence[Slot], team: Sequence[Member], pledged_minutes: Mapping[int, int],
-            limits: Limits = LAW, max_rounds: int = 200, preference: Preference = SPREAD_ONLY) -> Proposal:
+def propose(
+    slots: Sequence[Slot],
+    team: Sequence[Member],
+    pledged_minutes: Mapping[int, int],
+    limits: Limits = LAW,
+    max_rounds: int = 200,
+    preference: Preference = SPREAD_ONLY,
+) -> Proposal:
     """A pair for each slot, or the reason it cannot be staffed; `preference` trades evenly spread hours
     for experienced inspectors and pairs who went together before."""
-    state = _State(slots, {m.inspector_id: m for m in team}, _targets(slots, team, pledged_minutes), limits,
-                   preference)
+    state = _State(
+        slots, {m.inspector_id: m for m in team}, _targets(slots, team, pledged_minutes), limits, preference
+    )
     state.minutes = {m.inspector_id: m.delivered_minutes for m in team}
     state.busy = {m.inspector_id: [] for m in team}
     unstaffed = []
@@ -125,14 +132,18 @@ def propose(slots: Sequence[Slot], team: Sequence[Member], pledged_minutes: Mapp
     return Proposal(dict(sorted(state.pairs.items())), unstaffed, state.minutes, state.targets, same_gender)
 
 
-def _targets(slots: Sequence[Slot], team: Sequence[Member],
-             pledged_minutes: Mapping[int, int]) -> dict[int, Fraction]:
+def _targets(
+    slots: Sequence[Slot], team: Sequence[Member], pledged_minutes: Mapping[int, int]
+) -> dict[int, Fraction]:
     """Minutes each inspector should end at: the pledge of their municipality, shared among its inspectors."""
     per_employer: dict[int, int] = {}
     for member in team:
         per_employer[member.employer_id] = per_employer.get(member.employer_id, 0) + 1
-    weights = {m.inspector_id: Fraction(pledged_minutes.get(m.employer_id, 0), per_employer[m.employer_id])
-               for m in team if m.is_active}
+    weights = {
+        m.inspector_id: Fraction(pledged_minutes.get(m.employer_id, 0), per_employer[m.employer_id])
+        for m in team
+        if m.is_active
+    }
     if not any(weights.values()):
         weights = dict.fromkeys(weights, Fraction(1))
     fallback = sum(weights.values(), Fraction(0)) / len(weights) if weights else Fraction(0)
@@ -171,8 +182,11 @@ def _improve(state: _State) -> bool:
                 candidate = (pair[1], joining) if position == 0 else (pair[0], joining)
                 if not is_valid_pair([state.team[i] for i in candidate], day):
                     continue
-                delta = (_replacement_delta(state, index, leaving, joining)
-                         - state.expertise(index, candidate) + state.expertise(index, pair))
+                delta = (
+                    _replacement_delta(state, index, leaving, joining)
+                    - state.expertise(index, candidate)
+                    + state.expertise(index, pair)
+                )
                 change = (int(not _mixed(state, candidate)) - was_same_gender, delta)
                 if change < (0, 0) and (best is None or change < best[0]):
                     best = (change, index, candidate)

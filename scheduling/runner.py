@@ -60,17 +60,26 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler 3 ha
         try:
             wait: float | None = super()._process_jobs()
         except Exception as error:  # the database is away; the jobs are still in it
-            log.warning("scheduler round failed (%s); retrying", type(error).__name__,
-                        exc_info=not isinstance(error, OperationalError))
+            log.warning(
+                "scheduler round failed (%s); retrying",
+                type(error).__name__,
+                exc_info=not isinstance(error, OperationalError),
+            )
             retry: float = self.jobstore_retry_interval
             return retry
         return wait
 
 
 class Runner:
-    def __init__(self, engine: Any, leader_lock: LeaderLock, *, misfire_grace_seconds: int = 300,
-                 poll_seconds: float = 10.0,
-                 on_leadership: Callable[[bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        leader_lock: LeaderLock,
+        *,
+        misfire_grace_seconds: int = 300,
+        poll_seconds: float = 10.0,
+        on_leadership: Callable[[bool], None] | None = None,
+    ) -> None:
         self._lock = leader_lock
         self._on_leadership = on_leadership or (lambda leading: None)
         self._poll_seconds = poll_seconds
@@ -79,8 +88,7 @@ class Runner:
         self._thread: threading.Thread | None = None
         self.scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
-            job_defaults={"misfire_grace_time": misfire_grace_seconds, "coalesce": True,
-                          "max_instances": 1},
+            job_defaults={"misfire_grace_time": misfire_grace_seconds, "coalesce": True, "max_instances": 1},
             timezone=UTC,
         )
 
@@ -110,8 +118,11 @@ class Runner:
                 self._step()
             except Exception as error:  # the loop must outlive a database outage; it retries next poll
                 # An unreachable database is expected now and then: one line, no traceback.
-                log.warning("leader election step failed (%s); retrying", type(error).__name__,
-                            exc_info=not isinstance(error, OperationalError))
+                log.warning(
+                    "leader election step failed (%s); retrying",
+                    type(error).__name__,
+                    exc_info=not isinstance(error, OperationalError),
+                )
             self._stop.wait(self._poll_seconds)
 
     def _step(self) -> None:
@@ -131,21 +142,32 @@ class Runner:
             self.scheduler.wakeup()
         self._on_leadership(True)
 
-    def schedule_once(self, job_id: str, func: str | Callable[..., Any], run_at: datetime,
-                      kwargs: dict[str, Any] | None = None) -> None:
+    def schedule_once(
+        self,
+        job_id: str,
+        func: str | Callable[..., Any],
+        run_at: datetime,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
         """Run `func` (a 'module:function' reference, so it persists) once at `run_at`.
 
         Scheduling the same id again replaces the job, so callers may repeat themselves.
         """
-        self.scheduler.add_job(func, "date", run_date=run_at, id=job_id, kwargs=kwargs or {},
-                               replace_existing=True)
+        self.scheduler.add_job(
+            func, "date", run_date=run_at, id=job_id, kwargs=kwargs or {}, replace_existing=True
+        )
 
     def schedule_every(self, job_id: str, func: str | Callable[..., Any], seconds: int) -> None:
-        self.scheduler.add_job(func, "interval", seconds=seconds, id=job_id,
-                               replace_existing=True)
+        self.scheduler.add_job(func, "interval", seconds=seconds, id=job_id, replace_existing=True)
 
-    def schedule_daily(self, job_id: str, func: str | Callable[..., Any], at: time, zone: tzinfo,
-                       misfire_grace_seconds: int | None = None) -> None:
+    def schedule_daily(
+        self,
+        job_id: str,
+        func: str | Callable[..., Any],
+        at: time,
+        zone: tzinfo,
+        misfire_grace_seconds: int | None = None,
+    ) -> None:
         """Run `func` every day at the wall-clock time `at` in `zone` (03:00 stays 03:00 across DST).
 
         A daily job may get a longer grace than the runner's default, so that a
@@ -153,8 +175,16 @@ class Runner:
         options: dict[str, Any] = {}
         if misfire_grace_seconds is not None:
             options["misfire_grace_time"] = misfire_grace_seconds
-        self.scheduler.add_job(func, "cron", hour=at.hour, minute=at.minute, timezone=zone, id=job_id,
-                               replace_existing=True, **options)
+        self.scheduler.add_job(
+            func,
+            "cron",
+            hour=at.hour,
+            minute=at.minute,
+            timezone=zone,
+            id=job_id,
+            replace_existing=True,
+            **options,
+        )
 
     def cancel(self, job_id: str) -> None:
         if self.scheduler.get_job(job_id):

@@ -67,8 +67,9 @@ def covered_years(tables: Sequence[Dated]) -> list[int]:
     """Every year of which every day is covered."""
     years: list[int] = []
     for first, last in coverage(tables):
-        years.extend(y for y in range(first.year, last.year + 1)
-                     if first <= date(y, 1, 1) and date(y, 12, 31) <= last)
+        years.extend(
+            y for y in range(first.year, last.year + 1) if first <= date(y, 1, 1) and date(y, 12, 31) <= last
+        )
     return years
 
 

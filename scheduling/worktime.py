@@ -45,14 +45,19 @@ class Shift:
     def __post_init__(self) -> None:
         starts_at, ends_at = in_utc(self.starts_at, self.ends_at)
         if ends_at <= starts_at:
-            raise Refusal("ends_before_start", field="ends_at", start=_as_given(self.starts_at),
-                          end=_as_given(self.ends_at))
+            raise Refusal(
+                "ends_before_start",
+                field="ends_at",
+                start=_as_given(self.starts_at),
+                end=_as_given(self.ends_at),
+            )
         length = _minutes(ends_at - starts_at)
         if self.break_minutes < 0:
             raise Refusal("break_negative", field="break_minutes", minutes=str(self.break_minutes))
         if self.break_minutes >= length:
-            raise Refusal("break_too_long", field="break_minutes", minutes=str(self.break_minutes),
-                          length=str(length))
+            raise Refusal(
+                "break_too_long", field="break_minutes", minutes=str(self.break_minutes), length=str(length)
+            )
         object.__setattr__(self, "starts_at", starts_at)  # frozen: set once, here
         object.__setattr__(self, "ends_at", ends_at)
 
@@ -74,13 +79,17 @@ class WorktimeCheck:
         return not self.violations
 
 
-def check_shift(proposed: Shift, others: Sequence[Shift], limits: Limits = LAW,
-                zone: ZoneInfo | None = None) -> WorktimeCheck:
+def check_shift(
+    proposed: Shift, others: Sequence[Shift], limits: Limits = LAW, zone: ZoneInfo | None = None
+) -> WorktimeCheck:
     """Would `proposed` break the law for someone who already works `others`? Weeks and nights in `zone`."""
     zone = zone or team_zone()
-    found = [*_overlaps(proposed, others, zone), *_too_long(proposed, limits),
-             *_weeks_too_long(proposed, others, limits, zone),
-             *_rest_too_short(proposed, others, limits, zone)]
+    found = [
+        *_overlaps(proposed, others, zone),
+        *_too_long(proposed, limits),
+        *_weeks_too_long(proposed, others, limits, zone),
+        *_rest_too_short(proposed, others, limits, zone),
+    ]
     return WorktimeCheck(tuple(found), night_minutes(proposed, zone) > limits.night_minutes)
 
 
@@ -102,8 +111,12 @@ def _overlaps(proposed: Shift, others: Sequence[Shift], zone: ZoneInfo) -> list[
 def _too_long(proposed: Shift, limits: Limits) -> list[Reason]:
     if proposed.worked_minutes <= limits.shift_minutes:
         return []
-    return [Reason("shift_too_long", {"hours": _hours(proposed.worked_minutes),
-                                         "limit": _hours(limits.shift_minutes)})]
+    return [
+        Reason(
+            "shift_too_long",
+            {"hours": _hours(proposed.worked_minutes), "limit": _hours(limits.shift_minutes)},
+        )
+    ]
 
 
 def _weeks_too_long(proposed: Shift, others: Sequence[Shift], limits: Limits, zone: ZoneInfo) -> list[Reason]:
@@ -115,8 +128,16 @@ def _weeks_too_long(proposed: Shift, others: Sequence[Shift], limits: Limits, zo
         week_to = local_instant(monday + timedelta(days=7), time(0), zone)
         worked = sum(_worked_within(s, week_from, week_to) for s in [*others, proposed])
         if worked > limits.week_minutes:
-            found.append(Reason("week_too_long", {"hours": _hours(worked), "week": monday.strftime("%d-%m"),
-                                                     "limit": _hours(limits.week_minutes)}))
+            found.append(
+                Reason(
+                    "week_too_long",
+                    {
+                        "hours": _hours(worked),
+                        "week": monday.strftime("%d-%m"),
+                        "limit": _hours(limits.week_minutes),
+                    },
+                )
+            )
     return found
 
 
@@ -125,12 +146,22 @@ def _rest_too_short(proposed: Shift, others: Sequence[Shift], limits: Limits, zo
     for other in others:
         if other.overlaps(proposed):
             continue
-        gap = proposed.starts_at - other.ends_at if other.ends_at <= proposed.starts_at \
+        gap = (
+            proposed.starts_at - other.ends_at
+            if other.ends_at <= proposed.starts_at
             else other.starts_at - proposed.ends_at
+        )
         if _minutes(gap) < limits.rest_minutes:
-            found.append(Reason("rest_too_short", {"hours": _hours(_minutes(gap)),
-                                                   "at": _when(other.starts_at, zone),
-                                                   "limit": _hours(limits.rest_minutes)}))
+            found.append(
+                Reason(
+                    "rest_too_short",
+                    {
+                        "hours": _hours(_minutes(gap)),
+                        "at": _when(other.starts_at, zone),
+                        "limit": _hours(limits.rest_minutes),
+                    },
+                )
+            )
     return found
 
 

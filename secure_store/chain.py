@@ -44,8 +44,9 @@ class ChainReport:
         return self.broken_seq is None
 
 
-def canonical(seq: int, at: datetime, actor: str, action: str, subject: str,
-              details: dict[str, Any], prev_mac: str) -> bytes:
+def canonical(
+    seq: int, at: datetime, actor: str, action: str, subject: str, details: dict[str, Any], prev_mac: str
+) -> bytes:
     body = {
         "seq": seq,
         "at": at.isoformat(timespec="microseconds"),
@@ -58,8 +59,16 @@ def canonical(seq: int, at: datetime, actor: str, action: str, subject: str,
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def seal(keyring: KeyRing, seq: int, at: datetime, actor: str, action: str, subject: str,
-         details: dict[str, Any], prev_mac: str) -> str:
+def seal(
+    keyring: KeyRing,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+    prev_mac: str,
+) -> str:
     return keyring.audit_mac(canonical(seq, at, actor, action, subject, details, prev_mac))
 
 
@@ -68,16 +77,32 @@ def verify(keyring: KeyRing, entries: Iterable[ChainEntry]) -> ChainReport:
     expected_seq, prev_mac, count = 1, GENESIS, 0
     for entry in entries:
         if entry.seq != expected_seq:
-            return ChainReport(count, prev_mac, entry.seq,
-                               f"record {entry.seq} follows record {expected_seq - 1}: "
-                               f"record {expected_seq} is missing")
+            return ChainReport(
+                count,
+                prev_mac,
+                entry.seq,
+                f"record {entry.seq} follows record {expected_seq - 1}: record {expected_seq} is missing",
+            )
         if entry.prev_mac != prev_mac:
-            return ChainReport(count, prev_mac, entry.seq,
-                               f"record {entry.seq} does not link to the record before it")
-        mac = seal(keyring, entry.seq, entry.at, entry.actor, entry.action, entry.subject,
-                   entry.details, entry.prev_mac)
+            return ChainReport(
+                count, prev_mac, entry.seq, f"record {entry.seq} does not link to the record before it"
+            )
+        mac = seal(
+            keyring,
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.details,
+            entry.prev_mac,
+        )
         if mac != entry.mac:
-            return ChainReport(count, prev_mac, entry.seq,
-                               f"record {entry.seq} was altered: its content does not match its MAC")
+            return ChainReport(
+                count,
+                prev_mac,
+                entry.seq,
+                f"record {entry.seq} was altered: its content does not match its MAC",
+            )
         expected_seq, prev_mac, count = entry.seq + 1, entry.mac, count + 1
     return ChainReport(count, prev_mac)

@@ -203,8 +203,10 @@ class KeyRing:
         if len(parts) != 3 or parts[0] not in (PREFIX, COLUMN_PREFIX):
             raise DecryptionError("the value is not an encrypted piket value")
         if parts[0] != prefix and prefix == PREFIX:
-            raise DecryptionError("the value is bound to its column but not to its row: it was sealed "
-                                  "before migration 0017 (run `piket db upgrade`), or put back since")
+            raise DecryptionError(
+                "the value is bound to its column but not to its row: it was sealed "
+                "before migration 0017 (run `piket db upgrade`), or put back since"
+            )
         if parts[0] != prefix:
             raise DecryptionError("the value is bound to its row: it opens only with the row's key")
         key_id, body = parts[1], parts[2]
@@ -245,7 +247,8 @@ class KeyRing:
         """A key for bulk data (backups) derived from a data key, never the data key itself."""
         if key_id not in self.keys:
             raise UnknownKeyError(
-                f"the backup was sealed with key id {key_id!r}, which is not in the key ring")
+                f"the backup was sealed with key id {key_id!r}, which is not in the key ring"
+            )
         return _derive(self.keys[key_id], b"piket backup stream")
 
 
@@ -275,4 +278,3 @@ def current_keyring() -> KeyRing:
     if _current is None:
         raise KeyRingError("no key ring is loaded: the program must load its keys before using the database")
     return _current
-

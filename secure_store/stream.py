@@ -42,8 +42,9 @@ def write_sealed(keyring: KeyRing, chunks: Iterator[bytes], out: BinaryIO, heade
     _write_chunk(out, aead, prefix, counter, pending, header_bytes, last=True)
 
 
-def _write_chunk(out: BinaryIO, aead: AESGCM, prefix: bytes, counter: int, data: bytes,
-                 header: bytes, last: bool) -> None:
+def _write_chunk(
+    out: BinaryIO, aead: AESGCM, prefix: bytes, counter: int, data: bytes, header: bytes, last: bool
+) -> None:
     sealed = aead.encrypt(_nonce(prefix, counter), data, header + (b"\x01" if last else b"\x00"))
     out.write(struct.pack(">I?", len(sealed), last) + sealed)
 
@@ -70,11 +71,13 @@ def read_sealed(keyring: KeyRing, source: BinaryIO) -> tuple[dict[str, str], Ite
                 raise DecryptionError("the backup is truncated")
             length, last = struct.unpack(">I?", frame)
             try:
-                yield aead.decrypt(_nonce(prefix, counter), source.read(length),
-                                   header_bytes + (b"\x01" if last else b"\x00"))
+                yield aead.decrypt(
+                    _nonce(prefix, counter),
+                    source.read(length),
+                    header_bytes + (b"\x01" if last else b"\x00"),
+                )
             except InvalidTag:
-                raise DecryptionError(
-                    "the backup does not open with these keys, or it was altered") from None
+                raise DecryptionError("the backup does not open with these keys, or it was altered") from None
             if last:
                 return
             counter += 1

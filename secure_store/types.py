@@ -74,8 +74,10 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         if not isinstance(value, RowBound):
-            raise UnboundWrite(f"a value for {self.context} is written without its row; write it "
-                               "through the object (session.add, attribute assignment), not a bulk statement")
+            raise UnboundWrite(
+                f"a value for {self.context} is written without its row; write it "
+                "through the object (session.add, attribute assignment), not a bulk statement"
+            )
         return current_keyring().encrypt(value, self.context, value.row)
 
     def column_expression(self, column: ColumnElement[Any]) -> ColumnElement[Any] | None:
@@ -91,8 +93,10 @@ class EncryptedText(TypeDecorator[str]):
             return None
         row, separator, sealed = str(value).partition(":")
         if not separator or not row.isdigit():
-            raise DecryptionError(f"a value of {self.context} was read without its row's key; read it "
-                                  "from its table, or from a subquery that keeps the id")
+            raise DecryptionError(
+                f"a value of {self.context} was read without its row's key; read it "
+                "from its table, or from a subquery that keeps the id"
+            )
         try:
             return current_keyring().decrypt(sealed, self.context, row)
         except UnknownKeyError:  # sealed by a key added since this process loaded its keys
@@ -130,8 +134,9 @@ RESERVED = "piket_reserved_ids"
 def sealed_attributes(mapper: Mapper[Any]) -> tuple[str, ...]:
     """The attribute keys of `mapper`'s sealed columns (cached: mappers do not change)."""
     if mapper not in _sealed_keys:
-        _sealed_keys[mapper] = tuple(prop.key for prop in mapper.column_attrs
-                                     if isinstance(prop.columns[0].type, EncryptedText))
+        _sealed_keys[mapper] = tuple(
+            prop.key for prop in mapper.column_attrs if isinstance(prop.columns[0].type, EncryptedText)
+        )
     return _sealed_keys[mapper]
 
 

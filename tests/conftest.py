@@ -154,8 +154,16 @@ def _schema_url(schema: str) -> str:
 def _dump(schema: str) -> str:
     """The schema as SQL that makes it again: tables, rows, sequences, functions and triggers."""
     server = POSTGRES_URL.replace("postgresql+psycopg", "postgresql")
-    command = ["pg_dump", "--schema", schema, "--no-owner", "--no-privileges", "--inserts",
-               "--rows-per-insert=1000", server]
+    command = [
+        "pg_dump",
+        "--schema",
+        schema,
+        "--no-owner",
+        "--no-privileges",
+        "--inserts",
+        "--rows-per-insert=1000",
+        server,
+    ]
     dump = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     lines = [line for line in dump.splitlines() if not re.match(r"\\(un)?restrict ", line)]  # psql-only
     return "\n".join(lines).replace(schema, TEMPLATE_SCHEMA)
@@ -230,8 +238,7 @@ def session(migrated_database: Database) -> Iterator[Session]:
     """
     connection = migrated_database.engine.connect()
     transaction = connection.begin()
-    db_session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                         expire_on_commit=False)
+    db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     yield db_session
     db_session.close()
     transaction.rollback()
@@ -247,8 +254,11 @@ def env(databases: DatabaseFactory, tmp_path: Path) -> dict[str, str]:
     """The settings of a deployment of the test's own: its database and a key ring file."""
     keys = tmp_path / "keyring.json"
     KeyRing.generate().write(keys)
-    return {"PIKET_DATABASE_URL": databases.url(), "PIKET_KEYS_FILE": str(keys),
-            "PIKET_DATA_DIR": str(tmp_path / "data")}
+    return {
+        "PIKET_DATABASE_URL": databases.url(),
+        "PIKET_KEYS_FILE": str(keys),
+        "PIKET_DATA_DIR": str(tmp_path / "data"),
+    }
 
 
 @pytest.fixture

@@ -19,26 +19,43 @@ def region(session: Session) -> tuple[Region, Municipality]:
     session.add(made)
     session.flush()
     load_knobs(session, made, FRYSLAN)
-    home = Municipality(region_id=made.id, name="Leeuwarden", population=129973,
-                        population_date=date(2025, 1, 1), is_participating=True,
-                        is_coordinating=True, contribution=Contribution.HOURS,
-                        pledged_minutes=243 * 60)
+    home = Municipality(
+        region_id=made.id,
+        name="Leeuwarden",
+        population=129973,
+        population_date=date(2025, 1, 1),
+        is_participating=True,
+        is_coordinating=True,
+        contribution=Contribution.HOURS,
+        pledged_minutes=243 * 60,
+    )
     session.add(home)
     session.flush()
     return made, home
 
 
-def inspector(session: Session, employer: Municipality, name: str = "Sjoerd Dijkstra",
-              gender: Gender = Gender.MALE, telegram_id: str | None = None,
-              is_trained: bool = True) -> Inspector:
+def inspector(
+    session: Session,
+    employer: Municipality,
+    name: str = "Sjoerd Dijkstra",
+    gender: Gender = Gender.MALE,
+    telegram_id: str | None = None,
+    is_trained: bool = True,
+) -> Inspector:
     from secure_store.types import blind_index
 
-    made = Inspector(name=name, first_name=name.split()[0], employer_id=employer.id,
-                     salary_scale=7, salary_step=11, gender=gender,
-                     trained_since=date(2026, 10, 1) if is_trained else None,
-                     telegram_id=telegram_id,
-                     telegram_index=blind_index(telegram_id, "telegram") if telegram_id else None,
-                     created_at=NOW)
+    made = Inspector(
+        name=name,
+        first_name=name.split()[0],
+        employer_id=employer.id,
+        salary_scale=7,
+        salary_step=11,
+        gender=gender,
+        trained_since=date(2026, 10, 1) if is_trained else None,
+        telegram_id=telegram_id,
+        telegram_index=blind_index(telegram_id, "telegram") if telegram_id else None,
+        created_at=NOW,
+    )
     session.add(made)
     session.flush()
     return made
@@ -46,6 +63,13 @@ def inspector(session: Session, employer: Municipality, name: str = "Sjoerd Dijk
 
 def designate(session: Session, made: Inspector, *municipalities: Municipality) -> None:
     """Designation decisions of these municipalities for the inspector, in force from the pilot's start."""
-    session.add_all(Designation(inspector_id=made.id, municipality_id=m.id, decision_reference="RTS-2027",
-                                valid_from=date(2027, 1, 1)) for m in municipalities)
+    session.add_all(
+        Designation(
+            inspector_id=made.id,
+            municipality_id=m.id,
+            decision_reference="RTS-2027",
+            valid_from=date(2027, 1, 1),
+        )
+        for m in municipalities
+    )
     session.flush()

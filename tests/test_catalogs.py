@@ -29,7 +29,7 @@ def extract_command(domain: str) -> list[str]:
     for line in script.splitlines():
         if " extract " in line and f"/{domain}.pot" in line:
             words = shlex.split(line)
-            return words[words.index("extract"):]
+            return words[words.index("extract") :]
     raise AssertionError(f"{SCRIPT} has no extract line for {domain}")
 
 
@@ -60,8 +60,9 @@ def key(message_id: str | tuple[str, ...], context: str | None) -> tuple[str | N
 
 
 @pytest.mark.parametrize("domain", ["piket", "web"])
-def test_every_extracted_id_has_a_dutch_translation_with_the_same_placeholders(domain: str,
-                                                                              tmp_path: Path) -> None:
+def test_every_extracted_id_has_a_dutch_translation_with_the_same_placeholders(
+    domain: str, tmp_path: Path
+) -> None:
     used = {key(m.id, m.context): m for m in extracted(domain, tmp_path) if m.id}
     catalog = dutch(domain)
     translated = {key(m.id, m.context): m for m in catalog if m.id}

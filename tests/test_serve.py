@@ -21,8 +21,14 @@ STOP_SECONDS = 60
 
 
 def piket(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "piket", *args], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "piket", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def wait_for_health(port: int, process: subprocess.Popen[str]) -> dict[str, str]:
@@ -52,9 +58,14 @@ def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) ->
     loaded = piket("demo", env=env)
     assert loaded.returncode == 0, loaded.stderr
     assert "DEVELOPMENT ONLY" not in loaded.stderr  # generated once, then reused
-    process = subprocess.Popen([sys.executable, "-m", "piket", "serve"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=interruptible)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "piket", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
+    )
     try:
         assert wait_for_health(port, process) == {"status": "ok", "database": "reachable"}
     finally:
@@ -64,6 +75,7 @@ def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) ->
         except subprocess.TimeoutExpired:
             process.kill()
             out, err = process.communicate()
-            raise AssertionError(f"piket serve did not stop within {STOP_SECONDS} s of SIGINT:\n"
-                                 f"{out}\n{err[-5000:]}") from None
+            raise AssertionError(
+                f"piket serve did not stop within {STOP_SECONDS} s of SIGINT:\n{out}\n{err[-5000:]}"
+            ) from None
     assert "bot: off (PIKET_TELEGRAM_TOKEN is not set)" in out

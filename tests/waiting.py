@@ -17,8 +17,13 @@ from collections.abc import Awaitable, Callable
 POLL_SECONDS = 0.05
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str,
-               state: Callable[[], str] | None = None, interval: float = POLL_SECONDS) -> float:
+def wait_until(
+    condition: Callable[[], object],
+    timeout: float,
+    what: str,
+    state: Callable[[], str] | None = None,
+    interval: float = POLL_SECONDS,
+) -> float:
     """Seconds until `condition()` held; fails after `timeout` seconds naming `what` and, with
     `state`, what there was instead (read at the deadline)."""
     started = time.monotonic()
@@ -29,8 +34,13 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str,
     return time.monotonic() - started
 
 
-async def eventually(condition: Callable[[], object | Awaitable[object]], timeout: float, what: str,
-                     state: Callable[[], str] | None = None, interval: float = POLL_SECONDS) -> float:
+async def eventually(
+    condition: Callable[[], object | Awaitable[object]],
+    timeout: float,
+    what: str,
+    state: Callable[[], str] | None = None,
+    interval: float = POLL_SECONDS,
+) -> float:
     """`wait_until` inside an event loop: `condition` may be a coroutine function, and the loop
     keeps running (the code under test runs on it) while the test waits."""
     started = time.monotonic()

@@ -31,8 +31,14 @@ bind_sealed_values_to_rows(Base)
 
 def text_enum(cls: type[enum.Enum], name: str) -> Enum:
     """An enumeration stored as its values in a text column with a CHECK constraint."""
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=24,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def created_at_column() -> Mapped[datetime]:
@@ -122,8 +128,12 @@ class HourCategory(enum.StrEnum):
     """Intervisie: inspectors keeping their expertise up together (seed 001)."""
 
 
-OFF_SHIFT = (HourCategory.COORDINATION, HourCategory.PREPARATION, HourCategory.TRAINING,
-             HourCategory.PEER_REVIEW)
+OFF_SHIFT = (
+    HourCategory.COORDINATION,
+    HourCategory.PREPARATION,
+    HourCategory.TRAINING,
+    HourCategory.PEER_REVIEW,
+)
 """Work outside shifts, recorded by itself (no shift): the coordinator's, and the team's upkeep."""
 
 

@@ -18,12 +18,16 @@ class Disclosure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True, doc="When it was handed out (UTC).")
-    actor: Mapped[str] = mapped_column(String(64), index=True,
-                                       doc="Who handed it out: web:finance, cli, job:backup.")
+    actor: Mapped[str] = mapped_column(
+        String(64), index=True, doc="Who handed it out: web:finance, cli, job:backup."
+    )
     kind: Mapped[str] = mapped_column(String(32), doc="What left: ledger.csv, settlement.xlsx, backup, ...")
-    receiver: Mapped[str] = mapped_column(EncryptedText("disclosures.receiver"),
-                                          doc="Who received it, as typed (sealed).")
-    purpose: Mapped[str] = mapped_column(EncryptedText("disclosures.purpose"),
-                                         doc="Why they need it, as typed (sealed).")
-    scope: Mapped[str] = mapped_column(Text, default="{}",
-                                       doc="Canonical JSON of what was selected: period, ids; no names.")
+    receiver: Mapped[str] = mapped_column(
+        EncryptedText("disclosures.receiver"), doc="Who received it, as typed (sealed)."
+    )
+    purpose: Mapped[str] = mapped_column(
+        EncryptedText("disclosures.purpose"), doc="Why they need it, as typed (sealed)."
+    )
+    scope: Mapped[str] = mapped_column(
+        Text, default="{}", doc="Canonical JSON of what was selected: period, ids; no names."
+    )

@@ -35,7 +35,9 @@ class HourEntry(Base):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint(
             "worked_minutes = plain_minutes + weekday_20_minutes + weekday_40_minutes"
-            " + saturday_minutes + sunday_holiday_minutes", name="bands_add_up"),
+            " + saturday_minutes + sunday_holiday_minutes",
+            name="bands_add_up",
+        ),
         # Periods, locks and exports select and order by this expression (see counts_at).
         Index("ix_hour_entries_counted_at", text("coalesce(booked_at, starts_at)"), "id"),
     )
@@ -43,13 +45,15 @@ class HourEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True,
-                                                 doc="Where the work was done (or for whom).")
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id"), index=True, doc="Where the work was done (or for whom)."
+    )
     category: Mapped[HourCategory] = mapped_column(text_enum(HourCategory, "hour_category"))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     break_minutes: Mapped[int] = mapped_column(
-        doc="Unpaid break, the sum of `breaks`; negative on a reversal.")
+        doc="Unpaid break, the sum of `breaks`; negative on a reversal."
+    )
     worked_minutes: Mapped[int] = mapped_column(doc="Paid minutes; negative on a reversal.")
     plain_minutes: Mapped[int] = mapped_column(doc="Minutes outside every allowance band.")
     weekday_20_minutes: Mapped[int]
@@ -57,22 +61,30 @@ class HourEntry(Base):
     saturday_minutes: Mapped[int]
     sunday_holiday_minutes: Mapped[int] = mapped_column(doc="Sundays and public holidays.")
     reverses_id: Mapped[int | None] = mapped_column(
-        ForeignKey("hour_entries.id"), unique=True, doc="The entry this one cancels out.")
+        ForeignKey("hour_entries.id"), unique=True, doc="The entry this one cancels out."
+    )
     replaces_id: Mapped[int | None] = mapped_column(
-        ForeignKey("hour_entries.id"), index=True,
-        unique=True, doc="The earlier version this correction replaces: an unapproved one is approved "
-                         "together with it (and its reversal), so the pair never counts half.")
+        ForeignKey("hour_entries.id"),
+        index=True,
+        unique=True,
+        doc="The earlier version this correction replaces: an unapproved one is approved "
+        "together with it (and its reversal), so the pair never counts half.",
+    )
     reason: Mapped[str | None] = mapped_column(
         EncryptedText("hour_entries.reason"),
-        doc="Why a correction was made (sealed: free text may name people); erased by retention.")
+        doc="Why a correction was made (sealed: free text may name people); erased by retention.",
+    )
     booked_at: Mapped[datetime | None] = mapped_column(
         doc="Set on a correction of a closed period: it counts (and is exported) in the period of this "
-            "instant, visibly, instead of at its work time.")
+        "instant, visibly, instead of at its work time."
+    )
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime]
     breaks: Mapped[list[HourBreak]] = relationship(
-        order_by="HourBreak.starts_at", lazy="selectin",
-        doc="Where the unpaid breaks were taken (none on a reversal: it cancels its entry's).")
+        order_by="HourBreak.starts_at",
+        lazy="selectin",
+        doc="Where the unpaid breaks were taken (none on a reversal: it cancels its entry's).",
+    )
 
     @hybrid_property
     def counts_at(self) -> datetime:
@@ -122,4 +134,3 @@ class PeriodLock(Base):
     locked_by: Mapped[str] = mapped_column(String(64))
     locked_at: Mapped[datetime]
     exported_at: Mapped[datetime | None]
-

@@ -18,16 +18,20 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "not_before_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[str] = mapped_column(EncryptedText("outbox_messages.chat_id"),
-                                         doc="The Telegram chat it goes to (sealed).")
+    chat_id: Mapped[str] = mapped_column(
+        EncryptedText("outbox_messages.chat_id"), doc="The Telegram chat it goes to (sealed)."
+    )
     inspector_id: Mapped[int | None] = mapped_column(ForeignKey("inspectors.id"), index=True)
     method: Mapped[str] = mapped_column(String(40), doc="sendMessage, editMessageText, ...")
-    payload: Mapped[str] = mapped_column(EncryptedText("outbox_messages.payload"),
-                                         doc="The call's JSON parameters (sealed).")
-    ref: Mapped[str | None] = mapped_column(String(64), index=True,
-                                            doc="What it is about (offer:12), to edit it later.")
-    status: Mapped[OutboxStatus] = mapped_column(text_enum(OutboxStatus, "outbox_status"),
-                                                 default=OutboxStatus.PENDING)
+    payload: Mapped[str] = mapped_column(
+        EncryptedText("outbox_messages.payload"), doc="The call's JSON parameters (sealed)."
+    )
+    ref: Mapped[str | None] = mapped_column(
+        String(64), index=True, doc="What it is about (offer:12), to edit it later."
+    )
+    status: Mapped[OutboxStatus] = mapped_column(
+        text_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     not_before_at: Mapped[datetime] = mapped_column(doc="Earliest send (RetryAfter, scheduling).")
     created_at: Mapped[datetime] = created_at_column()
@@ -44,5 +48,7 @@ class ProcessedUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime]
     answer: Mapped[str | None] = mapped_column(
-        String(300), doc="A tap's answer as JSON [language, template key, parameters] (no personal data), "
-        "given again if the tap is redelivered.")
+        String(300),
+        doc="A tap's answer as JSON [language, template key, parameters] (no personal data), "
+        "given again if the tap is redelivered.",
+    )

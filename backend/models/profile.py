@@ -23,8 +23,10 @@ class PlanYear(Base):
     """What the team plans to do in one year."""
 
     __tablename__ = "plan_years"
-    __table_args__ = (UniqueConstraint("region_id", "year"),
-                      CheckConstraint("callouts <= controls", name="callouts_within_controls"))
+    __table_args__ = (
+        UniqueConstraint("region_id", "year"),
+        CheckConstraint("callouts <= controls", name="callouts_within_controls"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -45,8 +47,10 @@ class BudgetYear(Base):
     """The budget of one year: lines of hours at all-in rates, and fixed costs."""
 
     __tablename__ = "budget_years"
-    __table_args__ = (UniqueConstraint("region_id", "year"),
-                      CheckConstraint("fixed_cents >= 0", name="fixed_not_negative"))
+    __table_args__ = (
+        UniqueConstraint("region_id", "year"),
+        CheckConstraint("fixed_cents >= 0", name="fixed_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -55,19 +59,21 @@ class BudgetYear(Base):
     sources: Mapped[dict[str, Any]] = mapped_column(JSON, doc="{'source': ..., 'sources': {figure: ...}}.")
 
     lines: Mapped[list[BudgetLineRow]] = relationship(
-        back_populates="budget", order_by="BudgetLineRow.position", cascade="all, delete-orphan")
+        back_populates="budget", order_by="BudgetLineRow.position", cascade="all, delete-orphan"
+    )
 
 
 class BudgetLineRow(Base):
     """One line of a year's budget: hours of one category at an all-in rate, ORT share and overhead."""
 
     __tablename__ = "budget_lines"
-    __table_args__ = (UniqueConstraint("budget_year_id", "category"),
-                      CheckConstraint("hours >= 0", name="hours_not_negative"))
+    __table_args__ = (
+        UniqueConstraint("budget_year_id", "category"),
+        CheckConstraint("hours >= 0", name="hours_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    budget_year_id: Mapped[int] = mapped_column(ForeignKey("budget_years.id", ondelete="CASCADE"),
-                                                index=True)
+    budget_year_id: Mapped[int] = mapped_column(ForeignKey("budget_years.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(doc="Order in which the budget shows its lines.")
     category: Mapped[str] = mapped_column(String(16), doc="control, callout, report or coordination.")
     hours: Mapped[int]
@@ -86,19 +92,22 @@ class OrtTableRow(Base):
     refused until finance adds the next table."""
 
     __tablename__ = "ort_tables"
-    __table_args__ = (UniqueConstraint("region_id", "valid_from"),
-                      CheckConstraint("valid_until >= valid_from",
-                                      name="valid_period"))
+    __table_args__ = (
+        UniqueConstraint("region_id", "valid_from"),
+        CheckConstraint("valid_until >= valid_from", name="valid_period"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     valid_from: Mapped[date]
     valid_until: Mapped[date]
     weekday_windows: Mapped[list[Any]] = mapped_column(
-        JSON, doc="Monday to Friday: [from 'HH:MM', until 'HH:MM' ('24:00' is midnight), band].")
+        JSON, doc="Monday to Friday: [from 'HH:MM', until 'HH:MM' ('24:00' is midnight), band]."
+    )
     percentages: Mapped[dict[str, Any]] = mapped_column(JSON, doc="Band to percent, as decimal text.")
     exempt_stretch_minutes: Mapped[int] = mapped_column(
-        doc="A week whose only irregular work is one stretch of at most this long earns nothing.")
+        doc="A week whose only irregular work is one stretch of at most this long earns nothing."
+    )
     sources: Mapped[dict[str, Any]] = mapped_column(JSON, doc="{'source': ..., 'sources': {figure: ...}}.")
 
 

@@ -54,13 +54,15 @@ class SafetyWatch(Base):
     __tablename__ = "safety_watches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), unique=True,
-                                               doc="One watch an assignment: the ask goes once.")
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id"), unique=True, doc="One watch an assignment: the ask goes once."
+    )
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
     asked_at: Mapped[datetime] = mapped_column(doc="When the bot asked for check-ins and the check-out.")
     checked_out_at: Mapped[datetime | None] = mapped_column(
-        doc="When they tapped \"Veilig klaar\" (or typed the code word: the same on the phone).")
+        doc='When they tapped "Veilig klaar" (or typed the code word: the same on the phone).'
+    )
 
 
 class SafetyCheckIn(Base):
@@ -83,14 +85,17 @@ class SafetyAlert(Base):
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     kind: Mapped[AlertKind] = mapped_column(text_enum(AlertKind, "safety_alert_kind"))
     once_key: Mapped[str | None] = mapped_column(
-        String(40), unique=True, doc="missed:<shift>: a shift's missed check-out is raised once.")
+        String(40), unique=True, doc="missed:<shift>: a shift's missed check-out is raised once."
+    )
     raised_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inspectors.id"), doc="Who pressed the alarm or typed the code word.")
+        ForeignKey("inspectors.id"), doc="Who pressed the alarm or typed the code word."
+    )
     raised_at: Mapped[datetime]
     since_at: Mapped[datetime] = mapped_column(doc="The planned end (missed check-out) or the press.")
     stage: Mapped[AlertStage] = mapped_column(text_enum(AlertStage, "safety_alert_stage"))
     next_step_at: Mapped[datetime | None] = mapped_column(
-        index=True, doc="When the ladder climbs unless someone took it; None at the top.")
+        index=True, doc="When the ladder climbs unless someone took it; None at the top."
+    )
     taken_by: Mapped[str | None] = mapped_column(String(64), doc="inspector:<id> or web:<username>.")
     taken_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(64))
@@ -118,8 +123,9 @@ class RiskNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
     level: Mapped[RiskLevel] = mapped_column(text_enum(RiskLevel, "risk_level"))
-    note: Mapped[str | None] = mapped_column(EncryptedText("risk_notes.note"),
-                                             doc="Short free text about the premises (sealed); purged.")
+    note: Mapped[str | None] = mapped_column(
+        EncryptedText("risk_notes.note"), doc="Short free text about the premises (sealed); purged."
+    )
     entered_by: Mapped[str] = mapped_column(String(64))
     entered_at: Mapped[datetime]
     purged_at: Mapped[datetime | None] = mapped_column(doc="When retention erased the note.")

@@ -38,8 +38,9 @@ class Shift(Base):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     planned_break_minutes: Mapped[int] = mapped_column(default=60)
-    status: Mapped[ShiftStatus] = mapped_column(text_enum(ShiftStatus, "shift_status"),
-                                                default=ShiftStatus.PLANNED)
+    status: Mapped[ShiftStatus] = mapped_column(
+        text_enum(ShiftStatus, "shift_status"), default=ShiftStatus.PLANNED
+    )
     is_with_police: Mapped[bool] = mapped_column(default=True, doc="Joint control with TMM.")
     version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
     created_at: Mapped[datetime] = created_at_column()
@@ -62,7 +63,8 @@ class ShiftChange(Base):
     new_ends_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(
         EncryptedText("shift_changes.reason"),
-        doc="Why, as the coordinator wrote it (sealed; about the control, never a person); purged later.")
+        doc="Why, as the coordinator wrote it (sealed; about the control, never a person); purged later.",
+    )
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime]
 
@@ -77,7 +79,8 @@ class Assignment(Base):
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
     status: Mapped[AssignmentStatus] = mapped_column(
-        text_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.PROPOSED)
+        text_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.PROPOSED
+    )
     is_report_writer: Mapped[bool] = mapped_column(default=False)
     confirmed_at: Mapped[datetime | None]
     asked_at: Mapped[datetime | None] = mapped_column(doc="When the bot asked to confirm the day.")
@@ -99,22 +102,28 @@ class Callout(Base):
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
     source: Mapped[CalloutSource] = mapped_column(text_enum(CalloutSource, "callout_source"))
     location: Mapped[str | None] = mapped_column(
-        EncryptedText("callouts.location"), doc="Address of the premises (sealed); purged later.")
+        EncryptedText("callouts.location"), doc="Address of the premises (sealed); purged later."
+    )
     notes: Mapped[str | None] = mapped_column(
         EncryptedText("callouts.notes"),
-        doc="Operational notes about premises, never about people (sealed); purged later.")
-    status: Mapped[CalloutStatus] = mapped_column(text_enum(CalloutStatus, "callout_status"),
-                                                  default=CalloutStatus.OPEN)
+        doc="Operational notes about premises, never about people (sealed); purged later.",
+    )
+    status: Mapped[CalloutStatus] = mapped_column(
+        text_enum(CalloutStatus, "callout_status"), default=CalloutStatus.OPEN
+    )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at_column()
     filled_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None] = mapped_column(doc="Cancelled or given up.")
     details_purged_at: Mapped[datetime | None] = mapped_column(
-        doc="When location and notes were erased by retention.")
+        doc="When location and notes were erased by retention."
+    )
     escalated_at: Mapped[datetime | None] = mapped_column(
-        doc="When the coordinator was alerted that it is still open.")
+        doc="When the coordinator was alerted that it is still open."
+    )
     widened_at: Mapped[datetime | None] = mapped_column(
-        doc="When the coordinator offered it to everyone designated, mixed-gender no longer preferred.")
+        doc="When the coordinator offered it to everyone designated, mixed-gender no longer preferred."
+    )
     version: Mapped[int] = mapped_column(default=1, doc="Compare-and-set counter.")
 
 
@@ -127,8 +136,9 @@ class Offer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
-    status: Mapped[OfferStatus] = mapped_column(text_enum(OfferStatus, "offer_status"),
-                                                default=OfferStatus.PENDING)
+    status: Mapped[OfferStatus] = mapped_column(
+        text_enum(OfferStatus, "offer_status"), default=OfferStatus.PENDING
+    )
     is_cover: Mapped[bool] = mapped_column(default=False, doc="Covers a colleague who dropped out.")
     sent_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
@@ -144,16 +154,20 @@ class Report(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
     writer_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
-    status: Mapped[ReportStatus] = mapped_column(text_enum(ReportStatus, "report_status"),
-                                                 default=ReportStatus.PENDING)
+    status: Mapped[ReportStatus] = mapped_column(
+        text_enum(ReportStatus, "report_status"), default=ReportStatus.PENDING
+    )
     written_at: Mapped[datetime | None]
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     returned_at: Mapped[datetime | None] = mapped_column(
-        doc="Last sent back to the writer (the remark went to the writer only, in the bot).")
+        doc="Last sent back to the writer (the remark went to the writer only, in the bot)."
+    )
     returned_by: Mapped[str | None] = mapped_column(String(64))
     handed_over_on: Mapped[date | None] = mapped_column(
-        doc="The day it was handed to the municipality that does the legal follow-up.")
+        doc="The day it was handed to the municipality that does the legal follow-up."
+    )
     handed_over_to_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id"), doc="The municipality where the finding was made.")
+        ForeignKey("municipalities.id"), doc="The municipality where the finding was made."
+    )
     handed_over_by: Mapped[str | None] = mapped_column(String(64))

@@ -23,7 +23,7 @@ _hasher = PasswordHasher()
 def one_time_password() -> str:
     """About 95 bits, in groups a person can type: xxxx-xxxx-xxxx-xxxx."""
     raw = secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def hash_password(password: str) -> str:
@@ -37,12 +37,19 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_web_user(session: Session, at: datetime, actor: str, username: str, role: Role,
-                    inspector_id: int | None = None) -> tuple[WebUser, str]:
+def create_web_user(
+    session: Session, at: datetime, actor: str, username: str, role: Role, inspector_id: int | None = None
+) -> tuple[WebUser, str]:
     """Create an account that must change its password at first login; returns it and the password."""
     password = one_time_password()
-    user = WebUser(username=username, role=role, password_hash=hash_password(password),
-                   inspector_id=inspector_id, must_change_password=True, created_at=at)
+    user = WebUser(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        inspector_id=inspector_id,
+        must_change_password=True,
+        created_at=at,
+    )
     session.add(user)
     session.flush()
     audit.record(session, at, actor, "web_user.created", f"web_user:{user.id}", {"role": role.value})
@@ -61,16 +68,27 @@ def reset_web_user(session: Session, at: datetime, actor: str, user_id: int) -> 
     return user, password
 
 
-def set_active(session: Session, at: datetime, actor: str, user_id: int, is_active: bool,
-               acting_user_id: int | None = None) -> WebUser:
+def set_active(
+    session: Session,
+    at: datetime,
+    actor: str,
+    user_id: int,
+    is_active: bool,
+    acting_user_id: int | None = None,
+) -> WebUser:
     """Switch an account off (its sessions end at once, everywhere) or on again; never one's own off."""
     if not is_active and user_id == acting_user_id:
         raise Refused("you cannot switch off your own account", field="user_id", code="own_account")
     user = _web_user(session, user_id)
     user.is_active = is_active
     user.session_generation += 1
-    audit.record(session, at, actor, "web_user.activated" if is_active else "web_user.deactivated",
-                 f"web_user:{user.id}")
+    audit.record(
+        session,
+        at,
+        actor,
+        "web_user.activated" if is_active else "web_user.deactivated",
+        f"web_user:{user.id}",
+    )
     return user
 
 
@@ -90,8 +108,9 @@ class LoginFailed(Exception):
     """Wrong name, password or code, or a throttled account; the message never says which."""
 
 
-def log_in(session: Session, now: datetime, username: str, password: str, code: str,
-           address: str = "local") -> WebUser:
+def log_in(
+    session: Session, now: datetime, username: str, password: str, code: str, address: str = "local"
+) -> WebUser:
     """The account if all three are right; a new account (no second factor yet) needs only the password.
 
     Unknown, switched-off, throttled and wrong all fail alike and after the same
@@ -99,16 +118,22 @@ def log_in(session: Session, now: datetime, username: str, password: str, code: 
     apart. A try while throttled is refused unseen: it neither counts nor extends.
     """
     name = username.strip()
-    user = session.execute(select(WebUser).where(WebUser.username == name)
-                           .with_for_update()).scalar_one_or_none()
+    user = session.execute(
+        select(WebUser).where(WebUser.username == name).with_for_update()
+    ).scalar_one_or_none()
     password_ok = password_matches(_DUMMY_HASH if user is None else user.password_hash, password)
     attempt = login_throttle.Attempt.of(name, address)
     if login_throttle.is_throttled(session, now, attempt):
         raise LoginFailed
     if user is None or not user.is_active or not password_ok or not _second_factor_ok(user, code, now):
         login_throttle.count_failure(session, now, attempt)
-        audit.record(session, now, "web:anonymous", "web_user.login_failed",
-                     "web_user:unknown" if user is None else f"web_user:{user.id}")
+        audit.record(
+            session,
+            now,
+            "web:anonymous",
+            "web_user.login_failed",
+            "web_user:unknown" if user is None else f"web_user:{user.id}",
+        )
         raise LoginFailed
     user.last_login_at = now
     audit.record(session, now, f"web:{user.username}", "web_user.logged_in", f"web_user:{user.id}")
@@ -174,8 +199,11 @@ MIN_PASSWORD_LENGTH = 12
 def finish_setup(session: Session, now: datetime, user: WebUser, password: str, code: str) -> None:
     """Set the account's own password, once the code shows the authenticator app holds the secret."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refused("a password has at least %(limit)s characters", field="password",
-                      params={"limit": MIN_PASSWORD_LENGTH})
+        raise Refused(
+            "a password has at least %(limit)s characters",
+            field="password",
+            params={"limit": MIN_PASSWORD_LENGTH},
+        )
     if not _use_code(user, code, now):
         raise Refused("the code does not match; check the time on the phone", field="code")
     user.password_hash = hash_password(password)
@@ -190,23 +218,38 @@ API_TOKEN_DAYS = 365
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
-def create_api_token(session: Session, now: datetime, actor: str, name: str, role: Role,
-                     is_read_only: bool = True) -> tuple[ApiToken, str]:
+def create_api_token(
+    session: Session, now: datetime, actor: str, name: str, role: Role, is_read_only: bool = True
+) -> tuple[ApiToken, str]:
     """A bearer token (256 bits) for the API, shown once; only its SHA-256 is kept."""
     token = "pkt_" + secrets.token_urlsafe(32)
-    made = ApiToken(name=name, token_hash=_sha256(token), role=role, is_read_only=is_read_only,
-                    created_by=actor, created_at=now, expires_at=now + timedelta(days=API_TOKEN_DAYS))
+    made = ApiToken(
+        name=name,
+        token_hash=_sha256(token),
+        role=role,
+        is_read_only=is_read_only,
+        created_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(days=API_TOKEN_DAYS),
+    )
     session.add(made)
     session.flush()
-    audit.record(session, now, actor, "api_token.created", f"api_token:{made.id}",
-                 {"role": role.value, "read_only": is_read_only})
+    audit.record(
+        session,
+        now,
+        actor,
+        "api_token.created",
+        f"api_token:{made.id}",
+        {"role": role.value, "read_only": is_read_only},
+    )
     return made, token
 
 
 def api_token(session: Session, now: datetime, token: str) -> ApiToken | None:
     """The live token for this bearer value, or None (unknown, expired or revoked)."""
-    found = session.execute(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))\
-        .scalar_one_or_none()
+    found = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _sha256(token))
+    ).scalar_one_or_none()
     if found is None or found.revoked_at is not None or found.expires_at <= now:
         return None
     if found.last_used_at is None or now - found.last_used_at > TOKEN_USE_RESOLUTION:

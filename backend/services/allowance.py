@@ -68,23 +68,30 @@ def exempt_weeks(session: Session, start: date, end: date) -> dict[WeekKey, Exem
     found = {}
     for (inspector_id, monday), splits in weeks.items():
         if monday in ort.exempt_weeks(splits, tables=tables):
-            found[inspector_id, monday] = ExemptWeek(inspector_id, monday,
-                                                     sum(s.irregular_minutes for s in splits))
+            found[inspector_id, monday] = ExemptWeek(
+                inspector_id, monday, sum(s.irregular_minutes for s in splits)
+            )
     return found
 
 
 def _standing() -> list[ColumnElement[bool]]:
     reversal = aliased(HourEntry)
-    return [HourEntry.reverses_id.is_(None),
-            ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists()]
+    return [
+        HourEntry.reverses_id.is_(None),
+        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists(),
+    ]
 
 
 def _candidates(start: date, end: date, longest: int) -> list[ColumnElement[bool]]:
     irregular = HourEntry.worked_minutes - HourEntry.plain_minutes
-    counted = and_(HourEntry.counts_at >= local_day_start(start),
-                   HourEntry.counts_at < local_day_start(end + timedelta(days=1)))
-    worked = and_(HourEntry.starts_at >= local_day_start(start - WEEK),
-                  HourEntry.starts_at < local_day_start(end + WEEK + timedelta(days=1)))
+    counted = and_(
+        HourEntry.counts_at >= local_day_start(start),
+        HourEntry.counts_at < local_day_start(end + timedelta(days=1)),
+    )
+    worked = and_(
+        HourEntry.starts_at >= local_day_start(start - WEEK),
+        HourEntry.starts_at < local_day_start(end + WEEK + timedelta(days=1)),
+    )
     return [*_standing(), irregular > 0, irregular <= longest, or_(counted, worked)]
 
 
@@ -92,16 +99,23 @@ def _standing_in(session: Session, keys: Iterable[WeekKey]) -> list[HourEntry]:
     """Standing entries of these inspectors from the first of these weeks to the end of the last."""
     inspectors = {i for i, _ in keys}
     mondays = [m for _, m in keys]
-    return list(session.execute(select(HourEntry).where(
-        *_standing(), HourEntry.inspector_id.in_(inspectors),
-        HourEntry.starts_at >= local_day_start(min(mondays)),
-        HourEntry.starts_at < local_day_start(max(mondays) + WEEK))).scalars())
+    return list(
+        session.execute(
+            select(HourEntry).where(
+                *_standing(),
+                HourEntry.inspector_id.in_(inspectors),
+                HourEntry.starts_at >= local_day_start(min(mondays)),
+                HourEntry.starts_at < local_day_start(max(mondays) + WEEK),
+            )
+        ).scalars()
+    )
 
 
 def _split_of(entry: HourEntry, tables: Sequence[ort.BandTable], calendar: PublicHolidays) -> ort.BandSplit:
     """The entry's band split as booked, with its irregular stretches from its clock times (a break
     does not cut a stretch, so the stretches need only the start and the end)."""
-    stretches = ort.split_bands(entry.starts_at, entry.ends_at, calendar=calendar,
-                                tables=tables).irregular_stretches
+    stretches = ort.split_bands(
+        entry.starts_at, entry.ends_at, calendar=calendar, tables=tables
+    ).irregular_stretches
     minutes = {band: getattr(entry, field) for band, field in BAND_FIELDS.items()}
     return ort.BandSplit(minutes, entry.worked_minutes, stretches, entry.starts_at)

@@ -27,8 +27,14 @@ from secure_store import KeyRing, chain, current_keyring
 AUDIT_LOCK_ID = 7_243_110_001
 
 
-def record(session: Session, at: datetime, actor: str, action: str, subject: str,
-           details: dict[str, Any] | None = None) -> AuditRecord:
+def record(
+    session: Session,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
     """Append one record to the chain. Details must hold ids and counts only.
 
     Appends are serialised so that two transactions never link to the same
@@ -39,8 +45,16 @@ def record(session: Session, at: datetime, actor: str, action: str, subject: str
     seq = last_seq + 1
     details = details or {}
     mac = chain.seal(current_keyring(), seq, at, actor, action, subject, details, prev_mac)
-    entry = AuditRecord(seq=seq, at=at, actor=actor, action=action, subject=subject,
-                        details=json.dumps(details, sort_keys=True), prev_mac=prev_mac, mac=mac)
+    entry = AuditRecord(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=json.dumps(details, sort_keys=True),
+        prev_mac=prev_mac,
+        mac=mac,
+    )
     session.add(entry)
     session.flush()
     session.info[TAIL] = (session.get_transaction(), seq, mac)
@@ -89,16 +103,19 @@ class Anchor:
 
 def head(session: Session) -> Anchor | None:
     """The newest record as an anchor, or None while the log is empty."""
-    last = session.execute(select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc())
-                           .limit(1)).first()
+    last = session.execute(
+        select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
+    ).first()
     return Anchor(last.seq, last.mac) if last else None
 
 
 def against_anchor(session: Session, report: chain.ChainReport, anchor: Anchor) -> str | None:
     """What is wrong with an intact chain measured against `anchor`, or None when it holds the anchor."""
     if report.count < anchor.seq:
-        return (f"the newest records were cut off: the anchor names record {anchor.seq}, "
-                f"the log ends at record {report.count}")
+        return (
+            f"the newest records were cut off: the anchor names record {anchor.seq}, "
+            f"the log ends at record {report.count}"
+        )
     mac = session.execute(select(AuditRecord.mac).where(AuditRecord.seq == anchor.seq)).scalar_one()
     if mac != anchor.mac:
         return f"record {anchor.seq} is not the anchored one: the log was rewritten from there or before"
@@ -111,13 +128,17 @@ def send_anchor(session: Session, now: datetime) -> Anchor | None:
     or today's anchor went already."""
     anchor = head(session)
     # A daily job run again (a restart, a second leader) within the day sends nothing twice.
-    today = select(AuditRecord.id).where(AuditRecord.action == ANCHORED_ACTION,
-                                         AuditRecord.at >= now - timedelta(hours=20))
+    today = select(AuditRecord.id).where(
+        AuditRecord.action == ANCHORED_ACTION, AuditRecord.at >= now - timedelta(hours=20)
+    )
     if anchor is None or session.execute(today.limit(1)).first():
         return None
     message = outbox.Message("admin.audit_anchor", {"anchor": str(anchor)}, disable_notification=True)
-    admins = session.scalars(select(Inspector).join(WebUser, WebUser.inspector_id == Inspector.id).where(
-        WebUser.role == Role.ADMIN, WebUser.is_active.is_(True), Inspector.telegram_index.is_not(None)))
+    admins = session.scalars(
+        select(Inspector)
+        .join(WebUser, WebUser.inspector_id == Inspector.id)
+        .where(WebUser.role == Role.ADMIN, WebUser.is_active.is_(True), Inspector.telegram_index.is_not(None))
+    )
     sent = sum(outbox.send(session, now, admin, message, ref="audit:anchor") is not None for admin in admins)
     if not sent:
         sent = outbox.to_coordinators(session, now, message, ref="audit:anchor")
@@ -126,11 +147,20 @@ def send_anchor(session: Session, now: datetime) -> Anchor | None:
 
 
 def _entries(session: Session) -> Iterator[chain.ChainEntry]:
-    rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq).execution_options(
-        yield_per=1000)).scalars()
+    rows = session.execute(
+        select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000)
+    ).scalars()
     for row in rows:
-        yield chain.ChainEntry(row.seq, row.at, row.actor, row.action, row.subject,
-                               json.loads(row.details), row.prev_mac, row.mac)
+        yield chain.ChainEntry(
+            row.seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.subject,
+            json.loads(row.details),
+            row.prev_mac,
+            row.mac,
+        )
 
 
 def verify(session: Session, keyring: KeyRing | None = None) -> chain.ChainReport:

@@ -63,8 +63,9 @@ def table_digests(database: Database) -> dict[str, tuple[int, str]]:
 
 def _row_lines(connection: Any, table: Any) -> Iterator[bytes]:
     """A table's rows as JSON lines in primary-key order: what a backup holds and digests cover."""
-    rows = connection.execute(select(table).order_by(*table.primary_key.columns)
-                              .execution_options(yield_per=BATCH))
+    rows = connection.execute(
+        select(table).order_by(*table.primary_key.columns).execution_options(yield_per=BATCH)
+    )
     for row in rows:
         yield dumps_row(row) + b"\n"
 
@@ -104,8 +105,13 @@ def backup(database: Database, keyring: KeyRing, out: BinaryIO, now: datetime) -
         raise BackupError("the database has no schema yet; nothing to back up")
     with _snapshot(database) as connection:
         key_ids = sorted(key_ids_in(connection) | {keyring.active_id})
-        header = {"format": FORMAT, "revision": revision, "created_at": now.isoformat(),
-                  "mac_key_check": keyring.mac_key_check(), "key_ids": ",".join(key_ids)}
+        header = {
+            "format": FORMAT,
+            "revision": revision,
+            "created_at": now.isoformat(),
+            "mac_key_check": keyring.mac_key_check(),
+            "key_ids": ",".join(key_ids),
+        }
         head = _audit_head(connection)
         if head is not None:
             header["audit_head"] = str(head)
@@ -117,8 +123,9 @@ def _audit_head(connection: Any) -> audit.Anchor | None:
     """The audit log's head in the backup's snapshot: the header keeps it as an anchor (see
     backend.services.audit), readable without keys and sealed against change with the backup."""
     records = raw_tables()["audit_records"]
-    last = connection.execute(select(records.c.seq, records.c.mac).order_by(records.c.seq.desc())
-                              .limit(1)).first()
+    last = connection.execute(
+        select(records.c.seq, records.c.mac).order_by(records.c.seq.desc()).limit(1)
+    ).first()
     return audit.Anchor(last.seq, last.mac) if last else None
 
 
@@ -147,8 +154,10 @@ def restore(database: Database, keyring: KeyRing, source: BinaryIO) -> dict[str,
     _refuse_another_mac_key(keyring, header)
     revision = current_revision(database.engine)
     if revision != header["revision"]:
-        raise BackupError(f"the backup is at schema {header['revision']}, the database at "
-                          f"{revision}; run `piket db upgrade` to the same revision first")
+        raise BackupError(
+            f"the backup is at schema {header['revision']}, the database at "
+            f"{revision}; run `piket db upgrade` to the same revision first"
+        )
     _refuse_non_empty(database)
     # A backup from before the check value: its audit chain tells, before the restore commits.
     expected = _load(database, _split_lines(chunks), None if "mac_key_check" in header else keyring)
@@ -163,29 +172,36 @@ def _refuse_another_mac_key(keyring: KeyRing, header: dict[str, str]) -> None:
     """The data key opened the backup, but the MAC key (audit chain, Telegram-id look-ups) must be the
     one that made it too, or the restored audit log fails and look-ups find nobody."""
     if header.get("mac_key_check", keyring.mac_key_check()) != keyring.mac_key_check():
-        raise BackupError("the backup was made with another MAC key than the one in this key ring; the "
-                          "audit log and Telegram look-ups would fail. Use the key ring that made the "
-                          "backup (nothing was written)")
+        raise BackupError(
+            "the backup was made with another MAC key than the one in this key ring; the "
+            "audit log and Telegram look-ups would fail. Use the key ring that made the "
+            "backup (nothing was written)"
+        )
 
 
 def _refuse_broken_chain(session: Any, keyring: KeyRing) -> None:
     report = audit.verify(session, keyring)
     if not report.is_intact:
-        raise BackupError(f"the restored audit log does not verify with this key ring (record "
-                          f"{report.broken_seq}): the MAC key is another one, or the log was altered "
-                          "before the backup. Nothing was written")
+        raise BackupError(
+            f"the restored audit log does not verify with this key ring (record "
+            f"{report.broken_seq}): the MAC key is another one, or the log was altered "
+            "before the backup. Nothing was written"
+        )
 
 
 def _refuse_non_empty(database: Database) -> None:
     with database.engine.connect() as connection:
         for name, table in backed_up().items():
             if connection.execute(select(func.count()).select_from(table)).scalar():
-                raise BackupError(f"the database is not empty (table {name} has rows); "
-                                  "restore only into a new, upgraded database")
+                raise BackupError(
+                    f"the database is not empty (table {name} has rows); "
+                    "restore only into a new, upgraded database"
+                )
 
 
-def _load(database: Database, lines: Iterator[bytes],
-          chain_keyring: KeyRing | None) -> dict[str, tuple[int, str]]:
+def _load(
+    database: Database, lines: Iterator[bytes], chain_keyring: KeyRing | None
+) -> dict[str, tuple[int, str]]:
     """Insert the rows in one transaction; with `chain_keyring`, the restored audit chain must verify
     with its MAC key before the transaction commits."""
     tables = backed_up()
@@ -222,8 +238,10 @@ def _reset_sequences(database: Database, session: Any) -> None:
         for column in table.primary_key.columns:
             if isinstance(column.type, Integer) and name != "processed_updates":
                 # Names come from our own metadata, never from input.
-                statement = (f"SELECT setval(pg_get_serial_sequence('{name}', '{column.name}'), "  # noqa: S608
-                             f"COALESCE((SELECT MAX({column.name}) FROM {name}), 0) + 1, false)")
+                statement = (
+                    f"SELECT setval(pg_get_serial_sequence('{name}', '{column.name}'), "  # noqa: S608
+                    f"COALESCE((SELECT MAX({column.name}) FROM {name}), 0) + 1, false)"
+                )
                 session.execute(text(statement))
 
 
@@ -257,8 +275,9 @@ def write_file(database: Database, keyring: KeyRing, path: Path, now: datetime) 
     return BackupFile(path.name, now, path.stat().st_size)
 
 
-def write_scheduled(database: Database, keyring: KeyRing, directory: Path, now: datetime,
-                    keep: int) -> tuple[BackupFile, list[str]]:
+def write_scheduled(
+    database: Database, keyring: KeyRing, directory: Path, now: datetime, keep: int
+) -> tuple[BackupFile, list[str]]:
     """The daily backup into `directory`, then all but the newest `keep` of piket's backups there
     removed (other files are left alone); returns the backup and the names removed.
 
@@ -269,9 +288,19 @@ def write_scheduled(database: Database, keyring: KeyRing, directory: Path, now: 
     written = write_file(database, keyring, directory / name, now)
     removed = prune(directory, keep)
     with database.transaction() as session:
-        audit.record(session, now, "scheduler", WRITTEN_ACTION, "database",
-                     {"file": written.name, "bytes": written.size_bytes, "key": keyring.active_id,
-                      "removed": len(removed)})
+        audit.record(
+            session,
+            now,
+            "scheduler",
+            WRITTEN_ACTION,
+            "database",
+            {
+                "file": written.name,
+                "bytes": written.size_bytes,
+                "key": keyring.active_id,
+                "removed": len(removed),
+            },
+        )
     return written, removed
 
 

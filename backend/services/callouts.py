@@ -125,10 +125,11 @@ def answer_offer(
     if closed is not None:
         return closed
     new_status = OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
-    changed = rows_changed(session,
+    changed = rows_changed(
+        session,
         update(Offer)
         .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING, Offer.version == version)
-        .values(status=new_status, answered_at=now, version=Offer.version + 1)
+        .values(status=new_status, answered_at=now, version=Offer.version + 1),
     )
     if changed != 1:
         return Answer.STALE
@@ -167,8 +168,11 @@ def remind_and_escalate(
     )
     for offer in stale:
         if (
-            rows_changed(session,
-                update(Offer).where(Offer.id == offer.id, Offer.reminded_at.is_(None)).values(reminded_at=now)
+            rows_changed(
+                session,
+                update(Offer)
+                .where(Offer.id == offer.id, Offer.reminded_at.is_(None))
+                .values(reminded_at=now),
             )
             == 1
         ):
@@ -199,10 +203,11 @@ def remind_and_escalate(
     )
     for callout in open_ones:
         if (
-            rows_changed(session,
+            rows_changed(
+                session,
                 update(Callout)
                 .where(Callout.id == callout.id, Callout.escalated_at.is_(None))
-                .values(escalated_at=now)
+                .values(escalated_at=now),
             )
             == 1
         ):
@@ -275,10 +280,16 @@ def widen(session: Session, now: datetime, actor: str, callout_id: int) -> int:
 def _renew_alert(session: Session, now: datetime, shift: Shift, callout: Callout, more: int) -> None:
     """The escalation alert after widening: how many more were asked, and buttons of the new version."""
     counts = {status.value: len(offers.offers_of(session, shift.id, status)) for status in OfferStatus}
-    params = {**planning.when(shift), "municipality": offers.municipality_name(session, shift), "more": more,
-              **counts}
+    params = {
+        **planning.when(shift),
+        "municipality": offers.municipality_name(session, shift),
+        "more": more,
+        **counts,
+    }
     outbox.edit_for_coordinators(
-        session, now, f"escalation:{callout.id}",
+        session,
+        now,
+        f"escalation:{callout.id}",
         Message("coordinator.widened", params, about=_about(callout)),
     )
 
@@ -316,8 +327,10 @@ def _settle(
     members = {
         m.inspector_id: m
         for m in planning.team(
-            session, now, exclude_shift_id=shift.id,
-            only=[o.inspector_id for o in all_offers] + [a.inspector_id for a in standing]
+            session,
+            now,
+            exclude_shift_id=shift.id,
+            only=[o.inspector_id for o in all_offers] + [a.inspector_id for a in standing],
         )
     }
     confirmed = [members[a.inspector_id] for a in standing]
@@ -472,8 +485,11 @@ def send_assign_choices(session: Session, now: datetime, coordinator: Inspector,
     callout = session.get_one(Callout, callout_id)
     shift = session.get_one(Shift, callout.shift_id)
     people = [
-        [m.inspector_id, offers.inspector(session, m.inspector_id, first_name=True).first_name,
-         m.trained_since is not None]
+        [
+            m.inspector_id,
+            offers.inspector(session, m.inspector_id, first_name=True).first_name,
+            m.trained_since is not None,
+        ]
         for m in _assignable(session, now, shift)[:12]
     ]
     outbox.send(
@@ -524,18 +540,31 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     if new.starts_at.tzinfo is None or new.ends_at.tzinfo is None:
         raise Refused("times must carry a timezone", field="starts_at")
     if new.ends_at <= new.starts_at or new.ends_at - new.starts_at > timedelta(hours=12):
-        raise Refused("the window must end after it starts and last at most 12 hours", field="ends_at",
-                      code="window_length")
+        raise Refused(
+            "the window must end after it starts and last at most 12 hours",
+            field="ends_at",
+            code="window_length",
+        )
     if new.ends_at <= now:
         raise Refused("the window has already passed", field="ends_at", code="window_passed")
     if not on_whole_minutes(new.starts_at, new.ends_at):
         raise Refused("times are kept to the minute", field="starts_at", code="whole_minutes")
     if not new.location.strip() or len(new.location) > MAX_LOCATION:
-        raise Refused("a location is required, at most %(limit)s characters", field="location",
-                      code="location_length", details={"limit": MAX_LOCATION}, params={"limit": MAX_LOCATION})
+        raise Refused(
+            "a location is required, at most %(limit)s characters",
+            field="location",
+            code="location_length",
+            details={"limit": MAX_LOCATION},
+            params={"limit": MAX_LOCATION},
+        )
     if len(new.notes) > MAX_NOTES:
-        raise Refused("notes are at most %(limit)s characters", field="notes", code="notes_length",
-                      details={"limit": MAX_NOTES}, params={"limit": MAX_NOTES})
+        raise Refused(
+            "notes are at most %(limit)s characters",
+            field="notes",
+            code="notes_length",
+            details={"limit": MAX_NOTES},
+            params={"limit": MAX_NOTES},
+        )
     if new.source not in profile.callout_sources(session):
         raise Refused(SOURCE_NOT_LISTED, field="source", code="source_not_listed")
     return municipality

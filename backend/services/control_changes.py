@@ -52,8 +52,15 @@ class ChangeView:
     changed_at: datetime
 
 
-def move_control(session: Session, now: datetime, actor: str, shift_id: int, starts_at: datetime,
-                 ends_at: datetime, reason: str) -> ShiftChange:
+def move_control(
+    session: Session,
+    now: datetime,
+    actor: str,
+    shift_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+) -> ShiftChange:
     """Move a control day that has not begun; everyone on it is asked again for the new day."""
     shift = _open_control(session, now, shift_id)
     why = _reason(reason, required=True)
@@ -85,16 +92,22 @@ def cancel_control(session: Session, now: datetime, actor: str, shift_id: int, r
     return change
 
 
-def record_callout_cancel(session: Session, now: datetime, actor: str, shift: Shift,
-                          reason: str | None) -> None:
+def record_callout_cancel(
+    session: Session, now: datetime, actor: str, shift: Shift, reason: str | None
+) -> None:
     """The history line of a cancelled call-out (`callouts.cancel` does the rest); the reason optional."""
     _record(session, now, actor, shift, ShiftChangeKind.CANCELLED, _reason(reason or "", required=False))
 
 
 def changes_between(session: Session, start: datetime, end: datetime) -> list[ChangeView]:
     """Changes to shifts that were, or now are, in [start, end), oldest first."""
-    return _views(session, or_(and_(ShiftChange.old_starts_at >= start, ShiftChange.old_starts_at < end),
-                               and_(ShiftChange.new_starts_at >= start, ShiftChange.new_starts_at < end)))
+    return _views(
+        session,
+        or_(
+            and_(ShiftChange.old_starts_at >= start, ShiftChange.old_starts_at < end),
+            and_(ShiftChange.new_starts_at >= start, ShiftChange.new_starts_at < end),
+        ),
+    )
 
 
 def view_of(session: Session, change: ShiftChange) -> ChangeView:
@@ -106,17 +119,36 @@ def _views(session: Session, condition: Any) -> list[ChangeView]:
         select(ShiftChange, Shift.kind, Municipality.name)
         .join(Shift, Shift.id == ShiftChange.shift_id)
         .join(Municipality, Municipality.id == Shift.municipality_id)
-        .where(condition).order_by(ShiftChange.changed_at, ShiftChange.id)).all()
-    return [ChangeView(c.shift_id, c.kind.value, kind.value, name, c.old_starts_at, c.old_ends_at,
-                       c.new_starts_at, c.new_ends_at, c.reason, c.changed_by, c.changed_at)
-            for c, kind, name in rows]
+        .where(condition)
+        .order_by(ShiftChange.changed_at, ShiftChange.id)
+    ).all()
+    return [
+        ChangeView(
+            c.shift_id,
+            c.kind.value,
+            kind.value,
+            name,
+            c.old_starts_at,
+            c.old_ends_at,
+            c.new_starts_at,
+            c.new_ends_at,
+            c.reason,
+            c.changed_by,
+            c.changed_at,
+        )
+        for c, kind, name in rows
+    ]
 
 
 def purge_reasons(session: Session, now: datetime, retention: timedelta) -> int:
     """Erase the reasons of changes to shifts that ended longer than `retention` ago; returns how many."""
     ended = select(Shift.id).where(Shift.ends_at < now - retention)
-    return rows_changed(session, update(ShiftChange).where(
-        ShiftChange.reason.is_not(None), ShiftChange.shift_id.in_(ended)).values(reason=None))
+    return rows_changed(
+        session,
+        update(ShiftChange)
+        .where(ShiftChange.reason.is_not(None), ShiftChange.shift_id.in_(ended))
+        .values(reason=None),
+    )
 
 
 def _open_control(session: Session, now: datetime, shift_id: int) -> Shift:
@@ -137,20 +169,40 @@ def _reason(text: str, *, required: bool) -> str | None:
     return reason or None
 
 
-def _record(session: Session, now: datetime, actor: str, shift: Shift, kind: ShiftChangeKind,
-            reason: str | None, new: tuple[datetime, datetime] | None = None) -> ShiftChange:
+def _record(
+    session: Session,
+    now: datetime,
+    actor: str,
+    shift: Shift,
+    kind: ShiftChangeKind,
+    reason: str | None,
+    new: tuple[datetime, datetime] | None = None,
+) -> ShiftChange:
     new_starts_at, new_ends_at = new or (None, None)
-    change = ShiftChange(shift_id=shift.id, kind=kind, old_starts_at=shift.starts_at,
-                         old_ends_at=shift.ends_at, new_starts_at=new_starts_at, new_ends_at=new_ends_at,
-                         reason=reason, changed_by=actor, changed_at=now)
+    change = ShiftChange(
+        shift_id=shift.id,
+        kind=kind,
+        old_starts_at=shift.starts_at,
+        old_ends_at=shift.ends_at,
+        new_starts_at=new_starts_at,
+        new_ends_at=new_ends_at,
+        reason=reason,
+        changed_by=actor,
+        changed_at=now,
+    )
     session.add(change)
     session.flush()
     return change
 
 
-def _tell(session: Session, now: datetime, inspector_id: int, shift: Shift, template: str,
-          extra: dict[str, str]) -> None:
+def _tell(
+    session: Session, now: datetime, inspector_id: int, shift: Shift, template: str, extra: dict[str, str]
+) -> None:
     """The new day and time ring; the municipality (and the old day) follow silently."""
     params = {**planning.when(shift), **extra, "municipality": offers.municipality_name(session, shift)}
-    outbox.send(session, now, offers.inspector(session, inspector_id),
-                Message(template, params, protect_content=True, heads_up=f"{template}_alert"))
+    outbox.send(
+        session,
+        now,
+        offers.inspector(session, inspector_id),
+        Message(template, params, protect_content=True, heads_up=f"{template}_alert"),
+    )

@@ -45,18 +45,50 @@ def _seek_cover(session: Session, now: datetime, shift: Shift, name: str) -> Non
     details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
     callout = session.execute(select(Callout).where(Callout.shift_id == shift.id)).scalar_one_or_none()
     begun = shift.starts_at <= now
-    offered = 0 if begun else offers.offer_shift(
-        session, now, shift, {**details, **({"source": callout.source.value} if callout else {})}, cover=True
+    offered = (
+        0
+        if begun
+        else offers.offer_shift(
+            session,
+            now,
+            shift,
+            {**details, **({"source": callout.source.value} if callout else {})},
+            cover=True,
+        )
     )
-    staying = [offers.inspector(session, a.inspector_id, first_name=True)
-               for a in offers.assignments_of(session, shift.id, standing=True)]
+    staying = [
+        offers.inspector(session, a.inspector_id, first_name=True)
+        for a in offers.assignments_of(session, shift.id, standing=True)
+    ]
     for colleague in staying:
-        outbox.send(session, now, colleague, Message(
-            "cover.colleague_lost", {**details, "name": name}, protect_content=True,
-            heads_up="cover.colleague_lost_alert"))
-    template = "coordinator.revoked_started" if begun else (
-        "coordinator.revoked" if staying else "coordinator.revoked_alone")
-    outbox.to_coordinators(session, now, Message(
-        template,
-        {**details, "name": name, "offered": offered, "colleague": ", ".join(c.first_name for c in staying)},
-        protect_content=True, heads_up="coordinator.revoked_alert"))
+        outbox.send(
+            session,
+            now,
+            colleague,
+            Message(
+                "cover.colleague_lost",
+                {**details, "name": name},
+                protect_content=True,
+                heads_up="cover.colleague_lost_alert",
+            ),
+        )
+    template = (
+        "coordinator.revoked_started"
+        if begun
+        else ("coordinator.revoked" if staying else "coordinator.revoked_alone")
+    )
+    outbox.to_coordinators(
+        session,
+        now,
+        Message(
+            template,
+            {
+                **details,
+                "name": name,
+                "offered": offered,
+                "colleague": ", ".join(c.first_name for c in staying),
+            },
+            protect_content=True,
+            heads_up="coordinator.revoked_alert",
+        ),
+    )

@@ -87,8 +87,12 @@ class Named:
         return Person(self.id, self.first_name, is_trained, status, self.is_reachable)
 
 
-NAMED = (Inspector.id, Inspector.first_name, Inspector.trained_since,
-         and_(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None)))
+NAMED = (
+    Inspector.id,
+    Inspector.first_name,
+    Inspector.trained_since,
+    and_(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None)),
+)
 
 
 def first_names(session: Session, ids: Iterable[int]) -> dict[int, Named]:
@@ -104,17 +108,24 @@ ShiftRow = tuple[Shift, str, "int | None"]
 
 
 def shift_rows(session: Session, *conditions: Any) -> list[ShiftRow]:
-    query = (select(Shift, Municipality.name, Callout.id)
-             .join(Municipality, Municipality.id == Shift.municipality_id)
-             .outerjoin(Callout, Callout.shift_id == Shift.id)
-             .where(*conditions).order_by(Shift.starts_at, Shift.id))
+    query = (
+        select(Shift, Municipality.name, Callout.id)
+        .join(Municipality, Municipality.id == Shift.municipality_id)
+        .outerjoin(Callout, Callout.shift_id == Shift.id)
+        .where(*conditions)
+        .order_by(Shift.starts_at, Shift.id)
+    )
     return [(shift, name, callout_id) for shift, name, callout_id in session.execute(query)]
 
 
 def shifts_between(session: Session, start: datetime, end: datetime) -> list[ShiftView]:
     """Every shift starting in [start, end) that is not cancelled, with the people on it (two queries)."""
-    return views(session, shift_rows(session, Shift.starts_at >= start, Shift.starts_at < end,
-                                     Shift.status != ShiftStatus.CANCELLED))
+    return views(
+        session,
+        shift_rows(
+            session, Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED
+        ),
+    )
 
 
 def views(session: Session, rows: Sequence[ShiftRow]) -> list[ShiftView]:
@@ -123,19 +134,29 @@ def views(session: Session, rows: Sequence[ShiftRow]) -> list[ShiftView]:
     on: dict[int, list[tuple[str, Named]]] = {}
     if ids:
         for shift_id, status, inspector_id, first_name, trained_since, is_reachable in session.execute(
-                select(Assignment.shift_id, Assignment.status, *NAMED)
-                .join(Inspector, Inspector.id == Assignment.inspector_id)
-                .where(Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
-                .order_by(Assignment.id)):
+            select(Assignment.shift_id, Assignment.status, *NAMED)
+            .join(Inspector, Inspector.id == Assignment.inspector_id)
+            .where(Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
+            .order_by(Assignment.id)
+        ):
             named = Named(inspector_id, first_name, trained_since, is_reachable)
             on.setdefault(shift_id, []).append((status.value, named))
     made = []
     for shift, municipality, callout_id in rows:
         people = tuple(named.person(status, shift.starts_at) for status, named in on.get(shift.id, []))
-        made.append(ShiftView(
-            shift_id=shift.id, kind=shift.kind.value, municipality=municipality, starts_at=shift.starts_at,
-            ends_at=shift.ends_at, status=shift.status.value, people=people,
-            is_staffed=len(people) >= 2 and any(p.is_trained for p in people), callout_id=callout_id))
+        made.append(
+            ShiftView(
+                shift_id=shift.id,
+                kind=shift.kind.value,
+                municipality=municipality,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+                status=shift.status.value,
+                people=people,
+                is_staffed=len(people) >= 2 and any(p.is_trained for p in people),
+                callout_id=callout_id,
+            )
+        )
     return made
 
 
@@ -144,12 +165,16 @@ def gaps(views: Iterable[ShiftView]) -> list[ShiftView]:
     return [v for v in views if not v.is_staffed]
 
 
-def callouts(session: Session, now: datetime, callout_ids: Sequence[int] | None = None,
-             since: datetime | None = None) -> list[CalloutView]:
+def callouts(
+    session: Session, now: datetime, callout_ids: Sequence[int] | None = None, since: datetime | None = None
+) -> list[CalloutView]:
     """Open call-outs and those filled or closed since `since` (or just these ids), newest first."""
     # The location and notes stay sealed: no page of the board shows them.
-    query = select(Callout).options(load_only(*SHOWN_CALLOUT)).order_by(Callout.created_at.desc(),
-                                                                          Callout.id.desc())
+    query = (
+        select(Callout)
+        .options(load_only(*SHOWN_CALLOUT))
+        .order_by(Callout.created_at.desc(), Callout.id.desc())
+    )
     if callout_ids is not None:
         query = query.where(Callout.id.in_(callout_ids))
     else:
@@ -158,21 +183,48 @@ def callouts(session: Session, now: datetime, callout_ids: Sequence[int] | None 
     found = list(session.execute(query).scalars())
     shift_ids = [c.shift_id for c in found]
     shifts = {v.shift_id: v for v in views(session, shift_rows(session, Shift.id.in_(shift_ids)))}
-    offers = session.execute(select(Offer.shift_id, Offer.inspector_id, Offer.status)
-                             .where(Offer.shift_id.in_(shifts)).order_by(Offer.id)).all() if shifts else []
+    offers = (
+        session.execute(
+            select(Offer.shift_id, Offer.inspector_id, Offer.status)
+            .where(Offer.shift_id.in_(shifts))
+            .order_by(Offer.id)
+        ).all()
+        if shifts
+        else []
+    )
     names = first_names(session, (o.inspector_id for o in offers))
     people: dict[int, list[Person]] = {}
     for offer in offers:
         people.setdefault(offer.shift_id, []).append(
-            names[offer.inspector_id].person(offer.status.value, shifts[offer.shift_id].starts_at))
-    return [CalloutView(
-        callout_id=c.id, source=c.source.value, status=c.status.value, shift=shifts[c.shift_id],
-        created_at=c.created_at, minutes_open=_minutes_open(c, now), escalated_at=c.escalated_at,
-        widened_at=c.widened_at, offers=tuple(people.get(c.shift_id, ()))) for c in found]
+            names[offer.inspector_id].person(offer.status.value, shifts[offer.shift_id].starts_at)
+        )
+    return [
+        CalloutView(
+            callout_id=c.id,
+            source=c.source.value,
+            status=c.status.value,
+            shift=shifts[c.shift_id],
+            created_at=c.created_at,
+            minutes_open=_minutes_open(c, now),
+            escalated_at=c.escalated_at,
+            widened_at=c.widened_at,
+            offers=tuple(people.get(c.shift_id, ())),
+        )
+        for c in found
+    ]
 
 
-SHOWN_CALLOUT = (Callout.id, Callout.shift_id, Callout.source, Callout.status, Callout.created_at,
-                 Callout.filled_at, Callout.closed_at, Callout.escalated_at, Callout.widened_at)
+SHOWN_CALLOUT = (
+    Callout.id,
+    Callout.shift_id,
+    Callout.source,
+    Callout.status,
+    Callout.created_at,
+    Callout.filled_at,
+    Callout.closed_at,
+    Callout.escalated_at,
+    Callout.widened_at,
+)
 
 
 def _minutes_open(callout: Callout, now: datetime) -> int:
@@ -193,8 +245,9 @@ def waiting(session: Session, lines: Sequence[ledger.Pending] | None = None) -> 
     theirs = work_hours.coordinator_ids(session)
     lines = ledger.pending(session) if lines is None else lines
     unapproved = sum(line.entry.inspector_id not in theirs for line in lines)
-    reports = dict(session.execute(select(Report.status, func.count(Report.id))
-                                   .group_by(Report.status)).all())
+    reports = dict(
+        session.execute(select(Report.status, func.count(Report.id)).group_by(Report.status)).all()
+    )
     return Waiting(unapproved, reports.get(ReportStatus.PENDING, 0), reports.get(ReportStatus.WRITTEN, 0))
 
 
@@ -203,4 +256,3 @@ def month_days(year: int, month: int) -> list[date]:
     first = date(year, month, 1)
     following = date(year + month // 12, month % 12 + 1, 1)
     return [date.fromordinal(d) for d in range(first.toordinal(), following.toordinal())]
-

@@ -90,34 +90,49 @@ def load_demo(session: Session, now: datetime) -> dict[str, str]:
     _control_days(session, inspectors, municipalities, now)
     _past_callout(session, inspectors, municipalities, now)
     passwords = {}
-    for username, role in (("admin", Role.ADMIN), ("coordinator", Role.COORDINATOR),
-                           ("finance", Role.FINANCE)):
+    for username, role in (
+        ("admin", Role.ADMIN),
+        ("coordinator", Role.COORDINATOR),
+        ("finance", Role.FINANCE),
+    ):
         coordinator_id = inspectors[0].id if role is Role.COORDINATOR else None
-        _, passwords[username] = create_web_user(session, now, "cli:demo", username, role,
-                                                 coordinator_id)
-    audit.record(session, now, "cli:demo", DEMO_ACTION, "database",
-                 {"inspectors": len(inspectors), "municipalities": len(municipalities)})
+        _, passwords[username] = create_web_user(session, now, "cli:demo", username, role, coordinator_id)
+    audit.record(
+        session,
+        now,
+        "cli:demo",
+        DEMO_ACTION,
+        "database",
+        {"inspectors": len(inspectors), "municipalities": len(municipalities)},
+    )
     return passwords
 
 
-def _inspectors(session: Session, municipalities: dict[str, Municipality],
-                now: datetime) -> list[Inspector]:
+def _inspectors(session: Session, municipalities: dict[str, Municipality], now: datetime) -> list[Inspector]:
     made = []
     for number, person in enumerate(PEOPLE, start=1):
-        made.append(Inspector(
-            name=f"{person.first_name} {person.surname}", first_name=person.first_name,
-            phone=f"+31 6 {40_000_000 + number * 1_234_567:08d}"[:16],
-            employer_id=municipalities[person.employer].id,
-            salary_scale=10 if person.is_coordinator else 7, salary_step=11,
-            trained_since=date(2026, 10, 1) if person.is_trained else None,
-            gender=person.gender, is_coordinator=person.is_coordinator, created_at=now))
+        made.append(
+            Inspector(
+                name=f"{person.first_name} {person.surname}",
+                first_name=person.first_name,
+                phone=f"+31 6 {40_000_000 + number * 1_234_567:08d}"[:16],
+                employer_id=municipalities[person.employer].id,
+                salary_scale=10 if person.is_coordinator else 7,
+                salary_step=11,
+                trained_since=date(2026, 10, 1) if person.is_trained else None,
+                gender=person.gender,
+                is_coordinator=person.is_coordinator,
+                created_at=now,
+            )
+        )
     session.add_all(made)
     session.flush()
     return made
 
 
-def _designations(session: Session, inspectors: list[Inspector],
-                  municipalities: dict[str, Municipality], now: datetime) -> None:
+def _designations(
+    session: Session, inspectors: list[Inspector], municipalities: dict[str, Municipality], now: datetime
+) -> None:
     """Every participating municipality designates the whole team (by function, not by person).
 
     From the pilot's start, or two months back when the demo runs before it, so
@@ -128,9 +143,15 @@ def _designations(session: Session, inspectors: list[Inspector],
         if not municipality.is_participating:
             continue
         reference = f"RTS-{valid_from.year}-{municipality.id:02d}"
-        session.add_all(Designation(inspector_id=i.id, municipality_id=municipality.id,
-                                    decision_reference=reference, valid_from=valid_from)
-                        for i in inspectors)
+        session.add_all(
+            Designation(
+                inspector_id=i.id,
+                municipality_id=municipality.id,
+                decision_reference=reference,
+                valid_from=valid_from,
+            )
+            for i in inspectors
+        )
     session.flush()
 
 
@@ -139,49 +160,88 @@ def _window(day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day, time(23, 0), team_zone()).astimezone(UTC)
 
 
-def _control_days(session: Session, inspectors: list[Inspector],
-                  municipalities: dict[str, Municipality], now: datetime) -> None:
+def _control_days(
+    session: Session, inspectors: list[Inspector], municipalities: dict[str, Municipality], now: datetime
+) -> None:
     """Control days over the coming four weeks: Tuesdays and Fridays, by population weight."""
-    hosts = ["Leeuwarden", "Súdwest-Fryslân", "Smallingerland", "Leeuwarden", "Heerenveen",
-             "De Fryske Marren", "Leeuwarden", "Waadhoeke"]
+    hosts = [
+        "Leeuwarden",
+        "Súdwest-Fryslân",
+        "Smallingerland",
+        "Leeuwarden",
+        "Heerenveen",
+        "De Fryske Marren",
+        "Leeuwarden",
+        "Waadhoeke",
+    ]
     today = now.astimezone(team_zone()).date()
-    days = [today + timedelta(days=d) for d in range(1, 29)
-            if (today + timedelta(days=d)).weekday() in (1, 4)]
+    days = [
+        today + timedelta(days=d) for d in range(1, 29) if (today + timedelta(days=d)).weekday() in (1, 4)
+    ]
     shifts = []
     for turn, day in enumerate(days):
         starts_at, ends_at = _window(day)
-        shifts.append(Shift(kind=ShiftKind.CONTROL, municipality_id=municipalities[hosts[turn % 8]].id,
-                            starts_at=starts_at, ends_at=ends_at, created_at=now))
+        shifts.append(
+            Shift(
+                kind=ShiftKind.CONTROL,
+                municipality_id=municipalities[hosts[turn % 8]].id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                created_at=now,
+            )
+        )
     session.add_all(shifts)
     session.flush()
     planning.assign_proposal(session, shifts, planning.propose_roster(session, shifts, now), now)
 
 
-def _past_callout(session: Session, inspectors: list[Inspector],
-                  municipalities: dict[str, Municipality], now: datetime) -> None:
+def _past_callout(
+    session: Session, inspectors: list[Inspector], municipalities: dict[str, Municipality], now: datetime
+) -> None:
     """One call-out from three days ago, filled, so the dashboard and the ledger have history."""
     starts_at, ends_at = _window(now.astimezone(team_zone()).date() - timedelta(days=3))
-    shift = Shift(kind=ShiftKind.CALLOUT, municipality_id=municipalities["Smallingerland"].id,
-                  starts_at=starts_at, ends_at=ends_at, status=ShiftStatus.DONE,
-                  created_at=starts_at - timedelta(hours=2))
+    shift = Shift(
+        kind=ShiftKind.CALLOUT,
+        municipality_id=municipalities["Smallingerland"].id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=ShiftStatus.DONE,
+        created_at=starts_at - timedelta(hours=2),
+    )
     session.add(shift)
     session.flush()
-    session.add(Callout(shift_id=shift.id, source=CalloutSource.MMA,
-                        location=PAST_LOCATION,
-                        notes="Melding via MMA: wisselende bezoekers in de avond. Politie op de hoogte.",
-                        status=CalloutStatus.FILLED, created_by="web:coordinator",
-                        created_at=starts_at - timedelta(hours=2),
-                        filled_at=starts_at - timedelta(hours=1)))
+    session.add(
+        Callout(
+            shift_id=shift.id,
+            source=CalloutSource.MMA,
+            location=PAST_LOCATION,
+            notes="Melding via MMA: wisselende bezoekers in de avond. Politie op de hoogte.",
+            status=CalloutStatus.FILLED,
+            created_by="web:coordinator",
+            created_at=starts_at - timedelta(hours=2),
+            filled_at=starts_at - timedelta(hours=1),
+        )
+    )
     # Sytske (trained) and Durk, both of Smallingerland, went.
     for inspector in (inspectors[6], inspectors[5]):
-        session.add(Assignment(shift_id=shift.id, inspector_id=inspector.id,
-                               status=AssignmentStatus.CONFIRMED, confirmed_at=starts_at,
-                               created_at=starts_at))
+        session.add(
+            Assignment(
+                shift_id=shift.id,
+                inspector_id=inspector.id,
+                status=AssignmentStatus.CONFIRMED,
+                confirmed_at=starts_at,
+                created_at=starts_at,
+            )
+        )
     session.flush()
     # What they found, as counts (the address only as the repeat warning's hash).
     findings.remember_address(session, now, shift, PAST_LOCATION)
-    findings.record_control(session, now, "cli:demo", shift.id, is_with_police=True,
-                            partners=list(profile.organisations(session))[:1],
-                            addresses=[findings.AddressIn(shift.municipality_id, Outcome.NO_VIOLATION,
-                                                          is_care_offered=True)])
-
+    findings.record_control(
+        session,
+        now,
+        "cli:demo",
+        shift.id,
+        is_with_police=True,
+        partners=list(profile.organisations(session))[:1],
+        addresses=[findings.AddressIn(shift.municipality_id, Outcome.NO_VIOLATION, is_care_offered=True)],
+    )

@@ -22,9 +22,23 @@ from backend.models import Disclosure
 from backend.services.errors import N_, ServiceError
 
 LONGEST_TEXT = 200
-KINDS = ("ledger.csv", "ledger.xlsx", "ledger.json", "settlement.csv", "settlement.xlsx", "settlement.json",
-         "statement", "payroll.csv", "payroll.xlsx", "backup", "subject", "report", "disclosures.csv",
-         "evaluation.report", "evaluation.xlsx")
+KINDS = (
+    "ledger.csv",
+    "ledger.xlsx",
+    "ledger.json",
+    "settlement.csv",
+    "settlement.xlsx",
+    "settlement.json",
+    "statement",
+    "payroll.csv",
+    "payroll.xlsx",
+    "backup",
+    "subject",
+    "report",
+    "disclosures.csv",
+    "evaluation.report",
+    "evaluation.xlsx",
+)
 """What can leave piket; a hand-over of another kind is refused so the register stays readable."""
 
 
@@ -53,14 +67,28 @@ def checked(receiver: str | None, purpose: str | None) -> Choice:
     return Choice(**values)
 
 
-def record(session: Session, *, at: datetime, actor: str, kind: str, receiver: str | None,
-           purpose: str | None, scope: dict[str, Any] | None = None) -> Disclosure:
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    receiver: str | None,
+    purpose: str | None,
+    scope: dict[str, Any] | None = None,
+) -> Disclosure:
     """Record one disclosure; refused (ServiceError) without a receiver or a purpose."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of disclosure: {kind}")
     choice = checked(receiver, purpose)
-    row = Disclosure(at=at, actor=actor, kind=kind, receiver=choice.receiver, purpose=choice.purpose,
-                     scope=json.dumps(scope or {}, sort_keys=True, default=str))
+    row = Disclosure(
+        at=at,
+        actor=actor,
+        kind=kind,
+        receiver=choice.receiver,
+        purpose=choice.purpose,
+        scope=json.dumps(scope or {}, sort_keys=True, default=str),
+    )
     session.add(row)
     session.flush()
     return row
@@ -68,8 +96,12 @@ def record(session: Session, *, at: datetime, actor: str, kind: str, receiver: s
 
 def remembered(session: Session, actor: str, kind: str) -> Choice | None:
     """The receiver and purpose this actor gave last time for this kind, to offer again."""
-    last = session.execute(select(Disclosure).where(Disclosure.actor == actor, Disclosure.kind == kind)
-                           .order_by(Disclosure.id.desc()).limit(1)).scalar_one_or_none()
+    last = session.execute(
+        select(Disclosure)
+        .where(Disclosure.actor == actor, Disclosure.kind == kind)
+        .order_by(Disclosure.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     return Choice(last.receiver, last.purpose) if last else None
 
 
@@ -87,13 +119,23 @@ PAGE = 100
 
 def register_page(session: Session, page: int = 1) -> list[Disclosure]:
     """One page of the register, newest first."""
-    return list(session.execute(select(Disclosure).order_by(Disclosure.id.desc())
-                                .offset((page - 1) * PAGE).limit(PAGE)).scalars())
+    return list(
+        session.execute(
+            select(Disclosure).order_by(Disclosure.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+        ).scalars()
+    )
 
 
 def register_rows(session: Session) -> Iterator[tuple[Any, ...]]:
     """The whole register, oldest first, as plain values (receiver and purpose opened, instants in UTC)."""
     rows = session.execute(select(Disclosure).order_by(Disclosure.id).execution_options(yield_per=500))
     for row in rows.scalars():
-        yield (row.id, row.at.strftime("%Y-%m-%dT%H:%M:%SZ"), row.actor, row.kind,
-               row.receiver, row.purpose, row.scope)
+        yield (
+            row.id,
+            row.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            row.actor,
+            row.kind,
+            row.receiver,
+            row.purpose,
+            row.scope,
+        )

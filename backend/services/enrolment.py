@@ -122,14 +122,15 @@ def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> Re
     inspector = session.get_one(Inspector, inspector_id)
     inspector.revoked_at = now
     inspector.telegram_index = None
-    withdrawn = rows_changed(session,
+    withdrawn = rows_changed(
+        session,
         update(Offer)
         .where(
             Offer.inspector_id == inspector_id,
             Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY)),
             Offer.shift_id.not_in(select(Assignment.shift_id).where(Assignment.inspector_id == inspector_id)),
         )
-        .values(status=OfferStatus.WITHDRAWN, answered_at=now, version=Offer.version + 1)
+        .values(status=OfferStatus.WITHDRAWN, answered_at=now, version=Offer.version + 1),
     )
     # Their own yes on a shift they are on (a staffed call-out) goes too, without counting as an
     # open offer: that shift is handed on for cover below.
@@ -138,19 +139,29 @@ def revoke(session: Session, now: datetime, actor: str, inspector_id: int) -> Re
         .where(Offer.inspector_id == inspector_id, Offer.status == OfferStatus.ACCEPTED)
         .values(status=OfferStatus.WITHDRAWN, version=Offer.version + 1)
     )
-    voided = rows_changed(session,
+    voided = rows_changed(
+        session,
         update(EnrolmentCode)
-        .where(EnrolmentCode.inspector_id == inspector_id, EnrolmentCode.used_at.is_(None),
-               EnrolmentCode.expires_at > now)
-        .values(expires_at=now)
+        .where(
+            EnrolmentCode.inspector_id == inspector_id,
+            EnrolmentCode.used_at.is_(None),
+            EnrolmentCode.expires_at > now,
+        )
+        .values(expires_at=now),
     )
     refs = sensitive_refs(session, inspector_id)
     for ref in refs:
         outbox.delete(session, now, inspector, ref)
     shifts_left = cover.drop_out(session, now, inspector)
     result = Revoked(withdrawn, len(refs), shifts_left, voided)
-    audit.record(session, now, actor, "enrolment.revoked", f"inspector:{inspector_id}", {
-        "withdrawn": withdrawn, "deletions": len(refs), "shifts": shifts_left, "codes_voided": voided})
+    audit.record(
+        session,
+        now,
+        actor,
+        "enrolment.revoked",
+        f"inspector:{inspector_id}",
+        {"withdrawn": withdrawn, "deletions": len(refs), "shifts": shifts_left, "codes_voided": voided},
+    )
     return result
 
 

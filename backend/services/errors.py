@@ -21,9 +21,15 @@ class ServiceError(Exception):
     kind = "refused"
     """The API's `error`: what kind of refusal, for a client to act on."""
 
-    def __init__(self, message: str, field: str | None = None, reason: Reason | None = None,
-                 details: dict[str, Any] | None = None, code: str | None = None,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        reason: Reason | None = None,
+        details: dict[str, Any] | None = None,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         self.template = message
         """The message id, to translate."""
         self.params = params or {}
@@ -55,13 +61,18 @@ class Refused(ServiceError):
     @classmethod
     def because(cls, refusal: Refusal, field: str | None = None) -> Refused:
         """The core's refusal as the service's, its `field` the caller's name for the input at fault."""
-        return cls(refusal.reason.message, field=field or refusal.field, reason=refusal.reason,
-                   params=refusal.reason.params)
+        return cls(
+            refusal.reason.message,
+            field=field or refusal.field,
+            reason=refusal.reason,
+            params=refusal.reason.params,
+        )
 
 
 class NotFound(ServiceError):
     status = 404
 
-    def __init__(self, field: str, message: str, code: str | None = None,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, field: str, message: str, code: str | None = None, params: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message, field, code=code, params=params)

@@ -167,67 +167,106 @@ def _spent(session: Session, year: int) -> dict[str, Any]:
 
 def _approved_minutes(session: Session, start: datetime, end: datetime) -> dict[int, int]:
     """Approved minutes of the year by the inspectors' employer."""
-    return {employer: int(minutes or 0) for employer, minutes in session.execute(
-        select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
-        .join(Inspector, Inspector.id == HourEntry.inspector_id)
-        .join(HourApproval, HourApproval.entry_id == HourEntry.id)
-        .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
-        .group_by(Inspector.employer_id))}
+    return {
+        employer: int(minutes or 0)
+        for employer, minutes in session.execute(
+            select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
+            .join(Inspector, Inspector.id == HourEntry.inspector_id)
+            .join(HourApproval, HourApproval.entry_id == HourEntry.id)
+            .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
+            .group_by(Inspector.employer_id)
+        )
+    }
 
 
 def _year_records(start: datetime, end: datetime) -> Any:
     """The recorded controls of the year (not cancelled)."""
-    return select(ControlRecord).join(Shift, Shift.id == ControlRecord.shift_id).where(
-        Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED)
+    return (
+        select(ControlRecord)
+        .join(Shift, Shift.id == ControlRecord.shift_id)
+        .where(Shift.starts_at >= start, Shift.starts_at < end, Shift.status != ShiftStatus.CANCELLED)
+    )
 
 
-def _addresses(session: Session, members: list[Municipality], targets: dict[str, int], start: datetime,
-               end: datetime) -> list[AddressCount]:
+def _addresses(
+    session: Session, members: list[Municipality], targets: dict[str, int], start: datetime, end: datetime
+) -> list[AddressCount]:
     found: dict[int, Counter[str]] = {m.id: Counter() for m in members}
     for record in session.execute(_year_records(start, end)).scalars():
         for line in record.addresses:
             counts = found.setdefault(line.municipality_id, Counter())
-            counts.update({"visited": 1, line.outcome.value: 1, "care_offered": int(line.is_care_offered),
-                           "police_signals": int(line.police_signal_at is not None)})
+            counts.update(
+                {
+                    "visited": 1,
+                    line.outcome.value: 1,
+                    "care_offered": int(line.is_care_offered),
+                    "police_signals": int(line.police_signal_at is not None),
+                }
+            )
     return [_address_count(m.name, found[m.id], targets[m.name]) for m in members]
 
 
 def _address_count(label: str, counts: Counter[str], target: int) -> AddressCount:
-    return AddressCount(label, counts["visited"], counts["nobody_present"], counts["no_violation"],
-                        counts["violation"], counts["police_signals"], counts["care_offered"], target)
+    return AddressCount(
+        label,
+        counts["visited"],
+        counts["nobody_present"],
+        counts["no_violation"],
+        counts["violation"],
+        counts["police_signals"],
+        counts["care_offered"],
+        target,
+    )
 
 
 def _accompaniment(session: Session, start: datetime, end: datetime, held: int) -> Accompaniment:
     records = list(session.execute(_year_records(start, end)).scalars())
     partners = Counter(name for r in records for name in r.partners)
     police = sum(r.is_with_police for r in records)
-    return Accompaniment(len(records), police, len(records) - police, dict(sorted(partners.items())),
-                         max(held - len(records), 0))
+    return Accompaniment(
+        len(records),
+        police,
+        len(records) - police,
+        dict(sorted(partners.items())),
+        max(held - len(records), 0),
+    )
 
 
 def _hours_by_category(session: Session, year: int, start: datetime, end: datetime) -> list[Bar]:
     """Every category with approved hours or a budget line, in the category's order; the target is the
     line's hours (a category the budget folds into another line has none)."""
-    minutes = dict(session.execute(
-        select(HourEntry.category, func.sum(HourEntry.worked_minutes))
-        .join(HourApproval, HourApproval.entry_id == HourEntry.id)
-        .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
-        .group_by(HourEntry.category)).all())
+    minutes = dict(
+        session.execute(
+            select(HourEntry.category, func.sum(HourEntry.worked_minutes))
+            .join(HourApproval, HourApproval.entry_id == HourEntry.id)
+            .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
+            .group_by(HourEntry.category)
+        ).all()
+    )
     try:
         budgeted = {line.name: line.hours for line in profile.budget(session, year).lines}
     except ServiceError:
         budgeted = {}
-    return [Bar(c.value, int(minutes.get(c) or 0) // 60, budgeted.get(c.value)) for c in HourCategory
-            if minutes.get(c) or c.value in budgeted]
+    return [
+        Bar(c.value, int(minutes.get(c) or 0) // 60, budgeted.get(c.value))
+        for c in HourCategory
+        if minutes.get(c) or c.value in budgeted
+    ]
 
 
-def _controls(session: Session, year: int, members: list[Municipality], start: datetime, end: datetime,
-              now: datetime) -> list[ControlCount]:
-    in_year = select(Shift).where(Shift.starts_at >= start, Shift.starts_at < end,
-                                  Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)))
+def _controls(
+    session: Session, year: int, members: list[Municipality], start: datetime, end: datetime, now: datetime
+) -> list[ControlCount]:
+    in_year = select(Shift).where(
+        Shift.starts_at >= start,
+        Shift.starts_at < end,
+        Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)),
+    )
     shifts = list(session.execute(in_year.where(Shift.status != ShiftStatus.CANCELLED)).scalars())
-    cancelled = Counter(s.municipality_id for s in session.execute(
-        in_year.where(Shift.status == ShiftStatus.CANCELLED)).scalars())
+    cancelled = Counter(
+        s.municipality_id
+        for s in session.execute(in_year.where(Shift.status == ShiftStatus.CANCELLED)).scalars()
+    )
     present = people_present(session, [s.id for s in shifts if s.ends_at <= now])
     held: Counter[int] = Counter()
     ahead: Counter[int] = Counter()
@@ -240,8 +279,10 @@ def _controls(session: Session, year: int, members: list[Municipality], start: d
         else:
             not_held[shift.municipality_id] += 1
     targets = _targets(session, year, members)
-    return [ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], target, cancelled[m.id])
-            for m, target in zip(members, targets, strict=True)]
+    return [
+        ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], target, cancelled[m.id])
+        for m, target in zip(members, targets, strict=True)
+    ]
 
 
 def _targets(session: Session, year: int, members: list[Municipality]) -> list[int]:
@@ -255,14 +296,24 @@ def _targets(session: Session, year: int, members: list[Municipality]) -> list[i
 
 def people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int, date | None]]:
     """Per ended shift, who was on it (confirmed, or recorded hours for it), with when each was trained."""
-    on_shift = select(Assignment.shift_id, Inspector.id, Inspector.trained_since).join(
-        Inspector, Inspector.id == Assignment.inspector_id).where(
-        Assignment.shift_id.in_(shift_ids),
-        Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)))
-    worked = select(HourEntry.shift_id, Inspector.id, Inspector.trained_since).join(
-        Inspector, Inspector.id == HourEntry.inspector_id).where(
-        HourEntry.shift_id.in_(shift_ids), HourEntry.reverses_id.is_(None),
-        HourEntry.category != HourCategory.REPORT, HourEntry.worked_minutes > 0)
+    on_shift = (
+        select(Assignment.shift_id, Inspector.id, Inspector.trained_since)
+        .join(Inspector, Inspector.id == Assignment.inspector_id)
+        .where(
+            Assignment.shift_id.in_(shift_ids),
+            Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)),
+        )
+    )
+    worked = (
+        select(HourEntry.shift_id, Inspector.id, Inspector.trained_since)
+        .join(Inspector, Inspector.id == HourEntry.inspector_id)
+        .where(
+            HourEntry.shift_id.in_(shift_ids),
+            HourEntry.reverses_id.is_(None),
+            HourEntry.category != HourCategory.REPORT,
+            HourEntry.worked_minutes > 0,
+        )
+    )
     present: dict[int, dict[int, date | None]] = {}
     for query in (on_shift, worked):
         for shift_id, inspector_id, trained_since in session.execute(query):
@@ -304,5 +355,6 @@ def _minutes_to_pair(session: Session, start: datetime, end: datetime) -> list[i
             Callout.status == CalloutStatus.FILLED,
         )
     )
-    return sorted(int((filled - created) / timedelta(minutes=1)) for created, filled in rows
-                  if filled is not None)  # always so (the query asks for filled ones): for the types
+    return sorted(
+        int((filled - created) / timedelta(minutes=1)) for created, filled in rows if filled is not None
+    )  # always so (the query asks for filled ones): for the types

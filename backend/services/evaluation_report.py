@@ -397,8 +397,9 @@ def _summed_lines(per_year: list[list[MunicipalityLine]]) -> list[MunicipalityLi
 
 
 def _add(a: MunicipalityLine, b: MunicipalityLine) -> MunicipalityLine:
-    summed: dict[str, Any] = {name: getattr(a, name) + getattr(b, name) for name in NUMBER_COLUMNS
-                              if name not in HIDABLE}
+    summed: dict[str, Any] = {
+        name: getattr(a, name) + getattr(b, name) for name in NUMBER_COLUMNS if name not in HIDABLE
+    }
     summed.update({name: Count(getattr(a, name).value + getattr(b, name).value) for name in HIDABLE})
     minutes = Counter(a.minutes)
     minutes.update(b.minutes)

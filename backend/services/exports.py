@@ -67,9 +67,24 @@ def pseudonym(inspector_id: int) -> str:
     return "INS-" + current_keyring().blind_index(str(inspector_id), "inspectors.pseudonym")[:6].upper()
 
 
-LEDGER_HEADER = ("entry", "date", "start", "end", "inspector", "employer", "municipality",
-                 "category", "break_minutes", "worked_minutes", *BAND_COLUMNS, "approved", "reverses",
-                 "booked_on", "allowance_minutes", "allowance_exempt_week")
+LEDGER_HEADER = (
+    "entry",
+    "date",
+    "start",
+    "end",
+    "inspector",
+    "employer",
+    "municipality",
+    "category",
+    "break_minutes",
+    "worked_minutes",
+    *BAND_COLUMNS,
+    "approved",
+    "reverses",
+    "booked_on",
+    "allowance_minutes",
+    "allowance_exempt_week",
+)
 PAYROLL_HEADER = (*LEDGER_HEADER[:5], "name", *LEDGER_HEADER[5:])
 """inspector: the pseudonym (`pseudonym`); name: the full name, in the payroll export only.
 allowance_minutes: the entry's minutes in allowance bands that earn it, 0 in a week the three-hour
@@ -81,8 +96,10 @@ SUMMED = (*QUERIED, "allowance_minutes")
 def ledger_query(wanted: LedgerFilter, in_database: bool = False) -> Select[Any]:
     """The filtered entries, in ledger order, as `ledger_rows` needs them (see `_shown_times`)."""
     approval = aliased(HourApproval)
-    conditions = [HourEntry.counts_at >= local_day_start(wanted.start),
-                  HourEntry.counts_at < local_day_start(wanted.end + timedelta(days=1))]
+    conditions = [
+        HourEntry.counts_at >= local_day_start(wanted.start),
+        HourEntry.counts_at < local_day_start(wanted.end + timedelta(days=1)),
+    ]
     if wanted.municipality_id is not None:
         conditions.append(HourEntry.municipality_id == wanted.municipality_id)
     if wanted.inspector_id is not None:
@@ -92,14 +109,27 @@ def ledger_query(wanted: LedgerFilter, in_database: bool = False) -> Select[Any]
     if wanted.employer_id is not None:
         conditions.append(Inspector.employer_id == wanted.employer_id)
     day, start, end, booked_on = _shown_times(in_database)
-    query = (select(HourEntry.id, day, start, end, HourEntry.inspector_id, Inspector.employer_id,
-                    HourEntry.municipality_id, type_coerce(HourEntry.category, String),
-                    *(getattr(HourEntry, c) for c in QUERIED), approval.id.is_not(None).label("approved"),
-                    HourEntry.reverses_id, booked_on,
-                    (HourEntry.worked_minutes - HourEntry.plain_minutes).label("allowance_minutes"))
-             .join(Inspector, Inspector.id == HourEntry.inspector_id)
-             .outerjoin(approval, approval.entry_id == HourEntry.id)
-             .where(and_(*conditions)).order_by(HourEntry.counts_at, HourEntry.id))
+    query = (
+        select(
+            HourEntry.id,
+            day,
+            start,
+            end,
+            HourEntry.inspector_id,
+            Inspector.employer_id,
+            HourEntry.municipality_id,
+            type_coerce(HourEntry.category, String),
+            *(getattr(HourEntry, c) for c in QUERIED),
+            approval.id.is_not(None).label("approved"),
+            HourEntry.reverses_id,
+            booked_on,
+            (HourEntry.worked_minutes - HourEntry.plain_minutes).label("allowance_minutes"),
+        )
+        .join(Inspector, Inspector.id == HourEntry.inspector_id)
+        .outerjoin(approval, approval.entry_id == HourEntry.id)
+        .where(and_(*conditions))
+        .order_by(HourEntry.counts_at, HourEntry.id)
+    )
     if wanted.approved_only:
         query = query.where(approval.id.is_not(None))
     return query
@@ -113,15 +143,23 @@ def _shown_times(in_database: bool) -> tuple[Any, Any, Any, Any]:
     `_in_team_time` converts them.
     """
     if not in_database:
-        return (type_coerce(HourEntry.starts_at, DateTime), type_coerce(HourEntry.starts_at, DateTime),
-                type_coerce(HourEntry.ends_at, DateTime), type_coerce(HourEntry.booked_at, DateTime))
+        return (
+            type_coerce(HourEntry.starts_at, DateTime),
+            type_coerce(HourEntry.starts_at, DateTime),
+            type_coerce(HourEntry.ends_at, DateTime),
+            type_coerce(HourEntry.booked_at, DateTime),
+        )
     zone = team_zone().key
 
     def local(instant: Any) -> Any:
         return func.timezone(zone, func.timezone("UTC", instant))
 
-    return (cast(local(HourEntry.starts_at), Date), type_coerce(local(HourEntry.starts_at), DateTime),
-            type_coerce(local(HourEntry.ends_at), DateTime), cast(local(HourEntry.booked_at), Date))
+    return (
+        cast(local(HourEntry.starts_at), Date),
+        type_coerce(local(HourEntry.starts_at), DateTime),
+        type_coerce(local(HourEntry.ends_at), DateTime),
+        cast(local(HourEntry.booked_at), Date),
+    )
 
 
 class LocalTimes:
@@ -144,14 +182,20 @@ class LocalTimes:
         return naive_utc + offset
 
 
-def ledger_rows(session: Session, wanted: LedgerFilter, with_names: bool = False,
-                offset: int = 0, limit: int | None = None) -> Iterator[tuple[Any, ...]]:
+def ledger_rows(
+    session: Session,
+    wanted: LedgerFilter,
+    with_names: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[tuple[Any, ...]]:
     """Each entry as a row of plain values (LEDGER_HEADER; PAYROLL_HEADER `with_names`), in batches:
     pseudonyms and names made once per inspector, start and end as the team's wall-clock date-times
     (the writers guard text against formulas where the format needs it). `offset` and `limit` page in
     SQL (a page of the ledger reads only its own rows)."""
-    municipalities = {i: name for i, name in session.execute(
-        select(Municipality.id, Municipality.name)).all()}
+    municipalities = {
+        i: name for i, name in session.execute(select(Municipality.id, Municipality.name)).all()
+    }
     people = _People(session, with_names)
     exempt = allowance.exempt_weeks(session, wanted.start, wanted.end)
     in_database = session.get_bind().dialect.name == "postgresql"
@@ -173,8 +217,15 @@ def _in_team_time(rows: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
     local = LocalTimes()
     for row in rows:
         start, end, booked_at = local(row[1]), local(row[3]), row[-2]
-        yield (row[0], start.date(), start, end, *row[4:-2], local(booked_at).date() if booked_at else None,
-               row[-1])
+        yield (
+            row[0],
+            start.date(),
+            start,
+            end,
+            *row[4:-2],
+            local(booked_at).date() if booked_at else None,
+            row[-1],
+        )
 
 
 class _People(dict[int, tuple[str, ...]]):
@@ -195,8 +246,13 @@ def ledger_totals(session: Session, wanted: LedgerFilter) -> Totals:
     the same figures as `Totals` over `ledger_rows`, without reading the rows."""
     filtered = ledger_query(wanted).order_by(None).subquery()
     worked, plain = filtered.c.worked_minutes, filtered.c.plain_minutes
-    sums = session.execute(select(func.count(), *(func.coalesce(func.sum(filtered.c[c]), 0) for c in QUERIED),
-                                  func.coalesce(func.sum(worked - plain), 0))).one()
+    sums = session.execute(
+        select(
+            func.count(),
+            *(func.coalesce(func.sum(filtered.c[c]), 0) for c in QUERIED),
+            func.coalesce(func.sum(worked - plain), 0),
+        )
+    ).one()
     totals = Totals(LEDGER_HEADER, SUMMED)
     totals.count, totals.sums = sums[0], list(sums[1:])
     totals.sums[-1] -= _exempt_allowance(session, wanted)
@@ -205,8 +261,9 @@ def ledger_totals(session: Session, wanted: LedgerFilter) -> Totals:
 
 def ledger_count(session: Session, wanted: LedgerFilter) -> int:
     """How many entries the filter selects, counted by the database."""
-    return session.execute(select(func.count()).select_from(
-        ledger_query(wanted).order_by(None).subquery())).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(ledger_query(wanted).order_by(None).subquery())
+    ).scalar_one()
 
 
 def _exempt_allowance(session: Session, wanted: LedgerFilter) -> int:
@@ -215,13 +272,20 @@ def _exempt_allowance(session: Session, wanted: LedgerFilter) -> int:
     weeks = list(allowance.exempt_weeks(session, wanted.start, wanted.end))
     found = 0
     for chunk in range(0, len(weeks), EXEMPT_CHUNK):
-        in_weeks = or_(*(and_(HourEntry.inspector_id == inspector_id,
-                              HourEntry.starts_at >= local_day_start(monday),
-                              HourEntry.starts_at < local_day_start(monday + timedelta(days=7)))
-                         for inspector_id, monday in weeks[chunk:chunk + EXEMPT_CHUNK]))
+        in_weeks = or_(
+            *(
+                and_(
+                    HourEntry.inspector_id == inspector_id,
+                    HourEntry.starts_at >= local_day_start(monday),
+                    HourEntry.starts_at < local_day_start(monday + timedelta(days=7)),
+                )
+                for inspector_id, monday in weeks[chunk : chunk + EXEMPT_CHUNK]
+            )
+        )
         filtered = ledger_query(wanted).where(in_weeks).order_by(None).subquery()
-        found += session.execute(select(func.coalesce(
-            func.sum(filtered.c.worked_minutes - filtered.c.plain_minutes), 0))).scalar_one()
+        found += session.execute(
+            select(func.coalesce(func.sum(filtered.c.worked_minutes - filtered.c.plain_minutes), 0))
+        ).scalar_one()
     return found
 
 
@@ -238,9 +302,21 @@ def _exempt_monday(exempt: dict[allowance.WeekKey, Any], inspector_id: int, day:
     return monday if (inspector_id, monday) in exempt else None
 
 
-SETTLEMENT_HEADER = ("municipality", "population", "share", "cost_share", "cap_shortfall",
-                     "pledged_minutes", "minutes", "salary", "ort", "overhead", "fixed", "delivered",
-                     "balance")
+SETTLEMENT_HEADER = (
+    "municipality",
+    "population",
+    "share",
+    "cost_share",
+    "cap_shortfall",
+    "pledged_minutes",
+    "minutes",
+    "salary",
+    "ort",
+    "overhead",
+    "fixed",
+    "delivered",
+    "balance",
+)
 """share: the municipality's population over the population of all taking part (exact; written as a
 percentage), the share of the cost before any money cap; cap_shortfall is what a cap moved."""
 
@@ -248,17 +324,43 @@ percentage), the share of the cost before any money cap; cap_shortfall is what a
 def settlement_rows(result: Settlement) -> Iterator[tuple[Any, ...]]:
     everyone = sum(line.population for line in result.lines)
     for line in result.lines:
-        amounts = (line.cost_share_cents, line.cap_shortfall_cents, line.salary_cents, line.ort_cents,
-                   line.overhead_cents, line.fixed_cents, line.delivered_cents, line.balance_cents)
+        amounts = (
+            line.cost_share_cents,
+            line.cap_shortfall_cents,
+            line.salary_cents,
+            line.ort_cents,
+            line.overhead_cents,
+            line.fixed_cents,
+            line.delivered_cents,
+            line.balance_cents,
+        )
         share = Fraction(line.population, everyone) if everyone else Fraction(0)
-        yield (line.name, line.population, share, *amounts[:2], line.pledged_minutes, line.minutes,
-               *amounts[2:])
+        yield (
+            line.name,
+            line.population,
+            share,
+            *amounts[:2],
+            line.pledged_minutes,
+            line.minutes,
+            *amounts[2:],
+        )
 
 
-SETTLEMENT_SUMMED = ("population", "share", "pledged_minutes", "minutes", "cost_share", "cap_shortfall",
-                     "salary", "ort", "overhead", "fixed", "delivered", "balance")
+SETTLEMENT_SUMMED = (
+    "population",
+    "share",
+    "pledged_minutes",
+    "minutes",
+    "cost_share",
+    "cap_shortfall",
+    "salary",
+    "ort",
+    "overhead",
+    "fixed",
+    "delivered",
+    "balance",
+)
 
 
 def settlement_column_set(result: Settlement) -> str:
     return f"{SETTLEMENT_COLUMNS} {result.mode} {result.start.isoformat()}..{result.end.isoformat()}"
-

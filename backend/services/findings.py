@@ -85,8 +85,16 @@ def control_label(shift: Shift) -> str:
 # -- recording ---------------------------------------------------------------------------------
 
 
-def record_control(session: Session, now: datetime, actor: str, shift_id: int, *, is_with_police: bool,
-                   partners: Sequence[str], addresses: Sequence[AddressIn]) -> ControlRecord:
+def record_control(
+    session: Session,
+    now: datetime,
+    actor: str,
+    shift_id: int,
+    *,
+    is_with_police: bool,
+    partners: Sequence[str],
+    addresses: Sequence[AddressIn],
+) -> ControlRecord:
     """Record (or record again, replacing) what a control found; refused before it started."""
     shift = _controlled_shift(session, now, shift_id)
     _check(session, now, shift, partners, addresses)
@@ -98,17 +106,29 @@ def record_control(session: Session, now: datetime, actor: str, shift_id: int, *
     record.recorded_by, record.recorded_at = actor, now
     record.addresses = []
     session.flush()  # the old lines go before the new ones take their numbers
-    record.addresses = [AddressFinding(number=n, municipality_id=a.municipality_id, outcome=a.outcome,
-                                       police_signal_at=a.police_signal_at, is_care_offered=a.is_care_offered)
-                        for n, a in enumerate(addresses, 1)]
+    record.addresses = [
+        AddressFinding(
+            number=n,
+            municipality_id=a.municipality_id,
+            outcome=a.outcome,
+            police_signal_at=a.police_signal_at,
+            is_care_offered=a.is_care_offered,
+        )
+        for n, a in enumerate(addresses, 1)
+    ]
     shift.is_with_police = is_with_police
     for given in addresses:
         if given.address.strip():
             remember_address(session, now, shift, given.address)
     session.flush()
-    audit.record(session, now, actor, "control.recorded", f"shift:{shift.id}",
-                 {"addresses": len(addresses), "with_police": is_with_police,
-                  "partners": len(record.partners)})
+    audit.record(
+        session,
+        now,
+        actor,
+        "control.recorded",
+        f"shift:{shift.id}",
+        {"addresses": len(addresses), "with_police": is_with_police, "partners": len(record.partners)},
+    )
     return record
 
 
@@ -123,23 +143,27 @@ def _controlled_shift(session: Session, now: datetime, shift_id: int) -> Shift:
     return shift
 
 
-def _check(session: Session, now: datetime, shift: Shift, partners: Sequence[str],
-           addresses: Sequence[AddressIn]) -> None:
+def _check(
+    session: Session, now: datetime, shift: Shift, partners: Sequence[str], addresses: Sequence[AddressIn]
+) -> None:
     known = set(profile.organisations(session))
     if any(name not in known for name in partners):
         raise Refused("a partner must be one of the organisations in the team's profile", field="partners")
     if len(addresses) > MAX_ADDRESSES:
         raise Refused("more addresses than one control can visit", field="addresses")
-    participating = set(session.execute(
-        select(Municipality.id).where(Municipality.is_participating)).scalars())
+    participating = set(
+        session.execute(select(Municipality.id).where(Municipality.is_participating)).scalars()
+    )
     for number, given in enumerate(addresses):
         at = f"addresses.{number}."  # the field's path, apart: pybabel takes no f-string in a refusal
         if given.municipality_id not in participating:
             raise Refused("the municipality must be one that takes part", field=at + "municipality_id")
         signal = given.police_signal_at
         if signal is not None and not shift.starts_at <= signal <= now:
-            raise Refused("the signal to the police lies between the start of the control and now",
-                          field=at + "police_signal_at")
+            raise Refused(
+                "the signal to the police lies between the start of the control and now",
+                field=at + "police_signal_at",
+            )
 
 
 def record_of(session: Session, shift_id: int) -> ControlRecord | None:
@@ -153,11 +177,25 @@ def recent_controls(session: Session, now: datetime, days: int = 60) -> list[Con
         select(Shift, Municipality.name, ControlRecord)
         .join(Municipality, Municipality.id == Shift.municipality_id)
         .outerjoin(ControlRecord, ControlRecord.shift_id == Shift.id)
-        .where(Shift.kind.in_(CONTROLLED), Shift.status != ShiftStatus.CANCELLED, Shift.starts_at <= now,
-               Shift.starts_at > now - timedelta(days=days))
-        .order_by(Shift.starts_at.desc(), Shift.id.desc())).all()
-    return [ControlLine(shift.id, control_label(shift), shift.kind.value, name, shift.starts_at,
-                        None if record is None else len(record.addresses)) for shift, name, record in rows]
+        .where(
+            Shift.kind.in_(CONTROLLED),
+            Shift.status != ShiftStatus.CANCELLED,
+            Shift.starts_at <= now,
+            Shift.starts_at > now - timedelta(days=days),
+        )
+        .order_by(Shift.starts_at.desc(), Shift.id.desc())
+    ).all()
+    return [
+        ControlLine(
+            shift.id,
+            control_label(shift),
+            shift.kind.value,
+            name,
+            shift.starts_at,
+            None if record is None else len(record.addresses),
+        )
+        for shift, name, record in rows
+    ]
 
 
 # -- the repeat warning -------------------------------------------------------------------------
@@ -174,13 +212,25 @@ def remember_address(session: Session, now: datetime, shift: Shift, address: str
     """Keep that this address is controlled on the shift's day: its hash only."""
     mark = address_mark(normalise(address))
     if not mark_exists(session, mark, shift.id):
-        session.add(ControlledAddress(address_mark=mark, shift_id=shift.id,
-                                      controlled_on=local_date(shift.starts_at), created_at=now))
+        session.add(
+            ControlledAddress(
+                address_mark=mark,
+                shift_id=shift.id,
+                controlled_on=local_date(shift.starts_at),
+                created_at=now,
+            )
+        )
 
 
 def mark_exists(session: Session, mark: str, shift_id: int) -> bool:
-    return session.execute(select(ControlledAddress.id).where(
-        ControlledAddress.address_mark == mark, ControlledAddress.shift_id == shift_id)).first() is not None
+    return (
+        session.execute(
+            select(ControlledAddress.id).where(
+                ControlledAddress.address_mark == mark, ControlledAddress.shift_id == shift_id
+            )
+        ).first()
+        is not None
+    )
 
 
 def recent_control(session: Session, now: datetime, address: str) -> RecentControl | None:
@@ -192,9 +242,14 @@ def recent_control(session: Session, now: datetime, address: str) -> RecentContr
     found = session.execute(
         select(ControlledAddress.controlled_on, Shift)
         .join(Shift, Shift.id == ControlledAddress.shift_id)
-        .where(ControlledAddress.address_mark == address_mark(normalise(address)),
-               ControlledAddress.controlled_on >= since, Shift.status != ShiftStatus.CANCELLED)
-        .order_by(ControlledAddress.controlled_on.desc(), Shift.id.desc()).limit(1)).first()
+        .where(
+            ControlledAddress.address_mark == address_mark(normalise(address)),
+            ControlledAddress.controlled_on >= since,
+            Shift.status != ShiftStatus.CANCELLED,
+        )
+        .order_by(ControlledAddress.controlled_on.desc(), Shift.id.desc())
+        .limit(1)
+    ).first()
     return None if found is None else RecentControl(found[0], control_label(found[1]))
 
 
@@ -204,8 +259,9 @@ def forget_old_addresses(session: Session, now: datetime) -> int:
     old = delete(ControlledAddress).where(ControlledAddress.controlled_on < since)
     erased = rows_changed(session, old)
     if erased:
-        audit.record(session, now, "job:retention", "addresses.forgotten", "controlled_addresses",
-                     {"erased": erased})
+        audit.record(
+            session, now, "job:retention", "addresses.forgotten", "controlled_addresses", {"erased": erased}
+        )
     return int(erased or 0)
 
 

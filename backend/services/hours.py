@@ -31,31 +31,53 @@ from scheduling.calendar import local_day_start, team_zone
 
 ASK_WITHIN = timedelta(days=3)
 """A shift that ended longer ago (the bot was down for days) is left to the coordinator."""
-CATEGORY = {ShiftKind.CONTROL: HourCategory.CONTROL, ShiftKind.CALLOUT: HourCategory.CALLOUT,
-            ShiftKind.COORDINATION: HourCategory.COORDINATION}
+CATEGORY = {
+    ShiftKind.CONTROL: HourCategory.CONTROL,
+    ShiftKind.CALLOUT: HourCategory.CALLOUT,
+    ShiftKind.COORDINATION: HourCategory.COORDINATION,
+}
 
 
 def ask_after_shifts(session: Session, now: datetime) -> int:
     """The job: ask everyone on a shift that has just ended for their hours, and name the report writer."""
     rows = session.execute(
-        select(Assignment, Shift).join(Shift, Shift.id == Assignment.shift_id)
-        .where(Shift.ends_at <= now, Shift.ends_at > now - ASK_WITHIN, Shift.status != ShiftStatus.CANCELLED,
-               Assignment.status.in_(planning.LIVE_ASSIGNMENTS), Assignment.hours_asked_at.is_(None))
-        .order_by(Shift.id, Assignment.id)).all()
+        select(Assignment, Shift)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Shift.ends_at <= now,
+            Shift.ends_at > now - ASK_WITHIN,
+            Shift.status != ShiftStatus.CANCELLED,
+            Assignment.status.in_(planning.LIVE_ASSIGNMENTS),
+            Assignment.hours_asked_at.is_(None),
+        )
+        .order_by(Shift.id, Assignment.id)
+    ).all()
     asked = 0
     ended: dict[int, Shift] = {}
     for assignment, shift in rows:
-        claimed = rows_changed(session, update(Assignment).where(
-            Assignment.id == assignment.id, Assignment.hours_asked_at.is_(None)).values(hours_asked_at=now))
+        claimed = rows_changed(
+            session,
+            update(Assignment)
+            .where(Assignment.id == assignment.id, Assignment.hours_asked_at.is_(None))
+            .values(hours_asked_at=now),
+        )
         if claimed != 1:
             continue
         shift.status = ShiftStatus.DONE
         inspector = session.get_one(Inspector, assignment.inspector_id)
         planned = _planned(shift)
-        outbox.send(session, now, inspector, Message(
-            "hours.ask", {"date": planned["date"], "municipality": offers.municipality_name(session, shift)},
-            about={**_about(assignment), "planned": planned}, heads_up="hours.ask_alert"),
-            ref=_ref(assignment))
+        outbox.send(
+            session,
+            now,
+            inspector,
+            Message(
+                "hours.ask",
+                {"date": planned["date"], "municipality": offers.municipality_name(session, shift)},
+                about={**_about(assignment), "planned": planned},
+                heads_up="hours.ask_alert",
+            ),
+            ref=_ref(assignment),
+        )
         asked += 1
         ended[shift.id] = shift
     for shift in ended.values():
@@ -68,16 +90,25 @@ def send_month_summary(session: Session, now: datetime, inspector: Inspector) ->
     local = now.astimezone(team_zone()).date()
     month_start = local_day_start(local.replace(day=1))
     base = select(func.coalesce(func.sum(HourEntry.worked_minutes), 0)).where(
-        HourEntry.inspector_id == inspector.id, HourEntry.starts_at >= month_start)
+        HourEntry.inspector_id == inspector.id, HourEntry.starts_at >= month_start
+    )
     worked = session.execute(base).scalar_one()
     waiting = session.execute(base.where(~HourEntry.id.in_(select(HourApproval.entry_id)))).scalar_one()
-    outbox.send(session, now, inspector, Message("hours.summary", {
-        "month": f"{local:%Y-%m}", "worked": hours_text(worked), "waiting": hours_text(waiting)},
-        disable_notification=True))
+    outbox.send(
+        session,
+        now,
+        inspector,
+        Message(
+            "hours.summary",
+            {"month": f"{local:%Y-%m}", "worked": hours_text(worked), "waiting": hours_text(waiting)},
+            disable_notification=True,
+        ),
+    )
 
 
-def record_hours(session: Session, now: datetime, inspector: Inspector, assignment: Assignment,
-                 worked: Worked) -> str:
+def record_hours(
+    session: Session, now: datetime, inspector: Inspector, assignment: Assignment, worked: Worked
+) -> str:
     """Record (or correct) the inspector's hours of the assignment's shift, once per version of the
     question; the message then shows them, with a way to correct them again. Returns the chat's
     answer key: a stale question, hours that cannot be counted yet, or already approved ones."""
@@ -88,9 +119,12 @@ def record_hours(session: Session, now: datetime, inspector: Inspector, assignme
     uncountable = report_hours.uncountable(session, worked.starts_at, worked.ends_at, breaks)
     if uncountable is not None:
         return uncountable  # before the claim: the question stays open for a tap once it can be counted
-    claimed = rows_changed(session, update(Assignment).where(
-        Assignment.id == assignment.id, Assignment.version == assignment.version)
-        .values(version=Assignment.version + 1))
+    claimed = rows_changed(
+        session,
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.version == assignment.version)
+        .values(version=Assignment.version + 1),
+    )
     if claimed != 1:
         return "callback.stale"
     session.refresh(assignment)
@@ -98,18 +132,42 @@ def record_hours(session: Session, now: datetime, inspector: Inspector, assignme
     current = ledger.current_entry(session, inspector.id, shift.id)
     try:
         if current is None:
-            entry = ledger.record(session, now, actor, inspector_id=inspector.id,
-                                  municipality_id=shift.municipality_id, category=CATEGORY[shift.kind],
-                                  starts_at=worked.starts_at, ends_at=worked.ends_at, breaks=breaks,
-                                  shift_id=shift.id)
+            entry = ledger.record(
+                session,
+                now,
+                actor,
+                inspector_id=inspector.id,
+                municipality_id=shift.municipality_id,
+                category=CATEGORY[shift.kind],
+                starts_at=worked.starts_at,
+                ends_at=worked.ends_at,
+                breaks=breaks,
+                shift_id=shift.id,
+            )
         else:
-            entry = ledger.correct(session, now, actor, current.id, starts_at=worked.starts_at,
-                                   ends_at=worked.ends_at, breaks=breaks, by_coordinator=False)
+            entry = ledger.correct(
+                session,
+                now,
+                actor,
+                current.id,
+                starts_at=worked.starts_at,
+                ends_at=worked.ends_at,
+                breaks=breaks,
+                by_coordinator=False,
+            )
     except Refused:
         return "callback.approved"
-    outbox.edit(session, now, inspector, _ref(assignment), Message(
-        "hours.recorded", {**worked.shown, "worked": hours_text(entry.worked_minutes)},
-        about=_about(assignment)))
+    outbox.edit(
+        session,
+        now,
+        inspector,
+        _ref(assignment),
+        Message(
+            "hours.recorded",
+            {**worked.shown, "worked": hours_text(entry.worked_minutes)},
+            about=_about(assignment),
+        ),
+    )
     return "callback.recorded"
 
 
@@ -130,13 +188,17 @@ class Worked:
 
 def _name_report_writer(session: Session, now: datetime, shift: Shift) -> None:
     """Once per shift: the marked writer, else the first trained inspector on it, writes the report."""
-    if shift.kind is ShiftKind.COORDINATION or session.execute(
-            select(Report.id).where(Report.shift_id == shift.id)).first():
+    if (
+        shift.kind is ShiftKind.COORDINATION
+        or session.execute(select(Report.id).where(Report.shift_id == shift.id)).first()
+    ):
         return
     people = session.execute(
-        select(Assignment, Inspector).join(Inspector, Inspector.id == Assignment.inspector_id)
+        select(Assignment, Inspector)
+        .join(Inspector, Inspector.id == Assignment.inspector_id)
         .where(Assignment.shift_id == shift.id, Assignment.status.in_(planning.LIVE_ASSIGNMENTS))
-        .order_by(Assignment.is_report_writer.desc(), Inspector.trained_since.is_(None), Assignment.id)).all()
+        .order_by(Assignment.is_report_writer.desc(), Inspector.trained_since.is_(None), Assignment.id)
+    ).all()
     if not people:
         return
     writer = people[0][1]
@@ -144,8 +206,13 @@ def _name_report_writer(session: Session, now: datetime, shift: Shift) -> None:
     session.add(report)
     session.flush()
     details = {"date": planning.when(shift)["date"], "municipality": offers.municipality_name(session, shift)}
-    outbox.send(session, now, writer, Message("report.ask", details, about={"report": report.id},
-                                              heads_up="report.ask_alert"), ref=f"report:{report.id}")
+    outbox.send(
+        session,
+        now,
+        writer,
+        Message("report.ask", details, about={"report": report.id}, heads_up="report.ask_alert"),
+        ref=f"report:{report.id}",
+    )
 
 
 def planned_break(shift: Shift, start: int, end: int) -> tuple[int, int]:
@@ -155,7 +222,7 @@ def planned_break(shift: Shift, start: int, end: int) -> tuple[int, int]:
     planned = ort.planned_break(shift.starts_at, shift.ends_at, shift.planned_break_minutes)
     if not planned:
         return 0, 0
-    (pause_from, pause_to), = planned
+    ((pause_from, pause_to),) = planned
     work_from, work_to = shift.starts_at + timedelta(minutes=start), shift.ends_at + timedelta(minutes=end)
     if pause_from < work_from or pause_to > work_to:
         return 0, 0

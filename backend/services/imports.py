@@ -49,8 +49,9 @@ class ImportReport:
         return any((self.added, self.changed, self.designations_added, self.designations_changed))
 
 
-def import_inspectors(session: Session, now: datetime, actor: str, data: bytes, *,
-                      dry_run: bool = False) -> ImportReport:
+def import_inspectors(
+    session: Session, now: datetime, actor: str, data: bytes, *, dry_run: bool = False
+) -> ImportReport:
     """Check every row, then (unless a row is rejected or this is a dry run) add and change."""
     municipalities = {name_key(m.name): m for m in session.execute(select(Municipality)).scalars()}
     report = ImportReport()
@@ -66,10 +67,19 @@ def import_inspectors(session: Session, now: datetime, actor: str, data: bytes, 
         _apply(session, now, actor, plan)
     report.applied = True
     if report.changes_anything:
-        audit.record(session, now, actor, "inspectors.imported", "inspectors",
-                     {"added": report.added, "changed": report.changed,
-                      "designations_added": report.designations_added,
-                      "designations_changed": report.designations_changed})
+        audit.record(
+            session,
+            now,
+            actor,
+            "inspectors.imported",
+            "inspectors",
+            {
+                "added": report.added,
+                "changed": report.changed,
+                "designations_added": report.designations_added,
+                "designations_changed": report.designations_changed,
+            },
+        )
     return report
 
 
@@ -93,16 +103,25 @@ def _plans(session: Session, rows: list[Row], report: ImportReport) -> list[Plan
     for row in rows:
         key = name_key(row.fields["name"])
         if key in known and known[key] is None:
-            report.rejections.append(Rejection(row.line, N_("naam: two inspectors in piket have this name; "
-                                                            "change this one on the admin page")))
+            report.rejections.append(
+                Rejection(
+                    row.line,
+                    N_("naam: two inspectors in piket have this name; change this one on the admin page"),
+                )
+            )
             continue
         inspector = known.get(key)
-        missing = [c for n, c in (("salary_scale", "schaal"), ("salary_step", "trede"))
-                   if n not in row.fields]
+        missing = [
+            c for n, c in (("salary_scale", "schaal"), ("salary_step", "trede")) if n not in row.fields
+        ]
         if inspector is None and missing:
-            report.rejections.append(Rejection(row.line, N_("%(columns)s: needed for a new inspector (the "
-                                                            "allowance follows from the salary)"),
-                                               {"columns": " and ".join(missing)}))
+            report.rejections.append(
+                Rejection(
+                    row.line,
+                    N_("%(columns)s: needed for a new inspector (the allowance follows from the salary)"),
+                    {"columns": " and ".join(missing)},
+                )
+            )
             continue
         plans.append(_plan(row, inspector))
     return plans
@@ -114,8 +133,14 @@ def _plan(row: Row, inspector: Inspector | None) -> Plan:
     changes = {k: v for k, v in row.fields.items() if getattr(inspector, k) != v}
     plan = Plan(row, inspector, changes, [], [])
     for wanted in row.designations:
-        same = next((d for d in inspector.designations if d.municipality_id == wanted["municipality_id"]
-                     and d.valid_from == wanted["valid_from"]), None)
+        same = next(
+            (
+                d
+                for d in inspector.designations
+                if d.municipality_id == wanted["municipality_id"] and d.valid_from == wanted["valid_from"]
+            ),
+            None,
+        )
         if same is None:  # the same municipality and start date is the same designation
             plan.new_designations.append(_with_reference(wanted))
             continue
@@ -146,21 +171,30 @@ def _apply(session: Session, now: datetime, actor: str, plan: Plan) -> None:
     if inspector is None:
         inspector = team.add_inspector(session, now, actor, plan.changes)
     elif plan.changes:
-        team.change_inspector(session, now, actor, inspector.id,
-                              {**plan.changes, "employer_id": plan.row.fields["employer_id"]})
+        team.change_inspector(
+            session, now, actor, inspector.id, {**plan.changes, "employer_id": plan.row.fields["employer_id"]}
+        )
     for wanted in plan.new_designations:
         team.add_designation(session, now, actor, {**wanted, "inspector_id": inspector.id})
     for designation, valid_until, reference in plan.changed_designations:
         designation.valid_until, designation.decision_reference = valid_until, reference
-        audit.record(session, now, actor, "designation.changed", f"designation:{designation.id}",
-                     {"valid_until": valid_until.isoformat() if valid_until else None})
+        audit.record(
+            session,
+            now,
+            actor,
+            "designation.changed",
+            f"designation:{designation.id}",
+            {"valid_until": valid_until.isoformat() if valid_until else None},
+        )
 
 
 def _inspectors_by_name(session: Session) -> dict[str, Inspector | None]:
     """Every inspector by full name; the names are sealed, so they are opened here, not queried."""
     inspectors = session.execute(
-        select(Inspector).options(undefer(Inspector.first_name), undefer(Inspector.phone),
-                                  selectinload(Inspector.designations))).scalars()
+        select(Inspector).options(
+            undefer(Inspector.first_name), undefer(Inspector.phone), selectinload(Inspector.designations)
+        )
+    ).scalars()
     found: dict[str, Inspector | None] = {}
     for inspector in inspectors:
         key = name_key(inspector.name)

@@ -29,24 +29,37 @@ def known_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Refused("unknown time zone %(name)r (an IANA name such as Europe/Amsterdam)",
-                      field="timezone", params={"name": name}) from None
+        raise Refused(
+            "unknown time zone %(name)r (an IANA name such as Europe/Amsterdam)",
+            field="timezone",
+            params={"name": name},
+        ) from None
 
 
-def set_up(session: Session, now: datetime, actor: str, region_name: str, timezone: str,
-           admin_username: str) -> tuple[Region, str]:
+def set_up(
+    session: Session, now: datetime, actor: str, region_name: str, timezone: str, admin_username: str
+) -> tuple[Region, str]:
     """Make the region (or take the one a profile made) and the first admin; returns the region and
     the admin's one-time password. Refused once any admin exists: from then on admins make accounts."""
     if _admin_exists(session):
-        raise Refused("an admin account exists already; piket setup runs once. An admin who lost "
-                      "access: `piket users reset USERNAME`", field="admin")
+        raise Refused(
+            "an admin account exists already; piket setup runs once. An admin who lost "
+            "access: `piket users reset USERNAME`",
+            field="admin",
+        )
     zone = known_zone(timezone)
     region = _the_region(session, region_name.strip())
     region.timezone = zone.key
     session.flush()
     admin, password = accounts.create_web_user(session, now, actor, admin_username.strip(), Role.ADMIN)
-    audit.record(session, now, actor, SETUP_ACTION, f"region:{region.id}",
-                 {"timezone": zone.key, "admin": f"web_user:{admin.id}"})
+    audit.record(
+        session,
+        now,
+        actor,
+        SETUP_ACTION,
+        f"region:{region.id}",
+        {"timezone": zone.key, "admin": f"web_user:{admin.id}"},
+    )
     return region, password
 
 
@@ -64,8 +77,11 @@ def _the_region(session: Session, name: str) -> Region:
         return region
     if len(regions) == 1 and regions[0].name == name:
         return regions[0]
-    raise Refused("this database already holds the region %(region)r; piket serves one team per database",
-                  field="region", params={"region": regions[0].name})
+    raise Refused(
+        "this database already holds the region %(region)r; piket serves one team per database",
+        field="region",
+        params={"region": regions[0].name},
+    )
 
 
 def reset_by_username(session: Session, now: datetime, actor: str, username: str) -> tuple[WebUser, str]:
@@ -94,7 +110,11 @@ def follow_team_zone(session: Session) -> None:
 
 def is_demo(session: Session) -> bool:
     """Whether the demo made this database: its audit log holds the demo's record and no setup."""
-    actions = dict(session.execute(
-        select(AuditRecord.action, func.count()).where(AuditRecord.action.in_([DEMO_ACTION, SETUP_ACTION]))
-        .group_by(AuditRecord.action)).all())
+    actions = dict(
+        session.execute(
+            select(AuditRecord.action, func.count())
+            .where(AuditRecord.action.in_([DEMO_ACTION, SETUP_ACTION]))
+            .group_by(AuditRecord.action)
+        ).all()
+    )
     return bool(actions.get(DEMO_ACTION)) and not actions.get(SETUP_ACTION)

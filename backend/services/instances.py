@@ -43,13 +43,18 @@ def leave(session: Session, instance_id: str) -> None:
 
 def lagging(session: Session, now: datetime, active_id: str) -> list[ServiceInstance]:
     """Live instances whose active key is not `active_id`."""
-    return list(session.scalars(select(ServiceInstance).where(
-        ServiceInstance.seen_at >= now - LIVE, ServiceInstance.active_key != active_id)
-        .order_by(ServiceInstance.started_at)))
+    return list(
+        session.scalars(
+            select(ServiceInstance)
+            .where(ServiceInstance.seen_at >= now - LIVE, ServiceInstance.active_key != active_id)
+            .order_by(ServiceInstance.started_at)
+        )
+    )
 
 
-def wait_for_key(database: Database, now: Callable[[], datetime], active_id: str,
-                 patience: timedelta = 2 * HEARTBEAT) -> list[str]:
+def wait_for_key(
+    database: Database, now: Callable[[], datetime], active_id: str, patience: timedelta = 2 * HEARTBEAT
+) -> list[str]:
     """Wait (at most `patience`) until every live instance holds `active_id` as its active key; returns
     the ids of those that still do not."""
     deadline = time.monotonic() + patience.total_seconds()

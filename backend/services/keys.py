@@ -32,8 +32,12 @@ class KeyReport:
         return not self.failures
 
 
-def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
-           progress: Callable[[str, int], None] | None = None) -> int:
+def rotate(
+    database: Database,
+    keyring: KeyRing,
+    batch_size: int = 500,
+    progress: Callable[[str, int], None] | None = None,
+) -> int:
     """Re-seal every value not sealed by the active key; returns how many were re-sealed.
 
     `progress` hears of each committed batch: the table and its number of rows.
@@ -43,16 +47,19 @@ def rotate(database: Database, keyring: KeyRing, batch_size: int = 500,
     for table_name, columns in encrypted_columns().items():
         table = raw_tables()[table_name]
         pk = next(iter(table.primary_key.columns))
-        stale = or_(*[and_(table.c[name].is_not(None), table.c[name].not_like(active_prefix))
-                      for name in columns])
+        stale = or_(
+            *[and_(table.c[name].is_not(None), table.c[name].not_like(active_prefix)) for name in columns]
+        )
         while True:
             with database.transaction() as session:
                 rows = session.execute(
-                    select(pk, *[table.c[n] for n in columns]).where(stale).order_by(pk)
-                    .limit(batch_size)).all()
+                    select(pk, *[table.c[n] for n in columns]).where(stale).order_by(pk).limit(batch_size)
+                ).all()
                 for row in rows:
-                    values = {name: _reseal(keyring, row[i + 1], context, str(row[0]))
-                              for i, (name, context) in enumerate(columns.items())}
+                    values = {
+                        name: _reseal(keyring, row[i + 1], context, str(row[0]))
+                        for i, (name, context) in enumerate(columns.items())
+                    }
                     session.execute(update(table).where(pk == row[0]).values(**values))
                     total += sum(1 for i in range(len(columns)) if row[i + 1] is not None)
             if progress and rows:
@@ -76,12 +83,14 @@ def verify(database: Database, keyring: KeyRing) -> KeyReport:
         for table_name, columns in encrypted_columns().items():
             table = raw_tables()[table_name]
             pk = next(iter(table.primary_key.columns))
-            rows = session.execute(select(pk, *[table.c[n] for n in columns]).order_by(pk)
-                                   .execution_options(yield_per=1000))
+            rows = session.execute(
+                select(pk, *[table.c[n] for n in columns]).order_by(pk).execution_options(yield_per=1000)
+            )
             for row in rows:
                 for i, (name, context) in enumerate(columns.items()):
-                    _check(keyring, report, row[i + 1], context, str(row[0]),
-                           f"{table_name}.{name} id={row[0]}")
+                    _check(
+                        keyring, report, row[i + 1], context, str(row[0]), f"{table_name}.{name} id={row[0]}"
+                    )
     return report
 
 
@@ -92,14 +101,18 @@ def key_ids_in(connection: Any) -> set[str]:
         table = raw_tables()[table_name]
         for name in columns:
             column = table.c[name]
-            key_id = (func.split_part(column, ":", 2) if connection.dialect.name == "postgresql"
-                      else func.substr(column, 5, func.instr(func.substr(column, 5), ":") - 1))
+            key_id = (
+                func.split_part(column, ":", 2)
+                if connection.dialect.name == "postgresql"
+                else func.substr(column, 5, func.instr(func.substr(column, 5), ":") - 1)
+            )
             found.update(connection.execute(select(key_id).where(column.is_not(None)).distinct()).scalars())
     return found
 
 
-def _check(keyring: KeyRing, report: KeyReport, value: str | None, context: str, row: str,
-           where: str) -> None:
+def _check(
+    keyring: KeyRing, report: KeyReport, value: str | None, context: str, row: str, where: str
+) -> None:
     if value is None:
         return
     try:

@@ -39,8 +39,15 @@ class Leave:
     created_by: str
 
 
-def mark(session: Session, now: datetime, actor: str, inspector_id: int, first: date, last: date,
-         reason: str | None = None) -> Leave:
+def mark(
+    session: Session,
+    now: datetime,
+    actor: str,
+    inspector_id: int,
+    first: date,
+    last: date,
+    reason: str | None = None,
+) -> Leave:
     """Mark `inspector_id` unavailable from `first` to `last` (both included, local days)."""
     person = session.get(Inspector, inspector_id)
     if person is None or not person.is_active:
@@ -54,13 +61,24 @@ def mark(session: Session, now: datetime, actor: str, inspector_id: int, first: 
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_LENGTH:
         raise Refused("the reason is at most 200 characters", field="reason")
-    row = Unavailability(inspector_id=inspector_id, starts_at=local_day_start(first),
-                         ends_at=local_day_start(last + timedelta(days=1)), reason=reason,
-                         created_by=actor, created_at=now)
+    row = Unavailability(
+        inspector_id=inspector_id,
+        starts_at=local_day_start(first),
+        ends_at=local_day_start(last + timedelta(days=1)),
+        reason=reason,
+        created_by=actor,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, now, actor, "leave.marked", f"inspector:{inspector_id}",
-                 {"leave": row.id, "first": first.isoformat(), "last": last.isoformat()})
+    audit.record(
+        session,
+        now,
+        actor,
+        "leave.marked",
+        f"inspector:{inspector_id}",
+        {"leave": row.id, "first": first.isoformat(), "last": last.isoformat()},
+    )
     return _view(row)
 
 
@@ -85,13 +103,20 @@ def upcoming(session: Session, now: datetime, inspector_id: int | None = None) -
 
 def clashes(session: Session, leave: Leave) -> list[Shift]:
     """Shifts the inspector is still on during the period: they ask for cover, as before."""
-    return list(session.execute(
-        select(Shift).join(Assignment, Assignment.shift_id == Shift.id)
-        .where(Assignment.inspector_id == leave.inspector_id,
-               Assignment.status.in_(planning.LIVE_ASSIGNMENTS), Shift.status != ShiftStatus.CANCELLED,
-               Shift.starts_at < local_day_start(leave.last + timedelta(days=1)),
-               Shift.ends_at > local_day_start(leave.first))
-        .order_by(Shift.starts_at)).scalars())
+    return list(
+        session.execute(
+            select(Shift)
+            .join(Assignment, Assignment.shift_id == Shift.id)
+            .where(
+                Assignment.inspector_id == leave.inspector_id,
+                Assignment.status.in_(planning.LIVE_ASSIGNMENTS),
+                Shift.status != ShiftStatus.CANCELLED,
+                Shift.starts_at < local_day_start(leave.last + timedelta(days=1)),
+                Shift.ends_at > local_day_start(leave.first),
+            )
+            .order_by(Shift.starts_at)
+        ).scalars()
+    )
 
 
 def purge_ended(session: Session, now: datetime, retention: timedelta) -> int:

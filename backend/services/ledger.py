@@ -52,10 +52,22 @@ BAND_FIELDS = {
 }
 
 
-def record(session: Session, now: datetime, actor: str, *, inspector_id: int, municipality_id: int,
-           category: HourCategory, starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = (),
-           shift_id: int | None = None, reason: str | None = None,
-           booked_at: datetime | None = None, replaces_id: int | None = None) -> HourEntry:
+def record(
+    session: Session,
+    now: datetime,
+    actor: str,
+    *,
+    inspector_id: int,
+    municipality_id: int,
+    category: HourCategory,
+    starts_at: datetime,
+    ends_at: datetime,
+    breaks: Sequence[Span] = (),
+    shift_id: int | None = None,
+    reason: str | None = None,
+    booked_at: datetime | None = None,
+    replaces_id: int | None = None,
+) -> HourEntry:
     """A new entry, its minutes split over the allowance bands where the work was done and the
     `breaks` where they were taken; with `booked_at` it counts in that instant's period (a
     correction of a closed one), with `replaces_id` it is the new version of that (reversed) entry."""
@@ -65,66 +77,126 @@ def record(session: Session, now: datetime, actor: str, *, inspector_id: int, mu
     split, break_minutes = count_bands(session, starts_at, ends_at, breaks)
     _refuse_if_locked(session, booked_at or starts_at)
     entry = HourEntry(
-        inspector_id=inspector_id, shift_id=shift_id, municipality_id=municipality_id, category=category,
-        starts_at=starts_at, ends_at=ends_at, break_minutes=break_minutes,
-        worked_minutes=split.worked_minutes, reason=reason, entered_by=actor, entered_at=now,
-        booked_at=booked_at, replaces_id=replaces_id,
+        inspector_id=inspector_id,
+        shift_id=shift_id,
+        municipality_id=municipality_id,
+        category=category,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        break_minutes=break_minutes,
+        worked_minutes=split.worked_minutes,
+        reason=reason,
+        entered_by=actor,
+        entered_at=now,
+        booked_at=booked_at,
+        replaces_id=replaces_id,
         breaks=[HourBreak(starts_at=a, ends_at=b) for a, b in sorted(breaks)],
-        **{field: split.minutes[band] for band, field in BAND_FIELDS.items()})
+        **{field: split.minutes[band] for band, field in BAND_FIELDS.items()},
+    )
     session.add(entry)
     session.flush()
-    audit.record(session, now, actor, "hours.recorded", f"hour_entry:{entry.id}",
-                 {"inspector": inspector_id, "shift": shift_id, "minutes": split.worked_minutes})
+    audit.record(
+        session,
+        now,
+        actor,
+        "hours.recorded",
+        f"hour_entry:{entry.id}",
+        {"inspector": inspector_id, "shift": shift_id, "minutes": split.worked_minutes},
+    )
     return entry
 
 
-def count_bands(session: Session, starts_at: datetime, ends_at: datetime,
-                breaks: Sequence[Span]) -> tuple[ort.BandSplit, int]:
+def count_bands(
+    session: Session, starts_at: datetime, ends_at: datetime, breaks: Sequence[Span]
+) -> tuple[ort.BandSplit, int]:
     """The core's band split under the team's ORT tables and holidays, and the breaks' minutes; what
     it refuses (a day no ORT table covers, a naive time, a break outside the work) is refused here,
     as are breaks over 4 hours together."""
     try:
-        split = ort.split_bands(starts_at, ends_at, breaks=breaks, calendar=profile.holiday_calendar(session),
-                                tables=profile.band_tables(session))
+        split = ort.split_bands(
+            starts_at,
+            ends_at,
+            breaks=breaks,
+            calendar=profile.holiday_calendar(session),
+            tables=profile.band_tables(session),
+        )
         break_minutes = ort.break_total(starts_at, ends_at, breaks)
     except Refusal as refusal:
         raise Refused.because(refusal) from None
     if break_minutes > MAX_BREAK_MINUTES:
-        raise Refused("breaks are at most %(limit)s minutes together", field="breaks",
-                      code="breaks_too_long", details={"limit": MAX_BREAK_MINUTES},
-                      params={"limit": MAX_BREAK_MINUTES})
+        raise Refused(
+            "breaks are at most %(limit)s minutes together",
+            field="breaks",
+            code="breaks_too_long",
+            details={"limit": MAX_BREAK_MINUTES},
+            params={"limit": MAX_BREAK_MINUTES},
+        )
     return split, break_minutes
 
 
-def correct(session: Session, now: datetime, actor: str, entry_id: int, *, starts_at: datetime,
-            ends_at: datetime, breaks: Sequence[Span], by_coordinator: bool,
-            reason: str | None = None) -> HourEntry:
+def correct(
+    session: Session,
+    now: datetime,
+    actor: str,
+    entry_id: int,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    breaks: Sequence[Span],
+    by_coordinator: bool,
+    reason: str | None = None,
+) -> HourEntry:
     """Reverse the entry and record the corrected one; refused for an inspector once it is approved."""
     entry = session.get(HourEntry, entry_id)
     if entry is None or entry.reverses_id is not None or is_reversed(session, entry.id):
         raise NotFound("entry_id", "no current hour entry with this id", "no_entry")
     was_approved = is_approved(session, entry.id)
     if was_approved and not by_coordinator:
-        raise Refused("these hours are approved; only the coordinator can correct them", field="entry_id",
-                      code="entry_approved")
+        raise Refused(
+            "these hours are approved; only the coordinator can correct them",
+            field="entry_id",
+            code="entry_approved",
+        )
     count_bands(session, starts_at, ends_at, breaks)  # refused before the reversal is written, not after
     # A closed period does not move: the coordinator's correction of it is booked now, in an
     # open period, and shows there (with its reason) in the next export.
     booked_at = now if by_coordinator and is_locked(session, entry.counts_at) else None
     _refuse_if_locked(session, booked_at or entry.counts_at)
-    negated = {field: -getattr(entry, field) for field in (*BAND_FIELDS.values(), "worked_minutes",
-                                                          "break_minutes")}
+    negated = {
+        field: -getattr(entry, field) for field in (*BAND_FIELDS.values(), "worked_minutes", "break_minutes")
+    }
     reversal = HourEntry(
-        inspector_id=entry.inspector_id, shift_id=entry.shift_id, municipality_id=entry.municipality_id,
-        category=entry.category, starts_at=entry.starts_at, ends_at=entry.ends_at, reverses_id=entry.id,
-        reason=reason, entered_by=actor, entered_at=now, booked_at=booked_at or entry.booked_at, **negated)
+        inspector_id=entry.inspector_id,
+        shift_id=entry.shift_id,
+        municipality_id=entry.municipality_id,
+        category=entry.category,
+        starts_at=entry.starts_at,
+        ends_at=entry.ends_at,
+        reverses_id=entry.id,
+        reason=reason,
+        entered_by=actor,
+        entered_at=now,
+        booked_at=booked_at or entry.booked_at,
+        **negated,
+    )
     session.add(reversal)
     session.flush()
     audit.record(session, now, actor, "hours.reversed", f"hour_entry:{entry.id}", {"reversal": reversal.id})
-    corrected = record(session, now, actor, inspector_id=entry.inspector_id,
-                       municipality_id=entry.municipality_id, category=entry.category, starts_at=starts_at,
-                       ends_at=ends_at, breaks=breaks, shift_id=entry.shift_id, reason=reason,
-                       booked_at=booked_at or entry.booked_at, replaces_id=entry.id)
+    corrected = record(
+        session,
+        now,
+        actor,
+        inspector_id=entry.inspector_id,
+        municipality_id=entry.municipality_id,
+        category=entry.category,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        breaks=breaks,
+        shift_id=entry.shift_id,
+        reason=reason,
+        booked_at=booked_at or entry.booked_at,
+        replaces_id=entry.id,
+    )
     if was_approved:  # the coordinator's correction of approved hours needs no second approval
         approve(session, now, actor, corrected.id)
     # Otherwise the original, its reversal and the new version wait as one line: approving
@@ -154,8 +226,9 @@ class Pending:
 
 APPROVES_COORDINATOR = (Role.FINANCE, Role.ADMIN)
 """Who approves the coordinator's own hours: she approves everyone else's, never her own."""
-NOT_YOURS = N_("the coordinator's own hours are approved by finance or admin; nobody approves their own "
-               "hours")
+NOT_YOURS = N_(
+    "the coordinator's own hours are approved by finance or admin; nobody approves their own hours"
+)
 
 
 def may_approve(session: Session, entry: HourEntry, role: Role, own_inspector_id: int | None) -> bool:
@@ -168,8 +241,15 @@ def may_approve(session: Session, entry: HourEntry, role: Role, own_inspector_id
     return role is Role.COORDINATOR
 
 
-def approve(session: Session, now: datetime, actor: str, entry_id: int, *, role: Role = Role.COORDINATOR,
-            own_inspector_id: int | None = None) -> bool:
+def approve(
+    session: Session,
+    now: datetime,
+    actor: str,
+    entry_id: int,
+    *,
+    role: Role = Role.COORDINATOR,
+    own_inspector_id: int | None = None,
+) -> bool:
     """Approve a line: this current entry with its unapproved earlier versions and their
     reversals; False when all of it already was. Refused where `may_approve` says no."""
     entry = session.get(HourEntry, entry_id)
@@ -224,14 +304,17 @@ def _reversal_of(session: Session, entry_id: int) -> HourEntry | None:
     return session.execute(select(HourEntry).where(HourEntry.reverses_id == entry_id)).scalar_one_or_none()
 
 
-def current_entry(session: Session, inspector_id: int, shift_id: int,
-                  category: HourCategory | None = None) -> HourEntry | None:
+def current_entry(
+    session: Session, inspector_id: int, shift_id: int, category: HourCategory | None = None
+) -> HourEntry | None:
     """The inspector's standing entry for this shift (of this category): not a reversal, not reversed."""
     reversal = aliased(HourEntry)
     query = select(HourEntry).where(
-        HourEntry.inspector_id == inspector_id, HourEntry.shift_id == shift_id,
+        HourEntry.inspector_id == inspector_id,
+        HourEntry.shift_id == shift_id,
         HourEntry.reverses_id.is_(None),
-        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
+        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists(),
+    )
     if category is not None:
         query = query.where(HourEntry.category == category)
     else:
@@ -250,19 +333,35 @@ def is_reversed(session: Session, entry_id: int) -> bool:
 
 def is_locked(session: Session, instant: datetime) -> bool:
     day = local_date(instant)
-    return session.execute(select(PeriodLock.id).where(
-        PeriodLock.period_start <= day, PeriodLock.period_end >= day)).first() is not None
+    return (
+        session.execute(
+            select(PeriodLock.id).where(PeriodLock.period_start <= day, PeriodLock.period_end >= day)
+        ).first()
+        is not None
+    )
 
 
 def _refuse_if_locked(session: Session, instant: datetime) -> None:
     if is_locked(session, instant):
         day = {"day": local_date(instant).isoformat()}
-        raise Refused("the period containing %(day)s is closed", field="starts_at", code="period_closed",
-                      details=day, params=day)
+        raise Refused(
+            "the period containing %(day)s is closed",
+            field="starts_at",
+            code="period_closed",
+            details=day,
+            params=day,
+        )
 
 
-def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequence[int], *,
-                 role: Role = Role.COORDINATOR, own_inspector_id: int | None = None) -> int:
+def approve_many(
+    session: Session,
+    now: datetime,
+    actor: str,
+    entry_ids: Sequence[int],
+    *,
+    role: Role = Role.COORDINATOR,
+    own_inspector_id: int | None = None,
+) -> int:
     """Approve the lines these entries head; returns how many lines were newly approved."""
     approved = 0
     for entry_id in sorted(set(entry_ids)):
@@ -278,10 +377,13 @@ def approve_many(session: Session, now: datetime, actor: str, entry_ids: Sequenc
 def unapproved(session: Session, start: date | None = None, end: date | None = None) -> list[HourEntry]:
     """Every entry (dated in [start, end]) without approval: earlier versions and reversals too."""
     query = select(HourEntry).where(
-        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists())
+        ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists()
+    )
     if start is not None and end is not None:
-        query = query.where(HourEntry.counts_at >= local_day_start(start),
-                            HourEntry.counts_at < local_day_start(end + ONE_DAY))
+        query = query.where(
+            HourEntry.counts_at >= local_day_start(start),
+            HourEntry.counts_at < local_day_start(end + ONE_DAY),
+        )
     return list(session.execute(query.order_by(HourEntry.starts_at, HourEntry.id)).scalars())
 
 
@@ -298,9 +400,10 @@ def pending(session: Session, start: date | None = None, end: date | None = None
     for entry in waiting:
         head = family.head(entry)
         heads.setdefault(head.id, head)
-    lines = [Pending(head, tuple(e for e in family.line(head)
-                                 if e is not head and e.id not in family.approved))
-             for head in heads.values()]
+    lines = [
+        Pending(head, tuple(e for e in family.line(head) if e is not head and e.id not in family.approved))
+        for head in heads.values()
+    ]
     return sorted(lines, key=lambda line: (line.entry.starts_at, line.entry.id))
 
 
@@ -312,16 +415,31 @@ class _Family:
         self.by_id = {e.id: e for e in entries}
         frontier = set(self.by_id) | self._links(entries)
         while frontier:
-            found = list(session.execute(select(HourEntry).where(or_(
-                HourEntry.id.in_(frontier), HourEntry.replaces_id.in_(frontier),
-                HourEntry.reverses_id.in_(frontier)))).scalars())
+            found = list(
+                session.execute(
+                    select(HourEntry).where(
+                        or_(
+                            HourEntry.id.in_(frontier),
+                            HourEntry.replaces_id.in_(frontier),
+                            HourEntry.reverses_id.in_(frontier),
+                        )
+                    )
+                ).scalars()
+            )
             new = [e for e in found if e.id not in self.by_id]
             self.by_id.update((e.id, e) for e in new)
             frontier = {e.id for e in new} | {i for i in self._links(new) if i not in self.by_id}
         self.successor = {e.replaces_id: e for e in self.by_id.values() if e.replaces_id is not None}
         self.reversal = {e.reverses_id: e for e in self.by_id.values() if e.reverses_id is not None}
-        self.approved = set(session.execute(select(HourApproval.entry_id).where(
-            HourApproval.entry_id.in_(self.by_id))).scalars()) if self.by_id else set()
+        self.approved = (
+            set(
+                session.execute(
+                    select(HourApproval.entry_id).where(HourApproval.entry_id.in_(self.by_id))
+                ).scalars()
+            )
+            if self.by_id
+            else set()
+        )
 
     @staticmethod
     def _links(entries: Iterable[HourEntry]) -> set[int]:
@@ -361,12 +479,21 @@ class PeriodNotOver(Refused):
             details: dict[str, Any] = {"period_end": end.isoformat()}
         else:
             starts = shift.starts_at.astimezone(team_zone())
-            message = N_("the period has not ended: the %(kind)s in %(municipality)s on %(starts)s is "
-                         "still ahead")
-            params = {"kind": shift.kind.value, "municipality": municipality,
-                      "starts": f"{starts:%Y-%m-%d %H:%M}"}
-            details = {"period_end": end.isoformat(), "shift_id": shift.id, "kind": shift.kind.value,
-                       "municipality": municipality, "starts_at": shift.starts_at.isoformat()}
+            message = N_(
+                "the period has not ended: the %(kind)s in %(municipality)s on %(starts)s is still ahead"
+            )
+            params = {
+                "kind": shift.kind.value,
+                "municipality": municipality,
+                "starts": f"{starts:%Y-%m-%d %H:%M}",
+            }
+            details = {
+                "period_end": end.isoformat(),
+                "shift_id": shift.id,
+                "kind": shift.kind.value,
+                "municipality": municipality,
+                "starts_at": shift.starts_at.isoformat(),
+            }
         super().__init__(message, field="period_end", details=details, params=params)
 
 
@@ -377,28 +504,41 @@ def lock_period(session: Session, now: datetime, actor: str, start: date, end: d
         raise Refused("the period ends before it starts", field="period_end", code="period_order")
     _refuse_if_not_over(session, now, start, end)
     if unapproved(session, start, end):
-        raise Refused("hours in this period still wait for approval", field="period_start",
-                      code="hours_waiting")
-    overlapping = session.execute(select(PeriodLock.id).where(
-        PeriodLock.period_start <= end, PeriodLock.period_end >= start)).first()
+        raise Refused(
+            "hours in this period still wait for approval", field="period_start", code="hours_waiting"
+        )
+    overlapping = session.execute(
+        select(PeriodLock.id).where(PeriodLock.period_start <= end, PeriodLock.period_end >= start)
+    ).first()
     if overlapping:
-        raise Refused("this period overlaps a period that is already closed", field="period_start",
-                      code="period_overlaps")
+        raise Refused(
+            "this period overlaps a period that is already closed",
+            field="period_start",
+            code="period_overlaps",
+        )
     lock = PeriodLock(period_start=start, period_end=end, locked_by=actor, locked_at=now)
     session.add(lock)
     session.flush()
-    audit.record(session, now, actor, "period.locked", f"period:{start.isoformat()}",
-                 {"end": end.isoformat()})
+    audit.record(
+        session, now, actor, "period.locked", f"period:{start.isoformat()}", {"end": end.isoformat()}
+    )
     return lock
 
 
 def _refuse_if_not_over(session: Session, now: datetime, start: date, end: date) -> None:
     """A shift in the period that has not ended yet, or the period itself still running, would
     bring hours into a closed period (refused then, or booked elsewhere)."""
-    ahead = session.execute(select(Shift).where(
-        Shift.starts_at >= local_day_start(start), Shift.starts_at < local_day_start(end + ONE_DAY),
-        Shift.ends_at > now, Shift.status != ShiftStatus.CANCELLED)
-        .order_by(Shift.starts_at, Shift.id).limit(1)).scalar_one_or_none()
+    ahead = session.execute(
+        select(Shift)
+        .where(
+            Shift.starts_at >= local_day_start(start),
+            Shift.starts_at < local_day_start(end + ONE_DAY),
+            Shift.ends_at > now,
+            Shift.status != ShiftStatus.CANCELLED,
+        )
+        .order_by(Shift.starts_at, Shift.id)
+        .limit(1)
+    ).scalar_one_or_none()
     if ahead is not None:
         place = session.get_one(Municipality, ahead.municipality_id).name
         raise PeriodNotOver(end, ahead, place)
@@ -417,6 +557,12 @@ def mark_exported(session: Session, now: datetime, actor: str, start: date, end:
         if lock.period_start >= start and lock.period_end <= end:
             lock.exported_at = lock.exported_at or now
             covered += (lock.period_end - lock.period_start).days + 1
-    audit.record(session, now, actor, "ledger.exported", f"period:{start.isoformat()}",
-                 {"end": end.isoformat(), "format": kind})
+    audit.record(
+        session,
+        now,
+        actor,
+        "ledger.exported",
+        f"period:{start.isoformat()}",
+        {"end": end.isoformat(), "format": kind},
+    )
     return covered == (end - start).days + 1

@@ -46,10 +46,13 @@ def is_throttled(session: Session, now: datetime, attempt: Attempt) -> bool:
     recent = LoginFailure.failed_at > now - WINDOW
     same_address = case((LoginFailure.address_key == attempt.address_key, 1), else_=0)
     total, from_here = session.execute(
-        select(func.count(), func.coalesce(func.sum(same_address), 0))
-        .where(LoginFailure.account_key == attempt.account_key, recent)).one()
-    from_address = session.execute(select(func.count()).where(
-        LoginFailure.address_key == attempt.address_key, recent)).scalar_one()
+        select(func.count(), func.coalesce(func.sum(same_address), 0)).where(
+            LoginFailure.account_key == attempt.account_key, recent
+        )
+    ).one()
+    from_address = session.execute(
+        select(func.count()).where(LoginFailure.address_key == attempt.address_key, recent)
+    ).scalar_one()
     return bool(from_here >= PAIR_LIMIT or total >= ACCOUNT_LIMIT or from_address >= ADDRESS_LIMIT)
 
 

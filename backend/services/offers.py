@@ -53,9 +53,11 @@ def offer_shift(
             select(Inspector).where(Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None))
         ).scalars()
     }
-    asked = [enrolled[m.inspector_id]
-             for m in candidates(session, now, shift, ignore_unavailable=widen, excluding=taken)
-             if m.inspector_id in enrolled]
+    asked = [
+        enrolled[m.inspector_id]
+        for m in candidates(session, now, shift, ignore_unavailable=widen, excluding=taken)
+        if m.inspector_id in enrolled
+    ]
     made = []
     for inspector in asked:
         offer = earlier.get(inspector.id)
@@ -82,8 +84,9 @@ def candidates(
     return [m for m in ranked if m.inspector_id not in excluding]
 
 
-def eligibility(session: Session, now: datetime, shift: Shift, *,
-                ignore_unavailable: bool) -> pairing.Eligibility:
+def eligibility(
+    session: Session, now: datetime, shift: Shift, *, ignore_unavailable: bool
+) -> pairing.Eligibility:
     """Who may go on the shift, and why each of the others may not."""
     return pairing.eligibility(
         planning.slot_of(shift),
@@ -96,8 +99,11 @@ def eligibility(session: Session, now: datetime, shift: Shift, *,
 
 def close_others(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:
     """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told."""
-    others = [o for o in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
-              if o.inspector_id not in pair]
+    others = [
+        o
+        for o in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
+        if o.inspector_id not in pair
+    ]
     _held = _people(session, [offer.inspector_id for offer in others])  # see _people: kept while we work
     for offer in others:
         offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN

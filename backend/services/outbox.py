@@ -103,8 +103,15 @@ def send(
     message.check_lock_screen()
     if message.heads_up is not None:
         when = {key: value for key, value in message.params.items() if key in LOCK_SCREEN_PARAMS}
-        _queue(session, now, inspector, SEND, Message(message.heads_up, when).to_json(inspector.language),
-               None, not_before)
+        _queue(
+            session,
+            now,
+            inspector,
+            SEND,
+            Message(message.heads_up, when).to_json(inspector.language),
+            None,
+            not_before,
+        )
     return _queue(session, now, inspector, SEND, message.to_json(inspector.language), ref, not_before)
 
 
@@ -122,8 +129,9 @@ def delete(
     return _queue(session, now, inspector, DELETE, "{}", ref, not_before, allow_revoked=True)
 
 
-def due(session: Session, now: datetime, limit: int = 100, *,
-        first_per_inspector: bool = False) -> list[OutboxMessage]:
+def due(
+    session: Session, now: datetime, limit: int = 100, *, first_per_inspector: bool = False
+) -> list[OutboxMessage]:
     """Pending messages whose time has come, oldest first (so an edit never overtakes its send);
     with `first_per_inspector`, only the oldest of each inspector's (of each chat's).
 
@@ -131,15 +139,22 @@ def due(session: Session, now: datetime, limit: int = 100, *,
     failed here, in the same transaction, and not returned."""
     is_due = (OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now)
     chosen = select(OutboxMessage, Inspector.revoked_at).outerjoin(
-        Inspector, Inspector.id == OutboxMessage.inspector_id)
+        Inspector, Inspector.id == OutboxMessage.inspector_id
+    )
     if first_per_inspector:
         chosen = chosen.where(OutboxMessage.id.in_(_oldest_per_inspector(session, is_due, limit)))
     rows = session.execute(chosen.where(*is_due).order_by(OutboxMessage.id).limit(limit)).all()
     withheld = {row.id for row, revoked_at in rows if revoked_at is not None and row.method != DELETE}
     if withheld:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(withheld)).values(
-            status=OutboxStatus.FAILED, error="withheld: account revoked",
-            attempts=OutboxMessage.attempts + 1))
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(withheld))
+            .values(
+                status=OutboxStatus.FAILED,
+                error="withheld: account revoked",
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
     return [row for row, revoked_at in rows if row.id not in withheld]
 
 
@@ -148,7 +163,9 @@ def _oldest_per_inspector(session: Session, is_due: tuple[Any, ...], limit: int)
     backlog of thousands is scanned to find its first message for each chat)."""
     oldest: dict[int, int] = {}
     for message_id, inspector_id in session.execute(
-        select(OutboxMessage.id, OutboxMessage.inspector_id).where(*is_due).order_by(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.inspector_id)
+        .where(*is_due)
+        .order_by(OutboxMessage.id)
         .limit(limit * DUE_SCAN)
     ):
         oldest.setdefault(inspector_id if inspector_id is not None else -message_id, message_id)
@@ -167,8 +184,9 @@ STALL = timedelta(minutes=5)
 def stalled_since(session: Session, now: datetime) -> datetime | None:
     """When the oldest message the bot should have sent by now fell due, if one waits longer than STALL."""
     oldest: datetime | None = session.execute(
-        select(func.min(OutboxMessage.not_before_at))
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now - STALL)
+        select(func.min(OutboxMessage.not_before_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= now - STALL
+        )
     ).scalar_one()
     return oldest
 
@@ -284,13 +302,17 @@ def open_chat_ids(session: Session, inspector_ids: Collection[int]) -> None:
             opened[inspector_id] = telegram_id
 
 
-def to_coordinators(session: Session, now: datetime, message: Message, ref: str | None = None,
-                    except_id: int | None = None) -> int:
+def to_coordinators(
+    session: Session, now: datetime, message: Message, ref: str | None = None, except_id: int | None = None
+) -> int:
     """Queue a message to every enrolled coordinator (but `except_id`); returns how many."""
     count = 0
     for coordinator in session.execute(
-        select(Inspector).where(Inspector.is_coordinator.is_(True), Inspector.telegram_index.is_not(None),
-                                Inspector.id != (except_id if except_id is not None else -1))
+        select(Inspector).where(
+            Inspector.is_coordinator.is_(True),
+            Inspector.telegram_index.is_not(None),
+            Inspector.id != (except_id if except_id is not None else -1),
+        )
     ).scalars():
         count += send(session, now, coordinator, message, ref=ref) is not None
     return count

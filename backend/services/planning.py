@@ -36,34 +36,50 @@ RECENT = timedelta(days=28)
 LIVE_ASSIGNMENTS = (AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)
 
 
-def team(session: Session, now: datetime, exclude_shift_id: int | None = None,
-         only: Collection[int] | None = None) -> list[pairing.Member]:
+def team(
+    session: Session, now: datetime, exclude_shift_id: int | None = None, only: Collection[int] | None = None
+) -> list[pairing.Member]:
     """Every inspector (or those in `only`) as a `Member`, with their shifts and their hours this year.
 
     An accept needs only the people offered that call-out; `only` keeps that hot path small.
     """
+
     def mine(column: Any) -> Any:
         return column.in_(only) if only is not None else true()
 
     year_start = local_day_start(date(local_date(now).year, 1, 1))
-    designations = _grouped(session.execute(
-        select(Designation).where(mine(Designation.inspector_id))).scalars(), "inspector_id")
-    leave = _grouped(session.execute(select(Unavailability).where(
-        Unavailability.ends_at > now - RECENT, mine(Unavailability.inspector_id))).scalars(), "inspector_id")
+    designations = _grouped(
+        session.execute(select(Designation).where(mine(Designation.inspector_id))).scalars(), "inspector_id"
+    )
+    leave = _grouped(
+        session.execute(
+            select(Unavailability).where(
+                Unavailability.ends_at > now - RECENT, mine(Unavailability.inspector_id)
+            )
+        ).scalars(),
+        "inspector_id",
+    )
     shifts = _held_shifts(session, now - RECENT, exclude_shift_id, mine(Assignment.inspector_id))
     delivered = _minutes_since(session, year_start, mine(HourEntry.inspector_id))
     recent = _minutes_since(session, now - RECENT, mine(HourEntry.inspector_id))
     partners = _partners(session, now, mine)
     return [
         pairing.Member(
-            inspector_id=i.id, gender=i.gender.value, trained_since=i.trained_since,
+            inspector_id=i.id,
+            gender=i.gender.value,
+            trained_since=i.trained_since,
             employer_id=i.employer_id,
-            designations=tuple(pairing.Designation(d.municipality_id, d.valid_from, d.valid_until)
-                               for d in designations.get(i.id, [])),
+            designations=tuple(
+                pairing.Designation(d.municipality_id, d.valid_from, d.valid_until)
+                for d in designations.get(i.id, [])
+            ),
             is_active=i.is_active and i.revoked_at is None,
             unavailable=tuple((u.starts_at, u.ends_at) for u in leave.get(i.id, [])),
-            shifts=tuple(shifts.get(i.id, [])), delivered_minutes=delivered.get(i.id, 0),
-            recent_minutes=recent.get(i.id, 0), partners=frozenset(partners.get(i.id, ())))
+            shifts=tuple(shifts.get(i.id, [])),
+            delivered_minutes=delivered.get(i.id, 0),
+            recent_minutes=recent.get(i.id, 0),
+            partners=frozenset(partners.get(i.id, ())),
+        )
         for i in session.execute(select(Inspector).where(mine(Inspector.id)).order_by(Inspector.id)).scalars()
     ]
 
@@ -71,12 +87,19 @@ def team(session: Session, now: datetime, exclude_shift_id: int | None = None,
 def municipality_load(session: Session, now: datetime) -> dict[int, Fraction]:
     """Each pledging municipality's hours delivered this year as a share of its pledge."""
     year_start = local_day_start(date(local_date(now).year, 1, 1))
-    delivered = dict(session.execute(
-        select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
-        .join(HourEntry, HourEntry.inspector_id == Inspector.id)
-        .where(HourEntry.starts_at >= year_start).group_by(Inspector.employer_id)).all())
-    return {m.id: Fraction(delivered.get(m.id) or 0, m.pledged_minutes)
-            for m in session.execute(select(Municipality)).scalars() if m.pledged_minutes}
+    delivered = dict(
+        session.execute(
+            select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
+            .join(HourEntry, HourEntry.inspector_id == Inspector.id)
+            .where(HourEntry.starts_at >= year_start)
+            .group_by(Inspector.employer_id)
+        ).all()
+    )
+    return {
+        m.id: Fraction(delivered.get(m.id) or 0, m.pledged_minutes)
+        for m in session.execute(select(Municipality)).scalars()
+        if m.pledged_minutes
+    }
 
 
 def slot_of(shift: Shift) -> pairing.Slot:
@@ -86,12 +109,14 @@ def slot_of(shift: Shift) -> pairing.Slot:
 def propose_roster(session: Session, shifts: Sequence[Shift], now: datetime) -> roster.Proposal:
     """A proposal for these planned shifts, around everything already held."""
     pledged = {m.id: m.pledged_minutes for m in session.execute(select(Municipality)).scalars()}
-    return roster.propose([slot_of(s) for s in shifts], team(session, now), pledged,
-                          preference=profile.preference(session))
+    return roster.propose(
+        [slot_of(s) for s in shifts], team(session, now), pledged, preference=profile.preference(session)
+    )
 
 
-def assign_proposal(session: Session, shifts: Sequence[Shift], proposal: roster.Proposal,
-                    now: datetime) -> int:
+def assign_proposal(
+    session: Session, shifts: Sequence[Shift], proposal: roster.Proposal, now: datetime
+) -> int:
     """Record the proposed pairs as proposed assignments; returns how many were made."""
     made = 0
     for index, pair in proposal.pairs.items():
@@ -106,18 +131,31 @@ def send_next_shifts(session: Session, now: datetime, inspector: Inspector, limi
     """Queue the inspector's next shifts (or that there are none) as one silent message: the answer
     to their own /rooster, naming places, so nothing for the lock screen."""
     rows = session.execute(
-        select(Shift, Municipality.name).join(Assignment, Assignment.shift_id == Shift.id)
+        select(Shift, Municipality.name)
+        .join(Assignment, Assignment.shift_id == Shift.id)
         .join(Municipality, Municipality.id == Shift.municipality_id)
-        .where(Assignment.inspector_id == inspector.id, Assignment.status.in_(LIVE_ASSIGNMENTS),
-               Shift.ends_at > now, Shift.status != ShiftStatus.CANCELLED)
-        .order_by(Shift.starts_at).limit(limit)).all()
+        .where(
+            Assignment.inspector_id == inspector.id,
+            Assignment.status.in_(LIVE_ASSIGNMENTS),
+            Shift.ends_at > now,
+            Shift.status != ShiftStatus.CANCELLED,
+        )
+        .order_by(Shift.starts_at)
+        .limit(limit)
+    ).all()
     if not rows:
         outbox.send(session, now, inspector, Message("roster.none", disable_notification=True))
         return
-    items = [{"template": "roster.item", **when(shift), "kind": shift.kind.value, "municipality": name}
-             for shift, name in rows]
-    outbox.send(session, now, inspector, Message("roster.list", {"items": items}, protect_content=True,
-                                                 disable_notification=True))
+    items = [
+        {"template": "roster.item", **when(shift), "kind": shift.kind.value, "municipality": name}
+        for shift, name in rows
+    ]
+    outbox.send(
+        session,
+        now,
+        inspector,
+        Message("roster.list", {"items": items}, protect_content=True, disable_notification=True),
+    )
 
 
 def when(shift: Shift) -> dict[str, str]:
@@ -125,14 +163,20 @@ def when(shift: Shift) -> dict[str, str]:
     return {"date": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
 
-def _held_shifts(session: Session, since: datetime, exclude_shift_id: int | None,
-                 whose: Any) -> dict[int, list[WorkShift]]:
+def _held_shifts(
+    session: Session, since: datetime, exclude_shift_id: int | None, whose: Any
+) -> dict[int, list[WorkShift]]:
     rows = session.execute(
         select(Assignment.inspector_id, Shift.starts_at, Shift.ends_at, Shift.planned_break_minutes)
         .join(Shift, Shift.id == Assignment.shift_id)
-        .where(Shift.ends_at > since, Shift.status != ShiftStatus.CANCELLED,
-               Assignment.status.in_(LIVE_ASSIGNMENTS),
-               Shift.id != (exclude_shift_id if exclude_shift_id is not None else -1), whose))
+        .where(
+            Shift.ends_at > since,
+            Shift.status != ShiftStatus.CANCELLED,
+            Assignment.status.in_(LIVE_ASSIGNMENTS),
+            Shift.id != (exclude_shift_id if exclude_shift_id is not None else -1),
+            whose,
+        )
+    )
     held: dict[int, list[WorkShift]] = {}
     for inspector_id, starts_at, ends_at, break_minutes in rows:
         held.setdefault(inspector_id, []).append(WorkShift(starts_at, ends_at, break_minutes))
@@ -143,12 +187,18 @@ def _partners(session: Session, now: datetime, mine: Any) -> dict[int, set[int]]
     """Who went with whom before: confirmed together on a shift that has ended (not cancelled)."""
     mate = aliased(Assignment)
     rows = session.execute(
-        select(Assignment.inspector_id, mate.inspector_id).distinct()
+        select(Assignment.inspector_id, mate.inspector_id)
+        .distinct()
         .join(mate, (mate.shift_id == Assignment.shift_id) & (mate.inspector_id != Assignment.inspector_id))
         .join(Shift, Shift.id == Assignment.shift_id)
-        .where(Shift.ends_at <= now, Shift.status != ShiftStatus.CANCELLED,
-               Assignment.status == AssignmentStatus.CONFIRMED, mate.status == AssignmentStatus.CONFIRMED,
-               mine(Assignment.inspector_id)))
+        .where(
+            Shift.ends_at <= now,
+            Shift.status != ShiftStatus.CANCELLED,
+            Assignment.status == AssignmentStatus.CONFIRMED,
+            mate.status == AssignmentStatus.CONFIRMED,
+            mine(Assignment.inspector_id),
+        )
+    )
     found: dict[int, set[int]] = {}
     for inspector_id, partner in rows:
         found.setdefault(inspector_id, set()).add(partner)
@@ -158,7 +208,9 @@ def _partners(session: Session, now: datetime, mine: Any) -> dict[int, set[int]]
 def _minutes_since(session: Session, since: datetime, whose: Any) -> dict[int, int]:
     rows = session.execute(
         select(HourEntry.inspector_id, func.sum(HourEntry.worked_minutes))
-        .where(HourEntry.starts_at >= since, whose).group_by(HourEntry.inspector_id))
+        .where(HourEntry.starts_at >= since, whose)
+        .group_by(HourEntry.inspector_id)
+    )
     return {inspector_id: int(total or 0) for inspector_id, total in rows}
 
 

@@ -32,19 +32,27 @@ class Purpose:
 PURPOSES: dict[str, Purpose] = {
     "inspectors": Purpose(
         N_("the team's inspectors (employees of the participating municipalities)"),
-        N_("planning and call-outs (who may act where, who is trained), reaching them on the burner phone, "
-           "recording hours and allowances"),
+        N_(
+            "planning and call-outs (who may act where, who is trained), reaching them on the burner phone, "
+            "recording hours and allowances"
+        ),
         N_("while they are in the team; then inactive, their hours stay for the settlement"),
-        N_("coordinator (first names), admin (everything); finance sees hours per inspector; a pair sees "
-           "each other's first name"),
+        N_(
+            "coordinator (first names), admin (everything); finance sees hours per inspector; a pair sees "
+            "each other's first name"
+        ),
     ),
     "callouts": Purpose(
         N_("no persons: the address of premises and operational notes about them"),
         N_("sending the pair to the right place"),
-        N_("%(days)s days after the report is reviewed, or after the shift when there is none; at most 180 "
-           "days after the shift; then erased (counts and hours stay)"),
-        N_("coordinator; the confirmed pair (protected message, deleted after the shift); never finance or "
-           "the auditor"),
+        N_(
+            "%(days)s days after the report is reviewed, or after the shift when there is none; at most 180 "
+            "days after the shift; then erased (counts and hours stay)"
+        ),
+        N_(
+            "coordinator; the confirmed pair (protected message, deleted after the shift); never finance or "
+            "the auditor"
+        ),
     ),
     "outbox_messages": Purpose(
         N_("inspectors (their chat) and the content of messages to them"),
@@ -65,12 +73,18 @@ PURPOSES: dict[str, Purpose] = {
         N_("coordinator"),
     ),
     "controlled_addresses": Purpose(
-        N_("no persons: a controlled address, only as a keyed hash (HMAC with a key of its own) of its "
-           "normalised spelling; the address itself is not kept"),
-        N_("warning the coordinator of a second control of the same address soon after the first (avoiding "
-           "double and excessive controls)"),
-        N_("the team's setting repeat_warning_months in its profile (6 months by default) after the "
-           "control; then erased"),
+        N_(
+            "no persons: a controlled address, only as a keyed hash (HMAC with a key of its own) of its "
+            "normalised spelling; the address itself is not kept"
+        ),
+        N_(
+            "warning the coordinator of a second control of the same address soon after the first (avoiding "
+            "double and excessive controls)"
+        ),
+        N_(
+            "the team's setting repeat_warning_months in its profile (6 months by default) after the "
+            "control; then erased"
+        ),
         N_("nobody reads it: piket shows the coordinator only the day and number of the earlier control"),
     ),
     "web_users": Purpose(
@@ -81,58 +95,74 @@ PURPOSES: dict[str, Purpose] = {
     ),
     "disclosures": Purpose(
         N_("receivers of data from piket (organisations or functions) and who handed it out"),
-        N_("accounting for what was shared with whom and why (the guideline's sharing rule): every export, "
-           "statement, backup, report hand-over and access request"),
+        N_(
+            "accounting for what was shared with whom and why (the guideline's sharing rule): every export, "
+            "statement, backup, report hand-over and access request"
+        ),
         N_("while piket runs, like the audit log; the selection holds only ids and dates, no names"),
         N_("admin and auditor (page and CSV)"),
     ),
     "designations": Purpose(
         N_("the team's inspectors (their designation decisions)"),
-        N_("only who is designated gets call-outs for a municipality; the decision's reference is free text "
-           "and may carry a name or a case number"),
+        N_(
+            "only who is designated gets call-outs for a municipality; the decision's reference is free text "
+            "and may carry a name or a case number"
+        ),
         N_("while the inspector is in the team (an ended decision stays as the basis of hours worked)"),
         N_("coordinator and admin"),
     ),
     "hour_entries": Purpose(
         N_("inspectors (their hours) and whoever a correction's reason names"),
         N_("settling hours and allowances; the reason explains a correction to finance and the auditor"),
-        N_("hours stay for the settlement; a correction's reason is erased %(reason_days)s days after it "
-           "was entered"),
+        N_(
+            "hours stay for the settlement; a correction's reason is erased %(reason_days)s days after it "
+            "was entered"
+        ),
         N_("coordinator, finance and the auditor; the reason is not in the exports"),
     ),
     "risk_notes": Purpose(
         N_("no persons: the police's risk analysis of premises (a level and a short text)"),
         N_("the pair's safety: they read the estimate silently and protected in the bot"),
-        N_("the text goes with the call-out's details (%(days)s days after the report's review, at "
-           "most 180 days after the shift; a control day %(days)s days after the shift); the bot's "
-           "message is deleted after the shift"),
-        N_("coordinator and the pair")
+        N_(
+            "the text goes with the call-out's details (%(days)s days after the report's review, at "
+            "most 180 days after the shift; a control day %(days)s days after the shift); the bot's "
+            "message is deleted after the shift"
+        ),
+        N_("coordinator and the pair"),
     ),
     "safety_watches": Purpose(
-        N_("inspectors: when the bot asked them to check out and when they tapped \"Veilig klaar\""),
-        N_("noticing that a pair did not check out safely. Taps and times only: piket never stores a "
-           "position and follows no phone"),
+        N_('inspectors: when the bot asked them to check out and when they tapped "Veilig klaar"'),
+        N_(
+            "noticing that a pair did not check out safely. Taps and times only: piket never stores a "
+            "position and follows no phone"
+        ),
         N_("erased %(days)s days after the shift"),
-        N_("coordinator (with an alert)")
+        N_("coordinator (with an alert)"),
     ),
     "safety_check_ins": Purpose(
-        N_("inspectors: when one of the pair tapped \"We gaan naar binnen\""),
+        N_('inspectors: when one of the pair tapped "We gaan naar binnen"'),
         N_("knowing since when a pair is inside if something goes wrong; no address, no position"),
         N_("erased %(days)s days after the shift"),
-        N_("coordinator")
+        N_("coordinator"),
     ),
     "safety_alerts": Purpose(
         N_("inspectors: a missed check-out, an alarm or a check-out with the code word"),
-        N_("getting help (the coordinator, then the back-up, then everyone); the count per "
-           "municipality for the evaluation, without names"),
+        N_(
+            "getting help (the coordinator, then the back-up, then everyone); the count per "
+            "municipality for the evaluation, without names"
+        ),
         N_("while piket runs, like the audit log"),
         N_("coordinators and admins with a burner phone; never the colleague of who raised the alarm"),
     ),
     "duress_words": Purpose(
-        N_("inspectors: a private code word, only as a keyed hash (HMAC); the word itself is kept "
-           "nowhere, not in the chat either"),
-        N_("recognising a check-out under duress: a normal check-out on the phone, an alarm for the "
-           "coordinator"),
+        N_(
+            "inspectors: a private code word, only as a keyed hash (HMAC); the word itself is kept "
+            "nowhere, not in the chat either"
+        ),
+        N_(
+            "recognising a check-out under duress: a normal check-out on the phone, an alarm for the "
+            "coordinator"
+        ),
         N_("until the inspector removes it (/codewoord wis)"),
         N_("nobody: it can only be compared"),
     ),
@@ -144,12 +174,14 @@ PURPOSES: dict[str, Purpose] = {
     ),
 }
 
-NOTE = N_("No personal data of sex workers is recorded. Names, phone numbers, Telegram ids, addresses, "
-          "notes, correction reasons, decision references, token names and second-factor secrets are sealed "
-          "in the database (AES-256-GCM per value, keys outside the database). Enrolment codes are valid "
-          "%(hours)s hours and kept only as hashes. Logs hold no names, ids, places, codes or tokens. "
-          "The pair's safety (checking in, \"Veilig klaar\", the alarm) works with taps and times: piket "
-          "stores no position and follows no phone.")
+NOTE = N_(
+    "No personal data of sex workers is recorded. Names, phone numbers, Telegram ids, addresses, "
+    "notes, correction reasons, decision references, token names and second-factor secrets are sealed "
+    "in the database (AES-256-GCM per value, keys outside the database). Enrolment codes are valid "
+    "%(hours)s hours and kept only as hashes. Logs hold no names, ids, places, codes or tokens. "
+    'The pair\'s safety (checking in, "Veilig klaar", the alarm) works with taps and times: piket '
+    "stores no position and follows no phone."
+)
 """What the record says first, above the tables."""
 
 
@@ -182,8 +214,11 @@ def sealed_columns() -> dict[str, list[tuple[str, str]]]:
 def _described_tables(sealed: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
     """The tables with sealed columns, and those without any that still hold something derived from
     personal or sensitive data (a keyed hash), in the model's order."""
-    return {t.name: sealed.get(t.name, []) for t in Base.metadata.sorted_tables
-            if t.name in sealed or t.name in PURPOSES}
+    return {
+        t.name: sealed.get(t.name, [])
+        for t in Base.metadata.sorted_tables
+        if t.name in sealed or t.name in PURPOSES
+    }
 
 
 def _plain_columns(table: str) -> list[str]:
@@ -202,6 +237,7 @@ def register(settings: Settings, language: str = "nl") -> str:
     if missing:
         where = "backend/services/privacy.py"
         raise Undescribed(f"sealed data without a purpose in {where}: " + ", ".join(missing))
+
     def _(message: str, **params: int) -> str:
         return translate("web", language, message, params)
 

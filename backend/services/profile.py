@@ -101,18 +101,25 @@ def current_profile(session: Session) -> Profile | None:
     members = list(session.execute(select(Municipality).order_by(Municipality.id)).scalars())
     coordinating = next((m.name for m in members if m.is_coordinating), None)
     return Profile(
-        region=RegionData(region.name, region.timezone, coordinating,
-                          **_sourced((region.sources or {}).get("region")),
-                          callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES),
-                          **_region_knobs(_settings(session, region))),
+        region=RegionData(
+            region.name,
+            region.timezone,
+            coordinating,
+            **_sourced((region.sources or {}).get("region")),
+            callout_sources=tuple(region.callout_sources or DEFAULT_SOURCES),
+            **_region_knobs(_settings(session, region)),
+        ),
         holidays=_holidays(region),
         municipalities=tuple(_municipality(m) for m in members),
         plans=tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year)),
         budgets=tuple(_budget(b) for b in _rows(session, BudgetYear, region, BudgetYear.year)),
         ort_tables=tuple(_ort(t) for t in _rows(session, OrtTableRow, region, OrtTableRow.valid_from)),
-        organisations=tuple(_organisation(o) for o in _rows(session, JoiningOrganisation, region,
-                                                             JoiningOrganisation.id)),
-        proposal=_proposal(region), statement=_statement(session, region))
+        organisations=tuple(
+            _organisation(o) for o in _rows(session, JoiningOrganisation, region, JoiningOrganisation.id)
+        ),
+        proposal=_proposal(region),
+        statement=_statement(session, region),
+    )
 
 
 def _rows(session: Session, model: Any, region: Region, order: Any) -> list[Any]:
@@ -133,10 +140,17 @@ def _holidays(region: Region) -> HolidayData:
     stored = region.holiday_rule
     if stored is None:
         default = HolidayRule()
-        stored = {"country": default.country, "categories": default.categories,
-                  "excluded": sorted(default.excluded)}
-    return HolidayData(stored["country"], tuple(stored["categories"]), tuple(stored["excluded"]),
-                       **_sourced((region.sources or {}).get("holidays")))
+        stored = {
+            "country": default.country,
+            "categories": default.categories,
+            "excluded": sorted(default.excluded),
+        }
+    return HolidayData(
+        stored["country"],
+        tuple(stored["categories"]),
+        tuple(stored["excluded"]),
+        **_sourced((region.sources or {}).get("holidays")),
+    )
 
 
 def _proposal(region: Region) -> ProposalData:
@@ -144,8 +158,11 @@ def _proposal(region: Region) -> ProposalData:
     stored = region.proposal_rule
     if stored is None:
         return ProposalData()
-    return ProposalData(Decimal(stored["expertise"]), stored["experienced_after_days"],
-                        **_sourced((region.sources or {}).get("proposal")))
+    return ProposalData(
+        Decimal(stored["expertise"]),
+        stored["experienced_after_days"],
+        **_sourced((region.sources or {}).get("proposal")),
+    )
 
 
 def _statement(session: Session, region: Region) -> StatementData:
@@ -153,8 +170,12 @@ def _statement(session: Session, region: Region) -> StatementData:
     stored = _settings(session, region).statement_terms
     if not stored:
         return StatementData()
-    return StatementData(stored["issuer_department"], stored["iban"], stored["payment_days"],
-                         **_sourced((region.sources or {}).get("statement")))
+    return StatementData(
+        stored["issuer_department"],
+        stored["iban"],
+        stored["payment_days"],
+        **_sourced((region.sources or {}).get("statement")),
+    )
 
 
 def statement_terms(session: Session) -> StatementData:
@@ -171,31 +192,61 @@ def preference(session: Session) -> Preference:
 
 def _municipality(m: Municipality) -> MunicipalityData:
     return MunicipalityData(
-        name=m.name, population=m.population, population_date=m.population_date,
-        taking_part=m.is_participating, taking_part_from=m.taking_part_from,
+        name=m.name,
+        population=m.population,
+        population_date=m.population_date,
+        taking_part=m.is_participating,
+        taking_part_from=m.taking_part_from,
         taking_part_until=m.taking_part_until,
-        contribution=m.contribution.value, pledged_hours=m.pledged_minutes // 60,
-        money_cap_cents=m.money_cap_cents, cap_shortfall=m.cap_shortfall, **_sourced(m.sources))
+        contribution=m.contribution.value,
+        pledged_hours=m.pledged_minutes // 60,
+        money_cap_cents=m.money_cap_cents,
+        cap_shortfall=m.cap_shortfall,
+        **_sourced(m.sources),
+    )
 
 
 def _plan(p: PlanYear) -> PlanData:
-    return PlanData(p.year, p.controls, p.callouts, Decimal(p.control_day_hours), Decimal(p.callout_hours),
-                    Decimal(p.report_hours), p.coordinator_hours, Decimal(p.fte), p.controls_per_month,
-                    p.locations_per_control_day, **_sourced(p.sources))
+    return PlanData(
+        p.year,
+        p.controls,
+        p.callouts,
+        Decimal(p.control_day_hours),
+        Decimal(p.callout_hours),
+        Decimal(p.report_hours),
+        p.coordinator_hours,
+        Decimal(p.fte),
+        p.controls_per_month,
+        p.locations_per_control_day,
+        **_sourced(p.sources),
+    )
 
 
 def _budget(b: BudgetYear) -> BudgetData:
-    lines = tuple(BudgetLineData(line.category, line.hours, Decimal(line.rate), Decimal(line.flat_ort),
-                                 Decimal(line.overhead_per_hour), **_sourced(line.sources))
-                  for line in b.lines)
+    lines = tuple(
+        BudgetLineData(
+            line.category,
+            line.hours,
+            Decimal(line.rate),
+            Decimal(line.flat_ort),
+            Decimal(line.overhead_per_hour),
+            **_sourced(line.sources),
+        )
+        for line in b.lines
+    )
     return BudgetData(b.year, b.fixed_cents, lines, **_sourced(b.sources))
 
 
 def _ort(t: OrtTableRow) -> OrtTableData:
     windows = tuple((str(a), str(b), str(band)) for a, b, band in t.weekday_windows)
-    return OrtTableData(t.valid_from, t.valid_until, windows,
-                        {band: Decimal(p) for band, p in t.percentages.items()},
-                        t.exempt_stretch_minutes, **_sourced(t.sources))
+    return OrtTableData(
+        t.valid_from,
+        t.valid_until,
+        windows,
+        {band: Decimal(p) for band, p in t.percentages.items()},
+        t.exempt_stretch_minutes,
+        **_sourced(t.sources),
+    )
 
 
 def _organisation(o: JoiningOrganisation) -> OrganisationData:
@@ -213,7 +264,7 @@ def differences(current: Profile | None, wanted: Profile) -> list[Change]:
     for label, record in want.items():
         if label not in now:
             changes.append(Change("+", label))
-        elif (details := _changed_fields(now[label], record)):
+        elif details := _changed_fields(now[label], record):
             changes.append(Change("~", label, details))
     changes += [Change("-", label) for label in now if label not in want]
     return changes
@@ -241,8 +292,14 @@ def _shown(value: Any) -> str:
 # -- loading ---------------------------------------------------------------------------
 
 
-def load(session: Session, now: datetime, actor: str, wanted: Profile, action: str = "profile.loaded",
-         subject: str = "") -> list[Change]:
+def load(
+    session: Session,
+    now: datetime,
+    actor: str,
+    wanted: Profile,
+    action: str = "profile.loaded",
+    subject: str = "",
+) -> list[Change]:
     """Make the database hold exactly the profile; returns what changed (nothing: an empty list).
 
     `action` and `subject` name the change in the audit log (a page's edit is `profile.edited`)."""
@@ -256,21 +313,30 @@ def load(session: Session, now: datetime, actor: str, wanted: Profile, action: s
     _municipalities(session, region, wanted)
     load_knobs(session, region, wanted)
     session.flush()
-    audit.record(session, now, actor, action, subject or f"region:{region.id}",
-                 {sign: sum(c.sign == sign for c in changes) for sign in "+~-"})
+    audit.record(
+        session,
+        now,
+        actor,
+        action,
+        subject or f"region:{region.id}",
+        {sign: sum(c.sign == sign for c in changes) for sign in "+~-"},
+    )
     return changes
 
 
-ZONE_FIXED = N_("the time zone cannot change once shifts, call-outs or hours are recorded: "
-                 "they were planned in its local time")
+ZONE_FIXED = N_(
+    "the time zone cannot change once shifts, call-outs or hours are recorded: "
+    "they were planned in its local time"
+)
 
 
 def _zone_may_change(session: Session) -> None:
     """Shifts, call-outs and hours were planned and booked in the zone's local time: another zone would
     move every one of them. Before any exists (right after setup) a wrong zone can still be put right,
     and every running instance follows it (`installation.follow_team_zone`)."""
-    worked = session.execute(select(or_(exists(select(Shift.id)), exists(select(Callout.id)),
-                                        exists(select(HourEntry.id))))).scalar()
+    worked = session.execute(
+        select(or_(exists(select(Shift.id)), exists(select(Callout.id)), exists(select(HourEntry.id))))
+    ).scalar()
     if worked:
         raise Refused(ZONE_FIXED, field="timezone")
 
@@ -282,11 +348,20 @@ def _region(session: Session, wanted: Profile) -> Region:
         session.add(region)
     region.name, region.timezone = wanted.region.name, wanted.region.timezone
     region.callout_sources = list(wanted.region.callout_sources)
-    region.sources = {"region": _stored(wanted.region), "holidays": _stored(wanted.holidays),
-                      "proposal": _stored(wanted.proposal), "statement": _stored(wanted.statement)}
-    region.proposal_rule = (None if wanted.proposal == ProposalData() else
-                            {"expertise": format(wanted.proposal.expertise, "f"),
-                             "experienced_after_days": wanted.proposal.experienced_after_days})
+    region.sources = {
+        "region": _stored(wanted.region),
+        "holidays": _stored(wanted.holidays),
+        "proposal": _stored(wanted.proposal),
+        "statement": _stored(wanted.statement),
+    }
+    region.proposal_rule = (
+        None
+        if wanted.proposal == ProposalData()
+        else {
+            "expertise": format(wanted.proposal.expertise, "f"),
+            "experienced_after_days": wanted.proposal.experienced_after_days,
+        }
+    )
     session.flush()
     settings = session.execute(select(RegionSettings).where(RegionSettings.region_id == region.id)).scalar()
     if settings is None:
@@ -296,9 +371,15 @@ def _region(session: Session, wanted: Profile) -> Region:
     settings.checkout_alert_minutes = wanted.region.checkout_alert_minutes
     settings.coordinator_alert_minutes = wanted.region.coordinator_alert_minutes
     settings.backup_alert_minutes = wanted.region.backup_alert_minutes
-    settings.statement_terms = None if wanted.statement == StatementData() else {
-        "issuer_department": wanted.statement.issuer_department, "iban": wanted.statement.iban,
-        "payment_days": wanted.statement.payment_days}
+    settings.statement_terms = (
+        None
+        if wanted.statement == StatementData()
+        else {
+            "issuer_department": wanted.statement.issuer_department,
+            "iban": wanted.statement.iban,
+            "payment_days": wanted.statement.payment_days,
+        }
+    )
     return region
 
 
@@ -306,9 +387,12 @@ def _municipalities(session: Session, region: Region, wanted: Profile) -> None:
     existing = {m.name: m for m in session.execute(select(Municipality)).scalars()}
     missing = sorted(set(existing) - {m.name for m in wanted.municipalities})
     if missing:
-        raise Refused("%(names)s is in the database but not in the profile; a profile does not "
-                      "remove a municipality (end its participation with taking_part_until)",
-                      field="municipalities", params={"names": ", ".join(missing)})
+        raise Refused(
+            "%(names)s is in the database but not in the profile; a profile does not "
+            "remove a municipality (end its participation with taking_part_until)",
+            field="municipalities",
+            params={"names": ", ".join(missing)},
+        )
     for data in wanted.municipalities:
         row = existing.get(data.name) or Municipality(region_id=region.id, name=data.name)
         row.population, row.population_date = data.population, data.population_date
@@ -325,19 +409,30 @@ def _municipalities(session: Session, region: Region, wanted: Profile) -> None:
 
 def load_knobs(session: Session, region: Region, wanted: Profile) -> None:
     """The yearly and dated figures: holiday rule, plans, budgets, ORT tables, organisations."""
-    region.holiday_rule = {"country": wanted.holidays.country, "categories": list(wanted.holidays.categories),
-                           "excluded": list(wanted.holidays.excluded)}
+    region.holiday_rule = {
+        "country": wanted.holidays.country,
+        "categories": list(wanted.holidays.categories),
+        "excluded": list(wanted.holidays.excluded),
+    }
     _replace(session, region, PlanYear, "year", {p.year: p for p in wanted.plans}, _plan_row)
     _replace(session, region, BudgetYear, "year", {b.year: b for b in wanted.budgets}, _budget_row)
-    _replace(session, region, OrtTableRow, "valid_from", {t.valid_from: t for t in wanted.ort_tables},
-             _ort_row)
-    _replace(session, region, JoiningOrganisation, "name", {o.name: o for o in wanted.organisations},
-             _organisation_row)
+    _replace(
+        session, region, OrtTableRow, "valid_from", {t.valid_from: t for t in wanted.ort_tables}, _ort_row
+    )
+    _replace(
+        session,
+        region,
+        JoiningOrganisation,
+        "name",
+        {o.name: o for o in wanted.organisations},
+        _organisation_row,
+    )
     session.flush()
 
 
-def _replace(session: Session, region: Region, model: Any, key: str, wanted: dict[Any, Any],
-             fill: Any) -> None:
+def _replace(
+    session: Session, region: Region, model: Any, key: str, wanted: dict[Any, Any], fill: Any
+) -> None:
     """Rows keyed by `key` become `wanted`: changed in place, added, or deleted."""
     rows = {getattr(r, key): r for r in _rows(session, model, region, model.id)}
     for value, row in rows.items():
@@ -390,8 +485,11 @@ def band_tables(session: Session) -> tuple[BandTable, ...]:
     """The ORT tables of the region, oldest first; refused when none is loaded (no guessing)."""
     rows = list(session.execute(select(OrtTableRow).order_by(OrtTableRow.valid_from)).scalars())
     if not rows:
-        raise Refused("no allowance (ORT) table is loaded; load the team's profile (piket profile load)",
-                      field="ort_tables", code="no_ort_tables")
+        raise Refused(
+            "no allowance (ORT) table is loaded; load the team's profile (piket profile load)",
+            field="ort_tables",
+            code="no_ort_tables",
+        )
     return tuple(_ort(r).table() for r in rows)
 
 
@@ -409,8 +507,12 @@ def _calendar(rule: HolidayRule) -> PublicHolidays:
 def budget_year(session: Session, year: int) -> BudgetData:
     row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", "there is no budget for %(year)s; load or enter it first", "no_budget",
-                       params={"year": year})
+        raise NotFound(
+            "year",
+            "there is no budget for %(year)s; load or enter it first",
+            "no_budget",
+            params={"year": year},
+        )
     return _budget(row)
 
 
@@ -421,8 +523,9 @@ def budget(session: Session, year: int) -> Budget:
 def plan(session: Session, year: int) -> PlanData:
     row = session.execute(select(PlanYear).where(PlanYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", "there is no plan for %(year)s; load or enter it first", "no_plan",
-                       params={"year": year})
+        raise NotFound(
+            "year", "there is no plan for %(year)s; load or enter it first", "no_plan", params={"year": year}
+        )
     return _plan(row)
 
 
@@ -433,11 +536,15 @@ def plan_years(session: Session) -> list[int]:
 
 def taking_part(session: Session, start: date, end: date) -> list[Municipality]:
     """The municipalities that take part on some day of [start, end], by name."""
-    members = session.execute(select(Municipality).where(Municipality.is_participating)
-                              .order_by(Municipality.name)).scalars()
-    return [m for m in members
-            if (m.taking_part_from is None or m.taking_part_from <= end)
-            and (m.taking_part_until is None or m.taking_part_until >= start)]
+    members = session.execute(
+        select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
+    ).scalars()
+    return [
+        m
+        for m in members
+        if (m.taking_part_from is None or m.taking_part_from <= end)
+        and (m.taking_part_until is None or m.taking_part_until >= start)
+    ]
 
 
 def repeat_warning_months(session: Session) -> int:
@@ -461,8 +568,9 @@ def safety_minutes(session: Session) -> SafetyMinutes:
     if region is None:
         return SafetyMinutes()
     settings = _settings(session, region)
-    return SafetyMinutes(settings.checkout_alert_minutes, settings.coordinator_alert_minutes,
-                         settings.backup_alert_minutes)
+    return SafetyMinutes(
+        settings.checkout_alert_minutes, settings.coordinator_alert_minutes, settings.backup_alert_minutes
+    )
 
 
 class RegionKnobs(TypedDict):
@@ -474,19 +582,24 @@ class RegionKnobs(TypedDict):
 
 def _region_knobs(settings: RegionSettings) -> RegionKnobs:
     """The region's settings as the profile file names them."""
-    return {"repeat_warning_months": settings.repeat_warning_months,
-            "checkout_alert_minutes": settings.checkout_alert_minutes,
-            "coordinator_alert_minutes": settings.coordinator_alert_minutes,
-            "backup_alert_minutes": settings.backup_alert_minutes}
+    return {
+        "repeat_warning_months": settings.repeat_warning_months,
+        "checkout_alert_minutes": settings.checkout_alert_minutes,
+        "coordinator_alert_minutes": settings.coordinator_alert_minutes,
+        "backup_alert_minutes": settings.backup_alert_minutes,
+    }
 
 
 def _settings(session: Session, region: Region) -> RegionSettings:
     """The region's settings, or the defaults when the profile set none."""
     found = session.execute(select(RegionSettings).where(RegionSettings.region_id == region.id)).scalar()
-    return found or RegionSettings(region_id=region.id, repeat_warning_months=REPEAT_WARNING_MONTHS,
-                                   checkout_alert_minutes=CHECKOUT_ALERT_MINUTES,
-                                   coordinator_alert_minutes=COORDINATOR_ALERT_MINUTES,
-                                   backup_alert_minutes=BACKUP_ALERT_MINUTES)
+    return found or RegionSettings(
+        region_id=region.id,
+        repeat_warning_months=REPEAT_WARNING_MONTHS,
+        checkout_alert_minutes=CHECKOUT_ALERT_MINUTES,
+        coordinator_alert_minutes=COORDINATOR_ALERT_MINUTES,
+        backup_alert_minutes=BACKUP_ALERT_MINUTES,
+    )
 
 
 def organisations(session: Session) -> Iterator[str]:
@@ -499,16 +612,29 @@ def organisations(session: Session) -> Iterator[str]:
 def copy_budget(session: Session, now: datetime, actor: str, year: int) -> int:
     """Next year's budget as a copy of this one, its sources saying finance must confirm it."""
     row = _budget_row_of(session, year)
-    if session.execute(select(BudgetYear.id).where(BudgetYear.region_id == row.region_id,
-                                                   BudgetYear.year == year + 1)).first():
+    if session.execute(
+        select(BudgetYear.id).where(BudgetYear.region_id == row.region_id, BudgetYear.year == year + 1)
+    ).first():
         raise Refused("there is already a budget for %(year)s", field="year", params={"year": year + 1})
     copied = f"copied from {year}; to be confirmed by the team (finance)"
-    made = BudgetYear(region_id=row.region_id, year=year + 1, fixed_cents=row.fixed_cents,
-                      sources={"source": copied, "sources": {}})
-    made.lines = [BudgetLineRow(position=line.position, category=line.category, hours=line.hours,
-                                rate=line.rate, flat_ort=line.flat_ort,
-                                overhead_per_hour=line.overhead_per_hour,
-                                sources={"source": copied, "sources": {}}) for line in row.lines]
+    made = BudgetYear(
+        region_id=row.region_id,
+        year=year + 1,
+        fixed_cents=row.fixed_cents,
+        sources={"source": copied, "sources": {}},
+    )
+    made.lines = [
+        BudgetLineRow(
+            position=line.position,
+            category=line.category,
+            hours=line.hours,
+            rate=line.rate,
+            flat_ort=line.flat_ort,
+            overhead_per_hour=line.overhead_per_hour,
+            sources={"source": copied, "sources": {}},
+        )
+        for line in row.lines
+    ]
     session.add(made)
     session.flush()
     audit.record(session, now, actor, "budget.copied", f"budget:{year + 1}", {"from": row.id})
@@ -522,6 +648,10 @@ def budget_rows(session: Session) -> list[BudgetYear]:
 def _budget_row_of(session: Session, year: int) -> BudgetYear:
     row = session.execute(select(BudgetYear).where(BudgetYear.year == year)).scalar_one_or_none()
     if row is None:
-        raise NotFound("year", "there is no budget for %(year)s; load or enter it first", "no_budget",
-                       params={"year": year})
+        raise NotFound(
+            "year",
+            "there is no budget for %(year)s; load or enter it first",
+            "no_budget",
+            params={"year": year},
+        )
     return row

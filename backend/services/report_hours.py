@@ -62,8 +62,9 @@ def next_working_day(day: date) -> date:
     return day
 
 
-def uncountable(session: Session, starts_at: datetime, ends_at: datetime,
-                breaks: Sequence[Span] = ()) -> str | None:
+def uncountable(
+    session: Session, starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = ()
+) -> str | None:
     """The bot's answer when the core cannot count these hours (no ORT table for the day), else None
     (for the shift's hours too). Said apart from "already approved", which any refusal read as before."""
     try:
@@ -73,8 +74,9 @@ def uncountable(session: Session, starts_at: datetime, ends_at: datetime,
     return None
 
 
-def record_writing(session: Session, now: datetime, inspector: Inspector, report_id: int, minutes: int,
-                   writing: Writing) -> str:
+def record_writing(
+    session: Session, now: datetime, inspector: Inspector, report_id: int, minutes: int, writing: Writing
+) -> str:
     """Book the writer's time on the report (or correct it); the chat's answer key. A report not theirs,
     or writing that cannot be (see the module's docstring), is a stale question."""
     report = session.get(Report, report_id)
@@ -90,19 +92,48 @@ def record_writing(session: Session, now: datetime, inspector: Inspector, report
     current = ledger.current_entry(session, inspector.id, shift.id, HourCategory.REPORT)
     try:
         if current is None:
-            ledger.record(session, now, actor, inspector_id=inspector.id,
-                          municipality_id=shift.municipality_id, category=HourCategory.REPORT,
-                          starts_at=starts_at, ends_at=ends_at, shift_id=shift.id)
+            ledger.record(
+                session,
+                now,
+                actor,
+                inspector_id=inspector.id,
+                municipality_id=shift.municipality_id,
+                category=HourCategory.REPORT,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                shift_id=shift.id,
+            )
         else:
-            ledger.correct(session, now, actor, current.id, starts_at=starts_at, ends_at=ends_at, breaks=(),
-                           by_coordinator=False)
+            ledger.correct(
+                session,
+                now,
+                actor,
+                current.id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                breaks=(),
+                by_coordinator=False,
+            )
     except Refused:
         return "callback.approved"
     report.status, report.written_at = ReportStatus.WRITTEN, now
-    outbox.edit(session, now, inspector, f"report:{report.id}", Message("report.recorded", {
-        "date": planning.when(shift)["date"], "worked": _hours_text(minutes),
-        "written_date": writing.day.isoformat(), "start": _clock_of(starts_at), "end": _clock_of(ends_at)},
-        about={"report": report.id}))
+    outbox.edit(
+        session,
+        now,
+        inspector,
+        f"report:{report.id}",
+        Message(
+            "report.recorded",
+            {
+                "date": planning.when(shift)["date"],
+                "worked": _hours_text(minutes),
+                "written_date": writing.day.isoformat(),
+                "start": _clock_of(starts_at),
+                "end": _clock_of(ends_at),
+            },
+            about={"report": report.id},
+        ),
+    )
     return "callback.recorded"
 
 

@@ -35,17 +35,36 @@ class ReportView:
 
 def open_reports(session: Session, limit: int = 200) -> list[ReportView]:
     """Reports not yet reviewed, or reviewed and not yet handed over; oldest control first."""
-    found = list(session.execute(select(Report).join(Shift, Shift.id == Report.shift_id)
-                                 .where(or_(Report.status != ReportStatus.REVIEWED,
-                                            Report.handed_over_on.is_(None)))
-                                 .order_by(Shift.starts_at).limit(limit)).scalars())
+    found = list(
+        session.execute(
+            select(Report)
+            .join(Shift, Shift.id == Report.shift_id)
+            .where(or_(Report.status != ReportStatus.REVIEWED, Report.handed_over_on.is_(None)))
+            .order_by(Shift.starts_at)
+            .limit(limit)
+        ).scalars()
+    )
     rows = shift_rows(session, Shift.id.in_([r.shift_id for r in found]))
     shifts = {v.shift_id: v for v in views(session, rows)}
-    places = dict(session.execute(select(Shift.id, Shift.municipality_id)
-                                  .where(Shift.id.in_([r.shift_id for r in found]))).all())
+    places = dict(
+        session.execute(
+            select(Shift.id, Shift.municipality_id).where(Shift.id.in_([r.shift_id for r in found]))
+        ).all()
+    )
     writers = first_names(session, (r.writer_id for r in found))
-    return [ReportView(r.id, r.status.value, writers[r.writer_id].first_name, r.written_at, r.reviewed_at,
-                       shifts[r.shift_id], r.returned_at, places[r.shift_id]) for r in found]
+    return [
+        ReportView(
+            r.id,
+            r.status.value,
+            writers[r.writer_id].first_name,
+            r.written_at,
+            r.reviewed_at,
+            shifts[r.shift_id],
+            r.returned_at,
+            places[r.shift_id],
+        )
+        for r in found
+    ]
 
 
 def review(session: Session, now: datetime, actor: str, report_id: int) -> None:
@@ -72,10 +91,19 @@ def send_back(session: Session, now: datetime, actor: str, report_id: int, remar
         raise Refused("only a written report that is not yet reviewed can be sent back", field="report_id")
     report.status, report.returned_at, report.returned_by = ReportStatus.RETURNED, now, actor
     shift = session.get_one(Shift, report.shift_id)
-    outbox.send(session, now, session.get_one(Inspector, report.writer_id), Message(
-        "report.returned", {"date": planning.when(shift)["date"], "remark": remark},
-        about={"report": report.id}, protect_content=True, disable_notification=True),
-        ref=f"report:{report.id}")
+    outbox.send(
+        session,
+        now,
+        session.get_one(Inspector, report.writer_id),
+        Message(
+            "report.returned",
+            {"date": planning.when(shift)["date"], "remark": remark},
+            about={"report": report.id},
+            protect_content=True,
+            disable_notification=True,
+        ),
+        ref=f"report:{report.id}",
+    )
     audit.record(session, now, actor, "report.returned", f"report:{report_id}")
 
 
@@ -83,8 +111,9 @@ HAND_OVER_PURPOSE = "follow-up of the finding by the municipality where it was m
 """Why a report goes to a municipality: it does the legal follow-up (seed 000, section 2.5)."""
 
 
-def hand_over(session: Session, now: datetime, actor: str, report_id: int, municipality_id: int,
-              on: date) -> None:
+def hand_over(
+    session: Session, now: datetime, actor: str, report_id: int, municipality_id: int, on: date
+) -> None:
     """Record that the reviewed report was handed to the municipality where the finding was made, on
     the day `on` (not before the control, not in the future); once per report."""
     report = _report(session, report_id)
@@ -99,10 +128,23 @@ def hand_over(session: Session, now: datetime, actor: str, report_id: int, munic
     if not control_day <= on <= local_date(now):
         raise Refused("the hand-over day lies between the control and today", field="handed_over_on")
     report.handed_over_on, report.handed_over_to_id, report.handed_over_by = on, place.id, actor
-    disclosures.record(session, at=now, actor=actor, kind="report", receiver=f"gemeente {place.name}",
-                       purpose=HAND_OVER_PURPOSE, scope={"report": report.id, "on": on.isoformat()})
-    audit.record(session, now, actor, "report.handed_over", f"report:{report_id}",
-                 {"municipality": place.id, "on": on.isoformat()})
+    disclosures.record(
+        session,
+        at=now,
+        actor=actor,
+        kind="report",
+        receiver=f"gemeente {place.name}",
+        purpose=HAND_OVER_PURPOSE,
+        scope={"report": report.id, "on": on.isoformat()},
+    )
+    audit.record(
+        session,
+        now,
+        actor,
+        "report.handed_over",
+        f"report:{report_id}",
+        {"municipality": place.id, "on": on.isoformat()},
+    )
 
 
 def _report(session: Session, report_id: int) -> Report:

@@ -35,21 +35,33 @@ BLANK_PAYLOAD = '{"purged": true}'
 
 def purge_due(session: Session, now: datetime, retention: timedelta) -> int:
     """Erase the location and notes of every call-out whose time is up; returns how many."""
-    reviewed = select(Report.shift_id).where(Report.status == ReportStatus.REVIEWED,
-                                             Report.reviewed_at < now - retention)
+    reviewed = select(Report.shift_id).where(
+        Report.status == ReportStatus.REVIEWED, Report.reviewed_at < now - retention
+    )
     with_report = select(Report.shift_id)
-    due = session.execute(
-        select(Callout).join(Shift, Shift.id == Callout.shift_id).where(
-            Callout.details_purged_at.is_(None),
-            or_(Callout.shift_id.in_(reviewed),
-                and_(Callout.shift_id.not_in(with_report), Shift.ends_at < now - retention),
-                Shift.ends_at < now - LONGEST))
-        .with_for_update()).scalars().all()
+    due = (
+        session.execute(
+            select(Callout)
+            .join(Shift, Shift.id == Callout.shift_id)
+            .where(
+                Callout.details_purged_at.is_(None),
+                or_(
+                    Callout.shift_id.in_(reviewed),
+                    and_(Callout.shift_id.not_in(with_report), Shift.ends_at < now - retention),
+                    Shift.ends_at < now - LONGEST,
+                ),
+            )
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     for callout in due:
         callout.location, callout.notes, callout.details_purged_at = None, None, now
         # One by one, not a bulk UPDATE: each blank is sealed for its own row.
-        for message in session.scalars(select(OutboxMessage).where(
-                OutboxMessage.ref.like(f"location:{callout.shift_id}:%"))):
+        for message in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.ref.like(f"location:{callout.shift_id}:%"))
+        ):
             message.payload = BLANK_PAYLOAD
         audit.record(session, now, "job:retention", "callout.details_purged", f"callout:{callout.id}")
     return len(due)
@@ -59,12 +71,20 @@ def purge_reasons(session: Session, now: datetime, reason_retention: timedelta) 
     """Erase the reasons of corrections entered longer ago than `reason_retention`; returns how many.
 
     The ledger refuses every UPDATE but one that sets only the reason (see migration 0015)."""
-    due = session.execute(select(HourEntry.id).where(
-        HourEntry.reason.is_not(None), HourEntry.entered_at < now - reason_retention)).scalars().all()
+    due = (
+        session.execute(
+            select(HourEntry.id).where(
+                HourEntry.reason.is_not(None), HourEntry.entered_at < now - reason_retention
+            )
+        )
+        .scalars()
+        .all()
+    )
     if due:
         session.execute(update(HourEntry).where(HourEntry.id.in_(due)).values(reason=None))
-        audit.record(session, now, "job:retention", "hours.reasons_purged", "hour_entries",
-                     {"entries": len(due)})
+        audit.record(
+            session, now, "job:retention", "hours.reasons_purged", "hour_entries", {"entries": len(due)}
+        )
     return len(due)
 
 
@@ -81,6 +101,13 @@ def scrub_files(engine: Engine) -> None:
         return
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("callouts", "outbox_messages", "unavailabilities", "shift_changes",
-                      "controlled_addresses", "hour_entries", "risk_notes"):
+        for table in (
+            "callouts",
+            "outbox_messages",
+            "unavailabilities",
+            "shift_changes",
+            "controlled_addresses",
+            "hour_entries",
+            "risk_notes",
+        ):
             connection.execute(text(f"VACUUM FULL {table}"))

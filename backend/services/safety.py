@@ -68,11 +68,19 @@ class Counts:
 def ask_at_start(session: Session, now: datetime) -> int:
     """The job: at the start of every call-out and control day, ask its people; returns how many."""
     rows = session.execute(
-        select(Assignment, Shift).join(Shift, Shift.id == Assignment.shift_id)
+        select(Assignment, Shift)
+        .join(Shift, Shift.id == Assignment.shift_id)
         .outerjoin(SafetyWatch, SafetyWatch.assignment_id == Assignment.id)
-        .where(SafetyWatch.id.is_(None), Shift.kind.in_(WATCHED_KINDS), Shift.status != ShiftStatus.CANCELLED,
-               Shift.starts_at <= now, Shift.ends_at > now, Assignment.status.in_(planning.LIVE_ASSIGNMENTS))
-        .order_by(Shift.id, Assignment.is_report_writer.desc(), Assignment.id)).all()
+        .where(
+            SafetyWatch.id.is_(None),
+            Shift.kind.in_(WATCHED_KINDS),
+            Shift.status != ShiftStatus.CANCELLED,
+            Shift.starts_at <= now,
+            Shift.ends_at > now,
+            Assignment.status.in_(planning.LIVE_ASSIGNMENTS),
+        )
+        .order_by(Shift.id, Assignment.is_report_writer.desc(), Assignment.id)
+    ).all()
     asked, leads = 0, set()
     for assignment, shift in rows:
         if not _claim(session, now, assignment, shift):
@@ -119,8 +127,14 @@ def take_alert(session: Session, now: datetime, inspector: Inspector, alert_id: 
     return safety_ladder.take(session, now, alert_id, f"inspector:{inspector.id}", inspector)
 
 
-def resolve_alert(session: Session, now: datetime, actor: str, alert_id: int, outcome: AlertOutcome,
-                  inspector: Inspector | None = None) -> str:
+def resolve_alert(
+    session: Session,
+    now: datetime,
+    actor: str,
+    alert_id: int,
+    outcome: AlertOutcome,
+    inspector: Inspector | None = None,
+) -> str:
     return safety_ladder.resolve(session, now, alert_id, actor, outcome, inspector)
 
 
@@ -133,8 +147,13 @@ def set_duress_word(session: Session, now: datetime, inspector: Inspector, word:
     if word is None:
         if found is not None:
             session.delete(found)
-        audit.record(session, now, f"inspector:{inspector.id}", "safety.duress_word_removed",
-                     f"inspector:{inspector.id}")
+        audit.record(
+            session,
+            now,
+            f"inspector:{inspector.id}",
+            "safety.duress_word_removed",
+            f"inspector:{inspector.id}",
+        )
         return "safety.word_removed"
     cleaned = _normal(word)
     if not WORD_LENGTH[0] <= len(cleaned) <= WORD_LENGTH[1] or cleaned.startswith("/"):
@@ -143,8 +162,9 @@ def set_duress_word(session: Session, now: datetime, inspector: Inspector, word:
         found = DuressWord(inspector_id=inspector.id, mark="", set_at=now)
         session.add(found)
     found.mark, found.set_at = _mark(inspector.id, cleaned), now
-    audit.record(session, now, f"inspector:{inspector.id}", "safety.duress_word_set",
-                 f"inspector:{inspector.id}")
+    audit.record(
+        session, now, f"inspector:{inspector.id}", "safety.duress_word_set", f"inspector:{inspector.id}"
+    )
     return "safety.word_set"
 
 
@@ -166,8 +186,9 @@ def typed_during_shift(session: Session, now: datetime, inspector: Inspector, ty
 # -- the risk note ------------------------------------------------------------------------
 
 
-def set_risk_note(session: Session, now: datetime, actor: str, shift_id: int, level: str,
-                  note: str) -> RiskNote:
+def set_risk_note(
+    session: Session, now: datetime, actor: str, shift_id: int, level: str, note: str
+) -> RiskNote:
     """The police's risk analysis of a control; the pair reads it silently, protected."""
     shift = session.get(Shift, shift_id)
     if shift is None or shift.kind not in WATCHED_KINDS:
@@ -177,8 +198,9 @@ def set_risk_note(session: Session, now: datetime, actor: str, shift_id: int, le
     except ValueError:
         raise Refused("choose a risk level", field="level", code="safety.risk_level") from None
     if len(note) > NOTE_LENGTH:
-        raise Refused("the note is too long", field="note", code="safety.note_too_long",
-                      details={"limit": NOTE_LENGTH})
+        raise Refused(
+            "the note is too long", field="note", code="safety.note_too_long", details={"limit": NOTE_LENGTH}
+        )
     found = session.execute(select(RiskNote).where(RiskNote.shift_id == shift_id)).scalar()
     if found is None:
         found = RiskNote(shift_id=shift_id, level=chosen, entered_by=actor, entered_at=now)
@@ -201,10 +223,19 @@ def purge_risk_notes(session: Session, now: datetime, kept: timedelta) -> int:
     and of control days `kept` after their end (they have no call-out details); the outbox copies go
     blank too. Returns how many."""
     erased = select(Callout.shift_id).where(Callout.details_purged_at.is_not(None))
-    notes = session.execute(select(RiskNote).join(Shift, Shift.id == RiskNote.shift_id).where(
-        RiskNote.purged_at.is_(None),
-        RiskNote.shift_id.in_(erased) | ((Shift.kind == ShiftKind.CONTROL) & (Shift.ends_at < now - kept)))
-    ).scalars().all()
+    notes = (
+        session.execute(
+            select(RiskNote)
+            .join(Shift, Shift.id == RiskNote.shift_id)
+            .where(
+                RiskNote.purged_at.is_(None),
+                RiskNote.shift_id.in_(erased)
+                | ((Shift.kind == ShiftKind.CONTROL) & (Shift.ends_at < now - kept)),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for note in notes:
         note.note, note.purged_at = None, now
         copies = select(OutboxMessage).where(OutboxMessage.ref == _risk_ref(note.shift_id))
@@ -221,9 +252,11 @@ def forget_taps(session: Session, now: datetime, kept: timedelta) -> int:
     open_alert = select(SafetyAlert.shift_id).where(SafetyAlert.resolved_at.is_(None))
     gone = 0
     for table in (SafetyCheckIn, SafetyWatch):
-        done = session.execute(delete(table).where(
-            table.shift_id.in_(ended), table.shift_id.not_in(open_alert))
-            .execution_options(synchronize_session=False))
+        done = session.execute(
+            delete(table)
+            .where(table.shift_id.in_(ended), table.shift_id.not_in(open_alert))
+            .execution_options(synchronize_session=False)
+        )
         gone += done.rowcount  # type: ignore[attr-defined]
     return gone
 
@@ -234,13 +267,16 @@ def forget_taps(session: Session, now: datetime, kept: timedelta) -> int:
 def summary(session: Session, start: date, end: date) -> dict[str, Counts]:
     """Per municipality, for shifts planned to end in [start, end]: missed check-outs, alarms,
     duress check-outs, and resolved alerts by outcome. Counts only, no person."""
-    since, until = local_instant(start, datetime.min.time()), local_instant(end + timedelta(days=1),
-                                                                          datetime.min.time())
+    since, until = (
+        local_instant(start, datetime.min.time()),
+        local_instant(end + timedelta(days=1), datetime.min.time()),
+    )
     rows = session.execute(
         select(Shift.municipality_id, SafetyAlert.kind, SafetyAlert.outcome, func.count())
         .join(Shift, Shift.id == SafetyAlert.shift_id)
         .where(Shift.ends_at >= since, Shift.ends_at < until)
-        .group_by(Shift.municipality_id, SafetyAlert.kind, SafetyAlert.outcome)).all()
+        .group_by(Shift.municipality_id, SafetyAlert.kind, SafetyAlert.outcome)
+    ).all()
     tallies: dict[str, dict[str, int]] = {}
     resolved: dict[str, dict[str, int]] = {}
     for municipality_id, kind, outcome, count in rows:
@@ -250,8 +286,12 @@ def summary(session: Session, start: date, end: date) -> dict[str, Counts]:
         if outcome is not None:
             by = resolved.setdefault(name, {})
             by[outcome.value] = by.get(outcome.value, 0) + count
-    return {name: Counts(t.get("missed_checkout", 0), t.get("alarm", 0), t.get("duress", 0),
-                         resolved.get(name, {})) for name, t in sorted(tallies.items())}
+    return {
+        name: Counts(
+            t.get("missed_checkout", 0), t.get("alarm", 0), t.get("duress", 0), resolved.get(name, {})
+        )
+        for name, t in sorted(tallies.items())
+    }
 
 
 # -- inside ------------------------------------------------------------------------------
@@ -260,8 +300,14 @@ def summary(session: Session, start: date, end: date) -> dict[str, Counts]:
 def _claim(session: Session, now: datetime, assignment: Assignment, shift: Shift) -> bool:
     try:
         with session.begin_nested():
-            session.add(SafetyWatch(assignment_id=assignment.id, shift_id=shift.id,
-                                    inspector_id=assignment.inspector_id, asked_at=now))
+            session.add(
+                SafetyWatch(
+                    assignment_id=assignment.id,
+                    shift_id=shift.id,
+                    inspector_id=assignment.inspector_id,
+                    asked_at=now,
+                )
+            )
             session.flush()
     except IntegrityError:  # the assignment's watch is unique: another sweep has it
         return False
@@ -270,32 +316,55 @@ def _claim(session: Session, now: datetime, assignment: Assignment, shift: Shift
 
 def _has_lead(session: Session, shift: Shift, assignment: Assignment) -> bool:
     """Whether someone else on this shift was already asked to check in (a sweep in between)."""
-    return session.execute(select(func.count()).select_from(SafetyWatch).where(
-        SafetyWatch.shift_id == shift.id, SafetyWatch.assignment_id != assignment.id)).scalar_one() > 0
+    return (
+        session.execute(
+            select(func.count())
+            .select_from(SafetyWatch)
+            .where(SafetyWatch.shift_id == shift.id, SafetyWatch.assignment_id != assignment.id)
+        ).scalar_one()
+        > 0
+    )
 
 
-def _ask(session: Session, now: datetime, inspector: Inspector, assignment: Assignment, shift: Shift,
-         is_lead: bool) -> None:
+def _ask(
+    session: Session, now: datetime, inspector: Inspector, assignment: Assignment, shift: Shift, is_lead: bool
+) -> None:
     when = planning.when(shift)
-    outbox.send(session, now, inspector, Message(
-        "safety.start_lead" if is_lead else "safety.start",
-        {**when, "municipality": offers.municipality_name(session, shift)},
-        about={"assignment": assignment.id, "asks_check_in": is_lead}, heads_up="safety.start_alert"),
-        ref=_start_ref(assignment.id))
+    outbox.send(
+        session,
+        now,
+        inspector,
+        Message(
+            "safety.start_lead" if is_lead else "safety.start",
+            {**when, "municipality": offers.municipality_name(session, shift)},
+            about={"assignment": assignment.id, "asks_check_in": is_lead},
+            heads_up="safety.start_alert",
+        ),
+        ref=_start_ref(assignment.id),
+    )
     note = risk_note(session, shift.id)
     if note is not None:
         _send_risk_note(session, now, shift, note, inspector)
 
 
-def _send_risk_note(session: Session, now: datetime, shift: Shift, note: RiskNote,
-                    inspector: Inspector) -> None:
+def _send_risk_note(
+    session: Session, now: datetime, shift: Shift, note: RiskNote, inspector: Inspector
+) -> None:
     """Silent and protected, once per person (a change edits it), deleted when the shift ends."""
-    message = Message("safety.risk_note", {"level": note.level.value, "note": note.note or "-"},
-                      protect_content=True, disable_notification=True)
+    message = Message(
+        "safety.risk_note",
+        {"level": note.level.value, "note": note.note or "-"},
+        protect_content=True,
+        disable_notification=True,
+    )
     ref = _risk_ref(shift.id)
-    sent = session.execute(select(OutboxMessage.id).where(
-        OutboxMessage.ref == ref, OutboxMessage.inspector_id == inspector.id,
-        OutboxMessage.method == outbox.SEND)).first()
+    sent = session.execute(
+        select(OutboxMessage.id).where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.inspector_id == inspector.id,
+            OutboxMessage.method == outbox.SEND,
+        )
+    ).first()
     if sent is not None:
         outbox.edit(session, now, inspector, ref, message)
         return
@@ -308,32 +377,62 @@ def _close(session: Session, now: datetime, inspector: Inspector, watch: SafetyW
     if watch.checked_out_at is None:
         watch.checked_out_at = now
     outbox.edit(session, now, inspector, _start_ref(watch.assignment_id), Message("safety.ended"))
-    outbox.send(session, now, inspector, Message(
-        "safety.checked_out", {"time": safety_ladder.clock_time(now)}, disable_notification=True))
+    outbox.send(
+        session,
+        now,
+        inspector,
+        Message("safety.checked_out", {"time": safety_ladder.clock_time(now)}, disable_notification=True),
+    )
 
 
 def _watch(session: Session, inspector: Inspector, assignment_id: int) -> SafetyWatch | None:
     """This inspector's watch for that assignment; a forged id (someone else's) finds nothing."""
-    return session.execute(select(SafetyWatch).where(
-        SafetyWatch.assignment_id == assignment_id, SafetyWatch.inspector_id == inspector.id)).scalar()
+    return session.execute(
+        select(SafetyWatch).where(
+            SafetyWatch.assignment_id == assignment_id, SafetyWatch.inspector_id == inspector.id
+        )
+    ).scalar()
 
 
 def _current_watch(session: Session, now: datetime, inspector: Inspector) -> SafetyWatch | None:
-    return session.execute(select(SafetyWatch).join(Shift, Shift.id == SafetyWatch.shift_id).where(
-        SafetyWatch.inspector_id == inspector.id, Shift.starts_at <= now,
-        Shift.ends_at > now - DURESS_AFTER_END)
-        .order_by(Shift.starts_at.desc())).scalars().first()
+    return (
+        session.execute(
+            select(SafetyWatch)
+            .join(Shift, Shift.id == SafetyWatch.shift_id)
+            .where(
+                SafetyWatch.inspector_id == inspector.id,
+                Shift.starts_at <= now,
+                Shift.ends_at > now - DURESS_AFTER_END,
+            )
+            .order_by(Shift.starts_at.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _open_alarm(session: Session, shift: Shift, inspector: Inspector) -> bool:
-    return session.execute(select(SafetyAlert.id).where(
-        SafetyAlert.shift_id == shift.id, SafetyAlert.raised_by_id == inspector.id,
-        SafetyAlert.kind == AlertKind.ALARM, SafetyAlert.resolved_at.is_(None))).first() is not None
+    return (
+        session.execute(
+            select(SafetyAlert.id).where(
+                SafetyAlert.shift_id == shift.id,
+                SafetyAlert.raised_by_id == inspector.id,
+                SafetyAlert.kind == AlertKind.ALARM,
+                SafetyAlert.resolved_at.is_(None),
+            )
+        ).first()
+        is not None
+    )
 
 
 def _live(session: Session, shift: Shift) -> list[Assignment]:
-    return list(session.execute(select(Assignment).where(
-        Assignment.shift_id == shift.id, Assignment.status.in_(planning.LIVE_ASSIGNMENTS))).scalars())
+    return list(
+        session.execute(
+            select(Assignment).where(
+                Assignment.shift_id == shift.id, Assignment.status.in_(planning.LIVE_ASSIGNMENTS)
+            )
+        ).scalars()
+    )
 
 
 def _normal(word: str) -> str:

@@ -71,47 +71,74 @@ def raise_missed(session: Session, now: datetime) -> int:
     """The job: a missed-check-out alert for every shift whose pair is not all checked out by the
     planned end plus the team's `checkout_alert_minutes`; returns how many were raised."""
     grace = timedelta(minutes=profile.safety_minutes(session).checkout_alert)
-    shifts = session.execute(
-        select(Shift).join(SafetyWatch, SafetyWatch.shift_id == Shift.id)
-        .join(Assignment, Assignment.id == SafetyWatch.assignment_id)
-        .where(SafetyWatch.checked_out_at.is_(None), Shift.ends_at <= now - grace,
-               Shift.status != ShiftStatus.CANCELLED, Assignment.status.in_(planning.LIVE_ASSIGNMENTS))
-        .distinct().order_by(Shift.id)).scalars().all()
+    shifts = (
+        session.execute(
+            select(Shift)
+            .join(SafetyWatch, SafetyWatch.shift_id == Shift.id)
+            .join(Assignment, Assignment.id == SafetyWatch.assignment_id)
+            .where(
+                SafetyWatch.checked_out_at.is_(None),
+                Shift.ends_at <= now - grace,
+                Shift.status != ShiftStatus.CANCELLED,
+                Assignment.status.in_(planning.LIVE_ASSIGNMENTS),
+            )
+            .distinct()
+            .order_by(Shift.id)
+        )
+        .scalars()
+        .all()
+    )
     raised = 0
     for shift in shifts:
         missing = _missing(session, shift)
-        if missing and _raise(session, now, shift, AlertKind.MISSED_CHECKOUT, None, shift.ends_at,
-                              once_key=f"missed:{shift.id}"):
+        if missing and _raise(
+            session, now, shift, AlertKind.MISSED_CHECKOUT, None, shift.ends_at, once_key=f"missed:{shift.id}"
+        ):
             raised += 1
     return raised
 
 
-def raise_now(session: Session, now: datetime, shift: Shift, kind: AlertKind,
-              by: Inspector) -> SafetyAlert | None:
+def raise_now(
+    session: Session, now: datetime, shift: Shift, kind: AlertKind, by: Inspector
+) -> SafetyAlert | None:
     """An alarm or a duress check-out: straight to the coordinator, ringing."""
     return _raise(session, now, shift, kind, by, now)
 
 
 def climb(session: Session, now: datetime) -> int:
     """The job: every alert nobody took in time goes one step up; returns how many climbed."""
-    due = session.execute(select(SafetyAlert).where(
-        SafetyAlert.next_step_at <= now, SafetyAlert.taken_at.is_(None),
-        SafetyAlert.resolved_at.is_(None)).order_by(SafetyAlert.id)).scalars().all()
+    due = (
+        session.execute(
+            select(SafetyAlert)
+            .where(
+                SafetyAlert.next_step_at <= now,
+                SafetyAlert.taken_at.is_(None),
+                SafetyAlert.resolved_at.is_(None),
+            )
+            .order_by(SafetyAlert.id)
+        )
+        .scalars()
+        .all()
+    )
     return sum(_climb(session, now, alert) for alert in due)
 
 
-def take(session: Session, now: datetime, alert_id: int, taker: str,
-         inspector: Inspector | None = None) -> str:
+def take(
+    session: Session, now: datetime, alert_id: int, taker: str, inspector: Inspector | None = None
+) -> str:
     """Own the alert: the first to take it has it (compare-and-set); returns the answer's key."""
     alert = session.get(SafetyAlert, alert_id)
     if alert is None:
         return "callback.safety_stale"
     if inspector is not None and (not may_handle(session, inspector) or _is_on(session, alert, inspector)):
         return "callback.safety_not_yours"
-    owned = rows_changed(session, update(SafetyAlert).where(
-        SafetyAlert.id == alert_id, SafetyAlert.taken_at.is_(None), SafetyAlert.resolved_at.is_(None))
+    owned = rows_changed(
+        session,
+        update(SafetyAlert)
+        .where(SafetyAlert.id == alert_id, SafetyAlert.taken_at.is_(None), SafetyAlert.resolved_at.is_(None))
         .values(taken_by=taker, taken_at=now, next_step_at=None, version=SafetyAlert.version + 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False),
+    )
     if owned != 1:
         return "callback.safety_taken"
     session.refresh(alert)
@@ -120,8 +147,14 @@ def take(session: Session, now: datetime, alert_id: int, taker: str,
     return "callback.safety_yours"
 
 
-def resolve(session: Session, now: datetime, alert_id: int, actor: str, outcome: AlertOutcome,
-            inspector: Inspector | None = None) -> str:
+def resolve(
+    session: Session,
+    now: datetime,
+    alert_id: int,
+    actor: str,
+    outcome: AlertOutcome,
+    inspector: Inspector | None = None,
+) -> str:
     """Close the alert with what happened. In the bot only its owner can; on the web any coordinator
     or admin, who then takes it in the same step (it may have climbed to everyone)."""
     alert = session.get(SafetyAlert, alert_id)
@@ -135,16 +168,27 @@ def resolve(session: Session, now: datetime, alert_id: int, actor: str, outcome:
         return "callback.safety_not_yours"
     if inspector is not None and alert.taken_by != actor:  # the outcomes are shown to the owner only
         return "callback.safety_stale" if alert.taken_by is None else "callback.safety_taken"
-    done = rows_changed(session, update(SafetyAlert).where(
-        SafetyAlert.id == alert_id, SafetyAlert.resolved_at.is_(None))
-        .values(resolved_by=actor, resolved_at=now, outcome=outcome, next_step_at=None,
-                taken_by=alert.taken_by or actor, taken_at=alert.taken_at or now,
-                version=SafetyAlert.version + 1).execution_options(synchronize_session=False))
+    done = rows_changed(
+        session,
+        update(SafetyAlert)
+        .where(SafetyAlert.id == alert_id, SafetyAlert.resolved_at.is_(None))
+        .values(
+            resolved_by=actor,
+            resolved_at=now,
+            outcome=outcome,
+            next_step_at=None,
+            taken_by=alert.taken_by or actor,
+            taken_at=alert.taken_at or now,
+            version=SafetyAlert.version + 1,
+        )
+        .execution_options(synchronize_session=False),
+    )
     if done != 1:
         return "callback.safety_resolved_before"
     session.refresh(alert)
-    audit.record(session, now, actor, "safety.alert_resolved", f"safety_alert:{alert_id}",
-                 {"outcome": outcome.value})
+    audit.record(
+        session, now, actor, "safety.alert_resolved", f"safety_alert:{alert_id}", {"outcome": outcome.value}
+    )
     _tell_resolved(session, now, alert)
     return "callback.safety_resolved"
 
@@ -156,38 +200,72 @@ def may_handle(session: Session, inspector: Inspector) -> bool:
 
 def open_alerts(session: Session) -> list[OpenAlert]:
     """Every unresolved alert, oldest first, for the dispatch board (coordinators see names)."""
-    alerts = session.execute(select(SafetyAlert).where(SafetyAlert.resolved_at.is_(None))
-                             .order_by(SafetyAlert.raised_at, SafetyAlert.id)).scalars().all()
+    alerts = (
+        session.execute(
+            select(SafetyAlert)
+            .where(SafetyAlert.resolved_at.is_(None))
+            .order_by(SafetyAlert.raised_at, SafetyAlert.id)
+        )
+        .scalars()
+        .all()
+    )
     shown = []
     for alert in alerts:
         shift = session.get_one(Shift, alert.shift_id)
-        shown.append(OpenAlert(alert.id, alert.kind, offers.municipality_name(session, shift), alert.since_at,
-                               alert.stage, _taker_name(session, alert.taken_by) if alert.taken_by else None,
-                               tuple(_names(session, _who(session, alert)))))
+        shown.append(
+            OpenAlert(
+                alert.id,
+                alert.kind,
+                offers.municipality_name(session, shift),
+                alert.since_at,
+                alert.stage,
+                _taker_name(session, alert.taken_by) if alert.taken_by else None,
+                tuple(_names(session, _who(session, alert))),
+            )
+        )
     return shown
 
 
 # -- raising and climbing ----------------------------------------------------------------
 
 
-def _raise(session: Session, now: datetime, shift: Shift, kind: AlertKind, by: Inspector | None,
-           since: datetime, once_key: str | None = None) -> SafetyAlert | None:
+def _raise(
+    session: Session,
+    now: datetime,
+    shift: Shift,
+    kind: AlertKind,
+    by: Inspector | None,
+    since: datetime,
+    once_key: str | None = None,
+) -> SafetyAlert | None:
     """Write the alert and tell the coordinator, in one savepoint: a second sweep that raced this one
     (the once_key is unique) leaves no trace."""
     if once_key and session.execute(select(SafetyAlert.id).where(SafetyAlert.once_key == once_key)).first():
         return None
     minutes = profile.safety_minutes(session)
-    alert = SafetyAlert(shift_id=shift.id, kind=kind, once_key=once_key, raised_by_id=by.id if by else None,
-                        raised_at=now, since_at=since, stage=AlertStage.COORDINATOR,
-                        next_step_at=now + timedelta(minutes=minutes.coordinator))
+    alert = SafetyAlert(
+        shift_id=shift.id,
+        kind=kind,
+        once_key=once_key,
+        raised_by_id=by.id if by else None,
+        raised_at=now,
+        since_at=since,
+        stage=AlertStage.COORDINATOR,
+        next_step_at=now + timedelta(minutes=minutes.coordinator),
+    )
     try:
         with session.begin_nested():
             session.add(alert)
             session.flush()
     except IntegrityError:  # another sweep raised it a moment ago; that one told the coordinator
         return None
-    audit.record(session, now, "job:safety" if by is None else f"inspector:{by.id}", f"safety.{kind.value}",
-                 f"safety_alert:{alert.id}")
+    audit.record(
+        session,
+        now,
+        "job:safety" if by is None else f"inspector:{by.id}",
+        f"safety.{kind.value}",
+        f"safety_alert:{alert.id}",
+    )
     if not _notify(session, now, alert, AlertStage.COORDINATOR):
         _climb(session, now, alert)  # nobody to tell at this step: straight on up
     return alert
@@ -200,16 +278,29 @@ def _climb(session: Session, now: datetime, alert: SafetyAlert) -> bool:
     while stage is not AlertStage.EVERYONE:
         higher = AlertStage.BACKUP if stage is AlertStage.COORDINATOR else AlertStage.EVERYONE
         next_at = now + timedelta(minutes=minutes.backup) if higher is AlertStage.BACKUP else None
-        moved = rows_changed(session, update(SafetyAlert).where(
-            SafetyAlert.id == alert.id, SafetyAlert.stage == alert.stage,
-            SafetyAlert.version == alert.version, SafetyAlert.taken_at.is_(None))
+        moved = rows_changed(
+            session,
+            update(SafetyAlert)
+            .where(
+                SafetyAlert.id == alert.id,
+                SafetyAlert.stage == alert.stage,
+                SafetyAlert.version == alert.version,
+                SafetyAlert.taken_at.is_(None),
+            )
             .values(stage=higher, next_step_at=next_at, version=SafetyAlert.version + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False),
+        )
         if moved != 1:
             return False  # taken meanwhile, or another run climbed it
         session.refresh(alert)
-        audit.record(session, now, "job:safety", "safety.alert_climbed", f"safety_alert:{alert.id}",
-                     {"stage": higher.value})
+        audit.record(
+            session,
+            now,
+            "job:safety",
+            "safety.alert_climbed",
+            f"safety_alert:{alert.id}",
+            {"stage": higher.value},
+        )
         if _notify(session, now, alert, higher) or higher is AlertStage.EVERYONE:
             return True
         stage = higher
@@ -218,20 +309,35 @@ def _climb(session: Session, now: datetime, alert: SafetyAlert) -> bool:
 
 def _recipients(session: Session, alert: SafetyAlert, stage: AlertStage) -> list[Inspector]:
     """Who hears of the alert at `stage`; never the people on the shift itself."""
-    on_shift = set(session.execute(select(Assignment.inspector_id).where(
-        Assignment.shift_id == alert.shift_id)).scalars())
-    enrolled = session.execute(select(Inspector).where(
-        Inspector.is_coordinator.is_(True), Inspector.is_active.is_(True),
-        Inspector.telegram_index.is_not(None), Inspector.revoked_at.is_(None))
-        .order_by(Inspector.id)).scalars()
+    on_shift = set(
+        session.execute(
+            select(Assignment.inspector_id).where(Assignment.shift_id == alert.shift_id)
+        ).scalars()
+    )
+    enrolled = session.execute(
+        select(Inspector)
+        .where(
+            Inspector.is_coordinator.is_(True),
+            Inspector.is_active.is_(True),
+            Inspector.telegram_index.is_not(None),
+            Inspector.revoked_at.is_(None),
+        )
+        .order_by(Inspector.id)
+    ).scalars()
     coordinators = [c for c in enrolled if c.id not in on_shift]
     if stage is AlertStage.COORDINATOR:
         return coordinators[:1]
     if stage is AlertStage.BACKUP:
         return coordinators[1:]
-    admins = [i for i in session.execute(select(Inspector).where(
-        Inspector.id.in_(_admin_inspector_ids(session)), Inspector.telegram_index.is_not(None))).scalars()
-        if i.id not in on_shift and i not in coordinators]
+    admins = [
+        i
+        for i in session.execute(
+            select(Inspector).where(
+                Inspector.id.in_(_admin_inspector_ids(session)), Inspector.telegram_index.is_not(None)
+            )
+        ).scalars()
+        if i.id not in on_shift and i not in coordinators
+    ]
     return coordinators + admins
 
 
@@ -250,13 +356,23 @@ def _notify(session: Session, now: datetime, alert: SafetyAlert, stage: AlertSta
 def _message(session: Session, now: datetime, alert: SafetyAlert) -> Message:
     shift = session.get_one(Shift, alert.shift_id)
     when = planning.when(shift)
-    params = {"date": when["date"], "start": when["start"], "end": when["end"],
-              "municipality": offers.municipality_name(session, shift), "place": _place(session, shift),
-              "who": ", ".join(_names(session, _who(session, alert))),
-              "since": clock_time(alert.since_at),
-              "minutes": max(0, int((now - alert.since_at).total_seconds()) // 60)}
-    return Message(f"safety.{alert.kind.value}", params, about={"alert": alert.id}, protect_content=True,
-                   heads_up=f"safety.{alert.kind.value}_alert")
+    params = {
+        "date": when["date"],
+        "start": when["start"],
+        "end": when["end"],
+        "municipality": offers.municipality_name(session, shift),
+        "place": _place(session, shift),
+        "who": ", ".join(_names(session, _who(session, alert))),
+        "since": clock_time(alert.since_at),
+        "minutes": max(0, int((now - alert.since_at).total_seconds()) // 60),
+    }
+    return Message(
+        f"safety.{alert.kind.value}",
+        params,
+        about={"alert": alert.id},
+        protect_content=True,
+        heads_up=f"safety.{alert.kind.value}_alert",
+    )
 
 
 def _tell_taken(session: Session, now: datetime, alert: SafetyAlert, taker: Inspector | None) -> None:
@@ -264,17 +380,32 @@ def _tell_taken(session: Session, now: datetime, alert: SafetyAlert, taker: Insp
     owner = _taker_name(session, alert.taken_by)
     for person in _people(session, _told(session, alert.id)):
         if taker is not None and person.id == taker.id:
-            outbox.edit(session, now, person, ref(alert.id),
-                        Message("safety.what_happened", about={"alert": alert.id}))
+            outbox.edit(
+                session,
+                now,
+                person,
+                ref(alert.id),
+                Message("safety.what_happened", about={"alert": alert.id}),
+            )
         else:
             outbox.edit(session, now, person, ref(alert.id), Message("safety.taken_by", {"taker": owner}))
 
 
 def _tell_resolved(session: Session, now: datetime, alert: SafetyAlert) -> None:
     for person in _people(session, _told(session, alert.id)):
-        outbox.edit(session, now, person, ref(alert.id), Message(
-            "safety.resolved", {"outcome": alert.outcome.value if alert.outcome else "",
-                                "taker": _taker_name(session, alert.resolved_by)}))
+        outbox.edit(
+            session,
+            now,
+            person,
+            ref(alert.id),
+            Message(
+                "safety.resolved",
+                {
+                    "outcome": alert.outcome.value if alert.outcome else "",
+                    "taker": _taker_name(session, alert.resolved_by),
+                },
+            ),
+        )
 
 
 # -- small look-ups --------------------------------------------------------------------
@@ -282,24 +413,45 @@ def _tell_resolved(session: Session, now: datetime, alert: SafetyAlert) -> None:
 
 def _missing(session: Session, shift: Shift) -> list[int]:
     """Who is still on the shift and has not checked out (someone released after the start is not)."""
-    return list(session.execute(select(SafetyWatch.inspector_id)
-                                .join(Assignment, Assignment.id == SafetyWatch.assignment_id).where(
-        SafetyWatch.shift_id == shift.id, SafetyWatch.checked_out_at.is_(None),
-        Assignment.status.in_(planning.LIVE_ASSIGNMENTS)).order_by(SafetyWatch.inspector_id)).scalars())
+    return list(
+        session.execute(
+            select(SafetyWatch.inspector_id)
+            .join(Assignment, Assignment.id == SafetyWatch.assignment_id)
+            .where(
+                SafetyWatch.shift_id == shift.id,
+                SafetyWatch.checked_out_at.is_(None),
+                Assignment.status.in_(planning.LIVE_ASSIGNMENTS),
+            )
+            .order_by(SafetyWatch.inspector_id)
+        ).scalars()
+    )
 
 
 def _is_on(session: Session, alert: SafetyAlert, inspector: Inspector) -> bool:
     """Whether the inspector works the alert's shift: nobody takes an alert about themselves."""
-    return session.execute(select(Assignment.id).where(
-        Assignment.shift_id == alert.shift_id, Assignment.inspector_id == inspector.id)).first() is not None
+    return (
+        session.execute(
+            select(Assignment.id).where(
+                Assignment.shift_id == alert.shift_id, Assignment.inspector_id == inspector.id
+            )
+        ).first()
+        is not None
+    )
 
 
 def _who(session: Session, alert: SafetyAlert) -> list[int]:
     if alert.raised_by_id is not None:
         return [alert.raised_by_id]
-    return list(session.execute(select(SafetyWatch.inspector_id).where(
-        SafetyWatch.shift_id == alert.shift_id, SafetyWatch.checked_out_at.is_(None)
-        | (SafetyWatch.checked_out_at > alert.raised_at)).order_by(SafetyWatch.inspector_id)).scalars())
+    return list(
+        session.execute(
+            select(SafetyWatch.inspector_id)
+            .where(
+                SafetyWatch.shift_id == alert.shift_id,
+                SafetyWatch.checked_out_at.is_(None) | (SafetyWatch.checked_out_at > alert.raised_at),
+            )
+            .order_by(SafetyWatch.inspector_id)
+        ).scalars()
+    )
 
 
 def _names(session: Session, ids: list[int]) -> list[str]:
@@ -311,13 +463,25 @@ def _people(session: Session, ids: set[int]) -> list[Inspector]:
 
 
 def _told(session: Session, alert_id: int) -> set[int]:
-    return {i for i in session.execute(select(OutboxMessage.inspector_id).where(
-        OutboxMessage.ref == ref(alert_id), OutboxMessage.method == outbox.SEND)).scalars() if i is not None}
+    return {
+        i
+        for i in session.execute(
+            select(OutboxMessage.inspector_id).where(
+                OutboxMessage.ref == ref(alert_id), OutboxMessage.method == outbox.SEND
+            )
+        ).scalars()
+        if i is not None
+    }
 
 
 def _admin_inspector_ids(session: Session) -> list[int]:
-    return [i for i in session.execute(select(WebUser.inspector_id).where(
-        WebUser.role == Role.ADMIN, WebUser.is_active.is_(True))).scalars() if i is not None]
+    return [
+        i
+        for i in session.execute(
+            select(WebUser.inspector_id).where(WebUser.role == Role.ADMIN, WebUser.is_active.is_(True))
+        ).scalars()
+        if i is not None
+    ]
 
 
 def _place(session: Session, shift: Shift) -> str:

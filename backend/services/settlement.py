@@ -73,8 +73,9 @@ def line_for(budget: Budget, category: HourCategory) -> BudgetLine:
     or else the control line (the plan budgets reports inside the control hours), or else the first."""
     by_name = {line.name: line for line in budget.lines}
     if not by_name:
-        raise Refused("the budget has no lines; enter them on the budget page", field="year",
-                      code="budget_empty")
+        raise Refused(
+            "the budget has no lines; enter them on the budget page", field="year", code="budget_empty"
+        )
     return by_name.get(category.value) or by_name.get(HourCategory.CONTROL.value) or budget.lines[0]
 
 
@@ -147,8 +148,13 @@ def coverage(session: Session) -> Coverage:
     return Coverage(dated.covered_text(_loaded_band_tables(session)), dated.covered_text(_budgets(session)))
 
 
-def settle(session: Session, year: int, quarter: int | None = None, mode: str = "actual",
-           budget: Budget | None = None) -> Settlement:
+def settle(
+    session: Session,
+    year: int,
+    quarter: int | None = None,
+    mode: str = "actual",
+    budget: Budget | None = None,
+) -> Settlement:
     """The settlement of the municipalities taking part in the period, with the year's budget (from the
     team's profile) and the ORT tables in force. Refused (`no_budget_table`, `no_ort_table`) for a
     period the tables do not cover."""
@@ -169,20 +175,33 @@ def settle(session: Session, year: int, quarter: int | None = None, mode: str = 
 def _make_line(member: Municipality, points: int, **amounts: int) -> Line:
     """A line from its accruing columns; delivered and the balance follow from them."""
     delivered = sum(amounts[name] for name in DELIVERED)
-    return Line(member.id, member.name, member.population, points, delivered_cents=delivered,
-                balance_cents=amounts["cost_share_cents"] - delivered, **amounts)
+    return Line(
+        member.id,
+        member.name,
+        member.population,
+        points,
+        delivered_cents=delivered,
+        balance_cents=amounts["cost_share_cents"] - delivered,
+        **amounts,
+    )
 
 
 def _make_line_like(line: Line, amounts: dict[str, int]) -> Line:
     delivered = sum(amounts[name] for name in DELIVERED)
-    return replace(line, **amounts, delivered_cents=delivered,  # type: ignore[arg-type]
-                   balance_cents=amounts["cost_share_cents"] - delivered)
+    return replace(
+        line,
+        **amounts,  # type: ignore[arg-type]
+        delivered_cents=delivered,
+        balance_cents=amounts["cost_share_cents"] - delivered,
+    )
 
 
 def _minus(later: Sequence[Line], earlier: Sequence[Line]) -> list[Line]:
     """The period between two year-to-date settlements, cell by cell."""
-    return [_make_line_like(a, {n: getattr(a, n) - getattr(b, n) for n in OVER_TIME})
-            for a, b in zip(later, earlier, strict=True)]
+    return [
+        _make_line_like(a, {n: getattr(a, n) - getattr(b, n) for n in OVER_TIME})
+        for a, b in zip(later, earlier, strict=True)
+    ]
 
 
 def _to_date_part(total: int, quarters: int) -> int:
@@ -209,14 +228,17 @@ def _budget_to_date(year_lines: Sequence[Line], quarters: int) -> list[Line]:
     total = {n: sum(getattr(line, n) for line in year_lines) for n in shared}
     cost = _to_date_part(total["cost_share_cents"], quarters)
     to_date = dict(zip(DELIVERED, largest_remainder(cost, [total[n] for n in DELIVERED]), strict=True))
-    to_date |= {"cost_share_cents": cost,
-                **{n: _to_date_part(total[n], quarters) for n in ("pledged_minutes", "minutes")}}
+    to_date |= {
+        "cost_share_cents": cost,
+        **{n: _to_date_part(total[n], quarters) for n in ("pledged_minutes", "minutes")},
+    }
     cells = {n: largest_remainder(to_date[n], [getattr(line, n) for line in year_lines]) for n in shared}
     # The shortfall to date: how far the (capped) shares to date lie from the plain shares of the
     # same cost, both shared in the year's proportions; zero without caps, the year's after four quarters.
     plain = largest_remainder(cost, [line.cost_share_cents - line.cap_shortfall_cents for line in year_lines])
-    cells["cap_shortfall_cents"] = [share - p
-                                    for share, p in zip(cells["cost_share_cents"], plain, strict=True)]
+    cells["cap_shortfall_cents"] = [
+        share - p for share, p in zip(cells["cost_share_cents"], plain, strict=True)
+    ]
     return [_make_line_like(line, {n: cells[n][i] for n in OVER_TIME}) for i, line in enumerate(year_lines)]
 
 
@@ -233,10 +255,13 @@ def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[
     coordinator = next((line for line in budget.lines if line.name == COORDINATOR_LINE), None)
     coordinator_minutes = coordinator.hours * 60 if coordinator is not None else 0
     inspector_lines = [line for line in budget.lines if line.name != COORDINATOR_LINE]
-    reading = read_pledges(sum(line.hours for line in inspector_lines) * 60,
-                           [m.pledged_minutes for m in members])
-    credited = [minutes + (reading.uncovered_minutes if m is coordinating else 0)
-                for m, minutes in zip(members, reading.credited_minutes, strict=True)]
+    reading = read_pledges(
+        sum(line.hours for line in inspector_lines) * 60, [m.pledged_minutes for m in members]
+    )
+    credited = [
+        minutes + (reading.uncovered_minutes if m is coordinating else 0)
+        for m, minutes in zip(members, reading.credited_minutes, strict=True)
+    ]
     exact = [_plan_value(minutes, reading.plan_minutes, inspector_lines) for minutes in credited]
     own = members.index(coordinating)  # employs the coordinator: all of that line is its own
     if coordinator is not None:
@@ -246,20 +271,33 @@ def budget_lines(members: Sequence[Municipality], budget: Budget) -> tuple[list[
     columns = [largest_remainder_exact(total, [e[k] for e in exact]) for k, total in enumerate(column_totals)]
     shares, moved = _cost_shares(members, budget.yearly_cents, 4)
     points = largest_remainder(10_000, [m.population for m in members])
-    lines = [_make_line(m, points[i], cost_share_cents=shares[i], cap_shortfall_cents=moved[i],
-                        pledged_minutes=m.pledged_minutes,
-                        minutes=credited[i] + (coordinator_minutes if m is coordinating else 0),
-                        salary_cents=columns[0][i], ort_cents=columns[1][i], overhead_cents=columns[2][i],
-                        fixed_cents=budget.fixed_cents if m is coordinating else 0)
-             for i, m in enumerate(members)]
+    lines = [
+        _make_line(
+            m,
+            points[i],
+            cost_share_cents=shares[i],
+            cap_shortfall_cents=moved[i],
+            pledged_minutes=m.pledged_minutes,
+            minutes=credited[i] + (coordinator_minutes if m is coordinating else 0),
+            salary_cents=columns[0][i],
+            ort_cents=columns[1][i],
+            overhead_cents=columns[2][i],
+            fixed_cents=budget.fixed_cents if m is coordinating else 0,
+        )
+        for i, m in enumerate(members)
+    ]
     return lines, reading
 
 
 def _cost_shares(members: Sequence[Municipality], total: int, quarters: int) -> tuple[list[int], list[int]]:
     """Population shares of `total` with every money cap (its part to date) held, and how far each
     share moved from its plain population share."""
-    caps = [None if m.money_cap_cents is None else Cap(_to_date_part(m.money_cap_cents, quarters),
-                                                        m.cap_shortfall or "others") for m in members]
+    caps = [
+        None
+        if m.money_cap_cents is None
+        else Cap(_to_date_part(m.money_cap_cents, quarters), m.cap_shortfall or "others")
+        for m in members
+    ]
     coordinator = next((i for i, m in enumerate(members) if m.is_coordinating), None)
     return capped_shares(total, [m.population for m in members], caps, coordinator)
 
@@ -267,8 +305,12 @@ def _cost_shares(members: Sequence[Municipality], total: int, quarters: int) -> 
 def _coordinating(members: Sequence[Municipality]) -> Municipality:
     found = [m for m in members if m.is_coordinating]
     if len(found) != 1:
-        raise Refused("the budget needs exactly one participating coordinating municipality: it pays the "
-                      "fixed costs and the coordinator", field="mode", code="one_coordinating")
+        raise Refused(
+            "the budget needs exactly one participating coordinating municipality: it pays the "
+            "fixed costs and the coordinator",
+            field="mode",
+            code="one_coordinating",
+        )
     return found[0]
 
 
@@ -283,13 +325,21 @@ def _plus(a: Exact, b: Exact) -> Exact:
 def _plan_value(minutes: int, of_minutes: int, lines: Sequence[BudgetLine]) -> Exact:
     """The exact value of `minutes` out of `of_minutes` of these budget lines' hours."""
     share = Fraction(minutes, of_minutes) if of_minutes else Fraction(0)
-    return (sum((share * line.salary for line in lines), Fraction(0)),
-            sum((share * line.allowance for line in lines), Fraction(0)),
-            sum((share * line.overhead for line in lines), Fraction(0)))
+    return (
+        sum((share * line.salary for line in lines), Fraction(0)),
+        sum((share * line.allowance for line in lines), Fraction(0)),
+        sum((share * line.overhead for line in lines), Fraction(0)),
+    )
 
 
-def _actual_to_date(session: Session, members: Sequence[Municipality], year: int, quarters: int,
-                    budget: Budget, tables: Sequence[ort.BandTable]) -> list[Line]:
+def _actual_to_date(
+    session: Session,
+    members: Sequence[Municipality],
+    year: int,
+    quarters: int,
+    budget: Budget,
+    tables: Sequence[ort.BandTable],
+) -> list[Line]:
     """The approved ledger from 1 January to the end of this many quarters (nothing for none)."""
     if quarters == 0:
         return [_make_line(m, 0, **dict.fromkeys(OVER_TIME, 0)) for m in members]
@@ -299,10 +349,17 @@ def _actual_to_date(session: Session, members: Sequence[Municipality], year: int
     total_cost = sum(sum(parts[1:]) for parts in shown.values())
     shares, moved = _cost_shares(members, total_cost, quarters)
     points = largest_remainder(10_000, [m.population for m in members])
-    return [_make_line(m, points[i], cost_share_cents=shares[i], cap_shortfall_cents=moved[i],
-                       pledged_minutes=_to_date_part(m.pledged_minutes, quarters),
-                       **dict(zip(("minutes", *DELIVERED), shown[m.id], strict=True)))
-            for i, m in enumerate(members)]
+    return [
+        _make_line(
+            m,
+            points[i],
+            cost_share_cents=shares[i],
+            cap_shortfall_cents=moved[i],
+            pledged_minutes=_to_date_part(m.pledged_minutes, quarters),
+            **dict(zip(("minutes", *DELIVERED), shown[m.id], strict=True)),
+        )
+        for i, m in enumerate(members)
+    ]
 
 
 @dataclass(frozen=True)
@@ -313,23 +370,37 @@ class Credit:
     overhead: Fraction = Fraction(0)
 
     def __add__(self, other: Credit) -> Credit:
-        return Credit(self.minutes + other.minutes, self.salary + other.salary,
-                      self.allowance + other.allowance, self.overhead + other.overhead)
+        return Credit(
+            self.minutes + other.minutes,
+            self.salary + other.salary,
+            self.allowance + other.allowance,
+            self.overhead + other.overhead,
+        )
 
 
 def _credit(minutes: int, line: BudgetLine, allowance_minutes: Fraction) -> Credit:
     hourly = Fraction(1, 60)
-    return Credit(minutes, minutes * line.rate * hourly, allowance_minutes * line.rate * hourly,
-                  minutes * line.overhead_per_hour * hourly)
+    return Credit(
+        minutes,
+        minutes * line.rate * hourly,
+        allowance_minutes * line.rate * hourly,
+        minutes * line.overhead_per_hour * hourly,
+    )
 
 
 def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
-    return (credit.minutes, to_cents(credit.salary), to_cents(credit.allowance), to_cents(credit.overhead),
-            fixed)
+    return (
+        credit.minutes,
+        to_cents(credit.salary),
+        to_cents(credit.allowance),
+        to_cents(credit.overhead),
+        fixed,
+    )
 
 
-def _actual_credits(session: Session, budget: Budget, tables: Sequence[ort.BandTable], start: date,
-                    end: date) -> dict[int, Credit]:
+def _actual_credits(
+    session: Session, budget: Budget, tables: Sequence[ort.BandTable], start: date, end: date
+) -> dict[int, Credit]:
     """Approved minutes of each employer's inspectors, per band, under the ORT table in force;
     no allowance for the entries of a week the three-hour rule exempts."""
     credits: dict[int, Credit] = {}
@@ -347,8 +418,9 @@ def _weighted(table: ort.BandTable, bands: dict[ort.Band, int]) -> Fraction:
     return sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
 
 
-def _exempt_allowance(session: Session, tables: Sequence[ort.BandTable], start: date,
-                      end: date) -> list[tuple[int, HourCategory, Fraction]]:
+def _exempt_allowance(
+    session: Session, tables: Sequence[ort.BandTable], start: date, end: date
+) -> list[tuple[int, HourCategory, Fraction]]:
     """The allowance minutes the sums above counted for approved entries of exempt weeks."""
     exempt = allowance.exempt_weeks(session, start, end)
     if not exempt:
@@ -359,15 +431,26 @@ def _exempt_allowance(session: Session, tables: Sequence[ort.BandTable], start: 
         select(HourEntry, Inspector.employer_id)
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
         .join(approved, approved.entry_id == HourEntry.id)
-        .where(HourEntry.inspector_id.in_({i for i, _ in exempt}),
-               HourEntry.starts_at >= local_day_start(min(mondays)),
-               HourEntry.starts_at < local_day_start(max(mondays) + allowance.WEEK),
-               HourEntry.counts_at >= local_day_start(start),
-               HourEntry.counts_at < local_day_start(end + timedelta(days=1)))).all()
-    return [(employer, entry.category, _weighted(ort.table_on(local_date(entry.counts_at), tables),
-                                                 {b: getattr(entry, f) for b, f in BAND_FIELDS.items()}))
-            for entry, employer in entries
-            if allowance.week_of(entry.inspector_id, entry.starts_at) in exempt]
+        .where(
+            HourEntry.inspector_id.in_({i for i, _ in exempt}),
+            HourEntry.starts_at >= local_day_start(min(mondays)),
+            HourEntry.starts_at < local_day_start(max(mondays) + allowance.WEEK),
+            HourEntry.counts_at >= local_day_start(start),
+            HourEntry.counts_at < local_day_start(end + timedelta(days=1)),
+        )
+    ).all()
+    return [
+        (
+            employer,
+            entry.category,
+            _weighted(
+                ort.table_on(local_date(entry.counts_at), tables),
+                {b: getattr(entry, f) for b, f in BAND_FIELDS.items()},
+            ),
+        )
+        for entry, employer in entries
+        if allowance.week_of(entry.inspector_id, entry.starts_at) in exempt
+    ]
 
 
 def _budgets(session: Session) -> list[Budget]:
@@ -387,19 +470,26 @@ def _budget_for(session: Session, start: date, end: date) -> Budget:
     pieces = _covered(start, end, _budgets(session), "no_budget_table")
     if len({id(budget) for budget, _, _ in pieces}) > 1:
         day = {"day": pieces[1][1].isoformat()}
-        raise Refused("the budget changes on %(day)s; settle each part apart", field="year",
-                      code="budget_changes", details=day, params=day)
+        raise Refused(
+            "the budget changes on %(day)s; settle each part apart",
+            field="year",
+            code="budget_changes",
+            details=day,
+            params=day,
+        )
     return pieces[0][0]
 
 
-def _table_segments(tables: Sequence[ort.BandTable], start: date,
-                    end: date) -> list[tuple[ort.BandTable, date, date]]:
+def _table_segments(
+    tables: Sequence[ort.BandTable], start: date, end: date
+) -> list[tuple[ort.BandTable, date, date]]:
     """The period cut where a new allowance table takes effect; refused where none is valid."""
     return _covered(start, end, tables, "no_ort_table")
 
 
-def _covered(start: date, end: date, tables: Sequence[dated.T],
-             missing: str) -> list[tuple[dated.T, date, date]]:
+def _covered(
+    start: date, end: date, tables: Sequence[dated.T], missing: str
+) -> list[tuple[dated.T, date, date]]:
     try:
         return dated.between(start, end, tables, missing)
     except Refusal as refusal:
@@ -414,7 +504,10 @@ def approved_minutes(session: Session, start: date, end: date) -> list[tuple[int
         select(Inspector.employer_id, HourEntry.category, *columns)
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
         .join(approved, approved.entry_id == HourEntry.id)
-        .where(HourEntry.counts_at >= local_day_start(start),
-               HourEntry.counts_at < local_day_start(end + timedelta(days=1)))
-        .group_by(Inspector.employer_id, HourEntry.category)).all()
+        .where(
+            HourEntry.counts_at >= local_day_start(start),
+            HourEntry.counts_at < local_day_start(end + timedelta(days=1)),
+        )
+        .group_by(Inspector.employer_id, HourEntry.category)
+    ).all()
     return list(rows)

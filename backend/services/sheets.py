@@ -34,29 +34,84 @@ from backend import text
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 TEXT, CODE, ID, COUNT, MINUTES, HOURS, CENTS, SHARE, DATE, DATETIME, FLAG = (
-    "text", "code", "id", "count", "minutes", "hours", "cents", "share", "date", "datetime", "flag")
+    "text",
+    "code",
+    "id",
+    "count",
+    "minutes",
+    "hours",
+    "cents",
+    "share",
+    "date",
+    "datetime",
+    "flag",
+)
 KINDS: dict[str, str] = {
     # ledger and payroll
-    "entry": ID, "date": DATE, "start": DATETIME, "end": DATETIME, "inspector": TEXT, "name": TEXT,
-    "employer": TEXT, "municipality": TEXT, "category": CODE, "break_minutes": MINUTES,
-    "worked_minutes": MINUTES, "plain_minutes": MINUTES, "weekday_20_minutes": MINUTES,
-    "weekday_40_minutes": MINUTES, "saturday_minutes": MINUTES, "sunday_holiday_minutes": MINUTES,
-    "approved": FLAG, "reverses": ID, "booked_on": DATE, "allowance_minutes": MINUTES,
+    "entry": ID,
+    "date": DATE,
+    "start": DATETIME,
+    "end": DATETIME,
+    "inspector": TEXT,
+    "name": TEXT,
+    "employer": TEXT,
+    "municipality": TEXT,
+    "category": CODE,
+    "break_minutes": MINUTES,
+    "worked_minutes": MINUTES,
+    "plain_minutes": MINUTES,
+    "weekday_20_minutes": MINUTES,
+    "weekday_40_minutes": MINUTES,
+    "saturday_minutes": MINUTES,
+    "sunday_holiday_minutes": MINUTES,
+    "approved": FLAG,
+    "reverses": ID,
+    "booked_on": DATE,
+    "allowance_minutes": MINUTES,
     "allowance_exempt_week": DATE,
     # settlement
-    "population": COUNT, "share": SHARE, "cost_share": CENTS, "cap_shortfall": CENTS,
-    "pledged_minutes": HOURS, "minutes": HOURS, "salary": CENTS, "ort": CENTS, "overhead": CENTS,
-    "fixed": CENTS, "delivered": CENTS, "balance": CENTS,
+    "population": COUNT,
+    "share": SHARE,
+    "cost_share": CENTS,
+    "cap_shortfall": CENTS,
+    "pledged_minutes": HOURS,
+    "minutes": HOURS,
+    "salary": CENTS,
+    "ort": CENTS,
+    "overhead": CENTS,
+    "fixed": CENTS,
+    "delivered": CENTS,
+    "balance": CENTS,
     # register of disclosures
-    "id": ID, "at": TEXT, "actor": TEXT, "kind": TEXT, "receiver": TEXT, "purpose": TEXT, "scope": TEXT,
+    "id": ID,
+    "at": TEXT,
+    "actor": TEXT,
+    "kind": TEXT,
+    "receiver": TEXT,
+    "purpose": TEXT,
+    "scope": TEXT,
 }
 """How each column's values are written; one kind per name wherever the name is used."""
 
 XLSX_FORMATS = {
-    "nl": {CENTS: '[$€-413] #,##0.00;[$€-413] -#,##0.00', DATE: "dd-mm-yyyy", DATETIME: "dd-mm-yyyy hh:mm",
-           HOURS: "[h]:mm", SHARE: "0.000000%", COUNT: "#,##0", MINUTES: "0"},
-    "en": {CENTS: '[$€-809]#,##0.00;-[$€-809]#,##0.00', DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm",
-           HOURS: "[h]:mm", SHARE: "0.000000%", COUNT: "#,##0", MINUTES: "0"},
+    "nl": {
+        CENTS: "[$€-413] #,##0.00;[$€-413] -#,##0.00",
+        DATE: "dd-mm-yyyy",
+        DATETIME: "dd-mm-yyyy hh:mm",
+        HOURS: "[h]:mm",
+        SHARE: "0.000000%",
+        COUNT: "#,##0",
+        MINUTES: "0",
+    },
+    "en": {
+        CENTS: "[$€-809]#,##0.00;-[$€-809]#,##0.00",
+        DATE: "yyyy-mm-dd",
+        DATETIME: "yyyy-mm-dd hh:mm",
+        HOURS: "[h]:mm",
+        SHARE: "0.000000%",
+        COUNT: "#,##0",
+        MINUTES: "0",
+    },
 }
 """Number formats by language (the file shows what the pages show: € with two decimals, hours as
 hours:minutes, dates as dates); the values themselves are numbers either way."""
@@ -88,8 +143,9 @@ class Wording:
     """The total line's label for this many lines."""
 
 
-PLAIN = Wording("nl", lambda name: name, lambda code: code,
-                lambda n: f"totaal ({n} {'regel' if n == 1 else 'regels'})")
+PLAIN = Wording(
+    "nl", lambda name: name, lambda code: code, lambda n: f"totaal ({n} {'regel' if n == 1 else 'regels'})"
+)
 """Code names, for callers without a reader's language (tests, the benchmark)."""
 
 
@@ -138,9 +194,13 @@ def _csv_cell(kind: str, value: Any, words: Wording) -> Any:
     if value is None or value == "":
         return ""
     writers: dict[str, Callable[[Any], Any]] = {
-        TEXT: lambda v: neutralised(str(v)), CODE: lambda v: neutralised(words.word(str(v))),
-        FLAG: lambda v: words.word("yes" if v else "no"), CENTS: lambda v: euros(v).replace(".", ","),
-        HOURS: hours, SHARE: percentage, DATETIME: lambda v: f"{v:%Y-%m-%d %H:%M}",
+        TEXT: lambda v: neutralised(str(v)),
+        CODE: lambda v: neutralised(words.word(str(v))),
+        FLAG: lambda v: words.word("yes" if v else "no"),
+        CENTS: lambda v: euros(v).replace(".", ","),
+        HOURS: hours,
+        SHARE: percentage,
+        DATETIME: lambda v: f"{v:%Y-%m-%d %H:%M}",
     }
     write = writers.get(kind)
     return write(value) if write else value
@@ -150,8 +210,14 @@ def _kinds(header: Sequence[str]) -> list[str]:
     return [KINDS[name] for name in header]
 
 
-def csv_lines(column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-              summed: Sequence[str], notes: Sequence[str] = (), words: Wording = PLAIN) -> Iterator[str]:
+def csv_lines(
+    column_set: str,
+    header: Sequence[str],
+    rows: Iterator[Sequence[Any]],
+    summed: Sequence[str],
+    notes: Sequence[str] = (),
+    words: Wording = PLAIN,
+) -> Iterator[str]:
     """The CSV as text chunks: BOM, column set (and notes beside it), header, the rows, and their total."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -216,8 +282,15 @@ class _Cells:
         return value  # ints, dates and date-times as they are
 
 
-def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[Sequence[Any]],
-         summed: Sequence[str], notes: Sequence[str] = (), words: Wording = PLAIN) -> None:
+def xlsx(
+    out: IO[bytes],
+    column_set: str,
+    header: Sequence[str],
+    rows: Iterator[Sequence[Any]],
+    summed: Sequence[str],
+    notes: Sequence[str] = (),
+    words: Wording = PLAIN,
+) -> None:
     """The same table as an XLSX sheet (written row by row), values typed and formatted by their kind."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("piket")
@@ -231,6 +304,10 @@ def xlsx(out: IO[bytes], column_set: str, header: Sequence[str], rows: Iterator[
         totals.add(row)
         sheet.append([cells.value(kind, value) for kind, value in zip(kinds, row, strict=True)])
     total = totals.row(len(header), words.total(totals.count))
-    sheet.append([cells.text(total[0], bold=True),
-                  *(cells.value(kind, value) for kind, value in zip(kinds[1:], total[1:], strict=True))])
+    sheet.append(
+        [
+            cells.text(total[0], bold=True),
+            *(cells.value(kind, value) for kind, value in zip(kinds[1:], total[1:], strict=True)),
+        ]
+    )
     book.save(out)

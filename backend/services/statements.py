@@ -63,9 +63,11 @@ def reference(result: Settlement, municipality_id: int) -> str:
 
 def is_closed(session: Session, start: date, end: date) -> bool:
     """Every day of [start, end] lies in a closed period."""
-    locks = session.execute(select(PeriodLock).where(PeriodLock.period_end >= start,
-                                                     PeriodLock.period_start <= end)
-                            .order_by(PeriodLock.period_start)).scalars()
+    locks = session.execute(
+        select(PeriodLock)
+        .where(PeriodLock.period_end >= start, PeriodLock.period_start <= end)
+        .order_by(PeriodLock.period_start)
+    ).scalars()
     day = start
     for lock in locks:
         if lock.period_start > day:
@@ -74,23 +76,35 @@ def is_closed(session: Session, start: date, end: date) -> bool:
     return day > end
 
 
-def statement(session: Session, result: Settlement, municipality_id: int, today: date,
-              terms: StatementData) -> Statement:
+def statement(
+    session: Session, result: Settlement, municipality_id: int, today: date, terms: StatementData
+) -> Statement:
     """The statement of one municipality's line of the settlement, dated `today`."""
     members = profile.taking_part(session, result.start, result.end)
     coordinating = next((m.name for m in members if m.is_coordinating), None)
     if coordinating is None:
-        raise Refused("no participating municipality coordinates the team, so no one issues statements",
-                      field="municipality_id", code="one_coordinating")
+        raise Refused(
+            "no participating municipality coordinates the team, so no one issues statements",
+            field="municipality_id",
+            code="one_coordinating",
+        )
     recipient = session.get_one(Municipality, municipality_id)
     budget = profile.budget(session, result.year)
     return Statement(
-        result=result, line=result.line(municipality_id), issuer=coordinating, recipient=recipient,
+        result=result,
+        line=result.line(municipality_id),
+        issuer=coordinating,
+        recipient=recipient,
         is_final=result.mode == "actual" and is_closed(session, result.start, result.end),
-        reference=reference(result, municipality_id), everyone=sum(m.population for m in members),
-        population_dates=tuple(sorted({m.population_date for m in members})), rates=budget.lines,
-        ort_tables=_tables_in(session, result.start, result.end), terms=terms, issued_on=today,
-        pay_by=today + timedelta(days=terms.payment_days))
+        reference=reference(result, municipality_id),
+        everyone=sum(m.population for m in members),
+        population_dates=tuple(sorted({m.population_date for m in members})),
+        rates=budget.lines,
+        ort_tables=_tables_in(session, result.start, result.end),
+        terms=terms,
+        issued_on=today,
+        pay_by=today + timedelta(days=terms.payment_days),
+    )
 
 
 def _tables_in(session: Session, start: date, end: date) -> tuple[BandTable, ...]:

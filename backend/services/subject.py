@@ -47,15 +47,18 @@ def _as_dict(row: Any) -> dict[str, Any]:
 
 
 def _all(session: Session, model: Any, *conditions: Any) -> list[dict[str, Any]]:
-    rows = session.execute(select(model).options(undefer("*")).where(*conditions)
-                           .order_by(*model.__table__.primary_key.columns)).scalars()
+    rows = session.execute(
+        select(model).options(undefer("*")).where(*conditions).order_by(*model.__table__.primary_key.columns)
+    ).scalars()
     return [_as_dict(row) for row in rows]
 
 
 def _models_with_inspector() -> list[Any]:
     """Every mapped class whose table points at an inspector, but the inspector itself."""
-    return sorted((m.class_ for m in Base.registry.mappers if "inspector_id" in m.columns),
-                  key=lambda cls: cls.__tablename__)
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if "inspector_id" in m.columns),
+        key=lambda cls: cls.__tablename__,
+    )
 
 
 def subject_data(session: Session, inspector_id: int) -> dict[str, Any]:
@@ -69,8 +72,12 @@ def subject_data(session: Session, inspector_id: int) -> dict[str, Any]:
     held["hour_breaks"] = _all(session, HourBreak, HourBreak.entry_id.in_(entries))
     held["hour_approvals"] = _all(session, HourApproval, HourApproval.entry_id.in_(entries))
     held["reports"] = _all(session, Report, Report.writer_id == inspector_id)
-    shifts = {row["shift_id"] for table in ("assignments", "offers", "hour_entries")
-              for row in held[table] if row.get("shift_id")}
+    shifts = {
+        row["shift_id"]
+        for table in ("assignments", "offers", "hour_entries")
+        for row in held[table]
+        if row.get("shift_id")
+    }
     held["shifts"] = _all(session, Shift, Shift.id.in_(shifts))
     held["audit_records"] = _audit_about(session, inspector_id)
     return held
@@ -79,16 +86,31 @@ def subject_data(session: Session, inspector_id: int) -> dict[str, Any]:
 def _audit_about(session: Session, inspector_id: int) -> list[dict[str, Any]]:
     """Records whose subject is the inspector, or that the inspector's own phone made."""
     me = f"inspector:{inspector_id}"
-    return _all(session, AuditRecord, or_(AuditRecord.subject == me, AuditRecord.actor == me,
-                                          AuditRecord.actor.like(f"%:{me}")))
+    return _all(
+        session,
+        AuditRecord,
+        or_(AuditRecord.subject == me, AuditRecord.actor == me, AuditRecord.actor.like(f"%:{me}")),
+    )
 
 
-def hand_over(session: Session, now: datetime, actor: str, inspector_id: int, receiver: str | None,
-              purpose: str | None) -> str:
+def hand_over(
+    session: Session, now: datetime, actor: str, inspector_id: int, receiver: str | None, purpose: str | None
+) -> str:
     """The inspector's data as JSON, recorded in the register (refused without receiver and purpose)."""
     held = subject_data(session, inspector_id)
-    disclosures.record(session, at=now, actor=actor, kind="subject", receiver=receiver, purpose=purpose,
-                       scope={"inspector_id": inspector_id})
-    document = {"format": "piket-subject-v1", "inspector_id": inspector_id, "written_at": now.isoformat(),
-                "data": held}
+    disclosures.record(
+        session,
+        at=now,
+        actor=actor,
+        kind="subject",
+        receiver=receiver,
+        purpose=purpose,
+        scope={"inspector_id": inspector_id},
+    )
+    document = {
+        "format": "piket-subject-v1",
+        "inspector_id": inspector_id,
+        "written_at": now.isoformat(),
+        "data": held,
+    }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)

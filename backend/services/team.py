@@ -22,8 +22,11 @@ SEALED = frozenset({"name", "first_name", "phone"})
 
 M = TypeVar("M", Municipality, Inspector, Designation)
 
-NOT_FOUND = {Municipality: N_("no municipality with this id"), Inspector: N_("no inspector with this id"),
-             Designation: N_("no designation with this id")}
+NOT_FOUND = {
+    Municipality: N_("no municipality with this id"),
+    Inspector: N_("no inspector with this id"),
+    Designation: N_("no designation with this id"),
+}
 
 
 def existing(session: Session, model: type[M], key: int, field: str) -> M:
@@ -43,15 +46,22 @@ def add_inspector(session: Session, now: datetime, actor: str, fields: Mapping[s
     return made
 
 
-def change_inspector(session: Session, now: datetime, actor: str, inspector_id: int,
-                     changes: Mapping[str, Any]) -> Inspector:
+def change_inspector(
+    session: Session, now: datetime, actor: str, inspector_id: int, changes: Mapping[str, Any]
+) -> Inspector:
     """Names, phone, employer, scale, training, coordinator, or leaving the team (no more offers)."""
     found = existing(session, Inspector, inspector_id, "inspector_id")
     existing(session, Municipality, changes["employer_id"], "employer_id")
     leaves = found.is_active and changes.get("is_active") is False
     _apply(found, changes)
-    audit.record(session, now, actor, "inspector.changed", f"inspector:{found.id}",
-                 _plain({k: v for k, v in changes.items() if k not in SEALED}))
+    audit.record(
+        session,
+        now,
+        actor,
+        "inspector.changed",
+        f"inspector:{found.id}",
+        _plain({k: v for k, v in changes.items() if k not in SEALED}),
+    )
     if leaves:
         end_designations_on_leaving(session, now, actor, found)
     return found
@@ -64,12 +74,21 @@ def end_designations_on_leaving(session: Session, now: datetime, actor: str, lea
     stay as history; a return to the team needs new decisions. Returns how many ended."""
     today = local_date(now)
     ended = 0
-    for designation in session.scalars(select(Designation).where(
+    for designation in session.scalars(
+        select(Designation).where(
             Designation.inspector_id == leaving.id,
-            or_(Designation.valid_until.is_(None), Designation.valid_until > today))):
+            or_(Designation.valid_until.is_(None), Designation.valid_until > today),
+        )
+    ):
         designation.valid_until = max(today, designation.valid_from)
-        audit.record(session, now, actor, "designation.ended", f"designation:{designation.id}",
-                     {"valid_until": designation.valid_until.isoformat(), "because": "left_the_team"})
+        audit.record(
+            session,
+            now,
+            actor,
+            "designation.ended",
+            f"designation:{designation.id}",
+            {"valid_until": designation.valid_until.isoformat(), "because": "left_the_team"},
+        )
         ended += 1
     return ended
 
@@ -80,20 +99,34 @@ def add_designation(session: Session, now: datetime, actor: str, fields: Mapping
     made = Designation(**fields)
     session.add(made)
     session.flush()
-    audit.record(session, now, actor, "designation.created", f"designation:{made.id}",
-                 {"inspector": made.inspector_id, "municipality": made.municipality_id})
+    audit.record(
+        session,
+        now,
+        actor,
+        "designation.created",
+        f"designation:{made.id}",
+        {"inspector": made.inspector_id, "municipality": made.municipality_id},
+    )
     return made
 
 
-def end_designation(session: Session, now: datetime, actor: str, designation_id: int,
-                    valid_until: date) -> Designation:
+def end_designation(
+    session: Session, now: datetime, actor: str, designation_id: int, valid_until: date
+) -> Designation:
     found = existing(session, Designation, designation_id, "designation_id")
     if valid_until < found.valid_from:
-        raise Refused("a designation cannot end before it starts", field="valid_until",
-                      code="designation_order")
+        raise Refused(
+            "a designation cannot end before it starts", field="valid_until", code="designation_order"
+        )
     found.valid_until = valid_until
-    audit.record(session, now, actor, "designation.ended", f"designation:{found.id}",
-                 {"valid_until": valid_until.isoformat()})
+    audit.record(
+        session,
+        now,
+        actor,
+        "designation.ended",
+        f"designation:{found.id}",
+        {"valid_until": valid_until.isoformat()},
+    )
     return found
 
 

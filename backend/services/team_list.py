@@ -40,16 +40,37 @@ COLUMNS = {
     "is_coordinator": ("coordinator", "coördinator", "is coordinator", "is_coordinator"),
 }
 REQUIRED = ("name", "first_name", "gender", "employer", "designations")
-GENDERS = {"v": Gender.FEMALE, "vrouw": Gender.FEMALE, "f": Gender.FEMALE, "female": Gender.FEMALE,
-           "m": Gender.MALE, "man": Gender.MALE, "male": Gender.MALE,
-           "x": Gender.OTHER, "anders": Gender.OTHER, "other": Gender.OTHER}
-YES_NO = {"ja": True, "j": True, "yes": True, "y": True, "1": True, "x": True,
-          "nee": False, "n": False, "no": False, "0": False, "": False}
+GENDERS = {
+    "v": Gender.FEMALE,
+    "vrouw": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "m": Gender.MALE,
+    "man": Gender.MALE,
+    "male": Gender.MALE,
+    "x": Gender.OTHER,
+    "anders": Gender.OTHER,
+    "other": Gender.OTHER,
+}
+YES_NO = {
+    "ja": True,
+    "j": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "x": True,
+    "nee": False,
+    "n": False,
+    "no": False,
+    "0": False,
+    "": False,
+}
 _DATE = r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2}"
 _DESIGNATION = re.compile(
     rf"^(?P<municipality>.+?)\s+(?:\((?P<reference>[^)]{{1,120}})\)\s+)?(?:vanaf\s+|from\s+)?"
     rf"(?P<valid_from>{_DATE})(?:\s*(?:t/m|tot en met|tot|until|-|–)\s*(?P<valid_until>{_DATE}))?$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _PHONE = re.compile(r"^\+?[0-9 ]{6,30}$")
 
 
@@ -88,8 +109,9 @@ class Row:
     designations: list[dict[str, Any]]
 
 
-def read_rows(data: bytes, municipalities: Mapping[str, Municipality],
-              rejections: list[Rejection]) -> list[Row]:
+def read_rows(
+    data: bytes, municipalities: Mapping[str, Municipality], rejections: list[Rejection]
+) -> list[Row]:
     """The rows that pass their checks; each that does not is added to `rejections` with its line.
 
     ImportRefused when the file as a whole cannot be read (encoding, size, header)."""
@@ -124,8 +146,10 @@ def _records(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     start = reader.line_num + 1
     for values in reader:
         if any(v.strip() for v in values):
-            yield start, {name: clean_lines(values[i]) if i < len(values) else ""
-                          for name, i in columns.items()}
+            yield (
+                start,
+                {name: clean_lines(values[i]) if i < len(values) else "" for name, i in columns.items()},
+            )
         start = reader.line_num + 1
 
 
@@ -142,10 +166,14 @@ def _columns(header: list[str]) -> dict[str, int]:
     if missing:
         found_titles = ", ".join(h.strip() for h in header)
         if found_titles:
-            raise ImportRefused("line 1: the header lacks the column(s) %(missing)s (found: %(found)s)",
-                                missing=", ".join(missing), found=found_titles)
-        raise ImportRefused("line 1: the header lacks the column(s) %(missing)s (found: nothing)",
-                            missing=", ".join(missing))
+            raise ImportRefused(
+                "line 1: the header lacks the column(s) %(missing)s (found: %(found)s)",
+                missing=", ".join(missing),
+                found=found_titles,
+            )
+        raise ImportRefused(
+            "line 1: the header lacks the column(s) %(missing)s (found: nothing)", missing=", ".join(missing)
+        )
     return found
 
 
@@ -160,8 +188,11 @@ class _Bad(Exception):
         super().__init__(message % params if params else message)
 
 
-def _checked_rows(records: Iterator[tuple[int, dict[str, str]]], municipalities: Mapping[str, Municipality],
-                  rejections: list[Rejection]) -> Iterator[Row]:
+def _checked_rows(
+    records: Iterator[tuple[int, dict[str, str]]],
+    municipalities: Mapping[str, Municipality],
+    rejections: list[Rejection],
+) -> Iterator[Row]:
     seen: dict[str, int] = {}
     for line, values in records:
         try:
@@ -196,8 +227,11 @@ def _row(line: int, values: Mapping[str, str], municipalities: Mapping[str, Muni
         if not _PHONE.match(values["phone"]):
             raise _Bad("telefoon: digits and spaces, optionally starting with +")
         fields["phone"] = values["phone"]
-    designations = [_designation(part, municipalities) for part in re.split(r"[,\n|]", values["designations"])
-                    if part.strip()]
+    designations = [
+        _designation(part, municipalities)
+        for part in re.split(r"[,\n|]", values["designations"])
+        if part.strip()
+    ]
     if not designations:
         raise _Bad("aanwijzingen: at least one designation (municipality and start date)")
     return Row(line, fields, designations)
@@ -205,8 +239,12 @@ def _row(line: int, values: Mapping[str, str], municipalities: Mapping[str, Muni
 
 def _bounded(value: str, column: str, shortest: int, longest: int) -> str:
     if not shortest <= len(value) <= longest:
-        raise _Bad("%(column)s: %(shortest)s to %(longest)s characters", column=column, shortest=shortest,
-                   longest=longest)
+        raise _Bad(
+            "%(column)s: %(shortest)s to %(longest)s characters",
+            column=column,
+            shortest=shortest,
+            longest=longest,
+        )
     return value
 
 
@@ -243,24 +281,33 @@ def _number(value: str, column: str, top: int) -> int:
 def _municipality(name: str, municipalities: Mapping[str, Municipality], column: str) -> Municipality:
     found = municipalities.get(name_key(name))
     if found is None:
-        raise _Bad("%(column)s: no municipality named %(name)r (add it to the profile first)", column=column,
-                   name=name)
+        raise _Bad(
+            "%(column)s: no municipality named %(name)r (add it to the profile first)",
+            column=column,
+            name=name,
+        )
     return found
 
 
 def _designation(text: str, municipalities: Mapping[str, Municipality]) -> dict[str, Any]:
     match = _DESIGNATION.match(" ".join(text.split()))
     if match is None:
-        raise _Bad("aanwijzingen: %(text)r is not 'Municipality dd-mm-jjjj' "
-                   "(optionally '(kenmerk)' before the date and 't/m dd-mm-jjjj' after it)",
-                   text=text.strip())
+        raise _Bad(
+            "aanwijzingen: %(text)r is not 'Municipality dd-mm-jjjj' "
+            "(optionally '(kenmerk)' before the date and 't/m dd-mm-jjjj' after it)",
+            text=text.strip(),
+        )
     municipality = _municipality(match["municipality"], municipalities, "aanwijzingen")
     valid_from = _day(match["valid_from"], "aanwijzingen")
     valid_until = _day(match["valid_until"] or "", "aanwijzingen", optional=True)
     if valid_until is not None and valid_from is not None and valid_until < valid_from:
         raise _Bad("aanwijzingen: %(municipality)s ends before it starts", municipality=municipality.name)
-    return {"municipality_id": municipality.id, "valid_from": valid_from, "valid_until": valid_until,
-            "decision_reference": (match["reference"] or "").strip() or None}
+    return {
+        "municipality_id": municipality.id,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "decision_reference": (match["reference"] or "").strip() or None,
+    }
 
 
 def name_key(name: str) -> str:

@@ -28,14 +28,25 @@ from backend.services.errors import NotFound, Refused
 from scheduling.ort import Span
 
 
-def record_work(session: Session, now: datetime, actor: str, *, inspector_id: int, category: HourCategory,
-                starts_at: datetime, ends_at: datetime, breaks: Sequence[Span] = ()) -> HourEntry:
+def record_work(
+    session: Session,
+    now: datetime,
+    actor: str,
+    *,
+    inspector_id: int,
+    category: HourCategory,
+    starts_at: datetime,
+    ends_at: datetime,
+    breaks: Sequence[Span] = (),
+) -> HourEntry:
     """An entry of work outside shifts, for the inspector's own municipality; refused for a shift's
     category, coordination by anyone but the coordinator, or time that overlaps hours already booked
     (which also stops a double tap from booking twice)."""
     if category not in OFF_SHIFT:
-        raise Refused("only coordination, preparation, training and peer review are booked without a shift",
-                      field="category")
+        raise Refused(
+            "only coordination, preparation, training and peer review are booked without a shift",
+            field="category",
+        )
     person = session.get(Inspector, inspector_id)
     if person is None or not person.is_active:
         raise NotFound("inspector_id", "no active inspector with this id")
@@ -43,17 +54,36 @@ def record_work(session: Session, now: datetime, actor: str, *, inspector_id: in
         raise Refused("coordination hours are the coordinator's", field="category")
     if overlapping(session, inspector_id, starts_at, ends_at):
         raise Refused("these hours overlap hours already booked", field="starts_at")
-    return ledger.record(session, now, actor, inspector_id=inspector_id, municipality_id=person.employer_id,
-                         category=category, starts_at=starts_at, ends_at=ends_at, breaks=breaks)
+    return ledger.record(
+        session,
+        now,
+        actor,
+        inspector_id=inspector_id,
+        municipality_id=person.employer_id,
+        category=category,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        breaks=breaks,
+    )
 
 
 def overlapping(session: Session, inspector_id: int, starts_at: datetime, ends_at: datetime) -> bool:
     """Whether the inspector has a standing entry (not a reversal, not reversed) overlapping the span."""
     reversal = aliased(HourEntry)
-    return session.execute(select(HourEntry.id).where(
-        HourEntry.inspector_id == inspector_id, HourEntry.reverses_id.is_(None),
-        ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists(),
-        HourEntry.starts_at < ends_at, HourEntry.ends_at > starts_at).limit(1)).first() is not None
+    return (
+        session.execute(
+            select(HourEntry.id)
+            .where(
+                HourEntry.inspector_id == inspector_id,
+                HourEntry.reverses_id.is_(None),
+                ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists(),
+                HourEntry.starts_at < ends_at,
+                HourEntry.ends_at > starts_at,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def own_inspector(session: Session, user_id: int | None) -> int | None:
@@ -64,8 +94,9 @@ def own_inspector(session: Session, user_id: int | None) -> int | None:
     return user.inspector_id if user is not None else None
 
 
-def coordinator_pending(session: Session, start: date | None = None,
-                        end: date | None = None) -> list[ledger.Pending]:
+def coordinator_pending(
+    session: Session, start: date | None = None, end: date | None = None
+) -> list[ledger.Pending]:
     """The approval lines of the coordinator's own hours: finance's or admin's to approve."""
     coordinators = coordinator_ids(session)
     return [line for line in ledger.pending(session, start, end) if line.entry.inspector_id in coordinators]

@@ -41,8 +41,7 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=access.ABSOLUTE_SESSION_SECONDS),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    app.extensions["piket"] = {"settings": settings, "database": database,
-                               "clock": clock or SystemClock()}
+    app.extensions["piket"] = {"settings": settings, "database": database, "clock": clock or SystemClock()}
     i18n.install(app)
     app.jinja_env.globals["csrf_token"] = access.csrf_token
     app.url_map.converters["int"] = IdConverter
@@ -52,8 +51,12 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
     app.after_request(access.security_headers)
     access.check_every_route_declares_roles(app)
     if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
-                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_hops,
+            x_proto=settings.proxy_hops,
+            x_host=settings.proxy_hops,
+        )
     return app
 
 
@@ -136,8 +139,7 @@ def _register_errors(app: Flask) -> None:
         code = error.code or 500
         headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]  # Allow on a 405
         if access.is_api() or request.path == "/healthz":
-            body = {"error": (error.name or "error").lower().replace(" ", "_"),
-                    "message": error.description}
+            body = {"error": (error.name or "error").lower().replace(" ", "_"), "message": error.description}
             return jsonify(body), code, headers
         return render_template("error.html", code=code, message=_page_message(code)), code, headers
 
@@ -170,9 +172,11 @@ def _register_errors(app: Flask) -> None:
         # the page right, so it stays a 500 (monitoring should see it), but a clear one: the log
         # names the column and row (the error never carries the value) for `piket keys verify`.
         log.error("a sealed value does not open: %s", error)
-        message = i18n.gettext("A stored value does not open: it was changed in the database outside "
-                               "piket. Nothing was changed; the administrator can find which value "
-                               "with `piket keys verify`.")
+        message = i18n.gettext(
+            "A stored value does not open: it was changed in the database outside "
+            "piket. Nothing was changed; the administrator can find which value "
+            "with `piket keys verify`."
+        )
         if access.is_api():
             return jsonify(error="sealed_value_does_not_open", message=message), 500
         return render_template("error.html", code=500, message=message), 500
@@ -187,8 +191,12 @@ def _back_with(found: list[dict[str, str]], status: int = 422) -> Any:
     referrer = urlsplit(request.referrer or "")
     back = safe_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
     sentences = problems.labelled(found)
-    if referrer.netloc != request.host or back is None or back == request.full_path.rstrip("?") \
-            or (request.method == "GET" and status == 404):
+    if (
+        referrer.netloc != request.host
+        or back is None
+        or back == request.full_path.rstrip("?")
+        or (request.method == "GET" and status == 404)
+    ):
         return render_template("error.html", code=status, message=" ".join(sentences)), status
     for sentence in sentences:
         flash(sentence, "problem")

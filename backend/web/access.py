@@ -76,8 +76,13 @@ def check_every_route_declares_roles(app: Flask) -> None:
 def _stranger() -> Any:
     if is_api():
         abort(401)
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None,
-                            expired=1 if g.get("session_expired") else None))
+    return redirect(
+        url_for(
+            "auth.login",
+            next=request.full_path if request.method == "GET" else None,
+            expired=1 if g.get("session_expired") else None,
+        )
+    )
 
 
 def is_api() -> bool:
@@ -91,8 +96,13 @@ def start_session(user: WebUser, now: float | None = None) -> None:
     """A new session for a user who just logged in (a fresh one: no fixation)."""
     session.clear()
     now = time.time() if now is None else now
-    session.update(user_id=user.id, generation=user.session_generation, started=now, seen=now,
-                   csrf=secrets.token_urlsafe(32))
+    session.update(
+        user_id=user.id,
+        generation=user.session_generation,
+        started=now,
+        seen=now,
+        csrf=secrets.token_urlsafe(32),
+    )
     session.permanent = True
 
 
@@ -171,8 +181,10 @@ def check_csrf() -> None:
 
 # -- headers --------------------------------------------------------------------------------
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 def security_headers(response: Any) -> Any:

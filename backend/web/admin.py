@@ -58,14 +58,26 @@ def _overview(kept: Mapping[str, knobs.Form]) -> str:
     """The overview; `kept` holds a refused form (by its name) with what was typed and why."""
     municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
     inspectors = list(g.db.execute(select(Inspector).order_by(Inspector.id)).scalars())
-    designations = list(g.db.execute(select(Designation).order_by(Designation.inspector_id,
-                                                                  Designation.municipality_id)).scalars())
+    designations = list(
+        g.db.execute(
+            select(Designation).order_by(Designation.inspector_id, Designation.municipality_id)
+        ).scalars()
+    )
     names = {m.id: m.name for m in municipalities}
-    return render_template("admin/overview.html", municipalities=municipalities, inspectors=inspectors,
-                           designations=designations, names=names, genders=list(Gender),
-                           users=list(g.db.execute(select(WebUser).order_by(WebUser.username)).scalars()),
-                           tokens=list(g.db.execute(select(ApiToken).order_by(ApiToken.id)).scalars()),
-                           roles=list(Role), today=now().date(), kept=kept, **_backups())
+    return render_template(
+        "admin/overview.html",
+        municipalities=municipalities,
+        inspectors=inspectors,
+        designations=designations,
+        names=names,
+        genders=list(Gender),
+        users=list(g.db.execute(select(WebUser).order_by(WebUser.username)).scalars()),
+        tokens=list(g.db.execute(select(ApiToken).order_by(ApiToken.id)).scalars()),
+        roles=list(Role),
+        today=now().date(),
+        kept=kept,
+        **_backups(),
+    )
 
 
 def _kept_on_overview(key: str, apply: Callable[[dict[str, str]], Any]) -> Any:
@@ -101,8 +113,13 @@ def import_inspectors() -> Any:
         report = imports.import_inspectors(g.db, now(), caller().name, data, dry_run=dry_run)
     except imports.ImportRefused as error:
         refused = i18n.gettext(error.message, **error.params)
-    return render_template("admin/import.html", report=report, refused=refused, dry_run=dry_run,
-                           filename=upload.filename if upload else "")
+    return render_template(
+        "admin/import.html",
+        report=report,
+        refused=refused,
+        dry_run=dry_run,
+        filename=upload.filename if upload else "",
+    )
 
 
 @blueprint.post("/municipalities/<int:municipality_id>")
@@ -120,6 +137,7 @@ def add_inspector() -> Any:
         made = team.add_inspector(g.db, now(), caller().name, parse(InspectorIn, values).model_dump())
         flash(i18n.gettext("Inspector %(id)s added.", id=made.id))
         return redirect(url_for("admin.overview"))
+
     return _kept_on_overview("inspector", add)
 
 
@@ -131,8 +149,11 @@ def edit_inspector(inspector_id: int) -> Any:
         team.change_inspector(g.db, now(), caller().name, inspector_id, changes)
         flash(i18n.gettext("Inspector %(id)s saved.", id=inspector_id))
         return redirect(url_for("admin.overview"))
-    found = g.db.execute(select(Inspector).options(undefer(Inspector.first_name), undefer(Inspector.phone))
-                         .where(Inspector.id == inspector_id)).scalar_one_or_none()
+    found = g.db.execute(
+        select(Inspector)
+        .options(undefer(Inspector.first_name), undefer(Inspector.phone))
+        .where(Inspector.id == inspector_id)
+    ).scalar_one_or_none()
     if found is None:
         abort(404)
     municipalities = list(g.db.execute(select(Municipality).order_by(Municipality.name)).scalars())
@@ -155,6 +176,7 @@ def add_designation() -> Any:
         team.add_designation(g.db, now(), caller().name, parse(DesignationIn, values).model_dump())
         flash(i18n.gettext("Designation recorded."))
         return redirect(url_for("admin.overview"))
+
     return _kept_on_overview("designation", add)
 
 
@@ -167,8 +189,14 @@ def enrolment_code(inspector_id: int) -> Any:
     username = current_app.extensions["piket"]["settings"].telegram_bot_username
     link = f"https://t.me/{username}?start={code}" if username else None
     qr = Markup(segno.make(link, error="m").svg_inline(scale=5)) if link else None  # noqa: S704 - own SVG
-    return render_template("admin/enrolment.html", code=code, link=link, qr=qr, inspector_id=inspector_id,
-                           hours=int(enrolment.CODE_LIFETIME.total_seconds() // 3600))
+    return render_template(
+        "admin/enrolment.html",
+        code=code,
+        link=link,
+        qr=qr,
+        inspector_id=inspector_id,
+        hours=int(enrolment.CODE_LIFETIME.total_seconds() // 3600),
+    )
 
 
 @blueprint.post("/inspectors/<int:inspector_id>/revoke")
@@ -176,12 +204,17 @@ def enrolment_code(inspector_id: int) -> Any:
 def revoke(inspector_id: int) -> Any:
     team.existing(g.db, Inspector, inspector_id, "inspector_id")
     done = enrolment.revoke(g.db, now(), caller().name, inspector_id)
-    flash(i18n.gettext(
-        "Phone cut off: it gets no more messages. Open offers withdrawn: %(offers)s. Messages to be "
-        "deleted from the phone (places, colleagues): %(deletions)s. Shifts still to come that lose this "
-        "person: %(shifts)s (the coordinator is told and cover is offered). To link a new phone, make a "
-        "new enrolment code.",
-        offers=done.offers_withdrawn, deletions=done.deletions, shifts=done.shifts_left))
+    flash(
+        i18n.gettext(
+            "Phone cut off: it gets no more messages. Open offers withdrawn: %(offers)s. Messages to be "
+            "deleted from the phone (places, colleagues): %(deletions)s. Shifts still to come that lose this "
+            "person: %(shifts)s (the coordinator is told and cover is offered). To link a new phone, make a "
+            "new enrolment code.",
+            offers=done.offers_withdrawn,
+            deletions=done.deletions,
+            shifts=done.shifts_left,
+        )
+    )
     return redirect(url_for("admin.overview"))
 
 
@@ -190,8 +223,10 @@ def revoke(inspector_id: int) -> Any:
 def add_user() -> Any:
     def add(values: dict[str, str]) -> Any:
         given = parse(WebUserIn, values)
-        return _one_time_password(*accounts.create_web_user(g.db, now(), caller().name, given.username,
-                                                            given.role))
+        return _one_time_password(
+            *accounts.create_web_user(g.db, now(), caller().name, given.username, given.role)
+        )
+
     return _kept_on_overview("user", add)
 
 
@@ -203,10 +238,15 @@ def reset_user(user_id: int) -> Any:
 
 def _one_time_password(user: WebUser, password: str) -> Any:
     """The page that shows a new account's (or a reset account's) one-time password, once."""
-    return render_template("admin/secret.html", title=i18n.gettext("Account %(name)s", name=user.username),
-                           secret=password, explain=i18n.gettext(
-                               "One-time password: give it to the user by another channel. At first login "
-                               "they choose their own password and set up the authenticator app."))
+    return render_template(
+        "admin/secret.html",
+        title=i18n.gettext("Account %(name)s", name=user.username),
+        secret=password,
+        explain=i18n.gettext(
+            "One-time password: give it to the user by another channel. At first login "
+            "they choose their own password and set up the authenticator app."
+        ),
+    )
 
 
 @blueprint.post("/users/<int:user_id>/active")
@@ -226,12 +266,15 @@ def add_token() -> Any:
 
 def _add_token(values: dict[str, str]) -> Any:
     given = parse(TokenIn, values)
-    made, token = accounts.create_api_token(g.db, now(), caller().name, given.name, given.role,
-                                            given.is_read_only)
-    return render_template("admin/secret.html", title=i18n.gettext("API token %(name)s", name=made.name),
-                           secret=token, explain=i18n.gettext(
-                               "Shown once. Send it as 'Authorization: Bearer <token>'. "
-                               "It expires in a year."))
+    made, token = accounts.create_api_token(
+        g.db, now(), caller().name, given.name, given.role, given.is_read_only
+    )
+    return render_template(
+        "admin/secret.html",
+        title=i18n.gettext("API token %(name)s", name=made.name),
+        secret=token,
+        explain=i18n.gettext("Shown once. Send it as 'Authorization: Bearer <token>'. It expires in a year."),
+    )
 
 
 @blueprint.post("/tokens/<int:token_id>/revoke")
@@ -254,10 +297,12 @@ def key_status() -> Any:
 @allow(Role.ADMIN, Role.AUDITOR)
 def audit_log() -> Any:
     page = parse(PageQuery, {"page": request.args.get("page", "1")}, keep_empty=True).page
-    records = list(g.db.execute(select(AuditRecord).order_by(AuditRecord.seq.desc())
-                                .offset((page - 1) * 100).limit(100)).scalars())
+    records = list(
+        g.db.execute(
+            select(AuditRecord).order_by(AuditRecord.seq.desc()).offset((page - 1) * 100).limit(100)
+        ).scalars()
+    )
     return render_template("admin/audit.html", records=records, report=audit.verify(g.db), page=page)
-
 
 
 @blueprint.get("/disclosures")
@@ -265,8 +310,12 @@ def audit_log() -> Any:
 def disclosure_register() -> Any:
     """What left piket, to whom and why: every export, statement, backup and access request."""
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 1_000_000))
-    return render_template("admin/disclosures.html", rows=disclosures.register_page(g.db, page), page=page,
-                           per_page=disclosures.PAGE)
+    return render_template(
+        "admin/disclosures.html",
+        rows=disclosures.register_page(g.db, page),
+        page=page,
+        per_page=disclosures.PAGE,
+    )
 
 
 @blueprint.get("/disclosures.csv")
@@ -276,7 +325,15 @@ def disclosure_register_csv() -> Any:
     asked = ask_first("disclosures.csv", {})
     if asked is not None:
         return asked
-    lines = exports.csv_lines("piket-disclosures-v2", disclosures.REGISTER_HEADER,
-                              disclosures.register_rows(g.db), (), words=export_words.wording())
-    return Response("".join(lines), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="piket-verstrekkingen.csv"'})
+    lines = exports.csv_lines(
+        "piket-disclosures-v2",
+        disclosures.REGISTER_HEADER,
+        disclosures.register_rows(g.db),
+        (),
+        words=export_words.wording(),
+    )
+    return Response(
+        "".join(lines),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="piket-verstrekkingen.csv"'},
+    )

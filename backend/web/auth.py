@@ -41,9 +41,14 @@ def login() -> Any:
     if request.method == "GET":
         return render_template("login.html", expired=request.args.get("expired") == "1")
     try:
-        user = accounts.log_in(g.db, now(), request.form.get("username", "")[:64],
-                               request.form.get("password", "")[:256], request.form.get("code", "")[:12],
-                               address=request.remote_addr or "?")
+        user = accounts.log_in(
+            g.db,
+            now(),
+            request.form.get("username", "")[:64],
+            request.form.get("password", "")[:256],
+            request.form.get("code", "")[:12],
+            address=request.remote_addr or "?",
+        )
     except accounts.LoginFailed:
         g.keep_changes = True  # the failure count must stick, though the answer is an error
         error = i18n.gettext("Username, password or code is wrong, or the account is locked for a while.")
@@ -69,8 +74,7 @@ def setup() -> Any:
         try:
             if password != request.form.get("password_again", ""):
                 raise Refused("the two passwords differ", field="password")
-            accounts.finish_setup(g.db, now(), user, password,
-                                  request.form.get("code", "")[:12])
+            accounts.finish_setup(g.db, now(), user, password, request.form.get("code", "")[:12])
         except Refused as refused:
             error = i18n.refusal(refused)
         else:
@@ -101,4 +105,3 @@ def switch_language(code: str) -> Any:
     response = redirect(safe_path(request.args.get("next")) or url_for("auth.index"))
     response.set_cookie(i18n.COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
-

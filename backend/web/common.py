@@ -35,8 +35,14 @@ def safe_path(target: str | None) -> str | None:
 class IdConverter(IntegerConverter):
     """`<int:...>` in every route: a row id the database can hold, so a huge one is a 404, not a 500."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = 1,
-                 max: int | None = ID_MAX, signed: bool = False) -> None:
+    def __init__(
+        self,
+        map: Any,
+        fixed_digits: int = 0,
+        min: int | None = 1,
+        max: int | None = ID_MAX,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

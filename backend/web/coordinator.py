@@ -71,12 +71,19 @@ def _board() -> dict[str, Any]:
     week = dashboard.shifts_between(g.db, start, start + WEEK)
     tomorrow = local_day_start(today() + timedelta(days=1))
     lines = ledger.pending(g.db)  # read once for the count and the period
-    return {"callouts": dashboard.callouts(g.db, now()), "today": [v for v in week if v.starts_at < tomorrow],
-            "week": week, "gaps": dashboard.gaps(week), "waiting": dashboard.waiting(g.db, lines),
-            "now": now(), "bot_silent_since": outbox.stalled_since(g.db, now()),
-            "waiting_period": _waiting_period(lines),
-            "safety_alerts": safety_ladder.open_alerts(g.db), "alert_kinds": safety.KINDS,
-            "alert_outcomes": safety.OUTCOMES}
+    return {
+        "callouts": dashboard.callouts(g.db, now()),
+        "today": [v for v in week if v.starts_at < tomorrow],
+        "week": week,
+        "gaps": dashboard.gaps(week),
+        "waiting": dashboard.waiting(g.db, lines),
+        "now": now(),
+        "bot_silent_since": outbox.stalled_since(g.db, now()),
+        "waiting_period": _waiting_period(lines),
+        "safety_alerts": safety_ladder.open_alerts(g.db),
+        "alert_kinds": safety.KINDS,
+        "alert_outcomes": safety.OUTCOMES,
+    }
 
 
 def _waiting_period(lines: list[ledger.Pending]) -> dict[str, date]:
@@ -97,8 +104,9 @@ def new_callout() -> Any:
         try:
             asked = parse(CalloutIn, values)
             warning = None if go_ahead else repeat_warning(asked.location)
-            made = None if warning else callouts.create_callout(g.db, now(), caller().name,
-                                                                asked.to_service())
+            made = (
+                None if warning else callouts.create_callout(g.db, now(), caller().name, asked.to_service())
+            )
         except Invalid as invalid:
             problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
@@ -107,35 +115,57 @@ def new_callout() -> Any:
             if made is not None:
                 _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
                 return redirect(url_for("coordinator.dashboard_page"))
-    page = render_template("coordinator/new_callout.html", values=values, problems=problems, warning=warning,
-                           municipalities=_participating(), sources=profile.callout_sources(g.db))
+    page = render_template(
+        "coordinator/new_callout.html",
+        values=values,
+        problems=problems,
+        warning=warning,
+        municipalities=_participating(),
+        sources=profile.callout_sources(g.db),
+    )
     return page, (422 if problems else 200)
 
 
 def _say_offered(callout_id: int, offered: int) -> None:
     if offered:
-        flash(i18n.ngettext("Call-out %(id)s created and offered to %(n)s inspector.",
-                            "Call-out %(id)s created and offered to %(n)s inspectors.", offered,
-                            id=callout_id))
+        flash(
+            i18n.ngettext(
+                "Call-out %(id)s created and offered to %(n)s inspector.",
+                "Call-out %(id)s created and offered to %(n)s inspectors.",
+                offered,
+                id=callout_id,
+            )
+        )
         _warn_if_bot_silent()
     else:
-        flash(i18n.gettext("Call-out %(id)s created, but offered to nobody: no inspector who may go has a "
-                           "phone linked to the bot. Phone them, or have the admin link their phones.",
-                           id=callout_id), "warning")
+        flash(
+            i18n.gettext(
+                "Call-out %(id)s created, but offered to nobody: no inspector who may go has a "
+                "phone linked to the bot. Phone them, or have the admin link their phones.",
+                id=callout_id,
+            ),
+            "warning",
+        )
 
 
 def repeat_warning(address: str) -> str | None:
-    """"Controlled on 12 March (control 2027-014)" when the address was controlled recently."""
+    """ "Controlled on 12 March (control 2027-014)" when the address was controlled recently."""
     recent = findings.recent_control(g.db, now(), address)
     if recent is None:
         return None
-    return i18n.gettext("This address was controlled on %(day)s (control %(control)s).",
-                        day=i18n.day_month(recent.controlled_on), control=recent.label)
+    return i18n.gettext(
+        "This address was controlled on %(day)s (control %(control)s).",
+        day=i18n.day_month(recent.controlled_on),
+        control=recent.label,
+    )
 
 
 def _participating() -> list[Municipality]:
-    return list(g.db.execute(select(Municipality).where(Municipality.is_participating)
-                             .order_by(Municipality.name)).scalars())
+    return list(
+        g.db.execute(
+            select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
+        ).scalars()
+    )
 
 
 @blueprint.post("/callouts/<int:callout_id>/cancel")
@@ -155,8 +185,13 @@ def widen_callout(callout_id: int) -> Any:
         flash(i18n.ngettext("Offered to %(n)s more inspector.", "Offered to %(n)s more inspectors.", offered))
         _warn_if_bot_silent()
     else:
-        flash(i18n.gettext("Nobody more could be offered this call-out: everyone designated has been asked "
-                           "already or has no phone linked to the bot. Phone them yourself."), "warning")
+        flash(
+            i18n.gettext(
+                "Nobody more could be offered this call-out: everyone designated has been asked "
+                "already or has no phone linked to the bot. Phone them yourself."
+            ),
+            "warning",
+        )
     return redirect(url_for("coordinator.dashboard_page"))
 
 
@@ -164,8 +199,14 @@ def _warn_if_bot_silent() -> None:
     """What was just queued will not reach anyone while the bot sends nothing: say so, and what to do."""
     since = outbox.stalled_since(g.db, now())
     if since is not None:
-        flash(i18n.gettext("The bot has sent nothing since %(since)s, so nobody has been asked yet: phone "
-                           "them, and have the admin start the bot.", since=i18n.when(since)), "warning")
+        flash(
+            i18n.gettext(
+                "The bot has sent nothing since %(since)s, so nobody has been asked yet: phone "
+                "them, and have the admin start the bot.",
+                since=i18n.when(since),
+            ),
+            "warning",
+        )
 
 
 @blueprint.get("/calendar")
@@ -176,21 +217,25 @@ def calendar() -> Any:
     by_day: dict[date, list[dashboard.ShiftView]] = {d: [] for d in days}
     for view in views:
         by_day[view.starts_at.astimezone(team_zone()).date()].append(view)
-    return render_template("coordinator/calendar.html", month=month, by_day=by_day, lead=days[0].weekday(),
-                           **_neighbours(days))
+    return render_template(
+        "coordinator/calendar.html", month=month, by_day=by_day, lead=days[0].weekday(), **_neighbours(days)
+    )
 
 
 def _month_shifts(month: date) -> tuple[list[date], list[dashboard.ShiftView]]:
     """The month's days and the shifts that start in it."""
     days = dashboard.month_days(month.year, month.month)
-    return days, dashboard.shifts_between(g.db, local_day_start(days[0]),
-                                          local_day_start(days[-1] + timedelta(days=1)))
+    return days, dashboard.shifts_between(
+        g.db, local_day_start(days[0]), local_day_start(days[-1] + timedelta(days=1))
+    )
 
 
 def _neighbours(days: list[date]) -> dict[str, date]:
     """The first days of the months before and after, for the page's arrows."""
-    return {"previous": (days[0] - timedelta(days=1)).replace(day=1),
-            "following": days[-1] + timedelta(days=1)}
+    return {
+        "previous": (days[0] - timedelta(days=1)).replace(day=1),
+        "following": days[-1] + timedelta(days=1),
+    }
 
 
 @blueprint.get("/hours")
@@ -199,18 +244,30 @@ def hours() -> Any:
     return _hours_page(request.args.get("period_start"), request.args.get("period_end"))
 
 
-def _hours_page(start_text: str | None, end_text: str | None, close: dict[str, Any] | None = None,
-                close_problems: list[dict[str, str]] | None = None) -> str:
+def _hours_page(
+    start_text: str | None,
+    end_text: str | None,
+    close: dict[str, Any] | None = None,
+    close_problems: list[dict[str, str]] | None = None,
+) -> str:
     """The approval list of the period; `close` keeps what was typed in a refused close form."""
     start, end = _period(start_text, end_text)
     lines = ledger.pending(g.db, start, end)
     names = dashboard.first_names(g.db, (line.entry.inspector_id for line in lines))
     municipalities = dict(g.db.execute(select(Municipality.id, Municipality.name)).all())
     theirs = work_hours.coordinator_ids(g.db)
-    return render_template("coordinator/hours.html", lines=lines, names=names, start=start, end=end,
-                           municipalities=municipalities, locks=ledger.locks(g.db), theirs=theirs,
-                           close=close or {"period_start": start, "period_end": end},
-                           close_problems=close_problems or [])
+    return render_template(
+        "coordinator/hours.html",
+        lines=lines,
+        names=names,
+        start=start,
+        end=end,
+        municipalities=municipalities,
+        locks=ledger.locks(g.db),
+        theirs=theirs,
+        close=close or {"period_start": start, "period_end": end},
+        close_problems=close_problems or [],
+    )
 
 
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
@@ -249,20 +306,40 @@ def correct_hours(entry_id: int) -> Any:
         try:
             asked = parse(CorrectionIn, CorrectionIn.form_values(values))
             starts_at, ends_at = asked.window()
-            ledger.correct(g.db, now(), caller().name, entry_id, starts_at=starts_at, ends_at=ends_at,
-                           breaks=asked.break_spans(), by_coordinator=True, reason=asked.reason)
+            ledger.correct(
+                g.db,
+                now(),
+                caller().name,
+                entry_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                breaks=asked.break_spans(),
+                by_coordinator=True,
+                reason=asked.reason,
+            )
         except Invalid as invalid:
             problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
             problems = shown.refused(refused)
         else:
-            flash(i18n.gettext("Hours corrected; the old entry is reversed.") if approved else
-                  i18n.gettext("Hours corrected; the correction waits for approval."))
+            flash(
+                i18n.gettext("Hours corrected; the old entry is reversed.")
+                if approved
+                else i18n.gettext("Hours corrected; the correction waits for approval.")
+            )
             return redirect(safe_path(request.args.get("back")) or url_for("coordinator.hours"))
     name = dashboard.first_names(g.db, [entry.inspector_id])[entry.inspector_id].first_name
     closed = ledger.is_locked(g.db, entry.counts_at)
-    page = render_template("coordinator/correct.html", entry=entry, name=name, values=values,
-                           problems=problems, closed=closed, approved=approved, break_fields=FORM_BREAKS)
+    page = render_template(
+        "coordinator/correct.html",
+        entry=entry,
+        name=name,
+        values=values,
+        problems=problems,
+        closed=closed,
+        approved=approved,
+        break_fields=FORM_BREAKS,
+    )
     return page, (422 if problems else 200)
 
 
@@ -288,8 +365,11 @@ def lock_period() -> Any:
     except ServiceError as refused:
         problems = [{"field": "", "message": _lock_refusal(refused)}]
     else:
-        flash(i18n.gettext("Period %(start)s to %(end)s closed.", start=period.period_start,
-                           end=period.period_end))
+        flash(
+            i18n.gettext(
+                "Period %(start)s to %(end)s closed.", start=period.period_start, end=period.period_end
+            )
+        )
         back = "finance.ledger_page" if caller().role is Role.FINANCE else "coordinator.hours"
         return redirect(url_for(back, period_start=period.period_start, period_end=period.period_end))
     if caller().role is Role.FINANCE:
@@ -301,12 +381,18 @@ def _lock_refusal(refused: ServiceError) -> str:
     if not isinstance(refused, ledger.PeriodNotOver):
         return shown.refusal_text(refused)
     if refused.shift is None:
-        return i18n.gettext("This period runs until %(end)s and has not ended yet. Close it once it is over "
-                            "and its hours are in.", end=i18n.day(refused.end))
-    return i18n.gettext("This period has not ended yet: %(kind)s in %(place)s on %(when)s is still ahead. "
-                        "Close it once that is over and its hours are in.",
-                        kind=i18n.translate(refused.shift.kind.value), place=refused.municipality,
-                        when=i18n.when(refused.shift.starts_at))
+        return i18n.gettext(
+            "This period runs until %(end)s and has not ended yet. Close it once it is over "
+            "and its hours are in.",
+            end=i18n.day(refused.end),
+        )
+    return i18n.gettext(
+        "This period has not ended yet: %(kind)s in %(place)s on %(when)s is still ahead. "
+        "Close it once that is over and its hours are in.",
+        kind=i18n.translate(refused.shift.kind.value),
+        place=refused.municipality,
+        when=i18n.when(refused.shift.starts_at),
+    )
 
 
 @blueprint.get("/reports")
@@ -330,21 +416,38 @@ def planning_page() -> Any:
     return _planning(month_or_current(request.args.get("month")), bool(request.args.get("propose")))
 
 
-def _planning(month: date, propose: bool = False, problems: list[dict[str, str]] | None = None,
-              changing: int | None = None) -> str:
+def _planning(
+    month: date,
+    propose: bool = False,
+    problems: list[dict[str, str]] | None = None,
+    changing: int | None = None,
+) -> str:
     """The planning page; `problems` of a refused move or cancel of day `changing`, shown at that day."""
     days, shifts = _month_shifts(month)
     views = [v for v in shifts if v.kind == "control"]
     plan = controls.propose(g.db, now(), days[0], days[-1]) if propose else None
     named = dashboard.first_names(g.db, _proposed_people(plan)) if plan else {}
-    changes = control_changes.changes_between(g.db, local_day_start(days[0]),
-                                              local_day_start(days[-1] + timedelta(days=1)))
+    changes = control_changes.changes_between(
+        g.db, local_day_start(days[0]), local_day_start(days[-1] + timedelta(days=1))
+    )
     moved = {c.shift_id: c.old_starts_at for c in changes if c.kind == "moved"}
     municipalities = _participating()
-    return render_template("coordinator/planning.html", month=month, views=views, plan=plan, named=named,
-                           municipalities=municipalities, places={m.id: m.name for m in municipalities},
-                           team=_team_names(), changes=changes, moved=moved,
-                           problems=problems or [], changing=changing, now=now(), **_neighbours(days))
+    return render_template(
+        "coordinator/planning.html",
+        month=month,
+        views=views,
+        plan=plan,
+        named=named,
+        municipalities=municipalities,
+        places={m.id: m.name for m in municipalities},
+        team=_team_names(),
+        changes=changes,
+        moved=moved,
+        problems=problems or [],
+        changing=changing,
+        now=now(),
+        **_neighbours(days),
+    )
 
 
 def _proposed_people(plan: controls.Plan) -> set[int]:
@@ -373,8 +476,13 @@ def accept_plan() -> Any:
     month = month_or_current(request.form.get("month"))
     days = dashboard.month_days(month.year, month.month)
     made = controls.accept(g.db, now(), caller().name, days[0], days[-1])
-    flash(i18n.ngettext("Proposal accepted: %(n)s person put on control days; the bot asks them.",
-                        "Proposal accepted: %(n)s people put on control days; the bot asks them.", made))
+    flash(
+        i18n.ngettext(
+            "Proposal accepted: %(n)s person put on control days; the bot asks them.",
+            "Proposal accepted: %(n)s people put on control days; the bot asks them.",
+            made,
+        )
+    )
     _warn_if_bot_silent()
     return redirect(url_for("coordinator.planning_page", month=month.strftime("%Y-%m")))
 
@@ -414,8 +522,14 @@ def leave_page() -> Any:
             return redirect(url_for("coordinator.leave_page"))
     marked = leave.upcoming(g.db, now())
     named = dashboard.first_names(g.db, (m.inspector_id for m in marked))
-    page = render_template("coordinator/leave.html", marked=marked, named=named, team=_team_names(),
-                           values=values, problems=problems)
+    page = render_template(
+        "coordinator/leave.html",
+        marked=marked,
+        named=named,
+        team=_team_names(),
+        values=values,
+        problems=problems,
+    )
     return page, (422 if problems else 200)
 
 
@@ -431,10 +545,12 @@ def remove_leave(leave_id: int) -> Any:
 @allow(*COORDINATION)
 def move_day(shift_id: int) -> Any:
     """Move a control day (its people are told and asked again); refused, the reason at the day."""
+
     def move() -> None:
         asked = parse(MoveIn, _day_form())
         starts_at, ends_at = asked.window()
         control_changes.move_control(g.db, now(), caller().name, shift_id, starts_at, ends_at, asked.reason)
+
     return _change_day(shift_id, move, N_("Control day moved; its people are told and asked again."))
 
 
@@ -442,9 +558,11 @@ def move_day(shift_id: int) -> Any:
 @allow(*COORDINATION)
 def cancel_day(shift_id: int) -> Any:
     """Cancel a control day (its people are told); refused, the reason at the day."""
+
     def cancel() -> None:
         asked = parse(CancelIn, _day_form())
         control_changes.cancel_control(g.db, now(), caller().name, shift_id, asked.reason)
+
     return _change_day(shift_id, cancel, N_("Control day cancelled; its people are told."))
 
 

@@ -67,12 +67,20 @@ CSV = "text/csv; charset=utf-8"
 def ledger_filter(args: dict[str, Any]) -> LedgerFilter:
     """The filter asked for; the current month when no period is given."""
     first = today().replace(day=1)
-    args = {"period_start": first.isoformat(),
-            "period_end": ((first + timedelta(days=32)).replace(day=1) - timedelta(days=1)).isoformat(),
-            **{k: v for k, v in args.items() if k in LedgerQuery.model_fields and v is not None}}
+    args = {
+        "period_start": first.isoformat(),
+        "period_end": ((first + timedelta(days=32)).replace(day=1) - timedelta(days=1)).isoformat(),
+        **{k: v for k, v in args.items() if k in LedgerQuery.model_fields and v is not None},
+    }
     query = parse(LedgerQuery, args)
-    return LedgerFilter(query.period_start, query.period_end, query.municipality_id, query.inspector_id,
-                        query.category, query.approved_only)
+    return LedgerFilter(
+        query.period_start,
+        query.period_end,
+        query.municipality_id,
+        query.inspector_id,
+        query.category,
+        query.approved_only,
+    )
 
 
 @blueprint.get("/ledger")
@@ -81,8 +89,11 @@ def ledger_page() -> Any:
     return ledger_view(request.args.to_dict())
 
 
-def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
-                close_problems: list[dict[str, str]] | None = None) -> str:
+def ledger_view(
+    args: dict[str, Any],
+    close: dict[str, Any] | None = None,
+    close_problems: list[dict[str, str]] | None = None,
+) -> str:
     """The ledger as filtered; `close` keeps what was typed in a refused close form."""
     try:
         wanted = ledger_filter(args)
@@ -94,16 +105,27 @@ def ledger_view(args: dict[str, Any], close: dict[str, Any] | None = None,
     # The page's own rows, and the period's count and totals from the database: a year of a
     # large team is tens of thousands of entries, of which the page shows 200.
     totals = exports.ledger_totals(g.db, wanted)
-    page_rows = [_with_clock_times(row) for row in
-                 exports.ledger_rows(g.db, wanted, offset=(page - 1) * PAGE, limit=PAGE)]
-    return render_template("finance/ledger.html", rows=page_rows, wanted=wanted, totals=totals, page=page,
-                           pages=max(1, -(-totals.count // PAGE)), problems=problems,
-                           header=exports.LEDGER_HEADER, municipalities=_municipalities(),
-                           categories=list(HourCategory), locks=ledger.locks(g.db),
-                           exempt_week_note=exempt_week_note(),
-                           labels=export_words.PAGE_LABELS,
-                           close=close or {"period_start": wanted.start, "period_end": wanted.end},
-                           close_problems=close_problems or [])
+    page_rows = [
+        _with_clock_times(row)
+        for row in exports.ledger_rows(g.db, wanted, offset=(page - 1) * PAGE, limit=PAGE)
+    ]
+    return render_template(
+        "finance/ledger.html",
+        rows=page_rows,
+        wanted=wanted,
+        totals=totals,
+        page=page,
+        pages=max(1, -(-totals.count // PAGE)),
+        problems=problems,
+        header=exports.LEDGER_HEADER,
+        municipalities=_municipalities(),
+        categories=list(HourCategory),
+        locks=ledger.locks(g.db),
+        exempt_week_note=exempt_week_note(),
+        labels=export_words.PAGE_LABELS,
+        close=close or {"period_start": wanted.start, "period_end": wanted.end},
+        close_problems=close_problems or [],
+    )
 
 
 START, END = exports.LEDGER_HEADER.index("start"), exports.LEDGER_HEADER.index("end")
@@ -128,7 +150,8 @@ def exempt_week_note() -> str:
     return i18n.gettext(
         "Exempt week: a week whose only irregular work is one stretch of at most "
         "three hours earns no allowance (CAR-UWO art. 3:11 para. 2); its entries keep "
-        "their band minutes, and their allowance minutes are 0.")
+        "their band minutes, and their allowance minutes are 0."
+    )
 
 
 def _ledger_export(wanted: LedgerFilter, kind: str) -> tuple[str, str]:
@@ -157,9 +180,17 @@ def ledger_csv() -> Any:
 def _ledger_csv(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Response:
     notes, words = [exempt_week_note()], export_words.wording()
     header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
-    return _csv_response(lambda session: exports.csv_lines(
-        column_set, header, exports.ledger_rows(session, wanted, with_names), exports.SUMMED,
-        notes=notes, words=words), filename)
+    return _csv_response(
+        lambda session: exports.csv_lines(
+            column_set,
+            header,
+            exports.ledger_rows(session, wanted, with_names),
+            exports.SUMMED,
+            notes=notes,
+            words=words,
+        ),
+        filename,
+    )
 
 
 @blueprint.get("/ledger.xlsx")
@@ -189,8 +220,12 @@ def _payroll(municipality_id: int, kind: str, write: Callable[..., Any]) -> Any:
     if asked is not None:
         return asked
     column_set = f"{exports.PAYROLL_COLUMNS} {wanted.start.isoformat()}..{wanted.end.isoformat()}"
-    return write(wanted, column_set, f"piket-salaris-{municipality_id}-{wanted.start}-{wanted.end}.{kind}",
-                 with_names=True)
+    return write(
+        wanted,
+        column_set,
+        f"piket-salaris-{municipality_id}-{wanted.start}-{wanted.end}.{kind}",
+        with_names=True,
+    )
 
 
 @blueprint.get("/payroll/<int:municipality_id>.csv")
@@ -221,12 +256,14 @@ def _csv_response(lines: Callable[[Session], Iterator[str]], filename: str) -> R
         with database.reading() as session:
             yield from lines(session)
 
-    return Response(streamed(), content_type=CSV,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        streamed(), content_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
-def _xlsx_response(column_set: str, header: Any, rows: Any, summed: Any, filename: str,
-                   notes: Any = ()) -> Any:
+def _xlsx_response(
+    column_set: str, header: Any, rows: Any, summed: Any, filename: str, notes: Any = ()
+) -> Any:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
     exports.xlsx(spool, column_set, header, rows, summed, notes, export_words.wording())
     spool.seek(0)
@@ -250,23 +287,30 @@ def pledge_note(result: settlement.Settlement) -> str | None:
     reading = result.pledges
     if reading is None:
         return None
-    figures = {"pledged": i18n.hours(reading.total_pledged_minutes), "plan": i18n.hours(reading.plan_minutes),
-               "difference": i18n.hours(abs(reading.difference_minutes))}
+    figures = {
+        "pledged": i18n.hours(reading.total_pledged_minutes),
+        "plan": i18n.hours(reading.plan_minutes),
+        "difference": i18n.hours(abs(reading.difference_minutes)),
+    }
     if reading.rule == "scaled":
         return i18n.gettext(
             "Pledged inspector hours a year (%(pledged)s) exceed the plan's %(plan)s by %(difference)s. "
             "Rule: each pledge is credited its share of the plan's hours (pledges scaled to the plan by "
             "largest remainder); hours beyond the plan are not budgeted, so the cost stays the plan's.",
-            **figures)
+            **figures,
+        )
     if reading.rule == "uncovered":
         return i18n.gettext(
             "Pledged inspector hours a year (%(pledged)s) fall short of the plan's %(plan)s by "
             "%(difference)s. Rule: each pledge is credited in full; the %(difference)s no one pledged are "
             "credited to the coordinating municipality, which arranges them; their cost is in every "
             "population share.",
-            **figures)
-    return i18n.gettext("Pledged inspector hours a year equal the plan's %(plan)s: each pledge is credited "
-                        "in full.", **figures)
+            **figures,
+        )
+    return i18n.gettext(
+        "Pledged inspector hours a year equal the plan's %(plan)s: each pledge is credited in full.",
+        **figures,
+    )
 
 
 def _settlement_notes(result: settlement.Settlement) -> list[str]:
@@ -286,12 +330,25 @@ def settlement_page() -> Any:
     try:
         result = settlement.settle(g.db, query.year, query.quarter, query.mode)
     except ServiceError as refused:
-        page = render_template("finance/settlement.html", result=None, query=query, cents=i18n.money,
-                               coverage=settlement.coverage(g.db), problem=shown.refusal_text(refused),
-                               pledge_note=None)
+        page = render_template(
+            "finance/settlement.html",
+            result=None,
+            query=query,
+            cents=i18n.money,
+            coverage=settlement.coverage(g.db),
+            problem=shown.refusal_text(refused),
+            pledge_note=None,
+        )
         return page, refused.status
-    return render_template("finance/settlement.html", result=result, query=query, cents=i18n.money,
-                           coverage=settlement.coverage(g.db), problem=None, pledge_note=pledge_note(result))
+    return render_template(
+        "finance/settlement.html",
+        result=result,
+        query=query,
+        cents=i18n.money,
+        coverage=settlement.coverage(g.db),
+        problem=None,
+        pledge_note=pledge_note(result),
+    )
 
 
 def _settlement_name(result: settlement.Settlement, kind: str) -> str:
@@ -310,9 +367,17 @@ def settlement_csv() -> Any:
     if asked is not None:
         return asked
     notes, words = _settlement_notes(result), export_words.wording()
-    return _csv_response(lambda _session: exports.csv_lines(
-        exports.settlement_column_set(result), exports.SETTLEMENT_HEADER, exports.settlement_rows(result),
-        exports.SETTLEMENT_SUMMED, notes=notes, words=words), _settlement_name(result, "csv"))
+    return _csv_response(
+        lambda _session: exports.csv_lines(
+            exports.settlement_column_set(result),
+            exports.SETTLEMENT_HEADER,
+            exports.settlement_rows(result),
+            exports.SETTLEMENT_SUMMED,
+            notes=notes,
+            words=words,
+        ),
+        _settlement_name(result, "csv"),
+    )
 
 
 @blueprint.get("/settlement.xlsx")
@@ -322,10 +387,14 @@ def settlement_xlsx() -> Any:
     asked = ask_first("settlement.xlsx", _settlement_scope(result))
     if asked is not None:
         return asked
-    return _xlsx_response(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
-                          exports.settlement_rows(result), exports.SETTLEMENT_SUMMED,
-                          _settlement_name(result, "xlsx"),
-                          notes=_settlement_notes(result))
+    return _xlsx_response(
+        exports.settlement_column_set(result),
+        exports.SETTLEMENT_HEADER,
+        exports.settlement_rows(result),
+        exports.SETTLEMENT_SUMMED,
+        _settlement_name(result, "xlsx"),
+        notes=_settlement_notes(result),
+    )
 
 
 @blueprint.get("/settlement/<int:municipality_id>")
@@ -340,8 +409,9 @@ def statement(municipality_id: int) -> Any:
         return asked
     terms = profile.statement_terms(g.db)
     shown = statements.statement(g.db, result, municipality_id, today(), terms)
-    return render_template("finance/statement.html", s=shown, cents=i18n.money, printed_at=now(),
-                           pledge_note=pledge_note(result))
+    return render_template(
+        "finance/statement.html", s=shown, cents=i18n.money, printed_at=now(), pledge_note=pledge_note(result)
+    )
 
 
 @blueprint.get("/evaluation")
@@ -351,8 +421,9 @@ def evaluation_page() -> Any:
     year = request.args.get("year", today().year, type=int) or today().year
     if not 2020 <= year <= 2100:
         abort(404)
-    return render_template("finance/evaluation.html", result=evaluation.evaluate(g.db, now(), year),
-                           cents=i18n.money)
+    return render_template(
+        "finance/evaluation.html", result=evaluation.evaluate(g.db, now(), year), cents=i18n.money
+    )
 
 
 def _report_years() -> tuple[str, tuple[int, ...]]:
@@ -373,9 +444,16 @@ def report_page() -> Any:
     refused = ask_first("evaluation.report", {"years": list(years)})
     if refused is not None:
         return refused
-    return render_template("finance/report.html", report=evaluation_report.report(g.db, now(), years),
-                           year_arg=asked, printed_at=now(), region=_region_name(), cents=i18n.money,
-                           shown=evaluation_report.shown, total_shown=evaluation_report.total_shown)
+    return render_template(
+        "finance/report.html",
+        report=evaluation_report.report(g.db, now(), years),
+        year_arg=asked,
+        printed_at=now(),
+        region=_region_name(),
+        cents=i18n.money,
+        shown=evaluation_report.shown,
+        total_shown=evaluation_report.total_shown,
+    )
 
 
 @blueprint.get("/evaluation/report.xlsx")
@@ -390,8 +468,9 @@ def report_xlsx() -> Any:
     out = io.BytesIO()
     evaluation_report.write_xlsx(out, found, _region_name(), now(), i18n.gettext)
     out.seek(0)
-    return send_file(out, mimetype=XLSX, as_attachment=True,
-                     download_name=f"piket-evaluatie-{found.title_years}.xlsx")
+    return send_file(
+        out, mimetype=XLSX, as_attachment=True, download_name=f"piket-evaluatie-{found.title_years}.xlsx"
+    )
 
 
 def _region_name() -> str:
@@ -410,13 +489,27 @@ def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
     `kept` holds a refused form (by its id) with what was typed and why it was refused."""
     years = [(row, profile.budget_year(g.db, row.year).budget()) for row in profile.budget_rows(g.db)]
     terms = profile.statement_terms(g.db)
-    source = i18n.gettext("the defaults: no department or account named, payment within 30 days") \
-        if terms.source == STATEMENT_SOURCE else terms.source  # the file's default source is English
-    shown = kept.get("statement") or knobs.Form({"issuer_department": terms.issuer_department,
-                                                 "iban": terms.iban, "payment_days": str(terms.payment_days),
-                                                 "source": source})
-    return render_template("finance/budget.html", years=years, cents=i18n.money,
-                           may_edit=caller().role is Role.FINANCE, kept=kept, statement=shown)
+    source = (
+        i18n.gettext("the defaults: no department or account named, payment within 30 days")
+        if terms.source == STATEMENT_SOURCE
+        else terms.source
+    )  # the file's default source is English
+    shown = kept.get("statement") or knobs.Form(
+        {
+            "issuer_department": terms.issuer_department,
+            "iban": terms.iban,
+            "payment_days": str(terms.payment_days),
+            "source": source,
+        }
+    )
+    return render_template(
+        "finance/budget.html",
+        years=years,
+        cents=i18n.money,
+        may_edit=caller().role is Role.FINANCE,
+        kept=kept,
+        statement=shown,
+    )
 
 
 @blueprint.post("/budget/<int:year>/lines/<category>")
@@ -424,10 +517,16 @@ def _budget_page(kept: Mapping[str, knobs.Form]) -> str:
 def change_budget_line(year: int, category: str) -> Any:
     """One line, read by the profile file's rules; the other years stay as they were."""
     values = form_data(request.form) | {"category": category}
-    return knobs.attempt(values, lambda: profile_edit.put_budget_line(
-        g.db, now(), caller().name, year, read_form("budget_line", values)),
-        i18n.gettext("Budget %(year)s saved.", year=year), url_for("finance.budget_page"), _budget_page,
-        f"line-{year}-{category}")
+    return knobs.attempt(
+        values,
+        lambda: profile_edit.put_budget_line(
+            g.db, now(), caller().name, year, read_form("budget_line", values)
+        ),
+        i18n.gettext("Budget %(year)s saved.", year=year),
+        url_for("finance.budget_page"),
+        _budget_page,
+        f"line-{year}-{category}",
+    )
 
 
 @blueprint.post("/budget/<int:year>/fixed")
@@ -439,8 +538,14 @@ def change_fixed_costs(year: int) -> Any:
         fixed_cents, source = read_form("fixed_costs", values)
         profile_edit.set_fixed_costs(g.db, now(), caller().name, year, fixed_cents, source)
 
-    return knobs.attempt(values, apply, i18n.gettext("Budget %(year)s saved.", year=year),
-                         url_for("finance.budget_page"), _budget_page, f"fixed-{year}")
+    return knobs.attempt(
+        values,
+        apply,
+        i18n.gettext("Budget %(year)s saved.", year=year),
+        url_for("finance.budget_page"),
+        _budget_page,
+        f"fixed-{year}",
+    )
 
 
 @blueprint.post("/budget/statement")
@@ -448,9 +553,14 @@ def change_fixed_costs(year: int) -> Any:
 def change_statement_details() -> Any:
     """What every statement prints besides the coordinating municipality: department, account, days."""
     values = form_data(request.form)
-    return knobs.attempt(values, lambda: profile_edit.set_statement(
-        g.db, now(), caller().name, read_form("statement", values)),
-        i18n.gettext("Statement details saved."), url_for("finance.budget_page"), _budget_page, "statement")
+    return knobs.attempt(
+        values,
+        lambda: profile_edit.set_statement(g.db, now(), caller().name, read_form("statement", values)),
+        i18n.gettext("Statement details saved."),
+        url_for("finance.budget_page"),
+        _budget_page,
+        "statement",
+    )
 
 
 @blueprint.post("/budget/<int:year>/copy")

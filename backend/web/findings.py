@@ -37,21 +37,35 @@ def record_page(shift_id: int) -> Any:
     if request.method == "POST":
         try:
             given = parse(ControlRecordIn, ControlRecordIn.form_values(request.form))
-            findings.record_control(g.db, now(), caller().name, shift_id,
-                                    is_with_police=given.is_with_police, partners=given.partners,
-                                    addresses=[a.to_service() for a in given.addresses])
+            findings.record_control(
+                g.db,
+                now(),
+                caller().name,
+                shift_id,
+                is_with_police=given.is_with_police,
+                partners=given.partners,
+                addresses=[a.to_service() for a in given.addresses],
+            )
         except Invalid as invalid:
             problems = shown.invalid(invalid.problems)
         except ServiceError as refused:
             problems = shown.refused(refused)
         else:
-            flash(i18n.gettext("Findings of control %(control)s saved.",
-                               control=findings.control_label(shift)))
+            flash(
+                i18n.gettext("Findings of control %(control)s saved.", control=findings.control_label(shift))
+            )
             return redirect(url_for("findings.control_list"))
-    page = render_template("coordinator/findings.html", shift=shift, label=findings.control_label(shift),
-                           values=values, problems=problems, rows=range(1, FINDING_ROWS + 1),
-                           outcomes=list(Outcome), organisations=list(profile.organisations(g.db)),
-                           municipalities=coordinator._participating())
+    page = render_template(
+        "coordinator/findings.html",
+        shift=shift,
+        label=findings.control_label(shift),
+        values=values,
+        problems=problems,
+        rows=range(1, FINDING_ROWS + 1),
+        outcomes=list(Outcome),
+        organisations=list(profile.organisations(g.db)),
+        municipalities=coordinator._participating(),
+    )
     return page, (422 if problems else 200)
 
 
@@ -68,9 +82,14 @@ def _stored(shift: Shift) -> dict[str, Any]:
     values: dict[str, Any] = {"is_with_police": record.is_with_police, "partners": list(record.partners)}
     for line in record.addresses:
         signal = line.police_signal_at
-        values.update({f"a{line.number}_outcome": line.outcome.value,
-                       f"a{line.number}_municipality_id": line.municipality_id,
-                       f"a{line.number}_care": line.is_care_offered,
-                       f"a{line.number}_police_signal_at":
-                           f"{signal.astimezone(team_zone()):%Y-%m-%dT%H:%M}" if signal else ""})
+        values.update(
+            {
+                f"a{line.number}_outcome": line.outcome.value,
+                f"a{line.number}_municipality_id": line.municipality_id,
+                f"a{line.number}_care": line.is_care_offered,
+                f"a{line.number}_police_signal_at": f"{signal.astimezone(team_zone()):%Y-%m-%dT%H:%M}"
+                if signal
+                else "",
+            }
+        )
     return values

@@ -20,7 +20,6 @@ from backend.web.schemas import HandOverIn, Invalid, ReturnIn, form_data, parse
 blueprint = Blueprint("reports", __name__, url_prefix="/coordinator/reports")
 
 
-
 @blueprint.post("/<int:report_id>/return")
 @allow(Role.COORDINATOR)
 def return_report(report_id: int) -> Any:
@@ -52,14 +51,23 @@ def _act(report_id: int, act: Any, done: str) -> Any:
     else:
         flash(done)
         return redirect(url_for("coordinator.report_list"))
-    page = render_template("coordinator/reports.html", **{**list_page(), "problems": problems,
-                                                          "failed": report_id, "values": values})
+    page = render_template(
+        "coordinator/reports.html",
+        **{**list_page(), "problems": problems, "failed": report_id, "values": values},
+    )
     return page, 422
 
 
 def list_page() -> dict[str, Any]:
     """What the reports page shows: the open reports, and the choices of a hand-over."""
-    places = g.db.execute(select(Municipality).where(Municipality.is_participating)
-                          .order_by(Municipality.name)).scalars()
-    return {"reports": reports.open_reports(g.db), "municipalities": list(places), "today": today(),
-            "failed": None, "values": {}, "problems": []}
+    places = g.db.execute(
+        select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
+    ).scalars()
+    return {
+        "reports": reports.open_reports(g.db),
+        "municipalities": list(places),
+        "today": today(),
+        "failed": None,
+        "values": {},
+        "problems": [],
+    }

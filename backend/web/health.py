@@ -28,7 +28,6 @@ def health() -> Any:
     return jsonify(status="ok", database="reachable")
 
 
-
 @blueprint.get("/livez")
 @allow(PUBLIC)
 def alive() -> Any:

@@ -61,21 +61,39 @@ def install(app: Flask) -> None:
     """Templates call _("...", name=value); Jinja fills the placeholders and escapes."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        translate, translate_plural, newstyle=True)
+        translate, translate_plural, newstyle=True
+    )
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, Markup=Markup)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock, hours=hours, money=money, month=month,
-                                  number=number, percent=percent, actor=actor, source_name=source_name,
-                                  gender_name=gender_name, reason=reason, refusal=refusal, long_day=long_day,
-                                  exact_percent=exact_percent, euros_an_hour=euros_an_hour,
-                                  rate_percent=rate_percent)
+    app.jinja_env.filters.update(
+        when=when,
+        day=day,
+        clock=clock,
+        hours=hours,
+        money=money,
+        month=month,
+        number=number,
+        percent=percent,
+        actor=actor,
+        source_name=source_name,
+        gender_name=gender_name,
+        reason=reason,
+        refusal=refusal,
+        long_day=long_day,
+        exact_percent=exact_percent,
+        euros_an_hour=euros_an_hour,
+        rate_percent=rate_percent,
+    )
 
 
 def when(instant: datetime, year: bool = False) -> str:
     """An instant as the team reads it: "di 9 mrt 14:00", with the year where it is not this year's
     (or `year` asks for it, as on paper)."""
     local = instant.astimezone(team_zone())
-    shown = "EEE d MMM y HH:mm" if year or not has_app_context() or local.year != today().year \
+    shown = (
+        "EEE d MMM y HH:mm"
+        if year or not has_app_context() or local.year != today().year
         else "EEE d MMM HH:mm"
+    )
     return format_datetime(local, shown, locale=language())
 
 
@@ -101,14 +119,19 @@ def percent(basis_points: int) -> str:
 
 def exact_percent(share: Fraction | Decimal) -> str:
     """A share (0..1) as a percentage with six decimals, 15,350681%: enough to recompute an amount."""
-    return format_percent(Decimal(share.numerator) / Decimal(share.denominator) if isinstance(share, Fraction)
-                          else share, "#,##0.000000%", locale=language(), decimal_quantization=True)
+    return format_percent(
+        Decimal(share.numerator) / Decimal(share.denominator) if isinstance(share, Fraction) else share,
+        "#,##0.000000%",
+        locale=language(),
+        decimal_quantization=True,
+    )
 
 
 def rate_percent(share: Fraction) -> str:
     """A rate (0..1) as the agreement states it: 12,5%, 20%."""
-    return format_percent(Decimal(share.numerator) / Decimal(share.denominator), "#,##0.####%",
-                          locale=language())
+    return format_percent(
+        Decimal(share.numerator) / Decimal(share.denominator), "#,##0.####%", locale=language()
+    )
 
 
 def euros_an_hour(value: Fraction) -> str:
@@ -163,24 +186,59 @@ def N_(message: str) -> str:
 
 
 SHOWN_VALUES = (
-    N_("open"), N_("filled"), N_("cancelled"), N_("unstaffed"),
-    N_("pending"), N_("accepted"), N_("standby"), N_("declined"), N_("withdrawn"),
-    N_("proposed"), N_("confirmed"), N_("cover_requested"), N_("released"),
-    N_("control"), N_("callout"), N_("coordination"), N_("report"),
-    N_("written"), N_("reviewed"), N_("mma"), N_("nuisance"), N_("police"),
-    N_("admin"), N_("coordinator"), N_("finance"), N_("auditor"), N_("hours"), N_("money"),
-    N_("actual"), N_("budget"), N_("preparation"), N_("training"), N_("peer_review"),
+    N_("open"),
+    N_("filled"),
+    N_("cancelled"),
+    N_("unstaffed"),
+    N_("pending"),
+    N_("accepted"),
+    N_("standby"),
+    N_("declined"),
+    N_("withdrawn"),
+    N_("proposed"),
+    N_("confirmed"),
+    N_("cover_requested"),
+    N_("released"),
+    N_("control"),
+    N_("callout"),
+    N_("coordination"),
+    N_("report"),
+    N_("written"),
+    N_("reviewed"),
+    N_("mma"),
+    N_("nuisance"),
+    N_("police"),
+    N_("admin"),
+    N_("coordinator"),
+    N_("finance"),
+    N_("auditor"),
+    N_("hours"),
+    N_("money"),
+    N_("actual"),
+    N_("budget"),
+    N_("preparation"),
+    N_("training"),
+    N_("peer_review"),
     N_("returned"),
-    N_("weekday_20"), N_("weekday_40"), N_("saturday"), N_("sunday_holiday"),
-    N_("nobody_present"), N_("no_violation"), N_("violation"),
+    N_("weekday_20"),
+    N_("weekday_40"),
+    N_("saturday"),
+    N_("sunday_holiday"),
+    N_("nobody_present"),
+    N_("no_violation"),
+    N_("violation"),
 )
 """Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
 
 
 SOURCE_NAMES = {
-    "mma": N_("anonymous tip (MMA)"), "nuisance": N_("nuisance report"), "police": N_("police request"),
-    "health_service": N_("municipal health service"), "care_worker": N_("care worker"),
-    "resident": N_("resident"), "online_advert": N_("online advert"),
+    "mma": N_("anonymous tip (MMA)"),
+    "nuisance": N_("nuisance report"),
+    "police": N_("police request"),
+    "health_service": N_("municipal health service"),
+    "care_worker": N_("care worker"),
+    "resident": N_("resident"),
+    "online_advert": N_("online advert"),
     "own_observation": N_("own observation"),
 }
 """A call-out's source as people call it, in both languages (the stored value is a code)."""

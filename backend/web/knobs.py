@@ -36,7 +36,6 @@ blueprint = Blueprint("knobs", __name__)
 COLLECTIONS = ("region", "holidays", "municipalities", "plans", "budgets", "ort_tables", "organisations")
 
 
-
 @dataclass
 class Form:
     """One form of a page: the values shown (typed, after a refusal) and the refusals by field."""
@@ -60,8 +59,11 @@ def as_form(record: Any) -> dict[str, str]:
         if f.name == "sources":
             continue
         name = f.name.removesuffix("_cents")
-        shown[name] = _text(Decimal(value).scaleb(-2).quantize(Decimal("0.01")) if name != f.name
-                            and value is not None else value)
+        shown[name] = _text(
+            Decimal(value).scaleb(-2).quantize(Decimal("0.01"))
+            if name != f.name and value is not None
+            else value
+        )
     return shown
 
 
@@ -94,8 +96,14 @@ def field_of(path: tuple[str | int, ...]) -> str:
     return names[0] if names else ""
 
 
-def attempt(values: dict[str, str], apply: Callable[[], Any], done: str, target: str,
-            page: Callable[[dict[str, Form]], Any], key: str) -> Any:
+def attempt(
+    values: dict[str, str],
+    apply: Callable[[], Any],
+    done: str,
+    target: str,
+    page: Callable[[dict[str, Form]], Any],
+    key: str,
+) -> Any:
     """Apply one form; on success say `done` and go to `target`, on refusal show `page` with the form kept."""
     try:
         apply()
@@ -126,8 +134,13 @@ def _region_page(kept: Mapping[str, Form]) -> str:
     forms |= {"organisation:new": Form({"name": "", "joins": "", "source": ""})} | dict(kept)
     organisations = [(k.split(":")[1], f) for k, f in forms.items() if k.startswith("organisation:")]
     members = list(g.db.execute(select(Municipality.id, Municipality.name).order_by(Municipality.name)))
-    return render_template("admin/region.html", forms=forms, organisations=organisations,
-                           municipalities=[m.name for m in current.municipalities], members=members)
+    return render_template(
+        "admin/region.html",
+        forms=forms,
+        organisations=organisations,
+        municipalities=[m.name for m in current.municipalities],
+        members=members,
+    )
 
 
 def _current() -> Any:
@@ -141,19 +154,28 @@ def _current() -> Any:
 @allow(Role.ADMIN)
 def change_region() -> Any:
     values = _posted()
-    return attempt(values, lambda: profile_edit.set_region(g.db, now(), caller().name,
-                                                             read_form("region", values)),
-                   i18n.gettext("Region saved."), url_for("knobs.region_page"), _region_page, "region")
+    return attempt(
+        values,
+        lambda: profile_edit.set_region(g.db, now(), caller().name, read_form("region", values)),
+        i18n.gettext("Region saved."),
+        url_for("knobs.region_page"),
+        _region_page,
+        "region",
+    )
 
 
 @blueprint.post("/admin/holidays")
 @allow(Role.ADMIN)
 def change_holidays() -> Any:
     values = _posted()
-    return attempt(values, lambda: profile_edit.set_holidays(g.db, now(), caller().name,
-                                                               read_form("holidays", values)),
-                   i18n.gettext("Holiday rule saved."), url_for("knobs.region_page"), _region_page,
-                   "holidays")
+    return attempt(
+        values,
+        lambda: profile_edit.set_holidays(g.db, now(), caller().name, read_form("holidays", values)),
+        i18n.gettext("Holiday rule saved."),
+        url_for("knobs.region_page"),
+        _region_page,
+        "holidays",
+    )
 
 
 @blueprint.post("/admin/organisations", defaults={"organisation_id": None})
@@ -162,10 +184,16 @@ def change_holidays() -> Any:
 def put_organisation(organisation_id: int | None) -> Any:
     old_name = _organisation_name(organisation_id) if organisation_id is not None else None
     values = _posted()
-    return attempt(values, lambda: profile_edit.put_organisation(
-        g.db, now(), caller().name, read_form("organisation", values), old_name),
-        i18n.gettext("Organisation saved."), url_for("knobs.region_page"), _region_page,
-        f"organisation:{organisation_id or 'new'}")
+    return attempt(
+        values,
+        lambda: profile_edit.put_organisation(
+            g.db, now(), caller().name, read_form("organisation", values), old_name
+        ),
+        i18n.gettext("Organisation saved."),
+        url_for("knobs.region_page"),
+        _region_page,
+        f"organisation:{organisation_id or 'new'}",
+    )
 
 
 @blueprint.post("/admin/organisations/<int:organisation_id>/remove")
@@ -185,9 +213,19 @@ def _organisation_name(organisation_id: int) -> str:
 
 # -- municipalities ------------------------------------------------------------------------
 
-NEW_MUNICIPALITY = {"name": "", "population": "", "population_date": "", "taking_part": "true",
-                    "taking_part_from": "", "taking_part_until": "", "contribution": "hours",
-                    "pledged_hours": "100", "money_cap": "", "cap_shortfall": "", "source": ""}
+NEW_MUNICIPALITY = {
+    "name": "",
+    "population": "",
+    "population_date": "",
+    "taking_part": "true",
+    "taking_part_from": "",
+    "taking_part_until": "",
+    "contribution": "hours",
+    "pledged_hours": "100",
+    "money_cap": "",
+    "cap_shortfall": "",
+    "source": "",
+}
 
 
 @blueprint.route("/admin/municipalities/new", methods=["GET", "POST"])
@@ -207,18 +245,26 @@ def municipality_figures(municipality_id: int) -> Any:
 
 def _municipality_form(name: str | None, posted: dict[str, str] | None) -> Any:
     """A municipality's figures (its name stays once made); a new one starts in hours, 100 pledged."""
+
     def page(kept: Mapping[str, Form]) -> str:
-        form = kept.get("municipality") or Form(as_form(_municipality(name)) if name
-                                                else dict(NEW_MUNICIPALITY))
+        form = kept.get("municipality") or Form(
+            as_form(_municipality(name)) if name else dict(NEW_MUNICIPALITY)
+        )
         return render_template("admin/municipality.html", form=form, name=name)
 
     if posted is None:
         return page({})
     values = posted | ({"name": name} if name else {})
-    return attempt(values, lambda: profile_edit.put_municipality(
-        g.db, now(), caller().name, read_form("municipality", values), is_new=name is None),
-        i18n.gettext("%(name)s saved.", name=values.get("name", "")), url_for("admin.overview"), page,
-        "municipality")
+    return attempt(
+        values,
+        lambda: profile_edit.put_municipality(
+            g.db, now(), caller().name, read_form("municipality", values), is_new=name is None
+        ),
+        i18n.gettext("%(name)s saved.", name=values.get("name", "")),
+        url_for("admin.overview"),
+        page,
+        "municipality",
+    )
 
 
 def change_municipality_row(municipality_id: int, row: Mapping[str, str]) -> Any:
@@ -229,8 +275,11 @@ def change_municipality_row(municipality_id: int, row: Mapping[str, str]) -> Any
     minutes = row.get("pledged_minutes", "")
     hours = str(int(minutes) // 60) if minutes.isdigit() and int(minutes) % 60 == 0 else minutes
     values = {k: v for k, v in row.items() if k not in ("is_participating", "pledged_minutes")}
-    values |= {"taking_part": row.get("is_participating", ""), "pledged_hours": hours,
-               "source": _municipality(found.name).source}
+    values |= {
+        "taking_part": row.get("is_participating", ""),
+        "pledged_hours": hours,
+        "source": _municipality(found.name).source,
+    }
     return _municipality_form(found.name, values)
 
 
@@ -257,18 +306,27 @@ def _plans_page(kept: Mapping[str, Form]) -> str:
 @allow(Role.ADMIN)
 def change_plan(year: int) -> Any:
     values = _posted() | {"year": str(year)}
-    return attempt(values, lambda: profile_edit.put_plan(g.db, now(), caller().name,
-                                                         read_form("plan", values)),
-                   i18n.gettext("Plan %(year)s saved.", year=year), url_for("knobs.plans_page"), _plans_page,
-                   str(year))
+    return attempt(
+        values,
+        lambda: profile_edit.put_plan(g.db, now(), caller().name, read_form("plan", values)),
+        i18n.gettext("Plan %(year)s saved.", year=year),
+        url_for("knobs.plans_page"),
+        _plans_page,
+        str(year),
+    )
 
 
 @blueprint.post("/admin/plans/<int:year>/copy")
 @allow(Role.ADMIN)
 def copy_plan(year: int) -> Any:
-    return attempt({}, lambda: profile_edit.copy_plan(g.db, now(), caller().name, year),
-                   i18n.gettext("Plan %(year)s made as a copy; change what differs.", year=year + 1),
-                   url_for("knobs.plans_page"), _plans_page, str(year))
+    return attempt(
+        {},
+        lambda: profile_edit.copy_plan(g.db, now(), caller().name, year),
+        i18n.gettext("Plan %(year)s made as a copy; change what differs.", year=year + 1),
+        url_for("knobs.plans_page"),
+        _plans_page,
+        str(year),
+    )
 
 
 # -- finance: the allowance (ORT) tables ------------------------------------------------------
@@ -293,8 +351,11 @@ def ort_record(values: Mapping[str, str]) -> Any:
             windows.append({"from": start, "until": end, "band": band.strip()})
     shaped: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith(PERCENT)}
     shaped["weekday_windows"] = windows
-    shaped["percentages"] = {band: values.get(PERCENT + band, "").strip().replace(",", ".")
-                             for band in IRREGULAR_BANDS if values.get(PERCENT + band, "").strip()}
+    shaped["percentages"] = {
+        band: values.get(PERCENT + band, "").strip().replace(",", ".")
+        for band in IRREGULAR_BANDS
+        if values.get(PERCENT + band, "").strip()
+    }
     return read_form("ort_table", shaped)
 
 
@@ -309,8 +370,13 @@ def _ort_page(kept: Mapping[str, Form]) -> str:
     draft = profile_edit.next_ort_table(g.db)
     forms["new"] = Form(ort_form(draft) if draft else {"weekday_windows": ""})
     forms |= kept
-    return render_template("finance/ort.html", forms=forms, bands=IRREGULAR_BANDS, percent=PERCENT,
-                           may_edit=caller().role is Role.FINANCE)
+    return render_template(
+        "finance/ort.html",
+        forms=forms,
+        bands=IRREGULAR_BANDS,
+        percent=PERCENT,
+        may_edit=caller().role is Role.FINANCE,
+    )
 
 
 @blueprint.post("/finance/ort/<key>")
@@ -322,6 +388,11 @@ def put_ort_table(key: str) -> Any:
     except ValueError:
         abort(404)
     values = _posted()
-    return attempt(values, lambda: profile_edit.put_ort_table(g.db, now(), caller().name, ort_record(values),
-                                                                old),
-                   i18n.gettext("ORT table saved."), url_for("knobs.ort_page"), _ort_page, key)
+    return attempt(
+        values,
+        lambda: profile_edit.put_ort_table(g.db, now(), caller().name, ort_record(values), old),
+        i18n.gettext("ORT table saved."),
+        url_for("knobs.ort_page"),
+        _ort_page,
+        key,
+    )

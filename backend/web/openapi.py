@@ -8,14 +8,24 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-ERROR = {"type": "object", "required": ["error", "message"],
-         "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                        "field": {"type": ["string", "null"]}, "details": {"type": "object"},
-                        "code": {"type": "string",
-                                 "description": "Why the core refused, e.g. no_ort_table, break_negative"},
-                        "problems": {"type": "array", "items": {
-                            "type": "object", "properties": {"field": {"type": "string"},
-                                                             "message": {"type": "string"}}}}}}
+ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+        "details": {"type": "object"},
+        "code": {"type": "string", "description": "Why the core refused, e.g. no_ort_table, break_negative"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -50,12 +60,17 @@ def document(operations: list[Operation]) -> dict[str, Any]:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "piket API", "version": "1",
-                 "description": "Call-outs, roster, hours and settlement of the regional inspection team."},
+        "info": {
+            "title": "piket API",
+            "version": "1",
+            "description": "Call-outs, roster, hours and settlement of the regional inspection team.",
+        },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
-        "components": {"schemas": schemas,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
         "security": [{"bearer": []}],
     }
 
@@ -63,9 +78,16 @@ def document(operations: list[Operation]) -> dict[str, Any]:
 def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = _ref(op.out, schemas) if op.out else {"type": "object"}
     if op.paged:
-        answer = {"type": "object", "required": ["items", "page", "per_page", "total"],
-                  "properties": {"items": {"type": "array", "items": answer}, "page": {"type": "integer"},
-                                 "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+        answer = {
+            "type": "object",
+            "required": ["items", "page", "per_page", "total"],
+            "properties": {
+                "items": {"type": "array", "items": answer},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+            },
+        }
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     made: dict[str, Any] = {
         "summary": op.summary,
@@ -74,15 +96,24 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         "parameters": _path_parameters(op.path) + _query_parameters(op, schemas),
         "responses": {
             str(op.status): {"description": "OK", "content": {"application/json": {"schema": answer}}},
-            **{code: {"description": text, **error} for code, text in (
-                ("400", "Not JSON, or a stale form"), ("401", "No valid token or session"),
-                ("403", "The role may not do this"), ("404", "Not found"),
-                ("422", "A field is wrong or the operation is refused"), ("503", "The database is away"))},
+            **{
+                code: {"description": text, **error}
+                for code, text in (
+                    ("400", "Not JSON, or a stale form"),
+                    ("401", "No valid token or session"),
+                    ("403", "The role may not do this"),
+                    ("404", "Not found"),
+                    ("422", "A field is wrong or the operation is refused"),
+                    ("503", "The database is away"),
+                )
+            },
         },
     }
     if op.body is not None:
-        made["requestBody"] = {"required": True,
-                               "content": {"application/json": {"schema": _ref(op.body, schemas)}}}
+        made["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body, schemas)}},
+        }
     return made
 
 
@@ -95,8 +126,15 @@ def _ref(model: type, schemas: dict[str, Any]) -> dict[str, str]:
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
     names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-    return [{"name": n, "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}} for n in names]
+    return [
+        {
+            "name": n,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        }
+        for n in names
+    ]
 
 
 def _query_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,8 +18,10 @@ REFUSALS = {
     "not_yours": N_("Your own hours are approved by finance or the admin; nobody approves their own hours."),
     "source_not_listed": N_("This source is not in the team's profile; choose one from the list."),
     "callout_closed": N_("This call-out is no longer open; reload the board."),
-    "may_not_go": N_("This inspector may not go on this call-out: not designated here, or the working-time "
-                     "law does not allow it. Choose someone else."),
+    "may_not_go": N_(
+        "This inspector may not go on this call-out: not designated here, or the working-time "
+        "law does not allow it. Choose someone else."
+    ),
     "may_not_go_day": N_("This inspector may not go on this day (%(reason)s). Choose someone else."),
     "not_participating": N_("Choose a municipality that takes part."),
     "window_length": N_("The end must come after the start, at most 12 hours later."),
@@ -36,15 +38,18 @@ REFUSALS = {
     "entry_approved": N_("These hours are approved; only the coordinator can correct them."),
     "period_closed": N_("The period containing %(day)s is closed; its hours can no longer change."),
     "period_order": N_("The end of the period lies before its start; swap the dates."),
-    "hours_waiting": N_("Hours in this period still wait for approval: approve or correct them first, then "
-                        "close the period."),
+    "hours_waiting": N_(
+        "Hours in this period still wait for approval: approve or correct them first, then close the period."
+    ),
     "period_overlaps": N_("This period overlaps a period that is already closed; start after it."),
     "report_unwritten": N_("This report has not been written yet; review it once the pair has sent it."),
     "designation_order": N_("A designation cannot end before it starts."),
     "own_account": N_("You cannot switch off your own account."),
     "budget_empty": N_("The budget has no lines; enter them on the budget page."),
-    "one_coordinating": N_("The budget needs exactly one participating coordinating municipality (it pays "
-                           "the fixed costs and the coordinator); mark one on the team page."),
+    "one_coordinating": N_(
+        "The budget needs exactly one participating coordinating municipality (it pays "
+        "the fixed costs and the coordinator); mark one on the team page."
+    ),
     "budget_changes": N_("The budget changes on %(day)s; settle each part separately (choose a quarter)."),
     "no_ort_tables": N_("No allowance (ORT) table is loaded; load the team's profile (piket profile load)."),
     "no_budget": N_("There is no budget for this year; load or enter it first."),
@@ -86,21 +91,39 @@ INPUT = {
 }
 """What does not fit an input model (pydantic's error type, or the model's own code), as advice."""
 
-WHOLE_MODEL = {"period_order": "period_end", "period_too_long": "period_end",
-               "designation_order": "valid_until", "taking_part_order": "taking_part_until",
-               "range_order": "end"}
+WHOLE_MODEL = {
+    "period_order": "period_end",
+    "period_too_long": "period_end",
+    "designation_order": "valid_until",
+    "taking_part_order": "taking_part_until",
+    "range_order": "end",
+}
 """A check of the whole model belongs to the field a person would change."""
 
 FORM_FIELDS = {"starts_at": "start", "ends_at": "end"}
 """The services' names for what the forms ask as a day and clock times."""
 
 LABELS = {
-    "year": N_("Year"), "quarter": N_("Quarter"), "mode": N_("Basis"), "period_start": N_("First day"),
-    "period_end": N_("Last day"), "day": N_("Day"), "start": N_("From"), "end": N_("Until"),
-    "location": N_("Address of the premises"), "notes": N_("Notes"), "municipality_id": N_("Municipality"),
-    "inspector_id": N_("Inspector"), "source": N_("Source"), "reason": N_("Reason"),
-    "entry_ids": N_("Hour entries"), "category": N_("Category"), "hours": N_("Hours"), "rate": N_("Rate"),
-    "flat_ort": N_("ORT share, percent"), "overhead_per_hour": N_("Overhead per hour"),
+    "year": N_("Year"),
+    "quarter": N_("Quarter"),
+    "mode": N_("Basis"),
+    "period_start": N_("First day"),
+    "period_end": N_("Last day"),
+    "day": N_("Day"),
+    "start": N_("From"),
+    "end": N_("Until"),
+    "location": N_("Address of the premises"),
+    "notes": N_("Notes"),
+    "municipality_id": N_("Municipality"),
+    "inspector_id": N_("Inspector"),
+    "source": N_("Source"),
+    "reason": N_("Reason"),
+    "entry_ids": N_("Hour entries"),
+    "category": N_("Category"),
+    "hours": N_("Hours"),
+    "rate": N_("Rate"),
+    "flat_ort": N_("ORT share, percent"),
+    "overhead_per_hour": N_("Overhead per hour"),
     "fixed": N_("Fixed costs"),
 }
 """Field names as the forms label them, for a problem shown away from its field."""

@@ -17,13 +17,25 @@ from backend.web.common import now
 from backend.web.i18n import N_
 
 blueprint = Blueprint("safety", __name__, url_prefix="/coordinator/safety")
-REFUSALS = (N_("choose a risk level"), N_("the note is too long"), N_("unknown outcome"),
-            N_("there is no such safety alert"), N_("there is no such control"))
+REFUSALS = (
+    N_("choose a risk level"),
+    N_("the note is too long"),
+    N_("unknown outcome"),
+    N_("there is no such safety alert"),
+    N_("there is no such control"),
+)
 """The service's refusals, shown translated next to the form."""
-KINDS = {"missed_checkout": N_("not checked out"), "alarm": N_("alarm"),
-         "duress": N_("silent alarm (code word)")}
-OUTCOMES = {AlertOutcome.ALL_WELL: N_("Called, all well"), AlertOutcome.FORGOT: N_("Forgot to check out"),
-            AlertOutcome.HELP_SENT: N_("Help sent (police)"), AlertOutcome.FALSE_ALARM: N_("False alarm")}
+KINDS = {
+    "missed_checkout": N_("not checked out"),
+    "alarm": N_("alarm"),
+    "duress": N_("silent alarm (code word)"),
+}
+OUTCOMES = {
+    AlertOutcome.ALL_WELL: N_("Called, all well"),
+    AlertOutcome.FORGOT: N_("Forgot to check out"),
+    AlertOutcome.HELP_SENT: N_("Help sent (police)"),
+    AlertOutcome.FALSE_ALARM: N_("False alarm"),
+}
 LEVELS = {RiskLevel.LOW: N_("low risk"), RiskLevel.MEDIUM: N_("medium risk"), RiskLevel.HIGH: N_("high risk")}
 
 
@@ -78,8 +90,13 @@ def risk_note(shift_id: int) -> Any:
         else:
             flash(i18n.gettext("Risk note saved; the pair reads it in the bot."))
             return redirect(url_for("coordinator.dashboard_page"))
-    page = render_template("coordinator/risk_note.html", shift=shift, values=values, problems=problems,
-                           levels=LEVELS, municipality=offers.municipality_name(g.db, shift),
-                           is_purged=bool(stored and stored.purged_at))
+    page = render_template(
+        "coordinator/risk_note.html",
+        shift=shift,
+        values=values,
+        problems=problems,
+        levels=LEVELS,
+        municipality=offers.municipality_name(g.db, shift),
+        is_purged=bool(stored and stored.purged_at),
+    )
     return page, (422 if problems else 200)
-

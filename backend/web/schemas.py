@@ -37,21 +37,32 @@ MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
 def _written_as(pattern: str, kind: type, code: str, wording: str) -> Callable[[Any], Any]:
     """Text must look like `pattern` (the document says so); a number or a zone is no day or time.
     Refused with pydantic's own `code` for such a value, so the pages word it as for any bad day or time."""
+
     def check(value: Any) -> Any:
         if isinstance(value, kind) or (isinstance(value, str) and re.fullmatch(pattern, value)):
             return value
         raise PydanticCustomError(code, wording)
+
     return check
 
 
-Day = Annotated[date,
-                BeforeValidator(_written_as(DAY_PATTERN, date, "date_parsing",
-                                            "give a day from 2020 to 2100 as YYYY-MM-DD")),
-                Field(ge=FIRST_DAY, le=LAST_DAY),
-                WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN,
-                                "formatMinimum": FIRST_DAY.isoformat(),
-                                "formatMaximum": LAST_DAY.isoformat(),
-                                "description": "A day from 2020-01-01 to 2100-12-31."})]
+Day = Annotated[
+    date,
+    BeforeValidator(
+        _written_as(DAY_PATTERN, date, "date_parsing", "give a day from 2020 to 2100 as YYYY-MM-DD")
+    ),
+    Field(ge=FIRST_DAY, le=LAST_DAY),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": DAY_PATTERN,
+            "formatMinimum": FIRST_DAY.isoformat(),
+            "formatMaximum": LAST_DAY.isoformat(),
+            "description": "A day from 2020-01-01 to 2100-12-31.",
+        }
+    ),
+]
 """A calendar day the team can mean: the pilot's years, not year 1 or 9999."""
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 """A row's id as the database can hold it."""
@@ -65,12 +76,18 @@ def _local_minute(value: time) -> time:
     return value
 
 
-Minute = Annotated[time, BeforeValidator(_written_as(MINUTE_PATTERN, time, "time_parsing",
-                                                     "give a local time as HH:MM")),
-                   AfterValidator(_local_minute),
-                   WithJsonSchema({"type": "string", "pattern": MINUTE_PATTERN,
-                                   "description": "A local clock time in the team's zone, HH:MM, "
-                                                  "to the minute and without a zone."})]
+Minute = Annotated[
+    time,
+    BeforeValidator(_written_as(MINUTE_PATTERN, time, "time_parsing", "give a local time as HH:MM")),
+    AfterValidator(_local_minute),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MINUTE_PATTERN,
+            "description": "A local clock time in the team's zone, HH:MM, to the minute and without a zone.",
+        }
+    ),
+]
 """A local clock time to the minute (14:00), as shifts and hours are kept."""
 
 
@@ -96,15 +113,22 @@ class CalloutIn(Input):
     day: Day
     start: Minute
     end: Minute
-    location: str = Field(min_length=3, max_length=200,
-                          description="Address of the premises; never anything about a person.")
+    location: str = Field(
+        min_length=3, max_length=200, description="Address of the premises; never anything about a person."
+    )
     notes: str = Field(default="", max_length=500)
 
     def to_service(self) -> NewCallout:
         starts_at = local_instant(self.day, self.start)
         end_day = self.day if self.end > self.start else self.day + timedelta(days=1)
-        return NewCallout(municipality_id=self.municipality_id, source=self.source, starts_at=starts_at,
-                          ends_at=local_instant(end_day, self.end), location=self.location, notes=self.notes)
+        return NewCallout(
+            municipality_id=self.municipality_id,
+            source=self.source,
+            starts_at=starts_at,
+            ends_at=local_instant(end_day, self.end),
+            location=self.location,
+            notes=self.notes,
+        )
 
 
 class DayWindowIn(Input):
@@ -149,8 +173,11 @@ class HoursIn(Input):
     def form_values(cls, form: dict[str, Any]) -> dict[str, Any]:
         """The form's flat break fields as the model's list (a break left empty is no break)."""
         values = {k: v for k, v in form.items() if k not in {f for pair in FORM_BREAKS for f in pair}}
-        values["breaks"] = [{"start": form.get(a, ""), "end": form.get(b, "")} for a, b in FORM_BREAKS
-                            if form.get(a) or form.get(b)]
+        values["breaks"] = [
+            {"start": form.get(a, ""), "end": form.get(b, "")}
+            for a, b in FORM_BREAKS
+            if form.get(a) or form.get(b)
+        ]
         return values
 
     def window(self) -> tuple[datetime, datetime]:
@@ -249,8 +276,12 @@ class SettlementQuery(Input):
 class DisclosureQuery(Input):
     """Who receives what the API hands out, and why: recorded in the register of disclosures."""
 
-    receiver: str = Field(min_length=1, max_length=200, pattern=r"\S",
-                          description="Who receives it (an organisation or a function).")
+    receiver: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"\S",
+        description="Who receives it (an organisation or a function).",
+    )
     purpose: str = Field(min_length=1, max_length=200, pattern=r"\S", description="Why they need it.")
 
 
@@ -307,8 +338,12 @@ class DesignationIn(Input):
 
 
 class WebUserIn(Input):
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9._-]+$",
-                          description="A function name (coordinator), not a person's name.")
+    username: str = Field(
+        min_length=3,
+        max_length=64,
+        pattern=r"^[a-z0-9._-]+$",
+        description="A function name (coordinator), not a person's name.",
+    )
     role: Role
 
 
@@ -355,8 +390,11 @@ def parse(model: type[Input], data: Any, keep_empty: bool = False) -> Any:
 def _problem(error: ErrorDetails) -> dict[str, Any]:
     """One of pydantic's errors as a problem: the field's dotted path, the message, its code and the
     code's parameters (for a page to word it)."""
-    problem: dict[str, Any] = {"field": ".".join(str(p) for p in error["loc"]),
-                               "message": error["msg"].removeprefix("Value error, "), "code": error["type"]}
+    problem: dict[str, Any] = {
+        "field": ".".join(str(p) for p in error["loc"]),
+        "message": error["msg"].removeprefix("Value error, "),
+        "code": error["type"],
+    }
     if error.get("ctx"):
         problem["params"] = {k: str(v) for k, v in error["ctx"].items()}
     return problem
@@ -367,15 +405,15 @@ def form_data(form: Any) -> dict[str, Any]:
     return {k: v for k, v in form.items() if k != "csrf_token"}
 
 
-
 class LeaveIn(Input):
     """Days off of one inspector, `first` to `last` included (local days); the reason is optional."""
 
     inspector_id: Id
     first: Day
     last: Day
-    reason: str = Field(default="", max_length=200,
-                        description="Seen by the inspector and the coordinator only; sealed.")
+    reason: str = Field(
+        default="", max_length=200, description="Seen by the inspector and the coordinator only; sealed."
+    )
 
 
 class LeaveQuery(PageQuery):
@@ -385,15 +423,21 @@ class LeaveQuery(PageQuery):
 class MoveIn(DayWindowIn):
     """A control day's new time, and why it moves."""
 
-    reason: str = Field(default="", max_length=300,
-                        description="Why it moves (with the police, an investigation running); no names. "
-                                    "Required: the service refuses an empty one.")
+    reason: str = Field(
+        default="",
+        max_length=300,
+        description="Why it moves (with the police, an investigation running); no names. "
+        "Required: the service refuses an empty one.",
+    )
 
 
 class CancelIn(Input):
-    reason: str = Field(default="", max_length=300,
-                        description="Why it is cancelled (an investigation running); no names. "
-                                    "Required: the service refuses an empty one.")
+    reason: str = Field(
+        default="",
+        max_length=300,
+        description="Why it is cancelled (an investigation running); no names. "
+        "Required: the service refuses an empty one.",
+    )
 
 
 class CalloutCancelIn(Input):
@@ -411,14 +455,19 @@ class AddressFindingIn(Input):
     municipality_id: Id
     outcome: Outcome
     police_signal_at: Annotated[datetime, AfterValidator(_local_instant)] | None = Field(
-        default=None, description="When a signal of human trafficking went to the police (local time).")
+        default=None, description="When a signal of human trafficking went to the police (local time)."
+    )
     is_care_offered: bool = False
-    address: str = Field(default="", max_length=200, description=(
-        "Optional, only for the repeat warning: kept as a keyed hash, never as the address."))
+    address: str = Field(
+        default="",
+        max_length=200,
+        description=("Optional, only for the repeat warning: kept as a keyed hash, never as the address."),
+    )
 
     def to_service(self) -> AddressIn:
-        return AddressIn(self.municipality_id, self.outcome, self.police_signal_at, self.is_care_offered,
-                         self.address)
+        return AddressIn(
+            self.municipality_id, self.outcome, self.police_signal_at, self.is_care_offered, self.address
+        )
 
 
 FINDING_ROWS = 8
@@ -439,12 +488,17 @@ class ControlRecordIn(Input):
         lines = []
         for n in range(1, FINDING_ROWS + 1):
             if form.get(f"a{n}_outcome"):
-                line = {key: form.get(f"a{n}_{key}", "") for key in
-                        ("outcome", "municipality_id", "police_signal_at", "address")}
+                line = {
+                    key: form.get(f"a{n}_{key}", "")
+                    for key in ("outcome", "municipality_id", "police_signal_at", "address")
+                }
                 line["is_care_offered"] = bool(form.get(f"a{n}_care"))
                 lines.append({k: v for k, v in line.items() if v != ""})
-        return {"is_with_police": bool(form.get("is_with_police")), "partners": form.getlist("partners"),
-                "addresses": lines}
+        return {
+            "is_with_police": bool(form.get("is_with_police")),
+            "partners": form.getlist("partners"),
+            "addresses": lines,
+        }
 
 
 class AddressCheckIn(Input):

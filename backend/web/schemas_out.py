@@ -49,11 +49,18 @@ class PendingEntryOut(BaseModel):
     @classmethod
     def of(cls, line: Pending) -> PendingEntryOut:
         entry = line.entry
-        values = {name: getattr(entry, name) for name in cls.model_fields
-                  if name not in ("entry_id", "approved_with", "breaks")}
+        values = {
+            name: getattr(entry, name)
+            for name in cls.model_fields
+            if name not in ("entry_id", "approved_with", "breaks")
+        }
         breaks = [BreakOut(starts_at=b.starts_at, ends_at=b.ends_at) for b in entry.breaks]
-        return cls(entry_id=entry.id, approved_with=[e.id for e in line.earlier], breaks=breaks,
-                   **{**values, "category": entry.category.value})
+        return cls(
+            entry_id=entry.id,
+            approved_with=[e.id for e in line.earlier],
+            breaks=breaks,
+            **{**values, "category": entry.category.value},
+        )
 
 
 Day = date
@@ -104,8 +111,13 @@ class ReportOut(BaseModel):
 
     @classmethod
     def of(cls, report: Report) -> ReportOut:
-        return cls(report_id=report.id, status=report.status.value, returned_at=report.returned_at,
-                   handed_over_on=report.handed_over_on, handed_over_to_id=report.handed_over_to_id)
+        return cls(
+            report_id=report.id,
+            status=report.status.value,
+            returned_at=report.returned_at,
+            handed_over_on=report.handed_over_on,
+            handed_over_to_id=report.handed_over_to_id,
+        )
 
 
 class LockOut(BaseModel):
@@ -116,8 +128,12 @@ class LockOut(BaseModel):
 
     @classmethod
     def of(cls, lock: PeriodLock) -> LockOut:
-        return cls(period_start=lock.period_start, period_end=lock.period_end, locked_by=lock.locked_by,
-                   locked_at=lock.locked_at)
+        return cls(
+            period_start=lock.period_start,
+            period_end=lock.period_end,
+            locked_by=lock.locked_by,
+            locked_at=lock.locked_at,
+        )
 
 
 class PledgesOut(BaseModel):
@@ -136,9 +152,13 @@ class PledgesOut(BaseModel):
     def of(cls, reading: PledgeReading | None) -> PledgesOut | None:
         if reading is None:
             return None
-        return cls(plan_minutes=reading.plan_minutes, pledged_minutes=reading.total_pledged_minutes,
-                   difference_minutes=reading.difference_minutes, uncovered_minutes=reading.uncovered_minutes,
-                   rule=reading.rule)
+        return cls(
+            plan_minutes=reading.plan_minutes,
+            pledged_minutes=reading.total_pledged_minutes,
+            difference_minutes=reading.difference_minutes,
+            uncovered_minutes=reading.uncovered_minutes,
+            rule=reading.rule,
+        )
 
 
 class SettlementOut(BaseModel):
@@ -154,9 +174,17 @@ class SettlementOut(BaseModel):
 
     @classmethod
     def of(cls, result: Settlement) -> SettlementOut:
-        return cls(column_set=COLUMN_SET, mode=result.mode, year=result.year, quarter=result.quarter,
-                   start=result.start, end=result.end, lines=list(result.lines),
-                   totals=result.totals, pledges=PledgesOut.of(result.pledges))
+        return cls(
+            column_set=COLUMN_SET,
+            mode=result.mode,
+            year=result.year,
+            quarter=result.quarter,
+            start=result.start,
+            end=result.end,
+            lines=list(result.lines),
+            totals=result.totals,
+            pledges=PledgesOut.of(result.pledges),
+        )
 
 
 ADAPTERS: dict[type, TypeAdapter[Any]] = {}
@@ -178,9 +206,13 @@ def as_json(value: Any) -> Any:
 def page_of(items: list[Any], page: int, per_page: int, total: int | None = None) -> dict[str, Any]:
     """One page of a list, with what a client needs to fetch the next. With `total` (counted by the
     database) `items` is the page itself, already cut in SQL; without, the whole list to cut here."""
-    chosen = items if total is not None else items[(page - 1) * per_page: page * per_page]
-    return {"items": [as_json(item) for item in chosen], "page": page, "per_page": per_page,
-            "total": len(items) if total is None else total}
+    chosen = items if total is not None else items[(page - 1) * per_page : page * per_page]
+    return {
+        "items": [as_json(item) for item in chosen],
+        "page": page,
+        "per_page": per_page,
+        "total": len(items) if total is None else total,
+    }
 
 
 class AddressFindingOut(BaseModel):
@@ -205,13 +237,24 @@ class ControlRecordOut(BaseModel):
 
     @classmethod
     def of(cls, record: ControlRecord, shift: Shift) -> ControlRecordOut:
-        return cls(shift_id=shift.id, control=control_label(shift), is_with_police=record.is_with_police,
-                   partners=list(record.partners), recorded_by=record.recorded_by,
-                   recorded_at=record.recorded_at.astimezone(UTC),
-                   addresses=[AddressFindingOut(number=a.number, municipality_id=a.municipality_id,
-                                                outcome=a.outcome.value, is_care_offered=a.is_care_offered,
-                                                police_signal_at=_utc(a.police_signal_at))
-                              for a in record.addresses])
+        return cls(
+            shift_id=shift.id,
+            control=control_label(shift),
+            is_with_police=record.is_with_police,
+            partners=list(record.partners),
+            recorded_by=record.recorded_by,
+            recorded_at=record.recorded_at.astimezone(UTC),
+            addresses=[
+                AddressFindingOut(
+                    number=a.number,
+                    municipality_id=a.municipality_id,
+                    outcome=a.outcome.value,
+                    is_care_offered=a.is_care_offered,
+                    police_signal_at=_utc(a.police_signal_at),
+                )
+                for a in record.addresses
+            ],
+        )
 
 
 def _utc(instant: datetime | None) -> datetime | None:

@@ -21,23 +21,34 @@ blueprint = Blueprint("work", __name__)
 APPROVERS = ledger.APPROVES_COORDINATOR
 
 
-
 @blueprint.route("/coordinator/work", methods=["GET", "POST"])
 @allow(Role.COORDINATOR)
 def record_page() -> Any:
     """Book work outside shifts for oneself or an inspector; it then waits for approval."""
     own = work_hours.own_inspector(g.db, caller().user_id)
-    values: dict[str, Any] = {"day": today().isoformat(), "start": "09:00", "end": "12:00",
-                              "inspector_id": own or "", "category": "coordination" if own else "preparation"}
+    values: dict[str, Any] = {
+        "day": today().isoformat(),
+        "start": "09:00",
+        "end": "12:00",
+        "inspector_id": own or "",
+        "category": "coordination" if own else "preparation",
+    }
     problems: list[dict[str, str]] = []
     if request.method == "POST":
         values = form_data(request.form)
         try:
             asked = parse(WorkIn, WorkIn.form_values(values))
             starts_at, ends_at = asked.window()
-            work_hours.record_work(g.db, now(), caller().name, inspector_id=asked.inspector_id,
-                                   category=asked.category, starts_at=starts_at, ends_at=ends_at,
-                                   breaks=asked.break_spans())
+            work_hours.record_work(
+                g.db,
+                now(),
+                caller().name,
+                inspector_id=asked.inspector_id,
+                category=asked.category,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                breaks=asked.break_spans(),
+            )
         except Invalid as invalid:
             problems = invalid.problems
         except ServiceError as refused:
@@ -45,10 +56,15 @@ def record_page() -> Any:
         else:
             flash(i18n.gettext("Hours booked; they wait for approval."))
             return redirect(url_for("work.record_page"))
-    team = sorted(dashboard.first_names(g.db, g.db.execute(
-        select(Inspector.id).where(Inspector.is_active)).scalars()).values(), key=lambda n: n.first_name)
-    page = render_template("coordinator/work.html", values=values, problems=problems, team=team,
-                           categories=OFF_SHIFT)
+    team = sorted(
+        dashboard.first_names(
+            g.db, g.db.execute(select(Inspector.id).where(Inspector.is_active)).scalars()
+        ).values(),
+        key=lambda n: n.first_name,
+    )
+    page = render_template(
+        "coordinator/work.html", values=values, problems=problems, team=team, categories=OFF_SHIFT
+    )
     return page, (422 if problems else 200)
 
 
@@ -66,7 +82,13 @@ def coordinator_hours() -> Any:
 @allow(*APPROVERS)
 def approve_coordinator_hours() -> Any:
     chosen = parse(EntryIdsIn, {"entry_ids": request.form.getlist("entry_ids")})
-    approved = ledger.approve_many(g.db, now(), caller().name, chosen.entry_ids, role=caller().role,
-                                   own_inspector_id=work_hours.own_inspector(g.db, caller().user_id))
+    approved = ledger.approve_many(
+        g.db,
+        now(),
+        caller().name,
+        chosen.entry_ids,
+        role=caller().role,
+        own_inspector_id=work_hours.own_inspector(g.db, caller().user_id),
+    )
     flash(i18n.ngettext("%(n)s entry approved.", "%(n)s entries approved.", approved))
     return redirect(safe_path(request.form.get("back")) or url_for("work.coordinator_hours"))

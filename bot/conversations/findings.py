@@ -58,8 +58,9 @@ class Walk:
     def mask(self) -> int:
         return int(self.head[1:]) if self.head else 0
 
-    def data(self, *, head: str | None = None, tokens: list[str] | None = None,
-             ok: bool = False) -> FindingsStep:
+    def data(
+        self, *, head: str | None = None, tokens: list[str] | None = None, ok: bool = False
+    ) -> FindingsStep:
         parts: list[str] = []
         head = head if head is not None else self.head
         if head is not None:
@@ -76,14 +77,29 @@ def begin(session: Session, now: datetime, inspector: Inspector) -> None:
     if not shifts:
         outbox.send(session, now, inspector, Message("findings.none", disable_notification=True))
         return
-    recorded = set(session.execute(select(ControlRecord.shift_id).where(
-        ControlRecord.shift_id.in_([s.id for s in shifts]))).scalars())
+    recorded = set(
+        session.execute(
+            select(ControlRecord.shift_id).where(ControlRecord.shift_id.in_([s.id for s in shifts]))
+        ).scalars()
+    )
     names = _names(session)
-    buttons = [[Button("button.findings_control_done" if s.id in recorded else "button.findings_control",
-                       FindingsStep(s.id), {"date": planning.when(s)["date"],
-                                     "municipality": names[s.municipality_id]})] for s in shifts]
-    outbox.send(session, now, inspector, Message("findings.pick", buttons=[*buttons, _stop()],
-                                                 disable_notification=True), ref=_ref(inspector))
+    buttons = [
+        [
+            Button(
+                "button.findings_control_done" if s.id in recorded else "button.findings_control",
+                FindingsStep(s.id),
+                {"date": planning.when(s)["date"], "municipality": names[s.municipality_id]},
+            )
+        ]
+        for s in shifts
+    ]
+    outbox.send(
+        session,
+        now,
+        inspector,
+        Message("findings.pick", buttons=[*buttons, _stop()], disable_notification=True),
+        ref=_ref(inspector),
+    )
 
 
 def press(session: Session, now: datetime, inspector: Inspector, tap: FindingsStep) -> str:
@@ -101,8 +117,9 @@ def press(session: Session, now: datetime, inspector: Inspector, tap: FindingsSt
     return "callback.noted"
 
 
-def _walk(session: Session, now: datetime, inspector: Inspector, shift_id: int,
-          steps: list[str]) -> Walk | None:
+def _walk(
+    session: Session, now: datetime, inspector: Inspector, shift_id: int, steps: list[str]
+) -> Walk | None:
     """The walk the data describes, if it is one this inspector may take now."""
     shift = session.get(Shift, shift_id)
     if shift is None or shift not in _recordable(session, now, inspector):
@@ -123,8 +140,10 @@ def _ask(session: Session, now: datetime, inspector: Inspector, walk: Walk) -> N
     """The next question: the police, the partners, or the next answer for an address."""
     params = _about(session, walk.shift)
     if walk.head is None:
-        rows = [[Button("button.with_police", walk.data(head="p0"))],
-                [Button("button.administrative", walk.data(head="a0"))]]
+        rows = [
+            [Button("button.with_police", walk.data(head="p0"))],
+            [Button("button.administrative", walk.data(head="a0"))],
+        ]
         return _edit(session, now, inspector, "findings.police", params, rows)
     if walk.tokens is None:
         return _ask_partners(session, now, inspector, walk, params)
@@ -133,35 +152,52 @@ def _ask(session: Session, now: datetime, inspector: Inspector, walk: Walk) -> N
         return _ask_outcome(session, now, inspector, walk, params)
     outcome, municipality, signal, _ = PARTS.match(walk.tokens[-1]).groups()  # type: ignore[union-attr]
     if outcome == "v" and not municipality:
-        rows = [[Button("button.label", _extended(walk, str(i)), {"label": m.name})]
-                for i, m in enumerate(_participating(session))]
+        rows = [
+            [Button("button.label", _extended(walk, str(i)), {"label": m.name})]
+            for i, m in enumerate(_participating(session))
+        ]
         return _edit(session, now, inspector, "findings.municipality", params, _rows(rows))
     question, yes, no = ("findings.signal", "s", "x") if not signal else ("findings.care", "c", "x")
     rows = [[Button("button.yes", _extended(walk, yes)), Button("button.no", _extended(walk, no))]]
     return _edit(session, now, inspector, question, params, rows)
 
 
-def _ask_partners(session: Session, now: datetime, inspector: Inspector, walk: Walk,
-                  params: dict[str, str]) -> None:
+def _ask_partners(
+    session: Session, now: datetime, inspector: Inspector, walk: Walk, params: dict[str, str]
+) -> None:
     organisations = list(profile.organisations(session))
     if not organisations:
         return _ask(session, now, inspector, Walk(walk.shift, walk.head, []))
     rows = []
     for i, name in enumerate(organisations):
         chosen = bool(walk.mask >> i & 1)
-        rows.append([Button("button.ticked" if chosen else "button.label",
-                            walk.data(head=f"{walk.head[0]}{walk.mask ^ 1 << i}"), {"label": name})])  # type: ignore[index]
+        rows.append(
+            [
+                Button(
+                    "button.ticked" if chosen else "button.label",
+                    walk.data(head=f"{walk.head[0]}{walk.mask ^ 1 << i}"),  # type: ignore[index]
+                    {"label": name},
+                )
+            ]
+        )
     rows.append([Button("button.next", walk.data(tokens=[]))])
     return _edit(session, now, inspector, "findings.partners", params, rows)
 
 
-def _ask_outcome(session: Session, now: datetime, inspector: Inspector, walk: Walk,
-                 params: dict[str, str]) -> None:
+def _ask_outcome(
+    session: Session, now: datetime, inspector: Inspector, walk: Walk, params: dict[str, str]
+) -> None:
     """The next address's outcome, or done (once there is one), or stop."""
     tokens = walk.tokens or []
     params["number"] = str(len(tokens) + 1)
-    rows = [[Button(f"button.{outcome.value}", walk.data(tokens=[*tokens, code]))]
-            for code, outcome in OUTCOMES.items()] if len(tokens) < MOST else []
+    rows = (
+        [
+            [Button(f"button.{outcome.value}", walk.data(tokens=[*tokens, code]))]
+            for code, outcome in OUTCOMES.items()
+        ]
+        if len(tokens) < MOST
+        else []
+    )
     if tokens:
         rows.append([Button("button.findings_done", walk.data(ok=True), {"count": len(tokens)})])
     template = "findings.outcome" if len(tokens) < MOST else "findings.full"
@@ -177,13 +213,26 @@ def _save(session: Session, now: datetime, inspector: Inspector, walk: Walk) -> 
     signal_at = min(now, walk.shift.ends_at)
     try:
         addresses = [_address(token, walk.shift, members, signal_at) for token in walk.tokens]
-        findings.record_control(session, now, f"inspector:{inspector.id}", walk.shift.id,
-                                is_with_police=walk.is_with_police, partners=partners, addresses=addresses)
+        findings.record_control(
+            session,
+            now,
+            f"inspector:{inspector.id}",
+            walk.shift.id,
+            is_with_police=walk.is_with_police,
+            partners=partners,
+            addresses=addresses,
+        )
     except (ServiceError, IndexError):
         _edit(session, now, inspector, "findings.refused", _about(session, walk.shift), [])
         return "callback.stale"
-    _edit(session, now, inspector, "findings.recorded", {**_about(session, walk.shift),
-                                                          "count": str(len(addresses))}, [])
+    _edit(
+        session,
+        now,
+        inspector,
+        "findings.recorded",
+        {**_about(session, walk.shift), "count": str(len(addresses))},
+        [],
+    )
     return "callback.recorded"
 
 
@@ -210,16 +259,23 @@ def _extended(walk: Walk, more: str) -> FindingsStep:
 def _recordable(session: Session, now: datetime, inspector: Inspector) -> list[Shift]:
     """Controls of the last two weeks that have ended: the coordinator's all, else those whose report
     this inspector writes; newest first."""
-    query = select(Shift).where(Shift.kind.in_(findings.CONTROLLED), Shift.status != ShiftStatus.CANCELLED,
-                                Shift.ends_at <= now, Shift.starts_at > now - timedelta(days=DAYS_BACK))
+    query = select(Shift).where(
+        Shift.kind.in_(findings.CONTROLLED),
+        Shift.status != ShiftStatus.CANCELLED,
+        Shift.ends_at <= now,
+        Shift.starts_at > now - timedelta(days=DAYS_BACK),
+    )
     if not inspector.is_coordinator:
         query = query.join(Report, Report.shift_id == Shift.id).where(Report.writer_id == inspector.id)
     return list(session.execute(query.order_by(Shift.starts_at.desc()).limit(LISTED)).scalars())
 
 
 def _about(session: Session, shift: Shift) -> dict[str, str]:
-    return {"control": findings.control_label(shift), "date": planning.when(shift)["date"],
-            "municipality": _names(session)[shift.municipality_id]}
+    return {
+        "control": findings.control_label(shift),
+        "date": planning.when(shift)["date"],
+        "municipality": _names(session)[shift.municipality_id],
+    }
 
 
 def _names(session: Session) -> dict[int, str]:
@@ -227,17 +283,26 @@ def _names(session: Session) -> dict[int, str]:
 
 
 def _participating(session: Session) -> list[Municipality]:
-    return list(session.execute(select(Municipality).where(Municipality.is_participating)
-                                .order_by(Municipality.name)).scalars())
+    return list(
+        session.execute(
+            select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
+        ).scalars()
+    )
 
 
 def _rows(rows: list[list[Button]], per_row: int = 2) -> list[list[Button]]:
     flat = [b for row in rows for b in row]
-    return [flat[i:i + per_row] for i in range(0, len(flat), per_row)]
+    return [flat[i : i + per_row] for i in range(0, len(flat), per_row)]
 
 
-def _edit(session: Session, now: datetime, inspector: Inspector, template: str, params: dict[str, str],
-          rows: list[list[Button]]) -> None:
+def _edit(
+    session: Session,
+    now: datetime,
+    inspector: Inspector,
+    template: str,
+    params: dict[str, str],
+    rows: list[list[Button]],
+) -> None:
     outbox.edit(session, now, inspector, _ref(inspector), Message(template, params, buttons=rows))
 
 

@@ -55,8 +55,12 @@ class Walk:
 def press(session: Session, now: datetime, inspector: Inspector, tap: HoursStep) -> str:
     """One tap in the hours walk; returns the callback answer's template key."""
     assignment = session.get(Assignment, tap.assignment_id)
-    if (assignment is None or assignment.inspector_id != inspector.id or assignment.version != tap.version
-            or assignment.hours_asked_at is None):
+    if (
+        assignment is None
+        or assignment.inspector_id != inspector.id
+        or assignment.version != tap.version
+        or assignment.hours_asked_at is None
+    ):
         return "callback.stale"
     shift = session.get_one(Shift, assignment.shift_id)
     walk = _walk(shift, list(tap.steps))
@@ -65,8 +69,13 @@ def press(session: Session, now: datetime, inspector: Inspector, tap: HoursStep)
     if walk.is_done:
         return record_hours(session, now, inspector, assignment, _worked_as_given(shift, walk))
     template, params, rows = _next_step(assignment, shift, walk)
-    outbox.edit(session, now, inspector, f"hours:{assignment.id}", Message(
-        template, {"date": planning.when(shift)["date"], **params}, buttons=rows))
+    outbox.edit(
+        session,
+        now,
+        inspector,
+        f"hours:{assignment.id}",
+        Message(template, {"date": planning.when(shift)["date"], **params}, buttons=rows),
+    )
     return "callback.noted"
 
 
@@ -102,60 +111,121 @@ def _is_offered(shift: Shift, walk: Walk) -> bool:
     if walk.break_length is None:
         return walk.break_from in _break_starts(shift, walk.start, walk.end)
     chosen = (walk.break_from, walk.break_length)
-    return (chosen == (0, 0) or chosen == planned_break(shift, walk.start, walk.end)
-            or (walk.break_from in _break_starts(shift, walk.start, walk.end)
-                and walk.break_length in _break_lengths(shift, walk.start, walk.end, walk.break_from)))
+    return (
+        chosen == (0, 0)
+        or chosen == planned_break(shift, walk.start, walk.end)
+        or (
+            walk.break_from in _break_starts(shift, walk.start, walk.end)
+            and walk.break_length in _break_lengths(shift, walk.start, walk.end, walk.break_from)
+        )
+    )
 
 
 def _next_step(assignment: Assignment, shift: Shift, walk: Walk) -> tuple[str, dict[str, str], Rows]:
     """The question after these taps and its buttons: start, end, when the break was (the planned one,
     none, or another: its start, then its length), then the check."""
     if walk.start is None:
-        return "hours.pick_start", {}, in_rows([
-            Button("button.time", _data(assignment, s), {"time": clock(shift.starts_at, s)})
-            for s in START_STEPS], 4)
+        return (
+            "hours.pick_start",
+            {},
+            in_rows(
+                [
+                    Button("button.time", _data(assignment, s), {"time": clock(shift.starts_at, s)})
+                    for s in START_STEPS
+                ],
+                4,
+            ),
+        )
     start = walk.start
     if walk.end is None:
-        return "hours.pick_end", {"start": clock(shift.starts_at, start)}, in_rows([
-            Button("button.time", _data(assignment, start, e), {"time": clock(shift.ends_at, e)})
-            for e in END_STEPS if _worked(shift, start, e, 0) > 0], 4)
+        return (
+            "hours.pick_end",
+            {"start": clock(shift.starts_at, start)},
+            in_rows(
+                [
+                    Button("button.time", _data(assignment, start, e), {"time": clock(shift.ends_at, e)})
+                    for e in END_STEPS
+                    if _worked(shift, start, e, 0) > 0
+                ],
+                4,
+            ),
+        )
     end = walk.end
     worked_span = {"start": clock(shift.starts_at, start), "end": clock(shift.ends_at, end)}
     if walk.other:
-        return "hours.pick_break_start", worked_span, in_rows([
-            Button("button.time", _data(assignment, start, end, b), {"time": clock(shift.starts_at, b)})
-            for b in _break_starts(shift, start, end)], 4)
+        return (
+            "hours.pick_break_start",
+            worked_span,
+            in_rows(
+                [
+                    Button(
+                        "button.time", _data(assignment, start, end, b), {"time": clock(shift.starts_at, b)}
+                    )
+                    for b in _break_starts(shift, start, end)
+                ],
+                4,
+            ),
+        )
     if walk.break_from is None:
         return "hours.pick_break", worked_span, [[b] for b in _break_choices(assignment, shift, start, end)]
     if walk.break_length is None:
-        return "hours.pick_break_length", {"break_start": clock(shift.starts_at, walk.break_from)}, in_rows([
-            Button("button.minutes", _data(assignment, start, end, walk.break_from, m), {"minutes": m})
-            for m in _break_lengths(shift, start, end, walk.break_from)], 4)
+        return (
+            "hours.pick_break_length",
+            {"break_start": clock(shift.starts_at, walk.break_from)},
+            in_rows(
+                [
+                    Button(
+                        "button.minutes", _data(assignment, start, end, walk.break_from, m), {"minutes": m}
+                    )
+                    for m in _break_lengths(shift, start, end, walk.break_from)
+                ],
+                4,
+            ),
+        )
     pause = (walk.break_from, walk.break_length)
-    return "hours.check", {**_shown(shift, start, end, pause),
-                           "worked": hours_text(_worked(shift, start, end, walk.break_length))}, [[
-        Button("button.confirm", _data(assignment, start, end, *pause, "ok")),
-        Button("button.again", _data(assignment, "fix"))]]
+    return (
+        "hours.check",
+        {
+            **_shown(shift, start, end, pause),
+            "worked": hours_text(_worked(shift, start, end, walk.break_length)),
+        },
+        [
+            [
+                Button("button.confirm", _data(assignment, start, end, *pause, "ok")),
+                Button("button.again", _data(assignment, "fix")),
+            ]
+        ],
+    )
 
 
 def _break_choices(assignment: Assignment, shift: Shift, start: int, end: int) -> list[Button]:
     """One tap for the planned break (shown as the time it was planned), one for none, one for another."""
     planned = planned_break(shift, start, end)
-    choices = [Button("button.no_break", _data(assignment, start, end, 0, 0)),
-               Button("button.other", _data(assignment, start, end, "a"))]
+    choices = [
+        Button("button.no_break", _data(assignment, start, end, 0, 0)),
+        Button("button.other", _data(assignment, start, end, "a")),
+    ]
     if planned != (0, 0):
-        choices.insert(0, Button("button.planned_break", _data(assignment, start, end, *planned),
-                                 {"span": break_span(shift, planned)}))
+        choices.insert(
+            0,
+            Button(
+                "button.planned_break",
+                _data(assignment, start, end, *planned),
+                {"span": break_span(shift, planned)},
+            ),
+        )
     return choices
 
 
 def _worked_as_given(shift: Shift, walk: Walk) -> Worked:
     start, end, pause = walk.start or 0, walk.end or 0, (walk.break_from or 0, walk.break_length or 0)
     at = shift.starts_at + timedelta(minutes=pause[0])
-    return Worked(starts_at=shift.starts_at + timedelta(minutes=start),
-                  ends_at=shift.ends_at + timedelta(minutes=end),
-                  pause=(at, at + timedelta(minutes=pause[1])) if pause[1] else None,
-                  shown=_shown(shift, start, end, pause))
+    return Worked(
+        starts_at=shift.starts_at + timedelta(minutes=start),
+        ends_at=shift.ends_at + timedelta(minutes=end),
+        pause=(at, at + timedelta(minutes=pause[1])) if pause[1] else None,
+        shown=_shown(shift, start, end, pause),
+    )
 
 
 def _worked(shift: Shift, start: int, end: int, pause: int) -> int:
@@ -178,8 +248,12 @@ def _break_lengths(shift: Shift, start: int, end: int, break_from: int) -> list[
 
 
 def _shown(shift: Shift, start: int, end: int, pause: tuple[int, int]) -> dict[str, str]:
-    return {"date": planning.when(shift)["date"], "start": clock(shift.starts_at, start),
-            "end": clock(shift.ends_at, end), "break": break_span(shift, pause)}
+    return {
+        "date": planning.when(shift)["date"],
+        "start": clock(shift.starts_at, start),
+        "end": clock(shift.ends_at, end),
+        "break": break_span(shift, pause),
+    }
 
 
 def _data(assignment: Assignment, *steps: int | str) -> HoursStep:

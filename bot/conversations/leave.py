@@ -34,14 +34,28 @@ def send_menu(session: Session, now: datetime, inspector: Inspector) -> None:
     """/afwezig: their marked days off, each with a button to remove it, and one to mark new ones.
     Silent: it is their answer, and nothing for a lock screen."""
     marked = upcoming(session, now, inspector.id)
-    items = [{"template": "leave.item", "first_date": m.first.isoformat(), "last_date": m.last.isoformat()}
-             for m in marked]
+    items = [
+        {"template": "leave.item", "first_date": m.first.isoformat(), "last_date": m.last.isoformat()}
+        for m in marked
+    ]
     rows = [[Button("button.leave_new", LeaveStep(("n",)))]] + [
-        [Button("button.leave_remove", LeaveStep(("x", str(m.id))), {"first_date": m.first.isoformat(),
-                                                      "last_date": m.last.isoformat()})] for m in marked]
+        [
+            Button(
+                "button.leave_remove",
+                LeaveStep(("x", str(m.id))),
+                {"first_date": m.first.isoformat(), "last_date": m.last.isoformat()},
+            )
+        ]
+        for m in marked
+    ]
     template = "leave.menu" if marked else "leave.menu_empty"
-    outbox.send(session, now, inspector, Message(template, {"items": items}, buttons=rows,
-                                                 protect_content=True, disable_notification=True), ref=REF)
+    outbox.send(
+        session,
+        now,
+        inspector,
+        Message(template, {"items": items}, buttons=rows, protect_content=True, disable_notification=True),
+        ref=REF,
+    )
 
 
 def press(session: Session, now: datetime, inspector: Inspector, tap: LeaveStep) -> str:
@@ -63,11 +77,23 @@ def press(session: Session, now: datetime, inspector: Inspector, tap: LeaveStep)
     if first is None:
         _edit(session, now, inspector, "leave.pick_first", {}, _days(("n",), local_date(now), page))
     elif last is None:
-        _edit(session, now, inspector, "leave.pick_last", {"first_date": first.isoformat()},
-              _days(("n", f"{first:%Y%m%d}"), first, page))
+        _edit(
+            session,
+            now,
+            inspector,
+            "leave.pick_last",
+            {"first_date": first.isoformat()},
+            _days(("n", f"{first:%Y%m%d}"), first, page),
+        )
     else:
-        _edit(session, now, inspector, "leave.pick_reason",
-              {"first_date": first.isoformat(), "last_date": last.isoformat()}, _reasons(first, last))
+        _edit(
+            session,
+            now,
+            inspector,
+            "leave.pick_reason",
+            {"first_date": first.isoformat(), "last_date": last.isoformat()},
+            _reasons(first, last),
+        )
     return "callback.noted"
 
 
@@ -115,8 +141,13 @@ def _days(prefix: tuple[str, ...], since: date, page: int) -> Rows:
     """Two weeks of day buttons from `since` (screen `page`), a week a row, and "later"."""
     first = since + timedelta(days=DAYS_A_SCREEN * page)
     days = [first + timedelta(days=n) for n in range(DAYS_A_SCREEN)]
-    rows = [[Button("button.leave_day", LeaveStep((*prefix, f"{d:%Y%m%d}")), {"date": d.isoformat()})
-             for d in week] for week in (days[:7], days[7:])]
+    rows = [
+        [
+            Button("button.leave_day", LeaveStep((*prefix, f"{d:%Y%m%d}")), {"date": d.isoformat()})
+            for d in week
+        ]
+        for week in (days[:7], days[7:])
+    ]
     if page + 1 < PAGES:
         rows.append([Button("button.leave_later", LeaveStep((*prefix, f"p{page + 1}")))])
     return rows
@@ -124,21 +155,37 @@ def _days(prefix: tuple[str, ...], since: date, page: int) -> Rows:
 
 def _reasons(first: date, last: date) -> Rows:
     chosen = ("n", f"{first:%Y%m%d}", f"{last:%Y%m%d}")
-    return [[Button(f"button.leave_{code}", LeaveStep((*chosen, code))) for code in BOT_REASONS],
-            [Button("button.leave_no_reason", LeaveStep((*chosen, "-")))]]
+    return [
+        [Button(f"button.leave_{code}", LeaveStep((*chosen, code))) for code in BOT_REASONS],
+        [Button("button.leave_no_reason", LeaveStep((*chosen, "-")))],
+    ]
 
 
-def _record(session: Session, now: datetime, inspector: Inspector, first: date, last: date,
-            reason: str) -> str:
-    marked = mark(session, now, f"inspector:{inspector.id}", inspector.id, first, last,
-                  BOT_REASONS.get(reason))
+def _record(
+    session: Session, now: datetime, inspector: Inspector, first: date, last: date, reason: str
+) -> str:
+    marked = mark(
+        session, now, f"inspector:{inspector.id}", inspector.id, first, last, BOT_REASONS.get(reason)
+    )
     still_on = len(clashes(session, marked))
     template = "leave.marked_clash" if still_on else "leave.marked"
-    _edit(session, now, inspector, template, {"first_date": first.isoformat(), "last_date": last.isoformat(),
-                                              "shifts": still_on}, [])
+    _edit(
+        session,
+        now,
+        inspector,
+        template,
+        {"first_date": first.isoformat(), "last_date": last.isoformat(), "shifts": still_on},
+        [],
+    )
     return "callback.done"
 
 
-def _edit(session: Session, now: datetime, inspector: Inspector, template: str, params: dict[str, object],
-          rows: Rows) -> None:
+def _edit(
+    session: Session,
+    now: datetime,
+    inspector: Inspector,
+    template: str,
+    params: dict[str, object],
+    rows: Rows,
+) -> None:
     outbox.edit(session, now, inspector, REF, Message(template, params, buttons=rows))

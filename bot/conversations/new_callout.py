@@ -123,8 +123,13 @@ def take_text(
     stage = progress.stage
     limit = callouts.MAX_LOCATION if stage == "location" else callouts.MAX_NOTES
     if not 0 < len(typed) <= limit:
-        outbox.send(session, now, coordinator, Message(f"draft.{stage}_unusable", disable_notification=True),
-                    ref=_ref(coordinator))
+        outbox.send(
+            session,
+            now,
+            coordinator,
+            Message(f"draft.{stage}_unusable", disable_notification=True),
+            ref=_ref(coordinator),
+        )
     elif stage == "location":
         progress.location, progress.stage = typed, "notes"
         progress.repeat = findings.recent_control(session, now, typed)
@@ -132,8 +137,11 @@ def take_text(
             session,
             now,
             coordinator,
-            Message("draft.notes", buttons=[[Button("button.no_notes", DraftStep(("none",)))], _cancel()],
-                    disable_notification=True),
+            Message(
+                "draft.notes",
+                buttons=[[Button("button.no_notes", DraftStep(("none",)))], _cancel()],
+                disable_notification=True,
+            ),
             ref=_ref(coordinator),
         )
     else:
@@ -142,7 +150,7 @@ def take_text(
 
 
 def skip_notes(session: Session, now: datetime, coordinator: Inspector, progress: Progress | None) -> str:
-    """"No notes": on to the summary; the callback answer's key."""
+    """ "No notes": on to the summary; the callback answer's key."""
     if progress is None or progress.stage != "notes":
         return "callback.stale"
     progress.stage = "confirm"
@@ -185,8 +193,11 @@ def _summarise(session: Session, now: datetime, coordinator: Inspector, progress
     control when that was recent (Send then goes ahead knowingly)."""
     draft, repeat = progress.draft, progress.repeat
     municipality = session.get_one(Municipality, draft.municipality_id)
-    known = {} if repeat is None else {"controlled_date": repeat.controlled_on.isoformat(),
-                                       "control": repeat.label}
+    known = (
+        {}
+        if repeat is None
+        else {"controlled_date": repeat.controlled_on.isoformat(), "control": repeat.label}
+    )
     outbox.send(
         session,
         now,

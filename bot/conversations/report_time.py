@@ -36,8 +36,14 @@ def press(session: Session, now: datetime, inspector: Inspector, tap: ReportStep
     if steps == ["a"]:
         if not _days(shift, now, minutes):
             return "callback.report_too_early"
-        days = [Button("button.date", _data(report, minutes, (d - control_day(shift)).days),
-                       {"written_date": d.isoformat()}) for d in _days(shift, now, minutes)]
+        days = [
+            Button(
+                "button.date",
+                _data(report, minutes, (d - control_day(shift)).days),
+                {"written_date": d.isoformat()},
+            )
+            for d in _days(shift, now, minutes)
+        ]
         _edit(session, now, inspector, report, "report.pick_day", {"date": _date(shift)}, in_rows(days, 4))
         return "callback.noted"
     numbers = _numbers(steps)
@@ -47,27 +53,54 @@ def press(session: Session, now: datetime, inspector: Inspector, tap: ReportStep
     if len(numbers) == 1:
         if day not in _days(shift, now, minutes):
             return "callback.stale"
-        starts = [Button("button.time", _data(report, minutes, numbers[0], s), {"time": _clock(s)})
-                  for s in _starts(shift, now, minutes, day)]
-        _edit(session, now, inspector, report, "report.pick_start",
-              {"date": _date(shift), "written_date": day.isoformat()}, in_rows(starts, 4))
+        starts = [
+            Button("button.time", _data(report, minutes, numbers[0], s), {"time": _clock(s)})
+            for s in _starts(shift, now, minutes, day)
+        ]
+        _edit(
+            session,
+            now,
+            inspector,
+            report,
+            "report.pick_start",
+            {"date": _date(shift), "written_date": day.isoformat()},
+            in_rows(starts, 4),
+        )
         return "callback.noted"
     return record_writing(session, now, inspector, report.id, minutes, Writing(day, numbers[1]))
 
 
-def _ask_when(session: Session, now: datetime, inspector: Inspector, report: Report, shift: Shift,
-              minutes: int) -> str:
+def _ask_when(
+    session: Session, now: datetime, inspector: Inspector, report: Report, shift: Shift, minutes: int
+) -> str:
     usual = default_writing(shift, now, minutes)
     if usual is None:
         return "callback.report_too_early"
     starts_at, ends_at = usual.span(minutes)
     offset = (usual.day - control_day(shift)).days
-    choices = [[Button("button.written_at", _data(report, minutes, offset, usual.start_minute),
-                       {"written_date": usual.day.isoformat(), "start": _clock_of(starts_at),
-                        "end": _clock_of(ends_at)})],
-               [Button("button.other", _data(report, minutes, "a"))]]
-    _edit(session, now, inspector, report, "report.when",
-          {"date": _date(shift), "duration": hours_text(minutes)}, choices)
+    choices = [
+        [
+            Button(
+                "button.written_at",
+                _data(report, minutes, offset, usual.start_minute),
+                {
+                    "written_date": usual.day.isoformat(),
+                    "start": _clock_of(starts_at),
+                    "end": _clock_of(ends_at),
+                },
+            )
+        ],
+        [Button("button.other", _data(report, minutes, "a"))],
+    ]
+    _edit(
+        session,
+        now,
+        inspector,
+        report,
+        "report.when",
+        {"date": _date(shift), "duration": hours_text(minutes)},
+        choices,
+    )
     return "callback.noted"
 
 
@@ -96,8 +129,15 @@ def _numbers(steps: list[str]) -> list[int] | None:
     return numbers if numbers[0] <= DAYS_BACK * 2 and numbers[1:2] <= [24 * 60 - 1] else None
 
 
-def _edit(session: Session, now: datetime, inspector: Inspector, report: Report, template: str,
-          params: dict[str, str], rows: Rows) -> None:
+def _edit(
+    session: Session,
+    now: datetime,
+    inspector: Inspector,
+    report: Report,
+    template: str,
+    params: dict[str, str],
+    rows: Rows,
+) -> None:
     outbox.edit(session, now, inspector, f"report:{report.id}", Message(template, params, buttons=rows))
 
 

@@ -29,8 +29,9 @@ def code(user: WebUser, clock: FrozenClock, shift: int = 0) -> str:
     return pyotp.TOTP(user.totp_secret).at(clock.now() + timedelta(seconds=30 * shift))
 
 
-def test_a_code_is_used_once_and_older_codes_are_refused(session: Session, clock: FrozenClock,
-                                                        finance: WebUser) -> None:
+def test_a_code_is_used_once_and_older_codes_are_refused(
+    session: Session, clock: FrozenClock, finance: WebUser
+) -> None:
     accounts.log_in(session, clock.now(), "finance", PASSWORD, code(finance, clock, +1))
     for shift in (+1, 0, -1):
         with pytest.raises(accounts.LoginFailed):
@@ -48,7 +49,8 @@ def test_the_setup_code_cannot_log_in_again(session: Session, clock: FrozenClock
 
 
 def test_logout_reset_switching_off_and_a_new_password_each_end_the_sessions(
-        session: Session, clock: FrozenClock, finance: WebUser) -> None:
+    session: Session, clock: FrozenClock, finance: WebUser
+) -> None:
     def ends_sessions(change: Callable[[], object]) -> bool:
         before = finance.session_generation
         change()
@@ -62,12 +64,17 @@ def test_logout_reset_switching_off_and_a_new_password_each_end_the_sessions(
     assert ends_sessions(lambda: accounts.finish_setup(session, clock.now(), finance, PASSWORD, new_code))
 
 
-def test_an_address_walking_through_names_waits_but_others_do_not(session: Session, clock: FrozenClock,
-                                                                 finance: WebUser) -> None:
+def test_an_address_walking_through_names_waits_but_others_do_not(
+    session: Session, clock: FrozenClock, finance: WebUser
+) -> None:
     for number in range(login_throttle.ADDRESS_LIMIT):
         attempt = login_throttle.Attempt.of(f"user{number}", "192.0.2.1")
         login_throttle.count_failure(session, clock.now(), attempt)
     with pytest.raises(accounts.LoginFailed):
         accounts.log_in(session, clock.now(), "finance", PASSWORD, code(finance, clock), address="192.0.2.1")
-    assert accounts.log_in(session, clock.now(), "finance", PASSWORD, code(finance, clock),
-                           address="198.51.100.2") is finance
+    assert (
+        accounts.log_in(
+            session, clock.now(), "finance", PASSWORD, code(finance, clock), address="198.51.100.2"
+        )
+        is finance
+    )

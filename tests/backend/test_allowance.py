@@ -35,9 +35,17 @@ def inspectors(session: Session) -> tuple[Inspector, Inspector]:
 
 def book(session: Session, who: Inspector, day: date, start: time, end: time, break_minutes: int) -> int:
     starts_at, ends_at = local_instant(day, start), local_instant(day, end)
-    entry = ledger.record(session, NOW, "bot", inspector_id=who.id, municipality_id=who.employer_id,
-                          category=HourCategory.CONTROL, starts_at=starts_at, ends_at=ends_at,
-                          breaks=planned_break(starts_at, ends_at, break_minutes))
+    entry = ledger.record(
+        session,
+        NOW,
+        "bot",
+        inspector_id=who.id,
+        municipality_id=who.employer_id,
+        category=HourCategory.CONTROL,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        breaks=planned_break(starts_at, ends_at, break_minutes),
+    )
     return entry.id
 
 
@@ -46,8 +54,10 @@ def ort_of(session: Session, who: Inspector) -> int:
 
 
 def rows(session: Session) -> dict[int, dict[str, object]]:
-    return {row[0]: dict(zip(exports.LEDGER_HEADER, row, strict=True))
-            for row in exports.ledger_rows(session, MARCH)}
+    return {
+        row[0]: dict(zip(exports.LEDGER_HEADER, row, strict=True))
+        for row in exports.ledger_rows(session, MARCH)
+    }
 
 
 def test_a_week_of_one_short_stretch_earns_no_allowance_but_keeps_its_band_minutes(session: Session) -> None:
@@ -69,7 +79,8 @@ def test_a_week_of_one_short_stretch_earns_no_allowance_but_keeps_its_band_minut
     assert [ledger_rows[i]["allowance_minutes"] for i in paid] == [120, 120]
     assert all(ledger_rows[i]["allowance_exempt_week"] is None for i in paid)
     assert set(allowance.exempt_weeks(session, date(2027, 3, 1), date(2027, 3, 31))) == {
-        (short.id, date(2027, 3, 8))}
+        (short.id, date(2027, 3, 8))
+    }
 
 
 def test_a_correction_that_lengthens_the_stretch_brings_the_allowance_back(session: Session) -> None:
@@ -77,15 +88,23 @@ def test_a_correction_that_lengthens_the_stretch_brings_the_allowance_back(sessi
     short, _ = inspectors(session)
     exempt = book(session, short, date(2027, 3, 8), time(13), time(21), 30)
     ledger.approve_many(session, NOW, "web:coordinator", [exempt])
-    corrected = ledger.correct(session, NOW, "web:coordinator", exempt, by_coordinator=True,
-                               starts_at=local_instant(date(2027, 3, 8), time(13)),
-                               ends_at=local_instant(date(2027, 3, 8), time(22, 30)),
-                               breaks=planned_break(local_instant(date(2027, 3, 8), time(13)),
-                                                    local_instant(date(2027, 3, 8), time(22, 30)), 30),
-                               reason="later klaar")
+    corrected = ledger.correct(
+        session,
+        NOW,
+        "web:coordinator",
+        exempt,
+        by_coordinator=True,
+        starts_at=local_instant(date(2027, 3, 8), time(13)),
+        ends_at=local_instant(date(2027, 3, 8), time(22, 30)),
+        breaks=planned_break(
+            local_instant(date(2027, 3, 8), time(13)), local_instant(date(2027, 3, 8), time(22, 30)), 30
+        ),
+        reason="later klaar",
+    )
     # 18:00-22:00 at 20% and 22:00-22:30 at 40%; the reversal and the original cancel out.
-    assert ort_of(session, short) == to_cents((240 * Fraction(20, 100) + 30 * Fraction(40, 100))
-                                              * SCALE_7_STEP_11 / 60)
+    assert ort_of(session, short) == to_cents(
+        (240 * Fraction(20, 100) + 30 * Fraction(40, 100)) * SCALE_7_STEP_11 / 60
+    )
     ledger_rows = rows(session)
     assert ledger_rows[corrected.id]["allowance_minutes"] == 270
     assert sum(row["allowance_minutes"] for row in ledger_rows.values()) == 270  # type: ignore[misc]
@@ -99,18 +118,22 @@ def test_a_short_stretch_and_another_shift_in_the_same_week_both_earn(session: S
     second = book(session, short, date(2027, 3, 13), time(10), time(12), 0)  # a Saturday: irregular too
     ledger.approve_many(session, NOW, "web:coordinator", [first, second])
     assert rows(session)[first]["allowance_minutes"] == 180
-    assert ort_of(session, short) == to_cents((180 * Fraction(20, 100) + 120 * Fraction(75, 100))
-                                              * SCALE_7_STEP_11 / 60)
+    assert ort_of(session, short) == to_cents(
+        (180 * Fraction(20, 100) + 120 * Fraction(75, 100)) * SCALE_7_STEP_11 / 60
+    )
 
 
 def test_the_rule_judges_the_whole_week_across_a_quarter_end(session: Session) -> None:
     load_demo(session, NOW)
     short, _ = inspectors(session)
     # Wednesday 31 March and Friday 2 April 2027 are one week: two stretches, so both earn.
-    ids = [book(session, short, date(2027, 3, 31), time(13), time(21), 30),
-           book(session, short, date(2027, 4, 2), time(13), time(21), 30)]
+    ids = [
+        book(session, short, date(2027, 3, 31), time(13), time(21), 30),
+        book(session, short, date(2027, 4, 2), time(13), time(21), 30),
+    ]
     ledger.approve_many(session, NOW, "web:coordinator", ids)
     one = to_cents(180 * Fraction(20, 100) * SCALE_7_STEP_11 / 60)
     assert settle(session, 2027, 1).line(short.employer_id).ort_cents == one
     assert settle(session, 2027).line(short.employer_id).ort_cents == to_cents(
-        360 * Fraction(20, 100) * SCALE_7_STEP_11 / 60)
+        360 * Fraction(20, 100) * SCALE_7_STEP_11 / 60
+    )

@@ -32,8 +32,10 @@ def test_the_head_goes_silently_to_the_admins_phone_once_a_day(session: Session)
     [(to, payload)] = anchors_sent(session)
     assert to == admin.id and payload["template"] == "admin.audit_anchor"
     assert payload["params"] == {"anchor": f"{head.seq}:{head.mac}"} and payload["disable_notification"]
-    assert session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq.desc())).first() == \
-        audit.ANCHORED_ACTION
+    assert (
+        session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq.desc())).first()
+        == audit.ANCHORED_ACTION
+    )
     assert audit.send_anchor(session, NOW + timedelta(hours=2)) is None, "once a day"
     assert audit.send_anchor(session, NOW + timedelta(days=1)) is not None
     assert len(anchors_sent(session)) == 2

@@ -28,12 +28,14 @@ def statements_during(database: Database, work) -> list[str]:  # type: ignore[no
 def test_a_second_record_in_a_transaction_reads_no_tail_and_the_chain_holds(migrated_copy: Database) -> None:
     with migrated_copy.transaction() as session:
         audit.record(session, NOW, "system", "test.first", "thing:1")
-        second = statements_during(migrated_copy,
-                                   lambda: audit.record(session, NOW, "system", "test.second", "thing:1"))
+        second = statements_during(
+            migrated_copy, lambda: audit.record(session, NOW, "system", "test.second", "thing:1")
+        )
     assert second == ["INSERT"]
     with migrated_copy.transaction() as session:  # a new transaction asks again, and links on
-        third = statements_during(migrated_copy,
-                                  lambda: audit.record(session, NOW, "system", "test.third", "thing:1"))
+        third = statements_during(
+            migrated_copy, lambda: audit.record(session, NOW, "system", "test.third", "thing:1")
+        )
         assert "SELECT" in third
         assert audit.verify(session).is_intact
         assert session.scalars(select(AuditRecord.seq).order_by(AuditRecord.seq)).all()[-3:] == [1, 2, 3]

@@ -37,29 +37,43 @@ def test_a_profile_names_its_own_sources_in_its_order_and_writes_them_back() -> 
     assert read_profile(write_profile(read)) == read
 
 
-@pytest.mark.parametrize("line", ['callout_sources = ["police", "gossip"]\n', "callout_sources = []\n",
-                                  'callout_sources = ["police", "police"]\n', 'callout_sources = "police"\n'])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'callout_sources = ["police", "gossip"]\n',
+        "callout_sources = []\n",
+        'callout_sources = ["police", "police"]\n',
+        'callout_sources = "police"\n',
+    ],
+)
 def test_an_unknown_repeated_or_empty_source_list_is_refused_naming_the_key(line: str) -> None:
     with pytest.raises(ProfileError, match=r"region\.callout_sources"):
         read_profile(with_sources(line))
 
 
 def test_the_list_loads_into_the_database_and_a_dump_loads_again_without_a_change(
-        fresh_database: Database) -> None:
+    fresh_database: Database,
+) -> None:
     migrate.upgrade(fresh_database.engine)
     with fresh_database.transaction() as session:
         profile.load(session, NOW, "test", read_profile(with_sources(OWN_LIST)))
     with fresh_database.transaction() as session:
-        assert profile.callout_sources(session) == [CalloutSource.POLICE, CalloutSource.OWN_OBSERVATION,
-                                                    CalloutSource.HEALTH_SERVICE]
+        assert profile.callout_sources(session) == [
+            CalloutSource.POLICE,
+            CalloutSource.OWN_OBSERVATION,
+            CalloutSource.HEALTH_SERVICE,
+        ]
         dumped = write_profile(profile.current_profile(session))  # type: ignore[arg-type]
         assert OWN_LIST.strip() in dumped
         assert profile.load(session, NOW, "test", read_profile(dumped)) == []
         changes = profile.load(session, NOW, "test", read_profile(HILVERSUM))
         assert [str(c).splitlines()[0] for c in changes] == ["~ region"]
         assert "callout_sources" in str(changes[0])
-        assert profile.callout_sources(session) == [CalloutSource.MMA, CalloutSource.NUISANCE,
-                                                    CalloutSource.POLICE]
+        assert profile.callout_sources(session) == [
+            CalloutSource.MMA,
+            CalloutSource.NUISANCE,
+            CalloutSource.POLICE,
+        ]
 
 
 def new_callout(session: Session, source: CalloutSource) -> callouts.NewCallout:
@@ -80,7 +94,8 @@ def test_a_call_out_takes_only_a_source_the_profile_lists(session: Session) -> N
 
 
 def test_the_evaluation_shows_the_profiles_sources_and_any_other_a_call_out_of_the_year_had(
-        session: Session) -> None:
+    session: Session,
+) -> None:
     from backend.services import evaluation
 
     callouts.create_callout(session, NOW, "web:coordinator", new_callout(session, CalloutSource.POLICE))

@@ -41,7 +41,8 @@ SENSITIVE = ["Hoekstra", "Wytske", "Dijkstra", "Terpstra", "Wilhelminastraat", "
 
 
 def test_after_demo_the_sqlite_file_holds_no_name_phone_or_location_in_clear(
-        demo: Result, env: dict[str, str], backend: str) -> None:
+    demo: Result, env: dict[str, str], backend: str
+) -> None:
     if backend != "sqlite":
         pytest.skip("the PostgreSQL variant reads pg_dump")
     path = Path(env["PIKET_DATABASE_URL"].removeprefix("sqlite:///"))
@@ -52,15 +53,19 @@ def test_after_demo_the_sqlite_file_holds_no_name_phone_or_location_in_clear(
 
 
 def test_after_demo_pg_dump_holds_no_name_phone_or_location_in_clear(
-        demo: Result, env: dict[str, str], backend: str) -> None:
+    demo: Result, env: dict[str, str], backend: str
+) -> None:
     if backend != "postgresql":
         pytest.skip("the SQLite variant reads the file")
     if shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
     schema = env["PIKET_DATABASE_URL"].rsplit("%3D", 1)[1]
-    dump = subprocess.run(["pg_dump", "--schema", schema,
-                           POSTGRES_URL.replace("postgresql+psycopg", "postgresql")],
-                          capture_output=True, text=True, check=True).stdout
+    dump = subprocess.run(
+        ["pg_dump", "--schema", schema, POSTGRES_URL.replace("postgresql+psycopg", "postgresql")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert [word for word in SENSITIVE if word in dump] == []
     assert "Leeuwarden" in dump
 
@@ -80,8 +85,9 @@ def test_key_rotation_from_a_to_b_then_without_a(demo: Result, piket: Piket, env
     assert "every encrypted value opens" in verified.output
 
 
-def test_rotation_resumes_after_an_interruption(demo: Result, piket: Piket, env: dict[str, str],
-                                                databases: DatabaseFactory) -> None:
+def test_rotation_resumes_after_an_interruption(
+    demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory
+) -> None:
     from backend.services.keys import rotate
 
     piket("keys", "add")
@@ -111,8 +117,9 @@ def test_keys_verify_names_a_value_it_cannot_open(demo: Result, piket: Piket, en
     assert "inspectors.phone id=3" in result.output and "not in the key ring" in result.output
 
 
-def test_audit_verify_names_an_altered_record(demo: Result, piket: Piket, env: dict[str, str],
-                                              backend: str) -> None:
+def test_audit_verify_names_an_altered_record(
+    demo: Result, piket: Piket, env: dict[str, str], backend: str
+) -> None:
     # the profile, 3 accounts, the past call-out's findings, the demo
     assert "audit log intact: 6 records" in piket("audit", "verify").output
     tamper(env, backend, "update", "UPDATE audit_records SET actor = 'cli:someone' WHERE seq = 2")
@@ -134,7 +141,8 @@ def tamper(env: dict[str, str], backend: str, event: str, statement: str) -> Non
 
 
 def test_audit_verify_shows_newest_records_cut_off_against_the_anchor_in_the_newest_backup(
-        demo: Result, piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    demo: Result, piket: Piket, env: dict[str, str], backend: str, tmp_path: Path
+) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()
     piket("backup", str(backups / "piket-20270309T030000Z.backup"), *SHARED)
@@ -150,15 +158,18 @@ def test_audit_verify_shows_newest_records_cut_off_against_the_anchor_in_the_new
     assert "the newest records were cut off: the anchor names record 6, the log ends at record 5" in refused
 
 
-def test_audit_verify_takes_an_anchor_as_given(demo: Result, piket: Piket, env: dict[str, str],
-                                                tmp_path: Path) -> None:
+def test_audit_verify_takes_an_anchor_as_given(
+    demo: Result, piket: Piket, env: dict[str, str], tmp_path: Path
+) -> None:
     piket("backup", str(tmp_path / "b"), *SHARED)
     from backend.services.backup import anchor_of
 
     anchor = anchor_of(tmp_path / "b")
     assert anchor is not None and anchor.seq == 6
-    assert "matches the anchor from --anchor (record 6)" in piket("audit", "verify", "--anchor",
-                                                                  str(anchor)).output
+    assert (
+        "matches the anchor from --anchor (record 6)"
+        in piket("audit", "verify", "--anchor", str(anchor)).output
+    )
     assert "(record 6)" in piket("audit", "verify", "--backup", str(tmp_path / "b")).output
     forged = piket("audit", "verify", "--anchor", f"6:{'0' * 64}", expect=1).output
     assert "record 6 is not the anchored one" in forged
@@ -166,8 +177,8 @@ def test_audit_verify_takes_an_anchor_as_given(demo: Result, piket: Piket, env: 
 
 
 def test_backup_and_restore_on_another_database_give_the_same_content(
-        demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory,
-        tmp_path: Path) -> None:
+    demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path
+) -> None:
     target = databases.url()
     piket("backup", str(tmp_path / "piket.backup"), "--receiver", "beheer", "--purpose", "herstel")
     raw = (tmp_path / "piket.backup").read_bytes()
@@ -182,28 +193,32 @@ def test_backup_and_restore_on_another_database_give_the_same_content(
 
 
 def test_restore_refuses_other_keys_and_a_non_empty_database(
-        demo: Result, piket: Piket, databases: DatabaseFactory, tmp_path: Path) -> None:
+    demo: Result, piket: Piket, databases: DatabaseFactory, tmp_path: Path
+) -> None:
     piket("backup", str(tmp_path / "b"), "--receiver", "beheer", "--purpose", "herstel")
     other_keys = tmp_path / "other.json"
     KeyRing.generate().write(other_keys)
     target = databases.url()
     piket("db", "upgrade", PIKET_DATABASE_URL=target)
-    refused = piket("restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target,
-                    PIKET_KEYS_FILE=str(other_keys))
+    refused = piket(
+        "restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target, PIKET_KEYS_FILE=str(other_keys)
+    )
     assert "restore refused" in refused.output and "not in the key ring" in refused.output
     assert "not empty" in piket("restore", str(tmp_path / "b"), expect=1).output
 
 
 def test_restore_with_the_right_data_key_and_a_wrong_mac_key_is_refused_before_writing(
-        demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
+    demo: Result, piket: Piket, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path
+) -> None:
     piket("backup", str(tmp_path / "b"), *SHARED)
     right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
     wrong_mac = tmp_path / "wrong-mac.json"
     KeyRing(right.keys, right.active_id, KeyRing.generate().mac_key).write(wrong_mac)
     target = databases.url()
     piket("db", "upgrade", PIKET_DATABASE_URL=target)
-    refused = piket("restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target,
-                    PIKET_KEYS_FILE=str(wrong_mac))
+    refused = piket(
+        "restore", str(tmp_path / "b"), expect=1, PIKET_DATABASE_URL=target, PIKET_KEYS_FILE=str(wrong_mac)
+    )
     assert "restore refused" in refused.output and "another MAC key" in refused.output
     database = Database(target)
     counts = {name: count for name, (count, _) in table_digests(database).items() if count}
@@ -217,7 +232,8 @@ def mode(path: Path) -> str:
 
 
 def test_database_files_key_ring_and_backups_are_readable_by_their_owner_only(
-        piket: Piket, env: dict[str, str], backend: str, tmp_path: Path) -> None:
+    piket: Piket, env: dict[str, str], backend: str, tmp_path: Path
+) -> None:
     umask = os.umask(0o022)  # what a service account usually has: new files readable by all
     try:
         piket("db", "upgrade")
@@ -235,7 +251,8 @@ def test_database_files_key_ring_and_backups_are_readable_by_their_owner_only(
 
 
 def test_keys_remove_names_the_backups_that_still_need_the_key(
-        demo: Result, piket: Piket, env: dict[str, str], tmp_path: Path) -> None:
+    demo: Result, piket: Piket, env: dict[str, str], tmp_path: Path
+) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()
     old = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).active_id
@@ -247,8 +264,10 @@ def test_keys_remove_names_the_backups_that_still_need_the_key(
     piket("backup", str(backups / "3-after-rotate.backup"), *SHARED)
     (backups / "notes.txt").write_text("not a backup")
     refused = piket("keys", "remove", old, expect=1, PIKET_BACKUP_DIR=str(backups))
-    assert f"2 backups in {backups} need key {old} to be restored: 1-before-add.backup, " \
-           "2-before-rotate.backup" in refused.output
+    assert (
+        f"2 backups in {backups} need key {old} to be restored: 1-before-add.backup, "
+        "2-before-rotate.backup" in refused.output
+    )
     assert old in KeyRing.from_file(Path(env["PIKET_KEYS_FILE"])).keys
     removed = piket("keys", "remove", old, "--despite-backups", PIKET_BACKUP_DIR=str(backups))
     assert f"removed key {old}" in removed.output
@@ -256,15 +275,19 @@ def test_keys_remove_names_the_backups_that_still_need_the_key(
 
 
 def test_a_backup_without_the_mac_key_check_is_restored_only_if_its_audit_chain_verifies(
-        demo: Result, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path) -> None:
+    demo: Result, env: dict[str, str], databases: DatabaseFactory, tmp_path: Path
+) -> None:
     from backend import migrate
     from backend.services import backup
     from secure_store.stream import write_sealed
 
     right = KeyRing.from_file(Path(env["PIKET_KEYS_FILE"]))
     source = Database(env["PIKET_DATABASE_URL"])
-    old_style = {"format": backup.FORMAT, "revision": migrate.current_revision(source.engine) or "",
-                 "created_at": "2027-03-09T03:00:00+00:00"}  # as backups were written before the check
+    old_style = {
+        "format": backup.FORMAT,
+        "revision": migrate.current_revision(source.engine) or "",
+        "created_at": "2027-03-09T03:00:00+00:00",
+    }  # as backups were written before the check
     with backup._snapshot(source) as connection, (tmp_path / "old").open("wb") as out:
         write_sealed(right, backup._lines(connection), out, old_style)
     source.dispose()
@@ -285,7 +308,8 @@ def test_a_configuration_error_stops_with_the_setting_named(piket: Piket) -> Non
 
 
 def test_without_configured_keys_development_generates_a_key_file_and_warns(
-        piket: Piket, env: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    piket: Piket, env: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     del env["PIKET_KEYS_FILE"]
     piket("db", "upgrade")
     assert (tmp_path / "data" / "dev-keyring.json").exists()
@@ -318,7 +342,8 @@ def test_a_sealed_table_without_a_purpose_stops_the_privacy_register(
 
 
 def test_profile_load_shows_the_differences_then_a_fresh_dump_loads_with_no_changes(
-        piket: Piket, tmp_path: Path) -> None:
+    piket: Piket, tmp_path: Path
+) -> None:
     piket("db", "upgrade")
     dry = piket("profile", "load", str(PROFILES / "hilversum.toml"), "--dry-run").output
     assert "+ region\n" in dry and "+ municipality Hilversum" in dry and "(dry run: nothing applied)" in dry
@@ -335,8 +360,12 @@ def test_profile_load_shows_the_differences_then_a_fresh_dump_loads_with_no_chan
 def test_profile_load_refuses_a_bad_file_naming_the_key_and_line(piket: Piket, tmp_path: Path) -> None:
     piket("db", "upgrade")
     bad = tmp_path / "bad.toml"
-    bad.write_text(Path(str(PROFILES / "hilversum.toml")).read_text(encoding="utf-8")
-                   .replace("pledged_hours = 228", "pledged_hours = 80"), encoding="utf-8")
+    bad.write_text(
+        Path(str(PROFILES / "hilversum.toml"))
+        .read_text(encoding="utf-8")
+        .replace("pledged_hours = 228", "pledged_hours = 80"),
+        encoding="utf-8",
+    )
     result = piket("profile", "load", str(bad), expect=1)
     assert "bad.toml:" in result.output and "municipalities[0].pledged_hours" in result.output
     assert "at least 100 hours" in result.output

@@ -22,14 +22,17 @@ def test_an_unknown_setting_is_refused_with_a_suggestion() -> None:
         load_settings({"PIKET_DATABSE_URL": "sqlite:///x"})
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("PIKET_PORT", "eighty", "PIKET_PORT: Input should be a valid integer"),
-    ("PIKET_PORT", "70000", "PIKET_PORT: Input should be less than or equal to 65535"),
-    ("PIKET_TIMEZONE", "Europe/Leeuwarden", "PIKET_TIMEZONE: unknown time zone"),
-    ("PIKET_DATABASE_URL", "mysql://x", "PIKET_DATABASE_URL: use sqlite:///PATH"),
-    ("PIKET_ENVIRONMENT", "staging", "PIKET_ENVIRONMENT: Input should be 'development' or 'production'"),
-    ("PIKET_TELEGRAM_API_URL", "api.telegram.org", "PIKET_TELEGRAM_API_URL: must start with http"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("PIKET_PORT", "eighty", "PIKET_PORT: Input should be a valid integer"),
+        ("PIKET_PORT", "70000", "PIKET_PORT: Input should be less than or equal to 65535"),
+        ("PIKET_TIMEZONE", "Europe/Leeuwarden", "PIKET_TIMEZONE: unknown time zone"),
+        ("PIKET_DATABASE_URL", "mysql://x", "PIKET_DATABASE_URL: use sqlite:///PATH"),
+        ("PIKET_ENVIRONMENT", "staging", "PIKET_ENVIRONMENT: Input should be 'development' or 'production'"),
+        ("PIKET_TELEGRAM_API_URL", "api.telegram.org", "PIKET_TELEGRAM_API_URL: must start with http"),
+    ],
+)
 def test_a_wrong_value_names_the_setting(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings({name: value})
@@ -63,8 +66,18 @@ def test_production_refuses_to_start_without_keys_secret_and_database() -> None:
 PRODUCTION = {"PIKET_ENVIRONMENT": "production", "PIKET_KEYS": "k", "PIKET_DATABASE_URL": "sqlite:///x.db"}
 
 
-@pytest.mark.parametrize("weak", ["a", "changeme", "x" * 64, "correct horse battery staple",
-                                  "abcdefghijklmnopqrstuvwxyz", "0123456789abcdef" * 2], ids=str)
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "a",
+        "changeme",
+        "x" * 64,
+        "correct horse battery staple",
+        "abcdefghijklmnopqrstuvwxyz",
+        "0123456789abcdef" * 2,
+    ],
+    ids=str,
+)
 def test_production_refuses_a_weak_session_secret_and_says_how_to_make_one(weak: str) -> None:
     with pytest.raises(ConfigError, match=r"PIKET_SECRET_KEY: too weak .*openssl rand -base64 48"):
         load_settings({**PRODUCTION, "PIKET_SECRET_KEY": weak})
@@ -86,8 +99,10 @@ def test_a_plain_postgresql_url_gets_the_psycopg_driver() -> None:
     assert settings.effective_database_url == "postgresql+psycopg://postgres@db/piket"
 
 
-NAMES = sorted({"PIKET_" + name.upper() for name in Settings.model_fields}
-               | {"PIKET_NOT_A_SETTING", "PIKET_KEYS_FILE", "PIKET_SECRET_KEY_FILE"})
+NAMES = sorted(
+    {"PIKET_" + name.upper() for name in Settings.model_fields}
+    | {"PIKET_NOT_A_SETTING", "PIKET_KEYS_FILE", "PIKET_SECRET_KEY_FILE"}
+)
 
 
 @settings(max_examples=300, deadline=None)

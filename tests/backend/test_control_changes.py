@@ -35,37 +35,65 @@ def day_with_pair(session: Session) -> tuple[Shift, dict[str, Assignment], int]:
     """A control day on DAY, 14:00-23:00, with Anna and Bauke confirmed; Ciska and Douwe free."""
     _, home = region(session)
     people = {}
-    for number, (name, gender) in enumerate((("Anna Visser", Gender.FEMALE), ("Bauke Bos", Gender.MALE),
-                                             ("Ciska Mulder", Gender.FEMALE), ("Douwe Smit", Gender.MALE))):
+    for number, (name, gender) in enumerate(
+        (
+            ("Anna Visser", Gender.FEMALE),
+            ("Bauke Bos", Gender.MALE),
+            ("Ciska Mulder", Gender.FEMALE),
+            ("Douwe Smit", Gender.MALE),
+        )
+    ):
         made = inspector(session, home, name, gender, telegram_id=str(400 + number))
         designate(session, made, home)
         people[name.split()[0]] = made.id
-    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=home.id, starts_at=local_instant(DAY, time(14)),
-                  ends_at=local_instant(DAY, time(23)), created_at=NOW)
+    shift = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=home.id,
+        starts_at=local_instant(DAY, time(14)),
+        ends_at=local_instant(DAY, time(23)),
+        created_at=NOW,
+    )
     session.add(shift)
     session.flush()
-    pair = {name: Assignment(shift_id=shift.id, inspector_id=people[name], status=AssignmentStatus.CONFIRMED,
-                             asked_at=NOW, confirmed_at=NOW, created_at=NOW) for name in ("Anna", "Bauke")}
+    pair = {
+        name: Assignment(
+            shift_id=shift.id,
+            inspector_id=people[name],
+            status=AssignmentStatus.CONFIRMED,
+            asked_at=NOW,
+            confirmed_at=NOW,
+            created_at=NOW,
+        )
+        for name in ("Anna", "Bauke")
+    }
     session.add_all(pair.values())
     session.flush()
     return shift, pair, home.id
 
 
 def queued(session: Session, inspector_id: int) -> list[dict]:
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.inspector_id == inspector_id)
-                           .order_by(OutboxMessage.id))
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.inspector_id == inspector_id).order_by(OutboxMessage.id)
+    )
     return [json.loads(row.payload) for row in rows]
 
 
 def people_offered(session: Session, shift: Shift) -> list[int]:
-    return list(session.scalars(select(Offer.inspector_id).where(Offer.shift_id == shift.id)
-                                .order_by(Offer.id)))
+    return list(
+        session.scalars(select(Offer.inspector_id).where(Offer.shift_id == shift.id).order_by(Offer.id))
+    )
 
 
 def move(session: Session, shift: Shift, reason: str = "politie verzet de datum") -> ShiftChange:
-    return control_changes.move_control(session, NOW, "web:coordinator", shift.id,
-                                        local_instant(NEW_DAY, time(15)), local_instant(NEW_DAY, time(23)),
-                                        reason)
+    return control_changes.move_control(
+        session,
+        NOW,
+        "web:coordinator",
+        shift.id,
+        local_instant(NEW_DAY, time(15)),
+        local_instant(NEW_DAY, time(23)),
+        reason,
+    )
 
 
 def test_a_moved_day_keeps_its_old_date_and_asks_its_people_again(session: Session) -> None:
@@ -76,7 +104,10 @@ def test_a_moved_day_keeps_its_old_date_and_asks_its_people_again(session: Sessi
     assert shift.starts_at == local_instant(NEW_DAY, time(15))
     for assignment in pair.values():
         assert (assignment.status, assignment.asked_at, assignment.confirmed_at) == (
-            AssignmentStatus.PROPOSED, None, None)
+            AssignmentStatus.PROPOSED,
+            None,
+            None,
+        )
     heads_up, told = queued(session, pair["Anna"].inspector_id)
     assert heads_up["template"] == "control.moved_alert" and not heads_up["disable_notification"]
     assert set(heads_up["params"]) == {"date", "start", "end"}
@@ -90,8 +121,10 @@ def test_a_tap_on_the_old_days_button_is_stale_and_the_sweep_asks_for_the_new_da
     shift, pair, _ = day_with_pair(session)
     version = pair["Anna"].version
     move(session, shift)
-    assert controls.answer(session, NOW, pair["Anna"].inspector_id, pair["Anna"].id, version,
-                           can_go=False) == "callback.stale"
+    assert (
+        controls.answer(session, NOW, pair["Anna"].inspector_id, pair["Anna"].id, version, can_go=False)
+        == "callback.stale"
+    )
     requests, _ = controls.ask_and_remind(session, NOW + timedelta(days=1))
     assert requests == 2
 
@@ -103,24 +136,36 @@ def test_moving_withdraws_the_open_cover_request(session: Session) -> None:
     move(session, shift)
     statuses = set(session.scalars(select(Offer.status).where(Offer.shift_id == shift.id)))
     assert statuses == {OfferStatus.WITHDRAWN}
-    withdrawn = [m for m in queued(session, people_offered(session, shift)[0])
-                 if m["template"] == "offer.cancelled"]
+    withdrawn = [
+        m for m in queued(session, people_offered(session, shift)[0]) if m["template"] == "offer.cancelled"
+    ]
     assert [m["params"]["date"] for m in withdrawn] == ["2027-03-16"], "the day they were asked for"
     assert pair["Anna"].status is AssignmentStatus.PROPOSED
 
 
-@pytest.mark.parametrize(("reason", "day", "start", "field"), [
-    ("", NEW_DAY, time(15), "reason"),
-    ("x" * 301, NEW_DAY, time(15), "reason"),
-    ("datum", DAY, time(14), "day"),  # the same time
-    ("datum", date(2027, 3, 1), time(14), "day"),  # in the past
-])
-def test_a_move_without_a_reason_or_to_no_new_time_is_refused(session: Session, reason: str, day: date,
-                                                              start: time, field: str) -> None:
+@pytest.mark.parametrize(
+    ("reason", "day", "start", "field"),
+    [
+        ("", NEW_DAY, time(15), "reason"),
+        ("x" * 301, NEW_DAY, time(15), "reason"),
+        ("datum", DAY, time(14), "day"),  # the same time
+        ("datum", date(2027, 3, 1), time(14), "day"),  # in the past
+    ],
+)
+def test_a_move_without_a_reason_or_to_no_new_time_is_refused(
+    session: Session, reason: str, day: date, start: time, field: str
+) -> None:
     shift, _, _ = day_with_pair(session)
     with pytest.raises(Refused) as refused:
-        control_changes.move_control(session, NOW, "web:coordinator", shift.id, local_instant(day, start),
-                                     local_instant(day, time(23)), reason)
+        control_changes.move_control(
+            session,
+            NOW,
+            "web:coordinator",
+            shift.id,
+            local_instant(day, start),
+            local_instant(day, time(23)),
+            reason,
+        )
     assert refused.value.field == field
     assert session.scalars(select(ShiftChange)).all() == []
 
@@ -138,24 +183,38 @@ def test_a_cancelled_day_tells_its_people_and_is_counted_apart_not_held(session:
     shift, pair, _ = day_with_pair(session)
     change = control_changes.cancel_control(session, NOW, "web:coordinator", shift.id, "onderzoek politie")
     assert (shift.status, change.old_starts_at, change.new_starts_at) == (
-        ShiftStatus.CANCELLED, shift.starts_at, None)
+        ShiftStatus.CANCELLED,
+        shift.starts_at,
+        None,
+    )
     heads_up, told = queued(session, pair["Bauke"].inspector_id)
     assert (heads_up["template"], told["template"]) == ("control.cancelled_alert", "control.cancelled")
     assert set(heads_up["params"]) == {"date", "start", "end"}
-    [counts] = [c for c in evaluation.evaluate(session, NOW + timedelta(days=30), 2027).control_counts
-                if c.label == "Leeuwarden"]
+    [counts] = [
+        c
+        for c in evaluation.evaluate(session, NOW + timedelta(days=30), 2027).control_counts
+        if c.label == "Leeuwarden"
+    ]
     assert (counts.held, counts.ahead, counts.not_held, counts.cancelled) == (0, 0, 0, 1)
 
 
 def test_a_cancelled_call_out_keeps_its_reason_in_the_history(session: Session) -> None:
     _, _, home = day_with_pair(session)
     start = NOW + timedelta(hours=3)
-    made = callouts.create_callout(session, NOW, "web:coordinator", NewCallout(
-        home, CalloutSource.MMA, start, start + timedelta(hours=8), "Somewhere 1"))
+    made = callouts.create_callout(
+        session,
+        NOW,
+        "web:coordinator",
+        NewCallout(home, CalloutSource.MMA, start, start + timedelta(hours=8), "Somewhere 1"),
+    )
     callouts.cancel(session, NOW, "web:coordinator", made.id, "melding bleek oud")
     [change] = control_changes.changes_between(session, start - timedelta(days=1), start + timedelta(days=1))
     assert (change.kind, change.shift_kind, change.reason, change.changed_by) == (
-        "cancelled", "callout", "melding bleek oud", "web:coordinator")
+        "cancelled",
+        "callout",
+        "melding bleek oud",
+        "web:coordinator",
+    )
 
 
 def test_the_reason_is_sealed_and_erased_after_the_retention(session: Session) -> None:

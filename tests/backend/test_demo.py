@@ -25,8 +25,11 @@ def test_the_demo_is_the_pilot_of_eleven_with_leeuwarden_coordinating(session: S
 
 def test_every_pledge_in_hours_is_at_least_one_hundred_hours(session: Session) -> None:
     load_demo(session, NOW)
-    pledges = {m.name: m.pledged_minutes // 60 for m in session.scalars(select(Municipality))
-               if m.contribution is Contribution.HOURS}
+    pledges = {
+        m.name: m.pledged_minutes // 60
+        for m in session.scalars(select(Municipality))
+        if m.contribution is Contribution.HOURS
+    }
     assert pledges and min(pledges.values()) >= 100
     assert pledges["Waadhoeke"] == 100  # its share is 97 hours; it pledged the minimum
     assert "Noardeast-Fryslân" not in pledges  # share 95 hours: it pays money

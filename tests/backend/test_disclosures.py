@@ -23,16 +23,26 @@ from tests.factories import NOW, designate, inspector, region
 
 
 def test_a_disclosure_needs_a_receiver_and_a_purpose_and_both_are_sealed(session: Session) -> None:
-    for receiver, purpose, field in ((None, "jaarafsluiting", "receiver"), ("accountant", " \t", "purpose"),
-                                     ("x" * 201, "jaarafsluiting", "receiver"),
-                                     ("accountant\x00", "jaarafsluiting", "receiver")):
+    for receiver, purpose, field in (
+        (None, "jaarafsluiting", "receiver"),
+        ("accountant", " \t", "purpose"),
+        ("x" * 201, "jaarafsluiting", "receiver"),
+        ("accountant\x00", "jaarafsluiting", "receiver"),
+    ):
         with pytest.raises(ServiceError) as refused:
-            disclosures.record(session, at=NOW, actor="web:finance", kind="ledger.csv", receiver=receiver,
-                               purpose=purpose)
+            disclosures.record(
+                session, at=NOW, actor="web:finance", kind="ledger.csv", receiver=receiver, purpose=purpose
+            )
         assert refused.value.field == field
-    made = disclosures.record(session, at=NOW, actor="web:finance", kind="ledger.csv",
-                              receiver="  accountant   Smallingerland ", purpose="jaarafsluiting 2027",
-                              scope={"start": date(2027, 1, 1)})
+    made = disclosures.record(
+        session,
+        at=NOW,
+        actor="web:finance",
+        kind="ledger.csv",
+        receiver="  accountant   Smallingerland ",
+        purpose="jaarafsluiting 2027",
+        scope={"start": date(2027, 1, 1)},
+    )
     assert (made.receiver, made.scope) == ("accountant Smallingerland", '{"start": "2027-01-01"}')
     stored = session.execute(text("SELECT receiver, purpose FROM disclosures")).one()
     assert "Smallingerland" not in stored[0] and "jaarafsluiting" not in stored[1]
@@ -41,12 +51,20 @@ def test_a_disclosure_needs_a_receiver_and_a_purpose_and_both_are_sealed(session
 def test_the_last_receiver_and_purpose_are_remembered_per_person_and_kind(session: Session) -> None:
     assert disclosures.remembered(session, "web:finance", "ledger.csv") is None
     for receiver in ("accountant", "controller"):
-        disclosures.record(session, at=NOW, actor="web:finance", kind="ledger.csv", receiver=receiver,
-                           purpose="jaarafsluiting")
-    disclosures.record(session, at=NOW, actor="web:auditor", kind="ledger.csv", receiver="rekenkamer",
-                       purpose="onderzoek")
+        disclosures.record(
+            session,
+            at=NOW,
+            actor="web:finance",
+            kind="ledger.csv",
+            receiver=receiver,
+            purpose="jaarafsluiting",
+        )
+    disclosures.record(
+        session, at=NOW, actor="web:auditor", kind="ledger.csv", receiver="rekenkamer", purpose="onderzoek"
+    )
     assert disclosures.remembered(session, "web:finance", "ledger.csv") == disclosures.Choice(
-        "controller", "jaarafsluiting")
+        "controller", "jaarafsluiting"
+    )
     assert disclosures.remembered(session, "web:finance", "settlement.csv") is None
     chosen = disclosures.resolved(session, "web:finance", "ledger.csv", None, "tussenrapportage")
     assert chosen == disclosures.Choice("controller", "tussenrapportage")
@@ -72,13 +90,28 @@ def test_a_persons_data_holds_everything_about_them_opened_and_nothing_about_oth
     other = inspector(session, home, "Sjoerd Dijkstra")
     designate(session, anna, home)
     designate(session, other, home)
-    session.add(Unavailability(inspector_id=anna.id, starts_at=NOW, ends_at=NOW + timedelta(days=2),
-                                created_by="web:coordinator", created_at=NOW))
+    session.add(
+        Unavailability(
+            inspector_id=anna.id,
+            starts_at=NOW,
+            ends_at=NOW + timedelta(days=2),
+            created_by="web:coordinator",
+            created_at=NOW,
+        )
+    )
     start = local_instant(date(2027, 3, 2), time(14))
     for who in (anna, other):
-        ledger.record(session, NOW, "bot", inspector_id=who.id, municipality_id=home.id,
-                      category=HourCategory.CONTROL, starts_at=start, ends_at=start + timedelta(hours=9),
-                      breaks=planned_break(start, start + timedelta(hours=9), 60))
+        ledger.record(
+            session,
+            NOW,
+            "bot",
+            inspector_id=who.id,
+            municipality_id=home.id,
+            category=HourCategory.CONTROL,
+            starts_at=start,
+            ends_at=start + timedelta(hours=9),
+            breaks=planned_break(start, start + timedelta(hours=9), 60),
+        )
     audit.record(session, NOW, "web:admin", "inspector.changed", f"inspector:{anna.id}")
     audit.record(session, NOW, "web:admin", "inspector.changed", f"inspector:{other.id}")
     held = subject.subject_data(session, anna.id)
@@ -99,8 +132,11 @@ def test_handing_over_a_persons_data_is_recorded_in_the_register(session: Sessio
     anna = inspector(session, home, "Anna de Vries")
     with pytest.raises(ServiceError):
         subject.hand_over(session, NOW, "cli", anna.id, "", "inzageverzoek")
-    document = json.loads(subject.hand_over(session, NOW, "cli", anna.id, "Anna de Vries (betrokkene)",
-                                            "inzageverzoek AVG art. 15"))
+    document = json.loads(
+        subject.hand_over(
+            session, NOW, "cli", anna.id, "Anna de Vries (betrokkene)", "inzageverzoek AVG art. 15"
+        )
+    )
     assert document["format"] == "piket-subject-v1"
     assert document["data"]["inspectors"][0]["name"] == "Anna de Vries"
     [row] = session.execute(select(Disclosure)).scalars()
@@ -114,11 +150,13 @@ def demo(piket: Piket) -> Result:
 
 
 def test_the_command_line_writes_a_persons_data_and_remembers_receiver_and_purpose(
-        demo: Result, piket: Piket, tmp_path: Path) -> None:
+    demo: Result, piket: Piket, tmp_path: Path
+) -> None:
     refused = piket("privacy", "subject", "2", expect=2)
     assert "--receiver" in refused.output
-    shown = piket("privacy", "subject", "2", "--receiver", "de toezichthouder zelf",
-                  "--purpose", "inzageverzoek")
+    shown = piket(
+        "privacy", "subject", "2", "--receiver", "de toezichthouder zelf", "--purpose", "inzageverzoek"
+    )
     held = json.loads(shown.stdout)
     assert held["inspector_id"] == 2 and held["data"]["inspectors"][0]["name"]
     out = tmp_path / "inzage.json"

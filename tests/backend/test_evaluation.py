@@ -25,23 +25,43 @@ from tests.factories import NOW, inspector, region
 MID_DECEMBER = datetime(2027, 12, 10, 12, 0, tzinfo=team_zone())
 
 
-def shift_on(session: Session, home_id: int, day: int, month: int = 12, *, people: tuple[Inspector, ...] = (),
-             kind: ShiftKind = ShiftKind.CONTROL, status: ShiftStatus = ShiftStatus.PLANNED,
-             confirmed: bool = True) -> Shift:
+def shift_on(
+    session: Session,
+    home_id: int,
+    day: int,
+    month: int = 12,
+    *,
+    people: tuple[Inspector, ...] = (),
+    kind: ShiftKind = ShiftKind.CONTROL,
+    status: ShiftStatus = ShiftStatus.PLANNED,
+    confirmed: bool = True,
+) -> Shift:
     starts_at = datetime(2027, month, day, 14, 0, tzinfo=team_zone())
-    shift = Shift(kind=kind, municipality_id=home_id, starts_at=starts_at, status=status, created_at=NOW,
-                  ends_at=starts_at + timedelta(hours=9))
+    shift = Shift(
+        kind=kind,
+        municipality_id=home_id,
+        starts_at=starts_at,
+        status=status,
+        created_at=NOW,
+        ends_at=starts_at + timedelta(hours=9),
+    )
     session.add(shift)
     session.flush()
-    session.add_all(Assignment(shift_id=shift.id, inspector_id=person.id, created_at=NOW,
-                               status=AssignmentStatus.CONFIRMED if confirmed else AssignmentStatus.PROPOSED)
-                    for person in people)
+    session.add_all(
+        Assignment(
+            shift_id=shift.id,
+            inspector_id=person.id,
+            created_at=NOW,
+            status=AssignmentStatus.CONFIRMED if confirmed else AssignmentStatus.PROPOSED,
+        )
+        for person in people
+    )
     session.flush()
     return shift
 
 
 def test_only_ended_controls_with_a_valid_pair_count_and_planned_ones_are_shown_apart(
-    session: Session
+    session: Session,
 ) -> None:
     """Leeuwarden in mid-December: held on the 4th, the 15th and 25th still ahead, others not held."""
     _, home = region(session)
@@ -55,9 +75,18 @@ def test_only_ended_controls_with_a_valid_pair_count_and_planned_ones_are_shown_
     shift_on(session, home.id, 5, people=(trained, colleague), confirmed=False)  # never confirmed...
     worked = shift_on(session, home.id, 6, kind=ShiftKind.CALLOUT)  # ...but hours say who was there
     for person in (trained, novice):
-        ledger.record(session, NOW, "bot", inspector_id=person.id, municipality_id=home.id,
-                      category=HourCategory.CALLOUT, starts_at=worked.starts_at, ends_at=worked.ends_at,
-                      breaks=planned_break(worked.starts_at, worked.ends_at, 30), shift_id=worked.id)
+        ledger.record(
+            session,
+            NOW,
+            "bot",
+            inspector_id=person.id,
+            municipality_id=home.id,
+            category=HourCategory.CALLOUT,
+            starts_at=worked.starts_at,
+            ends_at=worked.ends_at,
+            breaks=planned_break(worked.starts_at, worked.ends_at, 30),
+            shift_id=worked.id,
+        )
     shift_on(session, home.id, 10, people=(trained, colleague))  # starts at 14:00: ahead
     shift_on(session, home.id, 15, people=(trained, colleague))
     shift_on(session, home.id, 25)

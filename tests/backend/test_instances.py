@@ -29,7 +29,8 @@ def test_only_live_instances_without_the_active_key_hold_up_rotation(session: Se
 
 
 def test_a_value_sealed_by_a_key_added_since_start_opens_after_reading_the_key_file(
-        session: Session, keyring: KeyRing, tmp_path: Path) -> None:
+    session: Session, keyring: KeyRing, tmp_path: Path
+) -> None:
     _, home = region(session)
     made = inspector(session, home, "Anne de Vries")
     newer = keyring.with_new_active_key()
@@ -37,7 +38,9 @@ def test_a_value_sealed_by_a_key_added_since_start_opens_after_reading_the_key_f
     keyring.write(key_file)
     use_keyring(keyring, reload=lambda: KeyRing.from_file(key_file))
     newer.write(key_file)  # `piket keys add` and `keys rotate` in another process
-    session.execute(text("UPDATE inspectors SET name = :v WHERE id = :id"),
-                    {"v": newer.encrypt("Anne de Vries", "inspectors.name", str(made.id)), "id": made.id})
+    session.execute(
+        text("UPDATE inspectors SET name = :v WHERE id = :id"),
+        {"v": newer.encrypt("Anne de Vries", "inspectors.name", str(made.id)), "id": made.id},
+    )
     session.expire_all()
     assert session.scalars(select(Inspector.name).where(Inspector.id == made.id)).one() == "Anne de Vries"

@@ -30,8 +30,14 @@ MONDAY = date(2027, 3, 15)
 def team_of_four(session: Session) -> tuple[int, dict[str, int]]:
     _, home = region(session)
     people = {}
-    for number, (name, gender) in enumerate((("Anna Visser", Gender.FEMALE), ("Bauke Bos", Gender.MALE),
-                                             ("Ciska Mulder", Gender.FEMALE), ("Douwe Smit", Gender.MALE))):
+    for number, (name, gender) in enumerate(
+        (
+            ("Anna Visser", Gender.FEMALE),
+            ("Bauke Bos", Gender.MALE),
+            ("Ciska Mulder", Gender.FEMALE),
+            ("Douwe Smit", Gender.MALE),
+        )
+    ):
         made = inspector(session, home, name, gender, telegram_id=str(300 + number))
         designate(session, made, home)
         people[name.split()[0]] = made.id
@@ -39,9 +45,13 @@ def team_of_four(session: Session) -> tuple[int, dict[str, int]]:
 
 
 def control_on(session: Session, municipality_id: int, day: date) -> Shift:
-    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=municipality_id,
-                  starts_at=local_instant(day, time(14)), ends_at=local_instant(day, time(23)),
-                  created_at=NOW)
+    shift = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=municipality_id,
+        starts_at=local_instant(day, time(14)),
+        ends_at=local_instant(day, time(23)),
+        created_at=NOW,
+    )
     session.add(shift)
     session.flush()
     return shift
@@ -49,13 +59,15 @@ def control_on(session: Session, municipality_id: int, day: date) -> Shift:
 
 def test_days_off_are_whole_local_days_and_listed_until_they_end(session: Session) -> None:
     _, people = team_of_four(session)
-    marked = leave.mark(session, NOW, "web:coordinator", people["Anna"], MONDAY, MONDAY + timedelta(days=4),
-                        "vakantie")
+    marked = leave.mark(
+        session, NOW, "web:coordinator", people["Anna"], MONDAY, MONDAY + timedelta(days=4), "vakantie"
+    )
     row = session.get_one(Unavailability, marked.id)
     assert row.starts_at == local_day_start(MONDAY)
     assert row.ends_at == local_day_start(MONDAY + timedelta(days=5))
     assert [(m.first, m.last, m.reason) for m in leave.upcoming(session, NOW, people["Anna"])] == [
-        (MONDAY, MONDAY + timedelta(days=4), "vakantie")]
+        (MONDAY, MONDAY + timedelta(days=4), "vakantie")
+    ]
     assert leave.upcoming(session, local_day_start(MONDAY + timedelta(days=5)), people["Anna"]) == []
 
 
@@ -74,8 +86,12 @@ def test_a_call_out_is_not_offered_to_who_is_away_but_a_widened_one_asks_them(se
     home, people = team_of_four(session)
     leave.mark(session, NOW, "inspector:1", people["Anna"], MONDAY, MONDAY + timedelta(days=1))
     start = local_instant(MONDAY, time(16))
-    made = callouts.create_callout(session, NOW, "web:coordinator", NewCallout(
-        home, CalloutSource.POLICE, start, start + timedelta(hours=8), "Somewhere 1"))
+    made = callouts.create_callout(
+        session,
+        NOW,
+        "web:coordinator",
+        NewCallout(home, CalloutSource.POLICE, start, start + timedelta(hours=8), "Somewhere 1"),
+    )
     offered = set(session.scalars(select(Offer.inspector_id).where(Offer.shift_id == made.shift_id)))
     assert offered == set(people.values()) - {people["Anna"]}
     callouts.widen(session, NOW, "web:coordinator", made.id)
@@ -86,8 +102,12 @@ def test_a_call_out_is_not_offered_to_who_is_away_but_a_widened_one_asks_them(se
 def test_cover_is_not_asked_of_who_is_away(session: Session) -> None:
     home, people = team_of_four(session)
     shift = control_on(session, home, MONDAY)
-    mine = [Assignment(shift_id=shift.id, inspector_id=people[name], status=AssignmentStatus.CONFIRMED,
-                       created_at=NOW) for name in ("Anna", "Bauke")]
+    mine = [
+        Assignment(
+            shift_id=shift.id, inspector_id=people[name], status=AssignmentStatus.CONFIRMED, created_at=NOW
+        )
+        for name in ("Anna", "Bauke")
+    ]
     session.add_all(mine)
     session.flush()
     leave.mark(session, NOW, "web:coordinator", people["Ciska"], MONDAY, MONDAY)
@@ -106,14 +126,18 @@ def test_marking_days_off_names_the_shifts_still_held_then(session: Session) -> 
     assert [s.id for s in leave.clashes(session, marked)] == [shift.id]
 
 
-@pytest.mark.parametrize(("first", "last", "reason", "field"), [
-    (MONDAY, MONDAY - timedelta(days=1), None, "last"),
-    (date(2027, 3, 8), MONDAY, None, "first"),
-    (MONDAY, MONDAY + timedelta(days=400), None, "last"),
-    (MONDAY, MONDAY, "x" * 201, "reason"),
-])
-def test_wrong_days_off_are_refused_naming_the_field(session: Session, first: date, last: date,
-                                                     reason: str | None, field: str) -> None:
+@pytest.mark.parametrize(
+    ("first", "last", "reason", "field"),
+    [
+        (MONDAY, MONDAY - timedelta(days=1), None, "last"),
+        (date(2027, 3, 8), MONDAY, None, "first"),
+        (MONDAY, MONDAY + timedelta(days=400), None, "last"),
+        (MONDAY, MONDAY, "x" * 201, "reason"),
+    ],
+)
+def test_wrong_days_off_are_refused_naming_the_field(
+    session: Session, first: date, last: date, reason: str | None, field: str
+) -> None:
     _, people = team_of_four(session)
     with pytest.raises(Refused) as refused:
         leave.mark(session, NOW, "web:coordinator", people["Anna"], first, last, reason)

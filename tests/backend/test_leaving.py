@@ -18,26 +18,47 @@ def fields(person: Inspector) -> dict[str, object]:
 
 
 def designations(session: Session, inspector_id: int) -> list[tuple[str, date, date | None]]:
-    rows = session.scalars(select(Designation).where(Designation.inspector_id == inspector_id)
-                           .order_by(Designation.id))
+    rows = session.scalars(
+        select(Designation).where(Designation.inspector_id == inspector_id).order_by(Designation.id)
+    )
     return [(d.decision_reference, d.valid_from, d.valid_until) for d in rows]
 
 
 def test_leaving_ends_the_designations_in_force_that_day_and_keeps_them(session: Session) -> None:
     made_region, home = region(session)
-    other = Municipality(region_id=made_region.id, name="Harlingen", population=16210,
-                         population_date=date(2025, 1, 1), contribution=home.contribution)
+    other = Municipality(
+        region_id=made_region.id,
+        name="Harlingen",
+        population=16210,
+        population_date=date(2025, 1, 1),
+        contribution=home.contribution,
+    )
     session.add(other)
     session.flush()
     person = inspector(session, home)
-    session.add_all([
-        Designation(inspector_id=person.id, municipality_id=home.id, decision_reference="LWD-2027-01",
-                    valid_from=date(2027, 1, 1)),
-        Designation(inspector_id=person.id, municipality_id=other.id, decision_reference="HAR-2026-07",
-                    valid_from=date(2026, 7, 1), valid_until=date(2026, 12, 31)),  # ended before
-        Designation(inspector_id=person.id, municipality_id=other.id, decision_reference="HAR-2027-09",
-                    valid_from=date(2027, 9, 1)),  # not yet begun
-    ])
+    session.add_all(
+        [
+            Designation(
+                inspector_id=person.id,
+                municipality_id=home.id,
+                decision_reference="LWD-2027-01",
+                valid_from=date(2027, 1, 1),
+            ),
+            Designation(
+                inspector_id=person.id,
+                municipality_id=other.id,
+                decision_reference="HAR-2026-07",
+                valid_from=date(2026, 7, 1),
+                valid_until=date(2026, 12, 31),
+            ),  # ended before
+            Designation(
+                inspector_id=person.id,
+                municipality_id=other.id,
+                decision_reference="HAR-2027-09",
+                valid_from=date(2027, 9, 1),
+            ),  # not yet begun
+        ]
+    )
     session.flush()
     team.change_inspector(session, NOW, "web:admin", person.id, fields(person))
     assert designations(session, person.id) == [
@@ -52,8 +73,14 @@ def test_leaving_ends_the_designations_in_force_that_day_and_keeps_them(session:
 def test_saving_someone_who_already_left_changes_no_designation(session: Session) -> None:
     _, home = region(session)
     person = inspector(session, home)
-    session.add(Designation(inspector_id=person.id, municipality_id=home.id, decision_reference="LWD-2027-01",
-                            valid_from=date(2027, 1, 1)))
+    session.add(
+        Designation(
+            inspector_id=person.id,
+            municipality_id=home.id,
+            decision_reference="LWD-2027-01",
+            valid_from=date(2027, 1, 1),
+        )
+    )
     session.flush()
     team.change_inspector(session, NOW, "web:admin", person.id, fields(person))
     later = NOW.replace(month=6)

@@ -26,9 +26,17 @@ def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tup
 def saturday_shift(session: Session) -> HourEntry:
     _, home = region(session)
     worker = inspector(session, home)
-    return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
-                         category=HourCategory.CALLOUT, starts_at=SATURDAY,
-                         ends_at=SATURDAY + timedelta(hours=9), breaks=hour_off(SATURDAY, 4))
+    return ledger.record(
+        session,
+        NOW,
+        "test",
+        inspector_id=worker.id,
+        municipality_id=home.id,
+        category=HourCategory.CALLOUT,
+        starts_at=SATURDAY,
+        ends_at=SATURDAY + timedelta(hours=9),
+        breaks=hour_off(SATURDAY, 4),
+    )
 
 
 def total(session: Session, column: str) -> int:
@@ -41,104 +49,200 @@ def test_a_saturday_goes_into_the_saturday_band(session: Session) -> None:
 
 
 def test_a_coordinators_correction_after_approval_is_a_reversal_and_is_approved_at_once(
-    session: Session
+    session: Session,
 ) -> None:
     entry = saturday_shift(session)
     ledger.approve(session, NOW, "web:coordinator", entry.id)
     with pytest.raises(Refused, match="approved"):
-        ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=10), breaks=hour_off(SATURDAY, 4),
-                       by_coordinator=False)
-    corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                               ends_at=SATURDAY + timedelta(hours=10), breaks=hour_off(SATURDAY, 4),
-                               by_coordinator=True)
+        ledger.correct(
+            session,
+            NOW,
+            "inspector:1",
+            entry.id,
+            starts_at=SATURDAY,
+            ends_at=SATURDAY + timedelta(hours=10),
+            breaks=hour_off(SATURDAY, 4),
+            by_coordinator=False,
+        )
+    corrected = ledger.correct(
+        session,
+        NOW,
+        "web:coordinator",
+        entry.id,
+        starts_at=SATURDAY,
+        ends_at=SATURDAY + timedelta(hours=10),
+        breaks=hour_off(SATURDAY, 4),
+        by_coordinator=True,
+    )
     assert total(session, "worked_minutes") == corrected.worked_minutes == 540
     assert total(session, "saturday_minutes") == 540
     assert session.execute(select(func.count(HourApproval.id))).scalar_one() == 3
     with pytest.raises(Exception, match="no current hour entry"):
-        ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=True)
+        ledger.correct(
+            session,
+            NOW,
+            "web:coordinator",
+            entry.id,
+            starts_at=SATURDAY,
+            ends_at=SATURDAY + timedelta(hours=8),
+            breaks=(),
+            by_coordinator=True,
+        )
 
 
 def test_a_closed_period_refuses_new_entries_and_corrections_made_while_it_is_current(
-    session: Session
+    session: Session,
 ) -> None:
     entry = saturday_shift(session)
-    session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
-                           locked_at=NOW))
+    session.add(
+        PeriodLock(
+            period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance", locked_at=NOW
+        )
+    )
     session.flush()
     with pytest.raises(Refused, match="2027-03-09 is closed"):
-        ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=True)
+        ledger.correct(
+            session,
+            NOW,
+            "web:coordinator",
+            entry.id,
+            starts_at=SATURDAY,
+            ends_at=SATURDAY + timedelta(hours=8),
+            breaks=(),
+            by_coordinator=True,
+        )
 
 
 def test_a_correction_of_a_closed_period_is_booked_visibly_in_the_open_one(session: Session) -> None:
     entry = saturday_shift(session)
     ledger.approve(session, NOW, "web:coordinator", entry.id)
-    session.add(PeriodLock(period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance",
-                           locked_at=NOW))
+    session.add(
+        PeriodLock(
+            period_start=date(2027, 3, 1), period_end=date(2027, 3, 31), locked_by="finance", locked_at=NOW
+        )
+    )
     session.flush()
     april = datetime(2027, 4, 6, 10, 0, tzinfo=team_zone())
     with pytest.raises(Refused, match="approved"):
-        ledger.correct(session, april, "inspector:1", entry.id, starts_at=SATURDAY,
-                       ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=False)
-    corrected = ledger.correct(session, april, "web:coordinator", entry.id, starts_at=SATURDAY,
-                               ends_at=SATURDAY + timedelta(hours=8), breaks=(), by_coordinator=True,
-                               reason="pauze vergeten")
+        ledger.correct(
+            session,
+            april,
+            "inspector:1",
+            entry.id,
+            starts_at=SATURDAY,
+            ends_at=SATURDAY + timedelta(hours=8),
+            breaks=(),
+            by_coordinator=False,
+        )
+    corrected = ledger.correct(
+        session,
+        april,
+        "web:coordinator",
+        entry.id,
+        starts_at=SATURDAY,
+        ends_at=SATURDAY + timedelta(hours=8),
+        breaks=(),
+        by_coordinator=True,
+        reason="pauze vergeten",
+    )
     assert corrected.starts_at == SATURDAY and corrected.booked_at == april, "work time kept, booked now"
     march = [e.id for e in session.execute(select(HourEntry).where(HourEntry.booked_at.is_(None))).scalars()]
     assert march == [entry.id], "nothing new counts in the closed month"
     assert total(session, "worked_minutes") == 480
 
 
-@pytest.mark.parametrize(("hours", "breaks", "field"), [
-    (0, [], "ends_at"), (17, [], "ends_at"),
-    (2, hour_off(SATURDAY, 0, 120), "breaks"),  # the whole shift
-    (9, hour_off(SATURDAY, 8.5), "breaks"),  # past the end
-    (9, hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5), "breaks"),  # overlapping
-    (12, hour_off(SATURDAY, 1, 150) + hour_off(SATURDAY, 6, 100), "breaks"),  # over 4 hours together
-    (9, [(datetime(2027, 3, 13, 16), datetime(2027, 3, 13, 17))], None),  # no zone: no time can be counted
-])
+@pytest.mark.parametrize(
+    ("hours", "breaks", "field"),
+    [
+        (0, [], "ends_at"),
+        (17, [], "ends_at"),
+        (2, hour_off(SATURDAY, 0, 120), "breaks"),  # the whole shift
+        (9, hour_off(SATURDAY, 8.5), "breaks"),  # past the end
+        (9, hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5), "breaks"),  # overlapping
+        (12, hour_off(SATURDAY, 1, 150) + hour_off(SATURDAY, 6, 100), "breaks"),  # over 4 hours together
+        (
+            9,
+            [(datetime(2027, 3, 13, 16), datetime(2027, 3, 13, 17))],
+            None,
+        ),  # no zone: no time can be counted
+    ],
+)
 def test_impossible_hours_are_refused_with_the_field_named(
     session: Session, hours: int, breaks: list[tuple[datetime, datetime]], field: str | None
 ) -> None:
     _, home = region(session)
     worker = inspector(session, home)
     with pytest.raises(Refused) as refused:
-        ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
-                      category=HourCategory.CONTROL, starts_at=SATURDAY,
-                      ends_at=SATURDAY + timedelta(hours=hours), breaks=breaks)
+        ledger.record(
+            session,
+            NOW,
+            "test",
+            inspector_id=worker.id,
+            municipality_id=home.id,
+            category=HourCategory.CONTROL,
+            starts_at=SATURDAY,
+            ends_at=SATURDAY + timedelta(hours=hours),
+            breaks=breaks,
+        )
     assert refused.value.field == field
     assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("after_hours", "plain", "weekday_20"),
-                         [(2, 180, 240), (4, 240, 180), (6, 240, 180)])
+@pytest.mark.parametrize(
+    ("after_hours", "plain", "weekday_20"), [(2, 180, 240), (4, 240, 180), (6, 240, 180)]
+)
 def test_the_break_is_booked_where_it_was_taken(
     session: Session, after_hours: int, plain: int, weekday_20: int
 ) -> None:
     _, home = region(session)
     worker = inspector(session, home)
-    entry = ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
-                          category=HourCategory.CONTROL, starts_at=TUESDAY,
-                          ends_at=TUESDAY + timedelta(hours=9), breaks=hour_off(TUESDAY, after_hours))
+    entry = ledger.record(
+        session,
+        NOW,
+        "test",
+        inspector_id=worker.id,
+        municipality_id=home.id,
+        category=HourCategory.CONTROL,
+        starts_at=TUESDAY,
+        ends_at=TUESDAY + timedelta(hours=9),
+        breaks=hour_off(TUESDAY, after_hours),
+    )
     session.expire_all()
     stored = session.get_one(HourEntry, entry.id)
     assert (stored.break_minutes, stored.worked_minutes) == (60, 480)
     assert (stored.plain_minutes, stored.weekday_20_minutes, stored.weekday_40_minutes) == (
-        plain, weekday_20, 60)
+        plain,
+        weekday_20,
+        60,
+    )
     assert [(b.starts_at, b.ends_at) for b in stored.breaks] == hour_off(TUESDAY, after_hours)
 
 
 def test_a_correction_moves_the_break_and_its_allowance(session: Session) -> None:
     _, home = region(session)
     worker = inspector(session, home)
-    entry = ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
-                          category=HourCategory.CONTROL, starts_at=TUESDAY,
-                          ends_at=TUESDAY + timedelta(hours=9), breaks=hour_off(TUESDAY, 4))
+    entry = ledger.record(
+        session,
+        NOW,
+        "test",
+        inspector_id=worker.id,
+        municipality_id=home.id,
+        category=HourCategory.CONTROL,
+        starts_at=TUESDAY,
+        ends_at=TUESDAY + timedelta(hours=9),
+        breaks=hour_off(TUESDAY, 4),
+    )
     split_break = hour_off(TUESDAY, 2, 30) + hour_off(TUESDAY, 7.5, 30)  # 16:00-16:30 and 21:30-22:00
-    corrected = ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=TUESDAY,
-                               ends_at=TUESDAY + timedelta(hours=9), breaks=split_break, by_coordinator=False)
+    corrected = ledger.correct(
+        session,
+        NOW,
+        "inspector:1",
+        entry.id,
+        starts_at=TUESDAY,
+        ends_at=TUESDAY + timedelta(hours=9),
+        breaks=split_break,
+        by_coordinator=False,
+    )
     assert [(b.starts_at, b.ends_at) for b in corrected.breaks] == split_break
     assert (corrected.break_minutes, corrected.plain_minutes, corrected.weekday_20_minutes) == (60, 210, 210)
     [reversal] = session.execute(select(HourEntry).where(HourEntry.reverses_id == entry.id)).scalars()
@@ -146,26 +250,40 @@ def test_a_correction_moves_the_break_and_its_allowance(session: Session) -> Non
     assert (total(session, "break_minutes"), total(session, "weekday_20_minutes")) == (60, 210)
 
 
-def record_for(session: Session, starts_at: datetime, ends_at: datetime,
-               breaks: list[tuple[datetime, datetime]] | None = None) -> HourEntry:
+def record_for(
+    session: Session,
+    starts_at: datetime,
+    ends_at: datetime,
+    breaks: list[tuple[datetime, datetime]] | None = None,
+) -> HourEntry:
     _, home = region(session)
     worker = inspector(session, home)
-    return ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
-                         category=HourCategory.CALLOUT, starts_at=starts_at, ends_at=ends_at,
-                         breaks=breaks or [])
+    return ledger.record(
+        session,
+        NOW,
+        "test",
+        inspector_id=worker.id,
+        municipality_id=home.id,
+        category=HourCategory.CALLOUT,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        breaks=breaks or [],
+    )
 
 
 def test_the_long_night_books_every_real_hour(session: Session) -> None:
     # Sunday 31 October 2027, 01:00-04:00 on the team's clock: four hours, the clock went back once.
-    entry = record_for(session, datetime(2027, 10, 31, 1, tzinfo=team_zone()),
-                       datetime(2027, 10, 31, 4, tzinfo=team_zone()))
+    entry = record_for(
+        session, datetime(2027, 10, 31, 1, tzinfo=team_zone()), datetime(2027, 10, 31, 4, tzinfo=team_zone())
+    )
     session.expire(entry)
     assert (entry.worked_minutes, entry.sunday_holiday_minutes) == (240, 240)
 
 
 def test_the_short_night_books_only_the_hours_that_happened(session: Session) -> None:
-    entry = record_for(session, datetime(2027, 3, 28, 1, tzinfo=team_zone()),
-                       datetime(2027, 3, 28, 4, tzinfo=team_zone()))
+    entry = record_for(
+        session, datetime(2027, 3, 28, 1, tzinfo=team_zone()), datetime(2027, 3, 28, 4, tzinfo=team_zone())
+    )
     assert entry.worked_minutes == 120
 
 
@@ -181,18 +299,30 @@ def test_hours_on_a_day_without_an_ort_table_are_refused_and_nothing_is_written(
     assert session.execute(select(func.count(HourEntry.id))).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("starts_at", "ends_at", "breaks", "code", "field"), [
-    (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), [], "naive_time", None),
-    (SATURDAY, SATURDAY + timedelta(hours=48), [], "span_too_long", "ends_at"),
-    (SATURDAY, SATURDAY - timedelta(hours=1), [], "ends_before_start", "ends_at"),
-    (SATURDAY, SATURDAY + timedelta(hours=12), hour_off(SATURDAY, 12), "break_outside", "breaks"),
-    (SATURDAY, SATURDAY + timedelta(hours=2), hour_off(SATURDAY, 0, 120), "break_too_long", "breaks"),
-    (SATURDAY, SATURDAY + timedelta(hours=9), hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5),
-     "breaks_overlap", "breaks"),
-])
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "breaks", "code", "field"),
+    [
+        (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), [], "naive_time", None),
+        (SATURDAY, SATURDAY + timedelta(hours=48), [], "span_too_long", "ends_at"),
+        (SATURDAY, SATURDAY - timedelta(hours=1), [], "ends_before_start", "ends_at"),
+        (SATURDAY, SATURDAY + timedelta(hours=12), hour_off(SATURDAY, 12), "break_outside", "breaks"),
+        (SATURDAY, SATURDAY + timedelta(hours=2), hour_off(SATURDAY, 0, 120), "break_too_long", "breaks"),
+        (
+            SATURDAY,
+            SATURDAY + timedelta(hours=9),
+            hour_off(SATURDAY, 2) + hour_off(SATURDAY, 2.5),
+            "breaks_overlap",
+            "breaks",
+        ),
+    ],
+)
 def test_what_the_core_refuses_is_refused_in_the_readers_language(
-    session: Session, starts_at: datetime, ends_at: datetime, breaks: list[tuple[datetime, datetime]],
-    code: str, field: str | None
+    session: Session,
+    starts_at: datetime,
+    ends_at: datetime,
+    breaks: list[tuple[datetime, datetime]],
+    code: str,
+    field: str | None,
 ) -> None:
     with pytest.raises(Refused) as refused:
         record_for(session, starts_at, ends_at, breaks)
@@ -202,8 +332,11 @@ def test_what_the_core_refuses_is_refused_in_the_readers_language(
 
 
 def approved_minutes(session: Session) -> int:
-    return session.execute(select(func.coalesce(func.sum(HourEntry.worked_minutes), 0))
-                           .join(HourApproval, HourApproval.entry_id == HourEntry.id)).scalar_one()
+    return session.execute(
+        select(func.coalesce(func.sum(HourEntry.worked_minutes), 0)).join(
+            HourApproval, HourApproval.entry_id == HourEntry.id
+        )
+    ).scalar_one()
 
 
 MARCH = (date(2027, 3, 1), date(2027, 3, 31))
@@ -215,9 +348,17 @@ def test_approving_a_corrected_unapproved_entry_counts_exactly_the_corrected_hou
     session: Session, by_coordinator: bool
 ) -> None:
     entry = saturday_shift(session)
-    corrected = ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=SATURDAY,
-                               ends_at=SATURDAY + timedelta(hours=9), breaks=hour_off(SATURDAY, 4, 45),
-                               by_coordinator=by_coordinator, reason="kortere pauze")
+    corrected = ledger.correct(
+        session,
+        NOW,
+        "web:coordinator",
+        entry.id,
+        starts_at=SATURDAY,
+        ends_at=SATURDAY + timedelta(hours=9),
+        breaks=hour_off(SATURDAY, 4, 45),
+        by_coordinator=by_coordinator,
+        reason="kortere pauze",
+    )
     assert corrected.worked_minutes == 495
     assert approved_minutes(session) == 0, "correcting is not approving"
     lines = ledger.pending(session, *MARCH)
@@ -233,23 +374,36 @@ def test_approving_a_corrected_unapproved_entry_counts_exactly_the_corrected_hou
 
 def test_a_page_loaded_before_a_correction_approves_nothing_of_the_old_version(session: Session) -> None:
     entry = saturday_shift(session)
-    ledger.correct(session, NOW, "inspector:1", entry.id, starts_at=SATURDAY,
-                   ends_at=SATURDAY + timedelta(hours=8), breaks=hour_off(SATURDAY, 4), by_coordinator=False)
+    ledger.correct(
+        session,
+        NOW,
+        "inspector:1",
+        entry.id,
+        starts_at=SATURDAY,
+        ends_at=SATURDAY + timedelta(hours=8),
+        breaks=hour_off(SATURDAY, 4),
+        by_coordinator=False,
+    )
     assert ledger.approve_many(session, NOW, "web:coordinator", [entry.id, entry.id + 1]) == 0
     assert approved_minutes(session) == 0
     assert len(ledger.pending(session, *MARCH)) == 1
 
 
 def control_day(session: Session, home_id: int, starts_at: datetime, hours: int = 9) -> Shift:
-    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=home_id, starts_at=starts_at,
-                  ends_at=starts_at + timedelta(hours=hours), created_at=NOW)
+    shift = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=home_id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        created_at=NOW,
+    )
     session.add(shift)
     session.flush()
     return shift
 
 
 def test_a_period_that_has_not_ended_is_not_closed_and_the_refusal_names_the_first_shift_ahead(
-    session: Session
+    session: Session,
 ) -> None:
     """On 1 December, closing 30 Nov - 6 Dec with a control day on the 3rd still to come."""
     _, home = region(session)
@@ -270,8 +424,9 @@ def test_a_period_is_not_closed_while_it_runs_or_a_shift_in_it_still_runs(sessio
     _, home = region(session)
     week = (date(2026, 11, 30), date(2026, 12, 6))
     with pytest.raises(ledger.PeriodNotOver) as refused:
-        ledger.lock_period(session, datetime(2026, 12, 6, 23, 0, tzinfo=team_zone()), "web:coordinator",
-                           *week)
+        ledger.lock_period(
+            session, datetime(2026, 12, 6, 23, 0, tzinfo=team_zone()), "web:coordinator", *week
+        )
     assert refused.value.shift is None and "2026-12-06" in refused.value.message
     night = control_day(session, home.id, datetime(2026, 12, 6, 22, 0, tzinfo=team_zone()), hours=4)
     with pytest.raises(ledger.PeriodNotOver) as running:

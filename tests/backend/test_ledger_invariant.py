@@ -33,8 +33,13 @@ COORDINATOR = "web:coordinator"
 slot = st.sampled_from(range(len(SLOTS)))
 STEP = st.one_of(
     st.tuples(st.just("record"), slot, st.sampled_from([0, 30, 60])),
-    st.tuples(st.just("correct"), slot, st.sampled_from([0, 15, 45, 60, 90]), st.booleans(),
-              st.sampled_from([-60, 0, 30])),
+    st.tuples(
+        st.just("correct"),
+        slot,
+        st.sampled_from([0, 15, 45, 60, 90]),
+        st.booleans(),
+        st.sampled_from([-60, 0, 30]),
+    ),
     st.tuples(st.just("approve"), slot),
     st.tuples(st.just("approve_all")),
     st.tuples(st.just("close")),
@@ -65,8 +70,16 @@ class Team:
 def make_team(session: Session) -> Team:
     _, home = region(session)
     people = [inspector(session, home, name).id for name in ("Sjoerd Dijkstra", "Anna de Vries")]
-    shifts = [Shift(kind=ShiftKind.CONTROL, municipality_id=home.id, starts_at=local_instant(day, time(14)),
-                    ends_at=local_instant(day, time(23)), created_at=NOW) for day in DAYS]
+    shifts = [
+        Shift(
+            kind=ShiftKind.CONTROL,
+            municipality_id=home.id,
+            starts_at=local_instant(day, time(14)),
+            ends_at=local_instant(day, time(23)),
+            created_at=NOW,
+        )
+        for day in DAYS
+    ]
     session.add_all(shifts)
     session.flush()
     return Team(home, people, shifts)
@@ -94,11 +107,18 @@ def record(session: Session, team: Team, model: Model, number: int, pause: int) 
     person, day = SLOTS[number]
     shift = team.shifts[day]
     try:
-        entry = ledger.record(session, AFTER_THE_WEEK, "bot", inspector_id=team.people[person],
-                              municipality_id=team.home.id, category=HourCategory.CONTROL,
-                              starts_at=shift.starts_at, ends_at=shift.ends_at,
-                              breaks=planned_break(shift.starts_at, shift.ends_at, pause),
-                              shift_id=shift.id)
+        entry = ledger.record(
+            session,
+            AFTER_THE_WEEK,
+            "bot",
+            inspector_id=team.people[person],
+            municipality_id=team.home.id,
+            category=HourCategory.CONTROL,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            breaks=planned_break(shift.starts_at, shift.ends_at, pause),
+            shift_id=shift.id,
+        )
     except Refused:
         assert model.is_closed, "only a closed week refuses new hours"
         return
@@ -106,8 +126,9 @@ def record(session: Session, team: Team, model: Model, number: int, pause: int) 
     model.latest[number] = (entry.worked_minutes, False)
 
 
-def correct(session: Session, team: Team, model: Model, number: int, pause: int, by_coordinator: bool,
-            end_shift: int) -> None:
+def correct(
+    session: Session, team: Team, model: Model, number: int, pause: int, by_coordinator: bool, end_shift: int
+) -> None:
     if number not in model.latest:
         return
     person, day = SLOTS[number]
@@ -116,10 +137,17 @@ def correct(session: Session, team: Team, model: Model, number: int, pause: int,
     was_approved = model.latest[number][1]
     ends_at = team.shifts[day].ends_at + timedelta(minutes=end_shift)
     try:
-        entry = ledger.correct(session, AFTER_THE_WEEK, COORDINATOR if by_coordinator else "inspector",
-                               current.id, starts_at=current.starts_at,
-                               ends_at=ends_at, breaks=planned_break(current.starts_at, ends_at, pause),
-                               by_coordinator=by_coordinator, reason="correctie")
+        entry = ledger.correct(
+            session,
+            AFTER_THE_WEEK,
+            COORDINATOR if by_coordinator else "inspector",
+            current.id,
+            starts_at=current.starts_at,
+            ends_at=ends_at,
+            breaks=planned_break(current.starts_at, ends_at, pause),
+            by_coordinator=by_coordinator,
+            reason="correctie",
+        )
     except Refused:
         assert was_approved and not by_coordinator, "only an inspector's change of approved hours is refused"
         return
@@ -128,8 +156,11 @@ def correct(session: Session, team: Team, model: Model, number: int, pause: int,
 
 def approve(session: Session, team: Team, model: Model, number: int) -> None:
     person, day = SLOTS[number]
-    lines = [line for line in ledger.pending(session) if line.entry.shift_id == team.shifts[day].id
-             and line.entry.inspector_id == team.people[person]]
+    lines = [
+        line
+        for line in ledger.pending(session)
+        if line.entry.shift_id == team.shifts[day].id and line.entry.inspector_id == team.people[person]
+    ]
     assert len(lines) <= 1, "one line per inspector and shift"
     ledger.approve_many(session, AFTER_THE_WEEK, COORDINATOR, [line.entry.id for line in lines])
     if number in model.latest:
@@ -148,16 +179,22 @@ def close(session: Session, model: Model) -> None:
 
 
 def approved_minutes(session: Session) -> int:
-    return session.execute(select(func.coalesce(func.sum(HourEntry.worked_minutes), 0))
-                           .join(HourApproval, HourApproval.entry_id == HourEntry.id)).scalar_one()
+    return session.execute(
+        select(func.coalesce(func.sum(HourEntry.worked_minutes), 0)).join(
+            HourApproval, HourApproval.entry_id == HourEntry.id
+        )
+    ).scalar_one()
 
 
 def check(session: Session, team: Team, model: Model) -> None:
     latest = [ledger.current_entry(session, team.people[p], team.shifts[d].id) for p, d in SLOTS]
     assert sorted(e.worked_minutes for e in latest if e) == sorted(m for m, _ in model.latest.values())
     approved = approved_minutes(session)
-    assert approved == model.approved() == sum(
-        e.worked_minutes for e in latest if e and ledger.is_approved(session, e.id))
+    assert (
+        approved
+        == model.approved()
+        == sum(e.worked_minutes for e in latest if e and ledger.is_approved(session, e.id))
+    )
     lines = ledger.pending(session)
     assert sum(line.entry.worked_minutes for line in lines) == model.waiting()
     waiting = {e.id for e in latest if e and not ledger.is_approved(session, e.id)}
@@ -169,8 +206,12 @@ def check(session: Session, team: Team, model: Model) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=30, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=st.lists(STEP, max_size=14))
 def test_approved_minutes_are_always_the_latest_approved_versions(
     session: Session, steps: list[tuple[object, ...]]

@@ -39,9 +39,19 @@ def book_days(session: Session, days: int, first: int = 0) -> list[int]:
     ids = []
     for day in range(first, first + days):
         start = TUESDAY + timedelta(days=day)
-        ids.append(ledger.record(session, NOW, "test", inspector_id=worker_id, municipality_id=home_id,
-                                 category=HourCategory.CONTROL, starts_at=start,
-                                 ends_at=start + timedelta(hours=9), breaks=hour_off(start, 4)).id)
+        ids.append(
+            ledger.record(
+                session,
+                NOW,
+                "test",
+                inspector_id=worker_id,
+                municipality_id=home_id,
+                category=HourCategory.CONTROL,
+                starts_at=start,
+                ends_at=start + timedelta(hours=9),
+                breaks=hour_off(start, 4),
+            ).id
+        )
     return ids
 
 
@@ -57,12 +67,26 @@ def test_the_approval_list_takes_as_many_statements_for_twelve_lines_as_for_two(
 
 def test_a_twice_corrected_entry_is_one_line_of_all_its_versions(session: Session) -> None:
     (entry,) = book_days(session, 1)
-    first = ledger.correct(session, NOW, "inspector:1", entry, starts_at=TUESDAY,
-                           ends_at=TUESDAY + timedelta(hours=8), breaks=hour_off(TUESDAY, 4),
-                           by_coordinator=False)
-    second = ledger.correct(session, NOW, "inspector:1", first.id, starts_at=TUESDAY,
-                            ends_at=TUESDAY + timedelta(hours=7), breaks=hour_off(TUESDAY, 4),
-                            by_coordinator=False)
+    first = ledger.correct(
+        session,
+        NOW,
+        "inspector:1",
+        entry,
+        starts_at=TUESDAY,
+        ends_at=TUESDAY + timedelta(hours=8),
+        breaks=hour_off(TUESDAY, 4),
+        by_coordinator=False,
+    )
+    second = ledger.correct(
+        session,
+        NOW,
+        "inspector:1",
+        first.id,
+        starts_at=TUESDAY,
+        ends_at=TUESDAY + timedelta(hours=7),
+        breaks=hour_off(TUESDAY, 4),
+        by_coordinator=False,
+    )
     (other,) = book_days(session, 1, first=1)
     ledger.approve(session, NOW, "web:coordinator", other)
     lines = ledger.pending(session, *MARCH)

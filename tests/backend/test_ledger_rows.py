@@ -23,8 +23,16 @@ def test_an_entry_shows_its_local_day_start_and_end(session: Session, starts_at:
     _, home = region(session)
     worker = inspector(session, home)
     ends_at = starts_at + timedelta(hours=4)
-    entry = ledger.record(session, NOW, "test", inspector_id=worker.id, municipality_id=home.id,
-                          category=HourCategory.CALLOUT, starts_at=starts_at, ends_at=ends_at)
+    entry = ledger.record(
+        session,
+        NOW,
+        "test",
+        inspector_id=worker.id,
+        municipality_id=home.id,
+        category=HourCategory.CALLOUT,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
     session.flush()
     day = starts_at.astimezone(team_zone()).date()
     (row,) = exports.ledger_rows(session, exports.LedgerFilter(day, day))

@@ -32,9 +32,15 @@ def test_the_schema_goes_up_down_and_up_again(fresh_database: Database) -> None:
 def test_the_migrations_build_exactly_what_the_models_describe(migrated_database: Database) -> None:
     with migrated_database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = [d for d in compare_metadata(context, Base.metadata)
-                       if not (isinstance(d, tuple) and d[0] == "remove_table"
-                               and d[1].name in ("alembic_version", "scheduler_jobs"))]
+        differences = [
+            d
+            for d in compare_metadata(context, Base.metadata)
+            if not (
+                isinstance(d, tuple)
+                and d[0] == "remove_table"
+                and d[1].name in ("alembic_version", "scheduler_jobs")
+            )
+        ]
     assert differences == []
 
 
@@ -51,7 +57,8 @@ BEFORE_BREAKS = "0008_team_profile"
 
 
 def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it(
-        fresh_database: Database) -> None:
+    fresh_database: Database,
+) -> None:
     engine = fresh_database.engine
     migrate.upgrade(engine, BEFORE_BREAKS)
     with Session(engine) as session:
@@ -63,13 +70,22 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
             ends_at = starts_at + timedelta(minutes=length)
             split = split_bands(starts_at, ends_at, pause, tables=TABLES)
             bands = {field: split.minutes[band] for band, field in ledger.BAND_FIELDS.items()}
-            row = session.execute(insert(HourEntry.__table__).values(
-                inspector_id=person.id, municipality_id=place.id, category="control",
-                starts_at=starts_at.astimezone(UTC),
-                ends_at=ends_at.astimezone(UTC), break_minutes=pause,
-                worked_minutes=split.worked_minutes, entered_by="test",
-                entered_at=datetime(2027, 12, 1, tzinfo=UTC), **bands)
-                .returning(HourEntry.__table__.c.id)).scalar_one()
+            row = session.execute(
+                insert(HourEntry.__table__)
+                .values(
+                    inspector_id=person.id,
+                    municipality_id=place.id,
+                    category="control",
+                    starts_at=starts_at.astimezone(UTC),
+                    ends_at=ends_at.astimezone(UTC),
+                    break_minutes=pause,
+                    worked_minutes=split.worked_minutes,
+                    entered_by="test",
+                    entered_at=datetime(2027, 12, 1, tzinfo=UTC),
+                    **bands,
+                )
+                .returning(HourEntry.__table__.c.id)
+            ).scalar_one()
             expected[row] = (starts_at, ends_at, pause, bands)
         session.commit()
     migrate.upgrade(engine)
@@ -81,8 +97,10 @@ def test_old_entries_keep_their_minutes_with_the_break_where_the_old_rule_put_it
             again = split_bands(starts_at, ends_at, breaks=breaks, tables=TABLES)
             assert {field: again.minutes[band] for band, field in ledger.BAND_FIELDS.items()} == bands
         standard = session.get_one(HourEntry, min(expected))
-        assert [(f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
-                for b in standard.breaks] == [("18:00", "19:00")]
+        assert [
+            (f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
+            for b in standard.breaks
+        ] == [("18:00", "19:00")]
     migrate.downgrade(engine, BEFORE_BREAKS)
     assert "hour_breaks" not in inspect(engine).get_table_names()
 
@@ -91,16 +109,20 @@ BEFORE_CONTROL_CHANGES = "0009_break_intervals"
 
 
 def test_days_off_from_before_keep_their_period_and_are_booked_to_the_migration(
-        fresh_database: Database) -> None:
+    fresh_database: Database,
+) -> None:
     engine = fresh_database.engine
     migrate.upgrade(engine, BEFORE_CONTROL_CHANGES)
     starts_at = datetime(2027, 3, 15, 23, 0)
     with Session(engine) as session:
         _, place = region(session)
         person = inspector(session, place)
-        session.execute(text("INSERT INTO unavailabilities (inspector_id, starts_at, ends_at) "
-                             "VALUES (:who, :start, :end)"),
-                        {"who": person.id, "start": starts_at, "end": starts_at + timedelta(days=2)})
+        session.execute(
+            text(
+                "INSERT INTO unavailabilities (inspector_id, starts_at, ends_at) VALUES (:who, :start, :end)"
+            ),
+            {"who": person.id, "start": starts_at, "end": starts_at + timedelta(days=2)},
+        )
         session.commit()
     migrate.upgrade(engine)
     with Session(engine) as session:
@@ -115,15 +137,22 @@ WORK_CATEGORIES = "0012_work_categories"
 
 
 def test_work_categories_are_allowed_the_ledger_stays_append_only_and_a_downgrade_will_not_lose_them(
-        fresh_database: Database) -> None:
+    fresh_database: Database,
+) -> None:
     engine = fresh_database.engine
     migrate.upgrade(engine, WORK_CATEGORIES)
     with Session(engine) as session:
         _, place = region(session)
         starts_at = datetime(2027, 3, 9, 9, 0, tzinfo=team_zone())
-        entry = work_hours.record_work(session, NOW, "test", inspector_id=inspector(session, place).id,
-                                       category=HourCategory.TRAINING, starts_at=starts_at,
-                                       ends_at=starts_at + timedelta(hours=3))
+        entry = work_hours.record_work(
+            session,
+            NOW,
+            "test",
+            inspector_id=inspector(session, place).id,
+            category=HourCategory.TRAINING,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=3),
+        )
         session.commit()
         with pytest.raises(Exception, match="append-only"):
             session.execute(update(HourEntry).where(HourEntry.id == entry.id).values(entered_by="x"))
@@ -137,47 +166,75 @@ BEFORE_SEALING = "0009_break_intervals"
 
 
 def test_free_text_stored_in_clear_is_sealed_by_the_upgrade_and_opened_by_the_downgrade(
-        fresh_database: Database) -> None:
+    fresh_database: Database,
+) -> None:
     engine = fresh_database.engine
     migrate.upgrade(engine, BEFORE_SEALING)
-    clear = {"reason": "Hessel de Boer vergat pauze", "reference": "Besluit 2027/14 S. Dijkstra",
-             "token": "export voor Wytske"}
+    clear = {
+        "reason": "Hessel de Boer vergat pauze",
+        "reference": "Besluit 2027/14 S. Dijkstra",
+        "token": "export voor Wytske",
+    }
     with Session(engine) as session:
         _, place = region(session)
         person = inspector(session, place)
-        session.execute(text(
-            "INSERT INTO designations (inspector_id, municipality_id, decision_reference, valid_from) "
-            "VALUES (:i, :m, :r, '2027-01-01')"), {"i": person.id, "m": place.id, "r": clear["reference"]})
-        session.execute(text(
-            "INSERT INTO api_tokens (name, token_hash, role, is_read_only, created_by, created_at, "
-            "expires_at) VALUES (:n, 'h', 'finance', true, 'cli', '2027-01-01 00:00:00', "
-            "'2028-01-01 00:00:00')"),
-            {"n": clear["token"]})
-        entry = session.execute(insert(HourEntry.__table__).values(
-            inspector_id=person.id, municipality_id=place.id, category="control",
-            starts_at=datetime(2027, 3, 9, 8, 0, tzinfo=UTC), ends_at=datetime(2027, 3, 9, 9, 0, tzinfo=UTC),
-            break_minutes=0,
-            worked_minutes=60, plain_minutes=60, weekday_20_minutes=0, weekday_40_minutes=0,
-            saturday_minutes=0, sunday_holiday_minutes=0, entered_by="test",
-            entered_at=datetime(2027, 3, 9, 10, 0, tzinfo=UTC),
-        ).returning(HourEntry.__table__.c.id)).scalar_one()
+        session.execute(
+            text(
+                "INSERT INTO designations (inspector_id, municipality_id, decision_reference, valid_from) "
+                "VALUES (:i, :m, :r, '2027-01-01')"
+            ),
+            {"i": person.id, "m": place.id, "r": clear["reference"]},
+        )
+        session.execute(
+            text(
+                "INSERT INTO api_tokens (name, token_hash, role, is_read_only, created_by, created_at, "
+                "expires_at) VALUES (:n, 'h', 'finance', true, 'cli', '2027-01-01 00:00:00', "
+                "'2028-01-01 00:00:00')"
+            ),
+            {"n": clear["token"]},
+        )
+        entry = session.execute(
+            insert(HourEntry.__table__)
+            .values(
+                inspector_id=person.id,
+                municipality_id=place.id,
+                category="control",
+                starts_at=datetime(2027, 3, 9, 8, 0, tzinfo=UTC),
+                ends_at=datetime(2027, 3, 9, 9, 0, tzinfo=UTC),
+                break_minutes=0,
+                worked_minutes=60,
+                plain_minutes=60,
+                weekday_20_minutes=0,
+                weekday_40_minutes=0,
+                saturday_minutes=0,
+                sunday_holiday_minutes=0,
+                entered_by="test",
+                entered_at=datetime(2027, 3, 9, 10, 0, tzinfo=UTC),
+            )
+            .returning(HourEntry.__table__.c.id)
+        ).scalar_one()
         ids = {"i": person.id, "m": place.id, "e": entry, "r": clear["reason"]}
         session.commit()
     # The old ledger refuses UPDATE: the reason goes in with a raw INSERT of its own.
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO hour_entries (inspector_id, municipality_id, category, starts_at, ends_at, "
-            "break_minutes, worked_minutes, plain_minutes, weekday_20_minutes, weekday_40_minutes, "
-            "saturday_minutes, sunday_holiday_minutes, reverses_id, reason, entered_by, entered_at) "
-            "VALUES (:i, :m, 'control', '2027-03-09 08:00:00', '2027-03-09 09:00:00', 0, -60, -60, 0, 0, 0, "
-            "0, :e, :r, 'test', '2027-03-09 10:00:00')"),
-            ids)
+        connection.execute(
+            text(
+                "INSERT INTO hour_entries (inspector_id, municipality_id, category, starts_at, ends_at, "
+                "break_minutes, worked_minutes, plain_minutes, weekday_20_minutes, weekday_40_minutes, "
+                "saturday_minutes, sunday_holiday_minutes, reverses_id, reason, entered_by, entered_at) "
+                "VALUES (:i, :m, 'control', '2027-03-09 08:00:00', '2027-03-09 09:00:00', 0, -60, -60, "
+                "0, 0, 0, 0, :e, :r, 'test', '2027-03-09 10:00:00')"
+            ),
+            ids,
+        )
     migrate.upgrade(engine)
     stored = stored_free_text(engine)
     assert all(value.startswith("pk2:") for value in stored.values()), stored
     with Session(engine) as session:
-        assert session.scalars(select(HourEntry.reason).where(HourEntry.reason.is_not(None))).one() == \
-            clear["reason"]
+        assert (
+            session.scalars(select(HourEntry.reason).where(HourEntry.reason.is_not(None))).one()
+            == clear["reason"]
+        )
         assert session.scalars(select(Designation.decision_reference)).one() == clear["reference"]
         assert session.scalars(select(ApiToken.name)).one() == clear["token"]
     with engine.begin() as connection:  # rotation and retention may rewrite a reason, nothing else
@@ -191,8 +248,10 @@ def test_free_text_stored_in_clear_is_sealed_by_the_upgrade_and_opened_by_the_do
 def stored_free_text(engine: Engine) -> dict[str, str]:
     with engine.connect() as connection:
         found = {
-            "reason": connection.execute(text("SELECT reason FROM hour_entries WHERE reason IS NOT NULL"))
-            .scalar_one_or_none(),
+            "reason": connection.execute(
+                text("SELECT reason FROM hour_entries WHERE reason IS NOT NULL")
+            ).scalar_one_or_none(),
             "reference": connection.execute(text("SELECT decision_reference FROM designations")).scalar_one(),
-            "token": connection.execute(text("SELECT name FROM api_tokens")).scalar_one()}
+            "token": connection.execute(text("SELECT name FROM api_tokens")).scalar_one(),
+        }
     return {key: value for key, value in found.items() if value is not None}

@@ -23,8 +23,14 @@ from tests.factories import NOW, designate, inspector, region
 
 
 def shift_at(session: Session, municipality_id: int, start: datetime, **kwargs) -> Shift:
-    made = Shift(kind=ShiftKind.CONTROL, municipality_id=municipality_id, starts_at=start,
-                 ends_at=start + timedelta(hours=9), created_at=NOW, **kwargs)
+    made = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=municipality_id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=9),
+        created_at=NOW,
+        **kwargs,
+    )
     session.add(made)
     session.flush()
     return made
@@ -34,17 +40,38 @@ def test_a_member_carries_designations_leave_held_shifts_and_hours(session: Sess
     _, home = region(session)
     sjoerd = inspector(session, home)
     designate(session, sjoerd, home)
-    session.add(Unavailability(inspector_id=sjoerd.id, starts_at=NOW + timedelta(days=2),
-                               ends_at=NOW + timedelta(days=9), created_by="test", created_at=NOW))
+    session.add(
+        Unavailability(
+            inspector_id=sjoerd.id,
+            starts_at=NOW + timedelta(days=2),
+            ends_at=NOW + timedelta(days=9),
+            created_by="test",
+            created_at=NOW,
+        )
+    )
     held = shift_at(session, home.id, NOW + timedelta(days=1))
     cancelled = shift_at(session, home.id, NOW + timedelta(days=12), status=ShiftStatus.CANCELLED)
-    session.add_all([Assignment(shift_id=s.id, inspector_id=sjoerd.id, created_at=NOW)
-                     for s in (held, cancelled)])
-    session.add(HourEntry(inspector_id=sjoerd.id, municipality_id=home.id, category=HourCategory.CONTROL,
-                          starts_at=NOW - timedelta(days=40), ends_at=NOW - timedelta(days=40, hours=-9),
-                          break_minutes=60, worked_minutes=480, plain_minutes=240, weekday_20_minutes=180,
-                          weekday_40_minutes=60, saturday_minutes=0, sunday_holiday_minutes=0,
-                          entered_by="test", entered_at=NOW))
+    session.add_all(
+        [Assignment(shift_id=s.id, inspector_id=sjoerd.id, created_at=NOW) for s in (held, cancelled)]
+    )
+    session.add(
+        HourEntry(
+            inspector_id=sjoerd.id,
+            municipality_id=home.id,
+            category=HourCategory.CONTROL,
+            starts_at=NOW - timedelta(days=40),
+            ends_at=NOW - timedelta(days=40, hours=-9),
+            break_minutes=60,
+            worked_minutes=480,
+            plain_minutes=240,
+            weekday_20_minutes=180,
+            weekday_40_minutes=60,
+            saturday_minutes=0,
+            sunday_holiday_minutes=0,
+            entered_by="test",
+            entered_at=NOW,
+        )
+    )
     session.flush()
 
     [member] = planning.team(session, NOW)
@@ -72,15 +99,28 @@ def test_the_demo_before_the_pilot_starts_still_has_staffed_control_days(session
 
 def test_a_member_knows_who_they_went_with_before_on_a_shift_that_was_held(session: Session) -> None:
     _, home = region(session)
-    anna, bauke, ciska = (inspector(session, home, name, gender) for name, gender in (
-        ("Anna Visser", Gender.FEMALE), ("Bauke Bos", Gender.MALE), ("Ciska Mulder", Gender.FEMALE)))
+    anna, bauke, ciska = (
+        inspector(session, home, name, gender)
+        for name, gender in (
+            ("Anna Visser", Gender.FEMALE),
+            ("Bauke Bos", Gender.MALE),
+            ("Ciska Mulder", Gender.FEMALE),
+        )
+    )
     went = shift_at(session, home.id, NOW - timedelta(days=7))
     ahead = shift_at(session, home.id, NOW + timedelta(days=7))
     called_off = shift_at(session, home.id, NOW - timedelta(days=14), status=ShiftStatus.CANCELLED)
-    session.add_all([Assignment(shift_id=went.id, inspector_id=i, status=AssignmentStatus.CONFIRMED,
-                                created_at=NOW) for i in (anna.id, bauke.id)]
-                    + [Assignment(shift_id=s.id, inspector_id=i, status=AssignmentStatus.CONFIRMED,
-                                  created_at=NOW) for s in (ahead, called_off) for i in (anna.id, ciska.id)])
+    session.add_all(
+        [
+            Assignment(shift_id=went.id, inspector_id=i, status=AssignmentStatus.CONFIRMED, created_at=NOW)
+            for i in (anna.id, bauke.id)
+        ]
+        + [
+            Assignment(shift_id=s.id, inspector_id=i, status=AssignmentStatus.CONFIRMED, created_at=NOW)
+            for s in (ahead, called_off)
+            for i in (anna.id, ciska.id)
+        ]
+    )
     session.flush()
     partners = {m.inspector_id: m.partners for m in planning.team(session, NOW)}
     assert partners == {anna.id: {bauke.id}, bauke.id: {anna.id}, ciska.id: frozenset()}

@@ -26,8 +26,12 @@ def test_every_record_of_a_shipped_profile_names_its_source(name: str) -> None:
 
 def test_the_fryslan_profile_holds_the_plans_budget_to_the_cent() -> None:
     budget = FRYSLAN.budget(2027)
-    assert (budget.hours, budget.hours_cents, budget.fixed_cents, budget.yearly_cents) == \
-        (1223, 92_399_10, 30_000_00, 122_399_10)
+    assert (budget.hours, budget.hours_cents, budget.fixed_cents, budget.yearly_cents) == (
+        1223,
+        92_399_10,
+        30_000_00,
+        122_399_10,
+    )
     assert sum(m.taking_part for m in FRYSLAN.municipalities) == 11
     assert FRYSLAN.plan(2027).controls == 69 and FRYSLAN.plan(2027).callouts == 24
 
@@ -70,23 +74,57 @@ def test_an_unknown_key_is_refused_with_its_line_and_the_close_match() -> None:
     assert "municipalities[0].populaton" in message and "did you mean 'population'" in message
 
 
-@pytest.mark.parametrize("old, new, key, words, on_line", [
-    ('rate = "52.67402"', "rate = 52.67402", "budgets[0].lines[0].rate", "decimal in quotes", "rate = 52"),
-    ("pledged_hours = 228", "pledged_hours = 99", "municipalities[0].pledged_hours", "at least 100",
-     "pledged_hours = 99"),
-    ("controls = 24", "controls = -1", "plans[0].controls", "whole number", "controls = -1"),
-    ("taking_part = true", "taking_part = false", "municipalities[0].taking_part_from", "taking_part = true",
-     "taking_part_from"),
-    ('timezone = "Europe/Amsterdam"', 'timezone = "Europe/Hilversum"', "region.timezone", "not a time zone",
-     "Europe/Hilversum"),
-    ('{ from = "18:00", until = "22:00", band = "weekday_20" }',
-     '{ from = "18:00", until = "23:00", band = "weekday_20" }', "ort_tables[0].weekday_windows", "overlap",
-     "weekday_windows = ["),
-    ('saturday = "40"', 'saturday = "40", sunday = "65"', "ort_tables[0].percentages.sunday",
-     "did you mean 'saturday'", 'sunday = "65"'),
-])
-def test_a_bad_value_is_refused_naming_the_key_and_its_line(old: str, new: str, key: str, words: str,
-                                                             on_line: str) -> None:
+@pytest.mark.parametrize(
+    "old, new, key, words, on_line",
+    [
+        (
+            'rate = "52.67402"',
+            "rate = 52.67402",
+            "budgets[0].lines[0].rate",
+            "decimal in quotes",
+            "rate = 52",
+        ),
+        (
+            "pledged_hours = 228",
+            "pledged_hours = 99",
+            "municipalities[0].pledged_hours",
+            "at least 100",
+            "pledged_hours = 99",
+        ),
+        ("controls = 24", "controls = -1", "plans[0].controls", "whole number", "controls = -1"),
+        (
+            "taking_part = true",
+            "taking_part = false",
+            "municipalities[0].taking_part_from",
+            "taking_part = true",
+            "taking_part_from",
+        ),
+        (
+            'timezone = "Europe/Amsterdam"',
+            'timezone = "Europe/Hilversum"',
+            "region.timezone",
+            "not a time zone",
+            "Europe/Hilversum",
+        ),
+        (
+            '{ from = "18:00", until = "22:00", band = "weekday_20" }',
+            '{ from = "18:00", until = "23:00", band = "weekday_20" }',
+            "ort_tables[0].weekday_windows",
+            "overlap",
+            "weekday_windows = [",
+        ),
+        (
+            'saturday = "40"',
+            'saturday = "40", sunday = "65"',
+            "ort_tables[0].percentages.sunday",
+            "did you mean 'saturday'",
+            'sunday = "65"',
+        ),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_key_and_its_line(
+    old: str, new: str, key: str, words: str, on_line: str
+) -> None:
     text = broken(old, new)
     with pytest.raises(ProfileError) as refused:
         read_profile(text, "hilversum.toml")
@@ -122,8 +160,10 @@ def test_the_preference_for_expertise_is_read_written_back_and_defaults_to_sprea
     assert "[proposal]" not in write_profile(read_profile(plain))
 
 
-@pytest.mark.parametrize(("value", "words"), [('"-1"', "must be a decimal"), ('"11"', "at most 10"),
-                                              ('"0.125"', "at most 2 decimals")])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [('"-1"', "must be a decimal"), ('"11"', "at most 10"), ('"0.125"', "at most 2 decimals")],
+)
 def test_a_wrong_preference_is_refused_naming_the_key(value: str, words: str) -> None:
     text = (PROFILES / "hilversum.toml").read_text(encoding="utf-8") + PROPOSAL.replace('"0.5"', value)
     with pytest.raises(ProfileError, match=words) as refused:

@@ -41,7 +41,8 @@ def shipped_text(name: str) -> str:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_profile_loads_into_an_empty_database_and_its_dump_loads_again_without_a_change(
-        empty: Database, name: str) -> None:
+    empty: Database, name: str
+) -> None:
     changes = load(empty, shipped_text(name))
     assert changes and {c.sign for c in changes} == {"+"}
     with empty.transaction() as session:
@@ -61,16 +62,25 @@ def test_a_changed_rate_shows_as_a_difference_and_the_settlement_uses_it(empty: 
 def test_a_municipality_taking_part_without_dates_stays_so_through_a_dump(empty: Database) -> None:
     load(empty, shipped_text("hilversum"))
     with empty.transaction() as session:
-        session.add(Municipality(region_id=profile.the_region(session).id, name="Wijdemeren",  # type: ignore[union-attr]
-                                 population=24_000, population_date=date(2025, 1, 1), is_participating=True))
+        session.add(
+            Municipality(
+                region_id=profile.the_region(session).id,
+                name="Wijdemeren",  # type: ignore[union-attr]
+                population=24_000,
+                population_date=date(2025, 1, 1),
+                is_participating=True,
+            )
+        )
     with empty.transaction() as session:
         dumped = write_profile(profile.current_profile(session))  # type: ignore[arg-type]
     assert "source not recorded" in dumped
     assert load(empty, dumped) == []
-    assert load(empty, dumped.replace('pledged_hours = 228', 'pledged_hours = 240')) != []
+    assert load(empty, dumped.replace("pledged_hours = 228", "pledged_hours = 240")) != []
     with empty.transaction() as session:
-        assert [m.name for m in profile.taking_part(session, date(2027, 1, 1), date(2027, 12, 31))] == \
-            ["Hilversum", "Wijdemeren"]
+        assert [m.name for m in profile.taking_part(session, date(2027, 1, 1), date(2027, 12, 31))] == [
+            "Hilversum",
+            "Wijdemeren",
+        ]
 
 
 def test_a_profile_does_not_remove_a_municipality(empty: Database) -> None:
@@ -89,35 +99,60 @@ def work_a_year(database: Database, name: str) -> tuple[int, list[int]]:
     with database.transaction() as session:
         members = profile.taking_part(session, date(2027, 1, 1), date(2027, 12, 31))
         home = next(m for m in members if m.is_coordinating)
-        pair = [inspector(session, home, "Anna Testsma"), inspector(session, home, "Bauke Testsma",
-                                                                      is_trained=False)]
+        pair = [
+            inspector(session, home, "Anna Testsma"),
+            inspector(session, home, "Bauke Testsma", is_trained=False),
+        ]
         pair[0].gender, pair[1].gender = pair[0].gender.FEMALE, pair[1].gender.MALE
         for person in pair:
             designate(session, person, *members)
         for month in range(1, 13):
             day = date(2027, month, 9)
-            controls.plan_control(session, BEFORE, "test", members[month % len(members)].id,
-                                       local_instant(day, time(14)), local_instant(day, time(23)))
+            controls.plan_control(
+                session,
+                BEFORE,
+                "test",
+                members[month % len(members)].id,
+                local_instant(day, time(14)),
+                local_instant(day, time(23)),
+            )
         assigned = controls.accept(session, BEFORE, "test", date(2027, 1, 1), date(2027, 12, 31))
-        entries = [_hours(session, shift, assignment) for shift, assignment in session.execute(
-            select(Shift, Assignment).join(Assignment, Assignment.shift_id == Shift.id)).all()]
+        entries = [
+            _hours(session, shift, assignment)
+            for shift, assignment in session.execute(
+                select(Shift, Assignment).join(Assignment, Assignment.shift_id == Shift.id)
+            ).all()
+        ]
     return assigned, entries
 
 
 def _hours(session: Session, shift: Shift, assignment: Assignment) -> int:
     done = shift.ends_at + timedelta(hours=1)
-    entry = ledger.record(session, done, f"inspector:{assignment.inspector_id}",
-                          inspector_id=assignment.inspector_id, municipality_id=shift.municipality_id,
-                          category=HourCategory.CONTROL, shift_id=shift.id, starts_at=shift.starts_at,
-                          ends_at=shift.ends_at,
-                          breaks=planned_break(shift.starts_at, shift.ends_at, 60))
+    entry = ledger.record(
+        session,
+        done,
+        f"inspector:{assignment.inspector_id}",
+        inspector_id=assignment.inspector_id,
+        municipality_id=shift.municipality_id,
+        category=HourCategory.CONTROL,
+        shift_id=shift.id,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        breaks=planned_break(shift.starts_at, shift.ends_at, 60),
+    )
     ledger.approve(session, done, "web:coordinator", entry.id)
     return entry.id
 
 
 def exported_totals(result: Settlement) -> tuple[list[list[str]], list[str]]:
-    text = "".join(exports.csv_lines(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
-                                     exports.settlement_rows(result), exports.SETTLEMENT_SUMMED))
+    text = "".join(
+        exports.csv_lines(
+            exports.settlement_column_set(result),
+            exports.SETTLEMENT_HEADER,
+            exports.settlement_rows(result),
+            exports.SETTLEMENT_SUMMED,
+        )
+    )
     rows = list(csv.reader(text.lstrip("\ufeff").splitlines(), delimiter=";"))
     return rows[2:-1], rows[-1]
 
@@ -138,8 +173,16 @@ def test_a_loaded_profile_plans_settles_and_exports_a_year(empty: Database, name
     lines, total = exported_totals(actual)
     balance = exports.SETTLEMENT_HEADER.index("balance")
     assert len(lines) == len(actual.lines) and cents(total[balance]) == 0
-    for column in ("cost_share", "cap_shortfall", "salary", "ort", "overhead", "fixed", "delivered",
-                   "balance"):
+    for column in (
+        "cost_share",
+        "cap_shortfall",
+        "salary",
+        "ort",
+        "overhead",
+        "fixed",
+        "delivered",
+        "balance",
+    ):
         at = exports.SETTLEMENT_HEADER.index(column)
         assert cents(total[at]) == sum(cents(line[at]) for line in lines), column
 
@@ -158,13 +201,17 @@ def test_beverwijk_pays_no_more_than_its_cap_when_a_municipality_drops_out(empty
     with empty.transaction() as session:
         before = {line.name: line for line in settle(session, 2027, mode="budget").lines}
     assert before["Beverwijk"].cost_share_cents == 9_710_00 and before["Beverwijk"].cap_shortfall_cents == 0
-    zandvoort_joins = 'name = "Zandvoort"\npopulation = 10000\npopulation_date = 2022-01-01\n' \
+    zandvoort_joins = (
+        'name = "Zandvoort"\npopulation = 10000\npopulation_date = 2022-01-01\n'
         "taking_part = true\ntaking_part_from = 2022-01-01"
+    )
     dropping = shipped_text("kennemerland").replace(
-        zandvoort_joins, zandvoort_joins + "\ntaking_part_until = 2026-12-31")
+        zandvoort_joins, zandvoort_joins + "\ntaking_part_until = 2026-12-31"
+    )
     changes = load(empty, dropping)
     assert [str(c) for c in changes] == [
-        "~ municipality Zandvoort\n    taking_part_until: (none) → 2026-12-31"]
+        "~ municipality Zandvoort\n    taking_part_until: (none) → 2026-12-31"
+    ]
     with empty.transaction() as session:
         result = settle(session, 2027, mode="budget")
         quarter = settle(session, 2027, quarter=1, mode="budget")
@@ -203,8 +250,9 @@ def test_the_repeat_warning_period_is_a_team_setting_in_the_profile(empty: Datab
     load(empty, text)
     with empty.transaction() as session:
         assert profile.repeat_warning_months(session) == 6
-    three = text.replace('coordinating = "Hilversum"\n',
-                         'coordinating = "Hilversum"\nrepeat_warning_months = 3\n')
+    three = text.replace(
+        'coordinating = "Hilversum"\n', 'coordinating = "Hilversum"\nrepeat_warning_months = 3\n'
+    )
     assert [str(c) for c in load(empty, three)] == ["~ region\n    repeat_warning_months: 6 → 3"]
     with empty.transaction() as session:
         assert profile.repeat_warning_months(session) == 3

@@ -14,9 +14,12 @@ def sources() -> list[Path]:
 
 
 def test_no_backend_module_spells_a_callback_format_or_a_keyboard() -> None:
-    found = [f"{path.relative_to(BACKEND.parent)}:{number}: {line.strip()}"
-             for path in sources()
-             for number, line in enumerate(path.read_text().splitlines(), 1) if PROTOCOL.search(line)]
+    found = [
+        f"{path.relative_to(BACKEND.parent)}:{number}: {line.strip()}"
+        for path in sources()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if PROTOCOL.search(line)
+    ]
     assert found == []
 
 
@@ -24,7 +27,12 @@ def test_no_backend_module_imports_the_bot_or_telegram() -> None:
     found = []
     for path in sources():
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("bot", "telegram")]
     assert found == []

@@ -9,22 +9,29 @@ from backend.services.report_hours import Writing, default_writing, next_working
 from scheduling.calendar import team_zone
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (date(2027, 3, 9), date(2027, 3, 10)),  # Tuesday: Wednesday
-    (date(2027, 3, 12), date(2027, 3, 15)),  # Friday: Monday
-    (date(2027, 3, 13), date(2027, 3, 15)),  # Saturday: Monday
-    (date(2027, 4, 26), date(2027, 4, 28)),  # Monday before King's Day: Wednesday
-    (date(2027, 12, 24), date(2027, 12, 27)),  # Christmas Eve (Friday): Monday
-    (date(2027, 3, 25), date(2027, 3, 26)),  # Good Friday is a working day for the team
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2027, 3, 9), date(2027, 3, 10)),  # Tuesday: Wednesday
+        (date(2027, 3, 12), date(2027, 3, 15)),  # Friday: Monday
+        (date(2027, 3, 13), date(2027, 3, 15)),  # Saturday: Monday
+        (date(2027, 4, 26), date(2027, 4, 28)),  # Monday before King's Day: Wednesday
+        (date(2027, 12, 24), date(2027, 12, 27)),  # Christmas Eve (Friday): Monday
+        (date(2027, 3, 25), date(2027, 3, 26)),  # Good Friday is a working day for the team
+    ],
+)
 def test_the_next_working_day_skips_weekends_and_the_agreements_holidays(day: date, expected: date) -> None:
     assert next_working_day(day) == expected
 
 
 def control(day: date, start_hour: int = 14, hours: int = 9) -> Shift:
     starts_at = datetime(day.year, day.month, day.day, start_hour, tzinfo=team_zone()).astimezone(UTC)
-    return Shift(kind=ShiftKind.CONTROL, municipality_id=1, starts_at=starts_at,
-                 ends_at=starts_at + timedelta(hours=hours))
+    return Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=1,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+    )
 
 
 def at(*parts: int) -> datetime:

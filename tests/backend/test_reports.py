@@ -38,10 +38,16 @@ def writer(session: Session, home: Municipality) -> Inspector:
     return inspector(session, home, telegram_id="4242")
 
 
-def report(session: Session, home: Municipality, writer: Inspector,
-           status: ReportStatus = ReportStatus.WRITTEN) -> Report:
-    shift = Shift(kind=ShiftKind.CONTROL, municipality_id=home.id, starts_at=NOW - timedelta(days=3),
-                  ends_at=NOW - timedelta(days=3) + timedelta(hours=9), created_at=NOW)
+def report(
+    session: Session, home: Municipality, writer: Inspector, status: ReportStatus = ReportStatus.WRITTEN
+) -> Report:
+    shift = Shift(
+        kind=ShiftKind.CONTROL,
+        municipality_id=home.id,
+        starts_at=NOW - timedelta(days=3),
+        ends_at=NOW - timedelta(days=3) + timedelta(hours=9),
+        created_at=NOW,
+    )
     session.add(shift)
     session.flush()
     made = Report(shift_id=shift.id, writer_id=writer.id, status=status, written_at=NOW)
@@ -55,7 +61,8 @@ def audit_of(session: Session, action: str) -> list[AuditRecord]:
 
 
 def test_a_report_sent_back_tells_its_writer_silently_with_the_remark_kept_nowhere_else(
-        session: Session, home: Municipality, writer: Inspector) -> None:
+    session: Session, home: Municipality, writer: Inspector
+) -> None:
     made = report(session, home, writer)
     reports.send_back(session, NOW, "web:coordinator", made.id, f"  {REMARK} ")
     assert (made.status, made.returned_at) == (ReportStatus.RETURNED, NOW)
@@ -71,12 +78,18 @@ def test_a_report_sent_back_tells_its_writer_silently_with_the_remark_kept_nowhe
     assert made.status is ReportStatus.REVIEWED
 
 
-@pytest.mark.parametrize(("status", "remark", "field"), [
-    (ReportStatus.PENDING, REMARK, "report_id"), (ReportStatus.REVIEWED, REMARK, "report_id"),
-    (ReportStatus.WRITTEN, " x ", "remark"), (ReportStatus.WRITTEN, "x" * 501, "remark")])
+@pytest.mark.parametrize(
+    ("status", "remark", "field"),
+    [
+        (ReportStatus.PENDING, REMARK, "report_id"),
+        (ReportStatus.REVIEWED, REMARK, "report_id"),
+        (ReportStatus.WRITTEN, " x ", "remark"),
+        (ReportStatus.WRITTEN, "x" * 501, "remark"),
+    ],
+)
 def test_sending_back_is_refused_before_writing_after_review_or_without_a_remark(
-        session: Session, home: Municipality, writer: Inspector, status: ReportStatus, remark: str,
-        field: str) -> None:
+    session: Session, home: Municipality, writer: Inspector, status: ReportStatus, remark: str, field: str
+) -> None:
     made = report(session, home, writer, status)
     with pytest.raises(Refused) as refused:
         reports.send_back(session, NOW, "web:coordinator", made.id, remark)
@@ -84,13 +97,17 @@ def test_sending_back_is_refused_before_writing_after_review_or_without_a_remark
 
 
 def test_a_reviewed_report_is_handed_over_once_and_leaves_the_list(
-        session: Session, home: Municipality, writer: Inspector) -> None:
+    session: Session, home: Municipality, writer: Inspector
+) -> None:
     made = report(session, home, writer, ReportStatus.REVIEWED)
     assert [r.report_id for r in reports.open_reports(session)] == [made.id]
     day = date(2027, 3, 8)
     reports.hand_over(session, NOW, "web:coordinator", made.id, home.id, day)
-    assert (made.handed_over_on, made.handed_over_to_id, made.handed_over_by) == (day, home.id,
-                                                                                   "web:coordinator")
+    assert (made.handed_over_on, made.handed_over_to_id, made.handed_over_by) == (
+        day,
+        home.id,
+        "web:coordinator",
+    )
     [logged] = audit_of(session, "report.handed_over")
     assert json.loads(logged.details) == {"municipality": home.id, "on": "2027-03-08"}
     [shared] = session.scalars(select(Disclosure).where(Disclosure.kind == "report")).all()
@@ -102,7 +119,8 @@ def test_a_reviewed_report_is_handed_over_once_and_leaves_the_list(
 
 
 def test_a_hand_over_is_refused_before_review_on_a_wrong_day_or_to_an_unknown_municipality(
-        session: Session, home: Municipality, writer: Inspector) -> None:
+    session: Session, home: Municipality, writer: Inspector
+) -> None:
     written = report(session, home, writer)
     with pytest.raises(Refused, match="once it is reviewed"):
         reports.hand_over(session, NOW, "web:coordinator", written.id, home.id, date(2027, 3, 8))

@@ -177,12 +177,27 @@ def corrected(place: Place, entered_days_ago: int, reason: str) -> int:
     """An entry and its correction with `reason`, entered that many days ago; returns the correction."""
     at = place.clock.now() - entered_days_ago * DAY
     with place.database.transaction() as session:
-        entry = ledger.record(session, at, "web:coordinator", inspector_id=place.writer_id,
-                              municipality_id=place.municipality_id, category=HourCategory.CONTROL,
-                              starts_at=at - timedelta(hours=5), ends_at=at - timedelta(hours=2))
-        return ledger.correct(session, at, "web:coordinator", entry.id, starts_at=at - timedelta(hours=5),
-                              ends_at=at - timedelta(hours=1), breaks=(), by_coordinator=True,
-                              reason=reason).id
+        entry = ledger.record(
+            session,
+            at,
+            "web:coordinator",
+            inspector_id=place.writer_id,
+            municipality_id=place.municipality_id,
+            category=HourCategory.CONTROL,
+            starts_at=at - timedelta(hours=5),
+            ends_at=at - timedelta(hours=2),
+        )
+        return ledger.correct(
+            session,
+            at,
+            "web:coordinator",
+            entry.id,
+            starts_at=at - timedelta(hours=5),
+            ends_at=at - timedelta(hours=1),
+            breaks=(),
+            by_coordinator=True,
+            reason=reason,
+        ).id
 
 
 def test_a_correction_reason_goes_after_its_retention_and_the_hours_stay(place: Place) -> None:

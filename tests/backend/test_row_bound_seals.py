@@ -34,7 +34,10 @@ def two_inspectors(session: Session) -> tuple[Inspector, Inspector]:
 def swap(session: Session, column: str, first: int, second: int) -> None:
     """What someone with write access to the database could do: exchange two rows' ciphertexts."""
     # Column names come from the test itself, never from input.
-    read, write = f"SELECT {column} FROM inspectors WHERE id = :id", f"UPDATE inspectors SET {column} = :v WHERE id = :id"  # noqa: S608, E501
+    read, write = (
+        f"SELECT {column} FROM inspectors WHERE id = :id",  # noqa: S608
+        f"UPDATE inspectors SET {column} = :v WHERE id = :id",  # noqa: S608
+    )
     first_value = session.execute(text(read), {"id": first}).scalar_one()
     second_value = session.execute(text(read), {"id": second}).scalar_one()
     session.execute(text(write), [{"id": first, "v": second_value}, {"id": second, "v": first_value}])
@@ -56,8 +59,18 @@ def test_the_values_open_in_their_own_rows(session: Session) -> None:
 
 def test_several_new_rows_in_one_flush_each_get_their_own_id_and_value(session: Session) -> None:
     _, home = region(session)
-    made = [Inspector(name=f"Inspecteur {n}", first_name="I", employer_id=home.id, salary_scale=7,
-                      salary_step=1, gender=Gender.OTHER, created_at=NOW) for n in range(5)]
+    made = [
+        Inspector(
+            name=f"Inspecteur {n}",
+            first_name="I",
+            employer_id=home.id,
+            salary_scale=7,
+            salary_step=1,
+            gender=Gender.OTHER,
+            created_at=NOW,
+        )
+        for n in range(5)
+    ]
     session.add_all(made)
     session.flush()
     assert len({m.id for m in made}) == 5
@@ -125,8 +138,9 @@ def filled(migrated_copy: Database) -> Iterator[tuple[Database, dict[str, str]]]
     yield migrated_copy, fill_every_sealed_column(migrated_copy)
 
 
-def test_keys_verify_names_both_rows_of_a_swap(filled: tuple[Database, dict[str, str]],
-                                               keyring: KeyRing) -> None:
+def test_keys_verify_names_both_rows_of_a_swap(
+    filled: tuple[Database, dict[str, str]], keyring: KeyRing
+) -> None:
     database, _ = filled
     with database.transaction() as session:
         other = inspector(session, session.scalars(select(Municipality)).one(), "Anne de Vries")
@@ -135,11 +149,14 @@ def test_keys_verify_names_both_rows_of_a_swap(filled: tuple[Database, dict[str,
         swap(session, "phone", 1, other.id)
     report = keys.verify(database, keyring)
     assert sorted(f.split(":")[0] for f in report.failures) == [
-        "inspectors.phone id=1", f"inspectors.phone id={other.id}"]
+        "inspectors.phone id=1",
+        f"inspectors.phone id={other.id}",
+    ]
 
 
-def test_rotation_re_seals_every_value_for_its_own_row(filled: tuple[Database, dict[str, str]],
-                                                       keyring: KeyRing) -> None:
+def test_rotation_re_seals_every_value_for_its_own_row(
+    filled: tuple[Database, dict[str, str]], keyring: KeyRing
+) -> None:
     database, values = filled
     count = sum(len(rows) for rows in stored_values(database.engine).values())
     newer = keyring.with_new_active_key()
@@ -164,14 +181,19 @@ def stored_values(engine: Engine) -> dict[str, list[tuple[int, str]]]:
         for column in sorted(c for c in sealed_columns() if c.split(".")[0] in tables):
             table, name = column.split(".")
             # Names come from the model's metadata, never from input.
-            rows = connection.execute(text(f"SELECT id, {name} FROM {table} WHERE {name} IS NOT NULL "  # noqa: S608
-                                           "ORDER BY id")).all()
+            rows = connection.execute(
+                text(
+                    f"SELECT id, {name} FROM {table} WHERE {name} IS NOT NULL "  # noqa: S608
+                    "ORDER BY id"
+                )
+            ).all()
             found[column] = [(row_id, value) for row_id, value in rows]
     return found
 
 
 def test_the_migration_binds_every_value_to_its_row_and_the_downgrade_undoes_it(
-        fresh_database: Database, keyring: KeyRing) -> None:
+    fresh_database: Database, keyring: KeyRing
+) -> None:
     engine = fresh_database.engine
     migrate.upgrade(engine)
     values = fill_every_sealed_column(fresh_database)
@@ -181,8 +203,9 @@ def test_the_migration_binds_every_value_to_its_row_and_the_downgrade_undoes_it(
     for column, rows in column_bound.items():
         for _, value in rows:
             assert value.startswith("pk1:") and keyring.decrypt(value, column)
-    assert values["inspectors.phone"] in [keyring.decrypt(v, "inspectors.phone")
-                                          for _, v in column_bound["inspectors.phone"]]
+    assert values["inspectors.phone"] in [
+        keyring.decrypt(v, "inspectors.phone") for _, v in column_bound["inspectors.phone"]
+    ]
     migrate.upgrade(engine)
     for column, rows in stored_values(engine).items():
         for row_id, value in rows:
@@ -190,14 +213,24 @@ def test_the_migration_binds_every_value_to_its_row_and_the_downgrade_undoes_it(
     opened(fresh_database, values)
 
 
-def test_the_migration_works_through_more_rows_than_one_batch(fresh_database: Database,
-                                                              keyring: KeyRing) -> None:
+def test_the_migration_works_through_more_rows_than_one_batch(
+    fresh_database: Database, keyring: KeyRing
+) -> None:
     engine = fresh_database.engine
     migrate.upgrade(engine, BEFORE_ROW_BINDING)
-    rows = [{"id": n, "chat_id": keyring.encrypt(str(n), "outbox_messages.chat_id"), "method": "sendMessage",
-             "payload": keyring.encrypt(f'{{"n": {n}}}', "outbox_messages.payload"), "status": "sent",
-             "attempts": 1, "not_before_at": NOW.replace(tzinfo=None), "created_at": NOW.replace(tzinfo=None)}
-            for n in range(1, 1206)]
+    rows = [
+        {
+            "id": n,
+            "chat_id": keyring.encrypt(str(n), "outbox_messages.chat_id"),
+            "method": "sendMessage",
+            "payload": keyring.encrypt(f'{{"n": {n}}}', "outbox_messages.payload"),
+            "status": "sent",
+            "attempts": 1,
+            "not_before_at": NOW.replace(tzinfo=None),
+            "created_at": NOW.replace(tzinfo=None),
+        }
+        for n in range(1, 1206)
+    ]
     with engine.begin() as connection:
         connection.execute(insert(raw_tables()["outbox_messages"]), rows)
     migrate.upgrade(engine)

@@ -47,31 +47,52 @@ def team(migrated_copy: Database) -> tuple[int, int, int]:
         return home.id, first.id, second.id
 
 
-def shift_for(session: Session, clock: FrozenClock, municipality_id: int, people: tuple[int, ...],
-              hours_ago: int = 0, kind: ShiftKind = ShiftKind.CONTROL) -> Shift:
+def shift_for(
+    session: Session,
+    clock: FrozenClock,
+    municipality_id: int,
+    people: tuple[int, ...],
+    hours_ago: int = 0,
+    kind: ShiftKind = ShiftKind.CONTROL,
+) -> Shift:
     start = clock.now() - timedelta(hours=hours_ago)
-    shift = Shift(kind=kind, municipality_id=municipality_id, starts_at=start,
-                  ends_at=start + timedelta(hours=8), created_at=clock.now())
+    shift = Shift(
+        kind=kind,
+        municipality_id=municipality_id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+        created_at=clock.now(),
+    )
     session.add(shift)
     session.flush()
-    session.add_all(Assignment(shift_id=shift.id, inspector_id=person, status=AssignmentStatus.CONFIRMED,
-                               created_at=clock.now()) for person in people)
+    session.add_all(
+        Assignment(
+            shift_id=shift.id, inspector_id=person, status=AssignmentStatus.CONFIRMED, created_at=clock.now()
+        )
+        for person in people
+    )
     session.flush()
     return shift
 
 
 def test_the_check_out_grace_and_each_steps_time_out_are_team_settings_in_the_profile(
-        migrated_copy: Database) -> None:
+    migrated_copy: Database,
+) -> None:
     text = shipped_text("hilversum")
     load(migrated_copy, text)
     with migrated_copy.transaction() as session:
         assert profile.safety_minutes(session) == profile.SafetyMinutes(30, 10, 10)
-    set_ = text.replace('coordinating = "Hilversum"\n', 'coordinating = "Hilversum"\n'
-                        'checkout_alert_minutes = 45\ncoordinator_alert_minutes = 5\n'
-                        'backup_alert_minutes = 15\n')
+    set_ = text.replace(
+        'coordinating = "Hilversum"\n',
+        'coordinating = "Hilversum"\n'
+        "checkout_alert_minutes = 45\ncoordinator_alert_minutes = 5\n"
+        "backup_alert_minutes = 15\n",
+    )
     changes = [str(c) for c in load(migrated_copy, set_)]
-    assert changes == ["~ region\n    checkout_alert_minutes: 30 → 45\n"
-                       "    coordinator_alert_minutes: 10 → 5\n    backup_alert_minutes: 10 → 15"]
+    assert changes == [
+        "~ region\n    checkout_alert_minutes: 30 → 45\n"
+        "    coordinator_alert_minutes: 10 → 5\n    backup_alert_minutes: 10 → 15"
+    ]
     with migrated_copy.transaction() as session:
         assert profile.safety_minutes(session) == profile.SafetyMinutes(45, 5, 15)
         dumped = write_profile(profile.current_profile(session))  # type: ignore[arg-type]
@@ -80,13 +101,21 @@ def test_the_check_out_grace_and_each_steps_time_out_are_team_settings_in_the_pr
         read_profile(set_.replace("checkout_alert_minutes = 45", "checkout_alert_minutes = 0"))
 
 
-def test_a_longer_grace_moves_the_alert(migrated_copy: Database, team: tuple[int, int, int],
-                                        clock: FrozenClock) -> None:
+def test_a_longer_grace_moves_the_alert(
+    migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock
+) -> None:
     municipality, anna, bauke = team
     with migrated_copy.transaction() as session:
         region_id = session.get_one(Municipality, municipality).region_id
-        session.add(RegionSettings(region_id=region_id, repeat_warning_months=6, checkout_alert_minutes=45,
-                                   coordinator_alert_minutes=10, backup_alert_minutes=10))
+        session.add(
+            RegionSettings(
+                region_id=region_id,
+                repeat_warning_months=6,
+                checkout_alert_minutes=45,
+                coordinator_alert_minutes=10,
+                backup_alert_minutes=10,
+            )
+        )
         shift_for(session, clock, municipality, (anna, bauke))
         assert safety.ask_at_start(session, clock.now()) == 2
     for minutes, expected in ((8 * 60 + 44, 0), (8 * 60 + 45, 1)):
@@ -96,7 +125,8 @@ def test_a_longer_grace_moves_the_alert(migrated_copy: Database, team: tuple[int
 
 
 def test_the_evaluation_counts_alerts_per_municipality_and_outcome_without_names(
-        migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock) -> None:
+    migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock
+) -> None:
     municipality, anna, bauke = team
     with migrated_copy.transaction() as session:
         missed = shift_for(session, clock, municipality, (anna, bauke))
@@ -105,32 +135,45 @@ def test_the_evaluation_counts_alerts_per_municipality_and_outcome_without_names
         safety.ask_at_start(session, clock.now())
         for shift in (alarmed, earlier):
             for person in (anna, bauke):
-                session.add(SafetyWatch(assignment_id=session.execute(select(Assignment.id).where(
-                    Assignment.shift_id == shift.id, Assignment.inspector_id == person)).scalar_one(),
-                    shift_id=shift.id, inspector_id=person, asked_at=shift.starts_at))
+                session.add(
+                    SafetyWatch(
+                        assignment_id=session.execute(
+                            select(Assignment.id).where(
+                                Assignment.shift_id == shift.id, Assignment.inspector_id == person
+                            )
+                        ).scalar_one(),
+                        shift_id=shift.id,
+                        inspector_id=person,
+                        asked_at=shift.starts_at,
+                    )
+                )
         session.flush()
         later = clock.now() + timedelta(hours=9)
         assert safety_ladder.raise_missed(session, later) == 3
         chief = session.execute(select(Inspector).where(Inspector.is_coordinator)).scalar_one()
         first = session.execute(select(SafetyAlert.id).where(SafetyAlert.shift_id == missed.id)).scalar_one()
         assert safety.take_alert(session, later, chief, first) == "callback.safety_yours"
-        assert safety.resolve_alert(session, later, f"inspector:{chief.id}", first, AlertOutcome.FORGOT,
-                                    chief) == "callback.safety_resolved"
+        assert (
+            safety.resolve_alert(session, later, f"inspector:{chief.id}", first, AlertOutcome.FORGOT, chief)
+            == "callback.safety_resolved"
+        )
         person = session.get_one(Inspector, anna)
         safety_ladder.raise_now(session, later, alarmed, AlertKind.ALARM, person)
         safety_ladder.raise_now(session, later, alarmed, AlertKind.DURESS, person)
     with migrated_copy.transaction() as session:
         day = clock.now().date()
         counted = safety.summary(session, day - timedelta(days=7), day)
-    assert counted == {"Leeuwarden": safety.Counts(missed_checkouts=2, alarms=1, duress=1,
-                                                   resolved={"forgot": 1})}
+    assert counted == {
+        "Leeuwarden": safety.Counts(missed_checkouts=2, alarms=1, duress=1, resolved={"forgot": 1})
+    }
     assert "Testsma" not in repr(counted)
     with migrated_copy.transaction() as session:
         assert safety.summary(session, date(2020, 1, 1), date(2020, 12, 31)) == {}
 
 
 def test_retention_erases_risk_notes_and_taps_but_keeps_an_open_alerts_and_what_is_to_come(
-        migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock, tmp_path: Path) -> None:
+    migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock, tmp_path: Path
+) -> None:
     municipality, anna, bauke = team
     with migrated_copy.transaction() as session:
         old = shift_for(session, clock, municipality, (anna, bauke), hours_ago=24 * 40)
@@ -138,9 +181,15 @@ def test_retention_erases_risk_notes_and_taps_but_keeps_an_open_alerts_and_what_
         for shift in (old, coming):
             safety.set_risk_note(session, clock.now(), "web:coordinator", shift.id, "low", "Let op de hond.")
         for assignment in session.execute(select(Assignment).where(Assignment.shift_id == old.id)).scalars():
-            session.add(SafetyWatch(assignment_id=assignment.id, shift_id=old.id,
-                                    inspector_id=assignment.inspector_id, asked_at=old.starts_at,
-                                    checked_out_at=old.ends_at))
+            session.add(
+                SafetyWatch(
+                    assignment_id=assignment.id,
+                    shift_id=old.id,
+                    inspector_id=assignment.inspector_id,
+                    asked_at=old.starts_at,
+                    checked_out_at=old.ends_at,
+                )
+            )
         session.add(SafetyCheckIn(shift_id=old.id, inspector_id=anna, checked_in_at=old.starts_at))
         old_id, coming_id = old.id, coming.id
     jobs.bind(jobs.JobContext(migrated_copy, clock, load_settings({"PIKET_DATA_DIR": str(tmp_path)})))
@@ -153,7 +202,8 @@ def test_retention_erases_risk_notes_and_taps_but_keeps_an_open_alerts_and_what_
 
 
 def test_a_risk_note_is_refused_clearly_when_it_is_not_for_a_control(
-        migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock) -> None:
+    migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock
+) -> None:
     from backend.services.errors import NotFound, Refused
 
     municipality, anna, bauke = team

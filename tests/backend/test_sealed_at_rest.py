@@ -35,40 +35,87 @@ from tests.factories import NOW, region
 
 PUBLIC_TEXT = {
     # Public facts of the team, from its profile.
-    "regions.name", "regions.timezone", "municipalities.name", "joining_organisations.name",
-    "joining_organisations.joins", "budget_lines.category", "plan_years.control_day_hours",
-    "plan_years.callout_hours", "plan_years.report_hours", "plan_years.fte", "budget_lines.rate",
-    "budget_lines.flat_ort", "budget_lines.overhead_per_hour", "municipalities.cap_shortfall",
+    "regions.name",
+    "regions.timezone",
+    "municipalities.name",
+    "joining_organisations.name",
+    "joining_organisations.joins",
+    "budget_lines.category",
+    "plan_years.control_day_hours",
+    "plan_years.callout_hours",
+    "plan_years.report_hours",
+    "plan_years.fte",
+    "budget_lines.rate",
+    "budget_lines.flat_ort",
+    "budget_lines.overhead_per_hour",
+    "municipalities.cap_shortfall",
     # Function names and actors ("web:coordinator", "job:retention"), never a person's name.
-    "web_users.username", "api_tokens.created_by", "enrolment_codes.created_by", "callouts.created_by",
-    "hour_entries.entered_by", "hour_approvals.approved_by", "period_locks.locked_by", "reports.reviewed_by",
-    "audit_records.actor", "audit_records.action", "audit_records.subject", "audit_records.details",
-    "audit_records.prev_mac", "audit_records.mac",
+    "web_users.username",
+    "api_tokens.created_by",
+    "enrolment_codes.created_by",
+    "callouts.created_by",
+    "hour_entries.entered_by",
+    "hour_approvals.approved_by",
+    "period_locks.locked_by",
+    "reports.reviewed_by",
+    "audit_records.actor",
+    "audit_records.action",
+    "audit_records.subject",
+    "audit_records.details",
+    "audit_records.prev_mac",
+    "audit_records.mac",
     # Digests, codes and identifiers made by piket.
-    "inspectors.telegram_index", "inspectors.language", "web_users.password_hash", "api_tokens.token_hash",
-    "enrolment_codes.code_hash", "outbox_messages.method", "outbox_messages.ref", "outbox_messages.error",
-    "processed_updates.answer", "service_instances.id", "service_instances.active_key",
-    "service_instances.key_ids", "controlled_addresses.address_mark", "login_failures.account_key",
-    "login_failures.address_key", "disclosures.kind", "disclosures.scope",
+    "inspectors.telegram_index",
+    "inspectors.language",
+    "web_users.password_hash",
+    "api_tokens.token_hash",
+    "enrolment_codes.code_hash",
+    "outbox_messages.method",
+    "outbox_messages.ref",
+    "outbox_messages.error",
+    "processed_updates.answer",
+    "service_instances.id",
+    "service_instances.active_key",
+    "service_instances.key_ids",
+    "controlled_addresses.address_mark",
+    "login_failures.account_key",
+    "login_failures.address_key",
+    "disclosures.kind",
+    "disclosures.scope",
     # More actors: who recorded, handed over, returned, changed, marked ("web:coordinator", "inspector:3").
-    "control_records.recorded_by", "disclosures.actor", "reports.handed_over_by", "reports.returned_by",
-    "shift_changes.changed_by", "unavailabilities.created_by",
+    "control_records.recorded_by",
+    "disclosures.actor",
+    "reports.handed_over_by",
+    "reports.returned_by",
+    "shift_changes.changed_by",
+    "unavailabilities.created_by",
     # Safety: who took and resolved an alert, who entered a risk note (actors), a shift's once-key
     # ("missed:12"), and the duress word's keyed digest (never the word).
-    "safety_alerts.taken_by", "safety_alerts.resolved_by", "risk_notes.entered_by", "safety_alerts.once_key",
+    "safety_alerts.taken_by",
+    "safety_alerts.resolved_by",
+    "risk_notes.entered_by",
+    "safety_alerts.once_key",
     "duress_words.mark",
 }
 """Text columns that may hold their values in clear, and why."""
 
 
 def text_columns() -> set[str]:
-    return {f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables for column in table.columns
-            if isinstance(column.type, String | Text | EncryptedText) and not isinstance(column.type, Enum)}
+    return {
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, String | Text | EncryptedText) and not isinstance(column.type, Enum)
+    }
 
 
 def sealed_columns() -> set[str]:
-    return {f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables for column in table.columns
-            if isinstance(column.type, EncryptedText)}
+    return {
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText)
+    }
 
 
 def test_every_text_column_is_sealed_or_public_by_its_nature() -> None:
@@ -82,11 +129,24 @@ def mark(column: str) -> str:
 
 
 FILLED = {
-    "inspectors.name", "inspectors.first_name", "inspectors.phone", "inspectors.telegram_id",
-    "designations.decision_reference", "web_users.display_name", "web_users.totp_secret", "api_tokens.name",
-    "callouts.location", "callouts.notes", "outbox_messages.chat_id", "outbox_messages.payload",
-    "hour_entries.reason", "disclosures.receiver", "disclosures.purpose", "unavailabilities.reason",
-    "shift_changes.reason", "risk_notes.note",
+    "inspectors.name",
+    "inspectors.first_name",
+    "inspectors.phone",
+    "inspectors.telegram_id",
+    "designations.decision_reference",
+    "web_users.display_name",
+    "web_users.totp_secret",
+    "api_tokens.name",
+    "callouts.location",
+    "callouts.notes",
+    "outbox_messages.chat_id",
+    "outbox_messages.payload",
+    "hour_entries.reason",
+    "disclosures.receiver",
+    "disclosures.purpose",
+    "unavailabilities.reason",
+    "shift_changes.reason",
+    "risk_notes.note",
 }
 """The columns the test below fills: every sealed one, and the free text that was stored in clear."""
 
@@ -97,42 +157,111 @@ def fill_every_sealed_column(database: Database) -> dict[str, str]:
     values["inspectors.telegram_id"] = "918273645501"
     with database.transaction() as session:
         _, home = region(session)
-        person = team.add_inspector(session, NOW, "web:admin", {
-            "name": values["inspectors.name"], "first_name": values["inspectors.first_name"],
-            "phone": values["inspectors.phone"], "telegram_id": values["inspectors.telegram_id"],
-            "telegram_index": blind_index(values["inspectors.telegram_id"], "telegram"),
-            "employer_id": home.id, "salary_scale": 7, "salary_step": 3, "gender": Gender.MALE,
-            "trained_since": NOW.date()})
-        team.add_designation(session, NOW, "web:admin", {
-            "inspector_id": person.id, "municipality_id": home.id,
-            "decision_reference": values["designations.decision_reference"], "valid_from": NOW.date()})
+        person = team.add_inspector(
+            session,
+            NOW,
+            "web:admin",
+            {
+                "name": values["inspectors.name"],
+                "first_name": values["inspectors.first_name"],
+                "phone": values["inspectors.phone"],
+                "telegram_id": values["inspectors.telegram_id"],
+                "telegram_index": blind_index(values["inspectors.telegram_id"], "telegram"),
+                "employer_id": home.id,
+                "salary_scale": 7,
+                "salary_step": 3,
+                "gender": Gender.MALE,
+                "trained_since": NOW.date(),
+            },
+        )
+        team.add_designation(
+            session,
+            NOW,
+            "web:admin",
+            {
+                "inspector_id": person.id,
+                "municipality_id": home.id,
+                "decision_reference": values["designations.decision_reference"],
+                "valid_from": NOW.date(),
+            },
+        )
         user, _ = accounts.create_web_user(session, NOW, "web:admin", "coordinator", Role.COORDINATOR)
         user.display_name = values["web_users.display_name"]  # no page sets it yet
         values["web_users.totp_secret"] = accounts.new_totp_secret(session, user)
         accounts.create_api_token(session, NOW, "web:admin", values["api_tokens.name"], Role.FINANCE)
         start = NOW + timedelta(hours=2)
-        made = callouts.create_callout(session, NOW, "web:coordinator", NewCallout(
-            home.id, CalloutSource.POLICE, start, start + timedelta(hours=8),
-            values["callouts.location"], values["callouts.notes"]))
-        safety.set_risk_note(session, NOW, "web:coordinator", made.shift_id, "high",
-                             values["risk_notes.note"])
+        made = callouts.create_callout(
+            session,
+            NOW,
+            "web:coordinator",
+            NewCallout(
+                home.id,
+                CalloutSource.POLICE,
+                start,
+                start + timedelta(hours=8),
+                values["callouts.location"],
+                values["callouts.notes"],
+            ),
+        )
+        safety.set_risk_note(
+            session, NOW, "web:coordinator", made.shift_id, "high", values["risk_notes.note"]
+        )
         payload = {"location": values["outbox_messages.payload"]}
-        outbox.send(session, NOW, person, Message("callout.location", payload, protect_content=True,
-                                                  disable_notification=True))
-        entry = ledger.record(session, NOW, "web:coordinator", inspector_id=person.id,
-                              municipality_id=home.id, category=HourCategory.CALLOUT,
-                              starts_at=NOW - timedelta(hours=30), ends_at=NOW - timedelta(hours=26))
-        ledger.correct(session, NOW, "web:coordinator", entry.id, starts_at=NOW - timedelta(hours=30),
-                       ends_at=NOW - timedelta(hours=25), breaks=(), by_coordinator=True,
-                       reason=values["hour_entries.reason"])
-        disclosures.record(session, at=NOW, actor="web:finance", kind="ledger.csv",
-                           receiver=values["disclosures.receiver"], purpose=values["disclosures.purpose"])
-        leave.mark(session, NOW, "web:coordinator", person.id, NOW.date() + timedelta(days=3),
-                   NOW.date() + timedelta(days=4), values["unavailabilities.reason"])
-        day = controls.plan_control(session, NOW, "web:coordinator", home.id, NOW + timedelta(days=9),
-                                         NOW + timedelta(days=9, hours=9))
-        control_changes.cancel_control(session, NOW, "web:coordinator", day.id,
-                                       values["shift_changes.reason"])
+        outbox.send(
+            session,
+            NOW,
+            person,
+            Message("callout.location", payload, protect_content=True, disable_notification=True),
+        )
+        entry = ledger.record(
+            session,
+            NOW,
+            "web:coordinator",
+            inspector_id=person.id,
+            municipality_id=home.id,
+            category=HourCategory.CALLOUT,
+            starts_at=NOW - timedelta(hours=30),
+            ends_at=NOW - timedelta(hours=26),
+        )
+        ledger.correct(
+            session,
+            NOW,
+            "web:coordinator",
+            entry.id,
+            starts_at=NOW - timedelta(hours=30),
+            ends_at=NOW - timedelta(hours=25),
+            breaks=(),
+            by_coordinator=True,
+            reason=values["hour_entries.reason"],
+        )
+        disclosures.record(
+            session,
+            at=NOW,
+            actor="web:finance",
+            kind="ledger.csv",
+            receiver=values["disclosures.receiver"],
+            purpose=values["disclosures.purpose"],
+        )
+        leave.mark(
+            session,
+            NOW,
+            "web:coordinator",
+            person.id,
+            NOW.date() + timedelta(days=3),
+            NOW.date() + timedelta(days=4),
+            values["unavailabilities.reason"],
+        )
+        day = controls.plan_control(
+            session,
+            NOW,
+            "web:coordinator",
+            home.id,
+            NOW + timedelta(days=9),
+            NOW + timedelta(days=9, hours=9),
+        )
+        control_changes.cancel_control(
+            session, NOW, "web:coordinator", day.id, values["shift_changes.reason"]
+        )
     values["outbox_messages.chat_id"] = values["inspectors.telegram_id"]
     return values
 

@@ -60,7 +60,10 @@ def test_the_2027_budget_balances_to_zero_on_the_plans_hours(session: Session) -
     assert totals["balance_cents"] == 0  # was -5,733.09: the pledged 892 h were credited, not the plan's 807
     assert totals["minutes"] == 1223 * 60
     assert (totals["salary_cents"], totals["ort_cents"], totals["overhead_cents"]) == (
-        73_229_09, 9_153_64, 10_016_37)  # the plan's three lines, column by column
+        73_229_09,
+        9_153_64,
+        10_016_37,
+    )  # the plan's three lines, column by column
     assert_balanced(result)
 
 
@@ -69,7 +72,10 @@ def test_pledges_above_the_plan_are_scaled_to_it_and_said_so(session: Session) -
     result = settle(session, 2027, mode="budget")
     assert result.pledges is not None
     assert (result.pledges.rule, result.pledges.total_pledged_minutes, result.pledges.plan_minutes) == (
-        "scaled", 892 * 60, 807 * 60)
+        "scaled",
+        892 * 60,
+        807 * 60,
+    )
     leeuwarden = result.line(by_name(session)["Leeuwarden"].id)
     for line in result.lines:
         own = line.minutes - (416 * 60 if line is leeuwarden else 0)
@@ -112,13 +118,28 @@ def test_the_budget_quarters_add_up_to_the_year_in_every_cell(session: Session) 
         assert abs(quarter.totals["cost_share_cents"] - PLAN_YEAR_CENTS / 4) <= 1
 
 
-def book(session: Session, inspector: Inspector, day: date, start: int, minutes: int, break_minutes: int,
-         category: HourCategory = HourCategory.CONTROL) -> int:
+def book(
+    session: Session,
+    inspector: Inspector,
+    day: date,
+    start: int,
+    minutes: int,
+    break_minutes: int,
+    category: HourCategory = HourCategory.CONTROL,
+) -> int:
     starts_at = local_instant(day, time(start))
     ends_at = starts_at + timedelta(minutes=minutes)
-    return ledger.record(session, NOW, "bot", inspector_id=inspector.id,
-                         municipality_id=inspector.employer_id, category=category, starts_at=starts_at,
-                         ends_at=ends_at, breaks=planned_break(starts_at, ends_at, break_minutes)).id
+    return ledger.record(
+        session,
+        NOW,
+        "bot",
+        inspector_id=inspector.id,
+        municipality_id=inspector.employer_id,
+        category=category,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        breaks=planned_break(starts_at, ends_at, break_minutes),
+    ).id
 
 
 def test_the_actual_quarters_add_up_to_the_year_in_every_cell(session: Session) -> None:
@@ -128,8 +149,9 @@ def test_the_actual_quarters_add_up_to_the_year_in_every_cell(session: Session) 
     for n, day in enumerate(date(2027, 1, 4) + timedelta(days=17 * k) for k in range(21)):
         person = people[n % len(people)]
         category = HourCategory.COORDINATION if person.is_coordinator else HourCategory.CONTROL
-        entries[person.is_coordinator].append(book(session, person, day, 13 + n % 5, 7 * 60 + 7 * n, 17 + n,
-                                                   category))
+        entries[person.is_coordinator].append(
+            book(session, person, day, 13 + n % 5, 7 * 60 + 7 * n, 17 + n, category)
+        )
     ledger.approve_many(session, NOW, "web:coordinator", entries[False])
     ledger.approve_many(session, NOW, "web:finance", entries[True], role=Role.FINANCE)  # never her own
     year = settle(session, 2027)
@@ -144,25 +166,40 @@ populations = st.lists(st.integers(1_000, 200_000), min_size=1, max_size=14)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(populations.flatmap(lambda p: st.tuples(
-    st.just(p), st.lists(st.sampled_from([0, 0, 100 * 60, 150 * 60, 243 * 60, 517 * 60 + 7]),
-                         min_size=len(p), max_size=len(p)),
-    st.integers(0, len(p) - 1))))
+@given(
+    populations.flatmap(
+        lambda p: st.tuples(
+            st.just(p),
+            st.lists(
+                st.sampled_from([0, 0, 100 * 60, 150 * 60, 243 * 60, 517 * 60 + 7]),
+                min_size=len(p),
+                max_size=len(p),
+            ),
+            st.integers(0, len(p) - 1),
+        )
+    )
+)
 def test_any_pledges_give_a_budget_that_balances_and_quarters_that_make_it(
-        case: tuple[list[int], list[int], int]) -> None:
+    case: tuple[list[int], list[int], int],
+) -> None:
     """Pure: transient municipalities, no database; the rule holds above, below and at the plan."""
     people, pledges, coordinating = case
-    members = [Municipality(id=i + 1, name=f"M{i:02d}", population=p, pledged_minutes=m,
-                            is_coordinating=i == coordinating)
-               for i, (p, m) in enumerate(zip(people, pledges, strict=True))]
+    members = [
+        Municipality(
+            id=i + 1, name=f"M{i:02d}", population=p, pledged_minutes=m, is_coordinating=i == coordinating
+        )
+        for i, (p, m) in enumerate(zip(people, pledges, strict=True))
+    ]
     lines, reading = budget_lines(members, PLAN_BUDGET)
     year = Settlement("budget", 2027, None, date(2027, 1, 1), date(2027, 12, 31), tuple(lines), reading)
     assert year.totals["cost_share_cents"] == PLAN_YEAR_CENTS
     assert_balanced(year)
     assert year.totals["minutes"] == PLAN_BUDGET.hours * 60
     assert sum(reading.credited_minutes) + reading.uncovered_minutes == reading.plan_minutes
-    quarters = [Settlement("budget", 2027, q, date(2027, 1, 1), date(2027, 12, 31),
-                           tuple(quarter_of(lines, q))) for q in range(1, 5)]
+    quarters = [
+        Settlement("budget", 2027, q, date(2027, 1, 1), date(2027, 12, 31), tuple(quarter_of(lines, q)))
+        for q in range(1, 5)
+    ]
     assert_quarters_make_the_year(year, quarters)
     for quarter in quarters:
         assert_balanced(quarter)

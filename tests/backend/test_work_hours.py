@@ -34,23 +34,45 @@ def coordinator(session: Session, home: Municipality) -> Inspector:
     return made
 
 
-def book(session: Session, person: Inspector, category: HourCategory, start: datetime, end: datetime,
-         breaks: list[tuple[datetime, datetime]] | None = None) -> int:
-    return work_hours.record_work(session, NOW, "web:coordinator", inspector_id=person.id, category=category,
-                                  starts_at=start, ends_at=end, breaks=breaks or []).id
+def book(
+    session: Session,
+    person: Inspector,
+    category: HourCategory,
+    start: datetime,
+    end: datetime,
+    breaks: list[tuple[datetime, datetime]] | None = None,
+) -> int:
+    return work_hours.record_work(
+        session,
+        NOW,
+        "web:coordinator",
+        inspector_id=person.id,
+        category=category,
+        starts_at=start,
+        ends_at=end,
+        breaks=breaks or [],
+    ).id
 
 
 def test_office_hours_of_the_coordinator_are_plain_and_credited_at_her_line_without_allowance(
-        session: Session, home: Municipality, coordinator: Inspector) -> None:
-    entry_id = book(session, coordinator, HourCategory.COORDINATION, at(TUESDAY, 9), at(TUESDAY, 17),
-                    [(at(TUESDAY, 12), at(TUESDAY, 12, 30))])
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
+    entry_id = book(
+        session,
+        coordinator,
+        HourCategory.COORDINATION,
+        at(TUESDAY, 9),
+        at(TUESDAY, 17),
+        [(at(TUESDAY, 12), at(TUESDAY, 12, 30))],
+    )
     ledger.approve(session, NOW, "web:finance", entry_id, **FINANCE)
     line = settle(session, 2027).line(home.id)
     assert (line.minutes, line.salary_cents, line.ort_cents) == (450, 553_87, 0)  # 7.5 h x 73.848925
 
 
 def test_her_evening_hours_earn_the_band_allowance_unless_the_weekly_three_hour_rule_exempts_them(
-        session: Session, home: Municipality, coordinator: Inspector) -> None:
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
     wednesday = TUESDAY + timedelta(days=1)
     short = book(session, coordinator, HourCategory.COORDINATION, at(TUESDAY, 19), at(TUESDAY, 21))
     ledger.approve(session, NOW, "web:admin", short, role=Role.ADMIN)
@@ -62,7 +84,8 @@ def test_her_evening_hours_earn_the_band_allowance_unless_the_weekly_three_hour_
 
 
 def test_an_inspectors_training_is_credited_to_their_employer_at_the_control_line(
-        session: Session, home: Municipality) -> None:
+    session: Session, home: Municipality
+) -> None:
     worker = inspector(session, home)
     entry_id = book(session, worker, HourCategory.TRAINING, at(TUESDAY, 9), at(TUESDAY, 12))
     ledger.approve(session, NOW, "web:coordinator", entry_id)
@@ -71,11 +94,18 @@ def test_an_inspectors_training_is_credited_to_their_employer_at_the_control_lin
 
 
 def test_the_coordinator_never_approves_her_own_hours_finance_or_admin_does(
-        session: Session, home: Municipality, coordinator: Inspector) -> None:
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
     entry_id = book(session, coordinator, HourCategory.COORDINATION, at(TUESDAY, 9), at(TUESDAY, 12))
     with pytest.raises(Refused, match="finance or admin"):
-        ledger.approve_many(session, NOW, "web:coordinator", [entry_id], role=Role.COORDINATOR,
-                            own_inspector_id=coordinator.id)
+        ledger.approve_many(
+            session,
+            NOW,
+            "web:coordinator",
+            [entry_id],
+            role=Role.COORDINATOR,
+            own_inspector_id=coordinator.id,
+        )
     with pytest.raises(Refused, match="finance or admin"):
         ledger.approve(session, NOW, "web:coordinator", entry_id)  # another coordinator account, too
     assert [line.entry.id for line in work_hours.coordinator_pending(session)] == [entry_id]
@@ -84,7 +114,8 @@ def test_the_coordinator_never_approves_her_own_hours_finance_or_admin_does(
 
 
 def test_finance_does_not_approve_the_inspectors_hours_nor_anyone_their_own(
-        session: Session, home: Municipality, coordinator: Inspector) -> None:
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
     worker = inspector(session, home)
     entry_id = book(session, worker, HourCategory.PEER_REVIEW, at(TUESDAY, 9), at(TUESDAY, 11))
     with pytest.raises(Refused):
@@ -94,21 +125,29 @@ def test_finance_does_not_approve_the_inspectors_hours_nor_anyone_their_own(
         ledger.approve(session, NOW, "web:finance", own, role=Role.FINANCE, own_inspector_id=coordinator.id)
 
 
-def test_what_is_not_work_outside_shifts_is_refused(session: Session, home: Municipality,
-                                                    coordinator: Inspector) -> None:
+def test_what_is_not_work_outside_shifts_is_refused(
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
     worker = inspector(session, home)
     with pytest.raises(Refused, match="coordinator's"):
         book(session, worker, HourCategory.COORDINATION, at(TUESDAY, 9), at(TUESDAY, 12))
     with pytest.raises(Refused, match="without a shift"):
         book(session, worker, HourCategory.CONTROL, at(TUESDAY, 9), at(TUESDAY, 12))
     with pytest.raises(NotFound):
-        work_hours.record_work(session, NOW, "web:coordinator", inspector_id=9999,
-                               category=HourCategory.TRAINING,
-                               starts_at=at(TUESDAY, 9), ends_at=at(TUESDAY, 12))
+        work_hours.record_work(
+            session,
+            NOW,
+            "web:coordinator",
+            inspector_id=9999,
+            category=HourCategory.TRAINING,
+            starts_at=at(TUESDAY, 9),
+            ends_at=at(TUESDAY, 12),
+        )
 
 
 def test_hours_overlapping_booked_hours_are_refused_so_a_double_tap_books_once(
-        session: Session, home: Municipality) -> None:
+    session: Session, home: Municipality
+) -> None:
     worker = inspector(session, home)
     book(session, worker, HourCategory.PREPARATION, at(TUESDAY, 9), at(TUESDAY, 12))
     with pytest.raises(Refused, match="overlap"):
@@ -117,12 +156,22 @@ def test_hours_overlapping_booked_hours_are_refused_so_a_double_tap_books_once(
 
 
 def test_the_evaluation_counts_hours_by_kind_against_the_budget_lines(
-        session: Session, home: Municipality, coordinator: Inspector) -> None:
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
     worker = inspector(session, home)
-    ledger.approve(session, NOW, "web:finance", book(
-        session, coordinator, HourCategory.COORDINATION, at(TUESDAY, 9), at(TUESDAY, 17)), **FINANCE)
-    ledger.approve(session, NOW, "web:coordinator", book(
-        session, worker, HourCategory.TRAINING, at(TUESDAY, 9), at(TUESDAY, 12)))
+    ledger.approve(
+        session,
+        NOW,
+        "web:finance",
+        book(session, coordinator, HourCategory.COORDINATION, at(TUESDAY, 9), at(TUESDAY, 17)),
+        **FINANCE,
+    )
+    ledger.approve(
+        session,
+        NOW,
+        "web:coordinator",
+        book(session, worker, HourCategory.TRAINING, at(TUESDAY, 9), at(TUESDAY, 12)),
+    )
     book(session, worker, HourCategory.PEER_REVIEW, at(TUESDAY, 13), at(TUESDAY, 15))  # not approved
     bars = {bar.label: bar for bar in evaluation.evaluate(session, NOW, 2027).hours_by_category}
     assert (bars["coordination"].value, bars["coordination"].target) == (8, 416)
@@ -131,10 +180,16 @@ def test_the_evaluation_counts_hours_by_kind_against_the_budget_lines(
     assert bars["control"].value == 0 and bars["control"].target == 423
 
 
-def test_a_web_user_who_works_is_found_by_their_inspector(session: Session, home: Municipality,
-                                                          coordinator: Inspector) -> None:
-    user = WebUser(username="coordinator", password_hash="x", role=Role.COORDINATOR,
-                   inspector_id=coordinator.id, created_at=NOW)
+def test_a_web_user_who_works_is_found_by_their_inspector(
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
+    user = WebUser(
+        username="coordinator",
+        password_hash="x",
+        role=Role.COORDINATOR,
+        inspector_id=coordinator.id,
+        created_at=NOW,
+    )
     session.add(user)
     session.flush()
     assert work_hours.own_inspector(session, user.id) == coordinator.id
@@ -142,7 +197,8 @@ def test_a_web_user_who_works_is_found_by_their_inspector(session: Session, home
 
 
 def test_the_ledger_export_carries_work_outside_shifts_by_its_category(
-        session: Session, home: Municipality, coordinator: Inspector) -> None:
+    session: Session, home: Municipality, coordinator: Inspector
+) -> None:
     from datetime import date
 
     from backend.services.exports import LEDGER_HEADER, LedgerFilter, ledger_rows
@@ -153,6 +209,8 @@ def test_the_ledger_export_carries_work_outside_shifts_by_its_category(
     month = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31))
     rows = [dict(zip(LEDGER_HEADER, row, strict=True)) for row in ledger_rows(session, month)]
     assert [(r["category"], r["worked_minutes"], r["employer"]) for r in rows] == [
-        ("coordination", 480, "Leeuwarden"), ("peer_review", 120, "Leeuwarden")]
+        ("coordination", 480, "Leeuwarden"),
+        ("peer_review", 120, "Leeuwarden"),
+    ]
     only = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31), category=HourCategory.PEER_REVIEW)
     assert [row[0] for row in ledger_rows(session, only)] == [rows[1]["entry"]]

@@ -83,16 +83,33 @@ def harness(bot_database: Database, clock: FrozenClock) -> Harness:
     return Harness(bot_database, clock)
 
 
-def control_day(harness: Harness, team: Team, *names: str, hours_ahead: int = 0,
-                status: AssignmentStatus = AssignmentStatus.CONFIRMED) -> int:
+def control_day(
+    harness: Harness,
+    team: Team,
+    *names: str,
+    hours_ahead: int = 0,
+    status: AssignmentStatus = AssignmentStatus.CONFIRMED,
+) -> int:
     """A control in Smallingerland for these people: 9 hours from `hours_ahead` on (14:00-23:00 at 0),
     60 min break."""
     start = harness.clock.now() + timedelta(hours=hours_ahead)
     with harness.database.transaction() as session:
-        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=team.smallingerland, starts_at=start,
-                      ends_at=start + timedelta(hours=9), created_at=harness.clock.now())
+        shift = Shift(
+            kind=ShiftKind.CONTROL,
+            municipality_id=team.smallingerland,
+            starts_at=start,
+            ends_at=start + timedelta(hours=9),
+            created_at=harness.clock.now(),
+        )
         session.add(shift)
         session.flush()
-        session.add_all(Assignment(shift_id=shift.id, inspector_id=team.people[name], status=status,
-                                   created_at=harness.clock.now()) for name in names)
+        session.add_all(
+            Assignment(
+                shift_id=shift.id,
+                inspector_id=team.people[name],
+                status=status,
+                created_at=harness.clock.now(),
+            )
+            for name in names
+        )
         return shift.id

@@ -51,15 +51,42 @@ WIRE = [
 ]
 
 FORGED = [
-    "", "o", "o:", "o:1:1", "o:1:1:x", "o:1:1:a:", "o:1:1:a\n", "o:-1:1:a", "o:1:1234567:a", "o:١:1:a",
-    "c:1:1:p", "c:1:1:q", "c:1:1:pp1", "a:1:1:maybe", "h:1:1:", "h:1:1:OK", "r:1:90:b", "r:1:90:1:2:3",
-    "w:", "w:tt", "n:", "n:GO", "l:", "l:n;1", "f:", "f:1:p0:v:ok:x", "x:1:1:a", "ö:1:1:a", "o:1:1:a" * 10,
+    "",
+    "o",
+    "o:",
+    "o:1:1",
+    "o:1:1:x",
+    "o:1:1:a:",
+    "o:1:1:a\n",
+    "o:-1:1:a",
+    "o:1:1234567:a",
+    "o:١:1:a",
+    "c:1:1:p",
+    "c:1:1:q",
+    "c:1:1:pp1",
+    "a:1:1:maybe",
+    "h:1:1:",
+    "h:1:1:OK",
+    "r:1:90:b",
+    "r:1:90:1:2:3",
+    "w:",
+    "w:tt",
+    "n:",
+    "n:GO",
+    "l:",
+    "l:n;1",
+    "f:",
+    "f:1:p0:v:ok:x",
+    "x:1:1:a",
+    "ö:1:1:a",
+    "o:1:1:a" * 10,
 ]
 
 
 @pytest.mark.parametrize(("data", "value"), WIRE)
 def test_each_kind_reads_the_strings_phones_carry_and_writes_them_back_the_same(
-        data: str, value: callbacks.CallbackData) -> None:
+    data: str, value: callbacks.CallbackData
+) -> None:
     assert type(value).decode(data) == value  # type: ignore[attr-defined]
     assert value.encode() == data
 
@@ -112,7 +139,8 @@ def test_a_button_sent_before_the_upgrade_still_answers_an_offer(harness: Harnes
 
 
 def test_a_message_queued_before_the_upgrade_keeps_the_buttons_it_was_queued_with(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     """An outbox row written by the old code carries finished buttons, not `about`: sent as they are."""
     create(harness, team, hours_ahead=3)
     with harness.database.transaction() as session:

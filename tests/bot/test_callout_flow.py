@@ -17,8 +17,14 @@ from tests.support.bot import create, offer_buttons
 def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, team: Team) -> None:
     start = harness.clock.now() + timedelta(hours=2, seconds=30)
     with pytest.raises(Refused, match="to the minute"), harness.database.transaction() as session:
-        callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
-            team.smallingerland, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1"))
+        callouts.create_callout(
+            session,
+            harness.clock.now(),
+            "web:coordinator",
+            NewCallout(
+                team.smallingerland, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1"
+            ),
+        )
     with harness.database.transaction() as session:
         assert session.execute(select(Offer)).first() is None
 
@@ -171,8 +177,14 @@ def test_a_location_without_notes_has_no_empty_lines_and_a_held_back_one_says_wh
 ) -> None:
     start = harness.clock.now() + timedelta(hours=60)  # Friday 02:00; the location comes 40 h before the end
     with harness.database.transaction() as session:
-        callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
-            team.smallingerland, CalloutSource.POLICE, start, start + timedelta(hours=9), "Dorpsstraat 1"))
+        callouts.create_callout(
+            session,
+            harness.clock.now(),
+            "web:coordinator",
+            NewCallout(
+                team.smallingerland, CalloutSource.POLICE, start, start + timedelta(hours=9), "Dorpsstraat 1"
+            ),
+        )
     anna, bauke = team.phones["Anna"], team.phones["Bauke"]
 
     async def scenario() -> None:

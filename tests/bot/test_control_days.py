@@ -46,8 +46,10 @@ def test_a_proposed_day_is_put_to_the_inspector_once_and_confirmed_with_one_tap(
     assert confirmed.text == "Bevestigd: controle vr 12 mrt 14:00-23:00 in Smallingerland."
     assert [label for label, _ in confirmed.buttons[0]] == ["Ik kan niet"]
     [joining] = [c for c in harness.to(anna) if c.text.startswith("Ook bij")]
-    assert joining.text == ("Ook bij de controle van vr 12 mrt: Politie Noord-Nederland, "
-                            "Team Migratiecriminaliteit en Mensenhandel (TMM).")
+    assert joining.text == (
+        "Ook bij de controle van vr 12 mrt: Politie Noord-Nederland, "
+        "Team Migratiecriminaliteit en Mensenhandel (TMM)."
+    )
     assert joining.params.get("disable_notification") is True, "names follow in silent messages"
     assert statuses(harness)[team.people["Anna"]] is AssignmentStatus.CONFIRMED
     assert statuses(harness)[team.people["Bauke"]] is AssignmentStatus.PROPOSED
@@ -130,12 +132,15 @@ def test_cover_is_offered_the_pairing_rule_holds_and_the_coordinator_sees_the_sw
     ]
     assert harness.answers() == ["Genoteerd. We zoeken een collega.", "Dank je, genoteerd.", "Bevestigd."]
     people = team.people
-    assert statuses(harness) == {people["Anna"]: AssignmentStatus.RELEASED,
-                                 people["Ciska"]: AssignmentStatus.PROPOSED,
-                                 people["Bauke"]: AssignmentStatus.CONFIRMED}
+    assert statuses(harness) == {
+        people["Anna"]: AssignmentStatus.RELEASED,
+        people["Ciska"]: AssignmentStatus.PROPOSED,
+        people["Bauke"]: AssignmentStatus.CONFIRMED,
+    }
     assert "Bauke neemt je dienst van vr 12 mrt over. Je bent vrij." in [c.text for c in harness.to(anna)]
     assert "Je collega voor vr 12 mrt 14:00-23:00 in Smallingerland is nu Bauke." in [
-        c.text for c in harness.to(ciska)]
+        c.text for c in harness.to(ciska)
+    ]
     standby = harness.to(douwe, "editMessageText")[-1]
     assert standby.text == "De vervanging voor vr 12 mrt is geregeld. Je staat reserve."
     coordinator = [c.text for c in harness.to(team.phones["Wytske"])]

@@ -33,8 +33,20 @@ def test_the_report_writer_records_a_control_in_a_few_taps(harness: Harness, tea
         await harness.deliver()
         await harness.press(anna, tap(harness, anna, "ma 8 mrt Smallingerland"))
         await harness.deliver()
-        for label in ("Ja, met de politie", TMM, "Verder", "Overtreding", "Leeuwarden", "Ja", "Nee",
-                      "Niemand aanwezig", "Geen overtreding", "Nee", "Ja", "Klaar: 3 adressen"):
+        for label in (
+            "Ja, met de politie",
+            TMM,
+            "Verder",
+            "Overtreding",
+            "Leeuwarden",
+            "Ja",
+            "Nee",
+            "Niemand aanwezig",
+            "Geen overtreding",
+            "Nee",
+            "Ja",
+            "Klaar: 3 adressen",
+        ):
             await harness.press(anna, tap(harness, anna, label))
             await harness.deliver()
 
@@ -42,15 +54,19 @@ def test_the_report_writer_records_a_control_in_a_few_taps(harness: Harness, tea
     with harness.database.transaction() as session:
         record = session.execute(select(ControlRecord)).scalar_one()
         assert (record.shift_id, record.is_with_police, record.partners) == (shift_id, True, [TMM])
-        assert [(a.outcome, a.municipality_id, a.police_signal_at is not None, a.is_care_offered)
-                for a in record.addresses] == [
+        assert [
+            (a.outcome, a.municipality_id, a.police_signal_at is not None, a.is_care_offered)
+            for a in record.addresses
+        ] == [
             (Outcome.VIOLATION, team.leeuwarden, True, False),
             (Outcome.NOBODY_PRESENT, team.smallingerland, False, False),
-            (Outcome.NO_VIOLATION, team.smallingerland, False, True)]
+            (Outcome.NO_VIOLATION, team.smallingerland, False, True),
+        ]
         assert record.recorded_by == f"inspector:{team.people['Anna']}"
     texts = [c.text for c in harness.request.calls if int(c.params.get("chat_id", 0)) == anna]
-    assert (f"Vastgelegd voor controle 2027-{shift_id:03d} (ma 8 mrt, Smallingerland): 3 adressen. "
-            "Dank je.") in texts
+    assert (
+        f"Vastgelegd voor controle 2027-{shift_id:03d} (ma 8 mrt, Smallingerland): 3 adressen. Dank je."
+    ) in texts
     sent = harness.to(anna)
     assert sent and all(c.params.get("disable_notification") for c in sent), "nothing of it rings"
 
@@ -100,9 +116,17 @@ def test_the_coordinators_oproep_says_when_the_address_was_controlled_recently(
     with harness.database.transaction() as session:
         start = harness.clock.now() - timedelta(days=20)
         made = callouts.create_callout(
-            session, start - timedelta(hours=1), "web:coordinator", callouts.NewCallout(
-                team.smallingerland, callouts.CalloutSource.MMA, start, start + timedelta(hours=9),
-                "Stationsweg 3, Drachten"))
+            session,
+            start - timedelta(hours=1),
+            "web:coordinator",
+            callouts.NewCallout(
+                team.smallingerland,
+                callouts.CalloutSource.MMA,
+                start,
+                start + timedelta(hours=9),
+                "Stationsweg 3, Drachten",
+            ),
+        )
         earlier = made.shift_id
 
     async def scenario() -> None:
@@ -120,7 +144,10 @@ def test_the_coordinators_oproep_says_when_the_address_was_controlled_recently(
 
     harness.play(scenario)
     texts = [c.text for c in harness.request.calls if int(c.params.get("chat_id", 0)) == wytske]
-    assert any(f"Let op: dit adres is gecontroleerd op wo 17 feb (controle 2027-{earlier:03d}). "
-               "Toch versturen naar de toezichthouders?" in t for t in texts)
+    assert any(
+        f"Let op: dit adres is gecontroleerd op wo 17 feb (controle 2027-{earlier:03d}). "
+        "Toch versturen naar de toezichthouders?" in t
+        for t in texts
+    )
     assert "Verstuurd. Je hoort wie er gaan." in texts, "she may go ahead"
     assert not any("Stationsweg" in t or "stationsweg" in t for t in texts)

@@ -30,14 +30,19 @@ DATA = st.one_of(
 
 def counts(harness: Harness) -> tuple[int, ...]:
     with harness.database.transaction() as session:
-        return tuple(session.execute(select(func.count()).select_from(table)).scalar_one()
-                     for table in (Shift, Assignment, Callout, Offer, HourEntry, OutboxMessage, AuditRecord))
+        return tuple(
+            session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (Shift, Assignment, Callout, Offer, HourEntry, OutboxMessage, AuditRecord)
+        )
 
 
 @pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-@given(presses=st.lists(st.tuples(st.sampled_from(["Wytske", "Anna", "Ciska", None]), DATA),
-                        min_size=1, max_size=12))
+@given(
+    presses=st.lists(
+        st.tuples(st.sampled_from(["Wytske", "Anna", "Ciska", None]), DATA), min_size=1, max_size=12
+    )
+)
 def test_any_press_on_nothing_gets_the_neutral_answer_and_changes_nothing(
     harness: Harness, team: Team, caplog: pytest.LogCaptureFixture, presses: list[tuple[str | None, str]]
 ) -> None:

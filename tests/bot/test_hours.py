@@ -23,8 +23,10 @@ def entries(harness: Harness) -> list[HourEntry]:
 
 
 def breaks(entry: HourEntry) -> list[tuple[str, str]]:
-    return [(f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
-            for b in entry.breaks]
+    return [
+        (f"{b.starts_at.astimezone(team_zone()):%H:%M}", f"{b.ends_at.astimezone(team_zone()):%H:%M}")
+        for b in entry.breaks
+    ]
 
 
 def entries_in(session: Session) -> list[HourEntry]:
@@ -78,8 +80,9 @@ def test_a_correction_step_by_step_then_again_before_approval(harness: Harness, 
     async def scenario() -> None:
         jobs.sweep()
         await harness.deliver()
-        await tap_through(harness, ciska,
-                          ("Aanpassen", "14:30", "23:30", "Anders", "16:00", "30 min", "Klopt"))
+        await tap_through(
+            harness, ciska, ("Aanpassen", "14:30", "23:30", "Anders", "16:00", "30 min", "Klopt")
+        )
         assert [e.worked_minutes for e in entries(harness)] == [510]
         await tap_through(harness, ciska, ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt"))
 
@@ -116,8 +119,13 @@ def test_a_break_taken_at_16_is_booked_at_16_in_a_few_taps(harness: Harness, tea
 
     harness.play(scenario)
     assert seen[3] == [["Pauze 18:00-19:00 ✓"], ["Geen pauze"], ["Anders"]]
-    assert seen[4] == [["14:30", "15:00", "15:30", "16:00"], ["16:30", "17:00", "17:30", "18:00"],
-                       ["18:30", "19:00", "19:30", "20:00"], ["20:30", "21:00", "21:30", "22:00"], ["22:30"]]
+    assert seen[4] == [
+        ["14:30", "15:00", "15:30", "16:00"],
+        ["16:30", "17:00", "17:30", "18:00"],
+        ["18:30", "19:00", "19:30", "20:00"],
+        ["20:30", "21:00", "21:30", "22:00"],
+        ["22:30"],
+    ]
     assert seen[5] == [["15 min", "30 min", "45 min", "60 min"], ["90 min", "120 min"]]
     [entry] = entries(harness)
     assert breaks(entry) == [("16:00", "17:00")] and entry.worked_minutes == 480
@@ -175,8 +183,10 @@ def report_buttons(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
 
 
 def local_span(entry: HourEntry) -> tuple[str, str]:
-    return (f"{entry.starts_at.astimezone(team_zone()):%a %d %H:%M}",
-            f"{entry.ends_at.astimezone(team_zone()):%a %d %H:%M}")
+    return (
+        f"{entry.starts_at.astimezone(team_zone()):%a %d %H:%M}",
+        f"{entry.ends_at.astimezone(team_zone()):%a %d %H:%M}",
+    )
 
 
 def test_the_trained_inspector_writes_the_report_and_logs_its_time(harness: Harness, team: Team) -> None:
@@ -190,7 +200,13 @@ def test_the_trained_inspector_writes_the_report_and_logs_its_time(harness: Harn
         harness.clock.advance(timedelta(hours=12))  # Wednesday 11:00
         [ask] = [c for c in harness.to(anna) if c.text.startswith("Jij schrijft") and c.buttons]
         assert [label for row in ask.buttons for label, _ in row] == [
-            "0:30", "1:00", "1:30", "2:00", "3:00", "4:00"]
+            "0:30",
+            "1:00",
+            "1:30",
+            "2:00",
+            "3:00",
+            "4:00",
+        ]
         await harness.press(ciska, ask.buttons[0][2][1])  # not hers to log
         await harness.press(anna, ask.buttons[0][2][1])
         await harness.deliver()
@@ -201,7 +217,8 @@ def test_the_trained_inspector_writes_the_report_and_logs_its_time(harness: Harn
     harness.play(scenario)
     assert not [c for c in harness.to(ciska) if c.text.startswith("Jij schrijft")]
     assert harness.to(anna, "editMessageText")[0].text == (
-        "Rapport van di 9 mrt, 1:30: wanneer schreef je het?")
+        "Rapport van di 9 mrt, 1:30: wanneer schreef je het?"
+    )
     assert [[label for label, _ in row] for row in seen[0]] == [["wo 10 mrt 09:00-10:30 ✓"], ["Anders"]]
     [entry] = entries(harness)
     assert (entry.category, entry.worked_minutes, entry.shift_id) == (HourCategory.REPORT, 90, shift_id)
@@ -211,7 +228,8 @@ def test_the_trained_inspector_writes_the_report_and_logs_its_time(harness: Harn
         assert report.status.value == "written" and report.writer_id == team.people["Anna"]
     recorded = harness.to(anna, "editMessageText")[-1]
     assert recorded.text == (
-        "Rapport van di 9 mrt: 1:30 uur genoteerd, geschreven wo 10 mrt 09:00-10:30. Dank je.")
+        "Rapport van di 9 mrt: 1:30 uur genoteerd, geschreven wo 10 mrt 09:00-10:30. Dank je."
+    )
 
 
 def log_report(harness: Harness, team: Team, after: timedelta, *labels: str) -> list[list[str]]:
@@ -245,8 +263,15 @@ def test_a_report_written_next_morning_and_logged_in_the_evening_is_booked_in_th
 
 
 def test_the_writer_picks_another_day_and_hour(harness: Harness, team: Team) -> None:
-    seen = log_report(harness, team, timedelta(days=3, hours=-3),  # Friday 20:00
-                      "1:30", "Anders", "do 11 mrt", "13:00")
+    seen = log_report(
+        harness,
+        team,
+        timedelta(days=3, hours=-3),  # Friday 20:00
+        "1:30",
+        "Anders",
+        "do 11 mrt",
+        "13:00",
+    )
     assert seen[2] == ["wo 10 mrt", "do 11 mrt", "vr 12 mrt"]  # nothing fits after 23:00 on the day itself
     assert seen[3][0] == "07:00" and seen[3][-1] == "22:00" and len(seen[3]) == 16
     [entry] = entries(harness)
@@ -260,7 +285,8 @@ def test_a_report_logged_the_same_night_ends_at_the_tap_and_cannot_be_longer(
     seen = log_report(harness, team, timedelta(minutes=40), "1:30", "0:30", "di 9 mrt 23:10-23:40 ✓")
     assert harness.answers()[0] == (
         "Dat is langer dan de tijd sinds het einde van de controle. Tik aan hoe lang het duurde als het "
-        "rapport klaar is.")
+        "rapport klaar is."
+    )
     assert seen[2] == ["di 9 mrt 23:10-23:40 ✓", "Anders"]
     [entry] = entries(harness)
     assert local_span(entry) == ("Tue 09 23:10", "Tue 09 23:40")
@@ -275,8 +301,13 @@ def test_forged_report_buttons_change_nothing(harness: Harness, team: Team) -> N
         await harness.deliver()
         harness.clock.advance(timedelta(hours=12))  # Wednesday 11:00
         report = report_buttons(harness, anna)[0][0][1].split(":")[1]
-        for forged in (f"r:{report}:45", f"r:{report}:90:1:600",  # a duration never offered; ends after now
-                       f"r:{report}:90:0:1200", f"r:{report}:90:9", f"r:{report}:90:a:1"):  # before the end
+        for forged in (
+            f"r:{report}:45",
+            f"r:{report}:90:1:600",  # a duration never offered; ends after now
+            f"r:{report}:90:0:1200",
+            f"r:{report}:90:9",
+            f"r:{report}:90:a:1",
+        ):  # before the end
             await harness.press(anna, forged)
 
     harness.play(scenario)
@@ -306,8 +337,10 @@ def test_hours_on_a_day_without_an_ort_table_are_not_booked_and_the_buttons_stay
         await harness.press(anna, report_buttons(harness, anna)[0][0][1])  # written Wednesday 09:00
 
     harness.play(scenario)
-    refusal = ("Deze uren kunnen nog niet worden geboekt: voor die dag is geen ORT-tabel ingesteld. "
-               "Meld het de coördinator; deze knoppen blijven werken.")
+    refusal = (
+        "Deze uren kunnen nog niet worden geboekt: voor die dag is geen ORT-tabel ingesteld. "
+        "Meld het de coördinator; deze knoppen blijven werken."
+    )
     assert harness.answers() == [refusal, refusal, "OK.", refusal]
     assert entries(harness) == []
 
@@ -321,9 +354,24 @@ def test_a_correction_in_the_bot_waits_as_one_line_and_approving_it_counts_the_c
     async def scenario() -> None:
         jobs.sweep()
         await harness.deliver()
-        await tap_through(harness, ciska, ("Aanpassen", "14:00", "23:00", "Pauze 18:00-19:00 ✓", "Klopt",
-                                           "Aanpassen", "14:00", "23:00", "Anders", "18:00", "45 min",
-                                           "Klopt"))
+        await tap_through(
+            harness,
+            ciska,
+            (
+                "Aanpassen",
+                "14:00",
+                "23:00",
+                "Pauze 18:00-19:00 ✓",
+                "Klopt",
+                "Aanpassen",
+                "14:00",
+                "23:00",
+                "Anders",
+                "18:00",
+                "45 min",
+                "Klopt",
+            ),
+        )
 
     harness.play(scenario)
     first, _, second = entries(harness)

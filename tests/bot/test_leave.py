@@ -21,14 +21,20 @@ def test_an_inspector_marks_days_off_in_five_taps_with_a_reason_kept(harness: Ha
     assert menu.text == "Je hebt geen afwezigheid opgegeven. Geef dagen op met de knop."
     assert menu.params["disable_notification"] is True
     edits = [c.text for c in harness.to(ciska, "editMessageText")]
-    assert edits == ["Afwezig: vanaf welke dag?", "Afwezig vanaf wo 10 mrt: tot en met welke dag?",
-                     "Afwezig wo 10 mrt t/m vr 12 mrt. Een reden? Alleen jij en de coördinator zien die.",
-                     "Genoteerd: afwezig wo 10 mrt t/m vr 12 mrt. Je wordt dan niet voor diensten gevraagd."]
+    assert edits == [
+        "Afwezig: vanaf welke dag?",
+        "Afwezig vanaf wo 10 mrt: tot en met welke dag?",
+        "Afwezig wo 10 mrt t/m vr 12 mrt. Een reden? Alleen jij en de coördinator zien die.",
+        "Genoteerd: afwezig wo 10 mrt t/m vr 12 mrt. Je wordt dan niet voor diensten gevraagd.",
+    ]
     assert harness.answers()[-1] == "Gedaan."
     with harness.database.transaction() as session:
         [row] = session.scalars(select(Unavailability)).all()
         assert (row.inspector_id, row.reason, row.created_by) == (
-            team.people["Ciska"], "leave", f"inspector:{team.people['Ciska']}")
+            team.people["Ciska"],
+            "leave",
+            f"inspector:{team.people['Ciska']}",
+        )
 
 
 def test_the_days_screen_pages_on_to_later_weeks(harness: Harness, team: Team) -> None:
@@ -56,7 +62,8 @@ def test_marking_days_while_on_a_shift_says_so(harness: Harness, team: Team) -> 
 
     harness.play(scenario)
     assert harness.to(ciska, "editMessageText")[-1].text.startswith(
-        "Genoteerd: afwezig wo 10 mrt t/m wo 10 mrt. Je staat in die periode nog op 1 dienst(en)")
+        "Genoteerd: afwezig wo 10 mrt t/m wo 10 mrt. Je staat in die periode nog op 1 dienst(en)"
+    )
     with harness.database.transaction() as session:
         assert session.scalars(select(Unavailability.reason)).one() is None
 
@@ -80,7 +87,8 @@ def test_the_menu_lists_own_days_off_and_one_is_removed_with_its_button(harness:
     assert menu.text.startswith("Je opgegeven afwezigheid:\nwo 10 mrt t/m vr 12 mrt")
     assert menu.params["protect_content"] is True
     assert harness.to(ciska, "editMessageText")[-1].text == (
-        "Verwijderd. Je kunt op die dagen weer voor diensten gevraagd worden.")
+        "Verwijderd. Je kunt op die dagen weer voor diensten gevraagd worden."
+    )
     stale = "Deze knop is niet meer geldig."
     assert harness.answers() == [stale, "Gedaan.", stale]
     with harness.database.transaction() as session:
@@ -91,8 +99,16 @@ def test_forged_or_out_of_range_taps_change_nothing(harness: Harness, team: Team
     anna = team.phones["Anna"]
 
     async def scenario() -> None:
-        for data in ("l:n:20270301", "l:n:20270312:20270310", "l:n:20270312:20270313:holiday",
-                     "l:n:20270231", "l:n:p99", "l:x:abc", "l:q", "l:n:20270312:20270313:leave:x"):
+        for data in (
+            "l:n:20270301",
+            "l:n:20270312:20270310",
+            "l:n:20270312:20270313:holiday",
+            "l:n:20270231",
+            "l:n:p99",
+            "l:x:abc",
+            "l:q",
+            "l:n:20270312:20270313:leave:x",
+        ):
             await harness.press(anna, data)
 
     harness.play(scenario)

@@ -82,8 +82,15 @@ async def a_call_out_from_offer_to_hours(h: Harness, t: Team) -> None:
     await hours_button(h, bauke, 0)  # the hours are right
     await hours_button(h, ciska, 1)  # correct them
     await h.deliver()
-    for phone, command in ((ciska, "/rooster"), (ciska, "/uren"), (ciska, "/taal xx"), (ciska, "/taal"),
-                           (ciska, "hallo"), (ciska, "/start"), (555, "/rooster")):
+    for phone, command in (
+        (ciska, "/rooster"),
+        (ciska, "/uren"),
+        (ciska, "/taal xx"),
+        (ciska, "/taal"),
+        (ciska, "hallo"),
+        (ciska, "/start"),
+        (555, "/rooster"),
+    ):
         await h.say(phone, command)
     await h.deliver()
     report = next(c for c in h.request.calls if c.buttons and c.text.startswith("Jij schrijft"))
@@ -97,8 +104,14 @@ async def a_call_out_held_back_then_cancelled(h: Harness, t: Team) -> None:
     anna, ciska, bauke, douwe = (t.phones[n] for n in ("Anna", "Ciska", "Bauke", "Douwe"))
     start = h.clock.now() + timedelta(hours=60)
     with h.database.transaction() as session:
-        callout_id = callouts.create_callout(session, h.clock.now(), "web:coordinator", callouts.NewCallout(
-            t.smallingerland, CalloutSource.POLICE, start, start + timedelta(hours=9), LOCATION)).id
+        callout_id = callouts.create_callout(
+            session,
+            h.clock.now(),
+            "web:coordinator",
+            callouts.NewCallout(
+                t.smallingerland, CalloutSource.POLICE, start, start + timedelta(hours=9), LOCATION
+            ),
+        ).id
     await h.deliver()
     await h.press(douwe, offer_buttons(h, douwe)[1][1])
     for phone in (anna, ciska, bauke):
@@ -237,8 +250,15 @@ async def control_days_moved_and_cancelled(h: Harness, t: Team) -> None:
     cancelled = control_day(h, t, "Bauke", "Douwe", hours_ahead=72)
     later = h.clock.now() + timedelta(days=7)
     with h.database.transaction() as session:
-        control_changes.move_control(session, h.clock.now(), "web:coordinator", moving, later,
-                                     later + timedelta(hours=9), "politie verzet de datum")
+        control_changes.move_control(
+            session,
+            h.clock.now(),
+            "web:coordinator",
+            moving,
+            later,
+            later + timedelta(hours=9),
+            "politie verzet de datum",
+        )
         control_changes.cancel_control(session, h.clock.now(), "web:coordinator", cancelled, "onderzoek")
 
 
@@ -261,8 +281,9 @@ async def a_report_sent_back(h: Harness, t: Team) -> None:
         report = Report(shift_id=shift_id, writer_id=t.people["Anna"], status=ReportStatus.WRITTEN)
         session.add(report)
         session.flush()
-        reports.send_back(session, h.clock.now(), "web:coordinator", report.id,
-                          "Wilhelminastraat 12 ontbreekt")
+        reports.send_back(
+            session, h.clock.now(), "web:coordinator", report.id, "Wilhelminastraat 12 ontbreekt"
+        )
 
 
 async def the_report_writers_findings(h: Harness, t: Team) -> None:
@@ -274,12 +295,28 @@ async def the_report_writers_findings(h: Harness, t: Team) -> None:
     earlier = h.clock.now() - timedelta(days=20)
     with h.database.transaction() as session:
         session.add(Report(shift_id=shift_id, writer_id=t.people["Anna"]))
-        callouts.create_callout(session, earlier, "web:coordinator", callouts.NewCallout(
-            t.smallingerland, CalloutSource.MMA, earlier, earlier + timedelta(hours=9), LOCATION))
+        callouts.create_callout(
+            session,
+            earlier,
+            "web:coordinator",
+            callouts.NewCallout(
+                t.smallingerland, CalloutSource.MMA, earlier, earlier + timedelta(hours=9), LOCATION
+            ),
+        )
     await h.say(anna, "/bevindingen")
     await h.deliver()
-    for label in ("ma 8 mrt Smallingerland", "Ja, met de politie", TMM, "Verder", "Overtreding", "Leeuwarden",
-                  "Ja", "Nee", *["Niemand aanwezig"] * 5, "Klaar: 6 adressen"):
+    for label in (
+        "ma 8 mrt Smallingerland",
+        "Ja, met de politie",
+        TMM,
+        "Verder",
+        "Overtreding",
+        "Leeuwarden",
+        "Ja",
+        "Nee",
+        *["Niemand aanwezig"] * 5,
+        "Klaar: 6 adressen",
+    ):
         await h.press(anna, tap(h, anna, label))
         await h.deliver()
     await h.say(anna, "/bevindingen")
@@ -373,7 +410,8 @@ def run(databases: DatabaseFactory, migrated: Template, scenario: Scenario) -> t
 
 
 def test_no_ringing_message_names_a_place_or_a_person_over_every_message_kind(
-    databases: DatabaseFactory, templates: Templates,
+    databases: DatabaseFactory,
+    templates: Templates,
 ) -> None:
     ringing: list[str] = []
     sent: set[str] = set()
@@ -393,7 +431,8 @@ def test_a_ringing_message_that_would_name_a_place_is_refused_before_it_is_queue
     when = {"date": "2027-03-09", "start": "16:00", "end": "01:00"}
     with pytest.raises(outbox.LockScreenError, match="municipality"):
         outbox.Message("shift.tomorrow", {**when, "municipality": "Smallingerland"}).check_lock_screen()
-    outbox.Message("shift.tomorrow", {**when, "municipality": "Smallingerland"},
-                   heads_up="shift.tomorrow_alert").check_lock_screen()
+    outbox.Message(
+        "shift.tomorrow", {**when, "municipality": "Smallingerland"}, heads_up="shift.tomorrow_alert"
+    ).check_lock_screen()
     outbox.Message("roster.list", {"items": []}, disable_notification=True).check_lock_screen()
     outbox.Message("offer.alert", when).check_lock_screen()

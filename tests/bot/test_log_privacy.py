@@ -23,8 +23,15 @@ NEW_PHONE = 987_654_321
 
 def secrets_of(team: Team, code: str) -> list[str]:
     names = [f"{first} Testsma" for first, *_ in PEOPLE] + [first for first, *_ in PEOPLE]
-    return [*names, "Wilhelminastraat", "Drachten", "Achterom", code, str(NEW_PHONE),
-            "123:TEST"]  # the harness's bot token
+    return [
+        *names,
+        "Wilhelminastraat",
+        "Drachten",
+        "Achterom",
+        code,
+        str(NEW_PHONE),
+        "123:TEST",
+    ]  # the harness's bot token
 
 
 @pytest.fixture(autouse=True)

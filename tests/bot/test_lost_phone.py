@@ -1,6 +1,5 @@
 """A lost phone: revocation hands the person's shifts on for cover, and a new code links a new phone."""
 
-
 from sqlalchemy import select
 
 from backend.models import Assignment, AssignmentStatus, EnrolmentCode, Inspector

@@ -47,9 +47,14 @@ def test_the_coordinator_makes_a_callout_step_by_step_and_the_address_leaves_her
         [callout] = session.scalars(select(Callout)).all()
         shift = session.get_one(Shift, callout.shift_id)
         assert (callout.source, callout.location, callout.notes) == (
-            CalloutSource.POLICE, "Stationsweg 3, Drachten", None)
+            CalloutSource.POLICE,
+            "Stationsweg 3, Drachten",
+            None,
+        )
         assert (shift.ends_at - shift.starts_at, callout.created_by) == (
-            timedelta(hours=9), f"inspector:{team.people['Wytske']}")
+            timedelta(hours=9),
+            f"inspector:{team.people['Wytske']}",
+        )
     assert harness.to(team.phones["Anna"])[0].text == "Oproep di 9 mrt, 16:00-01:00."
 
 
@@ -109,15 +114,17 @@ def test_the_coordinator_assigns_two_people_from_the_alert(harness: Harness, tea
     harness.play(scenario)
     assert harness.answers() == ["Gedaan."] * 3
     assert "De coördinator heeft je ingedeeld voor de oproep van di 9 mrt 16:00-01:00 in Smallingerland." in [
-        c.text for c in harness.to(team.phones["Ciska"])]
+        c.text for c in harness.to(team.phones["Ciska"])
+    ]
     with harness.database.transaction() as session:
         assigned = set(session.scalars(select(Assignment.inspector_id)))
         assert assigned == {team.people["Ciska"], team.people["Eelke"]}
         assert session.scalar(select(Callout.status)).value == "filled"
 
 
-def test_an_invisible_address_is_asked_again_and_a_pasted_one_is_kept_clean(harness: Harness,
-                                                                          team: Team) -> None:
+def test_an_invisible_address_is_asked_again_and_a_pasted_one_is_kept_clean(
+    harness: Harness, team: Team
+) -> None:
     wytske = team.phones["Wytske"]
 
     async def scenario() -> None:
@@ -144,7 +151,8 @@ def test_an_invisible_address_is_asked_again_and_a_pasted_one_is_kept_clean(harn
 
 
 def test_oproep_offers_the_profiles_sources_and_takes_one_of_the_guidelines_others(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     from backend.models import Region
 
     wytske = team.phones["Wytske"]

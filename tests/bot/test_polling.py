@@ -13,11 +13,19 @@ from tests.bot.harness import RecordingRequest
 
 
 def tap(application: Application, update_id: int, user_id: int) -> Update:  # type: ignore[type-arg]
-    return Update.de_json({"update_id": update_id, "callback_query": {
-        "id": str(update_id), "from": {"id": user_id, "is_bot": False, "first_name": "x"},
-        "chat_instance": "1", "data": "o:1:1:a",
-        "message": {"message_id": 1, "date": 0, "chat": {"id": user_id, "type": "private"}}}},
-        application.bot)
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": {"id": user_id, "is_bot": False, "first_name": "x"},
+                "chat_instance": "1",
+                "data": "o:1:1:a",
+                "message": {"message_id": 1, "date": 0, "chat": {"id": user_id, "type": "private"}},
+            },
+        },
+        application.bot,
+    )
 
 
 def test_a_batch_runs_each_persons_taps_in_order_and_different_people_side_by_side() -> None:
@@ -35,8 +43,9 @@ def test_a_batch_runs_each_persons_taps_in_order_and_different_people_side_by_si
     async def run() -> float:
         async with application:
             started = asyncio.get_running_loop().time()
-            await handle_batch(application, [tap(application, 1, 7001), tap(application, 2, 7002),
-                                             tap(application, 3, 7001)])
+            await handle_batch(
+                application, [tap(application, 1, 7001), tap(application, 2, 7002), tap(application, 3, 7001)]
+            )
             return asyncio.get_running_loop().time() - started
 
     took = asyncio.run(run())

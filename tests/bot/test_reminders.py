@@ -44,7 +44,8 @@ def test_a_reminder_after_fifteen_minutes_and_an_alert_after_thirty(harness: Har
     )
     assert [label for label, _ in alert.buttons[0]] == ["Aan iedereen aanbieden", "Oproep annuleren"]
     assert [[label for label, _ in r.buttons[0]] for r in harness.to(team.phones["Bauke"])] == [
-        ["Accepteren", "Afslaan"]]  # the reminder carries the buttons
+        ["Accepteren", "Afslaan"]
+    ]  # the reminder carries the buttons
 
 
 def test_the_coordinator_cancels_from_the_alert_and_every_offer_is_withdrawn(
@@ -117,9 +118,15 @@ def test_after_widening_the_alert_says_how_many_more_were_asked_and_its_buttons_
         eelke = session.get_one(Inspector, team.people["Eelke"])
         eelke.telegram_id = "105"
         eelke.telegram_index = blind_index("105", "telegram")
-        session.add(Unavailability(inspector_id=eelke.id, starts_at=harness.clock.now(),
-                                   ends_at=harness.clock.now() + timedelta(days=2), created_by="test",
-                                   created_at=harness.clock.now()))
+        session.add(
+            Unavailability(
+                inspector_id=eelke.id,
+                starts_at=harness.clock.now(),
+                ends_at=harness.clock.now() + timedelta(days=2),
+                created_by="test",
+                created_at=harness.clock.now(),
+            )
+        )
     create(harness, team)
     bind_jobs(harness)
     wytske = team.phones["Wytske"]

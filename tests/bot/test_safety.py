@@ -43,8 +43,11 @@ def make_coordinator(harness: Harness, team: Team, name: str) -> None:
 
 def assignment_of(harness: Harness, team: Team, shift_id: int, name: str) -> int:
     with harness.database.transaction() as session:
-        return session.execute(select(Assignment.id).where(
-            Assignment.shift_id == shift_id, Assignment.inspector_id == team.people[name])).scalar_one()
+        return session.execute(
+            select(Assignment.id).where(
+                Assignment.shift_id == shift_id, Assignment.inspector_id == team.people[name]
+            )
+        ).scalar_one()
 
 
 def labels(harness: Harness, phone: int) -> list[list[str]]:
@@ -53,8 +56,9 @@ def labels(harness: Harness, phone: int) -> list[list[str]]:
 
 def button(harness: Harness, phone: int, label: str) -> str:
     calls = harness.to(phone) + harness.to(phone, "editMessageText")
-    return next(data for call in reversed(calls) for row in call.buttons
-                for text, data in row if text == label)
+    return next(
+        data for call in reversed(calls) for row in call.buttons for text, data in row if text == label
+    )
 
 
 def alerts(harness: Harness) -> list[SafetyAlert]:
@@ -74,8 +78,10 @@ def test_the_shift_start_asks_one_to_check_in_and_both_to_check_out(harness: Har
 
     harness.play(scenario)
     assert harness.to(anna)[0].text == "Je dienst begint: di 9 mrt 14:00-23:00."
-    assert "disable_notification" not in harness.to(anna)[0].params or not harness.to(anna)[0].params[
-        "disable_notification"]
+    assert (
+        "disable_notification" not in harness.to(anna)[0].params
+        or not harness.to(anna)[0].params["disable_notification"]
+    )
     assert labels(harness, anna) == [["We gaan naar binnen"], ["Veilig klaar"], ["Hulp nodig"]]
     assert labels(harness, bauke) == [["Veilig klaar"], ["Hulp nodig"]]
     assert harness.to(anna)[1].params["disable_notification"] is True  # the municipality goes silently
@@ -107,12 +113,20 @@ def test_with_veilig_klaar_nobody_is_alerted(harness: Harness, team: Team) -> No
 
 
 def test_a_missed_check_out_climbs_coordinator_backup_everyone_each_once(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     control_day(harness, team, "Anna", "Bauke")
     make_coordinator(harness, team, "Douwe")  # the back-up: a second coordinator
     with harness.database.transaction() as session:  # Ciska is an admin with a phone
-        session.add(WebUser(username="beheer", password_hash="x", role=Role.ADMIN,
-                            inspector_id=team.people["Ciska"], created_at=harness.clock.now()))
+        session.add(
+            WebUser(
+                username="beheer",
+                password_hash="x",
+                role=Role.ADMIN,
+                inspector_id=team.people["Ciska"],
+                created_at=harness.clock.now(),
+            )
+        )
     bind_jobs(harness)
     anna, wytske, douwe, ciska = (team.phones[n] for n in ("Anna", "Wytske", "Douwe", "Ciska"))
 
@@ -130,7 +144,8 @@ def test_a_missed_check_out_climbs_coordinator_backup_everyone_each_once(
         assert [c.text for c in harness.to(wytske)] == [
             "Niet afgemeld: dienst di 9 mrt tot 23:00.",
             "Bauke Testsma heeft zich niet veilig afgemeld. Dienst in Smallingerland (-), gepland tot 23:00 "
-            "op di 9 mrt: 30 min geleden."]
+            "op di 9 mrt: 30 min geleden.",
+        ]
         assert harness.to(wytske)[1].params["protect_content"] is True
         assert harness.to(douwe) == [] and harness.to(ciska) == []
         harness.clock.advance(timedelta(minutes=10))
@@ -175,13 +190,22 @@ def test_the_first_to_take_owns_it_and_resolving_asks_what_happened(harness: Har
         await harness.deliver()
 
     harness.play(scenario)
-    assert harness.answers() == ["Jij pakt dit op.", "Iemand anders pakt dit al op.", "Afgehandeld.",
-                                 "Iemand anders pakt dit al op."]
+    assert harness.answers() == [
+        "Jij pakt dit op.",
+        "Iemand anders pakt dit al op.",
+        "Afgehandeld.",
+        "Iemand anders pakt dit al op.",
+    ]
     assert harness.to(wytske, "editMessageText")[0].text == "Douwe Testsma pakt dit op."
     assert labels_of(harness.to(douwe, "editMessageText")[0]) == [
-        ["Gebeld, alles goed"], ["Vergeten af te melden"], ["Hulp gestuurd (politie)"], ["Vals alarm"]]
+        ["Gebeld, alles goed"],
+        ["Vergeten af te melden"],
+        ["Hulp gestuurd (politie)"],
+        ["Vals alarm"],
+    ]
     assert harness.to(wytske, "editMessageText")[-1].text == (
-        "Afgehandeld door Douwe Testsma: Gebeld, alles goed.")
+        "Afgehandeld door Douwe Testsma: Gebeld, alles goed."
+    )
     (alert,) = alerts(harness)
     assert alert.outcome is AlertOutcome.ALL_WELL and alert.taken_by == f"inspector:{team.people['Douwe']}"
 
@@ -191,7 +215,8 @@ def labels_of(call: object) -> list[list[str]]:
 
 
 def test_the_alarm_rings_the_coordinator_with_the_place_and_tells_the_colleague_nothing(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     control_day(harness, team, "Anna", "Bauke")
     bind_jobs(harness)
     anna, bauke, wytske = team.phones["Anna"], team.phones["Bauke"], team.phones["Wytske"]
@@ -218,8 +243,11 @@ def test_the_alarm_rings_the_coordinator_with_the_place_and_tells_the_colleague_
 def button_in(harness: Harness, phone: int, label: str) -> str:
     """The callback data of a safety button in the queued start message, as the sender will build it."""
     with harness.database.transaction() as session:
-        payloads = session.execute(select(OutboxMessage).where(
-            OutboxMessage.ref.like("safety_start:%"))).scalars().all()
+        payloads = (
+            session.execute(select(OutboxMessage).where(OutboxMessage.ref.like("safety_start:%")))
+            .scalars()
+            .all()
+        )
         for row in payloads:
             if row.chat_id == str(phone):
                 queued = json.loads(row.payload)
@@ -231,7 +259,8 @@ def button_in(harness: Harness, phone: int, label: str) -> str:
 
 
 def test_the_code_word_looks_like_a_check_out_on_the_phone_and_raises_the_alarm(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     control_day(harness, team, "Anna", "Bauke")
     bind_jobs(harness)
     anna, bauke, wytske = team.phones["Anna"], team.phones["Bauke"], team.phones["Wytske"]
@@ -244,13 +273,19 @@ def test_the_code_word_looks_like_a_check_out_on_the_phone_and_raises_the_alarm(
         harness.clear()
         harness.clock.advance(END)
         await harness.say(anna, " zonnebloem ")
-        await harness.press(bauke, button(harness, bauke, "Veilig klaar") if harness.to(bauke) else
-                            ShiftTap("out", assignment_of(harness, team, 1, "Bauke")).encode())
+        await harness.press(
+            bauke,
+            button(harness, bauke, "Veilig klaar")
+            if harness.to(bauke)
+            else ShiftTap("out", assignment_of(harness, team, 1, "Bauke")).encode(),
+        )
         await harness.deliver()
 
     harness.play(scenario)
-    sent_to = {phone: [(c.text, c.params.get("disable_notification")) for c in harness.to(phone)]
-               for phone in (anna, bauke)}
+    sent_to = {
+        phone: [(c.text, c.params.get("disable_notification")) for c in harness.to(phone)]
+        for phone in (anna, bauke)
+    }
     assert sent_to[anna] == sent_to[bauke] == [("Veilig klaar: genoteerd om 23:00. Dank je.", True)]
     assert [c.text for c in harness.to(anna, "editMessageText")] == ["Dienst afgesloten."]
     assert len(harness.to(anna, "deleteMessage")) == 1  # the typed word left the chat
@@ -276,7 +311,8 @@ def test_the_code_word_outside_a_shift_is_stray_text(harness: Harness, team: Tea
     assert [c.text for c in harness.to(anna)][1:] == [
         "Dat codewoord kan niet: 4 tot 40 tekens, niet beginnend met /. Typ een ander.",
         "Codewoord bewaard. Alleen een versleutelde vingerafdruk wordt bewaard, nooit het woord.",
-        "Ik begrijp alleen de knoppen en /rooster, /uren en /taal."]
+        "Ik begrijp alleen de knoppen en /rooster, /uren en /taal.",
+    ]
     assert len(harness.to(anna, "deleteMessage")) == 2  # both attempts left the chat
     assert alerts(harness) == []
     with harness.database.transaction() as session:
@@ -319,8 +355,14 @@ def test_the_risk_note_reaches_the_pair_silently_and_protected(harness: Harness,
     bind_jobs(harness)
     anna = team.phones["Anna"]
     with harness.database.transaction() as session:
-        safety.set_risk_note(session, harness.clock.now(), "coordinator", shift_id, "high",
-                             "Honden op het erf; politie gaat eerst naar binnen.")
+        safety.set_risk_note(
+            session,
+            harness.clock.now(),
+            "coordinator",
+            shift_id,
+            "high",
+            "Honden op het erf; politie gaat eerst naar binnen.",
+        )
 
     async def scenario() -> None:
         await harness.deliver()
@@ -336,7 +378,8 @@ def test_the_risk_note_reaches_the_pair_silently_and_protected(harness: Harness,
 
 
 def test_a_coordinator_on_the_shift_is_not_told_and_cannot_take_her_own_alert(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     control_day(harness, team, "Wytske", "Bauke")
     make_coordinator(harness, team, "Douwe")
     bind_jobs(harness)

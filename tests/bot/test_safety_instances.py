@@ -40,8 +40,14 @@ def at_once(work: Callable[[Database], T], *databases: Database) -> list[T]:
 
 def alert_messages(database: Database, inspector_id: int) -> int:
     with database.transaction() as session:
-        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.inspector_id == inspector_id, OutboxMessage.ref.like("safety:%"))) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.inspector_id == inspector_id, OutboxMessage.ref.like("safety:%"))
+            )
+            or 0
+        )
 
 
 def second_coordinator(database: Database, team: Team) -> None:
@@ -50,7 +56,8 @@ def second_coordinator(database: Database, team: Team) -> None:
 
 
 def test_two_instances_sweeping_together_alert_the_coordinator_once_and_the_backup_once(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     control_day(harness, team, "Anna", "Bauke")
     second_coordinator(harness.database, team)
     other = Database(harness.database.url)
@@ -77,7 +84,8 @@ def test_two_instances_sweeping_together_alert_the_coordinator_once_and_the_back
 
 
 def test_a_restart_between_the_end_and_the_alert_loses_nothing_and_repeats_nothing(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     control_day(harness, team, "Anna", "Bauke")
     jobs.bind(jobs.JobContext(harness.database, harness.clock, load_settings({})))
     assert jobs.sweep().safety_asks == 2
@@ -111,12 +119,14 @@ def test_two_coordinators_taking_at_once_one_owns_it(harness: Harness, team: Tea
             with database.transaction() as session:
                 inspector = session.get_one(Inspector, team.people[name])
                 return safety.take_alert(session, harness.clock.now(), inspector, alert_id)
+
         return run
 
     try:
         for _ in range(3):  # a race is a matter of luck: try it a few times, resetting in between
-            answers = at_once(lambda d: take("Wytske" if d is harness.database else "Douwe")(d),
-                              harness.database, other)
+            answers = at_once(
+                lambda d: take("Wytske" if d is harness.database else "Douwe")(d), harness.database, other
+            )
             assert sorted(answers) == ["callback.safety_taken", "callback.safety_yours"]
             with harness.database.transaction() as session:
                 alert = session.get_one(SafetyAlert, alert_id)

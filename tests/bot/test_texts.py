@@ -23,10 +23,13 @@ def test_the_dutch_reads_as_a_native_speaker_wrote_it() -> None:
     assert dutch["draft.source"] == "Nieuwe oproep. Wat is de bron?"
     created = {"date": "2027-03-09", "start": "16:00", "end": "01:00", "municipality": "Smallingerland"}
     assert text("nl", "coordinator.callout_created", **created, offered=5).endswith(
-        "aangeboden aan 5 toezichthouders.")
+        "aangeboden aan 5 toezichthouders."
+    )
     assert text("nl", "coordinator.callout_created", **created, offered=1).endswith(
-        "aangeboden aan 1 toezichthouder.")
+        "aangeboden aan 1 toezichthouder."
+    )
     assert text("en", "coordinator.callout_created", **created, offered=1).endswith("offered to 1 inspector.")
     assert text("nl", "offer.filled", date="2027-03-09") == "De oproep van di 9 mrt is rond. Dank je."
     assert text("nl", "offer.confirmed", date="2027-03-09", start="16:00", end="01:00") == (
-        "Fijn, je bent ingedeeld: di 9 mrt 16:00-01:00.")
+        "Fijn, je bent ingedeeld: di 9 mrt 16:00-01:00."
+    )

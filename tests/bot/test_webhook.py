@@ -64,6 +64,7 @@ def test_the_webhook_takes_updates_with_the_secret_and_refuses_the_rest(
         )
         url = f"http://127.0.0.1:{port}/telegram"
         async with httpx.AsyncClient() as client:
+
             async def listening() -> bool:
                 try:
                     await client.get(url)
@@ -76,8 +77,12 @@ def test_the_webhook_takes_updates_with_the_secret_and_refuses_the_rest(
                 headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
                 sent = await client.post(url, json=roster_command(update_id, anna), headers=headers)
                 answers[name] = sent.status_code
-        await eventually(lambda: any(c.method == "sendMessage" for c in request.calls), 30,
-                         "the reply to the update with the secret", lambda: str(request.calls))
+        await eventually(
+            lambda: any(c.method == "sendMessage" for c in request.calls),
+            30,
+            "the reply to the update with the secret",
+            lambda: str(request.calls),
+        )
         stop.set()
         await asyncio.wait_for(task, 10)
 
@@ -111,19 +116,31 @@ def test_the_webhook_answers_telegram_only_once_the_update_is_committed(
     when the process dies in between. So at the moment of each 200 the update must be in the database."""
     port = free_port()
     clock = SlowHandling(clock.now())
-    application = build_application("123:TEST", "https://telegram.invalid/bot", bot_database, clock,
-                                     RecordingRequest())
+    application = build_application(
+        "123:TEST", "https://telegram.invalid/bot", bot_database, clock, RecordingRequest()
+    )
     anna = team.phones["Anna"]
     seen_at_answer: list[set[int]] = []
     statuses: list[int] = []
 
     async def scenario() -> None:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_webhook(application, bot_database, clock, stop,
-                                               "https://piket.example/telegram", "s3cret", "127.0.0.1", port))
+        task = asyncio.create_task(
+            run_webhook(
+                application,
+                bot_database,
+                clock,
+                stop,
+                "https://piket.example/telegram",
+                "s3cret",
+                "127.0.0.1",
+                port,
+            )
+        )
         url = f"http://127.0.0.1:{port}/telegram"
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
         async with httpx.AsyncClient() as client:
+
             async def listening() -> bool:
                 try:
                     await client.get(url)

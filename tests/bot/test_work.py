@@ -14,15 +14,18 @@ def buttons(harness: Harness, phone: int) -> list[list[tuple[str, str]]]:
 
 
 async def tap(harness: Harness, phone: int, label: str) -> None:
-    await harness.press(phone, next(data for row in buttons(harness, phone) for shown, data in row
-                                    if shown == label))
+    await harness.press(
+        phone, next(data for row in buttons(harness, phone) for shown, data in row if shown == label)
+    )
     await harness.deliver()
 
 
 def booked(harness: Harness) -> list[tuple[HourCategory, int, int, str]]:
     with harness.database.transaction() as session:
-        return [(e.category, e.worked_minutes, e.plain_minutes, e.entered_by) for e in session.scalars(
-            select(HourEntry).order_by(HourEntry.id))]
+        return [
+            (e.category, e.worked_minutes, e.plain_minutes, e.entered_by)
+            for e in session.scalars(select(HourEntry).order_by(HourEntry.id))
+        ]
 
 
 def test_an_inspector_books_training_of_this_morning_in_a_few_taps(harness: Harness, team: Team) -> None:
@@ -51,7 +54,8 @@ def test_an_inspector_books_training_of_this_morning_in_a_few_taps(harness: Harn
 
 
 def test_only_the_coordinator_is_offered_coordination_and_a_forged_tap_is_refused(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     wytske, anna = team.phones["Wytske"], team.phones["Anna"]
 
     async def scenario() -> None:
@@ -64,13 +68,13 @@ def test_only_the_coordinator_is_offered_coordination_and_a_forged_tap_is_refuse
         await harness.deliver()
 
     harness.play(scenario)
-    assert harness.answers() == ["Deze knop is niet meer geldig.", "Deze knop is niet meer geldig.",
-                                 "OK."]
+    assert harness.answers() == ["Deze knop is niet meer geldig.", "Deze knop is niet meer geldig.", "OK."]
     assert booked(harness) == []
 
 
 def test_a_report_sent_back_reaches_its_writer_silently_and_logging_the_time_again_rewrites_it(
-        harness: Harness, team: Team) -> None:
+    harness: Harness, team: Team
+) -> None:
     from datetime import timedelta
 
     from backend.models import Report, ReportStatus, Shift, ShiftKind
@@ -79,9 +83,13 @@ def test_a_report_sent_back_reaches_its_writer_silently_and_logging_the_time_aga
     anna = team.phones["Anna"]
     now = harness.clock.now()
     with harness.database.transaction() as session:
-        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=team.smallingerland,
-                      starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3, hours=-9),
-                      created_at=now)
+        shift = Shift(
+            kind=ShiftKind.CONTROL,
+            municipality_id=team.smallingerland,
+            starts_at=now - timedelta(days=3),
+            ends_at=now - timedelta(days=3, hours=-9),
+            created_at=now,
+        )
         session.add(shift)
         session.flush()
         report = Report(shift_id=shift.id, writer_id=team.people["Anna"], status=ReportStatus.WRITTEN)
@@ -100,7 +108,8 @@ def test_a_report_sent_back_reaches_its_writer_silently_and_logging_the_time_aga
     harness.play(scenario)
     [told] = [c for c in harness.to(anna) if "terug" in c.text]
     assert told.text.startswith(
-        "De coördinator stuurt het rapport van za 6 mrt terug: Het tweede adres ontbreekt")
+        "De coördinator stuurt het rapport van za 6 mrt terug: Het tweede adres ontbreekt"
+    )
     assert told.params["disable_notification"] and told.params["protect_content"]
     with harness.database.transaction() as session:
         assert session.get_one(Report, report_id).status is ReportStatus.WRITTEN

@@ -32,8 +32,7 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
             self._as_owner = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
 
     @property
     def data(self) -> Path:
@@ -44,20 +43,37 @@ class PrivatePostgres:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.directory / "server.log"), "-w",
-                  "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.directory / "server.log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1",
+            "start",
+        )
 
     def stop(self) -> None:
         """A fast shutdown, as `systemctl stop postgresql` does: clients are disconnected."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def remove(self) -> None:
-        subprocess.run([*self._as_owner, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m",
-                        "immediate", "stop"], capture_output=True, check=False)
+        subprocess.run(
+            [*self._as_owner, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def _run(self, program: str, *args: str) -> None:
-        done = subprocess.run([*self._as_owner, str(self.bin_dir / program), *args], capture_output=True,
-                              text=True, check=False, timeout=120)
+        done = subprocess.run(
+            [*self._as_owner, str(self.bin_dir / program), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         if done.returncode:
             raise RuntimeError(f"{program} failed: {done.stderr or done.stdout}")

@@ -37,8 +37,9 @@ def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def serve_env(database_url: str, keys_file: Path, data_dir: Path, telegram_api_url: str,
-              **settings: str) -> dict[str, str]:
+def serve_env(
+    database_url: str, keys_file: Path, data_dir: Path, telegram_api_url: str, **settings: str
+) -> dict[str, str]:
     """The environment of a production-like process: its own database, keys and Telegram."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIKET_")}
     return env | {
@@ -53,8 +54,15 @@ def serve_env(database_url: str, keys_file: Path, data_dir: Path, telegram_api_u
 
 
 def piket(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "piket", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "piket", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=ROOT,
+    )
 
 
 @dataclass
@@ -78,8 +86,13 @@ class Instance:
         self.port = self.fixed_port or free_port()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "piket", "serve"], env={**self.env, "PIKET_PORT": str(self.port)},
-                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=interruptible)
+                [sys.executable, "-m", "piket", "serve"],
+                env={**self.env, "PIKET_PORT": str(self.port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                preexec_fn=interruptible,
+            )
         self.wait_until(lambda: self.get("/livez")[0] == 200, 60, "the web server to answer")
 
     @property
@@ -110,15 +123,19 @@ class Instance:
     def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
         return self.request("GET", path, token=token)
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
-                token: str | None = None) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
+    ) -> tuple[int, Any]:
         """(status, parsed JSON or text); (0, reason) when nothing answers."""
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method,
-                                         data=json.dumps(body).encode() if body is not None else None,
-                                         headers=headers)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers=headers,
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own http URL)
                 return response.status, _parsed(response.read(), response.headers.get_content_type())
@@ -127,9 +144,15 @@ class Instance:
         except OSError as error:
             return 0, str(error)
 
-    def wait_until(self, condition: Callable[[], object], timeout: float, what: str,
-                   state: Callable[[], str] | None = None) -> float:
+    def wait_until(
+        self,
+        condition: Callable[[], object],
+        timeout: float,
+        what: str,
+        state: Callable[[], str] | None = None,
+    ) -> float:
         """Seconds it took; fails with `state` and the process's log when it exits or time runs out."""
+
         def held() -> object:
             if condition():
                 return True
@@ -142,14 +165,16 @@ class Instance:
 
         return wait_until(held, timeout, what, instead, interval=0.1)
 
+
 def log_in(port: int, username: str, password: str, code: str) -> tuple[int, str]:
     """A browser: the login form, then sending it (which needs the database); the status and page."""
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     with browser.open(f"http://127.0.0.1:{port}/login", timeout=10) as response:
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
     assert csrf, "the login page has its form"
-    form = urllib.parse.urlencode({"csrf_token": csrf[1], "username": username, "password": password,
-                                   "code": code}).encode()
+    form = urllib.parse.urlencode(
+        {"csrf_token": csrf[1], "username": username, "password": password, "code": code}
+    ).encode()
     try:
         with browser.open(f"http://127.0.0.1:{port}/login", data=form, timeout=10) as response:
             return response.status, response.read().decode()

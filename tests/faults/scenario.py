@@ -58,56 +58,95 @@ def seed_crew(database: Database, now: datetime, size: int) -> Crew:
     designated in two municipalities for a month already."""
     with database.transaction() as session:
         made_region, home = region(session)
-        other = Municipality(region_id=made_region.id, name="Smallingerland", population=57084,
-                             population_date=date(2025, 1, 1), is_participating=True,
-                             contribution=home.contribution, pledged_minutes=107 * 60)
+        other = Municipality(
+            region_id=made_region.id,
+            name="Smallingerland",
+            population=57084,
+            population_date=date(2025, 1, 1),
+            is_participating=True,
+            contribution=home.contribution,
+            pledged_minutes=107 * 60,
+        )
         session.add(other)
         session.flush()
         phones = {}
         for number in range(size):
             phone = FIRST_PHONE + number
-            made = inspector(session, home, f"Persoon{number} Test",
-                             Gender.FEMALE if number % 2 else Gender.MALE, telegram_id=str(phone),
-                             is_trained=number % 3 != 2)
+            made = inspector(
+                session,
+                home,
+                f"Persoon{number} Test",
+                Gender.FEMALE if number % 2 else Gender.MALE,
+                telegram_id=str(phone),
+                is_trained=number % 3 != 2,
+            )
             made.created_at = now - timedelta(days=60)
             made.is_coordinator = number == 0
-            session.add_all(Designation(inspector_id=made.id, municipality_id=m.id, decision_reference="RTS",
-                                        valid_from=now.date() - timedelta(days=30)) for m in (home, other))
+            session.add_all(
+                Designation(
+                    inspector_id=made.id,
+                    municipality_id=m.id,
+                    decision_reference="RTS",
+                    valid_from=now.date() - timedelta(days=30),
+                )
+                for m in (home, other)
+            )
             phones[phone] = made.id
         return Crew([home.id, other.id], phones)
 
 
-def open_callouts(database: Database, crew: Crew, now: datetime, count: int,
-                  made_ago: timedelta = timedelta(minutes=1)) -> list[int]:
+def open_callouts(
+    database: Database, crew: Crew, now: datetime, count: int, made_ago: timedelta = timedelta(minutes=1)
+) -> list[int]:
     """`count` call-outs, one a day from two hours from now, made `made_ago` (offers sent then)."""
     made = now - made_ago
     ids = []
     with database.transaction() as session:
         for day in range(count):
             starts = now + timedelta(days=day, hours=2)
-            callout = callouts.create_callout(session, made, "coordinator", NewCallout(
-                municipality_id=crew.municipalities[day % 2], source=CalloutSource.POLICE,
-                starts_at=starts, ends_at=starts + timedelta(hours=9), location="Teststraat 1"))
+            callout = callouts.create_callout(
+                session,
+                made,
+                "coordinator",
+                NewCallout(
+                    municipality_id=crew.municipalities[day % 2],
+                    source=CalloutSource.POLICE,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=9),
+                    location="Teststraat 1",
+                ),
+            )
             ids.append(callout.id)
     return ids
 
 
-def ended_shifts(database: Database, crew: Crew, now: datetime, pairs: int, first_pair: int = 0,
-                 ask: bool = True) -> int:
+def ended_shifts(
+    database: Database, crew: Crew, now: datetime, pairs: int, first_pair: int = 0, ask: bool = True
+) -> int:
     """`pairs` control shifts that ended an hour ago, each with two confirmed people who are not
     the coordinator (from pair number `first_pair` on), and, with `ask`, the hour prompts the sweep
     queues for them. Returns how many prompts were queued."""
-    people = list(crew.phones.values())[1 + 2 * first_pair:]
+    people = list(crew.phones.values())[1 + 2 * first_pair :]
     with database.transaction() as session:
         for number in range(pairs):
-            shift = Shift(kind=ShiftKind.CONTROL, municipality_id=crew.municipalities[0],
-                          starts_at=now - timedelta(hours=10), ends_at=now - timedelta(hours=1),
-                          created_at=now - timedelta(days=2))
+            shift = Shift(
+                kind=ShiftKind.CONTROL,
+                municipality_id=crew.municipalities[0],
+                starts_at=now - timedelta(hours=10),
+                ends_at=now - timedelta(hours=1),
+                created_at=now - timedelta(days=2),
+            )
             session.add(shift)
             session.flush()
-            session.add_all(Assignment(shift_id=shift.id, inspector_id=person,
-                                       status=AssignmentStatus.CONFIRMED, created_at=shift.created_at)
-                            for person in people[2 * number:2 * number + 2])
+            session.add_all(
+                Assignment(
+                    shift_id=shift.id,
+                    inspector_id=person,
+                    status=AssignmentStatus.CONFIRMED,
+                    created_at=shift.created_at,
+                )
+                for person in people[2 * number : 2 * number + 2]
+            )
         session.flush()
         return hours.ask_after_shifts(session, now) if ask else 0
 
@@ -115,27 +154,44 @@ def ended_shifts(database: Database, crew: Crew, now: datetime, pairs: int, firs
 def pending_outbox(database: Database) -> int:
     """Messages due now and not yet delivered (deletions planned for later do not count)."""
     with database.transaction() as session:
-        return session.execute(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.not_before_at <= datetime.now(UTC))).scalar_one()
+        return session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before_at <= datetime.now(UTC)
+            )
+        ).scalar_one()
 
 
 def describe_pending(database: Database) -> str:
     """Every undelivered message, one a line (method, template, chat, due, attempts, last error):
     what a failed wait for an empty outbox shows."""
     with database.transaction() as session:
-        rows = session.execute(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
-                               .order_by(OutboxMessage.id)).scalars().all()
-        return "\n".join(
-            f"  #{row.id} {row.method} {json.loads(row.payload).get('template', '-')} to {row.chat_id} "
-            f"ref={row.ref} created={row.created_at:%H:%M:%S} due={row.not_before_at:%H:%M:%S} "
-            f"attempts={row.attempts} error={row.error}" for row in rows) or "  (none)"
+        rows = (
+            session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .order_by(OutboxMessage.id)
+            )
+            .scalars()
+            .all()
+        )
+        return (
+            "\n".join(
+                f"  #{row.id} {row.method} {json.loads(row.payload).get('template', '-')} to {row.chat_id} "
+                f"ref={row.ref} created={row.created_at:%H:%M:%S} due={row.not_before_at:%H:%M:%S} "
+                f"attempts={row.attempts} error={row.error}"
+                for row in rows
+            )
+            or "  (none)"
+        )
 
 
 def sent_messages(database: Database, ref_prefix: str = "") -> list[OutboxMessage]:
     """Delivered sends, those whose `ref` starts with `ref_prefix`."""
-    query = select(OutboxMessage).where(OutboxMessage.method == outbox.SEND,
-                                        OutboxMessage.status == OutboxStatus.SENT)
+    query = select(OutboxMessage).where(
+        OutboxMessage.method == outbox.SEND, OutboxMessage.status == OutboxStatus.SENT
+    )
     if ref_prefix:
         query = query.where(OutboxMessage.ref.startswith(ref_prefix))
     with database.transaction() as session:
@@ -177,8 +233,12 @@ def processed_updates(database: Database) -> set[int]:
 
 def buttons(telegram: Telegram, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
     """(phone, callback data) of every delivered button that matches, in delivery order."""
-    return [(call.chat, data) for call in telegram.recorded("sendMessage")
-            for _, data in call.buttons if pattern.match(data)]
+    return [
+        (call.chat, data)
+        for call in telegram.recorded("sendMessage")
+        for _, data in call.buttons
+        if pattern.match(data)
+    ]
 
 
 def texts_to(telegram: Telegram, phone: int) -> list[Call]:

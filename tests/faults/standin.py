@@ -58,8 +58,9 @@ class Call:
     @property
     def buttons(self) -> list[tuple[str, str]]:
         markup = self.params.get("reply_markup") or {}
-        return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
-                for b in row]
+        return [
+            (b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row
+        ]
 
 
 @dataclass
@@ -85,10 +86,23 @@ class Telegram:
         with self._changed:
             update_id = next(self._update_ids)
             query_id = f"q{update_id}"
-            self._updates.append({"update_id": update_id, "callback_query": {
-                "id": query_id, "from": _user(user_id), "chat_instance": str(user_id), "data": data,
-                "message": {"message_id": message_id, "date": int(time.time()), "text": "…",
-                            "chat": {"id": user_id, "type": "private"}}}})
+            self._updates.append(
+                {
+                    "update_id": update_id,
+                    "callback_query": {
+                        "id": query_id,
+                        "from": _user(user_id),
+                        "chat_instance": str(user_id),
+                        "data": data,
+                        "message": {
+                            "message_id": message_id,
+                            "date": int(time.time()),
+                            "text": "…",
+                            "chat": {"id": user_id, "type": "private"},
+                        },
+                    },
+                }
+            )
             self._pushed_at[query_id] = time.monotonic()
             self._changed.notify_all()
         return query_id
@@ -97,11 +111,15 @@ class Telegram:
         """Queue a text (a command when it starts with '/'); returns the update id."""
         with self._changed:
             update_id = next(self._update_ids)
-            message: dict[str, Any] = {"message_id": update_id, "date": int(time.time()), "text": text,
-                                       "chat": {"id": user_id, "type": "private"}, "from": _user(user_id)}
+            message: dict[str, Any] = {
+                "message_id": update_id,
+                "date": int(time.time()),
+                "text": text,
+                "chat": {"id": user_id, "type": "private"},
+                "from": _user(user_id),
+            }
             if text.startswith("/"):
-                message["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": len(text.split()[0])}]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
             self._updates.append({"update_id": update_id, "message": message})
             self._changed.notify_all()
         return update_id
@@ -110,8 +128,11 @@ class Telegram:
 
     def recorded(self, method: str | None = None, chat: int | None = None) -> list[Call]:
         with self._changed:
-            return [c for c in self.calls if (method is None or c.method == method)
-                    and (chat is None or c.chat == chat)]
+            return [
+                c
+                for c in self.calls
+                if (method is None or c.method == method) and (chat is None or c.chat == chat)
+            ]
 
     def answers(self) -> dict[str, str]:
         """Callback query id to the text the bot answered it with."""
@@ -128,8 +149,13 @@ class Telegram:
         with self._changed:
             return len(self._updates)
 
-    def wait_for(self, condition: Callable[[], object], timeout: float, what: str,
-                 state: Callable[[], str] | None = None) -> float:
+    def wait_for(
+        self,
+        condition: Callable[[], object],
+        timeout: float,
+        what: str,
+        state: Callable[[], str] | None = None,
+    ) -> float:
         return wait_until(condition, timeout, what, state)
 
     # -- the Bot API -----------------------------------------------------------------------
@@ -137,8 +163,11 @@ class Telegram:
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "getUpdates":
             if self._webhook is not None:
-                return 409, {"ok": False, "error_code": 409, "description":
-                             "Conflict: can't use getUpdates method while webhook is active"}
+                return 409, {
+                    "ok": False,
+                    "error_code": 409,
+                    "description": "Conflict: can't use getUpdates method while webhook is active",
+                }
             return self._get_updates(params)
         if method in ("setWebhook", "deleteWebhook"):
             self._set_webhook(params if method == "setWebhook" else None)
@@ -153,8 +182,14 @@ class Telegram:
             return _ok(self._message(message_id, params))
         if method == "editMessageText":
             return _ok(self._message(int(params["message_id"]), params))
-        if method in ("answerCallbackQuery", "deleteMessage", "deleteWebhook", "setWebhook", "setMyCommands",
-                      "close"):
+        if method in (
+            "answerCallbackQuery",
+            "deleteMessage",
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+            "close",
+        ):
             return _ok(True)
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
@@ -164,9 +199,12 @@ class Telegram:
         with self._changed:
             if self._polling:
                 self.conflicts += 1
-                return 409, {"ok": False, "error_code": 409, "description":
-                             "Conflict: terminated by other getUpdates request; make sure that only "
-                             "one bot instance is running"}
+                return 409, {
+                    "ok": False,
+                    "error_code": 409,
+                    "description": "Conflict: terminated by other getUpdates request; make sure that only "
+                    "one bot instance is running",
+                }
             self._polling += 1
             try:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -199,8 +237,13 @@ class Telegram:
 
     @staticmethod
     def _message(message_id: int, params: dict[str, Any]) -> dict[str, Any]:
-        return {"message_id": message_id, "date": int(time.time()), "text": params.get("text", ""),
-                "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": BOT_USER}
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "text": params.get("text", ""),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+        }
 
 
 class Server:
@@ -277,8 +320,12 @@ def _params(body: str, content_type: str) -> dict[str, Any]:
 def _posted(url: str, secret: str, update: dict[str, Any]) -> bool:
     """True once the webhook answered 200; a dead process, an error or a timeout is a retry."""
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
-    request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST",  # noqa: S310
-                                     headers=headers)
+    request = urllib.request.Request(  # noqa: S310 (the test's own URL)
+        url,
+        data=json.dumps(update).encode(),
+        method="POST",
+        headers=headers,
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (the test's own URL)
             return bool(answer.status == 200)

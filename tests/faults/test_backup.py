@@ -75,8 +75,9 @@ def assert_whole(database: Database, pressed: dict[str, str]) -> None:
         assert audit.verify(session).is_intact
 
 
-def test_backup_while_serving_restores_whole_and_identical(site: Site, databases: DatabaseFactory,
-                                                           tmp_path: Path) -> None:
+def test_backup_while_serving_restores_whole_and_identical(
+    site: Site, databases: DatabaseFactory, tmp_path: Path
+) -> None:
     now = site.now()
     crew = seed_crew(site.database, now, size=16)
     open_callouts(site.database, crew, now, count=5)
@@ -97,8 +98,12 @@ def test_backup_while_serving_restores_whole_and_identical(site: Site, databases
     assert_whole(restore_elsewhere(site, databases, during), pressed)
 
     # Once the burst is over: a backup of the idle service restores to identical tables.
-    server.wait_until(lambda: len(telegram.answers()) == len(pressed) and pending_outbox(site.database) == 0,
-                      90, "the burst to end", lambda: describe_pending(site.database))
+    server.wait_until(
+        lambda: len(telegram.answers()) == len(pressed) and pending_outbox(site.database) == 0,
+        90,
+        "the burst to end",
+        lambda: describe_pending(site.database),
+    )
     server.wait_until(Steady(lambda: table_digests(site.database), seconds=1.0), 30, "the tables to rest")
     idle = tmp_path / "idle.piket-backup"
     made = piket(site.env(), "backup", str(idle), "--receiver", "beheer", "--purpose", "herstel")
@@ -112,8 +117,13 @@ def test_backup_while_serving_restores_whole_and_identical(site: Site, databases
     # Other keys cannot open it, and say so.
     other_keys = tmp_path / "other-keys.json"
     KeyRing.generate().write(other_keys)
-    refused = piket({**site.env(), "PIKET_KEYS_FILE": str(other_keys), "PIKET_DATABASE_URL": databases.url()},
-                    "restore", str(idle))
+    refused = piket(
+        {**site.env(), "PIKET_KEYS_FILE": str(other_keys), "PIKET_DATABASE_URL": databases.url()},
+        "restore",
+        str(idle),
+    )
     assert refused.returncode != 0 and "restore refused" in refused.stderr
-    print(f"\nbackup: {answered_while} taps answered while the backup ran; "
-          f"{sum(c for c, _ in source_digests.values())} rows in {len(source_digests)} tables identical")
+    print(
+        f"\nbackup: {answered_while} taps answered while the backup ran; "
+        f"{sum(c for c, _ in source_digests.values())} rows in {len(source_digests)} tables identical"
+    )

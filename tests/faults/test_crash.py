@@ -50,8 +50,12 @@ def serve(site: Site, mode: str) -> Instance:
     if mode == "polling":
         return site.serve()
     port = free_port()
-    return site.serve(port=port, webhook_url=f"http://127.0.0.1:{port + 1}/telegram",
-                      webhook_secret="crash-test-secret", host="127.0.0.1")
+    return site.serve(
+        port=port,
+        webhook_url=f"http://127.0.0.1:{port + 1}/telegram",
+        webhook_secret="crash-test-secret",
+        host="127.0.0.1",
+    )
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -80,13 +84,18 @@ def test_sigkill_during_a_burst_of_accepts_and_hour_confirmations(site: Site, mo
     # Every acknowledged tap was committed, with its effect.
     assert {update_id(q) for q in acknowledged} <= processed
     with site.database.transaction() as session:
-        tapped_offers = {o.id for o in session.execute(
-            select(Offer).where(Offer.status.in_(TAPPED_OFFER))).scalars()}
+        tapped_offers = {
+            o.id for o in session.execute(select(Offer).where(Offer.status.in_(TAPPED_OFFER))).scalars()
+        }
         entries = {(e.shift_id, e.inspector_id) for e in session.execute(select(HourEntry)).scalars()}
-        offers_of_taps = {int(data.split(":")[1]) for q, data in pressed.items()
-                          if update_id(q) in processed and ACCEPT.match(data)}
-        hour_taps = [data for q, data in pressed.items()
-                     if update_id(q) in processed and HOURS_OK.match(data)]
+        offers_of_taps = {
+            int(data.split(":")[1])
+            for q, data in pressed.items()
+            if update_id(q) in processed and ACCEPT.match(data)
+        }
+        hour_taps = [
+            data for q, data in pressed.items() if update_id(q) in processed and HOURS_OK.match(data)
+        ]
         # ...and nothing is half-written: every effect has its recorded tap, every tap its effect.
         assert tapped_offers <= offers_of_taps
         assert len(entries) == len(hour_taps)
@@ -97,23 +106,32 @@ def test_sigkill_during_a_burst_of_accepts_and_hour_confirmations(site: Site, mo
         assert audit.verify(session).is_intact
 
         # The outbox resumed: nothing waits or failed, and every sent message reached Telegram.
-        rows = session.execute(select(OutboxMessage).where(
-            OutboxMessage.method == outbox.SEND, OutboxMessage.not_before_at <= datetime.now(UTC))
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.method == outbox.SEND, OutboxMessage.not_before_at <= datetime.now(UTC)
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert {row.status for row in rows} == {OutboxStatus.SENT}
         delivered = {(c.chat, c.message_id) for c in telegram.recorded("sendMessage")}
         assert {(int(row.chat_id), row.telegram_message_id) for row in rows} <= delivered
     duplicates = len(telegram.recorded("sendMessage")) - len(rows)
-    per_chat = (Counter(c.chat for c in telegram.recorded("sendMessage"))
-                - Counter(int(row.chat_id) for row in rows))
+    per_chat = Counter(c.chat for c in telegram.recorded("sendMessage")) - Counter(
+        int(row.chat_id) for row in rows
+    )
     assert max(per_chat.values(), default=0) <= 1, "each chat has one message in flight at most"
 
     # No tap is lost: Telegram handed out again what was not handled, and every tap got its answer.
     assert set(telegram.answers()) == set(pressed)
     assert "handling an update failed" not in server.log()
-    print(f"\ncrash: {len(pressed)} taps, {len(acknowledged)} acknowledged before SIGKILL, "
-          f"all answered after the restart, {duplicates} messages sent twice "
-          f"(at most {max(per_chat.values(), default=0)} to one chat)")
+    print(
+        f"\ncrash: {len(pressed)} taps, {len(acknowledged)} acknowledged before SIGKILL, "
+        f"all answered after the restart, {duplicates} messages sent twice "
+        f"(at most {max(per_chat.values(), default=0)} to one chat)"
+    )
 
 
 class SettledAfter:
@@ -127,9 +145,14 @@ class SettledAfter:
         if answers != self.count:
             self.count, self.since = answers, time.monotonic()
             return False
-        return (self.site.telegram.pending() == 0 and pending_outbox(self.site.database) == 0
-                and time.monotonic() - self.since > 2)
+        return (
+            self.site.telegram.pending() == 0
+            and pending_outbox(self.site.database) == 0
+            and time.monotonic() - self.since > 2
+        )
 
     def __repr__(self) -> str:
-        return (f"{self.count} answers, {self.site.telegram.pending()} updates at Telegram, "
-                f"{pending_outbox(self.site.database)} messages in the outbox")
+        return (
+            f"{self.count} answers, {self.site.telegram.pending()} updates at Telegram, "
+            f"{pending_outbox(self.site.database)} messages in the outbox"
+        )

@@ -48,7 +48,8 @@ def assert_each_once(site: Site, callouts: int, prompts: int) -> None:
     assert len(reminders) == len(set(reminders)) == offers(site, Offer.reminded_at.is_not(None)) > 0
     assert offers(site, Offer.status == OfferStatus.PENDING, Offer.reminded_at.is_(None)) == 0
     assert Counter(data.split(":")[1] for _, data in buttons(telegram, ESCALATION)) == Counter(
-        {str(i): 1 for i in range(1, callouts + 1)})
+        {str(i): 1 for i in range(1, callouts + 1)}
+    )
     hour_buttons = [data for _, data in buttons(telegram, HOURS_OK)]
     assert len(hour_buttons) == len(set(hour_buttons)) == prompts
     assert len(telegram.recorded("sendMessage")) == len(sent_messages(site.database))

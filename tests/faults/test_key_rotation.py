@@ -34,9 +34,19 @@ def coordinator(site: Site) -> tuple[str, str]:
 
 def new_callout(server: Instance, crew: Crew, token: str, days: int) -> int:
     day = (Site.now() + timedelta(days=days)).date().isoformat()
-    status, _ = server.request("POST", "/api/v1/callouts", {
-        "municipality_id": crew.municipalities[0], "source": "police", "day": day, "start": "20:00",
-        "end": "23:00", "location": "Teststraat 1"}, token=token)
+    status, _ = server.request(
+        "POST",
+        "/api/v1/callouts",
+        {
+            "municipality_id": crew.municipalities[0],
+            "source": "police",
+            "day": day,
+            "start": "20:00",
+            "end": "23:00",
+            "location": "Teststraat 1",
+        },
+        token=token,
+    )
     return status
 
 

@@ -78,8 +78,9 @@ def test_the_database_gone_for_30_seconds(site: Site, postgres: PrivatePostgres)
         _, token = accounts.create_api_token(session, now, "test", "outage", Role.COORDINATOR)
     server = site.serve(sweep_seconds="2")
     telegram = site.telegram
-    server.wait_until(lambda: pending_outbox(site.database) == 0 and buttons(telegram, ACCEPT), 60,
-                      "the offers")
+    server.wait_until(
+        lambda: pending_outbox(site.database) == 0 and buttons(telegram, ACCEPT), 60, "the offers"
+    )
     (first, first_tap), (second, second_tap), *_ = buttons(telegram, ACCEPT)
     before = telegram.press(first, first_tap)
     telegram.wait_for(lambda: before in telegram.answers(), 30, "the answer before the outage")
@@ -109,23 +110,33 @@ def test_the_database_gone_for_30_seconds(site: Site, postgres: PrivatePostgres)
     # The jobs resumed too: a call-out open for 40 minutes gets its escalation from the sweep.
     escalations = len(buttons(telegram, ESCALATION))
     open_callouts(site.database, crew, site.now(), count=1, made_ago=LONG_AGO)
-    server.wait_until(lambda: len(buttons(telegram, ESCALATION)) > escalations, 60,
-                      "the sweep after the outage")
+    server.wait_until(
+        lambda: len(buttons(telegram, ESCALATION)) > escalations, 60, "the sweep after the outage"
+    )
     resumed = time.monotonic() - back
 
     with site.database.transaction() as session:
-        answered = {offer.inspector_id for offer in session.execute(select(Offer).where(
-            Offer.status != OfferStatus.PENDING, Offer.answered_at.is_not(None))).scalars()}
+        answered = {
+            offer.inspector_id
+            for offer in session.execute(
+                select(Offer).where(Offer.status != OfferStatus.PENDING, Offer.answered_at.is_not(None))
+            ).scalars()
+        }
     assert {crew.phones[first], crew.phones[second]} <= answered
     processed = processed_updates(site.database)
     assert int(before[1:]) in processed and int(again[1:]) in processed
     assert int(during[1:]) not in processed  # rolled back, and answered "try again"
     # The sweep that escalated queued reminders to those who have not answered, behind their
     # offers (one message a second per chat): everything due goes out, none held back by the outage.
-    server.wait_until(lambda: pending_outbox(site.database) == 0, SEND_SECONDS, "everything due to be sent",
-                      lambda: describe_pending(site.database))
+    server.wait_until(
+        lambda: pending_outbox(site.database) == 0,
+        SEND_SECONDS,
+        "everything due to be sent",
+        lambda: describe_pending(site.database),
+    )
     emptied = time.monotonic() - back
     assert server.log().count("this instance is now the scheduler leader") == 2
-    print(f"\noutage: web back {took:.1f} s after PostgreSQL, jobs and bot {resumed:.1f} s, "
-          f"outbox empty {emptied:.1f} s")
-
+    print(
+        f"\noutage: web back {took:.1f} s after PostgreSQL, jobs and bot {resumed:.1f} s, "
+        f"outbox empty {emptied:.1f} s"
+    )

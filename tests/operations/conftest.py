@@ -17,7 +17,6 @@ def _default_zone() -> Iterator[None]:
     use_team_zone(DEFAULT_ZONE)
 
 
-
 @pytest.fixture
 def upgraded(piket: Piket) -> Piket:
     piket("db", "upgrade")

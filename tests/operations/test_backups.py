@@ -36,8 +36,8 @@ def _bind(database: Database, clock: FrozenClock, **settings: str) -> None:
 
 
 def test_the_daily_job_writes_a_backup_that_restores_and_keeps_the_newest(
-        demo_database: Database, clock: FrozenClock, tmp_path: Path, keyring: KeyRing,
-        databases: DatabaseFactory) -> None:
+    demo_database: Database, clock: FrozenClock, tmp_path: Path, keyring: KeyRing, databases: DatabaseFactory
+) -> None:
     tmp_path = tmp_path / "backups"
     tmp_path.mkdir()
     _bind(demo_database, clock, PIKET_BACKUP_DIR=str(tmp_path), PIKET_BACKUP_KEEP="3")
@@ -65,7 +65,8 @@ def test_without_a_backup_dir_the_job_does_nothing(demo_database: Database, cloc
 
 
 def test_the_backup_runs_daily_at_the_set_time_of_the_region_day(
-        fresh_database: Database, clock: FrozenClock, tmp_path: Path) -> None:
+    fresh_database: Database, clock: FrozenClock, tmp_path: Path
+) -> None:
     _bind(fresh_database, clock, PIKET_BACKUP_DIR=str(tmp_path), PIKET_BACKUP_TIME="02:30")
     runner = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url))
     runner.start()

@@ -35,8 +35,12 @@ def test_systemd_accepts_every_unit_without_a_warning(tmp_path: Path) -> None:
     piket = Path(sys.executable).parent / "piket"
     for unit in UNITS:
         (tmp_path / unit.name).write_text(unit.read_text().replace(INSTALLED_PIKET, str(piket)))
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no", *sorted(map(str, tmp_path.iterdir()))],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *sorted(map(str, tmp_path.iterdir()))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
@@ -59,8 +63,7 @@ def test_the_environment_template_names_every_setting_and_nothing_else() -> None
 
 
 def test_the_environment_template_as_it_stands_is_a_valid_production_configuration(tmp_path: Path) -> None:
-    active = dict(line.split("=", 1) for line in _template().splitlines()
-                  if line.startswith("PIKET_"))
+    active = dict(line.split("=", 1) for line in _template().splitlines() if line.startswith("PIKET_"))
     keys, secret = tmp_path / "keyring.json", tmp_path / "secret"
     KeyRing.generate().write(keys)
     secret.write_text(secrets.token_urlsafe(48))
@@ -80,11 +83,13 @@ def test_behind_one_proxy_piket_sees_the_client_address(tmp_path: Path) -> None:
     seen = []
     database = Database(f"sqlite:///{tmp_path / 'x.db'}", create_engine(f"sqlite:///{tmp_path / 'x.db'}"))
     for hops, expected in (("0", "127.0.0.1"), ("1", "203.0.113.9")):
-        settings = load_settings({"PIKET_DATA_DIR": str(tmp_path), "PIKET_SECRET_KEY": "x" * 40,
-                                  "PIKET_PROXY_HOPS": hops})
+        settings = load_settings(
+            {"PIKET_DATA_DIR": str(tmp_path), "PIKET_SECRET_KEY": "x" * 40, "PIKET_PROXY_HOPS": hops}
+        )
         app = create_app(settings, database)
         app.after_request(lambda response: seen.append(request.remote_addr) or response)
-        app.test_client().get("/livez", headers={"X-Forwarded-For": "203.0.113.9"},
-                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        app.test_client().get(
+            "/livez", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        )
         assert seen[-1] == expected
     database.dispose()

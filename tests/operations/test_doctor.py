@@ -38,11 +38,21 @@ def ready(upgraded: Piket, env: dict[str, str], tmp_path: Path, telegram: Server
     database.dispose()
     backups = tmp_path / "backups"
     backups.mkdir()
-    upgraded("backup", str(backups / f"piket-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup"),
-             "--receiver", "beheer", "--purpose", "herstel")
-    return {"PIKET_ENVIRONMENT": "production", "PIKET_BACKUP_DIR": str(backups),
-            "PIKET_SECRET_KEY": secrets.token_urlsafe(48),
-            "PIKET_TELEGRAM_TOKEN": TOKEN, "PIKET_TELEGRAM_API_URL": telegram.api_url}
+    upgraded(
+        "backup",
+        str(backups / f"piket-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.backup"),
+        "--receiver",
+        "beheer",
+        "--purpose",
+        "herstel",
+    )
+    return {
+        "PIKET_ENVIRONMENT": "production",
+        "PIKET_BACKUP_DIR": str(backups),
+        "PIKET_SECRET_KEY": secrets.token_urlsafe(48),
+        "PIKET_TELEGRAM_TOKEN": TOKEN,
+        "PIKET_TELEGRAM_API_URL": telegram.api_url,
+    }
 
 
 def _lines(output: str) -> dict[str, str]:
@@ -58,14 +68,26 @@ def _lines(output: str) -> dict[str, str]:
 def test_on_the_demo_made_ready_every_check_passes(ready: dict[str, str], upgraded: Piket) -> None:
     result = upgraded("doctor", **ready)
     statuses = _lines(result.output)
-    assert set(statuses) == {"keys", "session secret", "environment", "database", "sealed values", "region",
-                             "accounts", "designations", "money and ORT tables", "telegram", "backup"}
+    assert set(statuses) == {
+        "keys",
+        "session secret",
+        "environment",
+        "database",
+        "sealed values",
+        "region",
+        "accounts",
+        "designations",
+        "money and ORT tables",
+        "telegram",
+        "backup",
+    }
     assert statuses == dict.fromkeys(statuses, "OK"), result.output
     assert "@piket_standin_bot answers; updates by polling" in result.output
 
 
 def test_a_broken_deployment_names_each_fault_and_exits_non_zero(
-        ready: dict[str, str], upgraded: Piket, env: dict[str, str], tmp_path: Path) -> None:
+    ready: dict[str, str], upgraded: Piket, env: dict[str, str], tmp_path: Path
+) -> None:
     database = Database(env["PIKET_DATABASE_URL"])
     with database.transaction() as session:  # nobody trained any more
         session.execute(update(Inspector).values(trained_since=None))
@@ -74,8 +96,9 @@ def test_a_broken_deployment_names_each_fault_and_exits_non_zero(
     KeyRing.generate().write(wrong_keys)
     empty = tmp_path / "no-backups"
     empty.mkdir()
-    result = upgraded("doctor", expect=1, **{**ready, "PIKET_KEYS_FILE": str(wrong_keys),
-                                             "PIKET_BACKUP_DIR": str(empty)})
+    result = upgraded(
+        "doctor", expect=1, **{**ready, "PIKET_KEYS_FILE": str(wrong_keys), "PIKET_BACKUP_DIR": str(empty)}
+    )
     statuses = _lines(result.output)
     assert statuses["sealed values"] == statuses["designations"] == statuses["backup"] == "FAIL"
     assert "this is not the key ring the data was sealed with" in result.output
@@ -85,8 +108,11 @@ def test_a_broken_deployment_names_each_fault_and_exits_non_zero(
 
 
 def test_without_a_database_the_checks_that_need_one_say_so(upgraded: Piket, tmp_path: Path) -> None:
-    result = upgraded("doctor", expect=1,
-                      PIKET_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    result = upgraded(
+        "doctor",
+        expect=1,
+        PIKET_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
+    )
     statuses = _lines(result.output)
     assert statuses["database"] == "FAIL" and "cannot be reached" in result.output
     assert statuses["region"] == "WARN" and "not checked" in result.output
@@ -117,7 +143,8 @@ def test_telegram_refusing_the_token_or_holding_another_webhook_is_named() -> No
     assert "refused the token" in _examine(refused, **token)["telegram"].message
     polling = _examine(hooked, **token)["telegram"]
     assert polling.status is Status.WARN and "another deployment" in polling.message
-    other = _examine(hooked, **token, PIKET_WEBHOOK_URL="https://piket.example.org/telegram",
-                     PIKET_WEBHOOK_SECRET="s" * 32)["telegram"]
+    other = _examine(
+        hooked, **token, PIKET_WEBHOOK_URL="https://piket.example.org/telegram", PIKET_WEBHOOK_SECRET="s" * 32
+    )["telegram"]
     assert other.status is Status.WARN and "not PIKET_WEBHOOK_URL" in other.message
     assert "1:x" not in polling.message + other.message

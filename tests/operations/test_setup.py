@@ -26,9 +26,11 @@ def _password(output: str) -> str:
 
 
 def test_setup_makes_the_region_and_an_admin_who_logs_in_with_the_printed_password(
-        upgraded: Piket, env: dict[str, str]) -> None:
-    result = upgraded("setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Amsterdam",
-                      "--admin", "beheer")
+    upgraded: Piket, env: dict[str, str]
+) -> None:
+    result = upgraded(
+        "setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Amsterdam", "--admin", "beheer"
+    )
     password = _password(result.output)
     database = Database(env["PIKET_DATABASE_URL"])
     with database.transaction() as session:
@@ -41,15 +43,17 @@ def test_setup_makes_the_region_and_an_admin_who_logs_in_with_the_printed_passwo
 
 def test_setup_refuses_once_an_admin_exists(upgraded: Piket) -> None:
     upgraded("setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Amsterdam", "--admin", "beheer")
-    again = upgraded("setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Amsterdam",
-                     "--admin", "tweede", expect=1)
+    again = upgraded(
+        "setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Amsterdam", "--admin", "tweede", expect=1
+    )
     assert "an admin account exists already" in again.output
     assert "piket users reset" in again.output
 
 
 def test_setup_refuses_an_unknown_zone_and_makes_nothing(upgraded: Piket, env: dict[str, str]) -> None:
-    wrong = upgraded("setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Hilversum",
-                     "--admin", "beheer", expect=1)
+    wrong = upgraded(
+        "setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Hilversum", "--admin", "beheer", expect=1
+    )
     assert "unknown time zone 'Europe/Hilversum'" in wrong.output
     database = Database(env["PIKET_DATABASE_URL"])
     with database.transaction() as session:
@@ -64,7 +68,8 @@ def test_setup_on_an_empty_database_asks_for_the_upgrade_first(piket: Piket) -> 
 
 
 def test_users_reset_gives_a_lost_admin_a_new_one_time_password_and_audits_it(
-        upgraded: Piket, env: dict[str, str]) -> None:
+    upgraded: Piket, env: dict[str, str]
+) -> None:
     upgraded("setup", "--region", "Toezicht Gooi", "--timezone", "Europe/Amsterdam", "--admin", "beheer")
     database = Database(env["PIKET_DATABASE_URL"])
     with database.transaction() as session:  # the admin had set up a password and an authenticator
@@ -100,8 +105,13 @@ def test_demo_reset_refuses_a_database_the_demo_did_not_make(upgraded: Piket) ->
 
 def test_demo_reset_refuses_production_even_on_a_demo_database(upgraded: Piket) -> None:
     upgraded("demo")
-    refused = upgraded("demo", "--reset", expect=1, PIKET_ENVIRONMENT="production",
-                       PIKET_SECRET_KEY=secrets.token_urlsafe(48))
+    refused = upgraded(
+        "demo",
+        "--reset",
+        expect=1,
+        PIKET_ENVIRONMENT="production",
+        PIKET_SECRET_KEY=secrets.token_urlsafe(48),
+    )
     assert "production" in refused.output
     assert "Demo loaded" in upgraded("demo", "--reset").output  # in development it may
     assert "Demo loaded" in upgraded("demo", "--reset").output  # and again: it marked its database

@@ -27,8 +27,11 @@ from tests.profiles import PROFILES
 
 # Each shipped profile, with the municipality that coordinates (Wytske's and Anna's employer) and
 # the one where the call-out is (Bauke's and Ciska's); Hilversum's team is one municipality.
-TEAMS = {"hilversum": ("Hilversum", "Hilversum"), "kennemerland": ("Haarlem", "Velsen"),
-         "fryslan-rts": ("Leeuwarden", "Smallingerland")}
+TEAMS = {
+    "hilversum": ("Hilversum", "Hilversum"),
+    "kennemerland": ("Haarlem", "Velsen"),
+    "fryslan-rts": ("Leeuwarden", "Smallingerland"),
+}
 
 
 def team_list(home: str, away: str) -> str:
@@ -40,15 +43,19 @@ def team_list(home: str, away: str) -> str:
         f"Bauke Bosma;Bauke;m;;{away};7;5;{away} 1-1-2027;;\r\n"
         f"Ciska Postma;Ciska;v;;{away};7;5;{away} (SM-2027-3) 1-1-2027;;\r\n"
     )
+
+
 PHONES = {"Wytske": 201, "Anna": 202, "Bauke": 203, "Ciska": 204}
 
 
 @pytest.mark.parametrize("profile", list(TEAMS))
-def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str], tmp_path: Path,
-                                             profile: str) -> None:
+def test_a_new_team_from_setup_to_settlement(
+    upgraded: Piket, env: dict[str, str], tmp_path: Path, profile: str
+) -> None:
     home, away = TEAMS[profile]
-    done = upgraded("setup", "--region", "Toezicht Test", "--timezone", "Europe/Amsterdam",
-                    "--admin", "beheer")
+    done = upgraded(
+        "setup", "--region", "Toezicht Test", "--timezone", "Europe/Amsterdam", "--admin", "beheer"
+    )
     password = re.search(r"one-time password: (\S+)", done.output).group(1)  # type: ignore[union-attr]
     database = Database(env["PIKET_DATABASE_URL"])
     clock = FrozenClock(datetime(2027, 3, 9, 13, 0, tzinfo=UTC))
@@ -75,8 +82,9 @@ def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str
         result = settle(session, 2027, mode="actual")
         budget = settle(session, 2027, mode="budget")
         called = next(line for line in result.lines if line.name == away)
-        callout_minutes = session.execute(select(HourEntry.worked_minutes).where(
-            HourEntry.category == HourCategory.CALLOUT)).scalars()
+        callout_minutes = session.execute(
+            select(HourEntry.worked_minutes).where(HourEntry.category == HourCategory.CALLOUT)
+        ).scalars()
         assert sum(callout_minutes) == 2 * 480  # 14:00-23:00 local less the hour's break, twice
         everything = sum(session.execute(select(HourEntry.worked_minutes)).scalars())
         # Hours count for the employer: Bauke's for his, Anna's and the report for hers.
@@ -85,8 +93,14 @@ def test_a_new_team_from_setup_to_settlement(upgraded: Piket, env: dict[str, str
         assert called.delivered_cents > 0
         assert result.totals["balance_cents"] == sum(line.balance_cents for line in result.lines) == 0
         assert budget.totals["balance_cents"] == 0, "the profile's budget balances to the cent"
-    exported = "".join(exports.csv_lines(exports.settlement_column_set(result), exports.SETTLEMENT_HEADER,
-                                         exports.settlement_rows(result), exports.SETTLEMENT_SUMMED))
+    exported = "".join(
+        exports.csv_lines(
+            exports.settlement_column_set(result),
+            exports.SETTLEMENT_HEADER,
+            exports.settlement_rows(result),
+            exports.SETTLEMENT_SUMMED,
+        )
+    )
     rows = exported.removeprefix("\ufeff").splitlines()
     names = [line.name for line in result.lines]
     assert home in names and away in names
@@ -100,8 +114,10 @@ def _enrol_everyone(harness: Harness) -> dict[str, int]:
     with harness.database.transaction() as session:
         found = session.execute(select(Inspector).options(undefer(Inspector.first_name))).scalars()
         people = {i.first_name: i.id for i in found}
-        codes = {name: enrolment.create_code(session, harness.clock.now(), "web:beheer", people[name])
-                 for name in PHONES}
+        codes = {
+            name: enrolment.create_code(session, harness.clock.now(), "web:beheer", people[name])
+            for name in PHONES
+        }
 
     async def scenario() -> None:
         for name, code in codes.items():
@@ -119,8 +135,14 @@ def _callout_confirmed_to_a_pair(harness: Harness, people: dict[str, int], place
     start = harness.clock.now() + timedelta(hours=2)
     with harness.database.transaction() as session:
         where = session.execute(select(Municipality.id).where(Municipality.name == place)).scalar_one()
-        callouts.create_callout(session, harness.clock.now(), "web:coordinator", NewCallout(
-            where, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1, Drachten"))
+        callouts.create_callout(
+            session,
+            harness.clock.now(),
+            "web:coordinator",
+            NewCallout(
+                where, CalloutSource.MMA, start, start + timedelta(hours=9), "Dorpsstraat 1, Drachten"
+            ),
+        )
 
     async def scenario() -> None:
         await harness.deliver()
@@ -130,8 +152,11 @@ def _callout_confirmed_to_a_pair(harness: Harness, people: dict[str, int], place
         await harness.deliver()
 
     harness.play(scenario)
-    confirmed = {name for name, phone in PHONES.items()
-                 if any(c.text.startswith("Bevestigd") for c in harness.to(phone))}
+    confirmed = {
+        name
+        for name, phone in PHONES.items()
+        if any(c.text.startswith("Bevestigd") for c in harness.to(phone))
+    }
     assert any("Dorpsstraat" in c.text for c in harness.to(PHONES["Anna"]))
     assert not any("Dorpsstraat" in c.text for c in harness.to(PHONES["Ciska"]))
     return confirmed
@@ -151,8 +176,11 @@ def _hours_confirmed_and_approved(harness: Harness, people: dict[str, int], pair
                 await harness.press(PHONES[name], prompt.buttons[0][0][1])
         await harness.deliver()
         for name in sorted(pair):  # the report's writing time: one tap for the time offered
-            asked = [c for c in harness.to(PHONES[name], "editMessageText")
-                     if c.text.startswith("Rapport") and c.buttons]
+            asked = [
+                c
+                for c in harness.to(PHONES[name], "editMessageText")
+                if c.text.startswith("Rapport") and c.buttons
+            ]
             if asked:
                 await harness.press(PHONES[name], asked[-1].buttons[0][0][1])
         await harness.deliver()

@@ -24,8 +24,9 @@ def minute_band(instant: datetime) -> Band:
     return Band.PLAIN
 
 
-def oracle_bands(starts_at: datetime, ends_at: datetime,
-                 breaks: list[tuple[datetime, datetime]]) -> dict[Band, int]:
+def oracle_bands(
+    starts_at: datetime, ends_at: datetime, breaks: list[tuple[datetime, datetime]]
+) -> dict[Band, int]:
     """Real minutes: the walk is in UTC (a local clock would count 02:00-03:00 twice, or never)."""
     minutes = dict.fromkeys(Band, 0)
     instant, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)

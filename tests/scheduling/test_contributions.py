@@ -46,8 +46,13 @@ PLAN = FRYSLAN.plan(2027)
 
 def plan_table(seed: list) -> ContributionTable:
     """A scenario table from the populations alone, with the shipped profile's budget and plan (two years)."""
-    return contribution_table([(r[0], r[1]) for r in seed], PLAN_BUDGET, years=2, controls=PLAN.controls,
-                              fte_hundredths=int(PLAN.fte * 100))
+    return contribution_table(
+        [(r[0], r[1]) for r in seed],
+        PLAN_BUDGET,
+        years=2,
+        controls=PLAN.controls,
+        fte_hundredths=int(PLAN.fte * 100),
+    )
 
 
 def plan_cells(row: tuple) -> dict[str, int]:
@@ -74,9 +79,14 @@ def test_our_columns_add_up_to_the_printed_totals(scenario: str) -> None:
     table = plan_table(seed)
     pilot, yearly, fte, hours, controls = PRINTED_TOTALS
     sums = {c: sum(getattr(r, c) for r in table.rows) for c in COLUMNS}
-    assert sums == {"share_basis_points": 10_000, "pilot_cents": int(Decimal(pilot) * 100),
-                    "yearly_cents": int(Decimal(yearly) * 100), "fte_hundredths": int(Decimal(fte) * 100),
-                    "hours": hours, "controls": controls}
+    assert sums == {
+        "share_basis_points": 10_000,
+        "pilot_cents": int(Decimal(pilot) * 100),
+        "yearly_cents": int(Decimal(yearly) * 100),
+        "fte_hundredths": int(Decimal(fte) * 100),
+        "hours": hours,
+        "controls": controls,
+    }
 
 
 def test_the_plans_own_columns_do_not_add_up_where_we_say_so() -> None:
@@ -101,10 +111,17 @@ def test_municipalities_under_the_minimum_pledge_are_named() -> None:
     table = plan_table(SCENARIO_3)
     short = {s.name: (s.share_hours, s.extra_hours) for s in pledge_shortfalls(table)}
     assert short == {
-        "Achtkarspelen": (53, 47), "Harlingen": (30, 70), "Heerenveen": (97, 3),
-        "Ooststellingwerf": (49, 51), "Opsterland": (56, 44), "Weststellingwerf": (50, 50),
-        "Tytsjerksteradiel": (61, 39), "Dantumadiel": (36, 64), "De Fryske Marren": (98, 2),
-        "Waadhoeke": (88, 12), "Noardeast-Fryslân": (86, 14),
+        "Achtkarspelen": (53, 47),
+        "Harlingen": (30, 70),
+        "Heerenveen": (97, 3),
+        "Ooststellingwerf": (49, 51),
+        "Opsterland": (56, 44),
+        "Weststellingwerf": (50, 50),
+        "Tytsjerksteradiel": (61, 39),
+        "Dantumadiel": (36, 64),
+        "De Fryske Marren": (98, 2),
+        "Waadhoeke": (88, 12),
+        "Noardeast-Fryslân": (86, 14),
     }
 
 
@@ -138,8 +155,7 @@ def test_a_capped_municipality_pays_its_cap_and_the_others_bear_the_rest_by_popu
 
 
 def test_a_cap_that_is_not_reached_changes_nothing() -> None:
-    assert capped_shares(87_390_00, [10_000] * 9, [Cap(9_710_00), *[None] * 8]) == \
-        ([9_710_00] * 9, [0] * 9)
+    assert capped_shares(87_390_00, [10_000] * 9, [Cap(9_710_00), *[None] * 8]) == ([9_710_00] * 9, [0] * 9)
 
 
 def test_a_shortfall_for_the_coordinator_is_borne_by_the_coordinator_alone() -> None:

@@ -25,8 +25,11 @@ EVERYWHERE = (Designation(LEEUWARDEN, date(2027, 1, 1)), Designation(HEERENVEEN,
 
 
 def person(inspector_id: int, gender: str, trained: bool, **kwargs) -> Member:
-    defaults = {"employer_id": LEEUWARDEN, "designations": EVERYWHERE,
-                "trained_since": date(2026, 6, 1) if trained else None}
+    defaults = {
+        "employer_id": LEEUWARDEN,
+        "designations": EVERYWHERE,
+        "trained_since": date(2026, 6, 1) if trained else None,
+    }
     return Member(inspector_id, gender, **{**defaults, **kwargs})
 
 
@@ -121,7 +124,11 @@ def test_inactive_unavailable_and_already_busy_inspectors_are_excluded_with_thei
     result = eligibility(SLOT, [gone, away, busy, tired])
     assert result.ranked == ()
     assert {e.inspector_id: [r.code for r in e.reasons] for e in result.excluded} == {
-        10: ["inactive"], 11: ["unavailable"], 12: ["overlap"], 13: ["rest_too_short"]}
+        10: ["inactive"],
+        11: ["unavailable"],
+        12: ["overlap"],
+        13: ["rest_too_short"],
+    }
 
 
 def test_the_ranking_puts_the_least_loaded_first() -> None:

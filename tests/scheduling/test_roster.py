@@ -17,15 +17,30 @@ NORTH, SOUTH = 1, 2
 FROM_2027 = date(2027, 1, 1)
 
 
-def inspector(inspector_id: int, gender: str, trained: bool, employer: int = NORTH,
-              where: tuple[int, ...] = (NORTH, SOUTH), **kwargs) -> Member:
-    return Member(inspector_id, gender, FROM_2027 if trained else None, employer,
-                  tuple(Designation(m, FROM_2027) for m in where), **kwargs)
+def inspector(
+    inspector_id: int,
+    gender: str,
+    trained: bool,
+    employer: int = NORTH,
+    where: tuple[int, ...] = (NORTH, SOUTH),
+    **kwargs,
+) -> Member:
+    return Member(
+        inspector_id,
+        gender,
+        FROM_2027 if trained else None,
+        employer,
+        tuple(Designation(m, FROM_2027) for m in where),
+        **kwargs,
+    )
 
 
 def control_day(day: date, municipality: int = NORTH) -> Slot:
-    return Slot(municipality, datetime(day.year, day.month, day.day, 14, tzinfo=AMS),
-                datetime(day.year, day.month, day.day, 23, tzinfo=AMS))
+    return Slot(
+        municipality,
+        datetime(day.year, day.month, day.day, 14, tzinfo=AMS),
+        datetime(day.year, day.month, day.day, 23, tzinfo=AMS),
+    )
 
 
 def tuesdays(count: int, municipality: int = NORTH) -> list[Slot]:
@@ -41,8 +56,12 @@ def test_equal_pledges_give_equal_hours() -> None:
 
 
 def test_every_pair_has_a_trained_member_and_is_mixed_where_possible() -> None:
-    team = [inspector(1, "f", True), inspector(2, "f", True),
-            inspector(3, "m", False), inspector(4, "f", False)]
+    team = [
+        inspector(1, "f", True),
+        inspector(2, "f", True),
+        inspector(3, "m", False),
+        inspector(4, "f", False),
+    ]
     proposal = propose(tuesdays(8), team, {NORTH: 6000})
     by_id = {m.inspector_id: m for m in team}
     for pair in proposal.pairs.values():
@@ -68,8 +87,12 @@ def test_a_day_with_everyone_away_is_reported() -> None:
 
 
 def test_hours_follow_the_pledges_of_the_employers() -> None:
-    team = [inspector(1, "f", True, NORTH), inspector(2, "m", True, NORTH),
-            inspector(3, "f", True, SOUTH), inspector(4, "m", True, SOUTH)]
+    team = [
+        inspector(1, "f", True, NORTH),
+        inspector(2, "m", True, NORTH),
+        inspector(3, "f", True, SOUTH),
+        inspector(4, "m", True, SOUTH),
+    ]
     proposal = propose(tuesdays(12), team, {NORTH: 300 * 60, SOUTH: 100 * 60})
     north = proposal.minutes[1] + proposal.minutes[2]
     south = proposal.minutes[3] + proposal.minutes[4]
@@ -78,10 +101,14 @@ def test_hours_follow_the_pledges_of_the_employers() -> None:
 
 slots_strategy = st.lists(
     st.tuples(st.integers(0, 60), st.integers(8, 16), st.integers(6, 12), st.sampled_from([NORTH, SOUTH])),
-    min_size=1, max_size=12)
+    min_size=1,
+    max_size=12,
+)
 team_strategy = st.lists(
     st.tuples(st.sampled_from("fmx"), st.booleans(), st.sampled_from([(NORTH,), (SOUTH,), (NORTH, SOUTH)])),
-    min_size=0, max_size=7)
+    min_size=0,
+    max_size=7,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,14 +133,18 @@ def test_no_proposal_ever_breaks_a_hard_rule(slot_specs, team_specs) -> None:
 
 def test_without_a_preference_the_proposal_is_the_spreading_one() -> None:
     team = [inspector(i, "fm"[i % 2], trained=i < 3, partners=frozenset({(i + 1) % 6})) for i in range(6)]
-    assert propose(tuesdays(6), team, {NORTH: 6000}).pairs == propose(
-        tuesdays(6), team, {NORTH: 6000}, preference=Preference(Fraction(0))).pairs
+    assert (
+        propose(tuesdays(6), team, {NORTH: 6000}).pairs
+        == propose(tuesdays(6), team, {NORTH: 6000}, preference=Preference(Fraction(0))).pairs
+    )
 
 
 def test_a_preference_for_expertise_sends_a_pair_that_went_together_before_without_unfairness() -> None:
     mates = {1: frozenset({6}), 6: frozenset({1})}
-    team = [inspector(i, "fm"[i % 2], trained=i in (1, 3, 5), partners=mates.get(i, frozenset()))
-            for i in range(1, 7)]
+    team = [
+        inspector(i, "fm"[i % 2], trained=i in (1, 3, 5), partners=mates.get(i, frozenset()))
+        for i in range(1, 7)
+    ]
     spread = propose(tuesdays(6), team, {NORTH: 6000})
     familiar = propose(tuesdays(6), team, {NORTH: 6000}, preference=Preference(Fraction(1, 2)))
 

@@ -26,12 +26,17 @@ def test_a_job_scheduled_before_a_restart_runs_after_it(fresh_database: Database
     lock = leader_lock_for(fresh_database.engine, fresh_database.url)
     first = Runner(fresh_database.engine, lock, poll_seconds=0.05)
     first.start()
-    first.schedule_once("reminder:1", "tests.scheduling.test_runner:remember",
-                        datetime.now(UTC) + timedelta(seconds=0.5), {"label": "reminder"})
+    first.schedule_once(
+        "reminder:1",
+        "tests.scheduling.test_runner:remember",
+        datetime.now(UTC) + timedelta(seconds=0.5),
+        {"label": "reminder"},
+    )
     first.shutdown()
     assert FIRED == []
-    second = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
-                    poll_seconds=0.05)
+    second = Runner(
+        fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url), poll_seconds=0.05
+    )
     second.start()
     wait_until(lambda: FIRED, 30, "the job to run on the second runner", lambda: f"fired: {FIRED}")
     second.shutdown()
@@ -64,8 +69,12 @@ def test_a_second_runner_waits_and_takes_over_when_the_leader_stops(fresh_databa
     heard: list[bool] = []
 
     def runner(on_leadership: Callable[[bool], None] | None = None) -> Runner:
-        return Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
-                      poll_seconds=0.05, on_leadership=on_leadership)
+        return Runner(
+            fresh_database.engine,
+            leader_lock_for(fresh_database.engine, fresh_database.url),
+            poll_seconds=0.05,
+            on_leadership=on_leadership,
+        )
 
     leader, follower = runner(), runner(heard.append)
     leader.start()
@@ -112,13 +121,18 @@ def test_the_jobs_go_on_after_the_database_failed_in_the_middle_of_a_scheduler_r
         return real(store)
 
     monkeypatch.setattr(SQLAlchemyJobStore, "get_next_run_time", gone_once)
-    runner = Runner(fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url),
-                    poll_seconds=0.05)
+    runner = Runner(
+        fresh_database.engine, leader_lock_for(fresh_database.engine, fresh_database.url), poll_seconds=0.05
+    )
     runner.start()
     try:
         wait_until(lambda: failed, 30, "a scheduler round to meet the failing database")
-        runner.schedule_once("reminder:2", "tests.scheduling.test_runner:remember",
-                             datetime.now(UTC) + timedelta(seconds=0.2), {"label": "after"})
+        runner.schedule_once(
+            "reminder:2",
+            "tests.scheduling.test_runner:remember",
+            datetime.now(UTC) + timedelta(seconds=0.2),
+            {"label": "after"},
+        )
         wait_until(lambda: FIRED, 30, "the job scheduled after the failed round to run")
     finally:
         runner.shutdown()

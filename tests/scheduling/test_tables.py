@@ -34,13 +34,14 @@ def test_a_day_in_a_gap_or_beyond_the_last_table_is_refused(day) -> None:
     with pytest.raises(TableMissing) as missing:
         tables.on(day, ALL, "no_budget_table")
     assert missing.value.code == "no_budget_table"
-    assert missing.value.reason.params == {"day": day.isoformat(),
-                                           "covered": "2024-01-01/2026-06-30, 2027"}
+    assert missing.value.reason.params == {"day": day.isoformat(), "covered": "2024-01-01/2026-06-30, 2027"}
 
 
 def test_a_period_is_cut_where_the_table_changes() -> None:
     assert tables.between(date(2025, 12, 1), date(2026, 1, 31), ALL, "no_ort_table") == [
-        (OLD, date(2025, 12, 1), date(2025, 12, 31)), (NEW, date(2026, 1, 1), date(2026, 1, 31))]
+        (OLD, date(2025, 12, 1), date(2025, 12, 31)),
+        (NEW, date(2026, 1, 1), date(2026, 1, 31)),
+    ]
 
 
 def test_a_period_that_runs_into_a_gap_is_refused() -> None:

@@ -54,8 +54,10 @@ def test_less_than_eleven_hours_of_rest_is_refused_on_either_side() -> None:
     late = shift(9, 14, 23, 60)
     assert codes(shift(10, 9, 17), [late]) == ["rest_too_short"]
     assert codes(shift(8, 14, 23), [shift(9, 8, 16)]) == ["rest_too_short"]
-    assert check_shift(shift(10, 9, 17), [late]).violations[0].english() == \
-        "10 hours of rest between shifts (09-03 14:00), less than 11"
+    assert (
+        check_shift(shift(10, 9, 17), [late]).violations[0].english()
+        == "10 hours of rest between shifts (09-03 14:00), less than 11"
+    )
 
 
 def test_eleven_hours_of_rest_exactly_is_allowed() -> None:
@@ -81,6 +83,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, fold: int = 0) -> datet
 
 
 # Daylight saving: 31 October 2027 has 25 hours, 28 March 2027 has 23. The law counts real hours.
+
 
 def test_twelve_clock_hours_over_the_long_night_are_thirteen_and_too_many() -> None:
     check = check_shift(Shift(at(10, 30, 20), at(10, 31, 8)), [])
@@ -121,22 +124,27 @@ def test_weeks_and_nights_are_read_in_the_zone_given() -> None:
     assert check_shift(shift_there, [], zone=new_york).is_night_shift
     assert not check_shift(shift_there, []).is_night_shift
     # Sunday 20:00-23:00 in New York, after 60 hours that week, is Monday 02:00-05:00 in Amsterdam.
-    week = [Shift(datetime(2027, 3, day, 8, tzinfo=new_york), datetime(2027, 3, day, 20, tzinfo=new_york))
-            for day in (1, 2, 3, 4, 5)]
+    week = [
+        Shift(datetime(2027, 3, day, 8, tzinfo=new_york), datetime(2027, 3, day, 20, tzinfo=new_york))
+        for day in (1, 2, 3, 4, 5)
+    ]
     sunday = Shift(datetime(2027, 3, 7, 20, tzinfo=new_york), datetime(2027, 3, 7, 23, tzinfo=new_york))
     assert [v.code for v in check_shift(sunday, week, zone=new_york).violations] == ["week_too_long"]
     assert [v.code for v in check_shift(sunday, week).violations] == []
 
 
-@pytest.mark.parametrize("starts_at, ends_at, break_minutes, code", [
-    (at(3, 9, 23), at(3, 9, 14), 0, "ends_before_start"),
-    (at(3, 9, 14), at(3, 9, 14), 0, "ends_before_start"),
-    (at(10, 31, 2, 30, fold=1), at(10, 31, 2, 45, fold=0), 0, "ends_before_start"),
-    (at(3, 9, 8), at(3, 9, 20), -60, "break_negative"),
-    (at(3, 9, 14), at(3, 9, 15), 60, "break_too_long"),
-    (at(3, 9, 14), at(3, 9, 15), 61, "break_too_long"),
-    (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), 0, "naive_time"),
-])
+@pytest.mark.parametrize(
+    "starts_at, ends_at, break_minutes, code",
+    [
+        (at(3, 9, 23), at(3, 9, 14), 0, "ends_before_start"),
+        (at(3, 9, 14), at(3, 9, 14), 0, "ends_before_start"),
+        (at(10, 31, 2, 30, fold=1), at(10, 31, 2, 45, fold=0), 0, "ends_before_start"),
+        (at(3, 9, 8), at(3, 9, 20), -60, "break_negative"),
+        (at(3, 9, 14), at(3, 9, 15), 60, "break_too_long"),
+        (at(3, 9, 14), at(3, 9, 15), 61, "break_too_long"),
+        (datetime(2027, 3, 9, 14), datetime(2027, 3, 9, 23), 0, "naive_time"),
+    ],
+)
 def test_a_shift_that_cannot_be_is_refused_when_it_is_made(starts_at, ends_at, break_minutes, code) -> None:
     with pytest.raises(Refusal) as refused:
         Shift(starts_at, ends_at, break_minutes)

@@ -10,10 +10,14 @@ def build(keyring: KeyRing, count: int) -> list[chain.ChainEntry]:
     for seq in range(1, count + 1):
         at = start + timedelta(minutes=seq)
         details = {"n": seq}
-        mac = chain.seal(keyring, seq, at, "web:coordinator", "callout.created", f"callout:{seq}",
-                         details, prev)
-        entries.append(chain.ChainEntry(seq, at, "web:coordinator", "callout.created",
-                                        f"callout:{seq}", details, prev, mac))
+        mac = chain.seal(
+            keyring, seq, at, "web:coordinator", "callout.created", f"callout:{seq}", details, prev
+        )
+        entries.append(
+            chain.ChainEntry(
+                seq, at, "web:coordinator", "callout.created", f"callout:{seq}", details, prev, mac
+            )
+        )
         prev = mac
     return entries
 

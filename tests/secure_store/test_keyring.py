@@ -86,13 +86,20 @@ def test_a_key_ring_survives_its_json_form(keyring: KeyRing) -> None:
     assert again.blind_index("123", "tg") == keyring.blind_index("123", "tg")
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("not json", "not valid JSON"),
-    ('{"format": "other"}', "not a piket key ring"),
-    ('{"format": "piket-keyring-1", "active": "a", "keys": {}}', "incomplete or malformed"),
-    (json.dumps({"format": "piket-keyring-1", "active": "a", "keys": {"a": "c2hvcnQ"},
-                 "mac_key": "c2hvcnQ"}), "must be 32 bytes"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("not json", "not valid JSON"),
+        ('{"format": "other"}', "not a piket key ring"),
+        ('{"format": "piket-keyring-1", "active": "a", "keys": {}}', "incomplete or malformed"),
+        (
+            json.dumps(
+                {"format": "piket-keyring-1", "active": "a", "keys": {"a": "c2hvcnQ"}, "mac_key": "c2hvcnQ"}
+            ),
+            "must be 32 bytes",
+        ),
+    ],
+)
 def test_a_broken_key_ring_is_refused_with_a_reason(text: str, problem: str) -> None:
     with pytest.raises(KeyRingError, match=problem):
         KeyRing.from_json(text)
@@ -102,4 +109,5 @@ def test_the_blind_index_is_deterministic_keyed_and_scoped(keyring: KeyRing) -> 
     assert keyring.blind_index("987654321", "telegram") == keyring.blind_index("987654321", "telegram")
     assert keyring.blind_index("987654321", "telegram") != keyring.blind_index("987654321", "phone")
     assert KeyRing.generate().blind_index("987654321", "telegram") != keyring.blind_index(
-        "987654321", "telegram")
+        "987654321", "telegram"
+    )

@@ -7,8 +7,9 @@ from secure_store import DecryptionError, KeyRing, UnknownKeyError, stream
 
 def seal(keyring: KeyRing, data: bytes) -> bytes:
     out = io.BytesIO()
-    stream.write_sealed(keyring, iter([data[i:i + 70_000] for i in range(0, len(data), 70_000)]),
-                        out, {"format": "test"})
+    stream.write_sealed(
+        keyring, iter([data[i : i + 70_000] for i in range(0, len(data), 70_000)]), out, {"format": "test"}
+    )
     return out.getvalue()
 
 

@@ -136,8 +136,11 @@ def site(databases: DatabaseFactory, templates: Templates, clock: FrozenClock, t
 
 
 @pytest.fixture(scope="module")
-def shared_site(templates: Templates, keyring: KeyRing, tmp_path_factory: pytest.TempPathFactory,
-                ) -> Iterator[Site]:
+def shared_site(
+    templates: Templates,
+    keyring: KeyRing,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Site]:
     """One site for a module of tests that only look (or are refused)."""
     use_keyring(keyring)  # module fixtures start before the per-test key ring fixture
     factory = DatabaseFactory(templates.factory.backend, tmp_path_factory.mktemp("site"))
@@ -146,13 +149,30 @@ def shared_site(templates: Templates, keyring: KeyRing, tmp_path_factory: pytest
     factory.cleanup()
 
 
-def book(session: Session, site: Site, inspector_id: int, municipality_id: int, day: date, *,
-         hour: int = 14, minutes: int = 9 * 60, break_minutes: int = 60,
-         category: HourCategory = HourCategory.CONTROL) -> int:
+def book(
+    session: Session,
+    site: Site,
+    inspector_id: int,
+    municipality_id: int,
+    day: date,
+    *,
+    hour: int = 14,
+    minutes: int = 9 * 60,
+    break_minutes: int = 60,
+    category: HourCategory = HourCategory.CONTROL,
+) -> int:
     """An hour entry as the bot records it (not approved): `minutes` from `hour` o'clock local time, with
     a break of `break_minutes` where the plan puts it (18:00-19:00 on the standard day)."""
     start = local_instant(day, time(hour))
     end = start + timedelta(minutes=minutes)
-    return ledger.record(session, site.clock.now(), "bot", inspector_id=inspector_id,
-                         municipality_id=municipality_id, category=category, starts_at=start, ends_at=end,
-                         breaks=planned_break(start, end, break_minutes)).id
+    return ledger.record(
+        session,
+        site.clock.now(),
+        "bot",
+        inspector_id=inspector_id,
+        municipality_id=municipality_id,
+        category=category,
+        starts_at=start,
+        ends_at=end,
+        breaks=planned_break(start, end, break_minutes),
+    ).id

@@ -112,8 +112,18 @@ def test_cutting_off_a_phone_says_what_was_withdrawn_and_what_will_be_deleted_ea
     now = site.clock.now()
     with site.database.transaction() as session:
         for ref in ("confirm:1:2", "location:1:2", "offer:7"):  # three messages that name places
-            session.add(OutboxMessage(chat_id="1002", inspector_id=2, method="sendMessage", payload="{}",
-                                      ref=ref, status=OutboxStatus.SENT, not_before_at=now, created_at=now))
+            session.add(
+                OutboxMessage(
+                    chat_id="1002",
+                    inspector_id=2,
+                    method="sendMessage",
+                    payload="{}",
+                    ref=ref,
+                    status=OutboxStatus.SENT,
+                    not_before_at=now,
+                    created_at=now,
+                )
+            )
         session.execute(delete(Assignment).where(Assignment.inspector_id == 2))
     page = admin.post("/admin/inspectors/2/revoke", follow_redirects=True).text
     assert (
@@ -125,18 +135,27 @@ def test_cutting_off_a_phone_says_what_was_withdrawn_and_what_will_be_deleted_ea
 
 
 def test_the_admin_caps_a_money_contribution_and_the_settlement_shows_who_bears_the_shortfall(
-        site: Site) -> None:
+    site: Site,
+) -> None:
     admin = site.client("admin")
     with site.database.transaction() as session:
-        opsterland = session.execute(select(Municipality)
-                                     .where(Municipality.name == "Opsterland")).scalar_one()
-        form = {"population": str(opsterland.population), "population_date": "2025-01-01",
-                "is_participating": "true", "contribution": "money", "pledged_minutes": "0",
-                "taking_part_from": "2027-01-01"}
+        opsterland = session.execute(
+            select(Municipality).where(Municipality.name == "Opsterland")
+        ).scalar_one()
+        form = {
+            "population": str(opsterland.population),
+            "population_date": "2025-01-01",
+            "is_participating": "true",
+            "contribution": "money",
+            "pledged_minutes": "0",
+            "taking_part_from": "2027-01-01",
+        }
     refused = admin.post(f"/admin/municipalities/{opsterland.id}", data={**form, "money_cap": "1000"})
     assert refused.status_code == 422 and "wie het tekort draagt" in refused.text
-    saved = admin.post(f"/admin/municipalities/{opsterland.id}",
-                       data={**form, "money_cap": "1000,00", "cap_shortfall": "coordinator"})
+    saved = admin.post(
+        f"/admin/municipalities/{opsterland.id}",
+        data={**form, "money_cap": "1000,00", "cap_shortfall": "coordinator"},
+    )
     assert saved.status_code == 302
     body = site.client("finance").get("/api/v1/settlement?year=2027&mode=budget&receiver=a&purpose=b").json
     lines = {line["name"]: line for line in body["lines"]}
@@ -148,13 +167,23 @@ def test_the_admin_caps_a_money_contribution_and_the_settlement_shows_who_bears_
 def test_an_inspector_who_leaves_loses_their_designations_that_day_the_decisions_stay(site: Site) -> None:
     admin = site.client("admin")
     with site.database.transaction() as session:
-        person = session.execute(select(Inspector).options(undefer(Inspector.first_name))
-                                 .where(Inspector.id == 2)).scalar_one()
-        form = {"name": person.name, "first_name": person.first_name, "employer_id": person.employer_id,
-                "salary_scale": person.salary_scale, "salary_step": person.salary_step,
-                "trained_since": person.trained_since.isoformat() if person.trained_since else ""}
-        references = [d.decision_reference for d in session.scalars(
-            select(Designation).where(Designation.inspector_id == 2, Designation.valid_until.is_(None)))]
+        person = session.execute(
+            select(Inspector).options(undefer(Inspector.first_name)).where(Inspector.id == 2)
+        ).scalar_one()
+        form = {
+            "name": person.name,
+            "first_name": person.first_name,
+            "employer_id": person.employer_id,
+            "salary_scale": person.salary_scale,
+            "salary_step": person.salary_step,
+            "trained_since": person.trained_since.isoformat() if person.trained_since else "",
+        }
+        references = [
+            d.decision_reference
+            for d in session.scalars(
+                select(Designation).where(Designation.inspector_id == 2, Designation.valid_until.is_(None))
+            )
+        ]
     assert references, "the demo designates inspector 2"
     assert admin.post("/admin/inspectors/2", data=form).status_code == 302  # "active" unticked: leaves
     with site.database.transaction() as session:

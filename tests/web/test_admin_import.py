@@ -10,16 +10,19 @@ from sqlalchemy import func, select
 from backend.models import Inspector
 from tests.web.conftest import Site
 
-LIST = ("\ufeffnaam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen\r\n"
-        "Marijke Zwart;Marijke;v;01-11-2026;Heerenveen;7;3;Heerenveen 1-1-2027, Leeuwarden 1-1-2027\r\n")
+LIST = (
+    "\ufeffnaam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen\r\n"
+    "Marijke Zwart;Marijke;v;01-11-2026;Heerenveen;7;3;Heerenveen 1-1-2027, Leeuwarden 1-1-2027\r\n"
+)
 
 
 def _upload(site: Site, text: str, dry_run: bool) -> str:
     data = {"file": (io.BytesIO(text.encode()), "team.csv")}
     if dry_run:
         data["dry_run"] = "true"  # type: ignore[assignment]
-    response = site.client("admin").post("/admin/inspectors/import", data=data,
-                                         content_type="multipart/form-data")
+    response = site.client("admin").post(
+        "/admin/inspectors/import", data=data, content_type="multipart/form-data"
+    )
     assert response.status_code == 200, response.text
     return str(response.text)
 

@@ -57,9 +57,18 @@ def test_times_with_seconds_or_a_zone_are_refused(coordinator_api: tuple[Any, di
     """Hours are counted in whole minutes: a start at 20:00:30 would make the shift's hours unrecordable."""
     client, headers = coordinator_api
     for start, end in (("20:00:30", "23:00"), ("20:00", "23:00:00.5"), ("20:00Z", "23:00")):
-        response = client.post("/api/v1/callouts", headers=headers, json={
-            "municipality_id": 3, "source": "police", "day": "2027-03-09", "start": start, "end": end,
-            "location": "Dorpsstraat 1"})
+        response = client.post(
+            "/api/v1/callouts",
+            headers=headers,
+            json={
+                "municipality_id": 3,
+                "source": "police",
+                "day": "2027-03-09",
+                "start": start,
+                "end": end,
+                "location": "Dorpsstraat 1",
+            },
+        )
         assert response.status_code == 422, (start, end)
         assert {problem["field"] for problem in response.json["problems"]} <= {"start", "end"}
 
@@ -126,24 +135,38 @@ def test_the_roster_lists_shifts_with_first_names_only(coordinator_api: tuple[An
 
 
 def test_the_api_corrects_hours_with_the_break_where_it_was_taken(
-        site: Site, coordinator_api: tuple[Any, dict[str, str]]) -> None:
+    site: Site, coordinator_api: tuple[Any, dict[str, str]]
+) -> None:
     client, headers = coordinator_api
     with site.database.transaction() as session:
         place = session.execute(select(Municipality.id).limit(1)).scalar_one()
         entry = book(session, site, 2, place, date(2027, 3, 2))
-    pending = client.get("/api/v1/hours/pending?period_start=2027-03-01&period_end=2027-03-07",
-                         headers=headers).json["items"]
+    pending = client.get(
+        "/api/v1/hours/pending?period_start=2027-03-01&period_end=2027-03-07", headers=headers
+    ).json["items"]
     assert [p["breaks"] for p in pending if p["entry_id"] == entry] == [
-        [{"starts_at": "2027-03-02T17:00:00Z", "ends_at": "2027-03-02T18:00:00Z"}]]  # 18:00-19:00 local
-    body = {"day": "2027-03-02", "start": "14:00", "end": "23:00", "reason": "pauze om vier uur",
-            "breaks": [{"start": "16:00", "end": "17:00"}]}
+        [{"starts_at": "2027-03-02T17:00:00Z", "ends_at": "2027-03-02T18:00:00Z"}]
+    ]  # 18:00-19:00 local
+    body = {
+        "day": "2027-03-02",
+        "start": "14:00",
+        "end": "23:00",
+        "reason": "pauze om vier uur",
+        "breaks": [{"start": "16:00", "end": "17:00"}],
+    }
     made = client.post(f"/api/v1/hours/{entry}/correct", headers=headers, json=body)
     assert made.status_code == 201
     assert made.json["breaks"] == [{"starts_at": "2027-03-02T15:00:00Z", "ends_at": "2027-03-02T16:00:00Z"}]
     assert (made.json["plain_minutes"], made.json["weekday_20_minutes"], made.json["weekday_40_minutes"]) == (
-        180, 240, 60)
-    outside = client.post(f"/api/v1/hours/{made.json['entry_id']}/correct", headers=headers,
-                          json={**body, "breaks": [{"start": "13:00", "end": "13:30"}]})
+        180,
+        240,
+        60,
+    )
+    outside = client.post(
+        f"/api/v1/hours/{made.json['entry_id']}/correct",
+        headers=headers,
+        json={**body, "breaks": [{"start": "13:00", "end": "13:30"}]},
+    )
     assert outside.status_code == 422
     assert (outside.json["error"], outside.json["field"]) == ("refused", "breaks")
     unknown = client.post("/api/v1/hours/999999/correct", headers=headers, json=body)
@@ -156,12 +179,18 @@ def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_t
     client, headers = coordinator_api
     with site.database.transaction() as session:
         first = book(session, site, 2, 3, date(2027, 3, 2))
-        corrected = ledger.correct(session, site.clock.now(), "inspector:2", first,
-                                   starts_at=local_instant(date(2027, 3, 2), time(14)),
-                                   ends_at=local_instant(date(2027, 3, 2), time(23)),
-                                   breaks=planned_break(local_instant(date(2027, 3, 2), time(14)),
-                                                        local_instant(date(2027, 3, 2), time(23)), 45),
-                                   by_coordinator=False).id
+        corrected = ledger.correct(
+            session,
+            site.clock.now(),
+            "inspector:2",
+            first,
+            starts_at=local_instant(date(2027, 3, 2), time(14)),
+            ends_at=local_instant(date(2027, 3, 2), time(23)),
+            breaks=planned_break(
+                local_instant(date(2027, 3, 2), time(14)), local_instant(date(2027, 3, 2), time(23)), 45
+            ),
+            by_coordinator=False,
+        ).id
     week = {"period_start": "2027-03-01", "period_end": "2027-03-07"}
     pending = client.get("/api/v1/hours/pending", headers=headers, query_string=week).json
     assert pending["total"] == 1
@@ -171,8 +200,9 @@ def test_a_corrected_waiting_entry_is_one_pending_line_and_approving_it_counts_t
     assert client.post("/api/v1/periods/lock", headers=headers, json=week).status_code == 422
     approved = client.post("/api/v1/hours/approve", headers=headers, json={"entry_ids": [corrected]})
     assert approved.json == {"approved": 1}
-    ledger_page = client.get("/api/v1/ledger", headers=headers,
-                             query_string=week | {"receiver": "coordinator", "purpose": "check"}).json
+    ledger_page = client.get(
+        "/api/v1/ledger", headers=headers, query_string=week | {"receiver": "coordinator", "purpose": "check"}
+    ).json
     assert sum(row["worked_minutes"] for row in ledger_page["items"] if row["approved"]) == 495
     assert client.get("/api/v1/hours/pending", headers=headers, query_string=week).json["total"] == 0
 
@@ -182,11 +212,20 @@ def test_closing_a_period_that_has_not_ended_is_a_typed_422_naming_the_shift_ahe
 ) -> None:
     client, headers = coordinator_api
     with site.database.transaction() as session:
-        session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=3, created_at=site.clock.now(),
-                          starts_at=local_instant(date(2027, 3, 9), time(14)),
-                          ends_at=local_instant(date(2027, 3, 9), time(23))))
-    response = client.post("/api/v1/periods/lock", headers=headers,
-                           json={"period_start": "2027-03-08", "period_end": "2027-03-14"})
+        session.add(
+            Shift(
+                kind=ShiftKind.CONTROL,
+                municipality_id=3,
+                created_at=site.clock.now(),
+                starts_at=local_instant(date(2027, 3, 9), time(14)),
+                ends_at=local_instant(date(2027, 3, 9), time(23)),
+            )
+        )
+    response = client.post(
+        "/api/v1/periods/lock",
+        headers=headers,
+        json={"period_start": "2027-03-08", "period_end": "2027-03-14"},
+    )
     assert response.status_code == 422
     body = response.json
     assert (body["error"], body["field"]) == ("period_not_over", "period_end")

@@ -78,7 +78,8 @@ def test_the_throttle_holds_across_instances(site: Site) -> None:
 
 
 def test_unknown_throttled_and_wrong_get_the_same_answer_after_the_same_work(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hashed = []
     matches = accounts.password_matches
     monkeypatch.setattr(accounts, "password_matches", lambda *args: hashed.append(1) or matches(*args))
@@ -104,19 +105,29 @@ def test_a_new_account_sets_its_own_password_and_authenticator_before_it_sees_an
     secret = re.search(r'id="totp-secret">([A-Z0-9]+)<', page.text).group(1)  # type: ignore[union-attr]
     client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     assert client.get("/finance/ledger").status_code == 302, "no pages before the set-up is done"
-    short = client.post("/setup", data={"password": "short", "password_again": "short",
-                                        "code": pyotp.TOTP(secret).at(site.clock.now())})
+    short = client.post(
+        "/setup",
+        data={
+            "password": "short",
+            "password_again": "short",
+            "code": pyotp.TOTP(secret).at(site.clock.now()),
+        },
+    )
     assert short.status_code == 422
     mine = "my own long password"
-    done = client.post("/setup", data={"password": mine, "password_again": mine,
-                                       "code": pyotp.TOTP(secret).at(site.clock.now())})
+    done = client.post(
+        "/setup",
+        data={"password": mine, "password_again": mine, "code": pyotp.TOTP(secret).at(site.clock.now())},
+    )
     assert done.status_code == 302
     assert client.get("/finance/ledger").status_code == 200
     again = site.client()
     assert again.log_in("finance2", one_time, "").status_code == 401, "the one-time password is gone"
     site.clock.advance(timedelta(seconds=30))  # the set-up used this step's code
-    assert again.log_in("finance2", "my own long password",
-                        pyotp.TOTP(secret).at(site.clock.now())).status_code == 302
+    assert (
+        again.log_in("finance2", "my own long password", pyotp.TOTP(secret).at(site.clock.now())).status_code
+        == 302
+    )
 
 
 def test_a_session_ends_after_the_idle_time(site: Site) -> None:
@@ -140,8 +151,9 @@ def test_a_deactivated_account_loses_its_session_at_once(site: Site) -> None:
 def test_a_form_without_the_csrf_token_changes_nothing(site: Site) -> None:
     client = site.client("coordinator")
     client.csrf = "forged"
-    response = client.post("/coordinator/periods/lock",
-                           data={"period_start": "2027-01-01", "period_end": "2027-01-31"})
+    response = client.post(
+        "/coordinator/periods/lock", data={"period_start": "2027-01-01", "period_end": "2027-01-31"}
+    )
     assert response.status_code == 400
     client = site.client("coordinator")
     with site.database.transaction() as session:
@@ -171,8 +183,10 @@ def test_login_never_redirects_off_site(site: Site) -> None:
     client = site.client()
     client.refresh_csrf()
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        response = client.post(f"/login?next={target}", data={
-            "username": "finance", "password": PASSWORD, "code": site.code("finance")})
+        response = client.post(
+            f"/login?next={target}",
+            data={"username": "finance", "password": PASSWORD, "code": site.code("finance")},
+        )
         assert response.headers["Location"] == "/", target
         client = site.client()
         site.forget_used_codes()
@@ -228,8 +242,12 @@ def test_logout_ends_the_session_for_a_copied_cookie_too(site: Site) -> None:
     assert all(copy.get("/coordinator").status_code == 200 for copy in copies)
     assert client.post("/logout").status_code == 302
     for copy in copies:
-        assert copy.post("/coordinator/periods/lock",
-                         data={"period_start": "2027-01-01", "period_end": "2027-01-31"}).status_code == 302
+        assert (
+            copy.post(
+                "/coordinator/periods/lock", data={"period_start": "2027-01-01", "period_end": "2027-01-31"}
+            ).status_code
+            == 302
+        )
         assert copy.get("/coordinator").status_code == 302
     with site.database.transaction() as session:
         assert ledger.locks(session) == []
@@ -247,8 +265,9 @@ def test_only_a_valid_bearer_token_skips_the_csrf_check_of_the_api(site: Site) -
     client = site.client("coordinator")
     period = {"period_start": "2027-01-01", "period_end": "2027-01-31"}
     for header in BROKEN_AUTHORIZATION:
-        refused = client.open("/api/v1/periods/lock", method="POST", json=period,
-                              headers={"Authorization": header})
+        refused = client.open(
+            "/api/v1/periods/lock", method="POST", json=period, headers={"Authorization": header}
+        )
         assert refused.status_code == 401, header
     assert client.open("/api/v1/periods/lock", method="POST", json=period).status_code == 400, "no CSRF token"
     with site.database.transaction() as session:
@@ -260,8 +279,11 @@ def test_exports_are_never_stored_and_a_wrong_method_says_which_are_right(site: 
     for path in ("/finance/ledger.csv", "/finance/ledger.xlsx", "/finance/settlement.xlsx?year=2027"):
         answer = client.get(path)
         assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store", path
-    for path, allowed in (("/logout", {"POST"}), ("/api/v1/periods/lock", {"POST"}),
-                          ("/coordinator/hours/approve", {"POST"})):
+    for path, allowed in (
+        ("/logout", {"POST"}),
+        ("/api/v1/periods/lock", {"POST"}),
+        ("/coordinator/hours/approve", {"POST"}),
+    ):
         answer = client.put(path)
         assert answer.status_code == 405, path
         assert set(answer.headers["Allow"].split(", ")) - {"OPTIONS"} == allowed, path

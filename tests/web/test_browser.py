@@ -141,8 +141,10 @@ SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 """A code name such as `inspector_id` or `weekday_20_minutes`: never for a person to read (outside <code>)."""
 FILE_COLUMNS = {"opgeleid_sinds"}
 """The team list's column, named on the admin page as the file must name it."""
-READ = ("(() => { const b = document.body.cloneNode(true);"
-        " b.querySelectorAll('code, textarea').forEach((c) => c.remove()); return b.textContent; })()")
+READ = (
+    "(() => { const b = document.body.cloneNode(true);"
+    " b.querySelectorAll('code, textarea').forEach((c) => c.remove()); return b.textContent; })()"
+)
 """The page's text a person reads as words: code (audit actions, ids) and the data being edited in a
 text area (the ORT table's windows) left out."""
 
@@ -152,8 +154,13 @@ def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
     found = []
     for rule in site.app.url_map.iter_rules():
         declared = roles_of(site.app, rule.endpoint) or ()
-        if "GET" not in (rule.methods or ()) or role not in declared or rule.rule.startswith("/api/") \
-                or rule.rule.endswith((".csv", ".xlsx")) or rule.endpoint == "coordinator.board":
+        if (
+            "GET" not in (rule.methods or ())
+            or role not in declared
+            or rule.rule.startswith("/api/")
+            or rule.rule.endswith((".csv", ".xlsx"))
+            or rule.endpoint == "coordinator.board"
+        ):
             continue
         if set(rule.arguments) <= set(values):
             found.append(rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1])
@@ -168,8 +175,11 @@ def untranslated(text: str) -> list[str]:
     """Texts of the web's catalog left in English on a Dutch page, and code names."""
     with (resources.files("backend.web") / "locale" / "nl" / "LC_MESSAGES" / "web.po").open("rb") as po:
         catalog = read_po(po, locale="nl")
-    english = [m.id for m in catalog if isinstance(m.id, str) and len(m.id) > 12 and "%(" not in m.id
-               and m.string and m.string != m.id]
+    english = [
+        m.id
+        for m in catalog
+        if isinstance(m.id, str) and len(m.id) > 12 and "%(" not in m.id and m.string and m.string != m.id
+    ]
     return [e for e in english if e in text] + sorted(set(SNAKE.findall(text)) - FILE_COLUMNS)
 
 
@@ -181,8 +191,11 @@ def page_faults(page: Any, width: int) -> list[str]:
         faults.append(f"the page is {wide} px wide")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    faults += [f"axe {v['id']} ({v['impact']}): {len(v['nodes'])}x {v['nodes'][0]['target']}"
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    faults += [
+        f"axe {v['id']} ({v['impact']}): {len(v['nodes'])}x {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     faults += [f"not Dutch: {t!r}" for t in untranslated(page.evaluate(READ))]
     headings = page.locator("h1").count()
     if headings != 1:
@@ -195,10 +208,15 @@ def ids_for_addresses(site: Site) -> dict[str, int]:
     entry_ids = record_week(site)
     with site.database.transaction() as session:
         inspector_id = session.execute(select(func.min(Inspector.id))).scalar_one()
-        municipality_id = session.execute(select(func.min(Municipality.id))
-                                          .where(Municipality.is_participating)).scalar_one()
-    return {"entry_id": entry_ids[0], "inspector_id": inspector_id, "municipality_id": municipality_id,
-            "shift_id": open_safety_alert(site)}
+        municipality_id = session.execute(
+            select(func.min(Municipality.id)).where(Municipality.is_participating)
+        ).scalar_one()
+    return {
+        "entry_id": entry_ids[0],
+        "inspector_id": inspector_id,
+        "municipality_id": municipality_id,
+        "shift_id": open_safety_alert(site),
+    }
 
 
 def open_safety_alert(site: Site) -> int:
@@ -218,8 +236,9 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
     shots = Path(os.environ.get("PIKET_TEST_OUTPUT", ROOT / "var" / "test-output")) / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     values = ids_for_addresses(site)
-    site.client("coordinator").post("/coordinator/callouts/new", data={
-        **TIP, "municipality_id": municipality(site, "Smallingerland")})
+    site.client("coordinator").post(
+        "/coordinator/callouts/new", data={**TIP, "municipality_id": municipality(site, "Smallingerland")}
+    )
     faults: dict[str, list[str]] = {}
     for role in ROLES:
         context = browser.new_context(viewport={"width": WIDTHS[-1], "height": 900}, bypass_csp=True)  # axe
@@ -243,8 +262,10 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
 def test_the_statement_prints_without_the_bar_and_its_buttons(site: Site, server: str, browser: Any) -> None:
     page = browser.new_page()
     log_in(page, server, site, "finance")
-    page.goto(f"{server}/finance/settlement/{municipality(site, 'Heerenveen')}?year=2027"
-              "&receiver=gemeente+Heerenveen&purpose=afrekening")  # recorded in the register
+    page.goto(
+        f"{server}/finance/settlement/{municipality(site, 'Heerenveen')}?year=2027"
+        "&receiver=gemeente+Heerenveen&purpose=afrekening"
+    )  # recorded in the register
     assert page.locator("header").is_visible()
     page.emulate_media(media="print")
     assert page.locator("header").is_hidden() and page.locator("main h1").is_visible()

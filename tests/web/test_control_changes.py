@@ -8,8 +8,13 @@ from backend.models import AssignmentStatus, Role, Shift, ShiftChange, ShiftStat
 from tests.support.web import make_callout, people_on, plan_day, token
 from tests.web.conftest import Site
 
-MOVE = {"day": "2027-04-27", "start": "15:00", "end": "23:00", "reason": "politie verzet de datum",
-        "month": "2027-04"}
+MOVE = {
+    "day": "2027-04-27",
+    "start": "15:00",
+    "end": "23:00",
+    "reason": "politie verzet de datum",
+    "month": "2027-04",
+}
 
 
 def changes(site: Site) -> list[ShiftChange]:
@@ -34,8 +39,9 @@ def test_the_coordinator_moves_a_day_and_the_page_shows_the_old_date(site: Site)
 def test_a_refused_move_is_shown_at_the_day_in_dutch_and_changes_nothing(site: Site) -> None:
     client = site.client("coordinator")
     shift_id = plan_day(site, client)
-    same = client.post(f"/coordinator/planning/shifts/{shift_id}/move",
-                       data={**MOVE, "day": "2027-04-20", "start": "14:00"})
+    same = client.post(
+        f"/coordinator/planning/shifts/{shift_id}/move", data={**MOVE, "day": "2027-04-20", "start": "14:00"}
+    )
     assert same.status_code == 422
     assert "de dag staat al op dit tijdstip" in same.text
     bare = client.post(f"/coordinator/planning/shifts/{shift_id}/move", data={**MOVE, "reason": " "})
@@ -48,8 +54,10 @@ def test_the_coordinator_cancels_a_day_with_a_reason(site: Site) -> None:
     shift_id = plan_day(site, client)
     refused = client.post(f"/coordinator/planning/shifts/{shift_id}/cancel", data={"month": "2027-04"})
     assert refused.status_code == 422
-    done = client.post(f"/coordinator/planning/shifts/{shift_id}/cancel",
-                       data={"month": "2027-04", "reason": "onderzoek politie loopt"})
+    done = client.post(
+        f"/coordinator/planning/shifts/{shift_id}/cancel",
+        data={"month": "2027-04", "reason": "onderzoek politie loopt"},
+    )
     assert done.status_code == 302
     page = client.get("/coordinator/planning?month=2027-04").text
     assert f'id="shift-{shift_id}"' not in page
@@ -80,7 +88,10 @@ def test_the_api_moves_cancels_and_lists_with_typed_errors(site: Site) -> None:
     moved = client.post(f"/api/v1/controls/{shift_id}/move", headers=headers, json=body)
     assert moved.status_code == 200
     assert (moved.json["kind"], moved.json["old_starts_at"], moved.json["new_starts_at"]) == (
-        "moved", "2027-04-20T12:00:00Z", "2027-04-27T13:00:00Z")
+        "moved",
+        "2027-04-20T12:00:00Z",
+        "2027-04-27T13:00:00Z",
+    )
     gone = client.post(f"/api/v1/controls/{shift_id}/cancel", headers=headers, json={"reason": "onderzoek"})
     assert gone.json["kind"] == "cancelled"
     again = client.post(f"/api/v1/controls/{shift_id}/cancel", headers=headers, json={"reason": "onderzoek"})

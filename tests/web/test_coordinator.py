@@ -137,8 +137,13 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
     assert 'name="break_start" value="18:00"' in form and 'name="break_end" value="19:00"' in form
     missing_reason = client.post(
         f"/coordinator/hours/{first}/correct",
-        data={"day": "2027-03-02", "start": "14:00", "end": "22:00", "break_start": "18:00",
-              "break_end": "18:30"},
+        data={
+            "day": "2027-03-02",
+            "start": "14:00",
+            "end": "22:00",
+            "break_start": "18:00",
+            "break_end": "18:30",
+        },
     )
     assert missing_reason.status_code == 422 and "reason" in missing_reason.text
     done = client.post(
@@ -160,7 +165,10 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
         corrected = session.execute(select(HourEntry).order_by(HourEntry.id.desc()).limit(1)).scalar_one()
         # 14:00-22:00 with the break at 16:00-16:30: 3:30 plain, all four hours of 18:00-22:00 at 20%.
         assert (corrected.plain_minutes, corrected.weekday_20_minutes, corrected.break_minutes) == (
-            210, 240, 30)
+            210,
+            240,
+            30,
+        )
     assert client.get(f"/coordinator/hours/{first}/correct").status_code == 200
     again = client.post(
         f"/coordinator/hours/{first}/correct",
@@ -174,19 +182,30 @@ def test_the_coordinator_corrects_an_entry_and_the_old_one_stays_reversed(site: 
     assert again.status_code == 422, "a reversed entry cannot be corrected twice"
 
 
-@pytest.mark.parametrize(("fields", "problem"), [
-    ({"break_start": "16:00"},
-     '<input type="time" name="break_end" value=""><span class="field-problem" role="alert">Geef een tijd'),
-    ({"break_start": "23:30", "break_end": "23:45"}, "een pauze moet binnen de dienst vallen"),
-    ({"break_start": "16:00", "break_end": "17:00", "break2_start": "16:30", "break2_end": "17:30"},
-     "pauzes mogen niet overlappen"),
-])
-def test_a_break_that_cannot_be_is_refused_and_the_entry_kept(site: Site, fields: dict[str, str],
-                                                              problem: str) -> None:
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        (
+            {"break_start": "16:00"},
+            '<input type="time" name="break_end" value="">'
+            '<span class="field-problem" role="alert">Geef een tijd',
+        ),
+        ({"break_start": "23:30", "break_end": "23:45"}, "een pauze moet binnen de dienst vallen"),
+        (
+            {"break_start": "16:00", "break_end": "17:00", "break2_start": "16:30", "break2_end": "17:30"},
+            "pauzes mogen niet overlappen",
+        ),
+    ],
+)
+def test_a_break_that_cannot_be_is_refused_and_the_entry_kept(
+    site: Site, fields: dict[str, str], problem: str
+) -> None:
     client = site.client("coordinator")
     first, _ = record_week(site)
-    refused = client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2027-03-02", "start": "14:00", "end": "23:00", "reason": "pauze", **fields})
+    refused = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={"day": "2027-03-02", "start": "14:00", "end": "23:00", "reason": "pauze", **fields},
+    )
     assert refused.status_code == 422 and problem in refused.text
     assert f'value="{fields["break_start"]}"' in refused.text, "what was typed is shown again"
     with site.database.transaction() as session:
@@ -196,17 +215,32 @@ def test_a_break_that_cannot_be_is_refused_and_the_entry_kept(site: Site, fields
 def test_a_night_shifts_break_after_midnight_and_a_second_break(site: Site) -> None:
     client = site.client("coordinator")
     first, _ = record_week(site)
-    done = client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2027-03-02", "start": "20:00", "end": "04:00", "break_start": "21:00", "break_end": "21:15",
-        "break2_start": "01:00", "break2_end": "01:30", "reason": "nachtdienst"})
+    done = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={
+            "day": "2027-03-02",
+            "start": "20:00",
+            "end": "04:00",
+            "break_start": "21:00",
+            "break_end": "21:15",
+            "break2_start": "01:00",
+            "break2_end": "01:30",
+            "reason": "nachtdienst",
+        },
+    )
     assert done.status_code == 302
     with site.database.transaction() as session:
         corrected = session.execute(select(HourEntry).order_by(HourEntry.id.desc()).limit(1)).scalar_one()
         assert [(f"{b.starts_at.astimezone(team_zone()):%d %H:%M}") for b in corrected.breaks] == [
-            "02 21:00", "03 01:00"]
+            "02 21:00",
+            "03 01:00",
+        ]
         # 20:00-22:00 at 20% less 15 min, 22:00-04:00 at 40% less 30 min.
         assert (corrected.weekday_20_minutes, corrected.weekday_40_minutes, corrected.worked_minutes) == (
-            105, 330, 435)
+            105,
+            330,
+            435,
+        )
         corrected_id = corrected.id
     form = client.get(f"/coordinator/hours/{corrected_id}/correct").text
     assert 'name="break2_start" value="01:00"' in form and 'name="break3_start"' in form
@@ -215,9 +249,17 @@ def test_a_night_shifts_break_after_midnight_and_a_second_break(site: Site) -> N
 def test_a_correction_the_core_cannot_count_is_refused_in_dutch_and_changes_nothing(site: Site) -> None:
     client = site.client("coordinator")
     first, _ = record_week(site)
-    refused = client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2030-03-12", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "19:00",
-        "reason": "typfout"})
+    refused = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={
+            "day": "2030-03-12",
+            "start": "14:00",
+            "end": "23:00",
+            "break_start": "18:00",
+            "break_end": "19:00",
+            "reason": "typfout",
+        },
+    )
     assert refused.status_code == 422
     assert "geen ORT-tabel geldt op 2030-03-12; ingesteld: 2016-2027" in refused.text
     with site.database.transaction() as session:
@@ -232,14 +274,22 @@ def approved_minutes(site: Site) -> int:
 
 
 def test_a_corrected_unapproved_entry_waits_as_one_line_and_approving_it_counts_the_corrected_hours(
-    site: Site
+    site: Site,
 ) -> None:
     """Break 60 -> 45 on a waiting 14:00-23:00: the approved week must hold 8:15 for it, not 0:15."""
     client = site.client("coordinator")
     first, second = record_week(site)
-    done = client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "18:45",
-        "reason": "kortere pauze"})
+    done = client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={
+            "day": "2027-03-02",
+            "start": "14:00",
+            "end": "23:00",
+            "break_start": "18:00",
+            "break_end": "18:45",
+            "reason": "kortere pauze",
+        },
+    )
     assert done.status_code == 302
     assert approved_minutes(site) == 0, "a correction of waiting hours is not an approval"
     page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
@@ -263,9 +313,17 @@ def test_a_correction_of_approved_hours_is_approved_at_once(site: Site) -> None:
     client = site.client("coordinator")
     first, second = record_week(site)
     client.post("/coordinator/hours/approve", data={"entry_ids": [str(first), str(second)]})
-    client.post(f"/coordinator/hours/{first}/correct", data={
-        "day": "2027-03-02", "start": "14:00", "end": "23:00", "break_start": "18:00", "break_end": "18:45",
-        "reason": "pauze"})
+    client.post(
+        f"/coordinator/hours/{first}/correct",
+        data={
+            "day": "2027-03-02",
+            "start": "14:00",
+            "end": "23:00",
+            "break_start": "18:00",
+            "break_end": "18:45",
+            "reason": "pauze",
+        },
+    )
     assert approved_minutes(site) == 495 + 480
     page = client.get("/coordinator/hours?period_start=2027-03-01&period_end=2027-03-07").text
     assert 'name="entry_ids"' not in page, "nothing of it waits"
@@ -274,10 +332,20 @@ def test_a_correction_of_approved_hours_is_approved_at_once(site: Site) -> None:
 def first_shift_ahead(site: Site, start: date, end: date) -> tuple[str, datetime]:
     with site.database.transaction() as session:
         after = local_day_start(end + timedelta(days=1))
-        shift = session.execute(select(Shift).where(
-            Shift.starts_at >= local_day_start(start), Shift.starts_at < after,
-            Shift.ends_at > site.clock.now(), Shift.status != ShiftStatus.CANCELLED)
-            .order_by(Shift.starts_at)).scalars().first()
+        shift = (
+            session.execute(
+                select(Shift)
+                .where(
+                    Shift.starts_at >= local_day_start(start),
+                    Shift.starts_at < after,
+                    Shift.ends_at > site.clock.now(),
+                    Shift.status != ShiftStatus.CANCELLED,
+                )
+                .order_by(Shift.starts_at)
+            )
+            .scalars()
+            .first()
+        )
         assert shift is not None
         return session.get_one(Municipality, shift.municipality_id).name, shift.starts_at
 
@@ -287,15 +355,22 @@ def test_a_week_that_has_not_ended_is_not_closed_and_the_page_names_the_shift_st
     client = site.client("coordinator")
     with site.database.transaction() as session:
         place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
-        session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place, created_at=site.clock.now(),
-                          starts_at=local_instant(date(2027, 3, 11), time(14)),
-                          ends_at=local_instant(date(2027, 3, 11), time(23))))
+        session.add(
+            Shift(
+                kind=ShiftKind.CONTROL,
+                municipality_id=place,
+                created_at=site.clock.now(),
+                starts_at=local_instant(date(2027, 3, 11), time(14)),
+                ends_at=local_instant(date(2027, 3, 11), time(23)),
+            )
+        )
     name, starts_at = first_shift_ahead(site, date(2027, 3, 8), date(2027, 3, 14))
-    refused = client.post("/coordinator/periods/lock", data={"period_start": "2027-03-08",
-                                                             "period_end": "2027-03-14"})
+    refused = client.post(
+        "/coordinator/periods/lock", data={"period_start": "2027-03-08", "period_end": "2027-03-14"}
+    )
     assert refused.status_code == 422
     page = html.unescape(refused.text)
-    close_form = page[page.index('action="/coordinator/periods/lock"'):]
+    close_form = page[page.index('action="/coordinator/periods/lock"') :]
     assert 'value="2027-03-08"' in close_form and 'value="2027-03-14"' in close_form, "what was typed is kept"
     assert "nog niet voorbij" in close_form and name in close_form, "the refusal stands next to the form"
     assert f"{starts_at.astimezone(team_zone()):%H:%M}" in close_form
@@ -305,10 +380,12 @@ def test_a_week_that_has_not_ended_is_not_closed_and_the_page_names_the_shift_st
 
 def test_finance_is_refused_on_the_ledger_page_and_closes_a_past_month_there(site: Site) -> None:
     client = site.client("finance")
-    refused = client.post("/coordinator/periods/lock", data={"period_start": "2027-03-01",
-                                                             "period_end": "2027-03-31"})
+    refused = client.post(
+        "/coordinator/periods/lock", data={"period_start": "2027-03-01", "period_end": "2027-03-31"}
+    )
     assert refused.status_code == 422 and "nog niet voorbij" in html.unescape(refused.text)
     assert 'value="2027-03-31"' in refused.text
-    done = client.post("/coordinator/periods/lock", data={"period_start": "2027-02-01",
-                                                          "period_end": "2027-02-28"})
+    done = client.post(
+        "/coordinator/periods/lock", data={"period_start": "2027-02-01", "period_end": "2027-02-28"}
+    )
     assert done.status_code == 302 and done.headers["Location"].startswith("/finance/ledger")

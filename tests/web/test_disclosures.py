@@ -24,8 +24,10 @@ def register(site: Site) -> list[Disclosure]:
 def names_and_codes(site: Site) -> dict[int, tuple[str, str, int]]:
     """Inspector id to (full name, pseudonym, employer id)."""
     with site.database.transaction() as session:
-        return {i.id: (i.name, exports.pseudonym(i.id), i.employer_id)
-                for i in session.execute(select(Inspector)).scalars()}
+        return {
+            i.id: (i.name, exports.pseudonym(i.id), i.employer_id)
+            for i in session.execute(select(Inspector)).scalars()
+        }
 
 
 def test_a_download_first_asks_who_receives_it_and_why_and_then_records_it(site: Site) -> None:
@@ -39,7 +41,11 @@ def test_a_download_first_asks_who_receives_it_and_why_and_then_records_it(site:
     assert sent.mimetype == "text/csv" and sent.data.startswith("\ufeff".encode())
     [row] = register(site)
     assert (row.actor, row.kind, row.receiver, row.purpose) == (
-        "web:finance", "ledger.csv", SHARED["receiver"], SHARED["purpose"])
+        "web:finance",
+        "ledger.csv",
+        SHARED["receiver"],
+        SHARED["purpose"],
+    )
     assert '"start": "2027-03-01"' in row.scope
     again = finance.get("/finance/ledger.xlsx", query_string=YEAR)
     assert "Wie ontvangt het?" in again.text
@@ -83,7 +89,8 @@ def test_the_payroll_export_names_only_the_employers_own_inspectors_and_is_recor
     column_set, header, lines, total = read_csv(text)
     assert column_set.startswith("# piket-payroll-v2")
     assert {(line[header.index("inspector")], line[header.index("name")]) for line in lines} == {
-        (people[2][1], people[2][0])}
+        (people[2][1], people[2][0])
+    }
     assert people[4][0] not in text
     worked = header.index("worked_minutes")
     assert int(total[worked]) == sum(int(line[worked]) for line in lines)
@@ -95,14 +102,17 @@ def test_the_payroll_export_names_only_the_employers_own_inspectors_and_is_recor
 def test_the_statement_and_the_settlement_are_recorded_too(site: Site) -> None:
     finance = site.client("finance")
     with site.database.transaction() as session:
-        heerenveen = session.execute(select(Municipality.id)
-                                     .where(Municipality.name == "Heerenveen")).scalar_one()
+        heerenveen = session.execute(
+            select(Municipality.id).where(Municipality.name == "Heerenveen")
+        ).scalar_one()
     assert "Wie ontvangt het?" in finance.get(f"/finance/settlement/{heerenveen}?year=2027").text
     shared = "receiver=Heerenveen%20financi%C3%ABn&purpose=jaarafrekening"
     assert "Heerenveen" in finance.get(f"/finance/settlement/{heerenveen}?year=2027&{shared}").text
     assert finance.get(f"/finance/settlement.xlsx?year=2027&mode=budget&{shared}").status_code == 200
     assert [(r.kind, r.receiver) for r in register(site)] == [
-        ("statement", "Heerenveen financiën"), ("settlement.xlsx", "Heerenveen financiën")]
+        ("statement", "Heerenveen financiën"),
+        ("settlement.xlsx", "Heerenveen financiën"),
+    ]
 
 
 def test_the_api_asks_receiver_and_purpose_as_parameters_and_records_them(site: Site) -> None:
@@ -121,8 +131,9 @@ def test_the_api_asks_receiver_and_purpose_as_parameters_and_records_them(site: 
 
 def test_admin_and_auditor_read_and_export_the_register(site: Site) -> None:
     finance = site.client("finance")
-    finance.get("/finance/ledger.csv", query_string=YEAR | {"receiver": "=cmd|' /C calc'!A0",
-                                                             "purpose": "audit 2027"})
+    finance.get(
+        "/finance/ledger.csv", query_string=YEAR | {"receiver": "=cmd|' /C calc'!A0", "purpose": "audit 2027"}
+    )
     for role in ("admin", "auditor"):
         page = site.client(role).get("/admin/disclosures").text
         assert "=cmd|" in page and "audit 2027" in page and "web:finance" in page

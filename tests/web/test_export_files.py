@@ -34,12 +34,32 @@ def book_a_month(site: Site) -> dict[str, int]:
     with site.database.transaction() as session:
         place = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen")).scalar_one()
         session.get_one(Inspector, 2).name = "+Anne Kok"
-        ids = [book(session, site, 2, place, date(2027, 3, 2)),
-               book(session, site, 4, place, date(2027, 3, 6)),
-               book(session, site, 4, place, date(2027, 3, 3), hour=10, minutes=90, break_minutes=0,
-                    category=HourCategory.REPORT),
-               book(session, site, 2, place, date(2027, 3, 12), hour=22, minutes=8 * 60, break_minutes=0,
-                    category=HourCategory.CALLOUT)]
+        ids = [
+            book(session, site, 2, place, date(2027, 3, 2)),
+            book(session, site, 4, place, date(2027, 3, 6)),
+            book(
+                session,
+                site,
+                4,
+                place,
+                date(2027, 3, 3),
+                hour=10,
+                minutes=90,
+                break_minutes=0,
+                category=HourCategory.REPORT,
+            ),
+            book(
+                session,
+                site,
+                2,
+                place,
+                date(2027, 3, 12),
+                hour=22,
+                minutes=8 * 60,
+                break_minutes=0,
+                category=HourCategory.CALLOUT,
+            ),
+        ]
         ledger.approve_many(session, site.clock.now(), "web:coordinator", ids)
         employer = session.get_one(Inspector, 2).employer_id
     return {"place": place, "employer": employer, "overnight": ids[-1]}
@@ -89,8 +109,9 @@ def figure(value: Any) -> float:
     return value
 
 
-def assert_xlsx_totals(header: list[Any], lines: list[list[Any]], total: list[Any],
-                       summed: list[str]) -> None:
+def assert_xlsx_totals(
+    header: list[Any], lines: list[list[Any]], total: list[Any], summed: list[str]
+) -> None:
     for name in summed:
         at = header.index(name)
         values = [figure(line[at].value) for line in lines]
@@ -138,14 +159,22 @@ def test_the_payroll_xlsx_keeps_a_name_as_typed_and_the_csv_guards_it(site: Site
 
 
 @pytest.mark.parametrize("mode", ["actual", "budget"])
-def test_the_settlement_xlsx_has_euros_hours_and_a_share_that_recomputes_the_amount(site: Site,
-                                                                                    mode: str) -> None:
+def test_the_settlement_xlsx_has_euros_hours_and_a_share_that_recomputes_the_amount(
+    site: Site, mode: str
+) -> None:
     book_a_month(site)
     data = site.client("finance").get(f"/finance/settlement.xlsx?year=2027&mode={mode}&{SHARE}").data
     sheet, header, lines, total = workbook(data)
     assert sheet["A1"].value.startswith(f"piket-settlement-v4 {mode} ")
-    money = ["Aandeel in de kosten", "Salaris", "ORT", "Overhead", "Betaalde vaste kosten", "Geleverd",
-             "Saldo (positief: betaalt; negatief: ontvangt)"]
+    money = [
+        "Aandeel in de kosten",
+        "Salaris",
+        "ORT",
+        "Overhead",
+        "Betaalde vaste kosten",
+        "Geleverd",
+        "Saldo (positief: betaalt; negatief: ontvangt)",
+    ]
     for name in money:
         cells = [line[header.index(name)] for line in [*lines, total]]
         assert all("€" in c.number_format and "0.00" in c.number_format for c in cells), name
@@ -171,8 +200,10 @@ def test_the_settlement_csv_is_excel_nl_and_every_total_is_the_sum_of_its_lines(
     header, lines, total = excel_nl(answer.data)
     for name in header[1:]:
         at = header.index(name)
-        assert dutch_number(total[at]) == sum(dutch_number(line[at]) for line in lines) or \
-            name == "Aandeel in de inwoners", name
+        assert (
+            dutch_number(total[at]) == sum(dutch_number(line[at]) for line in lines)
+            or name == "Aandeel in de inwoners"
+        ), name
     shares = [dutch_number(line[header.index("Aandeel in de inwoners")]) for line in lines]
     assert abs(sum(shares) - 100) < Decimal("0.00001") and all(len(str(s).split(".")[1]) == 6 for s in shares)
     assert total[header.index("Gecrediteerde uren")].count(":") == 1, "hours as the page shows them"
@@ -209,14 +240,18 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (Debian: libreoffice-calc-nogui)")
 @pytest.mark.parametrize("export", ["ledger", "settlement"])
-def test_libreoffice_calc_sums_each_column_to_the_files_own_total(site: Site, tmp_path: Path,
-                                                                  export: str) -> None:
+def test_libreoffice_calc_sums_each_column_to_the_files_own_total(
+    site: Site, tmp_path: Path, export: str
+) -> None:
     """Calc opens the XLSX, computes its own SUM under each summed column, and shows it as the file's
     total line is shown (the same number format): the two must read the same."""
     book_a_month(site)
     client = site.client("finance")
-    path = ("/finance/ledger.xlsx", YEAR | SHARED) if export == "ledger" else \
-        ("/finance/settlement.xlsx", {"year": "2027", "mode": "actual"} | SHARED)
+    path = (
+        ("/finance/ledger.xlsx", YEAR | SHARED)
+        if export == "ledger"
+        else ("/finance/settlement.xlsx", {"year": "2027", "mode": "actual"} | SHARED)
+    )
     book = openpyxl.load_workbook(io.BytesIO(client.get(path[0], query_string=path[1]).data))
     sheet = book.active
     last = sheet.max_row
@@ -225,10 +260,21 @@ def test_libreoffice_calc_sums_each_column_to_the_files_own_total(site: Site, tm
         sheet[f"{letter}{last + 1}"] = f"=SUM({letter}3:{letter}{last - 1})"
         sheet[f"{letter}{last + 1}"].number_format = sheet[f"{letter}{last}"].number_format
     book.save(tmp_path / "export.xlsx")
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-                    "--convert-to", "csv:Text - txt - csv (StarCalc):59,34,76,1,,1043,false,true,true",
-                    "--outdir", str(tmp_path), str(tmp_path / "export.xlsx")],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1,,1043,false,true,true",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "export.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     rows = list(csv.reader(io.StringIO((tmp_path / "export.csv").read_text("utf-8")), delimiter=";"))
     total, sums = rows[last - 1], rows[last]
     assert summed and len(summed) >= (8 if export == "ledger" else 10)
@@ -279,17 +325,33 @@ def test_a_closed_period_gives_a_final_statement_with_finances_payment_terms(sit
     booked = book_a_month(site)
     site.clock.set(datetime(2028, 1, 2, 9, 0, tzinfo=UTC))
     finance = site.client("finance")
-    assert finance.post("/coordinator/periods/lock", data={"period_start": "2027-01-01",
-                                                           "period_end": "2027-12-31"}).status_code == 302
-    refused = finance.post("/finance/budget/statement", data={
-        "issuer_department": "Afdeling Financiën", "iban": "NL00 FOUT", "payment_days": "45",
-        "source": "brief van de controller"})
+    assert (
+        finance.post(
+            "/coordinator/periods/lock", data={"period_start": "2027-01-01", "period_end": "2027-12-31"}
+        ).status_code
+        == 302
+    )
+    refused = finance.post(
+        "/finance/budget/statement",
+        data={
+            "issuer_department": "Afdeling Financiën",
+            "iban": "NL00 FOUT",
+            "payment_days": "45",
+            "source": "brief van de controller",
+        },
+    )
     assert refused.status_code == 422
     assert "moet een IBAN zijn" in refused.text and 'value="NL00 FOUT"' in refused.text, "typed input kept"
     assert 'value="Afdeling Financiën"' in html.unescape(refused.text)
-    saved = finance.post("/finance/budget/statement", data={
-        "issuer_department": "Afdeling Financiën", "iban": "NL91 ABNA 0417 1643 00", "payment_days": "45",
-        "source": "brief van de controller"})
+    saved = finance.post(
+        "/finance/budget/statement",
+        data={
+            "issuer_department": "Afdeling Financiën",
+            "iban": "NL91 ABNA 0417 1643 00",
+            "payment_days": "45",
+            "source": "brief van de controller",
+        },
+    )
     assert saved.status_code == 302
     text = statement_of(site, finance, booked["place"])
     assert "Definitief" in text and "Voorlopig" not in text

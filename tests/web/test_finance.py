@@ -160,8 +160,13 @@ def test_budget_mode_is_the_plans_contribution_table(site: Site) -> None:
             .where(Municipality.is_participating)
             .order_by(Municipality.name)
         ).all()
-    table = contribution_table([(name, population) for name, population in members], PLAN_BUDGET, years=2,
-                               controls=69, fte_hundredths=91)
+    table = contribution_table(
+        [(name, population) for name, population in members],
+        PLAN_BUDGET,
+        years=2,
+        controls=69,
+        fte_hundredths=91,
+    )
     expected = {row.name: row.yearly_cents for row in table.rows}
     assert {line["name"]: line["cost_share_cents"] for line in body["lines"]} == expected
     quarters = [
@@ -177,12 +182,25 @@ def test_the_budget_settlement_balances_to_zero_and_says_how_the_pledges_were_re
     assert body["totals"]["cost_share_cents"] == body["totals"]["delivered_cents"] == 122_399_10
     assert body["totals"]["balance_cents"] == 0, "was -5,733.09: pledged hours credited instead of the plan's"
     assert body["totals"]["minutes"] == 1223 * 60
-    assert body["pledges"] == {"plan_minutes": 807 * 60, "pledged_minutes": 892 * 60,
-                               "difference_minutes": 85 * 60, "uncovered_minutes": 0, "rule": "scaled"}
+    assert body["pledges"] == {
+        "plan_minutes": 807 * 60,
+        "pledged_minutes": 892 * 60,
+        "difference_minutes": 85 * 60,
+        "uncovered_minutes": 0,
+        "rule": "scaled",
+    }
     page = client.get("/finance/settlement?year=2027&mode=budget").text
     assert "892:00" in page and "807:00" in page and "85:00" in page and "grootste overschotten" in page
-    rows = list(csv.reader(io.StringIO(client.get(f"/finance/settlement.csv?year=2027&mode=budget&{SHARE}")
-                                       .data.decode("utf-8").removeprefix("\ufeff")), delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/finance/settlement.csv?year=2027&mode=budget&{SHARE}")
+                .data.decode("utf-8")
+                .removeprefix("\ufeff")
+            ),
+            delimiter=";",
+        )
+    )
     assert rows[0][0].startswith("# piket-settlement-v4 budget") and "naar rato teruggebracht" in rows[0][1]
     header, total = [CODE_NAMES[label] for label in rows[1]], rows[-1]
     assert total[header.index("balance")] == "0,00" and total[header.index("delivered")] == "122399,10"
@@ -199,11 +217,21 @@ def test_the_four_quarters_add_up_to_the_year_per_municipality_and_column(site: 
     client = site.client("finance")
     for mode in ("budget", "actual"):
         year = client.get(f"/api/v1/settlement?year=2027&mode={mode}&{SHARE}").json
-        quarters = [client.get(f"/api/v1/settlement?year=2027&mode={mode}&quarter={q}&{SHARE}").json
-                    for q in range(1, 5)]
+        quarters = [
+            client.get(f"/api/v1/settlement?year=2027&mode={mode}&quarter={q}&{SHARE}").json
+            for q in range(1, 5)
+        ]
         for i, line in enumerate(year["lines"]):
-            for name in ("cost_share_cents", "minutes", "salary_cents", "ort_cents", "overhead_cents",
-                         "fixed_cents", "delivered_cents", "balance_cents"):
+            for name in (
+                "cost_share_cents",
+                "minutes",
+                "salary_cents",
+                "ort_cents",
+                "overhead_cents",
+                "fixed_cents",
+                "delivered_cents",
+                "balance_cents",
+            ):
                 parts = [q["lines"][i][name] for q in quarters]
                 assert sum(parts) == line[name], (mode, line["name"], name, parts)
         assert all(q["totals"]["balance_cents"] == 0 for q in quarters), mode
@@ -299,8 +327,11 @@ def test_the_api_refuses_an_uncovered_year_with_a_typed_422(site: Site) -> None:
         assert answer.status_code == 422
         assert answer.json["error"] == "refused" and answer.json["code"] == code
         assert answer.json["field"] == "year" and str(year) in answer.json["message"]
-    for path in (f"/finance/settlement.csv?year=2026&{SHARE}", f"/finance/settlement.xlsx?year=2026&{SHARE}",
-                 f"/finance/settlement/1?year=2026&{SHARE}"):
+    for path in (
+        f"/finance/settlement.csv?year=2026&{SHARE}",
+        f"/finance/settlement.xlsx?year=2026&{SHARE}",
+        f"/finance/settlement/1?year=2026&{SHARE}",
+    ):
         assert client.get(path).status_code == 422, path
 
 
@@ -318,8 +349,15 @@ def test_the_evaluation_counts_held_controls_and_shows_the_planned_ones_apart(si
         place = session.execute(select(Municipality).where(Municipality.name == "Leeuwarden")).scalar_one()
         for day in (date(2027, 12, 4), date(2027, 12, 15)):
             starts_at = local_instant(day, time(14))
-            session.add(Shift(kind=ShiftKind.CONTROL, municipality_id=place.id, starts_at=starts_at,
-                              ends_at=starts_at + timedelta(hours=9), created_at=site.clock.now()))
+            session.add(
+                Shift(
+                    kind=ShiftKind.CONTROL,
+                    municipality_id=place.id,
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(hours=9),
+                    created_at=site.clock.now(),
+                )
+            )
         session.flush()
         after = evaluation.evaluate(session, site.clock.now(), 2027).control_counts
     changed = {(a.label, a.held, a.ahead - b.ahead) for a, b in zip(after, before, strict=True) if a != b}
@@ -338,20 +376,42 @@ def test_finance_changes_a_rate_for_next_year_and_the_budget_settlement_follows(
     page = finance.get("/finance/budget").text
     assert "52.67402" in page and "seed 000 §3" in page and "€\xa0122.399,10" in page
     assert finance.post("/finance/budget/2027/copy").status_code == 422, "2028 is in the profile already"
-    saved = finance.post("/finance/budget/2028/lines/control", data={
-        "hours": "423", "rate": "54,10", "flat_ort": "12.5", "overhead_per_hour": "8.19",
-        "source": "Cao Gemeenten 2028, scale 7 step 11 (finance)"})
+    saved = finance.post(
+        "/finance/budget/2028/lines/control",
+        data={
+            "hours": "423",
+            "rate": "54,10",
+            "flat_ort": "12.5",
+            "overhead_per_hour": "8.19",
+            "source": "Cao Gemeenten 2028, scale 7 step 11 (finance)",
+        },
+    )
     assert saved.status_code == 302
     before = finance.get(f"/api/v1/settlement?year=2027&mode=budget&{SHARE}").json["totals"]
     after = finance.get(f"/api/v1/settlement?year=2028&mode=budget&{SHARE}").json["totals"]
-    raised = Budget((BudgetLine("control", 423, Fraction("54.10"), Fraction(1, 8), Fraction("8.19")),
-                     *PLAN_BUDGET.lines[1:]), PLAN_BUDGET.fixed_cents, date(2028, 1, 1), date(2028, 12, 31))
+    raised = Budget(
+        (
+            BudgetLine("control", 423, Fraction("54.10"), Fraction(1, 8), Fraction("8.19")),
+            *PLAN_BUDGET.lines[1:],
+        ),
+        PLAN_BUDGET.fixed_cents,
+        date(2028, 1, 1),
+        date(2028, 12, 31),
+    )
     before, after = before["cost_share_cents"], after["cost_share_cents"]
     assert before == 122_399_10 and after == raised.yearly_cents > before
     assert finance.post("/finance/budget/2028/copy").status_code == 302
     assert "copied from 2028" in finance.get("/finance/budget").text
-    refused = finance.post("/finance/budget/2029/lines/control", data={
-        "hours": "423", "rate": "veel", "flat_ort": "12.5", "overhead_per_hour": "8.19", "source": "x y"})
+    refused = finance.post(
+        "/finance/budget/2029/lines/control",
+        data={
+            "hours": "423",
+            "rate": "veel",
+            "flat_ort": "12.5",
+            "overhead_per_hour": "8.19",
+            "source": "x y",
+        },
+    )
     assert refused.status_code == 422
     assert 'value="veel"' in refused.text, "what was typed is shown again"
     assert "moet een bedrag of getal zijn met hoogstens 6 decimalen" in html.unescape(refused.text)

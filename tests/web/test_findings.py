@@ -33,8 +33,13 @@ def ended_control(site: Site, place: str = "Leeuwarden") -> int:
     place_id = municipality(site, place)
     with site.database.transaction() as session:
         starts_at = site.clock.now() - timedelta(hours=23)
-        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=place_id, starts_at=starts_at,
-                      ends_at=starts_at + timedelta(hours=9), created_at=starts_at)
+        shift = Shift(
+            kind=ShiftKind.CONTROL,
+            municipality_id=place_id,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=9),
+            created_at=starts_at,
+        )
         session.add(shift)
         session.flush()
         return shift.id
@@ -53,12 +58,21 @@ def test_the_coordinator_records_a_control_day_on_the_page(site: Site) -> None:
     form = client.get(f"/coordinator/controls/{shift_id}/findings").text
     assert TMM in form and "Niemand aanwezig" in form
     harlingen = municipality(site, "Smallingerland")
-    saved = client.post(f"/coordinator/controls/{shift_id}/findings", data={
-        "is_with_police": "1", "partners": TMM,
-        "a1_outcome": "nobody_present", "a1_municipality_id": municipality(site, "Leeuwarden"),
-        "a2_outcome": "violation", "a2_municipality_id": harlingen,
-        "a2_police_signal_at": "2027-03-08T21:30", "a2_care": "1", "a2_address": "Voorstraat 3",
-        "a3_municipality_id": harlingen})  # no outcome: no address
+    saved = client.post(
+        f"/coordinator/controls/{shift_id}/findings",
+        data={
+            "is_with_police": "1",
+            "partners": TMM,
+            "a1_outcome": "nobody_present",
+            "a1_municipality_id": municipality(site, "Leeuwarden"),
+            "a2_outcome": "violation",
+            "a2_municipality_id": harlingen,
+            "a2_police_signal_at": "2027-03-08T21:30",
+            "a2_care": "1",
+            "a2_address": "Voorstraat 3",
+            "a3_municipality_id": harlingen,
+        },
+    )  # no outcome: no address
     assert saved.status_code == 302, saved.text
     leeuwarden = municipality(site, "Leeuwarden")
     with site.database.transaction() as session:
@@ -74,16 +88,25 @@ def test_the_coordinator_records_a_control_day_on_the_page(site: Site) -> None:
 def test_a_wrong_line_is_shown_in_place_in_dutch_and_nothing_is_saved(site: Site) -> None:
     shift_id = ended_control(site)
     client = site.client("coordinator")
-    refused = client.post(f"/coordinator/controls/{shift_id}/findings", data={
-        "a1_outcome": "violation", "a1_municipality_id": municipality(site, "Leeuwarden"),
-        "a1_police_signal_at": "2027-03-10T10:00"})
+    refused = client.post(
+        f"/coordinator/controls/{shift_id}/findings",
+        data={
+            "a1_outcome": "violation",
+            "a1_municipality_id": municipality(site, "Leeuwarden"),
+            "a1_police_signal_at": "2027-03-10T10:00",
+        },
+    )
     assert refused.status_code == 422
     assert "het signaal aan de politie ligt tussen het begin van de controle en nu" in refused.text
     wrong = client.post(f"/coordinator/controls/{shift_id}/findings", data={"a1_outcome": "arrested"})
     assert wrong.status_code == 422 and "Kies een van de mogelijkheden." in wrong.text  # in Dutch, not a code
     with site.database.transaction() as session:
-        assert session.execute(select(func.count(ControlRecord.id))
-                               .where(ControlRecord.shift_id == shift_id)).scalar_one() == 0
+        assert (
+            session.execute(
+                select(func.count(ControlRecord.id)).where(ControlRecord.shift_id == shift_id)
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_a_call_out_for_a_recently_controlled_address_asks_before_it_is_made(site: Site) -> None:
@@ -91,19 +114,24 @@ def test_a_call_out_for_a_recently_controlled_address_asks_before_it_is_made(sit
     place = municipality(site, "Smallingerland")
     first = client.post("/coordinator/callouts/new", data={**TIP, "municipality_id": place})
     assert first.status_code == 302
-    warned = client.post("/coordinator/callouts/new",
-                         data={**TIP, "municipality_id": place, "location": "dorpsstraat  1"})
+    warned = client.post(
+        "/coordinator/callouts/new", data={**TIP, "municipality_id": place, "location": "dorpsstraat  1"}
+    )
     assert warned.status_code == 200
     with site.database.transaction() as session:
         shift_id = session.execute(select(Callout.shift_id)).scalars().all()[-1]
     assert f"Dit adres is gecontroleerd op 9 maart (controle 2027-{shift_id:03d})." in warned.text
     assert 'name="go_ahead"' in warned.text
-    made = client.post("/coordinator/callouts/new",
-                       data={**TIP, "municipality_id": place, "location": "dorpsstraat  1", "go_ahead": "1"})
+    made = client.post(
+        "/coordinator/callouts/new",
+        data={**TIP, "municipality_id": place, "location": "dorpsstraat  1", "go_ahead": "1"},
+    )
     assert made.status_code == 302
     with site.database.transaction() as session:
-        assert session.execute(select(func.count(Callout.id)).where(Callout.shift_id >= shift_id)
-                               ).scalar_one() == 2
+        assert (
+            session.execute(select(func.count(Callout.id)).where(Callout.shift_id >= shift_id)).scalar_one()
+            == 2
+        )
 
 
 def test_the_api_records_findings_checks_addresses_and_says_so_when_making_a_call_out(
@@ -112,42 +140,67 @@ def test_the_api_records_findings_checks_addresses_and_says_so_when_making_a_cal
     client, headers = coordinator_api
     shift_id = ended_control(site)
     with site.database.transaction() as session:
-        leeuwarden = session.execute(select(Municipality.id).where(Municipality.name == "Leeuwarden")
-                                     ).scalar_one()
-    body = {"is_with_police": False, "partners": [TMM], "addresses": [
-        {"municipality_id": leeuwarden, "outcome": "violation", "police_signal_at": "2027-03-08T22:00",
-         "address": "Nieuwestad 12"},
-        {"municipality_id": leeuwarden, "outcome": "no_violation", "is_care_offered": True}]}
+        leeuwarden = session.execute(
+            select(Municipality.id).where(Municipality.name == "Leeuwarden")
+        ).scalar_one()
+    body = {
+        "is_with_police": False,
+        "partners": [TMM],
+        "addresses": [
+            {
+                "municipality_id": leeuwarden,
+                "outcome": "violation",
+                "police_signal_at": "2027-03-08T22:00",
+                "address": "Nieuwestad 12",
+            },
+            {"municipality_id": leeuwarden, "outcome": "no_violation", "is_care_offered": True},
+        ],
+    }
     saved = client.put(f"/api/v1/controls/{shift_id}/findings", headers=headers, json=body)
     assert saved.status_code == 200, saved.json
     assert saved.json["control"] == f"2027-{shift_id:03d}"
     assert [a["outcome"] for a in saved.json["addresses"]] == ["violation", "no_violation"]
     assert saved.json["addresses"][0]["police_signal_at"] == "2027-03-08T21:00:00Z"
     assert client.get(f"/api/v1/controls/{shift_id}/findings", headers=headers).json == saved.json
-    wrong = client.put(f"/api/v1/controls/{shift_id}/findings", headers=headers,
-                       json={**body, "partners": ["de buurman"]})
+    wrong = client.put(
+        f"/api/v1/controls/{shift_id}/findings", headers=headers, json={**body, "partners": ["de buurman"]}
+    )
     assert (wrong.status_code, wrong.json["field"]) == (422, "partners")
     assert client.put("/api/v1/controls/999999/findings", headers=headers, json=body).status_code == 404
     checked = client.post("/api/v1/addresses/check", headers=headers, json={"address": "NIEUWESTAD 12"})
-    assert checked.json == {"recently_controlled": {"controlled_on": "2027-03-08",
-                                                    "label": f"2027-{shift_id:03d}"}}
+    assert checked.json == {
+        "recently_controlled": {"controlled_on": "2027-03-08", "label": f"2027-{shift_id:03d}"}
+    }
     callout = {**TIP, "municipality_id": leeuwarden, "location": "Nieuwestad 12"}
     made = client.post("/api/v1/callouts", headers=headers, json=callout)
     assert made.status_code == 201
     assert made.json["recently_controlled"]["label"] == f"2027-{shift_id:03d}"
     with site.database.transaction() as session:
-        assert session.execute(select(func.count(AddressFinding.id)).join(ControlRecord).where(
-            ControlRecord.shift_id == shift_id)).scalar_one() == 2
+        assert (
+            session.execute(
+                select(func.count(AddressFinding.id))
+                .join(ControlRecord)
+                .where(ControlRecord.shift_id == shift_id)
+            ).scalar_one()
+            == 2
+        )
 
 
 def test_the_evaluation_page_shows_addresses_against_the_plan_and_who_went_along(site: Site) -> None:
     shift_id = ended_control(site)
     with site.database.transaction() as session:
-        leeuwarden = session.execute(select(Municipality.id).where(Municipality.name == "Leeuwarden")
-                                     ).scalar_one()
-        findings.record_control(session, site.clock.now(), "web:coordinator", shift_id, is_with_police=True,
-                                partners=[TMM],
-                                addresses=[findings.AddressIn(leeuwarden, Outcome.VIOLATION)] * 4)
+        leeuwarden = session.execute(
+            select(Municipality.id).where(Municipality.name == "Leeuwarden")
+        ).scalar_one()
+        findings.record_control(
+            session,
+            site.clock.now(),
+            "web:coordinator",
+            shift_id,
+            is_with_police=True,
+            partners=[TMM],
+            addresses=[findings.AddressIn(leeuwarden, Outcome.VIOLATION)] * 4,
+        )
     page = site.client("finance").get("/finance/evaluation?year=2027").text
     assert "Bezochte adressen per gemeente, tegen het plan" in page
     assert "Samen met de politie" in page and TMM in page

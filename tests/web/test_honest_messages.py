@@ -19,8 +19,9 @@ NOTICES = re.compile(r'<p class="(?:notice|warning)" role="(?:status|alert)">([^
 
 
 def create(site: Site, client: WebClient) -> tuple[int, list[str]]:
-    made = client.post("/coordinator/callouts/new",
-                       data={**TIP, "municipality_id": municipality(site, "Smallingerland")})
+    made = client.post(
+        "/coordinator/callouts/new", data={**TIP, "municipality_id": municipality(site, "Smallingerland")}
+    )
     assert made.status_code == 302
     with site.database.transaction() as session:
         callout = session.execute(select(Callout).order_by(Callout.id.desc())).scalars().first()
@@ -58,8 +59,12 @@ def test_a_bot_that_sends_nothing_is_named_on_the_board_and_after_a_call_out(sit
     with site.database.transaction() as session:
         someone = session.execute(select(Inspector).where(Inspector.telegram_index.is_not(None))).scalar()
         assert someone is not None
-        outbox.send(session, site.clock.now() - timedelta(minutes=20), someone,
-                    Message("control.removed", {"date": "di 9 mrt", "start": "14:00", "end": "23:00"}))
+        outbox.send(
+            session,
+            site.clock.now() - timedelta(minutes=20),
+            someone,
+            Message("control.removed", {"date": "di 9 mrt", "start": "14:00", "end": "23:00"}),
+        )
     client = site.client("coordinator")
     _, notices = create(site, client)
     assert any(n.startswith("De bot heeft sinds") and "nog niemand is gevraagd" in n for n in notices)
@@ -71,6 +76,10 @@ def test_a_bot_that_keeps_up_is_not_called_silent(site: Site) -> None:
     with site.database.transaction() as session:
         someone = session.execute(select(Inspector).where(Inspector.telegram_index.is_not(None))).scalar()
         assert someone is not None
-        outbox.send(session, site.clock.now() - timedelta(minutes=1), someone,
-                    Message("control.removed", {"date": "di 9 mrt", "start": "14:00", "end": "23:00"}))
+        outbox.send(
+            session,
+            site.clock.now() - timedelta(minutes=1),
+            someone,
+            Message("control.removed", {"date": "di 9 mrt", "start": "14:00", "end": "23:00"}),
+        )
         assert outbox.stalled_since(session, site.clock.now()) is None

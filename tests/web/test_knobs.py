@@ -22,17 +22,24 @@ def dump(site: Site) -> str:
 def plan_form(site: Site, year: int, **changes: str) -> dict[str, str]:
     with site.database.reading() as session:
         plan = profile.plan(session, year)
-    values = {"controls": str(plan.controls), "callouts": str(plan.callouts),
-              "control_day_hours": str(plan.control_day_hours), "callout_hours": str(plan.callout_hours),
-              "report_hours": str(plan.report_hours), "coordinator_hours": str(plan.coordinator_hours),
-              "fte": str(plan.fte), "source": plan.source}
+    values = {
+        "controls": str(plan.controls),
+        "callouts": str(plan.callouts),
+        "control_day_hours": str(plan.control_day_hours),
+        "callout_hours": str(plan.callout_hours),
+        "report_hours": str(plan.report_hours),
+        "coordinator_hours": str(plan.coordinator_hours),
+        "fte": str(plan.fte),
+        "source": plan.source,
+    }
     return values | changes
 
 
 def audited(site: Site, action: str) -> int:
     with site.database.reading() as session:
-        return session.execute(select(func.count()).select_from(AuditRecord)
-                               .where(AuditRecord.action == action)).scalar_one()
+        return session.execute(
+            select(func.count()).select_from(AuditRecord).where(AuditRecord.action == action)
+        ).scalar_one()
 
 
 def test_the_admin_changes_2028s_plan_and_2027_stays(site: Site) -> None:
@@ -40,12 +47,13 @@ def test_the_admin_changes_2028s_plan_and_2027_stays(site: Site) -> None:
     before = plan_form(site, 2027)
     page = admin.get("/admin/plans")
     assert page.status_code == 200 and "Plan per jaar" in page.text
-    response = admin.post("/admin/plans/2028", data=plan_form(site, 2028, controls="80",
-                                                                   source="board decision 2027-11"))
+    response = admin.post(
+        "/admin/plans/2028", data=plan_form(site, 2028, controls="80", source="board decision 2027-11")
+    )
     assert response.status_code == 302, response.text
     assert plan_form(site, 2027) == before
     assert plan_form(site, 2028)["controls"] == "80"
-    assert 'controls = 80\ncallouts' in dump(site) and 'source = "board decision 2027-11"' in dump(site)
+    assert "controls = 80\ncallouts" in dump(site) and 'source = "board decision 2027-11"' in dump(site)
     assert audited(site, "profile.edited") == 1
 
 
@@ -72,9 +80,16 @@ def test_next_years_plan_starts_as_a_copy_and_the_budget_too(site: Site) -> None
 
 def test_the_admin_adds_a_municipality_with_the_loaders_rules(site: Site) -> None:
     admin = site.client("admin")
-    typed = {"name": "Ameland", "population": "3800", "population_date": "2026-01-01", "taking_part": "true",
-             "taking_part_from": "2028-01-01", "contribution": "hours", "pledged_hours": "60",
-             "source": "letter of 2027-10-01"}
+    typed = {
+        "name": "Ameland",
+        "population": "3800",
+        "population_date": "2026-01-01",
+        "taking_part": "true",
+        "taking_part_from": "2028-01-01",
+        "contribution": "hours",
+        "pledged_hours": "60",
+        "source": "letter of 2027-10-01",
+    }
     refused = admin.post("/admin/municipalities/new", data=typed)
     assert refused.status_code == 422
     assert "minstens 100 uur per jaar" in refused.text and 'value="Ameland"' in refused.text
@@ -92,8 +107,14 @@ def test_a_money_cap_needs_its_shortfall_rule_on_the_page_as_in_the_file(site: S
     url = f"/admin/municipalities/{harlingen.id}/figures"
     page = admin.get(url)
     assert page.status_code == 200 and "Harlingen" in page.text
-    typed = {"population": "14000", "population_date": "2026-01-01", "taking_part": "true",
-             "contribution": "money", "money_cap": "5000", "source": "council 2027"}
+    typed = {
+        "population": "14000",
+        "population_date": "2026-01-01",
+        "taking_part": "true",
+        "contribution": "money",
+        "money_cap": "5000",
+        "source": "council 2027",
+    }
     refused = admin.post(url, data=typed)
     assert refused.status_code == 422 and 'value="5000"' in refused.text
     assert "wie het tekort draagt" in refused.text
@@ -104,19 +125,37 @@ def test_a_money_cap_needs_its_shortfall_rule_on_the_page_as_in_the_file(site: S
 def test_the_region_organisations_and_holiday_rule_are_edited_and_dumped(site: Site) -> None:
     admin = site.client("admin")
     page = admin.get("/admin/region").text
-    assert "Coördinerende gemeente" in page and "/figures\">Harlingen</a>" in page
-    bad_zone = admin.post("/admin/region", data={"name": "RTS Fryslân", "timezone": "Europe/Leeuwarden",
-                                                 "coordinating": "Leeuwarden", "source": "x"})
+    assert "Coördinerende gemeente" in page and '/figures">Harlingen</a>' in page
+    bad_zone = admin.post(
+        "/admin/region",
+        data={
+            "name": "RTS Fryslân",
+            "timezone": "Europe/Leeuwarden",
+            "coordinating": "Leeuwarden",
+            "source": "x",
+        },
+    )
     assert bad_zone.status_code == 422 and "is geen tijdzone" in bad_zone.text
     assert 'value="Europe/Leeuwarden"' in bad_zone.text
-    renamed = admin.post("/admin/region", data={"name": "RTS Fryslân", "timezone": "Europe/Amsterdam",
-                                                "coordinating": "Leeuwarden", "source": "x"})
+    renamed = admin.post(
+        "/admin/region",
+        data={
+            "name": "RTS Fryslân",
+            "timezone": "Europe/Amsterdam",
+            "coordinating": "Leeuwarden",
+            "source": "x",
+        },
+    )
     assert renamed.status_code == 302
-    added = admin.post("/admin/organisations", data={"name": "GGD Fryslân", "joins": "once a quarter",
-                                                     "source": "agreement 2027"})
+    added = admin.post(
+        "/admin/organisations",
+        data={"name": "GGD Fryslân", "joins": "once a quarter", "source": "agreement 2027"},
+    )
     assert added.status_code == 302
-    holidays = admin.post("/admin/holidays", data={"country": "NL", "categories": "public",
-                                                   "excluded": "", "source": "Cao 2027"})
+    holidays = admin.post(
+        "/admin/holidays",
+        data={"country": "NL", "categories": "public", "excluded": "", "source": "Cao 2027"},
+    )
     assert holidays.status_code == 302, holidays.text
     text = dump(site)
     assert 'name = "RTS Fryslân"' in text and 'name = "GGD Fryslân"' in text
@@ -140,11 +179,20 @@ def test_finance_adds_the_next_ort_table_and_overlap_is_refused(site: Site) -> N
     finance = site.client("finance")
     page = finance.get("/finance/ort")
     assert page.status_code == 200 and "ORT-tabellen" in page.text
-    overlapping = finance.post("/finance/ort/new", data={
-        "valid_from": "2027-06-01", "valid_until": "2028-12-31", "weekday_windows": "20:00-24:00 weekday_20",
-        "percent_weekday_20": "20", "percent_weekday_40": "40", "percent_saturday": "75",
-        "percent_sunday_holiday": "100",
-        "exempt_stretch_minutes": "180", "source": "Cao 2028"})
+    overlapping = finance.post(
+        "/finance/ort/new",
+        data={
+            "valid_from": "2027-06-01",
+            "valid_until": "2028-12-31",
+            "weekday_windows": "20:00-24:00 weekday_20",
+            "percent_weekday_20": "20",
+            "percent_weekday_40": "40",
+            "percent_saturday": "75",
+            "percent_sunday_holiday": "100",
+            "exempt_stretch_minutes": "180",
+            "source": "Cao 2028",
+        },
+    )
     assert overlapping.status_code == 422 and "elkaar in de tijd volgen" in overlapping.text
     assert 'value="2027-06-01"' in overlapping.text
     draft = {k: v for k, v in _form_of(page.text, "/finance/ort/new").items() if k != "csrf_token"}
@@ -166,8 +214,15 @@ def _form_of(page: str, action: str) -> dict[str, str]:
 
 
 def test_the_zone_cannot_change_on_the_page_once_work_is_recorded(site: Site) -> None:
-    refused = site.client("admin").post("/admin/region", data={
-        "name": "RTS Fryslân", "timezone": "Europe/London", "coordinating": "Leeuwarden", "source": "x"})
+    refused = site.client("admin").post(
+        "/admin/region",
+        data={
+            "name": "RTS Fryslân",
+            "timezone": "Europe/London",
+            "coordinating": "Leeuwarden",
+            "source": "x",
+        },
+    )
     assert refused.status_code == 422 and 'value="Europe/London"' in refused.text
     assert "de tijdzone kan niet meer veranderen" in refused.text
     assert 'timezone = "Europe/Amsterdam"' in dump(site)

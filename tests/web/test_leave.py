@@ -19,8 +19,10 @@ def leave_rows(site: Site) -> list[Unavailability]:
 
 def test_the_coordinator_marks_days_off_and_the_proposal_then_leaves_them_out(site: Site) -> None:
     client = site.client("coordinator")
-    made = client.post("/coordinator/leave", data={"inspector_id": 2, "first": "2027-04-19",
-                                                   "last": "2027-04-23", "reason": "training"})
+    made = client.post(
+        "/coordinator/leave",
+        data={"inspector_id": 2, "first": "2027-04-19", "last": "2027-04-23", "reason": "training"},
+    )
     assert made.status_code == 302
     page = client.get("/coordinator/leave").text
     assert "ma 19 apr 2027" in page and "vr 23 apr 2027" in page
@@ -35,13 +37,16 @@ def test_the_coordinator_marks_days_off_and_the_proposal_then_leaves_them_out(si
 
 def test_a_wrong_period_is_refused_in_place_in_dutch_and_nothing_is_kept(site: Site) -> None:
     client = site.client("coordinator")
-    refused = client.post("/coordinator/leave", data={"inspector_id": 2, "first": "2027-04-23",
-                                                      "last": "2027-04-19", "reason": ""})
+    refused = client.post(
+        "/coordinator/leave",
+        data={"inspector_id": 2, "first": "2027-04-23", "last": "2027-04-19", "reason": ""},
+    )
     assert refused.status_code == 422
     assert "de laatste dag ligt voor de eerste" in refused.text
     assert 'value="2027-04-23"' in refused.text  # what was typed stays
-    past = client.post("/coordinator/leave", data={"inspector_id": 2, "first": "2027-03-01",
-                                                   "last": "2027-03-02"})
+    past = client.post(
+        "/coordinator/leave", data={"inspector_id": 2, "first": "2027-03-01", "last": "2027-03-02"}
+    )
     assert past.status_code == 422 and "afwezigheid geef je op vanaf vandaag" in past.text
     assert leave_rows(site) == []
 

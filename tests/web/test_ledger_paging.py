@@ -42,8 +42,9 @@ def entry_ids(page: str) -> list[str]:
     return re.findall(r'<tr><td class="num">(\d+)</td>', page)
 
 
-def test_the_ledger_page_reads_one_page_and_totals_the_whole_period(site: Site, counted: CountingRows,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ledger_page_reads_one_page_and_totals_the_whole_period(
+    site: Site, counted: CountingRows, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = book_hours(site)
     client = site.client("finance")
     whole = client.get("/finance/ledger", query_string=YEAR).text
@@ -60,8 +61,9 @@ def test_the_ledger_page_reads_one_page_and_totals_the_whole_period(site: Site, 
     assert "total (4 lines)" in footer.search(first).group(0) or "4 regels" in footer.search(first).group(0)  # type: ignore[union-attr]
 
 
-def test_the_ledger_api_reads_one_page_and_counts_the_period_in_sql(site: Site,
-                                                                    counted: CountingRows) -> None:
+def test_the_ledger_api_reads_one_page_and_counts_the_period_in_sql(
+    site: Site, counted: CountingRows
+) -> None:
     ids = book_hours(site)
     client = site.client("finance")
     asked = YEAR | SHARED

@@ -19,11 +19,13 @@ def test_the_proposal_names_the_municipality_of_each_day(site: Site) -> None:
     client = site.client("coordinator")
     places = ("Heerenveen", "Smallingerland", "Opsterland")
     for place in places:
-        made = client.post("/coordinator/planning/days",
-                           data={"municipality_id": municipality(site, place), "day": "2027-04-20"})
+        made = client.post(
+            "/coordinator/planning/days",
+            data={"municipality_id": municipality(site, place), "day": "2027-04-20"},
+        )
         assert made.status_code == 302
     page = html.unescape(client.get("/coordinator/planning?month=2027-04&propose=1").text)
-    proposal = page[page.index('<th>Voorgesteld koppel</th>'):]
+    proposal = page[page.index("<th>Voorgesteld koppel</th>") :]
     rows = re.findall(r"<tr[^>]*><td>([^<]*)</td><td>([^<]*)</td>", proposal)
     assert sorted(place for _, place in rows) == sorted(places)
     assert all(when.startswith("di 20 apr 14:00–23:00") for when, _ in rows)
@@ -49,7 +51,11 @@ def test_a_moment_carries_its_year_when_it_is_not_this_year(shared_site: Site) -
 def test_people_and_accounts_are_named_as_a_person_reads_them(shared_site: Site) -> None:
     with shared_site.app.test_request_context("/"):
         assert [i18n.actor(a) for a in ("web:coordinator", "api:3", "bot", "system")] == [
-            "coordinator", "API-token 3", "de bot", "piket zelf"]
+            "coordinator",
+            "API-token 3",
+            "de bot",
+            "piket zelf",
+        ]
 
 
 def test_one_approved_entry_is_one_regel(site: Site) -> None:
@@ -75,7 +81,7 @@ def test_the_boards_count_of_waiting_hours_leads_to_a_list_of_as_many(site: Site
 
 def test_designations_name_the_inspector(shared_site: Site) -> None:
     page = html.unescape(shared_site.client("admin").get("/admin").text)
-    designations = page[page.index("<h2>Aanwijzingen</h2>"):]
+    designations = page[page.index("<h2>Aanwijzingen</h2>") :]
     assert not re.search(r"<td>#\d+</td>", designations)
     assert "<td>Sjoerd Dijkstra</td>" in designations
 
@@ -108,7 +114,7 @@ def test_gender_is_a_word_in_either_language(shared_site: Site) -> None:
 def test_the_evaluation_names_the_months_of_the_call_outs(shared_site: Site) -> None:
     client = shared_site.client("finance")
     dutch = html.unescape(client.get("/finance/evaluation?year=2027").text)
-    by_month = dutch[dutch.index("<h2>Oproepen per bron en maand</h2>"):]
+    by_month = dutch[dutch.index("<h2>Oproepen per bron en maand</h2>") :]
     assert "<tr><td>maart 2027</td>" in by_month and "2027-03" not in by_month
     client.set_cookie("piket_lang", "en")
     assert "<tr><td>March 2027</td>" in html.unescape(client.get("/finance/evaluation?year=2027").text)

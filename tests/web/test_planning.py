@@ -75,5 +75,5 @@ def test_the_planning_page_shows_who_has_no_linked_phone(site: Site) -> None:
         lost = session.get_one(Inspector, unlinked)
         lost.telegram_id, lost.telegram_index = None, None
     page = client.get("/coordinator/planning?month=2027-04").text
-    row = page[page.index(f'id="shift-{shift_id}"'):].split("</tr>")[0]
+    row = page[page.index(f'id="shift-{shift_id}"') :].split("</tr>")[0]
     assert row.count("geen telefoon gekoppeld: de bot kan niet vragen of herinneren") == 1

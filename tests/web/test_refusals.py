@@ -24,12 +24,16 @@ NOTICE = re.compile(r'<p class="problem" role="alert">([^<]*)</p>')
 
 def test_a_call_out_in_the_past_is_refused_in_dutch_at_its_end_with_the_form_as_typed(site: Site) -> None:
     client = site.client("coordinator")
-    past = client.post("/coordinator/callouts/new", data={
-        **TIP, "day": "2027-03-01", "municipality_id": municipality(site, "Smallingerland")})
+    past = client.post(
+        "/coordinator/callouts/new",
+        data={**TIP, "day": "2027-03-01", "municipality_id": municipality(site, "Smallingerland")},
+    )
     assert past.status_code == 422
     page = html.unescape(past.text)
-    assert 'name="end" value="23:00" required><span class="field-problem" role="alert">Deze tijd is al ' \
-           "voorbij; kies een einde in de toekomst." in page
+    assert (
+        'name="end" value="23:00" required><span class="field-problem" role="alert">Deze tijd is al '
+        "voorbij; kies een einde in de toekomst." in page
+    )
     assert 'value="2027-03-01"' in page and "ends_at" not in page and "already passed" not in page
 
 
@@ -53,21 +57,35 @@ def test_a_wrong_year_in_the_address_shows_this_years_settlement_and_says_what_w
 def test_someone_who_may_not_go_is_refused_back_on_the_planning_page_with_the_reason(site: Site) -> None:
     client = site.client("coordinator")
     first_day = plan_day(site, client)
-    assert client.post("/coordinator/planning/days", data={
-        "municipality_id": municipality(site, "Smallingerland"), "day": "2027-04-20"}).status_code == 302
+    assert (
+        client.post(
+            "/coordinator/planning/days",
+            data={"municipality_id": municipality(site, "Smallingerland"), "day": "2027-04-20"},
+        ).status_code
+        == 302
+    )
     with site.database.transaction() as session:
         second_day = session.execute(select(func.max(Shift.id))).scalar_one()
-        someone = offers.candidates(session, site.clock.now(), session.get_one(Shift, first_day),
-                                    ignore_unavailable=True, excluding=())[0].inspector_id
+        someone = offers.candidates(
+            session,
+            site.clock.now(),
+            session.get_one(Shift, first_day),
+            ignore_unavailable=True,
+            excluding=(),
+        )[0].inspector_id
     add = {"inspector_id": someone, "action": "add"}
     assert client.post(f"/coordinator/planning/shifts/{first_day}/people", data=add).status_code == 302
     planning = "/coordinator/planning?month=2027-04"
-    refused = client.post(f"/coordinator/planning/shifts/{second_day}/people", data=add,
-                          headers={"Referer": f"http://localhost{planning}"})
+    refused = client.post(
+        f"/coordinator/planning/shifts/{second_day}/people",
+        data=add,
+        headers={"Referer": f"http://localhost{planning}"},
+    )
     assert refused.status_code == 303 and refused.headers["Location"] == planning
     shown = NOTICE.findall(html.unescape(client.get(planning).text))
-    assert len(shown) == 1 and shown[0].startswith("Toezichthouder: Deze toezichthouder mag niet op deze "
-                                                   "dag (is op dat moment al ingedeeld")
+    assert len(shown) == 1 and shown[0].startswith(
+        "Toezichthouder: Deze toezichthouder mag niet op deze dag (is op dat moment al ingedeeld"
+    )
     assert shown[0].endswith("). Kies iemand anders.")
 
 
@@ -80,11 +98,17 @@ def test_without_a_page_to_go_back_to_the_refusal_is_a_page_in_dutch(site: Site)
 
 def test_the_api_keeps_the_refusals_code_and_its_plain_english(site: Site) -> None:
     client, headers = site.app.test_client(), {"Authorization": f"Bearer {token(site, Role.COORDINATOR)}"}
-    answer = client.post("/api/v1/callouts", headers=headers, json={
-        **TIP, "day": "2027-03-01", "municipality_id": municipality(site, "Smallingerland")})
+    answer = client.post(
+        "/api/v1/callouts",
+        headers=headers,
+        json={**TIP, "day": "2027-03-01", "municipality_id": municipality(site, "Smallingerland")},
+    )
     assert answer.status_code == 422
     assert (answer.json["code"], answer.json["field"], answer.json["message"]) == (
-        "window_passed", "ends_at", "the window has already passed")
+        "window_passed",
+        "ends_at",
+        "the window has already passed",
+    )
 
 
 def test_every_refusal_a_service_names_has_words_on_the_pages() -> None:
@@ -93,9 +117,14 @@ def test_every_refusal_a_service_names_has_words_on_the_pages() -> None:
     for source in services.glob("*.py"):
         text = source.read_text(encoding="utf-8")
         named |= set(re.findall(r'\bcode="(\w+)"', text))
-        named |= {call.args[2].value for call in ast.walk(ast.parse(text))  # NotFound(field, message, code)
-                  if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "NotFound"
-                  and len(call.args) > 2 and isinstance(call.args[2], ast.Constant)}
+        named |= {
+            call.args[2].value
+            for call in ast.walk(ast.parse(text))  # NotFound(field, message, code)
+            if isinstance(call, ast.Call)
+            and getattr(call.func, "id", "") == "NotFound"
+            and len(call.args) > 2
+            and isinstance(call.args[2], ast.Constant)
+        }
     assert len(named) > 20
     assert sorted(named - set(problems.REFUSALS)) == []
 
@@ -112,8 +141,10 @@ def test_a_services_own_words_with_a_figure_are_shown_in_the_pages_language(site
     client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     short = {"password": "short", "password_again": "short", "code": pyotp.TOTP(secret).at(site.clock.now())}
     assert NOTICE.findall(html.unescape(client.post("/setup", data=short).text)) == [
-        "een wachtwoord heeft minstens 12 tekens"]
+        "een wachtwoord heeft minstens 12 tekens"
+    ]
     client.set_cookie("piket_lang", "en")
     differ = {**short, "password_again": "other"}
     assert NOTICE.findall(html.unescape(client.post("/setup", data=differ).text)) == [
-        "the two passwords differ"]
+        "the two passwords differ"
+    ]

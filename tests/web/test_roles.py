@@ -142,8 +142,9 @@ def routes(site: Site) -> list[tuple[str, str, str]]:
 
 
 def test_the_app_declares_exactly_the_reviewed_policy(shared_site: Site) -> None:
-    declared = {e: set(roles_of(shared_site.app, e) or ()) for e in shared_site.app.view_functions
-                if e != "static"}
+    declared = {
+        e: set(roles_of(shared_site.app, e) or ()) for e in shared_site.app.view_functions if e != "static"
+    }
     assert declared == POLICY
 
 
@@ -164,14 +165,16 @@ def test_a_cookie_copied_before_logout_is_a_stranger_after_it(shared_site: Site,
 
 @pytest.mark.parametrize("header", BROKEN_AUTHORIZATION)
 @pytest.mark.parametrize("role", ROLES)
-def test_a_broken_authorization_header_makes_a_stranger_of_the_api_only(shared_site: Site, role: str,
-                                                                       header: str) -> None:
+def test_a_broken_authorization_header_makes_a_stranger_of_the_api_only(
+    shared_site: Site, role: str, header: str
+) -> None:
     """A session cookie beside a header that is no valid bearer token: pages as the role, the API 401."""
     check_every_route(shared_site, shared_site.client(role), role, {"Authorization": header})
 
 
-def check_every_route(site: Site, client: WebClient, role: str | None,
-                      headers: dict[str, str] | None = None) -> None:
+def check_every_route(
+    site: Site, client: WebClient, role: str | None, headers: dict[str, str] | None = None
+) -> None:
     for endpoint, method, path in routes(site):
         if endpoint == "auth.logout":
             continue  # it would end this client's session; it is public and tested on its own
@@ -198,15 +201,21 @@ def test_an_auditor_token_may_read_but_not_change(shared_site: Site) -> None:
     from backend.services import accounts
 
     with shared_site.database.transaction() as session:
-        _, token = accounts.create_api_token(session, shared_site.clock.now(), "test", "books", Role.FINANCE,
-                                             is_read_only=True)
+        _, token = accounts.create_api_token(
+            session, shared_site.clock.now(), "test", "books", Role.FINANCE, is_read_only=True
+        )
     client = shared_site.app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     shared = "&receiver=accountant&purpose=audit"
     assert client.get(f"/api/v1/settlement?year=2027{shared}", headers=headers).status_code == 200
-    refused = client.post("/api/v1/periods/lock", headers=headers,
-                          json={"period_start": "2027-01-01", "period_end": "2027-01-31"})
+    refused = client.post(
+        "/api/v1/periods/lock",
+        headers=headers,
+        json={"period_start": "2027-01-01", "period_end": "2027-01-31"},
+    )
     assert refused.status_code == 403
     assert client.get("/api/v1/callouts", headers=headers).status_code == 403
-    assert client.get("/api/v1/settlement?year=2027",
-                      headers={"Authorization": "Bearer pkt_wrong"}).status_code == 401
+    assert (
+        client.get("/api/v1/settlement?year=2027", headers={"Authorization": "Bearer pkt_wrong"}).status_code
+        == 401
+    )

@@ -26,14 +26,31 @@ def control_with_pair(site: Site, hours_ago: int) -> int:
     """A control day in Leeuwarden that started `hours_ago` hours ago, with two inspectors."""
     with site.database.transaction() as session:
         start = site.clock.now() - timedelta(hours=hours_ago)
-        shift = Shift(kind=ShiftKind.CONTROL, municipality_id=municipality(site, "Leeuwarden"),
-                      starts_at=start, ends_at=start + timedelta(hours=8), created_at=start)
+        shift = Shift(
+            kind=ShiftKind.CONTROL,
+            municipality_id=municipality(site, "Leeuwarden"),
+            starts_at=start,
+            ends_at=start + timedelta(hours=8),
+            created_at=start,
+        )
         session.add(shift)
         session.flush()
-        pair = session.execute(select(Inspector.id).where(Inspector.is_coordinator.is_(False))
-                               .order_by(Inspector.id).limit(2)).scalars().all()
-        session.add_all(Assignment(shift_id=shift.id, inspector_id=person, status=AssignmentStatus.CONFIRMED,
-                                   created_at=start) for person in pair)
+        pair = (
+            session.execute(
+                select(Inspector.id)
+                .where(Inspector.is_coordinator.is_(False))
+                .order_by(Inspector.id)
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        session.add_all(
+            Assignment(
+                shift_id=shift.id, inspector_id=person, status=AssignmentStatus.CONFIRMED, created_at=start
+            )
+            for person in pair
+        )
         return shift.id
 
 
@@ -65,8 +82,10 @@ def test_an_open_alert_stays_on_the_board_until_it_is_resolved_there(site: Site)
     with site.database.transaction() as session:
         alert = session.get_one(SafetyAlert, alert_id)
         assert alert.outcome is AlertOutcome.ALL_WELL and alert.resolved_by == "web:coordinator"
-    assert client.post("/coordinator/safety/alerts/999999/resolve",
-                       data={"outcome": "all_well"}).status_code == 404
+    assert (
+        client.post("/coordinator/safety/alerts/999999/resolve", data={"outcome": "all_well"}).status_code
+        == 404
+    )
 
 
 def test_an_alert_nobody_took_is_taken_by_resolving_it_on_the_web(site: Site) -> None:
@@ -84,8 +103,9 @@ def test_the_coordinator_enters_the_risk_note_and_a_wrong_one_is_refused_beside_
     assert "Risico-inschatting" in client.get(f"/coordinator/safety/controls/{shift_id}/risk").text
     wrong = client.post(f"/coordinator/safety/controls/{shift_id}/risk", data={"level": "", "note": "Hond."})
     assert wrong.status_code == 422 and "kies een risiconiveau" in wrong.text and "Hond." in wrong.text
-    saved = client.post(f"/coordinator/safety/controls/{shift_id}/risk",
-                        data={"level": "high", "note": "Hond."})
+    saved = client.post(
+        f"/coordinator/safety/controls/{shift_id}/risk", data={"level": "high", "note": "Hond."}
+    )
     assert saved.status_code == 302
     with site.database.transaction() as session:
         note = session.execute(select(RiskNote).where(RiskNote.shift_id == shift_id)).scalar_one()
@@ -99,8 +119,14 @@ def test_the_admin_sets_the_teams_safety_time_outs_on_the_region_page(site: Site
     admin = site.client("admin")
     page = admin.get("/admin/region").text
     assert 'name="checkout_alert_minutes" value="30"' in page
-    region = {"name": "RTS Fryslân", "timezone": "Europe/Amsterdam", "coordinating": "Leeuwarden",
-              "source": "x", "coordinator_alert_minutes": "10", "backup_alert_minutes": "10"}
+    region = {
+        "name": "RTS Fryslân",
+        "timezone": "Europe/Amsterdam",
+        "coordinating": "Leeuwarden",
+        "source": "x",
+        "coordinator_alert_minutes": "10",
+        "backup_alert_minutes": "10",
+    }
     refused = admin.post("/admin/region", data={**region, "checkout_alert_minutes": "0"})
     assert refused.status_code == 422 and 'value="0"' in refused.text
     saved = admin.post("/admin/region", data={**region, "checkout_alert_minutes": "45"})

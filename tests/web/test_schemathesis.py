@@ -36,8 +36,9 @@ def bearer(shared_site: Site) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_every_check_holds_for_generated_input(shared_site: Site, bearer: dict[str, str],
-                                               mode: GenerationMode) -> None:
+def test_every_check_holds_for_generated_input(
+    shared_site: Site, bearer: dict[str, str], mode: GenerationMode
+) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", shared_site.app, config=CONFIG)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == len(OPERATIONS)
@@ -46,8 +47,9 @@ def test_every_check_holds_for_generated_input(shared_site: Site, bearer: dict[s
 
         @seed(20261202)
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def call(case: Any) -> None:
             # A case that tests the API without its token must go without it.
             headers = {} if schema.is_security_param_negated(case) else bearer
@@ -65,11 +67,23 @@ def test_what_the_document_states_the_api_holds_to(shared_site: Site, bearer: di
     assert day["pattern"].startswith("^(20[2-9][0-9]|2100)-")
     unknown = client.get("/api/v1/callouts?pgae=2", headers=bearer)
     assert unknown.status_code == 422 and unknown.json["problems"] == [
-        {"field": "pgae", "message": "unknown parameter"}]
-    body = {"municipality_id": 3, "source": "mma", "day": "2027-03-10", "start": "14:00", "end": "22:00",
-            "location": "Stationsweg 1"}
-    for field, wrong in (("day", "2000-01-01"), ("day", 20270310), ("start", "14:00Z"), ("end", 1400),
-                         ("start", "14:00:30")):
+        {"field": "pgae", "message": "unknown parameter"}
+    ]
+    body = {
+        "municipality_id": 3,
+        "source": "mma",
+        "day": "2027-03-10",
+        "start": "14:00",
+        "end": "22:00",
+        "location": "Stationsweg 1",
+    }
+    for field, wrong in (
+        ("day", "2000-01-01"),
+        ("day", 20270310),
+        ("start", "14:00Z"),
+        ("end", 1400),
+        ("start", "14:00:30"),
+    ):
         refused = client.post("/api/v1/callouts", headers=bearer, json=body | {field: wrong})
         assert refused.status_code == 422, (field, wrong)
         assert field in {p["field"] for p in refused.json["problems"]}, (field, wrong)

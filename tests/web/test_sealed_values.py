@@ -15,7 +15,8 @@ from tests.web.conftest import Site
 
 
 def test_a_page_with_a_swapped_name_says_so_and_the_log_does_not_show_the_value(
-        site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
     with site.database.transaction() as session:
         first, second = session.scalars(select(Inspector.id).order_by(Inspector.id).limit(2)).all()
         names = set(session.scalars(select(Inspector.name).where(Inspector.id.in_((first, second)))))
@@ -35,8 +36,10 @@ def test_the_api_answers_in_json_when_a_sealed_value_was_moved(site: Site) -> No
         _, mine = accounts.create_api_token(session, now, "test", "export Anne", Role.COORDINATOR)
         accounts.create_api_token(session, now, "test", "export Sjoerd", Role.COORDINATOR)
         first, second = session.scalars(select(ApiToken.id).order_by(ApiToken.id.desc()).limit(2)).all()
-        session.execute(text("UPDATE api_tokens SET name = (SELECT name FROM api_tokens WHERE id = :a) "
-                             "WHERE id = :b"), {"a": first, "b": second})
+        session.execute(
+            text("UPDATE api_tokens SET name = (SELECT name FROM api_tokens WHERE id = :a) WHERE id = :b"),
+            {"a": first, "b": second},
+        )
     answer = site.app.test_client().get("/api/v1/callouts", headers={"Authorization": f"Bearer {mine}"})
     assert answer.status_code == 500
     assert answer.json["error"] == "sealed_value_does_not_open"

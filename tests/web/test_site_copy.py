@@ -39,8 +39,9 @@ def test_every_account_logs_in_with_its_secret_and_a_change_stays_in_this_copy(s
     next_account_id(site)  # the next test's copy must not hold it
 
 
-def test_a_copied_site_holds_what_a_fresh_load_holds(site: Site, fresh_database: Database,
-                                                     tmp_path: Path) -> None:
+def test_a_copied_site_holds_what_a_fresh_load_holds(
+    site: Site, fresh_database: Database, tmp_path: Path
+) -> None:
     fresh = build_site(fresh_database, FrozenClock(site.clock.now()), tmp_path)
     assert contents(site.database) == contents(fresh.database)
     tables = [set(inspect(made.database.engine).get_table_names()) for made in (site, fresh)]

@@ -30,8 +30,10 @@ def test_the_door_cleans_control_and_invisible_characters_and_composes() -> None
     assert door.clean("Anne\x0bde Vries") == "Anne de Vries", "a vertical tab from Word is a space"
     assert door.clean("Jo\u0308rn\u200b \u202eDijkstra\x00") == "Jörn Dijkstra"
     assert door.clean("Leeuwarden\u2028Noord\t") == "Leeuwarden Noord"
-    assert door.clean_lines("Leeuwarden 1-1-2027\u200b\r\nHeerenveen\x0b1-1-2027") == \
-        "Leeuwarden 1-1-2027\nHeerenveen 1-1-2027", "a cell's list keeps its lines"
+    assert (
+        door.clean_lines("Leeuwarden 1-1-2027\u200b\r\nHeerenveen\x0b1-1-2027")
+        == "Leeuwarden 1-1-2027\nHeerenveen 1-1-2027"
+    ), "a cell's list keeps its lines"
     assert all(door.is_only_invisible(value) for value in INVISIBLE)
     assert not door.is_only_invisible("") and not door.is_only_invisible("  ")
 
@@ -39,8 +41,9 @@ def test_the_door_cleans_control_and_invisible_characters_and_composes() -> None
 def text_fields() -> list[tuple[type[schemas.Input], str]]:
     """Every text field of every input model (forms and API alike)."""
     found = []
-    for model in schemas.Input.__subclasses__() + [m for s in schemas.Input.__subclasses__()
-                                                    for m in s.__subclasses__()]:
+    for model in schemas.Input.__subclasses__() + [
+        m for s in schemas.Input.__subclasses__() for m in s.__subclasses__()
+    ]:
         for name, field in model.model_fields.items():
             if field.annotation is str or str in get_args(field.annotation):
                 found.append((model, name))
@@ -48,8 +51,9 @@ def text_fields() -> list[tuple[type[schemas.Input], str]]:
 
 
 @pytest.mark.parametrize(("model", "field"), text_fields(), ids=lambda v: getattr(v, "__name__", v))
-def test_every_text_field_refuses_a_value_of_only_invisible_characters(model: type[schemas.Input],
-                                                                       field: str) -> None:
+def test_every_text_field_refuses_a_value_of_only_invisible_characters(
+    model: type[schemas.Input], field: str
+) -> None:
     for value in INVISIBLE:
         with pytest.raises(ValidationError) as refused:
             model.model_validate({field: value})
@@ -61,8 +65,14 @@ def test_every_text_field_refuses_a_value_of_only_invisible_characters(model: ty
 def test_a_callout_at_three_nuls_or_for_a_zero_width_reason_is_refused(shared_site: Site) -> None:
     headers = {"Authorization": f"Bearer {token(shared_site, Role.COORDINATOR)}"}
     client = shared_site.app.test_client()
-    callout = {"municipality_id": 1, "source": "police", "day": "2027-03-10", "start": "21:00",
-               "end": "23:00", "location": "\x00\x00\x00"}
+    callout = {
+        "municipality_id": 1,
+        "source": "police",
+        "day": "2027-03-10",
+        "start": "21:00",
+        "end": "23:00",
+        "location": "\x00\x00\x00",
+    }
     refused = client.post("/api/v1/callouts", headers=headers, json=callout)
     assert refused.status_code == 422 and refused.json["problems"][0]["field"] == "location"
     correction = {"day": "2027-03-02", "start": "14:00", "end": "22:00", "reason": "\u200b\u200b\u200b"}
@@ -72,11 +82,20 @@ def test_a_callout_at_three_nuls_or_for_a_zero_width_reason_is_refused(shared_si
 
 def test_a_pasted_name_is_stored_clean(site: Site) -> None:
     with site.database.transaction() as session:
-        employer = session.execute(select(Municipality.id).where(Municipality.name == "Heerenveen"))\
-            .scalar_one()
-    added = site.client("admin").post("/admin/inspectors", data={
-        "name": "Anne\x0bde Vries\u202e", "first_name": "Anne\u200b", "employer_id": employer,
-        "salary_scale": "7", "salary_step": "3", "gender": "f"})
+        employer = session.execute(
+            select(Municipality.id).where(Municipality.name == "Heerenveen")
+        ).scalar_one()
+    added = site.client("admin").post(
+        "/admin/inspectors",
+        data={
+            "name": "Anne\x0bde Vries\u202e",
+            "first_name": "Anne\u200b",
+            "employer_id": employer,
+            "salary_scale": "7",
+            "salary_step": "3",
+            "gender": "f",
+        },
+    )
     assert added.status_code == 302
     with site.database.transaction() as session:
         made = session.execute(select(Inspector).order_by(Inspector.id.desc())).scalars().first()
@@ -92,13 +111,20 @@ def test_values_stored_before_the_door_was_cleaned_still_export(site: Site) -> N
         place.name = "Heeren\x0bveen\u202e"
     client = site.client("finance")
     # the ledger names the place; names of people are only in the payroll export
-    exports = (("/finance/ledger.xlsx", "Heeren veen"),
-               (f"/finance/payroll/{employer}.xlsx", "Anne de Vries"))
+    exports = (
+        ("/finance/ledger.xlsx", "Heeren veen"),
+        (f"/finance/payroll/{employer}.xlsx", "Anne de Vries"),
+    )
     for path, shown in exports:
         answer = client.get(path, query_string={**YEAR, **SHARED})
         assert answer.status_code == 200, path
-        cells = {c for row in openpyxl.load_workbook(io.BytesIO(answer.data), read_only=True).active
-                 .iter_rows(values_only=True) for c in row}
+        cells = {
+            c
+            for row in openpyxl.load_workbook(io.BytesIO(answer.data), read_only=True).active.iter_rows(
+                values_only=True
+            )
+            for c in row
+        }
         assert shown in cells, path
     exported = client.get(f"/finance/payroll/{employer}.csv", query_string={**YEAR, **SHARED}).text
     assert "Anne de Vries" in exported and "\x0b" not in exported

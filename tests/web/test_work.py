@@ -54,7 +54,7 @@ def test_the_coordinator_books_her_own_hours_and_finance_approves_them_not_she(s
     after = finance.get("/finance/coordinator-hours").text
     assert "Niets van de coördinator" in after and "1 regel goedgekeurd." in after
     evaluation = finance.get("/finance/evaluation?year=2027").text
-    assert "coördinatie</td><td class=\"num\">7</td><td class=\"num\">416" in evaluation
+    assert 'coördinatie</td><td class="num">7</td><td class="num">416' in evaluation
 
 
 def test_the_coordinator_books_an_inspectors_training_and_approves_it(site: Site) -> None:
@@ -83,12 +83,18 @@ def test_a_wrong_or_refused_booking_is_shown_in_place_in_dutch_and_books_nothing
 def test_the_api_books_work_and_names_a_wrong_field(site: Site) -> None:
     client = site.app.test_client()
     with site.database.transaction() as session:
-        _, token = accounts.create_api_token(session, site.clock.now(), "test", "work", Role.COORDINATOR,
-                                             False)
+        _, token = accounts.create_api_token(
+            session, site.clock.now(), "test", "work", Role.COORDINATOR, False
+        )
     headers = {"Authorization": f"Bearer {token}"}
     _, other = people(site)
-    body = {"day": "2027-03-08", "start": "13:00", "end": "15:00", "inspector_id": other,
-            "category": "peer_review"}
+    body = {
+        "day": "2027-03-08",
+        "start": "13:00",
+        "end": "15:00",
+        "inspector_id": other,
+        "category": "peer_review",
+    }
     made = client.post("/api/v1/hours/work", headers=headers, json=body)
     assert made.status_code == 201 and made.json["category"] == "peer_review"
     again = client.post("/api/v1/hours/work", headers=headers, json=body)

@@ -14,21 +14,21 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0003_assignment_prompts'
-down_revision: str | None = '0002_callout_escalation'
+revision: str = "0003_assignment_prompts"
+down_revision: str | None = "0002_callout_escalation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = ('asked_at', 'day_reminder_at', 'morning_reminder_at', 'hours_asked_at')
+COLUMNS = ("asked_at", "day_reminder_at", "morning_reminder_at", "hours_asked_at")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('assignments', schema=None) as batch_op:
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
         for name in COLUMNS:
             batch_op.add_column(sa.Column(name, sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('assignments', schema=None) as batch_op:
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
         for name in reversed(COLUMNS):
             batch_op.drop_column(name)

@@ -15,21 +15,22 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0005_booked_corrections'
-down_revision: str | None = '0004_web_access'
+revision: str = "0005_booked_corrections"
+down_revision: str | None = "0004_web_access"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column('hour_entries', sa.Column('booked_at', sa.DateTime(), nullable=True))
+    op.add_column("hour_entries", sa.Column("booked_at", sa.DateTime(), nullable=True))
     # Periods and exports select and order by when an entry counts; an index on that
     # expression lets a long export stream in order instead of sorting every row first.
-    op.create_index('ix_hour_entries_counted_at', 'hour_entries',
-                    [sa.text('coalesce(booked_at, starts_at)'), 'id'])
+    op.create_index(
+        "ix_hour_entries_counted_at", "hour_entries", [sa.text("coalesce(booked_at, starts_at)"), "id"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_hour_entries_counted_at', table_name='hour_entries')
-    with op.batch_alter_table('hour_entries', schema=None, recreate='never') as batch_op:
-        batch_op.drop_column('booked_at')
+    op.drop_index("ix_hour_entries_counted_at", table_name="hour_entries")
+    with op.batch_alter_table("hour_entries", schema=None, recreate="never") as batch_op:
+        batch_op.drop_column("booked_at")

@@ -20,63 +20,81 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_work_categories'
-down_revision: str | None = '0011_control_changes'
+revision: str = "0012_work_categories"
+down_revision: str | None = "0011_control_changes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-HOUR_CATEGORIES = ('control', 'callout', 'report', 'coordination')
-WORK_CATEGORIES = (*HOUR_CATEGORIES, 'preparation', 'training', 'peer_review')
-CALLOUT_SOURCES = ('mma', 'nuisance', 'police')
-GUIDELINE_SOURCES = (*CALLOUT_SOURCES, 'health_service', 'care_worker', 'resident', 'online_advert',
-                     'own_observation')
+HOUR_CATEGORIES = ("control", "callout", "report", "coordination")
+WORK_CATEGORIES = (*HOUR_CATEGORIES, "preparation", "training", "peer_review")
+CALLOUT_SOURCES = ("mma", "nuisance", "police")
+GUIDELINE_SOURCES = (
+    *CALLOUT_SOURCES,
+    "health_service",
+    "care_worker",
+    "resident",
+    "online_advert",
+    "own_observation",
+)
 
 
-REPORT_STATES = ('pending', 'written', 'reviewed')
-REPORT_COLUMNS = (('returned_at', sa.DateTime()), ('returned_by', sa.String(length=64)),
-                  ('handed_over_on', sa.Date()), ('handed_over_by', sa.String(length=64)))
-FOREIGN_KEY = 'fk_reports_handed_over_to_id_municipalities'
+REPORT_STATES = ("pending", "written", "reviewed")
+REPORT_COLUMNS = (
+    ("returned_at", sa.DateTime()),
+    ("returned_by", sa.String(length=64)),
+    ("handed_over_on", sa.Date()),
+    ("handed_over_by", sa.String(length=64)),
+)
+FOREIGN_KEY = "fk_reports_handed_over_to_id_municipalities"
 
 
 def upgrade() -> None:
-    _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', WORK_CATEGORIES)
-    _replace_check('callouts', 'source', 'ck_callouts_callout_source', GUIDELINE_SOURCES)
-    _replace_check('reports', 'status', 'ck_reports_report_status', (*REPORT_STATES, 'returned'))
-    op.add_column('regions', sa.Column('callout_sources', sa.JSON(), nullable=True))
+    _replace_check("hour_entries", "category", "ck_hour_entries_hour_category", WORK_CATEGORIES)
+    _replace_check("callouts", "source", "ck_callouts_callout_source", GUIDELINE_SOURCES)
+    _replace_check("reports", "status", "ck_reports_report_status", (*REPORT_STATES, "returned"))
+    op.add_column("regions", sa.Column("callout_sources", sa.JSON(), nullable=True))
     for name, kind in REPORT_COLUMNS:
-        op.add_column('reports', sa.Column(name, kind, nullable=True))
-    if op.get_bind().dialect.name == 'sqlite':
+        op.add_column("reports", sa.Column(name, kind, nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
         # SQLite takes a column's foreign key only inline (as in 0006): no table copy.
-        op.execute(f'ALTER TABLE reports ADD COLUMN handed_over_to_id INTEGER '
-                   f'CONSTRAINT {FOREIGN_KEY} REFERENCES municipalities (id)')
+        op.execute(
+            f"ALTER TABLE reports ADD COLUMN handed_over_to_id INTEGER "
+            f"CONSTRAINT {FOREIGN_KEY} REFERENCES municipalities (id)"
+        )
     else:
-        op.add_column('reports', sa.Column('handed_over_to_id', sa.Integer(), nullable=True))
-        op.create_foreign_key(FOREIGN_KEY, 'reports', 'municipalities', ['handed_over_to_id'], ['id'])
+        op.add_column("reports", sa.Column("handed_over_to_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(FOREIGN_KEY, "reports", "municipalities", ["handed_over_to_id"], ["id"])
 
 
 def downgrade() -> None:
     # The ledger is append-only: hours of the new categories cannot be removed, so refuse instead;
     # and a call-out's source is history, kept as it was.
-    _refuse_if_any('hour_entries', 'category', HOUR_CATEGORIES)
-    _refuse_if_any('callouts', 'source', CALLOUT_SOURCES)
-    _refuse_if_any('reports', 'status', REPORT_STATES)
-    if op.get_bind().dialect.name != 'sqlite':
-        op.drop_constraint(FOREIGN_KEY, 'reports', type_='foreignkey')
-    for table, column in (('regions', 'callout_sources'), ('reports', 'handed_over_to_id'),
-                          *(('reports', name) for name, _ in REPORT_COLUMNS)):
-        if op.get_bind().dialect.name == 'sqlite':
-            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')  # no table copy (see 0006)
+    _refuse_if_any("hour_entries", "category", HOUR_CATEGORIES)
+    _refuse_if_any("callouts", "source", CALLOUT_SOURCES)
+    _refuse_if_any("reports", "status", REPORT_STATES)
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(FOREIGN_KEY, "reports", type_="foreignkey")
+    for table, column in (
+        ("regions", "callout_sources"),
+        ("reports", "handed_over_to_id"),
+        *(("reports", name) for name, _ in REPORT_COLUMNS),
+    ):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # no table copy (see 0006)
         else:
             op.drop_column(table, column)
-    _replace_check('reports', 'status', 'ck_reports_report_status', REPORT_STATES)
-    _replace_check('callouts', 'source', 'ck_callouts_callout_source', CALLOUT_SOURCES)
-    _replace_check('hour_entries', 'category', 'ck_hour_entries_hour_category', HOUR_CATEGORIES)
+    _replace_check("reports", "status", "ck_reports_report_status", REPORT_STATES)
+    _replace_check("callouts", "source", "ck_callouts_callout_source", CALLOUT_SOURCES)
+    _replace_check("hour_entries", "category", "ck_hour_entries_hour_category", HOUR_CATEGORIES)
 
 
 def _refuse_if_any(table: str, column: str, kept: Sequence[str]) -> None:
     # Names and values are this file's constants, never input.
-    found = op.get_bind().exec_driver_sql(
-        f"SELECT count(*) FROM {table} WHERE {column} NOT IN {_listed(kept)}").scalar_one()  # noqa: S608
+    found = (
+        op.get_bind()
+        .exec_driver_sql(f"SELECT count(*) FROM {table} WHERE {column} NOT IN {_listed(kept)}")  # noqa: S608
+        .scalar_one()
+    )
     if found:
         raise RuntimeError(f"{found} rows of {table} use a {column} the older schema does not know")
 
@@ -89,17 +107,20 @@ def _replace_check(table: str, column: str, name: str, values: Sequence[str]) ->
     """`column IN values` as the CHECK constraint `name` of `table`, in place."""
     condition = f"{column} IN {_listed(values)}"
     bind = op.get_bind()
-    if bind.dialect.name == 'postgresql':
+    if bind.dialect.name == "postgresql":
         op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
         return
-    created = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                   (table,)).scalar_one()
+    created = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).scalar_one()
     start = created.index(f"CONSTRAINT {name} CHECK (")
     end = created.index(")", created.index("IN (", start)) + 2  # the list's bracket, then the check's
     version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    bind.exec_driver_sql("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
-                         (created[:start] + f"CONSTRAINT {name} CHECK ({condition})" + created[end:], table))
+    bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+        (created[:start] + f"CONSTRAINT {name} CHECK ({condition})" + created[end:], table),
+    )
     bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
     bind.exec_driver_sql("PRAGMA writable_schema = OFF")

@@ -15,29 +15,29 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0016_disclosures'
-down_revision: str | None = '0015_sealed_binding'
+revision: str = "0016_disclosures"
+down_revision: str | None = "0015_sealed_binding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('disclosures',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(), nullable=False),
-    sa.Column('actor', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('receiver', sa.Text(), nullable=False),
-    sa.Column('purpose', sa.Text(), nullable=False),
-    sa.Column('scope', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_disclosures'))
+    op.create_table(
+        "disclosures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("receiver", sa.Text(), nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disclosures")),
     )
-    op.create_index(op.f('ix_disclosures_at'), 'disclosures', ['at'], unique=False)
-    op.create_index(op.f('ix_disclosures_actor'), 'disclosures', ['actor'], unique=False)
+    op.create_index(op.f("ix_disclosures_at"), "disclosures", ["at"], unique=False)
+    op.create_index(op.f("ix_disclosures_actor"), "disclosures", ["actor"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_disclosures_actor'), table_name='disclosures')
-    op.drop_index(op.f('ix_disclosures_at'), table_name='disclosures')
-    op.drop_table('disclosures')
-
+    op.drop_index(op.f("ix_disclosures_actor"), table_name="disclosures")
+    op.drop_index(op.f("ix_disclosures_at"), table_name="disclosures")
+    op.drop_table("disclosures")

@@ -22,22 +22,22 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0017_row_bound_seals'
-down_revision: str | None = '0016_disclosures'
+revision: str = "0017_row_bound_seals"
+down_revision: str | None = "0016_disclosures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SEALED = {  # every sealed column at this revision, by table
-    'inspectors': ('name', 'first_name', 'phone', 'telegram_id'),
-    'designations': ('decision_reference',),
-    'unavailabilities': ('reason',),
-    'web_users': ('display_name', 'totp_secret'),
-    'api_tokens': ('name',),
-    'outbox_messages': ('chat_id', 'payload'),
-    'shift_changes': ('reason',),
-    'callouts': ('location', 'notes'),
-    'hour_entries': ('reason',),
-    'disclosures': ('receiver', 'purpose'),
+    "inspectors": ("name", "first_name", "phone", "telegram_id"),
+    "designations": ("decision_reference",),
+    "unavailabilities": ("reason",),
+    "web_users": ("display_name", "totp_secret"),
+    "api_tokens": ("name",),
+    "outbox_messages": ("chat_id", "payload"),
+    "shift_changes": ("reason",),
+    "callouts": ("location", "notes"),
+    "hour_entries": ("reason",),
+    "disclosures": ("receiver", "purpose"),
 }
 BATCH = 1000
 
@@ -46,11 +46,11 @@ Reseal = Callable[[str, str, str], str]
 
 
 def upgrade() -> None:
-    _reseal_all('pk1:', _bind_to_row)
+    _reseal_all("pk1:", _bind_to_row)
 
 
 def downgrade() -> None:
-    _reseal_all('pk2:', _bind_to_column)
+    _reseal_all("pk2:", _bind_to_column)
 
 
 def _bind_to_row(value: str, context: str, row: str) -> str:
@@ -75,16 +75,20 @@ def _reseal_all(old_prefix: str, reseal: Reseal) -> None:
 def _reseal_table(name: str, columns: Sequence[str], old_prefix: str, reseal: Reseal) -> None:
     """Re-seal the values of `columns` that start with `old_prefix`, a batch of rows at a time."""
     bind = op.get_bind()
-    table = sa.table(name, sa.column('id', sa.Integer()), *[sa.column(c, sa.Text()) for c in columns])
-    old = sa.or_(*[table.c[c].like(f'{old_prefix}%') for c in columns])
+    table = sa.table(name, sa.column("id", sa.Integer()), *[sa.column(c, sa.Text()) for c in columns])
+    old = sa.or_(*[table.c[c].like(f"{old_prefix}%") for c in columns])
     last = 0
     while True:  # by id, so a large table is never held in memory at once
-        rows = bind.execute(sa.select(table).where(table.c.id > last, old).order_by(table.c.id)
-                            .limit(BATCH)).all()
+        rows = bind.execute(
+            sa.select(table).where(table.c.id > last, old).order_by(table.c.id).limit(BATCH)
+        ).all()
         for row in rows:
             found = row._mapping
-            values = {c: reseal(found[c], f'{name}.{c}', str(row.id)) for c in columns
-                      if found[c] is not None and found[c].startswith(old_prefix)}
+            values = {
+                c: reseal(found[c], f"{name}.{c}", str(row.id))
+                for c in columns
+                if found[c] is not None and found[c].startswith(old_prefix)
+            }
             bind.execute(sa.update(table).where(table.c.id == row.id).values(values))
         if len(rows) < BATCH:
             return

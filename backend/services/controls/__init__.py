@@ -30,7 +30,21 @@ from backend.services.controls.plan import (
 )
 
 __all__ = [
-    "CONFIRM_AHEAD", "DAY_BEFORE", "MAX_CONTROL", "MORNING", "Plan", "accept", "add_person", "answer",
-    "ask_and_remind", "check_window", "complete_cover", "confirm_day", "plan_control", "propose",
-    "remove_person", "request_cover", "without_people",
+    "CONFIRM_AHEAD",
+    "DAY_BEFORE",
+    "MAX_CONTROL",
+    "MORNING",
+    "Plan",
+    "accept",
+    "add_person",
+    "answer",
+    "ask_and_remind",
+    "check_window",
+    "complete_cover",
+    "confirm_day",
+    "plan_control",
+    "propose",
+    "remove_person",
+    "request_cover",
+    "without_people",
 ]

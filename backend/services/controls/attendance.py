@@ -75,8 +75,9 @@ def confirm_day(session: Session, now: datetime, inspector_id: int, assignment_i
     return answer(session, now, inspector_id, assignment_id, version, can_go=True)
 
 
-def request_cover(session: Session, now: datetime, inspector_id: int, assignment_id: int,
-                  version: int) -> str:
+def request_cover(
+    session: Session, now: datetime, inspector_id: int, assignment_id: int, version: int
+) -> str:
     """The inspector cannot make it: they stay on the day until a colleague takes it over."""
     return answer(session, now, inspector_id, assignment_id, version, can_go=False)
 
@@ -97,14 +98,15 @@ def answer(
         [AssignmentStatus.PROPOSED] if can_go else [AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED]
     )
     status = AssignmentStatus.CONFIRMED if can_go else AssignmentStatus.COVER_REQUESTED
-    changed = rows_changed(session,
+    changed = rows_changed(
+        session,
         update(Assignment)
         .where(Assignment.id == assignment.id, Assignment.version == version, Assignment.status.in_(allowed))
         .values(
             status=status,
             version=Assignment.version + 1,
             confirmed_at=now if can_go else Assignment.confirmed_at,
-        )
+        ),
     )
     if changed != 1:
         return "callback.stale"
@@ -175,8 +177,12 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
                 session,
                 now,
                 people[member],
-                Message("cover.new_colleague", {**details, "colleague": colleague}, protect_content=True,
-                        heads_up="cover.new_colleague_alert"),
+                Message(
+                    "cover.new_colleague",
+                    {**details, "colleague": colleague},
+                    protect_content=True,
+                    heads_up="cover.new_colleague_alert",
+                ),
             )
             continue
         session.add(
@@ -196,8 +202,12 @@ def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collecti
             session,
             now,
             people[member],
-            Message("cover.confirmed", {**details, "colleague": colleague}, protect_content=True,
-                    heads_up="cover.confirmed_alert"),
+            Message(
+                "cover.confirmed",
+                {**details, "colleague": colleague},
+                protect_content=True,
+                heads_up="cover.confirmed_alert",
+            ),
         )
     session.flush()
     outbox.to_coordinators(
@@ -278,16 +288,24 @@ def _tell_who_joins(session: Session, now: datetime, assignment: Assignment, shi
     should know who else will be there before the day."""
     joining = list(profile.organisations(session))
     if joining:
-        outbox.send(session, now, offers.inspector(session, assignment.inspector_id),
-                    Message("control.joining", {**planning.when(shift), "organisations": "; ".join(joining)},
-                            disable_notification=True))
+        outbox.send(
+            session,
+            now,
+            offers.inspector(session, assignment.inspector_id),
+            Message(
+                "control.joining",
+                {**planning.when(shift), "organisations": "; ".join(joining)},
+                disable_notification=True,
+            ),
+        )
 
 
 def _claim(session: Session, assignment: Assignment, now: datetime, column: str) -> bool:
     stamp = getattr(Assignment, column)
     return (
-        rows_changed(session,
-            update(Assignment).where(Assignment.id == assignment.id, stamp.is_(None)).values({column: now})
+        rows_changed(
+            session,
+            update(Assignment).where(Assignment.id == assignment.id, stamp.is_(None)).values({column: now}),
         )
         == 1
     )

@@ -58,8 +58,9 @@ def plan_control(
 def check_window(now: datetime, starts_at: datetime, ends_at: datetime) -> None:
     """A control day's time: ahead, to the minute, ending after it starts, at most 12 hours long."""
     if ends_at <= starts_at or ends_at - starts_at > MAX_CONTROL:
-        raise Refused("the day must end after it starts and last at most 12 hours", field="end",
-                      code="window_length")
+        raise Refused(
+            "the day must end after it starts and last at most 12 hours", field="end", code="window_length"
+        )
     if starts_at <= now:
         raise Refused("a control day is planned ahead", field="day", code="planned_ahead")
     if not on_whole_minutes(starts_at, ends_at):
@@ -117,8 +118,12 @@ def add_person(session: Session, now: datetime, actor: str, shift_id: int, inspe
     allowed = offers.eligibility(session, now, shift, ignore_unavailable=True)
     if inspector_id not in {m.inspector_id for m in allowed.ranked}:
         why = next((e.reasons for e in allowed.excluded if e.inspector_id == inspector_id), ())
-        raise Refused("this inspector may not go on this day", field="inspector_id", code="may_not_go_day",
-                      reason=why[0] if why else None)
+        raise Refused(
+            "this inspector may not go on this day",
+            field="inspector_id",
+            code="may_not_go_day",
+            reason=why[0] if why else None,
+        )
     existing = session.execute(
         select(Assignment).where(Assignment.shift_id == shift_id, Assignment.inspector_id == inspector_id)
     ).scalar_one_or_none()
