@@ -11,16 +11,10 @@ from backend.services import ledger
 from backend.services.errors import Refused
 from scheduling.calendar import team_zone
 from tests.factories import NOW, inspector, region
+from tests.support.ledger import MARCH, TUESDAY, hour_off
 from tests.words import dutch
 
 SATURDAY = datetime(2027, 3, 13, 14, 0, tzinfo=team_zone())
-TUESDAY = datetime(2027, 3, 9, 14, 0, tzinfo=team_zone())
-
-
-def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tuple[datetime, datetime]]:
-    """One break of `minutes`, `after_hours` into the shift starting at `start`."""
-    at = start + timedelta(minutes=round(after_hours * 60))
-    return [(at, at + timedelta(minutes=minutes))]
 
 
 def saturday_shift(session: Session) -> HourEntry:
@@ -339,7 +333,6 @@ def approved_minutes(session: Session) -> int:
     ).scalar_one()
 
 
-MARCH = (date(2027, 3, 1), date(2027, 3, 31))
 APRIL = datetime(2027, 4, 1, 9, 0, tzinfo=team_zone())
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
-from tests.backend.test_ledger import MARCH, TUESDAY, hour_off
 from tests.factories import NOW, inspector, region
+from tests.support.ledger import MARCH, TUESDAY, hour_off
 
 
 @contextmanager

@@ -4,7 +4,7 @@ a dump of what was loaded loads again without a change."""
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,24 +19,15 @@ from backend.services.settlement import Settlement, settle
 from scheduling.calendar import local_instant
 from scheduling.ort import planned_break
 from tests.factories import designate, inspector
-from tests.profiles import PROFILES, shipped
+from tests.profiles import shipped
+from tests.support.profiles import BEFORE, load, shipped_text
 
 NAMES = ("fryslan-rts", "kennemerland", "hilversum")
-BEFORE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def empty(migrated_copy: Database) -> Database:
     return migrated_copy
-
-
-def load(database: Database, text: str) -> list[profile.Change]:
-    with database.transaction() as session:
-        return profile.load(session, BEFORE, "test", read_profile(text))
-
-
-def shipped_text(name: str) -> str:
-    return (PROFILES / f"{name}.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", NAMES)

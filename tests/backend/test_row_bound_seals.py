@@ -16,8 +16,8 @@ from backend.rawdata import raw_tables
 from backend.services import keys
 from secure_store import DecryptionError, KeyRing, use_keyring
 from secure_store.types import UnboundWrite
-from tests.backend.test_sealed_at_rest import fill_every_sealed_column, opened, sealed_columns
 from tests.factories import NOW, designate, inspector, region
+from tests.support.sealed import fill_every_sealed_column, opened, sealed_columns, swap
 
 BEFORE_ROW_BINDING = "0016_disclosures"
 
@@ -29,19 +29,6 @@ def two_inspectors(session: Session) -> tuple[Inspector, Inspector]:
     session.flush()
     session.expire_all()
     return anne, sjoerd
-
-
-def swap(session: Session, column: str, first: int, second: int) -> None:
-    """What someone with write access to the database could do: exchange two rows' ciphertexts."""
-    # Column names come from the test itself, never from input.
-    read, write = (
-        f"SELECT {column} FROM inspectors WHERE id = :id",  # noqa: S608
-        f"UPDATE inspectors SET {column} = :v WHERE id = :id",  # noqa: S608
-    )
-    first_value = session.execute(text(read), {"id": first}).scalar_one()
-    second_value = session.execute(text(read), {"id": second}).scalar_one()
-    session.execute(text(write), [{"id": first, "v": second_value}, {"id": second, "v": first_value}])
-    session.expire_all()
 
 
 def phones(session: Session) -> dict[str, str | None]:

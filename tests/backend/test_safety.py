@@ -31,8 +31,8 @@ from backend.models import (
 from backend.profile_file import ProfileError, read_profile, write_profile
 from backend.services import privacy, profile, safety, safety_ladder
 from scheduling.clock import FrozenClock
-from tests.backend.test_profiles import load, shipped_text
 from tests.factories import inspector, region
+from tests.support.profiles import load, shipped_text
 
 
 @pytest.fixture

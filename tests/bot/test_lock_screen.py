@@ -343,7 +343,7 @@ async def the_pairs_safety(h: Harness, t: Team) -> None:
     check-out, and the risk note."""
     from backend.models import Inspector
     from backend.services import safety
-    from tests.bot.test_safety import button
+    from tests.support.bot import button
 
     anna, bauke, wytske = (t.phones[n] for n in ("Anna", "Bauke", "Wytske"))
     shift_id = control_day(h, t, "Anna", "Bauke", hours_ahead=1)

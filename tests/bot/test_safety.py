@@ -27,6 +27,7 @@ from bot import keyboards
 from bot.callbacks import AlertTap, ShiftTap
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
+from tests.support.bot import button
 
 END = timedelta(hours=9)
 """control_day's shifts run 14:00-23:00, nine hours from the harness's clock."""
@@ -52,13 +53,6 @@ def assignment_of(harness: Harness, team: Team, shift_id: int, name: str) -> int
 
 def labels(harness: Harness, phone: int) -> list[list[str]]:
     return [[label for label, _ in row] for row in harness.to(phone)[-1].buttons]
-
-
-def button(harness: Harness, phone: int, label: str) -> str:
-    calls = harness.to(phone) + harness.to(phone, "editMessageText")
-    return next(
-        data for call in reversed(calls) for row in call.buttons for text, data in row if text == label
-    )
 
 
 def alerts(harness: Harness) -> list[SafetyAlert]:

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from backend import jobs
 from backend.config import load_settings
-from backend.models import CalloutSource
+from backend.models import (
+    CalloutSource,
+)
 from backend.services import callouts, enrolment
 from backend.services.callouts import NewCallout
 from tests.bot.conftest import Team
@@ -92,3 +94,10 @@ async def mark_days_off(harness: Harness, phone: int, first: str, last: str, rea
 def bind_jobs(harness: Harness) -> None:
     """The scheduled jobs (sweeps, reminders) working on the harness's database and clock."""
     jobs.bind(jobs.JobContext(harness.database, harness.clock, load_settings({})))
+
+
+def button(harness: Harness, phone: int, label: str) -> str:
+    calls = harness.to(phone) + harness.to(phone, "editMessageText")
+    return next(
+        data for call in reversed(calls) for row in call.buttons for text, data in row if text == label
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -14,12 +14,14 @@ from backend.models import (
     AssignmentStatus,
     Callout,
     HourCategory,
+    Inspector,
     Municipality,
     Role,
+    SafetyAlert,
     Shift,
     ShiftKind,
 )
-from backend.services import accounts, ledger
+from backend.services import accounts, ledger, safety, safety_ladder
 from backend.web import export_words
 from tests.web.conftest import Site, WebClient, book
 
@@ -134,3 +136,44 @@ def read_csv(text: str) -> tuple[str, list[str], list[list[str]], list[str]]:
 
 CODE_NAMES = {export_words.wording("nl").label(name): name for name in export_words.LABELS}
 """The Dutch headers a controller reads, back to the column names the tests look columns up by."""
+
+
+def control_with_pair(site: Site, hours_ago: int) -> int:
+    """A control day in Leeuwarden that started `hours_ago` hours ago, with two inspectors."""
+    with site.database.transaction() as session:
+        start = site.clock.now() - timedelta(hours=hours_ago)
+        shift = Shift(
+            kind=ShiftKind.CONTROL,
+            municipality_id=municipality(site, "Leeuwarden"),
+            starts_at=start,
+            ends_at=start + timedelta(hours=8),
+            created_at=start,
+        )
+        session.add(shift)
+        session.flush()
+        pair = (
+            session.execute(
+                select(Inspector.id)
+                .where(Inspector.is_coordinator.is_(False))
+                .order_by(Inspector.id)
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        session.add_all(
+            Assignment(
+                shift_id=shift.id, inspector_id=person, status=AssignmentStatus.CONFIRMED, created_at=start
+            )
+            for person in pair
+        )
+        return shift.id
+
+
+def missed_alert(site: Site) -> int:
+    shift_id = control_with_pair(site, hours_ago=1)
+    with site.database.transaction() as session:
+        safety.ask_at_start(session, site.clock.now())
+    with site.database.transaction() as session:
+        safety_ladder.raise_missed(session, site.clock.now() + timedelta(hours=8))
+        return session.execute(select(SafetyAlert.id).where(SafetyAlert.shift_id == shift_id)).scalar_one()

@@ -221,7 +221,7 @@ def ids_for_addresses(site: Site) -> dict[str, int]:
 
 def open_safety_alert(site: Site) -> int:
     """A control whose pair did not check out: the board shows its alert; returns the shift's id."""
-    from tests.web.test_safety import missed_alert
+    from tests.support.web import missed_alert
 
     alert_id = missed_alert(site)
     with site.database.transaction() as session:

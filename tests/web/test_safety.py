@@ -3,64 +3,15 @@ resolves it (taken and resolved there too), and the risk note of a control."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from backend.models import (
     AlertOutcome,
-    Assignment,
-    AssignmentStatus,
-    Inspector,
     RiskNote,
     SafetyAlert,
-    Shift,
-    ShiftKind,
 )
-from backend.services import safety, safety_ladder
-from tests.support.web import municipality
+from tests.support.web import control_with_pair, missed_alert
 from tests.web.conftest import Site
-
-
-def control_with_pair(site: Site, hours_ago: int) -> int:
-    """A control day in Leeuwarden that started `hours_ago` hours ago, with two inspectors."""
-    with site.database.transaction() as session:
-        start = site.clock.now() - timedelta(hours=hours_ago)
-        shift = Shift(
-            kind=ShiftKind.CONTROL,
-            municipality_id=municipality(site, "Leeuwarden"),
-            starts_at=start,
-            ends_at=start + timedelta(hours=8),
-            created_at=start,
-        )
-        session.add(shift)
-        session.flush()
-        pair = (
-            session.execute(
-                select(Inspector.id)
-                .where(Inspector.is_coordinator.is_(False))
-                .order_by(Inspector.id)
-                .limit(2)
-            )
-            .scalars()
-            .all()
-        )
-        session.add_all(
-            Assignment(
-                shift_id=shift.id, inspector_id=person, status=AssignmentStatus.CONFIRMED, created_at=start
-            )
-            for person in pair
-        )
-        return shift.id
-
-
-def missed_alert(site: Site) -> int:
-    shift_id = control_with_pair(site, hours_ago=1)
-    with site.database.transaction() as session:
-        safety.ask_at_start(session, site.clock.now())
-    with site.database.transaction() as session:
-        safety_ladder.raise_missed(session, site.clock.now() + timedelta(hours=8))
-        return session.execute(select(SafetyAlert.id).where(SafetyAlert.shift_id == shift_id)).scalar_one()
 
 
 def test_an_open_alert_stays_on_the_board_until_it_is_resolved_there(site: Site) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from backend.models import ApiToken, Inspector, Role
 from backend.services import accounts
-from tests.backend.test_row_bound_seals import swap
+from tests.support.sealed import swap
 from tests.web.conftest import Site
 
 

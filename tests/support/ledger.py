@@ -1,0 +1,18 @@
+"""Shared figures of the ledger tests: a Tuesday, March 2027, and a break of an hour."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from scheduling.calendar import team_zone
+
+TUESDAY = datetime(2027, 3, 9, 14, 0, tzinfo=team_zone())
+
+
+def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tuple[datetime, datetime]]:
+    """One break of `minutes`, `after_hours` into the shift starting at `start`."""
+    at = start + timedelta(minutes=round(after_hours * 60))
+    return [(at, at + timedelta(minutes=minutes))]
+
+
+MARCH = (date(2027, 3, 1), date(2027, 3, 31))
