@@ -35,7 +35,7 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.profile_file import PlanData
-from backend.services import evaluation, profile, settlement
+from backend.services import evaluation, profile, safety, settlement
 from backend.services.errors import NotFound, ServiceError
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
@@ -84,6 +84,10 @@ class MunicipalityLine:
     violations: Count
     police_signals: Count
     care_offered: Count
+    missed_checkouts: Count = Count(0)
+    """Alerts for a pair that did not check out ("Veilig klaar") in time."""
+    alarms: Count = Count(0)
+    """"Hulp nodig" and check-outs with the code word, together (which of the two stays with the team)."""
 
     @property
     def total_minutes(self) -> int:
@@ -139,6 +143,8 @@ class Report:
     unrecorded: int
     categories: tuple[HourCategory, ...]
     """The kinds of work with approved hours, in their order."""
+    alerts_resolved: dict[str, int] = field(default_factory=dict)
+    """Safety alerts resolved, by what happened (AlertOutcome's values)."""
     unpriced: tuple[ServiceError, ...] = field(default_factory=tuple)
     """The years whose money could not be settled (no budget or ORT table): their money is left out."""
 
@@ -175,8 +181,12 @@ NUMBER_COLUMNS = (
     "violations",
     "police_signals",
     "care_offered",
+    "missed_checkouts",
+    "alarms",
 )
-HIDABLE = ("violations", "police_signals", "care_offered")
+FINDINGS = ("violations", "police_signals", "care_offered")
+SAFETY = ("missed_checkouts", "alarms")
+HIDABLE = FINDINGS + SAFETY
 
 
 def _number(value: int | Count) -> int:
@@ -203,6 +213,7 @@ class _Year:
     staffing: Staffing
     accompaniment: evaluation.Accompaniment
     unpriced: ServiceError | None
+    alerts_resolved: Counter[str]
 
 
 def _year(session: Session, now: datetime, year: int) -> _Year:
@@ -213,6 +224,7 @@ def _year(session: Session, now: datetime, year: int) -> _Year:
     callout_targets = _apportioned(session, year, members, lambda plan: plan.callouts)
     minutes, irregular = _minutes(session, year)
     money, unpriced = _money(session, year)
+    alerts = safety.summary(session, date(year, 1, 1), date(year, 12, 31))
     addresses = {a.label: a for a in found.addresses}
     counts = {c.label: c for c in found.control_counts}
     lines = []
@@ -240,9 +252,22 @@ def _year(session: Session, now: datetime, year: int) -> _Year:
                 violations=Count(address.violation),
                 police_signals=Count(address.police_signals),
                 care_offered=Count(address.care_offered),
+                missed_checkouts=Count(alerts.get(member.name, NO_ALERTS).missed_checkouts),
+                alarms=Count(_alarms(alerts.get(member.name, NO_ALERTS))),
             )
         )
-    return _Year(lines, _staffing(session, start, end, now), found.accompaniment, unpriced)
+    resolved: Counter[str] = Counter()
+    for tally in alerts.values():
+        resolved.update(tally.resolved or {})
+    return _Year(lines, _staffing(session, start, end, now), found.accompaniment, unpriced, resolved)
+
+
+NO_ALERTS = safety.Counts()
+
+
+def _alarms(tally: safety.Counts) -> int:
+    """ "Hulp nodig" and the code word together: which of the two it was stays with the team."""
+    return tally.alarms + tally.duress
 
 
 def _held(
@@ -383,6 +408,7 @@ def _combined(years: tuple[int, ...], parts: list[_Year]) -> Report:
         partners=dict(sorted(partners.items())),
         unrecorded=sum(p.accompaniment.unrecorded for p in parts),
         categories=categories,
+        alerts_resolved=dict(sum((p.alerts_resolved for p in parts), Counter[str]())),
         unpriced=tuple(p.unpriced for p in parts if p.unpriced is not None),
     )
 
@@ -541,8 +567,22 @@ def write_xlsx(
         _("Findings"),
         [_("Municipality"), _("violations"), _("signals to the police"), _("care offered")],
         [
-            *([line.name, *(cell(getattr(line, n)) for n in HIDABLE)] for line in found.lines),
-            [total_label, *(total_cell(totals[n]) for n in HIDABLE)],
+            *([line.name, *(cell(getattr(line, n)) for n in FINDINGS)] for line in found.lines),
+            [total_label, *(total_cell(totals[n]) for n in FINDINGS)],
+        ],
+    )
+    sheet(
+        _("Safety"),
+        [_("Municipality"), _("check-outs missed"), _("alarms")],
+        [
+            *([line.name, *(cell(getattr(line, n)) for n in SAFETY)] for line in found.lines),
+            [total_label, *(total_cell(totals[n]) for n in SAFETY)],
+            [],
+            [_("Alerts resolved"), sum(found.alerts_resolved.values())],
+            *(
+                [_(safety.OUTCOME_WORDS[o]), found.alerts_resolved.get(o.value, 0)]
+                for o in safety.OUTCOME_WORDS
+            ),
         ],
     )
     staffing = found.staffing

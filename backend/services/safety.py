@@ -43,7 +43,7 @@ from backend.models import (
     ShiftStatus,
 )
 from backend.services import audit, offers, outbox, planning, retention, safety_ladder
-from backend.services.errors import NotFound, Refused
+from backend.services.errors import N_, NotFound, Refused
 from backend.services.outbox import Message
 from scheduling.calendar import local_instant
 from secure_store import current_keyring
@@ -53,6 +53,15 @@ DURESS_AFTER_END = timedelta(hours=6)
 """The code word still raises the alarm this long after the planned end (a late check-out)."""
 WORD_LENGTH = (4, 40)
 NOTE_LENGTH = 500
+
+
+OUTCOME_WORDS = {
+    AlertOutcome.ALL_WELL: N_("Called, all well"),
+    AlertOutcome.FORGOT: N_("Forgot to check out"),
+    AlertOutcome.HELP_SENT: N_("Help sent (police)"),
+    AlertOutcome.FALSE_ALARM: N_("False alarm"),
+}
+"""What happened, in words (message ids): the board's choices and the evaluation report's lines."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from backend.services import (
     ledger,
     profile,
     profile_edit,
+    safety,
     settlement,
     statements,
 )
@@ -453,6 +454,7 @@ def report_page() -> Any:
         cents=i18n.money,
         shown=evaluation_report.shown,
         total_shown=evaluation_report.total_shown,
+        outcome_words=safety.OUTCOME_WORDS,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from backend.models import AlertOutcome, RiskLevel, Role, Shift
+from backend.models import RiskLevel, Role, Shift
 from backend.services import offers, safety, safety_ladder
 from backend.services.errors import ServiceError
 from backend.web import i18n
@@ -30,12 +30,7 @@ KINDS = {
     "alarm": N_("alarm"),
     "duress": N_("silent alarm (code word)"),
 }
-OUTCOMES = {
-    AlertOutcome.ALL_WELL: N_("Called, all well"),
-    AlertOutcome.FORGOT: N_("Forgot to check out"),
-    AlertOutcome.HELP_SENT: N_("Help sent (police)"),
-    AlertOutcome.FALSE_ALARM: N_("False alarm"),
-}
+OUTCOMES = safety.OUTCOME_WORDS
 LEVELS = {RiskLevel.LOW: N_("low risk"), RiskLevel.MEDIUM: N_("medium risk"), RiskLevel.HIGH: N_("high risk")}
 
 

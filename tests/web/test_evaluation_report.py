@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.models import (
+    AlertOutcome,
     Callout,
     CalloutSource,
     CalloutStatus,
@@ -24,9 +25,10 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
-from backend.services import evaluation, evaluation_report, ledger, settlement
+from backend.services import evaluation, evaluation_report, ledger, safety, safety_ladder, settlement
 from backend.services.evaluation_report import Count, MunicipalityLine
 from scheduling.calendar import team_zone
+from tests.support.web import missed_alert
 from tests.web.conftest import Site, book
 
 SHARE = {"receiver": "the eleven councils", "purpose": "interim evaluation"}
@@ -90,7 +92,15 @@ def test_the_workbook_opens_with_numbers_hours_and_euros_and_its_totals_are_the_
     response = client.get("/finance/evaluation/report.xlsx", query_string={"year": "2027", **SHARE})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     book_ = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book_.sheetnames == ["Controles", "Bevindingen", "Bezetting", "Uren", "Kosten", "Wie ging mee"]
+    assert book_.sheetnames == [
+        "Controles",
+        "Bevindingen",
+        "Veiligheid",
+        "Bezetting",
+        "Uren",
+        "Kosten",
+        "Wie ging mee",
+    ]
     with site.database.transaction() as session:
         actual = settlement.settle(session, 2027, mode="actual")
         names = [i.name for i in session.execute(select(Inspector)).scalars()]
@@ -254,3 +264,23 @@ def test_the_median_and_the_ninetieth_percentile_are_read_from_the_minutes() -> 
     )
     assert (staffing.median, staffing.p90) == (55, 90)
     assert evaluation_report.Staffing(0, 0, [], 0, 0, 0, 0, 0, 0, 0).p90 is None
+
+
+def test_the_report_counts_missed_check_outs_alarms_and_what_happened_without_names(site: Site) -> None:
+    alert_id = missed_alert(site)  # a pair in Leeuwarden that did not check out
+    with site.database.transaction() as session:
+        safety_ladder.resolve(session, site.clock.now(), alert_id, "web:coordinator", AlertOutcome.ALL_WELL)
+        found = evaluation_report.report(session, site.clock.now(), [2027])
+        counted = safety.summary(session, date(2027, 1, 1), date(2027, 12, 31))
+    (leeuwarden,) = [line for line in found.lines if line.name == "Leeuwarden"]
+    assert leeuwarden.missed_checkouts == Count(1, hidden=True), "one alert could point to the pair"
+    assert found.totals["missed_checkouts"] == sum(c.missed_checkouts for c in counted.values()) == 1
+    assert found.alerts_resolved == {"all_well": 1}
+    client = site.client("finance")
+    page = client.get("/finance/evaluation/report", query_string={"year": "2027", **SHARE}).text
+    assert "Veiligheid van het koppel" in page and "Gebeld, alles goed" in page
+    workbook = client.get("/finance/evaluation/report.xlsx", query_string={"year": "2027", **SHARE})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.data))["Veiligheid"]
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=4, values_only=True) if row and row[0]}
+    assert rows["Leeuwarden"][0] == "< 5" and rows["Totaal"][0] == "< 5"
+    assert rows["Meldingen afgehandeld"][0] == 1
