@@ -13,7 +13,10 @@ key with `_alert` (`pair.confirmed_alert` before `pair.confirmed`; `offer.alert`
 TEXTS = {
     "start.welcome": "Hello {first_name}. This phone is now linked to piket.\n\n"
     "Call-outs and shift reminders will arrive here.\n"
-    "/rooster: my next shifts\n/uren: my hours this month\n/taal: Nederlands or English",
+    "/rooster: my next shifts\n/uren: my hours this month\n"
+    "/werk: other work (preparation, training, peer review)\n/afwezig: my days off\n"
+    "/bevindingen: what a control found (for the report writer)\n"
+    "/codewoord: a private code word for your safety\n/taal: Nederlands or English",
     "start.linked": "This phone is linked. /rooster, /uren, /taal.",
     "neutral": "This link cannot be used.",
     "offer.alert": "Call-out {date}, {start}-{end}.",
@@ -53,7 +56,8 @@ TEXTS = {
     "callback.declined": "Noted.",
     "callback.standby": "You are on standby.",
     "callback.done": "Done.",
-    "unknown.text": "I only understand the buttons and /rooster, /uren and /taal.",
+    "unknown.text": "I only understand the buttons and /rooster, /uren, /werk, /afwezig, /bevindingen, "
+    "/codewoord and /taal.",
     "error.try_again": "That did not work just now. Please try again in a minute.",
     "language.set": "Language: English.",
     "roster.none": "No shifts planned.",

@@ -178,7 +178,18 @@ def sensitive_refs(session: Session, inspector_id: int) -> list[str]:
     return sorted({ref for ref in rows if ref is not None and ref.startswith(SENSITIVE_PREFIXES)})
 
 
-SENSITIVE_PREFIXES = ("confirm:", "location:", "offer:", "control:", "hours:", "report:", "escalation:")
+SENSITIVE_PREFIXES = (
+    "confirm:",
+    "location:",
+    "offer:",
+    "control:",
+    "hours:",
+    "report:",
+    "escalation:",
+    "safety:",
+    "safety_start:",
+    "risk:",
+)
 """Messages sent under these refs name a municipality, a place or a colleague."""
 
 

@@ -211,6 +211,13 @@ def set_risk_note(
             "the note is too long", field="note", code="safety.note_too_long", details={"limit": NOTE_LENGTH}
         )
     found = session.execute(select(RiskNote).where(RiskNote.shift_id == shift_id)).scalar()
+    if found is not None and found.purged_at is not None:
+        # Retention erased it and will not look at it again: a note typed in now would stay for good.
+        raise Refused(
+            "this control's risk note was erased after its retention time; it cannot be entered again",
+            field="note",
+            code="safety.note_erased",
+        )
     if found is None:
         found = RiskNote(shift_id=shift_id, level=chosen, entered_by=actor, entered_at=now)
         session.add(found)

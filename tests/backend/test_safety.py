@@ -29,7 +29,8 @@ from backend.models import (
     ShiftKind,
 )
 from backend.profile_file import ProfileError, read_profile, write_profile
-from backend.services import privacy, profile, safety, safety_ladder
+from backend.services import enrolment, privacy, profile, safety, safety_ladder
+from backend.services.errors import Refused
 from scheduling.clock import FrozenClock
 from tests.factories import inspector, region
 from tests.support.profiles import load, shipped_text
@@ -224,3 +225,24 @@ def test_the_privacy_register_says_taps_and_times_only(tmp_path: Path) -> None:
     assert "stores no position and follows no phone" in english
     for table in ("risk_notes", "safety_watches", "safety_check_ins", "safety_alerts", "duress_words"):
         assert f"## Table `{table}`" in english
+
+
+def test_a_revoked_phone_loses_the_safety_messages_too() -> None:
+    """Alerts name the pair and the place, the start message the municipality, the risk note the premises."""
+    for ref in (safety_ladder.ref(1), safety._start_ref(1), safety._risk_ref(1)):
+        assert ref.startswith(enrolment.SENSITIVE_PREFIXES), ref
+
+
+def test_a_risk_note_erased_by_retention_is_not_entered_again(
+    migrated_copy: Database, team: tuple[int, int, int], clock: FrozenClock, tmp_path: Path
+) -> None:
+    municipality, anna, bauke = team
+    with migrated_copy.transaction() as session:
+        old = shift_for(session, clock, municipality, (anna, bauke), hours_ago=24 * 40)
+        safety.set_risk_note(session, clock.now(), "web:coordinator", old.id, "low", "Let op de hond.")
+        old_id = old.id
+    jobs.bind(jobs.JobContext(migrated_copy, clock, load_settings({"PIKET_DATA_DIR": str(tmp_path)})))
+    jobs.retain()
+    with migrated_copy.transaction() as session, pytest.raises(Refused) as refused:
+        safety.set_risk_note(session, clock.now(), "web:coordinator", old_id, "high", "Opnieuw ingevoerd.")
+    assert refused.value.code == "safety.note_erased"
