@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from backend.models import Callout, HourEntry, OutboxMessage, Report, ReportStatus, Shift
-from backend.services import audit
+from backend.models import Callout, HourEntry, OutboxMessage, Report, ReportStatus, SafetyAlert, Shift
+from backend.services import audit, safety_ladder
 
 LONGEST = timedelta(days=180)
 """However the report goes, a location is kept at most this long after its shift."""
@@ -59,10 +59,16 @@ def purge_due(session: Session, now: datetime, retention: timedelta) -> int:
     for callout in due:
         callout.location, callout.notes, callout.details_purged_at = None, None, now
         # One by one, not a bulk UPDATE: each blank is sealed for its own row.
+        alerts = [
+            safety_ladder.ref(a)
+            for a in session.scalars(select(SafetyAlert.id).where(SafetyAlert.shift_id == callout.shift_id))
+        ]
         for message in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.ref.like(f"location:{callout.shift_id}:%"))
+            select(OutboxMessage).where(
+                OutboxMessage.ref.like(f"location:{callout.shift_id}:%") | OutboxMessage.ref.in_(alerts)
+            )
         ):
-            message.payload = BLANK_PAYLOAD
+            message.payload = BLANK_PAYLOAD  # the place, and in a safety alert the pair's names too
         audit.record(session, now, "job:retention", "callout.details_purged", f"callout:{callout.id}")
     return len(due)
 

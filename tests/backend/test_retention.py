@@ -21,6 +21,7 @@ from backend.models import (
     CalloutStatus,
     HourCategory,
     HourEntry,
+    OutboxMessage,
     Report,
     ReportStatus,
     Shift,
@@ -229,3 +230,47 @@ def test_a_call_outs_risk_note_goes_with_its_details_and_not_before(place: Place
         actions = session.execute(select(AuditRecord.action, AuditRecord.subject)).all()
     assert notes == {shifts[erased]: None, shifts[kept]: "Honden."}
     assert ("safety.risk_note_purged", f"shift:{shifts[erased]}") in actions
+
+
+def test_a_safety_alerts_copies_lose_the_place_and_the_names_with_the_call_outs_details(place: Place) -> None:
+    from backend.models import AlertKind, AlertStage, Inspector, SafetyAlert
+    from backend.services import outbox, safety_ladder
+    from backend.services.outbox import Message
+
+    erased = place.callout(ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31)
+    kept = place.callout(ended_days_ago=40, report=ReportStatus.WRITTEN)
+    refs = {}
+    with place.database.transaction() as session:
+        coordinator = session.get_one(Inspector, place.writer_id)
+        coordinator.telegram_id = "918273645502"  # enrolled: only an enrolled phone gets messages
+        for callout_id in (erased, kept):
+            shift_id = session.get_one(Callout, callout_id).shift_id
+            alert = SafetyAlert(
+                shift_id=shift_id,
+                kind=AlertKind.MISSED_CHECKOUT,
+                raised_at=place.clock.now(),
+                since_at=place.clock.now(),
+                stage=AlertStage.EVERYONE,
+            )
+            session.add(alert)
+            session.flush()
+            refs[callout_id] = safety_ladder.ref(alert.id)
+            outbox.send(
+                session,
+                place.clock.now(),
+                coordinator,
+                Message(
+                    "safety.missed_checkout",
+                    {"place": "Kerkstraat 1", "who": "Anna Testsma"},
+                    disable_notification=True,
+                ),
+                ref=refs[callout_id],
+            )
+    jobs.retain()
+    with place.database.transaction() as session:
+        payloads = {
+            ref: session.scalars(select(OutboxMessage.payload).where(OutboxMessage.ref == ref)).one()
+            for ref in refs.values()
+        }
+    assert "Kerkstraat" not in payloads[refs[erased]] and "Anna" not in payloads[refs[erased]]
+    assert "Kerkstraat" in payloads[refs[kept]], "kept while the call-out's details are"
