@@ -305,7 +305,8 @@ def test_the_code_word_outside_a_shift_is_stray_text(harness: Harness, team: Tea
     assert [c.text for c in harness.to(anna)][1:] == [
         "Dat codewoord kan niet: 4 tot 40 tekens, niet beginnend met /. Typ een ander.",
         "Codewoord bewaard. Alleen een versleutelde vingerafdruk wordt bewaard, nooit het woord.",
-        "Ik begrijp alleen de knoppen en /rooster, /uren, /werk, /afwezig, /bevindingen, /codewoord en /taal.",
+        "Ik begrijp alleen de knoppen en /rooster, /uren, /werk, /afwezig, /bevindingen, /codewoord "
+        "en /taal.",
     ]
     assert len(harness.to(anna, "deleteMessage")) == 2  # both attempts left the chat
     assert alerts(harness) == []
