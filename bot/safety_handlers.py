@@ -36,6 +36,11 @@ async def code_word(update: Update, context: Context) -> None:
         outbox.send(session, now, inspector, Message(key, disable_notification=True))
 
     await handlers._or_neutral(update, await handlers.as_inspector(update, context, ask) is not None)
+    if context.args and not removing and update.message is not None:
+        # "/codewoord zonnebloem": the word was typed where it would stay in the chat. It is not taken
+        # (the next message is), and the message leaves the chat.
+        with contextlib.suppress(TelegramError):
+            await update.message.delete()
 
 
 async def typed(update: Update, context: Context) -> None:

@@ -392,3 +392,21 @@ def test_a_coordinator_on_the_shift_is_not_told_and_cannot_take_her_own_alert(
     harness.play(scenario)
     assert harness.answers() == ["Alleen een coördinator of beheerder kan dit oppakken.", "Jij pakt dit op."]
     assert not [c for c in harness.to(wytske) if "afgemeld" in c.text]
+
+
+def test_a_code_word_typed_after_the_command_leaves_the_chat_and_is_not_taken(
+    harness: Harness, team: Team
+) -> None:
+    anna = team.phones["Anna"]
+
+    async def scenario() -> None:
+        await harness.say(anna, "/codewoord zonnebloem")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert len(harness.to(anna, "deleteMessage")) == 1, "the command with the word left the chat"
+    assert [c.text for c in harness.to(anna)][-1].startswith("Typ je eigen codewoord"), (
+        "the next message is the word"
+    )
+    with harness.database.transaction() as session:
+        assert session.execute(select(DuressWord.mark)).scalars().all() == []
