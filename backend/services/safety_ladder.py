@@ -155,8 +155,9 @@ def resolve(
     outcome: AlertOutcome,
     inspector: Inspector | None = None,
 ) -> str:
-    """Close the alert with what happened. In the bot only its owner can; on the web any coordinator
-    or admin, who then takes it in the same step (it may have climbed to everyone)."""
+    """Close the alert with what happened. In the bot only its owner can (a coordinator, or an admin
+    with a linked phone); on the web any coordinator, who then takes it in the same step (it may have
+    climbed to everyone). Admins have no dispatch board: they take and resolve in the bot."""
     alert = session.get(SafetyAlert, alert_id)
     if alert is None:
         if inspector is not None:
