@@ -22,24 +22,25 @@ from backend.models import Disclosure
 from backend.services.errors import N_, ServiceError
 
 LONGEST_TEXT = 200
-KINDS = (
-    "ledger.csv",
-    "ledger.xlsx",
-    "ledger.json",
-    "settlement.csv",
-    "settlement.xlsx",
-    "settlement.json",
-    "statement",
-    "payroll.csv",
-    "payroll.xlsx",
-    "backup",
-    "subject",
-    "report",
-    "disclosures.csv",
-    "evaluation.report",
-    "evaluation.xlsx",
-)
-"""What can leave piket; a hand-over of another kind is refused so the register stays readable."""
+KINDS = {
+    "ledger.csv": N_("the hour ledger as CSV"),
+    "ledger.xlsx": N_("the hour ledger as XLSX"),
+    "ledger.json": N_("the hour ledger through the API"),
+    "settlement.csv": N_("the settlement as CSV"),
+    "settlement.xlsx": N_("the settlement as XLSX"),
+    "settlement.json": N_("the settlement through the API"),
+    "statement": N_("a statement to a municipality"),
+    "payroll.csv": N_("the payroll list with names as CSV"),
+    "payroll.xlsx": N_("the payroll list with names as XLSX"),
+    "backup": N_("an encrypted backup"),
+    "subject": N_("a person's own data for an access request"),
+    "report": N_("a report handed over"),
+    "disclosures.csv": N_("the register of disclosures as CSV"),
+    "evaluation.report": N_("the evaluation report"),
+    "evaluation.xlsx": N_("the evaluation report as XLSX"),
+}
+"""What can leave piket, with its words for people (message ids); a hand-over of another kind is
+refused so the register stays readable. The register's CSV keeps the codes."""
 
 
 @dataclass(frozen=True)

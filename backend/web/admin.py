@@ -315,6 +315,7 @@ def disclosure_register() -> Any:
         rows=disclosures.register_page(g.db, page),
         page=page,
         per_page=disclosures.PAGE,
+        kind_words=disclosures.KINDS,
     )
 
 

@@ -42,4 +42,5 @@ def _message(field: str | None) -> str:
 
 def _form(kind: str, choice: disclosures.Choice | None, problems: list[dict[str, str]]) -> str:
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in FIELDS]
-    return render_template("disclose.html", kind=kind, choice=choice, kept=kept, problems=problems)
+    words = i18n.gettext(disclosures.KINDS[kind])
+    return render_template("disclose.html", kind=words, choice=choice, kept=kept, problems=problems)

@@ -146,3 +146,14 @@ def test_admin_and_auditor_read_and_export_the_register(site: Site) -> None:
     assert rows[2][4] == "'=cmd|' /C calc'!A0", "a receiver cannot run in Excel"
     assert [r.kind for r in register(site)] == ["ledger.csv", "disclosures.csv"]
     assert site.client("finance").get("/admin/disclosures").status_code == 403
+
+
+def test_the_kind_of_download_is_named_in_words_on_the_question_and_in_the_register(site: Site) -> None:
+    finance = site.client("finance")
+    asked = finance.get("/finance/settlement.xlsx?year=2027").text
+    assert "Deze download (de verrekening als XLSX)" in asked and "(settlement.xlsx)" not in asked
+    finance.get("/finance/settlement.xlsx", query_string={"year": "2027", **SHARED})
+    register = site.client("admin").get("/admin/disclosures").text
+    assert "de verrekening als XLSX" in register and "<td>settlement.xlsx</td>" not in register
+    kept = site.client("admin").get("/admin/disclosures.csv", query_string=SHARED).data.decode("utf-8")
+    assert "settlement.xlsx" in kept, "the register's file keeps the codes"
