@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from backend.models import (
     ShiftKind,
     ShiftStatus,
 )
+from backend.profile_file import PlanData
 from backend.services import profile, settlement
 from backend.services.errors import NotFound, ServiceError
 from scheduling.apportion import largest_remainder
@@ -132,12 +134,8 @@ class Evaluation:
 def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
     """The year's figures as they stand at `now`: only what has happened counts."""
     start, end = local_day_start(date(year, 1, 1)), local_day_start(date(year + 1, 1, 1))
-    members = list(
-        session.execute(
-            select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
-        ).scalars()
-    )
-    counts = _controls(session, year, members, start, end, now)
+    members = participating(session)
+    counts = control_counts(session, year, members, start, end, now)
     minutes = _approved_minutes(session, start, end)
     targets = {c.label: c.target for c in counts}
     return Evaluation(
@@ -150,9 +148,18 @@ def evaluate(session: Session, now: datetime, year: int) -> Evaluation:
         callout_sources=_sources(session, by_month),
         minutes_to_pair=_minutes_to_pair(session, start, end),
         **_spent(session, year),
-        addresses=_addresses(session, members, targets, start, end),
-        accompaniment=_accompaniment(session, start, end, sum(c.held for c in counts)),
+        addresses=address_counts(session, members, targets, start, end),
+        accompaniment=accompaniment_of(session, start, end, sum(c.held for c in counts)),
         approved_minutes=sum(minutes.values()),
+    )
+
+
+def participating(session: Session) -> list[Municipality]:
+    """The municipalities taking part in the team, by name."""
+    return list(
+        session.execute(
+            select(Municipality).where(Municipality.is_participating).order_by(Municipality.name)
+        ).scalars()
     )
 
 
@@ -188,7 +195,7 @@ def _year_records(start: datetime, end: datetime) -> Any:
     )
 
 
-def _addresses(
+def address_counts(
     session: Session, members: list[Municipality], targets: dict[str, int], start: datetime, end: datetime
 ) -> list[AddressCount]:
     found: dict[int, Counter[str]] = {m.id: Counter() for m in members}
@@ -219,7 +226,7 @@ def _address_count(label: str, counts: Counter[str], target: int) -> AddressCoun
     )
 
 
-def _accompaniment(session: Session, start: datetime, end: datetime, held: int) -> Accompaniment:
+def accompaniment_of(session: Session, start: datetime, end: datetime, held: int) -> Accompaniment:
     records = list(session.execute(_year_records(start, end)).scalars())
     partners = Counter(name for r in records for name in r.partners)
     police = sum(r.is_with_police for r in records)
@@ -254,13 +261,20 @@ def _hours_by_category(session: Session, year: int, start: datetime, end: dateti
     ]
 
 
-def _controls(
-    session: Session, year: int, members: list[Municipality], start: datetime, end: datetime, now: datetime
+def control_counts(
+    session: Session,
+    year: int,
+    members: list[Municipality],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    kinds: tuple[ShiftKind, ...] = (ShiftKind.CONTROL, ShiftKind.CALLOUT),
 ) -> list[ControlCount]:
+    """Per municipality, the year's shifts of these kinds by what became of them (see ControlCount)."""
     in_year = select(Shift).where(
         Shift.starts_at >= start,
         Shift.starts_at < end,
-        Shift.kind.in_((ShiftKind.CONTROL, ShiftKind.CALLOUT)),
+        Shift.kind.in_(kinds),
     )
     shifts = list(session.execute(in_year.where(Shift.status != ShiftStatus.CANCELLED)).scalars())
     cancelled = Counter(
@@ -278,20 +292,26 @@ def _controls(
             held[shift.municipality_id] += 1
         else:
             not_held[shift.municipality_id] += 1
-    targets = _targets(session, year, members)
+    targets = plan_targets(session, year, members)
     return [
         ControlCount(m.name, held[m.id], ahead[m.id], not_held[m.id], target, cancelled[m.id])
         for m, target in zip(members, targets, strict=True)
     ]
 
 
-def _targets(session: Session, year: int, members: list[Municipality]) -> list[int]:
-    """The plan's controls of the year by population (the scenario table's column); none without a plan."""
+def plan_targets(
+    session: Session,
+    year: int,
+    members: Sequence[Municipality],
+    number: Callable[[PlanData], int] = lambda plan: plan.controls,
+) -> list[int]:
+    """A figure of the year's plan (its controls unless told otherwise) by population (the scenario
+    table's column); none without a plan."""
     try:
-        controls = profile.plan(session, year).controls
+        total = number(profile.plan(session, year))
     except NotFound:
-        controls = 0
-    return largest_remainder(controls, [m.population for m in members]) if members else []
+        total = 0
+    return largest_remainder(total, [m.population for m in members]) if members else []
 
 
 def people_present(session: Session, shift_ids: list[int]) -> dict[int, dict[int, date | None]]:

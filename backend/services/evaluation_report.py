@@ -27,20 +27,16 @@ from backend.models import (
     Callout,
     CalloutStatus,
     HourCategory,
-    Municipality,
     Offer,
     OfferStatus,
     Shift,
     ShiftKind,
-    ShiftStatus,
 )
-from backend.profile_file import PlanData
 from backend.services import evaluation, profile, safety, settlement
 from backend.services.errors import NotFound, ServiceError
 from backend.services.ledger import BAND_FIELDS
 from scheduling import ort
-from scheduling.apportion import largest_remainder
-from scheduling.calendar import local_date, local_day_start
+from scheduling.calendar import local_day_start
 
 SMALL = 5
 """Counts from 1 up to (not including) this are hidden where they could point to a person."""
@@ -87,7 +83,7 @@ class MunicipalityLine:
     missed_checkouts: Count = Count(0)
     """Alerts for a pair that did not check out ("Veilig klaar") in time."""
     alarms: Count = Count(0)
-    """"Hulp nodig" and check-outs with the code word, together (which of the two stays with the team)."""
+    """The alarm button and check-outs with the code word, together (which of the two stays with the team)."""
 
     @property
     def total_minutes(self) -> int:
@@ -217,16 +213,25 @@ class _Year:
 
 
 def _year(session: Session, now: datetime, year: int) -> _Year:
-    found = evaluation.evaluate(session, now, year)
     start, end = local_day_start(date(year, 1, 1)), local_day_start(date(year + 1, 1, 1))
     members = profile.taking_part(session, date(year, 1, 1), date(year, 12, 31))
-    held = {kind: _held(session, year, members, now, kind) for kind in (ShiftKind.CONTROL, ShiftKind.CALLOUT)}
-    callout_targets = _apportioned(session, year, members, lambda plan: plan.callouts)
+    participating = evaluation.participating(session)
+    all_counts = evaluation.control_counts(session, year, participating, start, end, now)
+    held = {
+        kind: {
+            c.label: c.held
+            for c in evaluation.control_counts(session, year, members, start, end, now, (kind,))
+        }
+        for kind in (ShiftKind.CONTROL, ShiftKind.CALLOUT)
+    }
+    callout_targets = evaluation.plan_targets(session, year, members, lambda plan: plan.callouts)
     minutes, irregular = _minutes(session, year)
     money, unpriced = _money(session, year)
     alerts = safety.summary(session, date(year, 1, 1), date(year, 12, 31))
-    addresses = {a.label: a for a in found.addresses}
-    counts = {c.label: c for c in found.control_counts}
+    targets = {c.label: c.target for c in all_counts}
+    addresses = {a.label: a for a in evaluation.address_counts(session, participating, targets, start, end)}
+    counts = {c.label: c for c in all_counts}
+    accompaniment = evaluation.accompaniment_of(session, start, end, sum(c.held for c in all_counts))
     lines = []
     for member, callout_target in zip(members, callout_targets, strict=True):
         address = addresses.get(member.name) or evaluation.AddressCount(member.name, *([0] * 7))
@@ -235,8 +240,8 @@ def _year(session: Session, now: datetime, year: int) -> _Year:
         lines.append(
             MunicipalityLine(
                 name=member.name,
-                control_days=held[ShiftKind.CONTROL][member.id],
-                callouts=held[ShiftKind.CALLOUT][member.id],
+                control_days=held[ShiftKind.CONTROL][member.name],
+                callouts=held[ShiftKind.CALLOUT][member.name],
                 callout_target=callout_target,
                 addresses=address.visited,
                 address_target=address.target,
@@ -259,49 +264,15 @@ def _year(session: Session, now: datetime, year: int) -> _Year:
     resolved: Counter[str] = Counter()
     for tally in alerts.values():
         resolved.update(tally.resolved or {})
-    return _Year(lines, _staffing(session, start, end, now), found.accompaniment, unpriced, resolved)
+    return _Year(lines, _staffing(session, start, end, now), accompaniment, unpriced, resolved)
 
 
 NO_ALERTS = safety.Counts()
 
 
 def _alarms(tally: safety.Counts) -> int:
-    """ "Hulp nodig" and the code word together: which of the two it was stays with the team."""
+    """The alarm button and the code word together: which of the two it was stays with the team."""
     return tally.alarms + tally.duress
-
-
-def _held(
-    session: Session, year: int, members: Sequence[Municipality], now: datetime, kind: ShiftKind
-) -> Counter[int]:
-    """Shifts of this kind in the year that ended with a valid pair, per municipality."""
-    start, end = local_day_start(date(year, 1, 1)), local_day_start(date(year + 1, 1, 1))
-    shifts = list(
-        session.execute(
-            select(Shift.id, Shift.municipality_id, Shift.starts_at).where(
-                Shift.starts_at >= start,
-                Shift.starts_at < end,
-                Shift.ends_at <= now,
-                Shift.kind == kind,
-                Shift.status != ShiftStatus.CANCELLED,
-            )
-        )
-    )
-    present = evaluation.people_present(session, [s.id for s in shifts])
-    return Counter(
-        s.municipality_id
-        for s in shifts
-        if evaluation.is_valid_pair(present.get(s.id, {}), local_date(s.starts_at))
-    )
-
-
-def _apportioned(
-    session: Session, year: int, members: Sequence[Municipality], number: Callable[[PlanData], int]
-) -> list[int]:
-    try:
-        total = number(profile.plan(session, year))
-    except NotFound:
-        total = 0
-    return largest_remainder(total, [m.population for m in members]) if members else []
 
 
 def _minutes(session: Session, year: int) -> tuple[dict[int, dict[HourCategory, int]], dict[int, int]]:
