@@ -71,7 +71,9 @@ class LedgerEntryOut(BaseModel):
     entry: int
     date: Day
     start: str
+    """The team's wall-clock date and time the entry starts: 2027-03-12T22:00."""
     end: str
+    """The same for its end, on the next day for an entry that passes midnight: 2027-03-13T06:00."""
     inspector: str
     """The inspector's pseudonym (INS-XXXXXX), the same in every export; names stay in piket."""
     employer: str
@@ -95,7 +97,7 @@ class LedgerEntryOut(BaseModel):
     @classmethod
     def of(cls, row: dict[str, Any]) -> LedgerEntryOut:
         """From a ledger row, whose start and end are the team's wall-clock date-times."""
-        return cls(**row | {"start": f"{row['start']:%H:%M}", "end": f"{row['end']:%H:%M}"})
+        return cls(**row | {"start": f"{row['start']:%Y-%m-%dT%H:%M}", "end": f"{row['end']:%Y-%m-%dT%H:%M}"})
 
 
 class ApprovedOut(BaseModel):

@@ -358,3 +358,11 @@ def test_a_closed_period_gives_a_final_statement_with_finances_payment_terms(sit
     assert "Afdeling Financiën" in text and "binnen 45 dagen" in text
     assert "NL91ABNA0417164300" in text or "Gemeente Heerenveen betaalt u" not in text
     assert "16 februari 2028" in text, "45 days after the statement's date"
+
+
+def test_the_api_ledger_gives_start_and_end_with_their_day_so_a_night_ends_next_morning(site: Site) -> None:
+    booked = book_a_month(site)
+    body = site.client("finance").get("/api/v1/ledger", query_string=YEAR | SHARED).json
+    (night,) = [line for line in body["items"] if line["entry"] == booked["overnight"]]
+    assert night["date"] == "2027-03-12"
+    assert (night["start"], night["end"]) == ("2027-03-12T22:00", "2027-03-13T06:00")
