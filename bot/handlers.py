@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 
 from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
-from backend.services import enrolment, outbox, planning
+from backend.services import enrolment, outbox, planning, safety
 from backend.services import hours as hour_service
 from backend.services.installation import follow_team_zone
 from backend.services.outbox import Message
@@ -196,6 +196,8 @@ async def _take_typed(update: Update, context: Context, progress: callout_walk.P
             await update.message.delete()
 
     def take(session: Session, now: datetime, inspector: Inspector) -> None:
+        if safety.typed_during_shift(session, now, inspector, typed):
+            return  # the code word of a coordinator on a shift: the alarm went out; the walk still waits
         callout_walk.take_text(session, now, inspector, progress, typed)
 
     await _or_neutral(update, await as_inspector(update, context, take) is not None)

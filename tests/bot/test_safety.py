@@ -27,7 +27,7 @@ from bot import keyboards
 from bot.callbacks import AlertTap, ShiftTap
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.support.bot import button
+from tests.support.bot import button, tap
 
 END = timedelta(hours=9)
 """control_day's shifts run 14:00-23:00, nine hours from the harness's clock."""
@@ -410,3 +410,38 @@ def test_a_code_word_typed_after_the_command_leaves_the_chat_and_is_not_taken(
     )
     with harness.database.transaction() as session:
         assert session.execute(select(DuressWord.mark)).scalars().all() == []
+
+
+def test_the_code_word_typed_while_oproep_waits_for_the_address_raises_the_alarm_not_a_call_out(
+    harness: Harness, team: Team
+) -> None:
+    control_day(harness, team, "Wytske", "Bauke")
+    make_coordinator(harness, team, "Douwe")
+    bind_jobs(harness)
+    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+
+    async def scenario() -> None:
+        await harness.say(wytske, "/codewoord")
+        await harness.say(wytske, "Zonnebloem")
+        jobs.sweep()
+        await harness.deliver()
+        await harness.say(wytske, "/oproep")
+        await harness.deliver()
+        for label in ("verzoek politie", "Smallingerland", "di 9 mrt", "16:00-01:00"):
+            await harness.press(wytske, tap(harness, wytske, label))
+            await harness.deliver()
+        harness.clear()
+        await harness.say(wytske, "zonnebloem")
+        jobs.sweep()
+        await harness.deliver()
+        await harness.say(wytske, "Stationsweg 3, Drachten")
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert [a.kind.value for a in alerts(harness)] == ["duress"]
+    assert any(c.text.startswith("STIL ALARM: Wytske") for c in harness.to(douwe)), "the back-up is rung"
+    assert len(harness.to(wytske, "deleteMessage")) == 2, "the word and the address left the chat"
+    texts = [c.text for c in harness.to(wytske)]
+    assert texts[0] == "Veilig klaar: genoteerd om 14:00. Dank je.", "on her phone it looks like a check-out"
+    assert texts[-1].startswith("Notities voor het koppel?"), "the walk took the address typed after the word"
+    assert not any("onnebloem" in t for t in texts)
