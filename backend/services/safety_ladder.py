@@ -344,13 +344,17 @@ def _recipients(session: Session, alert: SafetyAlert, stage: AlertStage) -> list
 
 def _notify(session: Session, now: datetime, alert: SafetyAlert, stage: AlertStage) -> int:
     """Queue the alert to the stage's people, a ringing heads-up before each; returns how many. At the top
-    everyone hears it again at once, also who was told before: nobody reacted, so it rings anew."""
-    already = _told(session, alert.id) if stage is not AlertStage.EVERYONE else set()
+    everyone hears it again at once, also who was told before: nobody reacted, so it rings anew, and
+    their older copy leaves the chat first (one copy each, which taking and resolving then edit)."""
+    already = _told(session, alert.id)
     message = _message(session, now, alert)
     told = 0
     for person in _recipients(session, alert, stage):
-        if person.id not in already:
-            told += outbox.send(session, now, person, message, ref=ref(alert.id)) is not None
+        if person.id in already and stage is not AlertStage.EVERYONE:
+            continue
+        if person.id in already:
+            outbox.delete(session, now, person, ref(alert.id))
+        told += outbox.send(session, now, person, message, ref=ref(alert.id)) is not None
     return told
 
 

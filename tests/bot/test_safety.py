@@ -445,3 +445,39 @@ def test_the_code_word_typed_while_oproep_waits_for_the_address_raises_the_alarm
     assert texts[0] == "Veilig klaar: genoteerd om 14:00. Dank je.", "on her phone it looks like a check-out"
     assert texts[-1].startswith("Notities voor het koppel?"), "the walk took the address typed after the word"
     assert not any("onnebloem" in t for t in texts)
+
+
+def test_at_the_top_each_phone_keeps_one_copy_and_taking_it_leaves_no_take_button_anywhere(
+    harness: Harness, team: Team
+) -> None:
+    control_day(harness, team, "Anna", "Bauke")
+    make_coordinator(harness, team, "Douwe")
+    bind_jobs(harness)
+    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+
+    async def scenario() -> None:
+        jobs.sweep()
+        harness.clock.advance(END + timedelta(minutes=30))
+        jobs.sweep()  # the coordinator
+        harness.clock.advance(timedelta(minutes=10))
+        jobs.sweep()  # the back-up
+        harness.clock.advance(timedelta(minutes=10))
+        jobs.sweep()  # everyone, again
+        await harness.deliver()
+        await harness.press(douwe, button(harness, douwe, "Ik pak dit op"))
+        await harness.deliver()
+
+    harness.play(scenario)
+    sent = [c for c in harness.request.calls if c.method == "sendMessage"]
+    message_id = {id(call): 1000 + number for number, call in enumerate(sent)}  # as the harness numbers them
+    for phone in (wytske, douwe):
+        takes = {
+            message_id[id(c)]
+            for c in harness.to(phone)
+            if any(label == "Ik pak dit op" for row in c.buttons for label, _ in row)
+        }
+        assert len(takes) == 2, "the coordinator's or back-up's copy, and the copy that rang again at the top"
+        gone = {int(c.params["message_id"]) for c in harness.to(phone, "deleteMessage")}
+        edited = {int(c.params["message_id"]) for c in harness.to(phone, "editMessageText")}
+        assert takes - gone - edited == set(), "no copy left with a button to take what is taken"
+        assert len(takes & gone) == 1, "the older copy made way for the one that rang again"
