@@ -20,9 +20,11 @@ UPDATE leaves the old row version on disk until then.
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from backend.models import Callout, HourEntry, OutboxMessage, Report, ReportStatus, SafetyAlert, Shift
@@ -31,6 +33,9 @@ from backend.services import audit, safety_ladder
 LONGEST = timedelta(days=180)
 """However the report goes, a location is kept at most this long after its shift."""
 BLANK_PAYLOAD = '{"purged": true}'
+SNAPSHOT_WAIT = timedelta(seconds=60)
+"""How long the scrub waits for transactions that began before the erasure (see `_older_snapshots_gone`)."""
+log = logging.getLogger(__name__)
 
 
 def purge_due(session: Session, now: datetime, retention: timedelta) -> int:
@@ -107,6 +112,11 @@ def scrub_files(engine: Engine) -> None:
         return
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if not _older_snapshots_gone(connection):
+            log.warning(
+                "retention: transactions older than the erasure are still open; their row versions stay "
+                "in the files until the next scrub"
+            )
         for table in (
             "callouts",
             "outbox_messages",
@@ -117,3 +127,21 @@ def scrub_files(engine: Engine) -> None:
             "risk_notes",
         ):
             connection.execute(text(f"VACUUM FULL {table}"))
+
+
+def _older_snapshots_gone(connection: Connection, wait: timedelta = SNAPSHOT_WAIT) -> bool:
+    """Wait until no other session of this database can still read row versions from before now: VACUUM
+    FULL keeps a version that a running transaction (a long request, a backup) might read, and the
+    erased value would then stay in the rewritten file. False if some still could after `wait`."""
+    horizon = connection.execute(text("SELECT txid_current() % 4294967296")).scalar_one()
+    older = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+        "AND age(backend_xmin) > age(CAST(CAST(:horizon AS text) AS xid))"
+    )
+    deadline = time.monotonic() + wait.total_seconds()
+    while connection.execute(older, {"horizon": horizon}).scalar_one():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True

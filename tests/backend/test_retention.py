@@ -4,6 +4,7 @@ audited, and the erased values are gone from the database's own files."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -155,6 +156,24 @@ def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
     jobs.retain()
     for path in database_files(place.database):
         assert needle not in path.read_bytes(), path
+
+
+def test_an_older_transaction_still_open_is_waited_for_so_the_rewrite_drops_the_value(place: Place) -> None:
+    if place.database.is_sqlite:
+        pytest.skip("SQLite zeroes freed space at once (secure_delete); no snapshot keeps a version")
+    erased = place.callout(
+        ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31, address="Wilhelminastraat 99"
+    )
+    with place.database.engine.connect() as connection:
+        sealed = connection.execute(
+            text("SELECT location FROM callouts WHERE id = :id"), {"id": erased}
+        ).scalar_one()
+    reader = place.database.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    reader.execute(text("SELECT count(*) FROM callouts"))  # a snapshot from before the erasure
+    threading.Timer(1.0, reader.close).start()  # ends a second into the scrub
+    jobs.retain()
+    for path in database_files(place.database):
+        assert sealed[-40:].encode() not in path.read_bytes(), path
 
 
 def test_the_job_erases_address_hashes_after_the_warning_period_and_keeps_recent_ones(place: Place) -> None:
