@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -33,17 +32,14 @@ def safe_path(target: str | None) -> str | None:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: a row id the database can hold, so a huge one is a 404, not a 500."""
+    """`<int:...>` in every route: a row id. One the database cannot hold (0, or beyond its INTEGER)
+    becomes 0, which no row has, so the view answers 404 as for any row that is not there. (Refused
+    here instead, a path that has a second method answered 405: werkzeug counts the other method's
+    rule as a match for the path.)"""
 
-    def __init__(
-        self,
-        map: Any,
-        fixed_digits: int = 0,
-        min: int | None = 1,
-        max: int | None = ID_MAX,
-        signed: bool = False,
-    ) -> None:
-        super().__init__(map, fixed_digits, min, max, signed)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if 1 <= number <= ID_MAX else 0
 
 
 def month_or_current(text: str | None) -> date:
