@@ -348,7 +348,7 @@ def _settle(
         else:
             _confirm_pair(session, now, callout, shift, decision.pair, all_offers, on_shift)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY
-    mine = offers.offer_of(session, shift.id, inspector_id)
+    mine = next((o for o in all_offers if o.inspector_id == inspector_id), None)
     if mine is not None and mine.status is OfferStatus.ACCEPTED:
         offers.tell(session, now, mine, Message(f"offer.{decision.outcome.value}", planning.when(shift)))
     if decision.no_trained_left:
