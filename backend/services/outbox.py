@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from backend.models import Inspector, OutboxMessage, OutboxStatus
 
@@ -321,17 +321,14 @@ def to_coordinators(
 def coordinators(session: Session, except_id: int | None = None) -> list[Inspector]:
     """Every enrolled coordinator (but `except_id`), their chat ids opened in the same query."""
     found = session.execute(
-        select(Inspector)
-        .where(
+        select(Inspector, Inspector.telegram_id).where(
             Inspector.is_coordinator.is_(True),
             Inspector.telegram_index.is_not(None),
             Inspector.id != (except_id if except_id is not None else -1),
         )
-        .options(undefer(Inspector.telegram_id))
-    ).scalars()
-    held = list(found)
-    remember_chat_ids(session, {c.id: c.telegram_id for c in held})
-    return held
+    ).all()
+    remember_chat_ids(session, {coordinator.id: chat_id for coordinator, chat_id in found})
+    return [coordinator for coordinator, _ in found]
 
 
 def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:
