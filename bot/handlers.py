@@ -64,7 +64,10 @@ async def once(context: Context, update: Update, work: Callable[[Session, dateti
     def run() -> T:
         try:
             with bound.database.transaction() as session:
-                session.add(ProcessedUpdate(update_id=update.update_id, processed_at=bound.clock.now()))
+                # Held while the work runs: the session keeps only a weak reference, and a tap's
+                # answer is written to this row (`_remember`) without reading it back.
+                handled = ProcessedUpdate(update_id=update.update_id, processed_at=bound.clock.now())
+                session.add(handled)
                 session.flush()
                 follow_team_zone(session)
                 return work(session, bound.clock.now())

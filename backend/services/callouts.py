@@ -133,7 +133,6 @@ def answer_offer(
     )
     if changed != 1:
         return Answer.STALE
-    session.refresh(offer)
     if not accept:
         offers.tell(session, now, offer, Message("offer.declined", planning.when(shift)))
         audit.record(session, now, f"inspector:{inspector_id}", "offer.declined", f"offer:{offer.id}")
@@ -324,15 +323,9 @@ def _settle(
     standing = [a for a in on_shift_rows if a.status is not AssignmentStatus.COVER_REQUESTED]
     on_it = {a.inspector_id for a in standing}
     on_shift = {a.inspector_id for a in on_shift_rows}
-    members = {
-        m.inspector_id: m
-        for m in planning.team(
-            session,
-            now,
-            exclude_shift_id=shift.id,
-            only=[o.inspector_id for o in all_offers] + [a.inspector_id for a in standing],
-        )
-    }
+    members = planning.pair_members(
+        session, [o.inspector_id for o in all_offers] + [a.inspector_id for a in standing]
+    )
     confirmed = [members[a.inspector_id] for a in standing]
     accepted = [
         members[o.inspector_id]
@@ -346,16 +339,16 @@ def _settle(
         planning.slot_of(shift).day, confirmed, accepted, pending, prefer_mixed
     )
     if decision.outcome is pairing.Outcome.COMPLETE:
-        offers.close_others(session, now, shift, decision.pair)
         if callout is None or callout.status is CalloutStatus.FILLED:
+            offers.close_others(session, now, shift, decision.pair, all_offers)
             controls.complete_cover(session, now, shift, decision.pair)
             if callout is not None:  # a staffed call-out that lost someone: the newcomer needs the place
                 for member in (i for i in decision.pair if i not in on_it):
                     _reveal_location(session, now, offers.inspector(session, member), shift, callout)
         else:
-            _confirm_pair(session, now, callout, shift, decision)
+            _confirm_pair(session, now, callout, shift, decision.pair, all_offers, on_shift)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY
-    mine = offers.offer_of(session, shift.id, inspector_id)
+    mine = next((o for o in all_offers if o.inspector_id == inspector_id), None)
     if mine is not None and mine.status is OfferStatus.ACCEPTED:
         offers.tell(session, now, mine, Message(f"offer.{decision.outcome.value}", planning.when(shift)))
     if decision.no_trained_left:
@@ -372,14 +365,25 @@ def _settle(
 
 
 def _confirm_pair(
-    session: Session, now: datetime, callout: Callout, shift: Shift, decision: pairing.PairDecision
+    session: Session,
+    now: datetime,
+    callout: Callout,
+    shift: Shift,
+    pair_ids: tuple[int, ...],
+    shift_offers: list[Offer],
+    existing: set[int],
 ) -> None:
+    """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
+    the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
+    decided, under the shift's lock. Everything is read before anything is written, so the rows
+    written go to the database in one flush (audit.record's)."""
+    details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
+    coordinators = outbox.coordinators(session)
+    concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
+    pair = [concerned[i] for i in pair_ids]
     callout.status, callout.filled_at, callout.version = CalloutStatus.FILLED, now, callout.version + 1
     shift.status = ShiftStatus.CONFIRMED
-    pair = offers.people_with_first_names(session, list(decision.pair))
-    offer_of = {o.inspector_id: o for o in offers.offers_of(session, shift.id, *OfferStatus)}
-    existing = {a.inspector_id for a in offers.assignments_of(session, shift.id)}
-    details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
+    offer_of = {o.inspector_id: o for o in shift_offers}
     for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
         if member.id not in existing:
             session.add(
@@ -396,20 +400,15 @@ def _confirm_pair(
             offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
         _tell_pair_member(session, now, member, colleague.first_name, shift, details)
         _reveal_location(session, now, member, shift, callout)
-    session.flush()
-    audit.record(
-        session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(decision.pair)}
+    filled = Message(
+        "coordinator.callout_filled",
+        {**details, "first": pair[0].first_name, "second": pair[1].first_name},
+        protect_content=True,
+        heads_up="coordinator.callout_filled_alert",
     )
-    outbox.to_coordinators(
-        session,
-        now,
-        Message(
-            "coordinator.callout_filled",
-            {**details, "first": pair[0].first_name, "second": pair[1].first_name},
-            protect_content=True,
-            heads_up="coordinator.callout_filled_alert",
-        ),
-    )
+    for coordinator in coordinators:
+        outbox.send(session, now, coordinator, filled)
+    audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
 
 
 def _tell_pair_member(

@@ -8,11 +8,11 @@ whatever the offer is for.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, defer, undefer
 
 from backend.models import (
     Assignment,
@@ -97,20 +97,31 @@ def eligibility(
     )
 
 
-def close_others(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:
-    """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told."""
+def close_others(
+    session: Session,
+    now: datetime,
+    shift: Shift,
+    pair: Collection[int],
+    shift_offers: Sequence[Offer] | None = None,
+) -> dict[int, Inspector]:
+    """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told.
+    `shift_offers` are the shift's offers as `offers_of` reads them, if read already since the
+    shift was locked. Returns everyone concerned, the pair too, as `people` loads them."""
+    if shift_offers is None:
+        shift_offers = offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
     others = [
         o
-        for o in offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
-        if o.inspector_id not in pair
+        for o in shift_offers
+        if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING) and o.inspector_id not in pair
     ]
-    _held = _people(session, [offer.inspector_id for offer in others])  # see _people: kept while we work
+    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)])
     for offer in others:
         offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
         offer.version += 1
         kind = "offer.cover_" if offer.is_cover else "offer."
         template = kind + ("standby" if offer.status is OfferStatus.STANDBY else "filled")
         tell(session, now, offer, Message(template, planning.when(shift)), again=True)
+    return concerned
 
 
 def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
@@ -177,23 +188,19 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
     return session.execute(query).scalar_one()
 
 
-def people_with_first_names(session: Session, inspector_ids: list[int]) -> list[Inspector]:
-    """These inspectors in this order, first names opened, and their chat ids: one query for each."""
-    query = select(Inspector).where(Inspector.id.in_(inspector_ids)).options(undefer(Inspector.first_name))
+def people(session: Session, inspector_ids: Collection[int]) -> dict[int, Inspector]:
+    """These inspectors with their first names and chat ids opened, in one query for all (their full
+    names stay closed: no message shows one, so each row opens two values, as before). The caller
+    holds the result while it works: the session keeps unchanged objects only while they are
+    referenced, and `inspector` finds them there without a query."""
+    query = (
+        select(Inspector)
+        .where(Inspector.id.in_(set(inspector_ids)))
+        .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
+    )
     found = {i.id: i for i in session.execute(query).scalars()}
-    outbox.open_chat_ids(session, inspector_ids)
-    return [found[inspector_id] for inspector_id in inspector_ids]
-
-
-def _people(session: Session, inspector_ids: list[int]) -> list[Inspector]:
-    """Load these inspectors and open their chat ids, two queries for all instead of two for each;
-    the caller holds the list while it works (the session keeps unchanged objects only while they
-    are referenced)."""
-    if not inspector_ids:
-        return []
-    loaded = list(session.execute(select(Inspector).where(Inspector.id.in_(inspector_ids))).scalars())
-    outbox.open_chat_ids(session, inspector_ids)
-    return loaded
+    outbox.remember_chat_ids(session, {i: person.telegram_id for i, person in found.items()})
+    return found
 
 
 def municipality_name(session: Session, shift: Shift) -> str:

@@ -276,10 +276,14 @@ def _queue(
     return row
 
 
+CHAT_IDS = "piket.chat_ids"
+"""session.info key: the chat ids opened in this transaction, by inspector id."""
+
+
 def _chat_id(session: Session, inspector: Inspector) -> str | None:
     """A private chat's id is the user's id, which enrolment stored (sealed). Opened once per
     transaction and inspector: a confirmation queues several messages to the same people."""
-    opened: dict[int, str | None] = session.info.setdefault("piket.chat_ids", {})
+    opened: dict[int, str | None] = session.info.setdefault(CHAT_IDS, {})
     if inspector.id not in opened:
         with session.no_autoflush:
             opened[inspector.id] = session.execute(
@@ -291,7 +295,7 @@ def _chat_id(session: Session, inspector: Inspector) -> str | None:
 def open_chat_ids(session: Session, inspector_ids: Collection[int]) -> None:
     """Open the chat ids of many inspectors in one query, ahead of messages to each of them (a
     call-out offered to sixty, or a pair that closes everyone else's offer): one query each before."""
-    opened: dict[int, str | None] = session.info.setdefault("piket.chat_ids", {})
+    opened: dict[int, str | None] = session.info.setdefault(CHAT_IDS, {})
     wanted = [inspector_id for inspector_id in inspector_ids if inspector_id not in opened]
     if not wanted:
         return
@@ -302,20 +306,29 @@ def open_chat_ids(session: Session, inspector_ids: Collection[int]) -> None:
             opened[inspector_id] = telegram_id
 
 
+def remember_chat_ids(session: Session, chat_ids: Mapping[int, str | None]) -> None:
+    """Chat ids opened with their inspectors (by inspector id), so that `send` needs no query."""
+    session.info.setdefault(CHAT_IDS, {}).update(chat_ids)
+
+
 def to_coordinators(
     session: Session, now: datetime, message: Message, ref: str | None = None, except_id: int | None = None
 ) -> int:
     """Queue a message to every enrolled coordinator (but `except_id`); returns how many."""
-    count = 0
-    for coordinator in session.execute(
-        select(Inspector).where(
+    return sum(send(session, now, c, message, ref=ref) is not None for c in coordinators(session, except_id))
+
+
+def coordinators(session: Session, except_id: int | None = None) -> list[Inspector]:
+    """Every enrolled coordinator (but `except_id`), their chat ids opened in the same query."""
+    found = session.execute(
+        select(Inspector, Inspector.telegram_id).where(
             Inspector.is_coordinator.is_(True),
             Inspector.telegram_index.is_not(None),
             Inspector.id != (except_id if except_id is not None else -1),
         )
-    ).scalars():
-        count += send(session, now, coordinator, message, ref=ref) is not None
-    return count
+    ).all()
+    remember_chat_ids(session, {coordinator.id: chat_id for coordinator, chat_id in found})
+    return [coordinator for coordinator, _ in found]
 
 
 def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
@@ -36,33 +36,18 @@ RECENT = timedelta(days=28)
 LIVE_ASSIGNMENTS = (AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)
 
 
-def team(
-    session: Session, now: datetime, exclude_shift_id: int | None = None, only: Collection[int] | None = None
-) -> list[pairing.Member]:
-    """Every inspector (or those in `only`) as a `Member`, with their shifts and their hours this year.
-
-    An accept needs only the people offered that call-out; `only` keeps that hot path small.
-    """
-
-    def mine(column: Any) -> Any:
-        return column.in_(only) if only is not None else true()
-
+def team(session: Session, now: datetime, exclude_shift_id: int | None = None) -> list[pairing.Member]:
+    """Every inspector as a `Member`, with their shifts and their hours this year."""
     year_start = local_day_start(date(local_date(now).year, 1, 1))
-    designations = _grouped(
-        session.execute(select(Designation).where(mine(Designation.inspector_id))).scalars(), "inspector_id"
-    )
+    designations = _grouped(session.execute(select(Designation)).scalars(), "inspector_id")
     leave = _grouped(
-        session.execute(
-            select(Unavailability).where(
-                Unavailability.ends_at > now - RECENT, mine(Unavailability.inspector_id)
-            )
-        ).scalars(),
+        session.execute(select(Unavailability).where(Unavailability.ends_at > now - RECENT)).scalars(),
         "inspector_id",
     )
-    shifts = _held_shifts(session, now - RECENT, exclude_shift_id, mine(Assignment.inspector_id))
-    delivered = _minutes_since(session, year_start, mine(HourEntry.inspector_id))
-    recent = _minutes_since(session, now - RECENT, mine(HourEntry.inspector_id))
-    partners = _partners(session, now, mine)
+    shifts = _held_shifts(session, now - RECENT, exclude_shift_id)
+    delivered = _minutes_since(session, year_start)
+    recent = _minutes_since(session, now - RECENT)
+    partners = _partners(session, now)
     return [
         pairing.Member(
             inspector_id=i.id,
@@ -80,8 +65,24 @@ def team(
             recent_minutes=recent.get(i.id, 0),
             partners=frozenset(partners.get(i.id, ())),
         )
-        for i in session.execute(select(Inspector).where(mine(Inspector.id)).order_by(Inspector.id)).scalars()
+        for i in session.execute(select(Inspector).order_by(Inspector.id)).scalars()
     ]
+
+
+def pair_members(session: Session, inspector_ids: Collection[int]) -> dict[int, pairing.Member]:
+    """These inspectors as the pairing rule sees an answer (`pairing.decide_acceptance`): who they
+    are, trained since when, and their gender, in one query. Their shifts, hours, leave and
+    designations decided whether they were asked; once they have answered, the rule looks at
+    nothing more, so an accept reads nothing more."""
+    rows = session.execute(
+        select(Inspector.id, Inspector.gender, Inspector.trained_since, Inspector.employer_id).where(
+            Inspector.id.in_(set(inspector_ids))
+        )
+    )
+    return {
+        inspector_id: pairing.Member(inspector_id, gender.value, trained_since, employer_id)
+        for inspector_id, gender, trained_since, employer_id in rows
+    }
 
 
 def municipality_load(session: Session, now: datetime) -> dict[int, Fraction]:
@@ -164,7 +165,7 @@ def when(shift: Shift) -> dict[str, str]:
 
 
 def _held_shifts(
-    session: Session, since: datetime, exclude_shift_id: int | None, whose: Any
+    session: Session, since: datetime, exclude_shift_id: int | None
 ) -> dict[int, list[WorkShift]]:
     rows = session.execute(
         select(Assignment.inspector_id, Shift.starts_at, Shift.ends_at, Shift.planned_break_minutes)
@@ -174,7 +175,6 @@ def _held_shifts(
             Shift.status != ShiftStatus.CANCELLED,
             Assignment.status.in_(LIVE_ASSIGNMENTS),
             Shift.id != (exclude_shift_id if exclude_shift_id is not None else -1),
-            whose,
         )
     )
     held: dict[int, list[WorkShift]] = {}
@@ -183,7 +183,7 @@ def _held_shifts(
     return held
 
 
-def _partners(session: Session, now: datetime, mine: Any) -> dict[int, set[int]]:
+def _partners(session: Session, now: datetime) -> dict[int, set[int]]:
     """Who went with whom before: confirmed together on a shift that has ended (not cancelled)."""
     mate = aliased(Assignment)
     rows = session.execute(
@@ -196,7 +196,6 @@ def _partners(session: Session, now: datetime, mine: Any) -> dict[int, set[int]]
             Shift.status != ShiftStatus.CANCELLED,
             Assignment.status == AssignmentStatus.CONFIRMED,
             mate.status == AssignmentStatus.CONFIRMED,
-            mine(Assignment.inspector_id),
         )
     )
     found: dict[int, set[int]] = {}
@@ -205,10 +204,10 @@ def _partners(session: Session, now: datetime, mine: Any) -> dict[int, set[int]]
     return found
 
 
-def _minutes_since(session: Session, since: datetime, whose: Any) -> dict[int, int]:
+def _minutes_since(session: Session, since: datetime) -> dict[int, int]:
     rows = session.execute(
         select(HourEntry.inspector_id, func.sum(HourEntry.worked_minutes))
-        .where(HourEntry.starts_at >= since, whose)
+        .where(HourEntry.starts_at >= since)
         .group_by(HourEntry.inspector_id)
     )
     return {inspector_id: int(total or 0) for inspector_id, total in rows}

@@ -1,0 +1,87 @@
+"""The accept that completes a pair, as the statements it sends: it reads the shift's offers once and
+no one's hours, shifts or leave (the pairing rule looks at none of them once people have answered),
+and its messages reach the outbox in one INSERT."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from backend.models import Assignment, CalloutSource, Gender, Offer, OutboxMessage
+from backend.services import audit, callouts
+from backend.services.callouts import Answer, NewCallout
+from tests.factories import NOW, designate, inspector, region
+
+TEAM = (
+    ("Anna Visser", Gender.FEMALE, True),
+    ("Bauke Bos", Gender.MALE, False),
+    ("Ciska Mulder", Gender.FEMALE, False),
+)
+
+
+def statements_during(session: Session, work: Callable[[], Answer]) -> tuple[Answer, list[str]]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = work()
+        session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return answer, seen
+
+
+def test_the_accept_that_completes_a_pair_reads_the_offers_once_and_queues_its_messages_in_one_insert(
+    session: Session,
+) -> None:
+    _, home = region(session)
+    people = {}
+    for number, (name, gender, is_trained) in enumerate(TEAM):
+        made = inspector(session, home, name, gender, telegram_id=str(700 + number), is_trained=is_trained)
+        designate(session, made, home)
+        people[name.split()[0]] = made.id
+    start = NOW + timedelta(hours=2)
+    made_callout = callouts.create_callout(
+        session,
+        NOW,
+        "web:coordinator",
+        NewCallout(home.id, CalloutSource.POLICE, start, start + timedelta(hours=9), "Somewhere 1"),
+    )
+    offer = {
+        o.inspector_id: o
+        for o in session.scalars(select(Offer).where(Offer.shift_id == made_callout.shift_id))
+    }
+    anna, bauke = offer[people["Anna"]], offer[people["Bauke"]]
+    assert (
+        callouts.answer_offer(session, NOW, anna.inspector_id, anna.id, anna.version, accept=True)
+        is Answer.WAITING
+    )
+    queued_before = len(session.scalars(select(OutboxMessage.id)).all())
+
+    answer, statements = statements_during(
+        session,
+        lambda: callouts.answer_offer(session, NOW, bauke.inspector_id, bauke.id, bauke.version, accept=True),
+    )
+
+    assert answer is Answer.CONFIRMED
+    assert len([s for s in statements if "offers.shift_id =" in s and s.startswith("SELECT")]) == 1
+    assert not [
+        s for s in statements if any(t in s for t in ("designations", "unavailabilities", "hour_entries"))
+    ]
+    assert len([s for s in statements if s.startswith("INSERT INTO outbox_messages")]) == 1
+    pair = session.scalars(
+        select(Assignment.inspector_id).where(Assignment.shift_id == made_callout.shift_id)
+    )
+    assert set(pair) == {people["Anna"], people["Bauke"]}
+    queued = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[queued_before:]
+    templates = [json.loads(m.payload)["template"] for m in queued if m.inspector_id == people["Ciska"]]
+    assert templates == ["offer.filled"], "the one still asked hears the shift is filled"
+    assert audit.verify(session).is_intact
