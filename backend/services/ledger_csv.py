@@ -4,11 +4,12 @@ Written cell by cell in Python (`sheets.csv_lines` over `exports.ledger_rows`), 
 million entries took 17 times as long as PostgreSQL's own COPY of the same rows. On
 PostgreSQL the rows come from ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` with every
 cell already as `sheets.csv_cell` writes it: numbers as they are, dates and date-times
-by to_char, and each text cell (pseudonym, name, municipality, category, yes/no)
-looked up in a small table that Python wrote once per value (the formula guard and
-the reader's words stay Python's). The file is byte for byte the Python writer's,
-which SQLite keeps: both quote a cell that holds the delimiter, a quote or a line
-break, and an empty cell is a NULL here because COPY quotes an empty string.
+as the start of their ISO text, and each text cell (pseudonym, name, municipality,
+category, yes/no) looked up in a small table that Python wrote once per value (the
+formula guard and the reader's words stay Python's). The file is byte for byte the
+Python writer's, which SQLite keeps: both quote a cell that holds the delimiter, a
+quote or a line break, and an empty cell is a NULL here because COPY quotes an empty
+string. The XLSX keeps `ledger_rows`: its cells are typed values, not text.
 """
 
 from __future__ import annotations
