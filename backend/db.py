@@ -113,8 +113,16 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only unit of work that never blocks writers (an export streamed to a client)."""
-        with self.engine.connect().execution_options(read_only=True) as connection:
+        """A read-only unit of work that never blocks writers (an export streamed to a client).
+
+        Its statements see the same entries (one snapshot: REPEATABLE READ on PostgreSQL, which never
+        fails a transaction that only reads; a read transaction on SQLite is one snapshot anyway), so an
+        export's total counted by one statement adds up the lines another one reads.
+        """
+        options: dict[str, Any] = {"read_only": True}
+        if not self.is_sqlite:
+            options["isolation_level"] = "REPEATABLE READ"
+        with self.engine.connect().execution_options(**options) as connection:
             session = Session(bind=connection, expire_on_commit=False)
             try:
                 yield session

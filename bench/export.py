@@ -2,8 +2,8 @@
 own `COPY ... TO STDOUT` of the same rows and columns, in the same run.
 
 Fills a fresh schema with the demo team and a million hour entries (half approved),
-then times COPY, then runs our export (`exports.csv_lines` over `exports.ledger_rows`,
-as /finance/ledger.csv streams it) in a child process, once over one year and once
+then times COPY, then runs our export (`ledger_csv.ledger_lines`, as /finance/ledger.csv
+streams it) in a child process, once over one year and once
 over all ten, and reports each child's peak memory: if it streams, the two peaks are
 about the same. Target: at most 3x COPY's time.
 
@@ -28,7 +28,7 @@ from sqlalchemy import text  # noqa: E402
 
 from backend import migrate  # noqa: E402
 from backend.db import Database, make_engine  # noqa: E402
-from backend.services import exports  # noqa: E402
+from backend.services import exports, ledger_csv  # noqa: E402
 from backend.services.demo import load_demo  # noqa: E402
 from bench.common import fresh_schema, schema_url  # noqa: E402
 from secure_store import KeyRing, use_keyring  # noqa: E402
@@ -92,8 +92,7 @@ def child(url: str, last_day: date) -> None:
     started, size, lines = time.perf_counter(), 0, 0
     with Database(schema_url(url, SCHEMA)).reading() as session:
         wanted = exports.LedgerFilter(FIRST_DAY, last_day)
-        rows = exports.ledger_rows(session, wanted)
-        for chunk in exports.csv_lines("bench", exports.LEDGER_HEADER, rows, exports.SUMMED):
+        for chunk in ledger_csv.ledger_lines(session, wanted, "bench"):
             size += len(chunk.encode("utf-8"))
             lines += chunk.count("\r\n")
     elapsed = time.perf_counter() - started

@@ -13,7 +13,20 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Select, String, and_, cast, func, or_, select, type_coerce
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Interval,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
@@ -94,7 +107,8 @@ SUMMED = (*QUERIED, "allowance_minutes")
 
 
 def ledger_query(wanted: LedgerFilter, in_database: bool = False) -> Select[Any]:
-    """The filtered entries, in ledger order, as `ledger_rows` needs them (see `_shown_times`)."""
+    """The filtered entries, in ledger order, as `ledger_rows` needs them (see `_shown_times`); each
+    column named as LEDGER_HEADER's (the people and places by their ids)."""
     approval = aliased(HourApproval)
     conditions = [
         HourEntry.counts_at >= local_day_start(wanted.start),
@@ -111,18 +125,18 @@ def ledger_query(wanted: LedgerFilter, in_database: bool = False) -> Select[Any]
     day, start, end, booked_on = _shown_times(in_database)
     query = (
         select(
-            HourEntry.id,
-            day,
-            start,
-            end,
-            HourEntry.inspector_id,
-            Inspector.employer_id,
-            HourEntry.municipality_id,
-            type_coerce(HourEntry.category, String),
+            HourEntry.id.label("entry"),
+            day.label("date"),
+            start.label("start"),
+            end.label("end"),
+            HourEntry.inspector_id.label("inspector"),
+            Inspector.employer_id.label("employer"),
+            HourEntry.municipality_id.label("municipality"),
+            type_coerce(HourEntry.category, String).label("category"),
             *(getattr(HourEntry, c) for c in QUERIED),
             approval.id.is_not(None).label("approved"),
-            HourEntry.reverses_id,
-            booked_on,
+            HourEntry.reverses_id.label("reverses"),
+            booked_on.label("booked_on"),
             (HourEntry.worked_minutes - HourEntry.plain_minutes).label("allowance_minutes"),
         )
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
@@ -151,8 +165,8 @@ def _shown_times(in_database: bool) -> tuple[Any, Any, Any, Any]:
         )
     zone = team_zone().key
 
-    def local(instant: Any) -> Any:
-        return func.timezone(zone, func.timezone("UTC", instant))
+    def local(instant: Any) -> Any:  # UTC as an offset of 0: a zone's name is looked up at each call
+        return func.timezone(zone, func.timezone(literal(timedelta(0), Interval()), instant))
 
     return (
         cast(local(HourEntry.starts_at), Date),
@@ -241,9 +255,9 @@ class _People(dict[int, tuple[str, ...]]):
         return self[inspector_id]
 
 
-def ledger_totals(session: Session, wanted: LedgerFilter) -> Totals:
+def ledger_totals(session: Session, wanted: LedgerFilter, header: tuple[str, ...] = LEDGER_HEADER) -> Totals:
     """The count and the sums (SUMMED) of every entry the filter selects, added up by the database:
-    the same figures as `Totals` over `ledger_rows`, without reading the rows."""
+    the same figures as `Totals` over `ledger_rows` (in `header`'s columns), without reading the rows."""
     filtered = ledger_query(wanted).order_by(None).subquery()
     worked, plain = filtered.c.worked_minutes, filtered.c.plain_minutes
     sums = session.execute(
@@ -253,7 +267,7 @@ def ledger_totals(session: Session, wanted: LedgerFilter) -> Totals:
             func.coalesce(func.sum(worked - plain), 0),
         )
     ).one()
-    totals = Totals(LEDGER_HEADER, SUMMED)
+    totals = Totals(header, SUMMED)
     totals.count, totals.sums = sums[0], list(sums[1:])
     totals.sums[-1] -= _exempt_allowance(session, wanted)
     return totals

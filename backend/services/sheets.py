@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import IO, Any
@@ -190,7 +190,8 @@ def percentage(share: Fraction) -> str:
     return f"{sign}{whole},{part:0{SHARE_DECIMALS}d}"
 
 
-def _csv_cell(kind: str, value: Any, words: Wording) -> Any:
+def csv_cell(kind: str, value: Any, words: Wording) -> Any:
+    """A value as its CSV cell (the csv module writes an int or a date as str() does)."""
     if value is None or value == "":
         return ""
     writers: dict[str, Callable[[Any], Any]] = {
@@ -220,20 +221,39 @@ def csv_lines(
 ) -> Iterator[str]:
     """The CSV as text chunks: BOM, column set (and notes beside it), header, the rows, and their total."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = _writer(buffer)
     totals = Totals(header, summed)
     kinds = _kinds(header)
-    writer.writerow([f"# {column_set}", *map(neutralised, notes)])
-    writer.writerow([neutralised(words.label(name)) for name in header])
-    yield "\ufeff" + _take(buffer)
+    yield csv_head(column_set, header, notes, words)
     for number, row in enumerate(rows, 1):
         totals.add(row)
-        writer.writerow([_csv_cell(kind, value, words) for kind, value in zip(kinds, row, strict=True)])
+        writer.writerow([csv_cell(kind, value, words) for kind, value in zip(kinds, row, strict=True)])
         if number % 1000 == 0:
             yield _take(buffer)
-    total, total_kinds = totals.row(len(header), words.total(totals.count)), [TEXT, *kinds[1:]]
-    writer.writerow([_csv_cell(kind, value, words) for kind, value in zip(total_kinds, total, strict=True)])
-    yield _take(buffer)
+    yield _take(buffer) + csv_total(header, totals, words)
+
+
+def csv_head(column_set: str, header: Sequence[str], notes: Sequence[str], words: Wording) -> str:
+    """The CSV's first lines: BOM, column set (and notes beside it), header."""
+    first = csv_line([f"# {column_set}", *map(neutralised, notes)])
+    return "\ufeff" + first + csv_line([neutralised(words.label(name)) for name in header])
+
+
+def csv_total(header: Sequence[str], totals: Totals, words: Wording) -> str:
+    """The CSV's last line: the total of the lines above it, its label in the first column."""
+    total, kinds = totals.row(len(header), words.total(totals.count)), [TEXT, *_kinds(header)[1:]]
+    return csv_line([csv_cell(kind, value, words) for kind, value in zip(kinds, total, strict=True)])
+
+
+def csv_line(cells: Iterable[Any]) -> str:
+    """One line of cells as they are (see `csv_cell`)."""
+    buffer = io.StringIO()
+    _writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+def _writer(buffer: io.StringIO) -> Any:
+    return csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
 
 def _take(buffer: io.StringIO) -> str:

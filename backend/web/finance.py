@@ -44,6 +44,7 @@ from backend.services import (
 )
 from backend.services.errors import ServiceError
 from backend.services.exports import LedgerFilter
+from backend.services.ledger_csv import ledger_lines
 from backend.web import export_words, i18n, knobs
 from backend.web import problems as shown
 from backend.web.access import allow, caller
@@ -180,17 +181,8 @@ def ledger_csv() -> Any:
 
 def _ledger_csv(wanted: LedgerFilter, column_set: str, filename: str, with_names: bool = False) -> Response:
     notes, words = [exempt_week_note()], export_words.wording()
-    header = exports.PAYROLL_HEADER if with_names else exports.LEDGER_HEADER
     return _csv_response(
-        lambda session: exports.csv_lines(
-            column_set,
-            header,
-            exports.ledger_rows(session, wanted, with_names),
-            exports.SUMMED,
-            notes=notes,
-            words=words,
-        ),
-        filename,
+        lambda session: ledger_lines(session, wanted, column_set, with_names, notes, words), filename
     )
 
 
