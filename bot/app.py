@@ -96,27 +96,7 @@ async def running_sender(
     stop, wake = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     services_of(application.bot_data).wake_sender = lambda: loop.call_soon_threadsafe(wake.set)
-
-    async def serve() -> None:
-        failures = 0
-        while not stop.is_set():
-            try:
-                await sender.deliver_due()
-            except Exception as error:  # the sender must outlive a database outage; it retries
-                failures += 1
-                if failures % 20 == 1:  # the first failure, then now and then: not every round
-                    log.error(
-                        "outbox round failed (%s, %d in a row); retrying", type(error).__name__, failures
-                    )
-            else:
-                if failures:
-                    log.info("outbox delivering again after %d failed rounds", failures)
-                failures = 0
-            wake.clear()
-            with contextlib.suppress(TimeoutError):  # 0.5 s, backing off to 5 s while rounds fail
-                await asyncio.wait_for(wake.wait(), min(5.0, 0.5 * 2**failures))
-
-    task = asyncio.create_task(serve())
+    task = asyncio.create_task(sender.serve(stop, wake))
     try:
         yield sender
     finally:
