@@ -237,6 +237,8 @@ class Results:
         """(time.monotonic(), messages due and unsent), every second."""
         self.last_callout_at = 0.0
         self.drained_after: float | None = None
+        self.backlog_by_chat: list[int] = []
+        """Messages due and unsent when the run ended, per chat, most first (a chat gets one a second)."""
         self.duplicates = 0
         self.lock = threading.Lock()
         self.telegram: Telegram | None = None
@@ -338,6 +340,7 @@ def run(
             raise SystemExit(f"piket serve died:\n{instance.log()[-3000:]}")
         time.sleep(0.05)
     pool.shutdown(wait=True)
+    results.backlog_by_chat = backlog_by_chat(database)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if pending_outbox(database) == 0:
@@ -414,6 +417,11 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
         f"target: backlog drained {shown} after the last call-out (<= 10 s): "
         f"{verdict(drained is not None and drained <= 10)}"
     )
+    waiting = results.backlog_by_chat
+    print(
+        f"   backlog when the run ended: {sum(waiting)} to {len(waiting)} chats; "
+        f"the most to one chat {waiting[:3]} (one a second each)"
+    )
     by_chat: dict[int, list[float]] = {}
     for call in calls:
         by_chat.setdefault(call.chat, []).append(call.at)
@@ -424,6 +432,20 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
         f"{min(gaps, default=float('nan')):.2f} s; 0): {verdict(close == 0)}"
     )
     print(f"target: messages sent twice = {results.duplicates} (0): {verdict(results.duplicates == 0)}")
+
+
+def backlog_by_chat(database: Database) -> list[int]:
+    with database.transaction() as session:
+        counts = session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before_at <= datetime.now(UTC),
+            )
+            .group_by(OutboxMessage.inspector_id)
+        ).scalars()
+        return sorted(counts, reverse=True)
 
 
 def sent_rows(database: Database) -> int:
