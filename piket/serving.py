@@ -13,7 +13,7 @@ import secrets
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.synchronize import Semaphore
 from typing import Any
 
@@ -270,7 +270,7 @@ def run_sender(runtime: Runtime, stop_flag: threading.Event, woken: Semaphore) -
 
 
 class BotProcessEnded(Exception):
-    """A process of the bot's ended without being asked to (its exit code is logged)."""
+    """One of the bot's processes ended without being asked to (its exit code is logged)."""
 
 
 def run_bot_process(settings: Settings, stop: threading.Event) -> None:
@@ -296,23 +296,23 @@ def run_bot_process(settings: Settings, stop: threading.Event) -> None:
             multiprocessing.connection.wait([process.sentinel for process in processes.values()], 0.2)
         ended = [(name, process.exitcode) for name, process in processes.items() if not process.is_alive()]
     finally:
-        _end(list(processes.values()))
+        _end(processes)
     if not stop.is_set():
         for name, exitcode in ended:
             log.error("the %s process ended by itself (exit code %s)", name, exitcode)
         raise BotProcessEnded
 
 
-def _end(processes: list[multiprocessing.process.BaseProcess]) -> None:
+def _end(processes: Mapping[str, multiprocessing.process.BaseProcess]) -> None:
     """SIGTERM (each stops its poll or sender cleanly, see `_child_main`), SIGKILL if one hangs."""
-    started = [process for process in processes if process.pid is not None]
-    for process in started:
+    started = {name: process for name, process in processes.items() if process.pid is not None}
+    for process in started.values():
         if process.is_alive():
             process.terminate()
-    for process in started:
+    for name, process in started.items():
         process.join(BOT_STOP_SECONDS)  # after the first, the others have had as long
         if process.is_alive():
-            log.error("the %s process did not stop within %d s; killing it", process.name, BOT_STOP_SECONDS)
+            log.error("the %s process did not stop within %d s; killing it", name, BOT_STOP_SECONDS)
             process.kill()
             process.join()
 
