@@ -28,7 +28,11 @@ message sent twice (calls to Telegram against the outbox's sent rows); tap p99
 and board p99 at most 10x their idle p50.
 
 Run: .venv/bin/python bench/load.py [--minutes 10] [--inspectors 60] [--callout-every 6]
-     [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+     [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--schema NAME]
+
+Each run has a schema of its own (named after its process id unless --schema
+names one): two engineers running the bench at once on one PostgreSQL would
+otherwise drop each other's tables mid-run.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import heapq
+import os
 import random
 import re
 import statistics
@@ -56,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pyotp  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from backend import migrate  # noqa: E402
 from backend.db import Database  # noqa: E402
@@ -71,6 +76,7 @@ from tests.faults.scenario import HOURS_OK, ended_shifts, pending_outbox, seed_c
 from tests.faults.standin import Server, Telegram  # noqa: E402
 
 SCHEMA = "piket_bench_load"
+"""The prefix of each run's schema."""
 OFFER = re.compile(r"^o:\d+:\d+:([ad])$")
 PASSWORD = "bench-password-long-enough"  # noqa: S105 (a throwaway account in a throwaway schema)
 TRY_AGAIN = bot_text("nl", "error.try_again")
@@ -161,6 +167,7 @@ def idle_baseline(telegram: Telegram, browser: Browser, phone: int) -> tuple[lis
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--schema", default=f"{SCHEMA}_{os.getpid()}")
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--inspectors", type=int, default=60)
     parser.add_argument("--callout-every", type=float, default=6)
@@ -173,7 +180,7 @@ def main() -> None:
     random.seed(2027)
     keyring = KeyRing.generate()
     use_keyring(keyring)
-    url = fresh_schema(args.url, SCHEMA)
+    url = fresh_schema(args.url, args.schema)
     database = Database(url)
     migrate.upgrade(database.engine)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -212,6 +219,8 @@ def main() -> None:
             instance.stop()
             log = instance.log()
     results.duplicates = len(telegram.recorded("sendMessage")) - sent_rows(database)
+    with database.engine.begin() as connection:  # the run's own schema: nobody else reads it
+        connection.execute(text(f"DROP SCHEMA {args.schema} CASCADE"))
     report(results, idle_taps, idle_pages, log)
 
 
@@ -228,6 +237,8 @@ class Results:
         """(time.monotonic(), messages due and unsent), every second."""
         self.last_callout_at = 0.0
         self.drained_after: float | None = None
+        self.backlog_by_chat: list[int] = []
+        """Messages due and unsent when the run ended, per chat, most first (a chat gets one a second)."""
         self.duplicates = 0
         self.lock = threading.Lock()
         self.telegram: Telegram | None = None
@@ -329,6 +340,7 @@ def run(
             raise SystemExit(f"piket serve died:\n{instance.log()[-3000:]}")
         time.sleep(0.05)
     pool.shutdown(wait=True)
+    results.backlog_by_chat = backlog_by_chat(database)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if pending_outbox(database) == 0:
@@ -405,6 +417,11 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
         f"target: backlog drained {shown} after the last call-out (<= 10 s): "
         f"{verdict(drained is not None and drained <= 10)}"
     )
+    waiting = results.backlog_by_chat
+    print(
+        f"   backlog when the run ended: {sum(waiting)} to {len(waiting)} chats; "
+        f"the most to one chat {waiting[:3]} (one a second each)"
+    )
     by_chat: dict[int, list[float]] = {}
     for call in calls:
         by_chat.setdefault(call.chat, []).append(call.at)
@@ -415,6 +432,20 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
         f"{min(gaps, default=float('nan')):.2f} s; 0): {verdict(close == 0)}"
     )
     print(f"target: messages sent twice = {results.duplicates} (0): {verdict(results.duplicates == 0)}")
+
+
+def backlog_by_chat(database: Database) -> list[int]:
+    with database.transaction() as session:
+        counts = session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before_at <= datetime.now(UTC),
+            )
+            .group_by(OutboxMessage.inspector_id)
+        ).scalars()
+        return sorted(counts, reverse=True)
 
 
 def sent_rows(database: Database) -> int:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from telegram import Update
@@ -96,27 +96,7 @@ async def running_sender(
     stop, wake = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     services_of(application.bot_data).wake_sender = lambda: loop.call_soon_threadsafe(wake.set)
-
-    async def serve() -> None:
-        failures = 0
-        while not stop.is_set():
-            try:
-                await sender.deliver_due()
-            except Exception as error:  # the sender must outlive a database outage; it retries
-                failures += 1
-                if failures % 20 == 1:  # the first failure, then now and then: not every round
-                    log.error(
-                        "outbox round failed (%s, %d in a row); retrying", type(error).__name__, failures
-                    )
-            else:
-                if failures:
-                    log.info("outbox delivering again after %d failed rounds", failures)
-                failures = 0
-            wake.clear()
-            with contextlib.suppress(TimeoutError):  # 0.5 s, backing off to 5 s while rounds fail
-                await asyncio.wait_for(wake.wait(), min(5.0, 0.5 * 2**failures))
-
-    task = asyncio.create_task(serve())
+    task = asyncio.create_task(sender.serve(stop, wake))
     try:
         yield sender
     finally:
@@ -126,16 +106,34 @@ async def running_sender(
         sender.close()
 
 
+@contextlib.asynccontextmanager
+async def sending(
+    application: BotApplication,
+    database: Database,
+    clock: Clock,
+    wake_sender: Callable[[], object] | None,
+) -> AsyncIterator[None]:
+    """The outbox sender beside the application, or with `wake_sender` one that runs elsewhere
+    (its own process under `piket serve`) and that this wakes when a handler queued a message."""
+    if wake_sender is not None:
+        services_of(application.bot_data).wake_sender = wake_sender
+        yield
+        return
+    async with running_sender(application, database, clock):
+        yield
+
+
 async def run_polling(
     application: BotApplication,
     database: Database,
     clock: Clock,
     stop: asyncio.Event,
+    wake_sender: Callable[[], object] | None = None,
 ) -> None:
-    """Poll Telegram (or a stand-in) until `stop` is set."""
+    """Poll Telegram (or a stand-in) until `stop` is set (see `sending` for `wake_sender`)."""
     async with application:
         await application.start()
-        async with running_sender(application, database, clock):
+        async with sending(application, database, clock, wake_sender):
             await poll(application, stop)
         await application.stop()
 
@@ -221,17 +219,18 @@ async def run_webhook(
     secret: str,
     listen: str,
     port: int,
+    wake_sender: Callable[[], object] | None = None,
 ) -> None:
     """Receive updates by webhook; Telegram must send `secret` as X-Telegram-Bot-Api-Secret-Token.
 
     Each call is answered only after its update is handled (bot.webhook), so Telegram
-    sends again what a crash interrupted."""
+    sends again what a crash interrupted. See `sending` for `wake_sender`."""
     async with application:
         await application.start()
         server = webhook.listen(application, secret, listen, port)
         try:
             await application.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-            async with running_sender(application, database, clock):
+            async with sending(application, database, clock, wake_sender):
                 await stop.wait()
         finally:
             server.stop()

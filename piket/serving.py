@@ -6,13 +6,15 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.process
 import os
 import secrets
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from multiprocessing.synchronize import Semaphore
 from typing import Any
 
 from waitress import serve as waitress_serve
@@ -88,7 +90,16 @@ def run_web(runtime: Runtime) -> None:
     settings = runtime.settings
     app = create_app(settings, runtime.database, runtime.clock)
     log.info("web and API on http://%s:%d", settings.host, settings.port)
+    # SIGTERM (systemd, docker stop) ends the server as Ctrl-C does, so the caller's shutdown runs:
+    # by default the process died at once, its bot processes killed halfway through a send.
+    signal.signal(signal.SIGTERM, _stop_serving)
     waitress_serve(app, **waitress_options(settings))
+
+
+def _stop_serving(*_: object) -> None:
+    """Waitress ends its loop on SystemExit; a second SIGTERM does not cut the shutdown short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(0)
 
 
 def waitress_options(settings: Settings) -> dict[str, Any]:
@@ -121,10 +132,11 @@ class BotWhileLeading:
     instance leads. While the database is away nothing is called, so the bot
     stays up and tells inspectors to try again.
 
-    With `own_process` (as `piket serve` runs it) the thread runs the bot in a
-    child process (see `run_bot_process`): in one interpreter the web pages and
-    the bot took turns at one lock, and under load the sender fell behind
-    Telegram's pace while taps waited for pages.
+    With `own_process` (as `piket serve` runs it) the thread runs the bot in
+    child processes, the poller and the outbox sender each in one (see
+    `run_bot_process`): in one interpreter the web pages and the bot took turns
+    at one lock, and under load the sender fell behind Telegram's pace while
+    taps waited for pages.
     """
 
     def __init__(self, runtime: Runtime, own_process: bool = False) -> None:
@@ -171,8 +183,11 @@ class BotWhileLeading:
         self._thread = None
 
 
-def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:
-    """The bot's own event loop; it ends when `stop_flag` is set."""
+def run_bot(
+    runtime: Runtime, stop_flag: threading.Event, wake_sender: Callable[[], object] | None = None
+) -> None:
+    """The bot's own event loop; it ends when `stop_flag` is set. With `wake_sender` the outbox
+    sender runs elsewhere (see `run_sender`) and this wakes it; without, it runs in this loop."""
     import asyncio
 
     from bot.app import build_application, run_polling, run_webhook
@@ -203,56 +218,122 @@ def run_bot(runtime: Runtime, stop_flag: threading.Event) -> None:
                     settings.webhook_secret.get_secret_value(),
                     settings.host,
                     settings.port + 1,
+                    wake_sender,
                 )
             else:
-                await run_polling(application, runtime.database, runtime.clock, stop)
+                await run_polling(application, runtime.database, runtime.clock, stop, wake_sender)
         finally:
             watcher.cancel()
 
     asyncio.run(main())
 
 
+def run_sender(runtime: Runtime, stop_flag: threading.Event, woken: Semaphore) -> None:
+    """The outbox sender alone in its own event loop, until `stop_flag` is set; the bot's process
+    releases `woken` when a handler has queued a message (a semaphore: releasing it never waits,
+    also when this process was killed halfway through taking it)."""
+    import asyncio
+
+    from telegram import Bot
+
+    from bot.sender import OutboxSender
+
+    settings = runtime.settings
+    assert settings.telegram_token is not None
+
+    async def main() -> None:
+        stop, wake = asyncio.Event(), asyncio.Event()
+        loop, done = asyncio.get_running_loop(), threading.Event()
+
+        def relay() -> None:  # a thread: the semaphore cannot be awaited
+            while not (stop_flag.is_set() or done.is_set()):
+                if woken.acquire(timeout=0.2):
+                    while woken.acquire(block=False):  # one wake-up for all released meanwhile
+                        pass
+                    loop.call_soon_threadsafe(wake.set)
+            loop.call_soon_threadsafe(stop.set)
+            loop.call_soon_threadsafe(wake.set)
+
+        token = settings.telegram_token.get_secret_value()  # type: ignore[union-attr]
+        async with Bot(token, base_url=settings.telegram_api_url) as bot:
+            sender = OutboxSender(runtime.database, bot, runtime.clock)
+            relaying = threading.Thread(target=relay, name="piket-outbox-wake", daemon=True)
+            relaying.start()
+            try:
+                await sender.serve(stop, wake)
+            finally:
+                done.set()
+                relaying.join()
+                sender.close()
+
+    asyncio.run(main())
+
+
 class BotProcessEnded(Exception):
-    """The bot's process ended without being asked to (its exit code is logged)."""
+    """One of the bot's processes ended without being asked to (its exit code is logged)."""
 
 
 def run_bot_process(settings: Settings, stop: threading.Event) -> None:
-    """The bot in a child process of its own, until `stop` is set; it raises BotProcessEnded when the
-    child ends by itself, so the leader's next poll starts it again.
+    """The bot in child processes of its own, until `stop` is set: one polls and answers taps, the
+    other runs the outbox sender (each with an interpreter of its own: in one, a fan-out's sends
+    made taps wait, and taps held up the sender). When either ends by itself both are ended and
+    BotProcessEnded is raised, so the leader's next poll starts the pair again: never a second
+    sender beside the first.
 
-    The child dies with its parent (PR_SET_PDEATHSIG): a `piket serve` killed by SIGKILL
+    The children die with their parent (PR_SET_PDEATHSIG): a `piket serve` killed by SIGKILL
     must not leave a sender behind while another instance takes the lead."""
-    process = multiprocessing.get_context("spawn").Process(
-        target=bot_process_main, args=(settings, os.getpid()), name="piket-bot"
-    )
-    process.start()
-    log.info("bot process %d started", process.pid)
+    context = multiprocessing.get_context("spawn")
+    woken = context.Semaphore(0)
+    processes = {
+        name: context.Process(target=main, args=(settings, os.getpid(), woken), name=f"piket-{name}")
+        for name, main in (("bot", bot_process_main), ("outbox sender", sender_process_main))
+    }
     try:
-        while process.is_alive() and not stop.is_set():
-            process.join(0.2)
+        for name, process in processes.items():
+            process.start()
+            log.info("%s process %d started", name, process.pid)
+        while not stop.is_set() and all(process.is_alive() for process in processes.values()):
+            multiprocessing.connection.wait([process.sentinel for process in processes.values()], 0.2)
+        ended = [(name, process.exitcode) for name, process in processes.items() if not process.is_alive()]
     finally:
-        _end(process)
+        _end(processes)
     if not stop.is_set():
-        log.error("the bot process ended by itself (exit code %s)", process.exitcode)
+        for name, exitcode in ended:
+            log.error("the %s process ended by itself (exit code %s)", name, exitcode)
         raise BotProcessEnded
 
 
-def _end(process: multiprocessing.process.BaseProcess) -> None:
-    """SIGTERM (the bot stops its poll and sender cleanly, see bot_process_main), SIGKILL if it hangs."""
-    if process.is_alive():
-        process.terminate()
-        process.join(BOT_STOP_SECONDS)
-    if process.is_alive():
-        log.error("the bot process did not stop within %d s; killing it", BOT_STOP_SECONDS)
-        process.kill()
-        process.join()
+def _end(processes: Mapping[str, multiprocessing.process.BaseProcess]) -> None:
+    """SIGTERM (each stops its poll or sender cleanly, see `_child_main`), SIGKILL if one hangs."""
+    started = {name: process for name, process in processes.items() if process.pid is not None}
+    for process in started.values():
+        if process.is_alive():
+            process.terminate()
+    for name, process in started.items():
+        process.join(BOT_STOP_SECONDS)  # after the first, the others have had as long
+        if process.is_alive():
+            log.error("the %s process did not stop within %d s; killing it", name, BOT_STOP_SECONDS)
+            process.kill()
+            process.join()
 
 
 BOT_STOP_SECONDS = 20
 
 
-def bot_process_main(settings: Settings, parent_pid: int) -> None:
-    """The child's entry point: its own keys, database pool and heartbeat; SIGTERM stops it."""
+def bot_process_main(settings: Settings, parent_pid: int, woken: Semaphore) -> None:
+    """The bot's child: polling (or the webhook) and the handlers; it wakes the sender's child."""
+    _child_main(settings, parent_pid, lambda runtime, stop: run_bot(runtime, stop, woken.release))
+
+
+def sender_process_main(settings: Settings, parent_pid: int, woken: Semaphore) -> None:
+    """The outbox sender's child."""
+    _child_main(settings, parent_pid, lambda runtime, stop: run_sender(runtime, stop, woken))
+
+
+def _child_main(
+    settings: Settings, parent_pid: int, work: Callable[[Runtime, threading.Event], None]
+) -> None:
+    """A child's own keys, database pool and heartbeat; SIGTERM stops it."""
     _die_with_parent(parent_pid)
     logs.configure(settings.log_level)
     stop = threading.Event()
@@ -262,7 +343,7 @@ def bot_process_main(settings: Settings, parent_pid: int) -> None:
     runtime = Runtime(settings, SystemClock())
     runtime.database  # loads the keys (and the team's zone) before anything opens a value  # noqa: B018
     with Heartbeat(runtime):  # this process seals and opens values too: key rotation waits for it
-        run_bot(runtime, stop)
+        work(runtime, stop)
 
 
 def _die_with_parent(parent_pid: int) -> None:

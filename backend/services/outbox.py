@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Inspector, OutboxMessage, OutboxStatus
@@ -130,10 +130,16 @@ def delete(
 
 
 def due(
-    session: Session, now: datetime, limit: int = 100, *, first_per_inspector: bool = False
+    session: Session,
+    now: datetime,
+    limit: int = 100,
+    *,
+    first_per_inspector: bool = False,
+    skip_inspectors: Collection[int] = (),
 ) -> list[OutboxMessage]:
     """Pending messages whose time has come, oldest first (so an edit never overtakes its send);
-    with `first_per_inspector`, only the oldest of each inspector's (of each chat's).
+    with `first_per_inspector`, only the oldest of each inspector's (of each chat's), and none of
+    those in `skip_inspectors` (a message without an inspector counts as minus its own id there).
 
     A revoked account gets deletions only: anything else queued for it is marked
     failed here, in the same transaction, and not returned."""
@@ -142,7 +148,9 @@ def due(
         Inspector, Inspector.id == OutboxMessage.inspector_id
     )
     if first_per_inspector:
-        chosen = chosen.where(OutboxMessage.id.in_(_oldest_per_inspector(session, is_due, limit)))
+        chosen = chosen.where(
+            OutboxMessage.id.in_(_oldest_per_inspector(session, is_due, limit, set(skip_inspectors)))
+        )
     rows = session.execute(chosen.where(*is_due).order_by(OutboxMessage.id).limit(limit)).all()
     withheld = {row.id for row, revoked_at in rows if revoked_at is not None and row.method != DELETE}
     if withheld:
@@ -158,7 +166,7 @@ def due(
     return [row for row, revoked_at in rows if row.id not in withheld]
 
 
-def _oldest_per_inspector(session: Session, is_due: tuple[Any, ...], limit: int) -> list[int]:
+def _oldest_per_inspector(session: Session, is_due: tuple[Any, ...], limit: int, skip: set[int]) -> list[int]:
     """The ids of each inspector's oldest due message, read without opening any sealed column (a
     backlog of thousands is scanned to find its first message for each chat)."""
     oldest: dict[int, int] = {}
@@ -168,9 +176,12 @@ def _oldest_per_inspector(session: Session, is_due: tuple[Any, ...], limit: int)
         .order_by(OutboxMessage.id)
         .limit(limit * DUE_SCAN)
     ):
-        oldest.setdefault(inspector_id if inspector_id is not None else -message_id, message_id)
-        if len(oldest) >= limit:
-            break
+        key = inspector_id if inspector_id is not None else -message_id
+        if key not in skip:
+            oldest.setdefault(key, message_id)
+            skip.add(key)
+            if len(oldest) >= limit:
+                break
     return list(oldest.values())
 
 
@@ -217,16 +228,21 @@ def is_waiting_for_send(session: Session, chat_id: str, ref: str) -> bool:
     return any(row.chat_id == chat_id for row in rows)
 
 
-def mark_sent(session: Session, message_id: int, now: datetime, telegram_message_id: int | None) -> None:
-    session.execute(
+def mark_all_sent(session: Session, now: datetime, sent: Sequence[tuple[int, int | None]]) -> None:
+    """Each (message, its Telegram id) is sent: one statement for all (executed as a batch), not
+    one round trip each."""
+    if not sent:
+        return
+    session.connection().execute(  # Core, so it runs as one batch (the ORM would go row by row)
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(OutboxMessage.id == bindparam("row_id"))
         .values(
             status=OutboxStatus.SENT,
             sent_at=now,
-            telegram_message_id=telegram_message_id,
+            telegram_message_id=bindparam("telegram_id"),
             attempts=OutboxMessage.attempts + 1,
-        )
+        ),
+        [{"row_id": message_id, "telegram_id": telegram_id} for message_id, telegram_id in sent],
     )
 
 

@@ -191,3 +191,39 @@ def test_a_round_sends_each_chat_its_oldest_message_so_no_queue_holds_up_the_oth
     assert all(len(chats) == len(set(chats)) for chats in rounds), "one message per chat and round"
     assert set(rounds[0]) == set(queued), "every phone had its first message in the first round"
     assert sum(commits) == sum(queued.values()) and len(commits) < sum(queued.values())
+
+
+def test_serving_a_chat_does_not_wait_for_a_slow_call_to_another(harness: Harness, team: Team) -> None:
+    """Telegram is slow to answer Bauke: Anna's second message goes meanwhile (in rounds it waited
+    for Bauke's answer), and everything goes once."""
+    create(harness, team)
+    anna, bauke = str(team.phones["Anna"]), str(team.phones["Bauke"])
+    real_request = harness.request.do_request
+
+    async def slow_for_bauke(url, method, request_data=None, **kwargs):  # type: ignore[no-untyped-def]
+        if request_data and str(request_data.parameters.get("chat_id")) == bauke:
+            await asyncio.sleep(3.0)
+        return await real_request(url, method, request_data, **kwargs)
+
+    harness.request.do_request = slow_for_bauke  # type: ignore[method-assign]
+
+    def chats() -> list[str]:
+        return [str(c.params["chat_id"]) for c in harness.request.calls if c.method == "sendMessage"]
+
+    async def scenario() -> None:
+        stop, wake = asyncio.Event(), asyncio.Event()
+        serving = asyncio.create_task(harness.sender.serve(stop, wake))
+        started = time.monotonic()
+        while chats().count(anna) < 2 and time.monotonic() < started + 2.5:
+            await asyncio.sleep(0.05)
+        assert chats().count(anna) == 2 and bauke not in chats()
+        while "pending" in statuses(harness):
+            await asyncio.sleep(0.1)
+        stop.set()
+        wake.set()
+        await serving
+
+    harness.play(scenario)
+    with harness.database.transaction() as session:
+        queued = Counter(row.chat_id for row in session.scalars(select(OutboxMessage)))
+    assert Counter(chats()) == queued and set(statuses(harness)) == {"sent"}

@@ -80,8 +80,9 @@ def test_rotation_refuses_while_a_live_instance_lacks_the_new_key(site: Site) ->
     refused = piket(env, "keys", "rotate")
     assert refused.returncode == 1
     new_key = json.loads(site.keys_file.read_text())["active"]
-    # The instance and its bot's process: each holds keys of its own, and both lag.
-    assert f"2 running instance(s) have not loaded key {new_key}" in refused.stderr
+    # The instance and its bot's two processes (polling, outbox sender): each holds keys of its
+    # own, and all three lag.
+    assert f"3 running instance(s) have not loaded key {new_key}" in refused.stderr
     assert "PIKET_KEYS" in refused.stderr
 
     behind.stop()  # gone: its row goes with it, and rotation proceeds
