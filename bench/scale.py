@@ -61,6 +61,7 @@ from bench.common import fresh_schema  # noqa: E402
 from scheduling.calendar import local_instant  # noqa: E402
 from scheduling.clock import FrozenClock  # noqa: E402
 from secure_store import KeyRing, chain, current_keyring, use_keyring  # noqa: E402
+from secure_store.types import RowBound  # noqa: E402
 from tests.web.conftest import Site, load_site, open_site  # noqa: E402
 
 NOW = datetime(2027, 6, 15, 8, 0, tzinfo=UTC)
@@ -130,13 +131,15 @@ def grow_inspectors(session: Any, size: Size, places: list[int]) -> list[int]:
     """Inspectors up to the size (names and phones sealed by the column type), each designated by every
     participating municipality, as the demo designates its own."""
     present = session.execute(select(func.count(Inspector.id))).scalar_one()
+    first = session.execute(select(func.max(Inspector.id))).scalar_one() + 1
     session.execute(
         insert(Inspector),
         [
             {
-                "name": f"Inspecteur {n:04d} Achternaam",
-                "first_name": f"Inspecteur {n:04d}",
-                "phone": f"+31 6 {50_000_000 + n:08d}",
+                "id": first + n,
+                "name": RowBound(f"Inspecteur {n:04d} Achternaam", first + n),
+                "first_name": RowBound(f"Inspecteur {n:04d}", first + n),
+                "phone": RowBound(f"+31 6 {50_000_000 + n:08d}", first + n),
                 "employer_id": places[n % len(places)],
                 "salary_scale": 7,
                 "salary_step": 5 + n % 6,
@@ -150,20 +153,16 @@ def grow_inspectors(session: Any, size: Size, places: list[int]) -> list[int]:
     )
     people = list(session.execute(select(Inspector.id).order_by(Inspector.id)).scalars())
     designated = set(session.execute(select(Designation.inspector_id, Designation.municipality_id)).all())
-    session.execute(
-        insert(Designation),
-        [
-            {
-                "inspector_id": i,
-                "municipality_id": m,
-                "decision_reference": f"RTS-{m:03d}",
-                "valid_from": date(2026, 10, 1),
-            }
-            for i in people
-            for m in places
-            if (i, m) not in designated
-        ],
-    )
+    designations = [
+        {"inspector_id": i, "municipality_id": m, "valid_from": date(2026, 10, 1)}
+        for i in people
+        for m in places
+        if (i, m) not in designated
+    ]
+    for row, designation_id in zip(designations, _ids(session, Designation, designations), strict=True):
+        row["decision_reference"] = RowBound(f"RTS-{row['municipality_id']:03d}", designation_id)
+    session.execute(insert(Designation), designations)
+    _follow_sequences(session, (Inspector.__table__, Designation.__table__))
     return people
 
 
@@ -206,23 +205,21 @@ def history(session: Any, size: Size, places: list[int], people: list[int]) -> l
     # Ids given here, not returned: a RETURNING insert of many rows costs more than the rows.
     ids = _ids(session, Shift, shifts)
     session.execute(insert(Shift), shifts)
-    session.execute(
-        insert(Callout),
-        [
-            {
-                "shift_id": i,
-                "source": CalloutSource.MMA,
-                "location": "Teststraat 1",
-                "notes": "bench",
-                "status": CalloutStatus.FILLED,
-                "created_by": "bench",
-                "created_at": s["created_at"],
-                "filled_at": s["created_at"],
-            }
-            for i, s in zip(ids, shifts, strict=True)
-            if s["kind"] is ShiftKind.CALLOUT
-        ],
-    )
+    callouts = [
+        {
+            "shift_id": i,
+            "source": CalloutSource.MMA,
+            "status": CalloutStatus.FILLED,
+            "created_by": "bench",
+            "created_at": s["created_at"],
+            "filled_at": s["created_at"],
+        }
+        for i, s in zip(ids, shifts, strict=True)
+        if s["kind"] is ShiftKind.CALLOUT
+    ]
+    for row, callout_id in zip(callouts, _ids(session, Callout, callouts), strict=True):
+        row["location"], row["notes"] = RowBound("Teststraat 1", callout_id), RowBound("bench", callout_id)
+    session.execute(insert(Callout), callouts)
     session.execute(
         insert(Assignment),
         [
@@ -260,7 +257,7 @@ def history(session: Any, size: Size, places: list[int], people: list[int]) -> l
     ]
     entries = _ids(session, HourEntry, booked)
     session.execute(insert(HourEntry), booked)
-    _follow_sequences(session, (Shift.__table__, HourEntry.__table__))
+    _follow_sequences(session, (Shift.__table__, Callout.__table__, HourEntry.__table__))
     this_month = local_instant(NOW.date().replace(day=1), clock_time(0))
     starts = [s["starts_at"] for s, crew in zip(shifts, crews, strict=True) for _ in crew]
     session.execute(
