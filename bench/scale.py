@@ -14,6 +14,7 @@ a month's export of ten times the entries) may cost in proportion to what it sho
 target is 2x the growth of its response, printed beside it.
 
 Run: .venv/bin/python bench/scale.py [--url postgresql+psycopg://...|sqlite] [--requests 15]
+[--only admin.,work.coordinator_hours]
 """
 
 from __future__ import annotations
@@ -341,7 +342,9 @@ def calls(site: Site, only: str = "") -> list[tuple[str, str, str]]:
     values = sample_values(site)
     found = []
     for rule in site.app.url_map.iter_rules():
-        if rule.endpoint in SKIPPED or "GET" not in (rule.methods or ()) or only not in rule.endpoint:
+        if rule.endpoint in SKIPPED or "GET" not in (rule.methods or ()):
+            continue
+        if not any(part in rule.endpoint for part in only.split(",")):
             continue
         path = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]  # type: ignore[index]
         path += query_for(rule.endpoint)
@@ -476,7 +479,9 @@ def main() -> None:
         help="a PostgreSQL URL, or 'sqlite' for files in a temporary directory",
     )
     parser.add_argument("--requests", type=int, default=15)
-    parser.add_argument("--only", default="", help="measure only endpoints containing this text")
+    parser.add_argument(
+        "--only", default="", help="measure only endpoints containing this text (or one of several, a,b)"
+    )
     parser.add_argument(
         "--schema",
         default="piket_bench_scale",
