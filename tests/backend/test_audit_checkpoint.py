@@ -5,11 +5,16 @@ checkpoint record shows as well."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 
+from backend import jobs
+from backend.config import load_settings
 from backend.db import Database
+from backend.models import AuditCheckpoint
 from backend.services import audit
+from scheduling.clock import FrozenClock
 from tests.factories import NOW
 
 LATER = NOW + timedelta(hours=1)
@@ -80,3 +85,18 @@ def test_a_rewritten_checkpoint_record_shows_as_broken(migrated_copy: Database, 
     tamper(migrated_copy, backend, "UPDATE audit_records SET mac = '" + "0" * 64 + "' WHERE seq = 4")
     checked = view(migrated_copy)
     assert checked.report.broken_seq == 4 and "rewritten" in (checked.report.problem or "")
+
+
+def test_the_daily_anchor_job_walks_the_chain_and_lowers_the_checkpoint_before_a_break(
+    migrated_copy: Database, backend: str, tmp_path: Path
+) -> None:
+    append(migrated_copy, 5)
+    view(migrated_copy)
+    tamper(migrated_copy, backend, "UPDATE audit_records SET actor = 'someone' WHERE seq = 3")
+    settings = load_settings({"PIKET_DATA_DIR": str(tmp_path)})
+    jobs.bind(jobs.JobContext(migrated_copy, FrozenClock(LATER), settings))
+    jobs.anchor()
+    with migrated_copy.transaction() as session:
+        point = session.get_one(AuditCheckpoint, audit.CHECKPOINT_ID)
+        assert (point.seq, point.walked_at) == (2, LATER)
+    assert view(migrated_copy).report.broken_seq == 3
