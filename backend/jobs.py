@@ -174,9 +174,14 @@ def back_up() -> str | None:
 
 
 def anchor() -> str | None:
-    """The day's anchor of the audit log: its head in a message to the admins (see
-    backend.services.audit); returns it, or None when there was nothing to send."""
+    """The day's check and anchor of the audit log: the whole chain verified from record 1 (which
+    sets the audit page's checkpoint), then its head in a message to the admins (see
+    backend.services.audit); returns the anchor, or None when there was nothing to send."""
     context = _bound()
+    with context.database.transaction() as session:
+        walked = audit.walk(session, context.clock.now())
+    if not walked.is_intact:
+        log.error("audit: the chain is broken at record %d: %s", walked.broken_seq, walked.problem)
     with context.database.transaction() as session:
         sent = audit.send_anchor(session, context.clock.now())
     if sent is not None:

@@ -369,11 +369,13 @@ def audit_verify(runtime: Runtime, anchor_text: str | None, backup_file: Path | 
 
     _require_current_schema(runtime)
     anchor, source = _anchor(runtime, anchor_text, backup_file)
-    with runtime.database.transaction() as session:
-        report = audit_service.verify(session)
-        if not report.is_intact:
-            raise click.ClickException(f"audit log broken at record {report.broken_seq}: {report.problem}")
-        problem = audit_service.against_anchor(session, report, anchor) if anchor else None
+    with runtime.database.transaction() as session:  # kept when broken: the audit page shows it too
+        report = audit_service.walk(session, runtime.clock.now())
+        problem = (
+            audit_service.against_anchor(session, report, anchor) if anchor and report.is_intact else None
+        )
+    if not report.is_intact:
+        raise click.ClickException(f"audit log broken at record {report.broken_seq}: {report.problem}")
     if problem:
         raise click.ClickException(f"audit log does not match the anchor from {source}: {problem}")
     click.echo(f"audit log intact: {report.count} records, head {report.head_mac[:16]}")

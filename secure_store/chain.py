@@ -72,9 +72,12 @@ def seal(
     return keyring.audit_mac(canonical(seq, at, actor, action, subject, details, prev_mac))
 
 
-def verify(keyring: KeyRing, entries: Iterable[ChainEntry]) -> ChainReport:
-    """Walk the chain in sequence order and name the first record that does not fit."""
-    expected_seq, prev_mac, count = 1, GENESIS, 0
+def verify(
+    keyring: KeyRing, entries: Iterable[ChainEntry], after: int = 0, after_mac: str = GENESIS
+) -> ChainReport:
+    """Walk the chain in sequence order and name the first record that does not fit. `entries` start
+    after record `after`, known intact with MAC `after_mac` (from the start, by default)."""
+    expected_seq, prev_mac, count = after + 1, after_mac, after
     for entry in entries:
         if entry.seq != expected_seq:
             return ChainReport(

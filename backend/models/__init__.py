@@ -1,6 +1,6 @@
 """All tables, importable from one place (Alembic and the backup read Base.metadata)."""
 
-from backend.models.audit import AuditRecord
+from backend.models.audit import AuditCheckpoint, AuditRecord
 from backend.models.base import (
     DEFAULT_CALLOUT_SOURCES,
     OFF_SHIFT,
@@ -59,6 +59,7 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "AssignmentStatus",
+    "AuditCheckpoint",
     "AuditRecord",
     "Base",
     "BudgetLineRow",

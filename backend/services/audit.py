@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.models import AuditRecord, Inspector, Role, WebUser
+from backend.models import AuditCheckpoint, AuditRecord, Inspector, Role, WebUser
 from backend.services import outbox
 from secure_store import KeyRing, chain, current_keyring
 
@@ -146,9 +147,12 @@ def send_anchor(session: Session, now: datetime) -> Anchor | None:
     return anchor
 
 
-def _entries(session: Session) -> Iterator[chain.ChainEntry]:
+def _entries(session: Session, after: int = 0) -> Iterator[chain.ChainEntry]:
     rows = session.execute(
-        select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000)
+        select(AuditRecord)
+        .where(AuditRecord.seq > after)
+        .order_by(AuditRecord.seq)
+        .execution_options(yield_per=1000)
     ).scalars()
     for row in rows:
         yield chain.ChainEntry(
@@ -166,3 +170,83 @@ def _entries(session: Session) -> Iterator[chain.ChainEntry]:
 def verify(session: Session, keyring: KeyRing | None = None) -> chain.ChainReport:
     """Walk the chain with `keyring`'s MAC key (by default the one in use)."""
     return chain.verify(keyring or current_keyring(), _entries(session))
+
+
+def walk(session: Session, now: datetime) -> chain.ChainReport:
+    """Walk the whole chain from record 1 and set the checkpoint to where it is intact: past the head,
+    or just before the first record that does not fit, so that the audit page shows that record."""
+    report = verify(session)
+    point = session.get(AuditCheckpoint, CHECKPOINT_ID)
+    if point is None:
+        _first_checkpoint(session, report, now)
+    else:
+        point.seq, point.mac, point.verified_at, point.walked_at = report.count, report.head_mac, now, now
+    return report
+
+
+CHECKPOINT_ID = 1
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The audit page's verification: the chain's report, and which part of it was verified just now."""
+
+    report: chain.ChainReport
+    since: int
+    """Records 1 to `since` were verified before (by the page or a walk); the ones after, just now."""
+    since_at: datetime | None
+    """When the checkpoint last moved (None when there was none: every record was verified just now)."""
+    walked_at: datetime | None
+    """When the chain was last verified from record 1 (`walk`, or the page without a checkpoint)."""
+
+
+def verify_since_checkpoint(session: Session, now: datetime) -> Checked:
+    """Verify the records after the checkpoint, linked to the MAC its record had then (still held by
+    that record), and move the checkpoint past them when they are intact.
+
+    A view costs what was appended since the last, not the whole history. A record altered before the
+    checkpoint shows at the next `walk` (the daily job, `piket audit verify`), which lowers it."""
+    point = session.get(AuditCheckpoint, CHECKPOINT_ID)
+    if point is None:
+        report = verify(session)
+        if report.is_intact and report.count:
+            _first_checkpoint(session, report, now)
+        return Checked(report, 0, None, None)
+    since, since_at, walked_at = point.seq, point.verified_at, point.walked_at
+    report = _verify_after(session, point.seq, point.mac)
+    if report.is_intact and report.count > since:
+        # Moved only from where this view started: a walk that lowered it meanwhile stays lowered.
+        session.execute(
+            update(AuditCheckpoint)
+            .where(AuditCheckpoint.id == CHECKPOINT_ID, AuditCheckpoint.seq == since)
+            .values(seq=report.count, mac=report.head_mac, verified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return Checked(report, since, since_at, walked_at)
+
+
+def _verify_after(session: Session, seq: int, mac: str) -> chain.ChainReport:
+    """The chain from record `seq` on, which must still hold the MAC `mac` it was verified with."""
+    if seq and session.execute(select(AuditRecord.mac).where(AuditRecord.seq == seq)).scalar() != mac:
+        return chain.ChainReport(
+            0, chain.GENESIS, seq, f"record {seq} is not the one verified before: the log was rewritten"
+        )
+    return chain.verify(current_keyring(), _entries(session, after=seq), after=seq, after_mac=mac)
+
+
+def _first_checkpoint(session: Session, report: chain.ChainReport, now: datetime) -> None:
+    """The checkpoint's one row, the first time. Two first views at once on PostgreSQL both try: the
+    second's insert fails on the id and is dropped, as the first's checkpoint is as good."""
+    try:
+        with session.begin_nested():
+            session.add(
+                AuditCheckpoint(
+                    id=CHECKPOINT_ID,
+                    seq=report.count,
+                    mac=report.head_mac,
+                    verified_at=now,
+                    walked_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # the other view's checkpoint stands (see above)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
@@ -374,11 +374,16 @@ def approve_many(
     return approved
 
 
-def unapproved(session: Session, start: date | None = None, end: date | None = None) -> list[HourEntry]:
-    """Every entry (dated in [start, end]) without approval: earlier versions and reversals too."""
+def unapproved(
+    session: Session, start: date | None = None, end: date | None = None, of: Select[Any] | None = None
+) -> list[HourEntry]:
+    """Every entry (dated in [start, end]; of the inspectors `of` selects) without approval: earlier
+    versions and reversals too."""
     query = select(HourEntry).where(
         ~select(HourApproval.id).where(HourApproval.entry_id == HourEntry.id).exists()
     )
+    if of is not None:
+        query = query.where(HourEntry.inspector_id.in_(of))
     if start is not None and end is not None:
         query = query.where(
             HourEntry.counts_at >= local_day_start(start),
@@ -387,14 +392,16 @@ def unapproved(session: Session, start: date | None = None, end: date | None = N
     return list(session.execute(query.order_by(HourEntry.starts_at, HourEntry.id)).scalars())
 
 
-def pending(session: Session, start: date | None = None, end: date | None = None) -> list[Pending]:
-    """The approval list (of [start, end]): one line per entry with anything unapproved dated in
-    the period, showing its current version, in order of work time.
+def pending(
+    session: Session, start: date | None = None, end: date | None = None, of: Select[Any] | None = None
+) -> list[Pending]:
+    """The approval list (of [start, end]; of the inspectors `of` selects): one line per entry with
+    anything unapproved dated in the period, showing its current version, in order of work time.
 
     The versions and approvals of all its lines are read in a few statements (`_Family`), not
     entry by entry: the board counts this list every few seconds, and a team ten times the
     pilot's has ten times the lines."""
-    waiting = unapproved(session, start, end)
+    waiting = unapproved(session, start, end, of)
     family = _Family(session, waiting)
     heads: dict[int, HourEntry] = {}
     for entry in waiting:

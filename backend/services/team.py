@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import Designation, Inspector, Municipality
@@ -138,3 +138,19 @@ def _apply(row: Any, changes: Mapping[str, Any]) -> None:
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     """Values as the audit log's JSON takes them (dates as ISO text, enums as their value)."""
     return {k: v.isoformat() if isinstance(v, date) else getattr(v, "value", v) for k, v in values.items()}
+
+
+DESIGNATIONS_PAGE = 100
+"""Designations on one page of the admin's overview: every inspector by every municipality is
+thousands at ten times the pilot, each with a sealed decision to open."""
+
+
+def designations_page(session: Session, page: int) -> tuple[list[Designation], int]:
+    """One page of the designations, by inspector and municipality, and how many there are in all."""
+    rows = session.execute(
+        select(Designation)
+        .order_by(Designation.inspector_id, Designation.municipality_id, Designation.id)
+        .offset((page - 1) * DESIGNATIONS_PAGE)
+        .limit(DESIGNATIONS_PAGE)
+    ).scalars()
+    return list(rows), session.execute(select(func.count(Designation.id))).scalar_one()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from unittest.mock import patch
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import undefer
 
 from backend.models import Assignment, Designation, Inspector, Municipality, OutboxMessage, OutboxStatus
-from backend.services import enrolment
+from backend.services import enrolment, team
+from secure_store import KeyRing
 from tests.web.conftest import Site
 
 
@@ -102,7 +104,42 @@ def test_the_audit_log_verifies_and_shows_what_the_admin_did(site: Site) -> None
     admin.post("/admin/inspectors/2/enrolment")
     page = admin.get("/admin/audit").text
     assert "De keten van" in page and "klopt" in page and "enrolment.code_created" in page
-    assert "Elke waarde is te ontsleutelen" in admin.get("/admin/keys").text
+    assert "Elke waarde is versleuteld met een sleutel uit de sleutelbos" in admin.get("/admin/keys").text
+
+
+def test_the_audit_page_says_what_it_verified_when_and_shows_a_record_altered_since(site: Site) -> None:
+    admin = site.client("admin")
+    assert "Elke regel is zojuist vanaf regel 1 gecontroleerd" in admin.get("/admin/audit").text
+    admin.post("/admin/inspectors/2/enrolment")
+    page = admin.get("/admin/audit").text
+    assert "klopt" in page and "Regels 1 tot en met" in page and "de 1 daarna zojuist" in page
+    admin.post("/admin/inspectors/3/enrolment")  # the newest record, altered before the next view
+    with site.database.engine.begin() as connection:
+        if site.database.engine.dialect.name == "postgresql":
+            connection.execute(text("DROP TRIGGER audit_records_append_only ON audit_records"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_records_no_update"))
+        connection.execute(
+            text(
+                "UPDATE audit_records SET actor = 'someone' WHERE seq = (SELECT max(seq) FROM audit_records)"
+            )
+        )
+    broken = admin.get("/admin/audit").text
+    assert "De keten is verbroken bij regel" in broken and "klopt" not in broken
+
+
+def test_the_key_page_counts_values_by_key_and_names_those_of_a_key_not_in_the_ring(site: Site) -> None:
+    admin = site.client("admin")
+    healthy = admin.get("/admin/keys").text
+    stranger = KeyRing.generate()
+    with site.database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE inspectors SET phone = :p WHERE id = 3"),
+            {"p": stranger.encrypt("x", "inspectors.phone", "3")},
+        )
+    page = admin.get("/admin/keys").text
+    assert "1 waarden zijn niet te ontsleutelen" in page and "inspectors.phone: 1" in page
+    assert stranger.active_id in page and stranger.active_id not in healthy
 
 
 def test_cutting_off_a_phone_says_what_was_withdrawn_and_what_will_be_deleted_each_counted(
@@ -192,3 +229,14 @@ def test_an_inspector_who_leaves_loses_their_designations_that_day_the_decisions
         assert sorted(d.decision_reference for d in ended) >= sorted(references)
     page = admin.get("/admin").text
     assert all(reference in page for reference in references)
+
+
+def test_the_overview_shows_the_designations_a_page_at_a_time(site: Site) -> None:
+    with site.database.transaction() as session:
+        total = len(session.execute(select(Designation.id)).all())
+    admin = site.client("admin")
+    with patch.object(team, "DESIGNATIONS_PAGE", 2):
+        first, second = admin.get("/admin").text, admin.get("/admin?page=2").text
+    assert f"1 tot en met 2 van {total}" in first and "?page=2#designations" in first
+    assert f"3 tot en met 4 van {total}" in second and "?page=1#designations" in second
+    assert first.count("/end") == second.count("/end") == 2
