@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from backend import migrate
 from backend.db import Database, make_engine
+from backend.services import accounts
 from scheduling.clock import FrozenClock
 from secure_store import KeyRing, use_keyring
 
@@ -38,6 +40,24 @@ settings.load_profile("piket")
 
 POSTGRES_URL = os.environ.get("PIKET_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+"""argon2id with its least work. A login checks a password against the cost stored in its hash, so an
+account hashed this way logs in in microseconds instead of a tenth of a second (seconds on a loaded
+machine): the web's test accounts, the demo's and the CLI's, and every failed login of an unknown name
+(the dummy hash that makes it take the same work as a wrong password)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """The code under test hashes with CHEAP_HASHER: no test is about argon2's cost, and at the default
+    cost the role tests' failed logins (each checked against the dummy hash) were a sixth of their time."""
+    saved = accounts._hasher, accounts._DUMMY_HASH
+    accounts._hasher = CHEAP_HASHER
+    accounts._DUMMY_HASH = CHEAP_HASHER.hash("not a password of anyone")
+    yield
+    accounts._hasher, accounts._DUMMY_HASH = saved
 
 
 @pytest.fixture(scope="session")
@@ -272,3 +292,19 @@ def piket(env: dict[str, str]) -> Piket:
         return result
 
     return run
+
+
+@pytest.fixture
+def upgraded(piket: Piket, env: dict[str, str], databases: DatabaseFactory, templates: Templates) -> Piket:
+    """The command line on a deployment whose database is at the newest migration: a copy of the
+    session's migrated database (migrating each test's own was most of the CLI tests' set-up), which
+    `piket db upgrade` then finds current. Tests of the upgrade itself start from `env`'s empty one."""
+    env["PIKET_DATABASE_URL"] = databases.copy(templates.migrated()).url
+    piket("db", "upgrade")
+    return piket
+
+
+@pytest.fixture
+def demo(upgraded: Piket) -> Result:
+    """`piket demo` on an upgraded deployment; its output holds the one-time passwords."""
+    return upgraded("demo")

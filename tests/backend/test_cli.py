@@ -21,12 +21,6 @@ SHARED = ("--receiver", "beheer", "--purpose", "herstel")
 """Who receives a backup and why (asked of every backup, recorded in the register)."""
 
 
-@pytest.fixture
-def demo(piket: Piket) -> Result:
-    piket("db", "upgrade")
-    return piket("demo")
-
-
 def test_demo_prints_one_time_passwords_for_the_three_roles(demo: Result) -> None:
     for username in ("admin", "coordinator", "finance"):
         assert f"  {username}" in demo.output

@@ -13,62 +13,28 @@ from backend.models import (
     AssignmentStatus,
     AuditRecord,
     CalloutSource,
-    Gender,
     Offer,
     OfferStatus,
     OutboxMessage,
     Shift,
     ShiftChange,
-    ShiftKind,
     ShiftStatus,
 )
 from backend.services import callouts, control_changes, controls, evaluation
 from backend.services.callouts import NewCallout
 from backend.services.errors import NotFound, Refused
 from scheduling.calendar import local_instant
-from tests.factories import NOW, designate, inspector, region
+from tests.factories import NOW
+from tests.support.controls import control_on, pair_on, team_of_four
 
 DAY, NEW_DAY = date(2027, 3, 16), date(2027, 3, 23)
 
 
 def day_with_pair(session: Session) -> tuple[Shift, dict[str, Assignment], int]:
     """A control day on DAY, 14:00-23:00, with Anna and Bauke confirmed; Ciska and Douwe free."""
-    _, home = region(session)
-    people = {}
-    for number, (name, gender) in enumerate(
-        (
-            ("Anna Visser", Gender.FEMALE),
-            ("Bauke Bos", Gender.MALE),
-            ("Ciska Mulder", Gender.FEMALE),
-            ("Douwe Smit", Gender.MALE),
-        )
-    ):
-        made = inspector(session, home, name, gender, telegram_id=str(400 + number))
-        designate(session, made, home)
-        people[name.split()[0]] = made.id
-    shift = Shift(
-        kind=ShiftKind.CONTROL,
-        municipality_id=home.id,
-        starts_at=local_instant(DAY, time(14)),
-        ends_at=local_instant(DAY, time(23)),
-        created_at=NOW,
-    )
-    session.add(shift)
-    session.flush()
-    pair = {
-        name: Assignment(
-            shift_id=shift.id,
-            inspector_id=people[name],
-            status=AssignmentStatus.CONFIRMED,
-            asked_at=NOW,
-            confirmed_at=NOW,
-            created_at=NOW,
-        )
-        for name in ("Anna", "Bauke")
-    }
-    session.add_all(pair.values())
-    session.flush()
-    return shift, pair, home.id
+    home, people = team_of_four(session)
+    shift = control_on(session, home, DAY)
+    return shift, pair_on(session, shift, people, AssignmentStatus.CONFIRMED), home
 
 
 def queued(session: Session, inspector_id: int) -> list[dict]:

@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Assignment, AssignmentStatus, Gender, Offer, OutboxMessage, Shift, ShiftKind
+from backend.models import Assignment, AssignmentStatus, Offer, OutboxMessage, Shift
 from backend.services import controls
 from scheduling.calendar import local_instant
-from tests.factories import NOW, designate, inspector, region
+from tests.factories import NOW
+from tests.support.controls import control_on, pair_on, team_of_four
 
 DAY = date(2027, 3, 16)
 START = local_instant(DAY, time(14))
@@ -21,37 +22,9 @@ START = local_instant(DAY, time(14))
 
 def day_with_pair(session: Session, day: date = DAY) -> tuple[Shift, dict[str, Assignment], dict[str, int]]:
     """A control day, 14:00-23:00, with Anna and Bauke proposed; Ciska and Douwe free. All have phones."""
-    _, home = region(session)
-    people = {}
-    for number, (name, gender) in enumerate(
-        (
-            ("Anna Visser", Gender.FEMALE),
-            ("Bauke Bos", Gender.MALE),
-            ("Ciska Mulder", Gender.FEMALE),
-            ("Douwe Smit", Gender.MALE),
-        )
-    ):
-        made = inspector(session, home, name, gender, telegram_id=str(600 + number))
-        designate(session, made, home)
-        people[name.split()[0]] = made.id
-    shift = Shift(
-        kind=ShiftKind.CONTROL,
-        municipality_id=home.id,
-        starts_at=local_instant(day, time(14)),
-        ends_at=local_instant(day, time(23)),
-        created_at=NOW,
-    )
-    session.add(shift)
-    session.flush()
-    pair = {
-        name: Assignment(
-            shift_id=shift.id, inspector_id=people[name], status=AssignmentStatus.PROPOSED, created_at=NOW
-        )
-        for name in ("Anna", "Bauke")
-    }
-    session.add_all(pair.values())
-    session.flush()
-    return shift, pair, people
+    home, people = team_of_four(session)
+    shift = control_on(session, home, day)
+    return shift, pair_on(session, shift, people, AssignmentStatus.PROPOSED), people
 
 
 def templates_to(session: Session, inspector_id: int) -> list[str]:

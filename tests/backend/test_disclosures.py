@@ -143,12 +143,6 @@ def test_handing_over_a_persons_data_is_recorded_in_the_register(session: Sessio
     assert (row.kind, row.scope) == ("subject", f'{{"inspector_id": {anna.id}}}')
 
 
-@pytest.fixture
-def demo(piket: Piket) -> Result:
-    piket("db", "upgrade")
-    return piket("demo")
-
-
 def test_the_command_line_writes_a_persons_data_and_remembers_receiver_and_purpose(
     demo: Result, piket: Piket, tmp_path: Path
 ) -> None:

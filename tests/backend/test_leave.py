@@ -12,49 +12,17 @@ from backend.models import (
     AssignmentStatus,
     AuditRecord,
     CalloutSource,
-    Gender,
     Offer,
-    Shift,
-    ShiftKind,
     Unavailability,
 )
 from backend.services import callouts, controls, leave, planning
 from backend.services.callouts import NewCallout
 from backend.services.errors import NotFound, Refused
 from scheduling.calendar import local_day_start, local_instant
-from tests.factories import NOW, designate, inspector, region
+from tests.factories import NOW
+from tests.support.controls import control_on, team_of_four
 
 MONDAY = date(2027, 3, 15)
-
-
-def team_of_four(session: Session) -> tuple[int, dict[str, int]]:
-    _, home = region(session)
-    people = {}
-    for number, (name, gender) in enumerate(
-        (
-            ("Anna Visser", Gender.FEMALE),
-            ("Bauke Bos", Gender.MALE),
-            ("Ciska Mulder", Gender.FEMALE),
-            ("Douwe Smit", Gender.MALE),
-        )
-    ):
-        made = inspector(session, home, name, gender, telegram_id=str(300 + number))
-        designate(session, made, home)
-        people[name.split()[0]] = made.id
-    return home.id, people
-
-
-def control_on(session: Session, municipality_id: int, day: date) -> Shift:
-    shift = Shift(
-        kind=ShiftKind.CONTROL,
-        municipality_id=municipality_id,
-        starts_at=local_instant(day, time(14)),
-        ends_at=local_instant(day, time(23)),
-        created_at=NOW,
-    )
-    session.add(shift)
-    session.flush()
-    return shift
 
 
 def test_days_off_are_whole_local_days_and_listed_until_they_end(session: Session) -> None:

@@ -4,7 +4,7 @@ cover requests): who is asked and how often, and what each of the others hears o
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,11 +17,10 @@ from backend.models import (
     OfferStatus,
     OutboxMessage,
     Shift,
-    ShiftKind,
 )
 from backend.services import offers
-from scheduling.calendar import local_instant
 from tests.factories import NOW, designate, inspector, region
+from tests.support.controls import control_on
 
 DAY = date(2027, 3, 16)
 DETAILS = {
@@ -48,16 +47,7 @@ def shift_and_people(session: Session) -> tuple[Shift, dict[str, int]]:
         made = inspector(session, home, name, gender, telegram_id=phone)
         designate(session, made, home)
         people[name.split()[0]] = made.id
-    shift = Shift(
-        kind=ShiftKind.CONTROL,
-        municipality_id=home.id,
-        starts_at=local_instant(DAY, time(14)),
-        ends_at=local_instant(DAY, time(23)),
-        created_at=NOW,
-    )
-    session.add(shift)
-    session.flush()
-    return shift, people
+    return control_on(session, home.id, DAY), people
 
 
 def statuses(session: Session, shift: Shift) -> dict[int, OfferStatus]:

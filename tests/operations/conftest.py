@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from scheduling.calendar import DEFAULT_ZONE, use_team_zone
-from tests.conftest import Piket
 
 
 @pytest.fixture(autouse=True)
@@ -15,9 +14,3 @@ def _default_zone() -> Iterator[None]:
     """A command sets the process's zone from its region; the next test starts from the default."""
     yield
     use_team_zone(DEFAULT_ZONE)
-
-
-@pytest.fixture
-def upgraded(piket: Piket) -> Piket:
-    piket("db", "upgrade")
-    return piket

@@ -17,8 +17,8 @@ from backend.db import Database
 from backend.models import Inspector, WebUser
 from backend.services.doctor import Finding, Status, examine
 from secure_store import KeyRing
+from tests.conftest import Piket
 from tests.faults.standin import TOKEN, Server
-from tests.operations.conftest import Piket
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, undefer
 from backend.models import AuditRecord, Contribution, Designation, Gender, Inspector, Municipality
 from backend.services.imports import ImportRefused, import_inspectors
 from tests import factories
+from tests.conftest import Piket
 from tests.factories import NOW
-from tests.operations.conftest import Piket
 
 HEADER = "naam;voornaam;geslacht;opgeleid_sinds;werkgever;schaal;trede;aanwijzingen;telefoon\r\n"
 TEAM = (

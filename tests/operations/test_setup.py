@@ -14,7 +14,7 @@ from backend.db import Database
 from backend.models import AuditRecord, Region, Role, WebUser
 from backend.services import accounts
 from scheduling.calendar import local_date, team_zone
-from tests.operations.conftest import Piket
+from tests.conftest import Piket
 
 PASSWORD = re.compile(r"one-time password: (\S+)")
 

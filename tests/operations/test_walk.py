@@ -22,7 +22,7 @@ from backend.services.callouts import NewCallout
 from backend.services.settlement import settle
 from scheduling.clock import FrozenClock
 from tests.bot.harness import Harness
-from tests.operations.conftest import Piket
+from tests.conftest import Piket
 from tests.profiles import PROFILES
 
 # Each shipped profile, with the municipality that coordinates (Wytske's and Anna's employer) and

@@ -12,7 +12,6 @@ from typing import Any
 
 import pyotp
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -30,7 +29,7 @@ from scheduling.clock import FrozenClock
 from scheduling.ort import planned_break
 from secure_store import KeyRing, use_keyring
 from secure_store.types import blind_index
-from tests.conftest import DatabaseFactory, Templates
+from tests.conftest import CHEAP_HASHER, DatabaseFactory, Templates
 
 PASSWORD = "a password of the test team"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -88,10 +87,8 @@ class WebClient(FlaskClient):
 
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    """One hash for every test account, made with argon2's least work: a login checks a password
-    against the cost stored in its hash, so each of the suite's many logins takes microseconds
-    instead of a fifth of a second. Accounts made by the code under test keep the real cost."""
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    """One hash for every test account, made with argon2's least work (CHEAP_HASHER)."""
+    return CHEAP_HASHER.hash(PASSWORD)
 
 
 def build_site(database: Database, clock: FrozenClock, tmp_path: Any) -> Site:

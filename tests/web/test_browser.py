@@ -18,6 +18,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,9 @@ def required(what: str, install: str) -> None:
     pytest.skip(f"needs {what}: {install}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium for the module's tests (each opens pages of its own): a launch takes a second."""
     if not os.path.exists(CHROMIUM):
         required("Debian's Chromium", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -147,6 +149,12 @@ READ = (
 )
 """The page's text a person reads as words: code (audit actions, ids) and the data being edited in a
 text area (the ORT table's windows) left out."""
+SERIOUS = """axe.run(document, {resultTypes: ['violations']}).then((result) => result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `axe ${v.id} (${v.impact}): ${v.nodes.length}x ${JSON.stringify(v.nodes[0].target)}`))"""
+"""The serious and critical axe violations on the page (axe itself comes with every page, as an init
+script), each as a line: summed up in the page rather than sent whole to Python, where reading the
+full result of every page cost more than the check."""
 
 
 def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
@@ -171,16 +179,22 @@ def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
     return sorted(found)
 
 
-def untranslated(text: str) -> list[str]:
-    """Texts of the web's catalog left in English on a Dutch page, and code names."""
+@lru_cache(maxsize=1)
+def english_texts() -> list[str]:
+    """The web catalog's English texts that a Dutch page must not show (read once: parsing the
+    catalog for each page took a quarter of the test's time)."""
     with (resources.files("backend.web") / "locale" / "nl" / "LC_MESSAGES" / "web.po").open("rb") as po:
         catalog = read_po(po, locale="nl")
-    english = [
+    return [
         m.id
         for m in catalog
         if isinstance(m.id, str) and len(m.id) > 12 and "%(" not in m.id and m.string and m.string != m.id
     ]
-    return [e for e in english if e in text] + sorted(set(SNAKE.findall(text)) - FILE_COLUMNS)
+
+
+def untranslated(text: str) -> list[str]:
+    """Texts of the web's catalog left in English on a Dutch page, and code names."""
+    return [e for e in english_texts() if e in text] + sorted(set(SNAKE.findall(text)) - FILE_COLUMNS)
 
 
 def page_faults(page: Any, width: int) -> list[str]:
@@ -189,13 +203,7 @@ def page_faults(page: Any, width: int) -> list[str]:
     wide = page.evaluate("document.documentElement.scrollWidth")
     if wide > width:
         faults.append(f"the page is {wide} px wide")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    faults += [
-        f"axe {v['id']} ({v['impact']}): {len(v['nodes'])}x {v['nodes'][0]['target']}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    faults += page.evaluate(SERIOUS)
     faults += [f"not Dutch: {t!r}" for t in untranslated(page.evaluate(READ))]
     headings = page.locator("h1").count()
     if headings != 1:
@@ -228,8 +236,9 @@ def open_safety_alert(site: Site) -> int:
         return session.get_one(SafetyAlert, alert_id).shift_id
 
 
+@pytest.mark.parametrize("role", ROLES)
 def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_and_dutch(
-    site: Site, server: str, browser: Any
+    site: Site, server: str, browser: Any, role: str
 ) -> None:
     if not AXE.exists():
         required("axe-core", "npm install --prefix var/axe axe-core")
@@ -240,22 +249,23 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
         "/coordinator/callouts/new", data={**TIP, "municipality_id": municipality(site, "Smallingerland")}
     )
     faults: dict[str, list[str]] = {}
-    for role in ROLES:
-        context = browser.new_context(viewport={"width": WIDTHS[-1], "height": 900}, bypass_csp=True)  # axe
-        page = context.new_page()
-        log_in(page, server, site, role)
-        for path in pages_of(site, role, values):
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                answer = page.goto(server + path)
-                assert answer is not None and answer.status < 500, path
-                name = f"{role}{path}".replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "")
-                page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-                found = page_faults(page, width)
-                if found:
-                    faults[f"{role} {path} @{width}"] = found
-        context.close()
-    (shots / "faults.json").write_text(json.dumps(faults, indent=1, ensure_ascii=False), encoding="utf-8")
+    context = browser.new_context(viewport={"width": WIDTHS[-1], "height": 900}, bypass_csp=True)  # axe
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    log_in(page, server, site, role)
+    for path in pages_of(site, role, values):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            answer = page.goto(server + path)
+            assert answer is not None and answer.status < 500, path
+            name = f"{role}{path}".replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "")
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+            found = page_faults(page, width)
+            if found:
+                faults[f"{role} {path} @{width}"] = found
+    context.close()
+    report = json.dumps(faults, indent=1, ensure_ascii=False)
+    (shots / f"faults-{role}.json").write_text(report, encoding="utf-8")
     assert faults == {}
 
 
