@@ -107,6 +107,14 @@ class Settings(BaseModel):
     """A correction's reason (free text) is erased this long after it was entered; the hours stay."""
     misfire_grace_seconds: int = Field(default=300, ge=1)
     sweep_seconds: int = Field(default=15, ge=1, le=300)
+    leader_poll_seconds: int = Field(default=10, ge=1, le=60)
+    """How often each instance tries to take the scheduler's lead (and the leader checks that it still
+    holds it): the longest a killed leader's jobs and bot, or a crashed bot process, wait to start again
+    elsewhere, and how often the leader retries while the database is away."""
+    heartbeat_seconds: int = Field(default=5, ge=1, le=10)
+    """How often a running process reads the key file again and reports the keys it holds;
+    `piket keys rotate` waits two of these for every live process to hold the new key (an instance not
+    heard of for 30 seconds counts as gone, hence at most 10). Give every process the same value."""
     offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)
     offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_idle_minutes: int = Field(default=30, ge=5, le=12 * 60)

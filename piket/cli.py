@@ -258,17 +258,20 @@ def keys_add(runtime: Runtime) -> None:
 @pass_runtime
 def keys_rotate(runtime: Runtime, batch_size: int) -> None:
     """Re-encrypt every value under the active key, in batches, while the service runs."""
+    from datetime import timedelta
+
     from backend.services import audit
-    from backend.services.instances import HEARTBEAT, wait_for_key
+    from backend.services.instances import wait_for_key
     from backend.services.keys import rotate
 
     _require_current_schema(runtime)
     active = runtime.keyring.active_id
-    behind = wait_for_key(runtime.database, runtime.clock.now, active)
+    heartbeat = runtime.settings.heartbeat_seconds
+    behind = wait_for_key(runtime.database, runtime.clock.now, active, timedelta(seconds=2 * heartbeat))
     if behind:
         raise click.ClickException(
             f"refused: {len(behind)} running instance(s) have not loaded key {active} "
-            f"({', '.join(behind)}); they read the key file every {HEARTBEAT.seconds} seconds, so one "
+            f"({', '.join(behind)}); they read the key file every {heartbeat} seconds, so one "
             "that stays behind reads its keys from elsewhere (PIKET_KEYS): give it the new key ring and "
             "restart it"
         )

@@ -40,6 +40,7 @@ def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None
         database.engine,
         lock,
         misfire_grace_seconds=runtime.settings.misfire_grace_seconds,
+        poll_seconds=runtime.settings.leader_poll_seconds,
         on_leadership=on_leadership,
     )
     runner.start()
@@ -49,7 +50,7 @@ def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None
 
 
 class Heartbeat:
-    """Every few seconds: read the key file again and report this instance's keys (see
+    """Every PIKET_HEARTBEAT_SECONDS: read the key file again and report this instance's keys (see
     backend.services.instances); the row goes when the instance stops."""
 
     def __init__(self, runtime: Runtime) -> None:
@@ -73,7 +74,7 @@ class Heartbeat:
             instances.report(session, self._runtime.clock.now(), self._id, self._started_at, keyring)
 
     def _run(self) -> None:
-        while not self._stop.wait(instances.HEARTBEAT.total_seconds()):
+        while not self._stop.wait(self._runtime.settings.heartbeat_seconds):
             try:
                 self.beat()
             except Exception as error:  # a database outage or a key file being replaced: next beat

@@ -1,7 +1,7 @@
 """Running instances report the keys they hold, so that key rotation waits for all of them.
 
 Each `serve`, `web`, `bot` or `scheduler` process writes a heartbeat row every
-`HEARTBEAT` with the key ids it has loaded (it reads the key file again first). An
+PIKET_HEARTBEAT_SECONDS with the key ids it has loaded (it reads the key file again first). An
 instance not heard of for `LIVE` is gone. `piket keys rotate` re-seals values under
 the active key only once every live instance holds that key as its active one:
 otherwise an instance would go on sealing new values with the old key, or fail to
@@ -21,7 +21,6 @@ from backend.db import Database
 from backend.models import ServiceInstance
 from secure_store import KeyRing
 
-HEARTBEAT = timedelta(seconds=5)
 LIVE = timedelta(seconds=30)
 FORGET = timedelta(days=1)
 """Rows of instances gone this long are removed."""
@@ -53,7 +52,7 @@ def lagging(session: Session, now: datetime, active_id: str) -> list[ServiceInst
 
 
 def wait_for_key(
-    database: Database, now: Callable[[], datetime], active_id: str, patience: timedelta = 2 * HEARTBEAT
+    database: Database, now: Callable[[], datetime], active_id: str, patience: timedelta
 ) -> list[str]:
     """Wait (at most `patience`) until every live instance holds `active_id` as its active key; returns
     the ids of those that still do not."""

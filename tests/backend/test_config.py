@@ -31,6 +31,16 @@ def test_an_unknown_setting_is_refused_with_a_suggestion() -> None:
         ("PIKET_DATABASE_URL", "mysql://x", "PIKET_DATABASE_URL: use sqlite:///PATH"),
         ("PIKET_ENVIRONMENT", "staging", "PIKET_ENVIRONMENT: Input should be 'development' or 'production'"),
         ("PIKET_TELEGRAM_API_URL", "api.telegram.org", "PIKET_TELEGRAM_API_URL: must start with http"),
+        (
+            "PIKET_LEADER_POLL_SECONDS",
+            "0",
+            "PIKET_LEADER_POLL_SECONDS: Input should be greater than or equal to 1",
+        ),
+        (
+            "PIKET_HEARTBEAT_SECONDS",
+            "30",
+            "PIKET_HEARTBEAT_SECONDS: Input should be less than or equal to 10",
+        ),
     ],
 )
 def test_a_wrong_value_names_the_setting(name: str, value: str, message: str) -> None:

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from backend import migrate
 from backend.db import Database
 from secure_store import KeyRing
-from tests.conftest import DatabaseFactory
+from tests.conftest import DatabaseFactory, Templates
 from tests.faults.processes import Instance, serve_env
 from tests.faults.standin import Server, Telegram
 
 pytestmark = pytest.mark.slow
+PROMPT = {"leader_poll_seconds": "1", "heartbeat_seconds": "2"}
+"""What the processes under test poll at, instead of every 10 and 5 seconds: a crashed bot or a killed
+leader is replaced within a second, the leader retries every second while the database is away, and
+key rotation waits 4 s for a lagging instance, not 10. The same code runs; it only waits less."""
 
 
 @dataclass
@@ -32,12 +35,19 @@ class Site:
     instances: list[Instance] = field(default_factory=list)
 
     def env(self, **settings: str) -> dict[str, str]:
-        return serve_env(self.url, self.keys_file, self.tmp / "data", self.api_url, **settings)
+        return serve_env(self.url, self.keys_file, self.tmp / "data", self.api_url, **(PROMPT | settings))
 
     def serve(self, port: int | None = None, **settings: str) -> Instance:
         instance = Instance.start(self.env(**settings), self.tmp / f"serve-{len(self.instances)}.log", port)
         self.instances.append(instance)
         return instance
+
+    def end(self) -> None:
+        """After the test: SIGKILL what still runs (its bot process dies with it). A graceful stop took
+        seconds of every test; the one test about stopping stops its instance itself."""
+        for instance in self.instances:
+            if instance.alive:
+                instance.kill()
 
     @staticmethod
     def now() -> datetime:
@@ -46,17 +56,15 @@ class Site:
 
 
 @pytest.fixture
-def site(databases: DatabaseFactory, keyring: KeyRing, tmp_path: Path) -> Iterator[Site]:
+def site(
+    databases: DatabaseFactory, templates: Templates, keyring: KeyRing, tmp_path: Path
+) -> Iterator[Site]:
     keys_file = tmp_path / "keys.json"
     keyring.write(keys_file)
-    url = databases.url()
-    database = Database(url)
-    databases.made.append(database)
-    migrate.upgrade(database.engine)
+    database = databases.copy(templates.migrated())
     with Server() as telegram:
-        made = Site(database, url, keys_file, tmp_path, telegram.telegram, telegram.api_url)
+        made = Site(database, database.url, keys_file, tmp_path, telegram.telegram, telegram.api_url)
         try:
             yield made
         finally:
-            for instance in made.instances:
-                instance.stop()
+            made.end()

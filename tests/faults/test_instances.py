@@ -29,7 +29,7 @@ from tests.faults.scenario import (
     sent_messages,
 )
 
-SWEEP = "2"  # seconds between sweeps, instead of 15: more chances to send something twice
+SWEEP = "1"  # seconds between sweeps, instead of 15: more chances to send something twice
 
 
 def prompted(site: Site, hour_prompts: int) -> bool:
