@@ -49,6 +49,7 @@ PUBLIC_TEXT = {
     "audit_records.details",
     "audit_records.prev_mac",
     "audit_records.mac",
+    "audit_checkpoints.mac",
     # Digests, codes and identifiers made by piket.
     "inspectors.telegram_index",
     "inspectors.language",
