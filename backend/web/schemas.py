@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -103,6 +104,23 @@ class Input(BaseModel):
         if text.is_only_invisible(value):
             raise ValueError("only invisible or control characters")
         return text.clean(value)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _within_stated_length(cls, value: Any, info: ValidationInfo) -> Any:
+        """The length the document states holds for what was sent, before the cleaning (which runs
+        after this) shortens it."""
+        field = cls.model_fields.get(info.field_name or "")
+        if not isinstance(value, str) or field is None:
+            return value
+        for limit in (m.max_length for m in field.metadata if hasattr(m, "max_length")):
+            if len(value) > limit:
+                raise PydanticCustomError(
+                    "string_too_long",
+                    "String should have at most {max_length} characters",
+                    {"max_length": limit},
+                )
+        return value
 
 
 class CalloutIn(Input):

@@ -157,3 +157,19 @@ def test_a_database_error_is_logged_without_its_parameters_or_row(migrated_datab
             raise
     assert "parameters hidden" in str(failed.value)  # PostgreSQL's own detail still names the row: not logged
     assert "IntegrityError" in line and "Hessel" not in line
+
+
+@pytest.mark.parametrize(("model", "field"), text_fields(), ids=lambda v: getattr(v, "__name__", v))
+def test_a_value_longer_than_stated_is_refused_even_where_cleaning_would_shorten_it(
+    model: type[schemas.Input], field: str
+) -> None:
+    limits = [m.max_length for m in model.model_fields[field].metadata if hasattr(m, "max_length")]
+    if not limits:
+        return  # no length stated for this field
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate({field: "\x00" + "a" * limits[0]})  # cleaned, it would fit
+    assert {e["loc"][0]: e["type"] for e in refused.value.errors()}[field] == "string_too_long"
+    try:
+        model.model_validate({field: "a" * limits[0]})
+    except ValidationError as other:
+        assert (field, "string_too_long") not in {(e["loc"][0], e["type"]) for e in other.errors()}
