@@ -117,7 +117,10 @@ def operation(
     return decorate
 
 
-def json_body() -> Any:
+def json_body(optional: bool = False) -> Any:
+    """The request's JSON; a body that is not JSON is a 400. An optional body may be left out ({})."""
+    if optional and not request.get_data():
+        return {}
     data = request.get_json(silent=True)
     if data is None:
         abort(400, description="the body must be a JSON object")
@@ -193,7 +196,7 @@ def get_callout(callout_id: int) -> Any:
     out=CalloutView,
 )
 def cancel_callout(callout_id: int) -> Any:
-    asked = parse(CalloutCancelIn, request.get_json(silent=True) or {})  # the body may be left out
+    asked = parse(CalloutCancelIn, json_body(optional=True))
     callouts.cancel(g.db, now(), caller().name, callout_id, asked.reason)
     return get_callout(callout_id)
 

@@ -234,3 +234,17 @@ def test_closing_a_period_that_has_not_ended_is_a_typed_422_naming_the_shift_ahe
         ahead = session.get_one(Shift, body["details"]["shift_id"])
         assert ahead.ends_at > site.clock.now()
         assert ahead.starts_at.isoformat() == body["details"]["starts_at"]
+
+
+def test_a_cancel_whose_body_is_not_json_is_a_400_and_cancels_nothing(site: Site) -> None:
+    headers = {"Authorization": f"Bearer {token(site, Role.COORDINATOR)}"}
+    client = site.app.test_client()
+    tip = {"municipality_id": 3, "source": "mma", "day": "2027-03-10", "start": "21:00", "end": "23:00"}
+    made = client.post("/api/v1/callouts", headers=headers, json=tip | {"location": "Stationsweg 3"})
+    assert made.status_code == 201, made.text
+    cancel = f"/api/v1/callouts/{made.json['callout_id']}/cancel"
+    garbled = client.post(cancel, headers=headers, data=b"j\x04\xff", content_type="application/json")
+    assert garbled.status_code == 400, garbled.text
+    assert client.get(f"/api/v1/callouts/{made.json['callout_id']}", headers=headers).json["status"] == "open"
+    left_out = client.post(cancel, headers=headers)
+    assert (left_out.status_code, left_out.json["status"]) == (200, "cancelled"), "the body may be left out"
