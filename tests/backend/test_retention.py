@@ -143,7 +143,8 @@ def database_files(database: Database) -> list[Path]:
     return [Path(relation)]
 
 
-def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
+def erasable_location(place: Place) -> bytes:
+    """A call-out whose address is due for erasure; the tail of its sealed value, to look for in files."""
     erased = place.callout(
         ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31, address="Wilhelminastraat 99"
     )
@@ -151,7 +152,11 @@ def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
         sealed = connection.execute(
             text("SELECT location FROM callouts WHERE id = :id"), {"id": erased}
         ).scalar_one()
-    needle = sealed[-40:].encode()
+    return str(sealed)[-40:].encode()
+
+
+def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
+    needle = erasable_location(place)
     assert any(needle in path.read_bytes() for path in database_files(place.database)), "the probe finds it"
     jobs.retain()
     for path in database_files(place.database):
@@ -161,19 +166,13 @@ def test_erased_values_are_gone_from_the_database_files(place: Place) -> None:
 def test_an_older_transaction_still_open_is_waited_for_so_the_rewrite_drops_the_value(place: Place) -> None:
     if place.database.is_sqlite:
         pytest.skip("SQLite zeroes freed space at once (secure_delete); no snapshot keeps a version")
-    erased = place.callout(
-        ended_days_ago=40, report=ReportStatus.REVIEWED, reviewed_days_ago=31, address="Wilhelminastraat 99"
-    )
-    with place.database.engine.connect() as connection:
-        sealed = connection.execute(
-            text("SELECT location FROM callouts WHERE id = :id"), {"id": erased}
-        ).scalar_one()
+    needle = erasable_location(place)
     reader = place.database.engine.connect().execution_options(isolation_level="REPEATABLE READ")
     reader.execute(text("SELECT count(*) FROM callouts"))  # a snapshot from before the erasure
     threading.Timer(1.0, reader.close).start()  # ends a second into the scrub
     jobs.retain()
     for path in database_files(place.database):
-        assert sealed[-40:].encode() not in path.read_bytes(), path
+        assert needle not in path.read_bytes(), path
 
 
 def test_the_job_erases_address_hashes_after_the_warning_period_and_keeps_recent_ones(place: Place) -> None:

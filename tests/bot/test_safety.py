@@ -55,6 +55,15 @@ def labels(harness: Harness, phone: int) -> list[list[str]]:
     return [[label for label, _ in row] for row in harness.to(phone)[-1].buttons]
 
 
+def on_shift_with_a_backup(harness: Harness, team: Team, *pair: str) -> tuple[int, int]:
+    """A control for the pair, Douwe a second coordinator (the back-up), the jobs bound; the phones of
+    Wytske (the coordinator) and Douwe."""
+    control_day(harness, team, *pair)
+    make_coordinator(harness, team, "Douwe")
+    bind_jobs(harness)
+    return team.phones["Wytske"], team.phones["Douwe"]
+
+
 def alerts(harness: Harness) -> list[SafetyAlert]:
     with harness.database.transaction() as session:
         return list(session.execute(select(SafetyAlert).order_by(SafetyAlert.id)).scalars())
@@ -163,10 +172,7 @@ def test_a_missed_check_out_climbs_coordinator_backup_everyone_each_once(
 
 
 def test_the_first_to_take_owns_it_and_resolving_asks_what_happened(harness: Harness, team: Team) -> None:
-    control_day(harness, team, "Anna", "Bauke")
-    make_coordinator(harness, team, "Douwe")
-    bind_jobs(harness)
-    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+    wytske, douwe = on_shift_with_a_backup(harness, team, "Anna", "Bauke")
 
     async def scenario() -> None:
         jobs.sweep()
@@ -375,10 +381,7 @@ def test_the_risk_note_reaches_the_pair_silently_and_protected(harness: Harness,
 def test_a_coordinator_on_the_shift_is_not_told_and_cannot_take_her_own_alert(
     harness: Harness, team: Team
 ) -> None:
-    control_day(harness, team, "Wytske", "Bauke")
-    make_coordinator(harness, team, "Douwe")
-    bind_jobs(harness)
-    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+    wytske, douwe = on_shift_with_a_backup(harness, team, "Wytske", "Bauke")
 
     async def scenario() -> None:
         jobs.sweep()
@@ -415,10 +418,7 @@ def test_a_code_word_typed_after_the_command_leaves_the_chat_and_is_not_taken(
 def test_the_code_word_typed_while_oproep_waits_for_the_address_raises_the_alarm_not_a_call_out(
     harness: Harness, team: Team
 ) -> None:
-    control_day(harness, team, "Wytske", "Bauke")
-    make_coordinator(harness, team, "Douwe")
-    bind_jobs(harness)
-    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+    wytske, douwe = on_shift_with_a_backup(harness, team, "Wytske", "Bauke")
 
     async def scenario() -> None:
         await harness.say(wytske, "/codewoord")
@@ -450,10 +450,7 @@ def test_the_code_word_typed_while_oproep_waits_for_the_address_raises_the_alarm
 def test_at_the_top_each_phone_keeps_one_copy_and_taking_it_leaves_no_take_button_anywhere(
     harness: Harness, team: Team
 ) -> None:
-    control_day(harness, team, "Anna", "Bauke")
-    make_coordinator(harness, team, "Douwe")
-    bind_jobs(harness)
-    wytske, douwe = team.phones["Wytske"], team.phones["Douwe"]
+    wytske, douwe = on_shift_with_a_backup(harness, team, "Anna", "Bauke")
 
     async def scenario() -> None:
         jobs.sweep()
