@@ -72,6 +72,10 @@ def secret_weakness(value: str) -> str | None:
     return f"too weak (about {bits} bits, at least {SECRET_MIN_BITS} needed); {SECRET_HOW}"
 
 
+TELEGRAM_CHAT_INTERVAL_MS = 1000
+"""Telegram's own pace to one chat: about one message a second."""
+
+
 class ConfigError(Exception):
     """The configuration is wrong; the message names the setting."""
 
@@ -115,6 +119,10 @@ class Settings(BaseModel):
     """How often a running process reads the key file again and reports the keys it holds;
     `piket keys rotate` waits two of these for every live process to hold the new key (an instance not
     heard of for 30 seconds counts as gone, hence at most 10). Give every process the same value."""
+    telegram_chat_interval_ms: int = Field(default=1000, ge=50, le=60_000)
+    """The least time between two messages to one chat. Telegram asks for about one a second and
+    answers faster sends with RetryAfter, so production refuses less than 1000; a stand-in Telegram
+    (the fault tests, a development machine) may be served faster."""
     offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)
     offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_idle_minutes: int = Field(default=30, ge=5, le=12 * 60)
@@ -141,6 +149,16 @@ class Settings(BaseModel):
         weakness = None if value is None else secret_weakness(value.get_secret_value())
         if weakness and info.data.get("environment") == "production":
             raise ValueError(weakness)
+        return value
+
+    @field_validator("telegram_chat_interval_ms")
+    @classmethod
+    def _telegrams_pace_in_production(cls, value: int, info: ValidationInfo) -> int:
+        if value < TELEGRAM_CHAT_INTERVAL_MS and info.data.get("environment") == "production":
+            raise ValueError(
+                f"below {TELEGRAM_CHAT_INTERVAL_MS} breaks Telegram's limit of about one message a "
+                "second to a chat; only a development machine may pace a stand-in faster"
+            )
         return value
 
     @field_validator("data_dir", "keys_file", "backup_dir")
@@ -177,6 +195,7 @@ class Settings(BaseModel):
             if missing:
                 names = ", ".join(PREFIX + n.upper() for n in missing)
                 raise ValueError(f"production needs {names}")
+
         return self
 
     def _has(self, name: str) -> bool:

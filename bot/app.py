@@ -41,14 +41,16 @@ def build_application(
     clock: Clock,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    chat_interval: float = 1.0,
 ) -> BotApplication:
     """The bot with every handler; `request` (and for getUpdates, `updates_request`, else the
-    same) replaces the HTTP layer (tests, emulators)."""
+    same) replaces the HTTP layer (tests, emulators); `chat_interval` paces an outbox sender run
+    beside it (seconds between two messages to one chat)."""
     builder = Application.builder().token(token).base_url(api_url).context_types(CONTEXT_TYPES)
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
-    application.bot_data.services = BotServices(database, clock)
+    application.bot_data.services = BotServices(database, clock, chat_interval=chat_interval)
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler(["taal", "language"], handlers.language))
     application.add_handler(CommandHandler(["rooster", "roster"], handlers.roster))
@@ -92,10 +94,13 @@ async def running_sender(
     limiter: Limiter | None = None,
 ) -> AsyncIterator[OutboxSender]:
     """Run the outbox sender next to the application until the block ends; handlers wake it."""
-    sender = OutboxSender(database, application.bot, clock, limiter)
+    services = services_of(application.bot_data)
+    sender = OutboxSender(
+        database, application.bot, clock, limiter or Limiter(per_chat_interval=services.chat_interval)
+    )
     stop, wake = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
-    services_of(application.bot_data).wake_sender = lambda: loop.call_soon_threadsafe(wake.set)
+    services.wake_sender = lambda: loop.call_soon_threadsafe(wake.set)
     task = asyncio.create_task(sender.serve(stop, wake))
     try:
         yield sender

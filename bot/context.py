@@ -21,6 +21,9 @@ class BotServices:
     clock: Clock
     wake_sender: Callable[[], object] = lambda: None
     """Wakes the outbox sender after a handler queued messages (a no-op until it runs)."""
+    chat_interval: float = 1.0
+    """Seconds between two messages to one chat, for a sender in the bot's own loop
+    (PIKET_TELEGRAM_CHAT_INTERVAL_MS)."""
 
 
 @dataclass

@@ -196,7 +196,11 @@ def run_bot(
     settings = runtime.settings
     assert settings.telegram_token is not None
     application = build_application(
-        settings.telegram_token.get_secret_value(), settings.telegram_api_url, runtime.database, runtime.clock
+        settings.telegram_token.get_secret_value(),
+        settings.telegram_api_url,
+        runtime.database,
+        runtime.clock,
+        chat_interval=settings.telegram_chat_interval_ms / 1000,
     )
 
     async def main() -> None:
@@ -237,7 +241,7 @@ def run_sender(runtime: Runtime, stop_flag: threading.Event, woken: Semaphore) -
 
     from telegram import Bot
 
-    from bot.sender import OutboxSender
+    from bot.sender import Limiter, OutboxSender
 
     settings = runtime.settings
     assert settings.telegram_token is not None
@@ -257,7 +261,8 @@ def run_sender(runtime: Runtime, stop_flag: threading.Event, woken: Semaphore) -
 
         token = settings.telegram_token.get_secret_value()  # type: ignore[union-attr]
         async with Bot(token, base_url=settings.telegram_api_url) as bot:
-            sender = OutboxSender(runtime.database, bot, runtime.clock)
+            limiter = Limiter(per_chat_interval=settings.telegram_chat_interval_ms / 1000)
+            sender = OutboxSender(runtime.database, bot, runtime.clock, limiter)
             relaying = threading.Thread(target=relay, name="piket-outbox-wake", daemon=True)
             relaying.start()
             try:

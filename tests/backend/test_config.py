@@ -37,6 +37,11 @@ def test_an_unknown_setting_is_refused_with_a_suggestion() -> None:
             "PIKET_LEADER_POLL_SECONDS: Input should be greater than or equal to 1",
         ),
         (
+            "PIKET_TELEGRAM_CHAT_INTERVAL_MS",
+            "10",
+            "PIKET_TELEGRAM_CHAT_INTERVAL_MS: Input should be greater than or equal to 50",
+        ),
+        (
             "PIKET_HEARTBEAT_SECONDS",
             "30",
             "PIKET_HEARTBEAT_SECONDS: Input should be less than or equal to 10",
@@ -97,6 +102,14 @@ def test_production_refuses_a_weak_session_secret_and_says_how_to_make_one(weak:
 def test_production_accepts_a_generated_secret_of_32_bytes_or_more() -> None:
     for strong in (secrets.token_hex(32), base64.b64encode(secrets.token_bytes(48)).decode()):
         assert load_settings({**PRODUCTION, "PIKET_SECRET_KEY": strong}).is_production
+
+
+def test_production_keeps_to_telegrams_pace_of_one_message_a_second_to_a_chat() -> None:
+    production = {**PRODUCTION, "PIKET_SECRET_KEY": secrets.token_hex(32)}
+    with pytest.raises(ConfigError, match="PIKET_TELEGRAM_CHAT_INTERVAL_MS: below 1000 breaks Telegram's"):
+        load_settings({**production, "PIKET_TELEGRAM_CHAT_INTERVAL_MS": "999"})
+    assert load_settings(production).telegram_chat_interval_ms == 1000
+    assert load_settings({"PIKET_TELEGRAM_CHAT_INTERVAL_MS": "100"}).telegram_chat_interval_ms == 100
 
 
 def test_a_webhook_needs_its_secret_token() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from backend.models import OutboxMessage, OutboxStatus
+from bot.app import build_application, running_sender
 from bot.sender import Limiter, Queued
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
@@ -88,6 +89,27 @@ def test_the_limiter_keeps_one_second_between_messages_to_a_chat() -> None:
     asyncio.run(burst())
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert all(gap >= 0.19 for gap in gaps)
+
+
+def test_a_sender_beside_the_bot_keeps_the_pace_the_setting_gives(harness: Harness) -> None:
+    """PIKET_TELEGRAM_CHAT_INTERVAL_MS reaches a sender that runs in the bot's own loop (`piket bot`)."""
+    paced = build_application(
+        "123:TEST",
+        "https://telegram.invalid/bot",
+        harness.database,
+        harness.clock,
+        harness.request,
+        chat_interval=0.25,
+    )
+    intervals: list[float] = []
+
+    async def scenario() -> None:
+        for application in (paced, harness.application):
+            async with running_sender(application, harness.database, harness.clock) as sender:
+                intervals.append(sender.limiter.per_chat_interval)
+
+    harness.play(scenario)
+    assert intervals == [0.25, 1.0]
 
 
 def test_the_interval_to_a_chat_counts_from_telegrams_answer_so_a_slow_call_is_not_caught_up() -> None:

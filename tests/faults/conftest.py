@@ -16,10 +16,13 @@ from tests.faults.processes import Instance, serve_env
 from tests.faults.standin import Server, Telegram
 
 pytestmark = pytest.mark.slow
-PROMPT = {"leader_poll_seconds": "1", "heartbeat_seconds": "2"}
+PROMPT = {"leader_poll_seconds": "1", "heartbeat_seconds": "2", "telegram_chat_interval_ms": "100"}
 """What the processes under test poll at, instead of every 10 and 5 seconds: a crashed bot or a killed
 leader is replaced within a second, the leader retries every second while the database is away, and
-key rotation waits 4 s for a lagging instance, not 10. The same code runs; it only waits less."""
+key rotation waits 4 s for a lagging instance, not 10. The stand-in Telegram takes ten messages a
+second to a chat where Telegram takes one (its 30 a second overall stay): a crew's offers and prompts
+go out in seconds, not in a quarter of a minute. The same code runs; it only waits less (the pace
+itself is tested in tests/bot/test_sender.py and measured by bench/load.py)."""
 
 
 @dataclass
