@@ -46,7 +46,7 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
     app.jinja_env.globals["csrf_token"] = access.csrf_token
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
-    _register_transaction(app, database, settings)
+    _register_transaction(app)
     _register_errors(app)
     app.after_request(access.security_headers)
     access.check_every_route_declares_roles(app)
@@ -87,12 +87,17 @@ def _secret_key(settings: Settings) -> str:
     return dev_secret_key(settings)
 
 
-def _register_transaction(app: Flask, database: Database, settings: Settings) -> None:
+def _register_transaction(app: Flask) -> None:
+    """The database and settings are read from `app.extensions` at each request, where
+    `create_app` put them (the tests point one app at one database after another: making an app
+    compiles every route, which cost each web test 60 ms)."""
+
     @app.before_request
     def _open() -> None:
         if request.endpoint in (None, "static", "health.health", "health.alive"):
             return
-        g.db = database.sessions()
+        settings: Settings = app.extensions["piket"]["settings"]
+        g.db = app.extensions["piket"]["database"].sessions()
         try:
             installation.follow_team_zone(g.db)
         except OperationalError:  # the database is away: the zone stays; what needs the database says 503
