@@ -239,12 +239,13 @@ class Waiting:
     reports_to_review: int
 
 
-def waiting(session: Session, lines: Sequence[ledger.Pending] | None = None) -> Waiting:
-    """Lines of the hour approval list (`lines`, if already read) the coordinator approves (her own are
-    finance's), and reports not yet written or not yet reviewed."""
+def waiting(session: Session, heads: Sequence[Any] | None = None) -> Waiting:
+    """Lines of the hour approval list (their `heads`, as `ledger.pending_heads` reads them, if read
+    already) the coordinator approves (her own are finance's), and reports not yet written or not yet
+    reviewed."""
     theirs = work_hours.coordinator_ids(session)
-    lines = ledger.pending(session) if lines is None else lines
-    unapproved = sum(line.entry.inspector_id not in theirs for line in lines)
+    heads = ledger.pending_heads(session) if heads is None else heads
+    unapproved = sum(head.inspector_id not in theirs for head in heads)
     reports = dict(
         session.execute(select(Report.status, func.count(Report.id)).group_by(Report.status)).all()
     )

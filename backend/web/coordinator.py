@@ -70,25 +70,26 @@ def _board() -> dict[str, Any]:
     start = local_day_start(today())
     week = dashboard.shifts_between(g.db, start, start + WEEK)
     tomorrow = local_day_start(today() + timedelta(days=1))
-    lines = ledger.pending(g.db)  # read once for the count and the period
+    heads = ledger.pending_heads(g.db)  # read once for the count and the period
     return {
         "callouts": dashboard.callouts(g.db, now()),
         "today": [v for v in week if v.starts_at < tomorrow],
         "week": week,
         "gaps": dashboard.gaps(week),
-        "waiting": dashboard.waiting(g.db, lines),
+        "waiting": dashboard.waiting(g.db, heads),
         "now": now(),
         "bot_silent_since": outbox.stalled_since(g.db, now()),
-        "waiting_period": _waiting_period(lines),
+        "waiting_period": _waiting_period(heads),
         "safety_alerts": safety_ladder.open_alerts(g.db),
         "alert_kinds": safety.KINDS,
         "alert_outcomes": safety.OUTCOMES,
     }
 
 
-def _waiting_period(lines: list[ledger.Pending]) -> dict[str, date]:
-    """The hours page's period that holds every line still waiting: its list and the board's count agree."""
-    days = [local_date(line.entry.counts_at) for line in lines]
+def _waiting_period(heads: list[Any]) -> dict[str, date]:
+    """The hours page's period that holds every line still waiting (by their heads, as
+    `ledger.pending_heads` reads them): its list and the board's count agree."""
+    days = [local_date(head.counts_at) for head in heads]
     return {"period_start": min(days), "period_end": max(max(days), today())} if days else {}
 
 

@@ -199,6 +199,11 @@ def check(session: Session, team: Team, model: Model) -> None:
     assert sum(line.entry.worked_minutes for line in lines) == model.waiting()
     waiting = {e.id for e in latest if e and not ledger.is_approved(session, e.id)}
     assert {line.entry.id for line in lines} == waiting
+    heads = ledger.pending_heads(session)  # the board's light read of the same lines
+    assert len(heads) == len(lines)
+    assert {(h.id, h.inspector_id, h.counts_at) for h in heads} == {
+        (line.entry.id, line.entry.inspector_id, line.entry.counts_at) for line in lines
+    }
     exported = LedgerFilter(date(2027, 3, 1), date(2027, 3, 31), approved_only=True)
     worked = LEDGER_HEADER.index("worked_minutes")
     assert sum(row[worked] for row in ledger_rows(session, exported)) == approved

@@ -3,7 +3,7 @@ seconds, and a team ten times the pilot's has ten times the lines."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -93,3 +93,21 @@ def test_a_twice_corrected_entry_is_one_line_of_all_its_versions(session: Sessio
     assert [line.entry.id for line in lines] == [second.id]
     assert sorted(lines[0].entry_ids) == [entry, entry + 1, first.id, first.id + 1, second.id]
     assert lines[0].replaced is not None and lines[0].replaced.id == entry
+
+
+def test_without_a_period_everything_waiting_between_before_and_after_closed_periods_is_listed(
+    session: Session,
+) -> None:
+    """The list without a period looks only outside the closed periods (a period closes with
+    everything in it approved): it must still find what waits before, between and after them."""
+    ids = book_days(session, 21)  # 9 to 29 March
+    later = datetime(2027, 5, 1, tzinfo=UTC)
+    for first, last in ((date(2027, 3, 10), date(2027, 3, 12)), (date(2027, 3, 20), date(2027, 3, 22))):
+        inside = ids[first.day - 9 : last.day - 9 + 1]
+        ledger.approve_many(session, later, "web:coordinator", inside)
+        ledger.lock_period(session, later, "web:finance", first, last)
+    waiting = [i for i in ids if i not in ids[1:4] + ids[11:14]]
+
+    assert [line.entry.id for line in ledger.pending(session)] == waiting
+    assert [head.id for head in ledger.pending_heads(session)] == waiting
+    assert [line.entry.id for line in ledger.pending(session, *MARCH)] == waiting
