@@ -158,7 +158,7 @@ def _number_new_rows(session: Session, _flush: UOWTransaction, _instances: Any) 
         if sealed_attributes(mapper) and getattr(obj, ROW_KEY) is None:
             waiting.setdefault(mapper.local_table, []).append(obj)  # type: ignore[arg-type]
     for table, objects in waiting.items():
-        for obj, row_id in zip(objects, _next_ids(session, table, len(objects)), strict=True):
+        for obj, row_id in zip(objects, next_ids(session, table, len(objects)), strict=True):
             setattr(obj, ROW_KEY, row_id)
 
 
@@ -170,7 +170,7 @@ def _bind_to_row(_mapper: Mapper[Any], connection: Any, target: Any) -> None:
     if state.dict.get(ROW_KEY) is None:  # an object that joined the session during the flush
         session = object_session(target)
         assert session is not None
-        state.dict[ROW_KEY] = _next_ids(session, state.mapper.local_table, 1)[0]  # type: ignore[arg-type]
+        state.dict[ROW_KEY] = next_ids(session, state.mapper.local_table, 1)[0]  # type: ignore[arg-type]
     row = state.dict[ROW_KEY]
     for key in keys:
         value = state.dict.get(key)
@@ -178,7 +178,9 @@ def _bind_to_row(_mapper: Mapper[Any], connection: Any, target: Any) -> None:
             state.dict[key] = RowBound(value, row)  # equal to the old string: no extra change is seen
 
 
-def _next_ids(session: Session, table: Table, count: int) -> list[int]:
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, ascending, none handed out before in this transaction: for
+    a bulk INSERT that writes sealed values (each as `RowBound(value, its row's id)`)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         sequence = func.pg_get_serial_sequence(table.name, ROW_KEY)

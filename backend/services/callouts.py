@@ -375,39 +375,40 @@ def _confirm_pair(
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
     the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
-    decided, under the shift's lock. Everything is read before anything is written, so the rows
-    written go to the database in one flush (audit.record's)."""
+    decided, under the shift's lock. Everything is read before anything is written, so the changed
+    rows go to the database in one flush and the messages in one INSERT, when the batch ends."""
     details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
     coordinators = outbox.coordinators(session)
-    concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
-    pair = [concerned[i] for i in pair_ids]
-    callout.status, callout.filled_at, callout.version = CalloutStatus.FILLED, now, callout.version + 1
-    shift.status = ShiftStatus.CONFIRMED
-    offer_of = {o.inspector_id: o for o in shift_offers}
-    for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
-        if member.id not in existing:
-            session.add(
-                Assignment(
-                    shift_id=shift.id,
-                    inspector_id=member.id,
-                    status=AssignmentStatus.CONFIRMED,
-                    confirmed_at=now,
-                    created_at=now,
+    with outbox.batched(session):
+        concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
+        pair = [concerned[i] for i in pair_ids]
+        callout.status, callout.filled_at, callout.version = CalloutStatus.FILLED, now, callout.version + 1
+        shift.status = ShiftStatus.CONFIRMED
+        offer_of = {o.inspector_id: o for o in shift_offers}
+        for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
+            if member.id not in existing:
+                session.add(
+                    Assignment(
+                        shift_id=shift.id,
+                        inspector_id=member.id,
+                        status=AssignmentStatus.CONFIRMED,
+                        confirmed_at=now,
+                        created_at=now,
+                    )
                 )
-            )
-        offer = offer_of.get(member.id)
-        if offer is not None:
-            offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
-        _tell_pair_member(session, now, member, colleague.first_name, shift, details)
-        _reveal_location(session, now, member, shift, callout)
-    filled = Message(
-        "coordinator.callout_filled",
-        {**details, "first": pair[0].first_name, "second": pair[1].first_name},
-        protect_content=True,
-        heads_up="coordinator.callout_filled_alert",
-    )
-    for coordinator in coordinators:
-        outbox.send(session, now, coordinator, filled)
+            offer = offer_of.get(member.id)
+            if offer is not None:
+                offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
+            _tell_pair_member(session, now, member, colleague.first_name, shift, details)
+            _reveal_location(session, now, member, shift, callout)
+        filled = Message(
+            "coordinator.callout_filled",
+            {**details, "first": pair[0].first_name, "second": pair[1].first_name},
+            protect_content=True,
+            heads_up="coordinator.callout_filled_alert",
+        )
+        for coordinator in coordinators:
+            outbox.send(session, now, coordinator, filled)
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
 
 
