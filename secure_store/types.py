@@ -19,9 +19,22 @@ write sealed values gives each row its id and each value as `RowBound(value, id)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Dialect, Table, Text, cast, event, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    Dialect,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.elements import ColumnElement
@@ -183,14 +196,24 @@ def next_ids(session: Session, table: Table, count: int) -> list[int]:
     a bulk INSERT that writes sealed values (each as `RowBound(value, its row's id)`)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        sequence = func.pg_get_serial_sequence(table.name, ROW_KEY)
-        numbers = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-        return list(connection.execute(numbers).scalars())
-    largest = connection.execute(select(func.coalesce(func.max(table.c[ROW_KEY]), 0))).scalar_one()
+        return list(connection.execute(_sequence_numbers(table), {"count": count}).scalars())
+    largest = connection.execute(_largest_id(table)).scalar_one()
     reserved = session.info.setdefault(RESERVED, {})
     first = max(largest, reserved.get(table.name, 0)) + 1
     reserved[table.name] = first + count - 1
     return list(range(first, first + count))
+
+
+@functools.cache
+def _sequence_numbers(table: Table) -> Select[Any]:
+    """Built once per table, as `_largest_id` (building a statement costs more than running it)."""
+    sequence = func.pg_get_serial_sequence(table.name, ROW_KEY)
+    return select(func.nextval(sequence)).select_from(func.generate_series(1, bindparam("count")))
+
+
+@functools.cache
+def _largest_id(table: Table) -> Select[Any]:
+    return select(func.coalesce(func.max(table.c[ROW_KEY]), 0))
 
 
 def _forget_reserved_ids(session: Session, transaction: Any) -> None:

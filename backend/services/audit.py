@@ -26,8 +26,8 @@ from secure_store import KeyRing, chain, current_keyring
 
 # Any constant will do; it only has to be the same in every process of a deployment.
 AUDIT_LOCK_ID = 7_243_110_001
-RECORDS = cast(Table, AuditRecord.__table__)
-"""The records' table, for `record`'s Core INSERT."""
+_APPEND = insert(cast(Table, AuditRecord.__table__))
+"""`record`'s Core INSERT, built once (building a statement costs more than running it)."""
 
 
 def record(
@@ -53,7 +53,7 @@ def record(
     mac = chain.seal(current_keyring(), seq, at, actor, action, subject, details, prev_mac)
     session.flush()
     session.connection().execute(
-        insert(RECORDS),
+        _APPEND,
         {
             "seq": seq,
             "at": at,
@@ -82,10 +82,12 @@ def _chain_tail(session: Session) -> tuple[int, str]:
         return kept[1], kept[2]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
-    last = session.execute(
-        select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
-    ).first()
+    last = session.execute(_TAIL_QUERY).first()
     return (last.seq, last.mac) if last else (0, chain.GENESIS)
+
+
+_TAIL_QUERY = select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
+"""Built once: every transaction that records asks (building it costs more than running it)."""
 
 
 ANCHORED_ACTION = "audit.anchored"

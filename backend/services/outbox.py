@@ -299,6 +299,7 @@ def _queue(
 BATCH = "piket.outbox_batch"
 """session.info key: the messages queued inside `batched`, not yet written."""
 MESSAGES = cast(Table, OutboxMessage.__table__)
+_INSERT_MESSAGES = insert(MESSAGES)
 
 
 @contextmanager
@@ -326,7 +327,7 @@ def batched(session: Session) -> Iterator[None]:
                 RowBound(row["chat_id"], row_id),
                 RowBound(row["payload"], row_id),
             )
-        session.connection().execute(insert(MESSAGES), rows)
+        session.connection().execute(_INSERT_MESSAGES, rows)
 
 
 CHAT_IDS = "piket.chat_ids"
@@ -373,15 +374,17 @@ def to_coordinators(
 
 def coordinators(session: Session, except_id: int | None = None) -> list[Inspector]:
     """Every enrolled coordinator (but `except_id`), their chat ids opened in the same query."""
-    found = session.execute(
-        select(Inspector, Inspector.telegram_id).where(
-            Inspector.is_coordinator.is_(True),
-            Inspector.telegram_index.is_not(None),
-            Inspector.id != (except_id if except_id is not None else -1),
-        )
-    ).all()
+    found = session.execute(_COORDINATORS, {"except_id": except_id if except_id is not None else -1}).all()
     remember_chat_ids(session, {coordinator.id: chat_id for coordinator, chat_id in found})
     return [coordinator for coordinator, _ in found]
+
+
+_COORDINATORS = select(Inspector, Inspector.telegram_id).where(
+    Inspector.is_coordinator.is_(True),
+    Inspector.telegram_index.is_not(None),
+    Inspector.id != bindparam("except_id"),
+)
+"""Built once: a confirmation asks (building a statement costs more than running it)."""
 
 
 def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:
