@@ -399,8 +399,9 @@ def _confirm_pair(
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
     the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
-    decided, under the shift's lock. Everything is read before anything is written, so the changed
-    rows go to the database in one flush and the messages in one INSERT, when the batch ends."""
+    decided, under the shift's lock. Everything is read before anything is written; the changed
+    rows go by one UPDATE per table (`write_loaded`), the pair's places by one INSERT, and the
+    messages by one INSERT when the batch ends."""
     details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
     coordinators = outbox.coordinators(session)
     with outbox.batched(session):
