@@ -120,10 +120,10 @@ def answer_offer(
 ) -> Answer:
     """One tap on Accept or Decline (a call-out or a cover request); a stale, repeated or forged
     tap changes nothing."""
-    offer = session.execute(_OFFER, {"offer_id": offer_id}).scalar_one_or_none()
-    if offer is None or offer.inspector_id != inspector_id:
+    found = session.execute(_OFFER_AND_LOCKED_SHIFT, {"offer_id": offer_id}).one_or_none()
+    if found is None or found.Offer.inspector_id != inspector_id:
         return Answer.STALE
-    shift = _locked_shift(session, offer.shift_id)
+    offer, shift = found
     callout = session.execute(_CALLOUT_OF_SHIFT, {"shift_id": shift.id}).scalar_one_or_none()
     closed = _closed(session, now, shift, callout)
     if closed is not None:
@@ -139,7 +139,15 @@ def answer_offer(
     return _settle(session, now, shift, callout, inspector_id)
 
 
-_OFFER = select(Offer).where(Offer.id == bindparam("offer_id"))
+_OFFER_AND_LOCKED_SHIFT = (
+    select(Offer, Shift)
+    .join(Shift, Shift.id == Offer.shift_id)
+    .where(Offer.id == bindparam("offer_id"))
+    .with_for_update(of=Shift)
+)
+"""The offer and its shift in one statement, the shift's row locked (acceptances of one shift are
+serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
+answer is a compare-and-set on its version (`_answered`)."""
 _CALLOUT_OF_SHIFT = select(Callout).where(Callout.shift_id == bindparam("shift_id"))
 # Built once, as are the statements below them: an accept runs a dozen, and building one costs more
 # than running it.
@@ -599,13 +607,6 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     if new.source not in profile.callout_sources(session):
         raise Refused(SOURCE_NOT_LISTED, field="source", code="source_not_listed")
     return municipality
-
-
-def _locked_shift(session: Session, shift_id: int) -> Shift:
-    return session.execute(_LOCKED_SHIFT, {"shift_id": shift_id}).scalar_one()
-
-
-_LOCKED_SHIFT = select(Shift).where(Shift.id == bindparam("shift_id")).with_for_update()
 
 
 def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | None) -> Answer | None:
