@@ -439,16 +439,9 @@ def _confirm_pair(
 def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[int]) -> None:
     """The pair's newcomers on the shift, confirmed: one INSERT for both (no one reads them back)."""
     if inspector_ids:
-        rows = [
-            {
-                "shift_id": shift.id,
-                "inspector_id": i,
-                "status": AssignmentStatus.CONFIRMED,
-                "confirmed_at": now,
-            }
-            for i in inspector_ids
-        ]
-        session.connection().execute(_INSERT_ASSIGNMENTS, [row | {"created_at": now} for row in rows])
+        confirmed = {"status": AssignmentStatus.CONFIRMED, "confirmed_at": now, "created_at": now}
+        rows = [{"shift_id": shift.id, "inspector_id": i, **confirmed} for i in inspector_ids]
+        session.connection().execute(_INSERT_ASSIGNMENTS, rows)
 
 
 def _tell_pair_member(

@@ -217,11 +217,7 @@ _PEOPLE = (
 
 
 def municipality_name(session: Session, shift: Shift) -> str:
-    name: str = session.execute(_MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
-    return name
-
-
-_MUNICIPALITY_NAME = select(Municipality.name).where(Municipality.id == bindparam("id"))
+    return session.get_one(Municipality, shift.municipality_id).name
 
 
 def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:

@@ -322,11 +322,8 @@ def batched(session: Session) -> Iterator[None]:
         session.flush()
         ids = next_ids(session, MESSAGES, len(rows))
         for row, row_id in zip(rows, ids, strict=True):
-            row |= {"id": row_id, "status": OutboxStatus.PENDING, "attempts": 0}
-            row["chat_id"], row["payload"] = (
-                RowBound(row["chat_id"], row_id),
-                RowBound(row["payload"], row_id),
-            )
+            sealed = {key: RowBound(row[key], row_id) for key in ("chat_id", "payload")}  # for its row
+            row |= {"id": row_id, "status": OutboxStatus.PENDING, "attempts": 0, **sealed}
         session.connection().execute(_INSERT_MESSAGES, rows)
 
 
