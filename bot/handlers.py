@@ -17,9 +17,9 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -47,6 +47,13 @@ C = TypeVar("C")
 Reply = tuple[str, str, dict[str, Any]]
 """A tap's answer as given: language, template key, parameters."""
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+HANDLED = cast(Table, ProcessedUpdate.__table__)
+"""Written by Core statements (built once, below): an update's row is never read back as an object
+while it is handled, and building a statement costs more than running it."""
+_HANDLED = insert(HANDLED)
+_ANSWERED = (
+    update(HANDLED).where(HANDLED.c.update_id == bindparam("handled")).values(answer=bindparam("answer"))
+)
 
 
 class AlreadyHandled(Exception):
@@ -64,11 +71,11 @@ async def once(context: Context, update: Update, work: Callable[[Session, dateti
     def run() -> T:
         try:
             with bound.database.transaction() as session:
-                # Held while the work runs: the session keeps only a weak reference, and a tap's
-                # answer is written to this row (`_remember`) without reading it back.
-                handled = ProcessedUpdate(update_id=update.update_id, processed_at=bound.clock.now())
-                session.add(handled)
-                session.flush()
+                # First, by one Core INSERT: a redelivered update fails here, before any work (on
+                # PostgreSQL it waits for the first one's transaction, then fails on the key).
+                session.connection().execute(
+                    _HANDLED, {"update_id": update.update_id, "processed_at": bound.clock.now()}
+                )
                 follow_team_zone(session)
                 return work(session, bound.clock.now())
         except IntegrityError as duplicate:
@@ -125,8 +132,7 @@ async def start(update: Update, context: Context) -> None:
 
 def _remember(session: Session, update_id: int, reply: Reply) -> None:
     """Keep the answer with the handled update, to give it again if Telegram redelivers the tap."""
-    handled = session.get_one(ProcessedUpdate, update_id)
-    handled.answer = json.dumps(reply)
+    session.connection().execute(_ANSWERED, {"handled": update_id, "answer": json.dumps(reply)})
 
 
 def _remembered(database: Database, update_id: int) -> Reply:

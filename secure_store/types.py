@@ -19,9 +19,22 @@ write sealed values gives each row its id and each value as `RowBound(value, id)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Dialect, Table, Text, cast, event, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    Dialect,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Mapper, Session, UOWTransaction, object_session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.elements import ColumnElement
@@ -158,7 +171,7 @@ def _number_new_rows(session: Session, _flush: UOWTransaction, _instances: Any) 
         if sealed_attributes(mapper) and getattr(obj, ROW_KEY) is None:
             waiting.setdefault(mapper.local_table, []).append(obj)  # type: ignore[arg-type]
     for table, objects in waiting.items():
-        for obj, row_id in zip(objects, _next_ids(session, table, len(objects)), strict=True):
+        for obj, row_id in zip(objects, next_ids(session, table, len(objects)), strict=True):
             setattr(obj, ROW_KEY, row_id)
 
 
@@ -170,7 +183,7 @@ def _bind_to_row(_mapper: Mapper[Any], connection: Any, target: Any) -> None:
     if state.dict.get(ROW_KEY) is None:  # an object that joined the session during the flush
         session = object_session(target)
         assert session is not None
-        state.dict[ROW_KEY] = _next_ids(session, state.mapper.local_table, 1)[0]  # type: ignore[arg-type]
+        state.dict[ROW_KEY] = next_ids(session, state.mapper.local_table, 1)[0]  # type: ignore[arg-type]
     row = state.dict[ROW_KEY]
     for key in keys:
         value = state.dict.get(key)
@@ -178,17 +191,29 @@ def _bind_to_row(_mapper: Mapper[Any], connection: Any, target: Any) -> None:
             state.dict[key] = RowBound(value, row)  # equal to the old string: no extra change is seen
 
 
-def _next_ids(session: Session, table: Table, count: int) -> list[int]:
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, ascending, none handed out before in this transaction: for
+    a bulk INSERT that writes sealed values (each as `RowBound(value, its row's id)`)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        sequence = func.pg_get_serial_sequence(table.name, ROW_KEY)
-        numbers = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-        return list(connection.execute(numbers).scalars())
-    largest = connection.execute(select(func.coalesce(func.max(table.c[ROW_KEY]), 0))).scalar_one()
+        return list(connection.execute(_sequence_numbers(table), {"count": count}).scalars())
+    largest = connection.execute(_largest_id(table)).scalar_one()
     reserved = session.info.setdefault(RESERVED, {})
     first = max(largest, reserved.get(table.name, 0)) + 1
     reserved[table.name] = first + count - 1
     return list(range(first, first + count))
+
+
+@functools.cache
+def _sequence_numbers(table: Table) -> Select[Any]:
+    """Built once per table, as `_largest_id` (building a statement costs more than running it)."""
+    sequence = func.pg_get_serial_sequence(table.name, ROW_KEY)
+    return select(func.nextval(sequence)).select_from(func.generate_series(1, bindparam("count")))
+
+
+@functools.cache
+def _largest_id(table: Table) -> Select[Any]:
+    return select(func.coalesce(func.max(table.c[ROW_KEY]), 0))
 
 
 def _forget_reserved_ids(session: Session, transaction: Any) -> None:

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,8 @@ from secure_store import KeyRing, chain, current_keyring
 
 # Any constant will do; it only has to be the same in every process of a deployment.
 AUDIT_LOCK_ID = 7_243_110_001
+_APPEND = insert(cast(Table, AuditRecord.__table__))
+"""`record`'s Core INSERT, built once (building a statement costs more than running it)."""
 
 
 def record(
@@ -35,31 +37,36 @@ def record(
     action: str,
     subject: str,
     details: dict[str, Any] | None = None,
-) -> AuditRecord:
-    """Append one record to the chain. Details must hold ids and counts only.
+) -> int:
+    """Append one record to the chain; returns its number. Details must hold ids and counts only.
 
     Appends are serialised so that two transactions never link to the same
     predecessor: PostgreSQL takes a transaction-scoped advisory lock, SQLite
-    already holds its write lock since BEGIN IMMEDIATE.
+    already holds its write lock since BEGIN IMMEDIATE. The session is flushed first, as it was
+    when the record was an object of its own (a caller may count on its new rows' ids after this);
+    the record itself is one Core INSERT: nothing reads it back as an object, and the unit of work
+    costs more than the row (an accept that completes a pair writes two records).
     """
     last_seq, prev_mac = _chain_tail(session)
     seq = last_seq + 1
     details = details or {}
     mac = chain.seal(current_keyring(), seq, at, actor, action, subject, details, prev_mac)
-    entry = AuditRecord(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        subject=subject,
-        details=json.dumps(details, sort_keys=True),
-        prev_mac=prev_mac,
-        mac=mac,
-    )
-    session.add(entry)
     session.flush()
+    session.connection().execute(
+        _APPEND,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "details": json.dumps(details, sort_keys=True),
+            "prev_mac": prev_mac,
+            "mac": mac,
+        },
+    )
     session.info[TAIL] = (session.get_transaction(), seq, mac)
-    return entry
+    return seq
 
 
 TAIL = "piket.audit_tail"
@@ -75,10 +82,12 @@ def _chain_tail(session: Session) -> tuple[int, str]:
         return kept[1], kept[2]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
-    last = session.execute(
-        select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
-    ).first()
+    last = session.execute(_TAIL_QUERY).first()
     return (last.seq, last.mac) if last else (0, chain.GENESIS)
+
+
+_TAIL_QUERY = select(AuditRecord.seq, AuditRecord.mac).order_by(AuditRecord.seq.desc()).limit(1)
+"""Built once: every transaction that records asks (building it costs more than running it)."""
 
 
 ANCHORED_ACTION = "audit.anchored"
@@ -140,7 +149,7 @@ def send_anchor(session: Session, now: datetime) -> Anchor | None:
         .join(WebUser, WebUser.inspector_id == Inspector.id)
         .where(WebUser.role == Role.ADMIN, WebUser.is_active.is_(True), Inspector.telegram_index.is_not(None))
     )
-    sent = sum(outbox.send(session, now, admin, message, ref="audit:anchor") is not None for admin in admins)
+    sent = sum(outbox.send(session, now, admin, message, ref="audit:anchor") for admin in admins)
     if not sent:
         sent = outbox.to_coordinators(session, now, message, ref="audit:anchor")
     record(session, now, "job:anchor", ANCHORED_ACTION, "audit_records", {"seq": anchor.seq, "sent": sent})

@@ -12,11 +12,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.db import rows_changed
+from backend.db import rows_changed, write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -38,6 +40,8 @@ from scheduling import pairing
 from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
 
+ASSIGNMENTS, OFFERS = cast(Table, Assignment.__table__), cast(Table, Offer.__table__)
+_INSERT_ASSIGNMENTS = insert(ASSIGNMENTS)
 MAX_LOCATION, MAX_NOTES = 300, 2000
 SOURCE_NOT_LISTED = N_("the team's profile does not list this source")
 # A bot may delete its own messages for 48 hours; a location sent earlier than
@@ -116,22 +120,16 @@ def answer_offer(
 ) -> Answer:
     """One tap on Accept or Decline (a call-out or a cover request); a stale, repeated or forged
     tap changes nothing."""
-    offer = session.get(Offer, offer_id)
-    if offer is None or offer.inspector_id != inspector_id:
+    found = session.execute(_OFFER_AND_LOCKED_SHIFT, {"offer_id": offer_id}).one_or_none()
+    if found is None or found.Offer.inspector_id != inspector_id:
         return Answer.STALE
-    shift = _locked_shift(session, offer.shift_id)
-    callout = session.execute(select(Callout).where(Callout.shift_id == shift.id)).scalar_one_or_none()
+    offer, shift = found
+    callout = session.execute(_CALLOUT_OF_SHIFT, {"shift_id": shift.id}).scalar_one_or_none()
     closed = _closed(session, now, shift, callout)
     if closed is not None:
         return closed
     new_status = OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
-    changed = rows_changed(
-        session,
-        update(Offer)
-        .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING, Offer.version == version)
-        .values(status=new_status, answered_at=now, version=Offer.version + 1),
-    )
-    if changed != 1:
+    if not _answered(session, now, offer, version, new_status):
         return Answer.STALE
     if not accept:
         offers.tell(session, now, offer, Message("offer.declined", planning.when(shift)))
@@ -139,6 +137,40 @@ def answer_offer(
         return Answer.DECLINED
     audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
     return _settle(session, now, shift, callout, inspector_id)
+
+
+_OFFER_AND_LOCKED_SHIFT = (
+    select(Offer, Shift)
+    .join(Shift, Shift.id == Offer.shift_id)
+    .where(Offer.id == bindparam("offer_id"))
+    .with_for_update(of=Shift)
+)
+"""The offer and its shift in one statement, the shift's row locked (acceptances of one shift are
+serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
+answer is a compare-and-set on its version (`_answered`)."""
+_CALLOUT_OF_SHIFT = select(Callout).where(Callout.shift_id == bindparam("shift_id"))
+# Built once, as are the statements below them: an accept runs a dozen, and building one costs more
+# than running it.
+_ANSWER = (
+    update(OFFERS)
+    .where(
+        OFFERS.c.id == bindparam("offer_id"),
+        OFFERS.c.status == OfferStatus.PENDING,
+        OFFERS.c.version == bindparam("seen"),
+    )
+    .values(status=bindparam("new_status"), answered_at=bindparam("now"), version=OFFERS.c.version + 1)
+)
+
+
+def _answered(session: Session, now: datetime, offer: Offer, version: int, status: OfferStatus) -> bool:
+    """The answer, by compare-and-set on the offer's version (a stale or repeated tap changes nothing);
+    the loaded offer then holds it too."""
+    row = {"offer_id": offer.id, "seen": version, "new_status": status, "now": now}
+    if rows_changed(session, _ANSWER, row) != 1:
+        return False
+    for name, value in (("status", status), ("answered_at", now), ("version", version + 1)):
+        set_committed_value(offer, name, value)
+    return True
 
 
 def remind_and_escalate(
@@ -375,40 +407,41 @@ def _confirm_pair(
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
     the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
-    decided, under the shift's lock. Everything is read before anything is written, so the rows
-    written go to the database in one flush (audit.record's)."""
+    decided, under the shift's lock. Everything is read before anything is written; the changed
+    rows go by one UPDATE per table (`write_loaded`), the pair's places by one INSERT, and the
+    messages by one INSERT when the batch ends."""
     details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
     coordinators = outbox.coordinators(session)
-    concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
-    pair = [concerned[i] for i in pair_ids]
-    callout.status, callout.filled_at, callout.version = CalloutStatus.FILLED, now, callout.version + 1
-    shift.status = ShiftStatus.CONFIRMED
-    offer_of = {o.inspector_id: o for o in shift_offers}
-    for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
-        if member.id not in existing:
-            session.add(
-                Assignment(
-                    shift_id=shift.id,
-                    inspector_id=member.id,
-                    status=AssignmentStatus.CONFIRMED,
-                    confirmed_at=now,
-                    created_at=now,
-                )
-            )
-        offer = offer_of.get(member.id)
-        if offer is not None:
-            offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
-        _tell_pair_member(session, now, member, colleague.first_name, shift, details)
-        _reveal_location(session, now, member, shift, callout)
-    filled = Message(
-        "coordinator.callout_filled",
-        {**details, "first": pair[0].first_name, "second": pair[1].first_name},
-        protect_content=True,
-        heads_up="coordinator.callout_filled_alert",
-    )
-    for coordinator in coordinators:
-        outbox.send(session, now, coordinator, filled)
+    with outbox.batched(session):
+        concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
+        pair = [concerned[i] for i in pair_ids]
+        filled = {"status": CalloutStatus.FILLED, "filled_at": now, "version": callout.version + 1}
+        write_loaded(session, [(callout, filled), (shift, {"status": ShiftStatus.CONFIRMED})])
+        _put_on(session, now, shift, [member.id for member in pair if member.id not in existing])
+        offer_of = {o.inspector_id: o for o in shift_offers}
+        for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
+            offer = offer_of.get(member.id)
+            if offer is not None:
+                offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
+            _tell_pair_member(session, now, member, colleague.first_name, shift, details)
+            _reveal_location(session, now, member, shift, callout)
+        told = Message(
+            "coordinator.callout_filled",
+            {**details, "first": pair[0].first_name, "second": pair[1].first_name},
+            protect_content=True,
+            heads_up="coordinator.callout_filled_alert",
+        )
+        for coordinator in coordinators:
+            outbox.send(session, now, coordinator, told)
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
+
+
+def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[int]) -> None:
+    """The pair's newcomers on the shift, confirmed: one INSERT for both (no one reads them back)."""
+    if inspector_ids:
+        confirmed = {"status": AssignmentStatus.CONFIRMED, "confirmed_at": now, "created_at": now}
+        rows = [{"shift_id": shift.id, "inspector_id": i, **confirmed} for i in inspector_ids]
+        session.connection().execute(_INSERT_ASSIGNMENTS, rows)
 
 
 def _tell_pair_member(
@@ -567,10 +600,6 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     if new.source not in profile.callout_sources(session):
         raise Refused(SOURCE_NOT_LISTED, field="source", code="source_not_listed")
     return municipality
-
-
-def _locked_shift(session: Session, shift_id: int) -> Shift:
-    return session.execute(select(Shift).where(Shift.id == shift_id).with_for_update()).scalar_one()
 
 
 def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | None) -> Answer | None:

@@ -97,7 +97,11 @@ def reset_by_username(session: Session, now: datetime, actor: str, username: str
 
 def team_zone_name(session: Session) -> str | None:
     """The region's zone (the one the rules use), or None before setup."""
-    return session.execute(select(Region.timezone).order_by(Region.id).limit(1)).scalar_one_or_none()
+    return session.execute(_ZONE).scalar_one_or_none()
+
+
+_ZONE = select(Region.timezone).order_by(Region.id).limit(1)
+"""Built once: every request, bot update and sweep asks (building a statement costs more than running it)."""
 
 
 def follow_team_zone(session: Session) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy.orm.util import identity_key
 
+from backend.db import write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -115,11 +117,14 @@ def close_others(
         if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING) and o.inspector_id not in pair
     ]
     concerned = people(session, [*pair, *(offer.inspector_id for offer in others)])
-    for offer in others:
-        offer.status = OfferStatus.STANDBY if offer.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN
-        offer.version += 1
+    closed = [
+        (o, OfferStatus.STANDBY if o.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN)
+        for o in others
+    ]
+    write_loaded(session, [(o, {"status": status, "version": o.version + 1}) for o, status in closed])
+    for offer, status in closed:
         kind = "offer.cover_" if offer.is_cover else "offer."
-        template = kind + ("standby" if offer.status is OfferStatus.STANDBY else "filled")
+        template = kind + ("standby" if status is OfferStatus.STANDBY else "filled")
         tell(session, now, offer, Message(template, planning.when(shift)), again=True)
     return concerned
 
@@ -151,13 +156,16 @@ def answer_about(offer: Offer) -> dict[str, int]:
 
 def offers_of(session: Session, shift_id: int, *statuses: OfferStatus) -> list[Offer]:
     """The shift's offers in these states, in the order they were answered."""
-    return list(
-        session.execute(
-            select(Offer)
-            .where(Offer.shift_id == shift_id, Offer.status.in_(statuses))
-            .order_by(Offer.answered_at, Offer.id)
-        ).scalars()
-    )
+    return list(session.execute(_OFFERS_OF, {"shift_id": shift_id, "statuses": statuses}).scalars())
+
+
+# Built once, as are the statements below: a pair's confirmation runs each (building a statement
+# costs more than running it).
+_OFFERS_OF = (
+    select(Offer)
+    .where(Offer.shift_id == bindparam("shift_id"), Offer.status.in_(bindparam("statuses", expanding=True)))
+    .order_by(Offer.answered_at, Offer.id)
+)
 
 
 def offer_of(session: Session, shift_id: int, inspector_id: int) -> Offer | None:
@@ -171,13 +179,17 @@ def assignments_of(session: Session, shift_id: int, *, standing: bool = False) -
     statuses = [
         s for s in planning.LIVE_ASSIGNMENTS if not (standing and s is AssignmentStatus.COVER_REQUESTED)
     ]
-    return list(
-        session.execute(
-            select(Assignment)
-            .where(Assignment.shift_id == shift_id, Assignment.status.in_(statuses))
-            .order_by(Assignment.id)
-        ).scalars()
+    return list(session.execute(_ASSIGNMENTS_OF, {"shift_id": shift_id, "statuses": statuses}).scalars())
+
+
+_ASSIGNMENTS_OF = (
+    select(Assignment)
+    .where(
+        Assignment.shift_id == bindparam("shift_id"),
+        Assignment.status.in_(bindparam("statuses", expanding=True)),
     )
+    .order_by(Assignment.id)
+)
 
 
 def inspector(session: Session, inspector_id: int, first_name: bool = False) -> Inspector:
@@ -193,18 +205,29 @@ def people(session: Session, inspector_ids: Collection[int]) -> dict[int, Inspec
     names stay closed: no message shows one, so each row opens two values, as before). The caller
     holds the result while it works: the session keeps unchanged objects only while they are
     referenced, and `inspector` finds them there without a query."""
-    query = (
-        select(Inspector)
-        .where(Inspector.id.in_(set(inspector_ids)))
-        .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
-    )
-    found = {i.id: i for i in session.execute(query).scalars()}
+    found = {i.id: i for i in session.execute(_PEOPLE, {"ids": list(set(inspector_ids))}).scalars()}
     outbox.remember_chat_ids(session, {i: person.telegram_id for i, person in found.items()})
     return found
 
 
+_PEOPLE = (
+    select(Inspector)
+    .where(Inspector.id.in_(bindparam("ids", expanding=True)))
+    .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
+)
+
+
 def municipality_name(session: Session, shift: Shift) -> str:
-    return session.get_one(Municipality, shift.municipality_id).name
+    """From the session when it holds the municipality (a new call-out), else its name alone: a whole
+    municipality loaded by `session.get` cost an accept more than this query does."""
+    held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))
+    if held is not None:
+        return str(held.name)
+    name: str = session.execute(_MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
+    return name
+
+
+_MUNICIPALITY_NAME = select(Municipality.name).where(Municipality.id == bindparam("id"))
 
 
 def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:

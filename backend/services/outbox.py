@@ -22,15 +22,17 @@ kind and checks what a lock screen would have shown.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Inspector, OutboxMessage, OutboxStatus
+from secure_store.types import RowBound, next_ids
 
 SEND, EDIT, DELETE = "sendMessage", "editMessageText", "deleteMessage"
 MAX_ATTEMPTS = 8
@@ -97,8 +99,8 @@ def send(
     message: Message,
     ref: str | None = None,
     not_before: datetime | None = None,
-) -> OutboxMessage | None:
-    """Queue a message to an enrolled inspector; nothing for an account without Telegram or revoked.
+) -> bool:
+    """Queue a message to an enrolled inspector (True); nothing for an account without Telegram or revoked.
     A message with a `heads_up` is preceded by that ringing heads-up (same `not_before`)."""
     message.check_lock_screen()
     if message.heads_up is not None:
@@ -115,16 +117,14 @@ def send(
     return _queue(session, now, inspector, SEND, message.to_json(inspector.language), ref, not_before)
 
 
-def edit(
-    session: Session, now: datetime, inspector: Inspector, ref: str, message: Message
-) -> OutboxMessage | None:
+def edit(session: Session, now: datetime, inspector: Inspector, ref: str, message: Message) -> bool:
     """Replace the text and buttons of the message sent under `ref` (buttons gone when none are given)."""
     return _queue(session, now, inspector, EDIT, message.to_json(inspector.language), ref, None)
 
 
 def delete(
     session: Session, now: datetime, inspector: Inspector, ref: str, not_before: datetime | None = None
-) -> OutboxMessage | None:
+) -> bool:
     """Delete the message sent under `ref`, also for a revoked account (that is the point)."""
     return _queue(session, now, inspector, DELETE, "{}", ref, not_before, allow_revoked=True)
 
@@ -275,21 +275,56 @@ def _queue(
     ref: str | None,
     not_before: datetime | None,
     allow_revoked: bool = False,
-) -> OutboxMessage | None:
+) -> bool:
     chat_id = _chat_id(session, inspector)
     if chat_id is None or (inspector.revoked_at is not None and not allow_revoked):
-        return None
-    row = OutboxMessage(
-        chat_id=chat_id,
-        inspector_id=inspector.id,
-        method=method,
-        payload=payload,
-        ref=ref,
-        not_before_at=not_before or now,
-        created_at=now,
-    )
-    session.add(row)
-    return row
+        return False
+    row = {
+        "chat_id": chat_id,
+        "inspector_id": inspector.id,
+        "method": method,
+        "payload": payload,
+        "ref": ref,
+        "not_before_at": not_before or now,
+        "created_at": now,
+    }
+    batch: list[dict[str, Any]] | None = session.info.get(BATCH)
+    if batch is not None:
+        batch.append(row)
+    else:
+        session.add(OutboxMessage(**row))
+    return True
+
+
+BATCH = "piket.outbox_batch"
+"""session.info key: the messages queued inside `batched`, not yet written."""
+MESSAGES = cast(Table, OutboxMessage.__table__)
+_INSERT_MESSAGES = insert(MESSAGES)
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Messages queued inside are written when it ends, by one INSERT for all (the ORM writes each
+    row as an object of its own: a pair's confirmation queues a dozen). Their ids keep the order
+    they were queued in, after every message queued before (flushed first, so it has its id) and
+    before any queued after, so the sender still sends each chat's messages in order. Nothing
+    inside may read the outbox back: its messages are not written yet."""
+    if BATCH in session.info:  # inside another batch: that one writes them
+        yield
+        return
+    rows: list[dict[str, Any]] = []
+    session.info[BATCH] = rows
+    try:
+        yield
+    finally:
+        del session.info[BATCH]
+    if rows:
+        session.flush()
+        ids = next_ids(session, MESSAGES, len(rows))
+        for row, row_id in zip(rows, ids, strict=True):
+            sealed = {key: RowBound(row[key], row_id) for key in ("chat_id", "payload")}  # for its row
+            row |= {"id": row_id, "status": OutboxStatus.PENDING, "attempts": 0, **sealed}
+        session.connection().execute(_INSERT_MESSAGES, rows)
 
 
 CHAT_IDS = "piket.chat_ids"
@@ -331,20 +366,22 @@ def to_coordinators(
     session: Session, now: datetime, message: Message, ref: str | None = None, except_id: int | None = None
 ) -> int:
     """Queue a message to every enrolled coordinator (but `except_id`); returns how many."""
-    return sum(send(session, now, c, message, ref=ref) is not None for c in coordinators(session, except_id))
+    return sum(send(session, now, c, message, ref=ref) for c in coordinators(session, except_id))
 
 
 def coordinators(session: Session, except_id: int | None = None) -> list[Inspector]:
     """Every enrolled coordinator (but `except_id`), their chat ids opened in the same query."""
-    found = session.execute(
-        select(Inspector, Inspector.telegram_id).where(
-            Inspector.is_coordinator.is_(True),
-            Inspector.telegram_index.is_not(None),
-            Inspector.id != (except_id if except_id is not None else -1),
-        )
-    ).all()
+    found = session.execute(_COORDINATORS, {"except_id": except_id if except_id is not None else -1}).all()
     remember_chat_ids(session, {coordinator.id: chat_id for coordinator, chat_id in found})
     return [coordinator for coordinator, _ in found]
+
+
+_COORDINATORS = select(Inspector, Inspector.telegram_id).where(
+    Inspector.is_coordinator.is_(True),
+    Inspector.telegram_index.is_not(None),
+    Inspector.id != bindparam("except_id"),
+)
+"""Built once: a confirmation asks (building a statement costs more than running it)."""
 
 
 def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:

@@ -354,7 +354,7 @@ def _notify(session: Session, now: datetime, alert: SafetyAlert, stage: AlertSta
             continue
         if person.id in already:
             outbox.delete(session, now, person, ref(alert.id))
-        told += outbox.send(session, now, person, message, ref=ref(alert.id)) is not None
+        told += outbox.send(session, now, person, message, ref=ref(alert.id))
     return told
 
 
