@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import heapq
+import json
 import os
 import random
 import re
@@ -237,7 +238,7 @@ class Results:
         """(time.monotonic(), messages due and unsent), every second."""
         self.last_callout_at = 0.0
         self.drained_after: float | None = None
-        self.backlog_by_chat: list[int] = []
+        self.backlog_by_chat: list[tuple[int, str]] = []
         """Messages due and unsent when the run ended, per chat, most first (a chat gets one a second)."""
         self.duplicates = 0
         self.lock = threading.Lock()
@@ -419,9 +420,11 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
     )
     waiting = results.backlog_by_chat
     print(
-        f"   backlog when the run ended: {sum(waiting)} to {len(waiting)} chats; "
-        f"the most to one chat {waiting[:3]} (one a second each)"
+        f"   backlog when the run ended: {sum(c for c, _ in waiting)} to {len(waiting)} chats; "
+        f"the most to one chat {[count for count, _ in waiting[:3]]} (one a second each)"
     )
+    for count, kinds in waiting[:2]:
+        print(f"   {count} to one chat: {kinds}")
     by_chat: dict[int, list[float]] = {}
     for call in calls:
         by_chat.setdefault(call.chat, []).append(call.at)
@@ -434,18 +437,26 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
     print(f"target: messages sent twice = {results.duplicates} (0): {verdict(results.duplicates == 0)}")
 
 
-def backlog_by_chat(database: Database) -> list[int]:
+def backlog_by_chat(database: Database) -> list[tuple[int, str]]:
+    """Per chat, most first: how many messages are due and unsent, and of which templates."""
     with database.transaction() as session:
-        counts = session.execute(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
+        rows = session.execute(
+            select(OutboxMessage.inspector_id, OutboxMessage.method, OutboxMessage.payload).where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before_at <= datetime.now(UTC),
             )
-            .group_by(OutboxMessage.inspector_id)
-        ).scalars()
-        return sorted(counts, reverse=True)
+        ).all()
+    by_chat: dict[int | None, Counter[str]] = {}
+    for inspector_id, method, payload in rows:
+        template = json.loads(payload).get("template", "?")
+        by_chat.setdefault(inspector_id, Counter())[f"{method}:{template}"] += 1
+    return sorted(
+        (
+            (sum(kinds.values()), ", ".join(f"{n} {k}" for k, n in kinds.most_common(4)))
+            for kinds in by_chat.values()
+        ),
+        reverse=True,
+    )
 
 
 def sent_rows(database: Database) -> int:
