@@ -136,10 +136,10 @@ def tell(session: Session, now: datetime, offer: Offer, message: Message, *, aga
     the reminder (with buttons) as a newer message: it is edited too, and with `again` (the call-out
     is off or staffed) the news also comes as a new short message, so the newest one is true."""
     to = inspector(session, offer.inspector_id)
-    outbox.edit(session, now, to, f"offer:{offer.id}", message)
+    outbox.edit(session, now, to, f"offer:{offer.id}", message, withdraw_unsent=True)
     if offer.reminded_at is None:
         return
-    outbox.edit(session, now, to, f"reminder:{offer.id}", message)
+    outbox.edit(session, now, to, f"reminder:{offer.id}", message, withdraw_unsent=True)
     if again:
         outbox.send(session, now, to, message)
 
@@ -208,17 +208,15 @@ def municipality_name(session: Session, shift: Shift) -> str:
 
 
 def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:
-    """Two messages: the first (with a notification) says only that there is a call-out and when,
-    so the lock screen shows nothing more; the second, silent, has the municipality and the buttons."""
-    alert = {key: details[key] for key in ("date", "start", "end")}
+    """Two messages: the heads-up (with a notification) says only that there is a call-out and when,
+    so the lock screen shows nothing more; the offer, silent, has the municipality and the buttons."""
     lock_screen, chat = (
         ("offer.cover_alert", "offer.cover_details") if offer.is_cover else ("offer.alert", "offer.details")
     )
-    outbox.send(session, now, to, Message(lock_screen, alert), ref=f"alert:{offer.id}")
     outbox.send(
         session,
         now,
         to,
-        Message(chat, details, about=answer_about(offer), disable_notification=True),
+        Message(chat, details, about=answer_about(offer), heads_up=lock_screen),
         ref=f"offer:{offer.id}",
     )
