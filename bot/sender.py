@@ -30,7 +30,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -61,6 +61,11 @@ class Queued:
     method: str
     payload: dict[str, Any]
     ref: str | None
+    queued_at: datetime
+
+    @property
+    def is_heads_up(self) -> bool:
+        return bool(self.payload.get("is_heads_up"))
 
 
 class Limiter:
@@ -130,6 +135,8 @@ class OutboxSender:
         self._sent_changes: OrderedDict[int, int] = OrderedDict()
         """Send (outbox row id) to how often its content had been changed in the queue when this
         sender sent it: an edit queued behind it with no more changes than that has nothing to do."""
+        self._rang_at: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        """(chat, template) to when this sender last let a heads-up of that template go to it."""
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -177,7 +184,15 @@ class OutboxSender:
     def _take_due(self, busy: frozenset[int]) -> list[Queued]:
         with self.database.transaction() as session:
             return [
-                Queued(row.id, row.chat_id, row.inspector_id, row.method, json.loads(row.payload), row.ref)
+                Queued(
+                    row.id,
+                    row.chat_id,
+                    row.inspector_id,
+                    row.method,
+                    json.loads(row.payload),
+                    row.ref,
+                    row.created_at,
+                )
                 for row in outbox.due(
                     session, self.clock.now(), self.batch, first_per_inspector=True, skip_inspectors=busy
                 )
@@ -191,6 +206,9 @@ class OutboxSender:
             if target == "wait":
                 break  # its send is still queued; the rest of this chat waits for the next round
             settled += 1
+            if self._has_rung(item):
+                await self._in_thread(self._withdraw, item, "withdrawn: a heads-up of its kind rang for it")
+                continue
             if target == "skip":
                 continue  # settled without a call, so the chat's next message need not wait a second
             if target == "as sent":
@@ -222,7 +240,16 @@ class OutboxSender:
             goes_after_all = outbox.nothing_to_change(session, session.get_one(OutboxMessage, item.id))
             return "wait" if goes_after_all else "skip"
 
+    def _has_rung(self, item: Queued) -> bool:
+        """A heads-up queued before one of its kind rang in its chat: that ring was for it too (a
+        backlog rings once for each kind, not once a message). Never a safety alert's."""
+        if not item.is_heads_up or item.payload["template"].startswith(outbox.NEVER_WITHDRAWN):
+            return False
+        rang_at = self._rang_at.get((item.chat_id, item.payload["template"]))
+        return rang_at is not None and rang_at > item.queued_at
+
     async def _call(self, item: Queued, target: int | str | None) -> None:
+        asked_at = self.clock.now()
         try:
             message_id = await self._telegram(item, target if isinstance(target, int) else None)
         except RetryAfter as wait:
@@ -237,6 +264,11 @@ class OutboxSender:
             await self._in_thread(self._retry, item, None, type(trouble).__name__)
         else:
             await self._record_sent(item, message_id)
+            if item.is_heads_up:
+                self._rang_at[(item.chat_id, item.payload["template"])] = asked_at
+                self._rang_at.move_to_end((item.chat_id, item.payload["template"]))
+                if len(self._rang_at) > REMEMBERED_MESSAGE_IDS:
+                    self._rang_at.popitem(last=False)
 
     async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
         try:
@@ -312,6 +344,10 @@ class OutboxSender:
             row = session.get_one(OutboxMessage, item.id)
             wait = seconds if seconds is not None else min(300, 2**row.attempts)
             outbox.mark_retry(session, item.id, self.clock.now() + timedelta(seconds=wait), error)
+
+    def _withdraw(self, item: Queued, reason: str) -> None:
+        with self.database.transaction() as session:
+            outbox.mark_withdrawn(session, item.id, reason)
 
     def _blocked(self, item: Queued) -> None:
         """The inspector blocked the bot: not retried forever; the coordinator hears of it once."""

@@ -80,6 +80,9 @@ class Message:
     heads_up: str | None = None
     """A ringing template queued just before this message, filled with its day and time only;
     the message itself then goes silently (see the lock-screen rule above)."""
+    is_heads_up: bool = False
+    """This is such a heads-up: the sender withdraws it when one of its kind to the same chat rang
+    after it was queued (that ring was for it too)."""
 
     @property
     def rings(self) -> bool:
@@ -93,9 +96,11 @@ class Message:
 
     def to_json(self, language: str) -> str:
         about = {"about": dict(self.about)} if self.about else {}
+        kind = {"is_heads_up": True} if self.is_heads_up else {}
         return json.dumps(
             {
                 **about,
+                **kind,
                 "template": self.template,
                 "params": self.params,
                 "language": language,
@@ -125,7 +130,7 @@ def send(
             now,
             inspector,
             SEND,
-            Message(message.heads_up, when).to_json(inspector.language),
+            Message(message.heads_up, when, is_heads_up=True).to_json(inspector.language),
             heads_up_ref(ref),
             not_before,
         )
@@ -160,9 +165,9 @@ def edit(
     payload = message.to_json(inspector.language)
     queued = _queued_send(session, inspector, ref)
     if queued is not None:
-        unsent, its_heads_up = queued
+        unsent, its_heads_up, has_rung = queued
         changes = json.loads(unsent.payload).get(CHANGES, 0) + 1
-        if withdraw_unsent and (its_heads_up is None or its_heads_up.status is OutboxStatus.PENDING):
+        if withdraw_unsent and not has_rung:
             for row in (unsent, its_heads_up):
                 _change_queued(session, row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
         else:
@@ -181,27 +186,36 @@ content]. A sender that sent that row with as many changes or more drops the edi
 
 def _queued_send(
     session: Session, inspector: Inspector, ref: str
-) -> tuple[OutboxMessage, OutboxMessage | None] | None:
+) -> tuple[OutboxMessage, OutboxMessage | None, bool] | None:
     """The newest send under `ref` to the inspector's chat if it is still queued (and may be
-    changed there), with its heads-up."""
+    changed there), its heads-up if that is queued too, and whether the heads-up has rung.
+
+    Both are locked, skipping a row the sender holds: it is recording that one as sent, so it
+    went (and waiting for the sender while it waits for this transaction would deadlock)."""
     chat_id = _chat_id(session, inspector)
     queued = [
         row
         for row in session.execute(
             select(OutboxMessage)
             .where(
-                OutboxMessage.ref == ref,
+                OutboxMessage.ref.in_((ref, heads_up_ref(ref))),
                 OutboxMessage.method == SEND,
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.inspector_id == inspector.id,
             )
             .order_by(OutboxMessage.id.desc())
+            .with_for_update(skip_locked=True)
         ).scalars()
         if row.chat_id == chat_id
     ]
-    if not queued or json.loads(queued[0].payload)["template"].startswith(NEVER_WITHDRAWN):
+    unsent = next((row for row in queued if row.ref == ref), None)
+    if unsent is None or json.loads(unsent.payload)["template"].startswith(NEVER_WITHDRAWN):
         return None
-    return queued[0], _heads_up_of(session, queued[0])
+    its_heads_up = next((row for row in queued if row.ref != ref and row.id < unsent.id), None)
+    if its_heads_up is not None:
+        return unsent, its_heads_up, False
+    had_one = _heads_up_of(session, unsent)
+    return unsent, None, had_one is not None and had_one.status is not OutboxStatus.WITHDRAWN
 
 
 def _heads_up_of(session: Session, message: OutboxMessage) -> OutboxMessage | None:
@@ -433,6 +447,14 @@ def mark_retry(session: Session, message_id: int, not_before: datetime, error: s
     row.error = error[:200]
     if row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.FAILED
+
+
+def mark_withdrawn(session: Session, message_id: int, reason: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.WITHDRAWN, error=reason[:200])
+    )
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> None:

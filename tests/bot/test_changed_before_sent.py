@@ -255,3 +255,39 @@ def test_a_safety_alert_is_never_withdrawn_nor_changed_in_the_queue(harness: Har
     harness.play(scenario)
     assert texts_to_douwe(harness, team) == ["Anna pakt dit op."]
     assert texts_to_douwe(harness, team, "editMessageText") == ["Bauke pakt dit op."]
+
+
+def test_a_backlog_rings_once_for_each_kind_of_heads_up_and_a_later_one_rings_again(
+    harness: Harness, team: Team
+) -> None:
+    """Two call-outs Douwe is put on, queued a second apart while the phone waits: the first
+    heads-up rings, the second was queued before that ring and is withdrawn (its message comes
+    silently after it); a third, queued after the ring, rings again."""
+    assigned = Message(
+        "pair.assigned", {**WHEN, "municipality": "Smallingerland"}, heads_up="pair.assigned_alert"
+    )
+
+    def put_on() -> None:
+        with harness.database.transaction() as session:
+            douwe = session.get_one(Inspector, team.people["Douwe"])
+            outbox.send(session, harness.clock.now(), douwe, assigned)
+        harness.clock.advance(timedelta(seconds=1))
+
+    async def scenario() -> None:
+        put_on()
+        put_on()
+        await harness.deliver()
+        put_on()
+        await harness.deliver()
+
+    harness.play(scenario)
+    rings = [c.text for c in harness.to(team.phones["Douwe"]) if not c.params.get("disable_notification")]
+    silent = [c.text for c in harness.to(team.phones["Douwe"]) if c.params.get("disable_notification")]
+    assert rings == ["De coördinator heeft je ingedeeld voor een oproep: di 9 mrt 16:00-01:00."] * 2
+    assert len(silent) == 3
+    assert [status for _, status, _ in douwes_rows(harness, team)] == [
+        "sent",
+        "sent",
+        "withdrawn",
+        "sent",
+    ] + ["sent"] * 2
