@@ -43,7 +43,6 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import Inspector, OutboxMessage, OutboxStatus
-from secure_store.types import RowBound
 
 SEND, EDIT, DELETE = "sendMessage", "editMessageText", "deleteMessage"
 MAX_ATTEMPTS = 8
@@ -169,10 +168,9 @@ def edit(
         changes = json.loads(unsent.payload).get(CHANGES, 0) + 1
         if withdraw_unsent and not has_rung:
             for row in (unsent, its_heads_up):
-                _change_queued(session, row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
+                _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
         else:
-            changed = _as_sent_by(unsent.payload, payload, changes)
-            _change_queued(session, unsent, payload=RowBound(changed, unsent.id))
+            _change_queued(unsent, payload=_as_sent_by(unsent.payload, payload, changes))
         payload = json.dumps({**json.loads(payload), GUARDS: [unsent.id, changes]}, sort_keys=True)
     return _queue(session, now, inspector, EDIT, payload, ref, None)
 
@@ -193,21 +191,12 @@ def _queued_send(
     Both are locked, skipping a row the sender holds: it is recording that one as sent, so it
     went (and waiting for the sender while it waits for this transaction would deadlock)."""
     chat_id = _chat_id(session, inspector)
-    queued = [
-        row
-        for row in session.execute(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.ref.in_((ref, heads_up_ref(ref))),
-                OutboxMessage.method == SEND,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.inspector_id == inspector.id,
-            )
-            .order_by(OutboxMessage.id.desc())
-            .with_for_update(skip_locked=True)
-        ).scalars()
-        if row.chat_id == chat_id
-    ]
+    looked_up: dict[str, list[OutboxMessage]] = session.info.get(QUEUED_SENDS, {})
+    found = looked_up.pop(ref) if ref in looked_up else _locked_queued(session, [ref])
+    queued = sorted(
+        (row for row in found if row.inspector_id == inspector.id and row.chat_id == chat_id),
+        key=lambda row: -row.id,
+    )
     unsent = next((row for row in queued if row.ref == ref), None)
     if unsent is None or json.loads(unsent.payload)["template"].startswith(NEVER_WITHDRAWN):
         return None
@@ -216,6 +205,43 @@ def _queued_send(
         return unsent, its_heads_up, False
     had_one = _heads_up_of(session, unsent)
     return unsent, None, had_one is not None and had_one.status is not OutboxStatus.WITHDRAWN
+
+
+def expect_edits(session: Session, refs: Collection[str]) -> None:
+    """Look up the queued sends (and heads-ups) under these refs in one query, for the edits about
+    to be made under them in this transaction: a staffed call-out edits every other offer, and a
+    query each made the tap that staffed it wait."""
+    if refs:
+        session.info.setdefault(QUEUED_SENDS, {}).update(_by_ref(_locked_queued(session, refs), refs))
+
+
+QUEUED_SENDS = "piket.queued_sends"
+"""session.info key: ref to the queued sends and heads-ups under it, looked up ahead of its edit."""
+
+
+def _locked_queued(session: Session, refs: Collection[str]) -> list[OutboxMessage]:
+    """The queued sends under `refs` and their heads-ups, locked, skipping any the sender holds (see
+    `_queued_send`)."""
+    linked = [heads_up_ref(ref) for ref in refs]
+    return list(
+        session.execute(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.ref.in_([*refs, *linked]),
+                OutboxMessage.method == SEND,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+
+
+def _by_ref(rows: list[OutboxMessage], refs: Collection[str]) -> dict[str, list[OutboxMessage]]:
+    found: dict[str, list[OutboxMessage]] = {ref: [] for ref in refs}
+    for row in rows:
+        assert row.ref is not None
+        found[row.ref if row.ref in found else row.ref.removeprefix(HEADS_UP)].append(row)
+    return found
 
 
 def _heads_up_of(session: Session, message: OutboxMessage) -> OutboxMessage | None:
@@ -261,17 +287,12 @@ def _as_sent_by(queued: str, changed: str, changes: int) -> str:
 CHANGED_UNSENT = "withdrawn: changed before it was sent"
 
 
-def _change_queued(session: Session, row: OutboxMessage | None, **values: Any) -> None:
-    """Change a queued row only if it is still queued: when the sender has just recorded it sent,
-    the row keeps saying what went (and the edit queued behind it changes the message)."""
+def _change_queued(row: OutboxMessage | None, **values: Any) -> None:
+    """Change a queued row that `_queued_send` locked (so the sender cannot record it meanwhile),
+    flushed with the transaction's other writes (its messages still go in one INSERT)."""
     if row is not None:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(row)
+        for name, value in values.items():
+            setattr(row, name, value)
 
 
 def _withdraw(row: OutboxMessage, reason: str) -> None:
