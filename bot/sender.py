@@ -17,6 +17,10 @@ settled is free at once, and the next take (at most a few a second) finds the
 oldest due message of each free chat only. Rounds that waited for their
 slowest chat, then for the next take, kept Telegram's pace at 0.8 of its 30 a
 second while a backlog waited.
+
+What needs no call costs the chat no second: an edit whose message was
+withdrawn before it went, or that was queued behind a send which went with its
+content, and a heads-up whose ring already came (`backend/services/outbox.py`).
 """
 
 from __future__ import annotations

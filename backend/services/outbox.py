@@ -28,7 +28,13 @@ are never withdrawn nor changed in the queue: they go, then are edited. The
 sender may already be calling Telegram with the queued send (it reads, calls,
 then records), so such an edit is still queued behind it as a `guards` edit:
 the sender drops it when the send did not go or went as the edit says, and
-applies it when the send went in its old form.
+applies it when the send went in its old form; and when the message was
+withdrawn while its heads-up was on its way (it rang), the message goes after
+all, with the edit's content (`nothing_to_change`).
+
+A backlog rings once for each kind: a heads-up queued before one of its kind
+rang in that chat is withdrawn by the sender (that ring was for it too; its
+message still comes, silently). A safety alert's heads-up always rings.
 """
 
 from __future__ import annotations
