@@ -17,6 +17,10 @@ settled is free at once, and the next take (at most a few a second) finds the
 oldest due message of each free chat only. Rounds that waited for their
 slowest chat, then for the next take, kept Telegram's pace at 0.8 of its 30 a
 second while a backlog waited.
+
+What needs no call costs the chat no second: an edit whose message was
+withdrawn before it went, or that was queued behind a send which went with its
+content, and a heads-up whose ring already came (`backend/services/outbox.py`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -61,6 +65,11 @@ class Queued:
     method: str
     payload: dict[str, Any]
     ref: str | None
+    queued_at: datetime
+
+    @property
+    def is_heads_up(self) -> bool:
+        return bool(self.payload.get("is_heads_up"))
 
 
 class Limiter:
@@ -127,6 +136,11 @@ class OutboxSender:
         self._message_ids: OrderedDict[tuple[str, str], int] = OrderedDict()
         """(chat, ref) to the Telegram id this sender got for it: an edit finds its message without
         a transaction of its own (only the leader sends, so no one else sends under a ref meanwhile)."""
+        self._sent_changes: OrderedDict[int, int] = OrderedDict()
+        """Send (outbox row id) to how often its content had been changed in the queue when this
+        sender sent it: an edit queued behind it with no more changes than that has nothing to do."""
+        self._rang_at: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        """(chat, template) to when this sender last let a heads-up of that template go to it."""
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -155,7 +169,7 @@ class OutboxSender:
         await asyncio.gather(*busy.values(), return_exceptions=True)
 
     async def deliver_due(self) -> int:
-        """One round: the oldest due message of each chat; returns how many calls were made."""
+        """One round: the oldest due message of each chat; returns how many were settled."""
         queued = await self._in_thread(self._take_due, frozenset())
         by_chat: dict[str, list[Queued]] = {}
         for item in queued:
@@ -174,27 +188,48 @@ class OutboxSender:
     def _take_due(self, busy: frozenset[int]) -> list[Queued]:
         with self.database.transaction() as session:
             return [
-                Queued(row.id, row.chat_id, row.inspector_id, row.method, json.loads(row.payload), row.ref)
+                Queued(
+                    row.id,
+                    row.chat_id,
+                    row.inspector_id,
+                    row.method,
+                    json.loads(row.payload),
+                    row.ref,
+                    row.created_at,
+                )
                 for row in outbox.due(
                     session, self.clock.now(), self.batch, first_per_inspector=True, skip_inspectors=busy
                 )
             ]
 
     async def _serve_chat(self, items: list[Queued]) -> int:
-        calls = 0
+        """Returns how many of `items` were settled (sent, or settled without a call)."""
+        settled = 0
         for item in items:
             target = await self._target_message(item)
             if target == "wait":
                 break  # its send is still queued; the rest of this chat waits for the next round
+            settled += 1
+            if self._has_rung(item):
+                await self._in_thread(self._withdraw, item, "withdrawn: a heads-up of its kind rang for it")
+                continue
+            if target == "skip":
+                continue  # settled without a call, so the chat's next message need not wait a second
+            if target == "as sent":
+                await self._record_sent(item, None)
+                continue
             await self.limiter.wait(item.chat_id)
-            calls += 1
             await self._call(item, target)
-        return calls
+        return settled
 
     async def _target_message(self, item: Queued) -> int | str | None:
-        """For an edit or deletion: the Telegram message id, "wait" while its send is queued, or None."""
+        """For an edit or deletion: the Telegram message id, "wait" while its send is queued, "skip"
+        when there is nothing to change, "as sent" when the send went as the edit says; or None."""
         if item.method == outbox.SEND or item.ref is None:
             return None
+        guarded = item.payload.get(outbox.GUARDS)
+        if guarded is not None and self._sent_changes.get(guarded[0], -1) >= guarded[1]:
+            return "as sent"  # the edit was queued behind a send that went with its content
         known = self._message_ids.get((item.chat_id, item.ref))
         return known if known is not None else await self._in_thread(self._stored_target, item)
 
@@ -206,12 +241,19 @@ class OutboxSender:
                 return found
             if outbox.is_waiting_for_send(session, item.chat_id, item.ref):
                 return "wait"
-            outbox.mark_failed(session, item.id, "nothing to change: the message was never delivered")
-            return "skip"
+            goes_after_all = outbox.nothing_to_change(session, session.get_one(OutboxMessage, item.id))
+            return "wait" if goes_after_all else "skip"
+
+    def _has_rung(self, item: Queued) -> bool:
+        """A heads-up queued before one of its kind rang in its chat: that ring was for it too (a
+        backlog rings once for each kind, not once a message). Never a safety alert's."""
+        if not item.is_heads_up or item.payload["template"].startswith(outbox.NEVER_WITHDRAWN):
+            return False
+        rang_at = self._rang_at.get((item.chat_id, item.payload["template"]))
+        return rang_at is not None and rang_at > item.queued_at
 
     async def _call(self, item: Queued, target: int | str | None) -> None:
-        if target == "skip":
-            return
+        asked_at = self.clock.now()
         try:
             message_id = await self._telegram(item, target if isinstance(target, int) else None)
         except RetryAfter as wait:
@@ -226,6 +268,11 @@ class OutboxSender:
             await self._in_thread(self._retry, item, None, type(trouble).__name__)
         else:
             await self._record_sent(item, message_id)
+            if item.is_heads_up:
+                self._rang_at[(item.chat_id, item.payload["template"])] = asked_at
+                self._rang_at.move_to_end((item.chat_id, item.payload["template"]))
+                if len(self._rang_at) > REMEMBERED_MESSAGE_IDS:
+                    self._rang_at.popitem(last=False)
 
     async def _telegram(self, item: Queued, message_id: int | None) -> int | None:
         try:
@@ -263,7 +310,7 @@ class OutboxSender:
             self._recording = asyncio.create_task(self._record_waiting())
         await done
         if item.method == outbox.SEND and item.ref is not None and message_id is not None:
-            self._remember(item.chat_id, item.ref, message_id)
+            self._remember(item, message_id)
 
     async def _record_waiting(self) -> None:
         while self._unrecorded:
@@ -286,17 +333,25 @@ class OutboxSender:
     def _sent(self, item: Queued, message_id: int | None) -> None:
         self._sent_all([(item, message_id)])
 
-    def _remember(self, chat_id: str, ref: str, message_id: int) -> None:
-        self._message_ids[(chat_id, ref)] = message_id
-        self._message_ids.move_to_end((chat_id, ref))
+    def _remember(self, item: Queued, message_id: int) -> None:
+        assert item.ref is not None
+        self._message_ids[(item.chat_id, item.ref)] = message_id
+        self._message_ids.move_to_end((item.chat_id, item.ref))
         if len(self._message_ids) > REMEMBERED_MESSAGE_IDS:
             self._message_ids.popitem(last=False)
+        self._sent_changes[item.id] = item.payload.get(outbox.CHANGES, 0)
+        if len(self._sent_changes) > REMEMBERED_MESSAGE_IDS:
+            self._sent_changes.popitem(last=False)
 
     def _retry(self, item: Queued, seconds: float | None, error: str) -> None:
         with self.database.transaction() as session:
             row = session.get_one(OutboxMessage, item.id)
             wait = seconds if seconds is not None else min(300, 2**row.attempts)
             outbox.mark_retry(session, item.id, self.clock.now() + timedelta(seconds=wait), error)
+
+    def _withdraw(self, item: Queued, reason: str) -> None:
+        with self.database.transaction() as session:
+            outbox.mark_withdrawn(session, item.id, reason)
 
     def _blocked(self, item: Queued) -> None:
         """The inspector blocked the bot: not retried forever; the coordinator hears of it once."""

@@ -156,3 +156,5 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+    """Never sent, by design: it changed before it went (see `backend/services/outbox.py`)."""

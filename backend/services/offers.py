@@ -117,6 +117,8 @@ def close_others(
         if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING) and o.inspector_id not in pair
     ]
     concerned = people(session, [*pair, *(offer.inspector_id for offer in others)])
+    told = [o for o in shift_offers if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING)]
+    outbox.expect_edits(session, [ref for offer in told for ref in _refs(offer)])  # the pair's too
     closed = [
         (o, OfferStatus.STANDBY if o.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN)
         for o in others
@@ -131,7 +133,9 @@ def close_others(
 
 def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
     """Every open, accepted or standby offer withdrawn, and its message says the shift is off."""
-    for offer in offers_of(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY):
+    withdrawn = offers_of(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY)
+    outbox.expect_edits(session, [ref for offer in withdrawn for ref in _refs(offer)])
+    for offer in withdrawn:
         offer.status, offer.version = OfferStatus.WITHDRAWN, offer.version + 1
         tell(session, now, offer, Message("offer.cancelled", planning.when(shift)), again=True)
 
@@ -141,12 +145,18 @@ def tell(session: Session, now: datetime, offer: Offer, message: Message, *, aga
     the reminder (with buttons) as a newer message: it is edited too, and with `again` (the call-out
     is off or staffed) the news also comes as a new short message, so the newest one is true."""
     to = inspector(session, offer.inspector_id)
-    outbox.edit(session, now, to, f"offer:{offer.id}", message)
-    if offer.reminded_at is None:
+    offer_ref, *reminder_ref = _refs(offer)
+    outbox.edit(session, now, to, offer_ref, message, withdraw_unsent=True)
+    if not reminder_ref:
         return
-    outbox.edit(session, now, to, f"reminder:{offer.id}", message)
+    outbox.edit(session, now, to, reminder_ref[0], message, withdraw_unsent=True)
     if again:
         outbox.send(session, now, to, message)
+
+
+def _refs(offer: Offer) -> list[str]:
+    """The offer's message, and the reminder if it got one."""
+    return [f"offer:{offer.id}", *([f"reminder:{offer.id}"] if offer.reminded_at is not None else [])]
 
 
 def answer_about(offer: Offer) -> dict[str, int]:
@@ -231,17 +241,15 @@ _MUNICIPALITY_NAME = select(Municipality.name).where(Municipality.id == bindpara
 
 
 def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:
-    """Two messages: the first (with a notification) says only that there is a call-out and when,
-    so the lock screen shows nothing more; the second, silent, has the municipality and the buttons."""
-    alert = {key: details[key] for key in ("date", "start", "end")}
+    """Two messages: the heads-up (with a notification) says only that there is a call-out and when,
+    so the lock screen shows nothing more; the offer, silent, has the municipality and the buttons."""
     lock_screen, chat = (
         ("offer.cover_alert", "offer.cover_details") if offer.is_cover else ("offer.alert", "offer.details")
     )
-    outbox.send(session, now, to, Message(lock_screen, alert), ref=f"alert:{offer.id}")
     outbox.send(
         session,
         now,
         to,
-        Message(chat, details, about=answer_about(offer), disable_notification=True),
+        Message(chat, details, about=answer_about(offer), heads_up=lock_screen),
         ref=f"offer:{offer.id}",
     )

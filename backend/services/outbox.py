@@ -17,6 +17,24 @@ ringing template (day and time only) queued just before it. `send` refuses a
 ringing message with any other parameter, so a new message kind cannot break
 the rule by accident; `tests/bot/test_lock_screen.py` drives every message
 kind and checks what a lock screen would have shown.
+
+A message changed before it went out is never shown in its old form. `edit` of a
+send still queued changes the queued send instead: it goes with the new content
+(silently, as it was to go; its heads-up, if it already rang, said only when).
+When the change only tells what became of the message (an offer staffed or
+called off: `withdraw_unsent`), a message of which nothing went is withdrawn
+with its heads-up: that is no news to someone who never saw it. Safety alerts
+are never withdrawn nor changed in the queue: they go, then are edited. The
+sender may already be calling Telegram with the queued send (it reads, calls,
+then records), so such an edit is still queued behind it as a `guards` edit:
+the sender drops it when the send did not go or went as the edit says, and
+applies it when the send went in its old form; and when the message was
+withdrawn while its heads-up was on its way (it rang), the message goes after
+all, with the edit's content (`nothing_to_change`).
+
+A backlog rings once for each kind: a heads-up queued before one of its kind
+rang in that chat is withdrawn by the sender (that ring was for it too; its
+message still comes, silently). A safety alert's heads-up always rings.
 """
 
 from __future__ import annotations
@@ -38,6 +56,10 @@ SEND, EDIT, DELETE = "sendMessage", "editMessageText", "deleteMessage"
 MAX_ATTEMPTS = 8
 LOCK_SCREEN_PARAMS = frozenset({"date", "start", "end", "minutes"})
 """What a ringing message may show: when (and how many minutes an alert has waited)."""
+HEADS_UP = "alert:"
+"""A heads-up's ref is its message's with this in front (`heads_up_ref`)."""
+NEVER_WITHDRAWN = "safety."
+"""Templates a change never withdraws nor rewrites in the queue: a safety alert goes as it was raised."""
 
 
 class LockScreenError(ValueError):
@@ -65,6 +87,9 @@ class Message:
     heads_up: str | None = None
     """A ringing template queued just before this message, filled with its day and time only;
     the message itself then goes silently (see the lock-screen rule above)."""
+    is_heads_up: bool = False
+    """This is such a heads-up: the sender withdraws it when one of its kind to the same chat rang
+    after it was queued (that ring was for it too)."""
 
     @property
     def rings(self) -> bool:
@@ -78,9 +103,11 @@ class Message:
 
     def to_json(self, language: str) -> str:
         about = {"about": dict(self.about)} if self.about else {}
+        kind = {"is_heads_up": True} if self.is_heads_up else {}
         return json.dumps(
             {
                 **about,
+                **kind,
                 "template": self.template,
                 "params": self.params,
                 "language": language,
@@ -110,16 +137,209 @@ def send(
             now,
             inspector,
             SEND,
-            Message(message.heads_up, when).to_json(inspector.language),
-            None,
+            Message(message.heads_up, when, is_heads_up=True).to_json(inspector.language),
+            heads_up_ref(ref),
             not_before,
         )
     return _queue(session, now, inspector, SEND, message.to_json(inspector.language), ref, not_before)
 
 
-def edit(session: Session, now: datetime, inspector: Inspector, ref: str, message: Message) -> bool:
-    """Replace the text and buttons of the message sent under `ref` (buttons gone when none are given)."""
-    return _queue(session, now, inspector, EDIT, message.to_json(inspector.language), ref, None)
+def heads_up_ref(ref: str | None) -> str | None:
+    """The heads-up's link to its message, so that a change before either went finds both."""
+    if ref is None:
+        return None
+    if len(HEADS_UP + ref) > REF_LENGTH:
+        raise ValueError(f"{ref!r} is too long for its heads-up's ref")
+    return HEADS_UP + ref
+
+
+REF_LENGTH = 64
+
+
+def edit(
+    session: Session,
+    now: datetime,
+    inspector: Inspector,
+    ref: str,
+    message: Message,
+    *,
+    withdraw_unsent: bool = False,
+) -> bool:
+    """Replace the text and buttons of the message sent under `ref` (buttons gone when none are given).
+
+    One still queued goes with this content instead, or with `withdraw_unsent` (the change only
+    tells what became of it) is withdrawn if nothing of it went (the module's docstring)."""
+    payload = message.to_json(inspector.language)
+    queued = _queued_send(session, inspector, ref)
+    if queued is not None:
+        unsent, its_heads_up, has_rung = queued
+        changes = json.loads(unsent.payload).get(CHANGES, 0) + 1
+        if withdraw_unsent and not has_rung:
+            for row in (unsent, its_heads_up):
+                _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
+        else:
+            _change_queued(unsent, payload=_as_sent_by(unsent.payload, payload, changes))
+        payload = json.dumps({**json.loads(payload), GUARDS: [unsent.id, changes]}, sort_keys=True)
+    return _queue(session, now, inspector, EDIT, payload, ref, None)
+
+
+CHANGES = "changes"
+"""In a send's payload: how often its content was changed in the queue (none: left out)."""
+GUARDS = "guards"
+"""In an edit's payload: [the send it was queued behind, the number of changes it makes that send's
+content]. A sender that sent that row with as many changes or more drops the edit."""
+
+
+def _queued_send(
+    session: Session, inspector: Inspector, ref: str
+) -> tuple[OutboxMessage, OutboxMessage | None, bool] | None:
+    """The newest send under `ref` to the inspector's chat if it is still queued (and may be
+    changed there), its heads-up if that is queued too, and whether the heads-up has rung.
+
+    Both are locked, skipping a row the sender holds: it is recording that one as sent, so it
+    went (and waiting for the sender while it waits for this transaction would deadlock)."""
+    chat_id = _chat_id(session, inspector)
+    looked_up: dict[str, list[OutboxMessage]] = session.info.get(QUEUED_SENDS, {})
+    found = looked_up.pop(ref) if ref in looked_up else _locked_queued(session, [ref])
+    queued = sorted(
+        (row for row in found if row.inspector_id == inspector.id and row.chat_id == chat_id),
+        key=lambda row: -row.id,
+    )
+    unsent = next((row for row in queued if row.ref == ref), None)
+    if unsent is None or json.loads(unsent.payload)["template"].startswith(NEVER_WITHDRAWN):
+        return None
+    its_heads_up = next((row for row in queued if row.ref != ref and row.id < unsent.id), None)
+    if its_heads_up is not None:
+        return unsent, its_heads_up, False
+    had_one = _heads_up_of(session, unsent)
+    return unsent, None, had_one is not None and had_one.status is not OutboxStatus.WITHDRAWN
+
+
+def expect_edits(session: Session, refs: Collection[str]) -> None:
+    """Look up the queued sends (and heads-ups) under these refs in one query, for the edits about
+    to be made under them in this transaction: a staffed call-out edits every other offer, and a
+    query each made the tap that staffed it wait."""
+    if refs:
+        session.info.setdefault(QUEUED_SENDS, {}).update(_by_ref(_locked_queued(session, refs), refs))
+
+
+QUEUED_SENDS = "piket.queued_sends"
+"""session.info key: ref to the queued sends and heads-ups under it, looked up ahead of its edit."""
+
+
+def _locked_queued(session: Session, refs: Collection[str]) -> list[OutboxMessage]:
+    """The queued sends under `refs` and their heads-ups, locked, skipping any the sender holds (see
+    `_queued_send`)."""
+    linked = [heads_up_ref(ref) for ref in refs]
+    return list(
+        session.execute(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.ref.in_([*refs, *linked]),
+                OutboxMessage.method == SEND,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+
+
+def _by_ref(rows: list[OutboxMessage], refs: Collection[str]) -> dict[str, list[OutboxMessage]]:
+    found: dict[str, list[OutboxMessage]] = {ref: [] for ref in refs}
+    for row in rows:
+        assert row.ref is not None
+        found[row.ref if row.ref in found else row.ref.removeprefix(HEADS_UP)].append(row)
+    return found
+
+
+def _heads_up_of(session: Session, message: OutboxMessage) -> OutboxMessage | None:
+    """The heads-up queued for `message` (just before it, under the linked ref), if it had one."""
+    if message.ref is None:
+        return None
+    return next(
+        (
+            row
+            for row in session.execute(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.ref == heads_up_ref(message.ref),
+                    OutboxMessage.method == SEND,
+                    OutboxMessage.id < message.id,
+                )
+                .order_by(OutboxMessage.id.desc())
+            ).scalars()
+            if row.chat_id == message.chat_id
+        ),
+        None,
+    )
+
+
+def _as_sent_by(queued: str, changed: str, changes: int) -> str:
+    """The changed content, sent as the queued message was to go: silently if it was (its heads-up
+    rang, or it was quiet), and protected if either asks; and silently whatever it was if the
+    new content shows more than the day and the time (the lock-screen rule)."""
+    was, new = json.loads(queued), json.loads(changed)
+    new.pop(GUARDS, None)
+    shows_more = bool(set(new["params"]) - LOCK_SCREEN_PARAMS)
+    return json.dumps(
+        {
+            **new,
+            "protect_content": was["protect_content"] or new["protect_content"],
+            "disable_notification": was["disable_notification"] or shows_more,
+            CHANGES: changes,
+        },
+        sort_keys=True,
+    )
+
+
+CHANGED_UNSENT = "withdrawn: changed before it was sent"
+
+
+def _change_queued(row: OutboxMessage | None, **values: Any) -> None:
+    """Change a queued row that `_queued_send` locked (so the sender cannot record it meanwhile),
+    flushed with the transaction's other writes (its messages still go in one INSERT)."""
+    if row is not None:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def _withdraw(row: OutboxMessage, reason: str) -> None:
+    row.status, row.error = OutboxStatus.WITHDRAWN, reason
+
+
+def nothing_to_change(session: Session, change: OutboxMessage) -> bool:
+    """An edit or deletion whose message was never sent (the sender found no Telegram id and no
+    send waiting). Returns whether the message goes after all: the edit then waits for it.
+
+    A message withdrawn while its heads-up was already on its way to Telegram would leave a
+    heads-up that rang for nothing: it goes after all, with the edit's content (as `edit` does
+    when the heads-up has rung). The change to a message that was withdrawn is withdrawn too (no
+    failure: nothing was to go); one whose message failed fails."""
+    assert change.ref is not None
+    withdrawn = next(
+        (
+            row
+            for row in session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.ref == change.ref, OutboxMessage.method == SEND)
+                .order_by(OutboxMessage.id.desc())
+            ).scalars()
+            if row.chat_id == change.chat_id
+        ),
+        None,
+    )
+    if withdrawn is None or withdrawn.status is not OutboxStatus.WITHDRAWN:
+        mark_failed(session, change.id, "nothing to change: the message was never delivered")
+        return False
+    its_heads_up = _heads_up_of(session, withdrawn)
+    if change.method == EDIT and its_heads_up is not None and its_heads_up.status is OutboxStatus.SENT:
+        changes = json.loads(change.payload).get(GUARDS, [0, 1])[1]
+        withdrawn.payload = _as_sent_by(withdrawn.payload, change.payload, changes)
+        withdrawn.status, withdrawn.error = OutboxStatus.PENDING, "sent after all: its heads-up had rung"
+        _withdraw(change, "withdrawn: its message goes with this content")
+        return True
+    _withdraw(change, "withdrawn: its message was withdrawn before it was sent")
+    return False
 
 
 def delete(
@@ -256,6 +476,14 @@ def mark_retry(session: Session, message_id: int, not_before: datetime, error: s
     row.error = error[:200]
     if row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.FAILED
+
+
+def mark_withdrawn(session: Session, message_id: int, reason: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.WITHDRAWN, error=reason[:200])
+    )
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> None:

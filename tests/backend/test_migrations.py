@@ -255,3 +255,31 @@ def stored_free_text(engine: Engine) -> dict[str, str]:
             "token": connection.execute(text("SELECT name FROM api_tokens")).scalar_one(),
         }
     return {key: value for key, value in found.items() if value is not None}
+
+
+BEFORE_WITHDRAWN = "0021_audit_checkpoint"
+
+
+def test_an_outbox_message_may_be_withdrawn_and_a_downgrade_keeps_it_as_failed(
+    fresh_database: Database,
+) -> None:
+    engine = fresh_database.engine
+    migrate.upgrade(engine, BEFORE_WITHDRAWN)
+    row = (
+        "INSERT INTO outbox_messages (chat_id, method, payload, ref, status, attempts, not_before_at, "
+        "created_at, error) VALUES ('sealed', 'sendMessage', 'sealed', 'offer:1', :status, 0, "
+        "'2027-03-09 10:00:00', '2027-03-09 10:00:00', 'withdrawn: changed before it was sent')"
+    )
+    with pytest.raises(DBAPIError, match=r"(?i)check"), engine.begin() as connection:
+        connection.execute(text(row), {"status": "withdrawn"})
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text(row), {"status": "withdrawn"})
+    migrate.downgrade(engine, BEFORE_WITHDRAWN)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT status, error FROM outbox_messages")).one() == (
+            "failed",
+            "withdrawn: changed before it was sent",
+        )
+    with pytest.raises(DBAPIError, match=r"(?i)check"), engine.begin() as connection:
+        connection.execute(text(row), {"status": "withdrawn"})

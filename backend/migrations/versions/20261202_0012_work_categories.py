@@ -4,11 +4,7 @@ kept with its region (`regions.callout_sources`, NULL for the default three); an
 sent back (status `returned`) and handed over to a municipality (nullable columns, no backfill).
 
 Only the CHECK constraints of `hour_entries.category` and `callouts.source` change: no row is
-touched. On
-SQLite a CHECK constraint cannot be altered, and a table copy would drop the
-ledger's append-only triggers (see 0006); SQLite documents editing the stored
-CREATE TABLE text for a change that leaves the on-disk content alone, as this one
-does, so that is what happens there.
+touched. On SQLite they are changed in place (`backend/migration_ops.py` says why).
 
 Revision ID: 0012_work_categories
 Revises: 0011_control_changes
@@ -19,6 +15,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from backend.migration_ops import refuse_if_any, replace_check
 
 revision: str = "0012_work_categories"
 down_revision: str | None = "0011_control_changes"
@@ -49,9 +47,9 @@ FOREIGN_KEY = "fk_reports_handed_over_to_id_municipalities"
 
 
 def upgrade() -> None:
-    _replace_check("hour_entries", "category", "ck_hour_entries_hour_category", WORK_CATEGORIES)
-    _replace_check("callouts", "source", "ck_callouts_callout_source", GUIDELINE_SOURCES)
-    _replace_check("reports", "status", "ck_reports_report_status", (*REPORT_STATES, "returned"))
+    replace_check("hour_entries", "category", "ck_hour_entries_hour_category", WORK_CATEGORIES)
+    replace_check("callouts", "source", "ck_callouts_callout_source", GUIDELINE_SOURCES)
+    replace_check("reports", "status", "ck_reports_report_status", (*REPORT_STATES, "returned"))
     op.add_column("regions", sa.Column("callout_sources", sa.JSON(), nullable=True))
     for name, kind in REPORT_COLUMNS:
         op.add_column("reports", sa.Column(name, kind, nullable=True))
@@ -69,9 +67,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The ledger is append-only: hours of the new categories cannot be removed, so refuse instead;
     # and a call-out's source is history, kept as it was.
-    _refuse_if_any("hour_entries", "category", HOUR_CATEGORIES)
-    _refuse_if_any("callouts", "source", CALLOUT_SOURCES)
-    _refuse_if_any("reports", "status", REPORT_STATES)
+    refuse_if_any("hour_entries", "category", HOUR_CATEGORIES)
+    refuse_if_any("callouts", "source", CALLOUT_SOURCES)
+    refuse_if_any("reports", "status", REPORT_STATES)
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(FOREIGN_KEY, "reports", type_="foreignkey")
     for table, column in (
@@ -83,44 +81,6 @@ def downgrade() -> None:
             op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # no table copy (see 0006)
         else:
             op.drop_column(table, column)
-    _replace_check("reports", "status", "ck_reports_report_status", REPORT_STATES)
-    _replace_check("callouts", "source", "ck_callouts_callout_source", CALLOUT_SOURCES)
-    _replace_check("hour_entries", "category", "ck_hour_entries_hour_category", HOUR_CATEGORIES)
-
-
-def _refuse_if_any(table: str, column: str, kept: Sequence[str]) -> None:
-    # Names and values are this file's constants, never input.
-    found = (
-        op.get_bind()
-        .exec_driver_sql(f"SELECT count(*) FROM {table} WHERE {column} NOT IN {_listed(kept)}")  # noqa: S608
-        .scalar_one()
-    )
-    if found:
-        raise RuntimeError(f"{found} rows of {table} use a {column} the older schema does not know")
-
-
-def _listed(values: Sequence[str]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-def _replace_check(table: str, column: str, name: str, values: Sequence[str]) -> None:
-    """`column IN values` as the CHECK constraint `name` of `table`, in place."""
-    condition = f"{column} IN {_listed(values)}"
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
-        return
-    created = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).scalar_one()
-    start = created.index(f"CONSTRAINT {name} CHECK (")
-    end = created.index(")", created.index("IN (", start)) + 2  # the list's bracket, then the check's
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
-    bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    bind.exec_driver_sql(
-        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
-        (created[:start] + f"CONSTRAINT {name} CHECK ({condition})" + created[end:], table),
-    )
-    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+    replace_check("reports", "status", "ck_reports_report_status", REPORT_STATES)
+    replace_check("callouts", "source", "ck_callouts_callout_source", CALLOUT_SOURCES)
+    replace_check("hour_entries", "category", "ck_hour_entries_hour_category", HOUR_CATEGORIES)
