@@ -15,7 +15,6 @@ from tests.conftest import DatabaseFactory, Templates
 from tests.faults.processes import Instance, serve_env
 from tests.faults.standin import Server, Telegram
 
-pytestmark = pytest.mark.slow
 PROMPT = {"leader_poll_seconds": "1", "heartbeat_seconds": "2", "telegram_chat_interval_ms": "100"}
 """What the processes under test poll at, instead of every 10 and 5 seconds: a crashed bot or a killed
 leader is replaced within a second, the leader retries every second while the database is away, and
