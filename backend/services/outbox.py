@@ -345,7 +345,17 @@ def nothing_to_change(session: Session, change: OutboxMessage) -> bool:
 def delete(
     session: Session, now: datetime, inspector: Inspector, ref: str, not_before: datetime | None = None
 ) -> bool:
-    """Delete the message sent under `ref`, also for a revoked account (that is the point)."""
+    """Delete the message sent under `ref`, also for a revoked account (that is the point).
+
+    A deletion for now of a message still queued (a call-out's location, due hours before the
+    shift, when the call-out is cancelled) withdraws it and its heads-up instead, if nothing of it
+    went: it never shows, and the chat's later messages do not wait for its time to come. The
+    deletion still goes behind it, for a send the sender had already taken (as `edit` does)."""
+    if not_before is None and (queued := _queued_send(session, inspector, ref)) is not None:
+        unsent, its_heads_up, has_rung = queued
+        if not has_rung:
+            for row in (unsent, its_heads_up):
+                _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
     return _queue(session, now, inspector, DELETE, "{}", ref, not_before, allow_revoked=True)
 
 

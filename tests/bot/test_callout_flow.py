@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.models import CalloutSource, Offer
-from backend.services import callouts
+from backend.models import CalloutSource, Inspector, Offer, OutboxMessage, OutboxStatus
+from backend.services import callouts, outbox
 from backend.services.callouts import NewCallout
 from backend.services.errors import Refused
+from backend.services.outbox import Message
+from bot.i18n import text
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
 from tests.support.bot import create, offer_buttons
@@ -222,3 +224,41 @@ def test_a_tap_redelivered_after_a_crash_gets_its_first_answer_again_in_the_user
 
     harness.play(scenario)
     assert harness.answers() == ["Noted.", "Noted.", "Dank je, genoteerd.", "Dank je, genoteerd."]
+
+
+LATER = text("nl", "safety.ended")
+
+
+def test_a_call_out_cancelled_before_its_location_went_never_sends_it_and_holds_up_nothing(
+    harness: Harness, team: Team
+) -> None:
+    """A call-out three days ahead: its location waits until 40 hours before the end. Cancelled
+    before then, the location never goes, and the pair's chats are not held up until it would have
+    (the deletion waited for its send, and every later message to them waited behind it)."""
+    callout_id = create(harness, team, hours_ahead=72)
+    anna, bauke = team.phones["Anna"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        for phone in (anna, bauke):
+            await harness.press(phone, offer_buttons(harness, phone)[0][1])
+        await harness.deliver()
+        with harness.database.transaction() as session:
+            callouts.cancel(session, harness.clock.now(), "web:coordinator", callout_id)
+        with harness.database.transaction() as session:  # anything for Anna after the cancel
+            anna_herself = session.get_one(Inspector, team.people["Anna"])
+            outbox.send(session, harness.clock.now(), anna_herself, Message("safety.ended"))
+        await harness.deliver()
+        await harness.deliver()
+        assert harness.to(anna)[-1].text == LATER, "a later message to Anna waits for nothing"
+        harness.clock.advance(timedelta(hours=90))  # past the location's time and the shift's end
+        await harness.deliver()
+
+    harness.play(scenario)
+    assert not [c for c in harness.request.calls if "Wilhelminastraat" in c.text]
+    assert harness.to(anna, "deleteMessage") == []
+    with harness.database.transaction() as session:
+        waiting = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+        ).all()
+    assert waiting == []
