@@ -175,8 +175,7 @@ def edit(
         unsent, its_heads_up, has_rung = queued
         changes = json.loads(unsent.payload).get(CHANGES, 0) + 1
         if withdraw_unsent and not has_rung:
-            for row in (unsent, its_heads_up):
-                _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
+            _withdraw_unsent(unsent, its_heads_up)
         else:
             _change_queued(unsent, payload=_as_sent_by(unsent.payload, payload, changes))
         payload = json.dumps({**json.loads(payload), GUARDS: [unsent.id, changes]}, sort_keys=True)
@@ -303,6 +302,12 @@ def _change_queued(row: OutboxMessage | None, **values: Any) -> None:
             setattr(row, name, value)
 
 
+def _withdraw_unsent(unsent: OutboxMessage, its_heads_up: OutboxMessage | None) -> None:
+    """A queued message and its heads-up (if queued too) will not go: nothing of it went."""
+    for row in (unsent, its_heads_up):
+        _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
+
+
 def _withdraw(row: OutboxMessage, reason: str) -> None:
     row.status, row.error = OutboxStatus.WITHDRAWN, reason
 
@@ -354,8 +359,7 @@ def delete(
     if not_before is None and (queued := _queued_send(session, inspector, ref)) is not None:
         unsent, its_heads_up, has_rung = queued
         if not has_rung:
-            for row in (unsent, its_heads_up):
-                _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
+            _withdraw_unsent(unsent, its_heads_up)
     return _queue(session, now, inspector, DELETE, "{}", ref, not_before, allow_revoked=True)
 
 

@@ -39,9 +39,8 @@ def statements_during(session: Session, work: Callable[[], Answer]) -> tuple[Ans
     return answer, seen
 
 
-def test_the_accept_that_completes_a_pair_reads_the_offers_once_and_queues_its_messages_in_one_insert(
-    session: Session,
-) -> None:
+def offered_to_team(session: Session) -> tuple[dict[str, int], dict[str, Offer]]:
+    """TEAM in one municipality and a call-out offered to them: ids and offers by first name."""
     _, home = region(session)
     people = {}
     for number, (name, gender, is_trained) in enumerate(TEAM):
@@ -49,17 +48,23 @@ def test_the_accept_that_completes_a_pair_reads_the_offers_once_and_queues_its_m
         designate(session, made, home)
         people[name.split()[0]] = made.id
     start = NOW + timedelta(hours=2)
-    made_callout = callouts.create_callout(
+    shift_id = callouts.create_callout(
         session,
         NOW,
         "web:coordinator",
         NewCallout(home.id, CalloutSource.POLICE, start, start + timedelta(hours=9), "Somewhere 1"),
-    )
-    offer = {
-        o.inspector_id: o
-        for o in session.scalars(select(Offer).where(Offer.shift_id == made_callout.shift_id))
+    ).shift_id
+    by_inspector = {
+        o.inspector_id: o for o in session.scalars(select(Offer).where(Offer.shift_id == shift_id))
     }
-    anna, bauke = offer[people["Anna"]], offer[people["Bauke"]]
+    return people, {name: by_inspector[made] for name, made in people.items()}
+
+
+def test_the_accept_that_completes_a_pair_reads_the_offers_once_and_queues_its_messages_in_one_insert(
+    session: Session,
+) -> None:
+    people, offer = offered_to_team(session)
+    anna, bauke = offer["Anna"], offer["Bauke"]
     assert (
         callouts.answer_offer(session, NOW, anna.inspector_id, anna.id, anna.version, accept=True)
         is Answer.WAITING
@@ -77,9 +82,7 @@ def test_the_accept_that_completes_a_pair_reads_the_offers_once_and_queues_its_m
         s for s in statements if any(t in s for t in ("designations", "unavailabilities", "hour_entries"))
     ]
     assert len([s for s in statements if s.startswith("INSERT INTO outbox_messages")]) == 1
-    pair = session.scalars(
-        select(Assignment.inspector_id).where(Assignment.shift_id == made_callout.shift_id)
-    )
+    pair = session.scalars(select(Assignment.inspector_id).where(Assignment.shift_id == anna.shift_id))
     assert set(pair) == {people["Anna"], people["Bauke"]}
     queued = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[queued_before:]
     templates = [json.loads(m.payload)["template"] for m in queued if m.inspector_id == people["Ciska"]]
@@ -96,21 +99,8 @@ append lock."""
 
 
 def test_the_accept_that_completes_a_pair_stays_under_its_statement_ceiling(session: Session) -> None:
-    _, home = region(session)
-    ids = []
-    for number, (name, gender, is_trained) in enumerate(TEAM):
-        made = inspector(session, home, name, gender, telegram_id=str(700 + number), is_trained=is_trained)
-        designate(session, made, home)
-        ids.append(made.id)
-    start = NOW + timedelta(hours=2)
-    shift_id = callouts.create_callout(
-        session,
-        NOW,
-        "web:coordinator",
-        NewCallout(home.id, CalloutSource.POLICE, start, start + timedelta(hours=9), "Somewhere 1"),
-    ).shift_id
-    offer = {o.inspector_id: o for o in session.scalars(select(Offer).where(Offer.shift_id == shift_id))}
-    anna, bauke = offer[ids[0]], offer[ids[1]]
+    _, offer = offered_to_team(session)
+    anna, bauke = offer["Anna"], offer["Bauke"]
     callouts.answer_offer(session, NOW, anna.inspector_id, anna.id, anna.version, accept=True)
     session.flush()  # the first accept's message
     session.expunge_all()  # as the bot's next update finds it: a new session, nothing loaded

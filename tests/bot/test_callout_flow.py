@@ -13,7 +13,7 @@ from backend.services.outbox import Message
 from bot.i18n import text
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.support.bot import create, offer_buttons
+from tests.support.bot import create, offer_buttons, pair_up
 
 
 def test_a_window_with_seconds_is_refused_and_offers_nothing(harness: Harness, team: Team) -> None:
@@ -94,10 +94,7 @@ def test_the_location_is_deleted_when_the_shift_ends(harness: Harness, team: Tea
     anna, bauke = team.phones["Anna"], team.phones["Bauke"]
 
     async def scenario() -> None:
-        await harness.deliver()
-        for phone in (anna, bauke):
-            await harness.press(phone, offer_buttons(harness, phone)[0][1])
-        await harness.deliver()
+        await pair_up(harness, anna, bauke)
         assert harness.to(anna, "deleteMessage") == []
         harness.clock.advance(timedelta(hours=11, minutes=1))
         await harness.deliver()
@@ -190,10 +187,7 @@ def test_a_location_without_notes_has_no_empty_lines_and_a_held_back_one_says_wh
     anna, bauke = team.phones["Anna"], team.phones["Bauke"]
 
     async def scenario() -> None:
-        await harness.deliver()
-        for phone in (anna, bauke):
-            await harness.press(phone, offer_buttons(harness, phone)[0][1])
-        await harness.deliver()
+        await pair_up(harness, anna, bauke)
         assert not [c for c in harness.to(anna) if "Dorpsstraat" in c.text]
         harness.clock.advance(timedelta(hours=29))
         await harness.deliver()
@@ -239,10 +233,7 @@ def test_a_call_out_cancelled_before_its_location_went_never_sends_it_and_holds_
     anna, bauke = team.phones["Anna"], team.phones["Bauke"]
 
     async def scenario() -> None:
-        await harness.deliver()
-        for phone in (anna, bauke):
-            await harness.press(phone, offer_buttons(harness, phone)[0][1])
-        await harness.deliver()
+        await pair_up(harness, anna, bauke)
         with harness.database.transaction() as session:
             callouts.cancel(session, harness.clock.now(), "web:coordinator", callout_id)
         with harness.database.transaction() as session:  # anything for Anna after the cancel

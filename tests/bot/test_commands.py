@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
-from tests.support.bot import create, offer_buttons
+from tests.support.bot import create, pair_up
 
 
 def test_rooster_is_one_silent_message_with_a_header_and_the_kind_of_each_shift(
@@ -15,10 +15,7 @@ def test_rooster_is_one_silent_message_with_a_header_and_the_kind_of_each_shift(
     anna, bauke = team.phones["Anna"], team.phones["Bauke"]
 
     async def scenario() -> None:
-        await harness.deliver()
-        for phone in (anna, bauke):
-            await harness.press(phone, offer_buttons(harness, phone)[0][1])
-        await harness.deliver()
+        await pair_up(harness, anna, bauke)
         harness.clear()
         await harness.say(anna, "/rooster")
         await harness.deliver()

@@ -36,6 +36,15 @@ def create(harness: Harness, team: Team, hours_ahead: int = 2) -> int:
         return made.id
 
 
+async def pair_up(harness: Harness, *phones: int) -> None:
+    """The call-out's offers delivered, these phones tap Accept on theirs, and what that queued
+    delivered (the pair confirmed, the others told)."""
+    await harness.deliver()
+    for phone in phones:
+        await harness.press(phone, offer_buttons(harness, phone)[0][1])
+    await harness.deliver()
+
+
 def offer_buttons(harness: Harness, phone: int) -> list[tuple[str, str]]:
     """Accept / Decline of the first offer this phone got (a reminder repeats them)."""
     details = next(c for c in harness.to(phone) if c.buttons)
