@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from scheduling.reasons import Refusal
 
 DEFAULT_ZONE = ZoneInfo("Europe/Amsterdam")
@@ -60,6 +58,9 @@ class PublicHolidays:
     def in_year(self, year: int) -> dict[date, str]:
         """The holidays of one year, by date, with their English names."""
         if year not in self._by_year:
+            import holidays  # here, not at the top: its calendars take a third of a second to import,
+            # which every process paid (the bot's children too) whether it counted a holiday or not
+
             found = holidays.country_holidays(
                 self.rule.country, years=year, categories=self.rule.categories, language="en_US"
             )

@@ -121,7 +121,7 @@ def log_in(
     user = session.execute(
         select(WebUser).where(WebUser.username == name).with_for_update()
     ).scalar_one_or_none()
-    password_ok = password_matches(_DUMMY_HASH if user is None else user.password_hash, password)
+    password_ok = password_matches(dummy_hash() if user is None else user.password_hash, password)
     attempt = login_throttle.Attempt.of(name, address)
     if login_throttle.is_throttled(session, now, attempt):
         raise LoginFailed
@@ -165,7 +165,18 @@ def _use_code(user: WebUser, code: str, now: datetime) -> bool:
     return True
 
 
-_DUMMY_HASH = hash_password("not a password of anyone")
+_DUMMY_HASH: str | None = None
+
+
+def dummy_hash() -> str:
+    """What an unknown name's password is checked against, so that it takes the work of a wrong
+    password. Made once per process when first asked (argon2 at full cost: a tenth of a second, more
+    on a loaded machine), not at import: the bot's processes and the CLI never log anyone in.
+    `create_app` asks for it, so that no login is the one that waits for it."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not a password of anyone")
+    return _DUMMY_HASH
 
 
 def new_totp_secret(session: Session, user: WebUser) -> str:

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Settings
 from backend.db import Database
-from backend.services import installation
+from backend.services import accounts, installation
 from backend.services.errors import ServiceError
 from backend.web import access, i18n, problems
 from backend.web.common import IdConverter, safe_path
@@ -50,6 +50,7 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
     _register_errors(app)
     app.after_request(access.security_headers)
     access.check_every_route_declares_roles(app)
+    accounts.dummy_hash()  # made now, so that no login waits for it
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
