@@ -111,6 +111,7 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
             {**planning.when(shift), "municipality": municipality.name, "offered": offered},
             disable_notification=True,  # the coordinator has just made it
         ),
+        ref=_created_ref(callout),
     )
     return callout
 
@@ -432,8 +433,14 @@ def _confirm_pair(
             heads_up="coordinator.callout_filled_alert",
         )
         for coordinator in coordinators:
+            outbox.withdraw(session, coordinator, _created_ref(callout))  # "offered to 5": no news now
             outbox.send(session, now, coordinator, told)
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
+
+
+def _created_ref(callout: Callout) -> str:
+    """The coordinators' message that the call-out was made and offered."""
+    return f"created:{callout.id}"
 
 
 def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[int]) -> None:

@@ -31,6 +31,9 @@ the sender drops it when the send did not go or went as the edit says, and
 applies it when the send went in its old form; and when the message was
 withdrawn while its heads-up was on its way (it rang), the message goes after
 all, with the edit's content (`nothing_to_change`).
+News that makes a queued message pointless withdraws it (`withdraw`): a
+call-out staffed before the coordinator's "made, offered to five" went sends only
+that it is staffed.
 
 A backlog rings once for each kind: a heads-up queued before one of its kind
 rang in that chat is withdrawn by the sender (that ring was for it too; its
@@ -306,6 +309,15 @@ def _withdraw_unsent(unsent: OutboxMessage, its_heads_up: OutboxMessage | None) 
     """A queued message and its heads-up (if queued too) will not go: nothing of it went."""
     for row in (unsent, its_heads_up):
         _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
+
+
+def withdraw(session: Session, inspector: Inspector, ref: str) -> None:
+    """Later news made the message under `ref` pointless (a call-out's creation, once it is
+    staffed): if it is still queued, it does not go, nor does its heads-up; one the sender has
+    taken goes as it was (it is still true, only old)."""
+    queued = _queued_send(session, inspector, ref)
+    if queued is not None and not queued[2]:
+        _withdraw_unsent(*queued[:2])
 
 
 def _withdraw(row: OutboxMessage, reason: str) -> None:

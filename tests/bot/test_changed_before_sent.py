@@ -27,9 +27,10 @@ Reach = Callable[[dict[str, Any]], Awaitable[tuple[int, bytes] | None]]
 """Looks at a call to Douwe's phone: an answer in Telegram's place, or None to let it through."""
 
 
-def douwes_phone(harness: Harness, team: Team, reach: Reach) -> None:
+def douwes_phone(harness: Harness, team: Team, reach: Reach, name: str = "Douwe") -> None:
+    """Douwe's phone (or `name`'s) reached as `reach` says."""
     real = type(harness.request).do_request.__get__(harness.request)  # as Telegram answers (unwrapped)
-    douwe = team.phones["Douwe"]
+    douwe = team.phones[name]
 
     async def calls(url, method, request_data=None, **kwargs):  # type: ignore[no-untyped-def]
         params = dict(request_data.parameters) if request_data else {}
@@ -291,3 +292,41 @@ def test_a_backlog_rings_once_for_each_kind_of_heads_up_and_a_later_one_rings_ag
         "withdrawn",
         "sent",
     ] + ["sent"] * 2
+
+
+def test_a_call_out_staffed_before_its_creation_reached_the_coordinator_tells_only_that_it_is_staffed(
+    harness: Harness, team: Team
+) -> None:
+    """Wytske (the coordinator) is offered the call-out too; her phone is out of reach while it is
+    made and staffed. "Offered to five" is no news once the pair stands: it never goes."""
+    create(harness, team)
+    douwes_phone(harness, team, out_of_reach, name="Wytske")
+
+    async def scenario() -> None:
+        await harness.deliver()
+        await staff_it(harness, team)
+        douwes_phone(harness, team, through, name="Wytske")
+        harness.clear()
+        harness.clock.advance(timedelta(minutes=5))
+        await harness.deliver()
+
+    harness.play(scenario)
+    told = [c.text for c in harness.to(team.phones["Wytske"])]
+    assert not any(text.startswith("Oproep di 9 mrt 16:00-01:00 in Smallingerland") for text in told), told
+    assert any("is rond: Anna en Bauke gaan" in text for text in told), told
+
+
+def test_a_creation_notice_that_went_stays_when_the_call_out_is_staffed(harness: Harness, team: Team) -> None:
+    create(harness, team)
+
+    async def scenario() -> None:
+        await harness.deliver()
+        await staff_it(harness, team)
+        await harness.deliver()
+
+    harness.play(scenario)
+    told = [c.text for c in harness.to(team.phones["Wytske"])]
+    assert any(
+        text.startswith("Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5") for text in told
+    )
+    assert any("is rond: Anna en Bauke gaan" in text for text in told), told
