@@ -29,10 +29,12 @@ def is_running(pid: int) -> bool:
         return False
 
 
-def children_of(pid: int) -> list[int]:
+def descendants_of(pid: int) -> list[int]:
+    """Its children, theirs, and so on (the bot's processes are forked by a fork server of its own)."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants_of(int(child))]
     return found
 
 
@@ -48,7 +50,7 @@ def test_the_bot_runs_in_its_own_process_and_stops_with_the_instance(site: Site)
     server = site.serve()
     bot = started_bot(server)
     assert server.process is not None and bot != server.process.pid
-    assert bot in children_of(server.process.pid)
+    assert bot in descendants_of(server.process.pid)
     server.wait_until(lambda: pending_outbox(site.database) == 0, 60, "the child's sender to deliver")
     assert len(buttons(site.telegram, HOURS_OK)) == prompts > 0
 
@@ -77,5 +79,8 @@ def test_a_killed_instance_takes_its_bot_process_with_it(site: Site) -> None:
     # Polling: past its start-up (a child killed before it has asked to die with its parent finds
     # itself orphaned and exits on its own, only later).
     server.wait_until(lambda: site.telegram.recorded("deleteWebhook"), 60, "the bot to start polling")
+    assert server.process is not None
+    family = descendants_of(server.process.pid)  # the bot's, the sender's and the fork server
+    assert bot in family and len(family) >= 3
     server.kill()
-    wait_until(lambda: not is_running(bot), 10, "the bot process to die with its parent")
+    wait_until(lambda: not any(map(is_running, family)), 10, "the bot's processes to die with their parent")

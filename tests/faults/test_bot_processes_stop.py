@@ -11,7 +11,7 @@ import signal
 from tests.faults.conftest import Site
 from tests.faults.processes import Instance
 from tests.faults.scenario import HOURS_OK, buttons, ended_shifts, seed_crew
-from tests.faults.test_bot_process import children_of, is_running, started_bot
+from tests.faults.test_bot_process import descendants_of, is_running, started_bot
 
 SENDER = re.compile(r"outbox sender process (\d+) started")
 
@@ -26,7 +26,7 @@ def test_a_crashed_sender_process_is_reported_and_both_start_again(site: Site) -
     server = site.serve()
     assert server.process is not None
     bot, sender = started_bot(server), started_sender(server)
-    assert sender != bot and sender in children_of(server.process.pid)
+    assert sender != bot and sender in descendants_of(server.process.pid)
     os.kill(sender, signal.SIGKILL)
     server.wait_until(lambda: len(SENDER.findall(server.log())) == 2, 60, "the sender to be started again")
     assert "the outbox sender process ended by itself (exit code -9)" in server.log()
