@@ -80,9 +80,10 @@ def _chain_tail(session: Session) -> tuple[int, str]:
     kept = session.info.get(TAIL)
     if kept is not None and kept[0] is session.get_transaction():
         return kept[1], kept[2]
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
-    last = session.execute(_TAIL_QUERY).first()
+    connection = session.connection()  # Core: values, no objects (the ORM's handling costs more)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
+    last = connection.execute(_TAIL_QUERY).first()
     return (last.seq, last.mac) if last else (0, chain.GENESIS)
 
 

@@ -97,11 +97,12 @@ def reset_by_username(session: Session, now: datetime, actor: str, username: str
 
 def team_zone_name(session: Session) -> str | None:
     """The region's zone (the one the rules use), or None before setup."""
-    return session.execute(_ZONE).scalar_one_or_none()
+    return session.connection().execute(_ZONE).scalar_one_or_none()
 
 
 _ZONE = select(Region.timezone).order_by(Region.id).limit(1)
-"""Built once: every request, bot update and sweep asks (building a statement costs more than running it)."""
+"""Built once and run as Core (a value, no object): every request, bot update and sweep asks, and
+building a statement, or the ORM's handling of one, costs more than running it."""
 
 
 def follow_team_zone(session: Session) -> None:

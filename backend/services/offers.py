@@ -229,11 +229,13 @@ _PEOPLE = (
 
 def municipality_name(session: Session, shift: Shift) -> str:
     """From the session when it holds the municipality (a new call-out), else its name alone: a whole
-    municipality loaded by `session.get` cost an accept more than this query does."""
+    municipality loaded by `session.get` cost an accept more than this query does, which runs as Core
+    (a value, no object: the ORM's handling cost more than the query). A municipality changed in this
+    transaction is one the session holds, so the name read is never an older one."""
     held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))
     if held is not None:
         return str(held.name)
-    name: str = session.execute(_MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
+    name: str = session.connection().execute(_MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
     return name
 
 

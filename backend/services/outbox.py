@@ -233,17 +233,19 @@ def _locked_queued(session: Session, refs: Collection[str]) -> list[OutboxMessag
     """The queued sends under `refs` and their heads-ups, locked, skipping any the sender holds (see
     `_queued_send`)."""
     linked = [heads_up_ref(ref) for ref in refs]
-    return list(
-        session.execute(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.ref.in_([*refs, *linked]),
-                OutboxMessage.method == SEND,
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .with_for_update(skip_locked=True)
-        ).scalars()
+    return list(session.execute(_LOCKED_QUEUED, {"refs": [*refs, *linked]}).scalars())
+
+
+_LOCKED_QUEUED = (
+    select(OutboxMessage)
+    .where(
+        OutboxMessage.ref.in_(bindparam("refs", expanding=True)),
+        OutboxMessage.method == SEND,
+        OutboxMessage.status == OutboxStatus.PENDING,
     )
+    .with_for_update(skip_locked=True)
+)
+"""Built once: a staffed call-out asks (building a statement costs more than running it)."""
 
 
 def _by_ref(rows: list[OutboxMessage], refs: Collection[str]) -> dict[str, list[OutboxMessage]]:
