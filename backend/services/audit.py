@@ -20,6 +20,7 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.db import read_values
 from backend.models import AuditCheckpoint, AuditRecord, Inspector, Role, WebUser
 from backend.services import outbox
 from secure_store import KeyRing, chain, current_keyring
@@ -80,10 +81,9 @@ def _chain_tail(session: Session) -> tuple[int, str]:
     kept = session.info.get(TAIL)
     if kept is not None and kept[0] is session.get_transaction():
         return kept[1], kept[2]
-    connection = session.connection()  # Core: values, no objects (the ORM's handling costs more)
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
-    last = connection.execute(_TAIL_QUERY).first()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
+    last = read_values(session, _TAIL_QUERY).first()
     return (last.seq, last.mac) if last else (0, chain.GENESIS)
 
 

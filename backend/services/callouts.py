@@ -352,7 +352,7 @@ def _settle(
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
     all_offers = offers.offers_of(session, shift.id, *OfferStatus)  # read once, sorted by status below
-    on_shift_rows = offers.assignments_of(session, shift.id)
+    on_shift_rows = offers.on_shift(session, shift.id)
     standing = [a for a in on_shift_rows if a.status is not AssignmentStatus.COVER_REQUESTED]
     on_it = {a.inspector_id for a in standing}
     on_shift = {a.inspector_id for a in on_shift_rows}
@@ -408,13 +408,13 @@ def _confirm_pair(
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
     the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
-    decided, under the shift's lock. Everything is read before anything is written; the changed
+    decided, under the shift's lock. Everything is read before anything is written (the people
+    concerned and the coordinators by one query); the changed
     rows go by one UPDATE per table (`write_loaded`), the pair's places by one INSERT, and the
     messages by one INSERT when the batch ends."""
     details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
-    coordinators = outbox.coordinators(session)
     with outbox.batched(session):
-        concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
+        concerned = offers.close_others(session, now, shift, pair_ids, shift_offers, coordinators=True)
         pair = [concerned[i] for i in pair_ids]
         filled = {"status": CalloutStatus.FILLED, "filled_at": now, "version": callout.version + 1}
         write_loaded(session, [(callout, filled), (shift, {"status": ShiftStatus.CONFIRMED})])
@@ -432,7 +432,7 @@ def _confirm_pair(
             protect_content=True,
             heads_up="coordinator.callout_filled_alert",
         )
-        for coordinator in coordinators:
+        for coordinator in outbox.enrolled_coordinators(concerned.values()):
             outbox.withdraw(session, coordinator, _created_ref(callout))  # "offered to 5": no news now
             outbox.send(session, now, coordinator, told)
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
@@ -617,9 +617,7 @@ def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | No
         return Answer.CANCELLED
     if callout is not None and callout.status is CalloutStatus.OPEN:
         return None
-    covering = [
-        a for a in offers.assignments_of(session, shift.id) if a.status is AssignmentStatus.COVER_REQUESTED
-    ]
+    covering = [a for a in offers.on_shift(session, shift.id) if a.status is AssignmentStatus.COVER_REQUESTED]
     return None if covering and shift.starts_at > now else Answer.FILLED
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, defer, undefer
 from sqlalchemy.orm.util import identity_key
 
-from backend.db import write_loaded
+from backend.db import read_values, write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -105,10 +105,13 @@ def close_others(
     shift: Shift,
     pair: Collection[int],
     shift_offers: Sequence[Offer] | None = None,
+    *,
+    coordinators: bool = False,
 ) -> dict[int, Inspector]:
     """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told.
     `shift_offers` are the shift's offers as `offers_of` reads them, if read already since the
-    shift was locked. Returns everyone concerned, the pair too, as `people` loads them."""
+    shift was locked. Returns everyone concerned, the pair too, as `people` loads them (with
+    `coordinators`, every enrolled coordinator too)."""
     if shift_offers is None:
         shift_offers = offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
     others = [
@@ -116,7 +119,7 @@ def close_others(
         for o in shift_offers
         if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING) and o.inspector_id not in pair
     ]
-    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)])
+    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)], coordinators=coordinators)
     told = [o for o in shift_offers if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING)]
     outbox.expect_edits(session, [ref for offer in told for ref in _refs(offer)])  # the pair's too
     closed = [
@@ -202,6 +205,24 @@ _ASSIGNMENTS_OF = (
 )
 
 
+def on_shift(session: Session, shift_id: int) -> list[Row[tuple[int, AssignmentStatus]]]:
+    """Who is on the shift (as `assignments_of`) and how: inspector ids and statuses as values, for a
+    decision that changes none of these rows (an accept: loaded as objects, they cost it more than the
+    query)."""
+    return list(read_values(session, _ON_SHIFT, {"shift_id": shift_id, "statuses": _LIVE}))
+
+
+_LIVE = list(planning.LIVE_ASSIGNMENTS)
+_ON_SHIFT = (
+    select(Assignment.inspector_id, Assignment.status)
+    .where(
+        Assignment.shift_id == bindparam("shift_id"),
+        Assignment.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(Assignment.id)
+)
+
+
 def inspector(session: Session, inspector_id: int, first_name: bool = False) -> Inspector:
     """The inspector from the session if it holds them (no query), with the first name opened if asked."""
     if not first_name:
@@ -210,12 +231,16 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
     return session.execute(query).scalar_one()
 
 
-def people(session: Session, inspector_ids: Collection[int]) -> dict[int, Inspector]:
+def people(
+    session: Session, inspector_ids: Collection[int], *, coordinators: bool = False
+) -> dict[int, Inspector]:
     """These inspectors with their first names and chat ids opened, in one query for all (their full
-    names stay closed: no message shows one, so each row opens two values, as before). The caller
-    holds the result while it works: the session keeps unchanged objects only while they are
+    names stay closed: no message shows one, so each row opens two values, as before); with
+    `coordinators`, every enrolled coordinator too (`outbox.coordinators` without a query of its own). The
+    caller holds the result while it works: the session keeps unchanged objects only while they are
     referenced, and `inspector` finds them there without a query."""
-    found = {i.id: i for i in session.execute(_PEOPLE, {"ids": list(set(inspector_ids))}).scalars()}
+    query = _PEOPLE_AND_COORDINATORS if coordinators else _PEOPLE
+    found = {i.id: i for i in session.execute(query, {"ids": list(set(inspector_ids))}).scalars()}
     outbox.remember_chat_ids(session, {i: person.telegram_id for i, person in found.items()})
     return found
 
@@ -225,17 +250,20 @@ _PEOPLE = (
     .where(Inspector.id.in_(bindparam("ids", expanding=True)))
     .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
 )
+_PEOPLE_AND_COORDINATORS = (
+    select(Inspector)
+    .where(Inspector.id.in_(bindparam("ids", expanding=True)) | outbox.ENROLLED_COORDINATOR)
+    .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
+)
 
 
 def municipality_name(session: Session, shift: Shift) -> str:
     """From the session when it holds the municipality (a new call-out), else its name alone: a whole
-    municipality loaded by `session.get` cost an accept more than this query does, which runs as Core
-    (a value, no object: the ORM's handling cost more than the query). A municipality changed in this
-    transaction is one the session holds, so the name read is never an older one."""
+    municipality loaded by `session.get` cost an accept more than this query does."""
     held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))
     if held is not None:
         return str(held.name)
-    name: str = session.connection().execute(_MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
+    name: str = read_values(session, _MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
     return name
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
+from backend.db import read_values
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -74,18 +75,16 @@ def pair_members(session: Session, inspector_ids: Collection[int]) -> dict[int, 
     are, trained since when, and their gender, in one query. Their shifts, hours, leave and
     designations decided whether they were asked; once they have answered, the rule looks at
     nothing more, so an accept reads nothing more."""
-    rows = session.connection().execute(_PAIR_MEMBERS, {"ids": list(set(inspector_ids))})
+    rows = read_values(session, _PAIR_MEMBERS, {"ids": list(set(inspector_ids))})
     return {
-        inspector_id: pairing.Member(inspector_id, gender.value, trained_since, employer_id)
-        for inspector_id, gender, trained_since, employer_id in rows
+        row.id: pairing.Member(row.id, row.gender.value, row.trained_since, row.employer_id) for row in rows
     }
 
 
 _PAIR_MEMBERS = select(Inspector.id, Inspector.gender, Inspector.trained_since, Inspector.employer_id).where(
     Inspector.id.in_(bindparam("ids", expanding=True))
 )
-"""Built once and run as Core (values, no objects): each accept asks, and building a statement, or the
-ORM's handling of one, costs more than running it."""
+"""Built once: each accept asks (building a statement costs more than running it)."""
 
 
 def municipality_load(session: Session, now: datetime) -> dict[int, Fraction]:
