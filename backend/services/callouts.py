@@ -351,22 +351,19 @@ def _settle(
     session: Session, now: datetime, shift: Shift, callout: Callout | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
-    all_offers = offers.offers_of(session, shift.id, *OfferStatus)  # read once, sorted by status below
+    answers = offers.offers_and_members(session, shift.id)  # read once, sorted by status below
+    all_offers = [offer for offer, _ in answers]
     on_shift_rows = offers.on_shift(session, shift.id)
-    standing = [a for a in on_shift_rows if a.status is not AssignmentStatus.COVER_REQUESTED]
-    on_it = {a.inspector_id for a in standing}
-    on_shift = {a.inspector_id for a in on_shift_rows}
-    members = planning.pair_members(
-        session, [o.inspector_id for o in all_offers] + [a.inspector_id for a in standing]
-    )
-    confirmed = [members[a.inspector_id] for a in standing]
+    confirmed = [m for status, m in on_shift_rows if status is not AssignmentStatus.COVER_REQUESTED]
+    on_it = {m.inspector_id for m in confirmed}
+    on_shift = {m.inspector_id for _, m in on_shift_rows}
     accepted = [
-        members[o.inspector_id]
-        for o in all_offers
-        if o.status is OfferStatus.ACCEPTED
-        and o.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
+        member
+        for offer, member in answers
+        if offer.status is OfferStatus.ACCEPTED
+        and offer.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
     ]
-    pending = [members[o.inspector_id] for o in all_offers if o.status is OfferStatus.PENDING]
+    pending = [member for offer, member in answers if offer.status is OfferStatus.PENDING]
     prefer_mixed = callout is None or callout.widened_at is None
     decision = pairing.decide_acceptance(
         planning.slot_of(shift).day, confirmed, accepted, pending, prefer_mixed
@@ -617,7 +614,9 @@ def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | No
         return Answer.CANCELLED
     if callout is not None and callout.status is CalloutStatus.OPEN:
         return None
-    covering = [a for a in offers.on_shift(session, shift.id) if a.status is AssignmentStatus.COVER_REQUESTED]
+    covering = [
+        m for status, m in offers.on_shift(session, shift.id) if status is AssignmentStatus.COVER_REQUESTED
+    ]
     return None if covering and shift.starts_at > now else Answer.FILLED
 
 
