@@ -124,7 +124,8 @@ def answer_offer(
     found = session.execute(_OFFER_AND_LOCKED_SHIFT, {"offer_id": offer_id}).one_or_none()
     if found is None or found.Offer.inspector_id != inspector_id:
         return Answer.STALE
-    offer, shift = found
+    offer, shift, municipality = found
+    offers.remember_municipality_name(session, shift.municipality_id, municipality)
     callout = session.execute(_CALLOUT_OF_SHIFT, {"shift_id": shift.id}).scalar_one_or_none()
     closed = _closed(session, now, shift, callout)
     if closed is not None:
@@ -141,12 +142,14 @@ def answer_offer(
 
 
 _OFFER_AND_LOCKED_SHIFT = (
-    select(Offer, Shift)
+    select(Offer, Shift, Municipality.name)
     .join(Shift, Shift.id == Offer.shift_id)
+    .join(Municipality, Municipality.id == Shift.municipality_id)
     .where(Offer.id == bindparam("offer_id"))
     .with_for_update(of=Shift)
 )
-"""The offer and its shift in one statement, the shift's row locked (acceptances of one shift are
+"""The offer, its shift and the name of the shift's municipality (a confirmation names it) in one
+statement, the shift's row locked (acceptances of one shift are
 serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
 answer is a compare-and-set on its version (`_answered`)."""
 _CALLOUT_OF_SHIFT = select(Callout).where(Callout.shift_id == bindparam("shift_id"))

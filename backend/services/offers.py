@@ -280,11 +280,22 @@ def municipality_name(session: Session, shift: Shift) -> str:
     held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))
     if held is not None:
         return str(held.name)
+    known: dict[int, str] = session.info.get(MUNICIPALITY_NAMES, {})
+    if shift.municipality_id in known:
+        return known[shift.municipality_id]
     name: str = read_values(session, _MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
     return name
 
 
 _MUNICIPALITY_NAME = select(Municipality.name).where(Municipality.id == bindparam("id"))
+MUNICIPALITY_NAMES = "piket.municipality_names"
+"""session.info key: municipality names read along with something else, by id (`municipality_name`)."""
+
+
+def remember_municipality_name(session: Session, municipality_id: int, name: str) -> None:
+    """A municipality's name read along with its shift: `municipality_name` then needs no query (an
+    accept that completes a pair names it)."""
+    session.info.setdefault(MUNICIPALITY_NAMES, {})[municipality_id] = name
 
 
 def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:
