@@ -412,7 +412,8 @@ def _confirm_pair(
     concerned and the coordinators by one query); the changed
     rows go by one UPDATE per table (`write_loaded`), the pair's places by one INSERT, and the
     messages by one INSERT when the batch ends."""
-    details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
+    when = planning.when(shift)
+    details = {**when, "municipality": offers.municipality_name(session, shift)}
     with outbox.batched(session):
         concerned = offers.close_others(session, now, shift, pair_ids, shift_offers, coordinators=True)
         pair = [concerned[i] for i in pair_ids]
@@ -423,7 +424,7 @@ def _confirm_pair(
         for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
             offer = offer_of.get(member.id)
             if offer is not None:
-                offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
+                offers.tell(session, now, offer, Message("offer.confirmed", when))
             _tell_pair_member(session, now, member, colleague.first_name, shift, details)
             _reveal_location(session, now, member, shift, callout)
         told = Message(

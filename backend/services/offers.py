@@ -127,10 +127,11 @@ def close_others(
         for o in others
     ]
     write_loaded(session, [(o, {"status": status, "version": o.version + 1}) for o, status in closed])
+    when = planning.when(shift)  # once for all: a call-out offered to sixty closes fifty-eight
     for offer, status in closed:
         kind = "offer.cover_" if offer.is_cover else "offer."
         template = kind + ("standby" if status is OfferStatus.STANDBY else "filled")
-        tell(session, now, offer, Message(template, planning.when(shift)), again=True)
+        tell(session, now, offer, Message(template, when), again=True)
     return concerned
 
 
@@ -138,9 +139,10 @@ def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
     """Every open, accepted or standby offer withdrawn, and its message says the shift is off."""
     withdrawn = offers_of(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY)
     outbox.expect_edits(session, [ref for offer in withdrawn for ref in _refs(offer)])
+    when = planning.when(shift)
     for offer in withdrawn:
         offer.status, offer.version = OfferStatus.WITHDRAWN, offer.version + 1
-        tell(session, now, offer, Message("offer.cancelled", planning.when(shift)), again=True)
+        tell(session, now, offer, Message("offer.cancelled", when), again=True)
 
 
 def tell(session: Session, now: datetime, offer: Offer, message: Message, *, again: bool = False) -> None:
