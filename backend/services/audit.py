@@ -20,6 +20,7 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.db import read_values
 from backend.models import AuditCheckpoint, AuditRecord, Inspector, Role, WebUser
 from backend.services import outbox
 from secure_store import KeyRing, chain, current_keyring
@@ -82,7 +83,7 @@ def _chain_tail(session: Session) -> tuple[int, str]:
         return kept[1], kept[2]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK_ID})
-    last = session.execute(_TAIL_QUERY).first()
+    last = read_values(session, _TAIL_QUERY).first()
     return (last.seq, last.mac) if last else (0, chain.GENESIS)
 
 

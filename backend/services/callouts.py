@@ -124,7 +124,8 @@ def answer_offer(
     found = session.execute(_OFFER_AND_LOCKED_SHIFT, {"offer_id": offer_id}).one_or_none()
     if found is None or found.Offer.inspector_id != inspector_id:
         return Answer.STALE
-    offer, shift = found
+    offer, shift, municipality = found
+    offers.remember_municipality_name(session, shift.municipality_id, municipality)
     callout = session.execute(_CALLOUT_OF_SHIFT, {"shift_id": shift.id}).scalar_one_or_none()
     closed = _closed(session, now, shift, callout)
     if closed is not None:
@@ -141,12 +142,14 @@ def answer_offer(
 
 
 _OFFER_AND_LOCKED_SHIFT = (
-    select(Offer, Shift)
+    select(Offer, Shift, Municipality.name)
     .join(Shift, Shift.id == Offer.shift_id)
+    .join(Municipality, Municipality.id == Shift.municipality_id)
     .where(Offer.id == bindparam("offer_id"))
     .with_for_update(of=Shift)
 )
-"""The offer and its shift in one statement, the shift's row locked (acceptances of one shift are
+"""The offer, its shift and the name of the shift's municipality (a confirmation names it) in one
+statement, the shift's row locked (acceptances of one shift are
 serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
 answer is a compare-and-set on its version (`_answered`)."""
 _CALLOUT_OF_SHIFT = select(Callout).where(Callout.shift_id == bindparam("shift_id"))
@@ -351,22 +354,19 @@ def _settle(
     session: Session, now: datetime, shift: Shift, callout: Callout | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
-    all_offers = offers.offers_of(session, shift.id, *OfferStatus)  # read once, sorted by status below
-    on_shift_rows = offers.assignments_of(session, shift.id)
-    standing = [a for a in on_shift_rows if a.status is not AssignmentStatus.COVER_REQUESTED]
-    on_it = {a.inspector_id for a in standing}
-    on_shift = {a.inspector_id for a in on_shift_rows}
-    members = planning.pair_members(
-        session, [o.inspector_id for o in all_offers] + [a.inspector_id for a in standing]
-    )
-    confirmed = [members[a.inspector_id] for a in standing]
+    answers = offers.offers_and_members(session, shift.id)  # read once, sorted by status below
+    all_offers = [offer for offer, _ in answers]
+    on_shift_rows = offers.on_shift(session, shift.id)
+    confirmed = [m for status, m in on_shift_rows if status is not AssignmentStatus.COVER_REQUESTED]
+    on_it = {m.inspector_id for m in confirmed}
+    on_shift = {m.inspector_id for _, m in on_shift_rows}
     accepted = [
-        members[o.inspector_id]
-        for o in all_offers
-        if o.status is OfferStatus.ACCEPTED
-        and o.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
+        member
+        for offer, member in answers
+        if offer.status is OfferStatus.ACCEPTED
+        and offer.inspector_id not in on_shift  # the pair's own yes, on a staffed call-out seeking cover
     ]
-    pending = [members[o.inspector_id] for o in all_offers if o.status is OfferStatus.PENDING]
+    pending = [member for offer, member in answers if offer.status is OfferStatus.PENDING]
     prefer_mixed = callout is None or callout.widened_at is None
     decision = pairing.decide_acceptance(
         planning.slot_of(shift).day, confirmed, accepted, pending, prefer_mixed
@@ -408,13 +408,14 @@ def _confirm_pair(
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
     the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
-    decided, under the shift's lock. Everything is read before anything is written; the changed
+    decided, under the shift's lock. Everything is read before anything is written (the people
+    concerned and the coordinators by one query); the changed
     rows go by one UPDATE per table (`write_loaded`), the pair's places by one INSERT, and the
     messages by one INSERT when the batch ends."""
-    details = {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
-    coordinators = outbox.coordinators(session)
+    when = planning.when(shift)
+    details = {**when, "municipality": offers.municipality_name(session, shift)}
     with outbox.batched(session):
-        concerned = offers.close_others(session, now, shift, pair_ids, shift_offers)
+        concerned = offers.close_others(session, now, shift, pair_ids, shift_offers, coordinators=True)
         pair = [concerned[i] for i in pair_ids]
         filled = {"status": CalloutStatus.FILLED, "filled_at": now, "version": callout.version + 1}
         write_loaded(session, [(callout, filled), (shift, {"status": ShiftStatus.CONFIRMED})])
@@ -423,7 +424,7 @@ def _confirm_pair(
         for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
             offer = offer_of.get(member.id)
             if offer is not None:
-                offers.tell(session, now, offer, Message("offer.confirmed", planning.when(shift)))
+                offers.tell(session, now, offer, Message("offer.confirmed", when))
             _tell_pair_member(session, now, member, colleague.first_name, shift, details)
             _reveal_location(session, now, member, shift, callout)
         told = Message(
@@ -432,7 +433,7 @@ def _confirm_pair(
             protect_content=True,
             heads_up="coordinator.callout_filled_alert",
         )
-        for coordinator in coordinators:
+        for coordinator in outbox.enrolled_coordinators(concerned.values()):
             outbox.withdraw(session, coordinator, _created_ref(callout))  # "offered to 5": no news now
             outbox.send(session, now, coordinator, told)
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
@@ -618,7 +619,7 @@ def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | No
     if callout is not None and callout.status is CalloutStatus.OPEN:
         return None
     covering = [
-        a for a in offers.assignments_of(session, shift.id) if a.status is AssignmentStatus.COVER_REQUESTED
+        m for status, m in offers.on_shift(session, shift.id) if status is AssignmentStatus.COVER_REQUESTED
     ]
     return None if covering and shift.starts_at > now else Answer.FILLED
 

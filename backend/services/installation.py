@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.db import read_values
 from backend.models import AuditRecord, Region, Role, WebUser
 from backend.services import accounts, audit
 from backend.services.errors import NotFound, Refused
@@ -97,7 +98,7 @@ def reset_by_username(session: Session, now: datetime, actor: str, username: str
 
 def team_zone_name(session: Session) -> str | None:
     """The region's zone (the one the rules use), or None before setup."""
-    return session.execute(_ZONE).scalar_one_or_none()
+    return read_values(session, _ZONE).scalar_one_or_none()
 
 
 _ZONE = select(Region.timezone).order_by(Region.id).limit(1)

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, undefer
 from sqlalchemy.orm.util import identity_key
 
-from backend.db import write_loaded
+from backend.db import read_values, write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -105,10 +105,13 @@ def close_others(
     shift: Shift,
     pair: Collection[int],
     shift_offers: Sequence[Offer] | None = None,
+    *,
+    coordinators: bool = False,
 ) -> dict[int, Inspector]:
     """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told.
     `shift_offers` are the shift's offers as `offers_of` reads them, if read already since the
-    shift was locked. Returns everyone concerned, the pair too, as `people` loads them."""
+    shift was locked. Returns everyone concerned, the pair too, as `people` loads them (with
+    `coordinators`, every enrolled coordinator too)."""
     if shift_offers is None:
         shift_offers = offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
     others = [
@@ -116,7 +119,7 @@ def close_others(
         for o in shift_offers
         if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING) and o.inspector_id not in pair
     ]
-    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)])
+    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)], coordinators=coordinators)
     told = [o for o in shift_offers if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING)]
     outbox.expect_edits(session, [ref for offer in told for ref in _refs(offer)])  # the pair's too
     closed = [
@@ -124,10 +127,11 @@ def close_others(
         for o in others
     ]
     write_loaded(session, [(o, {"status": status, "version": o.version + 1}) for o, status in closed])
+    when = planning.when(shift)  # once for all: a call-out offered to sixty closes fifty-eight
     for offer, status in closed:
         kind = "offer.cover_" if offer.is_cover else "offer."
         template = kind + ("standby" if status is OfferStatus.STANDBY else "filled")
-        tell(session, now, offer, Message(template, planning.when(shift)), again=True)
+        tell(session, now, offer, Message(template, when), again=True)
     return concerned
 
 
@@ -135,9 +139,10 @@ def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
     """Every open, accepted or standby offer withdrawn, and its message says the shift is off."""
     withdrawn = offers_of(session, shift.id, OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.STANDBY)
     outbox.expect_edits(session, [ref for offer in withdrawn for ref in _refs(offer)])
+    when = planning.when(shift)
     for offer in withdrawn:
         offer.status, offer.version = OfferStatus.WITHDRAWN, offer.version + 1
-        tell(session, now, offer, Message("offer.cancelled", planning.when(shift)), again=True)
+        tell(session, now, offer, Message("offer.cancelled", when), again=True)
 
 
 def tell(session: Session, now: datetime, offer: Offer, message: Message, *, again: bool = False) -> None:
@@ -178,6 +183,21 @@ _OFFERS_OF = (
 )
 
 
+def offers_and_members(session: Session, shift_id: int) -> list[tuple[Offer, pairing.Member]]:
+    """Every offer of the shift, in the order answered, with its inspector as the pairing rule sees an
+    answer (`planning.ANSWERING`), in one query."""
+    rows = session.execute(_OFFERS_AND_MEMBERS, {"shift_id": shift_id})
+    return [(row.Offer, planning.answering_member(row.Offer.inspector_id, row)) for row in rows]
+
+
+_OFFERS_AND_MEMBERS = (
+    select(Offer, *planning.ANSWERING)
+    .join(Inspector, Inspector.id == Offer.inspector_id)
+    .where(Offer.shift_id == bindparam("shift_id"))
+    .order_by(Offer.answered_at, Offer.id)
+)
+
+
 def offer_of(session: Session, shift_id: int, inspector_id: int) -> Offer | None:
     return session.execute(
         select(Offer).where(Offer.shift_id == shift_id, Offer.inspector_id == inspector_id)
@@ -202,6 +222,26 @@ _ASSIGNMENTS_OF = (
 )
 
 
+def on_shift(session: Session, shift_id: int) -> list[tuple[AssignmentStatus, pairing.Member]]:
+    """Who is on the shift (as `assignments_of`): how (the assignment's status), and who, as the pairing
+    rule sees them (`planning.ANSWERING`). Values, for a decision that changes none of these rows (an
+    accept: loaded as objects, they cost it more than the query)."""
+    rows = read_values(session, _ON_SHIFT, {"shift_id": shift_id, "statuses": _LIVE})
+    return [(row.status, planning.answering_member(row.inspector_id, row)) for row in rows]
+
+
+_LIVE = list(planning.LIVE_ASSIGNMENTS)
+_ON_SHIFT = (
+    select(Assignment.inspector_id, Assignment.status, *planning.ANSWERING)
+    .join(Inspector, Inspector.id == Assignment.inspector_id)
+    .where(
+        Assignment.shift_id == bindparam("shift_id"),
+        Assignment.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(Assignment.id)
+)
+
+
 def inspector(session: Session, inspector_id: int, first_name: bool = False) -> Inspector:
     """The inspector from the session if it holds them (no query), with the first name opened if asked."""
     if not first_name:
@@ -210,12 +250,16 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
     return session.execute(query).scalar_one()
 
 
-def people(session: Session, inspector_ids: Collection[int]) -> dict[int, Inspector]:
+def people(
+    session: Session, inspector_ids: Collection[int], *, coordinators: bool = False
+) -> dict[int, Inspector]:
     """These inspectors with their first names and chat ids opened, in one query for all (their full
-    names stay closed: no message shows one, so each row opens two values, as before). The caller
-    holds the result while it works: the session keeps unchanged objects only while they are
+    names stay closed: no message shows one, so each row opens two values, as before); with
+    `coordinators`, every enrolled coordinator too (`outbox.coordinators` without a query of its own). The
+    caller holds the result while it works: the session keeps unchanged objects only while they are
     referenced, and `inspector` finds them there without a query."""
-    found = {i.id: i for i in session.execute(_PEOPLE, {"ids": list(set(inspector_ids))}).scalars()}
+    query = _PEOPLE_AND_COORDINATORS if coordinators else _PEOPLE
+    found = {i.id: i for i in session.execute(query, {"ids": list(set(inspector_ids))}).scalars()}
     outbox.remember_chat_ids(session, {i: person.telegram_id for i, person in found.items()})
     return found
 
@@ -223,6 +267,11 @@ def people(session: Session, inspector_ids: Collection[int]) -> dict[int, Inspec
 _PEOPLE = (
     select(Inspector)
     .where(Inspector.id.in_(bindparam("ids", expanding=True)))
+    .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
+)
+_PEOPLE_AND_COORDINATORS = (
+    select(Inspector)
+    .where(Inspector.id.in_(bindparam("ids", expanding=True)) | outbox.ENROLLED_COORDINATOR)
     .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
 )
 
@@ -233,11 +282,22 @@ def municipality_name(session: Session, shift: Shift) -> str:
     held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))
     if held is not None:
         return str(held.name)
-    name: str = session.execute(_MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
+    known: dict[int, str] = session.info.get(MUNICIPALITY_NAMES, {})
+    if shift.municipality_id in known:
+        return known[shift.municipality_id]
+    name: str = read_values(session, _MUNICIPALITY_NAME, {"id": shift.municipality_id}).scalar_one()
     return name
 
 
 _MUNICIPALITY_NAME = select(Municipality.name).where(Municipality.id == bindparam("id"))
+MUNICIPALITY_NAMES = "piket.municipality_names"
+"""session.info key: municipality names read along with something else, by id (`municipality_name`)."""
+
+
+def remember_municipality_name(session: Session, municipality_id: int, name: str) -> None:
+    """A municipality's name read along with its shift: `municipality_name` then needs no query (an
+    accept that completes a pair names it)."""
+    session.info.setdefault(MUNICIPALITY_NAMES, {})[municipality_id] = name
 
 
 def _send(session: Session, now: datetime, to: Inspector, offer: Offer, details: dict[str, str]) -> None:

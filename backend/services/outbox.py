@@ -43,7 +43,7 @@ message still comes, silently). A safety alert's heads-up always rings.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -233,17 +233,19 @@ def _locked_queued(session: Session, refs: Collection[str]) -> list[OutboxMessag
     """The queued sends under `refs` and their heads-ups, locked, skipping any the sender holds (see
     `_queued_send`)."""
     linked = [heads_up_ref(ref) for ref in refs]
-    return list(
-        session.execute(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.ref.in_([*refs, *linked]),
-                OutboxMessage.method == SEND,
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .with_for_update(skip_locked=True)
-        ).scalars()
+    return list(session.execute(_LOCKED_QUEUED, {"refs": [*refs, *linked]}).scalars())
+
+
+_LOCKED_QUEUED = (
+    select(OutboxMessage)
+    .where(
+        OutboxMessage.ref.in_(bindparam("refs", expanding=True)),
+        OutboxMessage.method == SEND,
+        OutboxMessage.status == OutboxStatus.PENDING,
     )
+    .with_for_update(skip_locked=True)
+)
+"""Built once: a staffed call-out asks (building a statement costs more than running it)."""
 
 
 def _by_ref(rows: list[OutboxMessage], refs: Collection[str]) -> dict[str, list[OutboxMessage]]:
@@ -630,12 +632,18 @@ def coordinators(session: Session, except_id: int | None = None) -> list[Inspect
     return [coordinator for coordinator, _ in found]
 
 
+ENROLLED_COORDINATOR = Inspector.is_coordinator.is_(True) & Inspector.telegram_index.is_not(None)
 _COORDINATORS = select(Inspector, Inspector.telegram_id).where(
-    Inspector.is_coordinator.is_(True),
-    Inspector.telegram_index.is_not(None),
-    Inspector.id != bindparam("except_id"),
+    ENROLLED_COORDINATOR, Inspector.id != bindparam("except_id")
 )
 """Built once: a confirmation asks (building a statement costs more than running it)."""
+
+
+def enrolled_coordinators(people: Iterable[Inspector]) -> list[Inspector]:
+    """The enrolled coordinators among people loaded already (`coordinators` without its query), by id."""
+    return sorted(
+        (p for p in people if p.is_coordinator and p.telegram_index is not None), key=lambda p: p.id
+    )
 
 
 def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:

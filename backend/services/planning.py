@@ -7,12 +7,12 @@ and turns proposals back into assignments. The bot and the web both go through i
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.models import (
@@ -69,22 +69,16 @@ def team(session: Session, now: datetime, exclude_shift_id: int | None = None) -
     ]
 
 
-def pair_members(session: Session, inspector_ids: Collection[int]) -> dict[int, pairing.Member]:
-    """These inspectors as the pairing rule sees an answer (`pairing.decide_acceptance`): who they
-    are, trained since when, and their gender, in one query. Their shifts, hours, leave and
-    designations decided whether they were asked; once they have answered, the rule looks at
-    nothing more, so an accept reads nothing more."""
-    rows = session.execute(_PAIR_MEMBERS, {"ids": list(set(inspector_ids))})
-    return {
-        inspector_id: pairing.Member(inspector_id, gender.value, trained_since, employer_id)
-        for inspector_id, gender, trained_since, employer_id in rows
-    }
+ANSWERING = (Inspector.gender, Inspector.trained_since, Inspector.employer_id)
+"""An inspector as the pairing rule sees an answer (`pairing.decide_acceptance`): who they are,
+trained since when, and their gender. Their shifts, hours, leave and designations decided whether
+they were asked; once they have answered, the rule looks at nothing more, so an accept reads these
+columns alongside the offers and places it reads anyway (`answering_member`)."""
 
 
-_PAIR_MEMBERS = select(Inspector.id, Inspector.gender, Inspector.trained_since, Inspector.employer_id).where(
-    Inspector.id.in_(bindparam("ids", expanding=True))
-)
-"""Built once: each accept asks (building a statement costs more than running it)."""
+def answering_member(inspector_id: int, row: Any) -> pairing.Member:
+    """The member from a row that holds the `ANSWERING` columns."""
+    return pairing.Member(inspector_id, row.gender.value, row.trained_since, row.employer_id)
 
 
 def municipality_load(session: Session, now: datetime) -> dict[int, Fraction]:
