@@ -4,7 +4,8 @@ Database tests take `session` (a migrated database, rolled back after each test)
 or `fresh_database` (an empty database of their own, for migrations, the CLI and
 backups) or `migrated_copy` (a migrated database of their own). They run once per configured
 backend. A database that many tests start from is built once per session (`templates`) and
-copied for each test: the SQLite file, or the PostgreSQL schema through its dump.
+copied for each test: the SQLite file, or the PostgreSQL schema through its dump (or a spare copy
+of it that an earlier test left, its rows put back as the template's).
 """
 
 from __future__ import annotations
