@@ -132,12 +132,14 @@ def scrub_files(engine: Engine) -> None:
 def _older_snapshots_gone(connection: Connection, wait: timedelta = SNAPSHOT_WAIT) -> bool:
     """Wait until no other session of this database can still read row versions from before now: VACUUM
     FULL keeps a version that a running transaction (a long request, a backup) might read, and the
-    erased value would then stay in the rewritten file. False if some still could after `wait`."""
+    erased value would then stay in the rewritten file. A transaction that has written counts by its
+    own id too: between its statements it holds no snapshot, yet VACUUM keeps what it might read.
+    False if some still could after `wait`."""
     horizon = connection.execute(text("SELECT txid_current() % 4294967296")).scalar_one()
-    older = text(
+    older = text(  # older by its snapshot, or by its own id (a transaction that has written)
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-        "AND age(backend_xmin) > age(CAST(CAST(:horizon AS text) AS xid))"
+        "AND pid <> pg_backend_pid() AND (age(backend_xmin) > age(CAST(CAST(:horizon AS text) AS xid)) "
+        "OR age(backend_xid) > age(CAST(CAST(:horizon AS text) AS xid)))"
     )
     deadline = time.monotonic() + wait.total_seconds()
     while connection.execute(older, {"horizon": horizon}).scalar_one():
