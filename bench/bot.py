@@ -16,11 +16,12 @@
 
 Each target is printed with met / not met.
 
-Run: .venv/bin/python bench/bot.py
+Run: .venv/bin/python bench/bot.py [--rounds 200]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -131,7 +132,7 @@ def fan_out(folder: Path) -> None:
     )
 
 
-def accept_latency(folder: Path, rounds: int = 40) -> None:
+def accept_latency(folder: Path, rounds: int) -> None:
     database = Database(f"sqlite:///{folder / 'accept.db'}")
     migrate.upgrade(database.engine)
     municipality = team_of(database, 4)
@@ -218,10 +219,18 @@ def commit_one(database: Database, update_id: int) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=200,
+        help="accepts measured, and as many of each baseline (40 swung 1.5x)",
+    )
+    args = parser.parse_args()
     use_keyring(KeyRing.generate())
     with tempfile.TemporaryDirectory() as folder:
         fan_out(Path(folder))
-        accept_latency(Path(folder))
+        accept_latency(Path(folder), args.rounds)
 
 
 if __name__ == "__main__":
