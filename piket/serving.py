@@ -12,6 +12,7 @@ import secrets
 import select
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from multiprocessing.synchronize import Semaphore
 from typing import Any
@@ -361,17 +362,31 @@ def _die_with_parent(serve_pid: int) -> None:
 
     Its parent is the fork server, not `piket serve`, and the fork server outlives `piket serve`
     while a child it forked lives (each child holds the pipe whose end tells it to stop), so
-    PR_SET_PDEATHSIG cannot do it: a thread waits on a pidfd of `piket serve` instead (Linux 5.3)."""
+    PR_SET_PDEATHSIG cannot do it: a thread waits on a pidfd of `piket serve` instead (Linux 5.3;
+    elsewhere, as on a developer's Mac, it looks every half second)."""
     try:
-        watched = os.pidfd_open(serve_pid)
+        watched = os.pidfd_open(serve_pid) if hasattr(os, "pidfd_open") else None
+        os.kill(serve_pid, 0)
     except ProcessLookupError:  # ended already, before this process started
         os._exit(1)
 
     def watch() -> None:
-        select.select([watched], [], [])  # readable once the process has ended
+        if watched is not None:
+            select.select([watched], [], [])  # readable once the process has ended
+        else:
+            while _is_alive(serve_pid):
+                time.sleep(0.5)
         os._exit(1)
 
     threading.Thread(target=watch, name="piket-die-with-parent", daemon=True).start()
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 CHILD_MODULES = ["piket.serving", "bot.app", "bot.sender"]
