@@ -366,8 +366,7 @@ def _die_with_parent(serve_pid: int) -> None:
     elsewhere, as on a developer's Mac, it looks every half second)."""
     try:
         watched = os.pidfd_open(serve_pid) if hasattr(os, "pidfd_open") else None
-        os.kill(serve_pid, 0)
-    except ProcessLookupError:  # ended already, before this process started
+    except ProcessLookupError:  # ended already, before this process started (the loop below sees it too)
         os._exit(1)
 
     def watch() -> None:

@@ -264,15 +264,12 @@ def people(
     return found
 
 
-_PEOPLE = (
+_IDS = Inspector.id.in_(bindparam("ids", expanding=True))
+_PEOPLE, _PEOPLE_AND_COORDINATORS = (
     select(Inspector)
-    .where(Inspector.id.in_(bindparam("ids", expanding=True)))
+    .where(which)
     .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
-)
-_PEOPLE_AND_COORDINATORS = (
-    select(Inspector)
-    .where(Inspector.id.in_(bindparam("ids", expanding=True)) | outbox.ENROLLED_COORDINATOR)
-    .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
+    for which in (_IDS, _IDS | outbox.ENROLLED_COORDINATOR)
 )
 
 

@@ -649,9 +649,7 @@ def enrolled_coordinators(people: Iterable[Inspector]) -> list[Inspector]:
 def edit_for_coordinators(session: Session, now: datetime, ref: str, message: Message) -> None:
     """Edit the message each enrolled coordinator got under `ref` (where there is none, the sender
     marks the edit failed and nothing shows)."""
-    for coordinator in session.execute(
-        select(Inspector).where(Inspector.is_coordinator.is_(True), Inspector.telegram_index.is_not(None))
-    ).scalars():
+    for coordinator in session.execute(select(Inspector).where(ENROLLED_COORDINATOR)).scalars():
         edit(session, now, coordinator, ref, message)
 
 

@@ -27,8 +27,8 @@ Reach = Callable[[dict[str, Any]], Awaitable[tuple[int, bytes] | None]]
 """Looks at a call to Douwe's phone: an answer in Telegram's place, or None to let it through."""
 
 
-def douwes_phone(harness: Harness, team: Team, reach: Reach, name: str = "Douwe") -> None:
-    """Douwe's phone (or `name`'s) reached as `reach` says."""
+def phone_reach(harness: Harness, team: Team, reach: Reach, name: str = "Douwe") -> None:
+    """Douwe's phone (or `name`'s) is reached as `reach` says."""
     real = type(harness.request).do_request.__get__(harness.request)  # as Telegram answers (unwrapped)
     douwe = team.phones[name]
 
@@ -61,7 +61,7 @@ async def through(params: dict[str, Any]) -> None:
 
 
 async def back_in_reach(harness: Harness, team: Team) -> None:
-    douwes_phone(harness, team, through)
+    phone_reach(harness, team, through)
     harness.clock.advance(timedelta(minutes=5))
     await harness.deliver()
 
@@ -84,7 +84,7 @@ def test_an_offer_staffed_before_any_of_it_reached_the_phone_sends_nothing_there
     harness: Harness, team: Team
 ) -> None:
     create(harness, team)
-    douwes_phone(harness, team, out_of_reach)
+    phone_reach(harness, team, out_of_reach)
 
     async def scenario() -> None:
         await harness.deliver()
@@ -105,7 +105,7 @@ def test_an_offer_staffed_after_its_heads_up_rang_arrives_as_one_silent_message_
     harness: Harness, team: Team
 ) -> None:
     create(harness, team)
-    douwes_phone(harness, team, details_out_of_reach)
+    phone_reach(harness, team, details_out_of_reach)
 
     async def scenario() -> None:
         await harness.deliver()
@@ -119,9 +119,8 @@ def test_an_offer_staffed_after_its_heads_up_rang_arrives_as_one_silent_message_
     assert texts_to_douwe(harness, team, "editMessageText") == []
 
 
-def test_an_offer_staffed_after_it_reached_the_phone_is_edited_as_before(
-    harness: Harness, team: Team
-) -> None:
+def staffed_in_reach(harness: Harness, team: Team) -> None:
+    """A call-out made, its offers delivered, staffed by Anna and Bauke, and what that queued delivered."""
     create(harness, team)
 
     async def scenario() -> None:
@@ -130,6 +129,12 @@ def test_an_offer_staffed_after_it_reached_the_phone_is_edited_as_before(
         await harness.deliver()
 
     harness.play(scenario)
+
+
+def test_an_offer_staffed_after_it_reached_the_phone_is_edited_as_before(
+    harness: Harness, team: Team
+) -> None:
+    staffed_in_reach(harness, team)
     assert texts_to_douwe(harness, team)[-1].startswith("Oproep in Smallingerland")
     assert texts_to_douwe(harness, team, "editMessageText") == [FILLED]
 
@@ -141,7 +146,7 @@ def test_an_offer_staffed_while_its_heads_up_was_on_its_way_comes_with_what_beca
     offer is withdrawn, then the heads-up is recorded as sent. It rang, so the offer still comes,
     as the news of what became of it."""
     create(harness, team)
-    douwes_phone(harness, team, out_of_reach)
+    phone_reach(harness, team, out_of_reach)
 
     async def staffed_meanwhile(params: dict[str, Any]) -> None:
         if params.get("text") == ALERT:
@@ -149,7 +154,7 @@ def test_an_offer_staffed_while_its_heads_up_was_on_its_way_comes_with_what_beca
 
     async def scenario() -> None:
         await harness.deliver()  # Douwe's heads-up and offer wait for a retry
-        douwes_phone(harness, team, staffed_meanwhile)
+        phone_reach(harness, team, staffed_meanwhile)
         harness.clock.advance(timedelta(minutes=5))
         await harness.deliver()
 
@@ -182,7 +187,7 @@ def test_a_message_withdrawn_while_it_was_on_its_way_is_edited_once_it_is_record
                 withdraw_unsent=True,
             )
 
-    douwes_phone(harness, team, changed_meanwhile)
+    phone_reach(harness, team, changed_meanwhile)
 
     async def scenario() -> None:
         await harness.deliver()
@@ -199,7 +204,7 @@ def test_an_offer_changed_while_it_was_on_its_way_after_its_heads_up_is_edited_o
     """The heads-up rang; the sender is calling Telegram with the offer when it is staffed: the
     queued offer is rewritten, but what went was the old one, so the edit behind it is applied."""
     create(harness, team)
-    douwes_phone(harness, team, details_out_of_reach)
+    phone_reach(harness, team, details_out_of_reach)
 
     async def staffed_meanwhile(params: dict[str, Any]) -> None:
         if str(params.get("text")).startswith("Oproep in Smallingerland"):
@@ -207,7 +212,7 @@ def test_an_offer_changed_while_it_was_on_its_way_after_its_heads_up_is_edited_o
 
     async def scenario() -> None:
         await harness.deliver()
-        douwes_phone(harness, team, staffed_meanwhile)
+        phone_reach(harness, team, staffed_meanwhile)
         harness.clock.advance(timedelta(minutes=5))
         await harness.deliver()
 
@@ -220,7 +225,7 @@ def test_an_edit_with_nothing_to_change_does_not_hold_up_the_chats_next_message(
     harness: Harness, team: Team
 ) -> None:
     create(harness, team)
-    douwes_phone(harness, team, out_of_reach)
+    phone_reach(harness, team, out_of_reach)
     called_at: list[float] = []
 
     async def timed(params: dict[str, Any]) -> None:
@@ -232,7 +237,7 @@ def test_an_edit_with_nothing_to_change_does_not_hold_up_the_chats_next_message(
         with harness.database.transaction() as session:
             douwe = session.get_one(Inspector, team.people["Douwe"])
             outbox.send(session, harness.clock.now(), douwe, Message("offer.cancelled", WHEN))
-        douwes_phone(harness, team, timed)
+        phone_reach(harness, team, timed)
         harness.sender.limiter = Limiter(per_second=10_000, per_chat_interval=1.0)
         harness.clock.advance(timedelta(minutes=5))
         started = time.monotonic()
@@ -300,12 +305,12 @@ def test_a_call_out_staffed_before_its_creation_reached_the_coordinator_tells_on
     """Wytske (the coordinator) is offered the call-out too; her phone is out of reach while it is
     made and staffed. "Offered to five" is no news once the pair stands: it never goes."""
     create(harness, team)
-    douwes_phone(harness, team, out_of_reach, name="Wytske")
+    phone_reach(harness, team, out_of_reach, name="Wytske")
 
     async def scenario() -> None:
         await harness.deliver()
         await staff_it(harness, team)
-        douwes_phone(harness, team, through, name="Wytske")
+        phone_reach(harness, team, through, name="Wytske")
         harness.clear()
         harness.clock.advance(timedelta(minutes=5))
         await harness.deliver()
@@ -317,14 +322,7 @@ def test_a_call_out_staffed_before_its_creation_reached_the_coordinator_tells_on
 
 
 def test_a_creation_notice_that_went_stays_when_the_call_out_is_staffed(harness: Harness, team: Team) -> None:
-    create(harness, team)
-
-    async def scenario() -> None:
-        await harness.deliver()
-        await staff_it(harness, team)
-        await harness.deliver()
-
-    harness.play(scenario)
+    staffed_in_reach(harness, team)
     told = [c.text for c in harness.to(team.phones["Wytske"])]
     assert any(
         text.startswith("Oproep di 9 mrt 16:00-01:00 in Smallingerland: aangeboden aan 5") for text in told
