@@ -4,6 +4,8 @@ import ast
 import re
 from pathlib import Path
 
+from tests.support.source import syntax_trees
+
 BACKEND = Path(__file__).resolve().parents[2] / "backend"
 PROTOCOL = re.compile(r"callback_data|InlineKeyboard|\"[ocahrnwlf]:")
 """A Telegram keyboard, or a string starting like one of the bot's callback formats (bot/callbacks.py)."""
@@ -25,8 +27,8 @@ def test_no_backend_module_spells_a_callback_format_or_a_keyboard() -> None:
 
 def test_no_backend_module_imports_the_bot_or_telegram() -> None:
     found = []
-    for path in sources():
-        for node in ast.walk(ast.parse(path.read_text())):
+    for path, tree in syntax_trees(sources()).items():
+        for node in ast.walk(tree):
             names = (
                 [a.name for a in node.names]
                 if isinstance(node, ast.Import)

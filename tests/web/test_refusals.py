@@ -4,11 +4,9 @@ the web's catalog words."""
 
 from __future__ import annotations
 
+import ast
 import html
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pyotp
@@ -17,6 +15,7 @@ from sqlalchemy import func, select
 from backend.models import Role, Shift
 from backend.services import accounts, offers
 from backend.web import problems
+from tests.support.source import syntax_trees
 from tests.support.web import TIP, municipality, plan_day, token
 from tests.web.conftest import Site
 
@@ -113,39 +112,20 @@ def test_the_api_keeps_the_refusals_code_and_its_plain_english(site: Site) -> No
     )
 
 
-# Run in an interpreter of its own: CPython 3.11.7's ast.parse fails with "AST constructor recursion
-# depth mismatch" when another thread of the process parses at the same time (a traceback being
-# formatted parses its source line), and a pytest-xdist worker may have such a thread.
-_NAMED_NOT_FOUND = """
-import ast, json, sys
-named = set()
-for path in sys.argv[1:]:
-    with open(path, encoding="utf-8") as source:
-        tree = ast.parse(source.read())
-    named |= {
-        call.args[2].value
-        for call in ast.walk(tree)  # NotFound(field, message, code)
-        if isinstance(call, ast.Call)
-        and getattr(call.func, "id", "") == "NotFound"
-        and len(call.args) > 2
-        and isinstance(call.args[2], ast.Constant)
-    }
-print(json.dumps(sorted(named)))
-"""
-
-
 def test_every_refusal_a_service_names_has_words_on_the_pages() -> None:
-    sources = sorted((Path(problems.__file__).parent.parent / "services").rglob("*.py"))
-    named = {code for source in sources for code in re.findall(r'\bcode="(\w+)"', source.read_text("utf-8"))}
-    parsed = subprocess.run(
-        [sys.executable, "-c", _NAMED_NOT_FOUND, *map(str, sources)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    not_found = set(json.loads(parsed.stdout))
-    assert {"no_plan", "no_entry"} <= not_found
-    named |= not_found
+    services = Path(problems.__file__).parent.parent / "services"
+    named = set()
+    for source, tree in syntax_trees(sorted(services.rglob("*.py"))).items():
+        named |= set(re.findall(r'\bcode="(\w+)"', source.read_text(encoding="utf-8")))
+        named |= {
+            call.args[2].value
+            for call in ast.walk(tree)  # NotFound(field, message, code)
+            if isinstance(call, ast.Call)
+            and getattr(call.func, "id", "") == "NotFound"
+            and len(call.args) > 2
+            and isinstance(call.args[2], ast.Constant)
+        }
+    assert {"no_plan", "no_entry"} <= named
     assert len(named) > 20
     assert sorted(named - set(problems.REFUSALS)) == []
 
