@@ -74,6 +74,8 @@ def secret_weakness(value: str) -> str | None:
 
 TELEGRAM_CHAT_INTERVAL_MS = 1000
 """Telegram's own pace to one chat: about one message a second."""
+TELEGRAM_SENDS_PER_SECOND = 30
+"""Telegram's own pace for one bot over all its chats."""
 
 
 class ConfigError(Exception):
@@ -123,6 +125,9 @@ class Settings(BaseModel):
     """The least time between two messages to one chat. Telegram asks for about one a second and
     answers faster sends with RetryAfter, so production refuses less than 1000; a stand-in Telegram
     (the fault tests, a development machine) may be served faster."""
+    telegram_sends_per_second: int = Field(default=TELEGRAM_SENDS_PER_SECOND, ge=1, le=10_000)
+    """The most messages a second over all chats. Telegram allows about 30, so production refuses
+    more; a stand-in Telegram may be served faster."""
     offer_reminder_minutes: int = Field(default=15, ge=1, le=24 * 60)
     offer_escalation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_idle_minutes: int = Field(default=30, ge=5, le=12 * 60)
@@ -158,6 +163,17 @@ class Settings(BaseModel):
             raise ValueError(
                 f"below {TELEGRAM_CHAT_INTERVAL_MS} breaks Telegram's limit of about one message a "
                 "second to a chat; only a development machine may pace a stand-in faster"
+            )
+        return value
+
+    @field_validator("telegram_sends_per_second")
+    @classmethod
+    def _telegrams_rate_in_production(cls, value: int, info: ValidationInfo) -> int:
+        if value > TELEGRAM_SENDS_PER_SECOND and info.data.get("environment") == "production":
+            raise ValueError(
+                f"above {TELEGRAM_SENDS_PER_SECOND} breaks Telegram's limit of about "
+                f"{TELEGRAM_SENDS_PER_SECOND} messages a second; only a development machine may "
+                "pace a stand-in faster"
             )
         return value
 

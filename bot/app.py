@@ -25,7 +25,7 @@ from bot import callbacks, handlers, safety_handlers, taps, webhook
 from bot.context import CONTEXT_TYPES, BotApplication, BotServices, services_of
 from bot.conversations import findings, hours, leave, report_time, work
 from bot.handlers import keyed, on_tap
-from bot.sender import Limiter, OutboxSender, retry_seconds
+from bot.sender import TELEGRAMS_PACE, Limiter, OutboxSender, Pace, retry_seconds
 from scheduling.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -41,16 +41,15 @@ def build_application(
     clock: Clock,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    chat_interval: float = 1.0,
+    pace: Pace = TELEGRAMS_PACE,
 ) -> BotApplication:
     """The bot with every handler; `request` (and for getUpdates, `updates_request`, else the
-    same) replaces the HTTP layer (tests, emulators); `chat_interval` paces an outbox sender run
-    beside it (seconds between two messages to one chat)."""
+    same) replaces the HTTP layer (tests, emulators); `pace` paces an outbox sender run beside it."""
     builder = Application.builder().token(token).base_url(api_url).context_types(CONTEXT_TYPES)
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
-    application.bot_data.services = BotServices(database, clock, chat_interval=chat_interval)
+    application.bot_data.services = BotServices(database, clock, pace=pace)
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler(["taal", "language"], handlers.language))
     application.add_handler(CommandHandler(["rooster", "roster"], handlers.roster))
@@ -95,9 +94,7 @@ async def running_sender(
 ) -> AsyncIterator[OutboxSender]:
     """Run the outbox sender next to the application until the block ends; handlers wake it."""
     services = services_of(application.bot_data)
-    sender = OutboxSender(
-        database, application.bot, clock, limiter or Limiter(per_chat_interval=services.chat_interval)
-    )
+    sender = OutboxSender(database, application.bot, clock, limiter or services.pace.limiter())
     stop, wake = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     services.wake_sender = lambda: loop.call_soon_threadsafe(wake.set)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from backend.db import Database
 from bot.conversations.new_callout import Progress
+from bot.sender import TELEGRAMS_PACE, Pace
 from scheduling.clock import Clock
 
 
@@ -21,9 +22,8 @@ class BotServices:
     clock: Clock
     wake_sender: Callable[[], object] = lambda: None
     """Wakes the outbox sender after a handler queued messages (a no-op until it runs)."""
-    chat_interval: float = 1.0
-    """Seconds between two messages to one chat, for a sender in the bot's own loop
-    (PIKET_TELEGRAM_CHAT_INTERVAL_MS)."""
+    pace: Pace = TELEGRAMS_PACE
+    """Telegram's limits for a sender in the bot's own loop (`piket bot`)."""
 
 
 @dataclass

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -47,6 +47,9 @@ from backend.services import outbox
 from bot import keyboards
 from bot.i18n import text
 from scheduling.clock import Clock
+
+if TYPE_CHECKING:
+    from backend.config import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,6 +73,26 @@ class Queued:
     @property
     def is_heads_up(self) -> bool:
         return bool(self.payload.get("is_heads_up"))
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Telegram's limits as the settings give them: sends a second over all chats, and seconds
+    between two to one chat (PIKET_TELEGRAM_SENDS_PER_SECOND, PIKET_TELEGRAM_CHAT_INTERVAL_MS)."""
+
+    per_second: int = 30
+    chat_interval: float = 1.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> Pace:
+        return cls(settings.telegram_sends_per_second, settings.telegram_chat_interval_ms / 1000)
+
+    def limiter(self) -> Limiter:
+        return Limiter(self.per_second, self.chat_interval)
+
+
+TELEGRAMS_PACE = Pace()
+"""Telegram's own limits (production's)."""
 
 
 class Limiter:

@@ -192,6 +192,7 @@ def run_bot(
     import asyncio
 
     from bot.app import build_application, run_polling, run_webhook
+    from bot.sender import Pace
 
     settings = runtime.settings
     assert settings.telegram_token is not None
@@ -200,7 +201,7 @@ def run_bot(
         settings.telegram_api_url,
         runtime.database,
         runtime.clock,
-        chat_interval=settings.telegram_chat_interval_ms / 1000,
+        pace=Pace.of(settings),
     )
 
     async def main() -> None:
@@ -241,7 +242,7 @@ def run_sender(runtime: Runtime, stop_flag: threading.Event, woken: Semaphore) -
 
     from telegram import Bot
 
-    from bot.sender import Limiter, OutboxSender
+    from bot.sender import OutboxSender, Pace
 
     settings = runtime.settings
     assert settings.telegram_token is not None
@@ -261,8 +262,7 @@ def run_sender(runtime: Runtime, stop_flag: threading.Event, woken: Semaphore) -
 
         token = settings.telegram_token.get_secret_value()  # type: ignore[union-attr]
         async with Bot(token, base_url=settings.telegram_api_url) as bot:
-            limiter = Limiter(per_chat_interval=settings.telegram_chat_interval_ms / 1000)
-            sender = OutboxSender(runtime.database, bot, runtime.clock, limiter)
+            sender = OutboxSender(runtime.database, bot, runtime.clock, Pace.of(settings).limiter())
             relaying = threading.Thread(target=relay, name="piket-outbox-wake", daemon=True)
             relaying.start()
             try:

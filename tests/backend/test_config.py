@@ -42,6 +42,11 @@ def test_an_unknown_setting_is_refused_with_a_suggestion() -> None:
             "PIKET_TELEGRAM_CHAT_INTERVAL_MS: Input should be greater than or equal to 50",
         ),
         (
+            "PIKET_TELEGRAM_SENDS_PER_SECOND",
+            "0",
+            "PIKET_TELEGRAM_SENDS_PER_SECOND: Input should be greater than or equal to 1",
+        ),
+        (
             "PIKET_HEARTBEAT_SECONDS",
             "30",
             "PIKET_HEARTBEAT_SECONDS: Input should be less than or equal to 10",
@@ -110,6 +115,14 @@ def test_production_keeps_to_telegrams_pace_of_one_message_a_second_to_a_chat() 
         load_settings({**production, "PIKET_TELEGRAM_CHAT_INTERVAL_MS": "999"})
     assert load_settings(production).telegram_chat_interval_ms == 1000
     assert load_settings({"PIKET_TELEGRAM_CHAT_INTERVAL_MS": "100"}).telegram_chat_interval_ms == 100
+
+
+def test_production_keeps_to_telegrams_pace_of_thirty_messages_a_second_in_all() -> None:
+    production = {**PRODUCTION, "PIKET_SECRET_KEY": secrets.token_hex(32)}
+    with pytest.raises(ConfigError, match="PIKET_TELEGRAM_SENDS_PER_SECOND: above 30 breaks Telegram's"):
+        load_settings({**production, "PIKET_TELEGRAM_SENDS_PER_SECOND": "31"})
+    assert load_settings(production).telegram_sends_per_second == 30
+    assert load_settings({"PIKET_TELEGRAM_SENDS_PER_SECOND": "300"}).telegram_sends_per_second == 300
 
 
 def test_a_webhook_needs_its_secret_token() -> None:

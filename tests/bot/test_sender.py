@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from backend.config import load_settings
 from backend.models import OutboxMessage, OutboxStatus
 from bot.app import build_application, running_sender
-from bot.sender import Limiter, Queued
+from bot.sender import Limiter, Pace, Queued
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
 from tests.support.bot import create
@@ -92,24 +93,27 @@ def test_the_limiter_keeps_one_second_between_messages_to_a_chat() -> None:
 
 
 def test_a_sender_beside_the_bot_keeps_the_pace_the_setting_gives(harness: Harness) -> None:
-    """PIKET_TELEGRAM_CHAT_INTERVAL_MS reaches a sender that runs in the bot's own loop (`piket bot`)."""
+    """PIKET_TELEGRAM_CHAT_INTERVAL_MS and _SENDS_PER_SECOND reach a sender that runs in the bot's own
+    loop (`piket bot`)."""
     paced = build_application(
         "123:TEST",
         "https://telegram.invalid/bot",
         harness.database,
         harness.clock,
         harness.request,
-        chat_interval=0.25,
+        pace=Pace.of(
+            load_settings({"PIKET_TELEGRAM_CHAT_INTERVAL_MS": "250", "PIKET_TELEGRAM_SENDS_PER_SECOND": "90"})
+        ),
     )
-    intervals: list[float] = []
+    paces: list[tuple[int, float]] = []
 
     async def scenario() -> None:
         for application in (paced, harness.application):
             async with running_sender(application, harness.database, harness.clock) as sender:
-                intervals.append(sender.limiter.per_chat_interval)
+                paces.append((sender.limiter.per_second, sender.limiter.per_chat_interval))
 
     harness.play(scenario)
-    assert intervals == [0.25, 1.0]
+    assert paces == [(90, 0.25), (30, 1.0)]
 
 
 def test_the_interval_to_a_chat_counts_from_telegrams_answer_so_a_slow_call_is_not_caught_up() -> None:

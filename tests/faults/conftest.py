@@ -15,7 +15,12 @@ from tests.conftest import DatabaseFactory, Templates
 from tests.faults.processes import Instance, serve_env
 from tests.faults.standin import Server, Telegram
 
-PROMPT = {"leader_poll_seconds": "1", "heartbeat_seconds": "2", "telegram_chat_interval_ms": "100"}
+PROMPT = {
+    "leader_poll_seconds": "1",
+    "heartbeat_seconds": "2",
+    "telegram_chat_interval_ms": "100",
+    "telegram_sends_per_second": "300",
+}
 """What the processes under test poll at, instead of every 10 and 5 seconds: a crashed bot or a killed
 leader is replaced within a second, the leader retries every second while the database is away, and
 key rotation waits 4 s for a lagging instance, not 10. The stand-in Telegram takes ten messages a
