@@ -74,7 +74,7 @@ from scheduling.calendar import local_date  # noqa: E402
 from secure_store import KeyRing, use_keyring  # noqa: E402
 from tests.faults.processes import Instance, serve_env  # noqa: E402
 from tests.faults.scenario import HOURS_OK, ended_shifts, pending_outbox, seed_crew  # noqa: E402
-from tests.faults.standin import Server, Telegram  # noqa: E402
+from tests.faults.standin import Call, Server, Telegram  # noqa: E402
 
 SCHEMA = "piket_bench_load"
 """The prefix of each run's schema."""
@@ -236,6 +236,7 @@ class Results:
         self.backlog = 0
         self.backlogs: list[tuple[float, int]] = []
         """(time.monotonic(), messages due and unsent), every second."""
+        self.first_callout_at: float | None = None
         self.last_callout_at = 0.0
         self.drained_after: float | None = None
         self.backlog_by_chat: list[tuple[int, str]] = []
@@ -296,6 +297,7 @@ def run(
         )
         results.page("POST /api/v1/callouts", status, time.perf_counter() - begun)
         results.last_callout_at = max(results.last_callout_at, time.monotonic())
+        results.first_callout_at = min(results.first_callout_at or time.monotonic(), time.monotonic())
 
     def view(name: str, path: str) -> None:
         status, seconds = browser.get(path)
@@ -412,6 +414,7 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
         f"target: sends while a backlog waits = {pace:.2f} of Telegram's {TELEGRAM_RATE}/s over "
         f"{len(busy)} s (>= 0.9): {verdict(not sent or pace >= 0.9)}"
     )
+    demand(results, calls)
     drained = results.drained_after
     shown = f"{drained:.1f} s" if drained is not None else "not within 120 s"
     print(
@@ -435,6 +438,20 @@ def outbox_targets(results: Results, telegram: Telegram) -> None:
         f"{min(gaps, default=float('nan')):.2f} s; 0): {verdict(close == 0)}"
     )
     print(f"target: messages sent twice = {results.duplicates} (0): {verdict(results.duplicates == 0)}")
+
+
+def demand(results: Results, calls: list[Call]) -> None:
+    """What the run asked of Telegram: every call made (during the run and the drain) over the time
+    the call-outs came in. Above Telegram's rate, a backlog grows however fast the sender is."""
+    if results.first_callout_at is None or results.last_callout_at <= results.first_callout_at:
+        return
+    span = results.last_callout_at - results.first_callout_at
+    kinds = ", ".join(f"{n} {m}" for m, n in Counter(call.method for call in calls).most_common())
+    print(
+        f"   asked of Telegram: {len(calls)} calls ({kinds}), "
+        f"{len(calls) / results.made:.0f} per call-out with the hour prompts: "
+        f"{len(calls) / span:.1f}/s while call-outs came, against {TELEGRAM_RATE}/s"
+    )
 
 
 def backlog_by_chat(database: Database) -> list[tuple[int, str]]:

@@ -20,7 +20,8 @@ second while a backlog waited.
 
 What needs no call costs the chat no second: an edit whose message was
 withdrawn before it went, or that was queued behind a send which went with its
-content, and a heads-up whose ring already came (`backend/services/outbox.py`).
+content, and a heads-up whose ring already came (`backend/services/outbox.py`), or came less than
+RING_QUIET before it was queued.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ T = TypeVar("T")
 IN_FLIGHT = 8
 REMEMBERED_MESSAGE_IDS = 20_000
 """Telegram ids of sends kept in memory for later edits (older ones are read from the outbox)."""
+RING_QUIET = timedelta(seconds=30)
+"""A heads-up queued this soon after one of its kind rang in its chat does not ring again: the
+phone has just rung for that kind, and a burst of call-outs rings once (its messages come silently)."""
 
 
 @dataclass(frozen=True)
@@ -268,12 +272,13 @@ class OutboxSender:
             return "wait" if goes_after_all else "skip"
 
     def _has_rung(self, item: Queued) -> bool:
-        """A heads-up queued before one of its kind rang in its chat: that ring was for it too (a
-        backlog rings once for each kind, not once a message). Never a safety alert's."""
+        """A heads-up queued before one of its kind rang in its chat, or less than RING_QUIET after:
+        that ring was for it too (a backlog or a burst rings once for each kind, not once a
+        message). Never a safety alert's."""
         if not item.is_heads_up or item.payload["template"].startswith(outbox.NEVER_WITHDRAWN):
             return False
         rang_at = self._rang_at.get((item.chat_id, item.payload["template"]))
-        return rang_at is not None and rang_at > item.queued_at
+        return rang_at is not None and rang_at > item.queued_at - RING_QUIET
 
     async def _call(self, item: Queued, target: int | str | None) -> None:
         asked_at = self.clock.now()

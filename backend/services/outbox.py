@@ -36,8 +36,10 @@ call-out staffed before the coordinator's "made, offered to five" went sends onl
 that it is staffed.
 
 A backlog rings once for each kind: a heads-up queued before one of its kind
-rang in that chat is withdrawn by the sender (that ring was for it too; its
-message still comes, silently). A safety alert's heads-up always rings.
+rang in that chat, or less than half a minute after (`bot.sender.RING_QUIET`:
+a burst of call-outs rings once), is withdrawn by the sender (that ring was for
+it too; its message still comes, silently). A safety alert's heads-up always
+rings.
 """
 
 from __future__ import annotations

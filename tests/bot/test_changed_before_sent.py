@@ -263,40 +263,47 @@ def test_a_safety_alert_is_never_withdrawn_nor_changed_in_the_queue(harness: Har
     assert texts_to_douwe(harness, team, "editMessageText") == ["Bauke pakt dit op."]
 
 
-def test_a_backlog_rings_once_for_each_kind_of_heads_up_and_a_later_one_rings_again(
+def test_a_backlog_or_a_burst_rings_once_for_each_kind_of_heads_up_and_a_later_one_rings_again(
     harness: Harness, team: Team
 ) -> None:
-    """Two call-outs Douwe is put on, queued a second apart while the phone waits: the first
-    heads-up rings, the second was queued before that ring and is withdrawn (its message comes
-    silently after it); a third, queued after the ring, rings again."""
+    """Call-outs Douwe is put on: two queued a second apart while the phone waits, the first
+    heads-up rings and the second, queued before that ring, is withdrawn (its message comes
+    silently after it); a third queued 29 s after the ring is withdrawn too (the phone has just
+    rung); a fourth, half a minute after the ring, rings again."""
     assigned = Message(
         "pair.assigned", {**WHEN, "municipality": "Smallingerland"}, heads_up="pair.assigned_alert"
     )
 
-    def put_on() -> None:
+    def put_on(after: timedelta = timedelta(0)) -> None:
+        harness.clock.advance(after)
         with harness.database.transaction() as session:
             douwe = session.get_one(Inspector, team.people["Douwe"])
             outbox.send(session, harness.clock.now(), douwe, assigned)
-        harness.clock.advance(timedelta(seconds=1))
 
     async def scenario() -> None:
         put_on()
-        put_on()
+        put_on(timedelta(seconds=1))
+        await harness.deliver()  # rings at the second put_on's moment
+        put_on(timedelta(seconds=29))
         await harness.deliver()
-        put_on()
+        put_on(timedelta(seconds=1))
         await harness.deliver()
 
     harness.play(scenario)
     rings = [c.text for c in harness.to(team.phones["Douwe"]) if not c.params.get("disable_notification")]
     silent = [c.text for c in harness.to(team.phones["Douwe"]) if c.params.get("disable_notification")]
     assert rings == ["De coördinator heeft je ingedeeld voor een oproep: di 9 mrt 16:00-01:00."] * 2
-    assert len(silent) == 3
+    assert len(silent) == 4
     assert [status for _, status, _ in douwes_rows(harness, team)] == [
         "sent",
         "sent",
         "withdrawn",
         "sent",
-    ] + ["sent"] * 2
+        "withdrawn",
+        "sent",
+        "sent",
+        "sent",
+    ]
 
 
 def test_a_call_out_staffed_before_its_creation_reached_the_coordinator_tells_only_that_it_is_staffed(
