@@ -272,6 +272,29 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
     assert faults == {}
 
 
+def test_on_a_phone_the_board_shows_who_is_on_each_shift_without_scrolling_sideways(
+    site: Site, server: str, browser: Any
+) -> None:
+    """The coordinator at 22:00 on a phone: the board's shift tables stack each shift (when, kind,
+    municipality, then the people below) instead of hiding the people past the screen's edge."""
+    page = browser.new_page(viewport={"width": 375, "height": 900})
+    log_in(page, server, site, "coordinator")
+    page.goto(server + "/coordinator")
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll("table.shifts tbody tr")].map(row => {
+            const box = row.closest(".scroll") || row.closest("table");
+            const people = row.cells[row.cells.length - 1];
+            return [people.innerText.trim(), Math.round(people.getBoundingClientRect().right),
+                    box.scrollWidth <= box.clientWidth];
+        })"""
+    )
+    assert len(shown) >= 2 and all(text for text, _, _ in shown)
+    assert [(right, fits) for _, right, fits in shown] == [(right, True) for _, right, _ in shown]
+    assert max(right for _, right, _ in shown) <= 375
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert page.locator("table.shifts thead th").first.is_visible()  # a laptop keeps the table
+
+
 def test_the_statement_prints_without_the_bar_and_its_buttons(site: Site, server: str, browser: Any) -> None:
     page = browser.new_page()
     log_in(page, server, site, "finance")
