@@ -135,7 +135,7 @@ TEXTS = {
     "draft.notes_unusable": "Notes are at most 2000 characters. Send them again.",
     "draft.summary": "Call-out {date} {start}-{end} in {municipality} ({source}), address received. Send "
     "it to the inspectors?",
-    "draft.sent": "Sent. You will hear who goes.",
+    "draft.sent": "Sent: offered to {offered}. You will hear who goes.",
     "draft.cancelled": "Call-out not made.",
     "draft.refused": "The call-out could not be made ({field}). Start again with /oproep.",
     "draft.coordinators_only": "Only the coordinator can make a call-out.",

@@ -70,8 +70,11 @@ class Answer(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-def create_callout(session: Session, now: datetime, actor: str, new: NewCallout) -> Callout:
-    """Record the call-out and offer it to everyone who may go."""
+def create_callout(
+    session: Session, now: datetime, actor: str, new: NewCallout, maker_phone: int | None = None
+) -> Callout:
+    """Record the call-out and offer it to everyone who may go; the coordinators are told, but for
+    `maker_phone` (the inspector id of a coordinator who made it in the chat, which says so there)."""
     municipality = _validated(session, now, new)
     shift = Shift(
         kind=ShiftKind.CALLOUT,
@@ -112,6 +115,7 @@ def create_callout(session: Session, now: datetime, actor: str, new: NewCallout)
             disable_notification=True,  # the coordinator has just made it
         ),
         ref=_created_ref(callout),
+        except_id=maker_phone,
     )
     return callout
 

@@ -174,6 +174,11 @@ def offers_of(session: Session, shift_id: int, *statuses: OfferStatus) -> list[O
     return list(session.execute(_OFFERS_OF, {"shift_id": shift_id, "statuses": statuses}).scalars())
 
 
+def offered(session: Session, shift_id: int) -> int:
+    """How many the shift was offered to, whatever they answered."""
+    return len(offers_of(session, shift_id, *OfferStatus))
+
+
 # Built once, as are the statements below: a pair's confirmation runs each (building a statement
 # costs more than running it).
 _OFFERS_OF = (

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from backend.models import HourEntry, Inspector, Municipality, OfferStatus, Role
+from backend.models import HourEntry, Inspector, Municipality, Role
 from backend.services import (
     callouts,
     control_changes,
@@ -114,7 +114,7 @@ def new_callout() -> Any:
             problems = shown.refused(refused)
         else:
             if made is not None:
-                _say_offered(made.id, len(offers.offers_of(g.db, made.shift_id, *OfferStatus)))
+                _say_offered(made.id, offers.offered(g.db, made.shift_id))
                 return redirect(url_for("coordinator.dashboard_page"))
     page = render_template(
         "coordinator/new_callout.html",

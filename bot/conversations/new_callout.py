@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend import text
 from backend.models import CalloutSource, Inspector, Municipality
-from backend.services import callouts, findings, outbox, profile
+from backend.services import callouts, findings, offers, outbox, profile
 from backend.services.errors import ServiceError
 from backend.services.outbox import Message
 from bot.callbacks import DraftStep
@@ -174,7 +174,7 @@ def send(session: Session, now: datetime, coordinator: Inspector, progress: Prog
         progress.notes,
     )
     try:
-        callouts.create_callout(session, now, f"inspector:{coordinator.id}", new)
+        made = callouts.create_callout(session, now, f"inspector:{coordinator.id}", new, coordinator.id)
     except ServiceError as refused:
         outbox.edit(
             session,
@@ -184,7 +184,8 @@ def send(session: Session, now: datetime, coordinator: Inspector, progress: Prog
             Message("draft.refused", {"field": refused.field or "-"}),
         )
         return "callback.stale"
-    outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.sent"))
+    offered = {"offered": offers.offered(session, made.shift_id)}
+    outbox.edit(session, now, coordinator, _ref(coordinator), Message("draft.sent", offered))
     return "callback.done"
 
 

@@ -38,7 +38,9 @@ def test_the_coordinator_makes_a_callout_step_by_step_and_the_address_leaves_her
         "Oproep di 9 mrt 16:00-01:00 in Smallingerland (verzoek politie), adres ontvangen. "
         "Versturen naar de toezichthouders?" in texts
     )
-    assert "Verstuurd. Je hoort wie er gaan." in texts
+    sent = [t for t in texts if t.startswith("Verstuurd")]
+    assert sent == ["Verstuurd: aangeboden aan 5 toezichthouders. Je hoort wie er gaan."]
+    assert not any(": aangeboden aan" in t for t in texts if t.startswith("Oproep"))  # told once, there
     assert not any("Stationsweg" in t for t in texts)  # never echoed back to her
     [deleted] = harness.to(wytske, "deleteMessage")
     assert deleted.params["chat_id"] == wytske
