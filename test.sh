@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh test
 workers="${PIKET_TEST_WORKERS:-auto}"
-unset PIKET_TEST_WORKERS  # ours alone: the settings refuse an unknown PIKET_ name in the CLI tests
 for arg in "$@"; do
     case "$arg" in --pdb|--trace) workers=0 ;; esac
 done
