@@ -172,7 +172,8 @@ def dummy_hash() -> str:
     """What an unknown name's password is checked against, so that it takes the work of a wrong
     password. Made once per process when first asked (argon2 at full cost: a tenth of a second, more
     on a loaded machine), not at import: the bot's processes and the CLI never log anyone in.
-    `create_app` asks for it, so that no login is the one that waits for it."""
+    `create_app` has it made on a thread of its own, so that no login is the one that waits for it
+    (two made at once would both do: any one serves)."""
     global _DUMMY_HASH
     if _DUMMY_HASH is None:
         _DUMMY_HASH = hash_password("not a password of anyone")

@@ -8,6 +8,7 @@ services below them only flush.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,7 +51,8 @@ def create_app(settings: Settings, database: Database, clock: Clock | None = Non
     _register_errors(app)
     app.after_request(access.security_headers)
     access.check_every_route_declares_roles(app)
-    accounts.dummy_hash()  # made now, so that no login waits for it
+    # Made now, beside the start (argon2 runs outside the GIL), so that no login waits for it.
+    threading.Thread(target=accounts.dummy_hash, name="piket-dummy-hash", daemon=True).start()
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
