@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.db import rows_changed, write_loaded
+from backend.db import rows_changed, table_rows_changed, write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -35,7 +35,8 @@ from backend.models import (
 )
 from backend.services import audit, control_changes, controls, findings, offers, outbox, planning, profile
 from backend.services.errors import N_, NotFound, Refused
-from backend.services.outbox import Message
+from backend.services.offers import OfferState
+from backend.services.outbox import Message, Recipient
 from scheduling import pairing
 from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
@@ -174,7 +175,7 @@ def _answered(session: Session, now: datetime, offer: Offer, version: int, statu
     """The answer, by compare-and-set on the offer's version (a stale or repeated tap changes nothing);
     the loaded offer then holds it too."""
     row = {"offer_id": offer.id, "seen": version, "new_status": status, "now": now}
-    if rows_changed(session, _ANSWER, row) != 1:
+    if table_rows_changed(session, _ANSWER, row) != 1:
         return False
     for name, value in (("status", status), ("answered_at", now), ("version", version + 1)):
         set_committed_value(offer, name, value)
@@ -377,11 +378,11 @@ def _settle(
     )
     if decision.outcome is pairing.Outcome.COMPLETE:
         if callout is None or callout.status is CalloutStatus.FILLED:
-            offers.close_others(session, now, shift, decision.pair, all_offers)
+            concerned = offers.close_others(session, now, shift, decision.pair, all_offers)
             controls.complete_cover(session, now, shift, decision.pair)
             if callout is not None:  # a staffed call-out that lost someone: the newcomer needs the place
                 for member in (i for i in decision.pair if i not in on_it):
-                    _reveal_location(session, now, offers.inspector(session, member), shift, callout)
+                    _reveal_location(session, now, concerned[member], shift, callout)
         else:
             _confirm_pair(session, now, callout, shift, decision.pair, all_offers, on_shift)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY
@@ -407,7 +408,7 @@ def _confirm_pair(
     callout: Callout,
     shift: Shift,
     pair_ids: tuple[int, ...],
-    shift_offers: list[Offer],
+    shift_offers: list[OfferState],
     existing: set[int],
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
@@ -428,7 +429,7 @@ def _confirm_pair(
         for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
             offer = offer_of.get(member.id)
             if offer is not None:
-                offers.tell(session, now, offer, Message("offer.confirmed", when))
+                offers.tell(session, now, offer, Message("offer.confirmed", when), to=member)
             _tell_pair_member(session, now, member, colleague.first_name, shift, details)
             _reveal_location(session, now, member, shift, callout)
         told = Message(
@@ -457,7 +458,7 @@ def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[i
 
 
 def _tell_pair_member(
-    session: Session, now: datetime, member: Inspector, colleague: str, shift: Shift, details: dict[str, str]
+    session: Session, now: datetime, member: Recipient, colleague: str, shift: Shift, details: dict[str, str]
 ) -> None:
     """Confirmed: the day and time ring; where and with whom follow silently, with when the location
     comes if it is held back (see LOCATION_LEAD)."""
@@ -483,7 +484,7 @@ def _location_at(now: datetime, shift: Shift) -> datetime:
 
 
 def _reveal_location(
-    session: Session, now: datetime, member: Inspector, shift: Shift, callout: Callout
+    session: Session, now: datetime, member: Recipient, shift: Shift, callout: Callout
 ) -> None:
     """The location goes to the pair only, protected, and is deleted when the shift ends."""
     ref = f"location:{shift.id}:{member.id}"
