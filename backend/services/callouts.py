@@ -12,13 +12,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.db import rows_changed, table_rows_changed, write_loaded
+from backend.db import read_values, rows_changed, table_rows_changed, write_by_key, write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -59,6 +59,42 @@ class NewCallout:
     location: str
     notes: str = ""
     break_minutes: int = 60
+
+
+class CalloutView(Protocol):
+    """A call-out as an answer to its offers needs it: loaded (`Callout`) or read as values
+    (`CalloutState`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> CalloutStatus: ...
+
+    @property
+    def widened_at(self) -> datetime | None: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def location(self) -> str | None: ...
+
+    @property
+    def notes(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CalloutState:
+    """A call-out read as values by a tap on one of its offers (loaded as an object, it cost the
+    tap more than its query); the pair's confirmation writes it by key (`write_by_key`)."""
+
+    id: int
+    status: CalloutStatus
+    widened_at: datetime | None
+    version: int
+    location: str | None
+    notes: str | None
 
 
 class Answer(enum.StrEnum):
@@ -131,7 +167,12 @@ def answer_offer(
         return Answer.STALE
     offer, shift, municipality = found
     offers.remember_municipality_name(session, shift.municipality_id, municipality)
-    callout = session.execute(_CALLOUT_OF_SHIFT, {"shift_id": shift.id}).scalar_one_or_none()
+    row = read_values(session, _CALLOUT_OF_SHIFT, {"shift_id": shift.id}).one_or_none()
+    callout = (
+        None
+        if row is None
+        else CalloutState(row.id, row.status, row.widened_at, row.version, row.location, row.notes)
+    )
     closed = _closed(session, now, shift, callout)
     if closed is not None:
         return closed
@@ -142,8 +183,9 @@ def answer_offer(
         offers.tell(session, now, offer, Message("offer.declined", planning.when(shift)))
         audit.record(session, now, f"inspector:{inspector_id}", "offer.declined", f"offer:{offer.id}")
         return Answer.DECLINED
-    audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
-    return _settle(session, now, shift, callout, inspector_id)
+    with audit.batched(session):  # a pair's confirmation appends a second record
+        audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
+        return _settle(session, now, shift, callout, inspector_id)
 
 
 _OFFER_AND_LOCKED_SHIFT = (
@@ -157,7 +199,9 @@ _OFFER_AND_LOCKED_SHIFT = (
 statement, the shift's row locked (acceptances of one shift are
 serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
 answer is a compare-and-set on its version (`_answered`)."""
-_CALLOUT_OF_SHIFT = select(Callout).where(Callout.shift_id == bindparam("shift_id"))
+_CALLOUT_OF_SHIFT = select(
+    Callout.id, Callout.status, Callout.widened_at, Callout.version, Callout.location, Callout.notes
+).where(Callout.shift_id == bindparam("shift_id"))
 # Built once, as are the statements below them: an accept runs a dozen, and building one costs more
 # than running it.
 _ANSWER = (
@@ -356,7 +400,7 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int, reason:
 
 
 def _settle(
-    session: Session, now: datetime, shift: Shift, callout: Callout | None, inspector_id: int
+    session: Session, now: datetime, shift: Shift, callout: CalloutView | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
     answers = offers.offers_and_members(session, shift.id)  # read once, sorted by status below
@@ -405,7 +449,7 @@ def _settle(
 def _confirm_pair(
     session: Session,
     now: datetime,
-    callout: Callout,
+    callout: CalloutView,
     shift: Shift,
     pair_ids: tuple[int, ...],
     shift_offers: list[OfferState],
@@ -423,7 +467,8 @@ def _confirm_pair(
         concerned = offers.close_others(session, now, shift, pair_ids, shift_offers, coordinators=True)
         pair = [concerned[i] for i in pair_ids]
         filled = {"status": CalloutStatus.FILLED, "filled_at": now, "version": callout.version + 1}
-        write_loaded(session, [(callout, filled), (shift, {"status": ShiftStatus.CONFIRMED})])
+        write_by_key(session, Callout, [(callout.id, filled)])
+        write_loaded(session, [(shift, {"status": ShiftStatus.CONFIRMED})])
         _put_on(session, now, shift, [member.id for member in pair if member.id not in existing])
         offer_of = {o.inspector_id: o for o in shift_offers}
         for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
@@ -444,7 +489,7 @@ def _confirm_pair(
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
 
 
-def _created_ref(callout: Callout) -> str:
+def _created_ref(callout: CalloutView) -> str:
     """The coordinators' message that the call-out was made and offered."""
     return f"created:{callout.id}"
 
@@ -484,7 +529,7 @@ def _location_at(now: datetime, shift: Shift) -> datetime:
 
 
 def _reveal_location(
-    session: Session, now: datetime, member: Recipient, shift: Shift, callout: Callout
+    session: Session, now: datetime, member: Recipient, shift: Shift, callout: CalloutView
 ) -> None:
     """The location goes to the pair only, protected, and is deleted when the shift ends."""
     ref = f"location:{shift.id}:{member.id}"
@@ -615,7 +660,7 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     return municipality
 
 
-def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | None) -> Answer | None:
+def _closed(session: Session, now: datetime, shift: Shift, callout: CalloutView | None) -> Answer | None:
     """Why this shift takes no more answers, or None while it is still looking for people."""
     if shift.status is ShiftStatus.CANCELLED or (
         callout is not None and callout.status is CalloutStatus.CANCELLED
