@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -53,21 +54,45 @@ def record(
     details = details or {}
     mac = chain.seal(current_keyring(), seq, at, actor, action, subject, details, prev_mac)
     session.flush()
-    session.connection().execute(
-        _APPEND,
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "details": json.dumps(details, sort_keys=True),
-            "prev_mac": prev_mac,
-            "mac": mac,
-        },
-    )
+    row = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "details": json.dumps(details, sort_keys=True),
+        "prev_mac": prev_mac,
+        "mac": mac,
+    }
+    waiting: list[dict[str, Any]] | None = session.info.get(BATCH)
+    if waiting is not None:
+        waiting.append(row)
+    else:
+        session.connection().execute(_APPEND, row)
     session.info[TAIL] = (session.get_transaction(), seq, mac)
     return seq
+
+
+BATCH = "piket.audit_batch"
+"""session.info key: the records appended inside `batched`, not yet written."""
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Records appended inside are written when it ends, by one INSERT for all (an accept that
+    completes a pair appends two, and each statement costs it more than its row). They are numbered
+    and chained as they are appended; nothing inside may read the log back."""
+    if BATCH in session.info:  # inside another batch: that one writes them
+        yield
+        return
+    rows: list[dict[str, Any]] = []
+    session.info[BATCH] = rows
+    try:
+        yield
+    finally:
+        del session.info[BATCH]
+    if rows:
+        session.connection().execute(_APPEND, rows)
 
 
 TAIL = "piket.audit_tail"

@@ -12,13 +12,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.db import rows_changed, write_loaded
+from backend.db import read_values, rows_changed, table_rows_changed, write_by_key, write_loaded
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -35,7 +35,8 @@ from backend.models import (
 )
 from backend.services import audit, control_changes, controls, findings, offers, outbox, planning, profile
 from backend.services.errors import N_, NotFound, Refused
-from backend.services.outbox import Message
+from backend.services.offers import OfferState
+from backend.services.outbox import Message, Recipient
 from scheduling import pairing
 from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
@@ -58,6 +59,42 @@ class NewCallout:
     location: str
     notes: str = ""
     break_minutes: int = 60
+
+
+class CalloutView(Protocol):
+    """A call-out as an answer to its offers needs it: loaded (`Callout`) or read as values
+    (`CalloutState`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> CalloutStatus: ...
+
+    @property
+    def widened_at(self) -> datetime | None: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def location(self) -> str | None: ...
+
+    @property
+    def notes(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CalloutState:
+    """A call-out read as values by a tap on one of its offers (loaded as an object, it cost the
+    tap more than its query); the pair's confirmation writes it by key (`write_by_key`)."""
+
+    id: int
+    status: CalloutStatus
+    widened_at: datetime | None
+    version: int
+    location: str | None
+    notes: str | None
 
 
 class Answer(enum.StrEnum):
@@ -130,7 +167,12 @@ def answer_offer(
         return Answer.STALE
     offer, shift, municipality = found
     offers.remember_municipality_name(session, shift.municipality_id, municipality)
-    callout = session.execute(_CALLOUT_OF_SHIFT, {"shift_id": shift.id}).scalar_one_or_none()
+    row = read_values(session, _CALLOUT_OF_SHIFT, {"shift_id": shift.id}).one_or_none()
+    callout = (
+        None
+        if row is None
+        else CalloutState(row.id, row.status, row.widened_at, row.version, row.location, row.notes)
+    )
     closed = _closed(session, now, shift, callout)
     if closed is not None:
         return closed
@@ -141,8 +183,9 @@ def answer_offer(
         offers.tell(session, now, offer, Message("offer.declined", planning.when(shift)))
         audit.record(session, now, f"inspector:{inspector_id}", "offer.declined", f"offer:{offer.id}")
         return Answer.DECLINED
-    audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
-    return _settle(session, now, shift, callout, inspector_id)
+    with audit.batched(session):  # a pair's confirmation appends a second record
+        audit.record(session, now, f"inspector:{inspector_id}", "offer.accepted", f"offer:{offer.id}")
+        return _settle(session, now, shift, callout, inspector_id)
 
 
 _OFFER_AND_LOCKED_SHIFT = (
@@ -156,7 +199,9 @@ _OFFER_AND_LOCKED_SHIFT = (
 statement, the shift's row locked (acceptances of one shift are
 serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
 answer is a compare-and-set on its version (`_answered`)."""
-_CALLOUT_OF_SHIFT = select(Callout).where(Callout.shift_id == bindparam("shift_id"))
+_CALLOUT_OF_SHIFT = select(
+    Callout.id, Callout.status, Callout.widened_at, Callout.version, Callout.location, Callout.notes
+).where(Callout.shift_id == bindparam("shift_id"))
 # Built once, as are the statements below them: an accept runs a dozen, and building one costs more
 # than running it.
 _ANSWER = (
@@ -174,7 +219,7 @@ def _answered(session: Session, now: datetime, offer: Offer, version: int, statu
     """The answer, by compare-and-set on the offer's version (a stale or repeated tap changes nothing);
     the loaded offer then holds it too."""
     row = {"offer_id": offer.id, "seen": version, "new_status": status, "now": now}
-    if rows_changed(session, _ANSWER, row) != 1:
+    if table_rows_changed(session, _ANSWER, row) != 1:
         return False
     for name, value in (("status", status), ("answered_at", now), ("version", version + 1)):
         set_committed_value(offer, name, value)
@@ -355,7 +400,7 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int, reason:
 
 
 def _settle(
-    session: Session, now: datetime, shift: Shift, callout: Callout | None, inspector_id: int
+    session: Session, now: datetime, shift: Shift, callout: CalloutView | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
     answers = offers.offers_and_members(session, shift.id)  # read once, sorted by status below
@@ -377,11 +422,11 @@ def _settle(
     )
     if decision.outcome is pairing.Outcome.COMPLETE:
         if callout is None or callout.status is CalloutStatus.FILLED:
-            offers.close_others(session, now, shift, decision.pair, all_offers)
+            concerned = offers.close_others(session, now, shift, decision.pair, all_offers)
             controls.complete_cover(session, now, shift, decision.pair)
             if callout is not None:  # a staffed call-out that lost someone: the newcomer needs the place
                 for member in (i for i in decision.pair if i not in on_it):
-                    _reveal_location(session, now, offers.inspector(session, member), shift, callout)
+                    _reveal_location(session, now, concerned[member], shift, callout)
         else:
             _confirm_pair(session, now, callout, shift, decision.pair, all_offers, on_shift)
         return Answer.CONFIRMED if inspector_id in decision.pair else Answer.STANDBY
@@ -404,10 +449,10 @@ def _settle(
 def _confirm_pair(
     session: Session,
     now: datetime,
-    callout: Callout,
+    callout: CalloutView,
     shift: Shift,
     pair_ids: tuple[int, ...],
-    shift_offers: list[Offer],
+    shift_offers: list[OfferState],
     existing: set[int],
 ) -> None:
     """The pair stands: the others' offers closed, the pair on the shift and told (with the place),
@@ -422,13 +467,14 @@ def _confirm_pair(
         concerned = offers.close_others(session, now, shift, pair_ids, shift_offers, coordinators=True)
         pair = [concerned[i] for i in pair_ids]
         filled = {"status": CalloutStatus.FILLED, "filled_at": now, "version": callout.version + 1}
-        write_loaded(session, [(callout, filled), (shift, {"status": ShiftStatus.CONFIRMED})])
+        write_by_key(session, Callout, [(callout.id, filled)])
+        write_loaded(session, [(shift, {"status": ShiftStatus.CONFIRMED})])
         _put_on(session, now, shift, [member.id for member in pair if member.id not in existing])
         offer_of = {o.inspector_id: o for o in shift_offers}
         for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
             offer = offer_of.get(member.id)
             if offer is not None:
-                offers.tell(session, now, offer, Message("offer.confirmed", when))
+                offers.tell(session, now, offer, Message("offer.confirmed", when), to=member)
             _tell_pair_member(session, now, member, colleague.first_name, shift, details)
             _reveal_location(session, now, member, shift, callout)
         told = Message(
@@ -443,7 +489,7 @@ def _confirm_pair(
     audit.record(session, now, "system", "callout.filled", f"callout:{callout.id}", {"pair": list(pair_ids)})
 
 
-def _created_ref(callout: Callout) -> str:
+def _created_ref(callout: CalloutView) -> str:
     """The coordinators' message that the call-out was made and offered."""
     return f"created:{callout.id}"
 
@@ -457,7 +503,7 @@ def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[i
 
 
 def _tell_pair_member(
-    session: Session, now: datetime, member: Inspector, colleague: str, shift: Shift, details: dict[str, str]
+    session: Session, now: datetime, member: Recipient, colleague: str, shift: Shift, details: dict[str, str]
 ) -> None:
     """Confirmed: the day and time ring; where and with whom follow silently, with when the location
     comes if it is held back (see LOCATION_LEAD)."""
@@ -483,7 +529,7 @@ def _location_at(now: datetime, shift: Shift) -> datetime:
 
 
 def _reveal_location(
-    session: Session, now: datetime, member: Inspector, shift: Shift, callout: Callout
+    session: Session, now: datetime, member: Recipient, shift: Shift, callout: CalloutView
 ) -> None:
     """The location goes to the pair only, protected, and is deleted when the shift ends."""
     ref = f"location:{shift.id}:{member.id}"
@@ -614,7 +660,7 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     return municipality
 
 
-def _closed(session: Session, now: datetime, shift: Shift, callout: Callout | None) -> Answer | None:
+def _closed(session: Session, now: datetime, shift: Shift, callout: CalloutView | None) -> Answer | None:
     """Why this shift takes no more answers, or None while it is still looking for people."""
     if shift.status is ShiftStatus.CANCELLED or (
         callout is not None and callout.status is CalloutStatus.CANCELLED

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, defer, undefer
 
 from backend.db import rows_changed
 from backend.models import (
@@ -103,9 +103,10 @@ def inspector_for(session: Session, telegram_user_id: int) -> Inspector | None:
 _BY_TELEGRAM_INDEX = (
     select(Inspector)
     .where(Inspector.telegram_index == bindparam("index"))
-    .options(undefer(Inspector.telegram_id))
+    .options(undefer(Inspector.telegram_id), defer(Inspector.name))
 )
-"""Built once: every update asks it (building a statement costs more than running it)."""
+"""Built once: every update asks it (building a statement costs more than running it). The full name
+stays closed (no tap shows it; it loads if something asks): opening it cost every tap."""
 
 
 @dataclass(frozen=True)

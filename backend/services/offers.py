@@ -9,13 +9,15 @@ whatever the offer is for.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.util import identity_key
 
-from backend.db import read_values, write_loaded
+from backend.db import read_values, write_by_key
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -26,7 +28,7 @@ from backend.models import (
     Shift,
 )
 from backend.services import outbox, planning, profile
-from backend.services.outbox import Message
+from backend.services.outbox import Message, Recipient
 from scheduling import pairing
 
 
@@ -104,34 +106,31 @@ def close_others(
     now: datetime,
     shift: Shift,
     pair: Collection[int],
-    shift_offers: Sequence[Offer] | None = None,
+    shift_offers: Sequence[OfferState] | None = None,
     *,
     coordinators: bool = False,
-) -> dict[int, Inspector]:
+) -> dict[int, Person]:
     """Everyone not in the pair: a yes becomes standby, an open question is withdrawn; both are told.
-    `shift_offers` are the shift's offers as `offers_of` reads them, if read already since the
-    shift was locked. Returns everyone concerned, the pair too, as `people` loads them (with
+    `shift_offers` are the shift's offers as `offers_and_members` reads them, if read already since
+    the shift was locked. Returns everyone concerned, the pair too, as `people` reads them (with
     `coordinators`, every enrolled coordinator too)."""
     if shift_offers is None:
-        shift_offers = offers_of(session, shift.id, OfferStatus.ACCEPTED, OfferStatus.PENDING)
-    others = [
-        o
-        for o in shift_offers
-        if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING) and o.inspector_id not in pair
-    ]
-    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)], coordinators=coordinators)
+        shift_offers = [offer for offer, _ in offers_and_members(session, shift.id)]
     told = [o for o in shift_offers if o.status in (OfferStatus.ACCEPTED, OfferStatus.PENDING)]
+    others = [o for o in told if o.inspector_id not in pair]
+    concerned = people(session, [*pair, *(offer.inspector_id for offer in others)], coordinators=coordinators)
     outbox.expect_edits(session, [ref for offer in told for ref in _refs(offer)])  # the pair's too
     closed = [
         (o, OfferStatus.STANDBY if o.status is OfferStatus.ACCEPTED else OfferStatus.WITHDRAWN)
         for o in others
     ]
-    write_loaded(session, [(o, {"status": status, "version": o.version + 1}) for o, status in closed])
+    changes = [(o.id, {"status": status, "version": o.version + 1}) for o, status in closed]
+    write_by_key(session, Offer, changes)
     when = planning.when(shift)  # once for all: a call-out offered to sixty closes fifty-eight
     for offer, status in closed:
         kind = "offer.cover_" if offer.is_cover else "offer."
         template = kind + ("standby" if status is OfferStatus.STANDBY else "filled")
-        tell(session, now, offer, Message(template, when), again=True)
+        tell(session, now, offer, Message(template, when), again=True, to=concerned[offer.inspector_id])
     return concerned
 
 
@@ -145,11 +144,34 @@ def withdraw_all(session: Session, now: datetime, shift: Shift) -> None:
         tell(session, now, offer, Message("offer.cancelled", when), again=True)
 
 
-def tell(session: Session, now: datetime, offer: Offer, message: Message, *, again: bool = False) -> None:
+class Told(Protocol):
+    """An offer as its messages need it: loaded (`Offer`) or read as values (`OfferState`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def inspector_id(self) -> int: ...
+
+    @property
+    def reminded_at(self) -> datetime | None: ...
+
+
+def tell(
+    session: Session,
+    now: datetime,
+    offer: Told,
+    message: Message,
+    *,
+    again: bool = False,
+    to: Recipient | None = None,
+) -> None:
     """The offer's message now says `message` (its buttons gone). An inspector who was reminded has
     the reminder (with buttons) as a newer message: it is edited too, and with `again` (the call-out
-    is off or staffed) the news also comes as a new short message, so the newest one is true."""
-    to = inspector(session, offer.inspector_id)
+    is off or staffed) the news also comes as a new short message, so the newest one is true. `to` is
+    the offer's inspector, if read already (`people`)."""
+    if to is None:
+        to = inspector(session, offer.inspector_id)
     offer_ref, *reminder_ref = _refs(offer)
     outbox.edit(session, now, to, offer_ref, message, withdraw_unsent=True)
     if not reminder_ref:
@@ -159,7 +181,7 @@ def tell(session: Session, now: datetime, offer: Offer, message: Message, *, aga
         outbox.send(session, now, to, message)
 
 
-def _refs(offer: Offer) -> list[str]:
+def _refs(offer: Told) -> list[str]:
     """The offer's message, and the reminder if it got one."""
     return [f"offer:{offer.id}", *([f"reminder:{offer.id}"] if offer.reminded_at is not None else [])]
 
@@ -188,15 +210,42 @@ _OFFERS_OF = (
 )
 
 
-def offers_and_members(session: Session, shift_id: int) -> list[tuple[Offer, pairing.Member]]:
+@dataclass(frozen=True, slots=True)
+class OfferState:
+    """An offer read as values, for a decision under the shift's lock that writes the few it changes
+    by key (`write_by_key`): loaded as objects, an accept's offers cost it more than their query."""
+
+    id: int
+    inspector_id: int
+    status: OfferStatus
+    version: int
+    is_cover: bool
+    reminded_at: datetime | None
+
+
+def offers_and_members(session: Session, shift_id: int) -> list[tuple[OfferState, pairing.Member]]:
     """Every offer of the shift, in the order answered, with its inspector as the pairing rule sees an
     answer (`planning.ANSWERING`), in one query."""
-    rows = session.execute(_OFFERS_AND_MEMBERS, {"shift_id": shift_id})
-    return [(row.Offer, planning.answering_member(row.Offer.inspector_id, row)) for row in rows]
+    rows = read_values(session, _OFFERS_AND_MEMBERS, {"shift_id": shift_id})
+    return [
+        (
+            OfferState(row.id, row.inspector_id, row.status, row.version, row.is_cover, row.reminded_at),
+            planning.answering_member(row.inspector_id, row),
+        )
+        for row in rows
+    ]
 
 
 _OFFERS_AND_MEMBERS = (
-    select(Offer, *planning.ANSWERING)
+    select(
+        Offer.id,
+        Offer.inspector_id,
+        Offer.status,
+        Offer.version,
+        Offer.is_cover,
+        Offer.reminded_at,
+        *planning.ANSWERING,
+    )
     .join(Inspector, Inspector.id == Offer.inspector_id)
     .where(Offer.shift_id == bindparam("shift_id"))
     .order_by(Offer.answered_at, Offer.id)
@@ -255,25 +304,47 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
     return session.execute(query).scalar_one()
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """An inspector as messages to them need them (an `outbox.Recipient`), read as values: loaded as
+    objects, the people a confirmation tells cost it more than their query."""
+
+    id: int
+    first_name: str
+    language: str
+    revoked_at: datetime | None
+    is_coordinator: bool
+    telegram_index: str | None
+
+
 def people(
     session: Session, inspector_ids: Collection[int], *, coordinators: bool = False
-) -> dict[int, Inspector]:
+) -> dict[int, Person]:
     """These inspectors with their first names and chat ids opened, in one query for all (their full
-    names stay closed: no message shows one, so each row opens two values, as before); with
-    `coordinators`, every enrolled coordinator too (`outbox.coordinators` without a query of its own). The
-    caller holds the result while it works: the session keeps unchanged objects only while they are
-    referenced, and `inspector` finds them there without a query."""
+    names stay closed: no message shows one, so each row opens two values); with `coordinators`,
+    every enrolled coordinator too (`outbox.coordinators` without a query of its own)."""
     query = _PEOPLE_AND_COORDINATORS if coordinators else _PEOPLE
-    found = {i.id: i for i in session.execute(query, {"ids": list(set(inspector_ids))}).scalars()}
-    outbox.remember_chat_ids(session, {i: person.telegram_id for i, person in found.items()})
-    return found
+    rows = read_values(session, query, {"ids": list(set(inspector_ids))}).all()
+    outbox.remember_chat_ids(session, {row.id: row.telegram_id for row in rows})
+    return {
+        row.id: Person(
+            row.id, row.first_name, row.language, row.revoked_at, row.is_coordinator, row.telegram_index
+        )
+        for row in rows
+    }
 
 
 _IDS = Inspector.id.in_(bindparam("ids", expanding=True))
 _PEOPLE, _PEOPLE_AND_COORDINATORS = (
-    select(Inspector)
-    .where(which)
-    .options(defer(Inspector.name), undefer(Inspector.first_name), undefer(Inspector.telegram_id))
+    select(
+        Inspector.id,
+        Inspector.first_name,
+        Inspector.telegram_id,
+        Inspector.language,
+        Inspector.revoked_at,
+        Inspector.is_coordinator,
+        Inspector.telegram_index,
+    ).where(which)
     for which in (_IDS, _IDS | outbox.ENROLLED_COORDINATOR)
 )
 

@@ -49,7 +49,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -69,6 +69,19 @@ NEVER_WITHDRAWN = "safety."
 
 class LockScreenError(ValueError):
     """A ringing message would show more than the day and the time on a lock screen."""
+
+
+class Recipient(Protocol):
+    """Whom a message goes to: an `Inspector`, or an inspector read as values (`offers.Person`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def revoked_at(self) -> datetime | None: ...
 
 
 class Attached(Protocol):
@@ -127,7 +140,7 @@ class Message:
 def send(
     session: Session,
     now: datetime,
-    inspector: Inspector,
+    inspector: Recipient,
     message: Message,
     ref: str | None = None,
     not_before: datetime | None = None,
@@ -164,7 +177,7 @@ REF_LENGTH = 64
 def edit(
     session: Session,
     now: datetime,
-    inspector: Inspector,
+    inspector: Recipient,
     ref: str,
     message: Message,
     *,
@@ -195,7 +208,7 @@ content]. A sender that sent that row with as many changes or more drops the edi
 
 
 def _queued_send(
-    session: Session, inspector: Inspector, ref: str
+    session: Session, inspector: Recipient, ref: str
 ) -> tuple[OutboxMessage, OutboxMessage | None, bool] | None:
     """The newest send under `ref` to the inspector's chat if it is still queued (and may be
     changed there), its heads-up if that is queued too, and whether the heads-up has rung.
@@ -315,7 +328,7 @@ def _withdraw_unsent(unsent: OutboxMessage, its_heads_up: OutboxMessage | None) 
         _change_queued(row, status=OutboxStatus.WITHDRAWN, error=CHANGED_UNSENT)
 
 
-def withdraw(session: Session, inspector: Inspector, ref: str) -> None:
+def withdraw(session: Session, inspector: Recipient, ref: str) -> None:
     """Later news made the message under `ref` pointless (a call-out's creation, once it is
     staffed): if it is still queued, it does not go, nor does its heads-up; one the sender has
     taken goes as it was (it is still true, only old)."""
@@ -364,7 +377,7 @@ def nothing_to_change(session: Session, change: OutboxMessage) -> bool:
 
 
 def delete(
-    session: Session, now: datetime, inspector: Inspector, ref: str, not_before: datetime | None = None
+    session: Session, now: datetime, inspector: Recipient, ref: str, not_before: datetime | None = None
 ) -> bool:
     """Delete the message sent under `ref`, also for a revoked account (that is the point).
 
@@ -527,7 +540,7 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
 def _queue(
     session: Session,
     now: datetime,
-    inspector: Inspector,
+    inspector: Recipient,
     method: str,
     payload: str,
     ref: str | None,
@@ -589,7 +602,7 @@ CHAT_IDS = "piket.chat_ids"
 """session.info key: the chat ids opened in this transaction, by inspector id."""
 
 
-def _chat_id(session: Session, inspector: Inspector) -> str | None:
+def _chat_id(session: Session, inspector: Recipient) -> str | None:
     """A private chat's id is the user's id, which enrolment stored (sealed). Opened once per
     transaction and inspector: a confirmation queues several messages to the same people."""
     opened: dict[int, str | None] = session.info.setdefault(CHAT_IDS, {})
@@ -641,8 +654,21 @@ _COORDINATORS = select(Inspector, Inspector.telegram_id).where(
 """Built once: a confirmation asks (building a statement costs more than running it)."""
 
 
-def enrolled_coordinators(people: Iterable[Inspector]) -> list[Inspector]:
-    """The enrolled coordinators among people loaded already (`coordinators` without its query), by id."""
+class Member(Recipient, Protocol):
+    """Someone on the team who may coordinate and may have a phone enrolled."""
+
+    @property
+    def is_coordinator(self) -> bool: ...
+
+    @property
+    def telegram_index(self) -> str | None: ...
+
+
+M = TypeVar("M", bound=Member)
+
+
+def enrolled_coordinators(people: Iterable[M]) -> list[M]:
+    """The enrolled coordinators among people read already (`coordinators` without its query), by id."""
     return sorted(
         (p for p in people if p.is_coordinator and p.telegram_index is not None), key=lambda p: p.id
     )
