@@ -175,6 +175,21 @@ def table_rows_changed(session: Session, statement: Executable, params: dict[str
     return result.rowcount
 
 
+@contextmanager
+def collected(session: Session, key: str) -> Iterator[list[dict[str, Any]] | None]:
+    """The rows appended to `session.info[key]` while the block runs, for one INSERT of all when it
+    ends (`outbox.batched`, `audit.batched`); inside another such block, None: that one writes them."""
+    if key in session.info:
+        yield None
+        return
+    rows: list[dict[str, Any]] = []
+    session.info[key] = rows
+    try:
+        yield rows
+    finally:
+        del session.info[key]
+
+
 def read_values(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
     """Run a SELECT of plain values (no objects) as Core, the session's changes flushed first as a query
     through the session would: on a hot path the ORM's handling of a statement costs two to three times

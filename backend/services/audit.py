@@ -21,7 +21,7 @@ from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.db import read_values
+from backend.db import collected, read_values
 from backend.models import AuditCheckpoint, AuditRecord, Inspector, Role, WebUser
 from backend.services import outbox
 from secure_store import KeyRing, chain, current_keyring
@@ -82,15 +82,8 @@ def batched(session: Session) -> Iterator[None]:
     """Records appended inside are written when it ends, by one INSERT for all (an accept that
     completes a pair appends two, and each statement costs it more than its row). They are numbered
     and chained as they are appended; nothing inside may read the log back."""
-    if BATCH in session.info:  # inside another batch: that one writes them
+    with collected(session, BATCH) as rows:
         yield
-        return
-    rows: list[dict[str, Any]] = []
-    session.info[BATCH] = rows
-    try:
-        yield
-    finally:
-        del session.info[BATCH]
     if rows:
         session.connection().execute(_APPEND, rows)
 

@@ -54,6 +54,7 @@ from typing import Any, Protocol, TypeVar, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from backend.db import collected
 from backend.models import Inspector, OutboxMessage, OutboxStatus
 from secure_store.types import RowBound, next_ids
 
@@ -580,15 +581,8 @@ def batched(session: Session) -> Iterator[None]:
     they were queued in, after every message queued before (flushed first, so it has its id) and
     before any queued after, so the sender still sends each chat's messages in order. Nothing
     inside may read the outbox back: its messages are not written yet."""
-    if BATCH in session.info:  # inside another batch: that one writes them
+    with collected(session, BATCH) as rows:
         yield
-        return
-    rows: list[dict[str, Any]] = []
-    session.info[BATCH] = rows
-    try:
-        yield
-    finally:
-        del session.info[BATCH]
     if rows:
         session.flush()
         ids = next_ids(session, MESSAGES, len(rows))
