@@ -168,9 +168,7 @@ def table_rows_changed(session: Session, statement: Executable, params: dict[str
     """`rows_changed` for a Core UPDATE of a table (no objects to synchronise): run on the session's
     connection, its changes flushed first, without the ORM's handling of the statement, which costs
     more than running it (a tap on Accept answers its offer this way)."""
-    if session.autoflush:  # not inside `no_autoflush`
-        session.flush()
-    result = session.connection().execute(statement, params)
+    result = _on_connection(session, statement, params)
     assert isinstance(result, CursorResult)
     return result.rowcount
 
@@ -194,6 +192,12 @@ def read_values(session: Session, statement: Executable, params: dict[str, Any] 
     """Run a SELECT of plain values (no objects) as Core, the session's changes flushed first as a query
     through the session would: on a hot path the ORM's handling of a statement costs two to three times
     running it, and nothing here is loaded back as an object."""
+    return _on_connection(session, statement, params)
+
+
+def _on_connection(session: Session, statement: Executable, params: dict[str, Any] | None) -> Result[Any]:
+    """The statement on the session's connection, the session's changes flushed first (as its own
+    execute would), without the ORM's handling of the statement."""
     if session.autoflush:  # not inside `no_autoflush`
         session.flush()
     return session.connection().execute(statement, params)
