@@ -44,8 +44,22 @@ POSTGRES_URL = os.environ.get("PIKET_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="the browser test saves a screenshot of every page it walks (PIKET_TEST_OUTPUT/browser)",
+    )
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--screenshots"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every fault test is slow (processes and a stand-in Telegram): `-m "not slow"` leaves them out.
+    A test marked `sqlite_only(why)` is skipped on PostgreSQL.
 
     The order stays as collected. Measured on two cores: slow tests first with `--dist load` took
     4:17, spread between modules 3:59 (a module's fixtures, such as the browser, set up again for
@@ -53,6 +67,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "faults" in item.path.parts:
             item.add_marker(pytest.mark.slow)
+        once = item.get_closest_marker("sqlite_only")
+        if once and getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.skip(reason=f"on SQLite only: {once.args[0]}"))
 
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -2,8 +2,10 @@
 her code, makes a call-out and watches it fill as inspectors accept, approves a week, closes it, and
 finance's XLSX export of it reads back. And every page, for every role, on a phone (375 px) and a laptop
 (1366 px): no sideways scrolling of the page, no serious accessibility fault (axe-core), no English or
-untranslated text on a Dutch page; a screenshot of each for a person to look at (from the SQLite
-run: on PostgreSQL the same pages would overwrite them).
+untranslated text on a Dutch page (on SQLite: what the browser sees of a page is the same on either
+database, and each page is rendered on each by test_every_page.py). With `--screenshots`, a
+screenshot of each for a person to look at: `./test.sh tests/web/test_browser.py --screenshots`
+(they were a third of the walk's time in every run, looked at in few).
 
 Needs /usr/bin/chromium (`apt-get install chromium`) and axe-core (`npm install --prefix var/axe
 axe-core`, as .ci/run does); skipped without them, except where PIKET_TEST_REQUIRE_BROWSER=1 (CI) makes
@@ -15,25 +17,21 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterator
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from babel.messages.pofile import read_po
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from backend.models import Callout, CalloutStatus, Inspector, Municipality, Offer, SafetyAlert
+from backend.models import Callout, CalloutStatus, Offer
 from backend.services import callouts
-from backend.web.access import roles_of
-from tests.support.web import TIP, municipality, record_week
+from tests.support.pages import ROLES, ids_for_addresses, pages_of, untranslated
+from tests.support.web import municipality, record_week
 from tests.web.conftest import PASSWORD, Site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -139,11 +137,6 @@ def test_a_coordinator_evening_and_finances_export_in_a_real_browser(
     assert rows[-1][worked] == sum(row[worked] for row in rows[2:-1]) == 2 * 480
 
 
-ROLES = ("coordinator", "finance", "auditor", "admin")
-SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
-"""A code name such as `inspector_id` or `weekday_20_minutes`: never for a person to read (outside <code>)."""
-FILE_COLUMNS = {"opgeleid_sinds"}
-"""The team list's column, named on the admin page as the file must name it."""
 READ = (
     "(() => { const b = document.body.cloneNode(true);"
     " b.querySelectorAll('code, textarea').forEach((c) => c.remove()); return b.textContent; })()"
@@ -156,46 +149,6 @@ SERIOUS = """axe.run(document, {resultTypes: ['violations']}).then((result) => r
 """The serious and critical axe violations on the page (axe itself comes with every page, as an init
 script), each as a line: summed up in the page rather than sent whole to Python, where reading the
 full result of every page cost more than the check."""
-
-
-def pages_of(site: Site, role: str, values: dict[str, int]) -> list[str]:
-    """Every page (GET, HTML) the role may open, with `values` for the ids in its address."""
-    found = []
-    for rule in site.app.url_map.iter_rules():
-        declared = roles_of(site.app, rule.endpoint) or ()
-        if (
-            "GET" not in (rule.methods or ())
-            or role not in declared
-            or rule.rule.startswith("/api/")
-            or rule.rule.endswith((".csv", ".xlsx"))
-            or rule.endpoint == "coordinator.board"
-        ):
-            continue
-        if set(rule.arguments) <= set(values):
-            found.append(rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1])
-    if role == "coordinator":
-        found.append("/coordinator/planning?month=2027-03&propose=1")
-    if role == "finance":  # past the question who receives it
-        found.append("/finance/evaluation/report?year=2027&receiver=gemeenten&purpose=evaluatie")
-    return sorted(found)
-
-
-@lru_cache(maxsize=1)
-def english_texts() -> list[str]:
-    """The web catalog's English texts that a Dutch page must not show (read once: parsing the
-    catalog for each page took a quarter of the test's time)."""
-    with (resources.files("backend.web") / "locale" / "nl" / "LC_MESSAGES" / "web.po").open("rb") as po:
-        catalog = read_po(po, locale="nl")
-    return [
-        m.id
-        for m in catalog
-        if isinstance(m.id, str) and len(m.id) > 12 and "%(" not in m.id and m.string and m.string != m.id
-    ]
-
-
-def untranslated(text: str) -> list[str]:
-    """Texts of the web's catalog left in English on a Dutch page, and code names."""
-    return [e for e in english_texts() if e in text] + sorted(set(SNAKE.findall(text)) - FILE_COLUMNS)
 
 
 def page_faults(page: Any, width: int) -> list[str]:
@@ -212,45 +165,17 @@ def page_faults(page: Any, width: int) -> list[str]:
     return faults
 
 
-def ids_for_addresses(site: Site) -> dict[str, int]:
-    """An id of each kind the pages' addresses take, from the demo team and a recorded week."""
-    entry_ids = record_week(site)
-    with site.database.transaction() as session:
-        inspector_id = session.execute(select(func.min(Inspector.id))).scalar_one()
-        municipality_id = session.execute(
-            select(func.min(Municipality.id)).where(Municipality.is_participating)
-        ).scalar_one()
-    return {
-        "entry_id": entry_ids[0],
-        "inspector_id": inspector_id,
-        "municipality_id": municipality_id,
-        "shift_id": open_safety_alert(site),
-    }
-
-
-def open_safety_alert(site: Site) -> int:
-    """A control whose pair did not check out: the board shows its alert; returns the shift's id."""
-    from tests.support.web import missed_alert
-
-    alert_id = missed_alert(site)
-    with site.database.transaction() as session:
-        return session.get_one(SafetyAlert, alert_id).shift_id
-
-
+@pytest.mark.sqlite_only("what the browser sees of a page is the same on either database")
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_and_dutch(
-    site: Site, server: str, browser: Any, role: str
+    site: Site, server: str, browser: Any, role: str, screenshots: bool
 ) -> None:
     if not AXE.exists():
         required("axe-core", "npm install --prefix var/axe axe-core")
     shots = Path(os.environ.get("PIKET_TEST_OUTPUT", ROOT / "var" / "test-output")) / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     values = ids_for_addresses(site)
-    site.client("coordinator").post(
-        "/coordinator/callouts/new", data={**TIP, "municipality_id": municipality(site, "Smallingerland")}
-    )
     faults: dict[str, list[str]] = {}
-    looked_at = site.database.engine.dialect.name == "sqlite"  # one set, not the same pages again
     context = browser.new_context(viewport={"width": WIDTHS[-1], "height": 900}, bypass_csp=True)  # axe
     context.add_init_script(path=str(AXE))
     page = context.new_page()
@@ -261,7 +186,7 @@ def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_a
             answer = page.goto(server + path)
             assert answer is not None and answer.status < 500, path
             name = f"{role}{path}".replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "")
-            if looked_at:
+            if screenshots:
                 page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
             found = page_faults(page, width)
             if found:
