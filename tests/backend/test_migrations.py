@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -27,6 +28,24 @@ def test_the_schema_goes_up_down_and_up_again(fresh_database: Database) -> None:
     assert not set(Base.metadata.tables) & set(inspect(engine).get_table_names())
     migrate.upgrade(engine)
     assert migrate.is_up_to_date(engine)
+
+
+def test_the_head_and_the_current_revision_are_read_as_alembic_reads_them(fresh_database: Database) -> None:
+    """Every process asks whether its database is current without importing alembic: the answer must be
+    alembic's, before any migration, part of the way, and at the head."""
+    engine = fresh_database.engine
+    alembic_head = ScriptDirectory.from_config(migrate.alembic_config(engine)).get_current_head()
+    assert migrate.head_revision(engine) == alembic_head
+    for revision in (None, "0012_work_categories", alembic_head):
+        if revision is not None:
+            migrate.upgrade(engine, revision)
+        with engine.connect() as connection:
+            assert (
+                migrate.current_revision(engine)
+                == MigrationContext.configure(connection).get_current_revision()
+            )
+        assert migrate.current_revision(engine) == revision
+        assert migrate.is_up_to_date(engine) is (revision == alembic_head)
 
 
 def test_the_migrations_build_exactly_what_the_models_describe(migrated_database: Database) -> None:
