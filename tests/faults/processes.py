@@ -22,6 +22,10 @@ from tests.faults.standin import TOKEN
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+BOT_PROCESSES_ONCE = (
+    "the bot's processes start, crash and stop alike on either database (the crash, instance, backup "
+    "and rotation tests run their bot processes on both)"
+)
 
 
 def free_port() -> int:
@@ -184,3 +188,32 @@ def log_in(port: int, username: str, password: str, code: str) -> tuple[int, str
 
 def _parsed(body: bytes, content_type: str) -> Any:
     return json.loads(body) if content_type == "application/json" and body else body.decode(errors="replace")
+
+
+STARTED = re.compile(r"bot process (\d+) started")
+
+
+def bot_pids(instance: Instance) -> list[int]:
+    return [int(pid) for pid in STARTED.findall(instance.log())]
+
+
+def is_running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie is dead, only not yet reaped by its parent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def descendants_of(pid: int) -> list[int]:
+    """Its children, theirs, and so on (the bot's processes are forked by a fork server of its own)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants_of(int(child))]
+    return found
+
+
+def started_bot(instance: Instance) -> int:
+    instance.wait_until(lambda: bot_pids(instance), 60, "the bot process to start")
+    return bot_pids(instance)[-1]

@@ -5,42 +5,16 @@ its parent, so a killed leader leaves no second sender behind."""
 from __future__ import annotations
 
 import os
-import re
 import signal
-from pathlib import Path
+
+import pytest
 
 from tests.faults.conftest import Site
-from tests.faults.processes import Instance
+from tests.faults.processes import BOT_PROCESSES_ONCE, bot_pids, descendants_of, is_running, started_bot
 from tests.faults.scenario import HOURS_OK, buttons, ended_shifts, pending_outbox, seed_crew
 from tests.waiting import wait_until
 
-STARTED = re.compile(r"bot process (\d+) started")
-
-
-def bot_pids(instance: Instance) -> list[int]:
-    return [int(pid) for pid in STARTED.findall(instance.log())]
-
-
-def is_running(pid: int) -> bool:
-    """Alive and not a zombie (a zombie is dead, only not yet reaped by its parent)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
-
-
-def descendants_of(pid: int) -> list[int]:
-    """Its children, theirs, and so on (the bot's processes are forked by a fork server of its own)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += [int(child), *descendants_of(int(child))]
-    return found
-
-
-def started_bot(instance: Instance) -> int:
-    instance.wait_until(lambda: bot_pids(instance), 60, "the bot process to start")
-    return bot_pids(instance)[-1]
+pytestmark = pytest.mark.sqlite_only(BOT_PROCESSES_ONCE)
 
 
 def test_the_bot_runs_in_its_own_process_and_stops_with_the_instance(site: Site) -> None:

@@ -8,10 +8,13 @@ import os
 import re
 import signal
 
+import pytest
+
 from tests.faults.conftest import Site
-from tests.faults.processes import Instance
+from tests.faults.processes import BOT_PROCESSES_ONCE, Instance, descendants_of, is_running, started_bot
 from tests.faults.scenario import HOURS_OK, buttons, ended_shifts, seed_crew
-from tests.faults.test_bot_process import descendants_of, is_running, started_bot
+
+pytestmark = pytest.mark.sqlite_only(BOT_PROCESSES_ONCE)
 
 SENDER = re.compile(r"outbox sender process (\d+) started")
 

@@ -2,8 +2,8 @@
 her code, makes a call-out and watches it fill as inspectors accept, approves a week, closes it, and
 finance's XLSX export of it reads back. And every page, for every role, on a phone (375 px) and a laptop
 (1366 px): no sideways scrolling of the page, no serious accessibility fault (axe-core), no English or
-untranslated text on a Dutch page (on SQLite: what the browser sees of a page is the same on either
-database, and each page is rendered on each by test_every_page.py). With `--screenshots`, a
+untranslated text on a Dutch page. On SQLite only: what the browser sees is the same on either
+database, and test_every_page.py renders each page on each. With `--screenshots`, a
 screenshot of each for a person to look at: `./test.sh tests/web/test_browser.py --screenshots`
 (they were a third of the walk's time in every run, looked at in few).
 
@@ -38,7 +38,13 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (375, 1366)
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.sqlite_only(
+        "what the browser sees and does is the same on either database; each page is rendered on each "
+        "by test_every_page.py, and the steps of the evening by the web and bot tests"
+    ),
+]
 
 
 def required(what: str, install: str) -> None:
@@ -165,7 +171,6 @@ def page_faults(page: Any, width: int) -> list[str]:
     return faults
 
 
-@pytest.mark.sqlite_only("what the browser sees of a page is the same on either database")
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_for_every_role_fits_a_phone_and_a_laptop_and_is_accessible_and_dutch(
     site: Site, server: str, browser: Any, role: str, screenshots: bool
