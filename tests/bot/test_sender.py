@@ -226,8 +226,11 @@ def test_serving_a_chat_does_not_wait_for_a_slow_call_to_another(harness: Harnes
     anna, bauke = str(team.phones["Anna"]), str(team.phones["Bauke"])
     real_request = harness.request.do_request
 
+    slowed: list[str] = []
+
     async def slow_for_bauke(url, method, request_data=None, **kwargs):  # type: ignore[no-untyped-def]
-        if request_data and str(request_data.parameters.get("chat_id")) == bauke:
+        if request_data and str(request_data.parameters.get("chat_id")) == bauke and not slowed:
+            slowed.append(bauke)  # his first call hangs; Anna's two must not wait for it
             await asyncio.sleep(3.0)
         return await real_request(url, method, request_data, **kwargs)
 
