@@ -18,10 +18,10 @@ STAMP="$VENV/.piket-installed${EXTRAS:+-$EXTRAS}"
 WANT="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     echo "Installing piket${EXTRAS:+ with [$EXTRAS]} into .venv ..." >&2
-    # uv (from PyPI, into the venv) installs the same versions as pip in 5 s instead of 40; pip
-    # stays the way where uv cannot be had.
+    # uv (from PyPI, into the venv) installs the same versions as pip, compiled as pip leaves them,
+    # in a third of the time; pip stays the way where uv cannot be had.
     if "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check uv >&2; then
-        "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e "$ROOT${EXTRAS:+[$EXTRAS]}" >&2
+        "$VENV/bin/uv" pip install --quiet --compile-bytecode --python "$VENV/bin/python" -e "$ROOT${EXTRAS:+[$EXTRAS]}" >&2
     else
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${EXTRAS:+[$EXTRAS]}" >&2
