@@ -202,6 +202,10 @@ answer is a compare-and-set on its version (`_answered`)."""
 _CALLOUT_OF_SHIFT = select(
     Callout.id, Callout.status, Callout.widened_at, Callout.version, Callout.location, Callout.notes
 ).where(Callout.shift_id == bindparam("shift_id"))
+"""Read after the lock, by a statement of its own. Joined into the locking one it would save a query
+and be wrong: on PostgreSQL, a SELECT ... FOR UPDATE that waited for the lock reads the locked row
+anew but the joined rows as they were before the wait, so a call-out filled by the acceptance that
+held the lock would still read as open."""
 # Built once, as are the statements below them: an accept runs a dozen, and building one costs more
 # than running it.
 _ANSWER = (
