@@ -15,24 +15,30 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from multiprocessing.synchronize import Semaphore
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from waitress import serve as waitress_serve
-
-from backend import jobs, logs
+from backend import logs
 from backend.config import Settings
 from backend.leader import leader_lock_for
 from backend.services import instances
-from backend.web import create_app
 from piket.runtime import Runtime
 from scheduling.clock import SystemClock
-from scheduling.runner import Runner
 from secure_store import reload_keyring
+
+if TYPE_CHECKING:
+    from scheduling.runner import Runner
+
+# The web (Flask, every page), the jobs and the scheduler are imported where they start, not here:
+# the bot's fork server imports this module for its children, which need none of them (0.75 s of
+# CPU less at every start of the bot's processes).
 
 log = logging.getLogger("piket")
 
 
 def run_scheduler(runtime: Runtime, on_leadership: Callable[[bool], None] | None = None) -> Runner:
+    from backend import jobs
+    from scheduling.runner import Runner
+
     database = runtime.database
     jobs.bind(jobs.JobContext(database, runtime.clock, runtime.settings))
     lock = leader_lock_for(database.engine, database.url)
@@ -88,6 +94,10 @@ class Heartbeat:
 
 
 def run_web(runtime: Runtime) -> None:
+    from waitress import serve as waitress_serve
+
+    from backend.web import create_app
+
     settings = runtime.settings
     app = create_app(settings, runtime.database, runtime.clock)
     log.info("web and API on http://%s:%d", settings.host, settings.port)
