@@ -2,7 +2,7 @@
 
 Alembic is imported only to migrate: whether a database is current is read without it (the version
 table, and the newest revision named in the migration files), since every `piket` process asks that
-at its start and importing alembic (with mako and pygments) took a third of a second of each."""
+at its start and importing alembic (with mako and pygments) took half a second of each."""
 
 from __future__ import annotations
 
