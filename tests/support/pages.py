@@ -1,6 +1,6 @@
-"""Every page of every role: which there are, the ids their addresses take, and what on a Dutch page must
-not be there (the catalog's English, code names). Walked in a browser by test_browser.py and through the
-test client on each database by test_every_page.py."""
+"""Every page of every role: which there are, the ids their addresses take, and what must not be in a
+Dutch page's words (the catalog's English, code names). Walked through the test client on each database
+by test_every_page.py, and in a browser for layout and accessibility by test_browser.py."""
 
 from __future__ import annotations
 
@@ -91,9 +91,9 @@ def open_safety_alert(site: Site) -> int:
         return session.get_one(SafetyAlert, alert_id).shift_id
 
 
-class _Words(HTMLParser):
-    """The text of a page's body as a person reads it: without code (audit actions, ids), the data
-    being edited in a text area (the ORT table's windows), scripts and styles."""
+class _Reading(HTMLParser):
+    """A page's body as a person reads it: its words without code (audit actions, ids), the data
+    being edited in a text area (the ORT table's windows), scripts and styles; and its h1 headings."""
 
     SKIPPED = frozenset({"code", "textarea", "script", "style"})
 
@@ -101,20 +101,26 @@ class _Words(HTMLParser):
         super().__init__()
         self.words: list[str] = []
         self.skipping = 0
+        self.headings = 0
 
     def handle_starttag(self, tag: str, attrs: object) -> None:
-        self.skipping += tag in self.SKIPPED
+        if tag in self.SKIPPED:
+            self.skipping += 1
+        self.headings += tag == "h1"
 
     def handle_endtag(self, tag: str) -> None:
-        self.skipping -= tag in self.SKIPPED and self.skipping > 0
+        if tag in self.SKIPPED and self.skipping:
+            self.skipping -= 1
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
             self.words.append(data)
 
 
-def words_of(page: str) -> str:
-    """A page's HTML as the text a person reads (what the browser's textContent gives, less the above)."""
-    parser = _Words()
-    parser.feed(page[page.find("<body") :])
-    return "".join(parser.words)
+def reading_faults(page: str) -> list[str]:
+    """What is wrong with a page's words and outline (its HTML; no script of the pages writes words):
+    English or code names on a Dutch page, other than one h1."""
+    reading = _Reading()
+    reading.feed(page[page.find("<body") :])
+    faults = [f"not Dutch: {text!r}" for text in untranslated("".join(reading.words))]
+    return faults + ([f"{reading.headings} h1 headings"] if reading.headings != 1 else [])
