@@ -19,12 +19,20 @@ from scheduling.calendar import team_zone
 from scheduling.reasons import Reason
 
 COOKIE = "piket_lang"
+_CHOSEN = "piket.language"
+"""In the request's environ: its language, read from the cookie once."""
 
 
 def language() -> str:
+    """The request's language. A page asks once for each string it translates (the board, two thousand
+    times with a hundred call-outs), and reading the cookie each time was a fifth of its rendering: an
+    absent cookie costs the cookie dict an exception. No request changes it (the switch redirects)."""
     if not has_request_context():
         return chosen(None)
-    return chosen(request.cookies.get(COOKIE))
+    environ = request.environ
+    if _CHOSEN not in environ:
+        environ[_CHOSEN] = chosen(request.cookies.get(COOKIE))
+    return str(environ[_CHOSEN])
 
 
 def translate(message: str) -> str:
@@ -75,6 +83,7 @@ def install(app: Flask) -> None:
         percent=percent,
         actor=actor,
         source_name=source_name,
+        value_name=value_name,
         gender_name=gender_name,
         reason=reason,
         refusal=refusal,
@@ -242,6 +251,13 @@ SOURCE_NAMES = {
     "own_observation": N_("own observation"),
 }
 """A call-out's source as people call it, in both languages (the stored value is a code)."""
+
+
+def value_name(value: Any) -> str:
+    """A stored value (one of SHOWN_VALUES: a status, a kind) in words: a filter, as a page may show
+    hundreds (the board: every answer to a hundred call-outs) and `_()` in a template costs four
+    times as much."""
+    return translate(getattr(value, "value", value))
 
 
 def source_name(value: Any) -> str:
