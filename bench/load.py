@@ -25,7 +25,10 @@ reaching Telegram in the next second average at least 0.9 of its 30 a second;
 the backlog is gone within 10 s of the last call-out; no two calls to one chat
 less than a second apart (less 0.1 s for the way through the network); no
 message sent twice (calls to Telegram against the outbox's sent rows); tap p99
-and board p99 at most 10x their idle p50.
+and board p99 at most 10x their idle p50. The board's idle p50 is taken again
+after the run, on the same call-outs the loaded board showed (at the start it
+shows none): the verdict is on that one, and both ratios are printed
+(`board_targets`).
 
 Run: .venv/bin/python bench/load.py [--minutes 10] [--inspectors 60] [--callout-every 6]
      [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--schema NAME]
@@ -165,6 +168,12 @@ def idle_baseline(telegram: Telegram, browser: Browser, phone: int) -> tuple[lis
     return taps, pages
 
 
+def quiet_board(browser: Browser) -> list[float]:
+    """The board on the quiet service once the run is over: the same call-outs the loaded board showed
+    at its fullest (the one at the start shows none yet)."""
+    return [browser.get("/coordinator/board")[1] for _ in range(30)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -216,6 +225,7 @@ def main() -> None:
                 f"board p50 {statistics.median(idle_pages) * 1000:.0f} ms; {prompts} hour prompts sent"
             )
             results = run(args, telegram, browser, instance, token, municipalities, database, pid)
+            results.quiet_board = quiet_board(browser)
         finally:
             instance.stop()
             log = instance.log()
@@ -242,6 +252,10 @@ class Results:
         self.backlog_by_chat: list[tuple[int, str]] = []
         """Messages due and unsent when the run ended, per chat, most first (a chat gets one a second)."""
         self.duplicates = 0
+        self.board_by_minute: dict[int, list[float]] = {}
+        """The board's views under load, by the minute of the run they were made in."""
+        self.quiet_board: list[float] = []
+        """The board after the run, on the quiet service (`quiet_board`)."""
         self.lock = threading.Lock()
         self.telegram: Telegram | None = None
 
@@ -300,8 +314,12 @@ def run(
         results.first_callout_at = min(results.first_callout_at or time.monotonic(), time.monotonic())
 
     def view(name: str, path: str) -> None:
+        minute = int((time.monotonic() - started) // 60)
         status, seconds = browser.get(path)
         results.page(name, status, seconds)
+        if name == "board":
+            with results.lock:
+                results.board_by_minute.setdefault(minute, []).append(seconds)
 
     while (moment := time.monotonic()) < end:
         if moment >= next_at["callout"]:
@@ -399,9 +417,31 @@ def report(results: Results, idle_taps: list[float], idle_pages: list[float], lo
     print("answers:", ", ".join(f"{count} {text[:30]!r}" for text, count in kinds.most_common(6)))
     outbox_targets(results, telegram)
     tap_ratio = percentile(latencies, 0.99) / idle_tap
-    board_ratio = percentile(results.pages.get("board", [float("nan")]), 0.99) / idle_page
     print(f"target: tap p99 / idle tap p50 = {tap_ratio:.1f} (<= 10): {verdict(tap_ratio <= 10)}")
-    print(f"target: board p99 / idle board p50 = {board_ratio:.1f} (<= 10): {verdict(board_ratio <= 10)}")
+    board_targets(results, idle_page)
+
+
+def board_targets(results: Results, idle_start: float) -> None:
+    """The board's p99 under load against the quiet board showing the same call-outs.
+
+    The board lists every call-out of the last 24 hours with whoever answered: empty when the idle
+    baseline is taken at the start, and a hundred call-outs by the end of a 10-minute run. Against the
+    start's, the ratio mixes what the board shows (its growth with the data is bench/scale.py's target)
+    with what the load does to it; the quiet board after the run shows the same call-outs as the
+    loaded board at its fullest, so the ratio to it is the load's alone. Both are printed."""
+    p99 = percentile(results.pages.get("board", [float("nan")]), 0.99)
+    idle_end = statistics.median(results.quiet_board) if results.quiet_board else float("nan")
+    print(
+        f"board: quiet p50 {idle_start * 1000:.0f} ms at the start (no call-out yet), "
+        f"{idle_end * 1000:.0f} ms after the run (its {results.made} call-outs); under load, p50 by minute: "
+        + " ".join(f"{statistics.median(v) * 1000:.0f}" for _, v in sorted(results.board_by_minute.items()))
+    )
+    print(f"   board p99 / quiet board p50 at the start = {p99 / idle_start:.1f}")
+    ratio = p99 / idle_end
+    print(
+        f"target: board p99 / quiet board p50 on the same call-outs = {ratio:.1f} (<= 10): "
+        f"{verdict(ratio <= 10)}"
+    )
 
 
 def outbox_targets(results: Results, telegram: Telegram) -> None:
