@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh ""  # no extras: the product alone
+for arg in "$@"; do
+    case "$arg" in -h | --help) exec piket serve --help ;; esac  # a help touches no database
+done
 export PIKET_DATA_DIR="${PIKET_DATA_DIR:-$PWD/var}"
 mkdir -p "$PIKET_DATA_DIR"
 if [ "${1:-}" = "demo" ]; then

@@ -79,3 +79,21 @@ def test_serve_answers_after_demo_and_says_why_the_bot_is_off(tmp_path: Path) ->
                 f"piket serve did not stop within {STOP_SECONDS} s of SIGINT:\n{out}\n{err[-5000:]}"
             ) from None
     assert "bot: off (PIKET_TELEGRAM_TOKEN is not set)" in out
+
+
+def test_run_sh_help_says_how_to_start_and_touches_no_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIKET_")} | {
+        "PIKET_DATA_DIR": str(tmp_path)
+    }
+    for asked in (["--help"], ["demo", "-h"]):
+        shown = subprocess.run(
+            ["./run.sh", *asked],
+            cwd=Path(__file__).parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "Usage: piket serve [OPTIONS]" in shown.stdout
+    assert list(tmp_path.iterdir()) == []
