@@ -45,12 +45,12 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from backend.models import HourApproval, HourCategory, HourEntry, Inspector, Municipality
+from backend.models import HourCategory, HourEntry, Inspector, Municipality
 from backend.services import allowance, profile
 from backend.services.errors import Refused
-from backend.services.ledger import BAND_FIELDS
+from backend.services.ledger import BAND_FIELDS, is_approved_entry
 from scheduling import ort
 from scheduling import tables as dated
 from scheduling.apportion import largest_remainder, largest_remainder_exact
@@ -425,13 +425,12 @@ def _exempt_allowance(
     exempt = allowance.exempt_weeks(session, start, end)
     if not exempt:
         return []
-    approved = aliased(HourApproval)
     mondays = [monday for _, monday in exempt]
     entries = session.execute(
         select(HourEntry, Inspector.employer_id)
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
-        .join(approved, approved.entry_id == HourEntry.id)
         .where(
+            is_approved_entry(),
             HourEntry.inspector_id.in_({i for i, _ in exempt}),
             HourEntry.starts_at >= local_day_start(min(mondays)),
             HourEntry.starts_at < local_day_start(max(mondays) + allowance.WEEK),
@@ -498,13 +497,12 @@ def _covered(
 
 def approved_minutes(session: Session, start: date, end: date) -> list[tuple[int, HourCategory, int]]:
     """Sums per employer and category of approved entries, a reversal only where it was approved too."""
-    approved = aliased(HourApproval)
     columns = [func.sum(getattr(HourEntry, f)) for f in BAND_FIELDS.values()]
     rows = session.execute(
         select(Inspector.employer_id, HourEntry.category, *columns)
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
-        .join(approved, approved.entry_id == HourEntry.id)
         .where(
+            is_approved_entry(),
             HourEntry.counts_at >= local_day_start(start),
             HourEntry.counts_at < local_day_start(end + timedelta(days=1)),
         )
