@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
 from tests.factories import NOW, inspector, region
-from tests.support.ledger import MARCH, TUESDAY, checks_approvals_as_a_set, hour_off, statements
+from tests.support.ledger import MARCH, TUESDAY, checks_approvals_as_a_set, hour_off
+from tests.support.statements import statements
 
 
 def book_days(session: Session, days: int, first: int = 0) -> list[int]:

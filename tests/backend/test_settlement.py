@@ -28,7 +28,8 @@ from scheduling.calendar import local_instant
 from scheduling.ort import planned_break
 from tests.factories import NOW
 from tests.profiles import PLAN_BUDGET
-from tests.support.ledger import checks_approvals_as_a_set, statements
+from tests.support.ledger import checks_approvals_as_a_set
+from tests.support.statements import statements
 
 PLAN_YEAR_CENTS = 122_399_10
 

@@ -1,15 +1,10 @@
-"""Shared figures of the ledger tests: a Tuesday, March 2027, and a break of an hour; and the
-statements a read of the ledger sends."""
+"""Shared figures of the ledger tests: a Tuesday, March 2027, and a break of an hour; and what a
+read of the ledger must not send."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from scheduling.calendar import team_zone
 
@@ -23,22 +18,6 @@ def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tup
 
 
 MARCH = (date(2027, 3, 1), date(2027, 3, 31))
-
-
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    """The SQL sent on the session's engine inside the block."""
-    seen: list[str] = []
-    engine = session.get_bind()
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def checks_approvals_as_a_set(statement: str) -> bool:
