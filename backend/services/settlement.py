@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from fractions import Fraction
+from math import lcm
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -408,14 +409,23 @@ def _actual_credits(
         for employer, category, *minutes in approved_minutes(session, segment_start, segment_end):
             bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
             credit = _credit(sum(bands.values()), line_for(budget, category), _weighted(table, bands))
-            credits[employer] = credits.get(employer, Credit()) + credit
+            credits[employer] = credits[employer] + credit if employer in credits else credit
     for employer, category, withheld in _exempt_allowance(session, tables, start, end):
         credits[employer] = credits[employer] + _credit(0, line_for(budget, category), -withheld)
     return credits
 
 
 def _weighted(table: ort.BandTable, bands: dict[ort.Band, int]) -> Fraction:
-    return sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
+    """Allowance minutes: the band minutes times their percentages, summed as integers over the
+    percentages' common denominator. Exact as a sum of Fractions, but one Fraction instead of ten:
+    the settlement weighs every municipality's bands for each statement, and at 110
+    municipalities the Fractions' allocations were a third of its time in Python."""
+    shares = {b: table.percentage(b) for b in bands}
+    common = lcm(*(share.denominator for share in shares.values()))
+    return Fraction(
+        sum(share.numerator * (common // share.denominator) * bands[b] for b, share in shares.items()),
+        common,
+    )
 
 
 def _exempt_allowance(
