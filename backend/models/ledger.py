@@ -40,6 +40,13 @@ class HourEntry(Base):
         ),
         # Periods, locks and exports select and order by this expression (see counts_at).
         Index("ix_hour_entries_counted_at", text("coalesce(booked_at, starts_at)"), "id"),
+        # The few entries with a (sealed) reason, for the key page to count without reading all.
+        Index(
+            "ix_hour_entries_with_reason",
+            "id",
+            postgresql_where=text("reason IS NOT NULL"),
+            sqlite_where=text("reason IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

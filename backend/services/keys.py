@@ -102,14 +102,8 @@ def count_by_key(session: Session, keyring: KeyRing) -> KeyReport:
     The values that name a key the ring lacks, or are not sealed and bound to their row, are failures
     (by column, with their number). Opening every value is `verify`, a scan the size of the database."""
     report = KeyReport()
-    for table_name, name, column in _sealed_columns():
-        kind, key_id = (
-            func.substr(column, 1, len(PREFIX) + 1),
-            _key_id(column, session.get_bind().dialect.name),
-        )
-        for prefix, key, count in session.execute(
-            select(kind, key_id, func.count()).where(column.is_not(None)).group_by(kind, key_id)
-        ):
+    for table_name, columns in _sealed_tables():
+        for name, prefix, key, count in _counted_by_key(session, columns):
             if prefix == f"{PREFIX}:" and key in keyring.keys:
                 report.by_key[key] += count
             else:
@@ -118,6 +112,28 @@ def count_by_key(session: Session, keyring: KeyRing) -> KeyReport:
                     f"{table_name}.{name}: {count} not sealed by a key in the ring ({prefix}{key})"
                 )
     return report
+
+
+def _counted_by_key(session: Session, columns: dict[str, Any]) -> list[tuple[str, str, str, int]]:
+    """(column, prefix, key id, how many) for the sealed columns of one table, read in one scan of it:
+    grouped by every column's prefix and key at once (a handful of groups, as a table's values name
+    one key or two while a rotation runs), where a scan per column read a table of four sealed
+    columns four times."""
+    dialect = session.get_bind().dialect.name
+    parts = [(func.substr(c, 1, len(PREFIX) + 1), _key_id(c, dialect)) for c in columns.values()]
+    grouped = [part for pair in parts for part in pair]
+    rows = session.execute(
+        select(*grouped, *[func.count(c) for c in columns.values()])
+        .where(or_(*[c.is_not(None) for c in columns.values()]))
+        .group_by(*grouped)
+    ).all()
+    found: dict[tuple[str, str, str], int] = {}
+    for i, name in enumerate(columns):
+        for row in rows:
+            if row[len(grouped) + i]:
+                where = (name, row[2 * i], row[2 * i + 1])
+                found[where] = found.get(where, 0) + row[len(grouped) + i]
+    return [(*where, count) for where, count in found.items()]
 
 
 def key_ids_in(connection: Any) -> set[str]:
@@ -131,9 +147,15 @@ def key_ids_in(connection: Any) -> set[str]:
 
 def _sealed_columns() -> Iterator[tuple[str, str, Any]]:
     """Each sealed column as raw text: its table's name, its name, the column."""
+    for table_name, columns in _sealed_tables():
+        for name, column in columns.items():
+            yield table_name, name, column
+
+
+def _sealed_tables() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each table with sealed columns: its name, and its sealed columns as raw text by name."""
     for table_name, columns in encrypted_columns().items():
-        for name in columns:
-            yield table_name, name, raw_tables()[table_name].c[name]
+        yield table_name, {name: raw_tables()[table_name].c[name] for name in columns}
 
 
 def _key_id(column: Any, dialect: str) -> Any:

@@ -1,32 +1,16 @@
 """The approval list is read in a few statements however long it is: the board counts it every few
 seconds, and a team ten times the pilot's has ten times the lines."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Inspector, Municipality
 from backend.services import ledger
 from tests.factories import NOW, inspector, region
-from tests.support.ledger import MARCH, TUESDAY, hour_off
-
-
-@contextmanager
-def statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = session.get_bind()
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.support.ledger import MARCH, TUESDAY, checks_approvals_as_a_set, hour_off
+from tests.support.statements import statements
 
 
 def book_days(session: Session, days: int, first: int = 0) -> list[int]:
@@ -63,6 +47,16 @@ def test_the_approval_list_takes_as_many_statements_for_twelve_lines_as_for_two(
     with statements(session) as many:
         assert len(ledger.pending(session, *MARCH)) == 12
     assert len(many) == len(few)
+
+
+def test_the_approval_list_looks_up_the_approval_of_each_entry_of_its_period_alone(session: Session) -> None:
+    """Ten years of a team ten times the pilot's hold 57,000 approvals: the list of a month must not
+    hash them all to find the few of its entries that wait."""
+    ledger.approve(session, NOW, "web:coordinator", book_days(session, 2)[0])
+    with statements(session) as seen:
+        assert len(ledger.pending(session, *MARCH)) == 1
+        assert len(ledger.pending_heads(session)) == 1
+    assert not [s for s in seen if checks_approvals_as_a_set(s)]
 
 
 def test_a_twice_corrected_entry_is_one_line_of_all_its_versions(session: Session) -> None:

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session, aliased, undefer
 from backend import migrate
 from backend.db import Database
 from backend.models import Designation, Gender, Inspector, Municipality, OutboxMessage
-from backend.rawdata import raw_tables
+from backend.rawdata import encrypted_columns, raw_tables
 from backend.services import keys
 from secure_store import DecryptionError, KeyRing, use_keyring
+from secure_store.keyring import PREFIX
 from secure_store.types import UnboundWrite
 from tests.factories import NOW, designate, inspector, region
 from tests.support.sealed import fill_every_sealed_column, opened, sealed_columns, swap
+from tests.support.statements import statements
 
 BEFORE_ROW_BINDING = "0016_disclosures"
 
@@ -139,6 +141,44 @@ def test_keys_verify_names_both_rows_of_a_swap(
         "inspectors.phone id=1",
         f"inspectors.phone id={other.id}",
     ]
+
+
+def test_the_key_count_finds_what_verify_opens_reading_each_table_once(
+    filled: tuple[Database, dict[str, str]], keyring: KeyRing
+) -> None:
+    """The admin's key page counts in SQL what `verify` opens one by one, a stranger's value too; it
+    reads each table once however many sealed columns it has (inspectors has four)."""
+    database, _ = filled
+    stranger = KeyRing.generate()
+    with database.transaction() as session:
+        session.execute(
+            update(raw_tables()["inspectors"]).values(phone=stranger.encrypt("x", "inspectors.phone", "1"))
+        )
+    opened_one_by_one = keys.verify(database, keyring)
+    with database.reading() as session, statements(session) as seen:
+        counted = keys.count_by_key(session, keyring)
+    assert counted.by_key == opened_one_by_one.by_key and counted.failed == opened_one_by_one.failed == 1
+    assert counted.failures == [
+        f"inspectors.phone: 1 not sealed by a key in the ring ({PREFIX}:{stranger.active_id})"
+    ]
+    assert len([s for s in seen if s.startswith("SELECT")]) == len(encrypted_columns())
+
+
+def test_the_key_count_reads_only_the_hour_entries_that_carry_a_reason(migrated_copy: Database) -> None:
+    """Next to no entry has a reason (a correction's), so the count goes through the partial index of
+    those that do, not through years of entries (asked of PostgreSQL with table scans priced out, as
+    on a small table it would rather scan)."""
+    with migrated_copy.reading() as session, statements(session) as seen:
+        keys.count_by_key(session, KeyRing.generate())
+    (counting,) = [i for i, s in enumerate(seen) if "FROM hour_entries" in s]
+    with migrated_copy.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN"
+        else:
+            explain = "EXPLAIN QUERY PLAN"
+        plan = connection.exec_driver_sql(f"{explain} {seen[counting]}", seen.parameters[counting]).all()
+    assert "ix_hour_entries_with_reason" in str(plan)
 
 
 def test_rotation_re_seals_every_value_for_its_own_row(

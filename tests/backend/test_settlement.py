@@ -28,6 +28,8 @@ from scheduling.calendar import local_instant
 from scheduling.ort import planned_break
 from tests.factories import NOW
 from tests.profiles import PLAN_BUDGET
+from tests.support.ledger import checks_approvals_as_a_set
+from tests.support.statements import statements
 
 PLAN_YEAR_CENTS = 122_399_10
 
@@ -160,6 +162,24 @@ def test_the_actual_quarters_add_up_to_the_year_in_every_cell(session: Session) 
     assert all(q.totals["minutes"] for q in quarters), "every quarter has hours of its own"
     for result in (year, *quarters):
         assert_balanced(result)
+
+
+def test_the_settlement_looks_up_the_approval_of_each_entry_of_its_year_alone(session: Session) -> None:
+    """The year's sums (and the exempt weeks' allowance taken back) count approved entries only, and
+    find out which are by each entry's own approval: not by hashing every approval of every year."""
+    load_demo(session, NOW)
+    person = session.scalars(select(Inspector).where(~Inspector.is_coordinator)).first()
+    assert person is not None
+    shift, evening = (
+        book(session, person, date(2027, 3, 9), 14, 9 * 60, 60),
+        book(session, person, date(2027, 3, 16), 19, 120, 0),
+    )
+    book(session, person, date(2027, 3, 23), 14, 9 * 60, 60)  # waits for approval
+    ledger.approve_many(session, NOW, "web:coordinator", [shift, evening])
+    with statements(session) as seen:
+        year = settle(session, 2027)
+    assert year.totals["minutes"] == 8 * 60 + 120
+    assert not [s for s in seen if checks_approvals_as_a_set(s)]
 
 
 populations = st.lists(st.integers(1_000, 200_000), min_size=1, max_size=14)

@@ -1,7 +1,9 @@
-"""Shared figures of the ledger tests: a Tuesday, March 2027, and a break of an hour."""
+"""Shared figures of the ledger tests: a Tuesday, March 2027, and a break of an hour; and what a
+read of the ledger must not send."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from scheduling.calendar import team_zone
@@ -16,3 +18,10 @@ def hour_off(start: datetime, after_hours: float, minutes: int = 60) -> list[tup
 
 
 MARCH = (date(2027, 3, 1), date(2027, 3, 31))
+
+
+def checks_approvals_as_a_set(statement: str) -> bool:
+    """Whether the statement asks for entries' approvals by an EXISTS or a join, which PostgreSQL
+    answers with a hash of every approval ever made, however short the period asked for."""
+    flat = re.sub(r"\s+", " ", statement).upper()
+    return "EXISTS (SELECT HOUR_APPROVALS" in flat or "JOIN HOUR_APPROVALS" in flat
