@@ -29,7 +29,7 @@ from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
 from backend.services import enrolment, outbox, planning, safety
 from backend.services import hours as hour_service
-from backend.services.installation import follow_team_zone
+from backend.services.installation import TEAM_ZONE, follow_zone
 from backend.services.outbox import Message
 from bot.callbacks import DraftStep
 from bot.context import BotServices, ChatData, Context, services_of
@@ -50,7 +50,8 @@ Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 HANDLED = cast(Table, ProcessedUpdate.__table__)
 """Written by Core statements (built once, below): an update's row is never read back as an object
 while it is handled, and building a statement costs more than running it."""
-_HANDLED = insert(HANDLED)
+_HANDLED = insert(HANDLED).returning(TEAM_ZONE)
+"""Records the update and reads the region's zone (`once`), by one statement."""
 _ANSWERED = (
     update(HANDLED).where(HANDLED.c.update_id == bindparam("handled")).values(answer=bindparam("answer"))
 )
@@ -72,11 +73,12 @@ async def once(context: Context, update: Update, work: Callable[[Session, dateti
         try:
             with bound.database.transaction() as session:
                 # First, by one Core INSERT: a redelivered update fails here, before any work (on
-                # PostgreSQL it waits for the first one's transaction, then fails on the key).
-                session.connection().execute(
+                # PostgreSQL it waits for the first one's transaction, then fails on the key). It
+                # hands back the region's zone, which every update follows (`follow_team_zone`).
+                zone = session.connection().execute(
                     _HANDLED, {"update_id": update.update_id, "processed_at": bound.clock.now()}
                 )
-                follow_team_zone(session)
+                follow_zone(zone.scalar_one())
                 return work(session, bound.clock.now())
         except IntegrityError as duplicate:
             raise AlreadyHandled from duplicate
