@@ -407,9 +407,8 @@ def _settle(
     session: Session, now: datetime, shift: Shift, callout: CalloutView | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
-    answers = offers.offers_and_members(session, shift.id)  # read once, sorted by status below
+    answers, on_shift_rows = offers.answers_and_places(session, shift.id)  # sorted by status below
     all_offers = [offer for offer, _ in answers]
-    on_shift_rows = offers.on_shift(session, shift.id)
     confirmed = [m for status, m in on_shift_rows if status is not AssignmentStatus.COVER_REQUESTED]
     on_it = {m.inspector_id for m in confirmed}
     on_shift = {m.inspector_id for _, m in on_shift_rows}
