@@ -114,7 +114,7 @@ def eligibility(
 def close_others(
     session: Session,
     now: datetime,
-    shift: Shift,
+    shift: planning.ShiftView,
     pair: Collection[int],
     shift_offers: Sequence[OfferState] | None = None,
     *,
@@ -389,7 +389,7 @@ _PEOPLE, _PEOPLE_AND_COORDINATORS = (
 )
 
 
-def municipality_name(session: Session, shift: Shift) -> str:
+def municipality_name(session: Session, shift: planning.ShiftView) -> str:
     """From the session when it holds the municipality (a new call-out), else its name alone: a whole
     municipality loaded by `session.get` cost an accept more than this query does."""
     held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))
