@@ -181,7 +181,7 @@ def tell(
     is off or staffed) the news also comes as a new short message, so the newest one is true. `to` is
     the offer's inspector, if read already (`people`)."""
     if to is None:
-        to = inspector(session, offer.inspector_id)
+        to = recipient(session, offer.inspector_id)
     offer_ref, *reminder_ref = _refs(offer)
     outbox.edit(session, now, to, offer_ref, message, withdraw_unsent=True)
     if not reminder_ref:
@@ -342,6 +342,15 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
         return session.get_one(Inspector, inspector_id)
     query = select(Inspector).where(Inspector.id == inspector_id).options(undefer(Inspector.first_name))
     return session.execute(query).scalar_one()
+
+
+def recipient(session: Session, inspector_id: int) -> Recipient:
+    """The inspector as a message to them needs them: from the session if it holds them (no query),
+    else read as values (`people`: a tap on an offer loads no inspector as an object)."""
+    held = session.identity_map.get(identity_key(Inspector, inspector_id))
+    if held is not None:
+        return held
+    return people(session, [inspector_id])[inspector_id]
 
 
 @dataclass(frozen=True, slots=True)
