@@ -203,35 +203,29 @@ def _on_connection(session: Session, statement: Executable, params: dict[str, An
     return session.connection().execute(statement, params)
 
 
-def write_loaded(session: Session, changes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-    """Give loaded objects new values and write them by Core UPDATEs by primary key, one statement
-    (executed as a batch) per table and set of columns, the objects left clean with those values.
+def write_by_key(session: Session, entity: type[Any], changes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+    """Write new values to rows of `entity` by primary key, read as values or loaded: Core UPDATEs,
+    one statement (executed as a batch) per set of columns. An object of such a row that the session
+    holds gets the values too, and stays clean (`sync_held`).
 
     For a hot path that changes a handful of rows it has just read under a lock: the unit of work
     would cost more than the rows (it weighed most of an accept that completes a pair). A sealed
     column cannot be written this way (its value has no row: refused on the way in)."""
-    by_entity: dict[type[Any], list[tuple[Any, dict[str, Any]]]] = {}
-    for target, values in changes:
-        mapper = inspect(target).mapper
-        (key,) = mapper.local_table.primary_key.columns.keys()
-        by_entity.setdefault(mapper.class_, []).append((getattr(target, key), values))
-    for entity, rows in by_entity.items():
-        write_by_key(session, entity, rows)
-
-
-def write_by_key(session: Session, entity: type[Any], changes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-    """Write new values to rows of `entity` by primary key, read as values or loaded: Core UPDATEs,
-    one statement (executed as a batch) per set of columns. An object of such a row that the session
-    holds gets the values too, and stays clean (as `write_loaded`)."""
     table = inspect(entity).local_table
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row_key, values in changes:
         groups.setdefault(tuple(values), []).append({"row_key": row_key, **values})
-        held = session.identity_map.get(identity_key(entity, row_key))
-        for name, value in values.items() if held is not None else ():
-            set_committed_value(held, name, value)
+        sync_held(session, entity, row_key, values)
     for names, rows in groups.items():
         session.connection().execute(_update_by_key(table, names), rows)
+
+
+def sync_held(session: Session, entity: type[Any], row_key: Any, values: dict[str, Any]) -> None:
+    """Values just written to a row by a Core statement, given to the object of that row if the
+    session holds one: it stays clean, and a later read through the session sees them."""
+    held = session.identity_map.get(identity_key(entity, row_key))
+    for name, value in values.items() if held is not None else ():
+        set_committed_value(held, name, value)
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from backend.db import Database
 from bot import callbacks, handlers, safety_handlers, taps, webhook
 from bot.context import CONTEXT_TYPES, BotApplication, BotServices, services_of
 from bot.conversations import findings, hours, leave, report_time, work
-from bot.handlers import keyed, on_tap
+from bot.handlers import keyed, on_quick_tap, on_tap
 from bot.sender import TELEGRAMS_PACE, Limiter, OutboxSender, Pace, retry_seconds
 from scheduling.clock import Clock
 
@@ -71,7 +71,7 @@ def build_application(
 def tap_handlers() -> list[tuple[re.Pattern[str], handlers.Handler]]:
     """One handler per kind of button, found by the kind's strict pattern (bot.callbacks)."""
     return [
-        (callbacks.OfferAnswer.PATTERN, on_tap(callbacks.OfferAnswer.decode, taps.answer_offer)),
+        (callbacks.OfferAnswer.PATTERN, on_quick_tap(callbacks.OfferAnswer.decode, taps.answer_offer)),
         (callbacks.CalloutAction.PATTERN, on_tap(callbacks.CalloutAction.decode, taps.act_on_callout)),
         (callbacks.ControlAnswer.PATTERN, on_tap(callbacks.ControlAnswer.decode, taps.answer_control_day)),
         (callbacks.HoursStep.PATTERN, on_tap(callbacks.HoursStep.decode, keyed(hours.press))),

@@ -29,7 +29,8 @@ from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
 from backend.services import enrolment, outbox, planning, safety
 from backend.services import hours as hour_service
-from backend.services.installation import follow_team_zone
+from backend.services.enrolment import Tapper
+from backend.services.installation import TEAM_ZONE, follow_zone
 from backend.services.outbox import Message
 from bot.callbacks import DraftStep
 from bot.context import BotServices, ChatData, Context, services_of
@@ -44,13 +45,16 @@ from secure_store import KeyRingError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 C = TypeVar("C")
+M = TypeVar("M", Inspector, Tapper)
+"""Who is behind an update: an inspector loaded, or a tapper read as values (`enrolment.Tapper`)."""
 Reply = tuple[str, str, dict[str, Any]]
 """A tap's answer as given: language, template key, parameters."""
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 HANDLED = cast(Table, ProcessedUpdate.__table__)
 """Written by Core statements (built once, below): an update's row is never read back as an object
 while it is handled, and building a statement costs more than running it."""
-_HANDLED = insert(HANDLED)
+_HANDLED = insert(HANDLED).returning(TEAM_ZONE)
+"""Records the update and reads the region's zone (`once`), by one statement."""
 _ANSWERED = (
     update(HANDLED).where(HANDLED.c.update_id == bindparam("handled")).values(answer=bindparam("answer"))
 )
@@ -72,11 +76,12 @@ async def once(context: Context, update: Update, work: Callable[[Session, dateti
         try:
             with bound.database.transaction() as session:
                 # First, by one Core INSERT: a redelivered update fails here, before any work (on
-                # PostgreSQL it waits for the first one's transaction, then fails on the key).
-                session.connection().execute(
+                # PostgreSQL it waits for the first one's transaction, then fails on the key). It
+                # hands back the region's zone, which every update follows (`follow_team_zone`).
+                zone = session.connection().execute(
                     _HANDLED, {"update_id": update.update_id, "processed_at": bound.clock.now()}
                 )
-                follow_team_zone(session)
+                follow_zone(zone.scalar_one())
                 return work(session, bound.clock.now())
         except IntegrityError as duplicate:
             raise AlreadyHandled from duplicate
@@ -90,11 +95,22 @@ async def as_inspector(
     update: Update, context: Context, work: Callable[[Session, datetime, Inspector], T]
 ) -> tuple[T] | None:
     """Run `work` for the enrolled inspector behind this update; None for a stranger or a revoked phone."""
+    return await _as_member(update, context, enrolment.inspector_for, work)
+
+
+async def _as_member(
+    update: Update,
+    context: Context,
+    find: Callable[[Session, int], M | None],
+    work: Callable[[Session, datetime, M], T],
+) -> tuple[T] | None:
+    """Run `work` for whom `find` finds behind this update (an inspector, or a `Tapper`); None for a
+    stranger or a revoked phone."""
     user = update.effective_user
 
     def run(session: Session, now: datetime) -> tuple[T] | None:
-        inspector = enrolment.inspector_for(session, user.id) if user else None
-        return None if inspector is None else (work(session, now, inspector),)
+        member = find(session, user.id) if user else None
+        return None if member is None else (work(session, now, member),)
 
     return await once(context, update, run)
 
@@ -269,11 +285,25 @@ def on_tap(
 ) -> Handler:
     """A handler for one kind of button: decoded strictly (a forged or stale one is refused as no
     longer valid), taken by `take` in the update's transaction, the answer remembered and given."""
+    return _tap_handler(decode, enrolment.inspector_for, take)
 
+
+def on_quick_tap(
+    decode: Callable[[str], C | None], take: Callable[[Session, datetime, Tapper, C], Answer]
+) -> Handler:
+    """`on_tap` for a button whose `take` needs only who tapped (`enrolment.Tapper`, read as values)."""
+    return _tap_handler(decode, enrolment.tapper_for, take)
+
+
+def _tap_handler(
+    decode: Callable[[str], C | None],
+    find: Callable[[Session, int], M | None],
+    take: Callable[[Session, datetime, M, C], Answer],
+) -> Handler:
     async def tapped(update: Update, context: Context) -> None:
         data = update.callback_query.data if update.callback_query else None
         tap = decode(data or "")
-        await _answer_tap(update, context, lambda s, n, i: STALE if tap is None else take(s, n, i, tap))
+        await _answer_as(update, context, find, lambda s, n, i: STALE if tap is None else take(s, n, i, tap))
 
     tapped.__doc__ = take.__doc__
     return tapped
@@ -330,16 +360,26 @@ async def _answer_tap(
 ) -> None:
     """Take the tap for the inspector behind it, remember the answer with the update, and give it
     (the neutral sentence to a stranger)."""
+    await _answer_as(update, context, enrolment.inspector_for, take)
+
+
+async def _answer_as(
+    update: Update,
+    context: Context,
+    find: Callable[[Session, int], M | None],
+    take: Callable[[Session, datetime, M], Answer],
+) -> None:
+    """`_answer_tap` for whom `find` finds behind the tap (an inspector, or a `Tapper`)."""
     query = update.callback_query
     if query is None:
         return
 
-    def remembered(session: Session, now: datetime, inspector: Inspector) -> Reply:
-        key, params = take(session, now, inspector)
-        reply = (inspector.language, key, params)
+    def remembered(session: Session, now: datetime, member: M) -> Reply:
+        key, params = take(session, now, member)
+        reply = (member.language, key, params)
         _remember(session, update.update_id, reply)
         return reply
 
-    pressed = await as_inspector(update, context, remembered)
+    pressed = await _as_member(update, context, find, remembered)
     language, key, params = pressed[0] if pressed else (DEFAULT_LANGUAGE, "neutral", {})
     await query.answer(text(language, key, **params))

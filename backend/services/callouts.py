@@ -12,13 +12,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.db import read_values, rows_changed, table_rows_changed, write_by_key, write_loaded
+from backend.db import read_values, rows_changed, sync_held, table_rows_changed, write_by_key
 from backend.models import (
     Assignment,
     AssignmentStatus,
@@ -37,6 +36,7 @@ from backend.services import audit, control_changes, controls, findings, offers,
 from backend.services.errors import N_, NotFound, Refused
 from backend.services.offers import OfferState
 from backend.services.outbox import Message, Recipient
+from backend.services.planning import ShiftView
 from scheduling import pairing
 from scheduling.calendar import team_zone
 from scheduling.ort import on_whole_minutes
@@ -95,6 +95,19 @@ class CalloutState:
     version: int
     location: str | None
     notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftState:
+    """A shift read as values by a tap on one of its offers (loaded as an object, with the offer, it
+    cost the tap more than their query); the pair's confirmation writes it by key (`write_by_key`)."""
+
+    id: int
+    municipality_id: int
+    starts_at: datetime
+    ends_at: datetime
+    planned_break_minutes: int
+    status: ShiftStatus
 
 
 class Answer(enum.StrEnum):
@@ -162,11 +175,11 @@ def answer_offer(
 ) -> Answer:
     """One tap on Accept or Decline (a call-out or a cover request); a stale, repeated or forged
     tap changes nothing."""
-    found = session.execute(_OFFER_AND_LOCKED_SHIFT, {"offer_id": offer_id}).one_or_none()
-    if found is None or found.Offer.inspector_id != inspector_id:
+    found = read_values(session, _OFFER_AND_LOCKED_SHIFT, {"offer_id": offer_id}).one_or_none()
+    if found is None or found.inspector_id != inspector_id:
         return Answer.STALE
-    offer, shift, municipality = found
-    offers.remember_municipality_name(session, shift.municipality_id, municipality)
+    offer, shift = _offer_and_shift(found)
+    offers.remember_municipality_name(session, shift.municipality_id, found.name)
     row = read_values(session, _CALLOUT_OF_SHIFT, {"shift_id": shift.id}).one_or_none()
     callout = (
         None
@@ -188,15 +201,42 @@ def answer_offer(
         return _settle(session, now, shift, callout, inspector_id)
 
 
+def _offer_and_shift(row: Any) -> tuple[OfferState, ShiftState]:
+    offer = OfferState(row.id, row.inspector_id, row.status, row.version, row.is_cover, row.reminded_at)
+    shift = ShiftState(
+        row.shift_id,
+        row.municipality_id,
+        row.starts_at,
+        row.ends_at,
+        row.planned_break_minutes,
+        row.shift_status,
+    )
+    return offer, shift
+
+
 _OFFER_AND_LOCKED_SHIFT = (
-    select(Offer, Shift, Municipality.name)
+    select(
+        Offer.id,
+        Offer.inspector_id,
+        Offer.status,
+        Offer.version,
+        Offer.is_cover,
+        Offer.reminded_at,
+        Shift.id.label("shift_id"),
+        Shift.municipality_id,
+        Shift.starts_at,
+        Shift.ends_at,
+        Shift.planned_break_minutes,
+        Shift.status.label("shift_status"),
+        Municipality.name,
+    )
     .join(Shift, Shift.id == Offer.shift_id)
     .join(Municipality, Municipality.id == Shift.municipality_id)
     .where(Offer.id == bindparam("offer_id"))
     .with_for_update(of=Shift)
 )
 """The offer, its shift and the name of the shift's municipality (a confirmation names it) in one
-statement, the shift's row locked (acceptances of one shift are
+statement, as values, the shift's row locked (acceptances of one shift are
 serialised on it). The offer's row is not locked, as it was not when it was read before the lock: its
 answer is a compare-and-set on its version (`_answered`)."""
 _CALLOUT_OF_SHIFT = select(
@@ -219,14 +259,13 @@ _ANSWER = (
 )
 
 
-def _answered(session: Session, now: datetime, offer: Offer, version: int, status: OfferStatus) -> bool:
+def _answered(session: Session, now: datetime, offer: OfferState, version: int, status: OfferStatus) -> bool:
     """The answer, by compare-and-set on the offer's version (a stale or repeated tap changes nothing);
-    the loaded offer then holds it too."""
+    an offer the session holds loaded then holds it too."""
     row = {"offer_id": offer.id, "seen": version, "new_status": status, "now": now}
     if table_rows_changed(session, _ANSWER, row) != 1:
         return False
-    for name, value in (("status", status), ("answered_at", now), ("version", version + 1)):
-        set_committed_value(offer, name, value)
+    sync_held(session, Offer, offer.id, {"status": status, "answered_at": now, "version": version + 1})
     return True
 
 
@@ -404,12 +443,11 @@ def cancel(session: Session, now: datetime, actor: str, callout_id: int, reason:
 
 
 def _settle(
-    session: Session, now: datetime, shift: Shift, callout: CalloutView | None, inspector_id: int
+    session: Session, now: datetime, shift: ShiftView, callout: CalloutView | None, inspector_id: int
 ) -> Answer:
     """Apply the pairing rule to who stays on the shift and everyone who has said yes so far."""
-    answers = offers.offers_and_members(session, shift.id)  # read once, sorted by status below
+    answers, on_shift_rows = offers.answers_and_places(session, shift.id)  # sorted by status below
     all_offers = [offer for offer, _ in answers]
-    on_shift_rows = offers.on_shift(session, shift.id)
     confirmed = [m for status, m in on_shift_rows if status is not AssignmentStatus.COVER_REQUESTED]
     on_it = {m.inspector_id for m in confirmed}
     on_shift = {m.inspector_id for _, m in on_shift_rows}
@@ -454,7 +492,7 @@ def _confirm_pair(
     session: Session,
     now: datetime,
     callout: CalloutView,
-    shift: Shift,
+    shift: ShiftView,
     pair_ids: tuple[int, ...],
     shift_offers: list[OfferState],
     existing: set[int],
@@ -463,7 +501,7 @@ def _confirm_pair(
     the coordinators told who. `shift_offers` and `existing` (who is on it) come from the read that
     decided, under the shift's lock. Everything is read before anything is written (the people
     concerned and the coordinators by one query); the changed
-    rows go by one UPDATE per table (`write_loaded`), the pair's places by one INSERT, and the
+    rows go by one UPDATE per table (`write_by_key`), the pair's places by one INSERT, and the
     messages by one INSERT when the batch ends."""
     when = planning.when(shift)
     details = {**when, "municipality": offers.municipality_name(session, shift)}
@@ -472,7 +510,7 @@ def _confirm_pair(
         pair = [concerned[i] for i in pair_ids]
         filled = {"status": CalloutStatus.FILLED, "filled_at": now, "version": callout.version + 1}
         write_by_key(session, Callout, [(callout.id, filled)])
-        write_loaded(session, [(shift, {"status": ShiftStatus.CONFIRMED})])
+        write_by_key(session, Shift, [(shift.id, {"status": ShiftStatus.CONFIRMED})])
         _put_on(session, now, shift, [member.id for member in pair if member.id not in existing])
         offer_of = {o.inspector_id: o for o in shift_offers}
         for member, colleague in ((pair[0], pair[1]), (pair[1], pair[0])):
@@ -498,7 +536,7 @@ def _created_ref(callout: CalloutView) -> str:
     return f"created:{callout.id}"
 
 
-def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[int]) -> None:
+def _put_on(session: Session, now: datetime, shift: ShiftView, inspector_ids: list[int]) -> None:
     """The pair's newcomers on the shift, confirmed: one INSERT for both (no one reads them back)."""
     if inspector_ids:
         confirmed = {"status": AssignmentStatus.CONFIRMED, "confirmed_at": now, "created_at": now}
@@ -507,7 +545,12 @@ def _put_on(session: Session, now: datetime, shift: Shift, inspector_ids: list[i
 
 
 def _tell_pair_member(
-    session: Session, now: datetime, member: Recipient, colleague: str, shift: Shift, details: dict[str, str]
+    session: Session,
+    now: datetime,
+    member: Recipient,
+    colleague: str,
+    shift: ShiftView,
+    details: dict[str, str],
 ) -> None:
     """Confirmed: the day and time ring; where and with whom follow silently, with when the location
     comes if it is held back (see LOCATION_LEAD)."""
@@ -527,13 +570,13 @@ def _tell_pair_member(
     )
 
 
-def _location_at(now: datetime, shift: Shift) -> datetime:
+def _location_at(now: datetime, shift: ShiftView) -> datetime:
     """When the location may be sent: a bot can delete it for 48 hours, so not long before the end."""
     return max(now, shift.ends_at - LOCATION_LEAD)
 
 
 def _reveal_location(
-    session: Session, now: datetime, member: Recipient, shift: Shift, callout: CalloutView
+    session: Session, now: datetime, member: Recipient, shift: ShiftView, callout: CalloutView
 ) -> None:
     """The location goes to the pair only, protected, and is deleted when the shift ends."""
     ref = f"location:{shift.id}:{member.id}"
@@ -664,7 +707,7 @@ def _validated(session: Session, now: datetime, new: NewCallout) -> Municipality
     return municipality
 
 
-def _closed(session: Session, now: datetime, shift: Shift, callout: CalloutView | None) -> Answer | None:
+def _closed(session: Session, now: datetime, shift: ShiftView, callout: CalloutView | None) -> Answer | None:
     """Why this shift takes no more answers, or None while it is still looking for people."""
     if shift.status is ShiftStatus.CANCELLED or (
         callout is not None and callout.status is CalloutStatus.CANCELLED

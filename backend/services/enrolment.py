@@ -14,11 +14,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, defer, undefer
 
-from backend.db import rows_changed
+from backend.db import read_values, rows_changed
 from backend.models import (
     Assignment,
     EnrolmentCode,
@@ -90,14 +91,10 @@ def redeem(session: Session, now: datetime, code: str, telegram_user_id: int) ->
 
 
 def inspector_for(session: Session, telegram_user_id: int) -> Inspector | None:
-    """The active, enrolled inspector behind a Telegram account, or None. Their chat id is opened
-    with them: most taps answer in the chat, and it then needs no query of its own."""
+    """The active, enrolled inspector behind a Telegram account, or None (`_admitted`)."""
     index = blind_index(str(telegram_user_id), TELEGRAM_INDEX)
     found = session.execute(_BY_TELEGRAM_INDEX, {"index": index}).scalar_one_or_none()
-    if found is None or found.revoked_at is not None or not found.is_active:
-        return None
-    outbox.remember_chat_ids(session, {found.id: found.telegram_id})
-    return found
+    return found if found is not None and _admitted(session, found) else None
 
 
 _BY_TELEGRAM_INDEX = (
@@ -107,6 +104,39 @@ _BY_TELEGRAM_INDEX = (
 )
 """Built once: every update asks it (building a statement costs more than running it). The full name
 stays closed (no tap shows it; it loads if something asks): opening it cost every tap."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tapper:
+    """The inspector behind a tap as values: who, and the language of the answer. A tap that needs no
+    more (an answer to an offer) reads them so: loaded as an object, the inspector cost the tap that
+    completes a pair more than the query."""
+
+    id: int
+    language: str
+
+
+def tapper_for(session: Session, telegram_user_id: int) -> Tapper | None:
+    """`inspector_for` as values (`Tapper`)."""
+    index = blind_index(str(telegram_user_id), TELEGRAM_INDEX)
+    found = read_values(session, _TAPPER_BY_INDEX, {"index": index}).one_or_none()
+    if found is None or not _admitted(session, found):
+        return None
+    return Tapper(found.id, found.language)
+
+
+_TAPPER_BY_INDEX = select(
+    Inspector.id, Inspector.language, Inspector.telegram_id, Inspector.revoked_at, Inspector.is_active
+).where(Inspector.telegram_index == bindparam("index"))
+
+
+def _admitted(session: Session, found: Any) -> bool:
+    """Whether the inspector found by their account is active and was not cut off. Their chat id is
+    then opened with them: most taps answer in the chat, and it then needs no query of its own."""
+    if found.revoked_at is not None or not found.is_active:
+        return False
+    outbox.remember_chat_ids(session, {found.id: found.telegram_id})
+    return True
 
 
 @dataclass(frozen=True)

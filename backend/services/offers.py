@@ -11,9 +11,19 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.util import identity_key
 
@@ -104,7 +114,7 @@ def eligibility(
 def close_others(
     session: Session,
     now: datetime,
-    shift: Shift,
+    shift: planning.ShiftView,
     pair: Collection[int],
     shift_offers: Sequence[OfferState] | None = None,
     *,
@@ -171,7 +181,7 @@ def tell(
     is off or staffed) the news also comes as a new short message, so the newest one is true. `to` is
     the offer's inspector, if read already (`people`)."""
     if to is None:
-        to = inspector(session, offer.inspector_id)
+        to = recipient(session, offer.inspector_id)
     offer_ref, *reminder_ref = _refs(offer)
     outbox.edit(session, now, to, offer_ref, message, withdraw_unsent=True)
     if not reminder_ref:
@@ -223,33 +233,42 @@ class OfferState:
     reminded_at: datetime | None
 
 
-def offers_and_members(session: Session, shift_id: int) -> list[tuple[OfferState, pairing.Member]]:
-    """Every offer of the shift, in the order answered, with its inspector as the pairing rule sees an
-    answer (`planning.ANSWERING`), in one query."""
-    rows = read_values(session, _OFFERS_AND_MEMBERS, {"shift_id": shift_id})
-    return [
-        (
-            OfferState(row.id, row.inspector_id, row.status, row.version, row.is_cover, row.reminded_at),
-            planning.answering_member(row.inspector_id, row),
-        )
-        for row in rows
-    ]
+Answers = list[tuple[OfferState, pairing.Member]]
+"""A shift's offers, in the order answered, each with its inspector as the pairing rule sees an answer
+(`planning.ANSWERING`)."""
+Places = list[tuple[AssignmentStatus, pairing.Member]]
+"""Who is on a shift (as `assignments_of`): how (the assignment's status), and who, as the pairing rule
+sees them."""
 
 
-_OFFERS_AND_MEMBERS = (
-    select(
-        Offer.id,
-        Offer.inspector_id,
-        Offer.status,
-        Offer.version,
-        Offer.is_cover,
-        Offer.reminded_at,
-        *planning.ANSWERING,
+def offers_and_members(session: Session, shift_id: int) -> Answers:
+    """Every offer of the shift with its inspector (`Answers`), in one query."""
+    return [_answer(row) for row in read_values(session, _OFFERS_AND_MEMBERS, {"shift_id": shift_id})]
+
+
+def answers_and_places(session: Session, shift_id: int) -> tuple[Answers, Places]:
+    """`offers_and_members` and `on_shift` by one statement: an accept decides on both under the
+    shift's lock, and each statement cost it more than its rows."""
+    rows = read_values(session, _ANSWERS_AND_PLACES, {"shift_id": shift_id, "statuses": _LIVE})
+    answers: Answers = []
+    places: Places = []
+    for row in rows:
+        if row.is_offer:
+            answers.append(_answer(row))
+        else:
+            places.append(_place(row))
+    return answers, places
+
+
+def _answer(row: Any) -> tuple[OfferState, pairing.Member]:
+    offer = OfferState(
+        row.id, row.inspector_id, OfferStatus(row.status), row.version, row.is_cover, row.reminded_at
     )
-    .join(Inspector, Inspector.id == Offer.inspector_id)
-    .where(Offer.shift_id == bindparam("shift_id"))
-    .order_by(Offer.answered_at, Offer.id)
-)
+    return offer, planning.answering_member(row.inspector_id, row)
+
+
+def _place(row: Any) -> tuple[AssignmentStatus, pairing.Member]:
+    return AssignmentStatus(row.status), planning.answering_member(row.inspector_id, row)
 
 
 def offer_of(session: Session, shift_id: int, inspector_id: int) -> Offer | None:
@@ -276,23 +295,44 @@ _ASSIGNMENTS_OF = (
 )
 
 
-def on_shift(session: Session, shift_id: int) -> list[tuple[AssignmentStatus, pairing.Member]]:
-    """Who is on the shift (as `assignments_of`): how (the assignment's status), and who, as the pairing
-    rule sees them (`planning.ANSWERING`). Values, for a decision that changes none of these rows (an
+def on_shift(session: Session, shift_id: int) -> Places:
+    """Who is on the shift (`Places`). Values, for a decision that changes none of these rows (an
     accept: loaded as objects, they cost it more than the query)."""
-    rows = read_values(session, _ON_SHIFT, {"shift_id": shift_id, "statuses": _LIVE})
-    return [(row.status, planning.answering_member(row.inspector_id, row)) for row in rows]
+    return [_place(row) for row in read_values(session, _ON_SHIFT, {"shift_id": shift_id, "statuses": _LIVE})]
 
 
 _LIVE = list(planning.LIVE_ASSIGNMENTS)
-_ON_SHIFT = (
-    select(Assignment.inspector_id, Assignment.status, *planning.ANSWERING)
-    .join(Inspector, Inspector.id == Assignment.inspector_id)
-    .where(
-        Assignment.shift_id == bindparam("shift_id"),
-        Assignment.status.in_(bindparam("statuses", expanding=True)),
-    )
-    .order_by(Assignment.id)
+# An offer's row and a place's have the same columns (a place has no offer's: NULL), so that one
+# statement reads both (`answers_and_places`); the statuses as text, as the two kinds differ.
+_ANSWERS = select(
+    literal_column("1", Integer).label("is_offer"),
+    Offer.id.label("id"),  # named, for the ORDER BY of both
+    Offer.inspector_id,
+    type_coerce(Offer.status, String).label("status"),
+    Offer.version,
+    Offer.is_cover,
+    Offer.reminded_at,
+    Offer.answered_at,
+    *planning.ANSWERING,
+).join(Inspector, Inspector.id == Offer.inspector_id)
+_PLACES = select(
+    literal_column("0", Integer),
+    Assignment.id,
+    Assignment.inspector_id,
+    type_coerce(Assignment.status, String),
+    *(null() for _ in range(4)),
+    *planning.ANSWERING,
+).join(Inspector, Inspector.id == Assignment.inspector_id)
+_OF_SHIFT = Offer.shift_id == bindparam("shift_id")
+_LIVE_ON_SHIFT = (
+    Assignment.shift_id == bindparam("shift_id"),
+    Assignment.status.in_(bindparam("statuses", expanding=True)),
+)
+_OFFERS_AND_MEMBERS = _ANSWERS.where(_OF_SHIFT).order_by(Offer.answered_at, Offer.id)
+_ON_SHIFT = _PLACES.where(*_LIVE_ON_SHIFT).order_by(Assignment.id)
+_BOTH: CompoundSelect[*tuple[Any, ...]] = union_all(_ANSWERS.where(_OF_SHIFT), _PLACES.where(*_LIVE_ON_SHIFT))
+_ANSWERS_AND_PLACES = _BOTH.order_by(
+    *(_BOTH.selected_columns[name] for name in ("is_offer", "answered_at", "id"))
 )
 
 
@@ -302,6 +342,15 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
         return session.get_one(Inspector, inspector_id)
     query = select(Inspector).where(Inspector.id == inspector_id).options(undefer(Inspector.first_name))
     return session.execute(query).scalar_one()
+
+
+def recipient(session: Session, inspector_id: int) -> Recipient:
+    """The inspector as a message to them needs them: from the session if it holds them (no query),
+    else read as values (`people`: a tap on an offer loads no inspector as an object)."""
+    held = session.identity_map.get(identity_key(Inspector, inspector_id))
+    if held is not None:
+        return held
+    return people(session, [inspector_id])[inspector_id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +398,7 @@ _PEOPLE, _PEOPLE_AND_COORDINATORS = (
 )
 
 
-def municipality_name(session: Session, shift: Shift) -> str:
+def municipality_name(session: Session, shift: planning.ShiftView) -> str:
     """From the session when it holds the municipality (a new call-out), else its name alone: a whole
     municipality loaded by `session.get` cost an accept more than this query does."""
     held = session.identity_map.get(identity_key(Municipality, shift.municipality_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -33,6 +33,31 @@ from scheduling.calendar import local_date, local_day_start, team_zone
 from scheduling.worktime import Shift as WorkShift
 
 RECENT = timedelta(days=28)
+
+
+class ShiftView(Protocol):
+    """A shift as the pairing rule and the messages about it need it: loaded (`Shift`) or read as
+    values (`callouts.ShiftState`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def municipality_id(self) -> int: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+    @property
+    def planned_break_minutes(self) -> int: ...
+
+    @property
+    def status(self) -> ShiftStatus: ...
+
+
 LIVE_ASSIGNMENTS = (AssignmentStatus.PROPOSED, AssignmentStatus.CONFIRMED, AssignmentStatus.COVER_REQUESTED)
 
 
@@ -99,7 +124,7 @@ def municipality_load(session: Session, now: datetime) -> dict[int, Fraction]:
     }
 
 
-def slot_of(shift: Shift) -> pairing.Slot:
+def slot_of(shift: ShiftView) -> pairing.Slot:
     return pairing.Slot(shift.municipality_id, shift.starts_at, shift.ends_at, shift.planned_break_minutes)
 
 
@@ -155,7 +180,7 @@ def send_next_shifts(session: Session, now: datetime, inspector: Inspector, limi
     )
 
 
-def when(shift: Shift) -> dict[str, str]:
+def when(shift: ShiftView) -> dict[str, str]:
     start, end = shift.starts_at.astimezone(team_zone()), shift.ends_at.astimezone(team_zone())
     return {"date": start.date().isoformat(), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 

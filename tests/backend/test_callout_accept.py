@@ -8,11 +8,12 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from backend.models import Assignment, CalloutSource, Gender, Offer, OutboxMessage
-from backend.services import audit, callouts
+from backend.models import Assignment, CalloutSource, Gender, Offer, OutboxMessage, OutboxStatus
+from backend.services import audit, callouts, outbox
 from backend.services.callouts import Answer, NewCallout
 from tests.factories import NOW, designate, inspector, region
 
@@ -94,17 +95,27 @@ ACCEPT_CEILING = 15
 """The statements of the accept that completes a pair, the handler's own left out (41 with them at
 first, then 25, then 17; 19 once the others' queued offers were withdrawn; 18 with the coordinators
 read among the people concerned, 17 with the answerers' genders read with their offers, 16 with the
-municipality's name read with the shift, 15 with its two audit records appended by one INSERT): each costs
-more to build and run than its SQL does (bench/bot.py, issue 19). Two are the others' offers still
-queued: looked up (locked) and withdrawn in one statement, so a phone the offer had not reached yet
-gets nothing. PostgreSQL adds one, the audit chain's append lock."""
+municipality's name read with the shift, 15 with its two audit records appended by one INSERT, 14
+with who is on the shift read with its offers; 15 with the others' queued offers found by their ids
+first): each costs more to build and run than its SQL does (bench/bot.py, issue 19). Three are the
+others' offers still queued: their ids looked up (locked), the rows loaded, and withdrawn in one
+statement, so a phone the offer had not reached yet gets nothing. Once the sender has sent them (as
+it has by the time most pairs stand) the look-up alone remains, as values: `SENT_LEFT_OUT` fewer.
+PostgreSQL adds one, the audit chain's append lock."""
+SENT_LEFT_OUT = 2
 
 
-def test_the_accept_that_completes_a_pair_stays_under_its_statement_ceiling(session: Session) -> None:
+@pytest.mark.parametrize("is_sent", [False, True], ids=["others_queued", "others_sent"])
+def test_the_accept_that_completes_a_pair_stays_under_its_statement_ceiling(
+    session: Session, is_sent: bool
+) -> None:
     _, offer = offered_to_team(session)
     anna, bauke = offer["Anna"], offer["Bauke"]
     callouts.answer_offer(session, NOW, anna.inspector_id, anna.id, anna.version, accept=True)
     session.flush()  # the first accept's message
+    if is_sent:
+        queued = session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING))
+        outbox.mark_all_sent(session, NOW, [(message_id, message_id) for message_id in queued])
     session.expunge_all()  # as the bot's next update finds it: a new session, nothing loaded
 
     answer, statements = statements_during(
@@ -114,4 +125,5 @@ def test_the_accept_that_completes_a_pair_stays_under_its_statement_ceiling(sess
 
     assert answer is Answer.CONFIRMED
     is_postgresql = session.get_bind().dialect.name == "postgresql"
-    assert len(statements) <= ACCEPT_CEILING + is_postgresql, "\n".join(statements)
+    ceiling = ACCEPT_CEILING - SENT_LEFT_OUT * is_sent + is_postgresql
+    assert len(statements) <= ceiling, "\n".join(statements)

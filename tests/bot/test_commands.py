@@ -2,6 +2,10 @@
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
+from backend.models import Region
+from scheduling.calendar import DEFAULT_ZONE, team_zone, use_team_zone
 from tests.bot.conftest import Team, control_day
 from tests.bot.harness import Harness
 from tests.support.bot import create, pair_up
@@ -63,3 +67,13 @@ def test_uren_names_the_month(harness: Harness, team: Team) -> None:
         "januari 2028: 0:00 uur gewerkt, waarvan 0:00 nog wacht op goedkeuring.",
     ]
     assert all(c.params["disable_notification"] is True for c in harness.to(ciska))
+
+
+def test_every_update_follows_the_zone_another_process_gave_the_region(harness: Harness, team: Team) -> None:
+    with harness.database.transaction() as session:
+        session.execute(update(Region).values(timezone="America/Curacao"))
+    try:
+        harness.play(lambda: harness.say(team.phones["Ciska"], "hallo"))
+        assert team_zone().key == "America/Curacao"
+    finally:
+        use_team_zone(DEFAULT_ZONE)

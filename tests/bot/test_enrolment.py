@@ -2,10 +2,13 @@
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from backend.models import Inspector, Offer, OfferStatus
 from backend.services import enrolment
 from tests.bot.conftest import Team
 from tests.bot.harness import Harness
-from tests.support.bot import code_for, create
+from tests.support.bot import code_for, create, offer_buttons
 
 STRANGER = 555
 
@@ -73,6 +76,29 @@ def test_a_stranger_writing_or_pressing_gets_the_neutral_sentence(harness: Harne
     harness.play(scenario)
     assert [c.text for c in harness.to(STRANGER)] == ["Deze link kan niet worden gebruikt."]
     assert harness.answers() == ["Deze link kan niet worden gebruikt."]
+
+
+def test_an_offer_pressed_on_a_revoked_phone_or_by_someone_who_left_changes_nothing(
+    harness: Harness, team: Team
+) -> None:
+    create(harness, team)
+    anna, bauke = team.phones["Anna"], team.phones["Bauke"]
+
+    async def scenario() -> None:
+        await harness.deliver()
+        accepts = [offer_buttons(harness, phone)[0][1] for phone in (anna, bauke)]
+        with harness.database.transaction() as session:
+            enrolment.revoke(session, harness.clock.now(), "web:admin", team.people["Anna"])
+            session.get_one(Inspector, team.people["Bauke"]).is_active = False
+        harness.clear()
+        for phone, accept in zip((anna, bauke), accepts, strict=True):
+            await harness.press(phone, accept)
+
+    harness.play(scenario)
+    assert harness.answers() == ["Deze link kan niet worden gebruikt."] * 2
+    with harness.database.transaction() as session:
+        answered = session.scalars(select(Offer.status).where(Offer.status != OfferStatus.PENDING)).all()
+    assert set(answered) == {OfferStatus.WITHDRAWN}, "only Anna's offer, withdrawn by the revocation"
 
 
 def test_language_switches_to_english_and_back(harness: Harness, team: Team) -> None:

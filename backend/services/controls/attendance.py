@@ -144,7 +144,7 @@ def answer(
     return "callback.cover"
 
 
-def complete_cover(session: Session, now: datetime, shift: Shift, pair: Collection[int]) -> None:
+def complete_cover(session: Session, now: datetime, shift: planning.ShiftView, pair: Collection[int]) -> None:
     """The pair stands again: who asked for cover is released, who takes over is confirmed,
     the colleague who stays and the coordinator hear who it is now."""
     standing = {a.inspector_id for a in offers.assignments_of(session, shift.id, standing=True)}
@@ -327,7 +327,7 @@ def _edit_request(
     session: Session,
     now: datetime,
     assignment: Assignment,
-    shift: Shift,
+    shift: planning.ShiftView,
     template: str,
     *,
     asks: bool,
@@ -342,7 +342,7 @@ def _edit_request(
     )
 
 
-def _details(session: Session, shift: Shift) -> dict[str, str]:
+def _details(session: Session, shift: planning.ShiftView) -> dict[str, str]:
     return {**planning.when(shift), "municipality": offers.municipality_name(session, shift)}
 
 
