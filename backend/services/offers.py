@@ -346,11 +346,28 @@ def inspector(session: Session, inspector_id: int, first_name: bool = False) -> 
 
 def recipient(session: Session, inspector_id: int) -> Recipient:
     """The inspector as a message to them needs them: from the session if it holds them (no query),
-    else read as values (`people`: a tap on an offer loads no inspector as an object)."""
+    else read as plain values (a tap on an offer loads no inspector as an object). Nothing sealed is
+    opened here: the message's chat id is opened by the outbox, once a transaction (a tap's was, by
+    `enrolment.tapper_for`)."""
     held = session.identity_map.get(identity_key(Inspector, inspector_id))
     if held is not None:
         return held
-    return people(session, [inspector_id])[inspector_id]
+    row = read_values(session, _ADDRESSEE, {"id": inspector_id}).one()
+    return Addressee(row.id, row.language, row.revoked_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """An inspector as a message to them needs them and no more (an `outbox.Recipient`)."""
+
+    id: int
+    language: str
+    revoked_at: datetime | None
+
+
+_ADDRESSEE = select(Inspector.id, Inspector.language, Inspector.revoked_at).where(
+    Inspector.id == bindparam("id")
+)
 
 
 @dataclass(frozen=True, slots=True)

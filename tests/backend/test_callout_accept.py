@@ -9,13 +9,14 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Assignment, CalloutSource, Gender, Offer, OutboxMessage, OutboxStatus
 from backend.services import audit, callouts, outbox
 from backend.services.callouts import Answer, NewCallout
 from tests.factories import NOW, designate, inspector, region
+from tests.support.statements import statements
 
 TEAM = (
     ("Anna Visser", Gender.FEMALE, True),
@@ -25,19 +26,11 @@ TEAM = (
 
 
 def statements_during(session: Session, work: Callable[[], Answer]) -> tuple[Answer, list[str]]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split()))
-
-    engine = session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    """`work`'s answer, and the statements it sends (its changes flushed), each on one line."""
+    with statements(session) as seen:
         answer = work()
         session.flush()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return answer, seen
+    return answer, [" ".join(statement.split()) for statement in seen]
 
 
 def offered_to_team(session: Session) -> tuple[dict[str, int], dict[str, Offer]]:
@@ -89,6 +82,23 @@ def test_the_accept_that_completes_a_pair_reads_the_offers_once_and_queues_its_m
     templates = [json.loads(m.payload)["template"] for m in queued if m.inspector_id == people["Ciska"]]
     assert templates == ["offer.filled"], "the one still asked hears the shift is filled"
     assert audit.verify(session).is_intact
+
+
+def test_a_decline_opens_no_name(session: Session) -> None:
+    """The declined offer's message names no one: its inspector is read without the sealed names."""
+    _, offer = offered_to_team(session)
+    ciska = offer["Ciska"]
+    session.expunge_all()  # as in a tap's own transaction: nobody loaded yet
+
+    answer, statements = statements_during(
+        session,
+        lambda: callouts.answer_offer(
+            session, NOW, ciska.inspector_id, ciska.id, ciska.version, accept=False
+        ),
+    )
+
+    assert answer is Answer.DECLINED
+    assert not [s for s in statements if "inspectors.first_name" in s or "inspectors.name" in s]
 
 
 ACCEPT_CEILING = 15
