@@ -4,6 +4,7 @@ the four quarters add up to the year in every cell, in budget and in actual mode
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,10 +21,12 @@ from backend.services.settlement import (
     NUMBERS,
     OVER_TIME,
     Settlement,
+    _weighted,
     budget_lines,
     quarter_of,
     settle,
 )
+from scheduling import ort
 from scheduling.calendar import local_instant
 from scheduling.ort import planned_break
 from tests.factories import NOW
@@ -224,3 +227,15 @@ def test_any_pledges_give_a_budget_that_balances_and_quarters_that_make_it(
     for quarter in quarters:
         assert_balanced(quarter)
         assert all(getattr(line, n) >= 0 for line in quarter.lines for n in NUMBERS if n != "balance_cents")
+
+
+@given(
+    st.dictionaries(st.sampled_from(list(ort.Band)), st.fractions(0, 2, max_denominator=400), min_size=1),
+    st.lists(st.integers(-10_000, 100_000), min_size=len(ort.Band), max_size=len(ort.Band)),
+)
+def test_the_weighted_band_minutes_are_the_exact_sum_of_minutes_times_percentages(
+    percentages: dict[ort.Band, Fraction], minutes: list[int]
+) -> None:
+    table = ort.BandTable(date(2027, 1, 1), date(2027, 12, 31), (), percentages, "test")
+    bands = dict(zip(ort.Band, minutes, strict=True))  # a reversal's minutes are negative
+    assert _weighted(table, bands) == sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))

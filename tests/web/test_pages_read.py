@@ -7,9 +7,10 @@ import html
 import re
 from datetime import UTC, date, datetime
 
+from flask import render_template_string
 from sqlalchemy import func, select
 
-from backend.models import Inspector
+from backend.models import Inspector, OfferStatus
 from backend.web import i18n
 from tests.support.web import municipality, record_week
 from tests.web.conftest import Site, book
@@ -128,3 +129,13 @@ def test_the_board_counts_only_the_hours_the_coordinator_approves(site: Site) ->
         book(session, site, own, heerenveen, date(2027, 3, 3))
     board = html.unescape(site.client("coordinator").get("/coordinator/board").text)
     assert "2 urenregels goed te keuren" in board, "her own line is finance's to approve"
+
+
+def test_a_stored_value_is_a_word_in_the_pages_language_and_never_markup(shared_site: Site) -> None:
+    value = "{{ value|value_name }}"
+    with shared_site.app.test_request_context("/"):
+        assert i18n.value_name(OfferStatus.ACCEPTED) == i18n.value_name("accepted") == "geaccepteerd"
+        assert i18n.value_name("not_a_value") == "not_a_value"  # shown as stored, not hidden
+        assert render_template_string(value, value="<b>") == "&lt;b&gt;"
+    with shared_site.app.test_request_context("/", headers={"Cookie": "piket_lang=en"}):
+        assert render_template_string(value, value=OfferStatus.ACCEPTED) == "accepted"
