@@ -77,7 +77,7 @@ async def once(context: Context, update: Update, work: Callable[[Session, dateti
             with bound.database.transaction() as session:
                 # First, by one Core INSERT: a redelivered update fails here, before any work (on
                 # PostgreSQL it waits for the first one's transaction, then fails on the key). It
-                # hands back the region's zone, which every update follows (`follow_team_zone`).
+                # hands back the region's zone, which every update follows (`follow_zone`).
                 zone = session.connection().execute(
                     _HANDLED, {"update_id": update.update_id, "processed_at": bound.clock.now()}
                 )

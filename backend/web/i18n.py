@@ -237,7 +237,7 @@ SHOWN_VALUES = (
     N_("no_violation"),
     N_("violation"),
 )
-"""Every enum value a page shows through _(...): statuses, kinds, sources, roles, modes."""
+"""Every enum value a page shows through `value_name` or _(...): statuses, kinds, sources, roles, modes."""
 
 
 SOURCE_NAMES = {
