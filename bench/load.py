@@ -26,9 +26,9 @@ the backlog is gone within 10 s of the last call-out; no two calls to one chat
 less than a second apart (less 0.1 s for the way through the network); no
 message sent twice (calls to Telegram against the outbox's sent rows); tap p99
 and board p99 at most 10x their idle p50. The board's idle p50 is taken again
-after the run, on the same call-outs the loaded board showed (at the start it
-shows none): the verdict is on that one, and both ratios are printed
-(`board_targets`).
+after the run, on the call-outs the loaded board showed at the end (at the start
+it shows none); the verdict is on the last two minutes' views against it, and
+every ratio is printed (`board_targets`).
 
 Run: .venv/bin/python bench/load.py [--minutes 10] [--inspectors 60] [--callout-every 6]
      [--url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--schema NAME]
@@ -225,7 +225,8 @@ def main() -> None:
                 f"board p50 {statistics.median(idle_pages) * 1000:.0f} ms; {prompts} hour prompts sent"
             )
             results = run(args, telegram, browser, instance, token, municipalities, database, pid)
-            results.quiet_board = quiet_board(browser)
+            if results.drained_after is not None:  # else the service is not quiet
+                results.quiet_board = quiet_board(browser)
         finally:
             instance.stop()
             log = instance.log()
@@ -424,23 +425,38 @@ def report(results: Results, idle_taps: list[float], idle_pages: list[float], lo
 def board_targets(results: Results, idle_start: float) -> None:
     """The board's p99 under load against the quiet board showing the same call-outs.
 
-    The board lists every call-out of the last 24 hours with whoever answered: empty when the idle
-    baseline is taken at the start, and a hundred call-outs by the end of a 10-minute run. Against the
-    start's, the ratio mixes what the board shows (its growth with the data is bench/scale.py's target)
-    with what the load does to it; the quiet board after the run shows the same call-outs as the
-    loaded board at its fullest, so the ratio to it is the load's alone. Both are printed."""
-    p99 = percentile(results.pages.get("board", [float("nan")]), 0.99)
-    idle_end = statistics.median(results.quiet_board) if results.quiet_board else float("nan")
+    The board lists every call-out of the last 24 hours with whoever answered: none when the idle
+    baseline is taken at the start, a hundred by the end of a 10-minute run. Against the start's, a
+    ratio mixes what the board shows (its growth with the data is bench/scale.py's target) with what
+    the load does to it. The quiet board after the run shows what the loaded board showed in the
+    run's last minutes (a fifth more call-outs at most), so the verdict is on the views of the last
+    two minutes against it. If the outbox never drained there is no quiet board: the verdict is then
+    against the start's. Every ratio is printed."""
+    views = results.pages.get("board", [])
+    minutes = sorted(results.board_by_minute)
+    late = [seconds for minute in minutes[-2:] for seconds in results.board_by_minute[minute]]
+    drained = results.drained_after is not None and bool(results.quiet_board)
+    idle_end = statistics.median(results.quiet_board) if drained else float("nan")
     print(
         f"board: quiet p50 {idle_start * 1000:.0f} ms at the start (no call-out yet), "
-        f"{idle_end * 1000:.0f} ms after the run (its {results.made} call-outs); under load, p50 by minute: "
-        + " ".join(f"{statistics.median(v) * 1000:.0f}" for _, v in sorted(results.board_by_minute.items()))
+        + (
+            f"{idle_end * 1000:.0f} ms after the run (its {results.made} call-outs)"
+            if drained
+            else "none after"
+        )
+        + "; under load, p50 by minute: "
+        + " ".join(f"{statistics.median(results.board_by_minute[m]) * 1000:.0f}" for m in minutes)
     )
-    print(f"   board p99 / quiet board p50 at the start = {p99 / idle_start:.1f}")
-    ratio = p99 / idle_end
+    whole = percentile(views, 0.99)
     print(
-        f"target: board p99 / quiet board p50 on the same call-outs = {ratio:.1f} (<= 10): "
-        f"{verdict(ratio <= 10)}"
+        f"   board p99 of the whole run / quiet p50 at the start = {whole / idle_start:.1f}, "
+        f"/ quiet p50 after the run = {whole / idle_end:.1f}"
+    )
+    baseline, which = (idle_end, "after the run") if drained else (idle_start, "at the start")
+    ratio = percentile(late, 0.99) / baseline
+    print(
+        f"target: board p99 of the last two minutes ({len(late)} views) / quiet board p50 {which} = "
+        f"{ratio:.1f} (<= 10): {verdict(ratio <= 10)}"
     )
 
 
