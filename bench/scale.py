@@ -59,6 +59,7 @@ from backend.models import (  # noqa: E402
 )
 from backend.web.access import PUBLIC, roles_of  # noqa: E402
 from bench.common import fresh_schema  # noqa: E402
+from piket.serving import settle_heap  # noqa: E402
 from scheduling.calendar import local_instant  # noqa: E402
 from scheduling.clock import FrozenClock  # noqa: E402
 from secure_store import KeyRing, chain, current_keyring, use_keyring  # noqa: E402
@@ -496,6 +497,7 @@ def main() -> None:
             size.label: build(args.url, f"{args.schema}_{size.label}", size, data)
             for size in (PILOT, TEN_TIMES)
         }
+        settle_heap()  # as `piket serve` does once its app is made
         results = measure(sites, args.requests, args.only)
         for site in sites.values():
             site.database.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -100,11 +101,22 @@ def run_web(runtime: Runtime) -> None:
 
     settings = runtime.settings
     app = create_app(settings, runtime.database, runtime.clock)
+    settle_heap()
     log.info("web and API on http://%s:%d", settings.host, settings.port)
     # SIGTERM (systemd, docker stop) ends the server as Ctrl-C does, so the caller's shutdown runs:
     # by default the process died at once, its bot processes killed halfway through a send.
     signal.signal(signal.SIGTERM, _stop_serving)
     waitress_serve(app, **waitress_options(settings))
+
+
+def settle_heap() -> None:
+    """Put what start-up made (modules, the app, its routes) out of the garbage collector's sight.
+
+    They live as long as the process, yet each full collection walked them all: some 116,000
+    objects, 67 ms on the development machine, landing on whichever request was running (the p95 of
+    a page in bench/scale.py). Frozen, a full collection walks only what requests made since."""
+    gc.collect()
+    gc.freeze()
 
 
 def _stop_serving(*_: object) -> None:
