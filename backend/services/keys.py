@@ -108,9 +108,10 @@ def count_by_key(session: Session, keyring: KeyRing) -> KeyReport:
                 report.by_key[key] += count
             else:
                 report.failed += count
-                report.failures.append(
-                    f"{table_name}.{name}: {count} not sealed by a key in the ring ({prefix}{key})"
-                )
+                # A value that is not sealed may be plain text: none of its characters is shown.
+                sealed = prefix == f"{PREFIX}:"
+                why = f"not sealed by a key in the ring ({prefix}{key})" if sealed else "not sealed"
+                report.failures.append(f"{table_name}.{name}: {count} {why}")
     return report
 
 

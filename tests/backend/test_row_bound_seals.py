@@ -164,6 +164,21 @@ def test_the_key_count_finds_what_verify_opens_reading_each_table_once(
     assert len([s for s in seen if s.startswith("SELECT")]) == len(encrypted_columns())
 
 
+def test_the_key_count_shows_nothing_of_a_value_that_is_not_sealed(
+    filled: tuple[Database, dict[str, str]], keyring: KeyRing
+) -> None:
+    """A value written around the key ring may be plain text: the key page counts it, and shows none
+    of it (it showed its first characters as the 'key')."""
+    database, _ = filled
+    with database.transaction() as session:
+        session.execute(update(raw_tables()["inspectors"]).values(phone="0612345678"))
+    with database.reading() as session:
+        counted = keys.count_by_key(session, keyring)
+    assert counted.failed >= 1
+    assert counted.failures == [f"inspectors.phone: {counted.failed} not sealed"]
+    assert not any(digits in "".join(counted.failures) for digits in ("061", "0612", "12345"))
+
+
 def test_the_key_count_reads_only_the_hour_entries_that_carry_a_reason(migrated_copy: Database) -> None:
     """Next to no entry has a reason (a correction's), so the count goes through the partial index of
     those that do, not through years of entries (asked of PostgreSQL with table scans priced out, as
