@@ -29,9 +29,8 @@ from backend.db import Database
 from backend.models import Inspector, ProcessedUpdate
 from backend.services import enrolment, outbox, planning, safety
 from backend.services import hours as hour_service
-from backend.services.enrolment import Tapper
 from backend.services.installation import TEAM_ZONE, follow_zone
-from backend.services.outbox import Message
+from backend.services.outbox import Addressee, Message
 from bot.callbacks import DraftStep
 from bot.context import BotServices, ChatData, Context, services_of
 from bot.conversations import findings as findings_walk
@@ -45,8 +44,8 @@ from secure_store import KeyRingError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 C = TypeVar("C")
-M = TypeVar("M", Inspector, Tapper)
-"""Who is behind an update: an inspector loaded, or a tapper read as values (`enrolment.Tapper`)."""
+M = TypeVar("M", Inspector, Addressee)
+"""Who is behind an update: an inspector loaded, or read as values (`enrolment.tapper_for`)."""
 Reply = tuple[str, str, dict[str, Any]]
 """A tap's answer as given: language, template key, parameters."""
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -104,7 +103,7 @@ async def _as_member(
     find: Callable[[Session, int], M | None],
     work: Callable[[Session, datetime, M], T],
 ) -> tuple[T] | None:
-    """Run `work` for whom `find` finds behind this update (an inspector, or a `Tapper`); None for a
+    """Run `work` for whom `find` finds behind this update (an inspector, or an `Addressee`); None for a
     stranger or a revoked phone."""
     user = update.effective_user
 
@@ -289,9 +288,9 @@ def on_tap(
 
 
 def on_quick_tap(
-    decode: Callable[[str], C | None], take: Callable[[Session, datetime, Tapper, C], Answer]
+    decode: Callable[[str], C | None], take: Callable[[Session, datetime, Addressee, C], Answer]
 ) -> Handler:
-    """`on_tap` for a button whose `take` needs only who tapped (`enrolment.Tapper`, read as values)."""
+    """`on_tap` for a button whose `take` needs only who tapped, read as values (`enrolment.tapper_for`)."""
     return _tap_handler(decode, enrolment.tapper_for, take)
 
 
@@ -369,7 +368,7 @@ async def _answer_as(
     find: Callable[[Session, int], M | None],
     take: Callable[[Session, datetime, M], Answer],
 ) -> None:
-    """`_answer_tap` for whom `find` finds behind the tap (an inspector, or a `Tapper`)."""
+    """`_answer_tap` for whom `find` finds behind the tap (an inspector, or an `Addressee`)."""
     query = update.callback_query
     if query is None:
         return

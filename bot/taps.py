@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from backend.models import Inspector
 from backend.services import callouts, controls, safety
-from backend.services.enrolment import Tapper
 from backend.services.errors import Refused
+from backend.services.outbox import Addressee
 from bot.callbacks import AlertTap, CalloutAction, ControlAnswer, OfferAnswer, ShiftTap
 
 Answer = tuple[str, dict[str, Any]]
@@ -21,7 +21,7 @@ ANSWER_TEXTS = {answer: f"callback.{answer.value}" for answer in callouts.Answer
 ANSWER_TEXTS[callouts.Answer.STALE] = "callback.stale"
 
 
-def answer_offer(session: Session, now: datetime, tapper: Tapper, tap: OfferAnswer) -> Answer:
+def answer_offer(session: Session, now: datetime, tapper: Addressee, tap: OfferAnswer) -> Answer:
     """Accept or decline an offered shift."""
     answer = callouts.answer_offer(session, now, tapper.id, tap.offer_id, tap.version, accept=tap.accept)
     return ANSWER_TEXTS[answer], {}

@@ -106,23 +106,14 @@ _BY_TELEGRAM_INDEX = (
 stays closed (no tap shows it; it loads if something asks): opening it cost every tap."""
 
 
-@dataclass(frozen=True, slots=True)
-class Tapper:
-    """The inspector behind a tap as values: who, and the language of the answer. A tap that needs no
-    more (an answer to an offer) reads them so: loaded as an object, the inspector cost the tap that
-    completes a pair more than the query."""
-
-    id: int
-    language: str
-
-
-def tapper_for(session: Session, telegram_user_id: int) -> Tapper | None:
-    """`inspector_for` as values (`Tapper`)."""
+def tapper_for(session: Session, telegram_user_id: int) -> outbox.Addressee | None:
+    """`inspector_for` as values (`outbox.Addressee`), for a tap that needs no more (an answer to an
+    offer)."""
     index = blind_index(str(telegram_user_id), TELEGRAM_INDEX)
     found = read_values(session, _TAPPER_BY_INDEX, {"index": index}).one_or_none()
     if found is None or not _admitted(session, found):
         return None
-    return Tapper(found.id, found.language)
+    return outbox.Addressee(found.id, found.language, found.revoked_at)
 
 
 _TAPPER_BY_INDEX = select(

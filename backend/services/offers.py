@@ -353,16 +353,7 @@ def recipient(session: Session, inspector_id: int) -> Recipient:
     if held is not None:
         return held
     row = read_values(session, _ADDRESSEE, {"id": inspector_id}).one()
-    return Addressee(row.id, row.language, row.revoked_at)
-
-
-@dataclass(frozen=True, slots=True)
-class Addressee:
-    """An inspector as a message to them needs them and no more (an `outbox.Recipient`)."""
-
-    id: int
-    language: str
-    revoked_at: datetime | None
+    return outbox.Addressee(row.id, row.language, row.revoked_at)
 
 
 _ADDRESSEE = select(Inspector.id, Inspector.language, Inspector.revoked_at).where(

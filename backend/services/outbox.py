@@ -73,7 +73,8 @@ class LockScreenError(ValueError):
 
 
 class Recipient(Protocol):
-    """Whom a message goes to: an `Inspector`, or an inspector read as values (`offers.Person`)."""
+    """Whom a message goes to: an `Inspector`, or an inspector read as values (`Addressee`,
+    `offers.Person`)."""
 
     @property
     def id(self) -> int: ...
@@ -83,6 +84,16 @@ class Recipient(Protocol):
 
     @property
     def revoked_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """An inspector as a message to them (or the answer to their tap) needs them and no more, read as
+    values: loaded as an object, the inspector cost the tap that completes a pair more than the query."""
+
+    id: int
+    language: str
+    revoked_at: datetime | None
 
 
 class Attached(Protocol):
