@@ -24,10 +24,13 @@ HOURS_PER_MONTH = 156
 
 def to_cents(euros: Fraction) -> int:
     """Round an exact amount in euros to whole cents, half away from zero."""
-    cents = euros * 100
-    whole = abs(cents.numerator) * 2 + cents.denominator
-    rounded = whole // (2 * cents.denominator)
-    return rounded if cents >= 0 else -rounded
+    return cents_of(euros.numerator, euros.denominator)
+
+
+def cents_of(numerator: int, denominator: int) -> int:
+    """Round `numerator / denominator` euros (denominator > 0) to whole cents, half away from zero."""
+    rounded = (abs(numerator) * 200 + denominator) // (2 * denominator)
+    return rounded if numerator >= 0 else -rounded
 
 
 def euros(text: str) -> Fraction:

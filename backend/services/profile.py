@@ -111,15 +111,36 @@ def current_profile(session: Session) -> Profile | None:
         ),
         holidays=_holidays(region),
         municipalities=tuple(_municipality(m) for m in members),
-        plans=tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year)),
+        plans=_plans(session, region),
         budgets=tuple(_budget(b) for b in _rows(session, BudgetYear, region, BudgetYear.year)),
-        ort_tables=tuple(_ort(t) for t in _rows(session, OrtTableRow, region, OrtTableRow.valid_from)),
+        ort_tables=_ort_tables(session, region),
         organisations=tuple(
             _organisation(o) for o in _rows(session, JoiningOrganisation, region, JoiningOrganisation.id)
         ),
         proposal=_proposal(region),
         statement=_statement(session, region),
     )
+
+
+def plan_records(session: Session) -> tuple[PlanData, ...] | None:
+    """The plan per year as the profile holds it (None before any region exists), read without the
+    rest of the profile: a page that shows the plans need not read every municipality."""
+    region = the_region(session)
+    return None if region is None else _plans(session, region)
+
+
+def ort_table_records(session: Session) -> tuple[OrtTableData, ...] | None:
+    """The ORT tables as the profile holds them (None before any region exists), read alone."""
+    region = the_region(session)
+    return None if region is None else _ort_tables(session, region)
+
+
+def _plans(session: Session, region: Region) -> tuple[PlanData, ...]:
+    return tuple(_plan(p) for p in _rows(session, PlanYear, region, PlanYear.year))
+
+
+def _ort_tables(session: Session, region: Region) -> tuple[OrtTableData, ...]:
+    return tuple(_ort(t) for t in _rows(session, OrtTableRow, region, OrtTableRow.valid_from))
 
 
 def _rows(session: Session, model: Any, region: Region, order: Any) -> list[Any]:

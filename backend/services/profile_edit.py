@@ -10,7 +10,7 @@ own: changing 2028 leaves 2027 as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -249,12 +249,11 @@ def put_ort_table(
     )
 
 
-def next_ort_table(session: Session) -> OrtTableData | None:
-    """A draft of the table after the last one: the same rules, for the year after its range."""
-    current = profile.current_profile(session)
-    if current is None or not current.ort_tables:
+def next_ort_table(tables: Sequence[OrtTableData]) -> OrtTableData | None:
+    """A draft of the table after the last of `tables`: the same rules, for the year after its range."""
+    if not tables:
         return None
-    last = current.ort_tables[-1]
+    last = tables[-1]
     start = date.fromordinal(last.valid_until.toordinal() + 1)
     return dataclasses.replace(
         last,

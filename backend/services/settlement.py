@@ -57,7 +57,7 @@ from scheduling import tables as dated
 from scheduling.apportion import largest_remainder, largest_remainder_exact
 from scheduling.calendar import local_date, local_day_start
 from scheduling.contributions import Cap, PledgeReading, capped_shares, read_pledges
-from scheduling.money import Budget, BudgetLine, to_cents
+from scheduling.money import Budget, BudgetLine, cents_of
 from scheduling.reasons import Refusal
 
 COLUMN_SET = "piket-settlement-v4"
@@ -344,9 +344,12 @@ def _actual_to_date(
     """The approved ledger from 1 January to the end of this many quarters (nothing for none)."""
     if quarters == 0:
         return [_make_line(m, 0, **dict.fromkeys(OVER_TIME, 0)) for m in members]
-    credits = _actual_credits(session, budget, tables, date(year, 1, 1), period_of(year, quarters)[1])
+    units = Units(budget, tables)
+    credits = _actual_credits(session, units, tables, date(year, 1, 1), period_of(year, quarters)[1])
     fixed = _to_date_part(budget.fixed_cents, quarters)
-    shown = {m.id: _shown(credits.get(m.id, Credit()), fixed if m.is_coordinating else 0) for m in members}
+    shown = {
+        m.id: units.shown(credits.get(m.id, Credit()), fixed if m.is_coordinating else 0) for m in members
+    }
     total_cost = sum(sum(parts[1:]) for parts in shown.values())
     shares, moved = _cost_shares(members, total_cost, quarters)
     points = largest_remainder(10_000, [m.population for m in members])
@@ -365,10 +368,12 @@ def _actual_to_date(
 
 @dataclass(frozen=True)
 class Credit:
+    """An employer's delivered hours: minutes, and money in whole `Units` (exact, not yet rounded)."""
+
     minutes: int = 0
-    salary: Fraction = Fraction(0)
-    allowance: Fraction = Fraction(0)
-    overhead: Fraction = Fraction(0)
+    salary: int = 0
+    allowance: int = 0
+    overhead: int = 0
 
     def __add__(self, other: Credit) -> Credit:
         return Credit(
@@ -379,59 +384,79 @@ class Credit:
         )
 
 
-def _credit(minutes: int, line: BudgetLine, allowance_minutes: Fraction) -> Credit:
-    hourly = Fraction(1, 60)
-    return Credit(
-        minutes,
-        minutes * line.rate * hourly,
-        allowance_minutes * line.rate * hourly,
-        minutes * line.overhead_per_hour * hourly,
-    )
+class Units:
+    """The budget's rates and the ORT tables' percentages as whole numbers of one small unit of money,
+    so that an employer's credit is summed in integers and each amount rounded to cents once: the
+    same cents as summing exact fractions, without a Fraction per sum (at 110 municipalities those
+    were most of a settlement's time in Python).
 
+    A unit is 1 / (60 * R * P) euro, R the common denominator of the lines' rates and overheads, P that
+    of the tables' percentages: a minute at a line's rate is `rate[line] * P` units, a minute of a
+    band at its percentage and a line's rate `percent[band] * rate[line]` units."""
 
-def _shown(credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
-    return (
-        credit.minutes,
-        to_cents(credit.salary),
-        to_cents(credit.allowance),
-        to_cents(credit.overhead),
-        fixed,
-    )
+    def __init__(self, budget: Budget, tables: Sequence[ort.BandTable]) -> None:
+        lines = budget.lines
+        rates = lcm(*(f.denominator for line in lines for f in (line.rate, line.overhead_per_hour)))
+        self.common = lcm(*(p.denominator for table in tables for p in table.percentages.values()))
+        self.per_euro = 60 * rates * self.common
+        self._rate = {line.name: int(line.rate * rates) for line in lines}
+        self._overhead = {line.name: int(line.overhead_per_hour * rates) for line in lines}
+        self._percent = {table.effective_from: self._percentages(table) for table in tables}
+        self._budget = budget
+
+    def _percentages(self, table: ort.BandTable) -> tuple[int, ...]:
+        return tuple(int(table.percentage(band) * self.common) for band in BAND_FIELDS)
+
+    def credit(self, category: HourCategory, table: ort.BandTable, minutes: Sequence[int]) -> Credit:
+        """Band minutes (in BAND_FIELDS' order) of one category, worked under `table`."""
+        line = line_for(self._budget, category).name
+        worked = sum(minutes)
+        return Credit(
+            worked,
+            worked * self._rate[line] * self.common,
+            self.weighted(table, minutes) * self._rate[line],
+            worked * self._overhead[line] * self.common,
+        )
+
+    def withheld(self, category: HourCategory, table: ort.BandTable, minutes: Sequence[int]) -> Credit:
+        """The allowance not paid for these band minutes (of an exempt week), as a credit to add."""
+        line = line_for(self._budget, category).name
+        return Credit(allowance=-self.weighted(table, minutes) * self._rate[line])
+
+    def weighted(self, table: ort.BandTable, minutes: Sequence[int]) -> int:
+        """Allowance minutes times P: each band's minutes times its percentage."""
+        return sum(m * p for m, p in zip(minutes, self._percent[table.effective_from], strict=True))
+
+    def shown(self, credit: Credit, fixed: int) -> tuple[int, int, int, int, int]:
+        """Minutes, salary, allowance, overhead (each rounded to cents once) and the fixed costs."""
+        return (
+            credit.minutes,
+            cents_of(credit.salary, self.per_euro),
+            cents_of(credit.allowance, self.per_euro),
+            cents_of(credit.overhead, self.per_euro),
+            fixed,
+        )
 
 
 def _actual_credits(
-    session: Session, budget: Budget, tables: Sequence[ort.BandTable], start: date, end: date
+    session: Session, units: Units, tables: Sequence[ort.BandTable], start: date, end: date
 ) -> dict[int, Credit]:
     """Approved minutes of each employer's inspectors, per band, under the ORT table in force;
     no allowance for the entries of a week the three-hour rule exempts."""
     credits: dict[int, Credit] = {}
     for table, segment_start, segment_end in _table_segments(tables, start, end):
         for employer, category, *minutes in approved_minutes(session, segment_start, segment_end):
-            bands = dict(zip(BAND_FIELDS, (int(m or 0) for m in minutes), strict=True))
-            credit = _credit(sum(bands.values()), line_for(budget, category), _weighted(table, bands))
+            credit = units.credit(category, table, [int(m or 0) for m in minutes])
             credits[employer] = credits[employer] + credit if employer in credits else credit
-    for employer, category, withheld in _exempt_allowance(session, tables, start, end):
-        credits[employer] = credits[employer] + _credit(0, line_for(budget, category), -withheld)
+    for employer, withheld in _exempt_allowance(session, units, tables, start, end):
+        credits[employer] = credits.get(employer, Credit()) + withheld
     return credits
 
 
-def _weighted(table: ort.BandTable, bands: dict[ort.Band, int]) -> Fraction:
-    """Allowance minutes: the band minutes times their percentages, summed as integers over the
-    percentages' common denominator. Exact as a sum of Fractions, but one Fraction instead of ten:
-    the settlement weighs every municipality's bands for each statement, and at 110
-    municipalities the Fractions' allocations were a third of its time in Python."""
-    shares = {b: table.percentage(b) for b in bands}
-    common = lcm(*(share.denominator for share in shares.values()))
-    return Fraction(
-        sum(share.numerator * (common // share.denominator) * bands[b] for b, share in shares.items()),
-        common,
-    )
-
-
 def _exempt_allowance(
-    session: Session, tables: Sequence[ort.BandTable], start: date, end: date
-) -> list[tuple[int, HourCategory, Fraction]]:
-    """The allowance minutes the sums above counted for approved entries of exempt weeks."""
+    session: Session, units: Units, tables: Sequence[ort.BandTable], start: date, end: date
+) -> list[tuple[int, Credit]]:
+    """The allowance the sums above counted for approved entries of exempt weeks, to take back."""
     exempt = allowance.exempt_weeks(session, start, end)
     if not exempt:
         return []
@@ -451,10 +476,10 @@ def _exempt_allowance(
     return [
         (
             employer,
-            entry.category,
-            _weighted(
+            units.withheld(
+                entry.category,
                 ort.table_on(local_date(entry.counts_at), tables),
-                {b: getattr(entry, f) for b, f in BAND_FIELDS.items()},
+                [getattr(entry, f) for f in BAND_FIELDS.values()],
             ),
         )
         for entry, employer in entries

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -31,6 +31,8 @@ from backend.web import i18n
 from backend.web.access import allow, caller
 from backend.web.common import now
 from backend.web.schemas import form_data
+
+T = TypeVar("T")
 
 blueprint = Blueprint("knobs", __name__)
 COLLECTIONS = ("region", "holidays", "municipalities", "plans", "budgets", "ort_tables", "organisations")
@@ -144,10 +146,14 @@ def _region_page(kept: Mapping[str, Form]) -> str:
 
 
 def _current() -> Any:
-    current = profile.current_profile(g.db)
-    if current is None:
+    return _found(profile.current_profile(g.db))
+
+
+def _found(read: T | None) -> T:
+    """What was read of the profile; no page before any region exists."""
+    if read is None:
         abort(404)
-    return current
+    return read
 
 
 @blueprint.post("/admin/region")
@@ -298,7 +304,7 @@ def plans_page() -> Any:
 
 
 def _plans_page(kept: Mapping[str, Form]) -> str:
-    forms = {str(p.year): Form(as_form(p)) for p in _current().plans} | dict(kept)
+    forms = {str(p.year): Form(as_form(p)) for p in _found(profile.plan_records(g.db))} | dict(kept)
     return render_template("admin/plans.html", forms=forms)
 
 
@@ -366,8 +372,9 @@ def ort_page() -> Any:
 
 
 def _ort_page(kept: Mapping[str, Form]) -> str:
-    forms = {t.valid_from.isoformat(): Form(ort_form(t)) for t in _current().ort_tables}
-    draft = profile_edit.next_ort_table(g.db)
+    tables = _found(profile.ort_table_records(g.db))
+    forms = {t.valid_from.isoformat(): Form(ort_form(t)) for t in tables}
+    draft = profile_edit.next_ort_table(tables)
     forms["new"] = Form(ort_form(draft) if draft else {"weekday_windows": ""})
     forms |= kept
     return render_template(

@@ -20,14 +20,16 @@ from backend.services.settlement import (
     DELIVERED,
     NUMBERS,
     OVER_TIME,
+    Credit,
     Settlement,
-    _weighted,
+    Units,
     budget_lines,
     quarter_of,
     settle,
 )
 from scheduling import ort
 from scheduling.calendar import local_instant
+from scheduling.money import Budget, BudgetLine, to_cents
 from scheduling.ort import planned_break
 from tests.factories import NOW
 from tests.profiles import PLAN_BUDGET
@@ -231,11 +233,31 @@ def test_any_pledges_give_a_budget_that_balances_and_quarters_that_make_it(
 
 @given(
     st.dictionaries(st.sampled_from(list(ort.Band)), st.fractions(0, 2, max_denominator=400), min_size=1),
-    st.lists(st.integers(-10_000, 100_000), min_size=len(ort.Band), max_size=len(ort.Band)),
+    st.fractions(1, 200, max_denominator=100_000),
+    st.fractions(0, 50, max_denominator=1_000),
+    st.lists(
+        st.lists(st.integers(-10_000, 100_000), min_size=len(ort.Band), max_size=len(ort.Band)), max_size=6
+    ),
 )
-def test_the_weighted_band_minutes_are_the_exact_sum_of_minutes_times_percentages(
-    percentages: dict[ort.Band, Fraction], minutes: list[int]
+def test_a_credit_summed_in_units_shows_the_cents_of_the_exact_sum(
+    percentages: dict[ort.Band, Fraction], rate: Fraction, overhead: Fraction, groups: list[list[int]]
 ) -> None:
+    """Each group (an employer's band minutes of a category, a reversal's negative) credited in whole
+    units and rounded once gives the cents of the sum of exact fractions, as the settlement shows them."""
     table = ort.BandTable(date(2027, 1, 1), date(2027, 12, 31), (), percentages, "test")
-    bands = dict(zip(ort.Band, minutes, strict=True))  # a reversal's minutes are negative
-    assert _weighted(table, bands) == sum((table.percentage(b) * m for b, m in bands.items()), Fraction(0))
+    line = BudgetLine("control", 1, rate, Fraction(1, 8), overhead)
+    units = Units(Budget((line,), 0, date(2027, 1, 1), date(2027, 12, 31)), [table])
+    credit = sum((units.credit(HourCategory.CONTROL, table, m) for m in groups), Credit())
+    if groups:
+        credit += units.withheld(HourCategory.CONTROL, table, groups[0])
+    bands = [dict(zip(ort.Band, m, strict=True)) for m in groups]
+    weighted = [sum((table.percentage(b) * n for b, n in g.items()), Fraction(0)) for g in bands]
+    worked = sum(sum(m) for m in groups)
+    exact_allowance = sum(weighted[1:], Fraction(0)) * rate / 60  # the first group's was withheld
+    assert units.shown(credit, 7) == (
+        worked,
+        to_cents(worked * rate / 60),
+        to_cents(exact_allowance),
+        to_cents(worked * overhead / 60),
+        7,
+    )
