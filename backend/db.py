@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
     CursorResult,
     DateTime,
     Dialect,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Executable,
     Result,
     Table,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -153,6 +156,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY` of one array parameter, so that the statement's
+    text is the same however many values it holds. An IN is a parameter per value, and psycopg parses a
+    statement of more than 50 parameters anew on every execution (1.2 ms for 660: the board's lines
+    waiting for approval at ten times the pilot), as PostgreSQL plans it anew."""
+    wanted = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        condition: ColumnElement[bool] = column == any_(bindparam(None, wanted, type_=ARRAY(column.type)))
+    else:
+        condition = column.in_(wanted)
+    return condition
 
 
 def rows_changed(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> int:

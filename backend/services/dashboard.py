@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
+from backend.db import among
 from backend.models import (
     Assignment,
     Callout,
@@ -100,7 +101,10 @@ def first_names(session: Session, ids: Iterable[int]) -> dict[int, Named]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return {row[0]: Named(*row) for row in session.execute(select(*NAMED).where(Inspector.id.in_(wanted)))}
+    return {
+        row[0]: Named(*row)
+        for row in session.execute(select(*NAMED).where(among(session, Inspector.id, wanted)))
+    }
 
 
 ShiftRow = tuple[Shift, str, "int | None"]
@@ -136,7 +140,7 @@ def views(session: Session, rows: Sequence[ShiftRow]) -> list[ShiftView]:
         for shift_id, status, inspector_id, first_name, trained_since, is_reachable in session.execute(
             select(Assignment.shift_id, Assignment.status, *NAMED)
             .join(Inspector, Inspector.id == Assignment.inspector_id)
-            .where(Assignment.shift_id.in_(ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
+            .where(among(session, Assignment.shift_id, ids), Assignment.status.in_(LIVE_ASSIGNMENTS))
             .order_by(Assignment.id)
         ):
             named = Named(inspector_id, first_name, trained_since, is_reachable)
@@ -182,11 +186,11 @@ def callouts(
         query = query.where(or_(Callout.status == CalloutStatus.OPEN, Callout.created_at >= since))
     found = list(session.execute(query).scalars())
     shift_ids = [c.shift_id for c in found]
-    shifts = {v.shift_id: v for v in views(session, shift_rows(session, Shift.id.in_(shift_ids)))}
+    shifts = {v.shift_id: v for v in views(session, shift_rows(session, among(session, Shift.id, shift_ids)))}
     offers = (
         session.execute(
             select(Offer.shift_id, Offer.inspector_id, Offer.status)
-            .where(Offer.shift_id.in_(shifts))
+            .where(among(session, Offer.shift_id, shifts))
             .order_by(Offer.id)
         ).all()
         if shifts

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from backend.db import among
 from backend.models import (
     HourApproval,
     HourBreak,
@@ -501,9 +502,9 @@ class _Family:
             rows = session.execute(
                 read.where(
                     or_(
-                        HourEntry.id.in_(frontier),
-                        HourEntry.replaces_id.in_(frontier),
-                        HourEntry.reverses_id.in_(frontier),
+                        among(session, HourEntry.id, frontier),
+                        among(session, HourEntry.replaces_id, frontier),
+                        among(session, HourEntry.reverses_id, frontier),
                     )
                 )
             )
@@ -516,7 +517,7 @@ class _Family:
         self.approved = (
             set(
                 session.execute(
-                    select(HourApproval.entry_id).where(HourApproval.entry_id.in_(self.by_id))
+                    select(HourApproval.entry_id).where(among(session, HourApproval.entry_id, self.by_id))
                 ).scalars()
             )
             if self.by_id

@@ -105,3 +105,18 @@ def test_without_a_period_everything_waiting_between_before_and_after_closed_per
     assert [line.entry.id for line in ledger.pending(session)] == waiting
     assert [head.id for head in ledger.pending_heads(session)] == waiting
     assert [line.entry.id for line in ledger.pending(session, *MARCH)] == waiting
+
+
+def test_the_boards_count_sends_the_same_statements_for_twelve_lines_as_for_two(session: Session) -> None:
+    """On PostgreSQL the lines' ids go as one array: a statement of an IN per id has a new text for
+    each count, which psycopg parses anew past 50 parameters (and PostgreSQL plans anew)."""
+    book_days(session, 2)
+    with statements(session) as few:
+        assert len(ledger.pending_heads(session)) == 2
+    book_days(session, 10, first=2)
+    with statements(session) as many:
+        assert len(ledger.pending_heads(session)) == 12
+    if session.get_bind().dialect.name == "postgresql":
+        assert list(many) == list(few)
+    else:
+        assert len(many) == len(few)
