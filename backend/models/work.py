@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import (
@@ -97,6 +97,17 @@ class Callout(Base):
     """An ad-hoc control: why (source), where (sealed, expires) and its shift."""
 
     __tablename__ = "callouts"
+    __table_args__ = (
+        # The board reads the open call-outs and those of the last day every few seconds: both by
+        # index, not by reading every call-out ever made.
+        Index("ix_callouts_created_at", "created_at"),
+        Index(
+            "ix_callouts_open",
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
