@@ -103,20 +103,45 @@ def count_by_key(session: Session, keyring: KeyRing) -> KeyReport:
     (by column, with their number). Opening every value is `verify`, a scan the size of the database."""
     report = KeyReport()
     for table_name, columns in _sealed_tables():
+        total, by_key = _counted_by_ring(session, columns, keyring)
+        report.by_key.update(by_key)
+        if total == sum(by_key.values()):
+            continue  # every value names a key of the ring
         for name, prefix, key, count in _counted_by_key(session, columns):
             if prefix == f"{PREFIX}:" and key in keyring.keys:
-                report.by_key[key] += count
-            else:
-                report.failed += count
-                # A value that is not sealed may be plain text: none of its characters is shown.
-                sealed = prefix == f"{PREFIX}:"
-                why = f"not sealed by a key in the ring ({prefix}{key})" if sealed else "not sealed"
-                report.failures.append(f"{table_name}.{name}: {count} {why}")
+                continue
+            report.failed += count
+            # A value that is not sealed may be plain text: none of its characters is shown.
+            sealed = prefix == f"{PREFIX}:"
+            why = f"not sealed by a key in the ring ({prefix}{key})" if sealed else "not sealed"
+            report.failures.append(f"{table_name}.{name}: {count} {why}")
     return report
 
 
+def _counted_by_ring(session: Session, columns: dict[str, Any], keyring: KeyRing) -> tuple[int, Counter[str]]:
+    """How many values the sealed columns of one table hold, and how many of them name each key of the
+    ring: one scan, each value compared with the ring's few prefixes (half the time of grouping by the
+    key each value names, which a table of 16,500 designations at ten times the pilot felt)."""
+    keys = list(keyring.keys)
+    named = [
+        func.count().filter(func.substr(column, 1, len(f"{PREFIX}:{key}:")) == f"{PREFIX}:{key}:")
+        for column in columns.values()
+        for key in keys
+    ]
+    row = session.execute(
+        select(*[func.count(c) for c in columns.values()], *named).where(
+            or_(*[c.is_not(None) for c in columns.values()])
+        )
+    ).one()
+    by_key: Counter[str] = Counter()
+    for i, count in enumerate(row[len(columns) :]):
+        by_key[keys[i % len(keys)]] += count
+    return sum(row[: len(columns)]), +by_key
+
+
 def _counted_by_key(session: Session, columns: dict[str, Any]) -> list[tuple[str, str, str, int]]:
-    """(column, prefix, key id, how many) for the sealed columns of one table, read in one scan of it:
+    """(column, prefix, key id, how many) for the sealed columns of one table where some value names no
+    key of the ring, read in one scan of it:
     grouped by every column's prefix and key at once (a handful of groups, as a table's values name
     one key or two while a rotation runs), where a scan per column read a table of four sealed
     columns four times."""
