@@ -19,7 +19,6 @@ from backend.models import (
     Callout,
     CalloutStatus,
     ControlRecord,
-    HourApproval,
     HourCategory,
     HourEntry,
     Inspector,
@@ -31,6 +30,7 @@ from backend.models import (
 from backend.profile_file import PlanData
 from backend.services import profile, settlement
 from backend.services.errors import NotFound, ServiceError
+from backend.services.ledger import is_approved_entry
 from scheduling.apportion import largest_remainder
 from scheduling.calendar import local_date, local_day_start
 from scheduling.pairing import is_trained
@@ -179,8 +179,7 @@ def _approved_minutes(session: Session, start: datetime, end: datetime) -> dict[
         for employer, minutes in session.execute(
             select(Inspector.employer_id, func.sum(HourEntry.worked_minutes))
             .join(Inspector, Inspector.id == HourEntry.inspector_id)
-            .join(HourApproval, HourApproval.entry_id == HourEntry.id)
-            .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
+            .where(is_approved_entry(), HourEntry.counts_at >= start, HourEntry.counts_at < end)
             .group_by(Inspector.employer_id)
         )
     }
@@ -245,8 +244,7 @@ def _hours_by_category(session: Session, year: int, start: datetime, end: dateti
     minutes = dict(
         session.execute(
             select(HourEntry.category, func.sum(HourEntry.worked_minutes))
-            .join(HourApproval, HourApproval.entry_id == HourEntry.id)
-            .where(HourEntry.counts_at >= start, HourEntry.counts_at < end)
+            .where(is_approved_entry(), HourEntry.counts_at >= start, HourEntry.counts_at < end)
             .group_by(HourEntry.category)
         ).all()
     )

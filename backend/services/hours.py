@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from backend.db import rows_changed
 from backend.models import (
     Assignment,
-    HourApproval,
     HourCategory,
     HourEntry,
     Inspector,
@@ -93,7 +92,7 @@ def send_month_summary(session: Session, now: datetime, inspector: Inspector) ->
         HourEntry.inspector_id == inspector.id, HourEntry.starts_at >= month_start
     )
     worked = session.execute(base).scalar_one()
-    waiting = session.execute(base.where(~HourEntry.id.in_(select(HourApproval.entry_id)))).scalar_one()
+    waiting = session.execute(base.where(ledger.is_unapproved_entry())).scalar_one()
     outbox.send(
         session,
         now,

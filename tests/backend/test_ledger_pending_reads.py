@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import HourCategory, Inspector, Municipality
-from backend.services import ledger
+from backend.services import evaluation, hours, ledger
 from tests.factories import NOW, inspector, region
 from tests.support.ledger import MARCH, TUESDAY, checks_approvals_as_a_set, hour_off
 from tests.support.statements import statements
@@ -120,3 +120,16 @@ def test_the_boards_count_sends_the_same_statements_for_twelve_lines_as_for_two(
         assert list(many) == list(few)
     else:
         assert len(many) == len(few)
+
+
+def test_the_evaluation_and_a_month_summary_look_up_the_approval_of_each_entry_alone(
+    session: Session,
+) -> None:
+    """The yearly evaluation's sums and an inspector's month summary ask for approvals per entry too:
+    a join or a NOT IN of every approval ever made would grow with the ledger's years."""
+    ledger.approve(session, NOW, "web:coordinator", book_days(session, 2)[0])
+    worker = session.get_one(Inspector, session.execute(select(func.max(Inspector.id))).scalar_one())
+    with statements(session) as seen:
+        evaluation.evaluate(session, NOW, 2027)
+        hours.send_month_summary(session, datetime(2027, 3, 20, 12, tzinfo=UTC), worker)
+    assert seen and not [s for s in seen if checks_approvals_as_a_set(s)]

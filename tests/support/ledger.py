@@ -21,7 +21,8 @@ MARCH = (date(2027, 3, 1), date(2027, 3, 31))
 
 
 def checks_approvals_as_a_set(statement: str) -> bool:
-    """Whether the statement asks for entries' approvals by an EXISTS or a join, which PostgreSQL
-    answers with a hash of every approval ever made, however short the period asked for."""
+    """Whether the statement asks for entries' approvals by an EXISTS, an IN of a subquery or a join,
+    which PostgreSQL answers with a hash of every approval ever made, however short the period asked
+    for."""
     flat = re.sub(r"\s+", " ", statement).upper()
-    return "EXISTS (SELECT HOUR_APPROVALS" in flat or "JOIN HOUR_APPROVALS" in flat
+    return any(f"{how} HOUR_APPROVALS" in flat for how in ("EXISTS (SELECT", "IN (SELECT", "JOIN"))
