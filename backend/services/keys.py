@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.db import Database
@@ -98,68 +98,68 @@ def verify(database: Database, keyring: KeyRing) -> KeyReport:
 
 
 def count_by_key(session: Session, keyring: KeyRing) -> KeyReport:
-    """How many values each key seals, counted in SQL by the key each value names, without opening one.
-    The values that name a key the ring lacks, or are not sealed and bound to their row, are failures
-    (by column, with their number). Opening every value is `verify`, a scan the size of the database."""
+    """How many values each key of the ring seals, counted in SQL by the prefix each value starts with,
+    without opening one. The values that start with no key of the ring's (another key's, or not sealed
+    and bound to their row) are failures, by column with their number. Opening every value is
+    `verify`, a scan the size of the database."""
     report = KeyReport()
     for table_name, columns in _sealed_tables():
-        total, by_key = _counted_by_ring(session, columns, keyring)
-        report.by_key.update(by_key)
-        if total == sum(by_key.values()):
-            continue  # every value names a key of the ring
-        for name, prefix, key, count in _counted_by_key(session, columns):
-            if prefix == f"{PREFIX}:" and key in keyring.keys:
-                continue
-            report.failed += count
-            # A value that is not sealed may be plain text: none of its characters is shown.
-            sealed = prefix == f"{PREFIX}:"
-            why = f"not sealed by a key in the ring ({prefix}{key})" if sealed else "not sealed"
-            report.failures.append(f"{table_name}.{name}: {count} {why}")
+        for name, (total, by_key) in _counted_by_ring(session, columns, keyring).items():
+            report.by_key.update(by_key)
+            if total == sum(by_key.values()):
+                continue  # every value starts with a key of the ring
+            for prefix, key, count in _named_outside_ring(session, columns[name], keyring):
+                report.failed += count
+                # A value that is not sealed may be plain text: none of its characters is shown.
+                sealed = prefix == f"{PREFIX}:"
+                why = f"not sealed by a key in the ring ({prefix}{key})" if sealed else "not sealed"
+                report.failures.append(f"{table_name}.{name}: {count} {why}")
     return report
 
 
-def _counted_by_ring(session: Session, columns: dict[str, Any], keyring: KeyRing) -> tuple[int, Counter[str]]:
-    """How many values the sealed columns of one table hold, and how many of them name each key of the
-    ring: one scan, each value compared with the ring's few prefixes (half the time of grouping by the
-    key each value names, which a table of 16,500 designations at ten times the pilot felt)."""
-    keys = list(keyring.keys)
-    named = [
-        func.count().filter(func.substr(column, 1, len(f"{PREFIX}:{key}:")) == f"{PREFIX}:{key}:")
+def _ring_prefixes(keyring: KeyRing) -> dict[str, str]:
+    return {key: f"{PREFIX}:{key}:" for key in keyring.keys}
+
+
+def _starts_with(column: Any, prefix: str) -> Any:
+    """Exact on both databases (SQLite's LIKE ignores case)."""
+    return func.substr(column, 1, len(prefix)) == prefix
+
+
+def _counted_by_ring(
+    session: Session, columns: dict[str, Any], keyring: KeyRing
+) -> dict[str, tuple[int, Counter[str]]]:
+    """Per sealed column of one table, how many values it holds and how many start with each key of the
+    ring: one scan of the table, each value compared with the ring's few prefixes (half the time of
+    grouping by the key each value names, which 16,500 designations at ten times the pilot felt)."""
+    prefixes = _ring_prefixes(keyring)
+    counts = [
+        func.count(case((_starts_with(column, prefix), 1)))
         for column in columns.values()
-        for key in keys
+        for prefix in prefixes.values()
     ]
     row = session.execute(
-        select(*[func.count(c) for c in columns.values()], *named).where(
+        select(*[func.count(c) for c in columns.values()], *counts).where(
             or_(*[c.is_not(None) for c in columns.values()])
         )
     ).one()
-    by_key: Counter[str] = Counter()
-    for i, count in enumerate(row[len(columns) :]):
-        by_key[keys[i % len(keys)]] += count
-    return sum(row[: len(columns)]), +by_key
+    named = iter(row[len(columns) :])
+    return {
+        name: (total, +Counter({key: next(named) for key in prefixes}))
+        for name, total in zip(columns, row[: len(columns)], strict=True)
+    }
 
 
-def _counted_by_key(session: Session, columns: dict[str, Any]) -> list[tuple[str, str, str, int]]:
-    """(column, prefix, key id, how many) for the sealed columns of one table where some value names no
-    key of the ring, read in one scan of it:
-    grouped by every column's prefix and key at once (a handful of groups, as a table's values name
-    one key or two while a rotation runs), where a scan per column read a table of four sealed
-    columns four times."""
+def _named_outside_ring(session: Session, column: Any, keyring: KeyRing) -> list[tuple[str, str, int]]:
+    """(prefix, key id, how many) of the column's values that start with no key of the ring's: grouped
+    by what they name, read only for a column that holds such values."""
     dialect = session.get_bind().dialect.name
-    parts = [(func.substr(c, 1, len(PREFIX) + 1), _key_id(c, dialect)) for c in columns.values()]
-    grouped = [part for pair in parts for part in pair]
+    grouped = (func.substr(column, 1, len(PREFIX) + 1), _key_id(column, dialect))
+    outside = [~_starts_with(column, prefix) for prefix in _ring_prefixes(keyring).values()]
     rows = session.execute(
-        select(*grouped, *[func.count(c) for c in columns.values()])
-        .where(or_(*[c.is_not(None) for c in columns.values()]))
-        .group_by(*grouped)
+        select(*grouped, func.count(column)).where(column.is_not(None), *outside).group_by(*grouped)
     ).all()
-    found: dict[tuple[str, str, str], int] = {}
-    for i, name in enumerate(columns):
-        for row in rows:
-            if row[len(grouped) + i]:
-                where = (name, row[2 * i], row[2 * i + 1])
-                found[where] = found.get(where, 0) + row[len(grouped) + i]
-    return [(*where, count) for where, count in found.items()]
+    return [(prefix, key, count) for prefix, key, count in rows]
 
 
 def key_ids_in(connection: Any) -> set[str]:

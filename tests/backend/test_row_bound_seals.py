@@ -180,6 +180,23 @@ def test_the_key_count_shows_nothing_of_a_value_that_is_not_sealed(
     assert not any(digits in "".join(counted.failures) for digits in ("061", "0612", "12345"))
 
 
+def test_the_key_count_counts_a_value_that_names_a_ring_key_but_is_cut_short_as_a_failure(
+    filled: tuple[Database, dict[str, str]], keyring: KeyRing
+) -> None:
+    """A value that stops after the ring's key id holds no ciphertext: it is no value of that key's,
+    and every value is counted once, under its key or as a failure."""
+    database, _ = filled
+    opened_one_by_one = keys.verify(database, keyring)
+    with database.transaction() as session:
+        session.execute(update(raw_tables()["inspectors"]).values(phone=f"{PREFIX}:{keyring.active_id}"))
+    with database.reading() as session:
+        counted = keys.count_by_key(session, keyring)
+    assert counted.failed >= 1
+    assert sum(counted.by_key.values()) + counted.failed == sum(opened_one_by_one.by_key.values())
+    (failure,) = counted.failures
+    assert failure.startswith(f"inspectors.phone: {counted.failed} not sealed by a key in the ring")
+
+
 def test_the_key_count_reads_only_the_hour_entries_that_carry_a_reason(migrated_copy: Database) -> None:
     """Next to no entry has a reason (a correction's), so the count goes through the partial index of
     those that do, not through years of entries (asked of PostgreSQL with table scans priced out, as
