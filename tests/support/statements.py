@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 
@@ -20,10 +20,10 @@ class Statements(list[str]):
 
 
 @contextmanager
-def statements(session: Session) -> Iterator[Statements]:
-    """The SQL sent on the session's engine inside the block."""
+def statements(on: Session | Engine) -> Iterator[Statements]:
+    """The SQL sent on the session's engine (or this engine) inside the block."""
     seen = Statements()
-    engine = session.get_bind()
+    engine = on.get_bind() if isinstance(on, Session) else on
 
     def count(conn: object, cursor: object, statement: str, parameters: Any, *args: object) -> None:
         seen.append(statement)
