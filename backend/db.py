@@ -159,10 +159,11 @@ class Database:
 
 
 def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY` of one array parameter, so that the statement's
-    text is the same however many values it holds. An IN is a parameter per value, and psycopg parses a
-    statement of more than 50 parameters anew on every execution (1.2 ms for 660: the board's lines
-    waiting for approval at ten times the pilot), as PostgreSQL plans it anew."""
+    """`column IN values`, for a plain column such as an id (not a sealed or an enum one: each value is
+    sent as the column's type). On PostgreSQL `column = ANY` of one array parameter, so that the
+    statement's text is the same however many values it holds. An IN is a parameter per value, and
+    psycopg parses a statement of more than 50 parameters anew on every execution (1.2 ms for 660: the
+    board's lines waiting for approval at ten times the pilot), as PostgreSQL plans it anew."""
     wanted = list(values)
     if session.get_bind().dialect.name == "postgresql":
         condition: ColumnElement[bool] = column == any_(bindparam(None, wanted, type_=ARRAY(column.type)))

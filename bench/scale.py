@@ -482,7 +482,7 @@ def main() -> None:
     # The p95 of 25 samples is about their largest, and about one request in sixty meets a full
     # collection of the process's heap (20-50 ms, whatever the team's size; counted by the garbage
     # collector's callbacks): one such pause decided a call's ratio, a different call's each run. Of 60
-    # samples the p95 lies between the third and the second largest: a pause counts where it is the
+    # samples the p95 lies between the fourth and the third largest: a pause counts where it is the
     # call's own, 5% of its requests or more.
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument(

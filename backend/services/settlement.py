@@ -446,8 +446,9 @@ def _actual_credits(
     credits: dict[int, Credit] = {}
     for table, segment_start, segment_end in _table_segments(tables, start, end):
         for employer, category, *minutes in approved_minutes(session, segment_start, segment_end):
-            credit = units.credit(category, table, [int(m or 0) for m in minutes])
-            credits[employer] = credits[employer] + credit if employer in credits else credit
+            credits[employer] = credits.get(employer, Credit()) + units.credit(
+                category, table, [int(m or 0) for m in minutes]
+            )
     for employer, withheld in _exempt_allowance(session, units, tables, start, end):
         credits[employer] = credits.get(employer, Credit()) + withheld
     return credits

@@ -22,6 +22,7 @@ from backend.profile_file import (
     IRREGULAR_BANDS,
     MunicipalityData,
     OrtTableData,
+    Profile,
     ProfileError,
     read_form,
 )
@@ -145,7 +146,7 @@ def _region_page(kept: Mapping[str, Form]) -> str:
     )
 
 
-def _current() -> Any:
+def _current() -> Profile:
     return _found(profile.current_profile(g.db))
 
 

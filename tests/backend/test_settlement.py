@@ -24,6 +24,7 @@ from backend.services.settlement import (
     Settlement,
     Units,
     budget_lines,
+    line_for,
     quarter_of,
     settle,
 )
@@ -231,33 +232,52 @@ def test_any_pledges_give_a_budget_that_balances_and_quarters_that_make_it(
         assert all(getattr(line, n) >= 0 for line in quarter.lines for n in NUMBERS if n != "balance_cents")
 
 
-@given(
-    st.dictionaries(st.sampled_from(list(ort.Band)), st.fractions(0, 2, max_denominator=400), min_size=1),
-    st.fractions(1, 200, max_denominator=100_000),
-    st.fractions(0, 50, max_denominator=1_000),
-    st.lists(
-        st.lists(st.integers(-10_000, 100_000), min_size=len(ort.Band), max_size=len(ort.Band)), max_size=6
-    ),
+PERCENTAGES = st.dictionaries(
+    st.sampled_from(list(ort.Band)), st.fractions(0, 2, max_denominator=400), min_size=1
 )
+RATES = st.tuples(st.fractions(1, 200, max_denominator=100_000), st.fractions(0, 50, max_denominator=1_000))
+GROUP = st.tuples(
+    st.sampled_from([HourCategory.CONTROL, HourCategory.CALLOUT, HourCategory.REPORT]),
+    st.integers(0, 1),
+    st.lists(st.integers(-10_000, 100_000), min_size=len(ort.Band), max_size=len(ort.Band)),
+)
+
+
+@given(st.tuples(PERCENTAGES, PERCENTAGES), st.tuples(RATES, RATES), st.lists(GROUP, max_size=6))
 def test_a_credit_summed_in_units_shows_the_cents_of_the_exact_sum(
-    percentages: dict[ort.Band, Fraction], rate: Fraction, overhead: Fraction, groups: list[list[int]]
+    percentages: tuple[dict[ort.Band, Fraction], ...],
+    rates: tuple[tuple[Fraction, Fraction], ...],
+    groups: list[tuple[HourCategory, int, list[int]]],
 ) -> None:
-    """Each group (an employer's band minutes of a category, a reversal's negative) credited in whole
-    units and rounded once gives the cents of the sum of exact fractions, as the settlement shows them."""
-    table = ort.BandTable(date(2027, 1, 1), date(2027, 12, 31), (), percentages, "test")
-    line = BudgetLine("control", 1, rate, Fraction(1, 8), overhead)
-    units = Units(Budget((line,), 0, date(2027, 1, 1), date(2027, 12, 31)), [table])
-    credit = sum((units.credit(HourCategory.CONTROL, table, m) for m in groups), Credit())
+    """Each group (an employer's band minutes of a category under one of two ORT tables, a reversal's
+    negative) credited in whole units at its budget line's rate (a report's at the control line's) and
+    rounded once gives the cents of the sum of exact fractions, as the settlement shows them."""
+    tables = [
+        ort.BandTable(date(2027, 1, 1), date(2027, 6, 30), (), percentages[0], "test"),
+        ort.BandTable(date(2027, 7, 1), date(2027, 12, 31), (), percentages[1], "test"),
+    ]
+    lines = tuple(
+        BudgetLine(name, 1, rate, Fraction(1, 8), overhead)
+        for name, (rate, overhead) in zip(("control", "callout"), rates, strict=True)
+    )
+    budget = Budget(lines, 0, date(2027, 1, 1), date(2027, 12, 31))
+    units = Units(budget, tables)
+    credit = sum((units.credit(c, tables[t], m) for c, t, m in groups), Credit())
     if groups:
-        credit += units.withheld(HourCategory.CONTROL, table, groups[0])
-    bands = [dict(zip(ort.Band, m, strict=True)) for m in groups]
-    weighted = [sum((table.percentage(b) * n for b, n in g.items()), Fraction(0)) for g in bands]
-    worked = sum(sum(m) for m in groups)
-    exact_allowance = sum(weighted[1:], Fraction(0)) * rate / 60  # the first group's was withheld
+        withheld_category, withheld_table, withheld_minutes = groups[0]
+        credit += units.withheld(withheld_category, tables[withheld_table], withheld_minutes)
+    salary = allowance = overhead = Fraction(0)
+    for number, (category, t, minutes) in enumerate(groups):
+        line = line_for(budget, category)
+        bands = zip(ort.Band, minutes, strict=True)
+        weighted = sum((tables[t].percentage(b) * n for b, n in bands), Fraction(0))
+        salary += sum(minutes) * line.rate / 60
+        allowance += 0 if number == 0 else weighted * line.rate / 60  # the first group's was withheld
+        overhead += sum(minutes) * line.overhead_per_hour / 60
     assert units.shown(credit, 7) == (
-        worked,
-        to_cents(worked * rate / 60),
-        to_cents(exact_allowance),
-        to_cents(worked * overhead / 60),
+        sum(sum(m) for _, _, m in groups),
+        to_cents(salary),
+        to_cents(allowance),
+        to_cents(overhead),
         7,
     )
