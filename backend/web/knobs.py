@@ -381,6 +381,7 @@ def _ort_page(kept: Mapping[str, Form]) -> str:
     return render_template(
         "finance/ort.html",
         forms=forms,
+        tables={t.valid_from.isoformat(): t for t in tables},
         bands=IRREGULAR_BANDS,
         percent=PERCENT,
         may_edit=caller().role is Role.FINANCE,
