@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from backend.db import among
@@ -407,6 +407,14 @@ def unapproved(
 def is_approved_entry() -> ColumnElement[bool]:
     """HourEntry's row has an approval: a condition for a query of entries of a period."""
     return _approval_of_entry().is_not(None)
+
+
+def is_approved_in(session: Session) -> ColumnElement[bool]:
+    """HourEntry's row has an approval, known without looking it up where the entry counts in a closed
+    period: a period closes only with every entry in it approved (`lock_period`), and nothing is
+    recorded or reversed in it after, nor an approval taken back (hour_approvals is append-only). A
+    year's settlement at ten times the pilot looked up 2,300 approvals of closed months to sum them."""
+    return or_(not_(or_(*_outside_closed_periods(session))), is_approved_entry())
 
 
 def is_unapproved_entry() -> ColumnElement[bool]:

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from backend.models import HourCategory, HourEntry, Inspector, Municipality
 from backend.services import allowance, profile
 from backend.services.errors import Refused
-from backend.services.ledger import BAND_FIELDS, is_approved_entry
+from backend.services.ledger import BAND_FIELDS, is_approved_entry, is_approved_in
 from scheduling import ort
 from scheduling import tables as dated
 from scheduling.apportion import largest_remainder, largest_remainder_exact
@@ -538,7 +538,7 @@ def approved_minutes(session: Session, start: date, end: date) -> list[tuple[int
         select(Inspector.employer_id, HourEntry.category, *columns)
         .join(Inspector, Inspector.id == HourEntry.inspector_id)
         .where(
-            is_approved_entry(),
+            is_approved_in(session),
             HourEntry.counts_at >= local_day_start(start),
             HourEntry.counts_at < local_day_start(end + timedelta(days=1)),
         )

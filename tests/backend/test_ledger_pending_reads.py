@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import HourCategory, Inspector, Municipality
-from backend.services import evaluation, hours, ledger
+from backend.models import HourCategory, HourEntry, Inspector, Municipality
+from backend.services import evaluation, hours, ledger, settlement
 from tests.factories import NOW, inspector, region
 from tests.support.ledger import MARCH, TUESDAY, checks_approvals_as_a_set, hour_off
 from tests.support.statements import statements
@@ -133,3 +133,25 @@ def test_the_evaluation_and_a_month_summary_look_up_the_approval_of_each_entry_a
         evaluation.evaluate(session, NOW, 2027)
         hours.send_month_summary(session, datetime(2027, 3, 20, 12, tzinfo=UTC), worker)
     assert seen and not [s for s in seen if checks_approvals_as_a_set(s)]
+
+
+def test_a_settlement_takes_a_closed_periods_entries_as_approved_and_sums_the_same(session: Session) -> None:
+    """Entries of a closed period count as approved without a look-up (a period closes only with all of
+    them approved); the sums are those of looking each approval up, open and unapproved days too."""
+    ids = book_days(session, 6)  # 9-14 March
+    for entry in ids[:4]:
+        ledger.approve(session, NOW, "web:coordinator", entry)
+    ledger.lock_period(
+        session, datetime(2027, 4, 1, tzinfo=UTC), "web:finance", date(2027, 3, 1), date(2027, 3, 11)
+    )
+    looked_up = session.execute(
+        select(Inspector.employer_id, HourEntry.category, func.sum(HourEntry.worked_minutes))
+        .join(Inspector, Inspector.id == HourEntry.inspector_id)
+        .where(ledger.is_approved_entry(), HourEntry.starts_at >= TUESDAY)
+        .group_by(Inspector.employer_id, HourEntry.category)
+    ).all()
+    with statements(session) as seen:
+        summed = settlement.approved_minutes(session, *MARCH)
+    assert [(e, c, sum(m)) for e, c, *m in summed] == [tuple(row) for row in looked_up]
+    assert sum(m for _, _, m in looked_up) == 4 * 480  # of the four approved, not the two waiting
+    assert "hour_approvals" in seen[-1]  # the open days' approvals are still looked up
