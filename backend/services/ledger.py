@@ -400,8 +400,11 @@ def unapproved(
         )
     else:
         query = query.where(or_(*_outside_closed_periods(session)))
-    ordered = query.order_by(HourEntry.starts_at, HourEntry.id)
-    return list(session.execute(ordered).all() if columns else session.execute(ordered).scalars())
+    # Put in work-time order here, not by the query: asked for that order, SQLite walked the index of
+    # starts_at through every entry ever made (15 ms for 57,000 at ten times the pilot, on each view of
+    # the board) instead of finding the few outside the closed periods by the index of counts_at.
+    found = session.execute(query).all() if columns else session.execute(query).scalars()
+    return sorted(found, key=lambda entry: (entry.starts_at, entry.id))
 
 
 def is_approved_entry() -> ColumnElement[bool]:
